@@ -1,0 +1,3 @@
+export * from "./messages.ts";
+export * from "./validate.ts";
+export * from "./codec.ts";

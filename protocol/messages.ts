@@ -1,0 +1,154 @@
+/**
+ * The signaling wire: every frame between a browser and the signal server.
+ * One discriminated union per direction, each message carrying the protocol version `v`.
+ * Rooms hold a list of members; capacity is a server setting, never a protocol constant.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Longest accepted room id; ids are [A-Za-z0-9_-], so a UUID fits with room to spare. */
+export const ROOM_ID_MAX = 64;
+export const ROOM_ID_MIN = 3;
+export const PEER_ID_MAX = 64;
+export const TOKEN_MAX = 128;
+/** Default largest frame in bytes; an SDP with many codecs is ~10 KB. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
+export interface SessionDescription {
+  type: "offer" | "answer" | "pranswer" | "rollback";
+  sdp: string;
+}
+
+export interface IceCandidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+/** What one peer says to another through the server: a description, or a candidate (null ends gathering). */
+export type SignalPayload =
+  | { description: SessionDescription }
+  | { candidate: IceCandidate | null };
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+// ---- browser → server ----
+
+export interface JoinMessage {
+  v: number;
+  type: "join";
+  room: string;
+  /** Seat token from an earlier `joined`, to take the same seat back after a refresh. */
+  token?: string;
+}
+export interface SignalOutMessage {
+  v: number;
+  type: "signal";
+  to: string;
+  /** Id of the sender's current peer connection; a new one tells the receiver to start afresh. */
+  session: string;
+  data: SignalPayload;
+}
+export interface LeaveMessage {
+  v: number;
+  type: "leave";
+}
+export interface PingMessage {
+  v: number;
+  type: "ping";
+}
+
+export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage | PingMessage;
+
+// ---- server → browser ----
+
+export interface JoinedMessage {
+  v: number;
+  type: "joined";
+  room: string;
+  /** This member's own id in the room. */
+  self: string;
+  /** Secret that lets this member take its seat back. */
+  token: string;
+  /** Members already present. */
+  peers: string[];
+  iceServers: IceServer[];
+}
+export interface PeerJoinedMessage {
+  v: number;
+  type: "peer-joined";
+  peer: string;
+}
+/** A member's socket dropped; the seat is held for a grace period in case it comes back. */
+export interface PeerAwayMessage {
+  v: number;
+  type: "peer-away";
+  peer: string;
+}
+export type PeerLeftReason = "left" | "gone";
+export interface PeerLeftMessage {
+  v: number;
+  type: "peer-left";
+  peer: string;
+  /** "left": hung up on purpose; "gone": away past the grace period, the seat is free again. */
+  reason: PeerLeftReason;
+}
+export interface SignalInMessage {
+  v: number;
+  type: "signal";
+  from: string;
+  session: string;
+  data: SignalPayload;
+}
+export type ErrorCode =
+  | "bad-frame"
+  | "bad-version"
+  | "bad-room"
+  | "room-full"
+  | "not-joined"
+  | "already-joined"
+  | "unknown-peer"
+  | "too-large"
+  | "rate-limited"
+  | "shutting-down";
+export interface ErrorMessage {
+  v: number;
+  type: "error";
+  code: ErrorCode;
+  text: string;
+}
+export interface PongMessage {
+  v: number;
+  type: "pong";
+}
+
+export type ServerMessage =
+  | JoinedMessage
+  | PeerJoinedMessage
+  | PeerAwayMessage
+  | PeerLeftMessage
+  | SignalInMessage
+  | ErrorMessage
+  | PongMessage;
+
+/** Distributive Omit so each union member keeps its own fields. */
+export type WithoutVersion<T> = T extends unknown ? Omit<T, "v"> : never;
+
+/** WebSocket close codes the server uses, so a client knows whether to come back. */
+export const CloseCode = {
+  /** Server restarting or shutting down: reconnect with backoff, the call goes on. */
+  Restart: 1012,
+  /** Frame larger than the server accepts. */
+  TooLarge: 1009,
+  /** Too many malformed frames. */
+  BadFrames: 4001,
+  /** Sending faster than the rate limit. */
+  RateLimited: 4002,
+  /** The same seat was taken by a newer connection (e.g. the same call opened in another tab). */
+  Replaced: 4003,
+} as const;

@@ -1,0 +1,141 @@
+/**
+ * Runtime validation of decoded frames. Every check returns a typed result; nothing throws.
+ */
+import {
+  PEER_ID_MAX,
+  PROTOCOL_VERSION,
+  ROOM_ID_MAX,
+  ROOM_ID_MIN,
+  TOKEN_MAX,
+  type ClientMessage,
+  type ErrorCode,
+  type IceCandidate,
+  type IceServer,
+  type ServerMessage,
+  type SignalPayload,
+} from "./messages.ts";
+
+export type Validated<T> = { ok: true; msg: T } | { ok: false; code: ErrorCode; text: string };
+
+const SDP_MAX = 32 * 1024;
+const CANDIDATE_MAX = 1024;
+const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+const isStr = (x: unknown, max: number): x is string => typeof x === "string" && x.length <= max;
+const optStr = (x: unknown, max: number) => x === undefined || x === null || isStr(x, max);
+const bad = (text: string, code: ErrorCode = "bad-frame") => ({ ok: false as const, code, text });
+
+/** Why a room id is unacceptable, or null when it is fine. Shared by the form and the server. */
+export function roomIdProblem(id: unknown): string | null {
+  if (typeof id !== "string" || id.length === 0) return "Enter a room ID.";
+  if (id.length < ROOM_ID_MIN) return `A room ID needs at least ${ROOM_ID_MIN} characters.`;
+  if (id.length > ROOM_ID_MAX) return `A room ID can have at most ${ROOM_ID_MAX} characters.`;
+  if (!ROOM_ID_PATTERN.test(id)) return "A room ID may only use letters, digits, '-' and '_'.";
+  return null;
+}
+
+export function isPeerId(x: unknown): x is string {
+  return isStr(x, PEER_ID_MAX) && x.length > 0;
+}
+
+export function isSessionId(x: unknown): x is string {
+  return isStr(x, 64) && x.length > 0;
+}
+
+function isCandidate(x: unknown): x is IceCandidate {
+  return (
+    isObj(x) &&
+    isStr(x.candidate, CANDIDATE_MAX) &&
+    optStr(x.sdpMid, 64) &&
+    optStr(x.usernameFragment, 256) &&
+    (x.sdpMLineIndex === undefined ||
+      x.sdpMLineIndex === null ||
+      (Number.isInteger(x.sdpMLineIndex) && (x.sdpMLineIndex as number) >= 0 && (x.sdpMLineIndex as number) < 1024))
+  );
+}
+
+const DESCRIPTION_TYPES = new Set(["offer", "answer", "pranswer", "rollback"]);
+
+export function isSignalPayload(x: unknown): x is SignalPayload {
+  if (!isObj(x)) return false;
+  if ("description" in x) {
+    const d = x.description;
+    return isObj(d) && typeof d.type === "string" && DESCRIPTION_TYPES.has(d.type) && isStr(d.sdp, SDP_MAX);
+  }
+  if ("candidate" in x) return x.candidate === null || isCandidate(x.candidate);
+  return false;
+}
+
+function isIceServer(x: unknown): x is IceServer {
+  if (!isObj(x)) return false;
+  const urls = x.urls;
+  const urlsOk = isStr(urls, 512) || (Array.isArray(urls) && urls.length <= 16 && urls.every((u) => isStr(u, 512)));
+  return urlsOk && optStr(x.username, 512) && optStr(x.credential, 512);
+}
+
+function checkVersion(x: Obj) {
+  if (!("v" in x) || x.v !== PROTOCOL_VERSION) {
+    return bad(`Unsupported protocol version ${String(x.v)}; this server speaks ${PROTOCOL_VERSION}.`, "bad-version");
+  }
+  return null;
+}
+
+/** Checks a decoded value is a well-formed message from a browser. */
+export function validateClientMessage(x: unknown): Validated<ClientMessage> {
+  if (!isObj(x)) return bad("A frame must be a map.");
+  const versionError = checkVersion(x);
+  if (versionError) return versionError;
+  switch (x.type) {
+    case "join": {
+      const problem = roomIdProblem(x.room);
+      if (problem) return bad(problem, "bad-room");
+      if (!optStr(x.token, TOKEN_MAX)) return bad("Seat token malformed.");
+      return { ok: true, msg: x as unknown as ClientMessage };
+    }
+    case "signal":
+      if (!isPeerId(x.to)) return bad("Signal needs a peer id in `to`.");
+      if (!isSessionId(x.session)) return bad("Signal needs a `session` id.");
+      if (!isSignalPayload(x.data)) return bad("Signal needs a description or a candidate in `data`.");
+      return { ok: true, msg: x as unknown as ClientMessage };
+    case "leave":
+    case "ping":
+      return { ok: true, msg: x as unknown as ClientMessage };
+    default:
+      return bad(`Unknown message type ${JSON.stringify(String(x.type)).slice(0, 40)}.`);
+  }
+}
+
+/** Checks a decoded value is a well-formed message from the server. */
+export function validateServerMessage(x: unknown): Validated<ServerMessage> {
+  if (!isObj(x)) return bad("A frame must be a map.");
+  const versionError = checkVersion(x);
+  if (versionError) return versionError;
+  const ok = { ok: true as const, msg: x as unknown as ServerMessage };
+  switch (x.type) {
+    case "joined":
+      return isStr(x.room, ROOM_ID_MAX) &&
+        isPeerId(x.self) &&
+        isStr(x.token, TOKEN_MAX) &&
+        Array.isArray(x.peers) &&
+        x.peers.every(isPeerId) &&
+        Array.isArray(x.iceServers) &&
+        x.iceServers.every(isIceServer)
+        ? ok
+        : bad("Malformed joined.");
+    case "peer-joined":
+    case "peer-away":
+      return isPeerId(x.peer) ? ok : bad(`Malformed ${x.type}.`);
+    case "peer-left":
+      return isPeerId(x.peer) && (x.reason === "left" || x.reason === "gone") ? ok : bad("Malformed peer-left.");
+    case "signal":
+      return isPeerId(x.from) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
+    case "error":
+      return typeof x.code === "string" && isStr(x.text, 1024) ? ok : bad("Malformed error.");
+    case "pong":
+      return ok;
+    default:
+      return bad(`Unknown message type ${JSON.stringify(String(x.type)).slice(0, 40)}.`);
+  }
+}

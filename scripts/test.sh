@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian's chromium and coturn, bun, built assets) and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v turnserver >/dev/null || need+=(coturn)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+node scripts/ensure-bun.mjs
+BUN=node_modules/.bin/bun
+$BUN scripts/build.ts
+$BUN x tsc -p tsconfig.json
+$BUN test "$@"

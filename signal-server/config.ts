@@ -1,0 +1,59 @@
+/**
+ * Every server setting in one place, read from the environment once, with defaults.
+ */
+import { DEFAULT_MAX_FRAME_BYTES, type IceServer } from "../protocol/index.ts";
+
+export interface ServerConfig {
+  port: number;
+  hostname: string;
+  /** Members per room. The protocol has no such limit; this is policy. */
+  roomCapacity: number;
+  /** How long a dropped member's seat is held for a rejoin. */
+  graceMs: number;
+  maxFrameBytes: number;
+  /** Seconds without a pong before Bun closes a socket. */
+  idleTimeoutS: number;
+  /** Frames a socket may send per second (token bucket, burst of twice that). */
+  ratePerSecond: number;
+  /** Bad frames tolerated before the socket is closed. */
+  maxBadFrames: number;
+  /** Allowed Origin headers; empty allows any. */
+  allowedOrigins: string[];
+  stunUrls: string[];
+  /** Serve the UI with signaling disabled (no /ws), e.g. for serverless-only deployments. */
+  signaling: boolean;
+}
+
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return Math.floor(n);
+}
+
+export function readConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  return {
+    port: int(env, "PORT", 3000),
+    hostname: env.HOST || "0.0.0.0",
+    roomCapacity: Math.max(1, int(env, "ROOM_CAPACITY", 2)),
+    graceMs: int(env, "SEAT_GRACE_MS", 30_000),
+    maxFrameBytes: Math.max(1024, int(env, "MAX_FRAME_BYTES", DEFAULT_MAX_FRAME_BYTES)),
+    idleTimeoutS: Math.max(5, int(env, "IDLE_TIMEOUT_S", 20)),
+    ratePerSecond: Math.max(1, int(env, "RATE_PER_SECOND", 50)),
+    maxBadFrames: Math.max(1, int(env, "MAX_BAD_FRAMES", 5)),
+    allowedOrigins: list(env.ALLOWED_ORIGINS),
+    stunUrls: list(env.STUN_URLS),
+    signaling: env.SIGNALING !== "off",
+  };
+}
+
+export function iceServersFor(config: ServerConfig): IceServer[] {
+  return config.stunUrls.length ? [{ urls: config.stunUrls }] : [];
+}

@@ -1,0 +1,22 @@
+/**
+ * Entry point: read the environment, start serving, stop gracefully on SIGTERM/SIGINT.
+ */
+import { readConfig } from "./config.ts";
+import { startServer } from "./server.ts";
+
+const config = readConfig();
+const app = startServer(config);
+console.log(`Listening on http://localhost:${app.server.port}`);
+if (!config.stunUrls.length) {
+  console.log("No STUN or TURN configured: calls connect directly (same network or open NATs only).");
+}
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.stop();
+    process.exit(0);
+  });
+}

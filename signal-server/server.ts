@@ -1,0 +1,52 @@
+/**
+ * One Bun.serve: the web app (Bun's HTML import bundles ui/), built assets, /ws and /healthz.
+ */
+import { join, normalize, resolve } from "node:path";
+import index from "../ui/index.html";
+import type { ServerConfig } from "./config.ts";
+import { createSignaling, type SocketData } from "./socket.ts";
+
+/** Built assets (models, wasm, emoji data) live here; `scripts/build.ts` fills it. */
+export const PUBLIC_DIR = resolve(import.meta.dir, "../build/public");
+
+async function serveStatic(pathname: string): Promise<Response> {
+  const path = normalize(join(PUBLIC_DIR, decodeURIComponent(pathname)));
+  if (!path.startsWith(PUBLIC_DIR + "/")) return new Response("Not found", { status: 404 });
+  const file = Bun.file(path);
+  if (!(await file.exists())) return new Response("Not found", { status: 404 });
+  return new Response(file, { headers: { "cache-control": "public, max-age=3600" } });
+}
+
+export function startServer(config: ServerConfig) {
+  const signaling = createSignaling(config);
+  const startedAt = Date.now();
+  const server = Bun.serve<SocketData>({
+    port: config.port,
+    hostname: config.hostname,
+    development: process.env.DEV === "1",
+    routes: {
+      "/": index,
+      "/c/:room": index,
+      "/healthz": () => Response.json({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), ...signaling.stats() }),
+    },
+    fetch(req, srv) {
+      const url = new URL(req.url);
+      if (url.pathname === "/ws") {
+        if (!config.signaling) return new Response("Signaling is disabled on this server", { status: 404 });
+        return signaling.upgrade(req, srv);
+      }
+      return serveStatic(url.pathname);
+    },
+    websocket: signaling.websocket,
+  });
+  return {
+    server,
+    url: `http://localhost:${server.port}`,
+    stats: signaling.stats,
+    /** Graceful stop: clients are told to reconnect, then the listener closes. */
+    async stop() {
+      signaling.shutdown();
+      await server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The WebSocket side of the signal server: decode and validate each frame, enforce limits, and
+ * call the room registry. Nothing a client sends can throw out of these handlers.
+ */
+import type { Server, ServerWebSocket } from "bun";
+import { CloseCode, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
+import { iceServersFor, type ServerConfig } from "./config.ts";
+import { RoomRegistry } from "./rooms.ts";
+
+export interface SocketData {
+  room: string | null;
+  seatId: string | null;
+  tokens: number;
+  refilledAt: number;
+  badFrames: number;
+}
+
+type Ws = ServerWebSocket<SocketData>;
+
+export function createSignaling(config: ServerConfig) {
+  const sockets = new Set<Ws>();
+  const iceServers = iceServersFor(config);
+  const send = (ws: Ws, msg: WithoutVersion<ServerMessage>) => ws.send(encode(msg));
+  const tell = (room: string, ids: string[], msg: WithoutVersion<ServerMessage>) => {
+    const bytes = encode(msg);
+    for (const conn of registry.connectionsOf(room, ids)) conn.send(bytes);
+  };
+  const registry: RoomRegistry<Ws> = new RoomRegistry<Ws>({
+    capacity: config.roomCapacity,
+    graceMs: config.graceMs,
+    onExpire: (room, seatId, others) => tell(room, others, { type: "peer-left", peer: seatId, reason: "gone" }),
+  });
+
+  function fail(ws: Ws, code: ErrorCode, text: string) {
+    send(ws, { type: "error", code, text });
+    if (code === "bad-frame" || code === "bad-version" || code === "bad-room") {
+      ws.data.badFrames++;
+      if (ws.data.badFrames >= config.maxBadFrames) ws.close(CloseCode.BadFrames, "too many bad frames");
+    }
+  }
+
+  /** Token bucket: `ratePerSecond` sustained, bursts of twice that. */
+  function withinRate(ws: Ws): boolean {
+    const now = performance.now();
+    const burst = config.ratePerSecond * 2;
+    ws.data.tokens = Math.min(burst, ws.data.tokens + ((now - ws.data.refilledAt) / 1000) * config.ratePerSecond);
+    ws.data.refilledAt = now;
+    if (ws.data.tokens < 1) return false;
+    ws.data.tokens -= 1;
+    return true;
+  }
+
+  function handle(ws: Ws, msg: ClientMessage) {
+    const { room, seatId } = ws.data;
+    switch (msg.type) {
+      case "ping":
+        return send(ws, { type: "pong" });
+      case "join": {
+        if (room) return fail(ws, "already-joined", "This connection is already in a room.");
+        const result = registry.join(msg.room, ws, msg.token);
+        if (!result.ok) {
+          return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
+        }
+        ws.data.room = msg.room;
+        ws.data.seatId = result.seat.id;
+        if (result.replaced) result.replaced.close(CloseCode.Replaced, "seat taken by a newer connection");
+        send(ws, {
+          type: "joined",
+          room: msg.room,
+          self: result.seat.id,
+          token: result.seat.token,
+          peers: result.peers,
+          iceServers,
+        });
+        return tell(msg.room, result.peers, { type: "peer-joined", peer: result.seat.id });
+      }
+      case "signal": {
+        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before signaling.");
+        const target = registry.connection(room, msg.to);
+        if (!target || msg.to === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
+        target.send(encode({ type: "signal", from: seatId, session: msg.session, data: msg.data }));
+        return;
+      }
+      case "leave": {
+        if (!room || !seatId) return;
+        ws.data.room = ws.data.seatId = null;
+        return tell(room, registry.leave(room, seatId), { type: "peer-left", peer: seatId, reason: "left" });
+      }
+    }
+  }
+
+  const websocket = {
+    maxPayloadLength: config.maxFrameBytes,
+    idleTimeout: config.idleTimeoutS,
+    sendPings: true,
+    open(ws: Ws) {
+      sockets.add(ws);
+    },
+    message(ws: Ws, data: string | Buffer) {
+      try {
+        if (!withinRate(ws)) {
+          send(ws, { type: "error", code: "rate-limited", text: "Too many messages; slow down." });
+          ws.close(CloseCode.RateLimited, "rate limited");
+          return;
+        }
+        const decoded = decodeClient(typeof data === "string" ? data : new Uint8Array(data));
+        if (!decoded.ok) return fail(ws, decoded.code, decoded.text);
+        handle(ws, decoded.msg);
+      } catch (err) {
+        // A bug of ours, never the client's fault: log it and keep serving.
+        console.error("signal: unexpected error handling a frame", err);
+      }
+    },
+    close(ws: Ws) {
+      sockets.delete(ws);
+      const { room, seatId } = ws.data;
+      if (!room || !seatId) return;
+      const others = registry.disconnect(room, seatId, ws);
+      if (others) tell(room, others, { type: "peer-away", peer: seatId });
+    },
+  };
+
+  function upgrade(req: Request, server: Server): Response | undefined {
+    const origin = req.headers.get("origin");
+    if (config.allowedOrigins.length && (!origin || !config.allowedOrigins.includes(origin))) {
+      return new Response("Origin not allowed", { status: 403 });
+    }
+    const data: SocketData = { room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: performance.now(), badFrames: 0 };
+    if (server.upgrade(req, { data })) return undefined;
+    return new Response("Expected a WebSocket upgrade", { status: 426 });
+  }
+
+  /** Tells every client to reconnect (close code 1012), then drops all state. */
+  function shutdown() {
+    for (const ws of sockets) ws.close(CloseCode.Restart, "server restarting");
+    sockets.clear();
+    registry.clear();
+  }
+
+  return { websocket, upgrade, shutdown, stats: () => ({ sockets: sockets.size, ...registry.counts() }) };
+}

@@ -11,6 +11,7 @@ import {
   type ErrorCode,
   type IceCandidate,
   type IceServer,
+  type JoinMessage,
   type ServerMessage,
   type SignalPayload,
 } from "./messages.ts";
@@ -68,6 +69,18 @@ export function isSignalPayload(x: unknown): x is SignalPayload {
   return false;
 }
 
+/** A copy holding only the validated fields, so nothing unchecked (deep junk, huge arrays) is relayed. */
+function cleanPayload(x: SignalPayload): SignalPayload {
+  if ("description" in x) return { description: { type: x.description.type, sdp: x.description.sdp } };
+  const c = x.candidate;
+  if (c === null) return { candidate: null };
+  const candidate: IceCandidate = { candidate: c.candidate };
+  if (c.sdpMid !== undefined) candidate.sdpMid = c.sdpMid;
+  if (c.sdpMLineIndex !== undefined) candidate.sdpMLineIndex = c.sdpMLineIndex;
+  if (c.usernameFragment !== undefined) candidate.usernameFragment = c.usernameFragment;
+  return { candidate };
+}
+
 function isIceServer(x: unknown): x is IceServer {
   if (!isObj(x)) return false;
   const urls = x.urls;
@@ -92,16 +105,19 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       const problem = roomIdProblem(x.room);
       if (problem) return bad(problem, "bad-room");
       if (!optStr(x.token, TOKEN_MAX)) return bad("Seat token malformed.");
-      return { ok: true, msg: x as unknown as ClientMessage };
+      const join: JoinMessage = { v: PROTOCOL_VERSION, type: "join", room: x.room as string };
+      if (typeof x.token === "string") join.token = x.token;
+      return { ok: true, msg: join };
     }
     case "signal":
       if (!isPeerId(x.to)) return bad("Signal needs a peer id in `to`.");
       if (!isSessionId(x.session)) return bad("Signal needs a `session` id.");
       if (!isSignalPayload(x.data)) return bad("Signal needs a description or a candidate in `data`.");
-      return { ok: true, msg: x as unknown as ClientMessage };
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", to: x.to, session: x.session, data: cleanPayload(x.data) } };
     case "leave":
     case "ping":
-      return { ok: true, msg: x as unknown as ClientMessage };
+      // Only the validated fields are kept: extra fields never reach the handlers or other peers.
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: x.type } };
     default:
       return bad(`Unknown message type ${JSON.stringify(String(x.type)).slice(0, 40)}.`);
   }

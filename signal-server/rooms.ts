@@ -83,8 +83,9 @@ export class RoomRegistry<C> {
     seat.conn = null;
     const others = this.connectedOthers(seats, seatId);
     if (this.opts.graceMs <= 0) {
+      // No grace: onExpire already told the others "gone"; a later "away" would contradict it.
       this.expire(room, seatId);
-      return others;
+      return [];
     }
     seat.cancelExpiry = this.schedule(() => this.expire(room, seatId), this.opts.graceMs);
     return others;

@@ -120,7 +120,7 @@ export function createSignaling(config: ServerConfig) {
     },
   };
 
-  function upgrade(req: Request, server: Server): Response | undefined {
+  function upgrade(req: Request, server: Server<SocketData>): Response | undefined {
     const origin = req.headers.get("origin");
     if (config.allowedOrigins.length && (!origin || !config.allowedOrigins.includes(origin))) {
       return new Response("Origin not allowed", { status: 403 });

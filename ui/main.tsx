@@ -1,1 +1,53 @@
-document.getElementById("root")!.textContent = "hi";
+/**
+ * Boot: create the call actor (with the Stately inspector only when `?inspect` is in the URL),
+ * join the room named in the address, and render.
+ */
+import { createRoot } from "react-dom/client";
+import { createActor, type InspectionEvent } from "xstate";
+import { roomIdProblem } from "../protocol/index.ts";
+import { callMachine, type CallActor } from "../machines/call.ts";
+import { App } from "./App.tsx";
+import { CallContext } from "./call-context.tsx";
+
+function signalingUrl(): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws`;
+}
+
+/** The room in a call link (/c/<room>), if any. */
+function roomFromPath(): string | null {
+  const match = /^\/c\/([^/]+)\/?$/.exec(location.pathname);
+  if (!match) return null;
+  const room = decodeURIComponent(match[1]!);
+  return roomIdProblem(room) ? null : room;
+}
+
+async function inspector(): Promise<((e: InspectionEvent) => void) | undefined> {
+  if (!new URLSearchParams(location.search).has("inspect")) return undefined;
+  // Served as its own file so nothing inspector-related loads without ?inspect.
+  const url = "/inspect/inspect.js";
+  const mod = (await import(/* @vite-ignore */ url)) as { createBrowserInspector: () => { inspect: (e: InspectionEvent) => void } };
+  return mod.createBrowserInspector().inspect;
+}
+
+async function boot() {
+  const inspect = await inspector().catch((err) => {
+    console.warn("inspector unavailable", err);
+    return undefined;
+  });
+  const actor: CallActor = createActor(callMachine, { input: { signalingUrl: signalingUrl() }, inspect });
+  actor.start();
+  const room = roomFromPath();
+  if (room) actor.send({ type: "START", room });
+  window.addEventListener("popstate", () => {
+    if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
+  });
+  Object.assign(window, { __onelink: actor });
+  createRoot(document.getElementById("root")!).render(
+    <CallContext.Provider value={actor}>
+      <App />
+    </CallContext.Provider>,
+  );
+}
+
+void boot();

@@ -1,0 +1,379 @@
+/**
+ * The call: what the user experiences from pressing "New call" to hanging up. It composes local
+ * media, the signaling link and one peer machine per remote member, and decides what their
+ * reports mean. Nothing here is limited to two people; the server's room capacity is.
+ */
+import { assign, enqueueActions, setup, type ActorRefFrom } from "xstate";
+import type { ControlMessage, IceServer } from "../protocol/index.ts";
+import { localMediaActor, stopStream, type LocalMedia } from "./media.ts";
+import { peerMachine, type PeerReport, type PeerStatus } from "./peer.ts";
+import { signalingMachine, type SignalingReport } from "./signaling.ts";
+
+export interface PeerEntry {
+  id: string;
+  /** null while announced but not yet talking (we wait for their offer). */
+  ref: ActorRefFrom<typeof peerMachine> | null;
+  /** Our peer-connection session toward them, and theirs toward us. */
+  session: string | null;
+  remoteSession: string | null;
+  status: PeerStatus | "announced";
+  /** Their signaling socket dropped; the server holds their seat. */
+  away: boolean;
+  stream: MediaStream | null;
+  audio: boolean;
+  video: boolean;
+}
+
+export interface CallError {
+  code: string;
+  text: string;
+}
+
+export interface CallContext {
+  signalingUrl: string;
+  room: string | null;
+  self: string | null;
+  token: string | null;
+  iceServers: IceServer[];
+  local: LocalMedia | null;
+  micOn: boolean;
+  camOn: boolean;
+  peers: Record<string, PeerEntry>;
+  signalingOnline: boolean;
+  /** Why the last remote member is no longer here, while nobody else is. */
+  departure: { peer: string; reason: "left" | "gone" } | null;
+  error: CallError | null;
+}
+
+export type CallUiEvent =
+  | { type: "START"; room: string }
+  | { type: "TOGGLE_MIC" }
+  | { type: "TOGGLE_CAMERA" }
+  | { type: "HANG_UP" }
+  | { type: "WAIT" }
+  | { type: "REJOIN" }
+  | { type: "EXIT" };
+
+export type CallEvent = CallUiEvent | SignalingReport | PeerReport;
+
+export interface CallInput {
+  signalingUrl: string;
+}
+
+const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+
+const peerList = (context: CallContext) => Object.values(context.peers);
+const isUp = (p: PeerEntry) => p.status === "connected";
+const isTrouble = (p: PeerEntry) => p.away || p.status === "unstable" || p.status === "restarting";
+
+export const callMachine = setup({
+  types: {
+    input: {} as CallInput,
+    context: {} as CallContext,
+    events: {} as CallEvent,
+  },
+  actors: { localMedia: localMediaActor, signaling: signalingMachine, peer: peerMachine },
+  delays: {
+    /** A member away with a dead connection for this long is presumed gone (they may still return). */
+    presumedGone: 6_000,
+  },
+  guards: {
+    nobodyAfterDeparture: ({ context }) => peerList(context).length === 0 && context.departure !== null,
+    nobody: ({ context }) => peerList(context).length === 0,
+    anyoneUp: ({ context }) => peerList(context).some((p) => isUp(p) && !p.away),
+    anyoneInTrouble: ({ context }) => peerList(context).some(isTrouble),
+    fatalSignalingError: ({ event }) => event.type === "SIGNALING.ERROR" && event.code !== "unknown-peer" && event.code !== "rate-limited",
+  },
+  actions: {
+    /** Side effects a test can swap: where the seat token is kept, and the address bar. */
+    loadSeat: assign({
+      token: ({ context }) => (context.room ? sessionStorage.getItem(`onelink.seat.${context.room}`) : null),
+    }),
+    saveSeat: ({ context }) => {
+      if (context.room && context.token) sessionStorage.setItem(`onelink.seat.${context.room}`, context.token);
+    },
+    forgetSeat: ({ context }) => {
+      if (context.room) sessionStorage.removeItem(`onelink.seat.${context.room}`);
+    },
+    showRoomInAddressBar: ({ context }) => {
+      const path = `/c/${encodeURIComponent(context.room ?? "")}`;
+      if (location.pathname !== path) history.replaceState(null, "", path + location.search);
+    },
+    showHomeInAddressBar: () => {
+      if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
+    },
+    stopLocalMedia: ({ context }) => stopStream(context.local?.stream ?? null),
+    applyTrackSwitches: ({ context }) => {
+      context.local?.stream?.getAudioTracks().forEach((t) => (t.enabled = context.micOn));
+      context.local?.stream?.getVideoTracks().forEach((t) => (t.enabled = context.camOn));
+    },
+    broadcastMediaState: enqueueActions(({ context, enqueue }) => {
+      const msg: ControlMessage = { type: "media-state", audio: context.micOn, video: context.camOn };
+      for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.SEND_CONTROL", msg });
+    }),
+    leaveRoom: enqueueActions(({ context, enqueue }) => {
+      for (const p of peerList(context)) {
+        if (p.ref) {
+          enqueue.sendTo(p.ref, { type: "PEER.SEND_CONTROL", msg: { type: "hang-up" } });
+          enqueue.stopChild(p.ref);
+        }
+      }
+      enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
+      enqueue.assign({ peers: {}, departure: null });
+    }),
+    dropPeers: enqueueActions(({ context, enqueue }) => {
+      for (const p of peerList(context)) if (p.ref) enqueue.stopChild(p.ref);
+      enqueue.assign({ peers: {} });
+    }),
+  },
+}).createMachine({
+  id: "call",
+  context: ({ input }) => ({
+    signalingUrl: input.signalingUrl,
+    room: null,
+    self: null,
+    token: null,
+    iceServers: [],
+    local: null,
+    micOn: true,
+    camOn: true,
+    peers: {},
+    signalingOnline: false,
+    departure: null,
+    error: null,
+  }),
+  initial: "idle",
+  states: {
+    idle: {
+      on: { START: { target: "preparing", actions: assign({ room: ({ event }) => event.room, error: null }) } },
+    },
+    preparing: {
+      entry: ["loadSeat", "showRoomInAddressBar"],
+      invoke: {
+        src: "localMedia",
+        input: () => ({}),
+        onDone: {
+          target: "inRoom",
+          actions: assign({
+            local: ({ event }) => event.output,
+            micOn: ({ event }) => (event.output.stream?.getAudioTracks().length ?? 0) > 0,
+            camOn: ({ event }) => (event.output.stream?.getVideoTracks().length ?? 0) > 0,
+          }),
+        },
+      },
+      on: { EXIT: { target: "idle", actions: "showHomeInAddressBar" } },
+    },
+    inRoom: {
+      // Exit actions run before the signaling link is stopped, so the `leave` still goes out.
+      exit: "leaveRoom",
+      invoke: {
+        id: "signaling",
+        src: "signaling",
+        input: ({ context }) => ({ url: context.signalingUrl, room: context.room!, token: context.token ?? undefined }),
+      },
+      initial: "joining",
+      states: {
+        joining: {},
+        waiting: {},
+        connecting: {},
+        inCall: {},
+        reconnecting: {
+          after: {
+            presumedGone: {
+              guard: ({ context }) => peerList(context).some((p) => p.away && !isUp(p)),
+              target: "peerLeft",
+              actions: assign({
+                departure: ({ context }) => ({ peer: peerList(context).find((p) => p.away)!.id, reason: "gone" as const }),
+              }),
+            },
+          },
+        },
+        peerLeft: {
+          on: { WAIT: { target: "waiting", actions: assign({ departure: null }) } },
+        },
+        settle: {
+          always: [
+            { guard: "nobodyAfterDeparture", target: "peerLeft" },
+            { guard: "nobody", target: "waiting" },
+            { guard: "anyoneUp", target: "inCall" },
+            { guard: "anyoneInTrouble", target: "reconnecting" },
+            { target: "connecting" },
+          ],
+        },
+      },
+      on: {
+        "SIGNALING.JOINED": {
+          target: ".settle",
+          actions: [
+            assign(({ context, event, spawn }) => {
+              const peers = { ...context.peers };
+              for (const id of event.peers) {
+                const known = peers[id];
+                // After a server restart our connection may be alive and well: keep it.
+                if (known?.ref && (known.status === "connected" || known.status === "connecting")) {
+                  peers[id] = { ...known, away: false };
+                  continue;
+                }
+                if (known?.ref) known.ref.stop();
+                const session = newSession();
+                const ref = spawn("peer", {
+                  input: {
+                    peer: id,
+                    polite: event.self > id,
+                    session,
+                    iceServers: event.iceServers,
+                    stream: context.local?.stream ?? null,
+                    initiator: true,
+                  },
+                });
+                peers[id] = { id, ref, session, remoteSession: null, status: "connecting", away: false, stream: null, audio: true, video: true };
+              }
+              return { self: event.self, token: event.token, iceServers: event.iceServers, peers, signalingOnline: true };
+            }),
+            "saveSeat",
+          ],
+        },
+        "SIGNALING.PEER_JOINED": {
+          target: ".settle",
+          actions: assign(({ context, event }) => {
+            const known = context.peers[event.peer];
+            const entry: PeerEntry = known
+              ? { ...known, away: false }
+              : { id: event.peer, ref: null, session: null, remoteSession: null, status: "announced", away: false, stream: null, audio: true, video: true };
+            return { peers: { ...context.peers, [event.peer]: entry }, departure: null };
+          }),
+        },
+        "SIGNALING.PEER_AWAY": {
+          target: ".settle",
+          actions: assign(({ context, event }) => {
+            const known = context.peers[event.peer];
+            return known ? { peers: { ...context.peers, [event.peer]: { ...known, away: true } } } : {};
+          }),
+        },
+        "SIGNALING.PEER_LEFT": {
+          target: ".settle",
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const known = context.peers[event.peer];
+            if (known?.ref) enqueue.stopChild(known.ref);
+            const { [event.peer]: _gone, ...rest } = context.peers;
+            enqueue.assign({ peers: rest, departure: { peer: event.peer, reason: event.reason } });
+          }),
+        },
+        "SIGNALING.SIGNAL": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const known = context.peers[event.from];
+            if (known?.ref && (known.remoteSession === null || known.remoteSession === event.session)) {
+              if (known.remoteSession === null) {
+                enqueue.assign({ peers: { ...context.peers, [event.from]: { ...known, remoteSession: event.session } } });
+              }
+              enqueue.sendTo(known.ref, { type: "PEER.SIGNAL_IN", data: event.data });
+              return;
+            }
+            // A new session from them: their page or connection is new, so start afresh. Only an
+            // offer can start one; stray candidates of a dead session are dropped.
+            if (!("description" in event.data) || event.data.description.type !== "offer") return;
+            if (known?.ref) enqueue.stopChild(known.ref);
+            enqueue.assign(({ context: ctx, spawn }) => {
+              const session = newSession();
+              const ref = spawn("peer", {
+                input: {
+                  peer: event.from,
+                  polite: (ctx.self ?? "") > event.from,
+                  session,
+                  iceServers: ctx.iceServers,
+                  stream: ctx.local?.stream ?? null,
+                  initiator: false,
+                  firstSignal: event.data,
+                },
+              });
+              const entry: PeerEntry = {
+                id: event.from,
+                ref,
+                session,
+                remoteSession: event.session,
+                status: "connecting",
+                away: false,
+                stream: null,
+                audio: true,
+                video: true,
+              };
+              return { peers: { ...ctx.peers, [event.from]: entry }, departure: null };
+            });
+          }),
+        },
+        "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false }) },
+        "SIGNALING.ERROR": [
+          {
+            guard: "fatalSignalingError",
+            target: "#call.failed",
+            actions: assign({ error: ({ event }) => ({ code: event.code, text: event.text }) }),
+          },
+        ],
+        "PEER.SIGNAL_OUT": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            // Only the current session of a peer may speak.
+            if (context.peers[event.peer]?.session !== event.session) return;
+            enqueue.sendTo("signaling", {
+              type: "SIGNALING.SEND",
+              msg: { type: "signal", to: event.peer, session: event.session, data: event.data },
+            });
+          }),
+        },
+        "PEER.STATUS": {
+          target: ".settle",
+          actions: assign(({ context, event }) => {
+            const known = context.peers[event.peer];
+            if (!known) return {};
+            const away = event.status === "connected" ? false : known.away;
+            return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away } } };
+          }),
+        },
+        "PEER.REMOTE_STREAM": {
+          actions: assign(({ context, event }) => {
+            const known = context.peers[event.peer];
+            return known ? { peers: { ...context.peers, [event.peer]: { ...known, stream: event.stream } } } : {};
+          }),
+        },
+        "PEER.CONTROL_OPEN": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const ref = context.peers[event.peer]?.ref;
+            if (ref) enqueue.sendTo(ref, { type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: context.micOn, video: context.camOn } });
+          }),
+        },
+        "PEER.CONTROL": {
+          target: ".settle",
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const known = context.peers[event.peer];
+            if (!known) return;
+            if (event.msg.type === "media-state") {
+              enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, audio: event.msg.audio, video: event.msg.video } } });
+            } else if (event.msg.type === "hang-up") {
+              if (known.ref) enqueue.stopChild(known.ref);
+              const { [event.peer]: _gone, ...rest } = context.peers;
+              enqueue.assign({ peers: rest, departure: { peer: event.peer, reason: "left" } });
+            }
+          }),
+        },
+        TOGGLE_MIC: { actions: [assign({ micOn: ({ context }) => !context.micOn }), "applyTrackSwitches", "broadcastMediaState"] },
+        TOGGLE_CAMERA: { actions: [assign({ camOn: ({ context }) => !context.camOn }), "applyTrackSwitches", "broadcastMediaState"] },
+        HANG_UP: { target: "ended", actions: "forgetSeat" },
+        EXIT: { target: "idle", actions: ["forgetSeat", "stopLocalMedia", "showHomeInAddressBar"] },
+      },
+    },
+    ended: {
+      on: {
+        REJOIN: { target: "inRoom", actions: assign({ token: null }) },
+        EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] },
+      },
+    },
+    failed: {
+      entry: "dropPeers",
+      on: {
+        REJOIN: { target: "inRoom", actions: assign({ error: null }) },
+        EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar", assign({ error: null })] },
+      },
+    },
+  },
+});
+
+export type CallActor = ActorRefFrom<typeof callMachine>;

@@ -1,0 +1,139 @@
+/**
+ * One RTCPeerConnection as a callback actor, the only code that calls `pc.*`.
+ * Perfect negotiation (polite/impolite roles, makingOffer/ignoreOffer, implicit rollback),
+ * trickle ICE, a negotiated "control" data channel, and intents: restart ICE, send control.
+ */
+import { fromCallback } from "xstate";
+import { DataChannelId, decodeControl, encodeControl, type ControlMessage, type IceServer, type SignalPayload } from "../protocol/index.ts";
+
+export interface PeerConnectionInput {
+  peer: string;
+  polite: boolean;
+  session: string;
+  iceServers: IceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  stream: MediaStream | null;
+  /** Offer first (we joined a room where the peer already was); else wait for their offer. */
+  initiator: boolean;
+  /** The signal that made us create this connection (their offer), applied first. */
+  firstSignal?: SignalPayload;
+}
+
+export type PeerConnectionEvent =
+  | { type: "PC.SIGNAL_OUT"; data: SignalPayload }
+  | { type: "PC.REMOTE_STREAM"; stream: MediaStream }
+  | { type: "PC.STATE"; state: RTCPeerConnectionState }
+  | { type: "PC.CONTROL"; msg: ControlMessage }
+  | { type: "PC.CONTROL_OPEN" };
+
+export type PeerConnectionCommand =
+  | { type: "PC.SIGNAL_IN"; data: SignalPayload }
+  | { type: "PC.RESTART_ICE" }
+  | { type: "PC.SEND_CONTROL"; msg: ControlMessage };
+
+export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
+  ({ input, sendBack, receive }) => {
+    const pc = new RTCPeerConnection({
+      iceServers: input.iceServers as RTCIceServer[],
+      iceTransportPolicy: input.iceTransportPolicy ?? "all",
+      bundlePolicy: "max-bundle",
+    });
+    const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
+    control.binaryType = "arraybuffer";
+    let makingOffer = false;
+    let ignoreOffer = false;
+    let tracksAdded = false;
+    let stopped = false;
+    const remoteStream = new MediaStream();
+    // Incoming signals are applied strictly in order, so a candidate never races its description.
+    let queue: Promise<void> = Promise.resolve();
+
+    const addLocalTracks = () => {
+      if (tracksAdded) return;
+      tracksAdded = true;
+      const tracks = input.stream?.getTracks() ?? [];
+      for (const track of tracks) pc.addTrack(track, input.stream!);
+      // Receive even what we cannot send (no camera, denied microphone).
+      for (const kind of ["audio", "video"] as const) {
+        if (!tracks.some((t) => t.kind === kind) && !pc.getTransceivers().some((t) => t.receiver.track.kind === kind)) {
+          pc.addTransceiver(kind, { direction: "recvonly" });
+        }
+      }
+    };
+
+    pc.onnegotiationneeded = async () => {
+      try {
+        makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription) sendBack({ type: "PC.SIGNAL_OUT", data: { description: pc.localDescription.toJSON() } });
+      } catch (err) {
+        console.warn("peer: could not make an offer", err);
+      } finally {
+        makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      sendBack({ type: "PC.SIGNAL_OUT", data: { candidate: candidate ? candidate.toJSON() as never : null } });
+    };
+    pc.ontrack = ({ track }) => {
+      remoteStream.addTrack(track);
+      sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
+    };
+    pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
+    control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
+    control.onmessage = (ev) => {
+      const msg = decodeControl(ev.data as ArrayBuffer);
+      if (msg) sendBack({ type: "PC.CONTROL", msg });
+    };
+
+    async function applySignal(data: SignalPayload) {
+      if ("description" in data) {
+        const description = data.description as RTCSessionDescriptionInit;
+        const offerCollision = description.type === "offer" && (makingOffer || pc.signalingState !== "stable");
+        ignoreOffer = !input.polite && offerCollision;
+        if (ignoreOffer) return;
+        await pc.setRemoteDescription(description); // rolls back our own offer when polite
+        if (description.type === "offer") {
+          addLocalTracks();
+          await pc.setLocalDescription();
+          if (pc.localDescription) sendBack({ type: "PC.SIGNAL_OUT", data: { description: pc.localDescription.toJSON() } });
+        }
+      } else {
+        try {
+          await pc.addIceCandidate(data.candidate ?? undefined);
+        } catch (err) {
+          if (!ignoreOffer) throw err;
+        }
+      }
+    }
+
+    const enqueueSignal = (data: SignalPayload) => {
+      queue = queue.then(() => applySignal(data)).catch((err) => console.warn("peer: signal failed", err));
+    };
+
+    receive((cmd) => {
+      if (stopped) return;
+      switch (cmd.type) {
+        case "PC.SIGNAL_IN":
+          enqueueSignal(cmd.data);
+          return;
+        case "PC.RESTART_ICE":
+          pc.restartIce();
+          return;
+        case "PC.SEND_CONTROL":
+          if (control.readyState === "open") control.send(encodeControl(cmd.msg));
+          return;
+      }
+    });
+
+    if (input.initiator) addLocalTracks();
+    if (input.firstSignal) enqueueSignal(input.firstSignal);
+
+    return () => {
+      stopped = true;
+      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
+      control.onopen = control.onmessage = null;
+      pc.close();
+    };
+  },
+);

@@ -1,0 +1,96 @@
+/**
+ * One remote member: wraps its peer connection actor, turns connection states into what the user
+ * experiences (connecting, connected, unstable, restarting ICE) with named timers, and reports to
+ * the call. Many of these can live side by side: nothing here assumes a call of two.
+ */
+import { sendParent, sendTo, setup } from "xstate";
+import type { ControlMessage, IceServer, SignalPayload } from "../protocol/index.ts";
+import { peerConnectionActor, type PeerConnectionEvent } from "./peer-connection.ts";
+
+export interface PeerInput {
+  peer: string;
+  polite: boolean;
+  session: string;
+  iceServers: IceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  stream: MediaStream | null;
+  initiator: boolean;
+  firstSignal?: SignalPayload;
+}
+
+export type PeerStatus = "connecting" | "connected" | "unstable" | "restarting";
+
+/** What a peer tells the call. */
+export type PeerReport =
+  | { type: "PEER.SIGNAL_OUT"; peer: string; session: string; data: SignalPayload }
+  | { type: "PEER.STATUS"; peer: string; status: PeerStatus }
+  | { type: "PEER.REMOTE_STREAM"; peer: string; stream: MediaStream }
+  | { type: "PEER.CONTROL"; peer: string; msg: ControlMessage }
+  | { type: "PEER.CONTROL_OPEN"; peer: string };
+
+export type PeerCommand =
+  | { type: "PEER.SIGNAL_IN"; data: SignalPayload }
+  | { type: "PEER.SEND_CONTROL"; msg: ControlMessage };
+
+export const peerMachine = setup({
+  types: {
+    input: {} as PeerInput,
+    context: {} as PeerInput,
+    events: {} as PeerConnectionEvent | PeerCommand,
+  },
+  actors: { connection: peerConnectionActor },
+  delays: {
+    /** A brief `disconnected` often heals by itself; past this, restart ICE. */
+    iceDisconnectGrace: 2_000,
+    /** An ICE restart that has not connected by then is tried again. */
+    iceRestartRetry: 8_000,
+  },
+  actions: {
+    reportStatus: sendParent(({ context }, status: PeerStatus) => ({ type: "PEER.STATUS", peer: context.peer, status })),
+    restartIce: sendTo("connection", { type: "PC.RESTART_ICE" }),
+  },
+  guards: {
+    isConnected: ({ event }) => event.type === "PC.STATE" && event.state === "connected",
+    isDisconnected: ({ event }) => event.type === "PC.STATE" && event.state === "disconnected",
+    isFailed: ({ event }) => event.type === "PC.STATE" && event.state === "failed",
+  },
+}).createMachine({
+  id: "peer",
+  context: ({ input }) => input,
+  invoke: {
+    id: "connection",
+    src: "connection",
+    input: ({ context }) => context,
+  },
+  on: {
+    "PC.SIGNAL_OUT": {
+      actions: sendParent(({ context, event }) => ({ type: "PEER.SIGNAL_OUT", peer: context.peer, session: context.session, data: event.data })),
+    },
+    "PC.REMOTE_STREAM": { actions: sendParent(({ context, event }) => ({ type: "PEER.REMOTE_STREAM", peer: context.peer, stream: event.stream })) },
+    "PC.CONTROL": { actions: sendParent(({ context, event }) => ({ type: "PEER.CONTROL", peer: context.peer, msg: event.msg })) },
+    "PC.CONTROL_OPEN": { actions: sendParent(({ context }) => ({ type: "PEER.CONTROL_OPEN", peer: context.peer })) },
+    "PEER.SIGNAL_IN": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SIGNAL_IN" as const, data: event.data })) },
+    "PEER.SEND_CONTROL": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SEND_CONTROL" as const, msg: event.msg })) },
+  },
+  initial: "connecting",
+  states: {
+    connecting: {
+      entry: { type: "reportStatus", params: "connecting" },
+      on: { "PC.STATE": [{ guard: "isConnected", target: "connected" }, { guard: "isFailed", target: "restarting" }] },
+    },
+    connected: {
+      entry: { type: "reportStatus", params: "connected" },
+      on: { "PC.STATE": [{ guard: "isDisconnected", target: "unstable" }, { guard: "isFailed", target: "restarting" }] },
+    },
+    unstable: {
+      entry: { type: "reportStatus", params: "unstable" },
+      after: { iceDisconnectGrace: "restarting" },
+      on: { "PC.STATE": [{ guard: "isConnected", target: "connected" }, { guard: "isFailed", target: "restarting" }] },
+    },
+    restarting: {
+      entry: [{ type: "reportStatus", params: "restarting" }, "restartIce"],
+      after: { iceRestartRetry: { target: "restarting", reenter: true } },
+      on: { "PC.STATE": { guard: "isConnected", target: "connected" } },
+    },
+  },
+});

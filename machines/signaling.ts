@@ -1,0 +1,122 @@
+/**
+ * The signaling link: keeps one socket to the server joined to the room, reconnecting with
+ * backoff and jitter, re-joining with the seat token so the member keeps its seat.
+ * It tells its parent (the call) what the server says; the parent decides what it means.
+ */
+import { assign, sendParent, sendTo, setup } from "xstate";
+import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../protocol/index.ts";
+import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
+import { isFatalClose, socketActor, type SocketEvent } from "./socket.ts";
+
+export interface SignalingInput {
+  url: string;
+  room: string;
+  token?: string;
+  policy?: ReconnectPolicy;
+}
+
+/** What the link tells the call. */
+export type SignalingReport =
+  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[] }
+  | { type: "SIGNALING.PEER_JOINED"; peer: string }
+  | { type: "SIGNALING.PEER_AWAY"; peer: string }
+  | { type: "SIGNALING.PEER_LEFT"; peer: string; reason: PeerLeftReason }
+  | { type: "SIGNALING.SIGNAL"; from: string; session: string; data: SignalPayload }
+  | { type: "SIGNALING.ERROR"; code: ErrorCode | "replaced"; text: string }
+  | { type: "SIGNALING.OFFLINE" };
+
+export type SignalingCommand =
+  | { type: "SIGNALING.SEND"; msg: WithoutVersion<ClientMessage> }
+  | { type: "SIGNALING.LEAVE" };
+
+function reportFor(msg: ServerMessage): SignalingReport | null {
+  switch (msg.type) {
+    case "joined":
+      return { type: "SIGNALING.JOINED", self: msg.self, token: msg.token, peers: msg.peers, iceServers: msg.iceServers };
+    case "peer-joined":
+      return { type: "SIGNALING.PEER_JOINED", peer: msg.peer };
+    case "peer-away":
+      return { type: "SIGNALING.PEER_AWAY", peer: msg.peer };
+    case "peer-left":
+      return { type: "SIGNALING.PEER_LEFT", peer: msg.peer, reason: msg.reason };
+    case "signal":
+      return { type: "SIGNALING.SIGNAL", from: msg.from, session: msg.session, data: msg.data };
+    case "error":
+      return { type: "SIGNALING.ERROR", code: msg.code, text: msg.text };
+    case "pong":
+      return null;
+  }
+}
+
+/** Server errors that end the attempt to be in this room. */
+const FATAL_ERRORS = new Set<string>(["room-full", "bad-room", "bad-version"]);
+
+export const signalingMachine = setup({
+  types: {
+    input: {} as SignalingInput,
+    context: {} as { url: string; room: string; token?: string; policy: ReconnectPolicy; attempt: number },
+    events: {} as SocketEvent | SignalingCommand,
+  },
+  actors: { socket: socketActor },
+  delays: {
+    backoff: ({ context }) => backoffDelay(context.policy, context.attempt),
+  },
+  guards: {
+    isFatalError: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "error" && FATAL_ERRORS.has(event.msg.code),
+    isPong: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "pong",
+    isJoined: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "joined",
+    isFatalClose: ({ event }) => event.type === "SOCKET.CLOSED" && isFatalClose(event.code),
+  },
+  actions: {
+    report: sendParent(({ event }) => {
+      const report = event.type === "SOCKET.MESSAGE" ? reportFor(event.msg) : null;
+      if (!report) throw new Error("report: guarded by isPong");
+      return report;
+    }),
+    rememberToken: assign({
+      token: ({ context, event }) => (event.type === "SOCKET.MESSAGE" && event.msg.type === "joined" ? event.msg.token : context.token),
+      attempt: 0,
+    }),
+    reportOffline: sendParent({ type: "SIGNALING.OFFLINE" }),
+    reportReplaced: sendParent({ type: "SIGNALING.ERROR", code: "replaced", text: "This call was opened in another tab or window." }),
+    countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
+  },
+}).createMachine({
+  id: "signaling",
+  context: ({ input }) => ({ ...input, policy: input.policy ?? defaultReconnectPolicy, attempt: 0 }),
+  initial: "connecting",
+  states: {
+    connecting: {
+      invoke: {
+        id: "socket",
+        src: "socket",
+        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token }),
+      },
+      initial: "joining",
+      states: {
+        joining: {},
+        online: {},
+      },
+      on: {
+        "SOCKET.MESSAGE": [
+          { guard: "isPong" },
+          { guard: "isFatalError", target: "stopped", actions: "report" },
+          { guard: "isJoined", target: ".online", actions: ["rememberToken", "report"] },
+          { actions: "report" },
+        ],
+        "SOCKET.CLOSED": [
+          { guard: "isFatalClose", target: "stopped", actions: "reportReplaced" },
+          { target: "retrying", actions: "reportOffline" },
+        ],
+        "SIGNALING.SEND": { actions: sendTo("socket", ({ event }) => ({ type: "SOCKET.SEND" as const, msg: event.msg })) },
+        // The parent stops this actor right after; sending from here keeps the order (send, then close).
+        "SIGNALING.LEAVE": { actions: sendTo("socket", { type: "SOCKET.SEND", msg: { type: "leave" } }) },
+      },
+    },
+    retrying: {
+      after: { backoff: { target: "connecting", actions: "countAttempt" } },
+      on: { "SIGNALING.LEAVE": "stopped" },
+    },
+    stopped: { type: "final" },
+  },
+});

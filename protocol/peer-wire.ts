@@ -1,0 +1,33 @@
+/**
+ * Messages peers send each other directly over the "control" data channel (never via the server).
+ */
+import { Packr } from "msgpackr";
+
+export interface MediaStateMessage {
+  type: "media-state";
+  audio: boolean;
+  video: boolean;
+}
+export interface HangUpMessage {
+  type: "hang-up";
+}
+export type ControlMessage = MediaStateMessage | HangUpMessage;
+
+/** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
+export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
+
+export const encodeControl = (msg: ControlMessage) => packr.pack(msg) as Uint8Array<ArrayBuffer>;
+
+export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | null {
+  try {
+    const x = packr.unpack(data instanceof ArrayBuffer ? new Uint8Array(data) : data) as Partial<ControlMessage> | null;
+    if (!x || typeof x !== "object") return null;
+    if (x.type === "media-state" && typeof x.audio === "boolean" && typeof x.video === "boolean") return x as MediaStateMessage;
+    if (x.type === "hang-up") return { type: "hang-up" };
+    return null;
+  } catch {
+    return null;
+  }
+}

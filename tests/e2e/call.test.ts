@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { button, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+
+let app: AppServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+describe("the one-link call", () => {
+  test("A creates a call, B opens the link, both see each other, toggles and hang up reach the other side", async () => {
+    const a = await newPerson(browser, app.url);
+    const b = await newPerson(browser, app.url);
+    await a.page.goto(app.url);
+    await button(a.page, "New call").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    expect(link).toMatch(/\/c\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    await waitForNewFrames(a.page, "Your video", 3);
+
+    const opened = performance.now();
+    await b.page.goto(link.replace(/^http:\/\/[^/]+/, app.url));
+    await waitForNewFrames(b.page, "Remote video", 1, 20_000);
+    console.log(`B: link opened to first remote frame: ${Math.round(performance.now() - opened)} ms`);
+    await waitForStatus(a.page, "Connected");
+    await waitForStatus(b.page, "Connected");
+    await waitForNewFrames(a.page, "Remote video", 10);
+    await waitForNewFrames(b.page, "Remote video", 10);
+
+    // Microphone and camera toggles are reflected on the other side.
+    const mic = button(a.page, "Microphone");
+    expect(await mic.getAttribute("aria-pressed")).toBe("true");
+    await mic.click();
+    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await b.page.getByText("Their microphone is muted").waitFor({ timeout: 5_000 });
+    await button(a.page, "Camera").click();
+    await b.page.getByText("Their camera is off").waitFor({ timeout: 5_000 });
+    await mic.click();
+    await button(a.page, "Camera").click();
+    await b.page.getByText("Their microphone is muted").waitFor({ state: "detached", timeout: 5_000 });
+    await b.page.getByText("Their camera is off").waitFor({ state: "detached", timeout: 5_000 });
+
+    // Hang up ends the call for both; B may wait for a rejoin or leave.
+    await button(a.page, "Hang up").click();
+    await waitForStatus(a.page, "Call ended");
+    await waitForStatus(b.page, "The other person hung up");
+    await button(b.page, "Wait for them").waitFor();
+    await button(b.page, "Leave").click();
+    await a.page.getByRole("button", { name: "New call" }).waitFor({ state: "detached" }).catch(() => {});
+    await button(b.page, "New call").waitFor({ timeout: 5_000 });
+    expect(new URL(b.page.url()).pathname).toBe("/");
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
+  test("a third person opening a full room is told it is full", async () => {
+    const people = await Promise.all([0, 1, 2].map(() => newPerson(browser, app.url)));
+    const [a, b, c] = people as [typeof people[0], typeof people[0], typeof people[0]];
+    const room = `full-room-${Date.now()}`;
+    await a.page.goto(`${app.url}/c/${room}`);
+    await waitForStatus(a.page, "Waiting for someone to join");
+    await b.page.goto(`${app.url}/c/${room}`);
+    await waitForStatus(b.page, "Connected");
+    await c.page.goto(`${app.url}/c/${room}`);
+    await waitForStatus(c.page, /This call is full/);
+    // The two already in the call are unaffected.
+    await waitForNewFrames(a.page, "Remote video", 5);
+    await Promise.all(people.map((p) => p.context.close()));
+  }, 60_000);
+
+  test("the Room ID field rejects bad ids with a clear message and joins a chosen id", async () => {
+    const a = await newPerson(browser, app.url);
+    await a.page.goto(app.url);
+    const field = a.page.getByRole("textbox", { name: "Room ID" });
+    await field.fill("no spaces allowed");
+    await button(a.page, "Join").click();
+    await a.page.getByRole("alert").filter({ hasText: "letters, digits" }).waitFor();
+    await field.fill("x".repeat(65));
+    await button(a.page, "Join").click();
+    await a.page.getByRole("alert").filter({ hasText: "at most 64" }).waitFor();
+    await field.fill("my-team_room");
+    await button(a.page, "Join").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    expect(new URL(a.page.url()).pathname).toBe("/c/my-team_room");
+    await a.context.close();
+  }, 30_000);
+});

@@ -1,0 +1,117 @@
+/**
+ * End-to-end harness: the real server as its own process (so tests can kill and restart it),
+ * Debian's Chromium through playwright-core with fake camera and microphone, and probes that read
+ * what a user would see (status text, decoded remote frames).
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "../..");
+export const BUN = resolve(ROOT, "node_modules/.bin/bun");
+
+export interface AppServer {
+  url: string;
+  port: number;
+  proc: ReturnType<typeof Bun.spawn>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `signal-server/main.ts` on 127.0.0.1 (an ephemeral port unless one is given). */
+export async function startApp(env: Record<string, string> = {}, port = 0): Promise<AppServer> {
+  const proc = Bun.spawn([BUN, "signal-server/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), STUN_URLS: "", NODE_ENV: "production", ...env },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = proc.stdout.getReader();
+  let seen = "";
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+    const match = /Listening on http:\/\/localhost:(\d+)/.exec(seen);
+    if (match) {
+      reader.releaseLock();
+      void proc.stdout.pipeTo(new WritableStream()).catch(() => {});
+      const actualPort = Number(match[1]);
+      return {
+        url: `http://127.0.0.1:${actualPort}`,
+        port: actualPort,
+        proc,
+        async stop(signal = "SIGTERM") {
+          proc.kill(signal);
+          await proc.exited;
+        },
+      };
+    }
+  }
+  proc.kill("SIGKILL");
+  throw new Error(`server did not start: ${seen}`);
+}
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+  // Keep WebRTC on loopback: no mDNS host names, loopback candidates allowed.
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--allow-loopback-in-peer-connection",
+];
+
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+export async function newPerson(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ permissions: ["camera", "microphone"], viewport: { width: 1100, height: 720 } });
+  await context.grantPermissions(["camera", "microphone", "clipboard-read", "clipboard-write"], { origin });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+  return { context, page };
+}
+
+export const statusOf = (page: Page) => page.getByRole("status").first().innerText();
+
+export async function waitForStatus(page: Page, text: string | RegExp, timeout = 15_000) {
+  await page.getByRole("status").filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+/**
+ * Resolves once the named video has decoded `count` new frames (requestVideoFrameCallback), so
+ * a frozen or black-holed stream fails. Returns how long that took in ms.
+ */
+export async function waitForNewFrames(page: Page, label = "Remote video", count = 5, timeout = 15_000): Promise<number> {
+  return page.evaluate(
+    ({ label, count, timeout }) =>
+      new Promise<number>((resolve, reject) => {
+        const started = performance.now();
+        let seen = 0;
+        const timer = setTimeout(() => reject(new Error(`only ${seen}/${count} new frames on "${label}" in ${timeout} ms`)), timeout);
+        const watch = () => {
+          const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+          if (!video) return void setTimeout(watch, 50);
+          const onFrame = () => {
+            seen++;
+            if (seen >= count) {
+              clearTimeout(timer);
+              resolve(performance.now() - started);
+            } else video.requestVideoFrameCallback(onFrame);
+          };
+          video.requestVideoFrameCallback(onFrame);
+        };
+        watch();
+      }),
+    { label, count, timeout },
+  );
+}
+
+export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });

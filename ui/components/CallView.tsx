@@ -1,0 +1,107 @@
+import { useSelector } from "@xstate/react";
+import { useRef, useState } from "react";
+import { useCallActor } from "../call-context.tsx";
+import { callLink, mainPeer, phaseOf } from "../selectors.ts";
+import { Controls } from "./Controls.tsx";
+import { InfoDialog } from "./InfoDialog.tsx";
+import { LinkPanel } from "./LinkPanel.tsx";
+import { StatusBar } from "./StatusBar.tsx";
+import { Video } from "./Video.tsx";
+
+export function CallView() {
+  const actor = useCallActor();
+  const phase = useSelector(actor, phaseOf);
+  const localStream = useSelector(actor, (s) => s.context.local?.stream ?? null);
+  const mediaIssue = useSelector(actor, (s) => s.context.local?.issue ?? null);
+  const camOn = useSelector(actor, (s) => s.context.camOn);
+  const room = useSelector(actor, (s) => s.context.room);
+  const peer = useSelector(actor, mainPeer);
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [infoOpen, setInfoOpen] = useState(false);
+
+  const remoteCamOff = peer !== null && !peer.video;
+  const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
+
+  return (
+    <div className="call">
+      <StatusBar onInfo={() => setInfoOpen(true)} />
+      <div className="stage" ref={stageRef}>
+        <div className={`remote${peer?.stream ? "" : " empty"}`}>
+          <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" />
+          {peer && (remoteCamOff || !peer.audio) && (
+            <div className="remote-flags" aria-live="polite">
+              {remoteCamOff && <span className="flag">Their camera is off</span>}
+              {!peer.audio && <span className="flag">Their microphone is muted</span>}
+            </div>
+          )}
+          {alone && room && <LinkPanel link={callLink(room)} />}
+        </div>
+        <div className={`local${camOn ? "" : " off"}`}>
+          <Video stream={localStream} label="Your video" self className="local-video" />
+          {!camOn && <span className="flag">Camera off</span>}
+        </div>
+        <PhaseOverlay phase={phase} />
+      </div>
+      {mediaIssue && (
+        <p className="notice" role="alert">
+          {mediaIssue.text}
+        </p>
+      )}
+      <Controls stageRef={stageRef} />
+      {infoOpen && <InfoDialog onClose={() => setInfoOpen(false)} />}
+    </div>
+  );
+}
+
+function PhaseOverlay({ phase }: { phase: ReturnType<typeof phaseOf> }) {
+  const actor = useCallActor();
+  const error = useSelector(actor, (s) => s.context.error);
+  const departure = useSelector(actor, (s) => s.context.departure);
+  if (phase === "peerLeft") {
+    return (
+      <div className="overlay" role="dialog" aria-label="The other person left">
+        <p>{departure?.reason === "left" ? "The other person hung up." : "The other person left the call."}</p>
+        <p className="hint">If they come back, the call resumes by itself.</p>
+        <div className="row">
+          <button type="button" className="primary" onClick={() => actor.send({ type: "WAIT" })}>
+            Wait for them
+          </button>
+          <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
+            Leave
+          </button>
+        </div>
+      </div>
+    );
+  }
+  if (phase === "ended") {
+    return (
+      <div className="overlay" role="dialog" aria-label="Call ended">
+        <p>You left the call.</p>
+        <div className="row">
+          <button type="button" className="primary" onClick={() => actor.send({ type: "REJOIN" })}>
+            Rejoin
+          </button>
+          <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
+            Back to start
+          </button>
+        </div>
+      </div>
+    );
+  }
+  if (phase === "failed") {
+    return (
+      <div className="overlay" role="dialog" aria-label="Could not join">
+        <p>{error?.text ?? "The call could not be joined."}</p>
+        <div className="row">
+          <button type="button" className="primary" onClick={() => actor.send({ type: "REJOIN" })}>
+            Try again
+          </button>
+          <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
+            Back to start
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return null;
+}

@@ -1,0 +1,27 @@
+import { useSelector } from "@xstate/react";
+import { useCallActor } from "../call-context.tsx";
+import { phaseOf, statusText } from "../selectors.ts";
+
+export function StatusBar({ onInfo }: { onInfo: () => void }) {
+  const actor = useCallActor();
+  const status = useSelector(actor, statusText);
+  const phase = useSelector(actor, phaseOf);
+  const offline = useSelector(actor, (s) => s.matches("inRoom") && !s.context.signalingOnline && phase !== "joining");
+
+  return (
+    <header className="topbar">
+      <span className={`dot ${phase}`} aria-hidden="true" />
+      <p role="status" className="status">
+        {status}
+      </p>
+      {offline && <span className="badge warn">Signaling offline: your call continues</span>}
+      <span className="spacer" />
+      <button type="button" onClick={onInfo}>
+        Info
+      </button>
+      <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
+        Exit
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * Derived views of the call snapshot for the UI. Components select only what they render.
+ */
+import type { SnapshotFrom } from "xstate";
+import type { callMachine, PeerEntry } from "../machines/call.ts";
+
+export type CallSnapshot = SnapshotFrom<typeof callMachine>;
+
+export type Phase = "idle" | "preparing" | "joining" | "waiting" | "connecting" | "inCall" | "reconnecting" | "peerLeft" | "ended" | "failed";
+
+export function phaseOf(s: CallSnapshot): Phase {
+  if (s.matches("idle")) return "idle";
+  if (s.matches("preparing")) return "preparing";
+  if (s.matches("ended")) return "ended";
+  if (s.matches("failed")) return "failed";
+  for (const sub of ["waiting", "connecting", "inCall", "reconnecting", "peerLeft"] as const) {
+    if (s.matches({ inRoom: sub })) return sub;
+  }
+  return "joining";
+}
+
+export function statusText(s: CallSnapshot): string {
+  const phase = phaseOf(s);
+  switch (phase) {
+    case "idle":
+      return "Ready to start a call";
+    case "preparing":
+      return "Starting your camera…";
+    case "joining":
+      return "Joining the call…";
+    case "waiting":
+      return "Waiting for someone to join";
+    case "connecting":
+      return "Connecting…";
+    case "inCall":
+      return "Connected";
+    case "reconnecting":
+      return "Reconnecting…";
+    case "peerLeft":
+      return s.context.departure?.reason === "left" ? "The other person hung up" : "The other person left the call";
+    case "ended":
+      return "Call ended";
+    case "failed":
+      return s.context.error?.text ?? "The call could not be joined";
+  }
+}
+
+/** The remote member shown on the big screen: the first one (the roadmap adds a grid). */
+export function mainPeer(s: CallSnapshot): PeerEntry | null {
+  return Object.values(s.context.peers)[0] ?? null;
+}
+
+export const callLink = (room: string | null) => (room ? `${location.origin}/c/${encodeURIComponent(room)}` : "");

@@ -1,0 +1,134 @@
+import { describe, expect, test } from "bun:test";
+import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate";
+import { callMachine } from "../../machines/call.ts";
+import type { LocalMedia } from "../../machines/media.ts";
+import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
+import type { SignalingCommand, SignalingInput } from "../../machines/signaling.ts";
+import { phaseOf } from "../../ui/selectors.ts";
+
+function harness() {
+  const signalingSent: SignalingCommand[] = [];
+  const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
+  const machine = callMachine.provide({
+    actors: {
+      localMedia: fromPromise<LocalMedia, { constraints?: MediaStreamConstraints }>(async () => ({ stream: null, issue: null })),
+      signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) => receive((c) => signalingSent.push(c))) as never,
+      peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
+        const record = { input, commands: [] as PeerCommand[], stopped: false };
+        peers.push(record);
+        receive((c) => record.commands.push(c));
+        return () => (record.stopped = true);
+      }) as never,
+    },
+    actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {} },
+  });
+  const clock = new SimulatedClock();
+  const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
+  const phase = () => phaseOf(actor.getSnapshot());
+  return { actor, clock, phase, signalingSent, peers };
+}
+
+async function joinedAlone(h: ReturnType<typeof harness>) {
+  h.actor.send({ type: "START", room: "room-1" });
+  await Promise.resolve();
+  await Promise.resolve();
+  expect(h.phase()).toBe("joining");
+  h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+  expect(h.phase()).toBe("waiting");
+}
+
+const offer = { description: { type: "offer" as const, sdp: "v=0" } };
+
+describe("call machine", () => {
+  test("a newcomer offers to everyone already in the room", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1" });
+    await Promise.resolve();
+    await Promise.resolve();
+    h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa", "ccc"], iceServers: [] });
+    expect(h.phase()).toBe("connecting");
+    expect(h.peers.map((p) => [p.input.peer, p.input.initiator, p.input.polite])).toEqual([
+      ["aaa", true, true],
+      ["ccc", true, false],
+    ]);
+  });
+
+  test("the member waiting answers an offer, and the call is up once the peer connects", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    expect(h.phase()).toBe("connecting");
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    expect(h.peers).toHaveLength(1);
+    expect(h.peers[0]!.input).toMatchObject({ peer: "aaa", initiator: false, firstSignal: offer });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+    // Later signals of the same session go to the same connection.
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: { candidate: null } });
+    expect(h.peers).toHaveLength(1);
+    expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SIGNAL_IN", data: { candidate: null } });
+  });
+
+  test("a refreshed peer (new session) replaces the old connection instead of confusing it", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    expect(h.phase()).toBe("reconnecting");
+    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    // A stray candidate of the new session before its offer is not a reason to start over.
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: { candidate: null } });
+    expect(h.peers).toHaveLength(1);
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    expect(h.peers).toHaveLength(2);
+    expect(h.peers[0]!.stopped).toBe(true);
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+  });
+
+  test("a peer away with a dead connection is presumed gone after a while, and may come back", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    h.clock.increment(5_999);
+    expect(h.phase()).toBe("reconnecting");
+    h.clock.increment(1);
+    expect(h.phase()).toBe("peerLeft");
+    expect(h.actor.getSnapshot().context.departure).toEqual({ peer: "aaa", reason: "gone" });
+    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+  });
+
+  test("hang up from the other side offers to wait; hanging up ourselves sends leave", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.actor.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
+    expect(h.phase()).toBe("peerLeft");
+    expect(h.peers[0]!.stopped).toBe(true);
+    h.actor.send({ type: "WAIT" });
+    expect(h.phase()).toBe("waiting");
+    h.actor.send({ type: "HANG_UP" });
+    expect(h.phase()).toBe("ended");
+    expect(h.signalingSent).toContainEqual({ type: "SIGNALING.LEAVE" });
+  });
+
+  test("a full room fails with the server's words, and mute state is told to peers", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.actor.send({ type: "TOGGLE_MIC" });
+    expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: true, video: false } });
+    h.actor.send({ type: "SIGNALING.ERROR", code: "room-full", text: "This call is full (2 people)." });
+    expect(h.phase()).toBe("failed");
+    expect(h.actor.getSnapshot().context.error?.text).toBe("This call is full (2 people).");
+  });
+});

@@ -3,7 +3,7 @@
  * media, the signaling link and one peer machine per remote member, and decides what their
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
-import { assign, enqueueActions, setup, type ActorRefFrom } from "xstate";
+import { assign, cancel, enqueueActions, setup, type ActorRefFrom } from "xstate";
 import type { ControlMessage, IceServer } from "../protocol/index.ts";
 import { localMediaActor, stopStream, type LocalMedia } from "./media.ts";
 import { peerMachine, type PeerReport, type PeerStatus } from "./peer.ts";
@@ -54,7 +54,7 @@ export type CallUiEvent =
   | { type: "REJOIN" }
   | { type: "EXIT" };
 
-export type CallEvent = CallUiEvent | SignalingReport | PeerReport;
+export type CallEvent = CallUiEvent | SignalingReport | PeerReport | { type: "PEER.PRESUMED_GONE"; peer: string };
 
 export interface CallInput {
   signalingUrl: string;
@@ -74,12 +74,12 @@ export const callMachine = setup({
   },
   actors: { localMedia: localMediaActor, signaling: signalingMachine, peer: peerMachine },
   delays: {
-    /** A member away with a dead connection for this long is presumed gone (they may still return). */
-    presumedGone: 6_000,
+    /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
+    presumedGone: 3_000,
   },
   guards: {
-    nobodyAfterDeparture: ({ context }) => peerList(context).length === 0 && context.departure !== null,
     nobody: ({ context }) => peerList(context).length === 0,
+    presumedGone: ({ context }) => context.departure !== null && !peerList(context).some(isUp),
     anyoneUp: ({ context }) => peerList(context).some((p) => isUp(p) && !p.away),
     anyoneInTrouble: ({ context }) => peerList(context).some(isTrouble),
     fatalSignalingError: ({ event }) => event.type === "SIGNALING.ERROR" && event.code !== "unknown-peer" && event.code !== "rate-limited",
@@ -120,6 +120,16 @@ export const callMachine = setup({
       }
       enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
       enqueue.assign({ peers: {}, departure: null });
+    }),
+    /** Peers presumed gone are dropped; if they come back they bring a new session anyway. */
+    forgetDeparted: enqueueActions(({ context, enqueue }) => {
+      const peers: Record<string, PeerEntry> = {};
+      for (const p of peerList(context)) {
+        if (p.away && !isUp(p)) {
+          if (p.ref) enqueue.stopChild(p.ref);
+        } else peers[p.id] = p;
+      }
+      enqueue.assign({ peers, departure: null });
     }),
     dropPeers: enqueueActions(({ context, enqueue }) => {
       for (const p of peerList(context)) if (p.ref) enqueue.stopChild(p.ref);
@@ -177,23 +187,13 @@ export const callMachine = setup({
         waiting: {},
         connecting: {},
         inCall: {},
-        reconnecting: {
-          after: {
-            presumedGone: {
-              guard: ({ context }) => peerList(context).some((p) => p.away && !isUp(p)),
-              target: "peerLeft",
-              actions: assign({
-                departure: ({ context }) => ({ peer: peerList(context).find((p) => p.away)!.id, reason: "gone" as const }),
-              }),
-            },
-          },
-        },
+        reconnecting: {},
         peerLeft: {
-          on: { WAIT: { target: "waiting", actions: assign({ departure: null }) } },
+          on: { WAIT: { target: "settle", actions: "forgetDeparted" } },
         },
         settle: {
           always: [
-            { guard: "nobodyAfterDeparture", target: "peerLeft" },
+            { guard: "presumedGone", target: "peerLeft" },
             { guard: "nobody", target: "waiting" },
             { guard: "anyoneUp", target: "inCall" },
             { guard: "anyoneInTrouble", target: "reconnecting" },
@@ -235,19 +235,34 @@ export const callMachine = setup({
         },
         "SIGNALING.PEER_JOINED": {
           target: ".settle",
-          actions: assign(({ context, event }) => {
+          actions: [cancel(({ event }) => `gone:${event.peer}`), assign(({ context, event }) => {
             const known = context.peers[event.peer];
             const entry: PeerEntry = known
               ? { ...known, away: false }
               : { id: event.peer, ref: null, session: null, remoteSession: null, status: "announced", away: false, stream: null, audio: true, video: true };
             return { peers: { ...context.peers, [event.peer]: entry }, departure: null };
-          }),
+          })],
         },
         "SIGNALING.PEER_AWAY": {
           target: ".settle",
-          actions: assign(({ context, event }) => {
+          actions: enqueueActions(({ context, event, enqueue }) => {
             const known = context.peers[event.peer];
-            return known ? { peers: { ...context.peers, [event.peer]: { ...known, away: true } } } : {};
+            if (!known) return;
+            enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, away: true } } });
+            enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
+          }),
+        },
+        "PEER.PRESUMED_GONE": {
+          target: ".settle",
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const known = context.peers[event.peer];
+            if (!known?.away) return;
+            // Their socket is gone but media still flows (a slow reload, a network change): look again later.
+            if (isUp(known)) {
+              enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
+              return;
+            }
+            enqueue.assign({ departure: { peer: event.peer, reason: "gone" } });
           }),
         },
         "SIGNALING.PEER_LEFT": {
@@ -324,8 +339,8 @@ export const callMachine = setup({
           actions: assign(({ context, event }) => {
             const known = context.peers[event.peer];
             if (!known) return {};
-            const away = event.status === "connected" ? false : known.away;
-            return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away } } };
+            if (event.status !== "connected") return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status } } };
+            return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away: false } }, departure: null };
           }),
         },
         "PEER.REMOTE_STREAM": {

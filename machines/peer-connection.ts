@@ -81,6 +81,11 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     };
     pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
     control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
+    // The control channel only closes when the other side's connection is gone (page closed or
+    // reloaded): say so at once rather than waiting seconds for ICE consent checks to fail.
+    control.onclose = () => {
+      if (!stopped) sendBack({ type: "PC.STATE", state: "disconnected" });
+    };
     control.onmessage = (ev) => {
       const msg = decodeControl(ev.data as ArrayBuffer);
       if (msg) sendBack({ type: "PC.CONTROL", msg });
@@ -132,7 +137,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     return () => {
       stopped = true;
       pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
-      control.onopen = control.onmessage = null;
+      control.onopen = control.onmessage = control.onclose = null;
       pc.close();
     };
   },

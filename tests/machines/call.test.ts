@@ -95,7 +95,7 @@ describe("call machine", () => {
     h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
     h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
-    h.clock.increment(5_999);
+    h.clock.increment(2_999);
     expect(h.phase()).toBe("reconnecting");
     h.clock.increment(1);
     expect(h.phase()).toBe("peerLeft");

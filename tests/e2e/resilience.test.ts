@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+
+let app: AppServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function callOf(origin: string) {
+  const a = await newPerson(browser, origin);
+  const b = await newPerson(browser, origin);
+  const room = crypto.randomUUID();
+  await a.page.goto(`${origin}/c/${room}`);
+  await waitForStatus(a.page, "Waiting for someone to join");
+  await b.page.goto(`${origin}/c/${room}`);
+  await bothSeeEachOther(a.page, b.page);
+  return { a, b, room };
+}
+
+async function bothSeeEachOther(a: Page, b: Page, timeout = 20_000) {
+  await Promise.all([waitForStatus(a, "Connected", timeout), waitForStatus(b, "Connected", timeout)]);
+  await Promise.all([waitForNewFrames(a, "Remote video", 10, timeout), waitForNewFrames(b, "Remote video", 10, timeout)]);
+}
+
+const seatOf = (page: Page) => page.evaluate(() => (window as unknown as { __onelink: { getSnapshot(): { context: { self: string } } } }).__onelink.getSnapshot().context.self);
+
+describe("calls survive refreshes", () => {
+  test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {
+    const { a, b } = await callOf(app.url);
+    const seatBefore = await seatOf(b.page);
+    await b.page.reload();
+    await bothSeeEachOther(a.page, b.page);
+    expect(await seatOf(b.page)).toBe(seatBefore);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  test("the creator reloads mid-call: same", async () => {
+    const { a, b } = await callOf(app.url);
+    await a.page.reload();
+    await bothSeeEachOther(a.page, b.page);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  test("both reload at once and find each other again", async () => {
+    const { a, b } = await callOf(app.url);
+    await Promise.all([a.page.reload(), b.page.reload()]);
+    await bothSeeEachOther(a.page, b.page);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  test("the other side says Reconnecting, not call ended, while a peer reloads", async () => {
+    const { a, b } = await callOf(app.url);
+    // Hold B's page on a blank page briefly, as a slow reload would.
+    await b.page.goto("about:blank");
+    await waitForStatus(a.page, "Reconnecting…", 10_000);
+    await b.page.goBack();
+    await bothSeeEachOther(a.page, b.page);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+});
+
+test("a peer who closes the tab is reported as gone within seconds, and the other can wait or leave", async () => {
+  const { a, b } = await callOf(app.url);
+  await b.context.close();
+  const closed = performance.now();
+  await waitForStatus(a.page, "The other person left the call", 15_000);
+  expect(performance.now() - closed).toBeLessThan(12_000);
+  await a.page.getByRole("button", { name: "Wait for them", exact: true }).click();
+  await waitForStatus(a.page, "Waiting for someone to join");
+  await a.context.close();
+}, 60_000);
+
+describe("calls survive the signaling server", () => {
+  test("SIGKILL mid-call: frames keep flowing, both re-register after restart, a reload then works", async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    let server = await startApp({}, port);
+    const { a, b } = await callOf(server.url);
+    await server.stop("SIGKILL");
+    await a.page.getByText("Signaling offline").waitFor({ timeout: 15_000 });
+    // Media is peer to peer: the call goes on while the server is dead.
+    await Promise.all([waitForNewFrames(a.page, "Remote video", 30), waitForNewFrames(b.page, "Remote video", 30)]);
+    expect(await a.page.getByRole("status").innerText()).toBe("Connected");
+    server = await startApp({}, port);
+    try {
+      await a.page.getByText("Signaling offline").waitFor({ state: "detached", timeout: 20_000 });
+      await b.page.getByText("Signaling offline").waitFor({ state: "detached", timeout: 20_000 });
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { connected: number };
+      expect(health.connected).toBe(2);
+      await b.page.reload();
+      await bothSeeEachOther(a.page, b.page);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+      await server.stop();
+    }
+  }, 90_000);
+});

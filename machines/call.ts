@@ -4,7 +4,7 @@
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
 import { assign, cancel, enqueueActions, setup, type ActorRefFrom } from "xstate";
-import type { ControlMessage, IceServer } from "../protocol/index.ts";
+import type { ControlMessage, FeatureChannel, IceServer } from "../protocol/index.ts";
 import { localMediaActor, stopStream, type LocalMedia } from "./media.ts";
 import { peerMachine, type PeerReport, type PeerStatus } from "./peer.ts";
 import { signalingMachine, type SignalingReport } from "./signaling.ts";
@@ -54,7 +54,23 @@ export type CallUiEvent =
   | { type: "REJOIN" }
   | { type: "EXIT" };
 
-export type CallEvent = CallUiEvent | SignalingReport | PeerReport | { type: "PEER.PRESUMED_GONE"; peer: string };
+/**
+ * Feature actors (chat, drawing) are invoked by `inRoom` under the id in FEATURE_ACTOR. They get
+ * FeatureInbound events and answer with FeatureOutbound ones; the call routes bytes to peers.
+ */
+export const FEATURE_ACTOR: Record<FeatureChannel, string> = { chat: "chat", draw: "drawing" };
+export type FeatureInbound =
+  | { type: "FEATURE.MESSAGE"; channel: FeatureChannel; peer: string; data: Uint8Array }
+  | { type: "FEATURE.PEER_OPEN"; channel: FeatureChannel; peer: string };
+/** `peer` absent: to every connected member. */
+export type FeatureOutbound = { type: "FEATURE.SEND"; channel: FeatureChannel; data: Uint8Array; peer?: string };
+
+export type CallEvent =
+  | CallUiEvent
+  | SignalingReport
+  | PeerReport
+  | FeatureOutbound
+  | { type: "PEER.PRESUMED_GONE"; peer: string };
 
 export interface CallInput {
   signalingUrl: string;
@@ -176,11 +192,14 @@ export const callMachine = setup({
     inRoom: {
       // Exit actions run before the signaling link is stopped, so the `leave` still goes out.
       exit: "leaveRoom",
-      invoke: {
-        id: "signaling",
-        src: "signaling",
-        input: ({ context }) => ({ url: context.signalingUrl, room: context.room!, token: context.token ?? undefined }),
-      },
+      invoke: [
+        {
+          id: "signaling",
+          src: "signaling",
+          input: ({ context }) => ({ url: context.signalingUrl, room: context.room!, token: context.token ?? undefined }),
+        },
+        // Feature actors (ids in FEATURE_ACTOR) are invoked here too.
+      ],
       initial: "joining",
       states: {
         joining: {},
@@ -353,6 +372,28 @@ export const callMachine = setup({
           actions: enqueueActions(({ context, event, enqueue }) => {
             const ref = context.peers[event.peer]?.ref;
             if (ref) enqueue.sendTo(ref, { type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: context.micOn, video: context.camOn } });
+          }),
+        },
+        "PEER.CHANNEL_OPEN": {
+          actions: enqueueActions(({ event, enqueue, self }) => {
+            const id = FEATURE_ACTOR[event.channel];
+            if (self.getSnapshot().children[id]) enqueue.sendTo(id, { type: "FEATURE.PEER_OPEN", channel: event.channel, peer: event.peer });
+          }),
+        },
+        "PEER.CHANNEL_MESSAGE": {
+          actions: enqueueActions(({ event, enqueue, self }) => {
+            const id = FEATURE_ACTOR[event.channel];
+            if (self.getSnapshot().children[id]) {
+              enqueue.sendTo(id, { type: "FEATURE.MESSAGE", channel: event.channel, peer: event.peer, data: event.data });
+            }
+          }),
+        },
+        "FEATURE.SEND": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const targets = event.peer ? [context.peers[event.peer]] : peerList(context);
+            for (const p of targets) {
+              if (p?.ref) enqueue.sendTo(p.ref, { type: "PEER.CHANNEL_SEND", channel: event.channel, data: event.data });
+            }
           }),
         },
         "PEER.CONTROL": {

@@ -4,7 +4,16 @@
  * trickle ICE, a negotiated "control" data channel, and intents: restart ICE, send control.
  */
 import { fromCallback } from "xstate";
-import { DataChannelId, decodeControl, encodeControl, type ControlMessage, type IceServer, type SignalPayload } from "../protocol/index.ts";
+import {
+  DataChannelId,
+  decodeControl,
+  encodeControl,
+  FEATURE_CHANNELS,
+  type ControlMessage,
+  type FeatureChannel,
+  type IceServer,
+  type SignalPayload,
+} from "../protocol/index.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -24,12 +33,15 @@ export type PeerConnectionEvent =
   | { type: "PC.REMOTE_STREAM"; stream: MediaStream }
   | { type: "PC.STATE"; state: RTCPeerConnectionState }
   | { type: "PC.CONTROL"; msg: ControlMessage }
-  | { type: "PC.CONTROL_OPEN" };
+  | { type: "PC.CONTROL_OPEN" }
+  | { type: "PC.CHANNEL_OPEN"; channel: FeatureChannel }
+  | { type: "PC.CHANNEL_MESSAGE"; channel: FeatureChannel; data: Uint8Array };
 
 export type PeerConnectionCommand =
   | { type: "PC.SIGNAL_IN"; data: SignalPayload }
   | { type: "PC.RESTART_ICE" }
-  | { type: "PC.SEND_CONTROL"; msg: ControlMessage };
+  | { type: "PC.SEND_CONTROL"; msg: ControlMessage }
+  | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
 export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
   ({ input, sendBack, receive }) => {
@@ -40,6 +52,14 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     });
     const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
     control.binaryType = "arraybuffer";
+    const features = new Map<FeatureChannel, RTCDataChannel>();
+    for (const name of FEATURE_CHANNELS) {
+      const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
+      channel.binaryType = "arraybuffer";
+      channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
+      channel.onmessage = (ev) => sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(ev.data as ArrayBuffer) });
+      features.set(name, channel);
+    }
     let makingOffer = false;
     let ignoreOffer = false;
     let tracksAdded = false;
@@ -128,6 +148,11 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         case "PC.SEND_CONTROL":
           if (control.readyState === "open") control.send(encodeControl(cmd.msg));
           return;
+        case "PC.CHANNEL_SEND": {
+          const channel = features.get(cmd.channel);
+          if (channel?.readyState === "open") channel.send(cmd.data as Uint8Array<ArrayBuffer>);
+          return;
+        }
       }
     });
 
@@ -138,6 +163,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       stopped = true;
       pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
       control.onopen = control.onmessage = control.onclose = null;
+      for (const channel of features.values()) channel.onopen = channel.onmessage = null;
       pc.close();
     };
   },

@@ -4,7 +4,7 @@
  * the call. Many of these can live side by side: nothing here assumes a call of two.
  */
 import { sendParent, sendTo, setup } from "xstate";
-import type { ControlMessage, IceServer, SignalPayload } from "../protocol/index.ts";
+import type { ControlMessage, FeatureChannel, IceServer, SignalPayload } from "../protocol/index.ts";
 import { peerConnectionActor, type PeerConnectionEvent } from "./peer-connection.ts";
 
 export interface PeerInput {
@@ -26,11 +26,14 @@ export type PeerReport =
   | { type: "PEER.STATUS"; peer: string; status: PeerStatus }
   | { type: "PEER.REMOTE_STREAM"; peer: string; stream: MediaStream }
   | { type: "PEER.CONTROL"; peer: string; msg: ControlMessage }
-  | { type: "PEER.CONTROL_OPEN"; peer: string };
+  | { type: "PEER.CONTROL_OPEN"; peer: string }
+  | { type: "PEER.CHANNEL_OPEN"; peer: string; channel: FeatureChannel }
+  | { type: "PEER.CHANNEL_MESSAGE"; peer: string; channel: FeatureChannel; data: Uint8Array };
 
 export type PeerCommand =
   | { type: "PEER.SIGNAL_IN"; data: SignalPayload }
-  | { type: "PEER.SEND_CONTROL"; msg: ControlMessage };
+  | { type: "PEER.SEND_CONTROL"; msg: ControlMessage }
+  | { type: "PEER.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
 export const peerMachine = setup({
   types: {
@@ -69,6 +72,11 @@ export const peerMachine = setup({
     "PC.REMOTE_STREAM": { actions: sendParent(({ context, event }) => ({ type: "PEER.REMOTE_STREAM", peer: context.peer, stream: event.stream })) },
     "PC.CONTROL": { actions: sendParent(({ context, event }) => ({ type: "PEER.CONTROL", peer: context.peer, msg: event.msg })) },
     "PC.CONTROL_OPEN": { actions: sendParent(({ context }) => ({ type: "PEER.CONTROL_OPEN", peer: context.peer })) },
+    "PC.CHANNEL_OPEN": { actions: sendParent(({ context, event }) => ({ type: "PEER.CHANNEL_OPEN", peer: context.peer, channel: event.channel })) },
+    "PC.CHANNEL_MESSAGE": {
+      actions: sendParent(({ context, event }) => ({ type: "PEER.CHANNEL_MESSAGE", peer: context.peer, channel: event.channel, data: event.data })),
+    },
+    "PEER.CHANNEL_SEND": { actions: sendTo("connection", ({ event }) => ({ type: "PC.CHANNEL_SEND" as const, channel: event.channel, data: event.data })) },
     "PEER.SIGNAL_IN": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SIGNAL_IN" as const, data: event.data })) },
     "PEER.SEND_CONTROL": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SEND_CONTROL" as const, msg: event.msg })) },
   },

@@ -16,6 +16,10 @@ export type ControlMessage = MediaStateMessage | HangUpMessage;
 /** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
 export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
 
+/** Channels that carry a feature's own msgpack messages; the call routes them to that feature's actor. */
+export type FeatureChannel = "chat" | "draw";
+export const FEATURE_CHANNELS: readonly FeatureChannel[] = ["chat", "draw"];
+
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 export const encodeControl = (msg: ControlMessage) => packr.pack(msg) as Uint8Array<ArrayBuffer>;

@@ -1,0 +1,238 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { RoomRegistry, seatIdOf } from "../signal-server/rooms.ts";
+
+interface Timer {
+  fn: () => void;
+  ms: number;
+  cancelled: boolean;
+}
+
+/** A fake clock: timers run only when the test says so. */
+function fakeSchedule() {
+  const timers: Timer[] = [];
+  return {
+    timers,
+    live: () => timers.filter((t) => !t.cancelled),
+    schedule: (fn: () => void, ms: number) => {
+      const t: Timer = { fn, ms, cancelled: false };
+      timers.push(t);
+      return () => {
+        t.cancelled = true;
+      };
+    },
+    /** Runs every pending timer, as if the grace period passed. */
+    elapse() {
+      for (const t of timers.splice(0)) if (!t.cancelled) t.fn();
+    },
+  };
+}
+
+type Conn = { name: string };
+const conn = (name: string): Conn => ({ name });
+
+let clock: ReturnType<typeof fakeSchedule>;
+let expired: { room: string; seatId: string; others: string[] }[];
+let rooms: RoomRegistry<Conn>;
+
+const make = (capacity = 2, graceMs = 1000) =>
+  new RoomRegistry<Conn>({
+    capacity,
+    graceMs,
+    schedule: clock.schedule,
+    onExpire: (room, seatId, others) => expired.push({ room, seatId, others }),
+  });
+
+function joinOk(room: string, c: Conn, token?: string) {
+  const r = rooms.join(room, c, token);
+  if (!r.ok) throw new Error(`join failed: ${r.code}`);
+  return r;
+}
+
+beforeEach(() => {
+  clock = fakeSchedule();
+  expired = [];
+  rooms = make();
+});
+
+describe("capacity", () => {
+  test("two join, the third gets room-full", () => {
+    const a = joinOk("room", conn("a"));
+    expect(a.peers).toEqual([]);
+    expect(a.resumed).toBe(false);
+    expect(a.replaced).toBeNull();
+    const b = joinOk("room", conn("b"));
+    expect(b.peers).toEqual([a.seat.id]);
+    expect(b.seat.id).not.toBe(a.seat.id);
+    expect(rooms.join("room", conn("c"))).toEqual({ ok: false, code: "room-full" });
+    // Another room is unaffected.
+    expect(rooms.join("other", conn("c")).ok).toBe(true);
+    expect(rooms.counts()).toEqual({ rooms: 2, seats: 3, connected: 3 });
+  });
+
+  test("capacity is a setting", () => {
+    rooms = make(3);
+    for (const n of ["a", "b", "c"]) joinOk("room", conn(n));
+    expect(rooms.join("room", conn("d")).ok).toBe(false);
+  });
+
+  test("seat ids derive from tokens, tokens are fresh and secret", () => {
+    const a = joinOk("room", conn("a"));
+    const b = joinOk("room", conn("b"));
+    expect(a.seat.id).toBe(seatIdOf(a.seat.token));
+    expect(a.seat.token).not.toBe(b.seat.token);
+    expect(a.seat.token.length).toBeGreaterThanOrEqual(24);
+    expect(a.seat.id).not.toContain(a.seat.token);
+  });
+});
+
+describe("seat tokens", () => {
+  test("rejoining with the token gives the same seat and returns the replaced connection", () => {
+    const a1 = conn("a1");
+    const a = joinOk("room", a1);
+    const b = joinOk("room", conn("b"));
+    const a2 = conn("a2");
+    const again = joinOk("room", a2, a.seat.token);
+    expect(again.seat.id).toBe(a.seat.id);
+    expect(again.replaced).toBe(a1);
+    expect(again.resumed).toBe(true);
+    expect(again.peers).toEqual([b.seat.id]);
+    expect(rooms.connection("room", a.seat.id)).toBe(a2);
+    // The replaced connection dropping later changes nothing.
+    expect(rooms.disconnect("room", a.seat.id, a1)).toBeNull();
+    expect(rooms.connection("room", a.seat.id)).toBe(a2);
+    expect(clock.live()).toHaveLength(0);
+  });
+
+  test("a held seat can be reclaimed within the grace period", () => {
+    const a1 = conn("a1");
+    const a = joinOk("room", a1);
+    const b = joinOk("room", conn("b"));
+    expect(rooms.disconnect("room", a.seat.id, a1)).toEqual([b.seat.id]);
+    expect(clock.live().map((t) => t.ms)).toEqual([1000]);
+    expect(rooms.counts()).toEqual({ rooms: 1, seats: 2, connected: 1 });
+    const back = joinOk("room", conn("a2"), a.seat.token);
+    expect(back.seat.id).toBe(a.seat.id);
+    expect(back.replaced).toBeNull();
+    expect(back.resumed).toBe(true);
+    expect(clock.live()).toHaveLength(0);
+    clock.elapse();
+    expect(expired).toEqual([]);
+    expect(rooms.connection("room", a.seat.id)?.name).toBe("a2");
+  });
+
+  test("a wrong or missing token cannot take a held seat", () => {
+    const a1 = conn("a1");
+    const a = joinOk("room", a1);
+    joinOk("room", conn("b"));
+    rooms.disconnect("room", a.seat.id, a1);
+    expect(rooms.join("room", conn("x"))).toEqual({ ok: false, code: "room-full" });
+    expect(rooms.join("room", conn("x"), "not-the-token")).toEqual({ ok: false, code: "room-full" });
+    expect(rooms.join("room", conn("x"), a.seat.id)).toEqual({ ok: false, code: "room-full" });
+    expect(rooms.connection("room", a.seat.id)).toBeNull();
+  });
+
+  test("a token from another room does not reach into this one", () => {
+    const a = joinOk("one", conn("a"));
+    const other = joinOk("two", conn("a-two"), a.seat.token);
+    expect(other.resumed).toBe(false);
+    expect(rooms.connection("one", a.seat.id)?.name).toBe("a");
+    expect(rooms.connection("two", a.seat.id)?.name).toBe("a-two");
+  });
+
+  test("an unknown token after a restart recreates the same seat id", () => {
+    const a = joinOk("room", conn("a"));
+    const b = joinOk("room", conn("b"));
+    rooms = make(); // the server restarted: the registry is empty
+    expect(rooms.counts().rooms).toBe(0);
+    const a2 = joinOk("room", conn("a2"), a.seat.token);
+    expect(a2.seat.id).toBe(a.seat.id);
+    expect(a2.seat.token).toBe(a.seat.token);
+    expect(a2.resumed).toBe(false);
+    const b2 = joinOk("room", conn("b2"), b.seat.token);
+    expect(b2.seat.id).toBe(b.seat.id);
+    expect(b2.peers).toEqual([a.seat.id]);
+  });
+});
+
+describe("leaving", () => {
+  test("the seat frees after the grace period and onExpire gets the others", () => {
+    const a1 = conn("a1");
+    const a = joinOk("room", a1);
+    const b = joinOk("room", conn("b"));
+    rooms.disconnect("room", a.seat.id, a1);
+    expect(rooms.join("room", conn("c")).ok).toBe(false);
+    clock.elapse();
+    expect(expired).toEqual([{ room: "room", seatId: a.seat.id, others: [b.seat.id] }]);
+    expect(rooms.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+    const c = joinOk("room", conn("c"));
+    expect(c.peers).toEqual([b.seat.id]);
+    // The old token now makes a new seat (with the same id) only if there is room.
+    expect(rooms.join("room", conn("a3"), a.seat.token)).toEqual({ ok: false, code: "room-full" });
+  });
+
+  test("others that are away themselves are not told", () => {
+    const a1 = conn("a1");
+    const b1 = conn("b1");
+    const a = joinOk("room", a1);
+    const b = joinOk("room", b1);
+    expect(rooms.disconnect("room", a.seat.id, a1)).toEqual([b.seat.id]);
+    expect(rooms.disconnect("room", b.seat.id, b1)).toEqual([]);
+    clock.elapse();
+    expect(expired.map((e) => e.others)).toEqual([[], []]);
+    expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });
+  });
+
+  test("leave frees the seat at once and cancels a pending expiry", () => {
+    const a1 = conn("a1");
+    const a = joinOk("room", a1);
+    const b = joinOk("room", conn("b"));
+    expect(rooms.leave("room", a.seat.id)).toEqual([b.seat.id]);
+    expect(rooms.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+    expect(rooms.join("room", conn("c")).ok).toBe(true);
+    expect(rooms.leave("room", "nobody")).toEqual([]);
+    expect(rooms.leave("no-room", a.seat.id)).toEqual([]);
+
+    const c2 = joinOk("r2", conn("x"));
+    rooms.disconnect("r2", c2.seat.id, c2.seat.conn!);
+    rooms.disconnect("r2", c2.seat.id, conn("x")); // a stranger's disconnect is ignored
+    expect(rooms.leave("r2", c2.seat.id)).toEqual([]);
+    clock.elapse();
+    expect(expired).toEqual([]);
+  });
+
+  test("empty rooms are removed", () => {
+    const a = joinOk("room", conn("a"));
+    const b = joinOk("room", conn("b"));
+    rooms.leave("room", a.seat.id);
+    rooms.leave("room", b.seat.id);
+    expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });
+    const c1 = conn("c");
+    const c = joinOk("gone", c1);
+    rooms.disconnect("gone", c.seat.id, c1);
+    expect(rooms.counts()).toEqual({ rooms: 1, seats: 1, connected: 0 });
+    clock.elapse();
+    expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });
+  });
+
+  test("with no grace period the seat frees at once, and nobody is told 'away' after 'gone'", () => {
+    rooms = make(2, 0);
+    const a1 = conn("a1");
+    const a = joinOk("room", a1);
+    const b = joinOk("room", conn("b"));
+    expect(rooms.disconnect("room", a.seat.id, a1)).toEqual([]);
+    expect(expired).toEqual([{ room: "room", seatId: a.seat.id, others: [b.seat.id] }]);
+    expect(clock.timers).toHaveLength(0);
+    expect(rooms.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+
+  test("relay lookups never cross rooms, and clear() drops timers", () => {
+    const a = joinOk("one", conn("a"));
+    const b = joinOk("two", conn("b"));
+    expect(rooms.connection("two", a.seat.id)).toBeNull();
+    expect(rooms.connectionsOf("one", [a.seat.id, b.seat.id]).map((c) => c.name)).toEqual(["a"]);
+    rooms.disconnect("one", a.seat.id, a.seat.conn!);
+    rooms.clear();
+    expect(clock.live()).toHaveLength(0);
+    expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });
+  });
+});

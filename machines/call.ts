@@ -40,6 +40,10 @@ export interface CallContext {
   camOn: boolean;
   peers: Record<string, PeerEntry>;
   signalingOnline: boolean;
+  /** Privacy setting: connect only through the TURN relay, so the peer never sees our address. */
+  relayOnly: boolean;
+  /** The last problem with a relay server (wrong or expired credentials, unreachable). */
+  iceError: CallError | null;
   /** Why the last remote member is no longer here, while nobody else is. */
   departure: { peer: string; reason: "left" | "gone" } | null;
   error: CallError | null;
@@ -76,6 +80,8 @@ export interface CallInput {
   signalingUrl: string;
 }
 
+export const RELAY_ONLY_KEY = "onelink.relayOnly";
+
 const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
 const peerList = (context: CallContext) => Object.values(context.peers);
@@ -104,6 +110,7 @@ export const callMachine = setup({
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
     loadSeat: assign({
       token: ({ context }) => (context.room ? sessionStorage.getItem(`onelink.seat.${context.room}`) : null),
+      relayOnly: () => localStorage.getItem(RELAY_ONLY_KEY) === "true",
     }),
     saveSeat: ({ context }) => {
       if (context.room && context.token) sessionStorage.setItem(`onelink.seat.${context.room}`, context.token);
@@ -165,6 +172,8 @@ export const callMachine = setup({
     camOn: true,
     peers: {},
     signalingOnline: false,
+    relayOnly: false,
+    iceError: null,
     departure: null,
     error: null,
   }),
@@ -241,6 +250,7 @@ export const callMachine = setup({
                     polite: event.self > id,
                     session,
                     iceServers: event.iceServers,
+                    iceTransportPolicy: context.relayOnly ? "relay" : "all",
                     stream: context.local?.stream ?? null,
                     initiator: true,
                   },
@@ -315,6 +325,7 @@ export const callMachine = setup({
                   polite: (ctx.self ?? "") > event.from,
                   session,
                   iceServers: ctx.iceServers,
+                  iceTransportPolicy: ctx.relayOnly ? "relay" : "all",
                   stream: ctx.local?.stream ?? null,
                   initiator: false,
                   firstSignal: event.data,
@@ -336,6 +347,23 @@ export const callMachine = setup({
           }),
         },
         "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false }) },
+        "SIGNALING.ICE_SERVERS": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            enqueue.assign({ iceServers: event.iceServers });
+            for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.SET_ICE_SERVERS", iceServers: event.iceServers });
+          }),
+        },
+        "PEER.ICE_ERROR": {
+          actions: assign({
+            iceError: ({ event }) => ({
+              code: String(event.code),
+              text:
+                event.code === 401
+                  ? "The relay (TURN) server refused our credentials; they may have expired. Reload to get new ones."
+                  : `The relay (TURN) server ${event.url} could not be used (${event.code} ${event.text}).`,
+            }),
+          }),
+        },
         "SIGNALING.ERROR": [
           {
             guard: "fatalSignalingError",
@@ -359,7 +387,7 @@ export const callMachine = setup({
             const known = context.peers[event.peer];
             if (!known) return {};
             if (event.status !== "connected") return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status } } };
-            return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away: false } }, departure: null };
+            return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away: false } }, departure: null, iceError: null };
           }),
         },
         "PEER.REMOTE_STREAM": {

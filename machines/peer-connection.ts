@@ -34,12 +34,14 @@ export type PeerConnectionEvent =
   | { type: "PC.STATE"; state: RTCPeerConnectionState }
   | { type: "PC.CONTROL"; msg: ControlMessage }
   | { type: "PC.CONTROL_OPEN" }
+  | { type: "PC.ICE_ERROR"; code: number; text: string; url: string }
   | { type: "PC.CHANNEL_OPEN"; channel: FeatureChannel }
   | { type: "PC.CHANNEL_MESSAGE"; channel: FeatureChannel; data: Uint8Array };
 
 export type PeerConnectionCommand =
   | { type: "PC.SIGNAL_IN"; data: SignalPayload }
   | { type: "PC.RESTART_ICE" }
+  | { type: "PC.SET_ICE_SERVERS"; iceServers: IceServer[] }
   | { type: "PC.SEND_CONTROL"; msg: ControlMessage }
   | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
@@ -99,6 +101,11 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       remoteStream.addTrack(track);
       sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
     };
+    pc.onicecandidateerror = (ev) => {
+      const e = ev as RTCPeerConnectionIceErrorEvent;
+      // 701 is "no answer from this server" for every unreachable STUN/TURN host: only relay errors matter.
+      if (e.url?.startsWith("turn")) sendBack({ type: "PC.ICE_ERROR", code: e.errorCode, text: e.errorText, url: e.url });
+    };
     pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
     control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
     // The control channel only closes when the other side's connection is gone (page closed or
@@ -145,6 +152,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         case "PC.RESTART_ICE":
           pc.restartIce();
           return;
+        case "PC.SET_ICE_SERVERS":
+          pc.setConfiguration({ ...pc.getConfiguration(), iceServers: cmd.iceServers as RTCIceServer[] });
+          return;
         case "PC.SEND_CONTROL":
           if (control.readyState === "open") control.send(encodeControl(cmd.msg));
           return;
@@ -161,7 +171,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
 
     return () => {
       stopped = true;
-      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
+      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = null;
       control.onopen = control.onmessage = control.onclose = null;
       for (const channel of features.values()) channel.onopen = channel.onmessage = null;
       pc.close();

@@ -27,12 +27,14 @@ export type PeerReport =
   | { type: "PEER.REMOTE_STREAM"; peer: string; stream: MediaStream }
   | { type: "PEER.CONTROL"; peer: string; msg: ControlMessage }
   | { type: "PEER.CONTROL_OPEN"; peer: string }
+  | { type: "PEER.ICE_ERROR"; peer: string; code: number; text: string; url: string }
   | { type: "PEER.CHANNEL_OPEN"; peer: string; channel: FeatureChannel }
   | { type: "PEER.CHANNEL_MESSAGE"; peer: string; channel: FeatureChannel; data: Uint8Array };
 
 export type PeerCommand =
   | { type: "PEER.SIGNAL_IN"; data: SignalPayload }
   | { type: "PEER.SEND_CONTROL"; msg: ControlMessage }
+  | { type: "PEER.SET_ICE_SERVERS"; iceServers: IceServer[] }
   | { type: "PEER.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
 export const peerMachine = setup({
@@ -77,6 +79,10 @@ export const peerMachine = setup({
       actions: sendParent(({ context, event }) => ({ type: "PEER.CHANNEL_MESSAGE", peer: context.peer, channel: event.channel, data: event.data })),
     },
     "PEER.CHANNEL_SEND": { actions: sendTo("connection", ({ event }) => ({ type: "PC.CHANNEL_SEND" as const, channel: event.channel, data: event.data })) },
+    "PC.ICE_ERROR": {
+      actions: sendParent(({ context, event }) => ({ type: "PEER.ICE_ERROR", peer: context.peer, code: event.code, text: event.text, url: event.url })),
+    },
+    "PEER.SET_ICE_SERVERS": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SET_ICE_SERVERS" as const, iceServers: event.iceServers })) },
     "PEER.SIGNAL_IN": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SIGNAL_IN" as const, data: event.data })) },
     "PEER.SEND_CONTROL": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SEND_CONTROL" as const, msg: event.msg })) },
   },

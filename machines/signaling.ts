@@ -18,6 +18,7 @@ export interface SignalingInput {
 /** What the link tells the call. */
 export type SignalingReport =
   | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[] }
+  | { type: "SIGNALING.ICE_SERVERS"; iceServers: IceServer[] }
   | { type: "SIGNALING.PEER_JOINED"; peer: string }
   | { type: "SIGNALING.PEER_AWAY"; peer: string }
   | { type: "SIGNALING.PEER_LEFT"; peer: string; reason: PeerLeftReason }
@@ -43,6 +44,8 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
       return { type: "SIGNALING.SIGNAL", from: msg.from, session: msg.session, data: msg.data };
     case "error":
       return { type: "SIGNALING.ERROR", code: msg.code, text: msg.text };
+    case "ice-servers":
+      return { type: "SIGNALING.ICE_SERVERS", iceServers: msg.iceServers };
     case "pong":
       return null;
   }
@@ -54,17 +57,32 @@ const FATAL_ERRORS = new Set<string>(["room-full", "bad-room", "bad-version"]);
 export const signalingMachine = setup({
   types: {
     input: {} as SignalingInput,
-    context: {} as { url: string; room: string; token?: string; policy: ReconnectPolicy; attempt: number },
+    context: {} as {
+      url: string;
+      room: string;
+      token?: string;
+      policy: ReconnectPolicy;
+      attempt: number;
+      /** Unix seconds when the current TURN credentials expire. */
+      iceExpiresAt?: number;
+    },
     events: {} as SocketEvent | SignalingCommand,
   },
   actors: { socket: socketActor },
   delays: {
     backoff: ({ context }) => backoffDelay(context.policy, context.attempt),
+    /** Ask for fresh TURN credentials when 80% of their life has passed. */
+    iceRefresh: ({ context }) => {
+      const left = (context.iceExpiresAt ?? 0) * 1000 - Date.now();
+      return Math.max(5_000, left * 0.8);
+    },
   },
   guards: {
     isFatalError: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "error" && FATAL_ERRORS.has(event.msg.code),
     isPong: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "pong",
     isJoined: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "joined",
+    isIceServers: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "ice-servers",
+    hasExpiringIce: ({ context }) => context.iceExpiresAt !== undefined,
     isFatalClose: ({ event }) => event.type === "SOCKET.CLOSED" && isFatalClose(event.code),
   },
   actions: {
@@ -76,6 +94,10 @@ export const signalingMachine = setup({
     rememberToken: assign({
       token: ({ context, event }) => (event.type === "SOCKET.MESSAGE" && event.msg.type === "joined" ? event.msg.token : context.token),
       attempt: 0,
+    }),
+    rememberIceExpiry: assign({
+      iceExpiresAt: ({ context, event }) =>
+        event.type === "SOCKET.MESSAGE" && (event.msg.type === "joined" || event.msg.type === "ice-servers") ? event.msg.iceExpiresAt : context.iceExpiresAt,
     }),
     reportOffline: sendParent({ type: "SIGNALING.OFFLINE" }),
     reportReplaced: sendParent({ type: "SIGNALING.ERROR", code: "replaced", text: "This call was opened in another tab or window." }),
@@ -95,13 +117,23 @@ export const signalingMachine = setup({
       initial: "joining",
       states: {
         joining: {},
-        online: {},
+        online: {
+          after: {
+            iceRefresh: {
+              guard: "hasExpiringIce",
+              target: "online",
+              reenter: true,
+              actions: sendTo("socket", { type: "SOCKET.SEND", msg: { type: "refresh-ice" } }),
+            },
+          },
+        },
       },
       on: {
         "SOCKET.MESSAGE": [
           { guard: "isPong" },
           { guard: "isFatalError", target: "stopped", actions: "report" },
-          { guard: "isJoined", target: ".online", actions: ["rememberToken", "report"] },
+          { guard: "isJoined", target: ".online", actions: ["rememberToken", "rememberIceExpiry", "report"] },
+          { guard: "isIceServers", target: ".online", reenter: true, actions: ["rememberIceExpiry", "report"] },
           { actions: "report" },
         ],
         "SOCKET.CLOSED": [

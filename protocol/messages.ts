@@ -63,7 +63,13 @@ export interface PingMessage {
   type: "ping";
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage | PingMessage;
+/** Asks for fresh ICE servers (TURN credentials expire); answered by `ice-servers`. */
+export interface RefreshIceMessage {
+  v: number;
+  type: "refresh-ice";
+}
+
+export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage | PingMessage | RefreshIceMessage;
 
 // ---- server → browser ----
 
@@ -78,6 +84,14 @@ export interface JoinedMessage {
   /** Members already present. */
   peers: string[];
   iceServers: IceServer[];
+  /** Unix seconds when the TURN credentials in iceServers expire, if any do. */
+  iceExpiresAt?: number;
+}
+export interface IceServersMessage {
+  v: number;
+  type: "ice-servers";
+  iceServers: IceServer[];
+  iceExpiresAt?: number;
 }
 export interface PeerJoinedMessage {
   v: number;
@@ -133,6 +147,7 @@ export type ServerMessage =
   | PeerAwayMessage
   | PeerLeftMessage
   | SignalInMessage
+  | IceServersMessage
   | ErrorMessage
   | PongMessage;
 

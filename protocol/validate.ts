@@ -88,6 +88,8 @@ function isIceServer(x: unknown): x is IceServer {
   return urlsOk && optStr(x.username, 512) && optStr(x.credential, 512);
 }
 
+const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Number.isInteger(x) && (x as number) > 0);
+
 function checkVersion(x: Obj) {
   if (!("v" in x) || x.v !== PROTOCOL_VERSION) {
     return bad(`Unsupported protocol version ${String(x.v)}; this server speaks ${PROTOCOL_VERSION}.`, "bad-version");
@@ -116,6 +118,7 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       return { ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", to: x.to, session: x.session, data: cleanPayload(x.data) } };
     case "leave":
     case "ping":
+    case "refresh-ice":
       // Only the validated fields are kept: extra fields never reach the handlers or other peers.
       return { ok: true, msg: { v: PROTOCOL_VERSION, type: x.type } };
     default:
@@ -137,9 +140,14 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
         Array.isArray(x.peers) &&
         x.peers.every(isPeerId) &&
         Array.isArray(x.iceServers) &&
-        x.iceServers.every(isIceServer)
+        x.iceServers.every(isIceServer) &&
+        isOptionalExpiry(x.iceExpiresAt)
         ? ok
         : bad("Malformed joined.");
+    case "ice-servers":
+      return Array.isArray(x.iceServers) && x.iceServers.length <= 8 && x.iceServers.every(isIceServer) && isOptionalExpiry(x.iceExpiresAt)
+        ? ok
+        : bad("Malformed ice-servers.");
     case "peer-joined":
     case "peer-away":
       return isPeerId(x.peer) ? ok : bad(`Malformed ${x.type}.`);

@@ -1,9 +1,10 @@
 /**
  * Every server setting in one place, read from the environment once, with defaults.
  */
-import { DEFAULT_MAX_FRAME_BYTES, type IceServer } from "../protocol/index.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/index.ts";
+import type { IceConfig } from "./turn.ts";
 
-export interface ServerConfig {
+export interface ServerConfig extends IceConfig {
   port: number;
   hostname: string;
   /** Members per room. The protocol has no such limit; this is policy. */
@@ -19,7 +20,6 @@ export interface ServerConfig {
   maxBadFrames: number;
   /** Allowed Origin headers; empty allows any. */
   allowedOrigins: string[];
-  stunUrls: string[];
   /** Serve the UI with signaling disabled (no /ws), e.g. for serverless-only deployments. */
   signaling: boolean;
 }
@@ -50,10 +50,12 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     maxBadFrames: Math.max(1, int(env, "MAX_BAD_FRAMES", 5)),
     allowedOrigins: list(env.ALLOWED_ORIGINS),
     stunUrls: list(env.STUN_URLS),
+    turnUrls: list(env.TURN_URLS),
+    turnSecret: env.TURN_SECRET ?? "",
+    turnTtlS: Math.max(60, int(env, "TURN_TTL_S", 3600)),
+    fallbackTurnUrls: list(env.FALLBACK_TURN_URLS),
+    fallbackTurnUsername: env.FALLBACK_TURN_USERNAME ?? "",
+    fallbackTurnCredential: env.FALLBACK_TURN_CREDENTIAL ?? "",
     signaling: env.SIGNALING !== "off",
   };
-}
-
-export function iceServersFor(config: ServerConfig): IceServer[] {
-  return config.stunUrls.length ? [{ urls: config.stunUrls }] : [];
 }

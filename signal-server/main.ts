@@ -3,13 +3,12 @@
  */
 import { readConfig } from "./config.ts";
 import { startServer } from "./server.ts";
+import { describeIce } from "./turn.ts";
 
 const config = readConfig();
 const app = startServer(config);
 console.log(`Listening on http://localhost:${app.server.port}`);
-if (!config.stunUrls.length) {
-  console.log("No STUN or TURN configured: calls connect directly (same network or open NATs only).");
-}
+console.log(describeIce(config));
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -4,7 +4,8 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import { CloseCode, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
-import { iceServersFor, type ServerConfig } from "./config.ts";
+import type { ServerConfig } from "./config.ts";
+import { iceServersFor } from "./turn.ts";
 import { RoomRegistry } from "./rooms.ts";
 
 export interface SocketData {
@@ -19,7 +20,6 @@ type Ws = ServerWebSocket<SocketData>;
 
 export function createSignaling(config: ServerConfig) {
   const sockets = new Set<Ws>();
-  const iceServers = iceServersFor(config);
   const send = (ws: Ws, msg: WithoutVersion<ServerMessage>) => ws.send(encode(msg));
   const tell = (room: string, ids: string[], msg: WithoutVersion<ServerMessage>) => {
     const bytes = encode(msg);
@@ -64,13 +64,15 @@ export function createSignaling(config: ServerConfig) {
         ws.data.room = msg.room;
         ws.data.seatId = result.seat.id;
         if (result.replaced) result.replaced.close(CloseCode.Replaced, "seat taken by a newer connection");
+        const ice = iceServersFor(config, result.seat.id);
         send(ws, {
           type: "joined",
           room: msg.room,
           self: result.seat.id,
           token: result.seat.token,
           peers: result.peers,
-          iceServers,
+          iceServers: ice.iceServers,
+          ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
         });
         return tell(msg.room, result.peers, { type: "peer-joined", peer: result.seat.id });
       }
@@ -80,6 +82,11 @@ export function createSignaling(config: ServerConfig) {
         if (!target || msg.to === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
         target.send(encode({ type: "signal", from: seatId, session: msg.session, data: msg.data }));
         return;
+      }
+      case "refresh-ice": {
+        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before asking for ICE servers.");
+        const ice = iceServersFor(config, seatId);
+        return send(ws, { type: "ice-servers", iceServers: ice.iceServers, ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}) });
       }
       case "leave": {
         if (!room || !seatId) return;

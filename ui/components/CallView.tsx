@@ -13,6 +13,7 @@ export function CallView() {
   const phase = useSelector(actor, phaseOf);
   const localStream = useSelector(actor, (s) => s.context.local?.stream ?? null);
   const mediaIssue = useSelector(actor, (s) => s.context.local?.issue ?? null);
+  const iceError = useSelector(actor, (s) => s.context.iceError);
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const room = useSelector(actor, (s) => s.context.room);
   const peer = useSelector(actor, mainPeer);
@@ -42,6 +43,11 @@ export function CallView() {
         </div>
         <PhaseOverlay phase={phase} />
       </div>
+      {iceError && (
+        <p className="notice" role="alert">
+          {iceError.text}
+        </p>
+      )}
       {mediaIssue && (
         <p className="notice" role="alert">
           {mediaIssue.text}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+
+/** Debian's coturn on 127.0.0.1 with a freshly generated shared secret. */
+async function startCoturn(secret: string) {
+  const port = 30_000 + Math.floor(Math.random() * 10_000);
+  const proc = Bun.spawn(
+    [
+      "turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", `--listening-port=${port}`,
+      "--use-auth-secret", `--static-auth-secret=${secret}`, "--realm=onelink.test", "--no-tls", "--no-dtls",
+      "--allow-loopback-peers", "--no-cli", `--min-port=${port + 1}`, `--max-port=${port + 200}`, "--log-file=stdout",
+      `--pidfile=/tmp/onelink-turn-${port}.pid`,
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  // Wait until it listens.
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const probe = Bun.spawnSync(["bash", "-c", `ss -lun | grep -q 127.0.0.1:${port}`]);
+    if (probe.exitCode === 0) break;
+    await Bun.sleep(100);
+  }
+  return { url: `turn:127.0.0.1:${port}?transport=udp`, stop: async () => { proc.kill(); await proc.exited; } };
+}
+
+const secret = crypto.randomUUID();
+let coturn: Awaited<ReturnType<typeof startCoturn>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  coturn = await startCoturn(secret);
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await coturn?.stop();
+});
+
+/** A person with "Relay only" on, whose peer connections the test can read stats from. */
+async function relayOnlyPerson(origin: string) {
+  const person = await newPerson(browser, origin);
+  await person.context.addInitScript(() => {
+    localStorage.setItem("onelink.relayOnly", "true");
+    const Native = window.RTCPeerConnection;
+    const pcs: RTCPeerConnection[] = [];
+    Object.assign(window, { __pcs: pcs });
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        pcs.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  });
+  return person;
+}
+
+/** The candidate types of the selected pair of the newest live peer connection. */
+const selectedPairTypes = (page: Page) =>
+  page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState === "connected");
+    const stats = await pcs.at(-1)!.getStats();
+    let pairId = "";
+    stats.forEach((s) => {
+      if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    const pair = stats.get(pairId);
+    return { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType };
+  });
+
+describe("TURN relay", () => {
+  test("with Relay only, two browsers connect through our coturn and video flows", async () => {
+    const app: AppServer = await startApp({ TURN_URLS: coturn.url, TURN_SECRET: secret, TURN_TTL_S: "600" });
+    try {
+      const a = await relayOnlyPerson(app.url);
+      const b = await relayOnlyPerson(app.url);
+      const room = crypto.randomUUID();
+      await a.page.goto(`${app.url}/c/${room}`);
+      await waitForStatus(a.page, "Waiting for someone to join");
+      await b.page.goto(`${app.url}/c/${room}`);
+      await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+      await Promise.all([waitForNewFrames(a.page, "Remote video", 10), waitForNewFrames(b.page, "Remote video", 10)]);
+      expect(await selectedPairTypes(a.page)).toEqual({ local: "relay", remote: "relay" });
+      expect(await selectedPairTypes(b.page)).toEqual({ local: "relay", remote: "relay" });
+      await a.context.close();
+      await b.context.close();
+    } finally {
+      await app.stop();
+    }
+  }, 90_000);
+
+  test("wrong credentials give a clear error instead of a silent hang", async () => {
+    const app: AppServer = await startApp({ TURN_URLS: coturn.url, TURN_SECRET: "not-the-secret" });
+    try {
+      const a = await relayOnlyPerson(app.url);
+      const b = await relayOnlyPerson(app.url);
+      const room = crypto.randomUUID();
+      await a.page.goto(`${app.url}/c/${room}`);
+      await waitForStatus(a.page, "Waiting for someone to join");
+      await b.page.goto(`${app.url}/c/${room}`);
+      await b.page.getByRole("alert").filter({ hasText: "refused our credentials" }).waitFor({ timeout: 30_000 });
+      expect(await b.page.getByRole("status").innerText()).not.toBe("Connected");
+      await a.context.close();
+      await b.context.close();
+    } finally {
+      await app.stop();
+    }
+  }, 90_000);
+});

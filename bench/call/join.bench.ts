@@ -1,0 +1,47 @@
+/**
+ * Time to first remote frame on loopback: a fresh join (B opens the link) against a rejoin
+ * (B reloads mid-call), measured alternately in the same run and reported as medians and a ratio.
+ *   node_modules/.bin/bun bench/call/join.bench.ts [runs=7]
+ */
+import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
+
+const runs = Number(process.argv[2] ?? 7);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const app = await startApp();
+const browser = await launchBrowser();
+const fresh: number[] = [];
+const rejoin: number[] = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    const a = await newPerson(browser, app.url);
+    const b = await newPerson(browser, app.url);
+    const room = crypto.randomUUID();
+    await a.page.goto(`${app.url}/c/${room}`);
+    await waitForStatus(a.page, "Waiting for someone to join");
+    // Warm the HTTP cache as a returning visitor would have it, so both timings compare calls, not downloads.
+    await b.page.goto(app.url);
+
+    let t = performance.now();
+    await b.page.goto(`${app.url}/c/${room}`);
+    await waitForNewFrames(b.page, "Remote video", 1, 20_000);
+    fresh.push(performance.now() - t);
+    await waitForNewFrames(a.page, "Remote video", 5);
+
+    t = performance.now();
+    await b.page.reload();
+    await waitForNewFrames(b.page, "Remote video", 1, 20_000);
+    rejoin.push(performance.now() - t);
+    await a.context.close();
+    await b.context.close();
+  }
+} finally {
+  await browser.close();
+  await app.stop();
+}
+const f = median(fresh);
+const r = median(rejoin);
+console.log(`runs: ${runs}`);
+console.log(`fresh join -> first remote frame: median ${f.toFixed(0)} ms  [${fresh.map((x) => x.toFixed(0)).join(", ")}]`);
+console.log(`reload     -> first remote frame: median ${r.toFixed(0)} ms  [${rejoin.map((x) => x.toFixed(0)).join(", ")}]`);
+console.log(`rejoin / fresh = ${(r / f).toFixed(2)} (target <= 1.3, and rejoin <= 1000 ms)`);

@@ -50,4 +50,11 @@ async function boot() {
   );
 }
 
+function registerServiceWorker() {
+  // Secure contexts only (https or localhost); the worker caches the app shell, never media.
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  void navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not registered", err));
+}
+
 void boot();
+registerServiceWorker();

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer } from "./harness.ts";
+
+let app: AppServer;
+let browser: Browser;
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+describe("installable app", () => {
+  test("links a manifest with icons and registers a service worker that caches the shell only", async () => {
+    const a = await newPerson(browser, app.url);
+    await a.page.goto(app.url);
+    const manifestHref = await a.page.locator('link[rel="manifest"]').getAttribute("href");
+    const manifest = (await (await fetch(new URL(manifestHref!, app.url))).json()) as { icons: { src: string; sizes: string }[]; start_url: string };
+    expect(manifest.start_url).toBe("/");
+    for (const icon of manifest.icons) expect((await fetch(new URL(icon.src, app.url))).status).toBe(200);
+    expect(manifest.icons.map((i) => i.sizes)).toContain("512x512");
+    const scope = await a.page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    expect(scope).toBe(`${app.url}/`);
+    // Start a call so the page talks to /ws, then check nothing but the shell was cached.
+    await a.page.reload();
+    await button(a.page, "New call").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    const cached = await a.page.evaluate(async () => {
+      const urls: string[] = [];
+      for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) urls.push(new URL(req.url).pathname);
+      return urls;
+    });
+    expect(cached).toContain("/");
+    expect(cached.filter((u) => !/^\/($|chunk-|manifest|icon)/.test(u))).toEqual([]);
+    await a.context.close();
+  }, 30_000);
+});
+
+describe("keyboard shortcuts", () => {
+  test("M and V toggle microphone and camera, but not while typing in a field", async () => {
+    const a = await newPerson(browser, app.url);
+    await a.page.goto(app.url);
+    // Typing in the Room ID field on the landing page must not fire anything.
+    await a.page.getByRole("textbox", { name: "Room ID" }).fill("");
+    await a.page.getByRole("textbox", { name: "Room ID" }).pressSequentially("mv-room");
+    await a.page.keyboard.press("Enter");
+    await waitForStatus(a.page, "Waiting for someone to join");
+    expect(await a.page.title()).toContain("Waiting for someone to join");
+    const mic = button(a.page, "Microphone");
+    const cam = button(a.page, "Camera");
+    expect(await mic.getAttribute("aria-pressed")).toBe("true");
+    await a.page.keyboard.press("m");
+    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await a.page.keyboard.press("v");
+    expect(await cam.getAttribute("aria-pressed")).toBe("false");
+    await a.page.getByRole("textbox", { name: "Call link" }).focus();
+    await a.page.keyboard.press("m");
+    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await a.context.close();
+  }, 30_000);
+});

@@ -1,0 +1,36 @@
+// OneLink service worker: keeps the app shell (the page, its scripts and styles, icons) so the
+// app opens without a network. Network first, cache as fallback. Media, signaling (/ws), models,
+// health checks and anything cross-origin are never cached.
+const CACHE = "onelink-shell-v1";
+const SHELL = /^\/($|c\/[^/]+$|chunk-[\w-]+\.(js|css)$|manifest[\w-]*\.webmanifest$|icon[\w-]*\.(svg|png)$)/;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(["/"])).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.origin !== self.location.origin || !SHELL.test(url.pathname)) return;
+  // Every call link is the same page: cache it once, under "/".
+  const key = url.pathname.startsWith("/c/") ? "/" : event.request;
+  event.respondWith(
+    fetch(event.request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          void caches.open(CACHE).then((cache) => cache.put(key, copy));
+        }
+        return response;
+      })
+      .catch(() => caches.match(key).then((hit) => hit || Response.error())),
+  );
+});

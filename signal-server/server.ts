@@ -14,7 +14,8 @@ async function serveStatic(pathname: string): Promise<Response> {
   if (!path.startsWith(PUBLIC_DIR + "/")) return new Response("Not found", { status: 404 });
   const file = Bun.file(path);
   if (!(await file.exists())) return new Response("Not found", { status: 404 });
-  return new Response(file, { headers: { "cache-control": "public, max-age=3600" } });
+  // Built assets keep their names across builds: revalidate so a rebuild is seen at once.
+  return new Response(file, { headers: { "cache-control": "no-cache" } });
 }
 
 export function startServer(config: ServerConfig) {

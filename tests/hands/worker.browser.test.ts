@@ -1,0 +1,95 @@
+/**
+ * The real hand-tracker worker (build/public/workers/hand-tracker.js, built models and wasm) in
+ * headless Chromium, fed the fingerpose photos as ImageBitmaps through the real client helper.
+ * Ground truth was read off the photos by eye (480x640 px): in nocurl.jpg the raised index
+ * fingertip is at about (220, 105), the finger 37 px wide, its top edge at y = 96; in
+ * halfcurl.jpg the hooked index finger ends at about (335, 215).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import type { DetectResult } from "../../workers/hand-tracker-types.ts";
+import { call, launchHandBrowser, openHandPage, startHandServer, type HandPage, type HandServer } from "./harness.ts";
+
+const W = 480;
+const H = 640;
+let server: HandServer;
+let browser: Browser;
+let hp: HandPage;
+let ts = 1000;
+
+/** Two frames of the same photo (VIDEO mode), the second result. */
+async function detect(photos: string[], width = W, height = H): Promise<DetectResult> {
+  await call(hp.page, "detectPhotos", photos, width, height, (ts += 33));
+  return call(hp.page, "detectPhotos", photos, width, height, (ts += 33));
+}
+
+function expectTipIn(result: DetectResult, box: { x: [number, number]; y: [number, number] }, width = W, height = H): void {
+  const hand = result.hands[0];
+  expect(hand).toBeDefined();
+  expect(hand!.landmarks).toHaveLength(21);
+  const tip = hand!.landmarks[8]!;
+  const px = { x: tip.x * width, y: tip.y * height };
+  expect(px.x).toBeGreaterThanOrEqual(box.x[0]);
+  expect(px.x).toBeLessThanOrEqual(box.x[1]);
+  expect(px.y).toBeGreaterThanOrEqual(box.y[0]);
+  expect(px.y).toBeLessThanOrEqual(box.y[1]);
+}
+
+beforeAll(async () => {
+  server = await startHandServer();
+  browser = await launchHandBrowser();
+  hp = await openHandPage(browser, server);
+}, 20_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("hand-tracker worker in Chromium", () => {
+  test("loads the built lite model and wasm, reporting progress through the Comlink callback", async () => {
+    const ready = await call(hp.page, "init", "lite", 2);
+    expect(ready).toMatchObject({ ok: true });
+    expect(ready.phases).toEqual(["model", "wasm", "graph", "warmup", "ready"]);
+  }, 20_000);
+
+  test("finds the raised index fingertip in nocurl.jpg", async () => {
+    const result = await detect(["nocurl"]);
+    expect(result.hands).toHaveLength(1);
+    expectTipIn(result, { x: [200, 242], y: [94, 130] });
+    expect(result.inferenceMs).toBeGreaterThan(0);
+    for (const p of result.hands[0]!.landmarks) expect(Object.keys(p).sort()).toEqual(["x", "y", "z"]);
+  }, 15_000);
+
+  test("finds the hooked index fingertip in halfcurl.jpg", async () => {
+    expectTipIn(await detect(["halfcurl"]), { x: [290, 345], y: [190, 250] });
+  }, 15_000);
+
+  test("labels the fist in fullcurl.jpg as the person's right hand (palm to an un-mirrored camera)", async () => {
+    const result = await detect(["fullcurl"]);
+    expect(result.hands[0]?.handedness).toBe("Right");
+    expect(result.hands[0]!.score).toBeGreaterThan(0.7);
+  }, 15_000);
+
+  test("tracks two hands in one frame (two photos side by side)", async () => {
+    const result = await detect(["nocurl", "fullcurl"], 2 * W, H);
+    expect(result.hands).toHaveLength(2);
+    const raised = result.hands.find((h) => h.landmarks[8]!.y < 0.3);
+    expect(raised).toBeDefined();
+    // The nocurl photo fills the left half unscaled: same fingertip box.
+    expectTipIn({ hands: [raised!], inferenceMs: 0 }, { x: [200, 242], y: [94, 130] }, 2 * W, H);
+  }, 15_000);
+
+  test("init reports typed errors for a missing or broken model or wasm", async () => {
+    expect(await call(hp.page, "tryModel", "/models/nope.task")).toMatchObject({ ok: false, code: "model-fetch-failed" });
+    const notAModel = await call(hp.page, "tryModel", "/workers/hand-tracker.js");
+    expect(notAModel).toMatchObject({ ok: false, code: "model-invalid" });
+    const noWasm = await call(hp.page, "tryModel", "/models/hand_landmarker_lite.task", "/nowhere");
+    expect(noWasm).toMatchObject({ ok: false, code: "wasm-load-failed" });
+  }, 20_000);
+
+  test("never reaches beyond its own origin and raises no page errors", () => {
+    expect(hp.offsite).toEqual([]);
+    expect(hp.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * Module Web Worker: MediaPipe Tasks HandLandmarker (CPU delegate, VIDEO running mode) behind
+ * Comlink. Built to build/public/workers/hand-tracker.js by scripts/build-worker.ts; create it
+ * with workers/hand-tracker-client.ts. Models and wasm are served by our own server
+ * (scripts/build-models.ts); the worker refuses any cross-origin fetch, which also silences the
+ * usage logging tasks-vision would otherwise POST to a Google endpoint.
+ *
+ * Pitfalls handled here: Comlink.expose runs at top level (an await before it would lose the
+ * first call); the wasm is loaded as an ES module (FilesetResolver.forVisionTasks(base, true)),
+ * since module workers have no importScripts; tasks-vision needs a WebGL2 context even with the
+ * CPU delegate; the first detect is slow, so init() warms the graph up.
+ */
+import * as Comlink from "comlink";
+import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
+import type {
+  DetectResult,
+  HandTrackerApi,
+  Handedness,
+  InitErrorCode,
+  InitOptions,
+  InitResult,
+  LoadProgress,
+  TrackedHand,
+} from "./hand-tracker-types.ts";
+
+// ---- network guard: same-origin (and data:/blob:) only ----
+const nativeFetch = globalThis.fetch.bind(globalThis);
+function allowed(input: RequestInfo | URL): boolean {
+  const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const url = new URL(raw, location.href);
+  return url.origin === location.origin || url.protocol === "data:" || url.protocol === "blob:";
+}
+Object.defineProperty(globalThis, "fetch", {
+  configurable: true,
+  writable: true,
+  value: (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
+    allowed(input) ? nativeFetch(input, init) : Promise.reject(new TypeError("hand-tracker worker: cross-origin fetch blocked")),
+});
+
+let landmarker: HandLandmarker | null = null;
+/** Bumped by init() and close(): a slower, superseded init() discards what it built. */
+let generation = 0;
+let lastTimestamp = -1;
+let framesMirrored = false;
+
+function fail(code: InitErrorCode, error: unknown): InitResult {
+  return { ok: false, code, message: error instanceof Error ? error.message : String(error) };
+}
+
+function hasWebGL2(): boolean {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext("webgl2");
+    gl?.getExtension("WEBGL_lose_context")?.loseContext(); // browsers cap live contexts
+    return gl !== null;
+  } catch {
+    return false;
+  }
+}
+
+async function fetchModel(url: string, report: (p: LoadProgress) => void): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  const total = Number(res.headers.get("content-length")) || undefined;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let lastReport = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    if (performance.now() - lastReport > 100) {
+      lastReport = performance.now();
+      report({ phase: "model", loaded, total });
+    }
+  }
+  report({ phase: "model", loaded, total: total ?? loaded });
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+function toHands(result: HandLandmarkerResult): TrackedHand[] {
+  return result.landmarks.map((points, i) => {
+    const category = result.handedness[i]?.[0];
+    const label: Handedness = category?.categoryName === "Left" ? "Left" : "Right";
+    // MediaPipe assumes mirrored input; un-mirrored camera frames get the opposite label.
+    const handedness: Handedness = framesMirrored ? label : label === "Left" ? "Right" : "Left";
+    return {
+      handedness,
+      score: category?.score ?? 0,
+      landmarks: points.map((p) => ({ x: p.x, y: p.y, z: p.z })),
+    };
+  });
+}
+
+function closeLandmarker(): void {
+  landmarker?.close();
+  landmarker = null;
+}
+
+async function load(options: InitOptions, report: (p: LoadProgress) => void): Promise<InitResult> {
+  const started = performance.now();
+  const myGeneration = ++generation;
+  closeLandmarker();
+  framesMirrored = options.framesMirrored ?? false;
+  if (!hasWebGL2()) return fail("webgl-unavailable", "WebGL2 is not available in this worker (needed even on CPU)");
+
+  let model: Uint8Array;
+  try {
+    model = await fetchModel(options.modelUrl, report);
+  } catch (e) {
+    return fail("model-fetch-failed", e);
+  }
+  if (myGeneration !== generation) return fail("closed", "superseded by close() or another init()");
+
+  report({ phase: "wasm" });
+  let created: HandLandmarker;
+  try {
+    const fileset = await FilesetResolver.forVisionTasks(options.wasmBase, true);
+    report({ phase: "graph" });
+    const confidence = options.minConfidence ?? 0.5;
+    created = await HandLandmarker.createFromOptions(fileset, {
+      baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
+      runningMode: "VIDEO",
+      numHands: options.numHands ?? 2,
+      minHandDetectionConfidence: confidence,
+      minHandPresenceConfidence: confidence,
+      minTrackingConfidence: confidence,
+    });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const wasm = /ModuleFactory|import|WebAssembly|\.wasm|Failed to fetch/i.test(message);
+    return fail(wasm ? "wasm-load-failed" : "model-invalid", e);
+  }
+  if (myGeneration !== generation) {
+    created.close();
+    return fail("closed", "superseded by close() or another init()");
+  }
+
+  report({ phase: "warmup" });
+  const warmStarted = performance.now();
+  const canvas = new OffscreenCanvas(320, 240);
+  const ctx = canvas.getContext("2d");
+  if (ctx) {
+    ctx.fillStyle = "#808080";
+    ctx.fillRect(0, 0, 320, 240);
+  }
+  const blank = canvas.transferToImageBitmap();
+  lastTimestamp = Math.max(lastTimestamp + 1, 0);
+  try {
+    created.detectForVideo(blank, lastTimestamp);
+  } catch (e) {
+    created.close();
+    return fail("model-invalid", e);
+  } finally {
+    blank.close();
+  }
+  const warmupMs = performance.now() - warmStarted;
+
+  landmarker = created;
+  report({ phase: "ready" });
+  return { ok: true, loadMs: performance.now() - started, warmupMs };
+}
+
+type MaybeReleasable = { [Comlink.releaseProxy]?: () => void };
+
+const api: HandTrackerApi = {
+  async init(options: InitOptions, onProgress?: (progress: LoadProgress) => void): Promise<InitResult> {
+    const report = (p: LoadProgress): void => {
+      // A Comlink proxy returns a promise; progress is best effort, never awaited.
+      void Promise.resolve(onProgress?.(p)).catch(() => undefined);
+    };
+    try {
+      return await load(options, report);
+    } finally {
+      // Free the callback's MessagePort (messages already sent are still delivered first).
+      (onProgress as MaybeReleasable | undefined)?.[Comlink.releaseProxy]?.();
+    }
+  },
+
+  async detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult> {
+    try {
+      if (!landmarker) throw new Error("hand tracker is not initialised");
+      const timestamp = Math.max(Math.round(timestampMs), lastTimestamp + 1);
+      lastTimestamp = timestamp;
+      const started = performance.now();
+      const result = landmarker.detectForVideo(frame, timestamp);
+      const inferenceMs = performance.now() - started;
+      return { hands: toHands(result), inferenceMs };
+    } finally {
+      frame.close();
+    }
+  },
+
+  async setNumHands(numHands: number): Promise<{ ms: number }> {
+    if (!landmarker) throw new Error("hand tracker is not initialised");
+    const started = performance.now();
+    await landmarker.setOptions({ numHands });
+    return { ms: performance.now() - started };
+  },
+
+  async close(): Promise<void> {
+    generation++;
+    closeLandmarker();
+  },
+};
+
+Comlink.expose(api);

@@ -1,0 +1,99 @@
+/**
+ * The first minute on phones and desktops: layout without horizontal scroll, touch targets,
+ * taps through the whole join flow, an axe-core audit, and screenshots saved to artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { devices, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
+import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+
+const ARTIFACTS = resolve(import.meta.dir, "../../artifacts/screenshots");
+const AXE = resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
+
+let app: AppServer;
+let browser: Browser;
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  app = await startApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+const VIEWPORTS: Record<string, BrowserContextOptions> = {
+  pixel: devices["Pixel 7"]!,
+  iphone: devices["iPhone 14"]!,
+  desktop: { viewport: { width: 1280, height: 800 } },
+};
+
+async function person(kind: string) {
+  const context = await browser.newContext({ ...VIEWPORTS[kind], permissions: ["camera", "microphone"] });
+  return { context, page: await context.newPage() };
+}
+
+/** Serious or critical axe-core violations on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}
+
+async function noHorizontalScroll(page: Page) {
+  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(scroll).toBeLessThanOrEqual(client);
+}
+
+/** Visible buttons smaller than 44x44 CSS px. */
+const smallTargets = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll("button")]
+      .filter((b) => b.offsetParent !== null)
+      .map((b) => ({ name: b.textContent?.trim() || b.getAttribute("aria-label"), r: b.getBoundingClientRect() }))
+      .filter(({ r }) => r.width < 44 || r.height < 44)
+      .map(({ name, r }) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`),
+  );
+
+for (const kind of ["pixel", "iphone", "desktop"]) {
+  describe(`first minute on ${kind}`, () => {
+    test("landing, waiting and in-call: taps only, no horizontal scroll, 44 px targets, no serious axe violations", async () => {
+      const a = await person(kind);
+      const b = await person("desktop");
+      const tap = (page: Page, name: string) => (kind === "desktop" ? button(page, name).click() : button(page, name).tap());
+      await a.page.goto(app.url);
+      await button(a.page, "New call").waitFor();
+      await noHorizontalScroll(a.page);
+      expect(await smallTargets(a.page)).toEqual([]);
+      expect(await axeViolations(a.page)).toEqual([]);
+      await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-landing.png` });
+
+      await tap(a.page, "New call");
+      await waitForStatus(a.page, "Waiting for someone to join");
+      await noHorizontalScroll(a.page);
+      expect(await axeViolations(a.page)).toEqual([]);
+      await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-waiting.png` });
+
+      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      await b.page.goto(link);
+      await waitForStatus(a.page, "Connected", 20_000);
+      await waitForNewFrames(a.page, "Remote video", 5);
+      await noHorizontalScroll(a.page);
+      expect(await smallTargets(a.page)).toEqual([]);
+      expect(await axeViolations(a.page)).toEqual([]);
+      await tap(a.page, "Microphone");
+      expect(await button(a.page, "Microphone").getAttribute("aria-pressed")).toBe("false");
+      await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-in-call.png` });
+      await tap(a.page, "Hang up");
+      await waitForStatus(a.page, "Call ended");
+      await a.context.close();
+      await b.context.close();
+    }, 60_000);
+  });
+}

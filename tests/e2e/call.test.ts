@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { button, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const ctx = useAppAndBrowser();
 
 describe("the one-link call", () => {
   test("A creates a call, B opens the link, both see each other, toggles and hang up reach the other side", async () => {
-    const a = await newPerson(browser, app.url);
-    const b = await newPerson(browser, app.url);
-    await a.page.goto(app.url);
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    await a.page.goto(ctx.app.url);
     await button(a.page, "New call").click();
     await waitForStatus(a.page, "Waiting for someone to join");
     const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
@@ -27,7 +15,7 @@ describe("the one-link call", () => {
     await waitForNewFrames(a.page, "Your video", 3);
 
     const opened = performance.now();
-    await b.page.goto(link.replace(/^http:\/\/[^/]+/, app.url));
+    await b.page.goto(link.replace(/^http:\/\/[^/]+/, ctx.app.url));
     await waitForNewFrames(b.page, "Remote video", 1, 20_000);
     console.log(`B: link opened to first remote frame: ${Math.round(performance.now() - opened)} ms`);
     await waitForStatus(a.page, "Connected");
@@ -62,14 +50,14 @@ describe("the one-link call", () => {
   }, 90_000);
 
   test("a third person opening a full room is told it is full", async () => {
-    const people = await Promise.all([0, 1, 2].map(() => newPerson(browser, app.url)));
+    const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c] = people as [typeof people[0], typeof people[0], typeof people[0]];
     const room = `full-room-${Date.now()}`;
-    await a.page.goto(`${app.url}/c/${room}`);
+    await a.page.goto(`${ctx.app.url}/c/${room}`);
     await waitForStatus(a.page, "Waiting for someone to join");
-    await b.page.goto(`${app.url}/c/${room}`);
+    await b.page.goto(`${ctx.app.url}/c/${room}`);
     await waitForStatus(b.page, "Connected");
-    await c.page.goto(`${app.url}/c/${room}`);
+    await c.page.goto(`${ctx.app.url}/c/${room}`);
     await waitForStatus(c.page, /This call is full/);
     // The two already in the call are unaffected.
     await waitForNewFrames(a.page, "Remote video", 5);
@@ -77,8 +65,8 @@ describe("the one-link call", () => {
   }, 60_000);
 
   test("the Room ID field rejects bad ids with a clear message and joins a chosen id", async () => {
-    const a = await newPerson(browser, app.url);
-    await a.page.goto(app.url);
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    await a.page.goto(ctx.app.url);
     const field = a.page.getByRole("textbox", { name: "Room ID" });
     await field.fill("no spaces allowed");
     await button(a.page, "Join").click();

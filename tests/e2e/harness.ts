@@ -3,6 +3,7 @@
  * Debian's Chromium through playwright-core with fake camera and microphone, and probes that read
  * what a user would see (status text, decoded remote frames).
  */
+import { afterAll, beforeAll } from "bun:test";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { resolve } from "node:path";
 
@@ -115,3 +116,20 @@ export async function waitForNewFrames(page: Page, label = "Remote video", count
 }
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
+
+/**
+ * One app server and one Chromium for a whole test file, started before and stopped after it.
+ * Read `ctx.app` / `ctx.browser` inside tests.
+ */
+export function useAppAndBrowser(env: Record<string, string> = {}, browserArgs: string[] = []) {
+  const ctx = {} as { app: AppServer; browser: Browser };
+  beforeAll(async () => {
+    ctx.app = await startApp(env);
+    ctx.browser = await launchBrowser(browserArgs);
+  });
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.app?.stop();
+  });
+  return ctx;
+}

@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import { button, newPerson, useAppAndBrowser, waitForStatus } from "./harness.ts";
 
-let app: AppServer;
-let browser: Browser;
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const ctx = useAppAndBrowser();
 
 describe("installable app", () => {
   test("links a manifest with icons and registers a service worker that caches the shell only", async () => {
-    const a = await newPerson(browser, app.url);
-    await a.page.goto(app.url);
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    await a.page.goto(ctx.app.url);
     const manifestHref = await a.page.locator('link[rel="manifest"]').getAttribute("href");
-    const manifest = (await (await fetch(new URL(manifestHref!, app.url))).json()) as { icons: { src: string; sizes: string }[]; start_url: string };
+    const manifest = (await (await fetch(new URL(manifestHref!, ctx.app.url))).json()) as { icons: { src: string; sizes: string }[]; start_url: string };
     expect(manifest.start_url).toBe("/");
-    for (const icon of manifest.icons) expect((await fetch(new URL(icon.src, app.url))).status).toBe(200);
+    for (const icon of manifest.icons) expect((await fetch(new URL(icon.src, ctx.app.url))).status).toBe(200);
     expect(manifest.icons.map((i) => i.sizes)).toContain("512x512");
     const scope = await a.page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
-    expect(scope).toBe(`${app.url}/`);
+    expect(scope).toBe(`${ctx.app.url}/`);
     // Start a call so the page talks to /ws, then check nothing but the shell was cached.
     await a.page.reload();
     await button(a.page, "New call").click();
@@ -41,8 +31,8 @@ describe("installable app", () => {
 
 describe("keyboard shortcuts", () => {
   test("M and V toggle microphone and camera, but not while typing in a field", async () => {
-    const a = await newPerson(browser, app.url);
-    await a.page.goto(app.url);
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    await a.page.goto(ctx.app.url);
     // Typing in the Room ID field on the landing page must not fire anything.
     await a.page.getByRole("textbox", { name: "Room ID" }).fill("");
     await a.page.getByRole("textbox", { name: "Room ID" }).pressSequentially("mv-room");

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { newPerson, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const ctx = useAppAndBrowser();
 
 async function callOf(origin: string) {
-  const a = await newPerson(browser, origin);
-  const b = await newPerson(browser, origin);
+  const a = await newPerson(ctx.browser, origin);
+  const b = await newPerson(ctx.browser, origin);
   const room = crypto.randomUUID();
   await a.page.goto(`${origin}/c/${room}`);
   await waitForStatus(a.page, "Waiting for someone to join");
@@ -34,7 +24,7 @@ const seatOf = (page: Page) => page.evaluate(() => (window as unknown as { __one
 
 describe("calls survive refreshes", () => {
   test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {
-    const { a, b } = await callOf(app.url);
+    const { a, b } = await callOf(ctx.app.url);
     const seatBefore = await seatOf(b.page);
     await b.page.reload();
     await bothSeeEachOther(a.page, b.page);
@@ -44,7 +34,7 @@ describe("calls survive refreshes", () => {
   }, 60_000);
 
   test("the creator reloads mid-call: same", async () => {
-    const { a, b } = await callOf(app.url);
+    const { a, b } = await callOf(ctx.app.url);
     await a.page.reload();
     await bothSeeEachOther(a.page, b.page);
     await a.context.close();
@@ -52,7 +42,7 @@ describe("calls survive refreshes", () => {
   }, 60_000);
 
   test("both reload at once and find each other again", async () => {
-    const { a, b } = await callOf(app.url);
+    const { a, b } = await callOf(ctx.app.url);
     await Promise.all([a.page.reload(), b.page.reload()]);
     await bothSeeEachOther(a.page, b.page);
     await a.context.close();
@@ -60,7 +50,7 @@ describe("calls survive refreshes", () => {
   }, 60_000);
 
   test("the other side says Reconnecting, not call ended, while a peer reloads", async () => {
-    const { a, b } = await callOf(app.url);
+    const { a, b } = await callOf(ctx.app.url);
     // Hold B's page on a blank page briefly, as a slow reload would.
     await b.page.goto("about:blank");
     await waitForStatus(a.page, "Reconnecting…", 10_000);
@@ -72,7 +62,7 @@ describe("calls survive refreshes", () => {
 });
 
 test("a peer who closes the tab is reported as gone within seconds, and the other can wait or leave", async () => {
-  const { a, b } = await callOf(app.url);
+  const { a, b } = await callOf(ctx.app.url);
   await b.context.close();
   const closed = performance.now();
   await waitForStatus(a.page, "The other person left the call", 15_000);

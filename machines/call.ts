@@ -3,11 +3,16 @@
  * media, the signaling link and one peer machine per remote member, and decides what their
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
-import { assign, cancel, enqueueActions, setup, type ActorRefFrom } from "xstate";
+import { assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
 import type { ControlMessage, FeatureChannel, IceServer } from "../protocol/index.ts";
-import { localMediaActor, stopStream, type LocalMedia } from "./media.ts";
+import { chatMachine } from "./chat.ts";
+import { drawingMachine } from "./drawing.ts";
+import { localMediaMachine, type MediaReport } from "./local-media.ts";
+import type { LocalMedia } from "./media.ts";
 import { peerMachine, type PeerReport, type PeerStatus } from "./peer.ts";
 import { signalingMachine, type SignalingReport } from "./signaling.ts";
+import { statsMachine, type StatsReport } from "./stats.ts";
+import { initialServerlessView, serverlessLink, type ServerlessCommand, type ServerlessReport, type ServerlessRole, type ServerlessView } from "./serverless.ts";
 
 export interface PeerEntry {
   id: string;
@@ -22,6 +27,8 @@ export interface PeerEntry {
   stream: MediaStream | null;
   audio: boolean;
   video: boolean;
+  /** Their video is a shared screen. */
+  screen?: boolean;
 }
 
 export interface CallError {
@@ -47,10 +54,14 @@ export interface CallContext {
   /** Why the last remote member is no longer here, while nobody else is. */
   departure: { peer: string; reason: "left" | "gone" } | null;
   error: CallError | null;
+  /** A serverless call (codes carried by hand, no server): how the exchange stands. Null with a server. */
+  serverless: (ServerlessView & { connected: boolean }) | null;
 }
 
 export type CallUiEvent =
   | { type: "START"; room: string }
+  | { type: "START_SERVERLESS"; role: ServerlessRole }
+  | ServerlessCommand
   | { type: "TOGGLE_MIC" }
   | { type: "TOGGLE_CAMERA" }
   | { type: "HANG_UP" }
@@ -72,7 +83,10 @@ export type FeatureOutbound = { type: "FEATURE.SEND"; channel: FeatureChannel; d
 export type CallEvent =
   | CallUiEvent
   | SignalingReport
+  | ServerlessReport
   | PeerReport
+  | MediaReport
+  | StatsReport
   | FeatureOutbound
   | { type: "PEER.PRESUMED_GONE"; peer: string };
 
@@ -94,7 +108,7 @@ export const callMachine = setup({
     context: {} as CallContext,
     events: {} as CallEvent,
   },
-  actors: { localMedia: localMediaActor, signaling: signalingMachine, peer: peerMachine },
+  actors: { localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, peer: peerMachine, chat: chatMachine, drawing: drawingMachine },
   delays: {
     /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
     presumedGone: 3_000,
@@ -118,20 +132,41 @@ export const callMachine = setup({
     forgetSeat: ({ context }) => {
       if (context.room) sessionStorage.removeItem(`onelink.seat.${context.room}`);
     },
+    /** The link to the other side: the signaling server, or in a serverless call the codes people carry. */
+    startLink: enqueueActions(({ context, enqueue }) => {
+      const serverless = context.serverless;
+      if (!serverless) {
+        enqueue.spawnChild("signaling", { id: "signaling", input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined } });
+        return;
+      }
+      enqueue.assign({ serverless: { ...initialServerlessView(serverless.role), connected: false } });
+      enqueue.spawnChild("serverlessLink", { id: "signaling", input: { role: serverless.role } });
+    }),
+    noteServerlessConnected: assign({ serverless: ({ context }) => context.serverless && { ...context.serverless, connected: true } }),
+    /** No server will say a peer went away: in a serverless call that has connected, a lost connection counts as that. */
+    serverlessPeerAway: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "PEER.STATUS" || !context.serverless?.connected || (event.status !== "unstable" && event.status !== "restarting")) return;
+      const known = context.peers[event.peer];
+      if (!known || known.away) return;
+      enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, away: true } } });
+      enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
+    }),
     showRoomInAddressBar: ({ context }) => {
+      if (context.room === null) return; // a serverless call has no link
       const path = `/c/${encodeURIComponent(context.room ?? "")}`;
       if (location.pathname !== path) history.replaceState(null, "", path + location.search);
     },
     showHomeInAddressBar: () => {
       if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
     },
-    stopLocalMedia: ({ context }) => stopStream(context.local?.stream ?? null),
+    startLocalMedia: sendTo("media", { type: "MEDIA.START" }),
+    stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
     applyTrackSwitches: ({ context }) => {
       context.local?.stream?.getAudioTracks().forEach((t) => (t.enabled = context.micOn));
       context.local?.stream?.getVideoTracks().forEach((t) => (t.enabled = context.camOn));
     },
     broadcastMediaState: enqueueActions(({ context, enqueue }) => {
-      const msg: ControlMessage = { type: "media-state", audio: context.micOn, video: context.camOn };
+      const msg: ControlMessage = { type: "media-state", audio: context.micOn, video: context.camOn, ...(context.local?.sharing ? { screen: true } : {}) };
       for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.SEND_CONTROL", msg });
     }),
     leaveRoom: enqueueActions(({ context, enqueue }) => {
@@ -176,45 +211,74 @@ export const callMachine = setup({
     iceError: null,
     departure: null,
     error: null,
+    serverless: null,
   }),
+  // Local media lives as long as the call actor; MEDIA.START/STOP open and close the devices.
+  invoke: { id: "media", src: "localMedia" },
+  on: {
+    "MEDIA.OUTGOING": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const sharing = event.local.sharing ?? false;
+        const sharingChanged = (context.local?.sharing ?? false) !== sharing;
+        // Starting to share means showing something: video goes on.
+        enqueue.assign({ local: event.local, camOn: context.camOn || (sharingChanged && sharing) });
+        enqueue("applyTrackSwitches");
+        const outgoing = event.local.outgoing;
+        if (outgoing) for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.OUTGOING", outgoing });
+        if (sharingChanged) enqueue("broadcastMediaState");
+      }),
+    },
+  },
   initial: "idle",
   states: {
     idle: {
-      on: { START: { target: "preparing", actions: assign({ room: ({ event }) => event.room, error: null }) } },
-    },
-    preparing: {
-      entry: ["loadSeat", "showRoomInAddressBar"],
-      invoke: {
-        src: "localMedia",
-        input: () => ({}),
-        onDone: {
-          target: "inRoom",
-          actions: assign({
-            local: ({ event }) => event.output,
-            micOn: ({ event }) => (event.output.stream?.getAudioTracks().length ?? 0) > 0,
-            camOn: ({ event }) => (event.output.stream?.getVideoTracks().length ?? 0) > 0,
-          }),
+      on: {
+        START: { target: "preparing", actions: assign({ room: ({ event }) => event.room, error: null, serverless: null }) },
+        START_SERVERLESS: {
+          target: "preparing",
+          actions: assign({ room: null, token: null, error: null, serverless: ({ event }) => ({ ...initialServerlessView(event.role), connected: false }) }),
         },
       },
-      on: { EXIT: { target: "idle", actions: "showHomeInAddressBar" } },
+    },
+    preparing: {
+      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia"],
+      on: {
+        "MEDIA.READY": {
+          target: "inRoom",
+          actions: assign({
+            local: ({ event }) => event.local,
+            micOn: ({ event }) => (event.local.stream?.getAudioTracks().length ?? 0) > 0,
+            camOn: ({ event }) => (event.local.stream?.getVideoTracks().length ?? 0) > 0,
+          }),
+        },
+        EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] },
+      },
     },
     inRoom: {
-      // Exit actions run before the signaling link is stopped, so the `leave` still goes out.
-      exit: "leaveRoom",
+      // The link (id "signaling") is spawned, not invoked, as which one depends on the mode. Exit
+      // actions run before it is stopped, so the `leave` still goes out.
+      entry: "startLink",
+      exit: ["leaveRoom", stopChild("signaling")],
       invoke: [
-        {
-          id: "signaling",
-          src: "signaling",
-          input: ({ context }) => ({ url: context.signalingUrl, room: context.room!, token: context.token ?? undefined }),
-        },
+        { id: "stats", src: "stats" },
         // Feature actors (ids in FEATURE_ACTOR) are invoked here too.
+        { id: FEATURE_ACTOR.chat, src: "chat", input: ({ context }) => ({ room: context.room! }) },
+        // Hands are tracked on the camera as it is now (it may be switched; not while sharing the screen).
+        {
+          id: FEATURE_ACTOR.draw,
+          src: "drawing",
+          input: ({ context, self }) => ({
+            room: context.room ?? "serverless",
+            localStream: () => (self.getSnapshot().context.local?.sharing ? null : (self.getSnapshot().context.local?.stream ?? null)),
+          }),
+        },
       ],
       initial: "joining",
       states: {
         joining: {},
         waiting: {},
         connecting: {},
-        inCall: {},
+        inCall: { entry: "noteServerlessConnected" },
         reconnecting: {},
         peerLeft: {
           on: { WAIT: { target: "settle", actions: "forgetDeparted" } },
@@ -251,6 +315,7 @@ export const callMachine = setup({
                     session,
                     iceServers: event.iceServers,
                     iceTransportPolicy: context.relayOnly ? "relay" : "all",
+                    noServer: context.serverless !== null,
                     stream: context.local?.stream ?? null,
                     initiator: true,
                   },
@@ -326,6 +391,7 @@ export const callMachine = setup({
                   session,
                   iceServers: ctx.iceServers,
                   iceTransportPolicy: ctx.relayOnly ? "relay" : "all",
+                  noServer: ctx.serverless !== null,
                   stream: ctx.local?.stream ?? null,
                   initiator: false,
                   firstSignal: event.data,
@@ -347,6 +413,8 @@ export const callMachine = setup({
           }),
         },
         "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false }) },
+        "SERVERLESS.VIEW": { actions: assign({ serverless: ({ context, event }) => ({ ...event.view, connected: context.serverless?.connected ?? false }) }) },
+        "CODE.*": { actions: forwardTo("signaling") },
         "SIGNALING.ICE_SERVERS": {
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.assign({ iceServers: event.iceServers });
@@ -383,12 +451,15 @@ export const callMachine = setup({
         },
         "PEER.STATUS": {
           target: ".settle",
-          actions: assign(({ context, event }) => {
-            const known = context.peers[event.peer];
-            if (!known) return {};
-            if (event.status !== "connected") return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status } } };
-            return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away: false } }, departure: null, iceError: null };
-          }),
+          actions: [
+            assign(({ context, event }) => {
+              const known = context.peers[event.peer];
+              if (!known) return {};
+              if (event.status !== "connected") return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status } } };
+              return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away: false } }, departure: null, iceError: null };
+            }),
+            "serverlessPeerAway",
+          ],
         },
         "PEER.REMOTE_STREAM": {
           actions: assign(({ context, event }) => {
@@ -399,9 +470,19 @@ export const callMachine = setup({
         "PEER.CONTROL_OPEN": {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const ref = context.peers[event.peer]?.ref;
-            if (ref) enqueue.sendTo(ref, { type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: context.micOn, video: context.camOn } });
+            if (!ref) return;
+            const screen = context.local?.sharing ? { screen: true } : {};
+            enqueue.sendTo(ref, { type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: context.micOn, video: context.camOn, ...screen } });
+            // Their connection started from our stream's tracks; now also tab audio and sender parameters.
+            if (context.local?.outgoing) enqueue.sendTo(ref, { type: "PEER.OUTGOING", outgoing: context.local.outgoing });
           }),
         },
+        "STATS.POLL": {
+          actions: enqueueActions(({ context, enqueue }) => {
+            for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.GET_STATS" });
+          }),
+        },
+        "PEER.STATS": { actions: sendTo("stats", ({ event }) => ({ type: "STATS.SAMPLE" as const, peer: event.peer, sample: event.sample })) },
         "PEER.CHANNEL_OPEN": {
           actions: enqueueActions(({ event, enqueue, self }) => {
             const id = FEATURE_ACTOR[event.channel];
@@ -430,7 +511,7 @@ export const callMachine = setup({
             const known = context.peers[event.peer];
             if (!known) return;
             if (event.msg.type === "media-state") {
-              enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, audio: event.msg.audio, video: event.msg.video } } });
+              enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, audio: event.msg.audio, video: event.msg.video, screen: event.msg.screen ?? false } } });
             } else if (event.msg.type === "hang-up") {
               if (known.ref) enqueue.stopChild(known.ref);
               const { [event.peer]: _gone, ...rest } = context.peers;

@@ -1,8 +1,13 @@
 /**
  * Local media: ask for camera and microphone tuned for a call, and fall back to whatever the
  * browser can give (audio only, video only, nothing: receive-only), saying what is missing and why.
+ * Also the actors the local media machine (local-media.ts) uses to open, reshape and watch tracks
+ * and to capture the screen: every getUserMedia/getDisplayMedia call lives here.
  */
-import { fromPromise } from "xstate";
+import { fromCallback, fromPromise } from "xstate";
+import type { Outgoing } from "./rtp-tuning.ts";
+import { probeVideoCodecs } from "./rtp-tuning.ts";
+import { audioConstraints, videoConstraints, type MediaSettings } from "./settings.ts";
 
 export type MediaProblem = "denied" | "missing" | "busy" | "unsupported";
 
@@ -15,8 +20,12 @@ export interface MediaIssue {
 }
 
 export interface LocalMedia {
+  /** Outgoing media: the microphone and the camera (or the screen while sharing). Kept as one object for the whole visit. */
   stream: MediaStream | null;
   issue: MediaIssue | null;
+  sharing?: boolean;
+  /** What each peer connection should send, set by the local media machine. */
+  outgoing?: Outgoing;
 }
 
 /** Video up to 1080p60, favouring frame rate; audio tuned for speech. */
@@ -33,7 +42,7 @@ function problemOf(err: unknown): MediaProblem {
   return "unsupported";
 }
 
-function describe(problem: MediaProblem, missing: MediaIssue["missing"]): string {
+export function describe(problem: MediaProblem, missing: MediaIssue["missing"]): string {
   const what = missing.length === 2 ? "camera and microphone" : missing[0];
   switch (problem) {
     case "denied":
@@ -71,6 +80,92 @@ export async function getLocalMedia(constraints: MediaStreamConstraints = defaul
 }
 
 export const localMediaActor = fromPromise<LocalMedia, { constraints?: MediaStreamConstraints }>(({ input }) => getLocalMedia(input.constraints));
+
+/** The device a track comes from, as enumerateDevices names it. */
+export const deviceIdOf = (track: MediaStreamTrack | null): string | null => track?.getSettings().deviceId ?? null;
+
+function hint(track: MediaStreamTrack | undefined, contentHint: string) {
+  if (track && "contentHint" in track) track.contentHint = contentHint;
+}
+
+/** The first camera and microphone, with the saved settings; never fails (it says what is missing). */
+export const acquireMedia = fromPromise<LocalMedia, { settings: MediaSettings }>(async ({ input, signal }) => {
+  const s = input.settings;
+  const codecs = probeVideoCodecs().catch(() => []);
+  // The saved devices exactly ("ideal" loses to a closer resolution match on another camera)...
+  let got = await getLocalMedia({ video: videoConstraints(s, s.cameraId, true), audio: audioConstraints(s, s.micId, true) });
+  if (got.issue && (s.cameraId || s.micId)) {
+    // ...and if one is gone, whichever works.
+    const any = await getLocalMedia({ video: videoConstraints(s, null, false), audio: audioConstraints(s, null, false) });
+    const better = (any.issue?.missing.length ?? 0) < got.issue.missing.length;
+    stopStream(better ? got.stream : any.stream);
+    if (better) got = any;
+  }
+  await codecs;
+  if (signal.aborted) stopStream(got.stream);
+  hint(got.stream?.getVideoTracks()[0], "motion");
+  hint(got.stream?.getAudioTracks()[0], "speech");
+  // One stream object for the whole visit, even empty: devices plugged in later join it.
+  return { ...got, stream: got.stream ?? (typeof MediaStream === "function" ? new MediaStream() : null) };
+});
+
+export interface OpenTrackInput {
+  kind: "audio" | "video";
+  constraints: MediaTrackConstraints;
+  /** The track being replaced: stopped first only if the device cannot be opened twice (phones). */
+  old: MediaStreamTrack | null;
+}
+
+async function openOnce({ kind, constraints }: OpenTrackInput): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getUserMedia({ [kind]: constraints });
+  const track = kind === "video" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+  if (!track) throw new DOMException(`no ${kind} track`, "NotFoundError");
+  hint(track, kind === "video" ? "motion" : "speech");
+  return track;
+}
+
+export const openTrack = fromPromise<MediaStreamTrack, OpenTrackInput>(async ({ input, signal }) => {
+  let track: MediaStreamTrack;
+  try {
+    track = await openOnce(input);
+  } catch (err) {
+    const name = err instanceof DOMException ? err.name : "";
+    if (!input.old || (name !== "NotReadableError" && name !== "AbortError")) throw err;
+    input.old.stop();
+    track = await openOnce(input);
+  }
+  if (signal.aborted) track.stop();
+  return track;
+});
+
+export const reshapeTrack = fromPromise<void, { track: MediaStreamTrack | null; constraints: MediaTrackConstraints }>(async ({ input }) => {
+  await input.track?.applyConstraints(input.constraints);
+});
+
+/** A screen, window or tab, with its audio when the browser offers it. */
+export const captureScreen = fromPromise<{ video: MediaStreamTrack; audio: MediaStreamTrack | null }, void>(async ({ signal }) => {
+  const stream = await navigator.mediaDevices.getDisplayMedia({
+    video: { width: { max: 1920 }, height: { max: 1080 }, frameRate: { ideal: 30, max: 30 } },
+    audio: true,
+  });
+  const video = stream.getVideoTracks()[0];
+  if (!video) throw new DOMException("no screen track", "NotFoundError");
+  hint(video, "detail");
+  if (signal.aborted) stopStream(stream);
+  return { video, audio: stream.getAudioTracks()[0] ?? null };
+});
+
+/** Says when a track ends by itself: device unplugged, permission revoked, "Stop sharing" in the browser's bar. */
+export const watchTrack = fromCallback<{ type: "NONE" }, { track: MediaStreamTrack | null }, { type: "TRACK.ENDED"; track: MediaStreamTrack }>(
+  ({ input, sendBack }) => {
+    const track = input.track;
+    if (!track) return;
+    const ended = () => sendBack({ type: "TRACK.ENDED", track });
+    track.addEventListener("ended", ended);
+    if (track.readyState === "ended") queueMicrotask(ended);
+    return () => track.removeEventListener("ended", ended);
+  },
+);
 
 export function stopStream(stream: MediaStream | null) {
   stream?.getTracks().forEach((t) => t.stop());

@@ -14,6 +14,8 @@ import {
   type IceServer,
   type SignalPayload,
 } from "../protocol/index.ts";
+import { senderSync, tuneDescription, type Outgoing } from "./rtp-tuning.ts";
+import { sampleOf, type StatsSample } from "./stats.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -26,6 +28,8 @@ export interface PeerConnectionInput {
   initiator: boolean;
   /** The signal that made us create this connection (their offer), applied first. */
   firstSignal?: SignalPayload;
+  /** No signaling server (a serverless call): once the control channel is open, every signal goes over it. */
+  noServer?: boolean;
 }
 
 export type PeerConnectionEvent =
@@ -35,6 +39,7 @@ export type PeerConnectionEvent =
   | { type: "PC.CONTROL"; msg: ControlMessage }
   | { type: "PC.CONTROL_OPEN" }
   | { type: "PC.ICE_ERROR"; code: number; text: string; url: string }
+  | { type: "PC.STATS"; sample: StatsSample }
   | { type: "PC.CHANNEL_OPEN"; channel: FeatureChannel }
   | { type: "PC.CHANNEL_MESSAGE"; channel: FeatureChannel; data: Uint8Array };
 
@@ -42,6 +47,10 @@ export type PeerConnectionCommand =
   | { type: "PC.SIGNAL_IN"; data: SignalPayload }
   | { type: "PC.RESTART_ICE" }
   | { type: "PC.SET_ICE_SERVERS"; iceServers: IceServer[] }
+  /** What to send (tracks swapped in place, sender parameters); see rtp-tuning.ts. */
+  | { type: "PC.OUTGOING"; outgoing: Outgoing }
+  /** Answered with PC.STATS. */
+  | { type: "PC.GET_STATS" }
   | { type: "PC.SEND_CONTROL"; msg: ControlMessage }
   | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
@@ -63,10 +72,19 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       features.set(name, channel);
     }
     let makingOffer = false;
+    // Signals go over the control channel once it is open and the connection is up (renegotiating
+    // then needs no server), else through the server. A negotiation round keeps to one path: an
+    // answer goes back the way its offer came, candidates follow our last description.
+    let via: "channel" | "server" = "server";
+    const signalOut = (data: SignalPayload) => {
+      if (via === "channel" && control.readyState === "open") control.send(encodeControl({ type: "signal", data }));
+      else sendBack({ type: "PC.SIGNAL_OUT", data });
+    };
     let ignoreOffer = false;
     let tracksAdded = false;
     let stopped = false;
     const remoteStream = new MediaStream();
+    const senders = senderSync(pc, input.stream);
     // Incoming signals are applied strictly in order, so a candidate never races its description.
     let queue: Promise<void> = Promise.resolve();
 
@@ -81,13 +99,15 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           pc.addTransceiver(kind, { direction: "recvonly" });
         }
       }
+      senders.tracksAdded();
     };
 
     pc.onnegotiationneeded = async () => {
       try {
         makingOffer = true;
         await pc.setLocalDescription();
-        if (pc.localDescription) sendBack({ type: "PC.SIGNAL_OUT", data: { description: pc.localDescription.toJSON() } });
+        via = control.readyState === "open" && (input.noServer || pc.connectionState === "connected") ? "channel" : "server";
+        if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
       } catch (err) {
         console.warn("peer: could not make an offer", err);
       } finally {
@@ -95,7 +115,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       }
     };
     pc.onicecandidate = ({ candidate }) => {
-      sendBack({ type: "PC.SIGNAL_OUT", data: { candidate: candidate ? candidate.toJSON() as never : null } });
+      signalOut({ candidate: candidate ? candidate.toJSON() as never : null });
     };
     pc.ontrack = ({ track }) => {
       remoteStream.addTrack(track);
@@ -107,6 +127,10 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (e.url?.startsWith("turn")) sendBack({ type: "PC.ICE_ERROR", code: e.errorCode, text: e.errorText, url: e.url });
     };
     pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
+    // Sender parameters need negotiated encodings: tune them after each negotiation.
+    pc.onsignalingstatechange = () => {
+      if (pc.signalingState === "stable") senders.negotiated();
+    };
     control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
     // The control channel only closes when the other side's connection is gone (page closed or
     // reloaded): say so at once rather than waiting seconds for ICE consent checks to fail.
@@ -115,10 +139,11 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     };
     control.onmessage = (ev) => {
       const msg = decodeControl(ev.data as ArrayBuffer);
-      if (msg) sendBack({ type: "PC.CONTROL", msg });
+      if (msg?.type === "signal") enqueueSignal(msg.data, "channel");
+      else if (msg) sendBack({ type: "PC.CONTROL", msg });
     };
 
-    async function applySignal(data: SignalPayload) {
+    async function applySignal(data: SignalPayload, path: typeof via) {
       if ("description" in data) {
         const description = data.description as RTCSessionDescriptionInit;
         const offerCollision = description.type === "offer" && (makingOffer || pc.signalingState !== "stable");
@@ -128,7 +153,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         if (description.type === "offer") {
           addLocalTracks();
           await pc.setLocalDescription();
-          if (pc.localDescription) sendBack({ type: "PC.SIGNAL_OUT", data: { description: pc.localDescription.toJSON() } });
+          via = path;
+          if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
         }
       } else {
         try {
@@ -139,17 +165,20 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       }
     }
 
-    const enqueueSignal = (data: SignalPayload) => {
-      queue = queue.then(() => applySignal(data)).catch((err) => console.warn("peer: signal failed", err));
+    const enqueueSignal = (data: SignalPayload, path: typeof via) => {
+      queue = queue.then(() => applySignal(data, path)).catch((err) => console.warn("peer: signal failed", err));
     };
 
     receive((cmd) => {
       if (stopped) return;
       switch (cmd.type) {
         case "PC.SIGNAL_IN":
-          enqueueSignal(cmd.data);
+          enqueueSignal(cmd.data, "server");
           return;
         case "PC.RESTART_ICE":
+          // Without a server a restart can only be signaled over the channel; before it opens, a
+          // restart would only void the answer code the other person is about to paste.
+          if (input.noServer && control.readyState !== "open") return;
           pc.restartIce();
           return;
         case "PC.SET_ICE_SERVERS":
@@ -157,6 +186,18 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           return;
         case "PC.SEND_CONTROL":
           if (control.readyState === "open") control.send(encodeControl(cmd.msg));
+          return;
+        case "PC.OUTGOING":
+          senders.set(cmd.outgoing);
+          return;
+        case "PC.GET_STATS":
+          pc.getStats()
+            .then((report) => {
+              if (stopped) return;
+              senders.observe(report);
+              sendBack({ type: "PC.STATS", sample: sampleOf(report, senders.cpuScale) });
+            })
+            .catch(() => {});
           return;
         case "PC.CHANNEL_SEND": {
           const channel = features.get(cmd.channel);
@@ -167,11 +208,11 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     });
 
     if (input.initiator) addLocalTracks();
-    if (input.firstSignal) enqueueSignal(input.firstSignal);
+    if (input.firstSignal) enqueueSignal(input.firstSignal, "server");
 
     return () => {
       stopped = true;
-      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = null;
+      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = pc.onsignalingstatechange = null;
       control.onopen = control.onmessage = control.onclose = null;
       for (const channel of features.values()) channel.onopen = channel.onmessage = null;
       pc.close();

@@ -6,6 +6,8 @@
 import { sendParent, sendTo, setup } from "xstate";
 import type { ControlMessage, FeatureChannel, IceServer, SignalPayload } from "../protocol/index.ts";
 import { peerConnectionActor, type PeerConnectionEvent } from "./peer-connection.ts";
+import type { Outgoing } from "./rtp-tuning.ts";
+import type { StatsSample } from "./stats.ts";
 
 export interface PeerInput {
   peer: string;
@@ -16,12 +18,15 @@ export interface PeerInput {
   stream: MediaStream | null;
   initiator: boolean;
   firstSignal?: SignalPayload;
+  /** A serverless call: signal over the control channel only (see peer-connection.ts). */
+  noServer?: boolean;
 }
 
 export type PeerStatus = "connecting" | "connected" | "unstable" | "restarting";
 
 /** What a peer tells the call. */
 export type PeerReport =
+  | { type: "PEER.STATS"; peer: string; sample: StatsSample }
   | { type: "PEER.SIGNAL_OUT"; peer: string; session: string; data: SignalPayload }
   | { type: "PEER.STATUS"; peer: string; status: PeerStatus }
   | { type: "PEER.REMOTE_STREAM"; peer: string; stream: MediaStream }
@@ -32,6 +37,8 @@ export type PeerReport =
   | { type: "PEER.CHANNEL_MESSAGE"; peer: string; channel: FeatureChannel; data: Uint8Array };
 
 export type PeerCommand =
+  | { type: "PEER.OUTGOING"; outgoing: Outgoing }
+  | { type: "PEER.GET_STATS" }
   | { type: "PEER.SIGNAL_IN"; data: SignalPayload }
   | { type: "PEER.SEND_CONTROL"; msg: ControlMessage }
   | { type: "PEER.SET_ICE_SERVERS"; iceServers: IceServer[] }
@@ -85,6 +92,9 @@ export const peerMachine = setup({
     "PEER.SET_ICE_SERVERS": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SET_ICE_SERVERS" as const, iceServers: event.iceServers })) },
     "PEER.SIGNAL_IN": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SIGNAL_IN" as const, data: event.data })) },
     "PEER.SEND_CONTROL": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SEND_CONTROL" as const, msg: event.msg })) },
+    "PEER.OUTGOING": { actions: sendTo("connection", ({ event }) => ({ type: "PC.OUTGOING" as const, outgoing: event.outgoing })) },
+    "PEER.GET_STATS": { actions: sendTo("connection", { type: "PC.GET_STATS" }) },
+    "PC.STATS": { actions: sendParent(({ context, event }) => ({ type: "PEER.STATS", peer: context.peer, sample: event.sample })) },
   },
   initial: "connecting",
   states: {

@@ -2,16 +2,25 @@
  * Messages peers send each other directly over the "control" data channel (never via the server).
  */
 import { Packr } from "msgpackr";
+import type { SignalPayload } from "./messages.ts";
+import { isSignalPayload } from "./validate.ts";
 
 export interface MediaStateMessage {
   type: "media-state";
   audio: boolean;
   video: boolean;
+  /** Their video is a shared screen (absent from older peers: not sharing). */
+  screen?: boolean;
 }
 export interface HangUpMessage {
   type: "hang-up";
 }
-export type ControlMessage = MediaStateMessage | HangUpMessage;
+/** Negotiation (description or candidate) peer to peer once the channel is open: no server needed. */
+export interface SignalMessage {
+  type: "signal";
+  data: SignalPayload;
+}
+export type ControlMessage = MediaStateMessage | HangUpMessage | SignalMessage;
 
 /** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
 export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
@@ -28,8 +37,11 @@ export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | 
   try {
     const x = packr.unpack(data instanceof ArrayBuffer ? new Uint8Array(data) : data) as Partial<ControlMessage> | null;
     if (!x || typeof x !== "object") return null;
-    if (x.type === "media-state" && typeof x.audio === "boolean" && typeof x.video === "boolean") return x as MediaStateMessage;
+    if (x.type === "media-state" && typeof x.audio === "boolean" && typeof x.video === "boolean") {
+      return { type: "media-state", audio: x.audio, video: x.video, ...(typeof x.screen === "boolean" ? { screen: x.screen } : {}) };
+    }
     if (x.type === "hang-up") return { type: "hang-up" };
+    if (x.type === "signal" && isSignalPayload(x.data)) return { type: "signal", data: x.data };
     return null;
   } catch {
     return null;

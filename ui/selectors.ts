@@ -3,6 +3,7 @@
  */
 import type { SnapshotFrom } from "xstate";
 import type { callMachine, PeerEntry } from "../machines/call.ts";
+import { serverlessStatus } from "../machines/serverless.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
 
@@ -21,6 +22,9 @@ export function phaseOf(s: CallSnapshot): Phase {
 
 export function statusText(s: CallSnapshot): string {
   const phase = phaseOf(s);
+  const serverless = s.context.serverless;
+  // Until a serverless call first connects, what to do next is the news (share, paste a code).
+  if (serverless && !serverless.connected && ["joining", "waiting", "connecting", "reconnecting"].includes(phase)) return serverlessStatus(serverless);
   switch (phase) {
     case "idle":
       return "Ready to start a call";

@@ -11,7 +11,10 @@ function harness() {
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const machine = callMachine.provide({
     actors: {
-      localMedia: fromPromise<LocalMedia, { constraints?: MediaStreamConstraints }>(async () => ({ stream: null, issue: null })),
+      // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
+      localMedia: fromCallback(({ sendBack, receive }) =>
+        receive((e) => e.type === "MEDIA.START" && sendBack({ type: "MEDIA.READY", local: { stream: null, issue: null } satisfies LocalMedia })),
+      ) as never,
       signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) => receive((c) => signalingSent.push(c))) as never,
       peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
         const record = { input, commands: [] as PeerCommand[], stopped: false };

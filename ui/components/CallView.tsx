@@ -2,9 +2,17 @@ import { useSelector } from "@xstate/react";
 import { useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
 import { callLink, mainPeer, phaseOf } from "../selectors.ts";
+import { ChatPanel } from "./ChatPanel.tsx";
+import { DrawPanel } from "./DrawControls.tsx";
+import { DrawOverlay } from "./DrawOverlay.tsx";
 import { Controls } from "./Controls.tsx";
 import { InfoDialog } from "./InfoDialog.tsx";
 import { LinkPanel } from "./LinkPanel.tsx";
+import { useSharing, useSinkId } from "../media-hooks.ts";
+import { QualityIndicator } from "./QualityIndicator.tsx";
+import { SettingsNotice } from "./SettingsNotice.tsx";
+import { StatsPanel } from "./StatsPanel.tsx";
+import { ServerlessPanel } from "./ServerlessPanel.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Video } from "./Video.tsx";
 
@@ -17,6 +25,8 @@ export function CallView() {
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const room = useSelector(actor, (s) => s.context.room);
   const peer = useSelector(actor, mainPeer);
+  const sharing = useSharing();
+  const sinkId = useSinkId();
   const stageRef = useRef<HTMLDivElement>(null);
   const [infoOpen, setInfoOpen] = useState(false);
 
@@ -28,19 +38,27 @@ export function CallView() {
       <StatusBar onInfo={() => setInfoOpen(true)} />
       <div className="stage" ref={stageRef}>
         <div className={`remote${peer?.stream ? "" : " empty"}`}>
-          <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" />
-          {peer && (remoteCamOff || !peer.audio) && (
+          <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" sinkId={sinkId} />
+          <DrawOverlay which="remote" />
+          {peer && (remoteCamOff || !peer.audio || peer.screen) && (
             <div className="remote-flags" aria-live="polite">
               {remoteCamOff && <span className="flag">Their camera is off</span>}
               {!peer.audio && <span className="flag">Their microphone is muted</span>}
+              {peer.screen && <span className="flag">They are sharing their screen</span>}
             </div>
           )}
           {alone && room && <LinkPanel link={callLink(room)} />}
+          <ServerlessPanel />
         </div>
-        <div className={`local${camOn ? "" : " off"}`}>
+        <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
           <Video stream={localStream} label="Your video" self className="local-video" />
+          <DrawOverlay which="local" />
           {!camOn && <span className="flag">Camera off</span>}
         </div>
+        <ChatPanel />
+        <DrawPanel />
+        <QualityIndicator />
+        <StatsPanel />
         <PhaseOverlay phase={phase} />
       </div>
       {iceError && (
@@ -53,6 +71,7 @@ export function CallView() {
           {mediaIssue.text}
         </p>
       )}
+      <SettingsNotice />
       <Controls stageRef={stageRef} />
       {infoOpen && <InfoDialog onClose={() => setInfoOpen(false)} />}
     </div>

@@ -1,6 +1,10 @@
 import { useSelector } from "@xstate/react";
 import type { RefObject } from "react";
 import { useCallActor } from "../call-context.tsx";
+import { Icon } from "./Icon.tsx";
+import { ChatButton } from "./ChatPanel.tsx";
+import { DrawButton } from "./DrawControls.tsx";
+import { SettingsControls } from "./SettingsControls.tsx";
 
 export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | null> }) {
   const actor = useCallActor();
@@ -25,7 +29,7 @@ export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | nu
         title={hasMic ? (micOn ? "Mute" : "Unmute") : "No microphone"}
         onClick={() => actor.send({ type: "TOGGLE_MIC" })}
       >
-        <span aria-hidden="true" className="icon">{micOn ? "🎙️" : "🔇"}</span>
+        <Icon name={micOn ? "mic" : "micOff"} />
         <span className="label">Microphone</span>
       </button>
       <button
@@ -35,15 +39,18 @@ export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | nu
         title={hasCam ? (camOn ? "Turn camera off" : "Turn camera on") : "No camera"}
         onClick={() => actor.send({ type: "TOGGLE_CAMERA" })}
       >
-        <span aria-hidden="true" className="icon">{camOn ? "📷" : "🚫"}</span>
+        <Icon name={camOn ? "camera" : "cameraOff"} />
         <span className="label">Camera</span>
       </button>
+      <ChatButton />
+      <DrawButton />
+      <SettingsControls />
       <button type="button" onClick={fullScreen}>
-        <span aria-hidden="true" className="icon">⛶</span>
+        <Icon name="fullscreen" />
         <span className="label">Full screen</span>
       </button>
       <button type="button" className="danger" disabled={!inRoom} onClick={() => actor.send({ type: "HANG_UP" })}>
-        <span aria-hidden="true" className="icon">📞</span>
+        <Icon name="hangup" />
         <span className="label">Hang up</span>
       </button>
     </nav>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { roomIdProblem } from "../../protocol/index.ts";
 import { useCallActor } from "../call-context.tsx";
+import { ServerlessStart } from "./ServerlessStart.tsx";
 
 export function Landing() {
   const actor = useCallActor();
@@ -44,6 +45,7 @@ export function Landing() {
           </p>
         )}
       </form>
+      <ServerlessStart />
     </main>
   );
 }

@@ -6,10 +6,12 @@ interface Props {
   /** Our own preview: never play it back to ourselves, and mirror it like a mirror. */
   self?: boolean;
   className?: string;
+  /** Which speaker plays it (setSinkId); "" is the system default. */
+  sinkId?: string;
 }
 
 /** A <video> bound to a MediaStream. If the browser blocks sound, plays muted and offers a tap. */
-export function Video({ stream, label, self = false, className }: Props) {
+export function Video({ stream, label, self = false, className, sinkId }: Props) {
   const ref = useRef<HTMLVideoElement>(null);
   const [blockedSound, setBlockedSound] = useState(false);
 
@@ -25,6 +27,13 @@ export function Video({ stream, label, self = false, className }: Props) {
       video.play().catch(() => {});
     });
   }, [stream, self]);
+
+  // Routing this element's sound is part of binding it, like srcObject above.
+  useEffect(() => {
+    const video = ref.current as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void>; sinkId?: string }) | null;
+    if (sinkId === undefined || !video?.setSinkId || video.sinkId === sinkId) return;
+    video.setSinkId(sinkId).catch((err) => console.warn("speaker could not be used", err));
+  }, [sinkId]);
 
   const unmute = () => {
     const video = ref.current;

@@ -1,0 +1,242 @@
+/**
+ * Text chat that never loses a message. Invoked by the call's `inRoom` state as "chat", it speaks
+ * the FeatureInbound/FeatureOutbound events; the call routes the bytes over each peer's "chat"
+ * data channel.
+ *
+ * Delivery: every text is acknowledged by each peer that gets it. A peer's channel opening
+ * (FEATURE.PEER_OPEN, also after a reload or a reconnection) makes us resend what that peer has
+ * not acknowledged; the receiver drops repeats by id but acks them again. The history (with who
+ * acknowledged what, and this tab's sender id) is kept in sessionStorage per room, so a reload
+ * loses nothing and repeats nothing. Storage, settings and the sound are named actions a test
+ * swaps with `.provide`.
+ */
+import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { CHAT_MAX_CHARS, chatLength, encodeChat, isChatText, decodeChat, type ChatText } from "../protocol/chat-wire.ts";
+import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+
+export interface ChatMessage {
+  id: string;
+  /** The sender's chat id; ours is `context.self`. */
+  from: string;
+  /** Sender's clock, ms since the epoch. */
+  at: number;
+  text: string;
+  /** For our own messages: the members (peer ids) that acknowledged it. */
+  ackedBy: string[];
+}
+
+export interface ChatContext {
+  room: string;
+  /** This tab's sender id, kept across reloads (set by `loadHistory`). */
+  self: string;
+  /** In order: sender time, then id. */
+  messages: ChatMessage[];
+  open: boolean;
+  unread: number;
+  muted: boolean;
+}
+
+export interface ChatInput {
+  room: string;
+}
+
+export type ChatUiEvent =
+  | { type: "CHAT.SEND"; text: string }
+  | { type: "CHAT.TOGGLE" }
+  | { type: "CHAT.OPEN" }
+  | { type: "CHAT.CLOSE" }
+  | { type: "CHAT.SET_MUTED"; muted: boolean };
+
+export type ChatEvent = FeatureInbound | ChatUiEvent;
+
+/** What is kept in sessionStorage per room. */
+export interface StoredChat {
+  self: string;
+  messages: ChatMessage[];
+}
+
+/** The oldest messages beyond this are forgotten (sessionStorage holds a few MB). */
+export const CHAT_HISTORY_LIMIT = 1000;
+
+export const chatStorageKey = (room: string) => `onelink.chat.${room}`;
+const MUTED_KEY = "onelink.chat.muted";
+
+export const newChatId = () => crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+
+/** Sender time, then id: every peer sorts the same messages the same way. */
+export function compareMessages(a: Pick<ChatMessage, "at" | "id">, b: Pick<ChatMessage, "at" | "id">): number {
+  if (a.at !== b.at) return a.at - b.at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Inserts in order (stable: equal keys keep arrival order) and keeps the newest CHAT_HISTORY_LIMIT. */
+export function insertMessage(list: readonly ChatMessage[], msg: ChatMessage): ChatMessage[] {
+  let i = list.length;
+  while (i > 0 && compareMessages(list[i - 1]!, msg) > 0) i--;
+  const next = [...list.slice(0, i), msg, ...list.slice(i)];
+  return next.length > CHAT_HISTORY_LIMIT ? next.slice(next.length - CHAT_HISTORY_LIMIT) : next;
+}
+
+/** Validates what storage gave back: anything malformed is dropped, repeats too. */
+export function parseStoredChat(raw: string | null): StoredChat | null {
+  if (!raw) return null;
+  try {
+    const x = JSON.parse(raw) as Partial<StoredChat> | null;
+    if (!x || typeof x.self !== "string" || !x.self || !Array.isArray(x.messages)) return null;
+    let messages: ChatMessage[] = [];
+    const seen = new Set<string>();
+    for (const m of x.messages as unknown[]) {
+      if (!m || typeof m !== "object") continue;
+      const { ackedBy, ...rest } = m as ChatMessage;
+      if (!isChatText({ ...rest, t: "msg" }) || seen.has(rest.id)) continue;
+      seen.add(rest.id);
+      const acks = Array.isArray(ackedBy) ? ackedBy.filter((p): p is string => typeof p === "string") : [];
+      messages = insertMessage(messages, { id: rest.id, from: rest.from, at: rest.at, text: rest.text, ackedBy: acks });
+    }
+    return { self: x.self, messages };
+  } catch {
+    return null;
+  }
+}
+
+const storage = (kind: "session" | "local"): Storage | null => {
+  try {
+    return kind === "session" ? globalThis.sessionStorage ?? null : globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled
+  }
+};
+
+let audio: AudioContext | null = null;
+/** A short two-note chime made with WebAudio: no file to fetch. */
+export function playChime() {
+  try {
+    if (typeof AudioContext === "undefined") return;
+    audio ??= new AudioContext();
+    void audio.resume();
+    const t = audio.currentTime;
+    const gain = audio.createGain();
+    gain.connect(audio.destination);
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.35);
+    for (const [freq, start] of [[880, 0], [1320, 0.09]] as const) {
+      const osc = audio.createOscillator();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(freq, t + start);
+      osc.connect(gain);
+      osc.start(t + start);
+      osc.stop(t + 0.36);
+    }
+  } catch {
+    // No sound is fine: the unread badge still shows.
+  }
+}
+
+const toWire = (m: ChatMessage): ChatText => ({ t: "msg", id: m.id, from: m.from, at: m.at, text: m.text });
+const send = (data: Uint8Array, peer?: string): FeatureOutbound =>
+  peer ? { type: "FEATURE.SEND", channel: "chat", data, peer } : { type: "FEATURE.SEND", channel: "chat", data };
+
+export const chatMachine = setup({
+  types: {
+    input: {} as ChatInput,
+    context: {} as ChatContext,
+    events: {} as ChatEvent,
+  },
+  guards: {
+    chatChannel: ({ event }) => "channel" in event && event.channel === "chat",
+  },
+  actions: {
+    /** Restores this tab's sender id and the call's history (or starts both afresh). */
+    loadHistory: assign(({ context }) => {
+      const stored = parseStoredChat(storage("session")?.getItem(chatStorageKey(context.room)) ?? null);
+      return stored ?? { self: newChatId(), messages: [] };
+    }),
+    saveHistory: ({ context }) => {
+      const data: StoredChat = { self: context.self, messages: context.messages };
+      try {
+        storage("session")?.setItem(chatStorageKey(context.room), JSON.stringify(data));
+      } catch (err) {
+        console.warn("chat: could not keep the history", err);
+      }
+    },
+    loadSettings: assign({ muted: () => storage("local")?.getItem(MUTED_KEY) === "1" }),
+    saveSettings: ({ context }) => {
+      try {
+        storage("local")?.setItem(MUTED_KEY, context.muted ? "1" : "0");
+      } catch {
+        // Not kept: it still applies to this page.
+      }
+    },
+    /** A new message from someone else arrived (and notifications are not muted). */
+    notify: ({ context }) => {
+      if (context.open && typeof document !== "undefined" && !document.hidden) return;
+      playChime();
+    },
+  },
+}).createMachine({
+  id: "chat",
+  context: ({ input }) => ({ room: input.room, self: "", messages: [], open: false, unread: 0, muted: false }),
+  entry: ["loadHistory", "loadSettings"],
+  on: {
+    "FEATURE.MESSAGE": {
+      guard: "chatChannel",
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const wire = decodeChat(event.data);
+        if (!wire) return;
+        if (wire.t === "ack") {
+          const ids = new Set(wire.ids);
+          let changed = false;
+          const messages = context.messages.map((m) => {
+            if (m.from !== context.self || !ids.has(m.id) || m.ackedBy.includes(event.peer)) return m;
+            changed = true;
+            return { ...m, ackedBy: [...m.ackedBy, event.peer] };
+          });
+          if (changed) {
+            enqueue.assign({ messages });
+            enqueue("saveHistory");
+          }
+          return;
+        }
+        if (wire.from === context.self) return; // nobody speaks for us
+        const ack = () => enqueue.sendParent(send(encodeChat({ t: "ack", ids: [wire.id] }), event.peer));
+        if (context.messages.some((m) => m.id === wire.id)) return ack(); // a resend we already have
+        const msg: ChatMessage = { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: [] };
+        enqueue.assign({ messages: insertMessage(context.messages, msg), unread: context.open ? 0 : context.unread + 1 });
+        // Kept before it is acknowledged: an ack promises the message survives a reload.
+        enqueue("saveHistory");
+        ack();
+        if (!context.muted) enqueue("notify");
+      }),
+    },
+    /** A peer's channel (re)opened: everything of ours they have not acknowledged goes again. */
+    "FEATURE.PEER_OPEN": {
+      guard: "chatChannel",
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        for (const m of context.messages) {
+          if (m.from === context.self && !m.ackedBy.includes(event.peer)) enqueue.sendParent(send(encodeChat(toWire(m)), event.peer));
+        }
+      }),
+    },
+    "CHAT.SEND": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const text = event.text.trim();
+        if (!text || chatLength(text) > CHAT_MAX_CHARS) return;
+        // Our own messages keep the order they were written in, even within one millisecond.
+        let lastOwn = 0;
+        for (const m of context.messages) if (m.from === context.self) lastOwn = Math.max(lastOwn, m.at);
+        const msg: ChatMessage = { id: newChatId(), from: context.self, at: Math.max(Date.now(), lastOwn + 1), text, ackedBy: [] };
+        enqueue.assign({ messages: insertMessage(context.messages, msg) });
+        enqueue("saveHistory");
+        enqueue.sendParent(send(encodeChat(toWire(msg))));
+      }),
+    },
+    "CHAT.OPEN": { actions: assign({ open: true, unread: 0 }) },
+    "CHAT.CLOSE": { actions: assign({ open: false }) },
+    "CHAT.TOGGLE": { actions: assign(({ context }) => ({ open: !context.open, unread: 0 })) },
+    "CHAT.SET_MUTED": { actions: [assign({ muted: ({ event }) => event.muted }), "saveSettings"] },
+  },
+});
+
+export type ChatActor = ActorRefFrom<typeof chatMachine>;
+export type ChatSnapshot = SnapshotFrom<typeof chatMachine>;

@@ -1,0 +1,355 @@
+/**
+ * Drawing on the call with your hands (or a mouse or finger). Invoked by the call's `inRoom` state
+ * as "drawing", it speaks FeatureInbound/FeatureOutbound on the "draw" channel.
+ *
+ * Strokes belong to a camera frame: docs.self is drawn on MY camera's picture (by my hands, or
+ * with a pointer on my own video), docs[peer] on that peer's camera picture (a pointer on their
+ * video). Each is shown over the video of that camera on both sides: my hand strokes over my
+ * (mirrored) preview here and over my video on the other screen. Coordinates are normalized
+ * to the camera frame, un-mirrored (workers/strokes.ts), so every screen scales them to its own
+ * video rectangle. Ops go out as they are made (protocol/draw-wire.ts); a peer whose channel
+ * opens (a late joiner, a reload) gets snapshots; the docs are kept in sessionStorage per room.
+ *
+ * States: off → active.hands (loading → tracking.handLost/handFound ⇄ drawing / erasing) or
+ * active.error (no model, no WebGL, no camera: said in words, pointer drawing still works).
+ * The worker lives exactly as long as active.hands (the handTracking actor).
+ */
+import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { DRAW_MAX_DOC_POINTS, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKES, decodeDraw, encodeDraw, mergeDocs, parseStoredDocs, quantize, storeDocs, type DrawFrame } from "../protocol/draw-wire.ts";
+import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../workers/gestures.ts";
+import type { LoadProgress } from "../workers/hand-tracker-types.ts";
+import { applyOps, emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
+import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
+
+export const SELF_FRAME = "self";
+
+export interface DrawingInput {
+  room: string;
+  localStream: () => MediaStream | null;
+}
+
+export interface DrawingContext extends DrawingInput {
+  /** This page's op source (fresh per load: a reload never reuses op ids). */
+  source: string;
+  seq: number;
+  /** SELF_FRAME or a peer id → the strokes on that camera's picture. */
+  docs: Record<string, StrokeDoc>;
+  pen: { color: string; width: number };
+  /** The stroke the hand is drawing (on SELF_FRAME), and the pointer's. */
+  handStroke: string | null;
+  pointer: { frame: string; strokeId: string; last: Point } | null;
+  /** Where the drawing hand is (for the on-screen pointer). */
+  cursor: { mode: DrawMode; point: Point; radius: number } | null;
+  progress: LoadProgress | null;
+  error: { code: string; text: string } | null;
+}
+
+export type DrawUiEvent =
+  | { type: "DRAW.TOGGLE" }
+  | { type: "DRAW.RETRY" }
+  | { type: "DRAW.CLEAR" }
+  | { type: "DRAW.SET_PEN"; color?: string; width?: number }
+  | { type: "DRAW.POINTER_DOWN"; frame: string; point: Point }
+  | { type: "DRAW.POINTER_MOVE"; points: Point[] }
+  | { type: "DRAW.POINTER_UP" };
+
+export type DrawingEvent = FeatureInbound | DrawUiEvent | HandTrackingEvent;
+
+export const drawStorageKey = (room: string) => `onelink.draw.${room}`;
+/** Points closer than this to the previous one are skipped (frame units). */
+const MIN_STEP = 0.002;
+
+const ERROR_TEXT: Record<string, string> = {
+  "webgl-unavailable": "Hand drawing needs WebGL, which is turned off in this browser.",
+  "wasm-load-failed": "The hand-tracking program could not be loaded.",
+  "model-fetch-failed": "The hand-tracking model could not be loaded.",
+  "model-invalid": "The hand-tracking model is damaged.",
+  "no-camera": "Hand drawing needs your camera.",
+  timeout: "Hand tracking did not start in time.",
+};
+export const errorText = (code: string) => ERROR_TEXT[code] ?? "Hand tracking stopped.";
+
+const docPoints = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + s.points.length, 0);
+const wireFrame = (frame: string): DrawFrame => (frame === SELF_FRAME ? "mine" : "yours");
+
+function outbound(frame: string, ops: StrokeOp[]): FeatureOutbound {
+  const data = encodeDraw({ type: "ops", frame: wireFrame(frame), ops });
+  // My camera's strokes go to everyone; strokes on a peer's camera go to that peer.
+  return frame === SELF_FRAME ? { type: "FEATURE.SEND", channel: "draw", data } : { type: "FEATURE.SEND", channel: "draw", data, peer: frame };
+}
+
+type OpDraft = StrokeOp extends infer O ? (O extends StrokeOp ? Omit<O, "id"> : never) : never;
+
+/** Gives drafts their ids, applies them to the frame's doc and says what to send. */
+function commit(ctx: DrawingContext, frame: string, drafts: OpDraft[]) {
+  let seq = ctx.seq;
+  const ops = drafts.map((d) => ({ ...d, id: `${ctx.source}:${++seq}` }) as StrokeOp);
+  const doc = applyOps(ctx.docs[frame] ?? emptyDoc(), ops);
+  return { seq, docs: { ...ctx.docs, [frame]: doc }, send: outbound(frame, ops) };
+}
+
+/** Room for a new stroke in this frame's doc? */
+const hasRoom = (doc: StrokeDoc | undefined) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && docPoints(doc) < DRAW_MAX_DOC_POINTS);
+const strokeLength = (doc: StrokeDoc | undefined, id: string) => doc?.strokes.find((s) => s.id === id)?.points.length ?? 0;
+const far = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y) >= MIN_STEP;
+
+/** The points worth adding after `last` (thinned), and the new last point. */
+function thin(last: Point, points: readonly Point[]): { kept: Point[]; last: Point } {
+  const kept: Point[] = [];
+  for (const raw of points) {
+    const p = quantize(raw);
+    if (far(last, p)) kept.push((last = p));
+  }
+  return { kept, last };
+}
+
+const newSource = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
+const storage = (): Storage | null => {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    return null;
+  }
+};
+const pendingSaves = new Map<string, { timer: ReturnType<typeof setTimeout>; write: () => void }>();
+let flushOnHide = false;
+
+export const drawingMachine = setup({
+  types: { input: {} as DrawingInput, context: {} as DrawingContext, events: {} as DrawingEvent },
+  actors: { handTracking: handTrackingActor },
+  guards: {
+    drawChannel: ({ event }) => "channel" in event && event.channel === "draw",
+    hasCamera: ({ context }) => (context.localStream()?.getVideoTracks().length ?? 0) > 0,
+  },
+  actions: {
+    setPen: assign({
+      pen: ({ context, event }) => (event.type === "DRAW.SET_PEN" || event.type === "PEN.STYLE" ? { color: event.color ?? context.pen.color, width: event.width ?? context.pen.width } : context.pen),
+    }),
+    /** The docs of this room from sessionStorage (a reload keeps the drawing). */
+    loadDocs: assign({ docs: ({ context }) => parseStoredDocs(storage()?.getItem(drawStorageKey(context.room)) ?? null) }),
+    /** Debounced (strokes change many times a second), and done at once when the page goes away. */
+    saveDocs: ({ context }) => {
+      clearTimeout(pendingSaves.get(context.room)?.timer);
+      const write = () => {
+        pendingSaves.delete(context.room);
+        try {
+          storage()?.setItem(drawStorageKey(context.room), storeDocs(context.docs));
+        } catch (err) {
+          console.warn("drawing: could not keep the drawing", err);
+        }
+      };
+      if (!flushOnHide) {
+        flushOnHide = true;
+        globalThis.addEventListener?.("pagehide", () => pendingSaves.forEach((p) => p.write()));
+      }
+      pendingSaves.set(context.room, { timer: setTimeout(write, 300), write });
+    },
+    /** My doc's aspect is my camera's (erase distances are measured on the picture). */
+    measureFrame: assign({
+      docs: ({ context }) => {
+        const s = context.localStream()?.getVideoTracks()[0]?.getSettings();
+        const doc = context.docs[SELF_FRAME] ?? emptyDoc(4 / 3);
+        return { ...context.docs, [SELF_FRAME]: s?.width && s.height ? { ...doc, aspect: s.width / s.height } : doc };
+      },
+    }),
+    beginHandStroke: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "PEN.DOWN" || !hasRoom(context.docs[SELF_FRAME])) return;
+      const point = quantize(event.point);
+      const strokeId = `${context.source}:${context.seq + 1}`;
+      const c = commit(context, SELF_FRAME, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
+      enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: strokeId, cursor: { mode: "draw", point, radius: 0 } });
+      enqueue.sendParent(c.send);
+    }),
+    extendHandStroke: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "PEN.MOVE") return;
+      const point = quantize(event.point);
+      enqueue.assign({ cursor: { mode: "draw", point, radius: 0 } });
+      const id = context.handStroke;
+      const stroke = context.docs[SELF_FRAME]?.strokes.find((s) => s.id === id);
+      const last = stroke?.points.at(-1);
+      if (!id || !stroke || (last && !far(last, point)) || stroke.points.length >= DRAW_MAX_STROKE_POINTS) return;
+      const c = commit(context, SELF_FRAME, [{ type: "add", strokeId: id, points: [point] }]);
+      enqueue.assign({ seq: c.seq, docs: c.docs });
+      enqueue.sendParent(c.send);
+    }),
+    endHandStroke: enqueueActions(({ context, enqueue }) => {
+      if (!context.handStroke) return;
+      const c = commit(context, SELF_FRAME, [{ type: "end", strokeId: context.handStroke }]);
+      enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: null });
+      enqueue.sendParent(c.send);
+    }),
+    erase: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "ERASE") return;
+      const center = quantize(event.center);
+      enqueue.assign({ cursor: { mode: "erase", point: center, radius: event.radius } });
+      const c = commit(context, SELF_FRAME, [{ type: "erase", center, radius: event.radius }]);
+      const before = context.docs[SELF_FRAME]?.strokes ?? [];
+      const after = c.docs[SELF_FRAME]!.strokes;
+      if (after.length === before.length && after.every((s, i) => s === before[i])) return; // nothing under the eraser
+      enqueue.assign({ seq: c.seq, docs: c.docs });
+      enqueue.sendParent(c.send);
+    }),
+    endPointerStroke: enqueueActions(({ context, enqueue }) => {
+      const p = context.pointer;
+      if (!p) return;
+      const c = commit(context, p.frame, [{ type: "end", strokeId: p.strokeId }]);
+      enqueue.assign({ seq: c.seq, docs: c.docs, pointer: null });
+      enqueue.sendParent(c.send);
+    }),
+  },
+}).createMachine({
+  id: "drawing",
+  context: ({ input }) => ({
+    ...input,
+    source: newSource(),
+    seq: 0,
+    docs: {},
+    pen: { color: PALETTE[0], width: THICKNESS_LEVELS[1] },
+    handStroke: null,
+    pointer: null,
+    cursor: null,
+    progress: null,
+    error: null,
+  }),
+  entry: ["loadDocs", "measureFrame"],
+  on: {
+    "FEATURE.MESSAGE": {
+      guard: "drawChannel",
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const wire = decodeDraw(event.data);
+        if (!wire) return;
+        // Said from the sender's side: "mine" is their camera, "yours" is mine.
+        const frame = wire.frame === "mine" ? event.peer : SELF_FRAME;
+        const local = context.docs[frame];
+        const doc = wire.type === "ops" ? applyOps(local ?? emptyDoc(), wire.ops) : mergeDocs(local, wire.doc, frame !== SELF_FRAME);
+        if (doc === local) return;
+        enqueue.assign({ docs: { ...context.docs, [frame]: doc } });
+        enqueue("saveDocs");
+      }),
+    },
+    /** A peer's channel opened: it gets my camera's drawing and what is drawn on its camera. */
+    "FEATURE.PEER_OPEN": {
+      guard: "drawChannel",
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const send = (frame: string, frameFor: DrawFrame) => {
+          const doc = context.docs[frame];
+          if (doc) enqueue.sendParent({ type: "FEATURE.SEND", channel: "draw", peer: event.peer, data: encodeDraw({ type: "snapshot", frame: frameFor, doc }) });
+        };
+        send(SELF_FRAME, "mine");
+        send(event.peer, "yours");
+      }),
+    },
+    /** Clears every picture, here and on the other side. */
+    "DRAW.CLEAR": {
+      actions: enqueueActions(({ context, enqueue }) => {
+        let ctx: DrawingContext = context;
+        for (const frame of Object.keys(context.docs)) {
+          if (context.docs[frame]!.strokes.length === 0) continue;
+          const c = commit(ctx, frame, [{ type: "clear" }]);
+          ctx = { ...ctx, seq: c.seq, docs: c.docs };
+          enqueue.sendParent(c.send);
+        }
+        enqueue.assign({ seq: ctx.seq, docs: ctx.docs, pointer: null, handStroke: null });
+        enqueue("saveDocs");
+      }),
+    },
+    "DRAW.SET_PEN": { actions: "setPen" },
+  },
+  initial: "off",
+  states: {
+    off: {
+      on: { "DRAW.TOGGLE": "active" },
+    },
+    active: {
+      exit: ["endPointerStroke", "saveDocs", assign({ cursor: null, progress: null })],
+      on: {
+        "DRAW.TOGGLE": "off",
+        "PEN.STYLE": { actions: "setPen" },
+        "DRAW.POINTER_DOWN": {
+          actions: [
+            "endPointerStroke",
+            enqueueActions(({ context, event, enqueue }) => {
+              if (!hasRoom(context.docs[event.frame])) return;
+              const point = quantize(event.point);
+              const strokeId = `${context.source}:${context.seq + 1}`;
+              const c = commit(context, event.frame, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
+              enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { frame: event.frame, strokeId, last: point } });
+              enqueue.sendParent(c.send);
+            }),
+          ],
+        },
+        "DRAW.POINTER_MOVE": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const p = context.pointer;
+            if (!p) return;
+            const { kept, last } = thin(p.last, event.points);
+            const room = DRAW_MAX_STROKE_POINTS - strokeLength(context.docs[p.frame], p.strokeId);
+            if (kept.length === 0 || room <= 0) return;
+            const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, Math.min(room, 256)) }]);
+            enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { ...p, last } });
+            enqueue.sendParent(c.send);
+          }),
+        },
+        "DRAW.POINTER_UP": { actions: ["endPointerStroke", "saveDocs"] },
+      },
+      initial: "starting",
+      states: {
+        starting: {
+          always: [{ guard: "hasCamera", target: "hands" }, { target: "error", actions: assign({ error: { code: "no-camera", text: errorText("no-camera") } }) }],
+        },
+        hands: {
+          entry: assign({ error: null, progress: null }),
+          invoke: { id: "handTracking", src: "handTracking", input: ({ context }): HandTrackingInput => ({ localStream: context.localStream }) },
+          on: {
+            "HANDS.ERROR": { target: "error", actions: assign({ error: ({ event }) => ({ code: event.code, text: errorText(event.code) }) }) },
+          },
+          initial: "loading",
+          states: {
+            loading: {
+              on: {
+                "HANDS.PROGRESS": { actions: assign({ progress: ({ event }) => event.progress }) },
+                "HANDS.READY": "tracking",
+              },
+            },
+            tracking: {
+              initial: "handLost",
+              states: {
+                handLost: { entry: assign({ cursor: null }), on: { "HANDS.FOUND": "handFound" } },
+                handFound: { on: { "HANDS.LOST": "handLost" } },
+              },
+              on: {
+                "HANDS.HOVER": { actions: assign({ cursor: ({ event }) => ({ mode: "hover" as const, point: event.point, radius: 0 }) }) },
+                "PEN.DOWN": { target: "drawing", actions: "beginHandStroke" },
+                ERASE: { target: "erasing", actions: ["erase", "saveDocs"] },
+              },
+            },
+            drawing: {
+              exit: ["endHandStroke", "saveDocs"],
+              on: {
+                "PEN.MOVE": { actions: "extendHandStroke" },
+                "PEN.UP": "tracking.handFound",
+                ERASE: { target: "erasing", actions: ["erase", "saveDocs"] },
+                "HANDS.LOST": "tracking.handLost",
+              },
+            },
+            erasing: {
+              on: {
+                ERASE: { actions: ["erase", "saveDocs"] },
+                "ERASE.END": "tracking.handFound",
+                "PEN.DOWN": { target: "drawing", actions: "beginHandStroke" },
+                "HANDS.LOST": "tracking.handLost",
+              },
+            },
+          },
+        },
+        error: {
+          on: { "DRAW.RETRY": "hands" },
+        },
+      },
+    },
+  },
+});
+
+export type DrawingActor = ActorRefFrom<typeof drawingMachine>;
+export type DrawingSnapshot = SnapshotFrom<typeof drawingMachine>;

@@ -1,0 +1,291 @@
+/**
+ * Hand tracking for the drawing (invoked by machines/drawing.ts while hand drawing is on). It owns
+ * the hand-tracker worker (created on start, terminated on stop) and the frame loop over the
+ * LOCAL camera track, reads gestures (workers/gestures.ts) with One Euro smoothing and tells the
+ * drawing machine what the hands do in plain events. Points are in un-mirrored camera-frame
+ * coordinates, like the strokes.
+ *
+ * Frames come from a clone of the camera track constrained to at most 640 px and 30 fps (the model
+ * looks at 192-224 px anyway; the call keeps sending the original), through
+ * MediaStreamTrackProcessor where the browser has it (nothing buffered), else a hidden <video>
+ * and createImageBitmap. One detect() is in flight at a time; frames that arrive meanwhile are
+ * dropped. The camera switched off (or shared screen instead) = no hands.
+ *
+ * How many hands the model looks for (lite model). Measured with the worker in headless Chromium,
+ * 640x480 frames, software WebGL, 2 busy shared cores, configurations interleaved (ms a frame):
+ * numHands 1 + one hand 20 (40 fps); numHands 2 + one hand 47 (12 fps: while fewer hands than
+ * numHands are tracked the palm detector runs on every frame); two hands 34 (23 fps); no hand
+ * ~28 either way; setNumHands 20-120 ms (graph rebuild). Most of the time one hand draws, so
+ * chooseNumHands() keeps numHands 1 while exactly one hand is seen, goes to 2 when no hand is
+ * seen (free: the detector runs every frame then anyway) and, while the pen is up, peeks with 2
+ * for 0.4 s every 3 s so a raised second hand (colour and thickness) is found; it stays at 2
+ * while two hands are seen. That costs ~15% of the frames with one hand, instead of 70%.
+ */
+import { fromCallback } from "xstate";
+import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../workers/hand-tracker-client.ts";
+import type { LoadProgress, TrackedHand } from "../workers/hand-tracker-types.ts";
+import { assignHands, controlStyle, INITIAL_CONTROL, readDrawingHand, updateControl, type ControlState, type DrawMode, type Point } from "../workers/gestures.ts";
+import { filteredPoint, oneEuroPoint, type PointFilterState } from "../workers/one-euro.ts";
+
+export type HandTrackingEvent =
+  | { type: "HANDS.PROGRESS"; progress: LoadProgress }
+  | { type: "HANDS.READY" }
+  | { type: "HANDS.ERROR"; code: string; message: string }
+  | { type: "HANDS.FOUND" }
+  | { type: "HANDS.LOST" }
+  | { type: "HANDS.HOVER"; point: Point }
+  | { type: "PEN.DOWN"; point: Point }
+  | { type: "PEN.MOVE"; point: Point }
+  | { type: "PEN.UP" }
+  | { type: "ERASE"; center: Point; radius: number }
+  | { type: "ERASE.END" }
+  | { type: "PEN.STYLE"; color?: string; width?: number };
+
+export interface HandTrackingInput {
+  /** The call's local stream, read on every frame (the camera may be switched meanwhile). */
+  localStream: () => MediaStream | null;
+}
+
+// ---- gestures: pure ----
+
+export interface GestureState {
+  mode: DrawMode | "none";
+  filter: PointFilterState | null;
+  control: ControlState;
+}
+export const INITIAL_GESTURE: GestureState = { mode: "none", filter: null, control: INITIAL_CONTROL };
+
+/** Ends whatever the drawing hand was doing. */
+function release(mode: GestureState["mode"]): HandTrackingEvent[] {
+  return mode === "draw" ? [{ type: "PEN.UP" }] : mode === "erase" ? [{ type: "ERASE.END" }] : [];
+}
+
+/** One frame's hands → the events for the drawing machine. `aspect` = frame width / height. */
+export function gestureStep(s: GestureState, hands: readonly TrackedHand[], aspect: number, timeMs: number): { state: GestureState; events: HandTrackingEvent[] } {
+  const { draw, control } = assignHands(hands);
+  if (!draw) {
+    const events = s.mode === "none" ? [] : [...release(s.mode), { type: "HANDS.LOST" } as const];
+    return { state: { ...s, mode: "none", filter: null }, events };
+  }
+  const events: HandTrackingEvent[] = s.mode === "none" ? [{ type: "HANDS.FOUND" }] : [];
+  const reading = readDrawingHand(s.mode === "none" ? "hover" : s.mode, draw.landmarks, aspect);
+  // The pen point, the eraser centre and the hover point are different spots: restart smoothing.
+  const filter = oneEuroPoint(reading.mode === s.mode ? s.filter : null, reading.point, timeMs);
+  const point = filteredPoint(filter);
+  if (reading.mode !== s.mode) events.push(...release(s.mode));
+  if (reading.mode === "draw") events.push(s.mode === "draw" ? { type: "PEN.MOVE", point } : { type: "PEN.DOWN", point });
+  else if (reading.mode === "erase") events.push({ type: "ERASE", center: point, radius: reading.eraseRadius });
+  else events.push({ type: "HANDS.HOVER", point });
+  let next = s.control;
+  if (control) {
+    next = updateControl(s.control, control.landmarks, aspect);
+    const style = controlStyle(next);
+    if (next.colorIndex !== s.control.colorIndex) events.push({ type: "PEN.STYLE", color: style.color });
+    if (next.thicknessIndex !== s.control.thicknessIndex) events.push({ type: "PEN.STYLE", width: style.width });
+  }
+  return { state: { mode: reading.mode, filter, control: next }, events };
+}
+
+// ---- how many hands to look for: pure ----
+
+export interface HandCountPolicy {
+  numHands: 1 | 2;
+  /** Since when exactly one hand is seen with numHands 2. */
+  oneHandSince: number | null;
+  /** When to peek for a second hand next. */
+  probeAt: number;
+}
+const ONE_HAND_MS = 1000;
+const PROBE_EVERY_MS = 3000;
+const PROBE_MS = 400;
+export const INITIAL_POLICY: HandCountPolicy = { numHands: 2, oneHandSince: null, probeAt: 0 };
+
+export function chooseNumHands(p: HandCountPolicy, handsSeen: number, now: number, penDown: boolean): HandCountPolicy {
+  if (p.numHands === 2) {
+    if (handsSeen !== 1) return { ...p, oneHandSince: null };
+    const since = p.oneHandSince ?? now;
+    return now - since >= ONE_HAND_MS ? { numHands: 1, oneHandSince: null, probeAt: now + PROBE_EVERY_MS } : { ...p, oneHandSince: since };
+  }
+  if (handsSeen === 0) return { numHands: 2, oneHandSince: null, probeAt: 0 };
+  if (now >= p.probeAt && !penDown) return { numHands: 2, oneHandSince: now - ONE_HAND_MS + PROBE_MS, probeAt: 0 };
+  return p;
+}
+
+// ---- frames ----
+
+interface Frame {
+  bitmap: ImageBitmap;
+  aspect: number;
+}
+interface FrameSource {
+  track: MediaStreamTrack;
+  next(): Promise<Frame | null>;
+  close(): void;
+}
+
+const MAX_WIDTH = 640;
+/** Loading that makes no progress for this long has failed (the 13 MB wasm reports none while it downloads). */
+const LOAD_STALL_MS = 120_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const scaled = (w: number, h: number) => (w > MAX_WIDTH ? { resizeWidth: MAX_WIDTH, resizeHeight: Math.round((h * MAX_WIDTH) / w) } : { resizeWidth: w, resizeHeight: h });
+
+type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
+
+/**
+ * A clone of the camera track scaled down at the source to what the model needs (the call keeps
+ * sending the original at full size): pixels are not copied around on the main thread for nothing.
+ */
+async function smallClone(track: MediaStreamTrack): Promise<MediaStreamTrack> {
+  const clone = track.clone();
+  await clone.applyConstraints({ width: { max: MAX_WIDTH }, height: { max: MAX_WIDTH }, frameRate: { max: 30 } }).catch(() => {});
+  return clone;
+}
+
+function processorSource(track: MediaStreamTrack, Processor: ProcessorCtor): FrameSource {
+  const clone = smallClone(track);
+  const reader = clone.then((t) => new Processor({ track: t, maxBufferSize: 1 }).readable.getReader());
+  return {
+    track,
+    async next() {
+      const { value, done } = await (await reader).read();
+      if (done || !value) return null;
+      try {
+        const w = value.displayWidth;
+        const h = value.displayHeight;
+        return w && h ? { bitmap: await createImageBitmap(value, scaled(w, h)), aspect: w / h } : null;
+      } finally {
+        value.close();
+      }
+    },
+    close() {
+      void reader.then((r) => r.cancel()).catch(() => {});
+      void clone.then((t) => t.stop());
+    },
+  };
+}
+
+function videoSource(track: MediaStreamTrack): FrameSource {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.playsInline = true;
+  const clone = smallClone(track).then((t) => {
+    video.srcObject = new MediaStream([t]);
+    void video.play().catch(() => {});
+    return t;
+  });
+  return {
+    track,
+    async next() {
+      await clone;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        video.requestVideoFrameCallback?.(() => (clearTimeout(timer), resolve()));
+      });
+      const w = video.videoWidth;
+      const h = video.videoHeight;
+      if (video.readyState < 2 || !w || !h) return null;
+      return { bitmap: await createImageBitmap(video, scaled(w, h)), aspect: w / h };
+    },
+    close() {
+      video.pause();
+      video.srcObject = null;
+      void clone.then((t) => t.stop());
+    },
+  };
+}
+
+function openSource(track: MediaStreamTrack): FrameSource {
+  const Processor = (globalThis as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
+  return Processor ? processorSource(track, Processor) : videoSource(track);
+}
+
+const liveCamera = (input: HandTrackingInput) => {
+  const track = input.localStream()?.getVideoTracks()[0];
+  return track && track.readyState === "live" ? track : null;
+};
+
+// ---- the actor ----
+
+export const handTrackingActor = fromCallback<{ type: string }, HandTrackingInput>(({ input, sendBack }) => {
+  let stopped = false;
+  const send = (e: HandTrackingEvent) => {
+    if (!stopped) sendBack(e);
+  };
+  if (!liveCamera(input)) {
+    send({ type: "HANDS.ERROR", code: "no-camera", message: "no camera track" });
+    return () => {};
+  }
+  const tracker = createHandTracker();
+  let source: FrameSource | null = null;
+
+  // A worker that never answers (its script failed to load) would leave us loading forever.
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const watch = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => send({ type: "HANDS.ERROR", code: "timeout", message: `no progress in ${LOAD_STALL_MS} ms` }), LOAD_STALL_MS);
+  };
+  const run = async () => {
+    watch();
+    const ready = await tracker.init({ modelUrl: HAND_MODEL_URLS.lite, wasmBase: MEDIAPIPE_WASM_BASE, numHands: INITIAL_POLICY.numHands }, (progress) => {
+      watch();
+      send({ type: "HANDS.PROGRESS", progress });
+    });
+    clearTimeout(watchdog);
+    if (!ready.ok) return send({ type: "HANDS.ERROR", code: ready.code, message: ready.message });
+    send({ type: "HANDS.READY" });
+    let gesture = INITIAL_GESTURE;
+    let policy = INITIAL_POLICY;
+    let empty = 0;
+    const lose = () => {
+      const step = gestureStep(gesture, [], 1, performance.now());
+      gesture = step.state;
+      step.events.forEach(send);
+    };
+    while (!stopped) {
+      const track = liveCamera(input);
+      if (!track || !track.enabled) {
+        lose(); // camera off: nothing is tracked
+        source?.close();
+        source = null;
+        await sleep(250);
+        continue;
+      }
+      if (source?.track !== track) {
+        source?.close();
+        source = openSource(track);
+      }
+      const frame = await source.next();
+      if (stopped) {
+        frame?.bitmap.close();
+        break;
+      }
+      if (!frame) {
+        // No picture yet; a source with none for a second is opened again (its stream may have ended).
+        if (++empty % 20 === 0) {
+          source.close();
+          source = null;
+        }
+        await sleep(50);
+        continue;
+      }
+      empty = 0;
+      const now = performance.now();
+      const { hands } = await tracker.detect(frame.bitmap, now);
+      if (stopped) break;
+      const step = gestureStep(gesture, hands, frame.aspect, now);
+      gesture = step.state;
+      step.events.forEach(send);
+      const next = chooseNumHands(policy, hands.length, now, gesture.mode === "draw");
+      if (next.numHands !== policy.numHands) await tracker.setNumHands(next.numHands);
+      policy = next;
+    }
+  };
+  run().catch((err: unknown) => send({ type: "HANDS.ERROR", code: "closed", message: err instanceof Error ? err.message : String(err) }));
+
+  return () => {
+    stopped = true;
+    clearTimeout(watchdog);
+    source?.close();
+    void tracker.dispose().catch(() => {});
+  };
+});

@@ -1,0 +1,319 @@
+/**
+ * Local media for the whole visit: owns the camera, microphone and screen tracks, the device list
+ * and the user's media settings. Invoked by the call; MEDIA.START opens the devices, MEDIA.STOP
+ * closes them. Whenever what we send changes (another camera, a shared screen, a new bitrate) it
+ * reports MEDIA.OUTGOING, and the call tells every peer to swap tracks or parameters in place.
+ * A device that disappears (unplugged: its track ends, or devicechange drops it) is replaced by
+ * another one, and `notice` says so.
+ */
+import { assign, enqueueActions, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { devicesActor, devicesOf, onDevicesChanged, onTrackEnded, type DeviceInfo, type DevicesEvent, type SourceDecision, type SourceState } from "./devices.ts";
+import { acquireMedia, captureScreen, describe, deviceIdOf, openTrack, reshapeTrack, stopStream, watchTrack, type LocalMedia, type MediaIssue } from "./media.ts";
+import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
+
+export type MediaCommand =
+  | { type: "MEDIA.START" }
+  | { type: "MEDIA.STOP" }
+  | { type: "MEDIA.SETTINGS"; change: Partial<MediaSettings> }
+  | { type: "MEDIA.TOGGLE_SCREEN" }
+  | { type: "MEDIA.FLIP_CAMERA" }
+  | { type: "MEDIA.DISMISS_NOTICE" };
+
+/** What the local media machine tells the call. */
+export type MediaReport = { type: "MEDIA.READY"; local: LocalMedia } | { type: "MEDIA.OUTGOING"; local: LocalMedia };
+
+type Source = "camera" | "mic";
+/** Decided internally (settings, fallbacks), carried out by the camera or microphone region. */
+type Internal =
+  | DevicesEvent
+  | { type: "TRACK.ENDED"; track: MediaStreamTrack }
+  | { type: "OPEN"; source: Source; deviceId: string | null; notice: string | null; failNotice: string }
+  | { type: "LOST"; source: Source; notice: string }
+  | { type: "CAMERA.RESHAPE" };
+
+export interface LocalMediaContext {
+  settings: MediaSettings;
+  devices: DeviceInfo[];
+  stream: MediaStream | null;
+  camera: MediaStreamTrack | null;
+  mic: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+  screenAudio: MediaStreamTrack | null;
+  issue: MediaIssue | null;
+  /** Said to the user until dismissed: a device was replaced, a switch failed. */
+  notice: string | null;
+  /** The pending open of each source: which device, and what to say when it works or fails. */
+  plan: Record<Source, { deviceId: string | null; notice: string | null; failNotice: string } | null>;
+}
+
+const NAME: Record<Source, string> = { camera: "camera", mic: "microphone" };
+
+function sourceState(c: LocalMediaContext, source: Source): SourceState {
+  const track = c[source];
+  return {
+    kind: source === "camera" ? "videoinput" : "audioinput",
+    name: NAME[source],
+    inUse: deviceIdOf(track),
+    hasTrack: track !== null,
+    trackLabel: track?.label ?? "",
+    preferred: source === "camera" ? c.settings.cameraId : c.settings.micId,
+    mayOpenNew: !c.issue || c.issue.problem === "missing",
+  };
+}
+
+const decided = (source: Source, d: SourceDecision): Internal =>
+  d.type === "OPEN" ? { ...d, source } : { type: "LOST", source, notice: d.notice };
+
+export function localOf(c: LocalMediaContext): LocalMedia {
+  return {
+    stream: c.stream,
+    issue: c.issue,
+    sharing: c.screen !== null,
+    outgoing: {
+      audio: c.mic,
+      video: c.screen ?? c.camera,
+      extraAudio: c.screenAudio,
+      videoMode: c.screen ? "screen" : "camera",
+      maxBitrateKbps: c.settings.maxBitrateKbps,
+      maxFramerate: c.settings.frameRate,
+    },
+  };
+}
+
+/** The issue once `source` works again: it drops out of what is missing. */
+function issueWithout(issue: MediaIssue | null, source: Source): MediaIssue | null {
+  if (!issue) return null;
+  const missing = issue.missing.filter((m) => m !== NAME[source]);
+  return missing.length ? { ...issue, missing, text: describe(issue.problem, missing) } : null;
+}
+
+export const localMediaMachine = setup({
+  types: { context: {} as LocalMediaContext, events: {} as MediaCommand | Internal },
+  actors: { acquire: acquireMedia, openTrack, reshapeTrack, captureScreen, watchTrack, devices: devicesActor },
+  actions: {
+    /** Side effects a test can swap: where settings are kept. */
+    loadSettings: assign({ settings: () => loadSettings(globalThis.localStorage) }),
+    saveSettings: ({ context }) => saveSettings(globalThis.localStorage, context.settings),
+    reportReady: sendParent(({ context }) => ({ type: "MEDIA.READY", local: localOf(context) }) satisfies MediaReport),
+    reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
+    /** The outgoing stream holds exactly the microphone and the screen or camera; peers and the preview follow it. */
+    syncStream: ({ context: c }) => {
+      if (!c.stream) return;
+      const want = [c.mic, c.screen ?? c.camera].filter((t): t is MediaStreamTrack => t !== null);
+      for (const t of c.stream.getTracks()) if (!want.includes(t)) c.stream.removeTrack(t);
+      for (const t of want) if (!c.stream.getTracks().includes(t)) c.stream.addTrack(t);
+    },
+    stopAll: enqueueActions(({ context: c, enqueue }) => {
+      for (const t of [c.camera, c.mic, c.screen, c.screenAudio]) t?.stop();
+      stopStream(c.stream);
+      enqueue.assign({ stream: null, camera: null, mic: null, screen: null, screenAudio: null, notice: null, issue: null, plan: { camera: null, mic: null } });
+    }),
+    plan: assign(({ context, event }, params: { source: Source }) =>
+      event.type === "OPEN" ? { plan: { ...context.plan, [params.source]: { deviceId: event.deviceId, notice: event.notice, failNotice: event.failNotice } } } : {},
+    ),
+    /** A newly opened device replaces the old one, which is released. */
+    use: assign(({ context }, params: { source: Source; track: MediaStreamTrack }) => {
+      const old = context[params.source];
+      if (old && old !== params.track) old.stop();
+      return { [params.source]: params.track, issue: issueWithout(context.issue, params.source), notice: context.plan[params.source]?.notice ?? context.notice };
+    }),
+    lose: assign(({ context, event }, params: { source: Source }) => {
+      context[params.source]?.stop();
+      return { [params.source]: null, notice: event.type === "LOST" ? event.notice : context.notice };
+    }),
+    dropScreen: enqueueActions(({ context: c, enqueue }) => {
+      c.screen?.stop();
+      c.screenAudio?.stop();
+      enqueue.assign({ screen: null, screenAudio: null });
+    }),
+  },
+  guards: {
+    isFor: ({ event }, params: { source: Source }) => (event.type === "OPEN" || event.type === "LOST") && event.source === params.source,
+    isScreen: ({ context, event }) => event.type === "TRACK.ENDED" && event.track === context.screen,
+    hasCamera: ({ context }) => context.camera !== null,
+  },
+}).createMachine({
+  id: "localMedia",
+  context: {
+    settings: DEFAULT_SETTINGS,
+    devices: [],
+    stream: null,
+    camera: null,
+    mic: null,
+    screen: null,
+    screenAudio: null,
+    issue: null,
+    notice: null,
+    plan: { camera: null, mic: null },
+  },
+  initial: "off",
+  on: {
+    // Outside a call a choice is only kept for the next one.
+    "MEDIA.SETTINGS": { actions: [assign({ settings: ({ context, event }) => sanitize(context.settings, event.change) }), "saveSettings"] },
+    "MEDIA.DISMISS_NOTICE": { actions: assign({ notice: null }) },
+  },
+  states: {
+    off: { on: { "MEDIA.START": "acquiring" } },
+    acquiring: {
+      entry: "loadSettings",
+      invoke: {
+        src: "acquire",
+        input: ({ context }) => ({ settings: context.settings }),
+        onDone: {
+          target: "active",
+          actions: [
+            assign(({ event }) => ({
+              stream: event.output.stream,
+              issue: event.output.issue,
+              camera: event.output.stream?.getVideoTracks()[0] ?? null,
+              mic: event.output.stream?.getAudioTracks()[0] ?? null,
+            })),
+            "reportReady",
+          ],
+        },
+      },
+      on: { "MEDIA.STOP": "off" },
+    },
+    active: {
+      type: "parallel",
+      exit: "stopAll",
+      invoke: { id: "devices", src: "devices" },
+      on: {
+        "MEDIA.STOP": "off",
+        "MEDIA.SETTINGS": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const next = sanitize(context.settings, event.change);
+            const changed = whatChanged(context.settings, next);
+            enqueue.assign({ settings: next });
+            enqueue("saveSettings");
+            const failNotice = (s: Source) => `Could not switch the ${NAME[s]}; still using the previous one.`;
+            if (changed.cameraDevice) enqueue.raise({ type: "OPEN", source: "camera", deviceId: next.cameraId, notice: null, failNotice: failNotice("camera") });
+            else if (changed.cameraShape) enqueue.raise({ type: "CAMERA.RESHAPE" });
+            if (changed.mic) enqueue.raise({ type: "OPEN", source: "mic", deviceId: next.micId, notice: null, failNotice: failNotice("mic") });
+            if (changed.sender) enqueue("reportOutgoing");
+          }),
+        },
+        "MEDIA.FLIP_CAMERA": {
+          actions: enqueueActions(({ context, enqueue }) => {
+            const facing = context.camera?.getSettings().facingMode;
+            const cameras = devicesOf(context.devices, "videoinput");
+            let change: Partial<MediaSettings>;
+            if (facing === "user" || facing === "environment") change = { facingMode: facing === "user" ? "environment" : "user", cameraId: null };
+            else if (cameras.length > 1) {
+              const at = cameras.findIndex((d) => d.id === deviceIdOf(context.camera));
+              change = { cameraId: cameras[(at + 1) % cameras.length]!.id, facingMode: null };
+            } else return;
+            enqueue.raise({ type: "MEDIA.SETTINGS", change });
+          }),
+        },
+        "TRACK.ENDED": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            for (const source of ["camera", "mic"] as const) {
+              if (event.track === context[source]) enqueue.raise(decided(source, onTrackEnded(context.devices, sourceState(context, source))));
+            }
+          }),
+        },
+        "DEVICES.CHANGED": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            enqueue.assign({ devices: event.devices });
+            for (const source of ["camera", "mic"] as const) {
+              const decision = onDevicesChanged(context.devices, event.devices, sourceState(context, source));
+              if (decision) enqueue.raise(decided(source, decision));
+            }
+          }),
+        },
+      },
+      states: {
+        camera: {
+          initial: "live",
+          states: {
+            live: {
+              invoke: { src: "watchTrack", input: ({ context }) => ({ track: context.camera }) },
+              on: {
+                OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening" },
+                LOST: { guard: { type: "isFor", params: { source: "camera" } }, target: "live", reenter: true, actions: [{ type: "lose", params: { source: "camera" } }, "syncStream", "reportOutgoing"] },
+                "CAMERA.RESHAPE": { guard: "hasCamera", target: "reshaping" },
+              },
+            },
+            opening: {
+              entry: { type: "plan", params: { source: "camera" } },
+              invoke: {
+                src: "openTrack",
+                input: ({ context }) => ({ kind: "video", constraints: videoConstraints(context.settings, context.plan.camera?.deviceId ?? null, true), old: context.camera }),
+                onDone: { target: "live", actions: [{ type: "use", params: ({ event }) => ({ source: "camera", track: event.output }) }, "syncStream", "reportOutgoing"] },
+                onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.camera?.failNotice ?? null }) },
+              },
+              on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening", reenter: true } },
+            },
+            reshaping: {
+              invoke: {
+                src: "reshapeTrack",
+                input: ({ context }) => ({ track: context.camera, constraints: videoConstraints(context.settings, null, false) }),
+                onDone: "live",
+                onError: { target: "live", actions: assign({ notice: "The camera cannot do that resolution or frame rate." }) },
+              },
+              on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening" } },
+            },
+          },
+        },
+        mic: {
+          initial: "live",
+          states: {
+            live: {
+              invoke: { src: "watchTrack", input: ({ context }) => ({ track: context.mic }) },
+              on: {
+                OPEN: { guard: { type: "isFor", params: { source: "mic" } }, target: "opening" },
+                LOST: { guard: { type: "isFor", params: { source: "mic" } }, target: "live", reenter: true, actions: [{ type: "lose", params: { source: "mic" } }, "syncStream", "reportOutgoing"] },
+              },
+            },
+            opening: {
+              entry: { type: "plan", params: { source: "mic" } },
+              invoke: {
+                src: "openTrack",
+                input: ({ context }) => ({ kind: "audio", constraints: audioConstraints(context.settings, context.plan.mic?.deviceId ?? null, true), old: context.mic }),
+                onDone: { target: "live", actions: [{ type: "use", params: ({ event }) => ({ source: "mic", track: event.output }) }, "syncStream", "reportOutgoing"] },
+                onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.mic?.failNotice ?? null }) },
+              },
+              on: { OPEN: { guard: { type: "isFor", params: { source: "mic" } }, target: "opening", reenter: true } },
+            },
+          },
+        },
+        screen: {
+          initial: "off",
+          states: {
+            off: { on: { "MEDIA.TOGGLE_SCREEN": "starting" } },
+            starting: {
+              invoke: {
+                src: "captureScreen",
+                onDone: {
+                  target: "sharing",
+                  actions: [assign({ screen: ({ event }) => event.output.video, screenAudio: ({ event }) => event.output.audio }), "syncStream", "reportOutgoing"],
+                },
+                onError: {
+                  target: "off",
+                  actions: assign({
+                    // Cancelling the browser's picker is a choice, not a problem.
+                    notice: ({ context, event }) =>
+                      event.error instanceof DOMException && event.error.name === "NotAllowedError" ? context.notice : "Screen sharing could not start.",
+                  }),
+                },
+              },
+              on: { "MEDIA.TOGGLE_SCREEN": "off" },
+            },
+            sharing: {
+              invoke: { src: "watchTrack", input: ({ context }) => ({ track: context.screen }) },
+              on: {
+                "MEDIA.TOGGLE_SCREEN": { target: "off", actions: ["dropScreen", "syncStream", "reportOutgoing"] },
+                // "Stop sharing" in the browser's own bar ends the track.
+                "TRACK.ENDED": { guard: "isScreen", target: "off", actions: ["dropScreen", "syncStream", "reportOutgoing"] },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+export type LocalMediaActor = ActorRefFrom<typeof localMediaMachine>;
+export type LocalMediaSnapshot = SnapshotFrom<typeof localMediaMachine>;

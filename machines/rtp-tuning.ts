@@ -1,0 +1,227 @@
+import { CpuGuard, encoderSampleOf } from "./cpu-guard.ts";
+
+/**
+ * How our media goes on the wire, for peer-connection.ts: which tracks the senders carry
+ * (replaceTrack, so no renegotiation), sender parameters that keep camera video fluid and shared
+ * screens sharp, the video codec order, and Opus tuned for speech in the descriptions we send.
+ */
+
+/** What every peer connection should send; the call hands it to each peer. */
+export interface Outgoing {
+  /** The microphone. */
+  audio: MediaStreamTrack | null;
+  /** The camera, or the screen while sharing. */
+  video: MediaStreamTrack | null;
+  /** Tab or system audio offered with a shared screen: an additional audio sender. */
+  extraAudio: MediaStreamTrack | null;
+  videoMode: "camera" | "screen";
+  maxBitrateKbps: number;
+  maxFramerate: number;
+}
+
+export const DEFAULT_MAX_BITRATE_KBPS = 8000;
+
+/** Video codecs in the order we ask for; set by probeVideoCodecs, VP8 first until then. */
+let videoOrder: string[] = ["video/VP8"];
+
+/**
+ * Hardware encoders (power efficient at 1080p60) go first; otherwise VP8, which on software-only
+ * machines keeps 60 fps where VP9, AV1 and OpenH264 fall behind (see bench/media/).
+ */
+export async function probeVideoCodecs(): Promise<string[]> {
+  const caps = globalThis.navigator?.mediaCapabilities;
+  if (!caps?.encodingInfo) return videoOrder;
+  const fast: string[] = [];
+  for (const mime of ["video/H264", "video/VP9", "video/AV1"]) {
+    try {
+      const info = await caps.encodingInfo({
+        type: "webrtc",
+        video: { contentType: mime, width: 1920, height: 1080, bitrate: 6_000_000, framerate: 60 },
+      } as MediaEncodingConfiguration);
+      if (info.supported && info.powerEfficient && info.smooth) fast.push(mime);
+    } catch {
+      // Unknown to this browser: skip it.
+    }
+  }
+  videoOrder = [...fast, "video/VP8"];
+  return videoOrder;
+}
+
+export function orderCodecs(codecs: RTCRtpCodec[], order: string[]): RTCRtpCodec[] {
+  const rank = (c: RTCRtpCodec) => {
+    const i = order.findIndex((m) => m.toLowerCase() === c.mimeType.toLowerCase());
+    return i < 0 ? order.length : i;
+  };
+  return codecs.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+}
+
+/** Call after tracks are added and before an offer or answer is made. */
+export function preferVideoCodecs(pc: RTCPeerConnection) {
+  const codecs = globalThis.RTCRtpReceiver?.getCapabilities?.("video")?.codecs;
+  if (!codecs) return;
+  for (const t of pc.getTransceivers()) {
+    if (t.receiver.track.kind !== "video" || t.currentDirection === "stopped" || !t.setCodecPreferences) continue;
+    try {
+      t.setCodecPreferences(orderCodecs(codecs, videoOrder));
+    } catch (err) {
+      console.warn("rtp: codec preferences refused", err);
+    }
+  }
+}
+
+/**
+ * Opus for speech in a description we send: mono, in-band FEC. Opus fmtp parameters state what the
+ * side that wrote them wants to receive, so this tunes what the other side sends us.
+ */
+const OPUS_SPEECH: Record<string, string> = { useinbandfec: "1", stereo: "0", "sprop-stereo": "0" };
+
+export function tuneOpus(sdp: string): string {
+  const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
+  const lines = sdp.split(eol);
+  const opus = new Set(lines.map((l) => /^a=rtpmap:(\d+) opus\/48000/i.exec(l)?.[1]).filter((pt): pt is string => !!pt));
+  if (!opus.size) return sdp;
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+    if (fmtp && opus.has(fmtp[1]!)) {
+      const params = new Map<string, string>();
+      for (const part of fmtp[2]!.split(";")) {
+        const [k, v = ""] = part.split("=");
+        if (k?.trim()) params.set(k.trim(), v.trim());
+      }
+      for (const [k, v] of Object.entries(OPUS_SPEECH)) params.set(k, v);
+      out.push(`a=fmtp:${fmtp[1]} ${[...params].map(([k, v]) => `${k}=${v}`).join(";")}`);
+      continue;
+    }
+    out.push(line);
+    const rtpmap = /^a=rtpmap:(\d+) opus\/48000/i.exec(line);
+    if (rtpmap && !lines.some((l) => l.startsWith(`a=fmtp:${rtpmap[1]} `))) {
+      out.push(`a=fmtp:${rtpmap[1]} ${Object.entries(OPUS_SPEECH).map(([k, v]) => `${k}=${v}`).join(";")}`);
+    }
+  }
+  return out.join(eol);
+}
+
+export function tuneDescription<T extends { sdp?: string }>(d: T): T {
+  return d.sdp ? { ...d, sdp: tuneOpus(d.sdp) } : d;
+}
+
+/** The transceiver that carries our main track of a kind: the first one of that kind not used for extra audio. */
+export function mainTransceiver(pc: RTCPeerConnection, kind: "audio" | "video", extra: RTCRtpSender | null) {
+  return pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.receiver.track.kind === kind && t.sender !== extra) ?? null;
+}
+
+/** Put `track` on the main sender of its kind; a receive-only one starts sending (that renegotiates). */
+export async function placeTrack(pc: RTCPeerConnection, kind: "audio" | "video", track: MediaStreamTrack | null, stream: MediaStream | null, extra: RTCRtpSender | null) {
+  const t = mainTransceiver(pc, kind, extra);
+  if (!t) {
+    if (track) pc.addTrack(track, ...(stream ? [stream] : []));
+    return;
+  }
+  if (t.sender.track === track) return;
+  await t.sender.replaceTrack(track);
+  if (track && stream) t.sender.setStreams?.(stream);
+  if (track && (t.direction === "recvonly" || t.direction === "inactive")) t.direction = t.direction === "recvonly" ? "sendrecv" : "sendonly";
+}
+
+/** Sender parameters: fluid camera video, sharp screens, audio first in the queue. Needs a negotiated sender. */
+type SenderParams = Pick<Outgoing, "videoMode" | "maxBitrateKbps" | "maxFramerate"> & { scale?: number };
+
+export async function tuneSender(sender: RTCRtpSender, out: SenderParams) {
+  try {
+    await tuneOnce(sender, out);
+  } catch (err) {
+    // A negotiation between getParameters and setParameters voids them: read them again, once.
+    if (!(err instanceof DOMException && err.name === "InvalidModificationError")) throw err;
+    await tuneOnce(sender, out);
+  }
+}
+
+async function tuneOnce(sender: RTCRtpSender, out: SenderParams) {
+  const kind = sender.track?.kind;
+  if (!kind) return;
+  const p = sender.getParameters();
+  if (!p.encodings?.length) return;
+  if (kind === "video") {
+    const screen = out.videoMode === "screen";
+    p.degradationPreference = screen ? "maintain-resolution" : "maintain-framerate";
+    for (const e of p.encodings) {
+      e.maxBitrate = out.maxBitrateKbps * 1000;
+      e.maxFramerate = screen ? Math.min(30, out.maxFramerate) : out.maxFramerate;
+      // A shared screen keeps its resolution; the camera's comes down when the CPU cannot keep up.
+      e.scaleResolutionDownBy = screen ? 1 : (out.scale ?? 1);
+    }
+  } else {
+    for (const e of p.encodings) {
+      e.priority = "high";
+      e.networkPriority = "high";
+    }
+  }
+  await sender.setParameters(p);
+}
+
+/**
+ * Keeps one connection's senders in line with what the call wants sent: tracks swapped in place,
+ * tab audio as an additional sender (that one renegotiates), parameters tuned after every
+ * negotiation. Steps run one at a time, in order.
+ */
+export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null) {
+  let outgoing: Outgoing | null = null;
+  let extra: RTCRtpSender | null = null;
+  let ready = false;
+  let chain: Promise<void> = Promise.resolve();
+  const cpu = new CpuGuard();
+
+  async function sync() {
+    if (!ready || pc.signalingState === "closed") return;
+    if (outgoing) {
+      await placeTrack(pc, "audio", outgoing.audio, stream, extra);
+      await placeTrack(pc, "video", outgoing.video, stream, extra);
+      const want = outgoing.extraAudio;
+      if (extra && extra.track !== want) {
+        if (want) await extra.replaceTrack(want);
+        else {
+          pc.removeTrack(extra);
+          extra = null;
+        }
+      } else if (!extra && want) extra = pc.addTrack(want, ...(stream ? [stream] : []));
+    }
+    for (const sender of pc.getSenders()) {
+      if (!sender.track) continue;
+      const screen = sender.track.contentHint === "detail" || sender.track.contentHint === "text";
+      const params = outgoing ?? { videoMode: screen ? ("screen" as const) : ("camera" as const), maxBitrateKbps: DEFAULT_MAX_BITRATE_KBPS, maxFramerate: 60 };
+      await tuneSender(sender, { ...params, scale: cpu.scale }).catch((err) => console.warn("rtp: sender parameters refused", err));
+    }
+  }
+  const run = () => {
+    chain = chain.then(sync).catch((err) => console.warn("rtp: could not update what we send", err));
+  };
+  return {
+    /** Our tracks are on the connection: set the codec order before the offer or answer, and sync. */
+    tracksAdded() {
+      ready = true;
+      preferVideoCodecs(pc);
+      run();
+    },
+    set(next: Outgoing) {
+      // Another camera or resolution: its cost is unknown, start again from full size.
+      if (next.video !== outgoing?.video || next.maxFramerate !== outgoing?.maxFramerate) cpu.reset();
+      outgoing = next;
+      run();
+    },
+    /** How much the CPU guard scales the camera down now (1: not at all). */
+    get cpuScale() {
+      return outgoing?.videoMode === "screen" ? 1 : cpu.scale;
+    },
+    /** Each stats report (about one a second): step the camera's resolution down or up with the CPU. */
+    observe(report: RTCStatsReport) {
+      if (!ready || outgoing?.videoMode === "screen") return;
+      const video = pc.getSenders().find((s) => s.track?.kind === "video") ?? null;
+      const sample = encoderSampleOf(report, video, outgoing?.maxFramerate ?? 60);
+      if (sample && cpu.observe(sample)) run();
+    },
+    /** A negotiation finished: senders now have encodings to tune. */
+    negotiated: run,
+  };
+}

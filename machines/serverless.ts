@@ -1,0 +1,230 @@
+/**
+ * The serverless link: stands in for the signaling link when there is no server at all. People
+ * carry the two connection codes between the devices (copy and paste, share, QR code).
+ *
+ * It speaks the signaling link's language to the call (SIGNALING.JOINED, SIGNALING.SIGNAL; it
+ * receives SIGNALING.SEND), so the call spawns and drives its one peer exactly as it does with a
+ * server. The offerer "joins" with the answerer already there, so its peer offers; the answerer
+ * "joins" alone and its peer is created by the pasted offer. Codes are non-trickle: the link
+ * collects the peer's description and candidates until gathering ends (or a timeout) before it
+ * makes the code. After the exchange, the peer connection signals over its control channel.
+ */
+import { assign, enqueueActions, fromPromise, sendParent, setup } from "xstate";
+import type { IceCandidate, SessionDescription, SignalPayload } from "../protocol/index.ts";
+import { decodeCode, encodeCode, unixNow, type CodeKind, type ConnectionCode, type DecodedCode } from "../protocol/serverless-code.ts";
+import type { SignalingCommand, SignalingReport } from "./signaling.ts";
+
+export type ServerlessRole = "offerer" | "answerer";
+/** Where the exchange stands, as the UI shows it. */
+export type ServerlessStage = "gathering" | "awaitingOffer" | "checking" | "awaitingAnswer" | "answered" | "connecting" | "failed";
+
+export interface ServerlessView {
+  role: ServerlessRole;
+  stage: ServerlessStage;
+  /** Our own code, once made. */
+  code: string | null;
+  /** Why the last pasted code was refused (or why no code could be made). */
+  error: string | null;
+  /** The code was just copied to the clipboard. */
+  copied: boolean;
+}
+
+/** Commands from the UI, forwarded by the call. */
+export type ServerlessCommand = { type: "CODE.PASTE"; code: string } | { type: "CODE.COPY" } | { type: "CODE.SHARE" };
+export type ServerlessReport = { type: "SERVERLESS.VIEW"; view: ServerlessView };
+
+export interface ServerlessInput {
+  role: ServerlessRole;
+}
+
+/** The two member ids of a serverless call; their order makes the offerer the polite one. */
+export const MEMBER: Record<ServerlessRole, string> = { offerer: "offerer", answerer: "answerer" };
+const other = (role: ServerlessRole): ServerlessRole => (role === "offerer" ? "answerer" : "offerer");
+const ourKind = (role: ServerlessRole): CodeKind => (role === "offerer" ? "offer" : "answer");
+
+export const initialServerlessView = (role: ServerlessRole): ServerlessView => ({
+  role,
+  stage: role === "offerer" ? "gathering" : "awaitingOffer",
+  code: null,
+  error: null,
+  copied: false,
+});
+
+/** The status line while the codes are being exchanged. */
+export function serverlessStatus(view: ServerlessView): string {
+  const offerer = view.role === "offerer";
+  switch (view.stage) {
+    case "gathering":
+      return offerer ? "Preparing the offer code…" : "Preparing the answer code…";
+    case "awaitingOffer":
+      return "Paste the offer code";
+    case "checking":
+      return "Checking the code…";
+    case "awaitingAnswer":
+      return "Share this offer code, then paste the answer code";
+    case "answered":
+      return "Share this answer code";
+    case "connecting":
+      return "Connecting…";
+    case "failed":
+      return view.error ?? "The connection code could not be made";
+  }
+}
+
+interface Context extends ServerlessView {
+  /** Our peer connection's session (named in our code), and theirs (from their code). */
+  session: string | null;
+  remoteSession: string | null;
+  description: SessionDescription | null;
+  candidates: IceCandidate[];
+}
+
+type Event = SignalingCommand | ServerlessCommand;
+
+export const serverlessLink = setup({
+  types: { input: {} as ServerlessInput, context: {} as Context, events: {} as Event },
+  actors: {
+    encode: fromPromise<string, ConnectionCode>(({ input }) => encodeCode(input)),
+    decode: fromPromise<DecodedCode, { text: string; kind: CodeKind; replyTo?: string }>(({ input }) => decodeCode(input.text, input)),
+    copyText: fromPromise<void, string>(({ input }) => navigator.clipboard.writeText(input)),
+  },
+  delays: {
+    /** Gathering host candidates takes well under a second; a code is made with what there is by then. */
+    gatherTimeout: 5_000,
+    copiedFor: 2_000,
+  },
+  guards: {
+    isOfferer: ({ context }) => context.role === "offerer",
+    hasDescription: ({ context }) => context.description !== null,
+    hasCode: ({ context }) => context.code !== null,
+    canShare: () => typeof navigator !== "undefined" && typeof navigator.share === "function",
+  },
+  actions: {
+    report: sendParent(({ context }): ServerlessReport => ({
+      type: "SERVERLESS.VIEW",
+      view: { role: context.role, stage: context.stage, code: context.code, error: context.error, copied: context.copied },
+    })),
+    /** Tell the call we are "in the room": the offerer with the answerer present, the answerer alone. */
+    join: sendParent(({ context }): SignalingReport => ({
+      type: "SIGNALING.JOINED",
+      self: MEMBER[context.role],
+      token: "",
+      peers: context.role === "offerer" ? [MEMBER.answerer] : [],
+      iceServers: [],
+    })),
+    /** Collect what our peer would trickle to a server. */
+    collect: assign(({ context, event }) => {
+      if (event.type !== "SIGNALING.SEND" || event.msg.type !== "signal") return {};
+      const data: SignalPayload = event.msg.data;
+      if ("description" in data) return { session: event.msg.session, description: data.description, candidates: [] };
+      return data.candidate ? { candidates: [...context.candidates, data.candidate] } : {};
+    }),
+    /** Hand their code to our peer as if it had trickled in: description, candidates, end of candidates. */
+    deliver: enqueueActions(({ context, enqueue }, code: ConnectionCode) => {
+      const from = MEMBER[other(context.role)];
+      const signals: SignalPayload[] = [{ description: code.description }, ...code.candidates.map((candidate) => ({ candidate })), { candidate: null }];
+      enqueue.assign({ remoteSession: code.session });
+      for (const data of signals) enqueue.sendParent({ type: "SIGNALING.SIGNAL", from, session: code.session, data } satisfies SignalingReport);
+    }),
+    shareCode: ({ context }) => {
+      navigator.share?.({ title: "OneLink connection code", text: context.code ?? "" }).catch(() => {});
+    },
+  },
+}).createMachine({
+  id: "serverless",
+  context: ({ input }) => ({ ...initialServerlessView(input.role), session: null, remoteSession: null, description: null, candidates: [] }),
+  type: "parallel",
+  states: {
+    exchange: {
+      entry: "join",
+      initial: "start",
+      states: {
+        start: { always: [{ guard: "isOfferer", target: "gathering" }, { target: "awaitingOffer" }] },
+        awaitingOffer: {
+          entry: [assign({ stage: "awaitingOffer" }), "report"],
+          on: { "CODE.PASTE": { target: "readingOffer" } },
+        },
+        readingOffer: {
+          entry: [assign({ stage: "checking", error: null }), "report"],
+          invoke: {
+            src: "decode",
+            input: ({ event }) => ({ text: event.type === "CODE.PASTE" ? event.code : "", kind: "offer" as const }),
+            onDone: [
+              { guard: ({ event }) => event.output.ok, target: "gathering", actions: { type: "deliver", params: ({ event }) => (event.output as { code: ConnectionCode }).code } },
+              { target: "awaitingOffer", actions: assign({ error: ({ event }) => (event.output.ok ? null : event.output.text) }) },
+            ],
+          },
+        },
+        gathering: {
+          entry: [assign({ stage: "gathering" }), "report"],
+          on: {
+            "SIGNALING.SEND": [
+              { guard: ({ event }) => event.msg.type === "signal" && "candidate" in event.msg.data && event.msg.data.candidate === null, target: "encoding" },
+              { actions: "collect" },
+            ],
+          },
+          after: { gatherTimeout: [{ guard: "hasDescription", target: "encoding" }, { target: "failed" }] },
+        },
+        encoding: {
+          invoke: {
+            src: "encode",
+            input: ({ context }) => ({
+              kind: ourKind(context.role),
+              session: context.session!,
+              replyTo: context.remoteSession,
+              created: unixNow(),
+              description: context.description!,
+              candidates: context.candidates,
+            }),
+            onDone: [
+              { guard: "isOfferer", target: "awaitingAnswer", actions: assign({ code: ({ event }) => event.output }) },
+              { target: "answered", actions: assign({ code: ({ event }) => event.output }) },
+            ],
+            onError: "failed",
+          },
+        },
+        awaitingAnswer: {
+          entry: [assign({ stage: "awaitingAnswer" }), "report"],
+          on: { "CODE.PASTE": { target: "readingAnswer" } },
+        },
+        readingAnswer: {
+          entry: [assign({ stage: "checking", error: null }), "report"],
+          invoke: {
+            src: "decode",
+            input: ({ context, event }) => ({ text: event.type === "CODE.PASTE" ? event.code : "", kind: "answer" as const, replyTo: context.session! }),
+            onDone: [
+              { guard: ({ event }) => event.output.ok, target: "connecting", actions: { type: "deliver", params: ({ event }) => (event.output as { code: ConnectionCode }).code } },
+              { target: "awaitingAnswer", actions: assign({ error: ({ event }) => (event.output.ok ? null : event.output.text) }) },
+            ],
+          },
+        },
+        // The exchange is over: from here the peer connection talks over its control channel.
+        answered: { entry: [assign({ stage: "answered" }), "report"] },
+        connecting: { entry: [assign({ stage: "connecting" }), "report"] },
+        failed: {
+          entry: [assign({ stage: "failed", error: "This browser could not prepare a connection code. Reload the page and try again." }), "report"],
+        },
+      },
+    },
+    clipboard: {
+      initial: "idle",
+      states: {
+        idle: {
+          on: {
+            "CODE.COPY": { guard: "hasCode", target: "copying" },
+            "CODE.SHARE": { guard: "canShare", actions: "shareCode" },
+          },
+        },
+        copying: {
+          invoke: { src: "copyText", input: ({ context }) => context.code ?? "", onDone: "copied", onError: "idle" },
+        },
+        copied: {
+          entry: [assign({ copied: true }), "report"],
+          exit: [assign({ copied: false }), "report"],
+          after: { copiedFor: "idle" },
+          on: { "CODE.COPY": { target: "copying" } },
+        },
+      },
+    },
+  },
+});

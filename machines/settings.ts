@@ -1,0 +1,121 @@
+/**
+ * Media settings the user chooses in the Settings dialog: which devices, the video shape and
+ * bitrate, and the audio processing switches. Pure data and constraint builders; where they are
+ * kept (localStorage) is passed in, so tests and the machine decide.
+ */
+
+export interface MediaSettings {
+  /** Preferred devices; null: the browser's default. */
+  cameraId: string | null;
+  micId: string | null;
+  speakerId: string | null;
+  /** Phones: which camera faces the user. null: whatever cameraId gives. */
+  facingMode: "user" | "environment" | null;
+  width: number;
+  height: number;
+  frameRate: number;
+  maxBitrateKbps: number;
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  autoGainControl: boolean;
+}
+
+export const DEFAULT_SETTINGS: MediaSettings = {
+  cameraId: null,
+  micId: null,
+  speakerId: null,
+  facingMode: null,
+  width: 1920,
+  height: 1080,
+  frameRate: 60,
+  maxBitrateKbps: 8000,
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+};
+
+export const RESOLUTIONS = [
+  { label: "1080p", width: 1920, height: 1080 },
+  { label: "720p", width: 1280, height: 720 },
+  { label: "540p", width: 960, height: 540 },
+  { label: "360p", width: 640, height: 360 },
+] as const;
+export const FRAME_RATES = [60, 30, 24, 15] as const;
+export const BITRATES_KBPS = [1500, 3000, 5000, 8000, 12000] as const;
+
+export const SETTINGS_KEY = "onelink.media";
+
+type Reader = Pick<Storage, "getItem"> | undefined;
+type Writer = Pick<Storage, "setItem"> | undefined;
+
+const isIdOrNull = (v: unknown) => v === null || (typeof v === "string" && v.length > 0 && v.length < 512);
+const inRange = (v: unknown, lo: number, hi: number) => typeof v === "number" && Number.isFinite(v) && v >= lo && v <= hi;
+
+/** Only well-formed fields of a stored or proposed change survive; the rest keep their value. */
+export function sanitize(base: MediaSettings, raw: unknown): MediaSettings {
+  if (!raw || typeof raw !== "object") return base;
+  const x = raw as Record<string, unknown>;
+  const next = { ...base };
+  for (const key of ["cameraId", "micId", "speakerId"] as const) if (key in x && isIdOrNull(x[key])) next[key] = x[key] as string | null;
+  if ("facingMode" in x && (x.facingMode === null || x.facingMode === "user" || x.facingMode === "environment")) next.facingMode = x.facingMode;
+  if (inRange(x.width, 160, 3840)) next.width = x.width as number;
+  if (inRange(x.height, 90, 2160)) next.height = x.height as number;
+  if (inRange(x.frameRate, 5, 120)) next.frameRate = x.frameRate as number;
+  if (inRange(x.maxBitrateKbps, 100, 50_000)) next.maxBitrateKbps = x.maxBitrateKbps as number;
+  for (const key of ["echoCancellation", "noiseSuppression", "autoGainControl"] as const) if (typeof x[key] === "boolean") next[key] = x[key] as boolean;
+  return next;
+}
+
+export function loadSettings(storage: Reader): MediaSettings {
+  try {
+    const text = storage?.getItem(SETTINGS_KEY);
+    return text ? sanitize(DEFAULT_SETTINGS, JSON.parse(text)) : DEFAULT_SETTINGS;
+  } catch {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function saveSettings(storage: Writer, settings: MediaSettings) {
+  try {
+    storage?.setItem(SETTINGS_KEY, JSON.stringify(settings));
+  } catch {
+    // Private mode or a full quota: the choice still holds for this visit.
+  }
+}
+
+/**
+ * Camera constraints: the shape is always "ideal" so any camera gives its best. A device id is
+ * "exact" when switching on purpose (fail rather than silently pick another) and "ideal" when
+ * starting (a saved camera that is gone must not keep the call from starting).
+ */
+export function videoConstraints(s: MediaSettings, deviceId: string | null, strict: boolean): MediaTrackConstraints {
+  const c: MediaTrackConstraints = { width: { ideal: s.width }, height: { ideal: s.height }, frameRate: { ideal: s.frameRate } };
+  if (deviceId) c.deviceId = strict ? { exact: deviceId } : { ideal: deviceId };
+  else if (s.facingMode) c.facingMode = { ideal: s.facingMode };
+  return c;
+}
+
+export function audioConstraints(s: MediaSettings, deviceId: string | null, strict: boolean): MediaTrackConstraints {
+  const c: MediaTrackConstraints = {
+    echoCancellation: s.echoCancellation,
+    noiseSuppression: s.noiseSuppression,
+    autoGainControl: s.autoGainControl,
+    channelCount: { ideal: 1 },
+  };
+  if (deviceId) c.deviceId = strict ? { exact: deviceId } : { ideal: deviceId };
+  return c;
+}
+
+/** What a settings change needs: a new camera or microphone track, new constraints, new sender parameters. */
+export function whatChanged(prev: MediaSettings, next: MediaSettings) {
+  return {
+    cameraDevice: prev.cameraId !== next.cameraId || prev.facingMode !== next.facingMode,
+    cameraShape: prev.width !== next.width || prev.height !== next.height || prev.frameRate !== next.frameRate,
+    mic:
+      prev.micId !== next.micId ||
+      prev.echoCancellation !== next.echoCancellation ||
+      prev.noiseSuppression !== next.noiseSuppression ||
+      prev.autoGainControl !== next.autoGainControl,
+    sender: prev.maxBitrateKbps !== next.maxBitrateKbps || prev.frameRate !== next.frameRate,
+  };
+}

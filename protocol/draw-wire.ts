@@ -1,0 +1,235 @@
+/**
+ * The shared drawing on the negotiated "draw" data channel (peer to peer, ordered), as msgpack.
+ *
+ *   { type: "ops", frame, ops }        stroke ops (workers/strokes.ts), in the order they were made
+ *   { type: "snapshot", frame, doc }   a whole stroke document (sent when a peer's channel opens)
+ *
+ * Strokes belong to a camera frame. `frame` is said from the sender's side: "mine" = the sender's
+ * camera, "yours" = the receiver's camera (a stroke drawn on the receiver's video).
+ *
+ * Points travel as flat integer arrays [x0, y0, x1, y1, ...] in 1/POINT_SCALE units of the frame
+ * (0..POINT_SCALE, 3 bytes each), so points made with quantize() round-trip exactly.
+ * Everything is validated at run time: decodeDraw never throws and returns null for anything odd
+ * or too big; encoders clamp what they send to the same limits. Also here: how a received snapshot
+ * meets the local copy (mergeDocs), and the sessionStorage form of a page's docs (same encoding).
+ */
+import { Packr } from "msgpackr";
+import type { Point, Stroke, StrokeDoc, StrokeOp } from "../workers/strokes.ts";
+
+export type DrawFrame = "mine" | "yours";
+export type DrawWire = { type: "ops"; frame: DrawFrame; ops: StrokeOp[] } | { type: "snapshot"; frame: DrawFrame; doc: StrokeDoc };
+
+export const POINT_SCALE = 10_000;
+/** Under Chromium's 256 KiB data-channel message limit. */
+export const DRAW_MAX_FRAME_BYTES = 240_000;
+export const DRAW_MAX_OPS = 64;
+export const DRAW_MAX_ADD_POINTS = 256;
+export const DRAW_MAX_STROKES = 1000;
+export const DRAW_MAX_STROKE_POINTS = 5000;
+export const DRAW_MAX_DOC_POINTS = 25_000;
+export const DRAW_MAX_SOURCES = 512;
+const MAX_OP_ID = 80;
+/** Erases split strokes into pieces named `${strokeId}~${eraseId}~${k}`: ids grow a little each time. */
+const MAX_STROKE_ID = 1024;
+export const DRAW_MAX_WIDTH = 0.2;
+export const DRAW_MAX_RADIUS = 0.5;
+
+const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+/** Rounds a point to what the wire carries (and clamps it into the frame). */
+export const quantize = (p: Point): Point => ({ x: Math.round(clamp01(p.x) * POINT_SCALE) / POINT_SCALE, y: Math.round(clamp01(p.y) * POINT_SCALE) / POINT_SCALE });
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
+
+// ---- encoding ----
+
+const q = (v: number) => Math.round(clamp01(Number.isFinite(v) ? v : 0) * POINT_SCALE);
+const flat = (points: readonly Point[]) => points.flatMap((p) => [q(p.x), q(p.y)]);
+
+function opOut(op: StrokeOp): Record<string, unknown> {
+  switch (op.type) {
+    case "begin":
+      return { type: "begin", id: op.id, strokeId: op.strokeId, color: op.color, width: op.width, point: flat([op.point]) };
+    case "add":
+      return { type: "add", id: op.id, strokeId: op.strokeId, points: flat(op.points.slice(0, DRAW_MAX_ADD_POINTS)) };
+    case "end":
+      return { type: "end", id: op.id, strokeId: op.strokeId };
+    case "erase":
+      return { type: "erase", id: op.id, center: flat([op.center]), radius: op.radius };
+    case "clear":
+      return { type: "clear", id: op.id };
+  }
+}
+
+/** The newest strokes that fit the limits (an over-full document loses its oldest strokes). */
+function fitted(doc: StrokeDoc): Stroke[] {
+  const out: Stroke[] = [];
+  let points = 0;
+  for (let i = doc.strokes.length - 1; i >= 0 && out.length < DRAW_MAX_STROKES; i--) {
+    const s = doc.strokes[i]!;
+    const n = Math.min(s.points.length, DRAW_MAX_STROKE_POINTS);
+    if (points + n > DRAW_MAX_DOC_POINTS) break;
+    points += n;
+    out.push(n === s.points.length ? s : { ...s, points: s.points.slice(0, n) });
+  }
+  return out.reverse();
+}
+
+export function encodeDraw(msg: DrawWire): Uint8Array<ArrayBuffer> {
+  if (msg.type === "ops") return packr.pack({ type: "ops", frame: msg.frame, ops: msg.ops.slice(0, DRAW_MAX_OPS).map(opOut) }) as Uint8Array<ArrayBuffer>;
+  const applied = Object.entries(msg.doc.applied).slice(-DRAW_MAX_SOURCES);
+  const strokes = fitted(msg.doc).map((s) => ({ id: s.id, color: s.color, width: s.width, points: flat(s.points), done: s.done }));
+  return packr.pack({ type: "snapshot", frame: msg.frame, doc: { strokes, applied: Object.fromEntries(applied), aspect: msg.doc.aspect } }) as Uint8Array<ArrayBuffer>;
+}
+
+// ---- decoding ----
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+const isStr = (x: unknown, max: number): x is string => typeof x === "string" && x.length > 0 && x.length <= max;
+const isNum = (x: unknown, min: number, max: number): x is number => typeof x === "number" && Number.isFinite(x) && x >= min && x <= max;
+const isColor = (x: unknown): x is string => typeof x === "string" && /^#[0-9a-f]{6}$/i.test(x);
+const isFrame = (x: unknown): x is DrawFrame => x === "mine" || x === "yours";
+
+/** A flat coordinate array: even length, at least 2 and at most 2 * max values, each 0..POINT_SCALE. */
+function pointsIn(x: unknown, max: number): Point[] | null {
+  if (!Array.isArray(x) || x.length < 2 || x.length % 2 || x.length > 2 * max) return null;
+  const out: Point[] = [];
+  for (let i = 0; i < x.length; i += 2) {
+    const a: unknown = x[i];
+    const b: unknown = x[i + 1];
+    if (!Number.isInteger(a) || !Number.isInteger(b) || !isNum(a, 0, POINT_SCALE) || !isNum(b, 0, POINT_SCALE)) return null;
+    out.push({ x: a / POINT_SCALE, y: b / POINT_SCALE });
+  }
+  return out;
+}
+
+function opIn(x: unknown): StrokeOp | null {
+  if (!isObj(x) || !isStr(x.id, MAX_OP_ID)) return null;
+  const id = x.id;
+  const strokeOk = isStr(x.strokeId, MAX_STROKE_ID);
+  switch (x.type) {
+    case "begin": {
+      const point = pointsIn(x.point, 1);
+      if (!strokeOk || !point || !isColor(x.color) || !isNum(x.width, 1e-6, DRAW_MAX_WIDTH)) return null;
+      return { type: "begin", id, strokeId: x.strokeId as string, color: x.color, width: x.width, point: point[0]! };
+    }
+    case "add": {
+      const points = pointsIn(x.points, DRAW_MAX_ADD_POINTS);
+      return strokeOk && points ? { type: "add", id, strokeId: x.strokeId as string, points } : null;
+    }
+    case "end":
+      return strokeOk ? { type: "end", id, strokeId: x.strokeId as string } : null;
+    case "erase": {
+      const center = pointsIn(x.center, 1);
+      return center && isNum(x.radius, 1e-6, DRAW_MAX_RADIUS) ? { type: "erase", id, center: center[0]!, radius: x.radius } : null;
+    }
+    case "clear":
+      return { type: "clear", id };
+    default:
+      return null;
+  }
+}
+
+function docIn(x: unknown): StrokeDoc | null {
+  if (!isObj(x) || !Array.isArray(x.strokes) || x.strokes.length > DRAW_MAX_STROKES || !isObj(x.applied) || !isNum(x.aspect, 0.2, 5)) return null;
+  const sources = Object.entries(x.applied);
+  if (sources.length > DRAW_MAX_SOURCES) return null;
+  const applied: Record<string, number> = {};
+  for (const [source, seq] of sources) {
+    if (!isStr(source, MAX_OP_ID) || !Number.isSafeInteger(seq) || (seq as number) < 1) return null;
+    applied[source] = seq as number;
+  }
+  const strokes: Stroke[] = [];
+  const ids = new Set<string>();
+  let total = 0;
+  for (const s of x.strokes as unknown[]) {
+    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isNum(s.width, 1e-6, DRAW_MAX_WIDTH) || typeof s.done !== "boolean") return null;
+    // A stroke still being drawn whose end was erased is an empty stub.
+    const points = Array.isArray(s.points) && s.points.length === 0 && !s.done ? [] : pointsIn(s.points, DRAW_MAX_STROKE_POINTS);
+    if (!points || (total += points.length) > DRAW_MAX_DOC_POINTS) return null;
+    ids.add(s.id);
+    strokes.push({ id: s.id, color: s.color, width: s.width, points, done: s.done });
+  }
+  return { strokes, applied, aspect: x.aspect };
+}
+
+export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
+  try {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    if (bytes.byteLength === 0 || bytes.byteLength > DRAW_MAX_FRAME_BYTES) return null;
+    const x: unknown = packr.unpack(bytes);
+    if (!isObj(x) || !isFrame(x.frame)) return null;
+    if (x.type === "ops") {
+      if (!Array.isArray(x.ops) || x.ops.length === 0 || x.ops.length > DRAW_MAX_OPS) return null;
+      const ops: StrokeOp[] = [];
+      for (const raw of x.ops as unknown[]) {
+        const op = opIn(raw);
+        if (!op) return null;
+        ops.push(op);
+      }
+      return { type: "ops", frame: x.frame, ops };
+    }
+    if (x.type === "snapshot") {
+      const doc = docIn(x.doc);
+      return doc ? { type: "snapshot", frame: x.frame, doc } : null;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+// ---- snapshots meet local copies ----
+
+/** Has `a` applied everything `b` has? */
+const covers = (a: StrokeDoc, b: StrokeDoc) => Object.entries(b.applied).every(([source, seq]) => (a.applied[source] ?? 0) >= seq);
+
+/**
+ * What a received snapshot of a frame's doc makes of our copy. The one that has seen every op the
+ * other has seen wins (a reload that lost its copy, a late joiner); if each saw ops the other did
+ * not (both drew while apart), strokes missing here are added. The camera's owner says what the
+ * frame's aspect is: `remoteOwnsFrame` when the snapshot comes from the camera's owner.
+ * Returns `local` itself when nothing changes.
+ */
+export function mergeDocs(local: StrokeDoc | undefined, remote: StrokeDoc, remoteOwnsFrame: boolean): StrokeDoc {
+  if (!local) return remote;
+  const aspect = remoteOwnsFrame ? remote.aspect : local.aspect;
+  if (covers(local, remote)) return aspect === local.aspect ? local : { ...local, aspect };
+  if (covers(remote, local)) return { ...remote, aspect };
+  const ids = new Set(local.strokes.map((s) => s.id));
+  const applied = { ...local.applied };
+  for (const [source, seq] of Object.entries(remote.applied)) applied[source] = Math.max(applied[source] ?? 0, seq);
+  return { strokes: [...local.strokes, ...remote.strokes.filter((s) => !ids.has(s.id))], applied, aspect };
+}
+
+// ---- kept in sessionStorage ----
+
+const toBase64 = (bytes: Uint8Array) => {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+};
+const fromBase64 = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+/** sessionStorage form of a page's docs (frame → doc): each doc as a base64 msgpack snapshot (validated again when read). */
+export function storeDocs(docs: Record<string, StrokeDoc>): string {
+  const out: Record<string, string> = {};
+  for (const [frame, doc] of Object.entries(docs)) out[frame] = toBase64(encodeDraw({ type: "snapshot", frame: "mine", doc }));
+  return JSON.stringify(out);
+}
+
+export function parseStoredDocs(raw: string | null): Record<string, StrokeDoc> {
+  const docs: Record<string, StrokeDoc> = {};
+  try {
+    const x: unknown = raw ? JSON.parse(raw) : null;
+    if (!x || typeof x !== "object") return docs;
+    for (const [frame, b64] of Object.entries(x)) {
+      const wire = typeof b64 === "string" ? decodeDraw(fromBase64(b64)) : null;
+      if (wire?.type === "snapshot") docs[frame] = wire.doc;
+    }
+  } catch {
+    // A damaged entry: start afresh.
+  }
+  return docs;
+}
+

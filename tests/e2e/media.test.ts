@@ -1,0 +1,185 @@
+/**
+ * Media end to end, in Chromium with fake cameras and the fake screen picker, headless.
+ * `--use-fake-device-for-media-stream=device-count=3` lists fake_device_0 (I420), fake_device_1
+ * (Y16, a depth-like format WebRTC does not encode: frames never reach the peer) and
+ * fake_device_2 (MJPEG): switching uses 0 and 2, two real distinct capture devices.
+ * `--use-fake-ui-for-media-stream` makes getDisplayMedia return a fake screen with a fake tab
+ * audio track without a click. Unplugging is simulated by ending the track as the browser does.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { button, CHROMIUM_ARGS, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+
+let app: AppServer;
+let browser: Browser;
+
+const ARGS = CHROMIUM_ARGS.map((a) => (a === "--use-fake-device-for-media-stream" ? "--use-fake-device-for-media-stream=device-count=3" : a));
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function call() {
+  const a = await newPerson(browser, app.url);
+  const b = await newPerson(browser, app.url);
+  const room = crypto.randomUUID();
+  await a.page.goto(`${app.url}/c/${room}`);
+  await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+  await b.page.goto(`${app.url}/c/${room}`);
+  await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+  await Promise.all([waitForNewFrames(a.page, "Remote video", 5, 30_000), waitForNewFrames(b.page, "Remote video", 5, 30_000)]);
+  return { a, b, close: () => Promise.all([a.context.close(), b.context.close()]) };
+}
+
+/** The camera the local media machine uses on this page: its device and whether it is live. */
+const cameraOf = (page: Page) =>
+  page.evaluate(() => {
+    const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } })
+      .__onelink.getSnapshot().children.media!;
+    const camera = media.getSnapshot().context.camera;
+    return camera && { deviceId: camera.getSettings().deviceId!, label: camera.label, state: camera.readyState };
+  });
+
+/** What the other side receives: the decoded frame size and the audio tracks of the remote stream. */
+const remoteShape = (page: Page) =>
+  page.evaluate(() => {
+    const v = document.querySelector<HTMLVideoElement>('video[aria-label="Remote video"]')!;
+    const stream = v.srcObject as MediaStream | null;
+    return { width: v.videoWidth, height: v.videoHeight, liveAudio: stream?.getAudioTracks().filter((t) => !t.muted).length ?? 0 };
+  });
+
+async function chooseCamera(page: Page, label: string) {
+  await button(page, "Settings").click();
+  const dialog = page.getByRole("dialog", { name: "Settings" });
+  await dialog.getByRole("combobox", { name: "Camera" }).selectOption({ label });
+  await waitFor(() => cameraOf(page), (c) => c?.label === label && c.state === "live");
+  await dialog.getByRole("button", { name: "Close" }).click();
+}
+
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let v = await read();
+  while (!ok(v)) {
+    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    await Bun.sleep(250);
+    v = await read();
+  }
+  return v;
+}
+
+describe("media", () => {
+  test("switching camera in Settings mid-call keeps the call up, frames flowing, and is remembered", async () => {
+    const { a, b, close } = await call();
+    const before = (await cameraOf(a.page))!;
+    await button(a.page, "Settings").click();
+    const dialog = a.page.getByRole("dialog", { name: "Settings" });
+    const select = dialog.getByRole("combobox", { name: "Camera" });
+    const options = await select.locator("option").evaluateAll((os) => os.map((o) => ({ id: (o as HTMLOptionElement).value, label: o.textContent })));
+    expect(options.map((o) => o.label)).toEqual(["fake_device_0", "fake_device_1", "fake_device_2"]);
+    expect(before.label).toBe("fake_device_0");
+    const other = options.find((o) => o.label === "fake_device_2")!.id;
+    await select.selectOption(other);
+    const after = await waitFor(() => cameraOf(a.page), (c) => c?.deviceId === other);
+    expect(after!.state).toBe("live");
+    await dialog.getByRole("button", { name: "Close" }).click();
+    // The old camera is released, the new one is on the same sender: no renegotiation, the call stays up.
+    await waitForNewFrames(a.page, "Your video", 5, 20_000);
+    await waitForNewFrames(b.page, "Remote video", 20, 20_000);
+    expect(await b.page.getByRole("status").first().innerText()).toBe("Connected");
+    // Chosen once, used again after a reload (localStorage).
+    await a.page.reload();
+    await waitForStatus(a.page, "Connected", 30_000);
+    expect((await cameraOf(a.page))!.deviceId).toBe(other);
+    await waitForNewFrames(b.page, "Remote video", 10, 30_000);
+    await close();
+  }, 120_000);
+
+  test("the camera in use ends (unplugged): the call falls back to another one and says so", async () => {
+    const { a, b, close } = await call();
+    await chooseCamera(a.page, "fake_device_2");
+    // Headless Chromium cannot unplug a fake camera: end its track the way the browser does.
+    await a.page.evaluate(() => {
+      const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack } } }> } } })
+        .__onelink.getSnapshot().children.media!;
+      media.getSnapshot().context.camera.dispatchEvent(new Event("ended"));
+    });
+    await a.page.getByRole("alert").filter({ hasText: "Your camera “fake_device_2” stopped; switched to “fake_device_0”." }).waitFor({ timeout: 20_000 });
+    expect((await cameraOf(a.page))!.label).toBe("fake_device_0");
+    await waitForNewFrames(b.page, "Remote video", 20, 20_000);
+    expect(await b.page.getByRole("status").first().innerText()).toBe("Connected");
+    await a.page.getByRole("button", { name: "Dismiss" }).click();
+    await a.page.getByRole("alert").filter({ hasText: "Your camera" }).waitFor({ state: "detached" });
+    await close();
+  }, 120_000);
+
+  test("screen share replaces the camera for the peer (with tab audio) and the camera returns when it stops", async () => {
+    const { a, b, close } = await call();
+    // A small camera picture (Settings, applied in place) tells it apart from the shared screen at the other end.
+    await button(a.page, "Settings").click();
+    const dialog = a.page.getByRole("dialog", { name: "Settings" });
+    await dialog.getByRole("combobox", { name: "Resolution" }).selectOption("640x360");
+    await dialog.getByRole("button", { name: "Close" }).click();
+    const small = (s: { width: number }) => s.width > 0 && s.width <= 640;
+    await waitFor(() => remoteShape(b.page), small);
+    const share = button(a.page, "Share screen");
+    expect(await share.getAttribute("aria-pressed")).toBe("false");
+    await share.click();
+    await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "true");
+    await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
+    const screen = await waitFor(() => remoteShape(b.page), (s) => s.width > 640);
+    console.log(`peer sees the camera at 640x360 or less, then the screen at ${screen.width}x${screen.height}`);
+    await waitFor(() => remoteShape(b.page), (s) => s.liveAudio >= 2); // microphone and tab audio
+    await waitForNewFrames(b.page, "Remote video", 10, 20_000);
+
+    await share.click();
+    await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "false");
+    await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
+    await waitFor(() => remoteShape(b.page), (s) => small(s) && s.liveAudio === 1);
+
+    // Stopped from the browser's own "Stop sharing" bar: the screen track ends.
+    await share.click();
+    await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
+    await waitFor(() => remoteShape(b.page), (s) => s.width > 640);
+    await a.page.evaluate(() => {
+      const v = document.querySelector<HTMLVideoElement>('video[aria-label="Your video"]')!;
+      const track = (v.srcObject as MediaStream).getVideoTracks()[0]!;
+      track.stop();
+      track.dispatchEvent(new Event("ended"));
+    });
+    await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "false");
+    await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
+    await waitFor(() => remoteShape(b.page), small);
+    await waitForNewFrames(b.page, "Remote video", 10, 20_000);
+    await close();
+  }, 150_000);
+
+  test("Stats shows both directions from getStats every second; the quality indicator is always there", async () => {
+    const { a, close } = await call();
+    await a.page.getByRole("img", { name: /Connection quality: (good|fair|poor)/ }).waitFor({ timeout: 20_000 });
+    const stats = button(a.page, "Stats");
+    await stats.click();
+    expect(await stats.getAttribute("aria-pressed")).toBe("true");
+    const panel = a.page.getByRole("region", { name: "Call statistics" });
+    const row = (name: string) => panel.getByRole("row", { name: new RegExp(`^${name}`) }).innerText();
+    await waitFor(() => row("Frame rate"), (t) => /\d+ fps\s+\d+ fps/.test(t));
+    await waitFor(() => row("Video bitrate"), (t) => /(kbps|Mbps)\s+\S+ (kbps|Mbps)/.test(t));
+    expect(await row("Resolution")).toMatch(/\d+×\d+\s+\d+×\d+/);
+    expect(await row("Codec")).toMatch(/VP8|VP9|H264|AV1/);
+    expect(await row("Candidate")).toMatch(/host|srflx|prflx|relay/);
+    expect(await panel.locator("caption").innerText()).toMatch(/Round trip \d+ ms/);
+    const first = await row("Video bitrate");
+    await waitFor(() => row("Video bitrate"), (t) => t !== first, 10_000); // refreshed
+    await a.page.screenshot({ path: "/tmp/onelink-stats.png" });
+    await stats.click();
+    await panel.waitFor({ state: "detached" });
+    await button(a.page, "Settings").click();
+    await a.page.getByRole("dialog", { name: "Settings" }).waitFor();
+    await a.page.screenshot({ path: "/tmp/onelink-settings.png" });
+    await close();
+  }, 120_000);
+});

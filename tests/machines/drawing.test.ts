@@ -1,0 +1,293 @@
+import { describe, expect, test } from "bun:test";
+import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
+import type { FeatureOutbound } from "../../machines/call.ts";
+import { drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
+import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/hand-tracking.ts";
+import { decodeDraw, encodeDraw, parseStoredDocs, storeDocs, type DrawWire } from "../../protocol/draw-wire.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
+import type { TrackedHand } from "../../workers/hand-tracker-types.ts";
+import { visibleStrokes } from "../../workers/strokes.ts";
+import { extendLike, loadFixture, pinchTo, translate } from "../hands/fixtures.ts";
+
+const camera = (width = 640, height = 480) =>
+  ({ getVideoTracks: () => [{ getSettings: () => ({ width, height }) }] }) as unknown as MediaStream;
+
+/** One browser tab with a drawing actor under a parent that records what it sends; storage survives reloads. */
+class Tab {
+  storage = new Map<string, string>();
+  sent: FeatureOutbound[] = [];
+  /** The fake hand tracker: how often it was started and stopped, and its sendBack while running. */
+  hands = { starts: 0, stops: 0, emit: null as ((e: HandTrackingEvent) => void) | null };
+  drawing!: ActorRefFrom<typeof drawingMachine>;
+  stop = () => {};
+  constructor(readonly stream: MediaStream | null = camera(), readonly room = "room-1") {
+    this.start();
+  }
+  start() {
+    const tab = this;
+    const drawing = drawingMachine.provide({
+      actors: {
+        handTracking: fromCallback(({ sendBack }) => {
+          tab.hands.starts++;
+          tab.hands.emit = sendBack;
+          return () => {
+            tab.hands.stops++;
+            tab.hands.emit = null;
+          };
+        }),
+      },
+      actions: {
+        loadDocs: assign({ docs: ({ context }) => parseStoredDocs(tab.storage.get(drawStorageKey(context.room)) ?? null) }),
+        saveDocs: ({ context }) => void tab.storage.set(drawStorageKey(context.room), storeDocs(context.docs)),
+      },
+    });
+    const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing } }).createMachine({
+      invoke: { id: "drawing", src: "drawing", input: { room: this.room, localStream: () => this.stream } },
+      on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
+    });
+    const actor = createActor(parent).start();
+    this.drawing = actor.getSnapshot().children.drawing as ActorRefFrom<typeof drawingMachine>;
+    this.stop = () => actor.stop();
+  }
+  reload() {
+    this.stop();
+    this.sent = [];
+    this.start();
+  }
+  send(event: DrawingEvent) {
+    this.drawing.send(event);
+  }
+  hand(event: HandTrackingEvent) {
+    if (!this.hands.emit) throw new Error("hand tracking is not running");
+    this.hands.emit(event);
+  }
+  get snap() {
+    return this.drawing.getSnapshot();
+  }
+  strokes(frame = SELF_FRAME) {
+    return visibleStrokes(this.snap.context.docs[frame] ?? { strokes: [], applied: {}, aspect: 1 });
+  }
+  /** Takes what was sent so far, decoded. */
+  drain(): { peer?: string; wire: DrawWire }[] {
+    const out = this.sent.map((e) => ({ peer: e.peer, wire: decodeDraw(e.data)! }));
+    this.sent = [];
+    return out;
+  }
+}
+
+/** Delivers what `from` sent to `to` (as peer `fromId`). */
+function deliver(from: Tab, to: Tab, fromId: string, toId: string) {
+  for (const e of from.sent) if (!e.peer || e.peer === toId) to.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: fromId, data: e.data });
+  from.sent = [];
+}
+
+const p = (x: number, y: number) => ({ x, y });
+
+describe("drawing machine", () => {
+  test("Draw on: loading with progress, tracking, pen down draws, ops go out, Draw off stops the tracker", () => {
+    const tab = new Tab();
+    expect(tab.snap.value).toBe("off");
+    expect(tab.hands.starts).toBe(0); // nothing loads before Draw is pressed
+    tab.send({ type: "DRAW.TOGGLE" });
+    expect(tab.snap.matches({ active: { hands: "loading" } })).toBe(true);
+    expect(tab.hands.starts).toBe(1);
+    tab.hand({ type: "HANDS.PROGRESS", progress: { phase: "model", loaded: 50, total: 100 } });
+    expect(tab.snap.context.progress).toEqual({ phase: "model", loaded: 50, total: 100 });
+    tab.hand({ type: "HANDS.READY" });
+    expect(tab.snap.matches({ active: { hands: { tracking: "handLost" } } })).toBe(true);
+    tab.hand({ type: "HANDS.FOUND" });
+    tab.hand({ type: "HANDS.HOVER", point: p(0.2, 0.2) });
+    expect(tab.snap.matches({ active: { hands: { tracking: "handFound" } } })).toBe(true);
+    expect(tab.snap.context.cursor).toEqual({ mode: "hover", point: p(0.2, 0.2), radius: 0 });
+
+    tab.hand({ type: "PEN.DOWN", point: p(0.1, 0.5) });
+    expect(tab.snap.matches({ active: { hands: "drawing" } })).toBe(true);
+    tab.hand({ type: "PEN.MOVE", point: p(0.2, 0.5) });
+    tab.hand({ type: "PEN.MOVE", point: p(0.2001, 0.5) }); // too close: skipped
+    tab.hand({ type: "PEN.MOVE", point: p(0.3, 0.5) });
+    tab.hand({ type: "PEN.UP" });
+    expect(tab.snap.matches({ active: { hands: { tracking: "handFound" } } })).toBe(true);
+
+    const sent = tab.drain();
+    expect(sent.every((s) => s.peer === undefined && s.wire.type === "ops" && s.wire.frame === "mine")).toBe(true);
+    const ops = sent.flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : []));
+    expect(ops.map((o) => o.type)).toEqual(["begin", "add", "add", "end"]);
+    expect(ops[0]).toMatchObject({ type: "begin", color: PALETTE[0], width: THICKNESS_LEVELS[1], point: p(0.1, 0.5) });
+    const [stroke] = tab.strokes();
+    expect(stroke).toMatchObject({ done: true, points: [p(0.1, 0.5), p(0.2, 0.5), p(0.3, 0.5)] });
+    expect(tab.snap.context.docs[SELF_FRAME]!.aspect).toBeCloseTo(4 / 3);
+
+    tab.send({ type: "DRAW.TOGGLE" });
+    expect(tab.snap.value).toBe("off");
+    expect(tab.hands.stops).toBe(1);
+    expect(tab.strokes()).toHaveLength(1); // the drawing stays on screen
+  });
+
+  test("erasing with the V, the other hand's pen style, a lost hand ends the stroke", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    tab.hand({ type: "HANDS.READY" });
+    tab.hand({ type: "PEN.STYLE", color: PALETTE[2] });
+    tab.hand({ type: "PEN.STYLE", width: THICKNESS_LEVELS[4] });
+    tab.hand({ type: "PEN.DOWN", point: p(0.1, 0.5) });
+    tab.hand({ type: "PEN.MOVE", point: p(0.9, 0.5) });
+    tab.hand({ type: "HANDS.LOST" });
+    expect(tab.snap.matches({ active: { hands: { tracking: "handLost" } } })).toBe(true);
+    expect(tab.strokes()[0]).toMatchObject({ color: PALETTE[2], width: THICKNESS_LEVELS[4], done: true });
+
+    tab.hand({ type: "HANDS.FOUND" });
+    tab.hand({ type: "ERASE", center: p(0.5, 0.5), radius: 0.05 });
+    expect(tab.snap.matches({ active: { hands: "erasing" } })).toBe(true);
+    expect(tab.snap.context.cursor).toMatchObject({ mode: "erase", radius: 0.05 });
+    expect(tab.strokes()).toHaveLength(2); // cut in two
+    tab.hand({ type: "ERASE", center: p(0.5, 0.9), radius: 0.05 }); // nothing there: nothing sent
+    tab.hand({ type: "ERASE.END" });
+    expect(tab.snap.matches({ active: { hands: { tracking: "handFound" } } })).toBe(true);
+    expect(tab.drain().flatMap((s) => (s.wire.type === "ops" ? s.wire.ops.map((o) => o.type) : []))).toEqual(["begin", "add", "end", "erase"]);
+  });
+
+  test("model failure: says why in words, stops the tracker, pointer drawing still works; Try again reloads", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    tab.hand({ type: "HANDS.ERROR", code: "webgl-unavailable", message: "no webgl2" });
+    expect(tab.snap.matches({ active: "error" })).toBe(true);
+    expect(tab.snap.context.error?.text).toContain("WebGL");
+    expect(tab.hands.stops).toBe(1);
+
+    // On the remote video: the stroke belongs to bob's camera and goes to bob only, as "yours".
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: "bob", point: p(0.25, 0.25) });
+    tab.send({ type: "DRAW.POINTER_MOVE", points: [p(0.3, 0.25), p(0.30001, 0.25), p(0.4, 0.3)] });
+    tab.send({ type: "DRAW.POINTER_UP" });
+    const sent = tab.drain();
+    expect(sent.every((s) => s.peer === "bob" && s.wire.frame === "yours")).toBe(true);
+    expect(tab.strokes("bob")[0]!.points).toEqual([p(0.25, 0.25), p(0.3, 0.25), p(0.4, 0.3)]);
+
+    tab.send({ type: "DRAW.RETRY" });
+    expect(tab.snap.matches({ active: { hands: "loading" } })).toBe(true);
+    expect(tab.hands.starts).toBe(2);
+  });
+
+  test("no camera: hand drawing is not offered, the pointer is", () => {
+    const tab = new Tab(null);
+    tab.send({ type: "DRAW.TOGGLE" });
+    expect(tab.snap.matches({ active: "error" })).toBe(true);
+    expect(tab.snap.context.error?.code).toBe("no-camera");
+    expect(tab.hands.starts).toBe(0);
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: SELF_FRAME, point: p(0.5, 0.5) });
+    tab.send({ type: "DRAW.POINTER_UP" });
+    expect(tab.strokes()).toHaveLength(1);
+  });
+
+  test("pointer events do nothing while Draw is off", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: SELF_FRAME, point: p(0.5, 0.5) });
+    expect(tab.strokes()).toHaveLength(0);
+    expect(tab.sent).toHaveLength(0);
+  });
+
+  test("remote ops land on the right picture; junk and other channels are ignored", () => {
+    const tab = new Tab();
+    const ops = (frame: "mine" | "yours", source: string) =>
+      encodeDraw({ type: "ops", frame, ops: [{ type: "begin", id: `${source}:1`, strokeId: `${source}:1`, color: "#0a84ff", width: 0.01, point: p(0.5, 0.5) }] });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("mine", "b1") });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("yours", "b2") });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: new Uint8Array([1, 2, 3]) });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "chat", peer: "bob", data: ops("mine", "b3") });
+    expect(tab.strokes("bob").map((s) => s.id)).toEqual(["b1:1"]);
+    expect(tab.strokes().map((s) => s.id)).toEqual(["b2:1"]);
+  });
+
+  test("a peer's channel opening gets snapshots of my camera's drawing and of what is drawn on theirs", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: SELF_FRAME, point: p(0.1, 0.1) });
+    tab.send({ type: "DRAW.POINTER_UP" });
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: "bob", point: p(0.2, 0.2) });
+    tab.send({ type: "DRAW.POINTER_UP" });
+    tab.drain();
+    tab.send({ type: "FEATURE.PEER_OPEN", channel: "draw", peer: "bob" });
+    const sent = tab.drain();
+    expect(sent.map((s) => [s.peer, s.wire.type, s.wire.frame])).toEqual([
+      ["bob", "snapshot", "mine"],
+      ["bob", "snapshot", "yours"],
+    ]);
+    const first = sent[0]!.wire;
+    expect(first.type === "snapshot" && first.doc.strokes[0]!.points).toEqual([p(0.1, 0.1)]);
+    expect(first.type === "snapshot" && first.doc.aspect).toBeCloseTo(4 / 3);
+  });
+
+  test("two tabs: strokes show on the right side, Clear clears both, a reload gets the drawing back", () => {
+    const alice = new Tab();
+    const bob = new Tab(camera(1280, 720));
+    alice.send({ type: "DRAW.TOGGLE" });
+    // Alice draws on bob's video: bob sees it over his own camera picture.
+    alice.send({ type: "DRAW.POINTER_DOWN", frame: "bob", point: p(0.2, 0.3) });
+    alice.send({ type: "DRAW.POINTER_MOVE", points: [p(0.45, 0.3)] });
+    alice.send({ type: "DRAW.POINTER_UP" });
+    deliver(alice, bob, "alice", "bob");
+    expect(bob.strokes()).toEqual(alice.strokes("bob"));
+    expect(bob.strokes()[0]!.points).toEqual([p(0.2, 0.3), p(0.45, 0.3)]);
+
+    // Bob reloads and his storage is gone: alice's snapshot brings it back.
+    bob.storage.clear();
+    bob.reload();
+    expect(bob.strokes()).toHaveLength(0);
+    alice.send({ type: "FEATURE.PEER_OPEN", channel: "draw", peer: "bob" });
+    bob.send({ type: "FEATURE.PEER_OPEN", channel: "draw", peer: "alice" });
+    deliver(alice, bob, "alice", "bob");
+    deliver(bob, alice, "bob", "alice");
+    expect(bob.strokes()).toEqual(alice.strokes("bob"));
+    // Bob's camera is 16:9: his snapshot tells alice, who owns no say over it.
+    expect(alice.snap.context.docs.bob!.aspect).toBeCloseTo(16 / 9);
+
+    // A plain reload keeps it from sessionStorage.
+    bob.reload();
+    expect(bob.strokes()).toHaveLength(1);
+
+    bob.send({ type: "DRAW.CLEAR" });
+    deliver(bob, alice, "bob", "alice");
+    expect(bob.strokes()).toHaveLength(0);
+    expect(alice.strokes("bob")).toHaveLength(0);
+  });
+});
+
+describe("hand gestures to drawing events", () => {
+  const point = loadFixture("nocurl");
+  const A = point.width / point.height;
+  const hand = (landmarks = point.landmarks, handedness: "Left" | "Right" = "Right"): TrackedHand => ({ handedness, score: 0.9, landmarks });
+  const run = (frames: TrackedHand[][]) => {
+    let state = INITIAL_GESTURE;
+    return frames.map((hands, i) => {
+      const step = gestureStep(state, hands, A, i * 33);
+      state = step.state;
+      return step.events.map((e) => e.type);
+    });
+  };
+
+  test("found, pinch = pen down/move/up, V = erase, gone = lost", () => {
+    const pinch = pinchTo(point.landmarks, 0.01, A);
+    const v = extendLike(point.landmarks, "middle", 25, A);
+    expect(run([[hand()], [hand(pinch)], [hand(translate(pinch, 0.01, 0))], [hand(v)], [hand()], []])).toEqual([
+      ["HANDS.FOUND", "HANDS.HOVER"],
+      ["PEN.DOWN"],
+      ["PEN.MOVE"],
+      ["PEN.UP", "ERASE"],
+      ["ERASE.END", "HANDS.HOVER"],
+      ["HANDS.LOST"],
+    ]);
+  });
+
+  test("numHands: 2 while no hand or two hands are seen, 1 with one hand, a short peek for a second hand now and then", () => {
+    let p = chooseNumHands(INITIAL_POLICY, 1, 0, false);
+    expect(p.numHands).toBe(2);
+    p = chooseNumHands(p, 1, 1000, false);
+    expect(p.numHands).toBe(1);
+    expect(chooseNumHands(p, 1, 2000, false).numHands).toBe(1);
+    expect(chooseNumHands(p, 1, 4000, true).numHands).toBe(1); // never while drawing
+    const peek = chooseNumHands(p, 1, 4000, false);
+    expect(peek.numHands).toBe(2);
+    expect(chooseNumHands(peek, 2, 4500, false).numHands).toBe(2);
+    expect(chooseNumHands(peek, 1, 4400, false).numHands).toBe(1);
+    expect(chooseNumHands(p, 0, 2000, false).numHands).toBe(2);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The chat side panel and its toggle. Both read the chat actor the call invokes while in a room
+ * (snapshot.children.chat); outside a room there is none, and the toggle is disabled.
+ */
+import { useSelector } from "@xstate/react";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import type { ChatActor, ChatMessage } from "../../machines/chat.ts";
+import { useCallActor } from "../call-context.tsx";
+import "../chat.css";
+import { ChatComposer } from "./ChatComposer.tsx";
+import { ChatText } from "./ChatText.tsx";
+import { Icon } from "./Icon.tsx";
+
+export function useChatActor(): ChatActor | undefined {
+  const call = useCallActor();
+  return useSelector(call, (s) => s.children.chat as ChatActor | undefined);
+}
+
+/** "Chat" in the call controls: pressed while the panel is open, with the unread count while closed. */
+export function ChatButton() {
+  const chat = useChatActor();
+  const open = useSelector(chat, (s) => s?.context.open ?? false);
+  const unread = useSelector(chat, (s) => s?.context.unread ?? 0);
+  const descId = useId();
+  const unreadText = unread === 1 ? "1 unread message" : `${unread} unread messages`;
+  return (
+    <>
+      <button
+        type="button"
+        className="chat-toggle"
+        aria-pressed={open}
+        disabled={!chat}
+        aria-describedby={unread > 0 ? descId : undefined}
+        title={open ? "Close the chat" : "Open the chat"}
+        onClick={() => chat?.send({ type: "CHAT.TOGGLE" })}
+      >
+        <Icon name="chat" />
+        <span className="label">Chat</span>
+        {unread > 0 && (
+          <span key={unread} className="chat-unread" aria-hidden="true">
+            {unread > 99 ? "99+" : unread}
+          </span>
+        )}
+      </button>
+      <span id={descId} hidden>
+        {unreadText}
+      </span>
+    </>
+  );
+}
+
+/**
+ * Changes shortly after the browser loads a web font. Chromium caches how it shaped text while
+ * a part of the emoji font was still loading (empty boxes) and reuses that for the same text
+ * later; text in a slightly different font (an invisible letter-spacing step) is shaped anew.
+ */
+export function useFontEpoch(): number {
+  const [epoch, setEpoch] = useState(0);
+  useEffect(() => {
+    const fonts = typeof document !== "undefined" ? document.fonts : undefined;
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const later = (ms: number) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        setEpoch((n) => n + 1);
+      }, ms);
+      timers.add(t);
+    };
+    const onLoaded = () => [100, 600].forEach(later);
+    fonts?.addEventListener("loadingdone", onLoaded);
+    return () => {
+      fonts?.removeEventListener("loadingdone", onLoaded);
+      timers.forEach(clearTimeout);
+    };
+  }, []);
+  return epoch;
+}
+
+export function ChatPanel() {
+  const chat = useChatActor();
+  return chat ? <ChatPanelOf chat={chat} /> : null;
+}
+
+function ChatPanelOf({ chat }: { chat: ChatActor }) {
+  const open = useSelector(chat, (s) => s.context.open);
+  const messages = useSelector(chat, (s) => s.context.messages);
+  const self = useSelector(chat, (s) => s.context.self);
+  const muted = useSelector(chat, (s) => s.context.muted);
+  const log = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const fontEpoch = useFontEpoch();
+
+  // Follow new messages unless the reader scrolled up to read older ones.
+  useLayoutEffect(() => {
+    const el = log.current;
+    if (el && open && stick.current) el.scrollTop = el.scrollHeight;
+  }, [messages, open]);
+
+  return (
+    <aside
+      className="chat-panel"
+      aria-label="Chat"
+      hidden={!open}
+      style={fontEpoch ? { letterSpacing: `${(fontEpoch % 50) / 1000}px` } : undefined}
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && !e.defaultPrevented) chat.send({ type: "CHAT.CLOSE" });
+      }}
+    >
+      <header className="chat-head">
+        <h2>Chat</h2>
+        <label className="chat-mute">
+          <input type="checkbox" checked={muted} onChange={(e) => chat.send({ type: "CHAT.SET_MUTED", muted: e.target.checked })} />
+          Mute notifications
+        </label>
+        <button type="button" className="chat-close" aria-label="Close chat" onClick={() => chat.send({ type: "CHAT.CLOSE" })}>
+          <span aria-hidden="true">✕</span>
+        </button>
+      </header>
+      <div
+        className="chat-log"
+        role="log"
+        aria-label="Chat messages"
+        ref={log}
+        tabIndex={0}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {messages.length === 0 ? (
+          <p className="chat-empty">No messages yet. Messages go straight to the other person, not through the server.</p>
+        ) : (
+          <ol>
+            {messages.map((m) => (
+              <Message key={m.id} message={m} mine={m.from === self} />
+            ))}
+          </ol>
+        )}
+      </div>
+      <ChatComposer chat={chat} open={open} />
+    </aside>
+  );
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+function Message({ message, mine }: { message: ChatMessage; mine: boolean }) {
+  const at = new Date(message.at);
+  return (
+    <li className={mine ? "mine" : "theirs"}>
+      <p className="chat-meta">
+        <span className="chat-who">{mine ? "You" : "Them"}</span> <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>
+        {mine && <span className="chat-state">{message.ackedBy.length > 0 ? " · Delivered" : " · Not delivered yet"}</span>}
+      </p>
+      <p className="chat-text">
+        <ChatText text={message.text} />
+      </p>
+    </li>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * "Draw" and "Clear" in the call controls, and the drawing panel over the stage while Draw is on:
+ * what hand tracking is doing (loading, hand found or not, why it is unavailable), the pen
+ * (colour and thickness, also set by the other hand) and how to draw.
+ */
+import { useSelector } from "@xstate/react";
+import type { DrawingSnapshot } from "../../machines/drawing.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
+import { useDrawingActor } from "./DrawOverlay.tsx";
+import { Icon } from "./Icon.tsx";
+
+const COLOUR_NAMES: Record<string, string> = { "#ff3b30": "Red", "#34c759": "Green", "#0a84ff": "Blue", "#ffd60a": "Yellow" };
+
+export function DrawButton() {
+  const drawing = useDrawingActor();
+  const on = useSelector(drawing, (s) => (s ? !s.matches("off") : false));
+  const anything = useSelector(drawing, (s) => Object.values(s?.context.docs ?? {}).some((d) => d.strokes.length > 0));
+  return (
+    <>
+      <button
+        type="button"
+        className="draw-toggle"
+        aria-pressed={on}
+        disabled={!drawing}
+        title={on ? "Stop drawing" : "Draw on the video with your hand, mouse or finger"}
+        onClick={() => drawing?.send({ type: "DRAW.TOGGLE" })}
+      >
+        <Icon name="draw" />
+        <span className="label">Draw</span>
+      </button>
+      {(on || anything) && (
+        <button type="button" title="Clear the drawing for everyone" disabled={!anything} onClick={() => drawing?.send({ type: "DRAW.CLEAR" })}>
+          <svg className="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+            {/* an eraser */}
+            <path d="M8 20h12M4.5 15.5l9-9 6 6-7.5 7.5H9z M9.5 10.5l6 6" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+          <span className="label">Clear</span>
+        </button>
+      )}
+    </>
+  );
+}
+
+function statusText(s: DrawingSnapshot): string {
+  const { progress, error } = s.context;
+  if (s.matches({ active: "error" })) return `${error?.text ?? "Hand tracking is unavailable."} You can still draw with the mouse or a finger on the video.`;
+  if (s.matches({ active: { hands: "loading" } })) {
+    if (progress?.phase === "model" && progress.total) return `Loading hand tracking… ${Math.round((100 * (progress.loaded ?? 0)) / progress.total)}%`;
+    return "Loading hand tracking…";
+  }
+  if (s.matches({ active: { hands: "drawing" } })) return "Drawing";
+  if (s.matches({ active: { hands: "erasing" } })) return "Erasing";
+  if (s.matches({ active: { hands: { tracking: "handFound" } } })) return "Pinch to draw, spread two fingers to erase. Other hand: fingers pick the colour, height the thickness.";
+  return "Show your hand to the camera, or draw with the mouse or a finger.";
+}
+
+export function DrawPanel() {
+  const drawing = useDrawingActor();
+  const on = useSelector(drawing, (s) => (s ? !s.matches("off") : false));
+  const text = useSelector(drawing, (s) => (s ? statusText(s) : ""));
+  const failed = useSelector(drawing, (s) => s?.matches({ active: "error" }) ?? false);
+  const pen = useSelector(drawing, (s) => s?.context.pen);
+  if (!drawing || !on || !pen) return null;
+  const level = THICKNESS_LEVELS.findIndex((w) => w >= pen.width);
+  return (
+    <section className="draw-panel" aria-label="Drawing">
+      <p className={`draw-status${failed ? " draw-error" : ""}`} aria-live="polite">
+        {text}
+      </p>
+      {failed && (
+        <button type="button" onClick={() => drawing.send({ type: "DRAW.RETRY" })}>
+          Try hand tracking again
+        </button>
+      )}
+      <div className="draw-pen" role="group" aria-label="Pen">
+        <span className="draw-pen-now" role="img" title="Current pen" aria-label={`Pen: ${COLOUR_NAMES[pen.color] ?? pen.color}, size ${level + 1}`}>
+          <span style={{ background: pen.color, width: 4 + (level + 1) * 3, height: 4 + (level + 1) * 3 }} />
+        </span>
+        {PALETTE.map((color) => (
+          <button
+            key={color}
+            type="button"
+            className="draw-swatch"
+            aria-label={COLOUR_NAMES[color]}
+            aria-pressed={pen.color === color}
+            style={{ backgroundColor: color }}
+            onClick={() => drawing.send({ type: "DRAW.SET_PEN", color })}
+          />
+        ))}
+        <input
+          type="range"
+          aria-label="Pen thickness"
+          min={1}
+          max={THICKNESS_LEVELS.length}
+          value={Math.max(0, level) + 1}
+          onChange={(e) => drawing.send({ type: "DRAW.SET_PEN", width: THICKNESS_LEVELS[Number(e.target.value) - 1] })}
+        />
+      </div>
+    </section>
+  );
+}

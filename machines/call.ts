@@ -3,7 +3,7 @@
  * media, the signaling link and one peer machine per remote member, and decides what their
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
-import { assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
+import { assertEvent, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
 import type { ControlMessage, FeatureChannel, IceServer } from "../protocol/index.ts";
 import { chatMachine } from "./chat.ts";
 import { drawingMachine } from "./drawing.ts";
@@ -56,10 +56,15 @@ export interface CallContext {
   error: CallError | null;
   /** A serverless call (codes carried by hand, no server): how the exchange stands. Null with a server. */
   serverless: (ServerlessView & { connected: boolean }) | null;
+  /** Show the pre-join screen before entering the room. */
+  lobby: boolean;
 }
 
 export type CallUiEvent =
-  | { type: "START"; room: string }
+  /** `lobby`: show the pre-join screen first (someone opening a link), unless rejoining a seat. */
+  | { type: "START"; room: string; lobby?: boolean }
+  | { type: "JOIN" }
+  | { type: "SET_RELAY_ONLY"; on: boolean }
   | { type: "START_SERVERLESS"; role: ServerlessRole }
   | ServerlessCommand
   | { type: "TOGGLE_MIC" }
@@ -114,6 +119,8 @@ export const callMachine = setup({
     presumedGone: 3_000,
   },
   guards: {
+    /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
+    wantsLobby: ({ context }) => context.lobby && !context.token,
     nobody: ({ context }) => peerList(context).length === 0,
     presumedGone: ({ context }) => context.departure !== null && !peerList(context).some(isUp),
     anyoneUp: ({ context }) => peerList(context).some((p) => isUp(p) && !p.away),
@@ -126,6 +133,7 @@ export const callMachine = setup({
       token: ({ context }) => (context.room ? sessionStorage.getItem(`onelink.seat.${context.room}`) : null),
       relayOnly: () => localStorage.getItem(RELAY_ONLY_KEY) === "true",
     }),
+    saveRelayOnly: ({ context }) => localStorage.setItem(RELAY_ONLY_KEY, String(context.relayOnly)),
     saveSeat: ({ context }) => {
       if (context.room && context.token) sessionStorage.setItem(`onelink.seat.${context.room}`, context.token);
     },
@@ -159,6 +167,14 @@ export const callMachine = setup({
     showHomeInAddressBar: () => {
       if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
     },
+    takeLocalMedia: assign(({ event }) => {
+      assertEvent(event, "MEDIA.READY");
+      return {
+        local: event.local,
+        micOn: (event.local.stream?.getAudioTracks().length ?? 0) > 0,
+        camOn: (event.local.stream?.getVideoTracks().length ?? 0) > 0,
+      };
+    }),
     startLocalMedia: sendTo("media", { type: "MEDIA.START" }),
     stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
     applyTrackSwitches: ({ context }) => {
@@ -212,10 +228,12 @@ export const callMachine = setup({
     departure: null,
     error: null,
     serverless: null,
+    lobby: false,
   }),
   // Local media lives as long as the call actor; MEDIA.START/STOP open and close the devices.
   invoke: { id: "media", src: "localMedia" },
   on: {
+    SET_RELAY_ONLY: { actions: [assign({ relayOnly: ({ event }) => event.on }), "saveRelayOnly"] },
     "MEDIA.OUTGOING": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const sharing = event.local.sharing ?? false;
@@ -233,7 +251,10 @@ export const callMachine = setup({
   states: {
     idle: {
       on: {
-        START: { target: "preparing", actions: assign({ room: ({ event }) => event.room, error: null, serverless: null }) },
+        START: {
+          target: "preparing",
+          actions: assign({ room: ({ event }) => event.room, lobby: ({ event }) => event.lobby ?? false, error: null, serverless: null }),
+        },
         START_SERVERLESS: {
           target: "preparing",
           actions: assign({ room: null, token: null, error: null, serverless: ({ event }) => ({ ...initialServerlessView(event.role), connected: false }) }),
@@ -243,14 +264,17 @@ export const callMachine = setup({
     preparing: {
       entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia"],
       on: {
-        "MEDIA.READY": {
-          target: "inRoom",
-          actions: assign({
-            local: ({ event }) => event.local,
-            micOn: ({ event }) => (event.local.stream?.getAudioTracks().length ?? 0) > 0,
-            camOn: ({ event }) => (event.local.stream?.getVideoTracks().length ?? 0) > 0,
-          }),
-        },
+        "MEDIA.READY": [
+          { guard: "wantsLobby", target: "lobby", actions: "takeLocalMedia" },
+          { target: "inRoom", actions: "takeLocalMedia" },
+        ],
+        EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] },
+      },
+    },
+    /** Pre-join: see yourself, check the microphone, pick devices, then Join. */
+    lobby: {
+      on: {
+        JOIN: "inRoom",
         EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] },
       },
     },

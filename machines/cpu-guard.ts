@@ -23,7 +23,8 @@ export interface EncoderSample {
 export class CpuGuard {
   private step = 0;
   private prev: EncoderSample | null = null;
-  private overloaded = 0;
+  /** The last seconds: was the encoder short of CPU? */
+  private recent: boolean[] = [];
   private relaxed = 0;
 
   get scale(): number {
@@ -31,7 +32,8 @@ export class CpuGuard {
   }
 
   reset() {
-    this.step = this.overloaded = this.relaxed = 0;
+    this.step = this.relaxed = 0;
+    this.recent = [];
     this.prev = null;
   }
 
@@ -47,17 +49,20 @@ export class CpuGuard {
     const encodeMs = (1000 * (s.totalEncodeTime - p.totalEncodeTime)) / frames;
     const target = Math.max(1, Math.min(s.maxFramerate, s.captureFps ?? s.maxFramerate));
     const budget = 1000 / target;
-    // Frames go missing and encoding one takes about as long as the camera gives us between two.
-    if (encodedFps < 0.85 * target && encodeMs > 0.8 * budget) {
+    // Frames go missing and encoding one takes about as long as the camera gives us between two,
+    // in 3 of the last 5 seconds (a busy machine is bursty).
+    const overloaded = encodedFps < 0.85 * target && encodeMs > 0.8 * budget;
+    this.recent = [...this.recent.slice(-4), overloaded];
+    if (this.recent.filter(Boolean).length >= 3 && this.step < SCALES.length - 1) {
+      this.step++;
+      this.recent = [];
       this.relaxed = 0;
-      if (++this.overloaded >= 3 && this.step < SCALES.length - 1) {
-        this.step++;
-        this.overloaded = 0;
-        return true;
-      }
+      return true;
+    }
+    if (overloaded) {
+      this.relaxed = 0;
       return false;
     }
-    this.overloaded = 0;
     // Back up only if one step larger (about (a/b)^2 more pixels) would still leave room, for a while.
     const next = SCALES[this.step - 1];
     if (next !== undefined && encodeMs * (this.scale / next) ** 2 < 0.6 * budget && encodedFps >= 0.9 * target) {

@@ -7,7 +7,7 @@
 import { fromCallback, fromPromise } from "xstate";
 import type { Outgoing } from "./rtp-tuning.ts";
 import { probeVideoCodecs } from "./rtp-tuning.ts";
-import { audioConstraints, videoConstraints, type MediaSettings } from "./settings.ts";
+import { audioConstraints, DEFAULT_SETTINGS, videoConstraints, type MediaSettings } from "./settings.ts";
 
 export type MediaProblem = "denied" | "missing" | "busy" | "unsupported";
 
@@ -28,10 +28,10 @@ export interface LocalMedia {
   outgoing?: Outgoing;
 }
 
-/** Video up to 1080p60, favouring frame rate; audio tuned for speech. */
+/** Video up to 1080p60, favouring frame rate; audio tuned for speech (settings.ts builds them from the user's choices). */
 export const defaultConstraints: MediaStreamConstraints = {
-  video: { width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } },
-  audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: { ideal: 1 } },
+  video: videoConstraints(DEFAULT_SETTINGS, null, false),
+  audio: audioConstraints(DEFAULT_SETTINGS, null, false),
 };
 
 function problemOf(err: unknown): MediaProblem {
@@ -78,8 +78,6 @@ export async function getLocalMedia(constraints: MediaStreamConstraints = defaul
   if (videoOnly instanceof MediaStream) return { stream: videoOnly, issue: { problem: problemOf(audioOnly.error), missing: ["microphone"], text: describe(problemOf(audioOnly.error), ["microphone"]) } };
   return { stream: null, issue: { problem, missing: ["camera", "microphone"], text: describe(problem, ["camera", "microphone"]) } };
 }
-
-export const localMediaActor = fromPromise<LocalMedia, { constraints?: MediaStreamConstraints }>(({ input }) => getLocalMedia(input.constraints));
 
 /** The device a track comes from, as enumerateDevices names it. */
 export const deviceIdOf = (track: MediaStreamTrack | null): string | null => track?.getSettings().deviceId ?? null;

@@ -38,7 +38,7 @@ async function boot() {
   const actor: CallActor = createActor(callMachine, { input: { signalingUrl: signalingUrl() }, inspect });
   actor.start();
   const room = roomFromPath();
-  if (room) actor.send({ type: "START", room });
+  if (room) actor.send({ type: "START", room, lobby: true });
   window.addEventListener("popstate", () => {
     if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
   });

@@ -7,11 +7,12 @@ import { serverlessStatus } from "../machines/serverless.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
 
-export type Phase = "idle" | "preparing" | "joining" | "waiting" | "connecting" | "inCall" | "reconnecting" | "peerLeft" | "ended" | "failed";
+export type Phase = "idle" | "preparing" | "lobby" | "joining" | "waiting" | "connecting" | "inCall" | "reconnecting" | "peerLeft" | "ended" | "failed";
 
 export function phaseOf(s: CallSnapshot): Phase {
   if (s.matches("idle")) return "idle";
   if (s.matches("preparing")) return "preparing";
+  if (s.matches("lobby")) return "lobby";
   if (s.matches("ended")) return "ended";
   if (s.matches("failed")) return "failed";
   for (const sub of ["waiting", "connecting", "inCall", "reconnecting", "peerLeft"] as const) {
@@ -30,6 +31,8 @@ export function statusText(s: CallSnapshot): string {
       return "Ready to start a call";
     case "preparing":
       return "Starting your camera…";
+    case "lobby":
+      return "Ready to join";
     case "joining":
       return "Joining the call…";
     case "waiting":

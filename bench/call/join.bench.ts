@@ -3,7 +3,7 @@
  * (B reloads mid-call), measured alternately in the same run and reported as medians and a ratio.
  *   node_modules/.bin/bun bench/call/join.bench.ts [runs=7]
  */
-import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
+import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, openCallLink } from "../../tests/e2e/harness.ts";
 
 const runs = Number(process.argv[2] ?? 7);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -17,13 +17,13 @@ try {
     const a = await newPerson(browser, app.url);
     const b = await newPerson(browser, app.url);
     const room = crypto.randomUUID();
-    await a.page.goto(`${app.url}/c/${room}`);
+    await openCallLink(a.page, `${app.url}/c/${room}`);
     await waitForStatus(a.page, "Waiting for someone to join");
     // Warm the HTTP cache as a returning visitor would have it, so both timings compare calls, not downloads.
     await b.page.goto(app.url);
 
     let t = performance.now();
-    await b.page.goto(`${app.url}/c/${room}`);
+    await openCallLink(b.page, `${app.url}/c/${room}`);
     await waitForNewFrames(b.page, "Remote video", 1, 20_000);
     fresh.push(performance.now() - t);
     await waitForNewFrames(a.page, "Remote video", 5);

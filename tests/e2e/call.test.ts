@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -15,7 +15,7 @@ describe("the one-link call", () => {
     await waitForNewFrames(a.page, "Your video", 3);
 
     const opened = performance.now();
-    await b.page.goto(link.replace(/^http:\/\/[^/]+/, ctx.app.url));
+    await openCallLink(b.page, link.replace(/^http:\/\/[^/]+/, ctx.app.url));
     await waitForNewFrames(b.page, "Remote video", 1, 20_000);
     console.log(`B: link opened to first remote frame: ${Math.round(performance.now() - opened)} ms`);
     await waitForStatus(a.page, "Connected");
@@ -53,11 +53,11 @@ describe("the one-link call", () => {
     const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c] = people as [typeof people[0], typeof people[0], typeof people[0]];
     const room = `full-room-${Date.now()}`;
-    await a.page.goto(`${ctx.app.url}/c/${room}`);
+    await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(a.page, "Waiting for someone to join");
-    await b.page.goto(`${ctx.app.url}/c/${room}`);
+    await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(b.page, "Connected");
-    await c.page.goto(`${ctx.app.url}/c/${room}`);
+    await openCallLink(c.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(c.page, /This call is full/);
     // The two already in the call are unaffected.
     await waitForNewFrames(a.page, "Remote video", 5);

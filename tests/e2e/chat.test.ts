@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitForStatus } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -19,9 +19,9 @@ async function callOf() {
   }
   const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
   const room = crypto.randomUUID();
-  await a.page.goto(`${ctx.app.url}/c/${room}`);
+  await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
   await waitForStatus(a.page, "Waiting for someone to join", 20_000);
-  await b.page.goto(`${ctx.app.url}/c/${room}`);
+  await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
   await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
   return { a, b, requests, dialogs, close: () => Promise.all(people.map((p) => p.context.close())) };
 }

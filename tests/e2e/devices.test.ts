@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chromium, type Browser } from "playwright-core";
-import { button, CHROMIUM_ARGS, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { button, CHROMIUM_ARGS, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
 
 let app: AppServer;
 let withDevices: Browser;
@@ -23,9 +23,9 @@ async function callWith(browser: Browser, grant: boolean) {
   const context = await browser.newContext(grant ? { permissions: ["camera", "microphone"] } : {});
   const b = { context, page: await context.newPage() };
   const room = crypto.randomUUID();
-  await a.page.goto(`${app.url}/c/${room}`);
+  await openCallLink(a.page, `${app.url}/c/${room}`);
   await waitForStatus(a.page, "Waiting for someone to join");
-  await b.page.goto(`${app.url}/c/${room}`);
+  await openCallLink(b.page, `${app.url}/c/${room}`);
   await waitForStatus(b.page, "Connected", 20_000);
   return { a, b };
 }

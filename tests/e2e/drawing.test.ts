@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer } from "./harness.ts";
+import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
 
 /** Software WebGL, so the hand tracker can really load (it needs a WebGL2 context). */
 const SOFTWARE_WEBGL = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"];
@@ -108,9 +108,9 @@ describe("drawing", () => {
     const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
     try {
       const room = crypto.randomUUID();
-      await a.page.goto(`${app.url}/c/${room}`);
+      await openCallLink(a.page, `${app.url}/c/${room}`);
       await waitForStatus(a.page, "Waiting for someone to join", 20_000);
-      await b.page.goto(`${app.url}/c/${room}`);
+      await openCallLink(b.page, `${app.url}/c/${room}`);
       await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
       for (const { page } of people) for (const box of ["remote", "local"]) await playing(page, box);
 
@@ -191,7 +191,7 @@ describe("drawing without hand tracking", () => {
     try {
       let modelFetches = 0;
       await context.route("**/models/**", (route) => (modelFetches++, route.abort())); // context-wide: the worker's fetch too
-      await page.goto(`${app.url}/c/${crypto.randomUUID()}`);
+      await openCallLink(page, `${app.url}/c/${crypto.randomUUID()}`);
       await waitForStatus(page, "Waiting for someone to join", 20_000);
       await playing(page, "local");
       await button(page, "Draw").click();
@@ -257,7 +257,7 @@ describe("drawing with a hand in front of the camera", () => {
     const handBrowser = await launchBrowser([...SOFTWARE_WEBGL, `--use-file-for-fake-video-capture=${clip}`]);
     try {
       const { page } = await newPerson(handBrowser, app.url);
-      await page.goto(`${app.url}/c/${crypto.randomUUID()}`);
+      await openCallLink(page, `${app.url}/c/${crypto.randomUUID()}`);
       await waitForStatus(page, "Waiting for someone to join", 20_000);
       await button(page, "Draw").click();
       const cursorOf = () =>

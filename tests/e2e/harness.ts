@@ -133,3 +133,9 @@ export function useAppAndBrowser(env: Record<string, string> = {}, browserArgs: 
   });
   return ctx;
 }
+
+/** Opens a call link as a person would: the pre-join screen, then Join. */
+export async function openCallLink(page: Page, url: string) {
+  await page.goto(url);
+  await button(page, "Join").click();
+}

@@ -6,31 +6,20 @@
  * `--use-fake-ui-for-media-stream` makes getDisplayMedia return a fake screen with a fake tab
  * audio track without a click. Unplugging is simulated by ending the track as the browser does.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { button, CHROMIUM_ARGS, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
 
-let app: AppServer;
-let browser: Browser;
-
-const ARGS = CHROMIUM_ARGS.map((a) => (a === "--use-fake-device-for-media-stream" ? "--use-fake-device-for-media-stream=device-count=3" : a));
-
-beforeAll(async () => {
-  app = await startApp();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+// A later switch wins over the harness's plain --use-fake-device-for-media-stream.
+const ctx = useAppAndBrowser({}, ["--use-fake-device-for-media-stream=device-count=3"]);
 
 async function call() {
-  const a = await newPerson(browser, app.url);
-  const b = await newPerson(browser, app.url);
+  const a = await newPerson(ctx.browser, ctx.app.url);
+  const b = await newPerson(ctx.browser, ctx.app.url);
   const room = crypto.randomUUID();
-  await a.page.goto(`${app.url}/c/${room}`);
+  await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
   await waitForStatus(a.page, "Waiting for someone to join", 20_000);
-  await b.page.goto(`${app.url}/c/${room}`);
+  await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
   await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
   await Promise.all([waitForNewFrames(a.page, "Remote video", 5, 30_000), waitForNewFrames(b.page, "Remote video", 5, 30_000)]);
   return { a, b, close: () => Promise.all([a.context.close(), b.context.close()]) };

@@ -65,7 +65,7 @@ for (const kind of ["pixel", "iphone", "desktop"]) {
   describe(`first minute on ${kind}`, () => {
     test("landing, waiting and in-call: taps only, no horizontal scroll, 44 px targets, no serious axe violations", async () => {
       const a = await person(kind);
-      const b = await person("desktop");
+      const b = await person(kind);
       const tap = (page: Page, name: string) => (kind === "desktop" ? button(page, name).click() : button(page, name).tap());
       await a.page.goto(app.url);
       await button(a.page, "New call").waitFor();
@@ -81,7 +81,16 @@ for (const kind of ["pixel", "iphone", "desktop"]) {
       await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-waiting.png` });
 
       const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      // The person opening the link gets the pre-join screen: preview, microphone level, devices.
       await b.page.goto(link);
+      await button(b.page, "Join").waitFor();
+      await b.page.getByRole("meter", { name: "Microphone level" }).waitFor();
+      await waitForNewFrames(b.page, "Your video", 3);
+      await noHorizontalScroll(b.page);
+      expect(await smallTargets(b.page)).toEqual([]);
+      expect(await axeViolations(b.page)).toEqual([]);
+      await b.page.screenshot({ path: `${ARTIFACTS}/${kind}-prejoin.png` });
+      await tap(b.page, "Join");
       await waitForStatus(a.page, "Connected", 20_000);
       await waitForNewFrames(a.page, "Remote video", 5);
       await noHorizontalScroll(a.page);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { newPerson, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { newPerson, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -8,9 +8,9 @@ async function callOf(origin: string) {
   const a = await newPerson(ctx.browser, origin);
   const b = await newPerson(ctx.browser, origin);
   const room = crypto.randomUUID();
-  await a.page.goto(`${origin}/c/${room}`);
+  await openCallLink(a.page, `${origin}/c/${room}`);
   await waitForStatus(a.page, "Waiting for someone to join");
-  await b.page.goto(`${origin}/c/${room}`);
+  await openCallLink(b.page, `${origin}/c/${room}`);
   await bothSeeEachOther(a.page, b.page);
   return { a, b, room };
 }

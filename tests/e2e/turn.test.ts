@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
 
 /** Debian's coturn on 127.0.0.1 with a freshly generated shared secret. */
 async function startCoturn(secret: string) {
@@ -75,9 +75,9 @@ describe("TURN relay", () => {
       const a = await relayOnlyPerson(app.url);
       const b = await relayOnlyPerson(app.url);
       const room = crypto.randomUUID();
-      await a.page.goto(`${app.url}/c/${room}`);
+      await openCallLink(a.page, `${app.url}/c/${room}`);
       await waitForStatus(a.page, "Waiting for someone to join");
-      await b.page.goto(`${app.url}/c/${room}`);
+      await openCallLink(b.page, `${app.url}/c/${room}`);
       await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
       await Promise.all([waitForNewFrames(a.page, "Remote video", 10), waitForNewFrames(b.page, "Remote video", 10)]);
       expect(await selectedPairTypes(a.page)).toEqual({ local: "relay", remote: "relay" });
@@ -95,9 +95,9 @@ describe("TURN relay", () => {
       const a = await relayOnlyPerson(app.url);
       const b = await relayOnlyPerson(app.url);
       const room = crypto.randomUUID();
-      await a.page.goto(`${app.url}/c/${room}`);
+      await openCallLink(a.page, `${app.url}/c/${room}`);
       await waitForStatus(a.page, "Waiting for someone to join");
-      await b.page.goto(`${app.url}/c/${room}`);
+      await openCallLink(b.page, `${app.url}/c/${room}`);
       await b.page.getByRole("alert").filter({ hasText: "refused our credentials" }).waitFor({ timeout: 30_000 });
       expect(await b.page.getByRole("status").innerText()).not.toBe("Connected");
       await a.context.close();

@@ -1,12 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { assign, createActor, createMachine, fromCallback, fromPromise, SimulatedClock, type AnyActorRef } from "xstate";
+import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef } from "xstate";
 import type { DeviceInfo } from "../../machines/devices.ts";
 import { localMediaMachine, type MediaReport } from "../../machines/local-media.ts";
 import type { LocalMedia, OpenTrackInput } from "../../machines/media.ts";
-import { CpuGuard } from "../../machines/cpu-guard.ts";
-import { orderCodecs, tuneOpus } from "../../machines/rtp-tuning.ts";
-import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY, type MediaSettings } from "../../machines/settings.ts";
-import { qualityOf, statsMachine, type StatsSample } from "../../machines/stats.ts";
+import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/settings.ts";
 
 /** Just enough of a MediaStreamTrack: an id, a device, `stop()` and an `ended` event. */
 class FakeTrack extends EventTarget {
@@ -256,97 +253,5 @@ describe("local media machine", () => {
     expect(h.camera.readyState).toBe("ended");
     expect(h.mic.readyState).toBe("ended");
     expect(h.media.getSnapshot().value).toBe("off");
-  });
-});
-
-describe("settings", () => {
-  test("stored settings are validated field by field", () => {
-    const store = { getItem: (k: string) => (k === SETTINGS_KEY ? JSON.stringify({ frameRate: 30, width: "big", echoCancellation: false, cameraId: 5 }) : null) };
-    expect(loadSettings(store)).toEqual({ ...DEFAULT_SETTINGS, frameRate: 30, echoCancellation: false });
-    expect(loadSettings({ getItem: () => "{not json" })).toEqual(DEFAULT_SETTINGS);
-  });
-});
-
-describe("rtp tuning", () => {
-  test("Opus asks for mono with in-band FEC, keeping other parameters", () => {
-    const sdp = "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:63 red/48000/2\r\n";
-    expect(tuneOpus(sdp)).toBe(
-      "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1;stereo=0;sprop-stereo=0\r\na=rtpmap:63 red/48000/2\r\n",
-    );
-    expect(tuneOpus("a=rtpmap:111 opus/48000/2\n")).toBe("a=rtpmap:111 opus/48000/2\na=fmtp:111 useinbandfec=1;stereo=0;sprop-stereo=0\n");
-  });
-
-  test("codec order puts the preferred codecs first and keeps the rest in the browser's order", () => {
-    const c = (mimeType: string) => ({ mimeType, clockRate: 90000 });
-    const order = orderCodecs([c("video/VP9"), c("video/rtx"), c("video/VP8"), c("video/H264")], ["video/H264", "video/VP8"]);
-    expect(order.map((x) => x.mimeType)).toEqual(["video/H264", "video/VP8", "video/VP9", "video/rtx"]);
-  });
-});
-
-describe("cpu guard", () => {
-  /** One second in which the encoder managed `fps` frames at `ms` each, the camera giving 60. */
-  function feed(guard: CpuGuard, seconds: number, fps: number, ms: number, state = { at: 0, frames: 0, time: 0 }) {
-    const changes: number[] = [];
-    for (let i = 0; i < seconds; i++) {
-      state.at += 1000;
-      state.frames += fps;
-      state.time += (fps * ms) / 1000;
-      if (guard.observe({ at: state.at, captureFps: 60, framesEncoded: state.frames, totalEncodeTime: state.time, maxFramerate: 60 })) changes.push(guard.scale);
-    }
-    return changes;
-  }
-
-  test("steps the camera down while frames are lost to slow encoding, and back up when there is room", () => {
-    const guard = new CpuGuard();
-    const state = { at: 0, frames: 0, time: 0 };
-    expect(feed(guard, 10, 60, 8, state)).toEqual([]); // keeping up: full size
-    expect(feed(guard, 4, 35, 25, state)).toEqual([1.5]); // 3 s of lost frames at 25 ms/frame
-    expect(feed(guard, 4, 45, 15, state)).toEqual([2]);
-    expect(feed(guard, 9, 60, 2, state)).toEqual([]); // room, but not for long enough yet
-    expect(feed(guard, 1, 60, 2, state)).toEqual([1.5]);
-    expect(feed(guard, 20, 60, 5, state)).toEqual([]); // at 1.5, 1080p would take ~11 ms: stay
-  });
-
-  test("a camera that gives few frames is not mistaken for a slow encoder", () => {
-    const guard = new CpuGuard();
-    const state = { at: 0, frames: 0, time: 0 };
-    const changes: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      state.at += 1000;
-      state.frames += 20;
-      state.time += 0.2;
-      if (guard.observe({ at: state.at, captureFps: 20, framesEncoded: state.frames, totalEncodeTime: state.time, maxFramerate: 60 })) changes.push(guard.scale);
-    }
-    expect(changes).toEqual([]);
-  });
-});
-
-describe("stats machine", () => {
-  const side = (bytes: number, frames: number, extra: Partial<StatsSample["videoIn"]> = {}) => ({
-    bytes, packets: bytes / 1000, lost: 0, frames, width: 1920, height: 1080, fps: null, codec: "VP8", limit: null, ...extra,
-  });
-  const sample = (at: number, k: number): StatsSample => ({
-    at, videoIn: side(k * 1_000_000, k * 60), videoOut: side(k * 500_000, k * 30), audioIn: side(k * 4000, 0), audioOut: side(k * 4000, 0),
-    rttMs: 12, remoteLoss: 0, localCandidate: "host", remoteCandidate: "srflx",
-  });
-
-  test("polls every second and turns counters into rates and a quality", () => {
-    const polls: string[] = [];
-    const clock = new SimulatedClock();
-    const parent = createMachine({ invoke: { id: "stats", src: statsMachine }, on: { "STATS.POLL": { actions: () => void polls.push("poll") } } });
-    const actor = createActor(parent, { clock }).start();
-    const stats = actor.getSnapshot().children.stats as AnyActorRef;
-    for (let i = 0; i < 3; i++) clock.increment(1_000);
-    expect(polls).toHaveLength(3);
-    stats.send({ type: "STATS.SAMPLE", peer: "p", sample: sample(1000, 1) });
-    stats.send({ type: "STATS.SAMPLE", peer: "p", sample: sample(2000, 2) });
-    const s = stats.getSnapshot().context.byPeer.p.summary;
-    expect(s.received).toMatchObject({ width: 1920, height: 1080, fps: 60, videoKbps: 8000, videoCodec: "VP8", lossPct: 0 });
-    expect(s.sent).toMatchObject({ fps: 30, videoKbps: 4000, audioKbps: 32 });
-    expect([s.rttMs, s.localCandidate, s.remoteCandidate]).toEqual([12, "host", "srflx"]);
-    expect(qualityOf(s, true)).toBe("good");
-    expect(qualityOf({ ...s, rttMs: 300 }, true)).toBe("fair");
-    expect(qualityOf({ ...s, received: { ...s.received, fps: 5 } }, true)).toBe("poor");
-    expect(qualityOf({ ...s, received: { ...s.received, fps: 5 } }, false)).toBe("good");
   });
 });

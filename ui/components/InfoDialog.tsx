@@ -27,6 +27,15 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
           indicator.
         </li>
         <li>
+          <strong>Share screen</strong> sends a screen, window or tab (with its sound when the browser offers it)
+          instead of your camera; press it again, or stop from the browser's bar, to go back to the camera.
+        </li>
+        <li>
+          <strong>Settings</strong> picks camera, microphone and speaker, video size, frame rate and bitrate, and sound
+          processing; changes apply during the call and are remembered. <strong>Switch camera</strong> flips between
+          cameras. <strong>Stats</strong> shows what goes each way; the bars at the top right rate the connection.
+        </li>
+        <li>
           <strong>Full screen</strong> enlarges the other person's video.
         </li>
         <li>

@@ -4,26 +4,22 @@
  */
 import { useSelector } from "@xstate/react";
 import { useEffect, useId, useRef } from "react";
-import { devicesOf } from "../../machines/devices.ts";
-import { deviceIdOf } from "../../machines/media.ts";
 import { BITRATES_KBPS, FRAME_RATES, RESOLUTIONS, type MediaSettings } from "../../machines/settings.ts";
-import { useMediaActor, useSinkId } from "../media-hooks.ts";
-
-const canPickSpeaker = () => typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMediaElement.prototype;
+import { useCallActor } from "../call-context.tsx";
+import { useMediaActor } from "../media-hooks.ts";
+import { DevicePickers } from "./DevicePickers.tsx";
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   const media = useMediaActor();
+  const call = useCallActor();
+  const relayOnly = useSelector(call, (s) => s.context.relayOnly);
   const settings = useSelector(media, (s) => s?.context.settings);
-  const devices = useSelector(media, (s) => s?.context.devices ?? []);
-  const cameraInUse = useSelector(media, (s) => deviceIdOf(s?.context.camera ?? null));
-  const micInUse = useSelector(media, (s) => deviceIdOf(s?.context.mic ?? null));
   const shape = useSelector(media, (s) => {
     const got = s?.context.camera?.getSettings();
     return got?.width ? `${got.width}×${got.height} at ${Math.round(got.frameRate ?? 0)} fps` : null;
   });
-  const sinkId = useSinkId();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -32,48 +28,13 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
 
   if (!settings) return null;
   const change = (c: Partial<MediaSettings>) => media?.send({ type: "MEDIA.SETTINGS", change: c });
-  const cameras = devicesOf(devices, "videoinput");
-  const mics = devicesOf(devices, "audioinput");
-  const speakers = devicesOf(devices, "audiooutput");
   const resolution = `${settings.width}x${settings.height}`;
 
   return (
     <dialog ref={ref} className="info settings" aria-labelledby={`${id}-title`} onClose={onClose}>
       <h2 id={`${id}-title`}>Settings</h2>
       <div className="settings-grid">
-        <label htmlFor={`${id}-cam`}>Camera</label>
-        <select id={`${id}-cam`} value={cameraInUse ?? settings.cameraId ?? ""} onChange={(e) => change({ cameraId: e.target.value || null, facingMode: null })}>
-          {cameras.length === 0 && <option value="">No camera</option>}
-          {cameras.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.label}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={`${id}-mic`}>Microphone</label>
-        <select id={`${id}-mic`} value={micInUse ?? settings.micId ?? ""} onChange={(e) => change({ micId: e.target.value || null })}>
-          {mics.length === 0 && <option value="">No microphone</option>}
-          {mics.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.label}
-            </option>
-          ))}
-        </select>
-        {canPickSpeaker() && speakers.length > 0 && (
-          <>
-            <label htmlFor={`${id}-spk`}>Speaker</label>
-            <select id={`${id}-spk`} value={sinkId} onChange={(e) => change({ speakerId: e.target.value || null })}>
-              <option value="">System default</option>
-              {speakers
-                .filter((d) => d.id !== "default")
-                .map((d) => (
-                  <option key={d.id} value={d.id}>
-                    {d.label}
-                  </option>
-                ))}
-            </select>
-          </>
-        )}
+        <DevicePickers idPrefix={id} />
         <label htmlFor={`${id}-res`}>Resolution</label>
         <select
           id={`${id}-res`}
@@ -121,6 +82,16 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             <input type="checkbox" checked={settings[key]} onChange={(e) => change({ [key]: e.target.checked })} /> {label}
           </label>
         ))}
+      </fieldset>
+      <fieldset className="settings-audio">
+        <legend>Privacy</legend>
+        <label>
+          <input type="checkbox" checked={relayOnly} onChange={(e) => call.send({ type: "SET_RELAY_ONLY", on: e.target.checked })} /> Relay only
+        </label>
+        <p className="hint">
+          Connects only through the relay server, so the other person never sees your IP address. Needs a relay (TURN)
+          server; applies from the next connection.
+        </p>
       </fieldset>
       <p className="hint">Changes apply at once, also during a call, and are remembered on this device.</p>
       <form method="dialog">

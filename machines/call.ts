@@ -101,6 +101,12 @@ export interface CallInput {
 
 export const RELAY_ONLY_KEY = "onelink.relayOnly";
 
+/**
+ * What features key their saved state by (chat history, drawing): the room, so a refresh finds
+ * it again. A serverless call cannot be resumed after a refresh, so each one gets a fresh scope.
+ */
+const storageScope = (context: CallContext) => context.room ?? `serverless-${newSession()}`;
+
 const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
 const peerList = (context: CallContext) => Object.values(context.peers);
@@ -286,13 +292,13 @@ export const callMachine = setup({
       invoke: [
         { id: "stats", src: "stats" },
         // Feature actors (ids in FEATURE_ACTOR) are invoked here too.
-        { id: FEATURE_ACTOR.chat, src: "chat", input: ({ context }) => ({ room: context.room! }) },
+        { id: FEATURE_ACTOR.chat, src: "chat", input: ({ context }) => ({ room: storageScope(context) }) },
         // Hands are tracked on the camera as it is now (it may be switched; not while sharing the screen).
         {
           id: FEATURE_ACTOR.draw,
           src: "drawing",
           input: ({ context, self }) => ({
-            room: context.room ?? "serverless",
+            room: storageScope(context),
             localStream: () => (self.getSnapshot().context.local?.sharing ? null : (self.getSnapshot().context.local?.stream ?? null)),
           }),
         },

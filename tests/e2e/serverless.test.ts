@@ -1,14 +1,11 @@
 /**
  * A serverless call end to end: both pages load, the server that served them is stopped, and the
  * two people connect by carrying the offer and answer codes between the pages' text fields.
- * Then the call keeps working with no server: a control message (camera off) and a real
- * renegotiation (an ICE restart: new credentials offered and answered) go over the data channel.
- *
- * Why an ICE restart: no button in the app renegotiates (camera, microphone, source switching
- * and screen sharing swap tracks in place; only tab audio with a shared screen adds a sender,
- * which headless Chromium cannot offer). An ICE restart is the renegotiation the app itself
- * makes on network trouble. The test only starts it (pc.restartIce() on a connection it
- * recorded through an init script); offering, answering and applying is the app's own code.
+ * Then the call keeps working with no server: a control message (camera off), a screen share
+ * with tab audio (an added sender: a real renegotiation) and an ICE restart go over the data
+ * channel. The test only starts the ICE restart (pc.restartIce() on a connection it recorded
+ * through an init script), as the app does on network trouble; offering, answering and
+ * applying it is the app's own code.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
@@ -109,7 +106,20 @@ describe("serverless call", () => {
     await button(a.page, "Camera").click();
     await b.page.getByText("Their camera is off").waitFor({ state: "detached", timeout: 10_000 });
 
-    // A renegotiation over the data channel: A restarts ICE, B must answer it with no server.
+    // A screen share reaches the peer with no server: the screen replaces the camera and tab audio
+    // adds a sender, a real renegotiation that can only travel over the data channel.
+    await button(a.page, "Share screen").click();
+    await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
+    await b.page.waitForFunction(
+      () => ((document.querySelector('video[aria-label="Remote video"]') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().filter((t) => !t.muted).length >= 2,
+      undefined,
+      { timeout: 20_000 },
+    );
+    await waitForNewFrames(b.page, "Remote video", 10, 20_000);
+    await button(a.page, "Share screen").click();
+    await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
+
+    // An ICE restart (what the app does on network trouble) is offered and answered the same way.
     const before = await ufragsOf(a.page);
     expect(before.state).toBe("stable");
     await a.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.restartIce());

@@ -108,4 +108,27 @@ describe("signaling link", () => {
     h.link().send({ type: "SIGNALING.LEAVE" });
     expect(h.sockets.sent).toContainEqual({ type: "SOCKET.SEND", msg: { type: "leave" } });
   });
+
+  test("TURN credentials are refreshed at 80% of their life, and the new ones are reported", () => {
+    const h = harness();
+    const expiresAt = Math.floor(Date.now() / 1000) + 100;
+    h.sockets.server({ type: "joined", room: "room-1", self: "me", token: "t", peers: [], iceServers: [], iceExpiresAt: expiresAt });
+    const refreshes = () => h.sockets.sent.filter((c) => c.msg.type === "refresh-ice").length;
+    h.clock.increment(75_000);
+    expect(refreshes()).toBe(0);
+    h.clock.increment(6_000);
+    expect(refreshes()).toBe(1);
+    const fresh = [{ urls: "turn:127.0.0.1:3478", username: "x:me", credential: "c" }];
+    h.sockets.server({ type: "ice-servers", iceServers: fresh, iceExpiresAt: expiresAt + 3600 });
+    expect(h.reports.at(-1)).toEqual({ type: "SIGNALING.ICE_SERVERS", iceServers: fresh });
+    h.clock.increment(60_000);
+    expect(refreshes()).toBe(1);
+  });
+
+  test("without expiring credentials nothing is refreshed", () => {
+    const h = harness();
+    h.sockets.server({ type: "joined", room: "room-1", self: "me", token: "t", peers: [], iceServers: [] });
+    h.clock.increment(10 * 3600_000);
+    expect(h.sockets.sent.filter((c) => c.msg.type === "refresh-ice")).toHaveLength(0);
+  });
 });

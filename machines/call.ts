@@ -8,6 +8,7 @@ import type { ControlMessage, FeatureChannel, IceServer } from "../protocol/inde
 import { chatMachine } from "./chat.ts";
 import { drawingMachine } from "./drawing.ts";
 import { localMediaMachine, type MediaReport } from "./local-media.ts";
+import { notificationsMachine } from "./notifications.ts";
 import type { LocalMedia } from "./media.ts";
 import { peerMachine, type PeerReport, type PeerStatus } from "./peer.ts";
 import { signalingMachine, type SignalingReport } from "./signaling.ts";
@@ -58,6 +59,8 @@ export interface CallContext {
   serverless: (ServerlessView & { connected: boolean }) | null;
   /** Show the pre-join screen before entering the room. */
   lobby: boolean;
+  /** The other person's arrival was announced (chime and toast) and they have not left since. */
+  greeted: boolean;
 }
 
 export type CallUiEvent =
@@ -119,7 +122,7 @@ export const callMachine = setup({
     context: {} as CallContext,
     events: {} as CallEvent,
   },
-  actors: { localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, peer: peerMachine, chat: chatMachine, drawing: drawingMachine },
+  actors: { localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, peer: peerMachine, chat: chatMachine, drawing: drawingMachine, notifications: notificationsMachine },
   delays: {
     /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
     presumedGone: 3_000,
@@ -199,7 +202,7 @@ export const callMachine = setup({
         }
       }
       enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
-      enqueue.assign({ peers: {}, departure: null });
+      enqueue.assign({ peers: {}, departure: null, greeted: false });
     }),
     /** Peers presumed gone are dropped; if they come back they bring a new session anyway. */
     forgetDeparted: enqueueActions(({ context, enqueue }) => {
@@ -210,6 +213,18 @@ export const callMachine = setup({
         } else peers[p.id] = p;
       }
       enqueue.assign({ peers, departure: null });
+    }),
+    /** Entering inCall: a chime and a toast, once per arrival (not after a reconnection). */
+    announceArrival: enqueueActions(({ context, enqueue }) => {
+      if (context.greeted) return;
+      enqueue.assign({ greeted: true });
+      enqueue.sendTo("notify", { type: "NOTIFY.ARRIVED" });
+    }),
+    /** Entering peerLeft: the same for their departure. */
+    announceDeparture: enqueueActions(({ context, enqueue }) => {
+      if (!context.greeted) return;
+      enqueue.assign({ greeted: false });
+      enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone" });
     }),
     dropPeers: enqueueActions(({ context, enqueue }) => {
       for (const p of peerList(context)) if (p.ref) enqueue.stopChild(p.ref);
@@ -235,9 +250,14 @@ export const callMachine = setup({
     error: null,
     serverless: null,
     lobby: false,
+    greeted: false,
   }),
   // Local media lives as long as the call actor; MEDIA.START/STOP open and close the devices.
-  invoke: { id: "media", src: "localMedia" },
+  // Toasts and chimes ("notify") too.
+  invoke: [
+    { id: "media", src: "localMedia" },
+    { id: "notify", src: "notifications" },
+  ],
   on: {
     SET_RELAY_ONLY: { actions: [assign({ relayOnly: ({ event }) => event.on }), "saveRelayOnly"] },
     "MEDIA.OUTGOING": {
@@ -308,9 +328,10 @@ export const callMachine = setup({
         joining: {},
         waiting: {},
         connecting: {},
-        inCall: { entry: "noteServerlessConnected" },
+        inCall: { entry: ["noteServerlessConnected", "announceArrival"] },
         reconnecting: {},
         peerLeft: {
+          entry: "announceDeparture",
           on: { WAIT: { target: "settle", actions: "forgetDeparted" } },
         },
         settle: {

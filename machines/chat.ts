@@ -13,6 +13,7 @@
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { CHAT_MAX_CHARS, chatLength, encodeChat, isChatText, decodeChat, type ChatText } from "../protocol/chat-wire.ts";
 import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+import { playChime } from "./sound.ts";
 
 export interface ChatMessage {
   id: string;
@@ -106,32 +107,6 @@ const storage = (kind: "session" | "local"): Storage | null => {
     return null; // storage disabled
   }
 };
-
-let audio: AudioContext | null = null;
-/** A short two-note chime made with WebAudio: no file to fetch. */
-export function playChime() {
-  try {
-    if (typeof AudioContext === "undefined") return;
-    audio ??= new AudioContext();
-    void audio.resume();
-    const t = audio.currentTime;
-    const gain = audio.createGain();
-    gain.connect(audio.destination);
-    gain.gain.setValueAtTime(0.0001, t);
-    gain.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.35);
-    for (const [freq, start] of [[880, 0], [1320, 0.09]] as const) {
-      const osc = audio.createOscillator();
-      osc.type = "sine";
-      osc.frequency.setValueAtTime(freq, t + start);
-      osc.connect(gain);
-      osc.start(t + start);
-      osc.stop(t + 0.36);
-    }
-  } catch {
-    // No sound is fine: the unread badge still shows.
-  }
-}
 
 const toWire = (m: ChatMessage): ChatText => ({ t: "msg", id: m.id, from: m.from, at: m.at, text: m.text });
 const send = (data: Uint8Array, peer?: string): FeatureOutbound =>

@@ -11,6 +11,7 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; control: string }> = [
   { key: "C", control: "Chat" },
   { key: "D", control: "Draw" },
   { key: "F", control: "Full screen" },
+  { key: "P", control: "Picture in picture" },
 ];
 
 function isTyping(target: EventTarget | null): boolean {

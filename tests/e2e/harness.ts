@@ -17,6 +17,14 @@ export interface AppServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** A TCP port free on 127.0.0.1 right now, for a server that must come back on the same port. */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
 /** Starts `signal-server/main.ts` on 127.0.0.1 (an ephemeral port unless one is given). */
 export async function startApp(env: Record<string, string> = {}, port = 0): Promise<AppServer> {
   const proc = Bun.spawn([BUN, "signal-server/main.ts"], {

@@ -61,6 +61,34 @@ const smallTargets = (page: Page) =>
       .map(({ name, r }) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`),
   );
 
+/**
+ * On phones the controls hide after a few seconds of a call, unfocusable while hidden, and come
+ * back on a key press or a tap on the video.
+ */
+async function controlsStepAside(page: Page) {
+  const dock = page.locator(".controls-dock");
+  const mic = button(page, "Microphone");
+  await mic.waitFor({ state: "hidden", timeout: 8_000 });
+  expect(await dock.getAttribute("inert")).not.toBeNull();
+  expect(await page.evaluate(() => {
+    document.querySelector<HTMLButtonElement>(".controls button")?.focus();
+    return document.activeElement?.closest(".controls") !== null;
+  })).toBe(false);
+  // A key brings them back; they stay while a control has keyboard focus.
+  await page.keyboard.press("Tab");
+  await mic.waitFor({ state: "visible", timeout: 1_000 });
+  for (let i = 0; i < 10 && !(await mic.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Tab");
+  expect(await mic.evaluate((el) => el === document.activeElement)).toBe(true);
+  await page.waitForTimeout(5_000);
+  expect(await mic.isVisible()).toBe(true);
+  // Tapping the video moves focus away; then they hide again, and a tap brings them back.
+  await page.locator(".stage").tap();
+  await mic.waitFor({ state: "hidden", timeout: 8_000 });
+  await page.locator(".stage").tap();
+  await mic.waitFor({ state: "visible", timeout: 1_000 });
+  expect(await dock.getAttribute("inert")).toBeNull();
+}
+
 for (const kind of ["pixel", "iphone", "desktop"]) {
   describe(`first minute on ${kind}`, () => {
     test("landing, waiting and in-call: taps only, no horizontal scroll, 44 px targets, no serious axe violations", async () => {
@@ -96,6 +124,7 @@ for (const kind of ["pixel", "iphone", "desktop"]) {
       await noHorizontalScroll(a.page);
       expect(await smallTargets(a.page)).toEqual([]);
       expect(await axeViolations(a.page)).toEqual([]);
+      if (kind !== "desktop") await controlsStepAside(a.page);
       await tap(a.page, "Microphone");
       expect(await button(a.page, "Microphone").getAttribute("aria-pressed")).toBe("false");
       await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-in-call.png` });

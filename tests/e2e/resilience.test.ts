@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { newPerson, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
+import { freePort, newPerson, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -74,7 +74,7 @@ test("a peer who closes the tab is reported as gone within seconds, and the othe
 
 describe("calls survive the signaling server", () => {
   test("SIGKILL mid-call: frames keep flowing, both re-register after restart, a reload then works", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = freePort();
     let server = await startApp({}, port);
     const { a, b } = await callOf(server.url);
     await server.stop("SIGKILL");

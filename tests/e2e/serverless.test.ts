@@ -120,6 +120,23 @@ describe("serverless call", () => {
     await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
 
     // An ICE restart (what the app does on network trouble) is offered and answered the same way.
+    // Stopping the share removes the tab-audio sender (a negotiation round or two): wait until
+    // the connection has been stable for a second.
+    await a.page.waitForFunction(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!;
+          let calm = 0;
+          const tick = () => {
+            calm = pc.signalingState === "stable" ? calm + 1 : 0;
+            if (calm >= 10) resolve(true);
+            else setTimeout(tick, 100);
+          };
+          tick();
+        }),
+      undefined,
+      { timeout: 15_000 },
+    );
     const before = await ufragsOf(a.page);
     expect(before.state).toBe("stable");
     await a.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.restartIce());

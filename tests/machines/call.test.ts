@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate";
 import { callMachine } from "../../machines/call.ts";
 import type { LocalMedia } from "../../machines/media.ts";
+import type { NotificationsEvent } from "../../machines/notifications.ts";
 import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
 import type { SignalingCommand, SignalingInput } from "../../machines/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
@@ -9,6 +10,7 @@ import { phaseOf } from "../../ui/selectors.ts";
 function harness() {
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
+  const notices: string[] = [];
   const machine = callMachine.provide({
     actors: {
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
@@ -22,13 +24,14 @@ function harness() {
         receive((c) => record.commands.push(c));
         return () => (record.stopped = true);
       }) as never,
+      notifications: fromCallback<NotificationsEvent>(({ receive }) => receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type))) as never,
     },
     actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {} },
   });
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
   const phase = () => phaseOf(actor.getSnapshot());
-  return { actor, clock, phase, signalingSent, peers };
+  return { actor, clock, phase, signalingSent, peers, notices };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -133,5 +136,37 @@ describe("call machine", () => {
     h.actor.send({ type: "SIGNALING.ERROR", code: "room-full", text: "This call is full (2 people)." });
     expect(h.phase()).toBe("failed");
     expect(h.actor.getSnapshot().context.error?.text).toBe("This call is full (2 people).");
+  });
+
+  test("arrivals and departures are announced once each, not on reconnections", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    expect(h.notices).toEqual([]);
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.notices).toEqual(["NOTIFY.ARRIVED"]);
+    // Re-entering inCall (any report settles again) and a reconnection are not arrivals.
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    expect(h.phase()).toBe("reconnecting");
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+    expect(h.notices).toEqual(["NOTIFY.ARRIVED"]);
+    h.actor.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
+    expect(h.phase()).toBe("peerLeft");
+    h.actor.send({ type: "PEER.STATUS", peer: "zzz", status: "connected" }); // settles into peerLeft again
+    expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left"]);
+    // They come back: a new arrival.
+    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED"]);
+    // Hanging up ourselves is no departure of theirs; rejoining announces them again.
+    h.actor.send({ type: "HANG_UP" });
+    h.actor.send({ type: "REJOIN" });
+    h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED", "NOTIFY.ARRIVED"]);
   });
 });

@@ -1,6 +1,7 @@
 import { useSelector } from "@xstate/react";
 import { useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
+import "../first-minute.css";
 import { callLink, mainPeer, phaseOf } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
@@ -14,6 +15,7 @@ import { SettingsNotice } from "./SettingsNotice.tsx";
 import { StatsPanel } from "./StatsPanel.tsx";
 import { ServerlessPanel } from "./ServerlessPanel.tsx";
 import { StatusBar } from "./StatusBar.tsx";
+import { Toasts } from "./Toasts.tsx";
 import { Video } from "./Video.tsx";
 
 export function CallView() {
@@ -60,6 +62,7 @@ export function CallView() {
         <QualityIndicator />
         <StatsPanel />
         <PhaseOverlay phase={phase} />
+        <Toasts />
       </div>
       {iceError && (
         <p className="notice" role="alert">

@@ -7,6 +7,7 @@ const PATHS = {
   camera: "M3 7h12v10H3zM15 10l6-3v10l-6-3",
   cameraOff: "M3 7h2m4 0h6v6M15 10l6-3v10l-6-3M3 7v10h12M3 3l18 18",
   fullscreen: "M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5",
+  pip: "M3 5h18v14H3zM12 12h6v4h-6z",
   hangup: "M3 14c5-5 13-5 18 0l-2.5 2.5-3-1.5v-2.5c-2.3-.8-4.7-.8-7 0V15l-3 1.5z",
   screen: "M3 4h18v12H3zM8 20h8M12 16v4M9 10l3-3 3 3M12 7v6",
   chat: "M4 5h16v11H9l-5 4z",

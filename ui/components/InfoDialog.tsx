@@ -1,4 +1,6 @@
 import { useEffect, useRef } from "react";
+import { SHORTCUTS } from "../shortcuts.ts";
+import "../first-minute.css";
 
 /** How OneLink works, in our own words. A native <dialog> gives focus trapping and Escape. */
 export function InfoDialog({ onClose }: { onClose: () => void }) {
@@ -6,25 +8,41 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
+    // Start reading at the top, not at the Close button the dialog would focus (and scroll to).
+    dialog?.querySelector<HTMLElement>("#info-title")?.focus();
   }, []);
   return (
     <dialog ref={ref} className="info" aria-labelledby="info-title" onClose={onClose}>
-      <h2 id="info-title">About OneLink</h2>
+      <h2 id="info-title" tabIndex={-1}>
+        About OneLink
+      </h2>
+      <h3>How a call works</h3>
       <p>
-        OneLink connects two browsers directly. Your video, sound, chat and drawings travel peer to peer, encrypted
-        end to end by WebRTC (DTLS-SRTP). Nothing is recorded.
+        <strong>New call</strong> makes a link; whoever opens it lands in the same call, after a look at their camera
+        and microphone. Send the link, share it from your phone, or let someone scan its QR code. A sound and a short
+        note tell you when the other person arrives or leaves.
+      </p>
+      <p>
+        The two browsers then talk to each other directly (peer to peer). Video, sound, chat and drawings go straight
+        from one to the other, encrypted end to end by WebRTC (DTLS-SRTP), and are never recorded. Only when a network
+        blocks a direct path do they pass through a relay (TURN), still encrypted: the relay cannot see or hear them.
       </p>
       <h3>What the server sees</h3>
       <p>
         Only what it needs to introduce you: the room ID, a random member id, and the connection offers your browsers
-        exchange (which include network addresses). Once you are connected, the call goes on even if the server goes
-        away.
+        exchange (which include network addresses). It never receives media, messages or drawings. Once you are
+        connected, the call goes on even if the server goes away. <strong>Relay only</strong> in Settings hides your
+        address from the other person too.
       </p>
       <h3>Controls</h3>
       <ul>
         <li>
           <strong>Microphone</strong> and <strong>Camera</strong> turn sending on and off; the other person sees an
           indicator.
+        </li>
+        <li>
+          <strong>Chat</strong> opens messages that go straight to the other person; <strong>Draw</strong> lets you
+          both draw on the video with a hand in front of the camera, the mouse or a finger.
         </li>
         <li>
           <strong>Share screen</strong> sends a screen, window or tab (with its sound when the browser offers it)
@@ -36,16 +54,31 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
           cameras. <strong>Stats</strong> shows what goes each way; the bars at the top right rate the connection.
         </li>
         <li>
-          <strong>Full screen</strong> enlarges the other person's video.
+          <strong>Full screen</strong> enlarges the other person's video; <strong>Picture in picture</strong> keeps it
+          in a small floating window while you use other apps.
         </li>
         <li>
-          <strong>Hang up</strong> leaves the call; the other person can wait for you to rejoin.
-        </li>
-        <li>
+          <strong>Hang up</strong> leaves the call; the other person can wait for you to rejoin.{" "}
           <strong>Exit</strong> returns to the start page.
         </li>
       </ul>
-      <p>Refreshing the page during a call brings you straight back into it.</p>
+      <p>
+        On a phone the controls step aside after a few seconds of a call; tap the video to bring them back. Refreshing
+        the page during a call brings you straight back into it.
+      </p>
+      <h3>Keyboard shortcuts</h3>
+      <p>During a call, except while typing:</p>
+      <dl className="shortcuts">
+        {SHORTCUTS.map((s) => (
+          <div key={s.key}>
+            <dt>
+              <kbd>{s.key}</kbd>
+            </dt>
+            <dd>{s.control}</dd>
+          </div>
+        ))}
+      </dl>
+      <p>Tab and Shift+Tab move between controls, Enter or Space presses one, Escape closes a panel or this page.</p>
       <form method="dialog">
         <button type="submit" className="primary">
           Close

@@ -1,28 +1,31 @@
-import { useState } from "react";
+/**
+ * Inviting someone while waiting: the call link to copy (a toast confirms it), the share sheet
+ * where the browser has one, and a QR code of the link to open it on a phone.
+ */
+import { canShare } from "../../machines/notifications.ts";
+import { ServerlessQr } from "./ServerlessQr.tsx";
+import { useNotifyActor } from "./Toasts.tsx";
 
 export function LinkPanel({ link }: { link: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(link);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      (document.getElementById("call-link") as HTMLInputElement | null)?.select();
-    }
-  };
+  const notify = useNotifyActor();
   return (
     <section className="link-panel" aria-label="Invite">
-      <label htmlFor="call-link">Call link</label>
-      <div className="row">
-        <input id="call-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
-        <button type="button" className="primary" onClick={copy}>
-          Copy link
-        </button>
+      <div className="link-main">
+        <label htmlFor="call-link">Call link</label>
+        <div className="row">
+          <input id="call-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
+          <button type="button" className="primary" onClick={() => notify?.send({ type: "INVITE.COPY", link })}>
+            Copy link
+          </button>
+          {canShare() && (
+            <button type="button" onClick={() => notify?.send({ type: "INVITE.SHARE", link })}>
+              Share
+            </button>
+          )}
+        </div>
+        <p className="hint">Send this link to the person you want to talk to, or scan the code with a phone to join from it.</p>
       </div>
-      <p className="hint" aria-live="polite">
-        {copied ? "Link copied. Send it to the person you want to talk to." : "Send this link to the person you want to talk to."}
-      </p>
+      <ServerlessQr text={link} label="QR code of the call link" />
     </section>
   );
 }

@@ -40,7 +40,7 @@ export function ServerlessPanel() {
         </p>
       )}
       {relayOnly && (
-        <p className="hint">Relay only is on, but a call without a server has no relay: turn it off in Info if the call does not connect.</p>
+        <p className="hint">Relay only is on, but a call without a server has no relay: turn it off in Settings if the call does not connect.</p>
       )}
     </section>
   );

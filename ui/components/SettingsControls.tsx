@@ -47,7 +47,7 @@ export function SettingsControls() {
       </button>
       <button
         type="button"
-        className="media-toggle"
+        className="media-toggle compact"
         aria-pressed={statsOpen}
         disabled={!stats}
         title={statsOpen ? "Hide call statistics" : "Show call statistics"}

@@ -1,0 +1,39 @@
+/**
+ * Short notification sounds made with WebAudio: no file to fetch. One implementation for every
+ * chime in the app (a chat message, someone arriving or leaving); callers pick the notes.
+ */
+
+/** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
+export const CHIME_UP = [[880, 0], [1320, 0.09]] as const;
+/** ...or going down (someone left). */
+export const CHIME_DOWN = [[988, 0], [659, 0.11]] as const;
+
+export type Notes = ReadonlyArray<readonly [number, number]>;
+
+let audio: AudioContext | null = null;
+
+/** Plays the notes softly (sine, a 20 ms rise and a fade). Silently does nothing without WebAudio. */
+export function playChime(notes: Notes = CHIME_UP) {
+  try {
+    if (typeof AudioContext === "undefined") return;
+    audio ??= new AudioContext();
+    void audio.resume();
+    const t = audio.currentTime;
+    const end = Math.max(...notes.map(([, start]) => start)) + 0.27;
+    const gain = audio.createGain();
+    gain.connect(audio.destination);
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + end - 0.01);
+    for (const [freq, start] of notes) {
+      const osc = audio.createOscillator();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(freq, t + start);
+      osc.connect(gain);
+      osc.start(t + start);
+      osc.stop(t + end);
+    }
+  } catch {
+    // No sound is fine: what it announces is also shown.
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { createActor, fromPromise, SimulatedClock } from "xstate";
+import { notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/notifications.ts";
+
+function harness(opts: { copy?: () => Promise<void>; share?: () => Promise<void>; canShare?: boolean } = {}) {
+  const sounds: string[] = [];
+  const shared: string[] = [];
+  const machine = notificationsMachine.provide({
+    actions: { arrivalSound: () => void sounds.push("up"), departureSound: () => void sounds.push("down") },
+    actors: {
+      copyText: fromPromise<void, string>(() => (opts.copy ?? (() => Promise.resolve()))()),
+      shareLink: fromPromise<void, string>(({ input }) => {
+        shared.push(input);
+        return (opts.share ?? (() => Promise.resolve()))();
+      }),
+    },
+    guards: { canShare: () => opts.canShare ?? true },
+  });
+  const clock = new SimulatedClock();
+  const actor = createActor(machine, { clock }).start();
+  const texts = () => actor.getSnapshot().context.toasts.map((t) => t.text);
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  return { actor, clock, sounds, shared, texts, settle };
+}
+
+describe("notifications", () => {
+  test("arrivals and departures chime and show a toast that goes after five seconds", () => {
+    const h = harness();
+    h.actor.send({ type: "NOTIFY.ARRIVED" });
+    expect(h.sounds).toEqual(["up"]);
+    expect(h.texts()).toEqual([TOASTS.arrived]);
+    h.clock.increment(2_000);
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone" });
+    expect(h.sounds).toEqual(["up", "down", "down"]);
+    expect(h.texts()).toEqual([TOASTS.arrived, TOASTS.hungUp, TOASTS.left]);
+    h.clock.increment(3_000);
+    expect(h.texts()).toEqual([TOASTS.hungUp, TOASTS.left]);
+    h.clock.increment(2_000);
+    expect(h.texts()).toEqual([]);
+  });
+
+  test(`at most ${TOAST_LIMIT} toasts at once: the oldest goes first`, () => {
+    const h = harness();
+    for (const n of [1, 2, 3, 4]) h.actor.send({ type: "NOTIFY.SHOW", text: `t${n}` });
+    expect(h.texts()).toEqual(["t2", "t3", "t4"]);
+    h.actor.send({ type: "NOTIFY.DISMISS", id: 3 });
+    expect(h.texts()).toEqual(["t2", "t4"]);
+  });
+
+  test("copying the link says whether it worked", async () => {
+    const ok = harness();
+    ok.actor.send({ type: "INVITE.COPY", link: "https://x/c/1" });
+    await ok.settle();
+    expect(ok.texts()).toEqual([TOASTS.copied]);
+    const denied = harness({ copy: () => Promise.reject(new Error("denied")) });
+    denied.actor.send({ type: "INVITE.COPY", link: "https://x/c/1" });
+    await denied.settle();
+    expect(denied.texts()).toEqual([TOASTS.notCopied]);
+  });
+
+  test("sharing opens the share sheet where there is one; only a failure is a toast", async () => {
+    const ok = harness();
+    ok.actor.send({ type: "INVITE.SHARE", link: "https://x/c/1" });
+    await ok.settle();
+    expect(ok.shared).toEqual(["https://x/c/1"]);
+    expect(ok.texts()).toEqual([]);
+    const none = harness({ canShare: false });
+    none.actor.send({ type: "INVITE.SHARE", link: "https://x/c/1" });
+    expect(none.shared).toEqual([]);
+    const failed = harness({ share: () => Promise.reject(new Error("no")) });
+    failed.actor.send({ type: "INVITE.SHARE", link: "https://x/c/1" });
+    await failed.settle();
+    expect(failed.texts()).toEqual([TOASTS.notShared]);
+  });
+});

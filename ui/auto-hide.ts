@@ -1,0 +1,78 @@
+/**
+ * On phones (touch or small screens) the call controls step aside during a call, leaving the
+ * video the whole screen: they hide after AUTO_HIDE_MS without interaction and come back on a tap
+ * on the stage, a mouse move over it, any key or any focus. They stay while a control has
+ * keyboard focus or a panel or dialog is open. Hidden controls are inert (not focusable); a key
+ * press brings them back before the browser moves focus.
+ */
+import { useEffect, useState, type RefObject } from "react";
+import { flushSync } from "react-dom";
+
+export const AUTO_HIDE_MS = 4_000;
+export const AUTO_HIDE_MEDIA = "(pointer: coarse), (max-width: 600px)";
+/** Open panels, dialogs and overlays keep the controls in view. */
+const OPEN_PANELS = "dialog[open], .chat-panel:not([hidden]), .draw-panel, .stats-panel, .overlay";
+
+function useMediaQuery(query: string): boolean {
+  const [matches, setMatches] = useState(() => typeof matchMedia === "function" && matchMedia(query).matches);
+  useEffect(() => {
+    if (typeof matchMedia !== "function") return;
+    const list = matchMedia(query);
+    const update = () => setMatches(list.matches);
+    update();
+    list.addEventListener("change", update);
+    return () => list.removeEventListener("change", update);
+  }, [query]);
+  return matches;
+}
+
+/** Whether the controls in `dock` are hidden now. `active`: in a call (someone is on the stage). */
+export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null>, dock: RefObject<HTMLElement | null>): boolean {
+  const enabled = useMediaQuery(AUTO_HIDE_MEDIA) && active;
+  const [hidden, setHidden] = useState(false);
+
+  useEffect(() => {
+    setHidden(false);
+    if (!enabled) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const busy = () => {
+      const focused = document.activeElement;
+      if (focused instanceof HTMLElement && dock.current?.contains(focused) && focused.matches(":focus-visible")) return true;
+      return document.querySelector(OPEN_PANELS) !== null;
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => (busy() ? arm() : setHidden(true)), AUTO_HIDE_MS);
+    };
+    const wake = () => {
+      setHidden(false);
+      arm();
+    };
+    // Shown before the key does anything: Tab then lands on them, a shortcut finds its button.
+    const onKey = () => {
+      flushSync(() => setHidden(false));
+      arm();
+    };
+    const onMove = (e: PointerEvent) => {
+      if (e.pointerType === "mouse") wake();
+    };
+    const stageEl = stage.current;
+    const dockEl = dock.current;
+    window.addEventListener("keydown", onKey, true);
+    document.addEventListener("focusin", wake, true);
+    stageEl?.addEventListener("pointerdown", wake, true);
+    stageEl?.addEventListener("pointermove", onMove, true);
+    dockEl?.addEventListener("pointerdown", wake, true);
+    arm();
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("keydown", onKey, true);
+      document.removeEventListener("focusin", wake, true);
+      stageEl?.removeEventListener("pointerdown", wake, true);
+      stageEl?.removeEventListener("pointermove", onMove, true);
+      dockEl?.removeEventListener("pointerdown", wake, true);
+    };
+  }, [enabled, stage, dock]);
+
+  return enabled && hidden;
+}

@@ -4,117 +4,21 @@
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
 import { assertEvent, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
-import type { ControlMessage, FeatureChannel, IceServer } from "../protocol/index.ts";
+import type { ControlMessage } from "../protocol/index.ts";
+import { FEATURE_ACTOR, type CallContext, type CallEvent, type CallInput, type PeerEntry } from "./call-types.ts";
 import { chatMachine } from "./chat.ts";
 import { drawingMachine } from "./drawing.ts";
-import { localMediaMachine, type MediaReport } from "./local-media.ts";
+import { localMediaMachine } from "./local-media.ts";
 import { notificationsMachine } from "./notifications.ts";
-import type { LocalMedia } from "./media.ts";
-import { peerMachine, type PeerReport, type PeerStatus } from "./peer.ts";
-import { signalingMachine, type SignalingReport } from "./signaling.ts";
-import { statsMachine, type StatsReport } from "./stats.ts";
-import { initialServerlessView, serverlessLink, type ServerlessCommand, type ServerlessReport, type ServerlessRole, type ServerlessView } from "./serverless.ts";
+import { peerMachine } from "./peer.ts";
+import { connectionInput, isTrouble, isUp, newEntry, newSession, patch, peerList, storageScope, without } from "./roster.ts";
+import { signalingMachine } from "./signaling.ts";
+import { statsMachine } from "./stats.ts";
+import { initialServerlessView, serverlessLink } from "./serverless.ts";
 
-export interface PeerEntry {
-  id: string;
-  /** null while announced but not yet talking (we wait for their offer). */
-  ref: ActorRefFrom<typeof peerMachine> | null;
-  /** Our peer-connection session toward them, and theirs toward us. */
-  session: string | null;
-  remoteSession: string | null;
-  status: PeerStatus | "announced";
-  /** Their signaling socket dropped; the server holds their seat. */
-  away: boolean;
-  stream: MediaStream | null;
-  audio: boolean;
-  video: boolean;
-  /** Their video is a shared screen. */
-  screen?: boolean;
-}
-
-export interface CallError {
-  code: string;
-  text: string;
-}
-
-export interface CallContext {
-  signalingUrl: string;
-  room: string | null;
-  self: string | null;
-  token: string | null;
-  iceServers: IceServer[];
-  local: LocalMedia | null;
-  micOn: boolean;
-  camOn: boolean;
-  peers: Record<string, PeerEntry>;
-  signalingOnline: boolean;
-  /** Privacy setting: connect only through the TURN relay, so the peer never sees our address. */
-  relayOnly: boolean;
-  /** The last problem with a relay server (wrong or expired credentials, unreachable). */
-  iceError: CallError | null;
-  /** Why the last remote member is no longer here, while nobody else is. */
-  departure: { peer: string; reason: "left" | "gone" } | null;
-  error: CallError | null;
-  /** A serverless call (codes carried by hand, no server): how the exchange stands. Null with a server. */
-  serverless: (ServerlessView & { connected: boolean }) | null;
-  /** Show the pre-join screen before entering the room. */
-  lobby: boolean;
-  /** The other person's arrival was announced (chime and toast) and they have not left since. */
-  greeted: boolean;
-}
-
-export type CallUiEvent =
-  /** `lobby`: show the pre-join screen first (someone opening a link), unless rejoining a seat. */
-  | { type: "START"; room: string; lobby?: boolean }
-  | { type: "JOIN" }
-  | { type: "SET_RELAY_ONLY"; on: boolean }
-  | { type: "START_SERVERLESS"; role: ServerlessRole }
-  | ServerlessCommand
-  | { type: "TOGGLE_MIC" }
-  | { type: "TOGGLE_CAMERA" }
-  | { type: "HANG_UP" }
-  | { type: "WAIT" }
-  | { type: "REJOIN" }
-  | { type: "EXIT" };
-
-/**
- * Feature actors (chat, drawing) are invoked by `inRoom` under the id in FEATURE_ACTOR. They get
- * FeatureInbound events and answer with FeatureOutbound ones; the call routes bytes to peers.
- */
-export const FEATURE_ACTOR: Record<FeatureChannel, string> = { chat: "chat", draw: "drawing" };
-export type FeatureInbound =
-  | { type: "FEATURE.MESSAGE"; channel: FeatureChannel; peer: string; data: Uint8Array }
-  | { type: "FEATURE.PEER_OPEN"; channel: FeatureChannel; peer: string };
-/** `peer` absent: to every connected member. */
-export type FeatureOutbound = { type: "FEATURE.SEND"; channel: FeatureChannel; data: Uint8Array; peer?: string };
-
-export type CallEvent =
-  | CallUiEvent
-  | SignalingReport
-  | ServerlessReport
-  | PeerReport
-  | MediaReport
-  | StatsReport
-  | FeatureOutbound
-  | { type: "PEER.PRESUMED_GONE"; peer: string };
-
-export interface CallInput {
-  signalingUrl: string;
-}
+export * from "./call-types.ts";
 
 export const RELAY_ONLY_KEY = "onelink.relayOnly";
-
-/**
- * What features key their saved state by (chat history, drawing): the room, so a refresh finds
- * it again. A serverless call cannot be resumed after a refresh, so each one gets a fresh scope.
- */
-const storageScope = (context: CallContext) => context.room ?? `serverless-${newSession()}`;
-
-const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
-
-const peerList = (context: CallContext) => Object.values(context.peers);
-const isUp = (p: PeerEntry) => p.status === "connected";
-const isTrouble = (p: PeerEntry) => p.away || p.status === "unstable" || p.status === "restarting";
 
 export const callMachine = setup({
   types: {
@@ -349,6 +253,7 @@ export const callMachine = setup({
           target: ".settle",
           actions: [
             assign(({ context, event, spawn }) => {
+              const joined: CallContext = { ...context, self: event.self, token: event.token, iceServers: event.iceServers, signalingOnline: true };
               const peers = { ...context.peers };
               for (const id of event.peers) {
                 const known = peers[id];
@@ -357,23 +262,12 @@ export const callMachine = setup({
                   peers[id] = { ...known, away: false };
                   continue;
                 }
-                if (known?.ref) known.ref.stop();
+                known?.ref?.stop();
                 const session = newSession();
-                const ref = spawn("peer", {
-                  input: {
-                    peer: id,
-                    polite: event.self > id,
-                    session,
-                    iceServers: event.iceServers,
-                    iceTransportPolicy: context.relayOnly ? "relay" : "all",
-                    noServer: context.serverless !== null,
-                    stream: context.local?.stream ?? null,
-                    initiator: true,
-                  },
-                });
-                peers[id] = { id, ref, session, remoteSession: null, status: "connecting", away: false, stream: null, audio: true, video: true };
+                const ref = spawn("peer", { input: connectionInput(joined, id, session) });
+                peers[id] = newEntry(id, { ref, session, status: "connecting" });
               }
-              return { self: event.self, token: event.token, iceServers: event.iceServers, peers, signalingOnline: true };
+              return { ...joined, peers };
             }),
             "saveSeat",
           ],
@@ -382,18 +276,14 @@ export const callMachine = setup({
           target: ".settle",
           actions: [cancel(({ event }) => `gone:${event.peer}`), assign(({ context, event }) => {
             const known = context.peers[event.peer];
-            const entry: PeerEntry = known
-              ? { ...known, away: false }
-              : { id: event.peer, ref: null, session: null, remoteSession: null, status: "announced", away: false, stream: null, audio: true, video: true };
-            return { peers: { ...context.peers, [event.peer]: entry }, departure: null };
+            return { peers: { ...context.peers, [event.peer]: known ? { ...known, away: false } : newEntry(event.peer) }, departure: null };
           })],
         },
         "SIGNALING.PEER_AWAY": {
           target: ".settle",
           actions: enqueueActions(({ context, event, enqueue }) => {
-            const known = context.peers[event.peer];
-            if (!known) return;
-            enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, away: true } } });
+            if (!context.peers[event.peer]) return;
+            enqueue.assign({ peers: patch(context.peers, event.peer, { away: true }) });
             enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
           }),
         },
@@ -415,17 +305,14 @@ export const callMachine = setup({
           actions: enqueueActions(({ context, event, enqueue }) => {
             const known = context.peers[event.peer];
             if (known?.ref) enqueue.stopChild(known.ref);
-            const { [event.peer]: _gone, ...rest } = context.peers;
-            enqueue.assign({ peers: rest, departure: { peer: event.peer, reason: event.reason } });
+            enqueue.assign({ peers: without(context.peers, event.peer), departure: { peer: event.peer, reason: event.reason } });
           }),
         },
         "SIGNALING.SIGNAL": {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const known = context.peers[event.from];
             if (known?.ref && (known.remoteSession === null || known.remoteSession === event.session)) {
-              if (known.remoteSession === null) {
-                enqueue.assign({ peers: { ...context.peers, [event.from]: { ...known, remoteSession: event.session } } });
-              }
+              if (known.remoteSession === null) enqueue.assign({ peers: patch(context.peers, event.from, { remoteSession: event.session }) });
               enqueue.sendTo(known.ref, { type: "PEER.SIGNAL_IN", data: event.data });
               return;
             }
@@ -435,30 +322,8 @@ export const callMachine = setup({
             if (known?.ref) enqueue.stopChild(known.ref);
             enqueue.assign(({ context: ctx, spawn }) => {
               const session = newSession();
-              const ref = spawn("peer", {
-                input: {
-                  peer: event.from,
-                  polite: (ctx.self ?? "") > event.from,
-                  session,
-                  iceServers: ctx.iceServers,
-                  iceTransportPolicy: ctx.relayOnly ? "relay" : "all",
-                  noServer: ctx.serverless !== null,
-                  stream: ctx.local?.stream ?? null,
-                  initiator: false,
-                  firstSignal: event.data,
-                },
-              });
-              const entry: PeerEntry = {
-                id: event.from,
-                ref,
-                session,
-                remoteSession: event.session,
-                status: "connecting",
-                away: false,
-                stream: null,
-                audio: true,
-                video: true,
-              };
+              const ref = spawn("peer", { input: connectionInput(ctx, event.from, session, event.data) });
+              const entry = newEntry(event.from, { ref, session, remoteSession: event.session, status: "connecting" });
               return { peers: { ...ctx.peers, [event.from]: entry }, departure: null };
             });
           }),
@@ -504,19 +369,15 @@ export const callMachine = setup({
           target: ".settle",
           actions: [
             assign(({ context, event }) => {
-              const known = context.peers[event.peer];
-              if (!known) return {};
-              if (event.status !== "connected") return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status } } };
-              return { peers: { ...context.peers, [event.peer]: { ...known, status: event.status, away: false } }, departure: null, iceError: null };
+              if (!context.peers[event.peer]) return {};
+              if (event.status !== "connected") return { peers: patch(context.peers, event.peer, { status: event.status }) };
+              return { peers: patch(context.peers, event.peer, { status: event.status, away: false }), departure: null, iceError: null };
             }),
             "serverlessPeerAway",
           ],
         },
         "PEER.REMOTE_STREAM": {
-          actions: assign(({ context, event }) => {
-            const known = context.peers[event.peer];
-            return known ? { peers: { ...context.peers, [event.peer]: { ...known, stream: event.stream } } } : {};
-          }),
+          actions: assign({ peers: ({ context, event }) => patch(context.peers, event.peer, { stream: event.stream }) }),
         },
         "PEER.CONTROL_OPEN": {
           actions: enqueueActions(({ context, event, enqueue }) => {
@@ -562,11 +423,11 @@ export const callMachine = setup({
             const known = context.peers[event.peer];
             if (!known) return;
             if (event.msg.type === "media-state") {
-              enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, audio: event.msg.audio, video: event.msg.video, screen: event.msg.screen ?? false } } });
+              const { audio, video, screen = false } = event.msg;
+              enqueue.assign({ peers: patch(context.peers, event.peer, { audio, video, screen }) });
             } else if (event.msg.type === "hang-up") {
               if (known.ref) enqueue.stopChild(known.ref);
-              const { [event.peer]: _gone, ...rest } = context.peers;
-              enqueue.assign({ peers: rest, departure: { peer: event.peer, reason: "left" } });
+              enqueue.assign({ peers: without(context.peers, event.peer), departure: { peer: event.peer, reason: "left" } });
             }
           }),
         },

@@ -5,22 +5,12 @@
  */
 import { sendParent, sendTo, setup } from "xstate";
 import type { ControlMessage, FeatureChannel, IceServer, SignalPayload } from "../protocol/index.ts";
-import { peerConnectionActor, type PeerConnectionEvent } from "./peer-connection.ts";
+import { peerConnectionActor, type PeerConnectionEvent, type PeerConnectionInput } from "./peer-connection.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 import type { StatsSample } from "./stats.ts";
 
-export interface PeerInput {
-  peer: string;
-  polite: boolean;
-  session: string;
-  iceServers: IceServer[];
-  iceTransportPolicy?: RTCIceTransportPolicy;
-  stream: MediaStream | null;
-  initiator: boolean;
-  firstSignal?: SignalPayload;
-  /** A serverless call: signal over the control channel only (see peer-connection.ts). */
-  noServer?: boolean;
-}
+/** A peer is started with exactly what its connection needs. */
+export type PeerInput = PeerConnectionInput;
 
 export type PeerStatus = "connecting" | "connected" | "unstable" | "restarting";
 

@@ -3,7 +3,7 @@
  * where the browser has one, and a QR code of the link to open it on a phone.
  */
 import { canShare } from "../../machines/notifications.ts";
-import { ServerlessQr } from "./ServerlessQr.tsx";
+import { QrCode } from "./QrCode.tsx";
 import { useNotifyActor } from "./Toasts.tsx";
 
 export function LinkPanel({ link }: { link: string }) {
@@ -25,7 +25,7 @@ export function LinkPanel({ link }: { link: string }) {
         </div>
         <p className="hint">Send this link to the person you want to talk to, or scan the code with a phone to join from it.</p>
       </div>
-      <ServerlessQr text={link} label="QR code of the call link" />
+      <QrCode text={link} label="QR code of the call link" />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from "react";
 import type { ServerlessView } from "../../machines/serverless.ts";
 import { useCallActor } from "../call-context.tsx";
 import { phaseOf } from "../selectors.ts";
-import { ServerlessQr } from "./ServerlessQr.tsx";
+import { QrCode } from "./QrCode.tsx";
 import "../serverless.css";
 
 /**
@@ -80,7 +80,7 @@ function CodeOut({ label, view, step }: { label: string; view: ServerlessView; s
             </span>
           </div>
         </div>
-        {view.code && <ServerlessQr text={view.code} label={`QR code of the ${label.toLowerCase()}`} />}
+        {view.code && <QrCode text={view.code} label={`QR code of the ${label.toLowerCase()}`} />}
       </div>
     </div>
   );

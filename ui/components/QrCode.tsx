@@ -1,8 +1,8 @@
 import { useMemo } from "react";
 import * as QRCode from "qrcode";
 
-/** A QR code drawn as SVG from the code's modules, computed here: nothing is fetched. */
-export function ServerlessQr({ text, label }: { text: string; label: string }) {
+/** A QR code (a call link, a connection code) drawn as SVG, computed here: nothing is fetched. */
+export function QrCode({ text, label }: { text: string; label: string }) {
   const qr = useMemo(() => {
     try {
       return QRCode.create(text, { errorCorrectionLevel: "L" });

@@ -4,7 +4,8 @@ import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, ty
 
 /** Debian's coturn on 127.0.0.1 with a freshly generated shared secret. */
 async function startCoturn(secret: string) {
-  const port = 30_000 + Math.floor(Math.random() * 10_000);
+  // Below Linux's ephemeral range (32768+), where Chromium's own UDP sockets would collide.
+  const port = 20_000 + Math.floor(Math.random() * 12_000);
   const proc = Bun.spawn(
     [
       "turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", `--listening-port=${port}`,
@@ -19,6 +20,7 @@ async function startCoturn(secret: string) {
   while (Date.now() < deadline) {
     const probe = Bun.spawnSync(["bash", "-c", `ss -lun | grep -q 127.0.0.1:${port}`]);
     if (probe.exitCode === 0) break;
+    if (proc.exitCode !== null) throw new Error(`coturn exited with ${proc.exitCode}`);
     await Bun.sleep(100);
   }
   return { url: `turn:127.0.0.1:${port}?transport=udp`, stop: async () => { proc.kill(); await proc.exited; } };

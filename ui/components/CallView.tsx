@@ -1,6 +1,7 @@
 import { useSelector } from "@xstate/react";
 import { useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
+import type { CallContext, CallUiEvent } from "../../machines/call.ts";
 import "../first-minute.css";
 import { callLink, mainPeer, phaseOf } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
@@ -81,55 +82,63 @@ export function CallView() {
   );
 }
 
+type Choice = { label: string; event: CallUiEvent };
+interface OverlayView {
+  name: string;
+  text: string;
+  hint?: string;
+  primary: Choice;
+  secondary: Choice;
+}
+
+/** What to offer when the call is not going on: after the other person left, after hanging up, after a failure. */
+function overlayFor(phase: ReturnType<typeof phaseOf>, departure: CallContext["departure"], error: CallContext["error"]): OverlayView | null {
+  switch (phase) {
+    case "peerLeft":
+      return {
+        name: "The other person left",
+        text: departure?.reason === "left" ? "The other person hung up." : "The other person left the call.",
+        hint: "If they come back, the call resumes by itself.",
+        primary: { label: "Wait for them", event: { type: "WAIT" } },
+        secondary: { label: "Leave", event: { type: "EXIT" } },
+      };
+    case "ended":
+      return {
+        name: "Call ended",
+        text: "You left the call.",
+        primary: { label: "Rejoin", event: { type: "REJOIN" } },
+        secondary: { label: "Back to start", event: { type: "EXIT" } },
+      };
+    case "failed":
+      return {
+        name: "Could not join",
+        text: error?.text ?? "The call could not be joined.",
+        primary: { label: "Try again", event: { type: "REJOIN" } },
+        secondary: { label: "Back to start", event: { type: "EXIT" } },
+      };
+    default:
+      return null;
+  }
+}
+
 function PhaseOverlay({ phase }: { phase: ReturnType<typeof phaseOf> }) {
   const actor = useCallActor();
   const error = useSelector(actor, (s) => s.context.error);
   const departure = useSelector(actor, (s) => s.context.departure);
-  if (phase === "peerLeft") {
-    return (
-      <div className="overlay" role="dialog" aria-label="The other person left">
-        <p>{departure?.reason === "left" ? "The other person hung up." : "The other person left the call."}</p>
-        <p className="hint">If they come back, the call resumes by itself.</p>
-        <div className="row">
-          <button type="button" className="primary" onClick={() => actor.send({ type: "WAIT" })}>
-            Wait for them
-          </button>
-          <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
-            Leave
-          </button>
-        </div>
+  const view = overlayFor(phase, departure, error);
+  if (!view) return null;
+  return (
+    <div className="overlay" role="dialog" aria-label={view.name}>
+      <p>{view.text}</p>
+      {view.hint && <p className="hint">{view.hint}</p>}
+      <div className="row">
+        <button type="button" className="primary" onClick={() => actor.send(view.primary.event)}>
+          {view.primary.label}
+        </button>
+        <button type="button" onClick={() => actor.send(view.secondary.event)}>
+          {view.secondary.label}
+        </button>
       </div>
-    );
-  }
-  if (phase === "ended") {
-    return (
-      <div className="overlay" role="dialog" aria-label="Call ended">
-        <p>You left the call.</p>
-        <div className="row">
-          <button type="button" className="primary" onClick={() => actor.send({ type: "REJOIN" })}>
-            Rejoin
-          </button>
-          <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
-            Back to start
-          </button>
-        </div>
-      </div>
-    );
-  }
-  if (phase === "failed") {
-    return (
-      <div className="overlay" role="dialog" aria-label="Could not join">
-        <p>{error?.text ?? "The call could not be joined."}</p>
-        <div className="row">
-          <button type="button" className="primary" onClick={() => actor.send({ type: "REJOIN" })}>
-            Try again
-          </button>
-          <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
-            Back to start
-          </button>
-        </div>
-      </div>
-    );
-  }
-  return null;
+    </div>
+  );
 }

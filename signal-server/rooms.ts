@@ -32,7 +32,8 @@ const defaultSchedule = (fn: () => void, ms: number) => {
 };
 
 export const newToken = () => randomBytes(24).toString("base64url");
-export const seatIdOf = (token: string) => createHash("sha256").update(token).digest("base64url").slice(0, 16);
+/** 12 bytes of the token's hash as 16 base64url characters: a string of its own, not a slice of a longer one. */
+export const seatIdOf = (token: string) => createHash("sha256").update(token).digest().subarray(0, 12).toString("base64url");
 
 export class RoomRegistry<C> {
   private rooms = new Map<string, Map<string, Seat<C>>>();

@@ -9,13 +9,13 @@ import { createHash, randomBytes } from "node:crypto";
 
 export interface Seat<C> {
   id: string;
-  token: string;
   conn: C | null;
   cancelExpiry: (() => void) | null;
 }
 
 export type JoinResult<C> =
-  | { ok: true; seat: Seat<C>; peers: string[]; replaced: C | null; resumed: boolean }
+  /** `token` is handed out once, here; the registry keeps only the seat id derived from it. */
+  | { ok: true; seat: Seat<C>; token: string; peers: string[]; replaced: C | null; resumed: boolean }
   | { ok: false; code: "room-full" };
 
 export interface RoomsOptions {
@@ -35,8 +35,15 @@ export const newToken = () => randomBytes(24).toString("base64url");
 /** 12 bytes of the token's hash as 16 base64url characters: a string of its own, not a slice of a longer one. */
 export const seatIdOf = (token: string) => createHash("sha256").update(token).digest().subarray(0, 12).toString("base64url");
 
+// A room holds a handful of seats: a small array costs far less memory per socket than a Map.
+const find = <C>(seats: Seat<C>[], id: string) => seats.find((s) => s.id === id);
+function remove<C>(seats: Seat<C>[], id: string) {
+  const at = seats.findIndex((s) => s.id === id);
+  if (at >= 0) seats.splice(at, 1);
+}
+
 export class RoomRegistry<C> {
-  private rooms = new Map<string, Map<string, Seat<C>>>();
+  private rooms = new Map<string, Seat<C>[]>();
   private schedule: NonNullable<RoomsOptions["schedule"]>;
 
   constructor(private opts: RoomsOptions) {
@@ -44,32 +51,32 @@ export class RoomRegistry<C> {
   }
 
   join(room: string, conn: C, token?: string): JoinResult<C> {
-    const seats = this.rooms.get(room) ?? new Map<string, Seat<C>>();
-    const claimed = token ? seats.get(seatIdOf(token)) : undefined;
+    const seats = this.rooms.get(room) ?? [];
+    const claimed = token ? find(seats, seatIdOf(token)) : undefined;
     if (claimed) {
       const replaced = claimed.conn;
       claimed.cancelExpiry?.();
       claimed.cancelExpiry = null;
       claimed.conn = conn;
-      return { ok: true, seat: claimed, peers: this.connectedOthers(seats, claimed.id), replaced, resumed: true };
+      return { ok: true, seat: claimed, token: token!, peers: this.connectedOthers(seats, claimed.id), replaced, resumed: true };
     }
-    if (seats.size >= this.opts.capacity) return { ok: false, code: "room-full" };
+    if (seats.length >= this.opts.capacity) return { ok: false, code: "room-full" };
     // An unknown token is honoured (the registry may have restarted); its seat id follows from it.
     const seatToken = token ?? newToken();
-    const seat: Seat<C> = { id: seatIdOf(seatToken), token: seatToken, conn, cancelExpiry: null };
-    seats.set(seat.id, seat);
+    const seat: Seat<C> = { id: seatIdOf(seatToken), conn, cancelExpiry: null };
+    seats.push(seat);
     this.rooms.set(room, seats);
-    return { ok: true, seat, peers: this.connectedOthers(seats, seat.id), replaced: null, resumed: false };
+    return { ok: true, seat, token: seatToken, peers: this.connectedOthers(seats, seat.id), replaced: null, resumed: false };
   }
 
   /** A deliberate leave: the seat is freed at once. Returns the connected members to tell. */
   leave(room: string, seatId: string): string[] {
     const seats = this.rooms.get(room);
-    const seat = seats?.get(seatId);
+    const seat = seats && find(seats, seatId);
     if (!seats || !seat) return [];
     seat.cancelExpiry?.();
-    seats.delete(seatId);
-    if (seats.size === 0) this.rooms.delete(room);
+    remove(seats, seatId);
+    if (seats.length === 0) this.rooms.delete(room);
     return this.connectedOthers(seats, seatId);
   }
 
@@ -79,7 +86,7 @@ export class RoomRegistry<C> {
    */
   disconnect(room: string, seatId: string, conn: C): string[] | null {
     const seats = this.rooms.get(room);
-    const seat = seats?.get(seatId);
+    const seat = seats && find(seats, seatId);
     if (!seats || !seat || seat.conn !== conn) return null;
     seat.conn = null;
     const others = this.connectedOthers(seats, seatId);
@@ -94,16 +101,17 @@ export class RoomRegistry<C> {
 
   private expire(room: string, seatId: string) {
     const seats = this.rooms.get(room);
-    const seat = seats?.get(seatId);
+    const seat = seats && find(seats, seatId);
     if (!seats || !seat || seat.conn !== null) return;
-    seats.delete(seatId);
-    if (seats.size === 0) this.rooms.delete(room);
+    remove(seats, seatId);
+    if (seats.length === 0) this.rooms.delete(room);
     this.opts.onExpire(room, seatId, this.connectedOthers(seats, seatId));
   }
 
   /** The live connection of a member of `room`, or null: relay never crosses rooms. */
   connection(room: string, seatId: string): C | null {
-    return this.rooms.get(room)?.get(seatId)?.conn ?? null;
+    const seats = this.rooms.get(room);
+    return (seats && find(seats, seatId)?.conn) ?? null;
   }
 
   connectionsOf(room: string, ids: string[]): C[] {
@@ -114,21 +122,21 @@ export class RoomRegistry<C> {
     let seats = 0;
     let connected = 0;
     for (const room of this.rooms.values()) {
-      seats += room.size;
-      for (const s of room.values()) if (s.conn !== null) connected++;
+      seats += room.length;
+      for (const s of room) if (s.conn !== null) connected++;
     }
     return { rooms: this.rooms.size, seats, connected };
   }
 
   /** Drops every timer, for shutdown. */
   clear() {
-    for (const room of this.rooms.values()) for (const s of room.values()) s.cancelExpiry?.();
+    for (const room of this.rooms.values()) for (const s of room) s.cancelExpiry?.();
     this.rooms.clear();
   }
 
-  private connectedOthers(seats: Map<string, Seat<C>>, selfId: string): string[] {
+  private connectedOthers(seats: Seat<C>[], selfId: string): string[] {
     const ids: string[] = [];
-    for (const s of seats.values()) if (s.id !== selfId && s.conn !== null) ids.push(s.id);
+    for (const s of seats) if (s.id !== selfId && s.conn !== null) ids.push(s.id);
     return ids;
   }
 }

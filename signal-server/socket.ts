@@ -69,7 +69,7 @@ export function createSignaling(config: ServerConfig) {
           type: "joined",
           room: msg.room,
           self: result.seat.id,
-          token: result.seat.token,
+          token: result.token,
           peers: result.peers,
           iceServers: ice.iceServers,
           ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),

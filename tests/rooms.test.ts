@@ -78,10 +78,10 @@ describe("capacity", () => {
   test("seat ids derive from tokens, tokens are fresh and secret", () => {
     const a = joinOk("room", conn("a"));
     const b = joinOk("room", conn("b"));
-    expect(a.seat.id).toBe(seatIdOf(a.seat.token));
-    expect(a.seat.token).not.toBe(b.seat.token);
-    expect(a.seat.token.length).toBeGreaterThanOrEqual(24);
-    expect(a.seat.id).not.toContain(a.seat.token);
+    expect(a.seat.id).toBe(seatIdOf(a.token));
+    expect(a.token).not.toBe(b.token);
+    expect(a.token.length).toBeGreaterThanOrEqual(24);
+    expect(a.seat.id).not.toContain(a.token);
   });
 });
 
@@ -91,7 +91,7 @@ describe("seat tokens", () => {
     const a = joinOk("room", a1);
     const b = joinOk("room", conn("b"));
     const a2 = conn("a2");
-    const again = joinOk("room", a2, a.seat.token);
+    const again = joinOk("room", a2, a.token);
     expect(again.seat.id).toBe(a.seat.id);
     expect(again.replaced).toBe(a1);
     expect(again.resumed).toBe(true);
@@ -110,7 +110,7 @@ describe("seat tokens", () => {
     expect(rooms.disconnect("room", a.seat.id, a1)).toEqual([b.seat.id]);
     expect(clock.live().map((t) => t.ms)).toEqual([1000]);
     expect(rooms.counts()).toEqual({ rooms: 1, seats: 2, connected: 1 });
-    const back = joinOk("room", conn("a2"), a.seat.token);
+    const back = joinOk("room", conn("a2"), a.token);
     expect(back.seat.id).toBe(a.seat.id);
     expect(back.replaced).toBeNull();
     expect(back.resumed).toBe(true);
@@ -133,7 +133,7 @@ describe("seat tokens", () => {
 
   test("a token from another room does not reach into this one", () => {
     const a = joinOk("one", conn("a"));
-    const other = joinOk("two", conn("a-two"), a.seat.token);
+    const other = joinOk("two", conn("a-two"), a.token);
     expect(other.resumed).toBe(false);
     expect(rooms.connection("one", a.seat.id)?.name).toBe("a");
     expect(rooms.connection("two", a.seat.id)?.name).toBe("a-two");
@@ -144,11 +144,11 @@ describe("seat tokens", () => {
     const b = joinOk("room", conn("b"));
     rooms = make(); // the server restarted: the registry is empty
     expect(rooms.counts().rooms).toBe(0);
-    const a2 = joinOk("room", conn("a2"), a.seat.token);
+    const a2 = joinOk("room", conn("a2"), a.token);
     expect(a2.seat.id).toBe(a.seat.id);
-    expect(a2.seat.token).toBe(a.seat.token);
+    expect(a2.token).toBe(a.token);
     expect(a2.resumed).toBe(false);
-    const b2 = joinOk("room", conn("b2"), b.seat.token);
+    const b2 = joinOk("room", conn("b2"), b.token);
     expect(b2.seat.id).toBe(b.seat.id);
     expect(b2.peers).toEqual([a.seat.id]);
   });
@@ -167,7 +167,7 @@ describe("leaving", () => {
     const c = joinOk("room", conn("c"));
     expect(c.peers).toEqual([b.seat.id]);
     // The old token now makes a new seat (with the same id) only if there is room.
-    expect(rooms.join("room", conn("a3"), a.seat.token)).toEqual({ ok: false, code: "room-full" });
+    expect(rooms.join("room", conn("a3"), a.token)).toEqual({ ok: false, code: "room-full" });
   });
 
   test("others that are away themselves are not told", () => {

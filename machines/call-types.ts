@@ -43,6 +43,8 @@ export interface CallContext {
   camOn: boolean;
   peers: Record<string, PeerEntry>;
   signalingOnline: boolean;
+  /** The last attempt to reach the signaling server failed (it retries with backoff). */
+  signalingFailed: boolean;
   /** Privacy setting: connect only through the TURN relay, so the peer never sees our address. */
   relayOnly: boolean;
   /** The last problem with a relay server (wrong or expired credentials, unreachable). */

@@ -148,6 +148,7 @@ export const callMachine = setup({
     camOn: true,
     peers: {},
     signalingOnline: false,
+    signalingFailed: false,
     relayOnly: false,
     iceError: null,
     departure: null,
@@ -183,7 +184,7 @@ export const callMachine = setup({
       on: {
         START: {
           target: "preparing",
-          actions: assign({ room: ({ event }) => event.room, lobby: ({ event }) => event.lobby ?? false, error: null, serverless: null }),
+          actions: assign({ room: ({ event }) => event.room, lobby: ({ event }) => event.lobby ?? false, error: null, serverless: null, signalingFailed: false }),
         },
         START_SERVERLESS: {
           target: "preparing",
@@ -253,7 +254,7 @@ export const callMachine = setup({
           target: ".settle",
           actions: [
             assign(({ context, event, spawn }) => {
-              const joined: CallContext = { ...context, self: event.self, token: event.token, iceServers: event.iceServers, signalingOnline: true };
+              const joined: CallContext = { ...context, self: event.self, token: event.token, iceServers: event.iceServers, signalingOnline: true, signalingFailed: false };
               const peers = { ...context.peers };
               for (const id of event.peers) {
                 const known = peers[id];
@@ -328,7 +329,7 @@ export const callMachine = setup({
             });
           }),
         },
-        "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false }) },
+        "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false, signalingFailed: true }) },
         "SERVERLESS.VIEW": { actions: assign({ serverless: ({ context, event }) => ({ ...event.view, connected: context.serverless?.connected ?? false }) }) },
         "CODE.*": { actions: forwardTo("signaling") },
         "SIGNALING.ICE_SERVERS": {

@@ -34,7 +34,7 @@ export function statusText(s: CallSnapshot): string {
     case "lobby":
       return "Ready to join";
     case "joining":
-      return "Joining the call…";
+      return s.context.signalingFailed ? "Can't reach the OneLink server. Trying again…" : "Joining the call…";
     case "waiting":
       return "Waiting for someone to join";
     case "connecting":

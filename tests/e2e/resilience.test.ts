@@ -97,3 +97,20 @@ describe("calls survive the signaling server", () => {
     }
   }, 90_000);
 });
+
+test("with the server unreachable the page says so and joins by itself once it is back", async () => {
+  const port = freePort();
+  let server = await startApp({}, port);
+  const a = await newPerson(ctx.browser, server.url);
+  await a.page.goto(server.url);
+  await server.stop("SIGKILL");
+  try {
+    await a.page.getByRole("button", { name: "New call", exact: true }).click();
+    await waitForStatus(a.page, "Can't reach the OneLink server. Trying again…", 15_000);
+    server = await startApp({}, port);
+    await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+  } finally {
+    await a.context.close();
+    await server.stop();
+  }
+}, 60_000);

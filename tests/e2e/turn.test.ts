@@ -70,16 +70,22 @@ const selectedPairTypes = (page: Page) =>
     return { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType };
   });
 
+/** A waits in a fresh room, then B opens the link; both with Relay only. */
+async function relayOnlyPair(origin: string) {
+  const a = await relayOnlyPerson(origin);
+  const b = await relayOnlyPerson(origin);
+  const room = crypto.randomUUID();
+  await openCallLink(a.page, `${origin}/c/${room}`);
+  await waitForStatus(a.page, "Waiting for someone to join");
+  await openCallLink(b.page, `${origin}/c/${room}`);
+  return { a, b };
+}
+
 describe("TURN relay", () => {
   test("with Relay only, two browsers connect through our coturn and video flows", async () => {
     const app: AppServer = await startApp({ TURN_URLS: coturn.url, TURN_SECRET: secret, TURN_TTL_S: "600" });
     try {
-      const a = await relayOnlyPerson(app.url);
-      const b = await relayOnlyPerson(app.url);
-      const room = crypto.randomUUID();
-      await openCallLink(a.page, `${app.url}/c/${room}`);
-      await waitForStatus(a.page, "Waiting for someone to join");
-      await openCallLink(b.page, `${app.url}/c/${room}`);
+      const { a, b } = await relayOnlyPair(app.url);
       await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
       await Promise.all([waitForNewFrames(a.page, "Remote video", 10), waitForNewFrames(b.page, "Remote video", 10)]);
       expect(await selectedPairTypes(a.page)).toEqual({ local: "relay", remote: "relay" });
@@ -94,12 +100,7 @@ describe("TURN relay", () => {
   test("wrong credentials give a clear error instead of a silent hang", async () => {
     const app: AppServer = await startApp({ TURN_URLS: coturn.url, TURN_SECRET: "not-the-secret" });
     try {
-      const a = await relayOnlyPerson(app.url);
-      const b = await relayOnlyPerson(app.url);
-      const room = crypto.randomUUID();
-      await openCallLink(a.page, `${app.url}/c/${room}`);
-      await waitForStatus(a.page, "Waiting for someone to join");
-      await openCallLink(b.page, `${app.url}/c/${room}`);
+      const { a, b } = await relayOnlyPair(app.url);
       await b.page.getByRole("alert").filter({ hasText: "refused our credentials" }).waitFor({ timeout: 30_000 });
       expect(await b.page.getByRole("status").innerText()).not.toBe("Connected");
       await a.context.close();

@@ -45,6 +45,13 @@ async function joinedAlone(h: ReturnType<typeof harness>) {
 
 const offer = { description: { type: "offer" as const, sdp: "v=0" } };
 
+/** Joined alone, then "aaa" offers and the connection comes up. */
+async function inCallWithAaa(h: ReturnType<typeof harness>) {
+  await joinedAlone(h);
+  h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+  h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+}
+
 describe("call machine", () => {
   test("a newcomer offers to everyone already in the room", async () => {
     const h = harness();
@@ -77,9 +84,7 @@ describe("call machine", () => {
 
   test("a refreshed peer (new session) replaces the old connection instead of confusing it", async () => {
     const h = harness();
-    await joinedAlone(h);
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    await inCallWithAaa(h);
     h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
     h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
     expect(h.phase()).toBe("reconnecting");
@@ -96,9 +101,7 @@ describe("call machine", () => {
 
   test("a peer away with a dead connection is presumed gone after a while, and may come back", async () => {
     const h = harness();
-    await joinedAlone(h);
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    await inCallWithAaa(h);
     h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
     h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
     h.clock.increment(2_999);
@@ -114,9 +117,7 @@ describe("call machine", () => {
 
   test("hang up from the other side offers to wait; hanging up ourselves sends leave", async () => {
     const h = harness();
-    await joinedAlone(h);
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    await inCallWithAaa(h);
     h.actor.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
     expect(h.phase()).toBe("peerLeft");
     expect(h.peers[0]!.stopped).toBe(true);

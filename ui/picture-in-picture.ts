@@ -23,11 +23,17 @@ export function usePictureInPicture(stage: RefObject<HTMLElement | null>) {
   }, []);
   const toggle = () => {
     if (document.pictureInPictureElement) {
-      void document.exitPictureInPicture().catch((err) => console.warn("could not leave picture in picture", err));
+      document
+        .exitPictureInPicture()
+        .then(() => setActive(document.pictureInPictureElement !== null))
+        .catch((err) => console.warn("could not leave picture in picture", err));
       return;
     }
     const video = stage.current?.querySelector<HTMLVideoElement>("video.remote-video");
-    void video?.requestPictureInPicture().catch((err) => console.warn("picture in picture refused", err));
+    video
+      ?.requestPictureInPicture()
+      .then(() => setActive(document.pictureInPictureElement !== null))
+      .catch((err) => console.warn("picture in picture refused", err));
   };
   return { active, toggle };
 }

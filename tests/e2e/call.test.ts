@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -25,9 +25,9 @@ describe("the one-link call", () => {
 
     // Microphone and camera toggles are reflected on the other side.
     const mic = button(a.page, "Microphone");
-    expect(await mic.getAttribute("aria-pressed")).toBe("true");
+    await expectAttribute(mic, "aria-pressed", "true");
     await mic.click();
-    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(mic, "aria-pressed", "false");
     await b.page.getByText("Their microphone is muted").waitFor({ timeout: 5_000 });
     await button(a.page, "Camera").click();
     await b.page.getByText("Their camera is off").waitFor({ timeout: 5_000 });

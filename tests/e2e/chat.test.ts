@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -44,7 +44,7 @@ const texts = (page: Page) => log(page).locator(".chat-text").allInnerTexts();
 async function openChat(page: Page) {
   const toggle = button(page, "Chat");
   if ((await toggle.getAttribute("aria-pressed")) !== "true") await toggle.click();
-  expect(await toggle.getAttribute("aria-pressed")).toBe("true");
+  await expectAttribute(toggle, "aria-pressed", "true");
   await log(page).waitFor();
 }
 
@@ -116,7 +116,7 @@ describe("chat", () => {
       // React applies the pick on its next render; give a loaded machine a moment.
       for (let i = 0; i < 50 && (await field(a.page).inputValue()) !== "ok 😄😀"; i++) await a.page.waitForTimeout(100);
       expect(await field(a.page).inputValue()).toBe("ok 😄😀");
-      expect(await emojiButton.getAttribute("aria-expanded")).toBe("false");
+      await expectAttribute(emojiButton, "aria-expanded", "false");
 
       // Too long: a clear notice, and Send is off.
       await field(a.page).fill("x".repeat(2001));

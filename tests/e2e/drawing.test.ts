@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
+import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer, openCallLink, expectAttribute } from "./harness.ts";
 
 /** Software WebGL, so the hand tracker can really load (it needs a WebGL2 context). */
 const SOFTWARE_WEBGL = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"];
@@ -116,10 +116,10 @@ describe("drawing", () => {
 
       // Draw on: the hand tracker worker starts and loads the model (no hand in the fake camera).
       const toggle = button(a.page, "Draw");
-      expect(await toggle.getAttribute("aria-pressed")).toBe("false");
+      await expectAttribute(toggle, "aria-pressed", "false");
       const workerStarted = a.page.waitForEvent("worker", { timeout: 10_000 });
       await toggle.click();
-      expect(await toggle.getAttribute("aria-pressed")).toBe("true");
+      await expectAttribute(toggle, "aria-pressed", "true");
       const worker = await workerStarted;
       expect(worker.url()).toEndWith("/workers/hand-tracker.js");
       const ready = await until("hand tracking ready or failed", () => drawState(a.page), (s) => JSON.stringify(s.value) !== '{"active":{"hands":"loading"}}', 60_000);
@@ -167,7 +167,7 @@ describe("drawing", () => {
       const workerGone = new Promise((r) => worker.once("close", r));
       await stroke(a.page, "remote", [0.5, 0.5], [0.7, 0.6]);
       await toggle.click();
-      expect(await toggle.getAttribute("aria-pressed")).toBe("false");
+      await expectAttribute(toggle, "aria-pressed", "false");
       await workerGone;
       expect(await a.page.locator(".remote canvas.draw-overlay.drawing-on").count()).toBe(0);
 

@@ -4,7 +4,7 @@
  * what a user would see (status text, decoded remote frames).
  */
 import { afterAll, beforeAll } from "bun:test";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -121,6 +121,23 @@ export async function waitForNewFrames(page: Page, label = "Remote video", count
       }),
     { label, count, timeout },
   );
+}
+
+/** Reads until `ok` holds (every 250 ms), and returns that value; throws with the last value on timeout. */
+export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let v = await read();
+  while (!ok(v)) {
+    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    await Bun.sleep(250);
+    v = await read();
+  }
+  return v;
+}
+
+/** Waits (up to 5 s) until the element's attribute has this value: React may render a tick after the event. */
+export async function expectAttribute(locator: Locator, name: string, value: string | null) {
+  await waitFor(() => locator.getAttribute(name), (v) => v === value, 5_000);
 }
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });

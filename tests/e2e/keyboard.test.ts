@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { SHORTCUTS } from "../../ui/shortcuts.ts";
-import { button, newPerson, openCallLink, useAppAndBrowser, waitForStatus } from "./harness.ts";
+import { button, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForStatus, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -57,16 +57,16 @@ describe("keyboard only", () => {
 
     // M mutes; the other side sees it.
     const mic = button(a.page, "Microphone");
-    expect(await mic.getAttribute("aria-pressed")).toBe("true");
+    await expectAttribute(mic, "aria-pressed", "true");
     await a.page.keyboard.press("m");
-    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(mic, "aria-pressed", "false");
     await b.page.getByText("Their microphone is muted").waitFor({ timeout: 5_000 });
 
     // C opens the chat with the cursor in the message field; Enter sends; Escape closes.
     await a.page.keyboard.press("c");
     const panel = a.page.getByRole("complementary", { name: "Chat" });
     await panel.waitFor();
-    expect(await button(a.page, "Chat").getAttribute("aria-pressed")).toBe("true");
+    await expectAttribute(button(a.page, "Chat"), "aria-pressed", "true");
     await a.page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Message");
     await a.page.keyboard.type("Hello from the keyboard");
     await a.page.keyboard.press("Enter");
@@ -75,7 +75,7 @@ describe("keyboard only", () => {
     expect(await a.page.getByRole("textbox", { name: "Message" }).inputValue()).toBe("");
     await a.page.keyboard.press("Escape");
     await panel.waitFor({ state: "hidden" });
-    expect(await button(a.page, "Chat").getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(button(a.page, "Chat"), "aria-pressed", "false");
     await b.page.keyboard.press("c");
     await b.page.getByRole("complementary", { name: "Chat" }).getByText("Hello from the keyboard").waitFor();
 
@@ -85,10 +85,10 @@ describe("keyboard only", () => {
       const toggle = button(a.page, "Picture in picture");
       await a.page.keyboard.press("p");
       await a.page.waitForFunction(() => document.pictureInPictureElement?.getAttribute("aria-label") === "Remote video");
-      expect(await toggle.getAttribute("aria-pressed")).toBe("true");
+      await waitFor(() => toggle.getAttribute("aria-pressed"), (v) => v === "true", 5_000);
       await a.page.keyboard.press("p");
       await a.page.waitForFunction(() => document.pictureInPictureElement === null);
-      expect(await toggle.getAttribute("aria-pressed")).toBe("false");
+      await waitFor(() => toggle.getAttribute("aria-pressed"), (v) => v === "false", 5_000);
     } else {
       console.log("picture in picture is not available here: skipped");
     }

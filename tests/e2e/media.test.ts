@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
 
 // A later switch wins over the harness's plain --use-fake-device-for-media-stream.
 const ctx = useAppAndBrowser({}, ["--use-fake-device-for-media-stream=device-count=3"]);
@@ -50,16 +50,6 @@ async function chooseCamera(page: Page, label: string) {
   await dialog.getByRole("button", { name: "Close" }).click();
 }
 
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let v = await read();
-  while (!ok(v)) {
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
-    await Bun.sleep(250);
-    v = await read();
-  }
-  return v;
-}
 
 describe("media", () => {
   test("switching camera in Settings mid-call keeps the call up, frames flowing, and is remembered", async () => {
@@ -116,7 +106,7 @@ describe("media", () => {
     const small = (s: { width: number }) => s.width > 0 && s.width <= 640;
     await waitFor(() => remoteShape(b.page), small);
     const share = button(a.page, "Share screen");
-    expect(await share.getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(share, "aria-pressed", "false");
     await share.click();
     await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "true");
     await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
@@ -152,7 +142,7 @@ describe("media", () => {
     await a.page.getByRole("img", { name: /Connection quality: (good|fair|poor)/ }).waitFor({ timeout: 20_000 });
     const stats = button(a.page, "Stats");
     await stats.click();
-    expect(await stats.getAttribute("aria-pressed")).toBe("true");
+    await expectAttribute(stats, "aria-pressed", "true");
     const panel = a.page.getByRole("region", { name: "Call statistics" });
     const row = (name: string) => panel.getByRole("row", { name: new RegExp(`^${name}`) }).innerText();
     await waitFor(() => row("Frame rate"), (t) => /\d+ fps\s+\d+ fps/.test(t));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { devices, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
-import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer, expectAttribute } from "./harness.ts";
 
 const ARTIFACTS = resolve(import.meta.dir, "../../artifacts/screenshots");
 const AXE = resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
@@ -126,7 +126,7 @@ for (const kind of ["pixel", "iphone", "desktop"]) {
       expect(await axeViolations(a.page)).toEqual([]);
       if (kind !== "desktop") await controlsStepAside(a.page);
       await tap(a.page, "Microphone");
-      expect(await button(a.page, "Microphone").getAttribute("aria-pressed")).toBe("false");
+      await expectAttribute(button(a.page, "Microphone"), "aria-pressed", "false");
       await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-in-call.png` });
       await tap(a.page, "Hang up");
       await waitForStatus(a.page, "Call ended");

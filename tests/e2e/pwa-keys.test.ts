@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, useAppAndBrowser, waitForStatus } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForStatus, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -41,14 +41,14 @@ describe("keyboard shortcuts", () => {
     expect(await a.page.title()).toContain("Waiting for someone to join");
     const mic = button(a.page, "Microphone");
     const cam = button(a.page, "Camera");
-    expect(await mic.getAttribute("aria-pressed")).toBe("true");
+    await expectAttribute(mic, "aria-pressed", "true");
     await a.page.keyboard.press("m");
-    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(mic, "aria-pressed", "false");
     await a.page.keyboard.press("v");
-    expect(await cam.getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(cam, "aria-pressed", "false");
     await a.page.getByRole("textbox", { name: "Call link" }).focus();
     await a.page.keyboard.press("m");
-    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    await expectAttribute(mic, "aria-pressed", "false");
     await a.context.close();
   }, 30_000);
 });

@@ -1,7 +1,11 @@
 /**
- * Writes a 1920x1080 60 fps Y4M clip with moving content (a panning textured scene and a
- * bouncing sprite) so a video encoder has real work to do. Chromium loops it when it is passed
- * with --use-file-for-fake-video-capture. Usage: bun bench/media/make-y4m.ts [out] [seconds]
+ * Writes a 1920x1080 60 fps Y4M clip for Chromium's --use-file-for-fake-video-capture (it loops
+ * the file). Two scenes:
+ *   call  what a webcam sees in a video call: a still room (gradients, a window, shelves), a person
+ *         in front who sways, nods and talks, and light sensor noise on every pixel of every frame;
+ *   pan   the worst case: the whole picture pans over fine detail every frame, plus a bouncing
+ *         sprite (a camera being carried around).
+ * Usage: bun bench/media/make-y4m.ts [out] [seconds] [call|pan]
  */
 import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
 
@@ -9,7 +13,13 @@ export const WIDTH = 1920;
 export const HEIGHT = 1080;
 export const FPS = 60;
 
-export function makeY4m(path: string, seconds = 2): string {
+export type Scene = "call" | "pan";
+
+export function makeY4m(path: string, seconds = 2, scene: Scene = "pan"): string {
+  return scene === "call" ? writeCallScene(path, seconds) : writePanScene(path, seconds);
+}
+
+function writePanScene(path: string, seconds: number): string {
   const frames = Math.round(seconds * FPS);
   const ySize = WIDTH * HEIGHT;
   const cSize = ySize / 4;
@@ -52,10 +62,92 @@ export function makeY4m(path: string, seconds = 2): string {
   return path;
 }
 
+/** A still room and a person who moves like someone talking on a call, with sensor noise. */
+function writeCallScene(path: string, seconds: number): string {
+  const frames = Math.round(seconds * FPS);
+  const ySize = WIDTH * HEIGHT;
+  const cSize = ySize / 4;
+  const header = `YUV4MPEG2 W${WIDTH} H${HEIGHT} F${FPS}:1 Ip A1:1 C420jpeg\n`;
+  const total = header.length + frames * (6 + ySize + 2 * cSize);
+  if (existsSync(path) && statSync(path).size === total) return path;
+
+  // The room: a wall gradient, a bright window, shelves with books (fine detail), a desk edge.
+  const room = new Uint8Array(ySize);
+  for (let y = 0; y < HEIGHT; y++) {
+    for (let x = 0; x < WIDTH; x++) {
+      let v = 70 + 50 * (x / WIDTH) + 20 * Math.sin(y / 170);
+      if (x > 1300 && x < 1750 && y > 120 && y < 560) v = 215 - ((x - 1300) % 150 < 6 || (y - 120) % 220 < 6 ? 90 : 0);
+      if (x > 120 && x < 620 && y > 200 && y < 760) {
+        const shelf = (y - 200) % 140 < 12;
+        const book = Math.floor((x - 120) / 23);
+        v = shelf ? 60 : 40 + ((book * 53) % 120) + ((y - 200) % 140 > 110 ? 0 : (x % 23 < 2 ? -25 : 0));
+      }
+      if (y > 960) v = 95 + ((x * 7 + y * 3) % 11);
+      room[y * WIDTH + x] = Math.max(16, Math.min(235, v));
+    }
+  }
+  // Sensor noise: a few planes of small random offsets, cycled so every frame differs everywhere.
+  const noisePlanes = Array.from({ length: 5 }, () => Int8Array.from({ length: ySize }, () => Math.round((Math.random() - 0.5) * 6)));
+
+  const fd = openSync(path, "w");
+  writeSync(fd, header);
+  const frame = new Uint8Array(6 + ySize + 2 * cSize);
+  frame.set(new TextEncoder().encode("FRAME\n"));
+  const Y = frame.subarray(6, 6 + ySize);
+  const U = frame.subarray(6 + ySize, 6 + ySize + cSize);
+  const V = frame.subarray(6 + ySize + cSize);
+  const cw = WIDTH / 2;
+  for (let f = 0; f < frames; f++) {
+    const t = (2 * Math.PI * f) / frames; // the motion loops with the clip
+    Y.set(room);
+    U.fill(126);
+    V.fill(131);
+    // The person: shoulders and a head, swaying a little and nodding; the mouth opens and closes.
+    const cx = 960 + 60 * Math.sin(t) + 12 * Math.sin(7 * t);
+    const cy = 470 + 18 * Math.sin(2 * t) + 6 * Math.sin(11 * t);
+    const mouth = 8 + 14 * Math.abs(Math.sin(13 * t));
+    for (let y = Math.max(0, Math.floor(cy - 260)); y < HEIGHT; y++) {
+      for (let x = Math.max(0, Math.floor(cx - 520)); x < Math.min(WIDTH, cx + 520); x++) {
+        const dx = x - cx;
+        const dy = y - cy;
+        const head = (dx * dx) / (170 * 170) + (dy * dy) / (230 * 230) < 1;
+        const body = y > cy + 250 && Math.abs(dx) < 160 + (y - cy - 250) * 1.2;
+        if (!head && !body) continue;
+        let v: number;
+        if (head) {
+          v = 160 - 40 * (dx / 170) * (dx / 170) - 20 * (dy / 230);
+          const eye = (Math.abs(dx - 60) < 22 || Math.abs(dx + 60) < 22) && Math.abs(dy + 40) < 10;
+          const lips = Math.abs(dx) < 55 && dy > 90 && dy < 90 + mouth;
+          if (eye) v = 40;
+          if (lips) v = 70;
+          if (dy < -150) v = 45 + ((x + y) % 5); // hair
+        } else {
+          v = 55 + ((Math.floor(x / 9) + Math.floor(y / 9)) % 2) * 14; // a checked shirt
+        }
+        Y[y * WIDTH + x] = v;
+        const ci = (y >> 1) * cw + (x >> 1);
+        if (head && v > 100) {
+          U[ci] = 110;
+          V[ci] = 152;
+        } else if (body) {
+          U[ci] = 150;
+          V[ci] = 115;
+        }
+      }
+    }
+    const noise = noisePlanes[f % noisePlanes.length]!;
+    for (let i = 0; i < ySize; i++) Y[i] = Math.max(16, Math.min(235, Y[i]! + noise[i]!));
+    writeSync(fd, frame);
+  }
+  closeSync(fd);
+  return path;
+}
+
 if (import.meta.main) {
   const out = process.argv[2] ?? "/tmp/onelink-1080p60.y4m";
   const seconds = Number(process.argv[3] ?? 2);
+  const scene = (process.argv[4] ?? "call") as Scene;
   const started = performance.now();
-  makeY4m(out, seconds);
-  console.log(`${out}: ${WIDTH}x${HEIGHT} ${FPS} fps, ${seconds} s, in ${Math.round(performance.now() - started)} ms`);
+  makeY4m(out, seconds, scene);
+  console.log(`${out}: ${scene} scene, ${WIDTH}x${HEIGHT} ${FPS} fps, ${seconds} s, in ${Math.round(performance.now() - started)} ms`);
 }

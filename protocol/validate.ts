@@ -18,8 +18,9 @@ import {
 
 export type Validated<T> = { ok: true; msg: T } | { ok: false; code: ErrorCode; text: string };
 
-const SDP_MAX = 32 * 1024;
-const CANDIDATE_MAX = 1024;
+export const SDP_MAX = 32 * 1024;
+export const CANDIDATE_MAX = 1024;
+export const SESSION_ID_MAX = 64;
 const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 type Obj = Record<string, unknown>;
@@ -42,7 +43,7 @@ export function isPeerId(x: unknown): x is string {
 }
 
 export function isSessionId(x: unknown): x is string {
-  return isStr(x, 64) && x.length > 0;
+  return isStr(x, SESSION_ID_MAX) && x.length > 0;
 }
 
 function isCandidate(x: unknown): x is IceCandidate {

@@ -7,6 +7,7 @@ import { CloseCode, decodeClient, encode, type ClientMessage, type ErrorCode, ty
 import type { ServerConfig } from "./config.ts";
 import { iceServersFor } from "./turn.ts";
 import { RoomRegistry } from "./rooms.ts";
+import { readSignal, relayedSignal, type ReadSignal } from "../protocol/relay.ts";
 
 export interface SocketData {
   room: string | null;
@@ -14,16 +15,60 @@ export interface SocketData {
   tokens: number;
   refilledAt: number;
   badFrames: number;
+  /** Frames waiting for the end of this event-loop turn, sent together (see `out`). */
+  outbox: Uint8Array[] | null;
 }
 
 type Ws = ServerWebSocket<SocketData>;
 
 export function createSignaling(config: ServerConfig) {
   const sockets = new Set<Ws>();
-  const send = (ws: Ws, msg: WithoutVersion<ServerMessage>) => ws.send(encode(msg));
+
+  /**
+   * Every frame to a client goes out through its outbox, flushed once per event-loop turn with
+   * one corked write per socket. A burst of signals (an offer and its candidates arrive in one
+   * read) then costs one system call per receiving socket instead of one per frame, and frames to
+   * a socket keep their order.
+   */
+  const pending: Ws[] = [];
+  let flushScheduled = false;
+  const out = (ws: Ws, bytes: Uint8Array) => {
+    if (ws.data.outbox) {
+      ws.data.outbox.push(bytes);
+      return;
+    }
+    ws.data.outbox = [bytes];
+    pending.push(ws);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  };
+  const flushOne = (ws: Ws) => {
+    const frames = ws.data.outbox;
+    if (!frames) return;
+    ws.data.outbox = null;
+    if (frames.length === 1) ws.send(frames[0]!);
+    else
+      ws.cork(() => {
+        for (const f of frames) ws.send(f);
+      });
+  };
+  function flushAll() {
+    flushScheduled = false;
+    for (const ws of pending) flushOne(ws);
+    pending.length = 0;
+  }
+  /** Closes after sending what is queued for the socket (an error saying why, say). */
+  const closeWith = (ws: Ws, code: number, reason: string) => {
+    flushOne(ws);
+    ws.close(code, reason);
+  };
+
+  const send = (ws: Ws, msg: WithoutVersion<ServerMessage>) => out(ws, encode(msg));
   const tell = (room: string, ids: string[], msg: WithoutVersion<ServerMessage>) => {
     const bytes = encode(msg);
-    for (const conn of registry.connectionsOf(room, ids)) conn.send(bytes);
+    for (const conn of registry.connectionsOf(room, ids)) out(conn, bytes);
   };
   const registry: RoomRegistry<Ws> = new RoomRegistry<Ws>({
     capacity: config.roomCapacity,
@@ -35,7 +80,7 @@ export function createSignaling(config: ServerConfig) {
     send(ws, { type: "error", code, text });
     if (code === "bad-frame" || code === "bad-version" || code === "bad-room") {
       ws.data.badFrames++;
-      if (ws.data.badFrames >= config.maxBadFrames) ws.close(CloseCode.BadFrames, "too many bad frames");
+      if (ws.data.badFrames >= config.maxBadFrames) closeWith(ws, CloseCode.BadFrames, "too many bad frames");
     }
   }
 
@@ -48,6 +93,14 @@ export function createSignaling(config: ServerConfig) {
     if (ws.data.tokens < 1) return false;
     ws.data.tokens -= 1;
     return true;
+  }
+
+  /** The same as handle() does for a `signal`, for a frame readSignal checked. */
+  function relaySignal(ws: Ws, sig: ReadSignal) {
+    const { room, seatId } = ws.data;
+    const target = room && seatId ? registry.connection(room, sig.to) : null;
+    if (!target || sig.to === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
+    out(target, relayedSignal(seatId!, sig));
   }
 
   function handle(ws: Ws, msg: ClientMessage) {
@@ -63,7 +116,7 @@ export function createSignaling(config: ServerConfig) {
         }
         ws.data.room = msg.room;
         ws.data.seatId = result.seat.id;
-        if (result.replaced) result.replaced.close(CloseCode.Replaced, "seat taken by a newer connection");
+        if (result.replaced) closeWith(result.replaced, CloseCode.Replaced, "seat taken by a newer connection");
         const ice = iceServersFor(config, result.seat.id);
         send(ws, {
           type: "joined",
@@ -80,7 +133,7 @@ export function createSignaling(config: ServerConfig) {
         if (!room || !seatId) return fail(ws, "not-joined", "Join a room before signaling.");
         const target = registry.connection(room, msg.to);
         if (!target || msg.to === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
-        target.send(encode({ type: "signal", from: seatId, session: msg.session, data: msg.data }));
+        out(target, encode({ type: "signal", from: seatId, session: msg.session, data: msg.data }));
         return;
       }
       case "refresh-ice": {
@@ -107,8 +160,14 @@ export function createSignaling(config: ServerConfig) {
       try {
         if (!withinRate(ws)) {
           send(ws, { type: "error", code: "rate-limited", text: "Too many messages; slow down." });
-          ws.close(CloseCode.RateLimited, "rate limited");
+          closeWith(ws, CloseCode.RateLimited, "rate limited");
           return;
+        }
+        if (typeof data !== "string" && ws.data.seatId !== null) {
+          // The busiest frame by far, a signal in its plain shape, is checked and relayed without
+          // decoding it; anything else (or anything odd) takes the general path below.
+          const sig = readSignal(data);
+          if (sig) return relaySignal(ws, sig);
         }
         const decoded = decodeClient(typeof data === "string" ? data : new Uint8Array(data));
         if (!decoded.ok) return fail(ws, decoded.code, decoded.text);
@@ -120,6 +179,7 @@ export function createSignaling(config: ServerConfig) {
     },
     close(ws: Ws) {
       sockets.delete(ws);
+      ws.data.outbox = null; // nothing more can reach it
       const { room, seatId } = ws.data;
       if (!room || !seatId) return;
       const others = registry.disconnect(room, seatId, ws);
@@ -132,14 +192,14 @@ export function createSignaling(config: ServerConfig) {
     if (config.allowedOrigins.length && (!origin || !config.allowedOrigins.includes(origin))) {
       return new Response("Origin not allowed", { status: 403 });
     }
-    const data: SocketData = { room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: performance.now(), badFrames: 0 };
+    const data: SocketData = { room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: performance.now(), badFrames: 0, outbox: null };
     if (server.upgrade(req, { data })) return undefined;
     return new Response("Expected a WebSocket upgrade", { status: 426 });
   }
 
   /** Tells every client to reconnect (close code 1012), then drops all state. */
   function shutdown() {
-    for (const ws of sockets) ws.close(CloseCode.Restart, "server restarting");
+    for (const ws of sockets) closeWith(ws, CloseCode.Restart, "server restarting");
     sockets.clear();
     registry.clear();
   }

@@ -7,12 +7,17 @@
  *   peerjs  ws://…/bench/peerjs?key=peerjs&id=ID&token=TOKEN, JSON {type: OFFER|ANSWER|CANDIDATE, dst, payload};
  *   bare    first frame is the room id, then the same msgpack frames as ours, forwarded untouched.
  *
+ * The sockets are raw-ws.ts clients (Bun.connect and a minimal RFC 6455 framing), not a full
+ * WebSocket client: frames are built once before the burst, a side's frames leave in one write
+ * (as a browser's do when it sends them in one task), and reads are parsed in place, so the
+ * generator spends little CPU and the server under test sets the pace.
+ *
  * Both members of a pair live in this process, so a relay latency is one clock's difference
- * between the send() call and the partner's message event. Frames between a pair are ordered
+ * between the write and the frame's arrival at the partner. Frames between a pair are ordered
  * (one TCP connection each way, single-threaded servers), so send times are matched in FIFO order.
  */
-import { Packr } from "msgpackr";
 import { decodeServer, encode, type SignalPayload } from "../../protocol/index.ts";
+import { RawWs, clientFrame, concat, indexOf, type RawHandlers } from "./raw-ws.ts";
 import { ANSWER_SDP, CANDIDATES_PER_SIDE, MSGS_PER_PAIR, OFFER_SDP, PEERJS_KEY, PEERJS_PATH, makeCandidate, now, type ServerKind } from "./common.ts";
 
 export type WorkerCommand =
@@ -27,10 +32,9 @@ export type WorkerReport =
   | { ev: "closed" };
 
 const send = (r: WorkerReport) => process.send!(r);
-const raw = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 interface Pair {
-  ws: [WebSocket, WebSocket];
+  ws: [RawWs, RawWs];
   /** Each side's id as the server knows it, and the peer id it addresses. */
   self: [string, string];
   peer: [string | null, string | null];
@@ -44,7 +48,12 @@ interface Pair {
   answered: boolean;
   session: [string, string];
   connId: string;
-  frames: [(Uint8Array | string)[], (Uint8Array | string)[]] | null;
+  /** Each side's burst: its frames, concatenated, written at once. */
+  frames: [Uint8Array, Uint8Array] | null;
+  /** Frames per side in that burst. */
+  count: [number, number];
+  /** Bytes every frame from the partner must contain: the partner's id or session as relayed. */
+  needle: [Uint8Array, Uint8Array] | null;
 }
 
 let kind: ServerKind = "ours";
@@ -85,21 +94,21 @@ function markReady(p: Pair) {
  * A side's frames for the burst, encoded once after the join phase (outside any timing) so the
  * load generator spends its CPU on sockets, not on encoding: [description, ...candidates].
  */
-function buildFrames(p: Pair, side: 0 | 1): (Uint8Array | string)[] {
+function buildFrames(p: Pair, side: 0 | 1): Uint8Array[] {
   const descType = side === p.offerer ? "offer" : "answer";
   const sdp = descType === "offer" ? OFFER_SDP : ANSWER_SDP;
-  const frames: (Uint8Array | string)[] = [];
+  const frames: Uint8Array[] = [];
   if (kind === "peerjs") {
     // What the PeerJS client library sends: OFFER/ANSWER with the session description and
     // connection details, CANDIDATE with the ICE candidate; the server adds `src`.
     const dst = p.peer[side];
-    frames.push(JSON.stringify({ type: descType === "offer" ? "OFFER" : "ANSWER", dst, payload: { sdp: { type: descType, sdp }, type: "media", connectionId: p.connId, browser: "chrome" } }));
+    frames.push(clientFrame(JSON.stringify({ type: descType === "offer" ? "OFFER" : "ANSWER", dst, payload: { sdp: { type: descType, sdp }, type: "media", connectionId: p.connId, browser: "chrome" } })));
     for (let i = 0; i < CANDIDATES_PER_SIDE; i++) {
-      frames.push(JSON.stringify({ type: "CANDIDATE", dst, payload: { candidate: makeCandidate(side, i), type: "media", connectionId: p.connId } }));
+      frames.push(clientFrame(JSON.stringify({ type: "CANDIDATE", dst, payload: { candidate: makeCandidate(side, i), type: "media", connectionId: p.connId } })));
     }
   } else {
     // Copies, so no frame shares msgpackr's scratch buffer.
-    const frame = (data: SignalPayload) => new Uint8Array(encode({ type: "signal", to: p.peer[side]!, session: p.session[side], data }));
+    const frame = (data: SignalPayload) => clientFrame(new Uint8Array(encode({ type: "signal", to: p.peer[side]!, session: p.session[side], data })));
     frames.push(frame({ description: { type: descType, sdp } }));
     for (let i = 0; i < CANDIDATES_PER_SIDE; i++) frames.push(frame({ candidate: makeCandidate(side, i) }));
   }
@@ -107,27 +116,36 @@ function buildFrames(p: Pair, side: 0 | 1): (Uint8Array | string)[] {
 }
 
 function sendAll(p: Pair, side: 0 | 1) {
-  const ws = p.ws[side];
   const q = p.inFlight[side];
-  for (const f of p.frames![side]) {
-    q.push(now());
-    ws.send(f);
-  }
+  const t = now();
+  for (let i = 0; i < p.count[side]; i++) q.push(t);
+  p.ws[side].write(p.frames![side]);
 }
 
-/** A relayed frame arrived at `side`: check it came from the partner, time it, answer an offer. */
-function onRelayed(p: Pair, side: 0 | 1, data: unknown) {
-  let ok = false;
-  if (kind === "peerjs") {
-    const m = JSON.parse(data as string);
-    ok = (m.type === "OFFER" || m.type === "ANSWER" || m.type === "CANDIDATE") && m.src === p.peer[side];
-    if (!ok) problem(`unexpected PeerJS frame ${String(data).slice(0, 120)}`);
-  } else {
-    const m = raw.unpack(new Uint8Array(data as ArrayBuffer)) as Record<string, unknown>;
-    ok = m.type === "signal" && (kind === "bare" || m.from === p.peer[side]);
-    if (!ok) problem(`unexpected frame ${JSON.stringify(m).slice(0, 120)}`);
+const enc = new TextEncoder();
+/** What every frame relayed to `side` must contain, so a frame from anyone else is caught. */
+function needleFor(p: Pair, side: 0 | 1): Uint8Array {
+  const from = 1 - side;
+  // PeerJS adds "src" (the sender's id); ours adds "from" (the sender's seat id); the bare relay
+  // forwards the sender's frame untouched, which carries the sender's session.
+  if (kind === "peerjs") return enc.encode(`"src":"${p.self[from]}"`);
+  if (kind === "ours") return enc.encode(p.peer[side]!);
+  return enc.encode(p.session[from]);
+}
+const SIGNAL = enc.encode("signal");
+const PEERJS_TYPE = enc.encode('"type":"');
+
+/**
+ * A relayed frame arrived at `side`: check it came from the partner (it carries the partner's
+ * id, and is a signal), time it, answer an offer. The check is a byte search, the same cost for
+ * every server, instead of a full parse of a 4 KB frame.
+ */
+function onRelayed(p: Pair, side: 0 | 1, payload: Uint8Array) {
+  const ok = indexOf(payload, p.needle![side]) >= 0 && indexOf(payload, kind === "peerjs" ? PEERJS_TYPE : SIGNAL) >= 0;
+  if (!ok) {
+    problem(`unexpected frame ${new TextDecoder().decode(payload.subarray(0, 120))}`);
+    return;
   }
-  if (!ok) return;
   const sentAt = p.inFlight[1 - side].shift();
   if (sentAt === undefined) return problem("a frame arrived that was never sent");
   latencies[delivered++] = now() - sentAt;
@@ -146,18 +164,17 @@ function onRelayed(p: Pair, side: 0 | 1, data: unknown) {
 
 // ---------------------------------------------------------------- joining
 
-function openSide(p: Pair, side: 0 | 1, url: string, room: string) {
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  p.ws[side] = ws;
-  ws.onopen = () => {
-    if (kind === "ours") ws.send(encode({ type: "join", room }));
-    else if (kind === "bare") ws.send(room);
-  };
-  ws.onmessage = (ev) => {
-    if (p.ready && phase !== "join") return onRelayed(p, side, ev.data);
+const HANDLERS: RawHandlers = {
+  open(c) {
+    const { room } = c.tag as SideTag;
+    if (kind === "ours") c.write(clientFrame(new Uint8Array(encode({ type: "join", room }))));
+    else if (kind === "bare") c.write(clientFrame(room));
+  },
+  frame(c, _opcode, payload) {
+    const { p, side } = c.tag as SideTag;
+    if (p.ready && phase !== "join") return onRelayed(p, side, payload);
     if (kind === "ours") {
-      const d = decodeServer(ev.data);
+      const d = decodeServer(payload.slice());
       if (!d.ok) return problem(`undecodable server frame: ${d.text}`);
       const m = d.msg;
       if (m.type === "joined") {
@@ -170,24 +187,38 @@ function openSide(p: Pair, side: 0 | 1, url: string, room: string) {
       else if (m.type === "error") problem(`server error ${m.code}: ${m.text}`);
       markReady(p);
     } else if (kind === "peerjs") {
-      const m = JSON.parse(ev.data as string);
+      const text = new TextDecoder().decode(payload);
+      const m = JSON.parse(text);
       if (m.type === "OPEN") p.registered[side] = true;
-      else problem(`PeerJS said ${String(ev.data).slice(0, 120)}`);
+      else problem(`PeerJS said ${text.slice(0, 120)}`);
       markReady(p);
     } else {
-      if (ev.data === "p") p.registered[side] = true;
+      if (payload.length === 1 && payload[0] === 0x70) p.registered[side] = true; // "p"
       markReady(p);
     }
-  };
-  ws.onclose = (ev) => {
+  },
+  close(c, why) {
+    const { p } = c.tag as SideTag;
     if (phase === "closing") return;
-    problem(`socket closed during ${phase}: ${ev.code} ${ev.reason}`);
+    problem(`socket closed during ${phase}: ${why}`);
     if (!p.ready) {
       failedCount++;
       p.ready = p.failed = true; // counted as done (failed), so the join phase can finish
       onJoinProgress();
     }
-  };
+  },
+};
+
+interface SideTag {
+  p: Pair;
+  side: 0 | 1;
+  room: string;
+}
+
+function openSide(p: Pair, side: 0 | 1, url: string, room: string) {
+  const c = new RawWs(new URL(url), HANDLERS, { p, side, room } satisfies SideTag);
+  p.ws[side] = c;
+  c.connect();
 }
 
 async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
@@ -204,7 +235,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
         const host = c.hosts[i % c.hosts.length];
         const room = `${c.tag}-${i}`;
         const p: Pair = {
-          ws: [null as unknown as WebSocket, null as unknown as WebSocket],
+          ws: [null as unknown as RawWs, null as unknown as RawWs],
           self: [`${room}a`, `${room}b`],
           peer: [null, null],
           registered: [false, false],
@@ -217,6 +248,8 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
           session: [rand(), rand()],
           connId: `mc_${rand()}`,
           frames: null,
+          count: [0, 0],
+          needle: null,
         };
         pairs.push(p);
         if (kind === "ours") {
@@ -247,7 +280,13 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
     launch();
   });
   const t1 = now();
-  for (const p of pairs) if (p.ready && !p.failed) p.frames = [buildFrames(p, 0), buildFrames(p, 1)];
+  for (const p of pairs) {
+    if (!p.ready || p.failed) continue;
+    const [f0, f1] = [buildFrames(p, 0), buildFrames(p, 1)];
+    p.frames = [concat(f0), concat(f1)];
+    p.count = [f0.length, f1.length];
+    p.needle = [needleFor(p, 0), needleFor(p, 1)];
+  }
   send({ ev: "joined", t0, t1, ready: readyCount, failed: failedCount, problems });
   problems = [];
   problemCount = 0;
@@ -294,13 +333,21 @@ function burst() {
 async function close() {
   phase = "closing";
   const closing: Promise<void>[] = [];
+  let open = 0;
+  let allClosed = () => {};
+  const closeHandler = HANDLERS.close;
+  HANDLERS.close = (c, why) => {
+    closeHandler(c, why);
+    if (--open === 0) allClosed();
+  };
   for (const p of pairs) {
     for (const ws of p.ws) {
-      if (!ws || ws.readyState === WebSocket.CLOSED) continue;
-      closing.push(new Promise((r) => ws.addEventListener("close", () => r(), { once: true })));
+      if (!ws || ws.closed) continue;
+      open++;
       ws.close();
     }
   }
+  if (open > 0) closing.push(new Promise((r) => (allClosed = r)));
   await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 10_000))]);
   send({ ev: "closed" });
 }

@@ -114,6 +114,12 @@ export function cpuSeconds(pid: number): number {
 }
 const CLK_TCK = 100;
 
+/** CPU seconds a process has spent in the kernel (system time) so far. */
+export function systemCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[12]) / CLK_TCK;
+}
+
 /** CPU seconds the whole machine has been busy (all cores, everything but idle and iowait). */
 export function machineBusySeconds(): number {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0];

@@ -13,6 +13,7 @@ import {
   ROOT,
   SERVER_LABEL,
   cpuSeconds,
+  systemCpuSeconds,
   ephemeralPorts,
   fdHardLimit,
   machineBusySeconds,
@@ -69,6 +70,8 @@ interface Result {
   serverCpuBurst?: number;
   /** Server CPU time per relayed frame during the burst: robust to other load on the machine. */
   serverUsPerMsg?: number;
+  /** Share of the server's CPU during the burst spent in the kernel (system time). */
+  serverKernelShare?: number;
   clientCpuBurst?: number;
   /** CPU used during the burst by everything else on the machine (other work shares the cores). */
   otherCpuBurst?: number;
@@ -206,6 +209,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     for (const b of warm) result.problems.push(...b.problems);
     await sleep(500);
     const cpu0 = cpuSeconds(server.pid);
+    const sys0 = systemCpuSeconds(server.pid);
     const clientCpu0 = workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0);
     const busy0 = machineBusySeconds();
     const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst" }, 150_000)));
@@ -213,6 +217,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
     const serverCpu = cpuSeconds(server.pid) - cpu0;
+    result.serverKernelShare = serverCpu > 0 ? (systemCpuSeconds(server.pid) - sys0) / serverCpu : 0;
     result.serverCpuBurst = serverCpu / wall;
     result.clientCpuBurst = (workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0) - clientCpu0) / wall;
     result.otherCpuBurst = Math.max(0, (machineBusySeconds() - busy0) / wall - result.serverCpuBurst - result.clientCpuBurst);
@@ -337,7 +342,7 @@ for (const n of sizes) {
         r.skipped
           ? `skipped (${r.skipped})`
           : `${fmt(r.joinedPerS)} joined/s, ${fmt(r.msgsPerS)} msgs/s (warm-up burst ${fmt(r.warmupMsgsPerS)}), p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ` +
-              `${fmt(r.kbPerSocket, 2)} KB/socket, server ${fmt(r.serverUsPerMsg, 1)} µs CPU/msg, other CPU ${Math.round((r.otherCpuBurst ?? 0) * 100)}%`,
+              `${fmt(r.kbPerSocket, 2)} KB/socket, server ${fmt(r.serverUsPerMsg, 1)} µs CPU/msg (${Math.round((r.serverKernelShare ?? 0) * 100)}% of it in the kernel), other CPU ${Math.round((r.otherCpuBurst ?? 0) * 100)}%`,
       );
       for (const p of r.problems.slice(0, 5)) console.log(`    ! ${p}`);
     }

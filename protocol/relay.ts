@@ -1,0 +1,233 @@
+/**
+ * The relay fast path for the server's busiest frame, `signal`: it checks a client frame at the
+ * byte level and builds the relayed frame by copying the checked msgpack of `session` and `data`,
+ * without turning a 4 KB SDP into a string and back.
+ *
+ * It accepts only the plain shape a browser sends (exactly the fields of SignalOutMessage, no
+ * duplicates, every string ASCII, sizes within the same bounds as validate.ts) and returns null
+ * for anything else. The caller then takes the general path (decodeClient), which accepts or
+ * rejects the frame with its precise error. So whenever this returns a result, decodeClient would
+ * have accepted the frame, and the relayed frame decodes to the same message (tested).
+ */
+import { isAscii } from "node:buffer";
+import { PEER_ID_MAX, PROTOCOL_VERSION } from "./messages.ts";
+import { CANDIDATE_MAX, SDP_MAX, SESSION_ID_MAX } from "./validate.ts";
+
+export interface ReadSignal {
+  /** The addressee's peer id. */
+  to: string;
+  /** The msgpack of the `session` string and of the `data` payload, as sent (already checked). */
+  session: Uint8Array;
+  data: Uint8Array;
+}
+
+const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const K = {
+  v: ascii("v"),
+  type: ascii("type"),
+  to: ascii("to"),
+  session: ascii("session"),
+  data: ascii("data"),
+  signal: ascii("signal"),
+  description: ascii("description"),
+  sdp: ascii("sdp"),
+  candidate: ascii("candidate"),
+  sdpMid: ascii("sdpMid"),
+  sdpMLineIndex: ascii("sdpMLineIndex"),
+  usernameFragment: ascii("usernameFragment"),
+};
+const DESCRIPTION_TYPES = ["offer", "answer", "pranswer", "rollback"].map(ascii);
+const NIL = 0xc0;
+
+/** Where a msgpack string's bytes are, or null if `at` holds no string. */
+let strStart = 0;
+let strEnd = 0;
+function readStr(b: Uint8Array, at: number): boolean {
+  const t = b[at];
+  if (t === undefined) return false;
+  let len: number;
+  let head: number;
+  if (t >= 0xa0 && t <= 0xbf) {
+    len = t & 0x1f;
+    head = 1;
+  } else if (t === 0xd9) {
+    len = b[at + 1] ?? -1;
+    head = 2;
+  } else if (t === 0xda) {
+    len = at + 2 < b.length ? (b[at + 1]! << 8) | b[at + 2]! : -1;
+    head = 3;
+  } else if (t === 0xdb) {
+    len = at + 4 < b.length ? b[at + 1]! * 2 ** 24 + ((b[at + 2]! << 16) | (b[at + 3]! << 8) | b[at + 4]!) : -1;
+    head = 5;
+  } else return false;
+  if (len < 0 || at + head + len > b.length) return false;
+  strStart = at + head;
+  strEnd = strStart + len;
+  return true;
+}
+
+/** Reads an ASCII string of 1..max bytes at `at` into strStart/strEnd. */
+function readAscii(b: Uint8Array, at: number, max: number, allowEmpty = false): boolean {
+  if (!readStr(b, at)) return false;
+  const len = strEnd - strStart;
+  return (allowEmpty || len > 0) && len <= max && isAscii(b.subarray(strStart, strEnd));
+}
+
+function same(b: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (b[start + i] !== word[i]) return false;
+  return true;
+}
+
+/** A map header at `at`: returns its entry count (or -1), and the first entry's offset in mapBody. */
+let mapBody = 0;
+function readMap(b: Uint8Array, at: number): number {
+  const t = b[at];
+  if (t === undefined) return -1;
+  if (t >= 0x80 && t <= 0x8f) {
+    mapBody = at + 1;
+    return t & 0x0f;
+  }
+  if (t === 0xde && at + 2 < b.length) {
+    mapBody = at + 3;
+    return (b[at + 1]! << 8) | b[at + 2]!;
+  }
+  return -1;
+}
+
+/** Index of the key at strStart..strEnd in `keys`, or -1. */
+function keyIndex(b: Uint8Array, keys: Uint8Array[]): number {
+  for (let i = 0; i < keys.length; i++) if (same(b, strStart, strEnd, keys[i]!)) return i;
+  return -1;
+}
+
+const DESCRIPTION_KEYS = [K.type, K.sdp];
+const CANDIDATE_KEYS = [K.candidate, K.sdpMid, K.sdpMLineIndex, K.usernameFragment];
+const STR_MAX = [CANDIDATE_MAX, 64, 0, 256];
+
+/** Checks a signal payload at `at`; returns the offset after it, or -1. */
+function readPayload(b: Uint8Array, at: number): number {
+  if (readMap(b, at) !== 1) return -1;
+  if (!readStr(b, mapBody)) return -1;
+  let p = strEnd;
+  if (same(b, strStart, strEnd, K.description)) {
+    if (readMap(b, p) !== 2) return -1;
+    p = mapBody;
+    let seen = 0;
+    for (let i = 0; i < 2; i++) {
+      if (!readStr(b, p)) return -1;
+      const k = keyIndex(b, DESCRIPTION_KEYS);
+      if (k < 0 || seen & (1 << k)) return -1;
+      seen |= 1 << k;
+      if (k === 0) {
+        if (!readStr(b, strEnd)) return -1;
+        const s = strStart;
+        const e = strEnd;
+        if (!DESCRIPTION_TYPES.some((t) => same(b, s, e, t))) return -1;
+      } else if (!readAscii(b, strEnd, SDP_MAX, true)) return -1;
+      p = strEnd;
+    }
+    return p;
+  }
+  if (!same(b, strStart, strEnd, K.candidate)) return -1;
+  if (b[p] === NIL) return p + 1;
+  const n = readMap(b, p);
+  if (n < 1 || n > 4) return -1;
+  p = mapBody;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    if (!readStr(b, p)) return -1;
+    const k = keyIndex(b, CANDIDATE_KEYS);
+    if (k < 0 || seen & (1 << k)) return -1;
+    seen |= 1 << k;
+    p = strEnd;
+    if (k === 2) {
+      // sdpMLineIndex: nil, or an integer 0..1023 (fixint, uint8, uint16).
+      const t = b[p];
+      if (t === NIL || (t !== undefined && t <= 0x7f)) p += 1;
+      else if (t === 0xcc && p + 1 < b.length) p += 2;
+      else if (t === 0xcd && p + 2 < b.length && ((b[p + 1]! << 8) | b[p + 2]!) < 1024) p += 3;
+      else return -1;
+    } else if (k !== 0 && b[p] === NIL) p += 1;
+    else {
+      if (!readAscii(b, p, STR_MAX[k]!, true)) return -1;
+      p = strEnd;
+    }
+  }
+  return seen & 1 ? p : -1; // `candidate` itself is required
+}
+
+const TOP_KEYS = [K.v, K.type, K.to, K.session, K.data];
+
+/** A client `signal` frame in its plain shape, checked; null means "take the general path". */
+export function readSignal(b: Uint8Array): ReadSignal | null {
+  if (readMap(b, 0) !== 5) return null;
+  let p = mapBody;
+  let seen = 0;
+  let to = "";
+  let sessionAt = 0;
+  let sessionEnd = 0;
+  let dataAt = 0;
+  let dataEnd = 0;
+  for (let i = 0; i < 5; i++) {
+    if (!readStr(b, p)) return null;
+    const k = keyIndex(b, TOP_KEYS);
+    if (k < 0 || seen & (1 << k)) return null;
+    seen |= 1 << k;
+    p = strEnd;
+    switch (k) {
+      case 0: // v
+        if (b[p] !== PROTOCOL_VERSION) return null;
+        p += 1;
+        break;
+      case 1: // type
+        if (!readStr(b, p) || !same(b, strStart, strEnd, K.signal)) return null;
+        p = strEnd;
+        break;
+      case 2: // to
+        if (!readAscii(b, p, PEER_ID_MAX)) return null;
+        to = String.fromCharCode.apply(null, b.subarray(strStart, strEnd) as unknown as number[]);
+        p = strEnd;
+        break;
+      case 3: // session
+        if (!readAscii(b, p, SESSION_ID_MAX)) return null;
+        sessionAt = p;
+        sessionEnd = p = strEnd;
+        break;
+      case 4: // data
+        dataAt = p;
+        p = readPayload(b, p);
+        if (p < 0) return null;
+        dataEnd = p;
+        break;
+    }
+  }
+  if (p !== b.length) return null;
+  return { to, session: b.subarray(sessionAt, sessionEnd), data: b.subarray(dataAt, dataEnd) };
+}
+
+const HEAD = Uint8Array.from([0x85, 0xa1, ...K.v, PROTOCOL_VERSION, 0xa4, ...K.type, 0xa6, ...K.signal, 0xa4, ...ascii("from")]);
+const SESSION_KEY = Uint8Array.from([0xa7, ...K.session]);
+const DATA_KEY = Uint8Array.from([0xa4, ...K.data]);
+
+/** The server frame `{v, type: "signal", from, session, data}` relaying `sig` from peer `from` (ASCII, ≤ 255 chars). */
+export function relayedSignal(from: string, sig: ReadSignal): Uint8Array {
+  const fromHead = from.length < 32 ? 1 : 2;
+  const out = new Uint8Array(HEAD.length + fromHead + from.length + SESSION_KEY.length + sig.session.length + DATA_KEY.length + sig.data.length);
+  out.set(HEAD);
+  let p = HEAD.length;
+  if (fromHead === 1) out[p++] = 0xa0 | from.length;
+  else {
+    out[p++] = 0xd9;
+    out[p++] = from.length;
+  }
+  for (let i = 0; i < from.length; i++) out[p++] = from.charCodeAt(i);
+  out.set(SESSION_KEY, p);
+  p += SESSION_KEY.length;
+  out.set(sig.session, p);
+  p += sig.session.length;
+  out.set(DATA_KEY, p);
+  p += DATA_KEY.length;
+  out.set(sig.data, p);
+  return out;
+}

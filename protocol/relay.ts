@@ -13,12 +13,27 @@ import { isAscii } from "node:buffer";
 import { PEER_ID_MAX, PROTOCOL_VERSION } from "./messages.ts";
 import { CANDIDATE_MAX, SDP_MAX, SESSION_ID_MAX } from "./validate.ts";
 
+/**
+ * Where the parts of a checked signal frame are in `frame`: the addressee's id (ASCII bytes,
+ * compared with `toIs` rather than turned into a string), and the msgpack of `session` and of
+ * `data`, copied as they are into the relayed frame.
+ */
 export interface ReadSignal {
-  /** The addressee's peer id. */
-  to: string;
-  /** The msgpack of the `session` string and of the `data` payload, as sent (already checked). */
-  session: Uint8Array;
-  data: Uint8Array;
+  frame: Uint8Array;
+  toStart: number;
+  toEnd: number;
+  sessionStart: number;
+  sessionEnd: number;
+  dataStart: number;
+  dataEnd: number;
+}
+
+/** Whether the signal is addressed to `id`. */
+export function toIs(sig: ReadSignal, id: string): boolean {
+  const { frame, toStart, toEnd } = sig;
+  if (toEnd - toStart !== id.length) return false;
+  for (let i = 0; i < id.length; i++) if (frame[toStart + i] !== id.charCodeAt(i)) return false;
+  return true;
 }
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -70,7 +85,11 @@ function readStr(b: Uint8Array, at: number): boolean {
 function readAscii(b: Uint8Array, at: number, max: number, allowEmpty = false): boolean {
   if (!readStr(b, at)) return false;
   const len = strEnd - strStart;
-  return (allowEmpty || len > 0) && len <= max && isAscii(b.subarray(strStart, strEnd));
+  if ((!allowEmpty && len === 0) || len > max) return false;
+  if (len > 64) return isAscii(b.subarray(strStart, strEnd));
+  // Short strings: a loop is cheaper than a native call and a view.
+  for (let i = strStart; i < strEnd; i++) if (b[i]! > 0x7f) return false;
+  return true;
 }
 
 function same(b: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
@@ -158,13 +177,18 @@ function readPayload(b: Uint8Array, at: number): number {
 }
 
 const TOP_KEYS = [K.v, K.type, K.to, K.session, K.data];
+const last: ReadSignal = { frame: new Uint8Array(0), toStart: 0, toEnd: 0, sessionStart: 0, sessionEnd: 0, dataStart: 0, dataEnd: 0 };
 
-/** A client `signal` frame in its plain shape, checked; null means "take the general path". */
+/**
+ * A client `signal` frame in its plain shape, checked; null means "take the general path".
+ * The result is one shared object, overwritten by the next call: use it before reading another.
+ */
 export function readSignal(b: Uint8Array): ReadSignal | null {
   if (readMap(b, 0) !== 5) return null;
   let p = mapBody;
   let seen = 0;
-  let to = "";
+  let toStart = 0;
+  let toEnd = 0;
   let sessionAt = 0;
   let sessionEnd = 0;
   let dataAt = 0;
@@ -186,8 +210,8 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
         break;
       case 2: // to
         if (!readAscii(b, p, PEER_ID_MAX)) return null;
-        to = String.fromCharCode.apply(null, b.subarray(strStart, strEnd) as unknown as number[]);
-        p = strEnd;
+        toStart = strStart;
+        toEnd = p = strEnd;
         break;
       case 3: // session
         if (!readAscii(b, p, SESSION_ID_MAX)) return null;
@@ -203,7 +227,14 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
     }
   }
   if (p !== b.length) return null;
-  return { to, session: b.subarray(sessionAt, sessionEnd), data: b.subarray(dataAt, dataEnd) };
+  last.frame = b;
+  last.toStart = toStart;
+  last.toEnd = toEnd;
+  last.sessionStart = sessionAt;
+  last.sessionEnd = sessionEnd;
+  last.dataStart = dataAt;
+  last.dataEnd = dataEnd;
+  return last;
 }
 
 const HEAD = Uint8Array.from([0x85, 0xa1, ...K.v, PROTOCOL_VERSION, 0xa4, ...K.type, 0xa6, ...K.signal, 0xa4, ...ascii("from")]);
@@ -213,7 +244,8 @@ const DATA_KEY = Uint8Array.from([0xa4, ...K.data]);
 /** The server frame `{v, type: "signal", from, session, data}` relaying `sig` from peer `from` (ASCII, ≤ 255 chars). */
 export function relayedSignal(from: string, sig: ReadSignal): Uint8Array {
   const fromHead = from.length < 32 ? 1 : 2;
-  const out = new Uint8Array(HEAD.length + fromHead + from.length + SESSION_KEY.length + sig.session.length + DATA_KEY.length + sig.data.length);
+  const { frame, sessionStart, sessionEnd, dataStart, dataEnd } = sig;
+  const out = new Uint8Array(HEAD.length + fromHead + from.length + SESSION_KEY.length + (sessionEnd - sessionStart) + DATA_KEY.length + (dataEnd - dataStart));
   out.set(HEAD);
   let p = HEAD.length;
   if (fromHead === 1) out[p++] = 0xa0 | from.length;
@@ -224,10 +256,9 @@ export function relayedSignal(from: string, sig: ReadSignal): Uint8Array {
   for (let i = 0; i < from.length; i++) out[p++] = from.charCodeAt(i);
   out.set(SESSION_KEY, p);
   p += SESSION_KEY.length;
-  out.set(sig.session, p);
-  p += sig.session.length;
+  for (let i = sessionStart; i < sessionEnd; i++) out[p++] = frame[i]!;
   out.set(DATA_KEY, p);
   p += DATA_KEY.length;
-  out.set(sig.data, p);
+  out.set(frame.subarray(dataStart, dataEnd), p);
   return out;
 }

@@ -9,13 +9,15 @@ import { createHash, randomBytes } from "node:crypto";
 
 export interface Seat<C> {
   id: string;
+  /** The room's id, one string shared by its members. */
+  room: string;
   conn: C | null;
   cancelExpiry: (() => void) | null;
 }
 
 export type JoinResult<C> =
   /** `token` is handed out once, here; the registry keeps only the seat id derived from it. */
-  | { ok: true; seat: Seat<C>; token: string; peers: string[]; replaced: C | null; resumed: boolean }
+  | { ok: true; room: string; seat: Seat<C>; token: string; peers: string[]; replaced: C | null; resumed: boolean }
   | { ok: false; code: "room-full" };
 
 export interface RoomsOptions {
@@ -50,23 +52,26 @@ export class RoomRegistry<C> {
     this.schedule = opts.schedule ?? defaultSchedule;
   }
 
-  join(room: string, conn: C, token?: string): JoinResult<C> {
-    const seats = this.rooms.get(room) ?? [];
+  join(roomId: string, conn: C, token?: string): JoinResult<C> {
+    // Keep one copy of a room's id: the key it was first stored under.
+    const existing = this.rooms.get(roomId);
+    const room = existing?.[0]?.room ?? roomId;
+    const seats = existing ?? [];
     const claimed = token ? find(seats, seatIdOf(token)) : undefined;
     if (claimed) {
       const replaced = claimed.conn;
       claimed.cancelExpiry?.();
       claimed.cancelExpiry = null;
       claimed.conn = conn;
-      return { ok: true, seat: claimed, token: token!, peers: this.connectedOthers(seats, claimed.id), replaced, resumed: true };
+      return { ok: true, room, seat: claimed, token: token!, peers: this.connectedOthers(seats, claimed.id), replaced, resumed: true };
     }
     if (seats.length >= this.opts.capacity) return { ok: false, code: "room-full" };
     // An unknown token is honoured (the registry may have restarted); its seat id follows from it.
     const seatToken = token ?? newToken();
-    const seat: Seat<C> = { id: seatIdOf(seatToken), conn, cancelExpiry: null };
+    const seat: Seat<C> = { id: seatIdOf(seatToken), room, conn, cancelExpiry: null };
     seats.push(seat);
-    this.rooms.set(room, seats);
-    return { ok: true, seat, token: seatToken, peers: this.connectedOthers(seats, seat.id), replaced: null, resumed: false };
+    if (!existing) this.rooms.set(room, seats);
+    return { ok: true, room, seat, token: seatToken, peers: this.connectedOthers(seats, seat.id), replaced: null, resumed: false };
   }
 
   /** A deliberate leave: the seat is freed at once. Returns the connected members to tell. */
@@ -112,6 +117,19 @@ export class RoomRegistry<C> {
   connection(room: string, seatId: string): C | null {
     const seats = this.rooms.get(room);
     return (seats && find(seats, seatId)?.conn) ?? null;
+  }
+
+  /** The live connection of the member of `room` for whose id `matches(arg, id)` holds, or null. */
+  findConnection<A>(room: string, matches: (arg: A, seatId: string) => boolean, arg: A): C | null {
+    const seats = this.rooms.get(room);
+    if (!seats) return null;
+    for (const s of seats) if (matches(arg, s.id)) return s.conn;
+    return null;
+  }
+
+  /** Every live connection in every room. */
+  *connections(): Generator<C> {
+    for (const seats of this.rooms.values()) for (const s of seats) if (s.conn !== null) yield s.conn;
   }
 
   connectionsOf(room: string, ids: string[]): C[] {

@@ -7,7 +7,7 @@ import { CloseCode, decodeClient, encode, type ClientMessage, type ErrorCode, ty
 import type { ServerConfig } from "./config.ts";
 import { iceServersFor } from "./turn.ts";
 import { RoomRegistry } from "./rooms.ts";
-import { readSignal, relayedSignal, type ReadSignal } from "../protocol/relay.ts";
+import { readSignal, relayedSignal, toIs, type ReadSignal } from "../protocol/relay.ts";
 
 export interface SocketData {
   room: string | null;
@@ -22,7 +22,8 @@ export interface SocketData {
 type Ws = ServerWebSocket<SocketData>;
 
 export function createSignaling(config: ServerConfig) {
-  const sockets = new Set<Ws>();
+  /** Sockets not in a room (just opened, or left); those in rooms are the registry's. */
+  const lobby = new Set<Ws>();
 
   /**
    * Every frame to a client goes out through its outbox, flushed once per event-loop turn with
@@ -98,8 +99,8 @@ export function createSignaling(config: ServerConfig) {
   /** The same as handle() does for a `signal`, for a frame readSignal checked. */
   function relaySignal(ws: Ws, sig: ReadSignal) {
     const { room, seatId } = ws.data;
-    const target = room && seatId ? registry.connection(room, sig.to) : null;
-    if (!target || sig.to === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
+    const target = room && seatId && !toIs(sig, seatId) ? registry.findConnection(room, toIs, sig) : null;
+    if (!target) return fail(ws, "unknown-peer", "No such member in this room.");
     out(target, relayedSignal(seatId!, sig));
   }
 
@@ -114,7 +115,8 @@ export function createSignaling(config: ServerConfig) {
         if (!result.ok) {
           return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
         }
-        ws.data.room = msg.room;
+        lobby.delete(ws);
+        ws.data.room = result.room; // the registry's own copy of the id: one string per room
         ws.data.seatId = result.seat.id;
         if (result.replaced) closeWith(result.replaced, CloseCode.Replaced, "seat taken by a newer connection");
         const ice = iceServersFor(config, result.seat.id);
@@ -144,6 +146,7 @@ export function createSignaling(config: ServerConfig) {
       case "leave": {
         if (!room || !seatId) return;
         ws.data.room = ws.data.seatId = null;
+        lobby.add(ws);
         return tell(room, registry.leave(room, seatId), { type: "peer-left", peer: seatId, reason: "left" });
       }
     }
@@ -154,7 +157,7 @@ export function createSignaling(config: ServerConfig) {
     idleTimeout: config.idleTimeoutS,
     sendPings: true,
     open(ws: Ws) {
-      sockets.add(ws);
+      lobby.add(ws);
     },
     message(ws: Ws, data: string | Buffer) {
       try {
@@ -178,7 +181,7 @@ export function createSignaling(config: ServerConfig) {
       }
     },
     close(ws: Ws) {
-      sockets.delete(ws);
+      lobby.delete(ws);
       ws.data.outbox = null; // nothing more can reach it
       const { room, seatId } = ws.data;
       if (!room || !seatId) return;
@@ -199,10 +202,14 @@ export function createSignaling(config: ServerConfig) {
 
   /** Tells every client to reconnect (close code 1012), then drops all state. */
   function shutdown() {
-    for (const ws of sockets) closeWith(ws, CloseCode.Restart, "server restarting");
-    sockets.clear();
+    for (const ws of [...lobby, ...registry.connections()]) closeWith(ws, CloseCode.Restart, "server restarting");
+    lobby.clear();
     registry.clear();
   }
 
-  return { websocket, upgrade, shutdown, stats: () => ({ sockets: sockets.size, ...registry.counts() }) };
+  return { websocket, upgrade, shutdown, stats: () => {
+      const counts = registry.counts();
+      return { sockets: lobby.size + counts.connected, ...counts };
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { decodeClient, decodeServer, encode, encodeRaw, type SignalPayload } from "../protocol/index.ts";
-import { readSignal, relayedSignal } from "../protocol/relay.ts";
+import { readSignal, relayedSignal, toIs } from "../protocol/relay.ts";
 
 const FROM = "Zm9vYmFyYmF6cXV4";
 const sdp = (n: number) => `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n${"a=x\r\n".repeat(Math.max(0, Math.floor((n - 30) / 5)))}`;
@@ -32,7 +32,9 @@ function expectAgreement(bytes: Uint8Array) {
   const slow = decodeClient(bytes);
   expect(slow.ok).toBe(true);
   if (!slow.ok || slow.msg.type !== "signal") throw new Error("general path disagrees");
-  expect(fast.to).toBe(slow.msg.to);
+  expect(toIs(fast, slow.msg.to)).toBe(true);
+  expect(toIs(fast, `${slow.msg.to}x`)).toBe(false);
+  expect(toIs(fast, `x${slow.msg.to.slice(1)}`)).toBe(slow.msg.to.startsWith("x"));
   const relayed = decodeServer(relayedSignal(FROM, fast));
   expect(relayed.ok).toBe(true);
   if (!relayed.ok) return true;

@@ -1,7 +1,8 @@
 /**
- * The relay fast path for the server's busiest frame, `signal`: it checks a client frame at the
- * byte level and builds the relayed frame by copying the checked msgpack of `session` and `data`,
- * without turning a 4 KB SDP into a string and back.
+ * The server's fast paths for its two common frames. `signal` (the busiest by far) is checked at
+ * the byte level and relayed by copying the checked msgpack of `session` and `data`, without
+ * turning a 4 KB SDP into a string and back. `join` (once per socket) is read without the general
+ * decoder, which allocates far more than the two strings a join needs (memory per socket counts).
  *
  * It accepts only the plain shape a browser sends (exactly the fields of SignalOutMessage, no
  * duplicates, every string ASCII, sizes within the same bounds as validate.ts) and returns null
@@ -10,7 +11,7 @@
  * have accepted the frame, and the relayed frame decodes to the same message (tested).
  */
 import { isAscii } from "node:buffer";
-import { PEER_ID_MAX, PROTOCOL_VERSION } from "./messages.ts";
+import { PEER_ID_MAX, PROTOCOL_VERSION, ROOM_ID_MAX, ROOM_ID_MIN, TOKEN_MAX } from "./messages.ts";
 import { CANDIDATE_MAX, SDP_MAX, SESSION_ID_MAX } from "./validate.ts";
 
 /**
@@ -50,6 +51,9 @@ const K = {
   sdpMid: ascii("sdpMid"),
   sdpMLineIndex: ascii("sdpMLineIndex"),
   usernameFragment: ascii("usernameFragment"),
+  join: ascii("join"),
+  room: ascii("room"),
+  token: ascii("token"),
 };
 const DESCRIPTION_TYPES = ["offer", "answer", "pranswer", "rollback"].map(ascii);
 const NIL = 0xc0;
@@ -261,4 +265,57 @@ export function relayedSignal(from: string, sig: ReadSignal): Uint8Array {
   p += DATA_KEY.length;
   out.set(frame.subarray(dataStart, dataEnd), p);
   return out;
+}
+
+const latin1 = (b: Uint8Array, start: number, end: number) => String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+
+/** A room id's bytes: ROOM_ID_MIN..ROOM_ID_MAX of [A-Za-z0-9_-], as roomIdProblem requires. */
+function isRoomId(b: Uint8Array, start: number, end: number): boolean {
+  const len = end - start;
+  if (len < ROOM_ID_MIN || len > ROOM_ID_MAX) return false;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const JOIN_KEYS = [K.v, K.type, K.room, K.token];
+
+/**
+ * A client `join` frame in its plain shape ({v, type, room} or with a `token`, ASCII, valid room
+ * id), or null: then the general path decides, with its precise error.
+ */
+export function readJoin(b: Uint8Array): { room: string; token?: string } | null {
+  const n = readMap(b, 0);
+  if (n !== 3 && n !== 4) return null;
+  let p = mapBody;
+  let seen = 0;
+  let room = "";
+  let token: string | undefined;
+  for (let i = 0; i < n; i++) {
+    if (!readStr(b, p)) return null;
+    const k = keyIndex(b, JOIN_KEYS);
+    if (k < 0 || seen & (1 << k)) return null;
+    seen |= 1 << k;
+    p = strEnd;
+    if (k === 0) {
+      if (b[p] !== PROTOCOL_VERSION) return null;
+      p += 1;
+    } else if (k === 1) {
+      if (!readStr(b, p) || !same(b, strStart, strEnd, K.join)) return null;
+      p = strEnd;
+    } else if (k === 2) {
+      if (!readStr(b, p) || !isRoomId(b, strStart, strEnd)) return null;
+      room = latin1(b, strStart, strEnd);
+      p = strEnd;
+    } else {
+      if (!readAscii(b, p, TOKEN_MAX, true)) return null;
+      token = latin1(b, strStart, strEnd);
+      p = strEnd;
+    }
+  }
+  if (p !== b.length || (seen & 7) !== 7) return null;
+  return token === undefined ? { room } : { room, token };
 }

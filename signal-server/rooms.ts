@@ -5,7 +5,7 @@
  * A seat's id is derived from its secret token (a hash), so a member can reclaim its seat after a
  * refresh, and even after a server restart wiped the registry, without the server keeping secrets.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 export interface Seat<C> {
   id: string;
@@ -35,7 +35,7 @@ const defaultSchedule = (fn: () => void, ms: number) => {
 
 export const newToken = () => randomBytes(24).toString("base64url");
 /** 12 bytes of the token's hash as 16 base64url characters: a string of its own, not a slice of a longer one. */
-export const seatIdOf = (token: string) => createHash("sha256").update(token).digest().subarray(0, 12).toString("base64url");
+export const seatIdOf = (token: string) => (hash("sha256", token, "buffer") as Buffer).subarray(0, 12).toString("base64url");
 
 // A room holds a handful of seats: a small array costs far less memory per socket than a Map.
 const find = <C>(seats: Seat<C>[], id: string) => seats.find((s) => s.id === id);

@@ -1,6 +1,7 @@
 /**
  * One Bun.serve: the web app (Bun's HTML import bundles ui/), built assets, /ws and /healthz.
  */
+import type { Server } from "bun";
 import { join, normalize, resolve } from "node:path";
 import index from "../ui/index.html";
 import type { ServerConfig } from "./config.ts";
@@ -29,14 +30,10 @@ export function startServer(config: ServerConfig) {
       "/": index,
       "/c/:room": index,
       "/healthz": () => Response.json({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), ...signaling.stats() }),
+      "/ws": (req: Request, srv: Server<SocketData>) => (config.signaling ? signaling.upgrade(req, srv) : new Response("Signaling is disabled on this server", { status: 404 })),
     },
-    fetch(req, srv) {
-      const url = new URL(req.url);
-      if (url.pathname === "/ws") {
-        if (!config.signaling) return new Response("Signaling is disabled on this server", { status: 404 });
-        return signaling.upgrade(req, srv);
-      }
-      return serveStatic(url.pathname);
+    fetch(req) {
+      return serveStatic(new URL(req.url).pathname);
     },
     websocket: signaling.websocket,
   });

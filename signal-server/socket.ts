@@ -3,11 +3,11 @@
  * call the room registry. Nothing a client sends can throw out of these handlers.
  */
 import type { Server, ServerWebSocket } from "bun";
-import { CloseCode, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
+import { CloseCode, PROTOCOL_VERSION, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
 import type { ServerConfig } from "./config.ts";
 import { iceServersFor } from "./turn.ts";
 import { RoomRegistry } from "./rooms.ts";
-import { readSignal, relayedSignal, toIs, type ReadSignal } from "../protocol/relay.ts";
+import { readJoin, readSignal, relayedSignal, toIs, type ReadSignal } from "../protocol/relay.ts";
 
 export interface SocketData {
   room: string | null;
@@ -171,8 +171,11 @@ export function createSignaling(config: ServerConfig) {
           // decoding it; anything else (or anything odd) takes the general path below.
           const sig = readSignal(data);
           if (sig) return relaySignal(ws, sig);
+        } else if (typeof data !== "string" && ws.data.room === null) {
+          const join = readJoin(data);
+          if (join) return handle(ws, { v: PROTOCOL_VERSION, type: "join", ...join });
         }
-        const decoded = decodeClient(typeof data === "string" ? data : new Uint8Array(data));
+        const decoded = decodeClient(data);
         if (!decoded.ok) return fail(ws, decoded.code, decoded.text);
         handle(ws, decoded.msg);
       } catch (err) {
@@ -191,9 +194,9 @@ export function createSignaling(config: ServerConfig) {
   };
 
   function upgrade(req: Request, server: Server<SocketData>): Response | undefined {
-    const origin = req.headers.get("origin");
-    if (config.allowedOrigins.length && (!origin || !config.allowedOrigins.includes(origin))) {
-      return new Response("Origin not allowed", { status: 403 });
+    if (config.allowedOrigins.length) {
+      const origin = req.headers.get("origin");
+      if (!origin || !config.allowedOrigins.includes(origin)) return new Response("Origin not allowed", { status: 403 });
     }
     const data: SocketData = { room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: performance.now(), badFrames: 0, outbox: null };
     if (server.upgrade(req, { data })) return undefined;

@@ -1,11 +1,12 @@
 /**
- * The server's relay fast path (protocol/relay.ts) against the general path (decodeClient): when
- * the fast path accepts a frame, the general path accepts it too and the relayed frame decodes to
- * the same message; the fast path engages for what browsers really send; odd frames fall through.
+ * The server's fast paths (protocol/relay.ts) against the general path (decodeClient): when a fast
+ * path accepts a frame, the general path accepts it too, with the same meaning (for a signal, the
+ * relayed frame decodes to the same message); the fast paths engage for what browsers really
+ * send; odd frames fall through to the general path.
  */
 import { describe, expect, test } from "bun:test";
 import { decodeClient, decodeServer, encode, encodeRaw, type SignalPayload } from "../protocol/index.ts";
-import { readSignal, relayedSignal, toIs } from "../protocol/relay.ts";
+import { readJoin, readSignal, relayedSignal, toIs } from "../protocol/relay.ts";
 
 const FROM = "Zm9vYmFyYmF6cXV4";
 const sdp = (n: number) => `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n${"a=x\r\n".repeat(Math.max(0, Math.floor((n - 30) / 5)))}`;
@@ -109,5 +110,65 @@ describe("relay fast path", () => {
     }
     // Most mutations of the long SDP land in its text and stay valid: the property was exercised.
     expect(accepted).toBeGreaterThan(1000);
+  });
+});
+
+describe("join fast path", () => {
+  const joinOf = (room: string, token?: string) => new Uint8Array(encode({ type: "join", room, ...(token === undefined ? {} : { token }) }));
+  function agrees(bytes: Uint8Array) {
+    const fast = readJoin(bytes);
+    if (!fast) return false;
+    const slow = decodeClient(bytes);
+    expect(slow.ok).toBe(true);
+    if (!slow.ok || slow.msg.type !== "join") throw new Error("general path disagrees");
+    expect({ v: 1, type: "join", ...fast }).toEqual(slow.msg);
+    return true;
+  }
+
+  test("takes the joins a browser sends", () => {
+    expect(agrees(joinOf(crypto.randomUUID()))).toBe(true);
+    expect(agrees(joinOf("abc"))).toBe(true);
+    expect(agrees(joinOf("A_b-9".repeat(12).slice(0, 64), "t".repeat(128)))).toBe(true);
+    expect(agrees(joinOf("room-1", "b64url_token-AbC"))).toBe(true);
+    expect(agrees(joinOf("room-1", ""))).toBe(true);
+  });
+
+  test("leaves odd joins to the general path", () => {
+    const odd = [
+      { v: 1, type: "join", room: "ab" }, // too short
+      { v: 1, type: "join", room: "x".repeat(65) },
+      { v: 1, type: "join", room: "has space" },
+      { v: 1, type: "join", room: "é-room" },
+      { v: 1, type: "join", room: "room", token: "t".repeat(129) },
+      { v: 1, type: "join", room: "room", token: 5 },
+      { v: 1, type: "join", room: "room", extra: 1 },
+      { v: 2, type: "join", room: "room" },
+      { v: 1, type: "leave", room: "room" },
+      { v: 1, type: "join" },
+    ];
+    for (const value of odd) expect(readJoin(encodeRaw(value))).toBeNull();
+  });
+
+  test("mutated joins: whatever the fast path accepts, the general path accepts the same way (20,000 cases)", () => {
+    let seed = 777;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const bases = [joinOf(crypto.randomUUID()), joinOf("room_42", "tok-en"), joinOf("abc")];
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const b = Uint8Array.from(bases[rand(bases.length)]!);
+      let bytes: Uint8Array = b;
+      const kind = rand(3);
+      if (kind === 0) b[rand(b.length)] = rand(256);
+      else if (kind === 1) bytes = b.subarray(0, rand(b.length));
+      else {
+        const at = rand(b.length);
+        bytes = new Uint8Array([...b.subarray(0, at), rand(256), ...b.subarray(at)]);
+      }
+      if (agrees(bytes)) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(300); // mutations inside the room id that keep it valid
   });
 });

@@ -114,6 +114,12 @@ export function cpuSeconds(pid: number): number {
 }
 const CLK_TCK = 100;
 
+/** Minor page faults a process has taken so far. */
+export function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
 /** CPU seconds a process has spent in the kernel (system time) so far. */
 export function systemCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -14,6 +14,7 @@ import {
   SERVER_LABEL,
   cpuSeconds,
   systemCpuSeconds,
+  minorFaults,
   ephemeralPorts,
   fdHardLimit,
   machineBusySeconds,
@@ -72,6 +73,8 @@ interface Result {
   serverUsPerMsg?: number;
   /** Share of the server's CPU during the burst spent in the kernel (system time). */
   serverKernelShare?: number;
+  /** Minor page faults the server took during the burst (fresh memory touched). */
+  serverFaults?: number;
   clientCpuBurst?: number;
   /** CPU used during the burst by everything else on the machine (other work shares the cores). */
   otherCpuBurst?: number;
@@ -210,6 +213,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     await sleep(500);
     const cpu0 = cpuSeconds(server.pid);
     const sys0 = systemCpuSeconds(server.pid);
+    const faults0 = minorFaults(server.pid);
     const clientCpu0 = workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0);
     const busy0 = machineBusySeconds();
     const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst" }, 150_000)));
@@ -218,6 +222,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const wall = (t1 - t0) / 1000;
     const serverCpu = cpuSeconds(server.pid) - cpu0;
     result.serverKernelShare = serverCpu > 0 ? (systemCpuSeconds(server.pid) - sys0) / serverCpu : 0;
+    result.serverFaults = minorFaults(server.pid) - faults0;
     result.serverCpuBurst = serverCpu / wall;
     result.clientCpuBurst = (workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0) - clientCpu0) / wall;
     result.otherCpuBurst = Math.max(0, (machineBusySeconds() - busy0) / wall - result.serverCpuBurst - result.clientCpuBurst);
@@ -342,7 +347,7 @@ for (const n of sizes) {
         r.skipped
           ? `skipped (${r.skipped})`
           : `${fmt(r.joinedPerS)} joined/s, ${fmt(r.msgsPerS)} msgs/s (warm-up burst ${fmt(r.warmupMsgsPerS)}), p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ` +
-              `${fmt(r.kbPerSocket, 2)} KB/socket, server ${fmt(r.serverUsPerMsg, 1)} µs CPU/msg (${Math.round((r.serverKernelShare ?? 0) * 100)}% of it in the kernel), other CPU ${Math.round((r.otherCpuBurst ?? 0) * 100)}%`,
+              `${fmt(r.kbPerSocket, 2)} KB/socket, server ${fmt(r.serverUsPerMsg, 1)} µs CPU/msg (${Math.round((r.serverKernelShare ?? 0) * 100)}% of it in the kernel, ${fmt((r.serverFaults ?? 0) / Math.max(1, r.delivered ?? 1), 2)} page faults/msg), other CPU ${Math.round((r.otherCpuBurst ?? 0) * 100)}%`,
       );
       for (const p of r.problems.slice(0, 5)) console.log(`    ! ${p}`);
     }

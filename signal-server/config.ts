@@ -14,6 +14,8 @@ export interface ServerConfig extends IceConfig {
   maxFrameBytes: number;
   /** Seconds without a pong before Bun closes a socket. */
   idleTimeoutS: number;
+  /** Bytes that may wait for a client that does not read; past that its socket is closed. */
+  maxBufferedBytes: number;
   /** Frames a socket may send per second (token bucket, burst of twice that). */
   ratePerSecond: number;
   /** Bad frames tolerated before the socket is closed. */
@@ -46,6 +48,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     graceMs: int(env, "SEAT_GRACE_MS", 30_000),
     maxFrameBytes: Math.max(1024, int(env, "MAX_FRAME_BYTES", DEFAULT_MAX_FRAME_BYTES)),
     idleTimeoutS: Math.max(5, int(env, "IDLE_TIMEOUT_S", 20)),
+    maxBufferedBytes: Math.max(64 * 1024, int(env, "MAX_BUFFERED_BYTES", 1024 * 1024)),
     ratePerSecond: Math.max(1, int(env, "RATE_PER_SECOND", 50)),
     maxBadFrames: Math.max(1, int(env, "MAX_BAD_FRAMES", 5)),
     allowedOrigins: list(env.ALLOWED_ORIGINS),

@@ -155,6 +155,9 @@ export function createSignaling(config: ServerConfig) {
   const websocket = {
     maxPayloadLength: config.maxFrameBytes,
     idleTimeout: config.idleTimeoutS,
+    // A client that stops reading cannot make the server hold its peers' frames without bound.
+    backpressureLimit: config.maxBufferedBytes,
+    closeOnBackpressureLimit: true,
     sendPings: true,
     open(ws: Ws) {
       lobby.add(ws);

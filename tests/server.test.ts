@@ -261,6 +261,33 @@ describe("own server", () => {
     expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
   }, 15_000);
 
+  test("a client that stops reading is closed once too much waits for it; its peer is unaffected", async () => {
+    app = startTestServer({ maxBufferedBytes: 64 * 1024, ratePerSecond: 1_000_000 });
+    // A separate process that joins and never reads (Bun's own sockets always read).
+    const stuck = Bun.spawn(["python3", `${import.meta.dir}/helpers/stuck-client.py`, String(app.server.port), "stuck-room"], { stdout: "pipe" });
+    try {
+      await stuck.stdout.getReader().read(); // "ready"
+      const live = track(await openClient(app));
+      live.send({ type: "join", room: "stuck-room" });
+      const joined = await live.next("joined");
+      expect(joined.peers).toHaveLength(1);
+      const big = { description: { type: "offer" as const, sdp: `v=0\r\n${"a=x\r\n".repeat(5000)}` } }; // ~25 KB
+      let sent = 0;
+      while (app.stats().connected === 2 && sent < 2000) {
+        live.send({ type: "signal", to: joined.peers[0]!, session: "s1", data: big });
+        if (++sent % 50 === 0) await sleep(20);
+      }
+      // Dropped long before the 2,000 frames (50 MB) offered; the sender is told and still served.
+      expect(sent).toBeLessThan(2000);
+      expect(await live.next("peer-away", 5000)).toEqual({ v: 1, type: "peer-away", peer: joined.peers[0]! });
+      live.send({ type: "ping" });
+      expect(await live.next("pong")).toEqual({ v: 1, type: "pong" });
+      expect(app.stats()).toMatchObject({ connected: 1, seats: 2 }); // its seat is held for a rejoin, as for any drop
+    } finally {
+      stuck.kill();
+    }
+  }, 20_000);
+
   test("origin allow-list and signaling off", async () => {
     app = startTestServer({ allowedOrigins: ["http://ok.test"] });
     const up = { headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } };

@@ -28,7 +28,7 @@ afterAll(async () => {
 interface DrawState {
   value: unknown;
   error: { code: string; text: string } | null;
-  docs: Record<string, { strokes: { points: { x: number; y: number }[]; color: string }[] }>;
+  docs: Record<string, { strokes: { points: { x: number; y: number }[]; color: string; done: boolean }[] }>;
   self: string | null;
 }
 
@@ -101,6 +101,8 @@ const playing = (page: Page, box: string) =>
   page.locator(`.${box} video`).evaluate((v: HTMLVideoElement) => v.videoWidth > 0 || new Promise((r) => v.addEventListener("resize", r, { once: true })));
 
 const strokeCount = (s: DrawState, frame: string) => s.docs[frame]?.strokes.length ?? 0;
+/** Strokes whose end has arrived too (a stroke shows while it is drawn, then is marked done). */
+const doneStrokes = (s: DrawState, frame: string) => s.docs[frame]?.strokes.filter((k) => k.done).length ?? 0;
 
 describe("drawing", () => {
   test("Draw, mouse strokes on both videos show on both sides, Clear clears both, a reload gets the drawing back", async () => {
@@ -136,7 +138,7 @@ describe("drawing", () => {
 
       // A draws on B's video: it is B's camera picture, so B sees it over B's own (mirrored) preview.
       await stroke(a.page, "remote", [0.2, 0.3], [0.45, 0.3]);
-      const onB = await until("stroke on B", () => drawState(b.page), (s) => strokeCount(s, "self") === 1);
+      const onB = await until("stroke on B", () => drawState(b.page), (s) => strokeCount(s, "self") === 1 && doneStrokes(s, "self") === 1);
       const points = onB.docs.self!.strokes[0]!.points;
       expect(points[0]!.x).toBeCloseTo(0.2, 1);
       expect(points.at(-1)!.x).toBeCloseTo(0.45, 1);
@@ -172,11 +174,11 @@ describe("drawing", () => {
       expect(await a.page.locator(".remote canvas.draw-overlay.drawing-on").count()).toBe(0);
 
       // B reloads having lost its copy: A's snapshot brings the drawing back.
-      await until("second stroke on B", () => drawState(b.page), (s) => strokeCount(s, "self") === 1);
+      await until("second stroke on B", () => drawState(b.page), (s) => doneStrokes(s, "self") === 1);
       await b.page.evaluate((room) => sessionStorage.removeItem(`onelink.draw.${room}`), room);
       await b.page.reload();
       await waitForStatus(b.page, "Connected", 30_000);
-      const back = await until("drawing back on B", () => drawState(b.page), (s) => strokeCount(s, "self") === 1, 30_000);
+      const back = await until("drawing back on B", () => drawState(b.page), (s) => doneStrokes(s, "self") === 1, 30_000);
       expect(back.docs.self!.strokes).toEqual((await drawState(a.page)).docs[bId]!.strokes);
       await until("ink on B after reload", () => inkAt(b.page, "local", 0.6, 0.55), (alpha) => alpha > 200);
     } finally {

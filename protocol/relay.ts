@@ -241,6 +241,26 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
   return last;
 }
 
+/**
+ * Relayed frames are cut from a shared block rather than each getting its own buffer (less for
+ * the garbage collector at hundreds of thousands of frames a second). A block is only filled
+ * forward and a new one started when it runs out, so a frame's bytes never change once returned;
+ * a block is freed when no frame cut from it is referenced any more.
+ */
+const BLOCK = 256 * 1024;
+let block = new Uint8Array(BLOCK);
+let used = 0;
+function take(n: number): Uint8Array {
+  if (n > BLOCK / 4) return new Uint8Array(n);
+  if (used + n > BLOCK) {
+    block = new Uint8Array(BLOCK);
+    used = 0;
+  }
+  const out = block.subarray(used, used + n);
+  used = (used + n + 7) & ~7;
+  return out;
+}
+
 const HEAD = Uint8Array.from([0x85, 0xa1, ...K.v, PROTOCOL_VERSION, 0xa4, ...K.type, 0xa6, ...K.signal, 0xa4, ...ascii("from")]);
 const SESSION_KEY = Uint8Array.from([0xa7, ...K.session]);
 const DATA_KEY = Uint8Array.from([0xa4, ...K.data]);
@@ -249,7 +269,7 @@ const DATA_KEY = Uint8Array.from([0xa4, ...K.data]);
 export function relayedSignal(from: string, sig: ReadSignal): Uint8Array {
   const fromHead = from.length < 32 ? 1 : 2;
   const { frame, sessionStart, sessionEnd, dataStart, dataEnd } = sig;
-  const out = new Uint8Array(HEAD.length + fromHead + from.length + SESSION_KEY.length + (sessionEnd - sessionStart) + DATA_KEY.length + (dataEnd - dataStart));
+  const out = take(HEAD.length + fromHead + from.length + SESSION_KEY.length + (sessionEnd - sessionStart) + DATA_KEY.length + (dataEnd - dataStart));
   out.set(HEAD);
   let p = HEAD.length;
   if (fromHead === 1) out[p++] = 0xa0 | from.length;

@@ -15,7 +15,7 @@ export interface SocketData {
   tokens: number;
   refilledAt: number;
   badFrames: number;
-  /** Frames waiting for the end of this event-loop turn, sent together (see `out`). */
+  /** Frames waiting to be sent together (see `out`). */
   outbox: Uint8Array[] | null;
 }
 
@@ -26,13 +26,18 @@ export function createSignaling(config: ServerConfig) {
   const lobby = new Set<Ws>();
 
   /**
-   * Every frame to a client goes out through its outbox, flushed once per event-loop turn with
-   * one corked write per socket. A burst of signals (an offer and its candidates arrive in one
-   * read) then costs one system call per receiving socket instead of one per frame, and frames to
-   * a socket keep their order.
+   * Every frame to a client goes out through its outbox, sent as one corked write per socket. A
+   * burst of signals (an offer and its candidates arrive in one read) then costs one system call
+   * per receiving socket instead of one per frame, and frames to a socket keep their order.
+   *
+   * Outboxes are flushed at the end of the event-loop turn, and also as soon as frames start
+   * arriving from another socket: a read's frames have all been handled by then. One turn can
+   * handle the reads of a thousand sockets, and waiting for its end would hold the first socket's
+   * relays for all of them.
    */
   const pending: Ws[] = [];
   let flushScheduled = false;
+  let lastSource: Ws | null = null;
   const out = (ws: Ws, bytes: Uint8Array) => {
     if (ws.data.outbox) {
       ws.data.outbox.push(bytes);
@@ -55,10 +60,14 @@ export function createSignaling(config: ServerConfig) {
         for (const f of frames) ws.send(f);
       });
   };
-  function flushAll() {
-    flushScheduled = false;
+  function flushPending() {
     for (const ws of pending) flushOne(ws);
     pending.length = 0;
+  }
+  function flushAll() {
+    flushScheduled = false;
+    lastSource = null;
+    flushPending();
   }
   /** Closes after sending what is queued for the socket (an error saying why, say). */
   const closeWith = (ws: Ws, code: number, reason: string) => {
@@ -168,6 +177,10 @@ export function createSignaling(config: ServerConfig) {
       lobby.add(ws);
     },
     message(ws: Ws, data: string | Buffer) {
+      if (ws !== lastSource) {
+        if (pending.length) flushPending();
+        lastSource = ws;
+      }
       try {
         if (!withinRate(ws)) {
           send(ws, { type: "error", code: "rate-limited", text: "Too many messages; slow down." });

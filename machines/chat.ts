@@ -13,7 +13,8 @@
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { CHAT_MAX_CHARS, chatLength, encodeChat, isChatText, decodeChat, type ChatText } from "../protocol/chat-wire.ts";
 import type { FeatureInbound, FeatureOutbound } from "./call.ts";
-import { playChime } from "./sound.ts";
+import { playChime, setSoundsMuted, soundsMuted } from "./sound.ts";
+import { webStorage } from "./storage.ts";
 
 export interface ChatMessage {
   id: string;
@@ -60,7 +61,6 @@ export interface StoredChat {
 export const CHAT_HISTORY_LIMIT = 1000;
 
 export const chatStorageKey = (room: string) => `onelink.chat.${room}`;
-const MUTED_KEY = "onelink.chat.muted";
 
 export const newChatId = () => crypto.randomUUID().replaceAll("-", "").slice(0, 16);
 
@@ -100,14 +100,6 @@ export function parseStoredChat(raw: string | null): StoredChat | null {
   }
 }
 
-const storage = (kind: "session" | "local"): Storage | null => {
-  try {
-    return kind === "session" ? globalThis.sessionStorage ?? null : globalThis.localStorage ?? null;
-  } catch {
-    return null; // storage disabled
-  }
-};
-
 const toWire = (m: ChatMessage): ChatText => ({ t: "msg", id: m.id, from: m.from, at: m.at, text: m.text });
 const send = (data: Uint8Array, peer?: string): FeatureOutbound =>
   peer ? { type: "FEATURE.SEND", channel: "chat", data, peer } : { type: "FEATURE.SEND", channel: "chat", data };
@@ -124,25 +116,19 @@ export const chatMachine = setup({
   actions: {
     /** Restores this tab's sender id and the call's history (or starts both afresh). */
     loadHistory: assign(({ context }) => {
-      const stored = parseStoredChat(storage("session")?.getItem(chatStorageKey(context.room)) ?? null);
+      const stored = parseStoredChat(webStorage("session")?.getItem(chatStorageKey(context.room)) ?? null);
       return stored ?? { self: newChatId(), messages: [] };
     }),
     saveHistory: ({ context }) => {
       const data: StoredChat = { self: context.self, messages: context.messages };
       try {
-        storage("session")?.setItem(chatStorageKey(context.room), JSON.stringify(data));
+        webStorage("session")?.setItem(chatStorageKey(context.room), JSON.stringify(data));
       } catch (err) {
         console.warn("chat: could not keep the history", err);
       }
     },
-    loadSettings: assign({ muted: () => storage("local")?.getItem(MUTED_KEY) === "1" }),
-    saveSettings: ({ context }) => {
-      try {
-        storage("local")?.setItem(MUTED_KEY, context.muted ? "1" : "0");
-      } catch {
-        // Not kept: it still applies to this page.
-      }
-    },
+    loadSettings: assign({ muted: () => soundsMuted() }),
+    saveSettings: ({ context }) => setSoundsMuted(context.muted),
     /** A new message from someone else arrived (and notifications are not muted). */
     notify: ({ context }) => {
       if (context.open && typeof document !== "undefined" && !document.hidden) return;

@@ -21,6 +21,7 @@ import type { LoadProgress } from "../workers/hand-tracker-types.ts";
 import { applyOps, emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
 import type { FeatureInbound, FeatureOutbound } from "./call.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
+import { webStorage } from "./storage.ts";
 
 export const SELF_FRAME = "self";
 
@@ -105,13 +106,7 @@ function thin(last: Point, points: readonly Point[]): { kept: Point[]; last: Poi
 }
 
 const newSource = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-const storage = (): Storage | null => {
-  try {
-    return globalThis.sessionStorage ?? null;
-  } catch {
-    return null;
-  }
-};
+const storage = () => webStorage("session");
 const pendingSaves = new Map<string, { timer: ReturnType<typeof setTimeout>; write: () => void }>();
 let flushOnHide = false;
 

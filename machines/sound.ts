@@ -1,7 +1,9 @@
 /**
  * Short notification sounds made with WebAudio: no file to fetch. One implementation for every
- * chime in the app (a chat message, someone arriving or leaving); callers pick the notes.
+ * chime in the app (a chat message, someone arriving or leaving); callers pick the notes. The
+ * person's "Mute notifications" choice (chat panel) silences them all, and is kept on the device.
  */
+import { webStorage } from "./storage.ts";
 
 /** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
 export const CHIME_UP = [[880, 0], [1320, 0.09]] as const;
@@ -12,10 +14,29 @@ export type Notes = ReadonlyArray<readonly [number, number]>;
 
 let audio: AudioContext | null = null;
 
+const MUTED_KEY = "onelink.chat.muted";
+let mutedHere = false;
+
+/** Whether the person muted notification sounds (a choice made in another tab counts too). */
+export function soundsMuted(): boolean {
+  const kept = webStorage("local")?.getItem(MUTED_KEY);
+  return kept == null ? mutedHere : kept === "1";
+}
+
+/** Keeps the choice for every call on this device; when storage is off it lasts for this page. */
+export function setSoundsMuted(muted: boolean) {
+  mutedHere = muted;
+  try {
+    webStorage("local")?.setItem(MUTED_KEY, muted ? "1" : "0");
+  } catch {
+    // Not kept: it still applies to this page.
+  }
+}
+
 /** Plays the notes softly (sine, a 20 ms rise and a fade). Silently does nothing without WebAudio. */
 export function playChime(notes: Notes = CHIME_UP) {
   try {
-    if (typeof AudioContext === "undefined") return;
+    if (typeof AudioContext === "undefined" || soundsMuted()) return;
     audio ??= new AudioContext();
     void audio.resume();
     const t = audio.currentTime;

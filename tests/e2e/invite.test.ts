@@ -33,7 +33,7 @@ const tones = (page: import("playwright-core").Page) => page.evaluate(() => (win
 const notes = (chime: ReadonlyArray<readonly [number, number]>) => chime.map(([freq]) => freq);
 
 describe("invite and awareness", () => {
-  test("QR code of the link, Copy link and Share, and a chime and toast when the other person comes and goes", async () => {
+  test("QR code of the link, Copy link and Share, and a chime (unless muted) and toast when the other person comes and goes", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
     const b = await newPerson(ctx.browser, ctx.app.url);
     await instrument(a.context, true);
@@ -79,8 +79,20 @@ describe("invite and awareness", () => {
     await button(b.page, "Hang up").click();
     await waitForStatus(a.page, "The other person hung up");
     await toasts.getByText(TOASTS.hungUp).waitFor();
-    expect(await tones(a.page)).toEqual([...notes(CHIME_UP), ...notes(CHIME_DOWN)]);
+    const heard = [...notes(CHIME_UP), ...notes(CHIME_DOWN)];
+    expect(await tones(a.page)).toEqual(heard);
     expect(await a.page.getByRole("status").count()).toBe(1);
+
+    // "Mute notifications" (chat panel) silences arrivals and departures too; the toasts stay.
+    await button(a.page, "Chat").click();
+    await a.page.getByRole("checkbox", { name: "Mute notifications" }).check();
+    await openCallLink(b.page, link);
+    await waitForStatus(a.page, "Connected", 20_000);
+    await toasts.getByText(TOASTS.arrived).waitFor();
+    await button(b.page, "Hang up").click();
+    await waitForStatus(a.page, "The other person hung up");
+    await toasts.getByText(TOASTS.hungUp).last().waitFor();
+    expect(await tones(a.page)).toEqual(heard);
     await a.context.close();
     await b.context.close();
   }, 60_000);

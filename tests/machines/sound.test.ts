@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { setSoundsMuted, soundsMuted } from "../../machines/sound.ts";
+
+/** A minimal Storage over a Map, as the page's localStorage. */
+function fakeStorage(): Storage {
+  const items = new Map<string, string>();
+  return {
+    get length() { return items.size; },
+    clear: () => items.clear(),
+    getItem: (k) => items.get(k) ?? null,
+    key: (i) => [...items.keys()][i] ?? null,
+    removeItem: (k) => void items.delete(k),
+    setItem: (k, v) => void items.set(k, String(v)),
+  };
+}
+
+const g = globalThis as { localStorage?: Storage };
+afterEach(() => {
+  setSoundsMuted(false);
+  delete g.localStorage;
+});
+
+describe("notification sounds' mute", () => {
+  test("without storage the choice lasts for the page", () => {
+    expect(soundsMuted()).toBe(false);
+    setSoundsMuted(true);
+    expect(soundsMuted()).toBe(true);
+    setSoundsMuted(false);
+    expect(soundsMuted()).toBe(false);
+  });
+
+  test("with storage it is kept for the device, and a choice made in another tab counts", () => {
+    g.localStorage = fakeStorage();
+    setSoundsMuted(true);
+    expect(g.localStorage.getItem("onelink.chat.muted")).toBe("1");
+    expect(soundsMuted()).toBe(true);
+    g.localStorage.setItem("onelink.chat.muted", "0"); // another tab unmuted
+    expect(soundsMuted()).toBe(false);
+  });
+});

@@ -4,7 +4,8 @@
  * of them with two numbers. Lines not listed here travel as text, so any SDP still round-trips.
  *
  * This list is part of the code format: change it only together with the version in the prefix
- * (see serverless-code.ts), or old and new pages will read each other's codes wrong.
+ * (see serverless-code.ts), or old and new pages will read each other's codes wrong. A new
+ * version only appends, so a page still reads the codes of older versions.
  */
 
 const VIDEO_FEEDBACK = ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"];
@@ -26,7 +27,7 @@ const WEBRTC = "http://www.webrtc.org/experiments/rtp-hdrext";
 const TRANSPORT = ["c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0"];
 const SECTION_FLAGS = ["a=rtcp-mux", "a=rtcp-rsize", "a=rtcp-xr:rcvr-rtt=all"];
 
-export const SDP_DICTIONARY: readonly string[] = [
+const VERSION_1: readonly string[] = [
   "v=0",
   "s=-",
   "t=0 0",
@@ -98,3 +99,27 @@ export const SDP_DICTIONARY: readonly string[] = [
   "a=fmtp:111 minptime=10;useinbandfec=1;stereo=0;sprop-stereo=0",
   "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99 100 101 102 103 104 107 108 109 114 115 116 117 39 40 45 46 118 119 120",
 ];
+
+/** Version 2 adds OneLink's later video order (H264, VP8, VP9, AV1), so that it packs as one run. */
+const ADDED_IN_2: readonly string[] = [
+  "m=video 9 UDP/TLS/RTP/SAVPF 102 103 104 107 108 109 114 115 116 117 39 40 96 97 98 99 100 101 45 46 118 119 120",
+  ...video(102, "H264", h264(1, "42001f"), 103),
+  ...video(104, "H264", h264(0, "42001f"), 107),
+  ...video(108, "H264", h264(1, "42e01f"), 109),
+  ...video(114, "H264", h264(0, "42e01f"), 115),
+  ...video(116, "H264", h264(1, "4d001f"), 117),
+  ...video(39, "H264", h264(0, "4d001f"), 40),
+  ...video(96, "VP8", null, 97),
+  ...video(98, "VP9", "profile-id=0", 99),
+  ...video(100, "VP9", "profile-id=2", 101),
+  ...video(45, "AV1", "level-idx=5;profile=0;tier=0", 46),
+  "a=rtpmap:118 red/90000",
+  "a=rtpmap:119 rtx/90000",
+  "a=fmtp:119 apt=118",
+  "a=rtpmap:120 ulpfec/90000",
+];
+
+export const SDP_DICTIONARY: readonly string[] = [...VERSION_1, ...ADDED_IN_2];
+
+/** How many of its lines each code version knows: a later version only appends. */
+export const DICTIONARY_SIZE: Readonly<Record<number, number>> = { 1: VERSION_1.length, 2: SDP_DICTIONARY.length };

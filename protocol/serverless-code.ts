@@ -2,7 +2,7 @@
  * Connection codes for serverless calls: one side's connection offer (or answer) with every ICE
  * candidate it gathered, as a short text a person can copy, share or scan.
  *
- *   "OL1o." (offer) or "OL1a." (answer) + base64url(check ‖ deflate-raw(msgpack(body)))
+ *   "OL2o." (offer) or "OL2a." (answer) + base64url(check ‖ deflate-raw(msgpack(body)))
  *
  * `check` is a 32-bit FNV-1a hash of the msgpack bytes: deflate-raw has no checksum of its own,
  * and a code cut short or changed by one character must not pass as a different valid SDP.
@@ -14,11 +14,12 @@
  */
 import { Packr } from "msgpackr";
 import type { IceCandidate, SessionDescription } from "./messages.ts";
-import { SDP_DICTIONARY } from "./sdp-dictionary.ts";
+import { DICTIONARY_SIZE, SDP_DICTIONARY } from "./sdp-dictionary.ts";
 import { isSessionId, isSignalPayload } from "./validate.ts";
 
 export type CodeKind = "offer" | "answer";
-export const CODE_VERSION = 1;
+/** Codes are written in this version; older ones (whose dictionary is a prefix of ours) are read too. */
+export const CODE_VERSION = 2;
 export const CODE_PREFIX: Record<CodeKind, string> = { offer: `OL${CODE_VERSION}o.`, answer: `OL${CODE_VERSION}a.` };
 /** Codes older (or, with a skewed clock, newer) than this are stale. */
 export const CODE_MAX_AGE_S = 10 * 60;
@@ -57,45 +58,47 @@ export const unixNow = () => Math.floor(Date.now() / 1000);
 
 type SdpItem = number | [number, number] | string | Uint8Array;
 const FINGERPRINT = /^a=fingerprint:sha-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/;
-const firstIndex = new Map<string, number>();
-SDP_DICTIONARY.forEach((line, i) => firstIndex.has(line) || firstIndex.set(line, i));
+/** Every place each dictionary line appears (a line can open runs in several orders). */
+const placesOf = new Map<string, number[]>();
+SDP_DICTIONARY.forEach((line, i) => placesOf.set(line, [...(placesOf.get(line) ?? []), i]));
 
 export function packSdp(sdp: string): SdpItem[] {
+  const lines = sdp.split(/\r?\n/).filter((l) => l !== "");
   const items: SdpItem[] = [];
-  let run: [number, number] | null = null; // [start, count] of the dictionary run being extended
-  const flush = () => {
-    if (run) items.push(run[1] === 1 ? run[0] : run);
-    run = null;
-  };
-  for (const line of sdp.split(/\r?\n/).filter((l) => l !== "")) {
-    if (run && SDP_DICTIONARY[run[0] + run[1]] === line) {
-      run[1]++;
+  for (let at = 0; at < lines.length; ) {
+    const line = lines[at]!;
+    // The longest run of dictionary lines starting here (the first place on a tie).
+    let best = -1;
+    let bestCount = 0;
+    for (const start of placesOf.get(line) ?? []) {
+      let count = 1;
+      while (at + count < lines.length && SDP_DICTIONARY[start + count] === lines[at + count]) count++;
+      if (count > bestCount) [best, bestCount] = [start, count];
+    }
+    if (bestCount > 0) {
+      items.push(bestCount === 1 ? best : [best, bestCount]);
+      at += bestCount;
       continue;
     }
-    flush();
-    const index = firstIndex.get(line);
-    if (index !== undefined) {
-      run = [index, 1];
-      continue;
-    }
+    at++;
     const fp = FINGERPRINT.exec(line);
     items.push(fp ? Uint8Array.from(fp[1]!.split(":"), (h) => parseInt(h, 16)) : line);
   }
-  flush();
   return items;
 }
 
-export function unpackSdp(items: unknown): string | null {
+/** `known`: how many dictionary lines the code's version has (a newer page reads older codes). */
+export function unpackSdp(items: unknown, known = SDP_DICTIONARY.length): string | null {
   if (!Array.isArray(items)) return null;
   const lines: string[] = [];
   for (const item of items) {
     if (typeof item === "string") lines.push(item);
-    else if (typeof item === "number" && SDP_DICTIONARY[item] !== undefined) lines.push(SDP_DICTIONARY[item]!);
+    else if (typeof item === "number" && Number.isInteger(item) && item >= 0 && item < known) lines.push(SDP_DICTIONARY[item]!);
     else if (item instanceof Uint8Array && item.length === 32) {
       lines.push(`a=fingerprint:sha-256 ${Array.from(item, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(":")}`);
     } else if (Array.isArray(item) && item.length === 2 && Number.isInteger(item[0]) && Number.isInteger(item[1]) && item[1] > 1) {
       const [start, count] = item as [number, number];
-      if (start < 0 || start + count > SDP_DICTIONARY.length) return null;
+      if (start < 0 || start + count > known) return null;
       lines.push(...SDP_DICTIONARY.slice(start, start + count));
     } else return null;
   }
@@ -191,7 +194,8 @@ export async function decodeCode(pasted: string, expect: DecodeExpectation): Pro
   if (text === "") return fail("empty", `Paste ${KIND_WORD[expect.kind]} first.`);
   const head = /^OL(\d+)([oa])\./.exec(text);
   if (!head) return fail("malformed", `This is not a OneLink code. Copy the whole code, from "OL" to the end, and paste it again.`);
-  if (Number(head[1]) !== CODE_VERSION) {
+  const known = DICTIONARY_SIZE[Number(head[1])];
+  if (known === undefined) {
     return fail("newer-version", "This code was made by a different version of OneLink. Reload both pages and make a new code.");
   }
   const kind: CodeKind = head[2] === "o" ? "offer" : "answer";
@@ -217,7 +221,7 @@ export async function decodeCode(pasted: string, expect: DecodeExpectation): Pro
   }
   if (!Array.isArray(body) || body.length !== 6 || body[0] !== (kind === "offer" ? 0 : 1)) return fail("malformed", "This code is damaged. Copy it again.");
   const [, session, created, replyTo] = body as [number, unknown, unknown, unknown];
-  const sdp = unpackSdp(body[4]);
+  const sdp = unpackSdp(body[4], known);
   const candidates = parseCandidates(body[5]);
   const description = { type: kind, sdp: sdp ?? "" } satisfies SessionDescription;
   const validReply = kind === "offer" ? replyTo === null : isSessionId(replyTo);

@@ -3,6 +3,7 @@
  * refusals of bad codes. The fixture (tests/fixtures/chromium-sdp.json) was captured once from
  * Debian's Chromium: an offer and its answer with camera, microphone and the negotiated
  * control/chat/draw channels (bundled), each with the candidates gathered until the end.
+ * tests/fixtures/onelink-sdp.json holds descriptions OneLink itself made (its codec order).
  */
 import { describe, expect, test } from "bun:test";
 import * as QRCode from "qrcode";
@@ -20,6 +21,7 @@ import {
   type ConnectionCode,
 } from "../protocol/serverless-code.ts";
 import fixture from "./fixtures/chromium-sdp.json";
+import onelink from "./fixtures/onelink-sdp.json";
 
 const NOW = 1_750_000_000;
 
@@ -45,7 +47,7 @@ describe("connection codes", () => {
       const original = codeOf(kind);
       const text = await encodeCode(original);
       expect(text.startsWith(CODE_PREFIX[kind])).toBe(true);
-      expect(text).toMatch(/^OL1[oa]\.[A-Za-z0-9_-]+$/);
+      expect(text).toMatch(/^OL2[oa]\.[A-Za-z0-9_-]+$/);
       const back = await decodeCode(text, { kind, replyTo: "a1b2c3d4e5f6", now: NOW + 5 });
       if (!back.ok) throw new Error(back.text);
       expect(back.code.description).toEqual(original.description);
@@ -67,6 +69,24 @@ describe("connection codes", () => {
       console.log(`${kind} code: ${text.length} characters (SDP ${sdp.length} + ${fixture[kind].candidates.length} candidates, ${plain} as JSON), QR version ${qr.version}`);
       expect(text.length).toBeLessThan(1_000);
       expect(text.length).toBeLessThan(plain / 5);
+    }
+  });
+
+  test("OneLink's own descriptions pack tightly: the m=video line and the whole codec list are dictionary runs", async () => {
+    for (const kind of ["offer", "answer"] as const) {
+      const sdp = onelink[kind];
+      const items = packSdp(sdp);
+      expect(unpackSdp(items)).toBe(sdp);
+      const texts = items.filter((i): i is string => typeof i === "string");
+      expect(texts.filter((t) => /^(m=|a=rtpmap|a=fmtp|a=rtcp-fb)/.test(t))).toEqual([]);
+      // From the first codec to ulpfec: one run.
+      const lines = sdp.split("\r\n");
+      const first = lines.findIndex((l) => l.startsWith("a=rtpmap:102 "));
+      const last = lines.indexOf("a=rtpmap:120 ulpfec/90000");
+      expect(items.some((i) => Array.isArray(i) && i[1] === last - first + 1)).toBe(true);
+      const text = await encodeCode({ ...codeOf(kind), description: { type: kind, sdp } });
+      console.log(`OneLink ${kind} code (no candidates): ${text.length} characters for ${sdp.length} characters of SDP`);
+      expect(text.length).toBeLessThan(sdp.length / 7);
     }
   });
 
@@ -110,8 +130,8 @@ describe("bad codes are refused with words, never a crash", () => {
     expect(await problemOf("   ", "offer")).toBe("empty");
     expect(await problemOf("hello there", "offer")).toBe("malformed");
     expect(await problemOf("https://example.com/c/room", "answer")).toBe("malformed");
-    expect(await problemOf("OL1o.not base64!!", "offer")).toBe("malformed");
-    expect(await problemOf("OL1o.", "offer")).toBe("truncated");
+    expect(await problemOf("OL2o.not base64!!", "offer")).toBe("malformed");
+    expect(await problemOf("OL2o.", "offer")).toBe("truncated");
     // Intact codes whose body is not what a code holds.
     const offerBody = (over: Record<number, unknown>) => Object.assign([0, "a1b2c3d4e5f6", NOW, null, packSdp(fixture.offer.description.sdp), []], over);
     expect((await decodeCode(await sealCode("offer", offerBody({})), { kind: "offer", now: NOW })).ok).toBe(true);
@@ -154,7 +174,19 @@ describe("bad codes are refused with words, never a crash", () => {
 
   test("a code from another version of the format", async () => {
     const offer = await encodeCode(codeOf("offer"));
-    expect(await problemOf(offer.replace(/^OL1/, "OL2"), "offer")).toBe("newer-version");
+    expect(await problemOf(offer.replace(/^OL2/, "OL3"), "offer")).toBe("newer-version");
+    expect(await problemOf(offer.replace(/^OL2/, "OL0"), "offer")).toBe("newer-version");
+  });
+
+  test("version 1 codes (an open page of the previous release) still read; lines version 1 did not know do not", async () => {
+    // The default Chromium order packs with version 1's lines only, so relabelled it is a version 1 code.
+    const v1 = (await encodeCode(codeOf("offer"))).replace(/^OL2/, "OL1");
+    const back = await decodeCode(v1, { kind: "offer", now: NOW });
+    if (!back.ok) throw new Error(back.text);
+    expect(back.code.description.sdp).toBe(fixture.offer.description.sdp);
+    // OneLink's H264-first order uses lines added in version 2.
+    const ours = await encodeCode(codeOf("offer", { description: { type: "offer", sdp: onelink.offer } }));
+    expect(await problemOf(ours.replace(/^OL2/, "OL1"), "offer")).toBe("malformed");
   });
 });
 

@@ -68,7 +68,7 @@ describe("serverless call", () => {
     await button(a.page, "Create an offer code").click();
     await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
     const offer = await field(a.page, "Offer code").inputValue();
-    expect(offer).toMatch(/^OL1o\.[A-Za-z0-9_-]+$/);
+    expect(offer).toMatch(/^OL2o\.[A-Za-z0-9_-]+$/);
     console.log(`offer code: ${offer.length} characters`);
     await a.page.getByRole("img", { name: "QR code of the offer code" }).waitFor();
     await shot(a.page, "1-offer");
@@ -84,7 +84,7 @@ describe("serverless call", () => {
     await button(b.page, "Create answer code").click();
     await waitForStatus(b.page, "Share this answer code", 20_000);
     const answer = await field(b.page, "Answer code").inputValue();
-    expect(answer).toMatch(/^OL1a\.[A-Za-z0-9_-]+$/);
+    expect(answer).toMatch(/^OL2a\.[A-Za-z0-9_-]+$/);
     console.log(`answer code: ${answer.length} characters`);
     await shot(b.page, "2-answer");
 

@@ -80,14 +80,14 @@ describe("serverless call", () => {
     await until("B to ask for the offer code", () => b.status() === "Paste the offer code");
     await until("A's offer code", () => a.view().code !== null);
     expect(a.status()).toBe("Share this offer code, then paste the answer code");
-    expect(a.view().code).toMatch(/^OL1o\./);
+    expect(a.view().code).toMatch(/^OL2o\./);
     expect(a.peers).toHaveLength(1);
     expect(a.peers[0]!.input).toMatchObject({ peer: "answerer", initiator: true, polite: true, noServer: true, iceServers: [] });
 
     b.actor.send({ type: "CODE.PASTE", code: a.view().code! });
     await until("B's answer code", () => b.view().code !== null);
     expect(b.status()).toBe("Share this answer code");
-    expect(b.view().code).toMatch(/^OL1a\./);
+    expect(b.view().code).toMatch(/^OL2a\./);
     expect(b.peers).toHaveLength(1);
     const bPeer = b.peers[0]!;
     expect(bPeer.input).toMatchObject({ peer: "offerer", initiator: false, polite: false, noServer: true });

@@ -13,6 +13,8 @@ import { CHIME_DOWN, CHIME_UP, playChime } from "./sound.ts";
 export interface Toast {
   id: number;
   text: string;
+  /** Shown but not announced: the status line already says the same words (a departure). */
+  quiet: boolean;
 }
 
 export interface NotificationsContext {
@@ -24,7 +26,7 @@ export interface NotificationsContext {
 export type NotificationsEvent =
   | { type: "NOTIFY.ARRIVED" }
   | { type: "NOTIFY.DEPARTED"; reason: "left" | "gone" }
-  | { type: "NOTIFY.SHOW"; text: string }
+  | { type: "NOTIFY.SHOW"; text: string; quiet?: boolean }
   | { type: "NOTIFY.DISMISS"; id: number }
   | { type: "INVITE.COPY"; link: string }
   | { type: "INVITE.SHARE"; link: string };
@@ -75,13 +77,13 @@ export const notificationsMachine = setup({
   on: {
     "NOTIFY.ARRIVED": { actions: ["arrivalSound", raise({ type: "NOTIFY.SHOW", text: TOASTS.arrived })] },
     "NOTIFY.DEPARTED": {
-      actions: ["departureSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: event.reason === "left" ? TOASTS.hungUp : TOASTS.left }))],
+      actions: ["departureSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: event.reason === "left" ? TOASTS.hungUp : TOASTS.left, quiet: true }))],
     },
     /** Shows a toast and takes it away after `toastFor`; the oldest goes first when there are too many. */
     "NOTIFY.SHOW": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const id = context.nextId;
-        enqueue.assign({ toasts: [...context.toasts, { id, text: event.text }].slice(-TOAST_LIMIT), nextId: id + 1 });
+        enqueue.assign({ toasts: [...context.toasts, { id, text: event.text, quiet: event.quiet ?? false }].slice(-TOAST_LIMIT), nextId: id + 1 });
         enqueue.raise({ type: "NOTIFY.DISMISS", id }, { delay: "toastFor", id: `toast:${id}` });
       }),
     },

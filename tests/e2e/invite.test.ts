@@ -72,6 +72,7 @@ describe("invite and awareness", () => {
     await toasts.getByText(TOASTS.arrived).waitFor();
     await b.page.locator(".toasts").getByText(TOASTS.arrived).waitFor();
     expect(await tones(a.page)).toEqual(notes(CHIME_UP));
+    expect(await toasts.getByText(TOASTS.arrived).getAttribute("aria-hidden")).toBeNull(); // announced
     // Toasts go by themselves.
     await toasts.getByText(TOASTS.copied).waitFor({ state: "detached", timeout: 7_000 });
 
@@ -79,6 +80,8 @@ describe("invite and awareness", () => {
     await button(b.page, "Hang up").click();
     await waitForStatus(a.page, "The other person hung up");
     await toasts.getByText(TOASTS.hungUp).waitFor();
+    // The status line already says it: that toast is not announced a second time.
+    expect(await toasts.getByText(TOASTS.hungUp).getAttribute("aria-hidden")).toBe("true");
     const heard = [...notes(CHIME_UP), ...notes(CHIME_DOWN)];
     expect(await tones(a.page)).toEqual(heard);
     expect(await a.page.getByRole("status").count()).toBe(1);

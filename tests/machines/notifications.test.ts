@@ -34,6 +34,8 @@ describe("notifications", () => {
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone" });
     expect(h.sounds).toEqual(["up", "down", "down"]);
     expect(h.texts()).toEqual([TOASTS.arrived, TOASTS.hungUp, TOASTS.left]);
+    // The status line says who left; their toasts are shown but not announced a second time.
+    expect(h.actor.getSnapshot().context.toasts.map((t) => t.quiet)).toEqual([false, true, true]);
     h.clock.increment(3_000);
     expect(h.texts()).toEqual([TOASTS.hungUp, TOASTS.left]);
     h.clock.increment(2_000);

@@ -1,7 +1,8 @@
 /**
  * Toasts from the notifications actor the call runs (snapshot.children.notify): someone arrived
  * or left, the link was copied. A polite live region (not role="status": the call state is the
- * page's one status), always present so screen readers hear what is added to it.
+ * page's one status), always present so screen readers hear what is added to it. A departure's
+ * toast is hidden from them: the status line says the same words, and once is enough.
  */
 import { useSelector } from "@xstate/react";
 import type { NotificationsActor } from "../../machines/notifications.ts";
@@ -16,7 +17,7 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
-        <p key={t.id} className="toast">
+        <p key={t.id} className="toast" aria-hidden={t.quiet || undefined}>
           {t.text}
         </p>
       ))}

@@ -24,6 +24,21 @@ const h264 = (mode: 0 | 1, profile: string) => `level-asymmetry-allowed=1;packet
 const ext = (id: number, uri: string) => `a=extmap:${id} ${uri}`;
 const WEBRTC = "http://www.webrtc.org/experiments/rtp-hdrext";
 
+// Chromium's video codecs, each a block of lines; sections list them in the order negotiated.
+const VP8 = video(96, "VP8", null, 97);
+const H264 = [
+  ...video(102, "H264", h264(1, "42001f"), 103),
+  ...video(104, "H264", h264(0, "42001f"), 107),
+  ...video(108, "H264", h264(1, "42e01f"), 109),
+  ...video(114, "H264", h264(0, "42e01f"), 115),
+  ...video(116, "H264", h264(1, "4d001f"), 117),
+  ...video(39, "H264", h264(0, "4d001f"), 40),
+];
+const AV1 = video(45, "AV1", "level-idx=5;profile=0;tier=0", 46);
+const VP9 = [...video(98, "VP9", "profile-id=0", 99), ...video(100, "VP9", "profile-id=2", 101)];
+/** Redundancy and forward error correction, after the codecs. */
+const VIDEO_REPAIR = ["a=rtpmap:118 red/90000", "a=rtpmap:119 rtx/90000", "a=fmtp:119 apt=118", "a=rtpmap:120 ulpfec/90000"];
+
 const TRANSPORT = ["c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0"];
 const SECTION_FLAGS = ["a=rtcp-mux", "a=rtcp-rsize", "a=rtcp-xr:rcvr-rtt=all"];
 
@@ -68,20 +83,11 @@ const VERSION_1: readonly string[] = [
   ext(4, "urn:ietf:params:rtp-hdrext:sdes:mid"),
   ext(10, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"),
   ext(11, "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"),
-  ...video(96, "VP8", null, 97),
-  ...video(102, "H264", h264(1, "42001f"), 103),
-  ...video(104, "H264", h264(0, "42001f"), 107),
-  ...video(108, "H264", h264(1, "42e01f"), 109),
-  ...video(114, "H264", h264(0, "42e01f"), 115),
-  ...video(116, "H264", h264(1, "4d001f"), 117),
-  ...video(39, "H264", h264(0, "4d001f"), 40),
-  ...video(45, "AV1", "level-idx=5;profile=0;tier=0", 46),
-  ...video(98, "VP9", "profile-id=0", 99),
-  ...video(100, "VP9", "profile-id=2", 101),
-  "a=rtpmap:118 red/90000",
-  "a=rtpmap:119 rtx/90000",
-  "a=fmtp:119 apt=118",
-  "a=rtpmap:120 ulpfec/90000",
+  ...VP8,
+  ...H264,
+  ...AV1,
+  ...VP9,
+  ...VIDEO_REPAIR,
   "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
   "a=mid:2",
   "a=sctp-port:5000",
@@ -103,20 +109,11 @@ const VERSION_1: readonly string[] = [
 /** Version 2 adds OneLink's later video order (H264, VP8, VP9, AV1), so that it packs as one run. */
 const ADDED_IN_2: readonly string[] = [
   "m=video 9 UDP/TLS/RTP/SAVPF 102 103 104 107 108 109 114 115 116 117 39 40 96 97 98 99 100 101 45 46 118 119 120",
-  ...video(102, "H264", h264(1, "42001f"), 103),
-  ...video(104, "H264", h264(0, "42001f"), 107),
-  ...video(108, "H264", h264(1, "42e01f"), 109),
-  ...video(114, "H264", h264(0, "42e01f"), 115),
-  ...video(116, "H264", h264(1, "4d001f"), 117),
-  ...video(39, "H264", h264(0, "4d001f"), 40),
-  ...video(96, "VP8", null, 97),
-  ...video(98, "VP9", "profile-id=0", 99),
-  ...video(100, "VP9", "profile-id=2", 101),
-  ...video(45, "AV1", "level-idx=5;profile=0;tier=0", 46),
-  "a=rtpmap:118 red/90000",
-  "a=rtpmap:119 rtx/90000",
-  "a=fmtp:119 apt=118",
-  "a=rtpmap:120 ulpfec/90000",
+  ...H264,
+  ...VP8,
+  ...VP9,
+  ...AV1,
+  ...VIDEO_REPAIR,
 ];
 
 export const SDP_DICTIONARY: readonly string[] = [...VERSION_1, ...ADDED_IN_2];

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "react";
 import { SHORTCUTS } from "../shortcuts.ts";
 import "../first-minute.css";
+import { DialogClose } from "./DialogClose.tsx";
 
 /** How OneLink works, in our own words. A native <dialog> gives focus trapping and Escape. */
 export function InfoDialog({ onClose }: { onClose: () => void }) {
@@ -79,11 +80,7 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
         ))}
       </dl>
       <p>Tab and Shift+Tab move between controls, Enter or Space presses one, Escape closes a panel or this page.</p>
-      <form method="dialog">
-        <button type="submit" className="primary">
-          Close
-        </button>
-      </form>
+      <DialogClose />
     </dialog>
   );
 }

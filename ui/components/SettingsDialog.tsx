@@ -8,6 +8,7 @@ import { BITRATES_KBPS, FRAME_RATES, RESOLUTIONS, type MediaSettings } from "../
 import { useCallActor } from "../call-context.tsx";
 import { useMediaActor } from "../media-hooks.ts";
 import { DevicePickers } from "./DevicePickers.tsx";
+import { DialogClose } from "./DialogClose.tsx";
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -94,11 +95,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         </p>
       </fieldset>
       <p className="hint">Changes apply at once, also during a call, and are remembered on this device.</p>
-      <form method="dialog">
-        <button type="submit" className="primary">
-          Close
-        </button>
-      </form>
+      <DialogClose />
     </dialog>
   );
 }

@@ -142,6 +142,18 @@ export async function expectAttribute(locator: Locator, name: string, value: str
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
 
+/** Whether nothing else is drawn over the element: its corners and centre are its own (a QR code must be whole to scan). */
+export function isUncovered(locator: Locator): Promise<boolean> {
+  return locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const points = [[r.left + 2, r.top + 2], [r.right - 2, r.top + 2], [r.left + 2, r.bottom - 2], [r.right - 2, r.bottom - 2], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+    return points.every(([x, y]) => {
+      const top = document.elementFromPoint(x!, y!);
+      return top !== null && (top === el || el.contains(top));
+    });
+  });
+}
+
 /**
  * One app server and one Chromium for a whole test file, started before and stopped after it.
  * Read `ctx.app` / `ctx.browser` inside tests.

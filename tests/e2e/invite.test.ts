@@ -8,7 +8,7 @@ import * as QRCode from "qrcode";
 import type { BrowserContext } from "playwright-core";
 import { CHIME_DOWN, CHIME_UP } from "../../machines/sound.ts";
 import { TOASTS } from "../../machines/notifications.ts";
-import { button, newPerson, openCallLink, useAppAndBrowser, waitForStatus } from "./harness.ts";
+import { button, isUncovered, newPerson, openCallLink, useAppAndBrowser, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -49,6 +49,7 @@ describe("invite and awareness", () => {
     expect(await qr.getAttribute("viewBox")).toBe(`0 0 ${expected.size + 8} ${expected.size + 8}`);
     const dark = ((await qr.locator("path").getAttribute("d")) ?? "").split("z").filter(Boolean).length;
     expect(dark).toBe([...expected.data].filter(Boolean).length);
+    expect(await isUncovered(qr)).toBe(true);
 
     // Copy link: the clipboard has it and a toast says so, in a polite live region that is not a status.
     await button(a.page, "Copy link").click();

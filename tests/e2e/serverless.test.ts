@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { button, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { button, isUncovered, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
 
 let app: AppServer;
 let browser: Browser;
@@ -84,6 +84,7 @@ describe("serverless call", () => {
     await button(b.page, "Create answer code").click();
     await waitForStatus(b.page, "Share this answer code", 20_000);
     const answer = await field(b.page, "Answer code").inputValue();
+    expect(await isUncovered(b.page.getByRole("img", { name: "QR code of the answer code" }))).toBe(true); // not under the self view
     expect(answer).toMatch(/^OL2a\.[A-Za-z0-9_-]+$/);
     console.log(`answer code: ${answer.length} characters`);
     await shot(b.page, "2-answer");

@@ -9,7 +9,7 @@ import { useNotifyActor } from "./Toasts.tsx";
 export function LinkPanel({ link }: { link: string }) {
   const notify = useNotifyActor();
   return (
-    <section className="link-panel" aria-label="Invite">
+    <section className="panel link-panel" aria-label="Invite">
       <div className="link-main">
         <label htmlFor="call-link">Call link</label>
         <div className="row">

@@ -20,7 +20,7 @@ export function ServerlessPanel() {
 
   const offerer = view.role === "offerer";
   return (
-    <section className="serverless-panel" aria-label="Connection codes">
+    <section className="panel serverless-panel" aria-label="Connection codes">
       {offerer ? (
         <>
           <CodeOut label="Offer code" view={view} step="1. Send this offer code to the other person." />

@@ -434,13 +434,14 @@ export const callMachine = setup({
         },
         TOGGLE_MIC: { actions: [assign({ micOn: ({ context }) => !context.micOn }), "applyTrackSwitches", "broadcastMediaState"] },
         TOGGLE_CAMERA: { actions: [assign({ camOn: ({ context }) => !context.camOn }), "applyTrackSwitches", "broadcastMediaState"] },
-        HANG_UP: { target: "ended", actions: "forgetSeat" },
+        // Hanging up turns the camera and microphone off (their lights too); Rejoin opens them again.
+        HANG_UP: { target: "ended", actions: ["forgetSeat", "stopLocalMedia", assign({ local: null })] },
         EXIT: { target: "idle", actions: ["forgetSeat", "stopLocalMedia", "showHomeInAddressBar"] },
       },
     },
     ended: {
       on: {
-        REJOIN: { target: "inRoom", actions: assign({ token: null }) },
+        REJOIN: { target: "preparing", actions: assign({ token: null, lobby: false }) },
         EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] },
       },
     },

@@ -1,12 +1,28 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
+
+/** Records every track getUserMedia hands the page (an init script). */
+function recordCaptureTracks() {
+  const w = window as unknown as { __captured: MediaStreamTrack[] };
+  w.__captured = [];
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    w.__captured.push(...stream.getTracks());
+    return stream;
+  };
+}
+/** The kinds of the captured tracks still live (a live camera track keeps the camera light on). */
+const liveCaptureTracks = (page: import("playwright-core").Page) =>
+  page.evaluate(() => (window as unknown as { __captured: MediaStreamTrack[] }).__captured.filter((t) => t.readyState === "live").map((t) => t.kind).sort());
 
 describe("the one-link call", () => {
   test("A creates a call, B opens the link, both see each other, toggles and hang up reach the other side", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
     const b = await newPerson(ctx.browser, ctx.app.url);
+    await a.context.addInitScript(recordCaptureTracks);
     await a.page.goto(ctx.app.url);
     await button(a.page, "New call").click();
     await waitForStatus(a.page, "Waiting for someone to join");
@@ -37,14 +53,22 @@ describe("the one-link call", () => {
     await b.page.getByText("Their camera is off").waitFor({ state: "detached", timeout: 5_000 });
 
     // Hang up ends the call for both; B may wait for a rejoin or leave.
+    expect(await liveCaptureTracks(a.page)).toEqual(["audio", "video"]);
     await button(a.page, "Hang up").click();
     await waitForStatus(a.page, "Call ended");
     await waitForStatus(b.page, "The other person hung up");
+    // Hanging up releases A's camera and microphone (their lights go off).
+    expect(await waitFor(() => liveCaptureTracks(a.page), (kinds) => kinds.length === 0, 5_000)).toEqual([]);
     await button(b.page, "Wait for them").waitFor();
     await button(b.page, "Leave").click();
-    await a.page.getByRole("button", { name: "New call" }).waitFor({ state: "detached" }).catch(() => {});
     await button(b.page, "New call").waitFor({ timeout: 5_000 });
     expect(new URL(b.page.url()).pathname).toBe("/");
+
+    // Rejoin opens them again and goes straight back into the room.
+    await button(a.page, "Rejoin").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    await waitForNewFrames(a.page, "Your video", 3);
+    expect(await liveCaptureTracks(a.page)).toEqual(["audio", "video"]);
     await a.context.close();
     await b.context.close();
   }, 90_000);

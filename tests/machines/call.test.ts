@@ -11,11 +11,15 @@ function harness() {
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
+  const media: string[] = [];
   const machine = callMachine.provide({
     actors: {
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
-      localMedia: fromCallback(({ sendBack, receive }) =>
-        receive((e) => e.type === "MEDIA.START" && sendBack({ type: "MEDIA.READY", local: { stream: null, issue: null } satisfies LocalMedia })),
+      localMedia: fromCallback<{ type: string }>(({ sendBack, receive }) =>
+        receive((e) => {
+          media.push(e.type);
+          if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: null, issue: null } satisfies LocalMedia });
+        }),
       ) as never,
       signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) => receive((c) => signalingSent.push(c))) as never,
       peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
@@ -31,7 +35,7 @@ function harness() {
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
   const phase = () => phaseOf(actor.getSnapshot());
-  return { actor, clock, phase, signalingSent, peers, notices };
+  return { actor, clock, phase, signalingSent, peers, notices, media };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -126,6 +130,20 @@ describe("call machine", () => {
     h.actor.send({ type: "HANG_UP" });
     expect(h.phase()).toBe("ended");
     expect(h.signalingSent).toContainEqual({ type: "SIGNALING.LEAVE" });
+  });
+
+  test("hanging up releases the camera and microphone; Rejoin opens them again and joins at once", async () => {
+    const h = harness();
+    await inCallWithAaa(h);
+    expect(h.media).toEqual(["MEDIA.START"]);
+    h.actor.send({ type: "HANG_UP" });
+    expect(h.phase()).toBe("ended");
+    expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP"]);
+    expect(h.actor.getSnapshot().context.local).toBeNull();
+    h.actor.send({ type: "REJOIN" });
+    expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP", "MEDIA.START"]);
+    expect(h.phase()).toBe("joining"); // no pre-join screen on the way back
+    expect(h.actor.getSnapshot().context.local).not.toBeNull();
   });
 
   test("a full room fails with the server's words, and mute state is told to peers", async () => {

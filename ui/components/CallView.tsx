@@ -53,11 +53,13 @@ export function CallView() {
           {alone && room && <LinkPanel link={callLink(room)} />}
           <ServerlessPanel />
         </div>
-        <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
-          <Video stream={localStream} label="Your video" self className="local-video" />
-          <DrawOverlay which="local" />
-          {!camOn && <span className="flag">Camera off</span>}
-        </div>
+        {phase !== "ended" && ( // after hanging up the camera is off: no empty self view
+          <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
+            <Video stream={localStream} label="Your video" self className="local-video" />
+            <DrawOverlay which="local" />
+            {!camOn && <span className="flag">Camera off</span>}
+          </div>
+        )}
         <ChatPanel />
         <DrawPanel />
         <QualityIndicator />

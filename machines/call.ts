@@ -446,9 +446,10 @@ export const callMachine = setup({
       },
     },
     failed: {
-      entry: "dropPeers",
+      // Not in a call: the camera and microphone are released until Try again.
+      entry: ["dropPeers", "stopLocalMedia", assign({ local: null })],
       on: {
-        REJOIN: { target: "inRoom", actions: assign({ error: null }) },
+        REJOIN: { target: "preparing", actions: assign({ error: null, lobby: false }) },
         EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar", assign({ error: null })] },
       },
     },

@@ -77,12 +77,18 @@ describe("the one-link call", () => {
     const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c] = people as [typeof people[0], typeof people[0], typeof people[0]];
     const room = `full-room-${Date.now()}`;
+    await c.context.addInitScript(recordCaptureTracks);
     await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(a.page, "Waiting for someone to join");
     await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(b.page, "Connected");
     await openCallLink(c.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(c.page, /This call is full/);
+    // C is not in a call: its camera and microphone are released, and Try again says the same.
+    expect(await waitFor(() => liveCaptureTracks(c.page), (kinds) => kinds.length === 0, 5_000)).toEqual([]);
+    await button(c.page, "Try again").click();
+    await waitForStatus(c.page, /This call is full/);
+    expect(await waitFor(() => liveCaptureTracks(c.page), (kinds) => kinds.length === 0, 5_000)).toEqual([]);
     // The two already in the call are unaffected.
     await waitForNewFrames(a.page, "Remote video", 5);
     await Promise.all(people.map((p) => p.context.close()));

@@ -155,6 +155,10 @@ describe("call machine", () => {
     h.actor.send({ type: "SIGNALING.ERROR", code: "room-full", text: "This call is full (2 people)." });
     expect(h.phase()).toBe("failed");
     expect(h.actor.getSnapshot().context.error?.text).toBe("This call is full (2 people).");
+    expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP"]); // not in a call: devices released
+    h.actor.send({ type: "REJOIN" });
+    expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP", "MEDIA.START"]);
+    expect(h.phase()).toBe("joining");
   });
 
   test("arrivals and departures are announced once each, not on reconnections", async () => {

@@ -53,7 +53,7 @@ export function CallView() {
           {alone && room && <LinkPanel link={callLink(room)} />}
           <ServerlessPanel />
         </div>
-        {phase !== "ended" && ( // after hanging up the camera is off: no empty self view
+        {phase !== "ended" && phase !== "failed" && ( // out of the call the camera is off: no empty self view
           <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
             <Video stream={localStream} label="Your video" self className="local-video" />
             <DrawOverlay which="local" />

@@ -14,7 +14,7 @@ import {
   type IceServer,
   type SignalPayload,
 } from "../protocol/index.ts";
-import { senderSync, tuneDescription, type Outgoing } from "./rtp-tuning.ts";
+import { senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "./stats.ts";
 
 export interface PeerConnectionInput {
@@ -149,7 +149,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         const offerCollision = description.type === "offer" && (makingOffer || pc.signalingState !== "stable");
         ignoreOffer = !input.polite && offerCollision;
         if (ignoreOffer) return;
-        await pc.setRemoteDescription(description); // rolls back our own offer when polite
+        await pc.setRemoteDescription(tuneRemoteDescription(description)); // rolls back our own offer when polite
         if (description.type === "offer") {
           addLocalTracks();
           await pc.setLocalDescription();

@@ -76,41 +76,66 @@ export function preferVideoCodecs(pc: RTCPeerConnection) {
 }
 
 /**
- * Opus for speech in a description we send: mono, in-band FEC. Opus fmtp parameters state what the
- * side that wrote them wants to receive, so this tunes what the other side sends us.
+ * Sets fmtp parameters of the payload types whose rtpmap matches `codec` (adding an fmtp line
+ * where a payload type has none), keeping every other parameter and line as it was.
  */
-const OPUS_SPEECH: Record<string, string> = { useinbandfec: "1", stereo: "0", "sprop-stereo": "0" };
-
-export function tuneOpus(sdp: string): string {
+function setFmtp(sdp: string, codec: RegExp, set: Record<string, string>): string {
   const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
   const lines = sdp.split(eol);
-  const opus = new Set(lines.map((l) => /^a=rtpmap:(\d+) opus\/48000/i.exec(l)?.[1]).filter((pt): pt is string => !!pt));
-  if (!opus.size) return sdp;
+  const rtpmapOf = (l: string) => {
+    const m = /^a=rtpmap:(\d+) ([^/\s]+)\//.exec(l);
+    return m && codec.test(m[2]!) ? m[1]! : null;
+  };
+  const pts = new Set(lines.map(rtpmapOf).filter((pt): pt is string => pt !== null));
+  if (!pts.size) return sdp;
+  const render = (params: Map<string, string>) => [...params].map(([k, v]) => (v === "" ? k : `${k}=${v}`)).join(";");
   const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (const line of lines) {
     const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
-    if (fmtp && opus.has(fmtp[1]!)) {
+    if (fmtp && pts.has(fmtp[1]!)) {
       const params = new Map<string, string>();
       for (const part of fmtp[2]!.split(";")) {
         const [k, v = ""] = part.split("=");
         if (k?.trim()) params.set(k.trim(), v.trim());
       }
-      for (const [k, v] of Object.entries(OPUS_SPEECH)) params.set(k, v);
-      out.push(`a=fmtp:${fmtp[1]} ${[...params].map(([k, v]) => `${k}=${v}`).join(";")}`);
+      for (const [k, v] of Object.entries(set)) params.set(k, v);
+      out.push(`a=fmtp:${fmtp[1]} ${render(params)}`);
       continue;
     }
     out.push(line);
-    const rtpmap = /^a=rtpmap:(\d+) opus\/48000/i.exec(line);
-    if (rtpmap && !lines.some((l) => l.startsWith(`a=fmtp:${rtpmap[1]} `))) {
-      out.push(`a=fmtp:${rtpmap[1]} ${Object.entries(OPUS_SPEECH).map(([k, v]) => `${k}=${v}`).join(";")}`);
-    }
+    const pt = rtpmapOf(line);
+    if (pt && !lines.some((l) => l.startsWith(`a=fmtp:${pt} `))) out.push(`a=fmtp:${pt} ${render(new Map(Object.entries(set)))}`);
   }
   return out.join(eol);
 }
 
+/**
+ * Opus for speech in a description we send: mono, in-band FEC. Opus fmtp parameters state what the
+ * side that wrote them wants to receive, so this tunes what the other side sends us.
+ */
+const OPUS_SPEECH: Record<string, string> = { useinbandfec: "1", stereo: "0", "sprop-stereo": "0" };
+
+export const tuneOpus = (sdp: string) => setFmtp(sdp, /^opus$/i, OPUS_SPEECH);
+
 export function tuneDescription<T extends { sdp?: string }>(d: T): T {
   return d.sdp ? { ...d, sdp: tuneOpus(d.sdp) } : d;
+}
+
+/**
+ * Where our video's bandwidth estimate starts (kbps). Chromium starts at 300 kbps, so the first
+ * 1080p keyframe crawls through its pacer: the first remote frame came ~190 ms after the
+ * connection was up, ~60 ms from this start (bench/call/join.bench.ts). The estimate still
+ * follows the network down within a second or two where it has less.
+ */
+export const START_BITRATE_KBPS = 1500;
+
+/**
+ * For a description we received, before it is applied: Chromium takes a send codec's
+ * x-google-start-bitrate from the remote description, so this sets where our senders start
+ * without changing anything on the wire (or in a serverless connection code).
+ */
+export function tuneRemoteDescription<T extends { sdp?: string }>(d: T): T {
+  return d.sdp ? { ...d, sdp: setFmtp(d.sdp, /^(VP8|VP9|H264|H265|AV1)$/i, { "x-google-start-bitrate": String(START_BITRATE_KBPS) }) } : d;
 }
 
 /** The transceiver that carries our main track of a kind: the first one of that kind not used for extra audio. */

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, SimulatedClock, type AnyActorRef } from "xstate";
 import { CpuGuard } from "../../machines/cpu-guard.ts";
-import { orderCodecs, tuneOpus } from "../../machines/rtp-tuning.ts";
+import { orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/rtp-tuning.ts";
 import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY } from "../../machines/settings.ts";
 import { qualityOf, statsMachine, type StatsSample } from "../../machines/stats.ts";
 
@@ -21,6 +21,55 @@ describe("rtp tuning", () => {
       "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1;stereo=0;sprop-stereo=0\r\na=rtpmap:63 red/48000/2\r\n",
     );
     expect(tuneOpus("a=rtpmap:111 opus/48000/2\n")).toBe("a=rtpmap:111 opus/48000/2\na=fmtp:111 useinbandfec=1;stereo=0;sprop-stereo=0\n");
+  });
+
+  test("a received description gets a start bitrate on every video codec, and nothing else changes", () => {
+    const start = `x-google-start-bitrate=${START_BITRATE_KBPS}`;
+    const sdp = [
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+      "a=rtpmap:111 opus/48000/2",
+      "a=fmtp:111 minptime=10;useinbandfec=1",
+      "m=video 9 UDP/TLS/RTP/SAVPF 102 103 96 97 98 118 120",
+      "a=rtpmap:102 H264/90000",
+      "a=rtcp-fb:102 nack",
+      "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+      "a=rtpmap:103 rtx/90000",
+      "a=fmtp:103 apt=102",
+      "a=rtpmap:96 VP8/90000",
+      "a=rtpmap:97 rtx/90000",
+      "a=fmtp:97 apt=96",
+      "a=rtpmap:98 VP9/90000",
+      "a=fmtp:98 profile-id=0",
+      "a=rtpmap:118 red/90000",
+      "a=rtpmap:120 ulpfec/90000",
+      "",
+    ].join("\r\n");
+    const tuned = tuneRemoteDescription({ type: "answer" as const, sdp });
+    expect(tuned.type).toBe("answer");
+    expect(tuned.sdp.split("\r\n")).toEqual([
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+      "a=rtpmap:111 opus/48000/2",
+      "a=fmtp:111 minptime=10;useinbandfec=1",
+      "m=video 9 UDP/TLS/RTP/SAVPF 102 103 96 97 98 118 120",
+      "a=rtpmap:102 H264/90000",
+      "a=rtcp-fb:102 nack",
+      `a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f;${start}`,
+      "a=rtpmap:103 rtx/90000",
+      "a=fmtp:103 apt=102",
+      "a=rtpmap:96 VP8/90000",
+      `a=fmtp:96 ${start}`,
+      "a=rtpmap:97 rtx/90000",
+      "a=fmtp:97 apt=96",
+      "a=rtpmap:98 VP9/90000",
+      `a=fmtp:98 profile-id=0;${start}`,
+      "a=rtpmap:118 red/90000",
+      "a=rtpmap:120 ulpfec/90000",
+      "",
+    ]);
+    // Applying it twice changes nothing more (a renegotiation reapplies the same description).
+    expect(tuneRemoteDescription(tuned).sdp).toBe(tuned.sdp);
+    const rollback: RTCSessionDescriptionInit = { type: "rollback" };
+    expect(tuneRemoteDescription(rollback)).toEqual({ type: "rollback" });
   });
 
   test("codec order puts the preferred codecs first and keeps the rest in the browser's order", () => {

@@ -362,7 +362,7 @@ export const callMachine = setup({
             if (context.peers[event.peer]?.session !== event.session) return;
             enqueue.sendTo("signaling", {
               type: "SIGNALING.SEND",
-              msg: { type: "signal", to: event.peer, session: event.session, data: event.data },
+              msg: { type: "signal", peer: event.peer, session: event.session, data: event.data },
             });
           }),
         },

@@ -41,7 +41,7 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
     case "peer-left":
       return { type: "SIGNALING.PEER_LEFT", peer: msg.peer, reason: msg.reason };
     case "signal":
-      return { type: "SIGNALING.SIGNAL", from: msg.from, session: msg.session, data: msg.data };
+      return { type: "SIGNALING.SIGNAL", from: msg.peer, session: msg.session, data: msg.data };
     case "error":
       return { type: "SIGNALING.ERROR", code: msg.code, text: msg.text };
     case "ice-servers":

@@ -4,7 +4,11 @@
  * Rooms hold a list of members; capacity is a server setting, never a protocol constant.
  */
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: `signal` names the other member as `peer` both ways (1 had `to` and `from`), so the server
+ * relays a checked signal by rewriting that id in place.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Longest accepted room id; ids are [A-Za-z0-9_-], so a UUID fits with room to spare. */
 export const ROOM_ID_MAX = 64;
@@ -46,10 +50,14 @@ export interface JoinMessage {
   /** Seat token from an earlier `joined`, to take the same seat back after a refresh. */
   token?: string;
 }
-export interface SignalOutMessage {
+/**
+ * A signal between two members, the same shape both ways: `peer` is the addressee when a browser
+ * sends it and the sender when the server relays it.
+ */
+export interface SignalMessage {
   v: number;
   type: "signal";
-  to: string;
+  peer: string;
   /** Id of the sender's current peer connection; a new one tells the receiver to start afresh. */
   session: string;
   data: SignalPayload;
@@ -69,7 +77,7 @@ export interface RefreshIceMessage {
   type: "refresh-ice";
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage | PingMessage | RefreshIceMessage;
+export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage | RefreshIceMessage;
 
 // ---- server → browser ----
 
@@ -112,13 +120,6 @@ export interface PeerLeftMessage {
   /** "left": hung up on purpose; "gone": away past the grace period, the seat is free again. */
   reason: PeerLeftReason;
 }
-export interface SignalInMessage {
-  v: number;
-  type: "signal";
-  from: string;
-  session: string;
-  data: SignalPayload;
-}
 export type ErrorCode =
   | "bad-frame"
   | "bad-version"
@@ -146,7 +147,7 @@ export type ServerMessage =
   | PeerJoinedMessage
   | PeerAwayMessage
   | PeerLeftMessage
-  | SignalInMessage
+  | SignalMessage
   | IceServersMessage
   | ErrorMessage
   | PongMessage;

@@ -16,11 +16,11 @@ export interface HangUpMessage {
   type: "hang-up";
 }
 /** Negotiation (description or candidate) peer to peer once the channel is open: no server needed. */
-export interface SignalMessage {
+export interface ControlSignalMessage {
   type: "signal";
   data: SignalPayload;
 }
-export type ControlMessage = MediaStateMessage | HangUpMessage | SignalMessage;
+export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage;
 
 /** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
 export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;

@@ -1,10 +1,10 @@
 /**
  * The server's fast paths for its two common frames. `signal` (the busiest by far) is checked at
- * the byte level and relayed by copying the checked msgpack of `session` and `data`, without
- * turning a 4 KB SDP into a string and back. `join` (once per socket) is read without the general
+ * the byte level and relayed as the same bytes with the peer id swapped (a signal has the same
+ * shape both ways), without turning a 4 KB SDP into a string and back. `join` (once per socket) is read without the general
  * decoder, which allocates far more than the two strings a join needs (memory per socket counts).
  *
- * It accepts only the plain shape a browser sends (exactly the fields of SignalOutMessage, no
+ * It accepts only the plain shape a browser sends (exactly the fields of SignalMessage, no
  * duplicates, every string ASCII, sizes within the same bounds as validate.ts) and returns null
  * for anything else. The caller then takes the general path (decodeClient), which accepts or
  * rejects the frame with its precise error. So whenever this returns a result, decodeClient would
@@ -14,26 +14,18 @@ import { isAscii } from "node:buffer";
 import { PEER_ID_MAX, PROTOCOL_VERSION, ROOM_ID_MAX, ROOM_ID_MIN, TOKEN_MAX } from "./messages.ts";
 import { CANDIDATE_MAX, SDP_MAX, SESSION_ID_MAX } from "./validate.ts";
 
-/**
- * Where the parts of a checked signal frame are in `frame`: the addressee's id (ASCII bytes,
- * compared with `toIs` rather than turned into a string), and the msgpack of `session` and of
- * `data`, copied as they are into the relayed frame.
- */
+/** Where the peer id of a checked signal frame is in `frame` (ASCII bytes, compared with `peerIs`). */
 export interface ReadSignal {
   frame: Uint8Array;
-  toStart: number;
-  toEnd: number;
-  sessionStart: number;
-  sessionEnd: number;
-  dataStart: number;
-  dataEnd: number;
+  peerStart: number;
+  peerEnd: number;
 }
 
-/** Whether the signal is addressed to `id`. */
-export function toIs(sig: ReadSignal, id: string): boolean {
-  const { frame, toStart, toEnd } = sig;
-  if (toEnd - toStart !== id.length) return false;
-  for (let i = 0; i < id.length; i++) if (frame[toStart + i] !== id.charCodeAt(i)) return false;
+/** Whether the signal names `id` as its peer. */
+export function peerIs(sig: ReadSignal, id: string): boolean {
+  const { frame, peerStart, peerEnd } = sig;
+  if (peerEnd - peerStart !== id.length) return false;
+  for (let i = 0; i < id.length; i++) if (frame[peerStart + i] !== id.charCodeAt(i)) return false;
   return true;
 }
 
@@ -41,7 +33,7 @@ const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const K = {
   v: ascii("v"),
   type: ascii("type"),
-  to: ascii("to"),
+  peer: ascii("peer"),
   session: ascii("session"),
   data: ascii("data"),
   signal: ascii("signal"),
@@ -180,8 +172,8 @@ function readPayload(b: Uint8Array, at: number): number {
   return seen & 1 ? p : -1; // `candidate` itself is required
 }
 
-const TOP_KEYS = [K.v, K.type, K.to, K.session, K.data];
-const last: ReadSignal = { frame: new Uint8Array(0), toStart: 0, toEnd: 0, sessionStart: 0, sessionEnd: 0, dataStart: 0, dataEnd: 0 };
+const TOP_KEYS = [K.v, K.type, K.peer, K.session, K.data];
+const last: ReadSignal = { frame: new Uint8Array(0), peerStart: 0, peerEnd: 0 };
 
 /**
  * A client `signal` frame in its plain shape, checked; null means "take the general path".
@@ -191,12 +183,8 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
   if (readMap(b, 0) !== 5) return null;
   let p = mapBody;
   let seen = 0;
-  let toStart = 0;
-  let toEnd = 0;
-  let sessionAt = 0;
-  let sessionEnd = 0;
-  let dataAt = 0;
-  let dataEnd = 0;
+  let peerStart = 0;
+  let peerEnd = 0;
   for (let i = 0; i < 5; i++) {
     if (!readStr(b, p)) return null;
     const k = keyIndex(b, TOP_KEYS);
@@ -212,79 +200,39 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
         if (!readStr(b, p) || !same(b, strStart, strEnd, K.signal)) return null;
         p = strEnd;
         break;
-      case 2: // to
+      case 2: // peer
         if (!readAscii(b, p, PEER_ID_MAX)) return null;
-        toStart = strStart;
-        toEnd = p = strEnd;
+        peerStart = strStart;
+        peerEnd = p = strEnd;
         break;
       case 3: // session
         if (!readAscii(b, p, SESSION_ID_MAX)) return null;
-        sessionAt = p;
-        sessionEnd = p = strEnd;
+        p = strEnd;
         break;
       case 4: // data
-        dataAt = p;
         p = readPayload(b, p);
         if (p < 0) return null;
-        dataEnd = p;
         break;
     }
   }
   if (p !== b.length) return null;
   last.frame = b;
-  last.toStart = toStart;
-  last.toEnd = toEnd;
-  last.sessionStart = sessionAt;
-  last.sessionEnd = sessionEnd;
-  last.dataStart = dataAt;
-  last.dataEnd = dataEnd;
+  last.peerStart = peerStart;
+  last.peerEnd = peerEnd;
   return last;
 }
 
 /**
- * Relayed frames are cut from a shared block rather than each getting its own buffer (less for
- * the garbage collector at hundreds of thousands of frames a second). A block is only filled
- * forward and a new one started when it runs out, so a frame's bytes never change once returned;
- * a block is freed when no frame cut from it is referenced any more.
+ * The relayed frame for `sig`, from member `from`: the same frame with its peer id (the
+ * addressee's) overwritten by the sender's, in place, so relaying copies and allocates nothing.
+ * Null when the two ids differ in length (seat ids never do); the caller then re-encodes.
+ * `sig.frame` must be the caller's own copy of the bytes, not read again after this.
  */
-const BLOCK = 256 * 1024;
-let block = new Uint8Array(BLOCK);
-let used = 0;
-function take(n: number): Uint8Array {
-  if (n > BLOCK / 4) return new Uint8Array(n);
-  if (used + n > BLOCK) {
-    block = new Uint8Array(BLOCK);
-    used = 0;
-  }
-  const out = block.subarray(used, used + n);
-  used = (used + n + 7) & ~7;
-  return out;
-}
-
-const HEAD = Uint8Array.from([0x85, 0xa1, ...K.v, PROTOCOL_VERSION, 0xa4, ...K.type, 0xa6, ...K.signal, 0xa4, ...ascii("from")]);
-const SESSION_KEY = Uint8Array.from([0xa7, ...K.session]);
-const DATA_KEY = Uint8Array.from([0xa4, ...K.data]);
-
-/** The server frame `{v, type: "signal", from, session, data}` relaying `sig` from peer `from` (ASCII, ≤ 255 chars). */
-export function relayedSignal(from: string, sig: ReadSignal): Uint8Array {
-  const fromHead = from.length < 32 ? 1 : 2;
-  const { frame, sessionStart, sessionEnd, dataStart, dataEnd } = sig;
-  const out = take(HEAD.length + fromHead + from.length + SESSION_KEY.length + (sessionEnd - sessionStart) + DATA_KEY.length + (dataEnd - dataStart));
-  out.set(HEAD);
-  let p = HEAD.length;
-  if (fromHead === 1) out[p++] = 0xa0 | from.length;
-  else {
-    out[p++] = 0xd9;
-    out[p++] = from.length;
-  }
-  for (let i = 0; i < from.length; i++) out[p++] = from.charCodeAt(i);
-  out.set(SESSION_KEY, p);
-  p += SESSION_KEY.length;
-  for (let i = sessionStart; i < sessionEnd; i++) out[p++] = frame[i]!;
-  out.set(DATA_KEY, p);
-  p += DATA_KEY.length;
-  out.set(frame.subarray(dataStart, dataEnd), p);
-  return out;
+export function relayInPlace(sig: ReadSignal, from: string): Uint8Array | null {
+  const { frame, peerStart, peerEnd } = sig;
+  if (peerEnd - peerStart !== from.length) return null;
+  for (let i = 0; i < from.length; i++) frame[peerStart + i] = from.charCodeAt(i);
+  return frame;
 }
 
 const latin1 = (b: Uint8Array, start: number, end: number) => String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);

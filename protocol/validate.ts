@@ -93,7 +93,7 @@ const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Numbe
 
 function checkVersion(x: Obj) {
   if (!("v" in x) || x.v !== PROTOCOL_VERSION) {
-    return bad(`Unsupported protocol version ${String(x.v)}; this server speaks ${PROTOCOL_VERSION}.`, "bad-version");
+    return bad(`OneLink has been updated (protocol ${String(x.v)}, expected ${PROTOCOL_VERSION}): reload the page.`, "bad-version");
   }
   return null;
 }
@@ -113,10 +113,10 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       return { ok: true, msg: join };
     }
     case "signal":
-      if (!isPeerId(x.to)) return bad("Signal needs a peer id in `to`.");
+      if (!isPeerId(x.peer)) return bad("Signal needs a peer id in `peer`.");
       if (!isSessionId(x.session)) return bad("Signal needs a `session` id.");
       if (!isSignalPayload(x.data)) return bad("Signal needs a description or a candidate in `data`.");
-      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", to: x.to, session: x.session, data: cleanPayload(x.data) } };
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", peer: x.peer, session: x.session, data: cleanPayload(x.data) } };
     case "leave":
     case "ping":
     case "refresh-ice":
@@ -155,7 +155,7 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
     case "peer-left":
       return isPeerId(x.peer) && (x.reason === "left" || x.reason === "gone") ? ok : bad("Malformed peer-left.");
     case "signal":
-      return isPeerId(x.from) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
+      return isPeerId(x.peer) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
     case "error":
       return typeof x.code === "string" && isStr(x.text, 1024) ? ok : bad("Malformed error.");
     case "pong":

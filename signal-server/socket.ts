@@ -7,7 +7,7 @@ import { CloseCode, PROTOCOL_VERSION, decodeClient, encode, type ClientMessage, 
 import type { ServerConfig } from "./config.ts";
 import { iceServersFor } from "./turn.ts";
 import { RoomRegistry } from "./rooms.ts";
-import { readJoin, readSignal, relayedSignal, toIs, type ReadSignal } from "../protocol/relay.ts";
+import { peerIs, readJoin, readSignal, relayInPlace, type ReadSignal } from "../protocol/relay.ts";
 
 export interface SocketData {
   room: string | null;
@@ -110,12 +110,21 @@ export function createSignaling(config: ServerConfig) {
     return true;
   }
 
-  /** The same as handle() does for a `signal`, for a frame readSignal checked. */
-  function relaySignal(ws: Ws, sig: ReadSignal) {
+  /**
+   * The same as handle() does for a `signal`, for a frame readSignal checked; false when the frame
+   * needs the general path after all (ids of unequal length).
+   */
+  function relaySignal(ws: Ws, sig: ReadSignal): boolean {
     const { room, seatId } = ws.data;
-    const target = room && seatId && !toIs(sig, seatId) ? registry.findConnection(room, toIs, sig) : null;
-    if (!target) return fail(ws, "unknown-peer", "No such member in this room.");
-    out(target, relayedSignal(seatId!, sig));
+    const target = room && seatId && !peerIs(sig, seatId) ? registry.findConnection(room, peerIs, sig) : null;
+    if (!target) {
+      fail(ws, "unknown-peer", "No such member in this room.");
+      return true;
+    }
+    const relayed = relayInPlace(sig, seatId!);
+    if (!relayed) return false;
+    out(target, relayed);
+    return true;
   }
 
   function handle(ws: Ws, msg: ClientMessage) {
@@ -147,9 +156,9 @@ export function createSignaling(config: ServerConfig) {
       }
       case "signal": {
         if (!room || !seatId) return fail(ws, "not-joined", "Join a room before signaling.");
-        const target = registry.connection(room, msg.to);
-        if (!target || msg.to === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
-        out(target, encode({ type: "signal", from: seatId, session: msg.session, data: msg.data }));
+        const target = registry.connection(room, msg.peer);
+        if (!target || msg.peer === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
+        out(target, encode({ type: "signal", peer: seatId, session: msg.session, data: msg.data }));
         return;
       }
       case "refresh-ice": {
@@ -191,7 +200,7 @@ export function createSignaling(config: ServerConfig) {
           // The busiest frame by far, a signal in its plain shape, is checked and relayed without
           // decoding it; anything else (or anything odd) takes the general path below.
           const sig = readSignal(data);
-          if (sig) return relaySignal(ws, sig);
+          if (sig && relaySignal(ws, sig)) return;
         } else if (typeof data !== "string" && ws.data.room === null) {
           const join = readJoin(data);
           if (join) return handle(ws, { v: PROTOCOL_VERSION, type: "join", ...join });

@@ -3,8 +3,10 @@
  * real pairs signal through it. Set FUZZ_SEED to replay a run.
  */
 import { afterAll, expect, spyOn, test } from "bun:test";
-import { encode, encodeRaw, type ClientMessage, type WithoutVersion } from "../protocol/index.ts";
+import { PROTOCOL_VERSION, encode, encodeRaw, type ClientMessage, type WithoutVersion } from "../protocol/index.ts";
 import { openPair, sleep, startTestServer, TestClient, until, wsUrl, type App } from "./helpers/ws-client.ts";
+
+const V = PROTOCOL_VERSION;
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const FUZZERS = 20;
@@ -56,8 +58,8 @@ function validMessage(to: string): WithoutVersion<ClientMessage> {
   return pick<WithoutVersion<ClientMessage>>([
     { type: "join", room: pick(["real-0", "real-1", "real-2", `fz-${int(3)}`]) },
     { type: "join", room: `fz-${int(3)}`, token: "tok" + int(10) },
-    { type: "signal", to, session: "s", data: { description: { type: "offer", sdp: "v=0" } } },
-    { type: "signal", to, session: "s", data: { candidate: null } },
+    { type: "signal", peer: to, session: "s", data: { description: { type: "offer", sdp: "v=0" } } },
+    { type: "signal", peer: to, session: "s", data: { candidate: null } },
     { type: "leave" },
     { type: "ping" },
   ]);
@@ -65,7 +67,7 @@ function validMessage(to: string): WithoutVersion<ClientMessage> {
 
 /** Nested one-element arrays hung below a valid frame's last value (its trailing nil). */
 function deepFrame(to: string, depth: number): Uint8Array {
-  const prefix = encodeRaw({ v: 1, type: "signal", to, session: "s", data: { candidate: null, junk: null } });
+  const prefix = encodeRaw({ v: V, type: "signal", peer: to, session: "s", data: { candidate: null, junk: null } });
   const out = new Uint8Array(prefix.length + depth).fill(0x91);
   out.set(prefix.subarray(0, prefix.length - 1));
   out[out.length - 1] = 0xc0;
@@ -78,12 +80,12 @@ const generators: ((to: string) => Uint8Array | string | Uint8Array[])[] = [
   (to) => encode(validMessage(to)),
   (to) => { const f = encode(validMessage(to)); return f.slice(0, int(f.length)); },
   (to) => { const f = new Uint8Array(encode(validMessage(to))); f[int(f.length)] = int(256); return f; },
-  (to) => encodeRaw({ ...validMessage(to), [pick(["v", "type", "room", "to", "session", "data", "token"])]: randomValue() }),
-  (to) => encodeRaw({ ...validMessage(to), v: pick([0, 2, -1, "1", null, 1.0001]) }),
+  (to) => encodeRaw({ ...validMessage(to), [pick(["v", "type", "room", "peer", "session", "data", "token"])]: randomValue() }),
+  (to) => encodeRaw({ ...validMessage(to), v: pick([0, 1, V + 1, -1, "1", null, 1.0001]) }),
   () => encodeRaw(randomValue()),
-  (to) => encodeRaw({ v: 1, type: "signal", to, session: "s", data: { candidate: new Array(FRAME_LIMIT / 2 - 50).fill(1) } }),
-  (to) => encodeRaw({ v: 1, type: "signal", to, session: "s", data: { candidate: null, junk: new Array(FRAME_LIMIT / 2 - 50).fill(1) } }),
-  () => encodeRaw({ v: 1, type: "join", room: "fz-0", junk: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => ["k" + i, i])) }),
+  (to) => encodeRaw({ v: V, type: "signal", peer: to, session: "s", data: { candidate: new Array(FRAME_LIMIT / 2 - 50).fill(1) } }),
+  (to) => encodeRaw({ v: V, type: "signal", peer: to, session: "s", data: { candidate: null, junk: new Array(FRAME_LIMIT / 2 - 50).fill(1) } }),
+  () => encodeRaw({ v: V, type: "join", room: "fz-0", junk: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => ["k" + i, i])) }),
   (to) => deepFrame(to, pick([100, 5000, 20_000, 60_000])),
   () => new Uint8Array([pick([0xdc, 0xdd, 0xde, 0xdf, 0xdb, 0xc6]), 0xff, 0xff, 0xff, 0xff, ...bytes(int(8))]),
   () => bytes(FRAME_LIMIT + 1 + int(1000)), // too large: closed with 1009
@@ -143,12 +145,12 @@ test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
     while (running) {
       const session = `r${n}-${rounds}`;
       const sdp = `v=0\r\ns=${session}\r\n`;
-      p.a.send({ type: "signal", to: p.bId, session, data: { description: { type: "offer", sdp } } });
-      expect(await p.b.next("signal", 3000)).toEqual({ v: 1, type: "signal", from: p.aId, session, data: { description: { type: "offer", sdp } } });
-      p.b.send({ type: "signal", to: p.aId, session, data: { description: { type: "answer", sdp } } });
-      expect(await p.a.next("signal", 3000)).toEqual({ v: 1, type: "signal", from: p.bId, session, data: { description: { type: "answer", sdp } } });
+      p.a.send({ type: "signal", peer: p.bId, session, data: { description: { type: "offer", sdp } } });
+      expect(await p.b.next("signal", 3000)).toEqual({ v: V, type: "signal", peer: p.aId, session, data: { description: { type: "offer", sdp } } });
+      p.b.send({ type: "signal", peer: p.aId, session, data: { description: { type: "answer", sdp } } });
+      expect(await p.a.next("signal", 3000)).toEqual({ v: V, type: "signal", peer: p.bId, session, data: { description: { type: "answer", sdp } } });
       const candidate = { candidate: `candidate:${rounds} 1 udp 1 127.0.0.1 9 typ host`, sdpMid: "0", sdpMLineIndex: 0 };
-      p.a.send({ type: "signal", to: p.bId, session, data: { candidate } });
+      p.a.send({ type: "signal", peer: p.bId, session, data: { candidate } });
       expect((await p.b.next("signal", 3000)).data).toEqual({ candidate });
       rounds++;
       await sleep(60); // ~30 frames/s from `a`: well inside the default 50/s rate limit
@@ -171,7 +173,7 @@ test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
       expect(c.isClosed).toBe(false);
       expect(c.invalid).toEqual([]);
       expect(c.received.filter((m) => m.type === "error")).toEqual([]);
-      expect(c.received.filter((m) => m.type === "signal" && m.from !== partner)).toEqual([]);
+      expect(c.received.filter((m) => m.type === "signal" && m.peer !== partner)).toEqual([]);
       expect(c.received.filter((m) => m.type.startsWith("peer-") && m.type !== "peer-joined")).toEqual([]);
     }
   }
@@ -186,7 +188,7 @@ test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
   const relayed = fuzzClients.flatMap((c) => c.received.filter((m) => m.type === "signal"));
   expect(relayed.length).toBeGreaterThan(0);
   for (const m of relayed) {
-    expect(Object.keys(m).sort()).toEqual(["data", "from", "session", "type", "v"]);
+    expect(Object.keys(m).sort()).toEqual(["data", "peer", "session", "type", "v"]);
     if (m.type === "signal") expect(Object.keys(m.data)).toHaveLength(1);
   }
 

@@ -15,6 +15,8 @@ import {
   type WithoutVersion,
 } from "../protocol/index.ts";
 
+const V = PROTOCOL_VERSION;
+
 const offer = { description: { type: "offer" as const, sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" } };
 const candidate = {
   candidate: { candidate: "candidate:1 1 udp 2122260223 10.0.0.2 54321 typ host", sdpMid: "0", sdpMLineIndex: 0, usernameFragment: "abcd" },
@@ -23,12 +25,12 @@ const candidate = {
 const clientMessages: WithoutVersion<ClientMessage>[] = [
   { type: "join", room: "room-1" },
   { type: "join", room: "Room_2", token: "secret-token" },
-  { type: "signal", to: "peer-a", session: "s1", data: offer },
-  { type: "signal", to: "peer-a", session: "s1", data: { description: { type: "answer", sdp: "v=0" } } },
-  { type: "signal", to: "peer-a", session: "s1", data: { description: { type: "rollback", sdp: "" } } },
-  { type: "signal", to: "peer-a", session: "s2", data: candidate },
-  { type: "signal", to: "peer-a", session: "s2", data: { candidate: { candidate: "", sdpMid: null, sdpMLineIndex: null } } },
-  { type: "signal", to: "peer-a", session: "s2", data: { candidate: null } },
+  { type: "signal", peer: "peer-a", session: "s1", data: offer },
+  { type: "signal", peer: "peer-a", session: "s1", data: { description: { type: "answer", sdp: "v=0" } } },
+  { type: "signal", peer: "peer-a", session: "s1", data: { description: { type: "rollback", sdp: "" } } },
+  { type: "signal", peer: "peer-a", session: "s2", data: candidate },
+  { type: "signal", peer: "peer-a", session: "s2", data: { candidate: { candidate: "", sdpMid: null, sdpMLineIndex: null } } },
+  { type: "signal", peer: "peer-a", session: "s2", data: { candidate: null } },
   { type: "leave" },
   { type: "ping" },
 ];
@@ -47,9 +49,9 @@ const serverMessages: WithoutVersion<ServerMessage>[] = [
   { type: "peer-away", peer: "p" },
   { type: "peer-left", peer: "p", reason: "left" },
   { type: "peer-left", peer: "p", reason: "gone" },
-  { type: "signal", from: "p", session: "s", data: offer },
-  { type: "signal", from: "p", session: "s", data: candidate },
-  { type: "signal", from: "p", session: "s", data: { candidate: null } },
+  { type: "signal", peer: "p", session: "s", data: offer },
+  { type: "signal", peer: "p", session: "s", data: candidate },
+  { type: "signal", peer: "p", session: "s", data: { candidate: null } },
   { type: "error", code: "room-full", text: "This call is full." },
   { type: "pong" },
 ];
@@ -89,8 +91,9 @@ describe("round trips", () => {
     expectRejected(decodeClient(encode({ type: "pong" })), "bad-frame");
     expectRejected(decodeClient(encode({ type: "peer-joined", peer: "p" })), "bad-frame");
     expectRejected(decodeServer(encode({ type: "join", room: "abc" })), "bad-frame");
-    // A client signal has `to`, not `from`.
-    expectRejected(decodeServer(encode({ type: "signal", to: "p", session: "s", data: offer })), "bad-frame");
+    // A signal has the same shape both ways (`peer` is the addressee, then the sender).
+    const signal = encode({ type: "signal", peer: "p", session: "s", data: offer });
+    expect(decodeClient(signal)).toEqual(decodeServer(signal) as Validated<ClientMessage>);
   });
 });
 
@@ -98,7 +101,7 @@ describe("rejections", () => {
   const ping = encode({ type: "ping" });
 
   test("non-binary frames", () => {
-    for (const data of ["hello", JSON.stringify({ v: 1, type: "ping" }), 42, null, undefined, { v: 1, type: "ping" }, [1, 2]]) {
+    for (const data of ["hello", JSON.stringify({ v: V, type: "ping" }), 42, null, undefined, { v: V, type: "ping" }, [1, 2]]) {
       expectRejected(safeDecodeClient(data), "bad-frame");
       expectRejected(decodeServer(data), "bad-frame");
     }
@@ -121,14 +124,14 @@ describe("rejections", () => {
   });
 
   test("truncated msgpack at every length", () => {
-    const full = encode({ type: "signal", to: "peer-a", session: "s1", data: offer });
+    const full = encode({ type: "signal", peer: "peer-a", session: "s1", data: offer });
     for (let n = 0; n < full.length; n++) expectRejected(safeDecodeClient(full.subarray(0, n)), "bad-frame");
     // Trailing bytes after a valid message are just as wrong.
     expectRejected(safeDecodeClient(new Uint8Array([...ping, 0xc0])), "bad-frame");
   });
 
   test("wrong protocol version", () => {
-    for (const v of [0, 2, PROTOCOL_VERSION + 1, "1", null, -1, 1.5]) {
+    for (const v of [0, 1, PROTOCOL_VERSION + 1, "1", null, -1, 1.5]) {
       expectRejected(safeDecodeClient(encodeRaw({ v, type: "ping" })), "bad-version");
       expectRejected(decodeServer(encodeRaw({ v, type: "pong" })), "bad-version");
     }
@@ -137,27 +140,27 @@ describe("rejections", () => {
 
   test("unknown or missing type", () => {
     for (const type of ["hello", "JOIN", "", 7, null, "toString", "__proto__"]) {
-      expectRejected(safeDecodeClient(encodeRaw({ v: 1, type })), "bad-frame");
-      expectRejected(decodeServer(encodeRaw({ v: 1, type })), "bad-frame");
+      expectRejected(safeDecodeClient(encodeRaw({ v: V, type })), "bad-frame");
+      expectRejected(decodeServer(encodeRaw({ v: V, type })), "bad-frame");
     }
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1 })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V })), "bad-frame");
   });
 
   test("bad room ids", () => {
     const bad = ["", "ab", "x".repeat(ROOM_ID_MAX + 1), "has space", "slash/room", "dot.room", "ümlaut", "emoji😀x", 123, null, ["abc"]];
-    for (const room of bad) expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "join", room })), "bad-room");
+    for (const room of bad) expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "join", room })), "bad-room");
     for (const room of ["abc", "x".repeat(ROOM_ID_MAX), "A-b_9"]) {
       expect(decodeClient(encode({ type: "join", room })).ok).toBe(true);
     }
   });
 
   test("malformed fields", () => {
-    const sig = (over: Record<string, unknown>) => encodeRaw({ v: 1, type: "signal", to: "p", session: "s", data: offer, ...over });
+    const sig = (over: Record<string, unknown>) => encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: offer, ...over });
     expect(decodeClient(sig({})).ok).toBe(true);
     for (const over of [
-      { to: "" },
-      { to: 5 },
-      { to: "x".repeat(65) },
+      { peer: "" },
+      { peer: 5 },
+      { peer: "x".repeat(65) },
       { session: "" },
       { session: "s".repeat(65) },
       { data: {} },
@@ -171,15 +174,15 @@ describe("rejections", () => {
     ]) {
       expectRejected(safeDecodeClient(sig(over)), "bad-frame");
     }
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "join", room: "abc", token: "t".repeat(129) })), "bad-frame");
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "join", room: "abc", token: 42 })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "join", room: "abc", token: "t".repeat(129) })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "join", room: "abc", token: 42 })), "bad-frame");
   });
 
   test("oversized sdp", () => {
-    const sdp = (n: number) => encode({ type: "signal", to: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(n) } } });
+    const sdp = (n: number) => encode({ type: "signal", peer: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(n) } } });
     expect(decodeClient(sdp(32 * 1024)).ok).toBe(true);
     expectRejected(safeDecodeClient(sdp(32 * 1024 + 1)), "bad-frame");
-    expectRejected(decodeServer(encodeRaw({ v: 1, type: "signal", from: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(40_000) } } })), "bad-frame");
+    expectRejected(decodeServer(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(40_000) } } })), "bad-frame");
   });
 
   test("deeply nested values", () => {
@@ -193,35 +196,35 @@ describe("rejections", () => {
     for (let i = 0; i < 2000; i++) deep = [deep];
     expectRejected(safeDecodeClient(encodeRaw(deep)), "bad-frame");
     for (const field of ["room", "token"]) {
-      expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "join", room: "abc", [field]: deep })), field === "room" ? "bad-room" : "bad-frame");
+      expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "join", room: "abc", [field]: deep })), field === "room" ? "bad-room" : "bad-frame");
     }
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "signal", to: "p", session: "s", data: { description: deep } })), "bad-frame");
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "signal", to: "p", session: "s", data: { candidate: deep } })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: { description: deep } })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: { candidate: deep } })), "bad-frame");
     // The decoder still works afterwards.
     expect(decodeClient(ping).ok).toBe(true);
   });
 
   test("extra fields, however deep or large, never survive validation", () => {
     // 20 000 levels decode, but are deeper than the encoder can take again: a relay would throw.
-    const prefix = encodeRaw({ v: 1, type: "signal", to: "p", session: "s", data: { ...candidate, junk: null } });
+    const prefix = encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: { ...candidate, junk: null } });
     const frame = new Uint8Array(prefix.length + 20_000);
     frame.set(prefix.subarray(0, prefix.length - 1));
     frame.fill(0x91, prefix.length - 1, frame.length - 1);
     frame[frame.length - 1] = 0xc0;
     const decoded = safeDecodeClient(frame);
-    expect(decoded).toEqual({ ok: true, msg: { v: 1, type: "signal", to: "p", session: "s", data: candidate } });
+    expect(decoded).toEqual({ ok: true, msg: { v: V, type: "signal", peer: "p", session: "s", data: candidate } });
     if (decoded.ok) expect(() => encode(decoded.msg)).not.toThrow();
     let deep: unknown = null;
     for (let i = 0; i < 1000; i++) deep = [deep];
     const junk = { deep, big: new Array(10_000).fill(1) };
-    expect(decodeClient(encodeRaw({ v: 1, type: "signal", to: "p", session: "s", junk, data: { ...candidate, junk } }))).toEqual(decoded);
+    expect(decodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", junk, data: { ...candidate, junk } }))).toEqual(decoded);
     const offerWithJunk = { description: { ...offer.description, junk } };
-    expect(decodeClient(encodeRaw({ v: 1, type: "signal", to: "p", session: "s", data: offerWithJunk }))).toEqual({
+    expect(decodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: offerWithJunk }))).toEqual({
       ok: true,
-      msg: { v: 1, type: "signal", to: "p", session: "s", data: offer },
+      msg: { v: V, type: "signal", peer: "p", session: "s", data: offer },
     });
-    expect(decodeClient(encodeRaw({ v: 1, type: "join", room: "abc", junk }))).toEqual({ ok: true, msg: { v: 1, type: "join", room: "abc" } });
-    expect(decodeClient(encodeRaw({ v: 1, type: "ping", junk }))).toEqual({ ok: true, msg: { v: 1, type: "ping" } });
+    expect(decodeClient(encodeRaw({ v: V, type: "join", room: "abc", junk }))).toEqual({ ok: true, msg: { v: V, type: "join", room: "abc" } });
+    expect(decodeClient(encodeRaw({ v: V, type: "ping", junk }))).toEqual({ ok: true, msg: { v: V, type: "ping" } });
   });
 
   test("huge arrays", () => {
@@ -230,9 +233,9 @@ describe("rejections", () => {
       expectRejected(safeDecodeClient(new Uint8Array([header, 0xff, 0xff, 0xff, 0xff, 0xc0])), "bad-frame");
     }
     expectRejected(safeDecodeClient(encodeRaw(new Array(60_000).fill(0))), "bad-frame");
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "join", room: new Array(10_000).fill("a") })), "bad-room");
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "signal", to: new Array(10_000).fill("p"), session: "s", data: offer })), "bad-frame");
-    expectRejected(safeDecodeClient(encodeRaw({ v: 1, type: "signal", to: "p", session: "s", data: new Array(10_000).fill(offer) })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "join", room: new Array(10_000).fill("a") })), "bad-room");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "signal", peer: new Array(10_000).fill("p"), session: "s", data: offer })), "bad-frame");
+    expectRejected(safeDecodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: new Array(10_000).fill(offer) })), "bad-frame");
   });
 });
 

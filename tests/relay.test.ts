@@ -5,10 +5,12 @@
  * send; odd frames fall through to the general path.
  */
 import { describe, expect, test } from "bun:test";
-import { decodeClient, decodeServer, encode, encodeRaw, type SignalPayload } from "../protocol/index.ts";
-import { readJoin, readSignal, relayedSignal, toIs } from "../protocol/relay.ts";
+import { PROTOCOL_VERSION, decodeClient, decodeServer, encode, encodeRaw, type SignalPayload } from "../protocol/index.ts";
+import { peerIs, readJoin, readSignal, relayInPlace } from "../protocol/relay.ts";
 
-const FROM = "Zm9vYmFyYmF6cXV4";
+const V = PROTOCOL_VERSION;
+/** A sender id as long as `id` (relaying in place swaps ids of equal length). */
+const senderFor = (id: string) => "Zm9vYmFyYmF6cXV4".repeat(5).slice(0, id.length);
 const sdp = (n: number) => `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n${"a=x\r\n".repeat(Math.max(0, Math.floor((n - 30) / 5)))}`;
 
 const PAYLOADS: SignalPayload[] = [
@@ -24,7 +26,7 @@ const PAYLOADS: SignalPayload[] = [
   { candidate: null },
 ];
 
-const frameOf = (data: SignalPayload, to = "YWJjZGVmZ2hpamts", session = "s-1234") => new Uint8Array(encode({ type: "signal", to, session, data }));
+const frameOf = (data: SignalPayload, peer = "YWJjZGVmZ2hpamts", session = "s-1234") => new Uint8Array(encode({ type: "signal", peer, session, data }));
 
 /** The property: a fast-path result means the general path agrees, to the byte of meaning. */
 function expectAgreement(bytes: Uint8Array) {
@@ -33,13 +35,19 @@ function expectAgreement(bytes: Uint8Array) {
   const slow = decodeClient(bytes);
   expect(slow.ok).toBe(true);
   if (!slow.ok || slow.msg.type !== "signal") throw new Error("general path disagrees");
-  expect(toIs(fast, slow.msg.to)).toBe(true);
-  expect(toIs(fast, `${slow.msg.to}x`)).toBe(false);
-  expect(toIs(fast, `x${slow.msg.to.slice(1)}`)).toBe(slow.msg.to.startsWith("x"));
-  const relayed = decodeServer(relayedSignal(FROM, fast));
+  const addressee = slow.msg.peer;
+  expect(peerIs(fast, addressee)).toBe(true);
+  expect(peerIs(fast, `${addressee}x`)).toBe(false);
+  expect(peerIs(fast, `x${addressee.slice(1)}`)).toBe(addressee.startsWith("x"));
+  // Ids of another length cannot be swapped in place: the frame is left as it was.
+  const before = Uint8Array.from(bytes);
+  expect(relayInPlace(fast, `${addressee}x`)).toBeNull();
+  expect(bytes).toEqual(before);
+  const from = senderFor(addressee);
+  const relayed = decodeServer(relayInPlace(fast, from));
   expect(relayed.ok).toBe(true);
   if (!relayed.ok) return true;
-  expect(relayed.msg).toEqual({ v: 1, type: "signal", from: FROM, session: slow.msg.session, data: slow.msg.data });
+  expect(relayed.msg).toEqual({ v: V, type: "signal", peer: from, session: slow.msg.session, data: slow.msg.data });
   return true;
 }
 
@@ -52,23 +60,23 @@ describe("relay fast path", () => {
 
   test("leaves to the general path what it does not fully understand", () => {
     const odd: unknown[] = [
-      { v: 1, type: "signal", to: "abc", session: "s", data: PAYLOADS[5], extra: 1 }, // extra field
-      { v: 2, type: "signal", to: "abc", session: "s", data: PAYLOADS[5] }, // other version
-      { v: 1, type: "signal", to: "", session: "s", data: PAYLOADS[5] }, // empty id
-      { v: 1, type: "signal", to: "abc", session: "s".repeat(65), data: PAYLOADS[5] }, // long session
-      { v: 1, type: "signal", to: "p".repeat(65), session: "s", data: PAYLOADS[5] }, // long id
-      { v: 1, type: "signal", to: "abc", session: "s", data: { description: { type: "offer", sdp: "é" } } }, // not ASCII
-      { v: 1, type: "signal", to: "abc", session: "s", data: { description: { type: "bogus", sdp: "" } } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: { description: { type: "offer", sdp: "x".repeat(32 * 1024 + 1) } } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: { candidate: { candidate: "c", sdpMLineIndex: 1024 } } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: { candidate: { candidate: "c", sdpMLineIndex: -1 } } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: { candidate: { candidate: "c", sdpMLineIndex: 1.5 } } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: { candidate: { sdpMid: "0" } } }, // no candidate string
-      { v: 1, type: "signal", to: "abc", session: "s", data: { candidate: { candidate: "c", foo: "bar" } } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: { candidate: "c" } },
-      { v: 1, type: "signal", to: "abc", session: "s", data: {} },
-      { v: 1, type: "signal", to: 7, session: "s", data: PAYLOADS[5] },
-      { v: 1, type: "join", room: "abc", to: "x", session: "s" },
+      { v: V, type: "signal", peer: "abc", session: "s", data: PAYLOADS[5], extra: 1 }, // extra field
+      { v: V + 1, type: "signal", peer: "abc", session: "s", data: PAYLOADS[5] }, // other version
+      { v: V, type: "signal", peer: "", session: "s", data: PAYLOADS[5] }, // empty id
+      { v: V, type: "signal", peer: "abc", session: "s".repeat(65), data: PAYLOADS[5] }, // long session
+      { v: V, type: "signal", peer: "p".repeat(65), session: "s", data: PAYLOADS[5] }, // long id
+      { v: V, type: "signal", peer: "abc", session: "s", data: { description: { type: "offer", sdp: "é" } } }, // not ASCII
+      { v: V, type: "signal", peer: "abc", session: "s", data: { description: { type: "bogus", sdp: "" } } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: { description: { type: "offer", sdp: "x".repeat(32 * 1024 + 1) } } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: { candidate: { candidate: "c", sdpMLineIndex: 1024 } } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: { candidate: { candidate: "c", sdpMLineIndex: -1 } } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: { candidate: { candidate: "c", sdpMLineIndex: 1.5 } } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: { candidate: { sdpMid: "0" } } }, // no candidate string
+      { v: V, type: "signal", peer: "abc", session: "s", data: { candidate: { candidate: "c", foo: "bar" } } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: { candidate: "c" } },
+      { v: V, type: "signal", peer: "abc", session: "s", data: {} },
+      { v: V, type: "signal", peer: 7, session: "s", data: PAYLOADS[5] },
+      { v: V, type: "join", room: "abc", peer: "x", session: "s" },
       [1, "signal"],
       "signal",
     ];
@@ -77,12 +85,12 @@ describe("relay fast path", () => {
     const good = frameOf(PAYLOADS[0]!);
     expect(readSignal(new Uint8Array([...good, 0xc0]))).toBeNull();
     expect(readSignal(good.subarray(0, good.length - 1))).toBeNull();
-    // A duplicate key (hand-built: a fixmap of 5 with `to` twice, so `session` is missing): both paths refuse.
-    const dup = encodeRaw({ v: 1, type: "signal", to: "abc", session: "s", data: { candidate: null } });
+    // A duplicate key (hand-built: a fixmap of 5 with `peer` twice, so `session` is missing): both paths refuse.
+    const dup = encodeRaw({ v: V, type: "signal", peer: "abc", session: "s", data: { candidate: null } });
     const twice = Uint8Array.from(dup);
-    const at = twice.indexOf(0xa7); // the `session` key becomes a second `to`
-    twice.set([0xa2, 0x74, 0x6f], at);
-    const dupFrame = new Uint8Array([...twice.subarray(0, at + 3), ...twice.subarray(at + 8)]);
+    const at = twice.indexOf(0xa7); // the `session` key becomes a second `peer`
+    twice.set([0xa4, 0x70, 0x65, 0x65, 0x72], at);
+    const dupFrame = new Uint8Array([...twice.subarray(0, at + 5), ...twice.subarray(at + 8)]);
     expect(readSignal(dupFrame)).toBeNull();
     expect(decodeClient(dupFrame).ok).toBe(false);
   });
@@ -121,7 +129,7 @@ describe("join fast path", () => {
     const slow = decodeClient(bytes);
     expect(slow.ok).toBe(true);
     if (!slow.ok || slow.msg.type !== "join") throw new Error("general path disagrees");
-    expect({ v: 1, type: "join", ...fast }).toEqual(slow.msg);
+    expect({ v: V, type: "join", ...fast }).toEqual(slow.msg);
     return true;
   }
 
@@ -135,16 +143,16 @@ describe("join fast path", () => {
 
   test("leaves odd joins to the general path", () => {
     const odd = [
-      { v: 1, type: "join", room: "ab" }, // too short
-      { v: 1, type: "join", room: "x".repeat(65) },
-      { v: 1, type: "join", room: "has space" },
-      { v: 1, type: "join", room: "é-room" },
-      { v: 1, type: "join", room: "room", token: "t".repeat(129) },
-      { v: 1, type: "join", room: "room", token: 5 },
-      { v: 1, type: "join", room: "room", extra: 1 },
-      { v: 2, type: "join", room: "room" },
-      { v: 1, type: "leave", room: "room" },
-      { v: 1, type: "join" },
+      { v: V, type: "join", room: "ab" }, // too short
+      { v: V, type: "join", room: "x".repeat(65) },
+      { v: V, type: "join", room: "has space" },
+      { v: V, type: "join", room: "é-room" },
+      { v: V, type: "join", room: "room", token: "t".repeat(129) },
+      { v: V, type: "join", room: "room", token: 5 },
+      { v: V, type: "join", room: "room", extra: 1 },
+      { v: V + 1, type: "join", room: "room" },
+      { v: V, type: "leave", room: "room" },
+      { v: V, type: "join" },
     ];
     for (const value of odd) expect(readJoin(encodeRaw(value))).toBeNull();
   });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
-import { CloseCode, encode, encodeRaw } from "../protocol/index.ts";
+import { CloseCode, PROTOCOL_VERSION, encode, encodeRaw } from "../protocol/index.ts";
 import {
   httpUrl,
   openClient,
@@ -11,6 +11,8 @@ import {
   type App,
   type TestClient,
 } from "./helpers/ws-client.ts";
+
+const V = PROTOCOL_VERSION;
 
 const offer = { description: { type: "offer" as const, sdp: "v=0\r\ns=-\r\n" } };
 const answer = { description: { type: "answer" as const, sdp: "v=0\r\ns=answer\r\n" } };
@@ -58,7 +60,7 @@ describe("shared server", () => {
     const a = track(await openClient(app));
     a.send({ type: "join", room: id });
     const aJoined = await a.next("joined");
-    expect(aJoined).toMatchObject({ v: 1, room: id, peers: [], iceServers: [{ urls: ["stun:127.0.0.1:3478"] }] });
+    expect(aJoined).toMatchObject({ v: V, room: id, peers: [], iceServers: [{ urls: ["stun:127.0.0.1:3478"] }] });
     expect(aJoined.self.length).toBeGreaterThan(0);
     expect(aJoined.token.length).toBeGreaterThan(0);
     const b = track(await openClient(app));
@@ -66,18 +68,18 @@ describe("shared server", () => {
     const bJoined = await b.next("joined");
     expect(bJoined.peers).toEqual([aJoined.self]);
     expect(bJoined.self).not.toBe(aJoined.self);
-    expect(await a.next("peer-joined")).toEqual({ v: 1, type: "peer-joined", peer: bJoined.self });
+    expect(await a.next("peer-joined")).toEqual({ v: V, type: "peer-joined", peer: bJoined.self });
     expect(b.pending("peer-joined")).toHaveLength(0);
   });
 
-  test("signals relay both ways with from and session", async () => {
+  test("signals relay both ways, naming the sender as peer, with its session", async () => {
     const { a, b, aId, bId } = track(await openPair(app, room()));
-    a.send({ type: "signal", to: bId, session: "sess-a", data: offer });
-    expect(await b.next("signal")).toEqual({ v: 1, type: "signal", from: aId, session: "sess-a", data: offer });
-    b.send({ type: "signal", to: aId, session: "sess-b", data: answer });
-    expect(await a.next("signal")).toEqual({ v: 1, type: "signal", from: bId, session: "sess-b", data: answer });
+    a.send({ type: "signal", peer: bId, session: "sess-a", data: offer });
+    expect(await b.next("signal")).toEqual({ v: V, type: "signal", peer: aId, session: "sess-a", data: offer });
+    b.send({ type: "signal", peer: aId, session: "sess-b", data: answer });
+    expect(await a.next("signal")).toEqual({ v: V, type: "signal", peer: bId, session: "sess-b", data: answer });
     for (const data of [cand, { candidate: null }]) {
-      a.send({ type: "signal", to: bId, session: "sess-a", data });
+      a.send({ type: "signal", peer: bId, session: "sess-a", data });
       expect((await b.next("signal")).data).toEqual(data);
     }
     expect(a.invalid.concat(b.invalid)).toEqual([]);
@@ -86,25 +88,25 @@ describe("shared server", () => {
   test("relayed signals carry only validated fields", async () => {
     const { a, b, aId, bId } = track(await openPair(app, room()));
     // 20 000 levels of junk: decodable, but the relay would overflow the stack re-encoding it.
-    const prefix = encodeRaw({ v: 1, type: "signal", to: bId, session: "s", data: { ...cand, junk: null } });
+    const prefix = encodeRaw({ v: V, type: "signal", peer: bId, session: "s", data: { ...cand, junk: null } });
     const frame = new Uint8Array(prefix.length + 20_000).fill(0x91);
     frame.set(prefix.subarray(0, prefix.length - 1));
     frame[frame.length - 1] = 0xc0;
     a.sendRaw(frame);
-    expect(await b.next("signal")).toEqual({ v: 1, type: "signal", from: aId, session: "s", data: cand });
+    expect(await b.next("signal")).toEqual({ v: V, type: "signal", peer: aId, session: "s", data: cand });
     expect(a.pending("error")).toEqual([]);
   });
 
   test("relay never crosses rooms", async () => {
     const one = track(await openPair(app, room()));
     const two = track(await openPair(app, room()));
-    one.a.send({ type: "signal", to: two.bId, session: "s", data: offer });
+    one.a.send({ type: "signal", peer: two.bId, session: "s", data: offer });
     expect(await one.a.next("error")).toMatchObject({ code: "unknown-peer" });
-    one.a.send({ type: "signal", to: one.aId, session: "s", data: offer });
+    one.a.send({ type: "signal", peer: one.aId, session: "s", data: offer });
     expect(await one.a.next("error")).toMatchObject({ code: "unknown-peer" });
     // A round trip inside room two proves anything sent earlier would have arrived by now.
-    two.a.send({ type: "signal", to: two.bId, session: "s2", data: cand });
-    expect((await two.b.next("signal")).from).toBe(two.aId);
+    two.a.send({ type: "signal", peer: two.bId, session: "s2", data: cand });
+    expect((await two.b.next("signal")).peer).toBe(two.aId);
     expect(two.b.received.filter((m) => m.type === "signal")).toHaveLength(1);
     expect(two.a.pending("signal").concat(one.b.pending("signal"))).toEqual([]);
   });
@@ -113,7 +115,7 @@ describe("shared server", () => {
     const id = room();
     track(await openPair(app, id));
     const c = track(await openClient(app));
-    c.send({ type: "signal", to: "someone", session: "s", data: offer });
+    c.send({ type: "signal", peer: "someone", session: "s", data: offer });
     expect(await c.next("error")).toMatchObject({ code: "not-joined" });
     c.send({ type: "join", room: id });
     const full = await c.next("error");
@@ -129,12 +131,12 @@ describe("shared server", () => {
   test("ping gets pong", async () => {
     const c = track(await openClient(app));
     c.send({ type: "ping" });
-    expect(await c.next("pong")).toEqual({ v: 1, type: "pong" });
+    expect(await c.next("pong")).toEqual({ v: V, type: "pong" });
   });
 
   test("malformed frames get bad-frame errors, then close 4001", async () => {
     const c = track(await openClient(app));
-    const bad = ["text frame", new Uint8Array([0xc1, 0xff]), encodeRaw({ v: 1, type: "nope" }), encodeRaw([1, 2, 3])];
+    const bad = ["text frame", new Uint8Array([0xc1, 0xff]), encodeRaw({ v: V, type: "nope" }), encodeRaw([1, 2, 3])];
     for (const frame of bad) {
       c.sendRaw(frame);
       expect(await c.next("error")).toMatchObject({ code: "bad-frame" });
@@ -150,7 +152,7 @@ describe("shared server", () => {
     c.sendRaw(new Uint8Array(64 * 1024 + 1));
     expect(await c.closeCode()).toBe(CloseCode.TooLarge);
     const d = track(await openClient(app));
-    d.sendRaw(encode({ type: "signal", to: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(60_000) } } }));
+    d.sendRaw(encode({ type: "signal", peer: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(60_000) } } }));
     expect(await d.next("error")).toMatchObject({ code: "bad-frame" });
   });
 
@@ -162,11 +164,11 @@ describe("shared server", () => {
     expect(again.self).toBe(aId);
     expect(again.token).toBe(aJoined.token);
     expect(await a.closeCode()).toBe(CloseCode.Replaced);
-    expect(await b.next("peer-joined")).toEqual({ v: 1, type: "peer-joined", peer: aId });
+    expect(await b.next("peer-joined")).toEqual({ v: V, type: "peer-joined", peer: aId });
     await sleep(50);
     expect(b.pending("peer-away")).toEqual([]); // the replaced socket closing is not an absence
-    b.send({ type: "signal", to: aId, session: "s", data: cand });
-    expect((await a2.next("signal")).from).toBe(bId);
+    b.send({ type: "signal", peer: aId, session: "s", data: cand });
+    expect((await a2.next("signal")).peer).toBe(bId);
   });
 
   test("leave tells the peer 'left', frees the seat, and empties the room", async () => {
@@ -174,7 +176,7 @@ describe("shared server", () => {
     const { a, b, aId } = track(await openPair(app, id));
     const before = app.stats().rooms;
     a.send({ type: "leave" });
-    expect(await b.next("peer-left")).toEqual({ v: 1, type: "peer-left", peer: aId, reason: "left" });
+    expect(await b.next("peer-left")).toEqual({ v: V, type: "peer-left", peer: aId, reason: "left" });
     const c = track(await openClient(app));
     c.send({ type: "join", room: id });
     expect((await c.next("joined")).peers).toHaveLength(1);
@@ -208,10 +210,10 @@ describe("own server", () => {
     app = startTestServer({ graceMs: 300 });
     const { a, b, aId, bId } = track(await openPair(app, room()));
     a.close();
-    expect(await b.next("peer-away")).toEqual({ v: 1, type: "peer-away", peer: aId });
+    expect(await b.next("peer-away")).toEqual({ v: V, type: "peer-away", peer: aId });
     const awayAt = Date.now();
     expect(app.stats()).toMatchObject({ rooms: 1, seats: 2, connected: 1 });
-    expect(await b.next("peer-left", 2000)).toEqual({ v: 1, type: "peer-left", peer: aId, reason: "gone" });
+    expect(await b.next("peer-left", 2000)).toEqual({ v: V, type: "peer-left", peer: aId, reason: "gone" });
     expect(Date.now() - awayAt).toBeGreaterThanOrEqual(200);
     expect(app.stats()).toMatchObject({ rooms: 1, seats: 1, connected: 1 });
     b.close();
@@ -253,7 +255,7 @@ describe("own server", () => {
     const joined = await live.next("joined");
     expect(joined.peers).toHaveLength(1);
     const started = Date.now();
-    expect(await live.next("peer-away", 12_000)).toEqual({ v: 1, type: "peer-away", peer: joined.peers[0]! });
+    expect(await live.next("peer-away", 12_000)).toEqual({ v: V, type: "peer-away", peer: joined.peers[0]! });
     expect(Date.now() - started).toBeGreaterThan(2000);
     await dead.closed;
     // The live client answered the server's pings and is still connected.
@@ -264,7 +266,7 @@ describe("own server", () => {
   test("a client that stops reading is closed once too much waits for it; its peer is unaffected", async () => {
     app = startTestServer({ maxBufferedBytes: 64 * 1024, ratePerSecond: 1_000_000 });
     // A separate process that joins and never reads (Bun's own sockets always read).
-    const stuck = Bun.spawn(["python3", `${import.meta.dir}/helpers/stuck-client.py`, String(app.server.port), "stuck-room"], { stdout: "pipe" });
+    const stuck = Bun.spawn(["python3", `${import.meta.dir}/helpers/stuck-client.py`, String(app.server.port), "stuck-room", String(V)], { stdout: "pipe" });
     try {
       await stuck.stdout.getReader().read(); // "ready"
       const live = track(await openClient(app));
@@ -274,14 +276,14 @@ describe("own server", () => {
       const big = { description: { type: "offer" as const, sdp: `v=0\r\n${"a=x\r\n".repeat(5000)}` } }; // ~25 KB
       let sent = 0;
       while (app.stats().connected === 2 && sent < 2000) {
-        live.send({ type: "signal", to: joined.peers[0]!, session: "s1", data: big });
+        live.send({ type: "signal", peer: joined.peers[0]!, session: "s1", data: big });
         if (++sent % 50 === 0) await sleep(20);
       }
       // Dropped long before the 2,000 frames (50 MB) offered; the sender is told and still served.
       expect(sent).toBeLessThan(2000);
-      expect(await live.next("peer-away", 5000)).toEqual({ v: 1, type: "peer-away", peer: joined.peers[0]! });
+      expect(await live.next("peer-away", 5000)).toEqual({ v: V, type: "peer-away", peer: joined.peers[0]! });
       live.send({ type: "ping" });
-      expect(await live.next("pong")).toEqual({ v: 1, type: "pong" });
+      expect(await live.next("pong")).toEqual({ v: V, type: "pong" });
       expect(app.stats()).toMatchObject({ connected: 1, seats: 2 }); // its seat is held for a rejoin, as for any drop
     } finally {
       stuck.kill();

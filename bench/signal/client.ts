@@ -108,7 +108,7 @@ function buildFrames(p: Pair, side: 0 | 1): Uint8Array[] {
     }
   } else {
     // Copies, so no frame shares msgpackr's scratch buffer.
-    const frame = (data: SignalPayload) => clientFrame(new Uint8Array(encode({ type: "signal", to: p.peer[side]!, session: p.session[side], data })));
+    const frame = (data: SignalPayload) => clientFrame(new Uint8Array(encode({ type: "signal", peer: p.peer[side]!, session: p.session[side], data })));
     frames.push(frame({ description: { type: descType, sdp } }));
     for (let i = 0; i < CANDIDATES_PER_SIDE; i++) frames.push(frame({ candidate: makeCandidate(side, i) }));
   }
@@ -126,10 +126,13 @@ const enc = new TextEncoder();
 /** What every frame relayed to `side` must contain, so a frame from anyone else is caught. */
 function needleFor(p: Pair, side: 0 | 1): Uint8Array {
   const from = 1 - side;
-  // PeerJS adds "src" (the sender's id); ours adds "from" (the sender's seat id); the bare relay
-  // forwards the sender's frame untouched, which carries the sender's session.
+  // PeerJS adds "src" (the sender's id); ours names the sender (its seat id) as `peer`; the bare
+  // relay forwards the sender's frame untouched, which carries the sender's session.
   if (kind === "peerjs") return enc.encode(`"src":"${p.self[from]}"`);
-  if (kind === "ours") return enc.encode(p.peer[side]!);
+  if (kind === "ours") {
+    const id = enc.encode(p.peer[side]!);
+    return Uint8Array.from([...enc.encode("peer"), 0xa0 | id.length, ...id]); // key, fixstr header, id
+  }
   return enc.encode(p.session[from]);
 }
 const SIGNAL = enc.encode("signal");

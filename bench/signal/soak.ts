@@ -66,7 +66,7 @@ function openSide(room: string, token: string | null, onFrame: (s: Side, m: Retu
   return side;
 }
 
-const signal = (s: Side, data: SignalPayload) => s.ws.send(encode({ type: "signal", to: s.peer!, session: "soak", data }));
+const signal = (s: Side, data: SignalPayload) => s.ws.send(encode({ type: "signal", peer: s.peer!, session: "soak", data }));
 
 function sendNegotiation(s: Side, role: "offer" | "answer", index: 0 | 1) {
   signal(s, { description: { type: role, sdp: role === "offer" ? OFFER_SDP : ANSWER_SDP } });

@@ -45,6 +45,8 @@ export interface CallContext {
   signalingOnline: boolean;
   /** The last attempt to reach the signaling server failed (it retries with backoff). */
   signalingFailed: boolean;
+  /** The server speaks a newer protocol than this page: the call goes on peer to peer, a reload reconnects. */
+  outdated: boolean;
   /** Privacy setting: connect only through the TURN relay, so the peer never sees our address. */
   relayOnly: boolean;
   /** The last problem with a relay server (wrong or expired credentials, unreachable). */
@@ -72,6 +74,7 @@ export type CallUiEvent =
   | { type: "HANG_UP" }
   | { type: "WAIT" }
   | { type: "REJOIN" }
+  | { type: "RELOAD" }
   | { type: "EXIT" };
 
 /**

@@ -39,6 +39,8 @@ export const callMachine = setup({
     anyoneUp: ({ context }) => peerList(context).some((p) => isUp(p) && !p.away),
     anyoneInTrouble: ({ context }) => peerList(context).some(isTrouble),
     fatalSignalingError: ({ event }) => event.type === "SIGNALING.ERROR" && event.code !== "unknown-peer" && event.code !== "rate-limited",
+    /** The server was updated under a running call: the call itself needs no server, so it goes on. */
+    outdatedMidCall: ({ context, event }) => event.type === "SIGNALING.ERROR" && event.code === "bad-version" && peerList(context).some(isUp),
   },
   actions: {
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
@@ -77,6 +79,7 @@ export const callMachine = setup({
       const path = `/c/${encodeURIComponent(context.room ?? "")}`;
       if (location.pathname !== path) history.replaceState(null, "", path + location.search);
     },
+    reloadPage: () => location.reload(),
     showHomeInAddressBar: () => {
       if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
     },
@@ -149,6 +152,7 @@ export const callMachine = setup({
     peers: {},
     signalingOnline: false,
     signalingFailed: false,
+    outdated: false,
     relayOnly: false,
     iceError: null,
     departure: null,
@@ -184,7 +188,7 @@ export const callMachine = setup({
       on: {
         START: {
           target: "preparing",
-          actions: assign({ room: ({ event }) => event.room, lobby: ({ event }) => event.lobby ?? false, error: null, serverless: null, signalingFailed: false }),
+          actions: assign({ room: ({ event }) => event.room, lobby: ({ event }) => event.lobby ?? false, error: null, serverless: null, signalingFailed: false, outdated: false }),
         },
         START_SERVERLESS: {
           target: "preparing",
@@ -350,6 +354,7 @@ export const callMachine = setup({
           }),
         },
         "SIGNALING.ERROR": [
+          { guard: "outdatedMidCall", actions: assign({ outdated: true, signalingOnline: false }) },
           {
             guard: "fatalSignalingError",
             target: "#call.failed",
@@ -450,6 +455,7 @@ export const callMachine = setup({
       entry: ["dropPeers", "stopLocalMedia", assign({ local: null })],
       on: {
         REJOIN: { target: "preparing", actions: assign({ error: null, lobby: false }) },
+        RELOAD: { actions: "reloadPage" },
         EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar", assign({ error: null })] },
       },
     },

@@ -12,6 +12,7 @@ function harness() {
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
   const media: string[] = [];
+  const reloads: number[] = [];
   const machine = callMachine.provide({
     actors: {
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
@@ -30,12 +31,12 @@ function harness() {
       }) as never,
       notifications: fromCallback<NotificationsEvent>(({ receive }) => receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type))) as never,
     },
-    actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {} },
+    actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {}, reloadPage: () => void reloads.push(1) },
   });
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
   const phase = () => phaseOf(actor.getSnapshot());
-  return { actor, clock, phase, signalingSent, peers, notices, media };
+  return { actor, clock, phase, signalingSent, peers, notices, media, reloads };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -159,6 +160,25 @@ describe("call machine", () => {
     h.actor.send({ type: "REJOIN" });
     expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP", "MEDIA.START"]);
     expect(h.phase()).toBe("joining");
+  });
+
+  test("a server newer than the page: a running call goes on, a page not yet in a call offers a reload", async () => {
+    const updated = { type: "SIGNALING.ERROR" as const, code: "bad-version" as const, text: "OneLink has been updated (protocol 1, expected 2): reload the page." };
+    const mid = harness();
+    await inCallWithAaa(mid);
+    mid.actor.send(updated);
+    expect(mid.phase()).toBe("inCall");
+    expect(mid.actor.getSnapshot().context.outdated).toBe(true);
+    expect(mid.peers[0]!.stopped).toBe(false);
+    expect(mid.media).toEqual(["MEDIA.START"]); // camera and microphone stay on
+
+    const early = harness();
+    await joinedAlone(early);
+    early.actor.send(updated);
+    expect(early.phase()).toBe("failed");
+    expect(early.actor.getSnapshot().context.error?.code).toBe("bad-version");
+    early.actor.send({ type: "RELOAD" });
+    expect(early.reloads).toHaveLength(1);
   });
 
   test("arrivals and departures are announced once each, not on reconnections", async () => {

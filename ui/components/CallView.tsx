@@ -25,6 +25,7 @@ export function CallView() {
   const localStream = useSelector(actor, (s) => s.context.local?.stream ?? null);
   const mediaIssue = useSelector(actor, (s) => s.context.local?.issue ?? null);
   const iceError = useSelector(actor, (s) => s.context.iceError);
+  const outdated = useSelector(actor, (s) => s.context.outdated);
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const room = useSelector(actor, (s) => s.context.room);
   const peer = useSelector(actor, mainPeer);
@@ -72,6 +73,11 @@ export function CallView() {
           {iceError.text}
         </p>
       )}
+      {outdated && (
+        <p className="notice" role="alert">
+          OneLink has been updated. Your call goes on; reload the page after it to reconnect to the server.
+        </p>
+      )}
       {mediaIssue && (
         <p className="notice" role="alert">
           {mediaIssue.text}
@@ -115,7 +121,8 @@ function overlayFor(phase: ReturnType<typeof phaseOf>, departure: CallContext["d
       return {
         name: "Could not join",
         text: error?.text ?? "The call could not be joined.",
-        primary: { label: "Try again", event: { type: "REJOIN" } },
+        // A page older than the server cannot join again until it is reloaded.
+        primary: error?.code === "bad-version" ? { label: "Reload page", event: { type: "RELOAD" } } : { label: "Try again", event: { type: "REJOIN" } },
         secondary: { label: "Back to start", event: { type: "EXIT" } },
       };
     default:

@@ -13,8 +13,12 @@ import { notificationsMachine } from "./notifications.ts";
 import { peerMachine } from "./peer.ts";
 import { connectionInput, isTrouble, isUp, newEntry, newSession, patch, peerList, storageScope, without } from "./roster.ts";
 import { signalingMachine } from "./signaling.ts";
+import { warmSocketActor } from "./socket.ts";
 import { statsMachine } from "./stats.ts";
 import { initialServerlessView, serverlessLink } from "./serverless.ts";
+
+/** A serverless call has no server to warm up a connection to. */
+const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl });
 
 export * from "./call-types.ts";
 
@@ -26,7 +30,7 @@ export const callMachine = setup({
     context: {} as CallContext,
     events: {} as CallEvent,
   },
-  actors: { localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, peer: peerMachine, chat: chatMachine, drawing: drawingMachine, notifications: notificationsMachine },
+  actors: { warmSocket: warmSocketActor, localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, peer: peerMachine, chat: chatMachine, drawing: drawingMachine, notifications: notificationsMachine },
   delays: {
     /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
     presumedGone: 3_000,
@@ -198,6 +202,8 @@ export const callMachine = setup({
     },
     preparing: {
       entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia"],
+      // The server connection opens while the camera starts, so joining does not wait for it.
+      invoke: { src: "warmSocket", input: warmSocketInput },
       on: {
         "MEDIA.READY": [
           { guard: "wantsLobby", target: "lobby", actions: "takeLocalMedia" },
@@ -208,6 +214,7 @@ export const callMachine = setup({
     },
     /** Pre-join: see yourself, check the microphone, pick devices, then Join. */
     lobby: {
+      invoke: { src: "warmSocket", input: warmSocketInput },
       on: {
         JOIN: "inRoom",
         EXIT: { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] },

@@ -3,7 +3,7 @@
  * frame, reports server messages and the close as events, and sends what its parent asks.
  * An app-level ping notices a dead network, which a browser's WebSocket may not for minutes.
  */
-import { fromCallback } from "xstate";
+import { fromCallback, type EventObject } from "xstate";
 import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
 
 export interface SocketInput {
@@ -19,9 +19,66 @@ export type SocketEvent =
 
 export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage> };
 
-export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>(({ input, sendBack, receive }) => {
-  const ws = new WebSocket(input.url);
+/**
+ * A socket opened ahead of time (while the camera starts and the pre-join screen shows), so that
+ * pressing Join does not wait for the connection and TLS handshakes. The next socket actor for
+ * the same URL adopts it; one nobody adopts is closed shortly after its last holder lets go.
+ */
+let warm: { url: string; ws: WebSocket; holders: number } | null = null;
+const WARM_GRACE_MS = 2_000;
+
+function openSocket(url: string): WebSocket {
+  const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
+  return ws;
+}
+function dropWarm() {
+  if (!warm) return;
+  const { ws } = warm;
+  warm = null;
+  ws.onclose = ws.onerror = null;
+  ws.close(1000, "not needed");
+}
+
+/** Opens (or keeps) a warm socket to `url` while the returned release function is not called. */
+export function holdWarmSocket(url: string): () => void {
+  if (warm && warm.url !== url) dropWarm();
+  if (!warm) {
+    const ws = openSocket(url);
+    const entry = { url, ws, holders: 0 };
+    // A warm socket that fails is simply forgotten: the socket actor opens its own.
+    ws.onclose = ws.onerror = () => {
+      if (warm === entry) warm = null;
+    };
+    warm = entry;
+  }
+  const entry = warm;
+  entry.holders++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    entry.holders--;
+    setTimeout(() => {
+      if (warm === entry && entry.holders === 0) dropWarm();
+    }, WARM_GRACE_MS);
+  };
+}
+
+/** The warm socket to `url` if it is still opening or open; it is the caller's from now on. */
+function takeWarmSocket(url: string): WebSocket | null {
+  if (!warm || warm.url !== url) return null;
+  const { ws } = warm;
+  warm = null;
+  ws.onclose = ws.onerror = null;
+  return ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN ? ws : null;
+}
+
+/** Keeps a warm socket open while it runs (see holdWarmSocket); with no URL it does nothing. */
+export const warmSocketActor = fromCallback<EventObject, { url: string | null }>(({ input }) => (input.url ? holdWarmSocket(input.url) : undefined));
+
+export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>(({ input, sendBack, receive }) => {
+  const ws = takeWarmSocket(input.url) ?? openSocket(input.url);
   let lastHeard = Date.now();
   let closed = false;
   const pingEvery = input.pingEveryMs ?? 5_000;
@@ -35,7 +92,9 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
     sendBack({ type: "SOCKET.CLOSED", code, reason });
   };
 
-  ws.onopen = () => send({ type: "join", room: input.room, ...(input.token ? { token: input.token } : {}) });
+  const join = () => send({ type: "join", room: input.room, ...(input.token ? { token: input.token } : {}) });
+  if (ws.readyState === WebSocket.OPEN) join();
+  else ws.onopen = join;
   ws.onmessage = (ev) => {
     lastHeard = Date.now();
     const decoded = decodeServer(ev.data);

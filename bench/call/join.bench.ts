@@ -1,29 +1,37 @@
 /**
  * Time to first remote frame on loopback: a fresh join (B opens the link) against a rejoin
  * (B reloads mid-call), measured alternately in the same run and reported as medians and a ratio.
- *   node_modules/.bin/bun bench/call/join.bench.ts [runs=7]
+ * With --rtt=MS, B reaches the app (page and signaling) through a proxy that adds that round
+ * trip, as a visitor far from the server would; media between the browsers stays direct.
+ *   node_modules/.bin/bun bench/call/join.bench.ts [runs=7] [--rtt=100]
  */
 import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, openCallLink } from "../../tests/e2e/harness.ts";
+import { startLatencyProxy } from "./latency-proxy.ts";
 
-const runs = Number(process.argv[2] ?? 7);
+const args = process.argv.slice(2);
+const runs = Number(args.find((a) => !a.startsWith("--")) ?? 7);
+const rtt = Number(args.find((a) => a.startsWith("--rtt="))?.slice(6) ?? 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const app = await startApp();
+const proxy = rtt > 0 ? await startLatencyProxy(app.port, rtt) : null;
+/** Where B finds the app: directly, or through the proxy (localhost, a secure context like 127.0.0.1). */
+const bOrigin = proxy ? `http://localhost:${proxy.port}` : app.url;
 const browser = await launchBrowser();
 const fresh: number[] = [];
 const rejoin: number[] = [];
 try {
   for (let i = 0; i < runs; i++) {
     const a = await newPerson(browser, app.url);
-    const b = await newPerson(browser, app.url);
+    const b = await newPerson(browser, bOrigin);
     const room = crypto.randomUUID();
     await openCallLink(a.page, `${app.url}/c/${room}`);
     await waitForStatus(a.page, "Waiting for someone to join");
     // Warm the HTTP cache as a returning visitor would have it, so both timings compare calls, not downloads.
-    await b.page.goto(app.url);
+    await b.page.goto(bOrigin);
 
     let t = performance.now();
-    await openCallLink(b.page, `${app.url}/c/${room}`);
+    await openCallLink(b.page, `${bOrigin}/c/${room}`);
     await waitForNewFrames(b.page, "Remote video", 1, 20_000);
     fresh.push(performance.now() - t);
     await waitForNewFrames(a.page, "Remote video", 5);
@@ -37,11 +45,12 @@ try {
   }
 } finally {
   await browser.close();
+  proxy?.stop();
   await app.stop();
 }
 const f = median(fresh);
 const r = median(rejoin);
-console.log(`runs: ${runs}`);
+console.log(`runs: ${runs}${rtt ? `, B ${rtt} ms round trip from the server` : ""}`);
 console.log(`fresh join -> first remote frame: median ${f.toFixed(0)} ms  [${fresh.map((x) => x.toFixed(0)).join(", ")}]`);
 console.log(`reload     -> first remote frame: median ${r.toFixed(0)} ms  [${rejoin.map((x) => x.toFixed(0)).join(", ")}]`);
 console.log(`rejoin / fresh = ${(r / f).toFixed(2)} (target <= 1.3, and rejoin <= 1000 ms)`);

@@ -13,8 +13,14 @@ function harness() {
   const notices: string[] = [];
   const media: string[] = [];
   const reloads: number[] = [];
+  /** Warm sockets: "+url" when one is held, "-url" when let go. */
+  const warm: string[] = [];
   const machine = callMachine.provide({
     actors: {
+      warmSocket: fromCallback<{ type: string }, { url: string | null }>(({ input }) => {
+        warm.push(`+${input.url}`);
+        return () => void warm.push(`-${input.url}`);
+      }) as never,
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
       localMedia: fromCallback<{ type: string }>(({ sendBack, receive }) =>
         receive((e) => {
@@ -36,7 +42,7 @@ function harness() {
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
   const phase = () => phaseOf(actor.getSnapshot());
-  return { actor, clock, phase, signalingSent, peers, notices, media, reloads };
+  return { actor, clock, phase, signalingSent, peers, notices, media, reloads, warm };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -160,6 +166,19 @@ describe("call machine", () => {
     h.actor.send({ type: "REJOIN" });
     expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP", "MEDIA.START"]);
     expect(h.phase()).toBe("joining");
+  });
+
+  test("the server connection is warmed up while the camera starts and the pre-join screen shows", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(h.phase()).toBe("lobby");
+    // Held while the camera starts, then again by the pre-join screen (the holders share one socket).
+    expect(h.warm).toEqual(["+ws://test/ws", "-ws://test/ws", "+ws://test/ws"]);
+    h.actor.send({ type: "JOIN" });
+    expect(h.phase()).toBe("joining");
+    expect(h.warm.at(-1)).toBe("-ws://test/ws"); // let go as the signaling link (which adopts it) starts
   });
 
   test("a server newer than the page: a running call goes on, a page not yet in a call offers a reload", async () => {

@@ -1,0 +1,64 @@
+/**
+ * The socket actor against the real server: a socket warmed up ahead of time (while the camera
+ * starts and the pre-join screen shows) is the one that joins; one nobody adopts is closed.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createActor, setup, type ActorRefFrom } from "xstate";
+import type { ServerMessage } from "../../protocol/index.ts";
+import { holdWarmSocket, socketActor, type SocketEvent } from "../../machines/socket.ts";
+import { sleep, startTestServer, until, wsUrl, type App } from "../helpers/ws-client.ts";
+
+let app: App;
+beforeAll(() => {
+  app = startTestServer();
+});
+afterAll(() => app.stop());
+
+/** A parent for one socket actor that keeps what it reports. */
+function socketIn(room: string) {
+  const heard: ServerMessage[] = [];
+  const parent = setup({
+    types: { events: {} as SocketEvent },
+    actors: { socket: socketActor },
+  }).createMachine({
+    invoke: { src: "socket", input: { url: wsUrl(app), room } },
+    on: { "SOCKET.MESSAGE": { actions: ({ event }) => void heard.push(event.msg) } },
+  });
+  const actor: ActorRefFrom<typeof parent> = createActor(parent).start();
+  return { actor, heard };
+}
+
+test("a warm socket is adopted: joining opens no second connection", async () => {
+  const release = holdWarmSocket(wsUrl(app));
+  await until(() => app.stats().sockets === 1, 3000);
+  const { actor, heard } = socketIn("warm-room");
+  release();
+  await until(() => heard.some((m) => m.type === "joined"), 3000);
+  expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
+  // Past the grace period the adopted socket stays: it is the call's now.
+  await sleep(2300);
+  expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
+  actor.stop();
+  await until(() => app.stats().sockets === 0, 3000);
+});
+
+test("a warm socket adopted while still connecting joins once it opens", async () => {
+  const release = holdWarmSocket(wsUrl(app));
+  const { actor, heard } = socketIn("early-room"); // adopted at once, before the handshake ends
+  release();
+  await until(() => heard.some((m) => m.type === "joined"), 3000);
+  expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
+  actor.stop();
+  await until(() => app.stats().sockets === 0, 3000);
+});
+
+test("a warm socket nobody adopts is closed shortly after it is let go", async () => {
+  const release = holdWarmSocket(wsUrl(app));
+  const again = holdWarmSocket(wsUrl(app)); // a second holder (the pre-join screen after the camera start) shares it
+  await until(() => app.stats().sockets === 1, 3000);
+  release();
+  await sleep(2300);
+  expect(app.stats().sockets).toBe(1); // still held
+  again();
+  await until(() => app.stats().sockets === 0, 4000);
+});

@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
 
-/** Debian's coturn on 127.0.0.1 with a freshly generated shared secret. */
-async function startCoturn(secret: string) {
-  // Below Linux's ephemeral range (32768+), where Chromium's own UDP sockets would collide.
-  const port = 20_000 + Math.floor(Math.random() * 12_000);
+/** Debian's coturn on 127.0.0.1 with a freshly generated shared secret (on `port`, to start one again where it was). */
+async function startCoturn(secret: string, port = randomTurnPort()) {
   const proc = Bun.spawn(
     [
       "turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", `--listening-port=${port}`,
@@ -23,8 +21,11 @@ async function startCoturn(secret: string) {
     if (proc.exitCode !== null) throw new Error(`coturn exited with ${proc.exitCode}`);
     await Bun.sleep(100);
   }
-  return { url: `turn:127.0.0.1:${port}?transport=udp`, stop: async () => { proc.kill(); await proc.exited; } };
+  return { url: `turn:127.0.0.1:${port}?transport=udp`, port, stop: async () => { proc.kill(); await proc.exited; } };
 }
+
+// Below Linux's ephemeral range (32768+), where Chromium's own UDP sockets would collide.
+const randomTurnPort = () => 20_000 + Math.floor(Math.random() * 12_000);
 
 const secret = crypto.randomUUID();
 let coturn: Awaited<ReturnType<typeof startCoturn>>;
@@ -96,6 +97,33 @@ describe("TURN relay", () => {
       await app.stop();
     }
   }, 90_000);
+
+  test("the relay goes away mid-call and comes back: the same connection recovers by itself (ICE restart)", async () => {
+    // A relay of its own, so stopping it disturbs no other test; with Relay only, it is the only path.
+    let relay = await startCoturn(secret);
+    const app: AppServer = await startApp({ TURN_URLS: relay.url, TURN_SECRET: secret, TURN_TTL_S: "600" });
+    try {
+      const { a, b } = await relayOnlyPair(app.url);
+      await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+      await Promise.all([waitForNewFrames(a.page, "Remote video", 5), waitForNewFrames(b.page, "Remote video", 5)]);
+      const connections = () => b.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
+      const before = await connections();
+
+      await relay.stop(); // every packet between them is lost from here on
+      await Promise.all([waitForStatus(a.page, "Reconnecting…", 20_000), waitForStatus(b.page, "Reconnecting…", 20_000)]);
+      relay = await startCoturn(secret, relay.port); // the network is back (its old allocations are gone)
+
+      await Promise.all([waitForStatus(a.page, "Connected", 45_000), waitForStatus(b.page, "Connected", 45_000)]);
+      await Promise.all([waitForNewFrames(a.page, "Remote video", 10), waitForNewFrames(b.page, "Remote video", 10)]);
+      expect(await connections()).toBe(before); // restarted in place, not replaced by a new connection
+      expect(await selectedPairTypes(b.page)).toEqual({ local: "relay", remote: "relay" });
+      await a.context.close();
+      await b.context.close();
+    } finally {
+      await app.stop();
+      await relay.stop();
+    }
+  }, 120_000);
 
   test("wrong credentials give a clear error instead of a silent hang", async () => {
     const app: AppServer = await startApp({ TURN_URLS: coturn.url, TURN_SECRET: "not-the-secret" });

@@ -1,7 +1,12 @@
 /**
- * One Bun.serve: the web app (Bun's HTML import bundles ui/), built assets, /ws and /healthz.
+ * One Bun.serve: the web app, built assets, /ws and /healthz.
+ *
+ * The web app is served from build/app (bundled ahead of time by scripts/build.ts) with brotli or
+ * gzip copies made at build time, whichever the browser accepts. Without a build, and in
+ * development (DEV=1, hot reload), Bun's HTML import bundles ui/ at run time instead.
  */
 import type { Server } from "bun";
+import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
 import index from "../ui/index.html";
 import type { ServerConfig } from "./config.ts";
@@ -9,31 +14,96 @@ import { createSignaling, type SocketData } from "./socket.ts";
 
 /** Built assets (models, wasm, emoji data) live here; `scripts/build.ts` fills it. */
 export const PUBLIC_DIR = resolve(import.meta.dir, "../build/public");
+/** The bundled web app: index.html and its content-hashed chunks. */
+export const APP_DIR = resolve(import.meta.dir, "../build/app");
 
-async function serveStatic(pathname: string): Promise<Response> {
-  const path = normalize(join(PUBLIC_DIR, decodeURIComponent(pathname)));
-  if (!path.startsWith(PUBLIC_DIR + "/")) return new Response("Not found", { status: 404 });
+/** The encodings we keep copies in, best first. */
+const ENCODINGS = [
+  { token: "br", ext: ".br" },
+  { token: "gzip", ext: ".gz" },
+] as const;
+
+/** Whether Accept-Encoding allows `token` (listed, and not with q=0). */
+function accepts(header: string | null, token: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    return name === token && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+  });
+}
+
+/**
+ * A file as the smallest copy the request accepts, with an ETag so that revalidating an unchanged
+ * file costs a 304 rather than the file; null if there is no such file.
+ */
+async function fileResponse(path: string, req: Request, cacheControl: string): Promise<Response | null> {
   const file = Bun.file(path);
-  if (!(await file.exists())) return new Response("Not found", { status: 404 });
+  if (!(await file.exists())) return null;
+  const acceptEncoding = req.headers.get("accept-encoding");
+  let body = file;
+  let encoding: string | null = null;
+  for (const { token, ext } of ENCODINGS) {
+    const copy = Bun.file(path + ext);
+    if (accepts(acceptEncoding, token) && (await copy.exists())) {
+      body = copy;
+      encoding = token;
+      break;
+    }
+  }
+  const etag = `"${file.size.toString(36)}-${Math.floor(file.lastModified).toString(36)}${encoding ? `-${encoding}` : ""}"`;
+  const headers: Record<string, string> = { "cache-control": cacheControl, "content-type": file.type, vary: "accept-encoding", etag };
+  if (encoding) headers["content-encoding"] = encoding;
+  if (req.headers.get("if-none-match")?.split(",").some((tag) => tag.trim() === etag)) return new Response(null, { status: 304, headers });
+  return new Response(body, { headers });
+}
+
+/** A path below `dir`, or null for anything that would climb out of it. */
+function inside(dir: string, pathname: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  const path = normalize(join(dir, decoded));
+  return path.startsWith(dir + "/") ? path : null;
+}
+
+/** App chunks carry a content hash in their names: they never change, so browsers keep them. */
+const HASHED = /-[a-z0-9]{8}\.[a-z]+$/;
+
+async function serveStatic(req: Request, withApp: boolean): Promise<Response> {
+  const { pathname } = new URL(req.url);
+  const app = withApp ? inside(APP_DIR, pathname) : null;
+  if (app && pathname !== "/index.html") {
+    const hit = await fileResponse(app, req, HASHED.test(app) ? "public, max-age=31536000, immutable" : "no-cache");
+    if (hit) return hit;
+  }
+  const asset = inside(PUBLIC_DIR, pathname);
   // Built assets keep their names across builds: revalidate so a rebuild is seen at once.
-  return new Response(file, { headers: { "cache-control": "no-cache" } });
+  const hit = asset ? await fileResponse(asset, req, "no-cache") : null;
+  return hit ?? new Response("Not found", { status: 404 });
 }
 
 export function startServer(config: ServerConfig) {
   const signaling = createSignaling(config);
   const startedAt = Date.now();
+  const development = process.env.DEV === "1";
+  const built = !development && existsSync(join(APP_DIR, "index.html"));
+  // Every call link is the same page; it is small and always revalidated (a new build, new chunks).
+  const page = built ? async (req: Request) => (await fileResponse(join(APP_DIR, "index.html"), req, "no-cache"))! : index;
   const server = Bun.serve<SocketData>({
     port: config.port,
     hostname: config.hostname,
-    development: process.env.DEV === "1",
+    development,
     routes: {
-      "/": index,
-      "/c/:room": index,
+      "/": page,
+      "/c/:room": page,
       "/healthz": () => Response.json({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), ...signaling.stats() }),
       "/ws": (req: Request, srv: Server<SocketData>) => (config.signaling ? signaling.upgrade(req, srv) : new Response("Signaling is disabled on this server", { status: 404 })),
     },
     fetch(req) {
-      return serveStatic(new URL(req.url).pathname);
+      return serveStatic(req, built);
     },
     websocket: signaling.websocket,
   });

@@ -1,0 +1,84 @@
+/**
+ * The web app and its assets as the real server sends them: the smallest encoding the browser
+ * accepts (copies made at build time), content-hashed chunks cached for good, everything else
+ * revalidated cheaply with an ETag, nothing outside the served folders. Needs `bun scripts/build.ts`
+ * (npm test runs it first).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { APP_DIR } from "../signal-server/server.ts";
+import { httpUrl, startTestServer, type App } from "./helpers/ws-client.ts";
+
+let app: App;
+beforeAll(() => {
+  if (!existsSync(join(APP_DIR, "index.html"))) throw new Error("build/app is missing: run `bun scripts/build.ts` first");
+  app = startTestServer();
+});
+afterAll(() => app.stop());
+
+/** The raw response: Bun's fetch would otherwise undo the encoding for us. */
+const raw = (path: string, headers: Record<string, string> = {}) => fetch(httpUrl(app, path), { headers: { "accept-encoding": "identity", ...headers }, decompress: false });
+
+async function mainChunk(): Promise<string> {
+  const page = await raw("/c/some-room");
+  expect(page.status).toBe(200);
+  expect(page.headers.get("content-type")).toContain("text/html");
+  expect(page.headers.get("cache-control")).toBe("no-cache");
+  const src = /<script type="module"[^>]* src="(\/chunk-[a-z0-9]+\.js)"/.exec(await page.text())?.[1];
+  expect(src).toBeDefined();
+  return src!;
+}
+
+test("a call link serves the app, and its script comes in the best encoding the browser accepts", async () => {
+  const chunk = await mainChunk();
+  const plain = await raw(chunk);
+  expect(plain.headers.get("content-encoding")).toBeNull();
+  expect(plain.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+  expect(plain.headers.get("vary")).toBe("accept-encoding");
+  const bytes = new Uint8Array(await plain.arrayBuffer());
+  expect(bytes.length).toBeGreaterThan(100_000);
+
+  const br = await raw(chunk, { "accept-encoding": "gzip, deflate, br" });
+  expect(br.headers.get("content-encoding")).toBe("br");
+  expect(br.headers.get("content-type")).toBe(plain.headers.get("content-type"));
+  const brBytes = new Uint8Array(await br.arrayBuffer());
+  expect(brBytes.length).toBeLessThan(bytes.length / 2);
+  expect(new Uint8Array(brotliDecompressSync(brBytes))).toEqual(bytes);
+
+  const gz = await raw(chunk, { "accept-encoding": "br;q=0, gzip" });
+  expect(gz.headers.get("content-encoding")).toBe("gzip");
+  expect(new Uint8Array(gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toEqual(bytes);
+});
+
+test("built assets are compressed too, and an unchanged one revalidates with a 304", async () => {
+  const first = await raw("/emoji/native.json", { "accept-encoding": "br" });
+  expect(first.status).toBe(200);
+  expect(first.headers.get("content-encoding")).toBe("br");
+  expect(first.headers.get("cache-control")).toBe("no-cache");
+  const etag = first.headers.get("etag");
+  expect(etag).toBeTruthy();
+  JSON.parse(brotliDecompressSync(new Uint8Array(await first.arrayBuffer())).toString());
+
+  const again = await raw("/emoji/native.json", { "accept-encoding": "br", "if-none-match": etag! });
+  expect(again.status).toBe(304);
+  expect(await again.text()).toBe("");
+  // Another encoding is another representation: its own tag, so the brotli one does not match it.
+  const plain = await raw("/emoji/native.json", { "if-none-match": etag! });
+  expect(plain.status).toBe(200);
+  expect(plain.headers.get("etag")).not.toBe(etag);
+
+  const wasm = await raw("/mediapipe/wasm/vision_wasm_internal.wasm", { "accept-encoding": "br" });
+  expect(wasm.headers.get("content-type")).toBe("application/wasm"); // what instantiateStreaming needs
+  expect(wasm.headers.get("content-encoding")).toBe("br");
+  await wasm.arrayBuffer();
+});
+
+test("nothing outside the served folders, and odd paths are plain 404s", async () => {
+  for (const path of ["/%2e%2e/package.json", "/..%2f..%2fpackage.json", "/%E0%A4%A", "/index.html.br", "/nope.js"]) {
+    const res = await raw(path);
+    expect(res.status, path).toBe(404);
+    await res.arrayBuffer();
+  }
+});

@@ -94,6 +94,29 @@ describe("the one-link call", () => {
     await Promise.all(people.map((p) => p.context.close()));
   }, 60_000);
 
+  test("the pre-join screen opens the server connection ahead of Join, and joining uses it", async () => {
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    await b.context.addInitScript(() => {
+      const Native = window.WebSocket;
+      const opened: WebSocket[] = [];
+      Object.assign(window, { __sockets: opened });
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          opened.push(this);
+        }
+      } as typeof WebSocket;
+    });
+    const sockets = () => b.page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.readyState));
+    await b.page.goto(`${ctx.app.url}/c/warm-${Date.now()}`);
+    await button(b.page, "Join").waitFor();
+    expect(await waitFor(sockets, (states) => states.length === 1 && states[0] === WebSocket.OPEN, 5_000)).toEqual([1]);
+    await button(b.page, "Join").click();
+    await waitForStatus(b.page, "Waiting for someone to join");
+    expect(await sockets()).toEqual([1]); // joined over the socket that was already open
+    await b.context.close();
+  }, 30_000);
+
   test("the Room ID field rejects bad ids with a clear message and joins a chosen id", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
     await a.page.goto(ctx.app.url);

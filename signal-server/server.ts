@@ -2,11 +2,12 @@
  * One Bun.serve: the web app, built assets, /ws and /healthz.
  *
  * The web app is served from build/app (bundled ahead of time by scripts/build.ts) with brotli or
- * gzip copies made at build time, whichever the browser accepts. Without a build, and in
- * development (DEV=1, hot reload), Bun's HTML import bundles ui/ at run time instead.
+ * gzip copies made at build time, whichever the browser accepts. Without a build, with a build
+ * older than the app's sources, and in development (DEV=1, hot reload), Bun's HTML import bundles
+ * ui/ at run time instead.
  */
 import type { Server } from "bun";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
 import index from "../ui/index.html";
 import type { ServerConfig } from "./config.ts";
@@ -69,6 +70,28 @@ function inside(dir: string, pathname: string): string | null {
   return path.startsWith(dir + "/") ? path : null;
 }
 
+/** What the web app is bundled from (the hand-tracking worker itself is built on its own). */
+const APP_SOURCES = ["ui", "machines", "protocol", "workers"].map((d) => resolve(import.meta.dir, "..", d));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether build/app exists and is at least as new as every source file it was bundled from. */
+function builtAppIsCurrent(): boolean {
+  const page = join(APP_DIR, "index.html");
+  if (!existsSync(page)) return false;
+  const builtAt = statSync(page).mtimeMs;
+  const stale = APP_SOURCES.some((dir) => newestMtime(dir) > builtAt);
+  if (stale) console.warn("build/app is older than the app's sources: bundling at run time instead (npm run build refreshes it)");
+  return !stale;
+}
+
 /** App chunks carry a content hash in their names: they never change, so browsers keep them. */
 const HASHED = /-[a-z0-9]{8}\.[a-z]+$/;
 
@@ -89,7 +112,7 @@ export function startServer(config: ServerConfig) {
   const signaling = createSignaling(config);
   const startedAt = Date.now();
   const development = process.env.DEV === "1";
-  const built = !development && existsSync(join(APP_DIR, "index.html"));
+  const built = !development && builtAppIsCurrent();
   // Every call link is the same page; it is small and always revalidated (a new build, new chunks).
   const page = built ? async (req: Request) => (await fileResponse(join(APP_DIR, "index.html"), req, "no-cache"))! : index;
   const server = Bun.serve<SocketData>({

@@ -94,6 +94,41 @@ describe("the one-link call", () => {
     await Promise.all(people.map((p) => p.context.close()));
   }, 60_000);
 
+  test("speech goes with redundancy (RED first, then Opus) both ways, so a lost packet is not heard", async () => {
+    const people = await Promise.all([0, 1].map(() => newPerson(ctx.browser, ctx.app.url)));
+    for (const p of people) {
+      await p.context.addInitScript(() => {
+        const Native = window.RTCPeerConnection;
+        const pcs: RTCPeerConnection[] = [];
+        Object.assign(window, { __pcs: pcs });
+        window.RTCPeerConnection = class extends Native {
+          constructor(config?: RTCConfiguration) {
+            super(config);
+            pcs.push(this);
+          }
+        } as typeof RTCPeerConnection;
+      });
+    }
+    const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+    const room = `red-${Date.now()}`;
+    await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
+    await waitForStatus(a.page, "Waiting for someone to join");
+    await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
+    await Promise.all([waitForStatus(a.page, "Connected"), waitForStatus(b.page, "Connected")]);
+    /** The codecs of the audio section, in order, as each side sent its description. */
+    const audioOrder = (page: typeof a.page) =>
+      page.evaluate(() => {
+        const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!;
+        const sdp = pc.localDescription!.sdp;
+        const section = sdp.slice(sdp.indexOf("m=audio"), sdp.indexOf("m=video"));
+        const pts = section.split("\r\n")[0]!.split(" ").slice(3);
+        return pts.slice(0, 2).map((pt) => new RegExp(`a=rtpmap:${pt} ([^/]+)/`).exec(section)?.[1]?.toLowerCase());
+      });
+    expect(await audioOrder(a.page)).toEqual(["red", "opus"]);
+    expect(await audioOrder(b.page)).toEqual(["red", "opus"]);
+    await Promise.all(people.map((p) => p.context.close()));
+  }, 30_000);
+
   test("the pre-join screen opens the server connection ahead of Join, and joining uses it", async () => {
     const b = await newPerson(ctx.browser, ctx.app.url);
     await b.context.addInitScript(() => {

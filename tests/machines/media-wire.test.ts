@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, SimulatedClock, type AnyActorRef } from "xstate";
 import { CpuGuard } from "../../machines/cpu-guard.ts";
-import { orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/rtp-tuning.ts";
+import { AUDIO_ORDER, orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/rtp-tuning.ts";
 import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY } from "../../machines/settings.ts";
 import { qualityOf, statsMachine, type StatsSample } from "../../machines/stats.ts";
 
@@ -76,6 +76,10 @@ describe("rtp tuning", () => {
     const c = (mimeType: string) => ({ mimeType, clockRate: 90000 });
     const order = orderCodecs([c("video/VP9"), c("video/rtx"), c("video/VP8"), c("video/H264")], ["video/H264", "video/VP8"]);
     expect(order.map((x) => x.mimeType)).toEqual(["video/H264", "video/VP8", "video/VP9", "video/rtx"]);
+    // Audio as Chromium lists it: Opus wrapped in RED moves to the front, plain Opus next.
+    const a = (mimeType: string) => ({ mimeType, clockRate: 48000 });
+    const audio = orderCodecs([a("audio/opus"), a("audio/red"), a("audio/G722"), a("audio/PCMU"), a("audio/telephone-event")], AUDIO_ORDER);
+    expect(audio.map((x) => x.mimeType)).toEqual(["audio/red", "audio/opus", "audio/G722", "audio/PCMU", "audio/telephone-event"]);
   });
 });
 

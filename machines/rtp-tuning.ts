@@ -226,7 +226,10 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null) {
           pc.removeTrack(extra);
           extra = null;
         }
-      } else if (!extra && want) extra = pc.addTrack(want, ...(stream ? [stream] : []));
+      } else if (!extra && want) {
+        extra = pc.addTrack(want, ...(stream ? [stream] : []));
+        preferCodecs(pc); // before the renegotiation this starts: tab audio gets RED too
+      }
     }
     for (const sender of pc.getSenders()) {
       if (!sender.track) continue;

@@ -81,6 +81,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       else sendBack({ type: "PC.SIGNAL_OUT", data });
     };
     let ignoreOffer = false;
+    /** An ICE restart is under way: its offer goes through the server, not the path in doubt. */
+    let restartingIce = false;
     let tracksAdded = false;
     let stopped = false;
     const remoteStream = new MediaStream();
@@ -106,7 +108,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       try {
         makingOffer = true;
         await pc.setLocalDescription();
-        via = control.readyState === "open" && (input.noServer || pc.connectionState === "connected") ? "channel" : "server";
+        via = control.readyState === "open" && (input.noServer || (pc.connectionState === "connected" && !restartingIce)) ? "channel" : "server";
+        restartingIce = false;
         if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
       } catch (err) {
         console.warn("peer: could not make an offer", err);
@@ -179,6 +182,16 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           // Without a server a restart can only be signaled over the channel; before it opens, a
           // restart would only void the answer code the other person is about to paste.
           if (input.noServer && control.readyState !== "open") return;
+          restartingIce = true;
+          if (pc.signalingState === "have-local-offer" && !makingOffer) {
+            // Our last offer was never answered: it went the way that has just failed. Take it
+            // back, or no new offer (and so no restart) could ever be made.
+            queue = queue
+              .then(() => pc.setLocalDescription({ type: "rollback" }))
+              .then(() => pc.restartIce())
+              .catch((err) => console.warn("peer: could not take back an unanswered offer", err));
+            return;
+          }
           pc.restartIce();
           return;
         case "PC.SET_ICE_SERVERS":

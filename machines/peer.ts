@@ -3,7 +3,7 @@
  * experiences (connecting, connected, unstable, restarting ICE) with named timers, and reports to
  * the call. Many of these can live side by side: nothing here assumes a call of two.
  */
-import { sendParent, sendTo, setup } from "xstate";
+import { assign, sendParent, sendTo, setup } from "xstate";
 import type { ControlMessage, FeatureChannel, IceServer, SignalPayload } from "../protocol/index.ts";
 import { peerConnectionActor, type PeerConnectionEvent, type PeerConnectionInput } from "./peer-connection.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
@@ -34,10 +34,27 @@ export type PeerCommand =
   | { type: "PEER.SET_ICE_SERVERS"; iceServers: IceServer[] }
   | { type: "PEER.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
+/**
+ * Media that stops arriving on a connection that still says "connected" (seen after a relay came
+ * back: consent checks pass, packets do not) is restarted after this long without a packet.
+ */
+export const MEDIA_STALL_MS = 5_000;
+/** After such a restart, how long before another one if packets still do not come. */
+const STALL_RETRY_MS = 15_000;
+
+/** RTP packets received so far, audio and video. */
+const inboundPackets = (s: StatsSample) => (s.audioIn?.packets ?? 0) + (s.videoIn?.packets ?? 0);
+
 export const peerMachine = setup({
   types: {
     input: {} as PeerInput,
-    context: {} as PeerInput,
+    context: {} as PeerInput & {
+      /** Inbound packets at the last sample where they grew, and when (the sample's clock). */
+      inbound: number;
+      inboundGrewAt: number;
+      /** Just (re)connected: the next sample starts the watch afresh, giving media time to flow. */
+      rewatch: boolean;
+    },
     events: {} as PeerConnectionEvent | PeerCommand,
   },
   actors: { connection: peerConnectionActor },
@@ -50,15 +67,38 @@ export const peerMachine = setup({
   actions: {
     reportStatus: sendParent(({ context }, status: PeerStatus) => ({ type: "PEER.STATUS", peer: context.peer, status })),
     restartIce: sendTo("connection", { type: "PC.RESTART_ICE" }),
+    forwardStats: sendParent(({ context, event }) => {
+      if (event.type !== "PC.STATS") throw new Error("forwardStats: PC.STATS only");
+      return { type: "PEER.STATS", peer: context.peer, sample: event.sample };
+    }),
+    /** Notes when inbound media last moved. */
+    trackInbound: assign(({ context, event }) => {
+      if (event.type !== "PC.STATS") return {};
+      const total = inboundPackets(event.sample);
+      if (context.rewatch) return { inbound: total, inboundGrewAt: event.sample.at, rewatch: false };
+      return total > context.inbound ? { inbound: total, inboundGrewAt: event.sample.at } : {};
+    }),
+    rewatch: assign({ rewatch: true }),
+    /** The next stall restart waits STALL_RETRY_MS more. */
+    deferStallRestart: assign({
+      inboundGrewAt: ({ context, event }) => (event.type === "PC.STATS" ? event.sample.at + STALL_RETRY_MS - MEDIA_STALL_MS : context.inboundGrewAt),
+    }),
   },
   guards: {
+    /** A peer that never sent anything (no camera, no microphone) never counts as stalled. */
+    mediaStalled: ({ context, event }) =>
+      event.type === "PC.STATS" &&
+      !context.rewatch &&
+      context.inbound > 0 &&
+      inboundPackets(event.sample) <= context.inbound &&
+      event.sample.at - context.inboundGrewAt >= MEDIA_STALL_MS,
     isConnected: ({ event }) => event.type === "PC.STATE" && event.state === "connected",
     isDisconnected: ({ event }) => event.type === "PC.STATE" && event.state === "disconnected",
     isFailed: ({ event }) => event.type === "PC.STATE" && event.state === "failed",
   },
 }).createMachine({
   id: "peer",
-  context: ({ input }) => input,
+  context: ({ input }) => ({ ...input, inbound: 0, inboundGrewAt: 0, rewatch: true }),
   invoke: {
     id: "connection",
     src: "connection",
@@ -84,7 +124,7 @@ export const peerMachine = setup({
     "PEER.SEND_CONTROL": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SEND_CONTROL" as const, msg: event.msg })) },
     "PEER.OUTGOING": { actions: sendTo("connection", ({ event }) => ({ type: "PC.OUTGOING" as const, outgoing: event.outgoing })) },
     "PEER.GET_STATS": { actions: sendTo("connection", { type: "PC.GET_STATS" }) },
-    "PC.STATS": { actions: sendParent(({ context, event }) => ({ type: "PEER.STATS", peer: context.peer, sample: event.sample })) },
+    "PC.STATS": { actions: ["forwardStats", "trackInbound"] },
   },
   initial: "connecting",
   states: {
@@ -93,8 +133,15 @@ export const peerMachine = setup({
       on: { "PC.STATE": [{ guard: "isConnected", target: "connected" }, { guard: "isFailed", target: "restarting" }] },
     },
     connected: {
-      entry: { type: "reportStatus", params: "connected" },
-      on: { "PC.STATE": [{ guard: "isDisconnected", target: "unstable" }, { guard: "isFailed", target: "restarting" }] },
+      entry: [{ type: "reportStatus", params: "connected" }, "rewatch"],
+      on: {
+        "PC.STATE": [{ guard: "isDisconnected", target: "unstable" }, { guard: "isFailed", target: "restarting" }],
+        // Connected, yet nothing arrives: restart ICE in place (the state stays connected meanwhile).
+        "PC.STATS": [
+          { guard: "mediaStalled", actions: ["forwardStats", "restartIce", "deferStallRestart"] },
+          { actions: ["forwardStats", "trackInbound"] },
+        ],
+      },
     },
     unstable: {
       entry: { type: "reportStatus", params: "unstable" },

@@ -90,7 +90,8 @@ describe("TURN relay", () => {
       relay = await startCoturn(secret, relay.port); // the network is back (its old allocations are gone)
 
       await Promise.all([waitForStatus(a.page, "Connected", 45_000), waitForStatus(b.page, "Connected", 45_000)]);
-      await Promise.all([waitForNewFrames(a.page, "Remote video", 10), waitForNewFrames(b.page, "Remote video", 10)]);
+      // Media follows, at the latest once a side sees nothing arrive and restarts ICE again (peer.ts).
+      await Promise.all([waitForNewFrames(a.page, "Remote video", 10, 30_000), waitForNewFrames(b.page, "Remote video", 10, 30_000)]);
       expect(await connections()).toBe(before); // restarted in place, not replaced by a new connection
       expect(await selectedPairTypes(b.page)).toEqual({ local: "relay", remote: "relay" });
       await a.context.close();

@@ -10,7 +10,7 @@
  *   node_modules/.bin/bun bench/media/lossy.bench.ts [seconds=15] [--loss=10] [--runs=3]
  */
 import type { Page } from "playwright-core";
-import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, openCallLink } from "../../tests/e2e/harness.ts";
+import { launchBrowser, newPerson, recordPeerConnections, startApp, waitForNewFrames, waitForStatus, openCallLink } from "../../tests/e2e/harness.ts";
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const seconds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
@@ -32,18 +32,9 @@ function impair() {
 
 type Variant = "app" | "opus-first";
 
-/** Spies on peer connections; "opus-first" also puts plain Opus before RED for audio before every description. */
-const hook = (variant: Variant) => {
+/** The baseline: plain Opus put before RED for audio before every description (an init script). */
+const opusFirst = () => {
   const Native = window.RTCPeerConnection;
-  const pcs: RTCPeerConnection[] = [];
-  Object.assign(window, { __pcs: pcs });
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      pcs.push(this);
-    }
-  } as typeof RTCPeerConnection;
-  if (variant !== "opus-first") return;
   const original = Native.prototype.setLocalDescription as (this: RTCPeerConnection, ...args: unknown[]) => Promise<void>;
   (Native.prototype as unknown as { setLocalDescription: typeof original }).setLocalDescription = function (this: RTCPeerConnection, ...args: unknown[]) {
     const codecs = RTCRtpReceiver.getCapabilities("audio")?.codecs ?? [];
@@ -77,7 +68,10 @@ try {
   for (let run = 1; run <= runs; run++) {
     for (const variant of ["opus-first", "app"] as const) {
       const people = await Promise.all([0, 1].map(() => newPerson(browser, app.url)));
-      for (const p of people) await p.context.addInitScript(hook, variant);
+      for (const p of people) {
+        await p.context.addInitScript(recordPeerConnections);
+        if (variant === "opus-first") await p.context.addInitScript(opusFirst);
+      }
       const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
       const room = crypto.randomUUID();
       await openCallLink(a.page, `${app.url}/c/${room}`);

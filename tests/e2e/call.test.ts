@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
+import { button, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -96,19 +96,7 @@ describe("the one-link call", () => {
 
   test("speech goes with redundancy (RED first, then Opus) both ways, so a lost packet is not heard", async () => {
     const people = await Promise.all([0, 1].map(() => newPerson(ctx.browser, ctx.app.url)));
-    for (const p of people) {
-      await p.context.addInitScript(() => {
-        const Native = window.RTCPeerConnection;
-        const pcs: RTCPeerConnection[] = [];
-        Object.assign(window, { __pcs: pcs });
-        window.RTCPeerConnection = class extends Native {
-          constructor(config?: RTCConfiguration) {
-            super(config);
-            pcs.push(this);
-          }
-        } as typeof RTCPeerConnection;
-      });
-    }
+    for (const p of people) await p.context.addInitScript(recordPeerConnections);
     const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
     const room = `red-${Date.now()}`;
     await openCallLink(a.page, `${ctx.app.url}/c/${room}`);

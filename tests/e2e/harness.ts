@@ -88,6 +88,23 @@ export async function newPerson(browser: Browser, origin: string): Promise<{ con
   return { context, page };
 }
 
+/**
+ * An init script (`context.addInitScript(recordPeerConnections)`): keeps every RTCPeerConnection
+ * the page makes in `window.__pcs`, so a test can read its descriptions and stats. Runs in the
+ * page: it may use nothing from outside itself.
+ */
+export function recordPeerConnections() {
+  const w = window as unknown as { __pcs: RTCPeerConnection[]; RTCPeerConnection: typeof RTCPeerConnection };
+  w.__pcs = [];
+  const Native = w.RTCPeerConnection;
+  w.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      w.__pcs.push(this);
+    }
+  };
+}
+
 export const statusOf = (page: Page) => page.getByRole("status").first().innerText();
 
 export async function waitForStatus(page: Page, text: string | RegExp, timeout = 15_000) {

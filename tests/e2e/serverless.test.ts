@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { button, isUncovered, launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import { button, isUncovered, launchBrowser, newPerson, recordPeerConnections, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
 
 let app: AppServer;
 let browser: Browser;
@@ -25,18 +25,6 @@ afterAll(async () => {
   if (!serverStopped) await app?.stop();
 });
 
-/** Records every RTCPeerConnection the page makes, so the test can read descriptions. */
-function recordConnections() {
-  const w = window as unknown as { __pcs: RTCPeerConnection[]; RTCPeerConnection: typeof RTCPeerConnection };
-  w.__pcs = [];
-  const Original = w.RTCPeerConnection;
-  w.RTCPeerConnection = class extends Original {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      w.__pcs.push(this);
-    }
-  };
-}
 
 type Ufrags = { local: string | null; remote: string | null; state: RTCSignalingState };
 const ufragsOf = (page: Page) =>
@@ -56,8 +44,8 @@ describe("serverless call", () => {
   test("codes carried by hand connect two pages whose server is gone; control and renegotiation go peer to peer", async () => {
     const a = await newPerson(browser, app.url);
     const b = await newPerson(browser, app.url);
-    await a.context.addInitScript(recordConnections);
-    await b.context.addInitScript(recordConnections);
+    await a.context.addInitScript(recordPeerConnections);
+    await b.context.addInitScript(recordPeerConnections);
     await Promise.all([a.page.goto(app.url), b.page.goto(app.url)]);
     await Promise.all([button(a.page, "Serverless").waitFor(), button(b.page, "Serverless").waitFor()]);
     await app.stop();

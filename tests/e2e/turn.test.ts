@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { startCoturn } from "./coturn.ts";
-import { launchBrowser, newPerson, startApp, waitForNewFrames, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
+import { launchBrowser, newPerson, recordPeerConnections, startApp, waitForNewFrames, waitForStatus, type AppServer, openCallLink } from "./harness.ts";
 
 const secret = crypto.randomUUID();
 let coturn: Awaited<ReturnType<typeof startCoturn>>;
@@ -19,18 +19,8 @@ afterAll(async () => {
 /** A person with "Relay only" on, whose peer connections the test can read stats from. */
 async function relayOnlyPerson(origin: string) {
   const person = await newPerson(browser, origin);
-  await person.context.addInitScript(() => {
-    localStorage.setItem("onelink.relayOnly", "true");
-    const Native = window.RTCPeerConnection;
-    const pcs: RTCPeerConnection[] = [];
-    Object.assign(window, { __pcs: pcs });
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        pcs.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
+  await person.context.addInitScript(() => localStorage.setItem("onelink.relayOnly", "true"));
+  await person.context.addInitScript(recordPeerConnections);
   return person;
 }
 

@@ -60,6 +60,8 @@ export interface CallContext {
   lobby: boolean;
   /** The other person's arrival was announced (chime and toast) and they have not left since. */
   greeted: boolean;
+  /** Parts of the call that failed and were restarted (by actor id), so a part that keeps failing is given up on. */
+  restarts: Record<string, number>;
 }
 
 export type CallUiEvent =
@@ -96,7 +98,9 @@ export type CallEvent =
   | MediaReport
   | StatsReport
   | FeatureOutbound
-  | { type: "PEER.PRESUMED_GONE"; peer: string };
+  | { type: "PEER.PRESUMED_GONE"; peer: string }
+  /** A child actor threw: XState reports it to the parent under this type. */
+  | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export interface CallInput {
   signalingUrl: string;

@@ -17,6 +17,16 @@ import { warmSocketActor } from "./socket.ts";
 import { statsMachine } from "./stats.ts";
 import { initialServerlessView, serverlessLink } from "./serverless.ts";
 
+/** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
+const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context) });
+const drawingInput = ({ context, self }: { context: CallContext; self: { getSnapshot(): { context: CallContext } } }) => ({
+  room: storageScope(context),
+  // Hands are tracked on the camera as it is now (it may be switched; not while sharing the screen).
+  localStream: () => (self.getSnapshot().context.local?.sharing ? null : (self.getSnapshot().context.local?.stream ?? null)),
+});
+/** How often one part of a call may fail and be restarted before it is given up on. */
+const MAX_RESTARTS = 3;
+
 /** A serverless call has no server to warm up a connection to. */
 const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl });
 
@@ -137,6 +147,30 @@ export const callMachine = setup({
       enqueue.assign({ greeted: false });
       enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone" });
     }),
+    /**
+     * A child threw (XState stops it and tells us). A peer connection starts afresh with a new
+     * session; the link and the features are started again; past MAX_RESTARTS a part is left off.
+     */
+    restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
+      const id = event.type.slice("xstate.error.actor.".length);
+      console.error(`OneLink: ${id} failed`, "error" in event ? event.error : event);
+      const peer = peerList(context).find((p) => p.ref?.id === id);
+      const key = peer ? `peer:${peer.id}` : id;
+      const count = (context.restarts[key] ?? 0) + 1;
+      enqueue.assign({ restarts: { ...context.restarts, [key]: count } });
+      if (count > MAX_RESTARTS) return;
+      const inRoom = self.getSnapshot().matches("inRoom");
+      if (peer) {
+        enqueue.assign(({ context: ctx, spawn }) => {
+          const session = newSession();
+          const ref = spawn("peer", { input: connectionInput(ctx, peer.id, session) });
+          return { peers: patch(ctx.peers, peer.id, { ref, session, remoteSession: null, status: "connecting", stream: null }) };
+        });
+      } else if (id === "signaling" && inRoom) enqueue("startLink");
+      else if (id === FEATURE_ACTOR.chat && inRoom) enqueue.spawnChild("chat", { id, input: chatInput({ context }) });
+      else if (id === FEATURE_ACTOR.draw && inRoom) enqueue.spawnChild("drawing", { id, input: drawingInput({ context, self }) });
+      else if (id === "stats" && inRoom) enqueue.spawnChild("stats", { id });
+    }),
     dropPeers: enqueueActions(({ context, enqueue }) => {
       for (const p of peerList(context)) if (p.ref) enqueue.stopChild(p.ref);
       enqueue.assign({ peers: {} });
@@ -164,6 +198,7 @@ export const callMachine = setup({
     serverless: null,
     lobby: false,
     greeted: false,
+    restarts: {},
   }),
   // Local media lives as long as the call actor; MEDIA.START/STOP open and close the devices.
   // Toasts and chimes ("notify") too.
@@ -172,6 +207,8 @@ export const callMachine = setup({
     { id: "notify", src: "notifications" },
   ],
   on: {
+    // A part of the call that throws is reported and restarted, never left dead under a live page.
+    "xstate.error.actor.*": { actions: "restartFailedChild" },
     SET_RELAY_ONLY: { actions: [assign({ relayOnly: ({ event }) => event.on }), "saveRelayOnly"] },
     "MEDIA.OUTGOING": {
       actions: enqueueActions(({ context, event, enqueue }) => {
@@ -228,16 +265,8 @@ export const callMachine = setup({
       invoke: [
         { id: "stats", src: "stats" },
         // Feature actors (ids in FEATURE_ACTOR) are invoked here too.
-        { id: FEATURE_ACTOR.chat, src: "chat", input: ({ context }) => ({ room: storageScope(context) }) },
-        // Hands are tracked on the camera as it is now (it may be switched; not while sharing the screen).
-        {
-          id: FEATURE_ACTOR.draw,
-          src: "drawing",
-          input: ({ context, self }) => ({
-            room: storageScope(context),
-            localStream: () => (self.getSnapshot().context.local?.sharing ? null : (self.getSnapshot().context.local?.stream ?? null)),
-          }),
-        },
+        { id: FEATURE_ACTOR.chat, src: "chat", input: chatInput },
+        { id: FEATURE_ACTOR.draw, src: "drawing", input: drawingInput },
       ],
       initial: "joining",
       states: {
@@ -264,22 +293,29 @@ export const callMachine = setup({
         "SIGNALING.JOINED": {
           target: ".settle",
           actions: [
-            assign(({ context, event, spawn }) => {
+            enqueueActions(({ context, event, enqueue }) => {
               const joined: CallContext = { ...context, self: event.self, token: event.token, iceServers: event.iceServers, signalingOnline: true, signalingFailed: false };
-              const peers = { ...context.peers };
+              // After a server restart our connection may be alive and well: keep it. One in
+              // trouble is replaced by a fresh session (stopped through the machine, never directly).
+              const keep = (p: PeerEntry | undefined) => p?.ref && (p.status === "connected" || p.status === "connecting");
               for (const id of event.peers) {
-                const known = peers[id];
-                // After a server restart our connection may be alive and well: keep it.
-                if (known?.ref && (known.status === "connected" || known.status === "connecting")) {
-                  peers[id] = { ...known, away: false };
-                  continue;
-                }
-                known?.ref?.stop();
-                const session = newSession();
-                const ref = spawn("peer", { input: connectionInput(joined, id, session) });
-                peers[id] = newEntry(id, { ref, session, status: "connecting" });
+                const known = context.peers[id];
+                if (known?.ref && !keep(known)) enqueue.stopChild(known.ref);
               }
-              return { ...joined, peers };
+              enqueue.assign(({ spawn }) => {
+                const peers = { ...context.peers };
+                for (const id of event.peers) {
+                  const known = peers[id];
+                  if (known && keep(known)) {
+                    peers[id] = { ...known, away: false };
+                    continue;
+                  }
+                  const session = newSession();
+                  const ref = spawn("peer", { input: connectionInput(joined, id, session) });
+                  peers[id] = newEntry(id, { ref, session, status: "connecting" });
+                }
+                return { ...joined, peers };
+              });
             }),
             "saveSeat",
           ],

@@ -7,7 +7,7 @@ import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
 import type { SignalingCommand, SignalingInput } from "../../machines/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
-function harness() {
+function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {}) {
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
@@ -28,11 +28,19 @@ function harness() {
           if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: null, issue: null } satisfies LocalMedia });
         }),
       ) as never,
-      signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) => receive((c) => signalingSent.push(c))) as never,
+      signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) =>
+        receive((c) => {
+          signalingSent.push(c);
+          if (c.type === opts.signalingThrowsOn) throw new Error(`signaling broke on ${c.type}`);
+        }),
+      ) as never,
       peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
         const record = { input, commands: [] as PeerCommand[], stopped: false };
         peers.push(record);
-        receive((c) => record.commands.push(c));
+        receive((c) => {
+          record.commands.push(c);
+          if (c.type === opts.peerThrowsOn) throw new Error(`peer broke on ${c.type}`);
+        });
         return () => (record.stopped = true);
       }) as never,
       notifications: fromCallback<NotificationsEvent>(({ receive }) => receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type))) as never,
@@ -230,5 +238,70 @@ describe("call machine", () => {
     h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
     h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED", "NOTIFY.ARRIVED"]);
+  });
+  test("rejoining the server while a connection is in trouble replaces it cleanly (the actor never errors)", async () => {
+    for (const trouble of ["unstable", "restarting", "announced"] as const) {
+      const h = harness();
+      const errors: unknown[] = [];
+      h.actor.subscribe({ error: (e) => errors.push(e) });
+      await inCallWithAaa(h);
+      if (trouble !== "announced") h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: trouble });
+      else h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+      // The socket dropped and came back (server restart, network switch, a stalled tab).
+      h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+      expect(errors).toEqual([]);
+      expect(h.actor.getSnapshot().status).toBe("active");
+      if (trouble === "announced") {
+        // Away but still connected: the connection is kept.
+        expect(h.peers).toHaveLength(1);
+        continue;
+      }
+      // The troubled connection is stopped and a fresh one offers.
+      expect(h.peers).toHaveLength(2);
+      expect(h.peers[0]!.stopped).toBe(true);
+      expect(h.peers[1]!.stopped).toBe(false);
+      expect(h.peers[1]!.input).toMatchObject({ peer: "aaa", initiator: true });
+      h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+      expect(h.phase()).toBe("inCall");
+      // And again, while the new one is in trouble.
+      h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "restarting" });
+      h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+      expect(errors).toEqual([]);
+      expect(h.peers).toHaveLength(3);
+      expect(h.peers[1]!.stopped).toBe(true);
+    }
+  });
+  test("a part of the call that throws is restarted, never left dead under a live page", async () => {
+    const h = harness({ peerThrowsOn: "PEER.GET_STATS", signalingThrowsOn: "SIGNALING.SEND" });
+    const errors: unknown[] = [];
+    h.actor.subscribe({ error: (e) => errors.push(e) });
+    const logged = console.error;
+    console.error = () => {};
+    try {
+      await inCallWithAaa(h);
+      // The peer connection throws: a fresh one (new session) offers to the same member.
+      h.actor.send({ type: "STATS.POLL" });
+      expect(errors).toEqual([]);
+      expect(h.actor.getSnapshot().status).toBe("active");
+      expect(h.peers).toHaveLength(2);
+      expect(h.peers[1]!.input).toMatchObject({ peer: "aaa", initiator: true });
+      expect(h.peers[1]!.input.session).not.toBe(h.peers[0]!.input.session);
+      expect(h.actor.getSnapshot().context.peers.aaa?.ref).not.toBeNull();
+      // The link throws: it is started again, and the call goes on.
+      const links = () => Object.keys(h.actor.getSnapshot().children).filter((id) => id === "signaling").length;
+      h.actor.send({ type: "PEER.SIGNAL_OUT", peer: "aaa", session: h.peers[1]!.input.session, data: { candidate: null } });
+      expect(errors).toEqual([]);
+      expect(links()).toBe(1);
+      expect(h.phase()).not.toBe("failed");
+      // A part that keeps failing is given up on after a few restarts, and the call still stands.
+      for (let i = 0; i < 6; i++) h.actor.send({ type: "STATS.POLL" });
+      expect(errors).toEqual([]);
+      expect(h.actor.getSnapshot().status).toBe("active");
+      expect(h.peers.length).toBeLessThanOrEqual(4);
+      h.actor.send({ type: "HANG_UP" });
+      expect(h.phase()).toBe("ended");
+    } finally {
+      console.error = logged;
+    }
   });
 });

@@ -54,6 +54,20 @@ describe("peer machine", () => {
     expect(h.statuses().at(-1)).toBe("connected");
   });
 
+  test("a first attempt that fails (never connected) restarts ICE, and retries until connected", () => {
+    const h = harness();
+    h.pcSays({ type: "PC.STATE", state: "connecting" });
+    h.pcSays({ type: "PC.STATE", state: "failed" });
+    expect(h.restarts()).toBe(1);
+    expect(h.statuses()).toEqual(["connecting", "restarting"]);
+    h.clock.increment(8_000);
+    expect(h.restarts()).toBe(2);
+    h.pcSays({ type: "PC.STATE", state: "connected" });
+    h.clock.increment(30_000);
+    expect(h.restarts()).toBe(2);
+    expect(h.statuses().at(-1)).toBe("connected");
+  });
+
   test("a failed connection restarts ICE at once", () => {
     const h = harness();
     h.pcSays({ type: "PC.STATE", state: "connected" });

@@ -295,9 +295,10 @@ export const callMachine = setup({
           actions: [
             enqueueActions(({ context, event, enqueue }) => {
               const joined: CallContext = { ...context, self: event.self, token: event.token, iceServers: event.iceServers, signalingOnline: true, signalingFailed: false };
-              // After a server restart our connection may be alive and well: keep it. One in
-              // trouble is replaced by a fresh session (stopped through the machine, never directly).
-              const keep = (p: PeerEntry | undefined) => p?.ref && (p.status === "connected" || p.status === "connecting");
+              // After a server restart our connection may be alive and well: keep it. One in trouble,
+              // or still connecting (its offer or answer may have been lost with the old socket), is
+              // replaced by a fresh session (stopped through the machine, never directly).
+              const keep = (p: PeerEntry | undefined) => p?.ref && p.status === "connected";
               for (const id of event.peers) {
                 const known = context.peers[id];
                 if (known?.ref && !keep(known)) enqueue.stopChild(known.ref);

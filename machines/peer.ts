@@ -63,6 +63,8 @@ export const peerMachine = setup({
     iceDisconnectGrace: 2_000,
     /** An ICE restart that has not connected by then is tried again. */
     iceRestartRetry: 8_000,
+    /** A first connection that has not come up by then lost a signal on the way (an offer or answer in flight when the server died): restart, which offers again. */
+    firstConnectTimeout: 12_000,
   },
   actions: {
     reportStatus: sendParent(({ context }, status: PeerStatus) => ({ type: "PEER.STATUS", peer: context.peer, status })),
@@ -130,6 +132,7 @@ export const peerMachine = setup({
   states: {
     connecting: {
       entry: { type: "reportStatus", params: "connecting" },
+      after: { firstConnectTimeout: "restarting" },
       on: { "PC.STATE": [{ guard: "isConnected", target: "connected" }, { guard: "isFailed", target: "restarting" }] },
     },
     connected: {

@@ -55,7 +55,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     stunUrls: list(env.STUN_URLS),
     turnUrls: list(env.TURN_URLS),
     turnSecret: env.TURN_SECRET ?? "",
-    turnTtlS: Math.max(60, int(env, "TURN_TTL_S", 3600)),
+    turnTtlS: Math.max(10, int(env, "TURN_TTL_S", 3600)),
     fallbackTurnUrls: list(env.FALLBACK_TURN_URLS),
     fallbackTurnUsername: env.FALLBACK_TURN_USERNAME ?? "",
     fallbackTurnCredential: env.FALLBACK_TURN_CREDENTIAL ?? "",

@@ -239,13 +239,14 @@ describe("call machine", () => {
     h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED", "NOTIFY.ARRIVED"]);
   });
-  test("rejoining the server while a connection is in trouble replaces it cleanly (the actor never errors)", async () => {
-    for (const trouble of ["unstable", "restarting", "announced"] as const) {
+  test("rejoining the server while a connection is in trouble or not yet up replaces it cleanly (the actor never errors)", async () => {
+    for (const trouble of ["unstable", "restarting", "connecting", "announced"] as const) {
       const h = harness();
       const errors: unknown[] = [];
       h.actor.subscribe({ error: (e) => errors.push(e) });
       await inCallWithAaa(h);
       if (trouble !== "announced") h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: trouble });
+      // (still connecting: its answer may have been lost with the old socket)
       else h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
       // The socket dropped and came back (server restart, network switch, a stalled tab).
       h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });

@@ -68,6 +68,18 @@ describe("peer machine", () => {
     expect(h.statuses().at(-1)).toBe("connected");
   });
 
+  test("a first connection that never comes up (a signal lost in flight) restarts, which offers again", () => {
+    const h = harness();
+    h.pcSays({ type: "PC.STATE", state: "connecting" });
+    h.clock.increment(11_999);
+    expect(h.restarts()).toBe(0);
+    h.clock.increment(1);
+    expect(h.restarts()).toBe(1);
+    expect(h.statuses()).toEqual(["connecting", "restarting"]);
+    h.pcSays({ type: "PC.STATE", state: "connected" });
+    expect(h.statuses().at(-1)).toBe("connected");
+  });
+
   test("a failed connection restarts ICE at once", () => {
     const h = harness();
     h.pcSays({ type: "PC.STATE", state: "connected" });

@@ -145,11 +145,13 @@ function ChatPanelOf({ chat }: { chat: ChatActor }) {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
 function Message({ message, mine }: { message: ChatMessage; mine: boolean }) {
+  // The machine only keeps times a Date can hold; a message without one is still shown, untimed.
   const at = new Date(message.at);
+  const timed = Number.isFinite(at.getTime());
   return (
     <li className={mine ? "mine" : "theirs"}>
       <p className="chat-meta">
-        <span className="chat-who">{mine ? "You" : "Them"}</span> <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>
+        <span className="chat-who">{mine ? "You" : "Them"}</span> {timed && <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>}
         {mine && <span className="chat-state">{message.ackedBy.length > 0 ? " · Delivered" : " · Not delivered yet"}</span>}
       </p>
       <p className="chat-text">

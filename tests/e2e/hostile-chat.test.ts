@@ -80,6 +80,88 @@ async function expectAlive(a: Page, b: Page) {
   await waitForNewFrames(b, "Remote video", 5, 15_000);
 }
 
+/** Two people in a fresh room, connected. */
+async function callOf() {
+  const people = await Promise.all([newPerson(ctx.browser, ctx.app.url), newPerson(ctx.browser, ctx.app.url)]);
+  const [a, b] = people as [{ context: BrowserContext; page: Page }, { context: BrowserContext; page: Page }];
+  const room = crypto.randomUUID();
+  await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
+  await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+  await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
+  await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+  return { a: a.page, b: b.page, close: () => Promise.all(people.map((p) => p.context.close())) };
+}
+
+describe("a part of the page that fails does not blank the page", () => {
+  test("the chat panel failing to render shows 'Chat could not be shown'; the call, video and controls go on; Try again brings it back", async () => {
+    const { a, b, close } = await callOf();
+    try {
+      await openChat(a);
+      await openChat(b);
+      await say(a, "one");
+      await waitForLog(b, (t) => t.includes("one"), '"one"');
+      // Showing a message's time now throws on B (as a bad value in any panel would).
+      await b.evaluate(() => {
+        const proto = Intl.DateTimeFormat.prototype;
+        const original = Object.getOwnPropertyDescriptor(proto, "format")!;
+        (window as unknown as { __restoreFormat: () => void }).__restoreFormat = () => Object.defineProperty(proto, "format", original);
+        Object.defineProperty(proto, "format", {
+          configurable: true,
+          get() {
+            throw new RangeError("test: this time cannot be shown");
+          },
+        });
+      });
+      await say(a, "two");
+      const note = b.getByRole("alert").filter({ hasText: "Chat could not be shown" });
+      await note.waitFor({ timeout: 15_000 });
+      await expectAlive(a, b);
+      await waitForStatus(b, "Connected", 5_000);
+      // Close hides the note; the chat can be reopened once the panel can render again.
+      await note.getByRole("button", { name: "Close" }).click();
+      await note.waitFor({ state: "detached", timeout: 5_000 });
+      await b.evaluate(() => (window as unknown as { __restoreFormat: () => void }).__restoreFormat());
+      await openChat(b);
+      await waitForLog(b, (t) => t.includes("one") && t.includes("two"), '"one" and "two"');
+      // And Try again works too.
+      await b.evaluate(() => {
+        Object.defineProperty(Intl.DateTimeFormat.prototype, "format", {
+          configurable: true,
+          get() {
+            throw new RangeError("test: this time cannot be shown");
+          },
+        });
+      });
+      await say(a, "three");
+      await note.waitFor({ timeout: 15_000 });
+      await b.evaluate(() => (window as unknown as { __restoreFormat: () => void }).__restoreFormat());
+      await note.getByRole("button", { name: "Try again" }).click();
+      await waitForLog(b, (t) => t.includes("three"), '"three"');
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  test("the call actor failing (storage refusing a write) shows a message with Reload, not a blank page; Reload brings the call back", async () => {
+    const { a, b, close } = await callOf();
+    try {
+      await b.evaluate(() => {
+        Storage.prototype.setItem = () => {
+          throw new DOMException("test: storage is full", "QuotaExceededError");
+        };
+        (window as unknown as { __onelink: { send: (e: object) => void } }).__onelink.send({ type: "SET_RELAY_ONLY", on: true });
+      });
+      const fatal = b.getByRole("alert").filter({ hasText: "OneLink stopped" });
+      await fatal.waitFor({ timeout: 10_000 });
+      await fatal.getByRole("button", { name: "Reload" }).click();
+      await waitForStatus(b, "Connected", 30_000);
+      await expectAlive(a, b);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
 describe("a hostile peer on the chat channel", () => {
   test("bad times, wrong types, unknown kinds, oversized and junk frames and a flood: B stays usable, also after a reload", async () => {
     const people = await Promise.all([newPerson(ctx.browser, ctx.app.url), newPerson(ctx.browser, ctx.app.url)]);

@@ -9,6 +9,7 @@ import { useCallActor } from "../call-context.tsx";
 import "../chat.css";
 import { ChatComposer } from "./ChatComposer.tsx";
 import { ChatText } from "./ChatText.tsx";
+import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Icon } from "./Icon.tsx";
 
 export function useChatActor(): ChatActor | undefined {
@@ -78,7 +79,17 @@ export function useFontEpoch(): number {
 
 export function ChatPanel() {
   const chat = useChatActor();
-  return chat ? <ChatPanelOf chat={chat} /> : null;
+  return chat ? <GuardedChatPanel chat={chat} /> : null;
+}
+
+/** A message that cannot be shown leaves the call, its video and its controls alone. */
+function GuardedChatPanel({ chat }: { chat: ChatActor }) {
+  const open = useSelector(chat, (s) => s.context.open);
+  return (
+    <ErrorBoundary name="Chat" className="at-top-right" hidden={!open} resetKey={open} onClose={() => chat.send({ type: "CHAT.CLOSE" })}>
+      <ChatPanelOf chat={chat} />
+    </ErrorBoundary>
+  );
 }
 
 function ChatPanelOf({ chat }: { chat: ChatActor }) {

@@ -158,6 +158,20 @@ const toWire = (m: ChatMessage): ChatText => ({ t: "msg", id: m.id, from: m.from
 const send = (data: Uint8Array, peer?: string): FeatureOutbound =>
   peer ? { type: "FEATURE.SEND", channel: "chat", data, peer } : { type: "FEATURE.SEND", channel: "chat", data };
 
+/**
+ * An event handler that cannot stop the chat: whatever it throws (a bug, a value nobody thought
+ * of) is reported and that one event is dropped, so the chat actor (and the call above it) lives on.
+ */
+function guarded<A extends unknown[]>(handle: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      handle(...args);
+    } catch (err) {
+      console.error("chat: an event could not be handled and was dropped", err);
+    }
+  };
+}
+
 export const chatMachine = setup({
   types: {
     input: {} as ChatInput,
@@ -196,7 +210,7 @@ export const chatMachine = setup({
   on: {
     "FEATURE.MESSAGE": {
       guard: "chatChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
         // Whatever a peer sends is bounded on receipt: its rate, its size and shape, its time.
         // A frame that fails is dropped (not stored, not acknowledged) and reported.
         const now = Date.now();
@@ -242,19 +256,19 @@ export const chatMachine = setup({
         enqueue("saveHistory");
         ack();
         if (!context.muted) enqueue("notify");
-      }),
+      })),
     },
     /** A peer's channel (re)opened: everything of ours they have not acknowledged goes again. */
     "FEATURE.PEER_OPEN": {
       guard: "chatChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
         for (const m of context.messages) {
           if (m.from === context.self && !m.ackedBy.includes(event.peer)) enqueue.sendParent(send(encodeChat(toWire(m)), event.peer));
         }
-      }),
+      })),
     },
     "CHAT.SEND": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
         const text = event.text.trim();
         if (!text || chatLength(text) > CHAT_MAX_CHARS) return;
         // Our own messages keep the order they were written in, even within one millisecond.
@@ -264,7 +278,7 @@ export const chatMachine = setup({
         enqueue.assign({ messages: insertMessage(context.messages, msg) });
         enqueue("saveHistory");
         enqueue.sendParent(send(encodeChat(toWire(msg))));
-      }),
+      })),
     },
     "CHAT.OPEN": { actions: assign({ open: true, unread: 0 }) },
     "CHAT.CLOSE": { actions: assign({ open: false }) },

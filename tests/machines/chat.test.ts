@@ -324,6 +324,21 @@ describe("hostile peers and poisoned storage", () => {
     warn.mockRestore();
   });
 
+  test("a handler that throws drops that one event: the chat actor (and the call above it) lives on", () => {
+    const t = new Tab("ma");
+    const error = spyOn(console, "error").mockImplementation(() => {});
+    const uuid = spyOn(crypto, "randomUUID").mockImplementation(() => {
+      throw new Error("test: no randomness today");
+    });
+    t.send({ type: "CHAT.SEND", text: "lost" });
+    uuid.mockRestore();
+    expect(t.chat.getSnapshot().status).toBe("active");
+    expect(error).toHaveBeenCalled();
+    error.mockRestore();
+    t.send({ type: "CHAT.SEND", text: "works" });
+    expect(t.texts()).toEqual(["works"]);
+  });
+
   test("stored history is validated again on read: a poisoned entry (at: 1e16, wrong types) is dropped and the rest is kept", () => {
     const good = { id: "good", from: "x", at: T0 - 60_000, text: "kept", ackedBy: ["mb"] };
     const poisoned = JSON.stringify({

@@ -11,7 +11,7 @@
  * swaps with `.provide`.
  */
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { CHAT_MAX_CHARS, chatLength, encodeChat, isChatText, decodeChat, type ChatText } from "../protocol/chat-wire.ts";
+import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../protocol/chat-wire.ts";
 import type { FeatureInbound, FeatureOutbound } from "./call.ts";
 import { playChime, setSoundsMuted, soundsMuted } from "./sound.ts";
 import { webStorage } from "./storage.ts";
@@ -36,6 +36,19 @@ export interface ChatContext {
   open: boolean;
   unread: number;
   muted: boolean;
+  /** Per peer: how much more it may send now, and what was dropped (see `admit`). */
+  guards: Record<string, PeerGuard>;
+}
+
+/** Two token buckets per peer (texts, and frames of any kind) and the last warning about it. */
+export interface PeerGuard {
+  texts: number;
+  frames: number;
+  /** When the buckets were last refilled (ms). */
+  at: number;
+  /** Frames dropped since the last warning, and when that was. */
+  dropped: number;
+  warnedAt: number;
 }
 
 export interface ChatInput {
@@ -60,6 +73,36 @@ export interface StoredChat {
 /** The oldest messages beyond this are forgotten (sessionStorage holds a few MB). */
 export const CHAT_HISTORY_LIMIT = 1000;
 
+/** New texts one peer may send at once (a resend after a reconnection)... */
+export const CHAT_BURST = 60;
+/** ...and then per second, sustained (faster than anyone types). */
+export const CHAT_RATE_PER_S = 2;
+/** Frames of any kind (acks, repeats, junk) one peer may send at once, and then per second. */
+export const CHAT_FRAME_BURST = 4 * CHAT_BURST;
+export const CHAT_FRAME_RATE_PER_S = 50;
+/** A peer's dropped frames are reported at most this often (a flood must not flood the console). */
+const WARN_EVERY_MS = 10_000;
+
+/** The peer's guard with its buckets refilled up to `now`. */
+function refilled(guard: PeerGuard | undefined, now: number): PeerGuard {
+  if (!guard) return { texts: CHAT_BURST, frames: CHAT_FRAME_BURST, at: now, dropped: 0, warnedAt: -Infinity };
+  const s = Math.max(0, now - guard.at) / 1000;
+  return {
+    ...guard,
+    texts: Math.min(CHAT_BURST, guard.texts + s * CHAT_RATE_PER_S),
+    frames: Math.min(CHAT_FRAME_BURST, guard.frames + s * CHAT_FRAME_RATE_PER_S),
+    at: now,
+  };
+}
+
+/** Counts a dropped frame and says so on the console (with how many), at most every WARN_EVERY_MS per peer. */
+function dropped(guard: PeerGuard, peer: string, problem: string, now: number): PeerGuard {
+  const count = guard.dropped + 1;
+  if (now - guard.warnedAt < WARN_EVERY_MS) return { ...guard, dropped: count };
+  console.warn(`chat: dropped ${count === 1 ? "a frame" : `${count} frames`} from peer ${peer}: ${problem}`);
+  return { ...guard, dropped: 0, warnedAt: now };
+}
+
 export const chatStorageKey = (room: string) => `onelink.chat.${room}`;
 
 export const newChatId = () => crypto.randomUUID().replaceAll("-", "").slice(0, 16);
@@ -78,22 +121,33 @@ export function insertMessage(list: readonly ChatMessage[], msg: ChatMessage): C
   return next.length > CHAT_HISTORY_LIMIT ? next.slice(next.length - CHAT_HISTORY_LIMIT) : next;
 }
 
-/** Validates what storage gave back: anything malformed is dropped, repeats too. */
-export function parseStoredChat(raw: string | null): StoredChat | null {
+/** Members that acknowledged one message, at most (a call has a handful). */
+const MAX_ACKED_BY = 64;
+
+/**
+ * Validates what storage gave back with the same rules as the wire (and the same clock window):
+ * anything malformed is dropped, repeats too, and the rest is kept. Never throws.
+ */
+export function parseStoredChat(raw: string | null, now = Date.now()): StoredChat | null {
   if (!raw) return null;
   try {
     const x = JSON.parse(raw) as Partial<StoredChat> | null;
-    if (!x || typeof x.self !== "string" || !x.self || !Array.isArray(x.messages)) return null;
+    if (!x || typeof x !== "object" || !isChatId(x.self) || !Array.isArray(x.messages)) return null;
     let messages: ChatMessage[] = [];
     const seen = new Set<string>();
-    for (const m of x.messages as unknown[]) {
-      if (!m || typeof m !== "object") continue;
-      const { ackedBy, ...rest } = m as ChatMessage;
-      if (!isChatText({ ...rest, t: "msg" }) || seen.has(rest.id)) continue;
-      seen.add(rest.id);
-      const acks = Array.isArray(ackedBy) ? ackedBy.filter((p): p is string => typeof p === "string") : [];
-      messages = insertMessage(messages, { id: rest.id, from: rest.from, at: rest.at, text: rest.text, ackedBy: acks });
+    let bad = 0;
+    for (const m of (x.messages as unknown[]).slice(-CHAT_HISTORY_LIMIT)) {
+      const { id, from, at, text, ackedBy } = (m && typeof m === "object" ? m : {}) as Partial<Record<keyof ChatMessage, unknown>>;
+      const wire = { t: "msg", id, from, at, text };
+      if (!isChatText(wire) || chatTimeProblem(wire.at, now) || seen.has(wire.id)) {
+        bad++;
+        continue;
+      }
+      seen.add(wire.id);
+      const acks = Array.isArray(ackedBy) ? ackedBy.filter(isChatId).slice(0, MAX_ACKED_BY) : [];
+      messages = insertMessage(messages, { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: acks });
     }
+    if (bad > 0) console.warn(`chat: ${bad} stored message(s) were not valid and were left out`);
     return { self: x.self, messages };
   } catch {
     return null;
@@ -103,6 +157,20 @@ export function parseStoredChat(raw: string | null): StoredChat | null {
 const toWire = (m: ChatMessage): ChatText => ({ t: "msg", id: m.id, from: m.from, at: m.at, text: m.text });
 const send = (data: Uint8Array, peer?: string): FeatureOutbound =>
   peer ? { type: "FEATURE.SEND", channel: "chat", data, peer } : { type: "FEATURE.SEND", channel: "chat", data };
+
+/**
+ * An event handler that cannot stop the chat: whatever it throws (a bug, a value nobody thought
+ * of) is reported and that one event is dropped, so the chat actor (and the call above it) lives on.
+ */
+function guarded<A extends unknown[]>(handle: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      handle(...args);
+    } catch (err) {
+      console.error("chat: an event could not be handled and was dropped", err);
+    }
+  };
+}
 
 export const chatMachine = setup({
   types: {
@@ -137,14 +205,34 @@ export const chatMachine = setup({
   },
 }).createMachine({
   id: "chat",
-  context: ({ input }) => ({ room: input.room, self: "", messages: [], open: false, unread: 0, muted: false }),
+  context: ({ input }) => ({ room: input.room, self: "", messages: [], open: false, unread: 0, muted: false, guards: {} }),
   entry: ["loadHistory", "loadSettings"],
   on: {
     "FEATURE.MESSAGE": {
       guard: "chatChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const wire = decodeChat(event.data);
-        if (!wire) return;
+      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
+        // Whatever a peer sends is bounded on receipt: its rate, its size and shape, its time.
+        // A frame that fails is dropped (not stored, not acknowledged) and reported.
+        const now = Date.now();
+        let guard = refilled(context.guards[event.peer], now);
+        const keep = () => enqueue.assign({ guards: { ...context.guards, [event.peer]: guard } });
+        const drop = (problem: string) => {
+          guard = dropped(guard, event.peer, problem, now);
+          keep();
+        };
+        if (guard.frames < 1) return drop(`more than ${CHAT_FRAME_RATE_PER_S} frames a second`);
+        guard = { ...guard, frames: guard.frames - 1 };
+        const read = readChat(event.data);
+        if (!read.ok) return drop(read.problem);
+        const wire = read.wire;
+        if (wire.t === "msg") {
+          const problem = chatTimeProblem(wire.at, now);
+          if (problem) return drop(`message ${wire.id}: ${problem}`);
+          const isNew = wire.from !== context.self && !context.messages.some((m) => m.id === wire.id);
+          if (isNew && guard.texts < 1) return drop(`more than ${CHAT_BURST} messages at once or ${CHAT_RATE_PER_S} a second`);
+          if (isNew) guard = { ...guard, texts: guard.texts - 1 };
+        }
+        keep();
         if (wire.t === "ack") {
           const ids = new Set(wire.ids);
           let changed = false;
@@ -168,19 +256,19 @@ export const chatMachine = setup({
         enqueue("saveHistory");
         ack();
         if (!context.muted) enqueue("notify");
-      }),
+      })),
     },
     /** A peer's channel (re)opened: everything of ours they have not acknowledged goes again. */
     "FEATURE.PEER_OPEN": {
       guard: "chatChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
         for (const m of context.messages) {
           if (m.from === context.self && !m.ackedBy.includes(event.peer)) enqueue.sendParent(send(encodeChat(toWire(m)), event.peer));
         }
-      }),
+      })),
     },
     "CHAT.SEND": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
         const text = event.text.trim();
         if (!text || chatLength(text) > CHAT_MAX_CHARS) return;
         // Our own messages keep the order they were written in, even within one millisecond.
@@ -190,7 +278,7 @@ export const chatMachine = setup({
         enqueue.assign({ messages: insertMessage(context.messages, msg) });
         enqueue("saveHistory");
         enqueue.sendParent(send(encodeChat(toWire(msg))));
-      }),
+      })),
     },
     "CHAT.OPEN": { actions: assign({ open: true, unread: 0 }) },
     "CHAT.CLOSE": { actions: assign({ open: false }) },

@@ -6,6 +6,7 @@
  * A device that disappears (unplugged: its track ends, or devicechange drops it) is replaced by
  * another one, and `notice` says so.
  */
+import { webStorage } from "./storage.ts";
 import { assign, enqueueActions, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { devicesActor, devicesOf, onDevicesChanged, onTrackEnded, type DeviceInfo, type DevicesEvent, type SourceDecision, type SourceState } from "./devices.ts";
 import { acquireMedia, captureScreen, describe, deviceIdOf, openTrack, reshapeTrack, stopStream, watchTrack, type LocalMedia, type MediaIssue } from "./media.ts";
@@ -92,8 +93,8 @@ export const localMediaMachine = setup({
   actors: { acquire: acquireMedia, openTrack, reshapeTrack, captureScreen, watchTrack, devices: devicesActor },
   actions: {
     /** Side effects a test can swap: where settings are kept. */
-    loadSettings: assign({ settings: () => loadSettings(globalThis.localStorage) }),
-    saveSettings: ({ context }) => saveSettings(globalThis.localStorage, context.settings),
+    loadSettings: assign({ settings: () => loadSettings(webStorage("local") ?? undefined) }),
+    saveSettings: ({ context }) => saveSettings(webStorage("local") ?? undefined, context.settings),
     reportReady: sendParent(({ context }) => ({ type: "MEDIA.READY", local: localOf(context) }) satisfies MediaReport),
     reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
     /** The outgoing stream holds exactly the microphone and the screen or camera; peers and the preview follow it. */

@@ -1,7 +1,13 @@
 /**
  * Web Storage, or null where there is none (tests, a worker) or the browser refuses it (storage
  * disabled, some private modes throw on access). Callers treat null as "nothing kept".
+ *
+ * Everything kept is checked again when read back (another tab, an extension or an older version
+ * may have written it): `readStored` gives a value only when it passes its check, and forgets
+ * one that does not, so a poisoned value is dropped rather than used.
  */
+import { TOKEN_MAX } from "../protocol/messages.ts";
+
 export function webStorage(kind: "session" | "local"): Storage | null {
   try {
     return (kind === "session" ? globalThis.sessionStorage : globalThis.localStorage) ?? null;
@@ -9,3 +15,34 @@ export function webStorage(kind: "session" | "local"): Storage | null {
     return null;
   }
 }
+
+/** The value kept under `key` if it passes `check`; otherwise null (and a bad value is removed). Never throws. */
+export function readStored(kind: "session" | "local", key: string, check: (text: string) => boolean): string | null {
+  const storage = webStorage(kind);
+  try {
+    const text = storage?.getItem(key) ?? null;
+    if (text === null || check(text)) return text;
+    console.warn(`storage: the value kept as ${key} is not valid and was dropped`);
+    storage?.removeItem(key);
+  } catch {
+    // Storage refused: nothing kept.
+  }
+  return null;
+}
+
+/** Writes, or says nothing when storage refuses (full, disabled): the value then lasts for this page. */
+export function writeStored(kind: "session" | "local", key: string, value: string | null): boolean {
+  try {
+    const storage = webStorage(kind);
+    if (!storage) return false;
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, value);
+    return true;
+  } catch (err) {
+    console.warn(`storage: could not keep ${key}`, err);
+    return false;
+  }
+}
+
+/** A seat token as the server hands them out (base64url), no longer than the wire allows. */
+export const isSeatToken = (text: string) => text.length > 0 && text.length <= TOKEN_MAX && /^[A-Za-z0-9_-]+$/.test(text);

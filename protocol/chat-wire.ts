@@ -2,7 +2,8 @@
  * Chat messages peers send each other over the negotiated "chat" data channel (never via the
  * server), as msgpack. A text carries its own id, the sender's time and the sender's chat id; the
  * receiver answers every text (even a repeat) with an ack, so the sender knows what to resend.
- * Everything is validated at run time: decoding never throws, and anything odd decodes to null.
+ * Everything is validated at run time: decoding never throws, and anything odd decodes to null
+ * (readChat says why). Times are checked against the receiver's clock by the chat machine.
  */
 import { Packr } from "msgpackr";
 
@@ -11,6 +12,12 @@ export const CHAT_MAX_CHARS = 2000;
 /** Ids acknowledged in one frame at most. */
 export const CHAT_MAX_ACK_IDS = 256;
 const MAX_ID_CHARS = 64;
+/** The latest time a Date can hold (±8.64e15 ms): anything past it cannot even be shown. */
+export const CHAT_MAX_DATE_MS = 8.64e15;
+/** A message's time may be this far ahead of the receiver's clock (clocks are often a little off)... */
+export const CHAT_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** ...or this far behind it (a message resent long after it was written, a tab kept open for weeks). */
+export const CHAT_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 /** Bigger frames are not even unpacked (a full message is at most ~8 KB of UTF-8). */
 const MAX_FRAME_BYTES = 16_384;
 
@@ -37,7 +44,21 @@ export function chatLength(text: string): number {
   return n;
 }
 
-const isId = (x: unknown): x is string => typeof x === "string" && x.length > 0 && x.length <= MAX_ID_CHARS;
+const ID_RE = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_ID_CHARS}}$`);
+/** A message id or a sender id: 1 to 64 letters, digits, "-" or "_". */
+export const isChatId = (x: unknown): x is string => typeof x === "string" && ID_RE.test(x);
+const isId = isChatId;
+
+/** A whole number of ms that a Date can hold and show (not NaN, not negative, not past year 275,760). */
+export const isChatTime = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= CHAT_MAX_DATE_MS;
+
+/** Why a message's time is not believable on a clock reading `now`, or null when it is. */
+export function chatTimeProblem(at: number, now: number): string | null {
+  if (!isChatTime(at)) return "its time is not a valid date";
+  if (at > now + CHAT_MAX_AHEAD_MS) return "its time is more than a day ahead of this clock";
+  if (at < now - CHAT_MAX_AGE_MS) return "its time is more than 30 days in the past";
+  return null;
+}
 
 /** A well-formed text message (also used to check history read back from storage). */
 export function isChatText(x: unknown): x is ChatText {
@@ -47,9 +68,7 @@ export function isChatText(x: unknown): x is ChatText {
     m.t === "msg" &&
     isId(m.id) &&
     isId(m.from) &&
-    typeof m.at === "number" &&
-    Number.isFinite(m.at) &&
-    m.at >= 0 &&
+    isChatTime(m.at) &&
     typeof m.text === "string" &&
     m.text.trim().length > 0 &&
     chatLength(m.text) <= CHAT_MAX_CHARS
@@ -70,15 +89,27 @@ export function encodeChat(msg: ChatWire): Uint8Array<ArrayBuffer> {
   return packr.pack(clean) as Uint8Array<ArrayBuffer>;
 }
 
-export function decodeChat(data: ArrayBuffer | Uint8Array): ChatWire | null {
+export type ChatRead = { ok: true; wire: ChatWire } | { ok: false; problem: string };
+
+/** Decodes a frame, or says what is wrong with it. Never throws. */
+export function readChat(data: ArrayBuffer | Uint8Array): ChatRead {
+  const bad = (problem: string): ChatRead => ({ ok: false, problem });
   try {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-    if (bytes.byteLength === 0 || bytes.byteLength > MAX_FRAME_BYTES) return null;
+    if (!(bytes instanceof Uint8Array)) return bad("not bytes");
+    if (bytes.byteLength === 0) return bad("empty frame");
+    if (bytes.byteLength > MAX_FRAME_BYTES) return bad(`frame of ${bytes.byteLength} bytes (at most ${MAX_FRAME_BYTES})`);
     const x: unknown = packr.unpack(bytes);
-    if (isChatText(x)) return { t: "msg", id: x.id, from: x.from, at: x.at, text: x.text };
-    if (isChatAck(x)) return { t: "ack", ids: [...x.ids] };
-    return null;
+    if (isChatText(x)) return { ok: true, wire: { t: "msg", id: x.id, from: x.from, at: x.at, text: x.text } };
+    if (isChatAck(x)) return { ok: true, wire: { t: "ack", ids: [...x.ids] } };
+    const kind = x && typeof x === "object" ? (x as Record<string, unknown>).t : undefined;
+    return bad(kind === "msg" || kind === "ack" ? `malformed "${kind}" frame` : "unknown kind of frame");
   } catch {
-    return null;
+    return bad("not msgpack");
   }
+}
+
+export function decodeChat(data: ArrayBuffer | Uint8Array): ChatWire | null {
+  const r = readChat(data);
+  return r.ok ? r.wire : null;
 }

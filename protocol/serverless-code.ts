@@ -15,7 +15,7 @@
 import { Packr } from "msgpackr";
 import type { IceCandidate, SessionDescription } from "./messages.ts";
 import { DICTIONARY_SIZE, SDP_DICTIONARY } from "./sdp-dictionary.ts";
-import { isSessionId, isSignalPayload } from "./validate.ts";
+import { isSessionId, isSignalPayload, SDP_MAX } from "./validate.ts";
 
 export type CodeKind = "offer" | "answer";
 /** Codes are written in this version; older ones (whose dictionary is a prefix of ours) are read too. */
@@ -39,7 +39,7 @@ export interface ConnectionCode {
   candidates: IceCandidate[];
 }
 
-export type CodeProblem = "empty" | "malformed" | "truncated" | "newer-version" | "wrong-direction" | "stale" | "other-offer";
+export type CodeProblem = "empty" | "malformed" | "truncated" | "too-large" | "newer-version" | "wrong-direction" | "stale" | "other-offer";
 export type DecodedCode = { ok: true; code: ConnectionCode } | { ok: false; problem: CodeProblem; text: string };
 
 export interface DecodeExpectation {
@@ -89,26 +89,66 @@ export function packSdp(sdp: string): SdpItem[] {
 
 /** `known`: how many dictionary lines the code's version has (a newer page reads older codes). */
 export function unpackSdp(items: unknown, known = SDP_DICTIONARY.length): string | null {
+  const r = unpackSdpCapped(items, known);
+  return r === "too-large" ? null : r;
+}
+
+/**
+ * Unpacks at most SDP_MAX characters: a few bytes of runs can stand for megabytes of lines, so
+ * the count is kept line by line and unpacking stops as soon as it passes the cap.
+ */
+function unpackSdpCapped(items: unknown, known: number): string | "too-large" | null {
   if (!Array.isArray(items)) return null;
   const lines: string[] = [];
-  for (const item of items) {
-    if (typeof item === "string") lines.push(item);
-    else if (typeof item === "number" && Number.isInteger(item) && item >= 0 && item < known) lines.push(SDP_DICTIONARY[item]!);
+  let chars = 0;
+  const add = (line: string) => {
+    chars += line.length + 2;
+    lines.push(line);
+    return chars <= SDP_MAX;
+  };
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    let fits = true;
+    if (typeof item === "string") fits = add(item);
+    else if (typeof item === "number" && Number.isInteger(item) && item >= 0 && item < known) fits = add(SDP_DICTIONARY[item]!);
     else if (item instanceof Uint8Array && item.length === 32) {
-      lines.push(`a=fingerprint:sha-256 ${Array.from(item, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(":")}`);
+      fits = add(`a=fingerprint:sha-256 ${Array.from(item, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(":")}`);
     } else if (Array.isArray(item) && item.length === 2 && Number.isInteger(item[0]) && Number.isInteger(item[1]) && item[1] > 1) {
       const [start, count] = item as [number, number];
       if (start < 0 || start + count > known) return null;
-      lines.push(...SDP_DICTIONARY.slice(start, start + count));
+      for (let k = start; k < start + count && fits; k++) fits = add(SDP_DICTIONARY[k]!);
     } else return null;
+    if (!fits) return "too-large";
   }
   return lines.length > 0 ? lines.join("\r\n") + "\r\n" : null;
 }
 
 // ---- bytes ----
 
+class TooLarge extends Error {}
+/** Compressed bytes go in this many at a time, so even a decompressor that inflates all it is given overshoots the cap by at most ~1,000 times this. */
+const SLICE_BYTES = 256;
+
+/**
+ * Runs bytes through a (de)compressor with a hard cap on what comes out: the input is fed in
+ * small slices as the output is read, and everything stops (TooLarge) as soon as it passes
+ * `limit`, so a few hundred bytes that inflate to gigabytes cost about `limit` and no more.
+ */
 async function through(bytes: Uint8Array, transform: CompressionStream | DecompressionStream, limit: number): Promise<Uint8Array> {
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform).getReader();
+  // Our own bytes are compressed in one piece (slices would cost a few characters of code).
+  const slice = transform instanceof CompressionStream ? bytes.length : SLICE_BYTES;
+  let fed = 0;
+  const input = new ReadableStream<Uint8Array<ArrayBuffer>>(
+    {
+      pull(controller) {
+        if (fed >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(fed, fed + slice));
+        fed += slice;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const reader = input.pipeThrough(transform).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -116,8 +156,8 @@ async function through(bytes: Uint8Array, transform: CompressionStream | Decompr
     if (done) break;
     total += value.length;
     if (total > limit) {
-      await reader.cancel();
-      throw new Error("too large");
+      await reader.cancel().catch(() => {});
+      throw new TooLarge(`more than ${limit} bytes`);
     }
     chunks.push(value);
   }
@@ -201,6 +241,7 @@ export async function decodeCode(pasted: string, expect: DecodeExpectation): Pro
   const kind: CodeKind = head[2] === "o" ? "offer" : "answer";
   if (kind !== expect.kind) return wrongWay(expect.kind);
   if (text.length > MAX_CODE_CHARS) return fail("malformed", "This code is far too long to be a OneLink code.");
+  const tooLarge = fail("too-large", "This code unpacks to far more than a connection ever needs: it is too large to be a OneLink code. Ask for a new code.");
   const incomplete = fail("truncated", "This code is incomplete or damaged: part of it was lost or changed on the way. Copy the whole code again.");
   if ((text.length - head[0].length) % 4 === 1) return incomplete; // never a whole number of bytes
   const bytes = fromBase64Url(text.slice(head[0].length));
@@ -209,8 +250,8 @@ export async function decodeCode(pasted: string, expect: DecodeExpectation): Pro
   let raw: Uint8Array;
   try {
     raw = await through(bytes.subarray(4), new DecompressionStream("deflate-raw"), MAX_BODY_BYTES);
-  } catch {
-    return incomplete;
+  } catch (err) {
+    return err instanceof TooLarge ? tooLarge : incomplete;
   }
   if (fnv1a(raw) !== new DataView(bytes.buffer, bytes.byteOffset).getUint32(0)) return incomplete;
   let body: unknown;
@@ -221,7 +262,8 @@ export async function decodeCode(pasted: string, expect: DecodeExpectation): Pro
   }
   if (!Array.isArray(body) || body.length !== 6 || body[0] !== (kind === "offer" ? 0 : 1)) return fail("malformed", "This code is damaged. Copy it again.");
   const [, session, created, replyTo] = body as [number, unknown, unknown, unknown];
-  const sdp = unpackSdp(body[4], known);
+  const sdp = unpackSdpCapped(body[4], known);
+  if (sdp === "too-large") return tooLarge;
   const candidates = parseCandidates(body[5]);
   const description = { type: kind, sdp: sdp ?? "" } satisfies SessionDescription;
   const validReply = kind === "offer" ? replyTo === null : isSessionId(replyTo);

@@ -6,6 +6,7 @@
  * tests/fixtures/onelink-sdp.json holds descriptions OneLink itself made (its codec order).
  */
 import { describe, expect, test } from "bun:test";
+import { deflateRawSync } from "node:zlib";
 import * as QRCode from "qrcode";
 import { decodeControl, encodeControl, encodeRaw } from "../protocol/index.ts";
 import {
@@ -20,6 +21,8 @@ import {
   type CodeKind,
   type ConnectionCode,
 } from "../protocol/serverless-code.ts";
+import { SDP_DICTIONARY } from "../protocol/sdp-dictionary.ts";
+import { SDP_MAX } from "../protocol/validate.ts";
 import fixture from "./fixtures/chromium-sdp.json";
 import onelink from "./fixtures/onelink-sdp.json";
 
@@ -138,6 +141,36 @@ describe("bad codes are refused with words, never a crash", () => {
     for (const body of [{}, "text", [], offerBody({ 1: "" }), offerBody({ 2: "yesterday" }), offerBody({ 3: "x" }), offerBody({ 4: [9999] }), offerBody({ 4: [] }), offerBody({ 5: [["0", 0, 42]] })]) {
       expect(await problemOf(await sealCode("offer", body), "offer")).toBe("malformed");
     }
+  });
+
+  test("a short code that unpacks huge (a bomb) is refused as too large, and unpacking stops at the cap", async () => {
+    // Each [0, 244] is 4 bytes of msgpack that stand for the whole dictionary (~7 KB of SDP):
+    // 16,000 of them deflate to a few hundred characters and would make ~116 MB of SDP text.
+    const runs = Array.from({ length: 16_000 }, () => [0, SDP_DICTIONARY.length]);
+    const bomb = await sealCode("offer", [0, "a1b2c3d4e5f6", NOW, null, runs, []]);
+    expect(bomb.length).toBeLessThan(1_000);
+    const r = await decodeCode(bomb, { kind: "offer", now: NOW });
+    if (r.ok) throw new Error("accepted");
+    expect(r.problem).toBe("too-large");
+    expect(r.text).toMatch(/too (large|big)/i);
+    // Unpacking reads only the items that fit in one SDP, not all 16,000.
+    let reads = 0;
+    const counted = new Proxy(runs, {
+      get(target, key, receiver) {
+        if (typeof key === "string" && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    expect(unpackSdp(counted)).toBeNull();
+    expect(reads).toBeLessThanOrEqual(Math.ceil(SDP_MAX / 7_000) + 1);
+    // Plain deflate bombs (12 MB of zeros in ~12 KB) are refused the same way.
+    const zeros = deflateRawSync(new Uint8Array(12_000_000), { level: 9 });
+    const raw = new Uint8Array(4 + zeros.length);
+    raw.set(zeros, 4);
+    const zipBomb = CODE_PREFIX.offer + Buffer.from(raw).toString("base64url");
+    const z = await decodeCode(zipBomb, { kind: "offer", now: NOW });
+    if (z.ok) throw new Error("accepted");
+    expect(z.problem).toBe("too-large");
   });
 
   test("truncated: cut anywhere, or a character changed", async () => {

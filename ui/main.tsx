@@ -8,6 +8,7 @@ import { roomIdProblem } from "../protocol/index.ts";
 import { callMachine, type CallActor } from "../machines/call.ts";
 import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
+import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
 
 function signalingUrl(): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -36,6 +37,9 @@ async function boot() {
     return undefined;
   });
   const actor: CallActor = createActor(callMachine, { input: { signalingUrl: signalingUrl() }, inspect });
+  // An error that stops the call actor is reported here; the page then offers a reload (the
+  // top boundary: every useSelector of a stopped actor throws its error while rendering).
+  actor.subscribe({ error: (err) => console.error("OneLink stopped: the call actor failed", err) });
   actor.start();
   const room = roomFromPath();
   if (room) actor.send({ type: "START", room, lobby: true });
@@ -44,9 +48,11 @@ async function boot() {
   });
   Object.assign(window, { __onelink: actor });
   createRoot(document.getElementById("root")!).render(
-    <CallContext.Provider value={actor}>
-      <App />
-    </CallContext.Provider>,
+    <ErrorBoundary name="OneLink" fatal>
+      <CallContext.Provider value={actor}>
+        <App />
+      </CallContext.Provider>
+    </ErrorBoundary>,
   );
 }
 

@@ -1,12 +1,16 @@
-import { afterAll, describe, expect, setSystemTime, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, setSystemTime, spyOn, test } from "bun:test";
+import { Packr } from "msgpackr";
 import { assign, createActor, setup, type ActorRefFrom } from "xstate";
-import { chatMachine, chatStorageKey, parseStoredChat, type ChatEvent, type StoredChat } from "../../machines/chat.ts";
+import { CHAT_BURST, CHAT_RATE_PER_S, chatMachine, chatStorageKey, parseStoredChat, type ChatEvent, type StoredChat } from "../../machines/chat.ts";
 import type { FeatureOutbound } from "../../machines/call.ts";
 import { CHAT_MAX_CHARS, decodeChat, encodeChat, type ChatWire } from "../../protocol/chat-wire.ts";
 import { closedShortcodeAt, emojiFor, searchShortcodes, shortcodeAt, type EmojiData } from "../../ui/components/ChatEmoji.ts";
 import { linkify } from "../../ui/components/ChatText.tsx";
 
 let tick = 0;
+/** Messages are timed around this clock (the receiver checks a message's time against its own). */
+const T0 = 1_700_000_000_000;
+beforeEach(() => void setSystemTime(new Date(T0)));
 afterAll(() => void setSystemTime());
 
 /** One browser tab: its sessionStorage survives a "reload" (a new chat actor). */
@@ -93,7 +97,8 @@ function pair() {
 }
 
 const inbound = (peer: string, wire: ChatWire): ChatEvent => ({ type: "FEATURE.MESSAGE", channel: "chat", peer, data: encodeChat(wire) });
-const msg = (id: string, at: number, text = id, from = "tab-x"): ChatWire => ({ t: "msg", id, from, at, text });
+/** A text from someone else, written `at` ms after T0. */
+const msg = (id: string, at: number, text = id, from = "tab-x"): ChatWire => ({ t: "msg", id, from, at: T0 + at, text });
 
 describe("chat machine", () => {
   test("a sent message reaches the other side once, is acknowledged, and is not sent again", () => {
@@ -114,9 +119,9 @@ describe("chat machine", () => {
     for (const w of [msg("c", 20), msg("b", 10), msg("z", 5), msg("a", 10), msg("y", 30)]) t.send(inbound("mb", w));
     expect(t.ctx.messages.map((m) => m.id)).toEqual(["z", "a", "b", "c", "y"]);
     // Our own quick messages keep the order they were written in, even within one millisecond.
-    setSystemTime(new Date(1_000));
+    setSystemTime(new Date(T0 + 1_000));
     for (const text of ["one", "two", "three"]) t.chat.send({ type: "CHAT.SEND", text });
-    expect(t.ctx.messages.slice(-3).map((m) => m.at)).toEqual([1_000, 1_001, 1_002]);
+    expect(t.ctx.messages.slice(-3).map((m) => m.at - T0)).toEqual([1_000, 1_001, 1_002]);
     expect(t.texts().slice(-3)).toEqual(["one", "two", "three"]);
   });
 
@@ -237,10 +242,10 @@ describe("chat machine", () => {
     const raw = JSON.stringify({
       self: "me",
       messages: [
-        { id: "b", from: "x", at: 2, text: "second", ackedBy: [] },
-        { id: "a", from: "x", at: 1, text: "first" },
-        { id: "b", from: "x", at: 2, text: "repeat", ackedBy: [] },
-        { id: "c", from: "x", at: "3", text: "bad time" },
+        { id: "b", from: "x", at: T0 + 2, text: "second", ackedBy: [] },
+        { id: "a", from: "x", at: T0 + 1, text: "first" },
+        { id: "b", from: "x", at: T0 + 2, text: "repeat", ackedBy: [] },
+        { id: "c", from: "x", at: String(T0 + 3), text: "bad time" },
         null,
       ],
     });
@@ -250,6 +255,118 @@ describe("chat machine", () => {
     ]);
     expect(parseStoredChat("{not json")).toBeNull();
     expect(parseStoredChat(JSON.stringify({ messages: [] }))).toBeNull();
+  });
+});
+
+describe("hostile peers and poisoned storage", () => {
+  /** What a peer can put in a frame that encodeChat would never make. */
+  const raw = (x: unknown): ChatEvent => ({ type: "FEATURE.MESSAGE", channel: "chat", peer: "mb", data: new Packr({ useRecords: false }).pack(x) });
+
+  test("a message whose time cannot be shown (at: 1e16) or is far from this clock is dropped: not stored, not acked, not counted", () => {
+    const t = new Tab("ma");
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    const bad: [string, number][] = [
+      ["year-275k", 1e16],
+      ["max-date-plus", 8.64e15 + 1],
+      ["far-future", T0 + 2 * 24 * 3600_000],
+      ["far-past", T0 - 31 * 24 * 3600_000],
+      ["negative", -5],
+      ["fraction", T0 + 0.5],
+      ["nan", NaN],
+      ["inf", Infinity],
+    ];
+    for (const [id, at] of bad) t.send(raw({ t: "msg", id, from: "tab-x", at, text: "boom" }));
+    // Wrong types, unknown kinds, odd ids, a text over the limit, a frame over the size limit.
+    for (const x of [
+      { t: "msg", id: 5, from: "tab-x", at: T0, text: "id is a number" },
+      { t: "msg", id: "ok1", from: "tab-x", at: String(T0), text: "at is a string" },
+      { t: "msg", id: "ok2", from: "tab-x", at: T0, text: ["not", "a", "string"] },
+      { t: "msg", id: "ok3", from: { evil: true }, at: T0, text: "from is an object" },
+      { t: "msg", id: "a b<script>", from: "tab-x", at: T0, text: "id with odd characters" },
+      { t: "msg", id: "ok4", from: "tab-x", at: T0, text: "x".repeat(CHAT_MAX_CHARS + 1) },
+      { t: "msg", id: "ok5", from: "tab-x", at: T0, text: "y".repeat(20_000) },
+      { t: "draw", id: "ok6", from: "tab-x", at: T0, text: "unknown kind" },
+      { t: "ack", ids: "ok1" },
+      [1, 2, 3],
+      null,
+    ]) {
+      t.send(raw(x));
+    }
+    expect(t.ctx.messages).toEqual([]);
+    expect(t.ctx.unread).toBe(0);
+    expect(t.chimes).toBe(0);
+    expect(t.drain()).toEqual([]); // nothing acked: a sane sender resends, a hostile one gets nothing
+    expect(t.storage.get(chatStorageKey("room-1"))).toBeUndefined();
+    expect(warn).toHaveBeenCalled();
+    expect(String(warn.mock.calls[0]![0])).toMatch(/chat: dropped/);
+    warn.mockRestore();
+    // The chat still works for a normal message, a few seconds or hours off.
+    t.send(inbound("mb", msg("fine", 3 * 3600_000)));
+    expect(t.texts()).toEqual(["fine"]);
+    expect(t.chat.getSnapshot().status).toBe("active");
+  });
+
+  test("a flood from one peer is cut to a burst and then a steady rate; the rest is not acked (so a real sender resends it later)", () => {
+    const t = new Tab("ma");
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    for (let i = 0; i < 500; i++) t.send(inbound("mb", msg(`f${i}`, i, `flood ${i}`)));
+    const kept = t.ctx.messages.length;
+    expect(kept).toBe(CHAT_BURST);
+    expect(t.drain().length).toBe(CHAT_BURST);
+    expect(warn.mock.calls.length).toBeLessThanOrEqual(2); // the console is not flooded either
+    // Another peer is not held back by this one.
+    t.send({ ...inbound("mc", msg("other", 1, "hi", "tab-c")) });
+    expect(t.texts()).toContain("hi");
+    // Ten seconds later, the rate allows a few more.
+    setSystemTime(new Date(T0 + 10_000));
+    for (let i = 500; i < 600; i++) t.send(inbound("mb", msg(`f${i}`, i, `flood ${i}`)));
+    expect(t.ctx.messages.length - kept - 1).toBe(10 * CHAT_RATE_PER_S);
+    warn.mockRestore();
+  });
+
+  test("a handler that throws drops that one event: the chat actor (and the call above it) lives on", () => {
+    const t = new Tab("ma");
+    const error = spyOn(console, "error").mockImplementation(() => {});
+    const uuid = spyOn(crypto, "randomUUID").mockImplementation(() => {
+      throw new Error("test: no randomness today");
+    });
+    t.send({ type: "CHAT.SEND", text: "lost" });
+    uuid.mockRestore();
+    expect(t.chat.getSnapshot().status).toBe("active");
+    expect(error).toHaveBeenCalled();
+    error.mockRestore();
+    t.send({ type: "CHAT.SEND", text: "works" });
+    expect(t.texts()).toEqual(["works"]);
+  });
+
+  test("stored history is validated again on read: a poisoned entry (at: 1e16, wrong types) is dropped and the rest is kept", () => {
+    const good = { id: "good", from: "x", at: T0 - 60_000, text: "kept", ackedBy: ["mb"] };
+    const poisoned = JSON.stringify({
+      self: "me",
+      messages: [
+        { id: "bomb", from: "x", at: 1e16, text: "boom", ackedBy: [] },
+        good,
+        { id: "later", from: "x", at: T0 + 2 * 24 * 3600_000, text: "from the future" },
+        { id: "typed", from: 7, at: T0, text: "from is a number" },
+        { id: "acks", from: "x", at: T0, text: "acks poisoned", ackedBy: "everyone" },
+        { id: "long", from: "x", at: T0, text: "z".repeat(CHAT_MAX_CHARS + 1) },
+        "a string",
+      ],
+    });
+    const back = parseStoredChat(poisoned, T0)!;
+    expect(back.self).toBe("me");
+    expect(back.messages.map((m) => m.id)).toEqual(["good", "acks"]);
+    expect(back.messages[1]!.ackedBy).toEqual([]);
+    // A bad self id or a whole junk value gives a fresh start, never a throw.
+    for (const junk of ["{", "null", "[]", '"text"', JSON.stringify({ self: 5, messages: [] }), JSON.stringify({ self: "me", messages: {} })]) {
+      expect(parseStoredChat(junk, T0)).toBeNull();
+    }
+    // A tab whose sessionStorage holds the poison starts with the good part of its history.
+    const t = new Tab("ma");
+    t.storage.set(chatStorageKey("room-1"), poisoned);
+    t.reload();
+    expect(t.texts()).toEqual(["kept", "acks poisoned"]);
+    expect(t.ctx.self).toBe("me");
   });
 });
 

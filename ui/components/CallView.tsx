@@ -7,6 +7,7 @@ import { callLink, mainPeer, phaseOf } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
 import { DrawOverlay } from "./DrawOverlay.tsx";
+import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Controls } from "./Controls.tsx";
 import { InfoDialog } from "./InfoDialog.tsx";
 import { LinkPanel } from "./LinkPanel.tsx";
@@ -39,11 +40,17 @@ export function CallView() {
 
   return (
     <div className="call">
-      <StatusBar onInfo={() => setInfoOpen(true)} />
+      <ErrorBoundary name="The call status" className="in-flow">
+        <StatusBar onInfo={() => setInfoOpen(true)} />
+      </ErrorBoundary>
       <div className="stage" ref={stageRef}>
         <div className={`remote${peer?.stream ? "" : " empty"}`}>
-          <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" sinkId={sinkId} />
-          <DrawOverlay which="remote" />
+          <ErrorBoundary name="The other person's video" className="at-center">
+            <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" sinkId={sinkId} />
+          </ErrorBoundary>
+          <ErrorBoundary name="The drawing" className="at-top-left">
+            <DrawOverlay which="remote" />
+          </ErrorBoundary>
           {peer && (remoteCamOff || !peer.audio || peer.screen) && (
             <div className="remote-flags" aria-live="polite">
               {remoteCamOff && <span className="flag">Their camera is off</span>}
@@ -51,22 +58,42 @@ export function CallView() {
               {peer.screen && <span className="flag">They are sharing their screen</span>}
             </div>
           )}
-          {alone && room && <LinkPanel link={callLink(room)} />}
-          <ServerlessPanel />
+          {alone && room && (
+            <ErrorBoundary name="The call link" className="at-center">
+              <LinkPanel link={callLink(room)} />
+            </ErrorBoundary>
+          )}
+          <ErrorBoundary name="The connection codes" className="at-center">
+            <ServerlessPanel />
+          </ErrorBoundary>
         </div>
         {phase !== "ended" && phase !== "failed" && ( // out of the call the camera is off: no empty self view
           <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
-            <Video stream={localStream} label="Your video" self className="local-video" />
-            <DrawOverlay which="local" />
+            <ErrorBoundary name="Your video" className="at-top-left">
+              <Video stream={localStream} label="Your video" self className="local-video" />
+            </ErrorBoundary>
+            <ErrorBoundary name="Your drawing" className="at-top-left">
+              <DrawOverlay which="local" />
+            </ErrorBoundary>
             {!camOn && <span className="flag">Camera off</span>}
           </div>
         )}
         <ChatPanel />
-        <DrawPanel />
-        <QualityIndicator />
-        <StatsPanel />
-        <PhaseOverlay phase={phase} />
-        <Toasts />
+        <ErrorBoundary name="Drawing tools" className="at-top-left">
+          <DrawPanel />
+        </ErrorBoundary>
+        <ErrorBoundary name="Call quality" className="at-top-right">
+          <QualityIndicator />
+        </ErrorBoundary>
+        <ErrorBoundary name="Call statistics" className="at-top-right">
+          <StatsPanel />
+        </ErrorBoundary>
+        <ErrorBoundary name="The call's state" className="at-center">
+          <PhaseOverlay phase={phase} />
+        </ErrorBoundary>
+        <ErrorBoundary name="Notifications" className="at-top-left">
+          <Toasts />
+        </ErrorBoundary>
       </div>
       {iceError && (
         <p className="notice" role="alert">
@@ -83,9 +110,17 @@ export function CallView() {
           {mediaIssue.text}
         </p>
       )}
-      <SettingsNotice />
-      <Controls stageRef={stageRef} />
-      {infoOpen && <InfoDialog onClose={() => setInfoOpen(false)} />}
+      <ErrorBoundary name="The settings notice" className="in-flow">
+        <SettingsNotice />
+      </ErrorBoundary>
+      <ErrorBoundary name="The call controls" className="in-flow">
+        <Controls stageRef={stageRef} />
+      </ErrorBoundary>
+      {infoOpen && (
+        <ErrorBoundary name="Information" className="at-center" onClose={() => setInfoOpen(false)}>
+          <InfoDialog onClose={() => setInfoOpen(false)} />
+        </ErrorBoundary>
+      )}
     </div>
   );
 }

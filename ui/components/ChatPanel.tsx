@@ -9,6 +9,7 @@ import { useCallActor } from "../call-context.tsx";
 import "../chat.css";
 import { ChatComposer } from "./ChatComposer.tsx";
 import { ChatText } from "./ChatText.tsx";
+import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Icon } from "./Icon.tsx";
 
 export function useChatActor(): ChatActor | undefined {
@@ -78,7 +79,17 @@ export function useFontEpoch(): number {
 
 export function ChatPanel() {
   const chat = useChatActor();
-  return chat ? <ChatPanelOf chat={chat} /> : null;
+  return chat ? <GuardedChatPanel chat={chat} /> : null;
+}
+
+/** A message that cannot be shown leaves the call, its video and its controls alone. */
+function GuardedChatPanel({ chat }: { chat: ChatActor }) {
+  const open = useSelector(chat, (s) => s.context.open);
+  return (
+    <ErrorBoundary name="Chat" className="at-top-right" hidden={!open} resetKey={open} onClose={() => chat.send({ type: "CHAT.CLOSE" })}>
+      <ChatPanelOf chat={chat} />
+    </ErrorBoundary>
+  );
 }
 
 function ChatPanelOf({ chat }: { chat: ChatActor }) {
@@ -145,11 +156,13 @@ function ChatPanelOf({ chat }: { chat: ChatActor }) {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
 function Message({ message, mine }: { message: ChatMessage; mine: boolean }) {
+  // The machine only keeps times a Date can hold; a message without one is still shown, untimed.
   const at = new Date(message.at);
+  const timed = Number.isFinite(at.getTime());
   return (
     <li className={mine ? "mine" : "theirs"}>
       <p className="chat-meta">
-        <span className="chat-who">{mine ? "You" : "Them"}</span> <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>
+        <span className="chat-who">{mine ? "You" : "Them"}</span> {timed && <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>}
         {mine && <span className="chat-state">{message.ackedBy.length > 0 ? " · Delivered" : " · Not delivered yet"}</span>}
       </p>
       <p className="chat-text">

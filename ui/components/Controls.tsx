@@ -7,6 +7,7 @@ import { mainPeer, phaseOf } from "../selectors.ts";
 import { Icon } from "./Icon.tsx";
 import { ChatButton } from "./ChatPanel.tsx";
 import { DrawButton } from "./DrawControls.tsx";
+import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { SettingsControls } from "./SettingsControls.tsx";
 
 export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | null> }) {
@@ -53,7 +54,9 @@ export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | nu
         </button>
         <ChatButton />
         <DrawButton />
-        <SettingsControls />
+        <ErrorBoundary name="Settings" className="at-center">
+          <SettingsControls />
+        </ErrorBoundary>
         <button type="button" className="compact" title="Full screen" onClick={fullScreen}>
           <Icon name="fullscreen" />
           <span className="label">Full screen</span>

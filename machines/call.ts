@@ -13,6 +13,7 @@ import { notificationsMachine } from "./notifications.ts";
 import { peerMachine } from "./peer.ts";
 import { connectionInput, isTrouble, isUp, newEntry, newSession, patch, peerList, storageScope, without } from "./roster.ts";
 import { signalingMachine } from "./signaling.ts";
+import { isSeatToken, readStored, writeStored } from "./storage.ts";
 import { warmSocketActor } from "./socket.ts";
 import { statsMachine } from "./stats.ts";
 import { initialServerlessView, serverlessLink } from "./serverless.ts";
@@ -33,6 +34,7 @@ const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: conte
 export * from "./call-types.ts";
 
 export const RELAY_ONLY_KEY = "onelink.relayOnly";
+const seatKey = (room: string) => `onelink.seat.${room}`;
 
 export const callMachine = setup({
   types: {
@@ -59,15 +61,15 @@ export const callMachine = setup({
   actions: {
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
     loadSeat: assign({
-      token: ({ context }) => (context.room ? sessionStorage.getItem(`onelink.seat.${context.room}`) : null),
-      relayOnly: () => localStorage.getItem(RELAY_ONLY_KEY) === "true",
+      token: ({ context }) => (context.room ? readStored("session", seatKey(context.room), isSeatToken) : null),
+      relayOnly: () => readStored("local", RELAY_ONLY_KEY, (v) => v === "true" || v === "false") === "true",
     }),
-    saveRelayOnly: ({ context }) => localStorage.setItem(RELAY_ONLY_KEY, String(context.relayOnly)),
+    saveRelayOnly: ({ context }) => void writeStored("local", RELAY_ONLY_KEY, String(context.relayOnly)),
     saveSeat: ({ context }) => {
-      if (context.room && context.token) sessionStorage.setItem(`onelink.seat.${context.room}`, context.token);
+      if (context.room && context.token) writeStored("session", seatKey(context.room), context.token);
     },
     forgetSeat: ({ context }) => {
-      if (context.room) sessionStorage.removeItem(`onelink.seat.${context.room}`);
+      if (context.room) writeStored("session", seatKey(context.room), null);
     },
     /** The link to the other side: the signaling server, or in a serverless call the codes people carry. */
     startLink: enqueueActions(({ context, enqueue }) => {

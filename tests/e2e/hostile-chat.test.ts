@@ -142,14 +142,20 @@ describe("a part of the page that fails does not blank the page", () => {
     }
   }, 120_000);
 
-  test("the call actor failing (storage refusing a write) shows a message with Reload, not a blank page; Reload brings the call back", async () => {
+  test("the call actor failing (an unexpected exception in its own action) shows a message with Reload, not a blank page; Reload brings the call back", async () => {
     const { a, b, close } = await callOf();
     try {
       await b.evaluate(() => {
+        // Storage refusing writes is no longer fatal; any bug in the call's own actions would be.
         Storage.prototype.setItem = () => {
           throw new DOMException("test: storage is full", "QuotaExceededError");
         };
-        (window as unknown as { __onelink: { send: (e: object) => void } }).__onelink.send({ type: "SET_RELAY_ONLY", on: true });
+        const send = (e: object) => (window as unknown as { __onelink: { send: (e: object) => void } }).__onelink.send(e);
+        send({ type: "SET_RELAY_ONLY", on: true });
+        MediaStream.prototype.getAudioTracks = () => {
+          throw new Error("test: an unexpected bug");
+        };
+        send({ type: "TOGGLE_MIC" });
       });
       const fatal = b.getByRole("alert").filter({ hasText: "OneLink stopped" });
       await fatal.waitFor({ timeout: 10_000 });

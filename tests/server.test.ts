@@ -147,6 +147,15 @@ describe("shared server", () => {
     expect(await c.closeCode()).toBe(CloseCode.BadFrames);
   });
 
+  test("a frame without a version is malformed (bad-frame), not a newer release (bad-version)", async () => {
+    const c = track(await openClient(app));
+    for (const v of [undefined, String(V), null]) {
+      c.sendRaw(encodeRaw(v === undefined ? { type: "ping" } : { v, type: "ping" }));
+      expect(await c.next("error")).toMatchObject({ code: "bad-frame" });
+    }
+    expect(c.pending("error")).toEqual([]);
+  });
+
   test("a frame over maxFrameBytes closes the socket with 1009", async () => {
     const c = track(await openClient(app));
     c.sendRaw(new Uint8Array(64 * 1024 + 1));

@@ -167,4 +167,6 @@ export const CloseCode = {
   RateLimited: 4002,
   /** The same seat was taken by a newer connection (e.g. the same call opened in another tab). */
   Replaced: 4003,
+  /** Open for too long without joining a room (a pre-opened socket nobody used): reconnect when needed. */
+  JoinTimeout: 4004,
 } as const;

@@ -91,8 +91,13 @@ function isIceServer(x: unknown): x is IceServer {
 
 const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Number.isInteger(x) && (x as number) > 0);
 
+/**
+ * Only a numeric version other than ours means "the other side runs another release" (and tells a
+ * good client to reload); a frame with no version, or not a number, is just malformed.
+ */
 function checkVersion(x: Obj) {
-  if (!("v" in x) || x.v !== PROTOCOL_VERSION) {
+  if (typeof x.v !== "number") return bad("A frame must carry its protocol version as a number.");
+  if (x.v !== PROTOCOL_VERSION) {
     return bad(`OneLink has been updated (protocol ${String(x.v)}, expected ${PROTOCOL_VERSION}): reload the page.`, "bad-version");
   }
   return null;

@@ -4,6 +4,10 @@
  * `new Worker("/workers/hand-tracker.js", { type: "module" })` (workers/hand-tracker-client.ts).
  * A separate step because Bun's HTML-import bundler does not follow `new Worker(new URL(...))`.
  * Skipped when workers/*.ts, the bundled packages' versions and this script are unchanged.
+ *
+ * tasks-vision posts usage logs to a Google endpoint. Its URL is taken out of the bundle here (the
+ * worker's fetch guard and the page's CSP would stop the request anyway): the built file names no
+ * other site at all, and the build fails if a new tasks-vision brings one it does not know.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -12,6 +16,20 @@ const ROOT = join(import.meta.dir, "..");
 const WORKERS_DIR = join(ROOT, "workers");
 const ENTRY = join(WORKERS_DIR, "hand-tracker.worker.ts");
 const PACKAGES = ["@mediapipe/tasks-vision", "comlink"];
+/** Third-party URLs in tasks-vision, replaced by one the worker's fetch guard refuses at once. */
+const TELEMETRY = /https:\/\/odml\.pa\.googleapis\.com\/v1\/log/g;
+const NO_TELEMETRY = "about:invalid#telemetry-removed";
+
+/** Bun.build plugin: tasks-vision's sources without the telemetry URL. */
+const stripTelemetry: Bun.BunPlugin = {
+  name: "strip-mediapipe-telemetry",
+  setup(build) {
+    build.onLoad({ filter: /@mediapipe[\\/]tasks-vision[\\/].*\.m?js$/ }, async ({ path }) => {
+      const text = await Bun.file(path).text();
+      return { contents: text.replace(TELEMETRY, NO_TELEMETRY), loader: "js" };
+    });
+  },
+};
 
 function buildKey(): string {
   const sources = readdirSync(WORKERS_DIR)
@@ -36,11 +54,14 @@ export async function build(publicDir: string): Promise<void> {
     format: "esm",
     minify: true,
     sourcemap: "linked",
+    plugins: [stripTelemetry],
   });
   if (!result.success) {
     for (const log of result.logs) console.error(log);
     throw new Error("build-worker: bundling workers/hand-tracker.worker.ts failed");
   }
+  const offsite = (await Bun.file(out).text()).match(/https?:\/\/[a-z0-9.-]+/gi);
+  if (offsite) throw new Error(`build-worker: the bundle still names other sites: ${[...new Set(offsite)].join(", ")}`);
   mkdirSync(dirname(stampFile), { recursive: true });
   writeFileSync(stampFile, key);
 }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { bundleApp } from "../signal-server/bundle.ts";
 import { precompress } from "./precompress.ts";
 
 const buildDir = join(import.meta.dir, "..", "build");
@@ -22,20 +23,12 @@ for (const step of steps) {
   console.log(`build: ${step} done in ${Math.round(performance.now() - started)} ms`);
 }
 
-// The web app, bundled and minified as the server's HTML import would at run time, but once and
+// The web app, bundled and minified as the server would at run time (signal-server/bundle.ts), but once and
 // ahead of time, so it can be served compressed. A fresh folder: old chunks do not pile up.
 {
   const started = performance.now();
   rmSync(appDir, { recursive: true, force: true });
-  const result = await Bun.build({
-    entrypoints: [join(import.meta.dir, "..", "ui", "index.html")],
-    outdir: appDir,
-    target: "browser",
-    minify: true,
-    publicPath: "/",
-    define: { "process.env.NODE_ENV": JSON.stringify("production") },
-  });
-  if (!result.success) throw new AggregateError(result.logs, "build: bundling the web app failed");
+  await bundleApp(appDir);
   console.log(`build: web app bundled in ${Math.round(performance.now() - started)} ms`);
 }
 

@@ -20,8 +20,24 @@ export interface ServerConfig extends IceConfig {
   ratePerSecond: number;
   /** Bad frames tolerated before the socket is closed. */
   maxBadFrames: number;
-  /** Allowed Origin headers; empty allows any. */
+  /**
+   * Origins allowed to open /ws besides the page's own (an Origin whose host is the request's
+   * Host). A request without Origin (not a browser: browsers always send it) is allowed.
+   */
   allowedOrigins: string[];
+  /** Sockets that have not joined a room within this long are closed (0: never). */
+  joinTimeoutMs: number;
+  /** Open sockets per client address (0: no limit). */
+  maxSocketsPerIp: number;
+  /** Joins per client address per minute, bursts up to that many (0: no limit). */
+  joinsPerMinutePerIp: number;
+  /**
+   * Reverse proxies in front of the server that append to X-Forwarded-For (and set
+   * X-Forwarded-Host); 0 trusts no such header, the TCP peer is the client.
+   */
+  trustProxy: number;
+  /** Whether the Stately inspector may be loaded with `?inspect` (it shows every event, secrets included). */
+  inspect: boolean;
   /** Serve the UI with signaling disabled (no /ws), e.g. for serverless-only deployments. */
   signaling: boolean;
 }
@@ -52,6 +68,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     ratePerSecond: Math.max(1, int(env, "RATE_PER_SECOND", 50)),
     maxBadFrames: Math.max(1, int(env, "MAX_BAD_FRAMES", 5)),
     allowedOrigins: list(env.ALLOWED_ORIGINS),
+    joinTimeoutMs: int(env, "JOIN_TIMEOUT_MS", 10_000),
+    maxSocketsPerIp: int(env, "MAX_SOCKETS_PER_IP", 32),
+    joinsPerMinutePerIp: int(env, "JOINS_PER_MINUTE_PER_IP", 60),
+    trustProxy: env.TRUST_PROXY === "true" ? 1 : int(env, "TRUST_PROXY", 0),
+    inspect: env.INSPECT === "1" || env.DEV === "1",
     stunUrls: list(env.STUN_URLS),
     turnUrls: list(env.TURN_URLS),
     turnSecret: env.TURN_SECRET ?? "",

@@ -2,16 +2,21 @@
  * One Bun.serve: the web app, built assets, /ws and /healthz.
  *
  * The web app is served from build/app (bundled ahead of time by scripts/build.ts) with brotli or
- * gzip copies made at build time, whichever the browser accepts. Without a build, with a build
- * older than the app's sources, and in development (DEV=1, hot reload), Bun's HTML import bundles
- * ui/ at run time instead.
+ * gzip copies made at build time, whichever the browser accepts. Without a build, or with a build
+ * older than the app's sources, the server bundles (and compresses) ui/ itself on the first request
+ * for the app, into a temporary folder served the same way. In development (DEV=1, hot reload) Bun's HTML
+ * import serves the page instead, without the security headers every other response carries.
  */
 import type { Server } from "bun";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, normalize, resolve } from "node:path";
 import index from "../ui/index.html";
+import { precompress } from "../scripts/precompress.ts";
+import { bundleApp } from "./bundle.ts";
 import type { ServerConfig } from "./config.ts";
-import { createSignaling, type SocketData } from "./socket.ts";
+import { withSecurityHeaders } from "./headers.ts";
+import { createSignaling, type SignalingOptions, type SocketData } from "./socket.ts";
 
 /** Built assets (models, wasm, emoji data) live here; `scripts/build.ts` fills it. */
 export const PUBLIC_DIR = resolve(import.meta.dir, "../build/public");
@@ -66,6 +71,7 @@ function inside(dir: string, pathname: string): string | null {
   } catch {
     return null;
   }
+  if (decoded.includes("\0")) return null; // no file has one; the file system would throw
   const path = normalize(join(dir, decoded));
   return path.startsWith(dir + "/") ? path : null;
 }
@@ -95,26 +101,75 @@ function builtAppIsCurrent(): boolean {
 /** App chunks carry a content hash in their names: they never change, so browsers keep them. */
 const HASHED = /-[a-z0-9]{8}\.[a-z]+$/;
 
-async function serveStatic(req: Request, withApp: boolean): Promise<Response> {
+/** The Stately inspector's bundle: served only where the operator allows `?inspect` (see config). */
+const INSPECTOR = /^\/inspect\//;
+
+/**
+ * The folder the web app is served from: build/app when it is current, else a bundle made here on
+ * first use (so a server that only signals, as in most tests, never looks at the app at all).
+ */
+function appFolder() {
+  let folder: Promise<string> | null = null;
+  let temporary: string | null = null;
+  return {
+    get(): Promise<string> {
+      folder ??= (async () => {
+        if (builtAppIsCurrent()) return APP_DIR;
+        temporary = mkdtempSync(join(tmpdir(), "onelink-app-"));
+        const started = performance.now();
+        await bundleApp(temporary);
+        await precompress(temporary);
+        console.warn(`web app bundled at run time in ${Math.round(performance.now() - started)} ms`);
+        return temporary;
+      })();
+      return folder;
+    },
+    dispose() {
+      if (temporary) rmSync(temporary, { recursive: true, force: true });
+    },
+  };
+}
+
+async function serveStatic(req: Request, appDir: string | null, inspect: boolean): Promise<Response> {
   const { pathname } = new URL(req.url);
-  const app = withApp ? inside(APP_DIR, pathname) : null;
+  const app = appDir ? inside(appDir, pathname) : null;
   if (app && pathname !== "/index.html") {
     const hit = await fileResponse(app, req, HASHED.test(app) ? "public, max-age=31536000, immutable" : "no-cache");
     if (hit) return hit;
   }
+  if (!inspect && INSPECTOR.test(pathname)) return new Response("Not found", { status: 404 });
   const asset = inside(PUBLIC_DIR, pathname);
   // Built assets keep their names across builds: revalidate so a rebuild is seen at once.
   const hit = asset ? await fileResponse(asset, req, "no-cache") : null;
   return hit ?? new Response("Not found", { status: 404 });
 }
 
-export function startServer(config: ServerConfig) {
-  const signaling = createSignaling(config);
+/** A bug of ours: one line in the log (never a stack per request), a plain 500 to the client. */
+function internalError(err: unknown, req?: Request): Response {
+  const where = req ? ` ${req.method} ${new URL(req.url).pathname.slice(0, 200)}` : "";
+  console.error(`http:${where}: ${err instanceof Error ? err.message : String(err)}`.replace(/\s+/g, " ").slice(0, 500));
+  return withSecurityHeaders(new Response("Internal error", { status: 500 }));
+}
+
+/** A route handler whose every response (and failure) carries the security headers. */
+function secured<A extends unknown[]>(handler: (req: Request, ...rest: A) => Response | undefined | Promise<Response | undefined>) {
+  return async (req: Request, ...rest: A): Promise<Response | undefined> => {
+    try {
+      const res = await handler(req, ...rest);
+      return res && withSecurityHeaders(res);
+    } catch (err) {
+      return internalError(err, req);
+    }
+  };
+}
+
+export function startServer(config: ServerConfig, options: SignalingOptions = {}) {
+  const signaling = createSignaling(config, options);
   const startedAt = Date.now();
   const development = process.env.DEV === "1";
-  const built = !development && builtAppIsCurrent();
+  const folder = appFolder();
   // Every call link is the same page; it is small and always revalidated (a new build, new chunks).
-  const page = built ? async (req: Request) => (await fileResponse(join(APP_DIR, "index.html"), req, "no-cache"))! : index;
+  const page = development ? index : secured(async (req: Request) => (await fileResponse(join(await folder.get(), "index.html"), req, "no-cache"))!);
   const server = Bun.serve<SocketData>({
     port: config.port,
     hostname: config.hostname,
@@ -122,11 +177,12 @@ export function startServer(config: ServerConfig) {
     routes: {
       "/": page,
       "/c/:room": page,
-      "/healthz": () => Response.json({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), ...signaling.stats() }),
-      "/ws": (req: Request, srv: Server<SocketData>) => (config.signaling ? signaling.upgrade(req, srv) : new Response("Signaling is disabled on this server", { status: 404 })),
+      "/healthz": secured(() => Response.json({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), ...signaling.stats() })),
+      "/ws": secured((req: Request, srv: Server<SocketData>) => (config.signaling ? signaling.upgrade(req, srv) : new Response("Signaling is disabled on this server", { status: 404 }))),
     },
-    fetch(req) {
-      return serveStatic(req, built);
+    fetch: secured(async (req: Request) => serveStatic(req, development ? null : await folder.get(), config.inspect)),
+    error(err) {
+      return internalError(err);
     },
     websocket: signaling.websocket,
   });
@@ -138,6 +194,7 @@ export function startServer(config: ServerConfig) {
     async stop() {
       signaling.shutdown();
       await server.stop(true);
+      folder.dispose();
     },
   };
 }

@@ -5,11 +5,14 @@
 import type { Server, ServerWebSocket } from "bun";
 import { CloseCode, PROTOCOL_VERSION, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
 import type { ServerConfig } from "./config.ts";
+import { fullBucket, isFull, take, type Bucket } from "./rate.ts";
 import { iceServersFor } from "./turn.ts";
 import { RoomRegistry } from "./rooms.ts";
 import { peerIs, readJoin, readSignal, relayInPlace, type ReadSignal } from "../protocol/relay.ts";
 
 export interface SocketData {
+  /** The client's address (see clientAddress), for the per-address limits. */
+  ip: string;
   room: string | null;
   seatId: string | null;
   tokens: number;
@@ -17,13 +20,25 @@ export interface SocketData {
   badFrames: number;
   /** Frames waiting to be sent together (see `out`). */
   outbox: Uint8Array[] | null;
+  /** Closes the socket if it is still not in a room (see joinTimeoutMs). */
+  joinTimer: ReturnType<typeof setTimeout> | null;
+}
+
+export interface SignalingOptions {
+  /** The rate limits' clock in ms (default: performance.now(), read every 50 ms); tests drive it. */
+  now?: () => number;
 }
 
 type Ws = ServerWebSocket<SocketData>;
 
-export function createSignaling(config: ServerConfig) {
+export function createSignaling(config: ServerConfig, options: SignalingOptions = {}) {
   /** Sockets not in a room (just opened, or left); those in rooms are the registry's. */
   const lobby = new Set<Ws>();
+  /** Open sockets per client address: every socket, in a room or not, until its close. */
+  const socketsByIp = new Map<string, number>();
+  let openSockets = 0;
+  /** Each address's join budget (token bucket); full buckets are forgotten. */
+  const joinsByIp = new Map<string, Bucket>();
 
   /**
    * Every frame to a client goes out through its outbox, sent as one corked write per socket. A
@@ -94,20 +109,43 @@ export function createSignaling(config: ServerConfig) {
     }
   }
 
-  // The rate limit's clock, read every 50 ms instead of for every frame.
+  // The rate limits' clock, read every 50 ms instead of for every frame.
   let clock = performance.now();
   const ticker = setInterval(() => (clock = performance.now()), 50);
   ticker.unref();
+  const now = options.now ?? (() => clock);
 
   /** Token bucket: `ratePerSecond` sustained, bursts of twice that (refilled in 50 ms steps). */
-  function withinRate(ws: Ws): boolean {
-    const now = clock;
-    const burst = config.ratePerSecond * 2;
-    ws.data.tokens = Math.min(burst, ws.data.tokens + ((now - ws.data.refilledAt) / 1000) * config.ratePerSecond);
-    ws.data.refilledAt = now;
-    if (ws.data.tokens < 1) return false;
-    ws.data.tokens -= 1;
-    return true;
+  const withinRate = (ws: Ws): boolean => take(ws.data, now(), config.ratePerSecond, config.ratePerSecond * 2);
+
+  const joinsPerSecond = config.joinsPerMinutePerIp / 60;
+  /** One join from this address, if its budget allows (joinsPerMinutePerIp, bursts of as many). */
+  function joinAllowed(ip: string): boolean {
+    if (!config.joinsPerMinutePerIp) return true;
+    const t = now();
+    let bucket = joinsByIp.get(ip);
+    if (!bucket) joinsByIp.set(ip, (bucket = fullBucket(config.joinsPerMinutePerIp, t)));
+    return take(bucket, t, joinsPerSecond, config.joinsPerMinutePerIp);
+  }
+  // Buckets that have refilled hold nothing worth keeping: the map stays as small as the abuse.
+  const sweeper = setInterval(() => {
+    const t = now();
+    for (const [ip, bucket] of joinsByIp) if (isFull(bucket, t, joinsPerSecond, config.joinsPerMinutePerIp)) joinsByIp.delete(ip);
+  }, 60_000);
+  sweeper.unref();
+
+  /** (Re)starts the countdown after which a socket that has not joined is closed. */
+  function awaitJoin(ws: Ws) {
+    if (!config.joinTimeoutMs) return;
+    if (ws.data.joinTimer) clearTimeout(ws.data.joinTimer);
+    ws.data.joinTimer = setTimeout(() => {
+      ws.data.joinTimer = null;
+      if (lobby.has(ws)) closeWith(ws, CloseCode.JoinTimeout, "no room joined in time");
+    }, config.joinTimeoutMs);
+  }
+  function joinedNow(ws: Ws) {
+    if (ws.data.joinTimer) clearTimeout(ws.data.joinTimer);
+    ws.data.joinTimer = null;
   }
 
   /**
@@ -134,11 +172,16 @@ export function createSignaling(config: ServerConfig) {
         return send(ws, { type: "pong" });
       case "join": {
         if (room) return fail(ws, "already-joined", "This connection is already in a room.");
+        if (!joinAllowed(ws.data.ip)) {
+          send(ws, { type: "error", code: "rate-limited", text: "Too many calls joined from your network; try again in a minute." });
+          return closeWith(ws, CloseCode.RateLimited, "too many joins");
+        }
         const result = registry.join(msg.room, ws, msg.token);
         if (!result.ok) {
           return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
         }
         lobby.delete(ws);
+        joinedNow(ws);
         ws.data.room = result.room; // the registry's own copy of the id: one string per room
         ws.data.seatId = result.seat.id;
         if (result.replaced) closeWith(result.replaced, CloseCode.Replaced, "seat taken by a newer connection");
@@ -170,6 +213,7 @@ export function createSignaling(config: ServerConfig) {
         if (!room || !seatId) return;
         ws.data.room = ws.data.seatId = null;
         lobby.add(ws);
+        awaitJoin(ws);
         return tell(room, registry.leave(room, seatId), { type: "peer-left", peer: seatId, reason: "left" });
       }
     }
@@ -184,6 +228,7 @@ export function createSignaling(config: ServerConfig) {
     sendPings: true,
     open(ws: Ws) {
       lobby.add(ws);
+      awaitJoin(ws);
     },
     message(ws: Ws, data: string | Buffer) {
       if (ws !== lastSource) {
@@ -215,6 +260,8 @@ export function createSignaling(config: ServerConfig) {
     },
     close(ws: Ws) {
       lobby.delete(ws);
+      joinedNow(ws);
+      forget(ws.data.ip);
       ws.data.outbox = null; // nothing more can reach it
       const { room, seatId } = ws.data;
       if (!room || !seatId) return;
@@ -223,19 +270,69 @@ export function createSignaling(config: ServerConfig) {
     },
   };
 
-  function upgrade(req: Request, server: Server<SocketData>): Response | undefined {
-    if (config.allowedOrigins.length) {
-      const origin = req.headers.get("origin");
-      if (!origin || !config.allowedOrigins.includes(origin)) return new Response("Origin not allowed", { status: 403 });
+  const forget = (ip: string) => {
+    openSockets--;
+    const n = (socketsByIp.get(ip) ?? 1) - 1;
+    if (n > 0) socketsByIp.set(ip, n);
+    else socketsByIp.delete(ip);
+  };
+
+  /**
+   * The client's address: the TCP peer, or with `trustProxy` proxies in front, the address the
+   * outermost of them saw (counted from the right of X-Forwarded-For: the client can write the rest).
+   */
+  function clientAddress(req: Request, server: Server<SocketData>): string {
+    if (config.trustProxy > 0) {
+      const hops = (req.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+      const hop = hops[hops.length - config.trustProxy];
+      if (hop) return hop.slice(0, 64);
     }
-    const data: SocketData = { room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: clock, badFrames: 0, outbox: null };
-    if (server.upgrade(req, { data })) return undefined;
-    return new Response("Expected a WebSocket upgrade", { status: 426 });
+    return server.requestIP(req)?.address ?? "unknown";
+  }
+
+  /**
+   * A browser page may open /ws only from this server's own origin (its host is the one the request
+   * was sent to) or one the operator listed. Without Origin the client is not a browser, and no page
+   * can make a browser leave it out, so there is no visitor to protect: allowed.
+   */
+  function originAllowed(req: Request): boolean {
+    const origin = req.headers.get("origin");
+    if (origin === null) return true;
+    if (config.allowedOrigins.includes(origin)) return true;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false; // "null" (sandboxed frames, files) and anything else that is not an origin
+    }
+    const forwarded = config.trustProxy > 0 ? req.headers.get("x-forwarded-host")?.split(",").pop()?.trim() : undefined;
+    const host = forwarded || req.headers.get("host");
+    if (!host || (url.protocol !== "http:" && url.protocol !== "https:")) return false;
+    try {
+      // Through the origin's scheme, so that an explicit default port (host:443) compares equal.
+      return new URL(`${url.protocol}//${host}`).host === url.host;
+    } catch {
+      return false;
+    }
+  }
+
+  function upgrade(req: Request, server: Server<SocketData>): Response | undefined {
+    if (!originAllowed(req)) return new Response("Origin not allowed", { status: 403 });
+    const ip = clientAddress(req, server);
+    if (config.maxSocketsPerIp && (socketsByIp.get(ip) ?? 0) >= config.maxSocketsPerIp) {
+      return new Response("Too many connections from your address", { status: 429 });
+    }
+    const data: SocketData = { ip, room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: now(), badFrames: 0, outbox: null, joinTimer: null };
+    if (!server.upgrade(req, { data })) return new Response("Expected a WebSocket upgrade", { status: 426 });
+    socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);
+    openSockets++;
+    return undefined;
   }
 
   /** Tells every client to reconnect (close code 1012), then drops all state. */
   function shutdown() {
     clearInterval(ticker);
+    clearInterval(sweeper);
     for (const ws of [...lobby, ...registry.connections()]) closeWith(ws, CloseCode.Restart, "server restarting");
     lobby.clear();
     registry.clear();
@@ -243,7 +340,8 @@ export function createSignaling(config: ServerConfig) {
 
   return { websocket, upgrade, shutdown, stats: () => {
       const counts = registry.counts();
-      return { sockets: lobby.size + counts.connected, ...counts };
+      // Every open socket, also one replaced by a newer connection and not closed yet.
+      return { ...counts, sockets: openSockets };
     },
   };
 }

@@ -131,11 +131,19 @@ describe("rejections", () => {
   });
 
   test("wrong protocol version", () => {
-    for (const v of [0, 1, PROTOCOL_VERSION + 1, "1", null, -1, 1.5]) {
+    for (const v of [0, PROTOCOL_VERSION + 1, -1, 1.5]) {
       expectRejected(safeDecodeClient(encodeRaw({ v, type: "ping" })), "bad-version");
       expectRejected(decodeServer(encodeRaw({ v, type: "pong" })), "bad-version");
     }
-    expectRejected(safeDecodeClient(encodeRaw({ type: "ping" })), "bad-version");
+  });
+
+  test("a missing or non-numeric version is a malformed frame, not a reason to reload", () => {
+    for (const v of [String(PROTOCOL_VERSION), null, true, [PROTOCOL_VERSION], {}]) {
+      expectRejected(safeDecodeClient(encodeRaw({ v, type: "ping" })), "bad-frame");
+      expectRejected(decodeServer(encodeRaw({ v, type: "pong" })), "bad-frame");
+    }
+    expectRejected(safeDecodeClient(encodeRaw({ type: "ping" })), "bad-frame");
+    expectRejected(decodeServer(encodeRaw({ type: "pong" })), "bad-frame");
   });
 
   test("unknown or missing type", () => {

@@ -23,9 +23,21 @@ function roomFromPath(): string | null {
   return roomIdProblem(room) ? null : room;
 }
 
+/**
+ * The color emoji font served by the app (scripts/build-emoji.ts). Linked from here, not from
+ * index.html: a runtime URL the bundler cannot resolve, and the page has no inline style (CSP).
+ */
+function linkEmojiFont() {
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = "/emoji/font.css";
+  document.head.append(link);
+}
+
 async function inspector(): Promise<((e: InspectionEvent) => void) | undefined> {
   if (!new URLSearchParams(location.search).has("inspect")) return undefined;
-  // Served as its own file so nothing inspector-related loads without ?inspect.
+  // Served as its own file so nothing inspector-related loads without ?inspect, and only by a
+  // server that allows it (INSPECT=1 or DEV=1): elsewhere the file is not there to load.
   const url = "/inspect/inspect.js";
   const mod = (await import(/* @vite-ignore */ url)) as { createBrowserInspector: () => { inspect: (e: InspectionEvent) => void } };
   return mod.createBrowserInspector().inspect;
@@ -62,5 +74,6 @@ function registerServiceWorker() {
   void navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not registered", err));
 }
 
+linkEmojiFont();
 void boot();
 registerServiceWorker();

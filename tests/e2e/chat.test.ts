@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink, expectAttribute, runScriptFile } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -28,7 +28,7 @@ async function callOf() {
 
 /** Serious or critical axe-core (WCAG 2.1 AA) violations inside the chat panel. */
 async function chatAxeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js") });
+  await runScriptFile(page, resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js"));
   return page.evaluate(async () => {
     type Result = { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
     const axe = (window as unknown as { axe: { run: (ctx: Element, opts: object) => Promise<Result> } }).axe;

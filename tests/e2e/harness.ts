@@ -76,8 +76,48 @@ export const CHROMIUM_ARGS = [
   "--allow-loopback-in-peer-connection",
 ];
 
-export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  // Every context, however a test makes it, records CSP violations (tests/helpers/csp-check.ts).
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => watchCsp(await newContext(options));
+  return browser;
+}
+
+/**
+ * Runs a test tool's script file (axe-core) in the page. Not a <script> element, which the page's
+ * CSP refuses (and reports) as inline script: DevTools evaluation is not subject to the page's CSP.
+ */
+export async function runScriptFile(page: Page, path: string): Promise<void> {
+  await page.evaluate(await Bun.file(path).text());
+}
+
+/** Where recorded violations go; tests/helpers/csp-check.ts (preloaded) fails a test that left any. */
+export const cspViolations: string[] = ((globalThis as { __onelinkCspViolations?: string[] }).__onelinkCspViolations ??= []);
+const watched = new WeakSet<BrowserContext>();
+
+/**
+ * An init script (see watchCsp): reports each `securitypolicyviolation` the page sees to the test.
+ * Runs in the page: it may use nothing from outside itself.
+ */
+export function recordCspViolations() {
+  const report = (window as unknown as { __onelinkCspViolation?: (text: string) => void }).__onelinkCspViolation;
+  document.addEventListener("securitypolicyviolation", (e) => {
+    report?.(`${location.pathname}: ${e.effectiveDirective} refused ${e.blockedURI || "(inline)"} at ${e.sourceFile || "?"}:${e.lineNumber}`);
+  });
+}
+
+/** Records the context's CSP violations: its pages' events, and what workers log about the policy. */
+export async function watchCsp(context: BrowserContext): Promise<BrowserContext> {
+  if (watched.has(context)) return context;
+  watched.add(context);
+  await context.exposeFunction("__onelinkCspViolation", (text: string) => void cspViolations.push(String(text)));
+  await context.addInitScript(recordCspViolations);
+  // A worker's violations do not reach the page's listener; Chromium logs them on the console.
+  context.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(`console: ${msg.text()}`);
+  });
+  return context;
 }
 
 export async function newPerson(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page }> {

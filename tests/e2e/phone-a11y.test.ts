@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { devices, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
-import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer, expectAttribute } from "./harness.ts";
+import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer, expectAttribute, runScriptFile } from "./harness.ts";
 
 const ARTIFACTS = resolve(import.meta.dir, "../../artifacts/screenshots");
 const AXE = resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
@@ -36,7 +36,7 @@ async function person(kind: string) {
 
 /** Serious or critical axe-core violations on the page as it is now. */
 async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
+  await runScriptFile(page, AXE);
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });

@@ -13,13 +13,14 @@ import {
 } from "../../protocol/index.ts";
 import { readConfig, type ServerConfig } from "../../signal-server/config.ts";
 import { startServer } from "../../signal-server/server.ts";
+import type { SignalingOptions } from "../../signal-server/socket.ts";
 
 export type App = ReturnType<typeof startServer>;
 export type Msg<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
 
 /** The real server on 127.0.0.1 and a free port, with any config overridden. */
-export function startTestServer(overrides: Partial<ServerConfig> = {}): App {
-  return startServer({ ...readConfig({}), port: 0, hostname: "127.0.0.1", ...overrides });
+export function startTestServer(overrides: Partial<ServerConfig> = {}, options: SignalingOptions = {}): App {
+  return startServer({ ...readConfig({}), port: 0, hostname: "127.0.0.1", ...overrides }, options);
 }
 
 export const wsUrl = (app: App) => `ws://127.0.0.1:${app.server.port}/ws`;
@@ -43,8 +44,9 @@ export class TestClient {
   private queue: ServerMessage[] = [];
   private waiters = new Set<() => void>();
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
+  /** `headers` (Bun's WebSocket accepts them) let a test act as a browser page of some Origin. */
+  constructor(url: string, headers?: Record<string, string>) {
+    this.ws = headers ? new WebSocket(url, { headers } as unknown as string[]) : new WebSocket(url);
     this.ws.binaryType = "arraybuffer";
     this.ws.onmessage = (ev) => {
       const decoded = decodeServer(ev.data);
@@ -129,8 +131,8 @@ export class TestClient {
   }
 }
 
-export async function openClient(app: App | string): Promise<TestClient> {
-  const client = new TestClient(typeof app === "string" ? app : wsUrl(app));
+export async function openClient(app: App | string, headers?: Record<string, string>): Promise<TestClient> {
+  const client = new TestClient(typeof app === "string" ? app : wsUrl(app), headers);
   await client.opened();
   return client;
 }

@@ -42,10 +42,29 @@ export interface PickerModule {
   Picker: new (options: Record<string, unknown>) => HTMLElement;
 }
 let picker: Promise<PickerModule> | null = null;
+
+/**
+ * emoji-mart puts its stylesheet in a <style> element, which the page's Content-Security-Policy
+ * (no inline style) refuses. Its picker adopts the same text as a constructed stylesheet instead,
+ * which the policy allows (emoji-mart calls injectStyles from the element's constructor).
+ */
+function withAdoptedStyles(mod: PickerModule): PickerModule {
+  Object.defineProperty(mod.Picker.prototype, "injectStyles", {
+    configurable: true,
+    value(this: HTMLElement, styles: string) {
+      if (!styles || !this.shadowRoot) return;
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(styles);
+      this.shadowRoot.adoptedStyleSheets = [sheet];
+    },
+  });
+  return mod;
+}
+
 export function loadPickerModule(): Promise<PickerModule> {
   // A runtime URL: the bundler leaves it alone, so the picker is fetched only when first opened.
   const url = `${BASE}/picker.js`;
-  picker ??= (import(/* @vite-ignore */ url) as Promise<PickerModule>).catch((err: unknown) => {
+  picker ??= (import(/* @vite-ignore */ url) as Promise<PickerModule>).then(withAdoptedStyles).catch((err: unknown) => {
     picker = null;
     throw err;
   });

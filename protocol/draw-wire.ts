@@ -10,11 +10,17 @@
  * Points travel as flat integer arrays [x0, y0, x1, y1, ...] in 1/POINT_SCALE units of the frame
  * (0..POINT_SCALE, 3 bytes each), so points made with quantize() round-trip exactly.
  * Everything is validated at run time: decodeDraw never throws and returns null for anything odd
- * or too big; encoders clamp what they send to the same limits. Also here: how a received snapshot
- * meets the local copy (mergeDocs), and the sessionStorage form of a page's docs (same encoding).
+ * or too big (readDraw says why); colours and widths must be the pen's own (PALETTE,
+ * THICKNESS_LEVELS); encoders clamp what they send to the same limits. A valid frame can still
+ * ask for more than a document may hold (a stroke past DRAW_MAX_STROKE_POINTS, a drawing past
+ * DRAW_MAX_DOC_POINTS or DRAW_MAX_STROKES): applyWithin applies ops within those limits, the
+ * same for what is drawn here and what a peer sends, and fitDoc cuts any document down to them.
+ * Also here: how a received snapshot meets the local copy (mergeDocs), and the sessionStorage
+ * form of a page's docs (same encoding).
  */
 import { Packr } from "msgpackr";
-import type { Point, Stroke, StrokeDoc, StrokeOp } from "../workers/strokes.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../workers/gestures.ts";
+import { applyOp, type Point, type Stroke, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
 
 export type DrawFrame = "mine" | "yours";
 export type DrawWire = { type: "ops"; frame: DrawFrame; ops: StrokeOp[] } | { type: "snapshot"; frame: DrawFrame; doc: StrokeDoc };
@@ -31,7 +37,6 @@ export const DRAW_MAX_SOURCES = 512;
 const MAX_OP_ID = 80;
 /** Erases split strokes into pieces named `${strokeId}~${eraseId}~${k}`: ids grow a little each time. */
 const MAX_STROKE_ID = 1024;
-export const DRAW_MAX_WIDTH = 0.2;
 export const DRAW_MAX_RADIUS = 0.5;
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -62,6 +67,7 @@ function opOut(op: StrokeOp): Record<string, unknown> {
 
 /** The newest strokes that fit the limits (an over-full document loses its oldest strokes). */
 function fitted(doc: StrokeDoc): Stroke[] {
+  if (doc.strokes.length <= DRAW_MAX_STROKES && doc.strokes.every((s) => s.points.length <= DRAW_MAX_STROKE_POINTS) && docPoints(doc) <= DRAW_MAX_DOC_POINTS) return doc.strokes;
   const out: Stroke[] = [];
   let points = 0;
   for (let i = doc.strokes.length - 1; i >= 0 && out.length < DRAW_MAX_STROKES; i--) {
@@ -87,7 +93,8 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 const isStr = (x: unknown, max: number): x is string => typeof x === "string" && x.length > 0 && x.length <= max;
 const isNum = (x: unknown, min: number, max: number): x is number => typeof x === "number" && Number.isFinite(x) && x >= min && x <= max;
-const isColor = (x: unknown): x is string => typeof x === "string" && /^#[0-9a-f]{6}$/i.test(x);
+const isColor = (x: unknown): x is string => (PALETTE as readonly unknown[]).includes(x);
+const isWidth = (x: unknown): x is number => (THICKNESS_LEVELS as readonly unknown[]).includes(x);
 const isFrame = (x: unknown): x is DrawFrame => x === "mine" || x === "yours";
 
 /** A flat coordinate array: even length, at least 2 and at most 2 * max values, each 0..POINT_SCALE. */
@@ -110,7 +117,7 @@ function opIn(x: unknown): StrokeOp | null {
   switch (x.type) {
     case "begin": {
       const point = pointsIn(x.point, 1);
-      if (!strokeOk || !point || !isColor(x.color) || !isNum(x.width, 1e-6, DRAW_MAX_WIDTH)) return null;
+      if (!strokeOk || !point || !isColor(x.color) || !isWidth(x.width)) return null;
       return { type: "begin", id, strokeId: x.strokeId as string, color: x.color, width: x.width, point: point[0]! };
     }
     case "add": {
@@ -130,53 +137,134 @@ function opIn(x: unknown): StrokeOp | null {
   }
 }
 
-function docIn(x: unknown): StrokeDoc | null {
-  if (!isObj(x) || !Array.isArray(x.strokes) || x.strokes.length > DRAW_MAX_STROKES || !isObj(x.applied) || !isNum(x.aspect, 0.2, 5)) return null;
+function docIn(x: unknown): StrokeDoc | string {
+  if (!isObj(x) || !Array.isArray(x.strokes) || !isObj(x.applied) || !isNum(x.aspect, 0.2, 5)) return "a malformed snapshot";
+  if (x.strokes.length > DRAW_MAX_STROKES) return `a snapshot of ${x.strokes.length} strokes (at most ${DRAW_MAX_STROKES})`;
   const sources = Object.entries(x.applied);
-  if (sources.length > DRAW_MAX_SOURCES) return null;
+  if (sources.length > DRAW_MAX_SOURCES) return `a snapshot from ${sources.length} sources (at most ${DRAW_MAX_SOURCES})`;
   const applied: Record<string, number> = {};
   for (const [source, seq] of sources) {
-    if (!isStr(source, MAX_OP_ID) || !Number.isSafeInteger(seq) || (seq as number) < 1) return null;
+    if (!isStr(source, MAX_OP_ID) || !Number.isSafeInteger(seq) || (seq as number) < 1) return "a snapshot with a malformed op record";
     applied[source] = seq as number;
   }
   const strokes: Stroke[] = [];
   const ids = new Set<string>();
   let total = 0;
   for (const s of x.strokes as unknown[]) {
-    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isNum(s.width, 1e-6, DRAW_MAX_WIDTH) || typeof s.done !== "boolean") return null;
+    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isWidth(s.width) || typeof s.done !== "boolean") return "a snapshot with a malformed stroke";
     // A stroke still being drawn whose end was erased is an empty stub.
     const points = Array.isArray(s.points) && s.points.length === 0 && !s.done ? [] : pointsIn(s.points, DRAW_MAX_STROKE_POINTS);
-    if (!points || (total += points.length) > DRAW_MAX_DOC_POINTS) return null;
+    if (!points) return "a snapshot with malformed or too many points in a stroke";
+    if ((total += points.length) > DRAW_MAX_DOC_POINTS) return `a snapshot of over ${DRAW_MAX_DOC_POINTS} points`;
     ids.add(s.id);
     strokes.push({ id: s.id, color: s.color, width: s.width, points, done: s.done });
   }
   return { strokes, applied, aspect: x.aspect };
 }
 
-export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
+/** The frame, or why it is refused (never throws). */
+export function readDraw(data: ArrayBuffer | Uint8Array): DrawWire | string {
   try {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-    if (bytes.byteLength === 0 || bytes.byteLength > DRAW_MAX_FRAME_BYTES) return null;
+    if (bytes.byteLength === 0) return "an empty frame";
+    if (bytes.byteLength > DRAW_MAX_FRAME_BYTES) return `a frame of ${bytes.byteLength} bytes (at most ${DRAW_MAX_FRAME_BYTES})`;
     const x: unknown = packr.unpack(bytes);
-    if (!isObj(x) || !isFrame(x.frame)) return null;
+    if (!isObj(x) || !isFrame(x.frame)) return "not a drawing frame";
     if (x.type === "ops") {
-      if (!Array.isArray(x.ops) || x.ops.length === 0 || x.ops.length > DRAW_MAX_OPS) return null;
+      if (!Array.isArray(x.ops) || x.ops.length === 0) return "a malformed ops frame";
+      if (x.ops.length > DRAW_MAX_OPS) return `a frame of ${x.ops.length} ops (at most ${DRAW_MAX_OPS})`;
       const ops: StrokeOp[] = [];
-      for (const raw of x.ops as unknown[]) {
+      for (const [i, raw] of (x.ops as unknown[]).entries()) {
         const op = opIn(raw);
-        if (!op) return null;
+        if (!op) return `a malformed op (#${i}${isObj(raw) && typeof raw.type === "string" ? `, ${raw.type.slice(0, 10)}` : ""})`;
         ops.push(op);
       }
       return { type: "ops", frame: x.frame, ops };
     }
     if (x.type === "snapshot") {
       const doc = docIn(x.doc);
-      return doc ? { type: "snapshot", frame: x.frame, doc } : null;
+      return typeof doc === "string" ? doc : { type: "snapshot", frame: x.frame, doc };
     }
-    return null;
+    return "not a drawing frame";
   } catch {
-    return null;
+    return "not msgpack";
   }
+}
+
+export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
+  const wire = readDraw(data);
+  return typeof wire === "string" ? null : wire;
+}
+
+// ---- documents within the limits ----
+
+export const docPoints = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + s.points.length, 0);
+
+/** The document cut down to the limits: its newest strokes that fit, its newest op sources. Itself when it fits. */
+export function fitDoc(doc: StrokeDoc): StrokeDoc {
+  const strokes = fitted(doc);
+  const sources = Object.keys(doc.applied);
+  if (strokes === doc.strokes && sources.length <= DRAW_MAX_SOURCES) return doc;
+  const applied = sources.length <= DRAW_MAX_SOURCES ? doc.applied : Object.fromEntries(Object.entries(doc.applied).slice(-DRAW_MAX_SOURCES));
+  return { ...doc, strokes, applied };
+}
+
+/** How many more points the stroke may take (0 if there is no such stroke still being drawn). */
+export function roomInStroke(doc: StrokeDoc | undefined, strokeId: string, points = doc ? docPoints(doc) : 0): number {
+  const stroke = doc?.strokes.find((s) => s.id === strokeId);
+  if (!stroke || stroke.done) return 0;
+  return Math.max(0, Math.min(DRAW_MAX_STROKE_POINTS - stroke.points.length, DRAW_MAX_DOC_POINTS - points));
+}
+
+/** Room for a new stroke? */
+export const roomForStroke = (doc: StrokeDoc | undefined, points = doc ? docPoints(doc) : 0) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && points < DRAW_MAX_DOC_POINTS);
+
+/**
+ * Applies ops within the limits, for local drawing and for what a peer sends alike: a new stroke
+ * when the drawing is full is refused, points past a stroke's or the drawing's limit are cut off,
+ * an erase that splits strokes past the limits drops the oldest. Says how many ops were refused
+ * or cut.
+ */
+export function applyWithin(doc: StrokeDoc, ops: readonly StrokeOp[]): { doc: StrokeDoc; refused: number; cut: number } {
+  let points = docPoints(doc);
+  let refused = 0;
+  let cut = 0;
+  for (const op of ops) {
+    switch (op.type) {
+      case "begin":
+        if (!roomForStroke(doc, points) && !doc.strokes.some((s) => s.id === op.strokeId)) {
+          refused++;
+          continue;
+        }
+        {
+          const before = doc;
+          doc = applyOp(doc, op);
+          if (doc.strokes.length !== before.strokes.length) points++;
+        }
+        break;
+      case "add": {
+        const room = roomInStroke(doc, op.strokeId, points);
+        if (room === 0) {
+          // Full (or no such stroke being drawn): nothing to change.
+          if (doc.strokes.some((s) => s.id === op.strokeId && !s.done)) refused++;
+          continue;
+        }
+        const next = op.points.length > room ? (cut++, { ...op, points: op.points.slice(0, room) }) : op;
+        const before = doc;
+        doc = applyOp(doc, next);
+        if (doc !== before) points += next.points.length;
+        break;
+      }
+      case "erase":
+        doc = fitDoc(applyOp(doc, op));
+        points = docPoints(doc);
+        break;
+      default:
+        doc = applyOp(doc, op);
+        points = op.type === "clear" ? docPoints(doc) : points;
+    }
+  }
+  return { doc: fitDoc(doc), refused, cut };
 }
 
 // ---- snapshots meet local copies ----
@@ -192,14 +280,14 @@ const covers = (a: StrokeDoc, b: StrokeDoc) => Object.entries(b.applied).every((
  * Returns `local` itself when nothing changes.
  */
 export function mergeDocs(local: StrokeDoc | undefined, remote: StrokeDoc, remoteOwnsFrame: boolean): StrokeDoc {
-  if (!local) return remote;
+  if (!local) return fitDoc(remote);
   const aspect = remoteOwnsFrame ? remote.aspect : local.aspect;
   if (covers(local, remote)) return aspect === local.aspect ? local : { ...local, aspect };
-  if (covers(remote, local)) return { ...remote, aspect };
+  if (covers(remote, local)) return fitDoc({ ...remote, aspect });
   const ids = new Set(local.strokes.map((s) => s.id));
   const applied = { ...local.applied };
   for (const [source, seq] of Object.entries(remote.applied)) applied[source] = Math.max(applied[source] ?? 0, seq);
-  return { strokes: [...local.strokes, ...remote.strokes.filter((s) => !ids.has(s.id))], applied, aspect };
+  return fitDoc({ strokes: [...local.strokes, ...remote.strokes.filter((s) => !ids.has(s.id))], applied, aspect });
 }
 
 // ---- kept in sessionStorage ----

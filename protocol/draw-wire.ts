@@ -256,7 +256,7 @@ export function applyWithin(doc: StrokeDoc, ops: readonly StrokeOp[]): { doc: St
         break;
       }
       case "erase":
-        doc = fitDoc(applyOp(doc, op));
+        doc = applyOp(doc, op);
         points = docPoints(doc);
         break;
       default:

@@ -49,14 +49,17 @@ export interface DrawingInput {
  * applying costs; an erase, which walks the whole drawing, counts ERASE_COST) as token buckets.
  * Drawing by hand or pointer stays far below (a fast stroke is a few kB and ~100 ops a second);
  * the burst lets the two snapshots of a channel opening through. Over the rate, frames are
- * dropped before they are decoded.
+ * dropped before they are decoded. Ink (the length of line added, DRAW_MAX_DOC_LENGTH) is what
+ * painting costs: a peer may add a whole drawing's worth at once, then 50 frame units a second
+ * (drawing by hand is a few units a second); a frame over it is dropped whole.
  */
-export const DRAW_RATE = { burstBytes: 1 << 20, bytesPerSecond: 256 << 10, burstOps: 2048, opsPerSecond: 512, eraseCost: 16 } as const;
+export const DRAW_RATE = { burstBytes: 1 << 20, bytesPerSecond: 256 << 10, burstOps: 2048, opsPerSecond: 512, eraseCost: 16, burstInk: 200, inkPerSecond: 50 } as const;
 
 /** Per peer: what is left of its budget, and the drops not yet reported. */
 interface PeerReceipt {
   bytes: number;
   ops: number;
+  ink: number;
   at: number;
   dropped: number;
   why: string;
@@ -130,14 +133,16 @@ function commit(ctx: DrawingContext, frame: string, drafts: OpDraft[]) {
 const hasRoom = (doc: StrokeDoc | undefined) => roomForStroke(doc);
 
 /** Takes a frame's cost from the peer's budget; false (and nothing taken) when it has not enough left. */
-function spend(r: PeerReceipt, now: number, bytes: number, ops: number): boolean {
+function spend(r: PeerReceipt, now: number, bytes: number, ops: number, ink = 0): boolean {
   const dt = Math.max(0, now - r.at) / 1000;
   r.at = now;
   r.bytes = Math.min(DRAW_RATE.burstBytes, r.bytes + dt * DRAW_RATE.bytesPerSecond);
   r.ops = Math.min(DRAW_RATE.burstOps, r.ops + dt * DRAW_RATE.opsPerSecond);
-  if (r.bytes < bytes || r.ops < ops) return false;
+  r.ink = Math.min(DRAW_RATE.burstInk, r.ink + dt * DRAW_RATE.inkPerSecond);
+  if (r.bytes < bytes || r.ops < ops || r.ink < ink) return false;
   r.bytes -= bytes;
   r.ops -= ops;
+  r.ink -= ink;
   return true;
 }
 
@@ -220,7 +225,7 @@ export const drawingMachine = setup({
       const id = context.handStroke;
       const stroke = context.docs[SELF_FRAME]?.strokes.find((s) => s.id === id);
       const last = stroke?.points.at(-1);
-      if (!id || !stroke || (last && !far(last, point)) || roomInStroke(context.docs[SELF_FRAME], id) === 0) return;
+      if (!id || !stroke || (last && !far(last, point)) || roomInStroke(context.docs[SELF_FRAME], id, [point]).n === 0) return;
       const c = commit(context, SELF_FRAME, [{ type: "add", strokeId: id, points: [point] }]);
       enqueue.assign({ seq: c.seq, docs: c.docs });
       enqueue.sendParent(c.send);
@@ -272,7 +277,7 @@ export const drawingMachine = setup({
       actions: enqueueActions(({ context, event, enqueue }) => {
         const now = (context.now ?? (() => performance.now()))();
         let r = context.receipts.get(event.peer);
-        if (!r) context.receipts.set(event.peer, (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, at: now, dropped: 0, why: "", loggedAt: -Infinity }));
+        if (!r) context.receipts.set(event.peer, (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }));
         if (!spend(r, now, event.data.byteLength, 0)) return dropped(r, event.peer, now, "over the rate (bytes)");
         const wire = readDraw(event.data);
         if (typeof wire === "string") return dropped(r, event.peer, now, wire);
@@ -284,6 +289,7 @@ export const drawingMachine = setup({
         let doc: StrokeDoc;
         if (wire.type === "ops") {
           const applied = applyWithin(local ?? emptyDoc(), wire.ops);
+          if (!spend(r, now, 0, 0, applied.inked)) return dropped(r, event.peer, now, "over the rate (ink)");
           if (applied.refused || applied.cut) dropped(r, event.peer, now, `the drawing is full (${applied.refused} op(s) refused, ${applied.cut} cut)`);
           doc = applied.doc;
         } else doc = mergeDocs(local, wire.doc, frame !== SELF_FRAME);
@@ -348,9 +354,9 @@ export const drawingMachine = setup({
             const p = context.pointer;
             if (!p) return;
             const { kept, last } = thin(p.last, event.points);
-            const room = roomInStroke(context.docs[p.frame], p.strokeId);
-            if (kept.length === 0 || room <= 0) return;
-            const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, Math.min(room, DRAW_MAX_ADD_POINTS)) }]);
+            const room = roomInStroke(context.docs[p.frame], p.strokeId, kept.slice(0, DRAW_MAX_ADD_POINTS)).n;
+            if (room === 0) return;
+            const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, room) }]);
             enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { ...p, last } });
             enqueue.sendParent(c.send);
           }),

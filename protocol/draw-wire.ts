@@ -34,6 +34,14 @@ export const DRAW_MAX_STROKES = 1000;
 export const DRAW_MAX_STROKE_POINTS = 5000;
 export const DRAW_MAX_DOC_POINTS = 25_000;
 export const DRAW_MAX_SOURCES = 512;
+/**
+ * How much ink, in frame units (the length of a stroke's line, x and y in 0..1): painting costs
+ * what the line covers, so 25 000 points scattered over the frame (~13 000 units) took seconds to
+ * paint where a drawing made by hand, point after point, is ~0.003 units a point. A stroke may be
+ * 50 units long (a scribble across the frame 50 times), a drawing 200.
+ */
+export const DRAW_MAX_STROKE_LENGTH = 50;
+export const DRAW_MAX_DOC_LENGTH = 200;
 const MAX_OP_ID = 80;
 /** Erases split strokes into pieces named `${strokeId}~${eraseId}~${k}`: ids grow a little each time. */
 const MAX_STROKE_ID = 1024;
@@ -65,18 +73,43 @@ function opOut(op: StrokeOp): Record<string, unknown> {
   }
 }
 
+const segment = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+/** A line's length in frame units. */
+export function lineLength(points: readonly Point[]): number {
+  let n = 0;
+  for (let i = 1; i < points.length; i++) n += segment(points[i - 1]!, points[i]!);
+  return n;
+}
+/** The first points of a line within `maxPoints` and `maxLength` (after `from`, the point it goes on from). */
+function linePrefix(points: readonly Point[], maxPoints: number, maxLength: number, from?: Point): { n: number; length: number } {
+  let length = 0;
+  let last = from;
+  let n = 0;
+  for (; n < points.length && n < maxPoints; n++) {
+    const d = last ? segment(last, points[n]!) : 0;
+    if (length + d > maxLength) break;
+    length += d;
+    last = points[n];
+  }
+  return { n, length };
+}
+
 /** The newest strokes that fit the limits (an over-full document loses its oldest strokes). */
 function fitted(doc: StrokeDoc): Stroke[] {
-  if (doc.strokes.length <= DRAW_MAX_STROKES && doc.strokes.every((s) => s.points.length <= DRAW_MAX_STROKE_POINTS) && docPoints(doc) <= DRAW_MAX_DOC_POINTS) return doc.strokes;
   const out: Stroke[] = [];
   let points = 0;
+  let length = 0;
+  let same = true;
   for (let i = doc.strokes.length - 1; i >= 0 && out.length < DRAW_MAX_STROKES; i--) {
     const s = doc.strokes[i]!;
-    const n = Math.min(s.points.length, DRAW_MAX_STROKE_POINTS);
-    if (points + n > DRAW_MAX_DOC_POINTS) break;
-    points += n;
-    out.push(n === s.points.length ? s : { ...s, points: s.points.slice(0, n) });
+    const fit = linePrefix(s.points, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKE_LENGTH);
+    if (points + fit.n > DRAW_MAX_DOC_POINTS || length + fit.length > DRAW_MAX_DOC_LENGTH) break;
+    points += fit.n;
+    length += fit.length;
+    if (fit.n !== s.points.length) same = false;
+    out.push(fit.n === s.points.length ? s : { ...s, points: s.points.slice(0, fit.n) });
   }
+  if (same && out.length === doc.strokes.length) return doc.strokes;
   return out.reverse();
 }
 
@@ -150,12 +183,15 @@ function docIn(x: unknown): StrokeDoc | string {
   const strokes: Stroke[] = [];
   const ids = new Set<string>();
   let total = 0;
+  let ink = 0;
   for (const s of x.strokes as unknown[]) {
     if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isWidth(s.width) || typeof s.done !== "boolean") return "a snapshot with a malformed stroke";
     // A stroke still being drawn whose end was erased is an empty stub.
     const points = Array.isArray(s.points) && s.points.length === 0 && !s.done ? [] : pointsIn(s.points, DRAW_MAX_STROKE_POINTS);
     if (!points) return "a snapshot with malformed or too many points in a stroke";
     if ((total += points.length) > DRAW_MAX_DOC_POINTS) return `a snapshot of over ${DRAW_MAX_DOC_POINTS} points`;
+    const length = lineLength(points);
+    if (length > DRAW_MAX_STROKE_LENGTH || (ink += length) > DRAW_MAX_DOC_LENGTH) return "a snapshot with too long lines";
     ids.add(s.id);
     strokes.push({ id: s.id, color: s.color, width: s.width, points, done: s.done });
   }
@@ -199,6 +235,7 @@ export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
 // ---- documents within the limits ----
 
 export const docPoints = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + s.points.length, 0);
+export const docLength = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + lineLength(s.points), 0);
 
 /** The document cut down to the limits: its newest strokes that fit, its newest op sources. Itself when it fits. */
 export function fitDoc(doc: StrokeDoc): StrokeDoc {
@@ -209,62 +246,78 @@ export function fitDoc(doc: StrokeDoc): StrokeDoc {
   return { ...doc, strokes, applied };
 }
 
-/** How many more points the stroke may take (0 if there is no such stroke still being drawn). */
-export function roomInStroke(doc: StrokeDoc | undefined, strokeId: string, points = doc ? docPoints(doc) : 0): number {
+/** A document's size, for the limits. */
+export interface DocSize {
+  points: number;
+  length: number;
+}
+export const docSize = (doc: StrokeDoc | undefined): DocSize => (doc ? { points: docPoints(doc), length: docLength(doc) } : { points: 0, length: 0 });
+
+/**
+ * How many of `points` may go on the end of the stroke within the limits (points and length of
+ * the stroke and of the drawing), and the length they add; none if there is no such stroke
+ * still being drawn.
+ */
+export function roomInStroke(doc: StrokeDoc | undefined, strokeId: string, points: readonly Point[], size = docSize(doc)): { n: number; length: number } {
   const stroke = doc?.strokes.find((s) => s.id === strokeId);
-  if (!stroke || stroke.done) return 0;
-  return Math.max(0, Math.min(DRAW_MAX_STROKE_POINTS - stroke.points.length, DRAW_MAX_DOC_POINTS - points));
+  if (!stroke || stroke.done) return { n: 0, length: 0 };
+  const maxPoints = Math.min(DRAW_MAX_STROKE_POINTS - stroke.points.length, DRAW_MAX_DOC_POINTS - size.points);
+  const maxLength = Math.min(DRAW_MAX_STROKE_LENGTH - lineLength(stroke.points), DRAW_MAX_DOC_LENGTH - size.length);
+  return maxPoints <= 0 || maxLength < 0 ? { n: 0, length: 0 } : linePrefix(points, maxPoints, maxLength, stroke.points.at(-1));
 }
 
 /** Room for a new stroke? */
-export const roomForStroke = (doc: StrokeDoc | undefined, points = doc ? docPoints(doc) : 0) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && points < DRAW_MAX_DOC_POINTS);
+export const roomForStroke = (doc: StrokeDoc | undefined, size = docSize(doc)) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && size.points < DRAW_MAX_DOC_POINTS && size.length < DRAW_MAX_DOC_LENGTH);
 
 /**
  * Applies ops within the limits, for local drawing and for what a peer sends alike: a new stroke
- * when the drawing is full is refused, points past a stroke's or the drawing's limit are cut off,
- * an erase that splits strokes past the limits drops the oldest. Says how many ops were refused
- * or cut.
+ * when the drawing is full is refused, points past a stroke's or the drawing's limits (points,
+ * length) are cut off, an erase that splits strokes past the limits drops the oldest. Says how
+ * many ops were refused or cut, and how much line was added (what painting it costs).
  */
-export function applyWithin(doc: StrokeDoc, ops: readonly StrokeOp[]): { doc: StrokeDoc; refused: number; cut: number } {
-  let points = docPoints(doc);
+export function applyWithin(doc: StrokeDoc, ops: readonly StrokeOp[]): { doc: StrokeDoc; refused: number; cut: number; inked: number } {
+  let size = docSize(doc);
   let refused = 0;
   let cut = 0;
+  let inked = 0;
   for (const op of ops) {
     switch (op.type) {
-      case "begin":
-        if (!roomForStroke(doc, points) && !doc.strokes.some((s) => s.id === op.strokeId)) {
+      case "begin": {
+        if (!roomForStroke(doc, size) && !doc.strokes.some((s) => s.id === op.strokeId)) {
           refused++;
           continue;
         }
-        {
-          const before = doc;
-          doc = applyOp(doc, op);
-          if (doc.strokes.length !== before.strokes.length) points++;
-        }
+        const before = doc;
+        doc = applyOp(doc, op);
+        if (doc.strokes.length !== before.strokes.length) size = { ...size, points: size.points + 1 };
         break;
+      }
       case "add": {
-        const room = roomInStroke(doc, op.strokeId, points);
-        if (room === 0) {
+        const room = roomInStroke(doc, op.strokeId, op.points, size);
+        if (room.n === 0) {
           // Full (or no such stroke being drawn): nothing to change.
           if (doc.strokes.some((s) => s.id === op.strokeId && !s.done)) refused++;
           continue;
         }
-        const next = op.points.length > room ? (cut++, { ...op, points: op.points.slice(0, room) }) : op;
+        const next = op.points.length > room.n ? (cut++, { ...op, points: op.points.slice(0, room.n) }) : op;
         const before = doc;
         doc = applyOp(doc, next);
-        if (doc !== before) points += next.points.length;
+        if (doc !== before) {
+          size = { points: size.points + next.points.length, length: size.length + room.length };
+          inked += room.length;
+        }
         break;
       }
       case "erase":
+      case "clear":
         doc = applyOp(doc, op);
-        points = docPoints(doc);
+        size = docSize(doc);
         break;
       default:
         doc = applyOp(doc, op);
-        points = op.type === "clear" ? docPoints(doc) : points;
     }
   }
-  return { doc: fitDoc(doc), refused, cut };
+  return { doc: fitDoc(doc), refused, cut, inked };
 }
 
 // ---- snapshots meet local copies ----

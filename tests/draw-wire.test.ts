@@ -7,7 +7,11 @@ import {
   DRAW_MAX_ADD_POINTS,
   DRAW_MAX_SOURCES,
   DRAW_MAX_STROKE_POINTS,
+  docLength,
+  DRAW_MAX_DOC_LENGTH,
+  DRAW_MAX_STROKE_LENGTH,
   fitDoc,
+  lineLength,
   readDraw,
   DRAW_MAX_DOC_POINTS,
   DRAW_MAX_FRAME_BYTES,
@@ -127,7 +131,7 @@ describe("draw wire", () => {
     const cut = decodeDraw(encodeDraw({ type: "ops", frame: "mine", ops: many }));
     expect(cut?.type === "ops" && cut.ops.length).toBe(DRAW_MAX_OPS);
 
-    const points = Array.from({ length: 5000 }, (_, i) => quantize(p((i % 100) / 100, Math.floor(i / 100) / 50)));
+    const points = Array.from({ length: 5000 }, (_, i) => quantize(p(0.05 + (i % 300) * 0.003, Math.floor(i / 300) / 20)));
     const strokes = Array.from({ length: 6 }, (_, k) => ({ id: `a:${k + 1}`, color: "#ffd60a", width: 0.014, points, done: true }));
     const bytes = encodeDraw({ type: "snapshot", frame: "mine", doc: { strokes, applied: { a: 6 }, aspect: 1 } });
     expect(bytes.byteLength).toBeLessThanOrEqual(DRAW_MAX_FRAME_BYTES);
@@ -181,6 +185,29 @@ describe("documents within the limits", () => {
     expect(cleared.strokes.map((s) => s.id)).toEqual(["b:2"]);
   });
 
+  test("lines scattered over the frame stop at the stroke's and the drawing's length", () => {
+    // Points far apart (each segment ~0.5 frame units): few points, much ink.
+    const scattered = (id: string, strokeId: string): StrokeOp => ({
+      type: "add",
+      id,
+      strokeId,
+      points: Array.from({ length: DRAW_MAX_ADD_POINTS }, (_, i) => quantize(p(i % 2, (i * 0.37) % 1))),
+    });
+    let doc = emptyDoc();
+    let inked = 0;
+    for (let f = 0; f < 10; f++) {
+      const r = applyWithin(doc, [begin(`a:${f * 64 + 1}`), ...Array.from({ length: 63 }, (_, k) => scattered(`a:${f * 64 + k + 2}`, `a:${f * 64 + 1}`))]);
+      doc = r.doc;
+      inked += r.inked;
+    }
+    expect(Math.max(...doc.strokes.map((s) => lineLength(s.points)))).toBeLessThanOrEqual(DRAW_MAX_STROKE_LENGTH);
+    expect(lineLength(doc.strokes[0]!.points)).toBeGreaterThan(DRAW_MAX_STROKE_LENGTH - 1.5);
+    expect(docLength(doc)).toBeLessThanOrEqual(DRAW_MAX_DOC_LENGTH);
+    expect(docLength(doc)).toBeGreaterThan(DRAW_MAX_DOC_LENGTH - 6);
+    expect(inked).toBeCloseTo(docLength(doc));
+    expect(docPoints(doc)).toBeLessThan(2000);
+  });
+
   test("stroke count: one-point strokes stop at DRAW_MAX_STROKES", () => {
     let doc = emptyDoc();
     for (let f = 0; f < 20; f++) doc = applyWithin(doc, Array.from({ length: 64 }, (_, k) => begin(`a:${f * 64 + k + 1}`))).doc;
@@ -201,7 +228,7 @@ describe("documents within the limits", () => {
     // in two, adding two points and a piece per cut.
     const zig = Array.from({ length: 4000 }, (_, i) => {
       const a = Math.floor(i / 2) * 0.7;
-      const s = i % 2 ? -0.4 : 0.4;
+      const s = i % 2 ? -0.0045 : 0.0045;
       return quantize(p(0.5 + s * Math.cos(a), 0.5 + s * Math.sin(a)));
     });
     const strokes = Array.from({ length: 6 }, (_, k) => ({ id: `a:${k + 1}`, color: "#ffd60a", width: 0.004, points: k < 5 ? zig : [p(0.9, 0.9)], done: true }));

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { DRAW_MAX_DOC_POINTS, DRAW_MAX_SOURCES, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKES } from "../../protocol/draw-wire.ts";
+import { DRAW_MAX_DOC_LENGTH, DRAW_MAX_DOC_POINTS, DRAW_MAX_SOURCES, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKES } from "../../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
 import { drawDocs, flood, rawFrame, recordDataChannels, sendRaw } from "./draw-flood.ts";
 import { button, expectAttribute, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
@@ -70,6 +70,7 @@ describe("a hostile peer on the drawing channel", () => {
       const flooded = docs[aId]!;
       expect(flooded.strokes).toBeLessThanOrEqual(DRAW_MAX_STROKES);
       expect(flooded.points).toBeLessThanOrEqual(DRAW_MAX_DOC_POINTS);
+      expect(flooded.length).toBeLessThanOrEqual(DRAW_MAX_DOC_LENGTH + 1e-6);
       expect(flooded.maxStrokePoints).toBeLessThanOrEqual(DRAW_MAX_STROKE_POINTS);
       expect(flooded.sources).toBeLessThanOrEqual(DRAW_MAX_SOURCES);
       expect(flooded.allFinite).toBe(true);

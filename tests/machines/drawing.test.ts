@@ -2,13 +2,17 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { Packr } from "msgpackr";
 import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
 import type { FeatureOutbound } from "../../machines/call.ts";
-import { drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
+import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
 import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/hand-tracking.ts";
 import {
   decodeDraw,
   docPoints,
   DRAW_MAX_ADD_POINTS,
   DRAW_MAX_DOC_POINTS,
+  DRAW_MAX_DOC_LENGTH,
+  DRAW_MAX_STROKE_LENGTH,
+  docLength,
+  lineLength,
   DRAW_MAX_OPS,
   DRAW_MAX_STROKE_POINTS,
   DRAW_MAX_STROKES,
@@ -382,6 +386,57 @@ describe("drawing within the limits", () => {
       }
       expect(warn).toHaveBeenCalled();
       expect(String(warn.mock.calls[0]![0])).toContain("drawing is full");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("a pointer stroke zigzagging across the frame stops at the stroke's length", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: SELF_FRAME, point: p(0, 0) });
+    for (let i = 0; i < 20; i++) tab.send({ type: "DRAW.POINTER_MOVE", points: Array.from({ length: 10 }, (_, k) => p((i * 10 + k) % 2, ((i * 10 + k) * 0.37) % 1)) });
+    tab.send({ type: "DRAW.POINTER_UP" });
+    const stroke = tab.strokes()[0]!;
+    expect(lineLength(stroke.points)).toBeLessThanOrEqual(DRAW_MAX_STROKE_LENGTH);
+    expect(lineLength(stroke.points)).toBeGreaterThan(DRAW_MAX_STROKE_LENGTH - 1.5);
+    const sent = tab.drain().flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : []));
+    const line = sent.flatMap((o) => (o.type === "begin" ? [o.point] : o.type === "add" ? o.points : []));
+    expect(line).toEqual(stroke.points);
+  });
+
+  test("frames from the peer scattering points over the frame: the drawing stops at its length, and a peer inks at most its rate", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      /** A new stroke of ~50 units of ink (after a clear), from points far apart. */
+      const scattered = (f: number, clear = false) => {
+        const strokeId = `b:${f * 64 + 2}`;
+        const ops: StrokeOp[] = [clear ? { type: "clear", id: `b:${f * 64 + 1}` } : { type: "end", id: `b:${f * 64 + 1}`, strokeId: "none" }];
+        ops.push({ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[4], point: p(0, 0) });
+        for (let k = 2; k < DRAW_MAX_OPS; k++) ops.push({ type: "add", id: `b:${f * 64 + k + 1}`, strokeId, points: Array.from({ length: DRAW_MAX_ADD_POINTS }, (_, i) => p(i % 2, ((i + k) * 0.37) % 1)) });
+        return encodeDraw({ type: "ops", frame: "mine", ops });
+      };
+      // Never past the drawing's length.
+      for (let f = 0; f < 10; f++) {
+        tab.clock += 1000;
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(f) });
+      }
+      expect(docLength(tab.snap.context.docs.bob!)).toBeLessThanOrEqual(DRAW_MAX_DOC_LENGTH);
+      expect(docLength(tab.snap.context.docs.bob!)).toBeGreaterThan(DRAW_MAX_DOC_LENGTH - 10);
+      // Clearing and drawing again, all at once: no more ink than the burst in all, then the rate.
+      tab.clock += 10_000;
+      let ink = 0;
+      for (let f = 10; f < 30; f++) {
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(f, true) });
+        const doc = tab.snap.context.docs.bob!;
+        if (doc.strokes[0]?.id === `b:${f * 64 + 2}`) ink += docLength(doc);
+      }
+      expect(ink).toBeLessThanOrEqual(DRAW_RATE.burstInk);
+      expect(ink).toBeGreaterThan(DRAW_RATE.burstInk - 60);
+      tab.clock += 1000;
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(30, true) });
+      expect(tab.snap.context.docs.bob!.strokes[0]?.id).toBe(`b:${30 * 64 + 2}`);
     } finally {
       warn.mockRestore();
     }

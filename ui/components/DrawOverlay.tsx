@@ -68,6 +68,9 @@ function paintStroke(ctx: CanvasRenderingContext2D, view: View, s: Stroke, from:
   ctx.stroke();
 }
 
+/** Painting a whole drawing again happens at most this often (an erase at the hand's rate, a peer's clears). */
+const FULL_REPAINT_MS = 100;
+
 /** What the ink canvas holds: these strokes (as they were then), painted in this layout. */
 interface Painted {
   layout: string;
@@ -97,12 +100,9 @@ function paintedSoFar(painted: Painted | null, layout: string, strokes: readonly
  * costs what it adds, not what the drawing holds; everything again only after an erase, a clear,
  * a snapshot or a new layout.
  */
-function paintInk(ink: HTMLCanvasElement, dpr: number, view: View, doc: StrokeDoc | undefined, painted: Painted | null): Painted {
+function paintInk(ink: HTMLCanvasElement, dpr: number, view: View, strokes: readonly Stroke[], layout: string, from: number[] | null): Painted {
   const ctx = ink.getContext("2d");
-  const strokes = doc?.strokes ?? [];
-  const layout = `${ink.width}x${ink.height}@${dpr}|${view.rect.x},${view.rect.y},${view.rect.w},${view.rect.h}|${view.mirrored}`;
   if (!ctx) return { layout, strokes };
-  let from = paintedSoFar(painted, layout, strokes);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   if (!from) {
     ctx.clearRect(0, 0, ink.width / dpr, ink.height / dpr);
@@ -147,6 +147,9 @@ export function DrawOverlay({ which }: { which: "remote" | "local" }) {
   /** What the screen shows: the ink's layout, and whether a cursor is over it. */
   const shown = useRef("");
   const shownCursor = useRef(false);
+  const lastFull = useRef(-Infinity);
+  const fullTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => clearTimeout(fullTimer.current ?? undefined), []);
 
   /** The picture's place in the canvas, from the video's own size (or the doc's aspect before it plays). */
   const view = (): View | null => {
@@ -186,11 +189,25 @@ export function DrawOverlay({ which }: { which: "remote" | "local" }) {
     ink.current ??= { canvas: document.createElement("canvas"), painted: null };
     const layer = ink.current;
     if (layer.canvas.width !== w || layer.canvas.height !== h) Object.assign(layer.canvas, { width: w, height: h });
+    const scale = w / Math.max(1, canvas.clientWidth);
     const strokesBefore = layer.painted?.strokes;
-    layer.painted = paintInk(layer.canvas, w / Math.max(1, canvas.clientWidth), v, doc, layer.painted);
+    const strokes = doc?.strokes ?? [];
+    const inkLayout = `${w}x${h}@${scale}|${v.rect.x},${v.rect.y},${v.rect.w},${v.rect.h}|${v.mirrored}`;
+    const from = paintedSoFar(layer.painted, inkLayout, strokes);
+    const wait = from ? 0 : lastFull.current + FULL_REPAINT_MS - performance.now();
+    if (wait > 0) {
+      // Painting everything again (after an erase, a clear, a snapshot) at most every FULL_REPAINT_MS.
+      fullTimer.current ??= setTimeout(() => {
+        fullTimer.current = null;
+        setLayout((n) => n + 1);
+      }, wait);
+    } else {
+      if (!from) lastFull.current = performance.now();
+      layer.painted = paintInk(layer.canvas, scale, v, strokes, inkLayout, from);
+    }
     // Nothing new in ink and no cursor to move: the screen already shows it.
-    if (layer.painted.strokes === strokesBefore && !cursor && !shownCursor.current && shown.current === layer.painted.layout) return;
-    compose(canvas, layer.canvas, w / Math.max(1, canvas.clientWidth), v, cursor, pen);
+    if (!layer.painted || (layer.painted.strokes === strokesBefore && !cursor && !shownCursor.current && shown.current === layer.painted.layout)) return;
+    compose(canvas, layer.canvas, scale, v, cursor, pen);
     shownCursor.current = cursor !== null;
     shown.current = layer.painted.layout;
   });

@@ -15,10 +15,22 @@
  * The worker lives exactly as long as active.hands (the handTracking actor).
  */
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { DRAW_MAX_DOC_POINTS, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKES, decodeDraw, encodeDraw, mergeDocs, parseStoredDocs, quantize, storeDocs, type DrawFrame } from "../protocol/draw-wire.ts";
+import {
+  applyWithin,
+  DRAW_MAX_ADD_POINTS,
+  encodeDraw,
+  mergeDocs,
+  parseStoredDocs,
+  quantize,
+  readDraw,
+  roomForStroke,
+  roomInStroke,
+  storeDocs,
+  type DrawFrame,
+} from "../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../workers/gestures.ts";
 import type { LoadProgress } from "../workers/hand-tracker-types.ts";
-import { applyOps, emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
+import { emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
 import type { FeatureInbound, FeatureOutbound } from "./call.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
 import { webStorage } from "./storage.ts";
@@ -28,7 +40,33 @@ export const SELF_FRAME = "self";
 export interface DrawingInput {
   room: string;
   localStream: () => MediaStream | null;
+  /** The clock for the per-peer rates (ms); performance.now by default. */
+  now?: () => number;
 }
+
+/**
+ * What each peer may send on the drawing channel: bytes (what decoding costs) and ops (what
+ * applying costs; an erase, which walks the whole drawing, counts ERASE_COST) as token buckets.
+ * Drawing by hand or pointer stays far below (a fast stroke is a few kB and ~100 ops a second);
+ * the burst lets the two snapshots of a channel opening through. Over the rate, frames are
+ * dropped before they are decoded. Ink (the length of line added, DRAW_MAX_DOC_LENGTH) is what
+ * painting costs: a peer may add a whole drawing's worth at once, then 50 frame units a second
+ * (drawing by hand is a few units a second); a frame over it is dropped whole.
+ */
+export const DRAW_RATE = { burstBytes: 1 << 20, bytesPerSecond: 256 << 10, burstOps: 2048, opsPerSecond: 512, eraseCost: 16, burstInk: 200, inkPerSecond: 50 } as const;
+
+/** Per peer: what is left of its budget, and the drops not yet reported. */
+interface PeerReceipt {
+  bytes: number;
+  ops: number;
+  ink: number;
+  at: number;
+  dropped: number;
+  why: string;
+  loggedAt: number;
+}
+/** Dropped frames are logged once at first, then at most this often (a flood must not flood the console). */
+const DROP_LOG_MS = 5000;
 
 export interface DrawingContext extends DrawingInput {
   /** This page's op source (fresh per load: a reload never reuses op ids). */
@@ -44,6 +82,8 @@ export interface DrawingContext extends DrawingInput {
   cursor: { mode: DrawMode; point: Point; radius: number } | null;
   progress: LoadProgress | null;
   error: { code: string; text: string } | null;
+  /** Per-peer receipt budget and drop log (kept out of snapshots' equality: mutated in place). */
+  receipts: Map<string, PeerReceipt>;
 }
 
 export type DrawUiEvent =
@@ -71,7 +111,6 @@ const ERROR_TEXT: Record<string, string> = {
 };
 export const errorText = (code: string) => ERROR_TEXT[code] ?? "Hand tracking stopped.";
 
-const docPoints = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + s.points.length, 0);
 const wireFrame = (frame: string): DrawFrame => (frame === SELF_FRAME ? "mine" : "yours");
 
 function outbound(frame: string, ops: StrokeOp[]): FeatureOutbound {
@@ -86,13 +125,36 @@ type OpDraft = StrokeOp extends infer O ? (O extends StrokeOp ? Omit<O, "id"> : 
 function commit(ctx: DrawingContext, frame: string, drafts: OpDraft[]) {
   let seq = ctx.seq;
   const ops = drafts.map((d) => ({ ...d, id: `${ctx.source}:${++seq}` }) as StrokeOp);
-  const doc = applyOps(ctx.docs[frame] ?? emptyDoc(), ops);
+  const doc = applyWithin(ctx.docs[frame] ?? emptyDoc(), ops).doc;
   return { seq, docs: { ...ctx.docs, [frame]: doc }, send: outbound(frame, ops) };
 }
 
-/** Room for a new stroke in this frame's doc? */
-const hasRoom = (doc: StrokeDoc | undefined) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && docPoints(doc) < DRAW_MAX_DOC_POINTS);
-const strokeLength = (doc: StrokeDoc | undefined, id: string) => doc?.strokes.find((s) => s.id === id)?.points.length ?? 0;
+/** Room for a new stroke in this frame's doc (DRAW_MAX_STROKES, DRAW_MAX_DOC_POINTS)? */
+const hasRoom = (doc: StrokeDoc | undefined) => roomForStroke(doc);
+
+/** Takes a frame's cost from the peer's budget; false (and nothing taken) when it has not enough left. */
+function spend(r: PeerReceipt, now: number, bytes: number, ops: number, ink = 0): boolean {
+  const dt = Math.max(0, now - r.at) / 1000;
+  r.at = now;
+  r.bytes = Math.min(DRAW_RATE.burstBytes, r.bytes + dt * DRAW_RATE.bytesPerSecond);
+  r.ops = Math.min(DRAW_RATE.burstOps, r.ops + dt * DRAW_RATE.opsPerSecond);
+  r.ink = Math.min(DRAW_RATE.burstInk, r.ink + dt * DRAW_RATE.inkPerSecond);
+  if (r.bytes < bytes || r.ops < ops || r.ink < ink) return false;
+  r.bytes -= bytes;
+  r.ops -= ops;
+  r.ink -= ink;
+  return true;
+}
+
+/** Notes a dropped (or cut) frame; logs the first, then a count at most every DROP_LOG_MS. */
+function dropped(r: PeerReceipt, peer: string, now: number, why: string) {
+  r.dropped++;
+  r.why = why;
+  if (now - r.loggedAt < DROP_LOG_MS) return;
+  console.warn(`drawing: dropped ${r.dropped} frame(s) from ${peer}: ${why}`);
+  r.dropped = 0;
+  r.loggedAt = now;
+}
 const far = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y) >= MIN_STEP;
 
 /** The points worth adding after `last` (thinned), and the new last point. */
@@ -163,7 +225,7 @@ export const drawingMachine = setup({
       const id = context.handStroke;
       const stroke = context.docs[SELF_FRAME]?.strokes.find((s) => s.id === id);
       const last = stroke?.points.at(-1);
-      if (!id || !stroke || (last && !far(last, point)) || stroke.points.length >= DRAW_MAX_STROKE_POINTS) return;
+      if (!id || !stroke || (last && !far(last, point)) || roomInStroke(context.docs[SELF_FRAME], id, [point]).n === 0) return;
       const c = commit(context, SELF_FRAME, [{ type: "add", strokeId: id, points: [point] }]);
       enqueue.assign({ seq: c.seq, docs: c.docs });
       enqueue.sendParent(c.send);
@@ -206,18 +268,31 @@ export const drawingMachine = setup({
     cursor: null,
     progress: null,
     error: null,
+    receipts: new Map(),
   }),
   entry: ["loadDocs", "measureFrame"],
   on: {
     "FEATURE.MESSAGE": {
       guard: "drawChannel",
       actions: enqueueActions(({ context, event, enqueue }) => {
-        const wire = decodeDraw(event.data);
-        if (!wire) return;
+        const now = (context.now ?? (() => performance.now()))();
+        let r = context.receipts.get(event.peer);
+        if (!r) context.receipts.set(event.peer, (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }));
+        if (!spend(r, now, event.data.byteLength, 0)) return dropped(r, event.peer, now, "over the rate (bytes)");
+        const wire = readDraw(event.data);
+        if (typeof wire === "string") return dropped(r, event.peer, now, wire);
+        const cost = wire.type === "ops" ? wire.ops.reduce((n, op) => n + (op.type === "erase" ? DRAW_RATE.eraseCost : 1), 0) : 1;
+        if (!spend(r, now, 0, cost)) return dropped(r, event.peer, now, "over the rate (ops)");
         // Said from the sender's side: "mine" is their camera, "yours" is mine.
         const frame = wire.frame === "mine" ? event.peer : SELF_FRAME;
         const local = context.docs[frame];
-        const doc = wire.type === "ops" ? applyOps(local ?? emptyDoc(), wire.ops) : mergeDocs(local, wire.doc, frame !== SELF_FRAME);
+        let doc: StrokeDoc;
+        if (wire.type === "ops") {
+          const applied = applyWithin(local ?? emptyDoc(), wire.ops);
+          if (!spend(r, now, 0, 0, applied.inked)) return dropped(r, event.peer, now, "over the rate (ink)");
+          if (applied.refused || applied.cut) dropped(r, event.peer, now, `the drawing is full (${applied.refused} op(s) refused, ${applied.cut} cut)`);
+          doc = applied.doc;
+        } else doc = mergeDocs(local, wire.doc, frame !== SELF_FRAME);
         if (doc === local) return;
         enqueue.assign({ docs: { ...context.docs, [frame]: doc } });
         enqueue("saveDocs");
@@ -279,9 +354,9 @@ export const drawingMachine = setup({
             const p = context.pointer;
             if (!p) return;
             const { kept, last } = thin(p.last, event.points);
-            const room = DRAW_MAX_STROKE_POINTS - strokeLength(context.docs[p.frame], p.strokeId);
-            if (kept.length === 0 || room <= 0) return;
-            const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, Math.min(room, 256)) }]);
+            const room = roomInStroke(context.docs[p.frame], p.strokeId, kept.slice(0, DRAW_MAX_ADD_POINTS)).n;
+            if (room === 0) return;
+            const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, room) }]);
             enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { ...p, last } });
             enqueue.sendParent(c.send);
           }),

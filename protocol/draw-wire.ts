@@ -10,11 +10,17 @@
  * Points travel as flat integer arrays [x0, y0, x1, y1, ...] in 1/POINT_SCALE units of the frame
  * (0..POINT_SCALE, 3 bytes each), so points made with quantize() round-trip exactly.
  * Everything is validated at run time: decodeDraw never throws and returns null for anything odd
- * or too big; encoders clamp what they send to the same limits. Also here: how a received snapshot
- * meets the local copy (mergeDocs), and the sessionStorage form of a page's docs (same encoding).
+ * or too big (readDraw says why); colours and widths must be the pen's own (PALETTE,
+ * THICKNESS_LEVELS); encoders clamp what they send to the same limits. A valid frame can still
+ * ask for more than a document may hold (a stroke past DRAW_MAX_STROKE_POINTS, a drawing past
+ * DRAW_MAX_DOC_POINTS or DRAW_MAX_STROKES): applyWithin applies ops within those limits, the
+ * same for what is drawn here and what a peer sends, and fitDoc cuts any document down to them.
+ * Also here: how a received snapshot meets the local copy (mergeDocs), and the sessionStorage
+ * form of a page's docs (same encoding).
  */
 import { Packr } from "msgpackr";
-import type { Point, Stroke, StrokeDoc, StrokeOp } from "../workers/strokes.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../workers/gestures.ts";
+import { applyOp, type Point, type Stroke, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
 
 export type DrawFrame = "mine" | "yours";
 export type DrawWire = { type: "ops"; frame: DrawFrame; ops: StrokeOp[] } | { type: "snapshot"; frame: DrawFrame; doc: StrokeDoc };
@@ -28,10 +34,17 @@ export const DRAW_MAX_STROKES = 1000;
 export const DRAW_MAX_STROKE_POINTS = 5000;
 export const DRAW_MAX_DOC_POINTS = 25_000;
 export const DRAW_MAX_SOURCES = 512;
+/**
+ * How much ink, in frame units (the length of a stroke's line, x and y in 0..1): painting costs
+ * what the line covers, so 25 000 points scattered over the frame (~13 000 units) took seconds to
+ * paint where a drawing made by hand, point after point, is ~0.003 units a point. A stroke may be
+ * 50 units long (a scribble across the frame 50 times), a drawing 200.
+ */
+export const DRAW_MAX_STROKE_LENGTH = 50;
+export const DRAW_MAX_DOC_LENGTH = 200;
 const MAX_OP_ID = 80;
 /** Erases split strokes into pieces named `${strokeId}~${eraseId}~${k}`: ids grow a little each time. */
 const MAX_STROKE_ID = 1024;
-export const DRAW_MAX_WIDTH = 0.2;
 export const DRAW_MAX_RADIUS = 0.5;
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -60,17 +73,43 @@ function opOut(op: StrokeOp): Record<string, unknown> {
   }
 }
 
+const segment = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+/** A line's length in frame units. */
+export function lineLength(points: readonly Point[]): number {
+  let n = 0;
+  for (let i = 1; i < points.length; i++) n += segment(points[i - 1]!, points[i]!);
+  return n;
+}
+/** The first points of a line within `maxPoints` and `maxLength` (after `from`, the point it goes on from). */
+function linePrefix(points: readonly Point[], maxPoints: number, maxLength: number, from?: Point): { n: number; length: number } {
+  let length = 0;
+  let last = from;
+  let n = 0;
+  for (; n < points.length && n < maxPoints; n++) {
+    const d = last ? segment(last, points[n]!) : 0;
+    if (length + d > maxLength) break;
+    length += d;
+    last = points[n];
+  }
+  return { n, length };
+}
+
 /** The newest strokes that fit the limits (an over-full document loses its oldest strokes). */
 function fitted(doc: StrokeDoc): Stroke[] {
   const out: Stroke[] = [];
   let points = 0;
+  let length = 0;
+  let same = true;
   for (let i = doc.strokes.length - 1; i >= 0 && out.length < DRAW_MAX_STROKES; i--) {
     const s = doc.strokes[i]!;
-    const n = Math.min(s.points.length, DRAW_MAX_STROKE_POINTS);
-    if (points + n > DRAW_MAX_DOC_POINTS) break;
-    points += n;
-    out.push(n === s.points.length ? s : { ...s, points: s.points.slice(0, n) });
+    const fit = linePrefix(s.points, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKE_LENGTH);
+    if (points + fit.n > DRAW_MAX_DOC_POINTS || length + fit.length > DRAW_MAX_DOC_LENGTH) break;
+    points += fit.n;
+    length += fit.length;
+    if (fit.n !== s.points.length) same = false;
+    out.push(fit.n === s.points.length ? s : { ...s, points: s.points.slice(0, fit.n) });
   }
+  if (same && out.length === doc.strokes.length) return doc.strokes;
   return out.reverse();
 }
 
@@ -87,7 +126,8 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 const isStr = (x: unknown, max: number): x is string => typeof x === "string" && x.length > 0 && x.length <= max;
 const isNum = (x: unknown, min: number, max: number): x is number => typeof x === "number" && Number.isFinite(x) && x >= min && x <= max;
-const isColor = (x: unknown): x is string => typeof x === "string" && /^#[0-9a-f]{6}$/i.test(x);
+const isColor = (x: unknown): x is string => (PALETTE as readonly unknown[]).includes(x);
+const isWidth = (x: unknown): x is number => (THICKNESS_LEVELS as readonly unknown[]).includes(x);
 const isFrame = (x: unknown): x is DrawFrame => x === "mine" || x === "yours";
 
 /** A flat coordinate array: even length, at least 2 and at most 2 * max values, each 0..POINT_SCALE. */
@@ -110,7 +150,7 @@ function opIn(x: unknown): StrokeOp | null {
   switch (x.type) {
     case "begin": {
       const point = pointsIn(x.point, 1);
-      if (!strokeOk || !point || !isColor(x.color) || !isNum(x.width, 1e-6, DRAW_MAX_WIDTH)) return null;
+      if (!strokeOk || !point || !isColor(x.color) || !isWidth(x.width)) return null;
       return { type: "begin", id, strokeId: x.strokeId as string, color: x.color, width: x.width, point: point[0]! };
     }
     case "add": {
@@ -130,53 +170,154 @@ function opIn(x: unknown): StrokeOp | null {
   }
 }
 
-function docIn(x: unknown): StrokeDoc | null {
-  if (!isObj(x) || !Array.isArray(x.strokes) || x.strokes.length > DRAW_MAX_STROKES || !isObj(x.applied) || !isNum(x.aspect, 0.2, 5)) return null;
+function docIn(x: unknown): StrokeDoc | string {
+  if (!isObj(x) || !Array.isArray(x.strokes) || !isObj(x.applied) || !isNum(x.aspect, 0.2, 5)) return "a malformed snapshot";
+  if (x.strokes.length > DRAW_MAX_STROKES) return `a snapshot of ${x.strokes.length} strokes (at most ${DRAW_MAX_STROKES})`;
   const sources = Object.entries(x.applied);
-  if (sources.length > DRAW_MAX_SOURCES) return null;
+  if (sources.length > DRAW_MAX_SOURCES) return `a snapshot from ${sources.length} sources (at most ${DRAW_MAX_SOURCES})`;
   const applied: Record<string, number> = {};
   for (const [source, seq] of sources) {
-    if (!isStr(source, MAX_OP_ID) || !Number.isSafeInteger(seq) || (seq as number) < 1) return null;
+    if (!isStr(source, MAX_OP_ID) || !Number.isSafeInteger(seq) || (seq as number) < 1) return "a snapshot with a malformed op record";
     applied[source] = seq as number;
   }
   const strokes: Stroke[] = [];
   const ids = new Set<string>();
   let total = 0;
+  let ink = 0;
   for (const s of x.strokes as unknown[]) {
-    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isNum(s.width, 1e-6, DRAW_MAX_WIDTH) || typeof s.done !== "boolean") return null;
+    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isWidth(s.width) || typeof s.done !== "boolean") return "a snapshot with a malformed stroke";
     // A stroke still being drawn whose end was erased is an empty stub.
     const points = Array.isArray(s.points) && s.points.length === 0 && !s.done ? [] : pointsIn(s.points, DRAW_MAX_STROKE_POINTS);
-    if (!points || (total += points.length) > DRAW_MAX_DOC_POINTS) return null;
+    if (!points) return "a snapshot with malformed or too many points in a stroke";
+    if ((total += points.length) > DRAW_MAX_DOC_POINTS) return `a snapshot of over ${DRAW_MAX_DOC_POINTS} points`;
+    const length = lineLength(points);
+    if (length > DRAW_MAX_STROKE_LENGTH || (ink += length) > DRAW_MAX_DOC_LENGTH) return "a snapshot with too long lines";
     ids.add(s.id);
     strokes.push({ id: s.id, color: s.color, width: s.width, points, done: s.done });
   }
   return { strokes, applied, aspect: x.aspect };
 }
 
-export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
+/** The frame, or why it is refused (never throws). */
+export function readDraw(data: ArrayBuffer | Uint8Array): DrawWire | string {
   try {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-    if (bytes.byteLength === 0 || bytes.byteLength > DRAW_MAX_FRAME_BYTES) return null;
+    if (bytes.byteLength === 0) return "an empty frame";
+    if (bytes.byteLength > DRAW_MAX_FRAME_BYTES) return `a frame of ${bytes.byteLength} bytes (at most ${DRAW_MAX_FRAME_BYTES})`;
     const x: unknown = packr.unpack(bytes);
-    if (!isObj(x) || !isFrame(x.frame)) return null;
+    if (!isObj(x) || !isFrame(x.frame)) return "not a drawing frame";
     if (x.type === "ops") {
-      if (!Array.isArray(x.ops) || x.ops.length === 0 || x.ops.length > DRAW_MAX_OPS) return null;
+      if (!Array.isArray(x.ops) || x.ops.length === 0) return "a malformed ops frame";
+      if (x.ops.length > DRAW_MAX_OPS) return `a frame of ${x.ops.length} ops (at most ${DRAW_MAX_OPS})`;
       const ops: StrokeOp[] = [];
-      for (const raw of x.ops as unknown[]) {
+      for (const [i, raw] of (x.ops as unknown[]).entries()) {
         const op = opIn(raw);
-        if (!op) return null;
+        if (!op) return `a malformed op (#${i}${isObj(raw) && typeof raw.type === "string" ? `, ${raw.type.slice(0, 10)}` : ""})`;
         ops.push(op);
       }
       return { type: "ops", frame: x.frame, ops };
     }
     if (x.type === "snapshot") {
       const doc = docIn(x.doc);
-      return doc ? { type: "snapshot", frame: x.frame, doc } : null;
+      return typeof doc === "string" ? doc : { type: "snapshot", frame: x.frame, doc };
     }
-    return null;
+    return "not a drawing frame";
   } catch {
-    return null;
+    return "not msgpack";
   }
+}
+
+export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
+  const wire = readDraw(data);
+  return typeof wire === "string" ? null : wire;
+}
+
+// ---- documents within the limits ----
+
+export const docPoints = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + s.points.length, 0);
+export const docLength = (doc: StrokeDoc) => doc.strokes.reduce((n, s) => n + lineLength(s.points), 0);
+
+/** The document cut down to the limits: its newest strokes that fit, its newest op sources. Itself when it fits. */
+export function fitDoc(doc: StrokeDoc): StrokeDoc {
+  const strokes = fitted(doc);
+  const sources = Object.keys(doc.applied);
+  if (strokes === doc.strokes && sources.length <= DRAW_MAX_SOURCES) return doc;
+  const applied = sources.length <= DRAW_MAX_SOURCES ? doc.applied : Object.fromEntries(Object.entries(doc.applied).slice(-DRAW_MAX_SOURCES));
+  return { ...doc, strokes, applied };
+}
+
+/** A document's size, for the limits. */
+export interface DocSize {
+  points: number;
+  length: number;
+}
+export const docSize = (doc: StrokeDoc | undefined): DocSize => (doc ? { points: docPoints(doc), length: docLength(doc) } : { points: 0, length: 0 });
+
+/**
+ * How many of `points` may go on the end of the stroke within the limits (points and length of
+ * the stroke and of the drawing), and the length they add; none if there is no such stroke
+ * still being drawn.
+ */
+export function roomInStroke(doc: StrokeDoc | undefined, strokeId: string, points: readonly Point[], size = docSize(doc)): { n: number; length: number } {
+  const stroke = doc?.strokes.find((s) => s.id === strokeId);
+  if (!stroke || stroke.done) return { n: 0, length: 0 };
+  const maxPoints = Math.min(DRAW_MAX_STROKE_POINTS - stroke.points.length, DRAW_MAX_DOC_POINTS - size.points);
+  const maxLength = Math.min(DRAW_MAX_STROKE_LENGTH - lineLength(stroke.points), DRAW_MAX_DOC_LENGTH - size.length);
+  return maxPoints <= 0 || maxLength < 0 ? { n: 0, length: 0 } : linePrefix(points, maxPoints, maxLength, stroke.points.at(-1));
+}
+
+/** Room for a new stroke? */
+export const roomForStroke = (doc: StrokeDoc | undefined, size = docSize(doc)) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && size.points < DRAW_MAX_DOC_POINTS && size.length < DRAW_MAX_DOC_LENGTH);
+
+/**
+ * Applies ops within the limits, for local drawing and for what a peer sends alike: a new stroke
+ * when the drawing is full is refused, points past a stroke's or the drawing's limits (points,
+ * length) are cut off, an erase that splits strokes past the limits drops the oldest. Says how
+ * many ops were refused or cut, and how much line was added (what painting it costs).
+ */
+export function applyWithin(doc: StrokeDoc, ops: readonly StrokeOp[]): { doc: StrokeDoc; refused: number; cut: number; inked: number } {
+  let size = docSize(doc);
+  let refused = 0;
+  let cut = 0;
+  let inked = 0;
+  for (const op of ops) {
+    switch (op.type) {
+      case "begin": {
+        if (!roomForStroke(doc, size) && !doc.strokes.some((s) => s.id === op.strokeId)) {
+          refused++;
+          continue;
+        }
+        const before = doc;
+        doc = applyOp(doc, op);
+        if (doc.strokes.length !== before.strokes.length) size = { ...size, points: size.points + 1 };
+        break;
+      }
+      case "add": {
+        const room = roomInStroke(doc, op.strokeId, op.points, size);
+        if (room.n === 0) {
+          // Full (or no such stroke being drawn): nothing to change.
+          if (doc.strokes.some((s) => s.id === op.strokeId && !s.done)) refused++;
+          continue;
+        }
+        const next = op.points.length > room.n ? (cut++, { ...op, points: op.points.slice(0, room.n) }) : op;
+        const before = doc;
+        doc = applyOp(doc, next);
+        if (doc !== before) {
+          size = { points: size.points + next.points.length, length: size.length + room.length };
+          inked += room.length;
+        }
+        break;
+      }
+      case "erase":
+      case "clear":
+        doc = applyOp(doc, op);
+        size = docSize(doc);
+        break;
+      default:
+        doc = applyOp(doc, op);
+    }
+  }
+  return { doc: fitDoc(doc), refused, cut, inked };
 }
 
 // ---- snapshots meet local copies ----
@@ -192,14 +333,14 @@ const covers = (a: StrokeDoc, b: StrokeDoc) => Object.entries(b.applied).every((
  * Returns `local` itself when nothing changes.
  */
 export function mergeDocs(local: StrokeDoc | undefined, remote: StrokeDoc, remoteOwnsFrame: boolean): StrokeDoc {
-  if (!local) return remote;
+  if (!local) return fitDoc(remote);
   const aspect = remoteOwnsFrame ? remote.aspect : local.aspect;
   if (covers(local, remote)) return aspect === local.aspect ? local : { ...local, aspect };
-  if (covers(remote, local)) return { ...remote, aspect };
+  if (covers(remote, local)) return fitDoc({ ...remote, aspect });
   const ids = new Set(local.strokes.map((s) => s.id));
   const applied = { ...local.applied };
   for (const [source, seq] of Object.entries(remote.applied)) applied[source] = Math.max(applied[source] ?? 0, seq);
-  return { strokes: [...local.strokes, ...remote.strokes.filter((s) => !ids.has(s.id))], applied, aspect };
+  return fitDoc({ strokes: [...local.strokes, ...remote.strokes.filter((s) => !ids.has(s.id))], applied, aspect });
 }
 
 // ---- kept in sessionStorage ----

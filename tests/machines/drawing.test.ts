@@ -1,12 +1,29 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
+import { Packr } from "msgpackr";
 import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
 import type { FeatureOutbound } from "../../machines/call.ts";
-import { drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
+import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
 import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/hand-tracking.ts";
-import { decodeDraw, encodeDraw, parseStoredDocs, storeDocs, type DrawWire } from "../../protocol/draw-wire.ts";
+import {
+  decodeDraw,
+  docPoints,
+  DRAW_MAX_ADD_POINTS,
+  DRAW_MAX_DOC_POINTS,
+  DRAW_MAX_DOC_LENGTH,
+  DRAW_MAX_STROKE_LENGTH,
+  docLength,
+  lineLength,
+  DRAW_MAX_OPS,
+  DRAW_MAX_STROKE_POINTS,
+  DRAW_MAX_STROKES,
+  encodeDraw,
+  parseStoredDocs,
+  storeDocs,
+  type DrawWire,
+} from "../../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
 import type { TrackedHand } from "../../workers/hand-tracker-types.ts";
-import { visibleStrokes } from "../../workers/strokes.ts";
+import { visibleStrokes, type StrokeOp } from "../../workers/strokes.ts";
 import { extendLike, loadFixture, pinchTo, translate } from "../hands/fixtures.ts";
 
 const camera = (width = 640, height = 480) =>
@@ -19,6 +36,8 @@ class Tab {
   /** The fake hand tracker: how often it was started and stopped, and its sendBack while running. */
   hands = { starts: 0, stops: 0, emit: null as ((e: HandTrackingEvent) => void) | null };
   drawing!: ActorRefFrom<typeof drawingMachine>;
+  /** The drawing machine's clock (ms), for the per-peer rates. */
+  clock = 0;
   stop = () => {};
   constructor(readonly stream: MediaStream | null = camera(), readonly room = "room-1") {
     this.start();
@@ -42,7 +61,7 @@ class Tab {
       },
     });
     const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing } }).createMachine({
-      invoke: { id: "drawing", src: "drawing", input: { room: this.room, localStream: () => this.stream } },
+      invoke: { id: "drawing", src: "drawing", input: { room: this.room, localStream: () => this.stream, now: () => this.clock } },
       on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
     });
     const actor = createActor(parent).start();
@@ -188,7 +207,7 @@ describe("drawing machine", () => {
   test("remote ops land on the right picture; junk and other channels are ignored", () => {
     const tab = new Tab();
     const ops = (frame: "mine" | "yours", source: string) =>
-      encodeDraw({ type: "ops", frame, ops: [{ type: "begin", id: `${source}:1`, strokeId: `${source}:1`, color: "#0a84ff", width: 0.01, point: p(0.5, 0.5) }] });
+      encodeDraw({ type: "ops", frame, ops: [{ type: "begin", id: `${source}:1`, strokeId: `${source}:1`, color: "#0a84ff", width: 0.014, point: p(0.5, 0.5) }] });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("mine", "b1") });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("yours", "b2") });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: new Uint8Array([1, 2, 3]) });
@@ -289,5 +308,209 @@ describe("hand gestures to drawing events", () => {
     expect(chooseNumHands(peek, 2, 4500, false).numHands).toBe(2);
     expect(chooseNumHands(peek, 1, 4400, false).numHands).toBe(1);
     expect(chooseNumHands(p, 0, 2000, false).numHands).toBe(2);
+  });
+});
+
+/** Points `step` apart along rows across the frame (none closer than the thinning step). */
+const path = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, j) => {
+    const i = from + j;
+    return p(0.05 + (i % 300) * 0.003, 0.02 + (Math.floor(i / 300) % 95) * 0.01);
+  });
+/** Every point that went out in ops (begin's point and adds' points). */
+const sentPoints = (sent: { wire: DrawWire }[]) =>
+  sent.flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : [])).reduce((n, o) => n + (o.type === "begin" ? 1 : o.type === "add" ? o.points.length : 0), 0);
+
+/** A pointer stroke of `n` points on `frame`, sent 256 points at a time. */
+function pointerStroke(tab: Tab, frame: string, n: number, from = 0) {
+  const pts = path(n, from);
+  tab.send({ type: "DRAW.POINTER_DOWN", frame, point: pts[0]! });
+  for (let i = 1; i < n; i += 256) tab.send({ type: "DRAW.POINTER_MOVE", points: pts.slice(i, i + 256) });
+  tab.send({ type: "DRAW.POINTER_UP" });
+}
+
+/** The largest valid frame: a new stroke and 63 adds of 256 points (source `src`, frame number `f`). */
+function bigFrame(src: string, f: number, frame: "mine" | "yours" = "mine") {
+  const strokeId = `${src}:${f * 64 + 1}`;
+  const ops: StrokeOp[] = [{ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[1], point: p(0.5, 0.5) }];
+  for (let k = 1; k < DRAW_MAX_OPS; k++) ops.push({ type: "add", id: `${src}:${f * 64 + k + 1}`, strokeId, points: path(DRAW_MAX_ADD_POINTS, k * 256) });
+  return encodeDraw({ type: "ops", frame, ops });
+}
+
+describe("drawing within the limits", () => {
+  test("a pointer stroke stops at the stroke's point limit, here and in what is sent", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    pointerStroke(tab, "bob", DRAW_MAX_STROKE_POINTS + 1500);
+    expect(tab.strokes("bob")[0]!.points).toHaveLength(DRAW_MAX_STROKE_POINTS);
+    expect(sentPoints(tab.drain())).toBe(DRAW_MAX_STROKE_POINTS);
+  });
+
+  test("a hand stroke stops at the stroke's point limit, here and in what is sent", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    tab.hand({ type: "HANDS.READY" });
+    const pts = path(DRAW_MAX_STROKE_POINTS + 300);
+    tab.hand({ type: "PEN.DOWN", point: pts[0]! });
+    for (const point of pts.slice(1)) tab.hand({ type: "PEN.MOVE", point });
+    tab.hand({ type: "PEN.UP" });
+    expect(tab.strokes()[0]!.points).toHaveLength(DRAW_MAX_STROKE_POINTS);
+    expect(sentPoints(tab.drain())).toBe(DRAW_MAX_STROKE_POINTS);
+  });
+
+  test("local strokes stop at the drawing's point limit (mid-stroke), and a full drawing takes no new stroke", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    for (let k = 0; k < 8; k++) pointerStroke(tab, SELF_FRAME, 4000, k * 4000);
+    const doc = tab.snap.context.docs[SELF_FRAME]!;
+    expect(doc.strokes.map((s) => s.points.length)).toEqual([4000, 4000, 4000, 4000, 4000, 4000, 1000]);
+    expect(docPoints(doc)).toBe(DRAW_MAX_DOC_POINTS);
+    const sent = tab.drain();
+    expect(sentPoints(sent)).toBe(DRAW_MAX_DOC_POINTS);
+    expect(sent.flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : [])).filter((o) => o.type === "begin")).toHaveLength(7);
+  });
+
+  test("frames from the peer: a stroke stops at its point limit, the drawing at its own, whatever the peer sends", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      for (let f = 0; f < 12; f++) {
+        tab.clock += 1000; // within the rate
+        for (const frame of ["mine", "yours"] as const) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: bigFrame(`b${frame}`, f, frame) });
+      }
+      for (const frame of ["bob", SELF_FRAME]) {
+        const doc = tab.snap.context.docs[frame]!;
+        expect(doc.strokes[0]!.points).toHaveLength(DRAW_MAX_STROKE_POINTS);
+        expect(Math.max(...doc.strokes.map((s) => s.points.length))).toBe(DRAW_MAX_STROKE_POINTS);
+        expect(docPoints(doc)).toBe(DRAW_MAX_DOC_POINTS);
+      }
+      expect(warn).toHaveBeenCalled();
+      expect(String(warn.mock.calls[0]![0])).toContain("drawing is full");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("a pointer stroke zigzagging across the frame stops at the stroke's length", () => {
+    const tab = new Tab();
+    tab.send({ type: "DRAW.TOGGLE" });
+    tab.send({ type: "DRAW.POINTER_DOWN", frame: SELF_FRAME, point: p(0, 0) });
+    for (let i = 0; i < 20; i++) tab.send({ type: "DRAW.POINTER_MOVE", points: Array.from({ length: 10 }, (_, k) => p((i * 10 + k) % 2, ((i * 10 + k) * 0.37) % 1)) });
+    tab.send({ type: "DRAW.POINTER_UP" });
+    const stroke = tab.strokes()[0]!;
+    expect(lineLength(stroke.points)).toBeLessThanOrEqual(DRAW_MAX_STROKE_LENGTH);
+    expect(lineLength(stroke.points)).toBeGreaterThan(DRAW_MAX_STROKE_LENGTH - 1.5);
+    const sent = tab.drain().flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : []));
+    const line = sent.flatMap((o) => (o.type === "begin" ? [o.point] : o.type === "add" ? o.points : []));
+    expect(line).toEqual(stroke.points);
+  });
+
+  test("frames from the peer scattering points over the frame: the drawing stops at its length, and a peer inks at most its rate", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      /** A new stroke of ~50 units of ink (after a clear), from points far apart. */
+      const scattered = (f: number, clear = false) => {
+        const strokeId = `b:${f * 64 + 2}`;
+        const ops: StrokeOp[] = [clear ? { type: "clear", id: `b:${f * 64 + 1}` } : { type: "end", id: `b:${f * 64 + 1}`, strokeId: "none" }];
+        ops.push({ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[4], point: p(0, 0) });
+        for (let k = 2; k < DRAW_MAX_OPS; k++) ops.push({ type: "add", id: `b:${f * 64 + k + 1}`, strokeId, points: Array.from({ length: DRAW_MAX_ADD_POINTS }, (_, i) => p(i % 2, ((i + k) * 0.37) % 1)) });
+        return encodeDraw({ type: "ops", frame: "mine", ops });
+      };
+      // Never past the drawing's length.
+      for (let f = 0; f < 10; f++) {
+        tab.clock += 1000;
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(f) });
+      }
+      expect(docLength(tab.snap.context.docs.bob!)).toBeLessThanOrEqual(DRAW_MAX_DOC_LENGTH);
+      expect(docLength(tab.snap.context.docs.bob!)).toBeGreaterThan(DRAW_MAX_DOC_LENGTH - 10);
+      // Clearing and drawing again, all at once: no more ink than the burst in all, then the rate.
+      tab.clock += 10_000;
+      let ink = 0;
+      for (let f = 10; f < 30; f++) {
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(f, true) });
+        const doc = tab.snap.context.docs.bob!;
+        if (doc.strokes[0]?.id === `b:${f * 64 + 2}`) ink += docLength(doc);
+      }
+      expect(ink).toBeLessThanOrEqual(DRAW_RATE.burstInk);
+      expect(ink).toBeGreaterThan(DRAW_RATE.burstInk - 60);
+      tab.clock += 1000;
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(30, true) });
+      expect(tab.snap.context.docs.bob!.strokes[0]?.id).toBe(`b:${30 * 64 + 2}`);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("frames from the peer: new strokes stop at the stroke limit", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      for (let f = 0; f < 20; f++) {
+        tab.clock += 1000;
+        const ops = Array.from({ length: DRAW_MAX_OPS }, (_, k): StrokeOp => {
+          const id = `b:${f * 64 + k + 1}`;
+          return { type: "begin", id, strokeId: id, color: PALETTE[1], width: THICKNESS_LEVELS[0], point: p(0.5, 0.5) };
+        });
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: encodeDraw({ type: "ops", frame: "mine", ops }) });
+      }
+      expect(tab.snap.context.docs.bob!.strokes).toHaveLength(DRAW_MAX_STROKES);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("a peer over its rate: frames dropped (one log line, not one per frame) until its budget fills again", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      // A clear and a one-point stroke per frame, padded to the largest frame size with adds to nothing.
+      const frame = (n: number) => {
+        const id = (k: number) => `b:${n * 64 + k}`;
+        const ops: StrokeOp[] = [
+          { type: "clear", id: id(1) },
+          { type: "begin", id: id(2), strokeId: id(2), color: PALETTE[2], width: THICKNESS_LEVELS[2], point: p(0.5, 0.5) },
+          ...Array.from({ length: 62 }, (_, k): StrokeOp => ({ type: "add", id: id(k + 3), strokeId: "none", points: path(DRAW_MAX_ADD_POINTS) })),
+        ];
+        return encodeDraw({ type: "ops", frame: "mine", ops });
+      };
+      const ids = () => tab.snap.context.docs.bob?.strokes.map((s) => s.id) ?? [];
+      let accepted = 0;
+      for (let n = 0; n < 100; n++) {
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: frame(n) });
+        if (ids()[0] === `b:${n * 64 + 2}`) accepted++;
+      }
+      expect(accepted).toBeGreaterThan(3);
+      expect(accepted).toBeLessThan(20);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toContain("over the rate");
+      // Another peer has its own budget.
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "carol", data: frame(0) });
+      expect(tab.snap.context.docs.carol?.strokes).toHaveLength(1);
+      // A second later bob may send again.
+      tab.clock += 1000;
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: frame(200) });
+      expect(ids()).toEqual([`b:${200 * 64 + 2}`]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("frames with values the pen never makes are dropped whole, with a log", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+    try {
+      const begin = (extra: Record<string, unknown>) =>
+        packr.pack({ type: "ops", frame: "mine", ops: [{ type: "begin", id: "b:1", strokeId: "b:1", color: PALETTE[0], width: THICKNESS_LEVELS[0], point: [5, 5], ...extra }] });
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin({ color: "#123456" }) });
+      expect(String(warn.mock.calls[0]![0])).toContain("malformed op (#0, begin)");
+      for (const extra of [{ width: 0.2 }, { point: [Number.NaN, 5] }, { point: [1e308, 5] }]) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin(extra) });
+      expect(tab.snap.context.docs.bob).toBeUndefined();
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin({}) });
+      expect(tab.strokes("bob")).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { useSelector } from "@xstate/react";
 import { useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from "react";
 import type { DrawingActor, DrawingContext } from "../../machines/drawing.ts";
 import { SELF_FRAME } from "../../machines/drawing.ts";
-import type { StrokeDoc } from "../../workers/strokes.ts";
+import type { Stroke, StrokeDoc } from "../../workers/strokes.ts";
 import { useCallActor } from "../call-context.tsx";
 import { mainPeer } from "../selectors.ts";
 import "../draw.css";
@@ -44,36 +44,85 @@ const toFrame = (v: View, x: number, y: number) => {
   return { x: Math.min(1, Math.max(0, v.mirrored ? 1 - fx : fx)), y: Math.min(1, Math.max(0, (y - v.rect.y) / v.rect.h)) };
 };
 
-function paint(canvas: HTMLCanvasElement, view: View, doc: StrokeDoc | undefined, cursor: DrawingContext["cursor"], pen: DrawingContext["pen"]) {
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return;
-  const dpr = canvas.width / Math.max(1, canvas.clientWidth);
+/** Paints a stroke's points from index `from` on (the segments it adds; a dot for a one-point stroke). */
+function paintStroke(ctx: CanvasRenderingContext2D, view: View, s: Stroke, from: number) {
+  const n = s.points.length;
+  if (n === 0 || from >= n) return;
+  const width = Math.max(1, s.width * view.rect.h);
+  ctx.beginPath();
+  if (n === 1) {
+    const p = toScreen(view, s.points[0]!);
+    ctx.fillStyle = s.color;
+    ctx.arc(p.x, p.y, width / 2, 0, Math.PI * 2);
+    ctx.fill();
+    return;
+  }
+  ctx.strokeStyle = s.color;
+  ctx.lineWidth = width;
+  const first = toScreen(view, s.points[Math.max(0, from - 1)]!);
+  ctx.moveTo(first.x, first.y);
+  for (let i = Math.max(1, from); i < n; i++) {
+    const q = toScreen(view, s.points[i]!);
+    ctx.lineTo(q.x, q.y);
+  }
+  ctx.stroke();
+}
+
+/** Painting a whole drawing again happens at most this often (an erase at the hand's rate, a peer's clears). */
+const FULL_REPAINT_MS = 100;
+
+/** What the ink canvas holds: these strokes (as they were then), painted in this layout. */
+interface Painted {
+  layout: string;
+  strokes: readonly Stroke[];
+}
+
+/**
+ * For each stroke already painted, how many of its points are on the canvas, when the new strokes
+ * only add to those (new points at the end of a stroke, new strokes at the end); null when
+ * something was taken away or changed (an erase, a clear, a snapshot) or the layout changed.
+ */
+function paintedSoFar(painted: Painted | null, layout: string, strokes: readonly Stroke[]): number[] | null {
+  if (!painted || painted.layout !== layout || strokes.length < painted.strokes.length) return null;
+  const counts: number[] = [];
+  for (let i = 0; i < painted.strokes.length; i++) {
+    const a = painted.strokes[i]!;
+    const b = strokes[i]!;
+    const n = a.points.length;
+    if (a !== b && (a.id !== b.id || a.color !== b.color || a.width !== b.width || b.points.length < n || (n > 0 && (b.points[0] !== a.points[0] || b.points[n - 1] !== a.points[n - 1])))) return null;
+    counts.push(n);
+  }
+  return counts;
+}
+
+/**
+ * Brings the ink canvas up to the doc: only what was added since the last paint, so a stroke op
+ * costs what it adds, not what the drawing holds; everything again only after an erase, a clear,
+ * a snapshot or a new layout.
+ */
+function paintInk(ink: HTMLCanvasElement, dpr: number, view: View, strokes: readonly Stroke[], layout: string, from: number[] | null): Painted {
+  const ctx = ink.getContext("2d");
+  if (!ctx) return { layout, strokes };
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+  if (!from) {
+    ctx.clearRect(0, 0, ink.width / dpr, ink.height / dpr);
+    from = [];
+  }
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
-  for (const s of doc?.strokes ?? []) {
-    if (s.points.length === 0) continue;
-    const width = Math.max(1, s.width * view.rect.h);
-    const first = toScreen(view, s.points[0]!);
-    ctx.beginPath();
-    if (s.points.length === 1) {
-      ctx.fillStyle = s.color;
-      ctx.arc(first.x, first.y, width / 2, 0, Math.PI * 2);
-      ctx.fill();
-      continue;
-    }
-    ctx.strokeStyle = s.color;
-    ctx.lineWidth = width;
-    ctx.moveTo(first.x, first.y);
-    for (const p of s.points.slice(1)) {
-      const q = toScreen(view, p);
-      ctx.lineTo(q.x, q.y);
-    }
-    ctx.stroke();
-  }
+  for (let i = 0; i < strokes.length; i++) paintStroke(ctx, view, strokes[i]!, from[i] ?? 0);
+  return { layout, strokes };
+}
+
+/** The visible canvas: the ink, and over it where the drawing hand is (the pen's size, or the eraser's circle). */
+function compose(canvas: HTMLCanvasElement, ink: HTMLCanvasElement, dpr: number, view: View, cursor: DrawingContext["cursor"], pen: DrawingContext["pen"]) {
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(ink, 0, 0);
   if (!cursor) return;
-  // Where the drawing hand is: the pen's size, or the eraser's circle.
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const c = toScreen(view, cursor.point);
   ctx.beginPath();
   ctx.lineWidth = 2;
@@ -92,7 +141,15 @@ export function DrawOverlay({ which }: { which: "remote" | "local" }) {
   const pen = useSelector(drawing, (s) => s?.context.pen ?? { color: "#ffffff", width: 0.01 });
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const activePointer = useRef<number | null>(null);
+  /** The strokes, painted as they come (off screen, so the hand's cursor can move over them). */
+  const ink = useRef<{ canvas: HTMLCanvasElement; painted: Painted | null } | null>(null);
   const [layout, setLayout] = useState(0);
+  /** What the screen shows: the ink's layout, and whether a cursor is over it. */
+  const shown = useRef("");
+  const shownCursor = useRef(false);
+  const lastFull = useRef(-Infinity);
+  const fullTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => clearTimeout(fullTimer.current ?? undefined), []);
 
   /** The picture's place in the canvas, from the video's own size (or the doc's aspect before it plays). */
   const view = (): View | null => {
@@ -129,7 +186,30 @@ export function DrawOverlay({ which }: { which: "remote" | "local" }) {
     const w = Math.round(canvas.clientWidth * dpr);
     const h = Math.round(canvas.clientHeight * dpr);
     if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
-    paint(canvas, v, doc, cursor, pen);
+    ink.current ??= { canvas: document.createElement("canvas"), painted: null };
+    const layer = ink.current;
+    if (layer.canvas.width !== w || layer.canvas.height !== h) Object.assign(layer.canvas, { width: w, height: h });
+    const scale = w / Math.max(1, canvas.clientWidth);
+    const strokesBefore = layer.painted?.strokes;
+    const strokes = doc?.strokes ?? [];
+    const inkLayout = `${w}x${h}@${scale}|${v.rect.x},${v.rect.y},${v.rect.w},${v.rect.h}|${v.mirrored}`;
+    const from = paintedSoFar(layer.painted, inkLayout, strokes);
+    const wait = from ? 0 : lastFull.current + FULL_REPAINT_MS - performance.now();
+    if (wait > 0) {
+      // Painting everything again (after an erase, a clear, a snapshot) at most every FULL_REPAINT_MS.
+      fullTimer.current ??= setTimeout(() => {
+        fullTimer.current = null;
+        setLayout((n) => n + 1);
+      }, wait);
+    } else {
+      if (!from) lastFull.current = performance.now();
+      layer.painted = paintInk(layer.canvas, scale, v, strokes, inkLayout, from);
+    }
+    // Nothing new in ink and no cursor to move: the screen already shows it.
+    if (!layer.painted || (layer.painted.strokes === strokesBefore && !cursor && !shownCursor.current && shown.current === layer.painted.layout)) return;
+    compose(canvas, layer.canvas, scale, v, cursor, pen);
+    shownCursor.current = cursor !== null;
+    shown.current = layer.painted.layout;
   });
 
   const point = (e: { clientX: number; clientY: number }) => {

@@ -28,6 +28,7 @@ import {
   storeDocs,
   type DrawFrame,
 } from "../protocol/draw-wire.ts";
+import { CHANNEL_BYTE_BUDGET } from "../protocol/peer-wire.ts";
 import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../workers/gestures.ts";
 import type { LoadProgress } from "../workers/hand-tracker-types.ts";
 import { emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
@@ -53,7 +54,7 @@ export interface DrawingInput {
  * painting costs: a peer may add a whole drawing's worth at once, then 50 frame units a second
  * (drawing by hand is a few units a second); a frame over it is dropped whole.
  */
-export const DRAW_RATE = { burstBytes: 1 << 20, bytesPerSecond: 256 << 10, burstOps: 2048, opsPerSecond: 512, eraseCost: 16, burstInk: 200, inkPerSecond: 50 } as const;
+export const DRAW_RATE = { burstBytes: CHANNEL_BYTE_BUDGET.draw.burst, bytesPerSecond: CHANNEL_BYTE_BUDGET.draw.perSecond, burstOps: 2048, opsPerSecond: 512, eraseCost: 16, burstInk: 200, inkPerSecond: 50 } as const;
 
 /** Per peer: what is left of its budget, and the drops not yet reported. */
 interface PeerReceipt {

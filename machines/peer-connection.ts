@@ -4,7 +4,9 @@
  * trickle ICE, a negotiated "control" data channel, and intents: restart ICE, send control.
  */
 import { fromCallback } from "xstate";
+import { fullBucket, take } from "../protocol/bucket.ts";
 import {
+  CHANNEL_BYTE_BUDGET,
   DataChannelId,
   decodeControl,
   encodeControl,
@@ -68,7 +70,18 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
       channel.binaryType = "arraybuffer";
       channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
-      channel.onmessage = (ev) => sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(ev.data as ArrayBuffer) });
+      // Over its byte budget a frame is dropped here, before it becomes an event for anyone.
+      const budget = CHANNEL_BYTE_BUDGET[name];
+      const bucket = fullBucket(budget.burst, performance.now());
+      let dropped = 0;
+      channel.onmessage = (ev) => {
+        const data = ev.data instanceof ArrayBuffer ? ev.data : null;
+        if (!data || !take(bucket, performance.now(), budget.perSecond, budget.burst, data.byteLength)) {
+          if (dropped++ % 1000 === 0) console.warn(`peer: ${name} frames from ${input.peer} over their budget are dropped (${dropped} so far)`);
+          return;
+        }
+        sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
+      };
       features.set(name, channel);
     }
     let makingOffer = false;

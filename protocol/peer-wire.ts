@@ -29,6 +29,16 @@ export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
 export type FeatureChannel = "chat" | "draw";
 export const FEATURE_CHANNELS: readonly FeatureChannel[] = ["chat", "draw"];
 
+/**
+ * Bytes a peer may send on each feature channel (a burst, then so many a second). Frames past it
+ * are dropped as they arrive, unread, so a flood costs the receiver nothing but the copy the
+ * browser already made; each feature bounds what it does accept on its own terms too.
+ */
+export const CHANNEL_BYTE_BUDGET: Record<FeatureChannel, { burst: number; perSecond: number }> = {
+  chat: { burst: 256 << 10, perSecond: 64 << 10 },
+  draw: { burst: 1 << 20, perSecond: 256 << 10 },
+};
+
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 export const encodeControl = (msg: ControlMessage) => packr.pack(msg) as Uint8Array<ArrayBuffer>;

@@ -56,6 +56,9 @@ export type PeerConnectionCommand =
   | { type: "PC.SEND_CONTROL"; msg: ControlMessage }
   | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
+/** Bytes dropped past a channel's budget (in bursts' worth, forgiven at its rate) before the channel is closed. */
+const FLOOD_CUTOFF = 4;
+
 export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
   ({ input, sendBack, receive }) => {
     const pc = new RTCPeerConnection({
@@ -70,17 +73,28 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
       channel.binaryType = "arraybuffer";
       channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
-      // Over its byte budget a frame is dropped here, before it becomes an event for anyone.
+      // Over its byte budget a frame is dropped here, before it becomes an event for anyone. A peer
+      // that keeps pouring far past it (no page of ours does) is cut off: the channel is closed,
+      // which stops the flood at its source, since even unread frames cost the browser to receive.
       const budget = CHANNEL_BYTE_BUDGET[name];
       const bucket = fullBucket(budget.burst, performance.now());
-      let dropped = 0;
+      let overflow = 0;
+      let overflowAt = 0;
       channel.onmessage = (ev) => {
+        const now = performance.now();
         const data = ev.data instanceof ArrayBuffer ? ev.data : null;
-        if (!data || !take(bucket, performance.now(), budget.perSecond, budget.burst, data.byteLength)) {
-          if (dropped++ % 1000 === 0) console.warn(`peer: ${name} frames from ${input.peer} over their budget are dropped (${dropped} so far)`);
+        if (data && take(bucket, now, budget.perSecond, budget.burst, data.byteLength)) {
+          sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
           return;
         }
-        sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
+        // What was dropped, forgiven at the budget's own rate.
+        overflow = Math.max(0, overflow - ((now - overflowAt) / 1000) * budget.perSecond) + (data?.byteLength ?? 1);
+        overflowAt = now;
+        if (overflow > FLOOD_CUTOFF * budget.burst) {
+          console.warn(`peer: ${input.peer} flooded the ${name} channel far past its budget: it is closed for this connection`);
+          channel.onmessage = null;
+          channel.close();
+        }
       };
       features.set(name, channel);
     }

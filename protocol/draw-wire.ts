@@ -30,6 +30,8 @@ export const POINT_SCALE = 10_000;
 export const DRAW_MAX_FRAME_BYTES = 240_000;
 export const DRAW_MAX_OPS = 64;
 export const DRAW_MAX_ADD_POINTS = 256;
+/** Points in one ops frame, all its ops together: a page sends its strokes as they are drawn, a few points a frame. */
+export const DRAW_MAX_FRAME_POINTS = 256;
 export const DRAW_MAX_STROKES = 1000;
 export const DRAW_MAX_STROKE_POINTS = 5000;
 export const DRAW_MAX_DOC_POINTS = 25_000;
@@ -210,9 +212,12 @@ export function readDraw(data: ArrayBuffer | Uint8Array): DrawWire | string {
       if (!Array.isArray(x.ops) || x.ops.length === 0) return "a malformed ops frame";
       if (x.ops.length > DRAW_MAX_OPS) return `a frame of ${x.ops.length} ops (at most ${DRAW_MAX_OPS})`;
       const ops: StrokeOp[] = [];
+      let points = 0;
       for (const [i, raw] of (x.ops as unknown[]).entries()) {
         const op = opIn(raw);
         if (!op) return `a malformed op (#${i}${isObj(raw) && typeof raw.type === "string" ? `, ${raw.type.slice(0, 10)}` : ""})`;
+        points += op.type === "add" ? op.points.length : 1;
+        if (points > DRAW_MAX_FRAME_POINTS) return `a frame of more than ${DRAW_MAX_FRAME_POINTS} points`;
         ops.push(op);
       }
       return { type: "ops", frame: x.frame, ops };

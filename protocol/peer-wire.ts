@@ -35,8 +35,9 @@ export const FEATURE_CHANNELS: readonly FeatureChannel[] = ["chat", "draw"];
  * browser already made; each feature bounds what it does accept on its own terms too.
  */
 export const CHANNEL_BYTE_BUDGET: Record<FeatureChannel, { burst: number; perSecond: number }> = {
-  chat: { burst: 256 << 10, perSecond: 64 << 10 },
-  draw: { burst: 1 << 20, perSecond: 256 << 10 },
+  chat: { burst: 256 << 10, perSecond: 32 << 10 },
+  // A whole drawing (its snapshot) at once; hand drawing itself sends a few kB a second.
+  draw: { burst: 1 << 20, perSecond: 64 << 10 },
 };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });

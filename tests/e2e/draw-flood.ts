@@ -6,7 +6,7 @@
  */
 import { Packr } from "msgpackr";
 import type { Page } from "playwright-core";
-import { DRAW_MAX_ADD_POINTS, DRAW_MAX_OPS, POINT_SCALE } from "../../protocol/draw-wire.ts";
+import { DRAW_MAX_ADD_POINTS, DRAW_MAX_FRAME_POINTS, DRAW_MAX_OPS, POINT_SCALE } from "../../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -43,7 +43,7 @@ const SEQ_DIGITS = 12;
 const token = (k: number) => `${SOURCE}:${String(k).padStart(SEQ_DIGITS, "0")}`;
 
 /**
- * The largest valid ops frame: a new stroke and 63 adds of 256 points each, scattered over the
+ * The largest valid ops frame: a new stroke and 63 adds sharing the frame's points, scattered over the
  * whole frame (long lines: the most ink per point). Op ids are `flood:<12 digits>`; the page
  * rewrites those digits for every frame it sends so each frame's ops are new (seq k of the
  * template becomes n * 64 + k + 1 in frame n), and the stroke id is the begin op's id.
@@ -51,8 +51,9 @@ const token = (k: number) => `${SOURCE}:${String(k).padStart(SEQ_DIGITS, "0")}`;
 export function floodTemplate(): { bytes: number[]; seqAt: number[] } {
   const rand = () => Math.floor(Math.random() * (POINT_SCALE + 1));
   const ops: unknown[] = [{ type: "begin", id: token(0), strokeId: token(0), color: PALETTE[0], width: THICKNESS_LEVELS[1], point: [rand(), rand()] }];
+  const perAdd = Math.min(DRAW_MAX_ADD_POINTS, Math.floor((DRAW_MAX_FRAME_POINTS - 1) / (DRAW_MAX_OPS - 1)));
   for (let k = 1; k < DRAW_MAX_OPS; k++) {
-    ops.push({ type: "add", id: token(k), strokeId: token(0), points: Array.from({ length: 2 * DRAW_MAX_ADD_POINTS }, rand) });
+    ops.push({ type: "add", id: token(k), strokeId: token(0), points: Array.from({ length: 2 * perAdd }, rand) });
   }
   const bytes = rawFrame({ type: "ops", frame: "mine", ops });
   const marker = new TextEncoder().encode(`${SOURCE}:`);
@@ -68,6 +69,8 @@ export interface FloodResult {
   frames: number;
   bytes: number;
   ms: number;
+  /** The receiver closed the channel (it cut the flood off). */
+  closed: boolean;
 }
 
 /**
@@ -102,14 +105,19 @@ export function flood(page: Page, ms: number, firstFrame = 0): Promise<FloodResu
           const seq = String(n * 64 + k + 1).padStart(digits, "0");
           for (let d = 0; d < digits; d++) frame[at + d] = seq.charCodeAt(d);
         }
-        channel.send(frame);
+        if (channel.readyState !== "open") break; // the receiver cut the flood off
+        try {
+          channel.send(frame);
+        } catch {
+          break;
+        }
         frames++;
         sent += frame.byteLength;
         if (frames % 16 === 0) await new Promise((r) => setTimeout(r, 0)); // let A's own page breathe
       }
       const drainBy = performance.now() + 30_000;
-      while (channel.bufferedAmount > 0 && performance.now() < drainBy) await new Promise((r) => setTimeout(r, 50));
-      return { frames, bytes: sent, ms: performance.now() - t0 };
+      while (channel.readyState === "open" && channel.bufferedAmount > 0 && performance.now() < drainBy) await new Promise((r) => setTimeout(r, 50));
+      return { frames, bytes: sent, ms: performance.now() - t0, closed: channel.readyState !== "open" };
     },
     { template, ms, firstFrame, digits: SEQ_DIGITS },
   );

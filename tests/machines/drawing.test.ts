@@ -8,6 +8,7 @@ import {
   decodeDraw,
   docPoints,
   DRAW_MAX_ADD_POINTS,
+  DRAW_MAX_FRAME_POINTS,
   DRAW_MAX_DOC_POINTS,
   DRAW_MAX_DOC_LENGTH,
   DRAW_MAX_STROKE_LENGTH,
@@ -329,12 +330,31 @@ function pointerStroke(tab: Tab, frame: string, n: number, from = 0) {
   tab.send({ type: "DRAW.POINTER_UP" });
 }
 
-/** The largest valid frame: a new stroke and 63 adds of 256 points (source `src`, frame number `f`). */
-function bigFrame(src: string, f: number, frame: "mine" | "yours" = "mine") {
+/** Ops as the frames the wire takes: at most DRAW_MAX_OPS ops and DRAW_MAX_FRAME_POINTS points each. */
+function framesOf(ops: StrokeOp[], frame: "mine" | "yours") {
+  const out: Uint8Array[] = [];
+  let cur: StrokeOp[] = [];
+  let n = 0;
+  for (const op of ops) {
+    const k = op.type === "add" ? op.points.length : 1;
+    if (cur.length && (n + k > DRAW_MAX_FRAME_POINTS || cur.length >= DRAW_MAX_OPS)) {
+      out.push(encodeDraw({ type: "ops", frame, ops: cur }));
+      cur = [];
+      n = 0;
+    }
+    cur.push(op);
+    n += k;
+  }
+  if (cur.length) out.push(encodeDraw({ type: "ops", frame, ops: cur }));
+  return out;
+}
+
+/** A long stroke from the peer: a new stroke and 63 adds of 256 points, as the frames the wire takes (source `src`, batch `f`). */
+function bigStroke(src: string, f: number, frame: "mine" | "yours" = "mine") {
   const strokeId = `${src}:${f * 64 + 1}`;
   const ops: StrokeOp[] = [{ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[1], point: p(0.5, 0.5) }];
   for (let k = 1; k < DRAW_MAX_OPS; k++) ops.push({ type: "add", id: `${src}:${f * 64 + k + 1}`, strokeId, points: path(DRAW_MAX_ADD_POINTS, k * 256) });
-  return encodeDraw({ type: "ops", frame, ops });
+  return framesOf(ops, frame);
 }
 
 describe("drawing within the limits", () => {
@@ -374,9 +394,9 @@ describe("drawing within the limits", () => {
     const tab = new Tab();
     const warn = spyOn(console, "warn").mockImplementation(() => {});
     try {
-      for (let f = 0; f < 12; f++) {
-        tab.clock += 1000; // within the rate
-        for (const frame of ["mine", "yours"] as const) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: bigFrame(`b${frame}`, f, frame) });
+      for (let f = 0; f < 6; f++) {
+        tab.clock += 10_000; // within the rate
+        for (const frame of ["mine", "yours"] as const) for (const data of bigStroke(`b${frame}`, f, frame)) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data });
       }
       for (const frame of ["bob", SELF_FRAME]) {
         const doc = tab.snap.context.docs[frame]!;
@@ -389,7 +409,7 @@ describe("drawing within the limits", () => {
     } finally {
       warn.mockRestore();
     }
-  });
+  }, 30_000);
 
   test("a pointer stroke zigzagging across the frame stops at the stroke's length", () => {
     const tab = new Tab();
@@ -414,7 +434,7 @@ describe("drawing within the limits", () => {
         const strokeId = `b:${f * 64 + 2}`;
         const ops: StrokeOp[] = [clear ? { type: "clear", id: `b:${f * 64 + 1}` } : { type: "end", id: `b:${f * 64 + 1}`, strokeId: "none" }];
         ops.push({ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[4], point: p(0, 0) });
-        for (let k = 2; k < DRAW_MAX_OPS; k++) ops.push({ type: "add", id: `b:${f * 64 + k + 1}`, strokeId, points: Array.from({ length: DRAW_MAX_ADD_POINTS }, (_, i) => p(i % 2, ((i + k) * 0.37) % 1)) });
+        ops.push({ type: "add", id: `b:${f * 64 + 3}`, strokeId, points: Array.from({ length: DRAW_MAX_FRAME_POINTS - 2 }, (_, i) => p(i % 2, (i * 0.37) % 1)) });
         return encodeDraw({ type: "ops", frame: "mine", ops });
       };
       // Never past the drawing's length.
@@ -464,13 +484,13 @@ describe("drawing within the limits", () => {
     const tab = new Tab();
     const warn = spyOn(console, "warn").mockImplementation(() => {});
     try {
-      // A clear and a one-point stroke per frame, padded to the largest frame size with adds to nothing.
+      // A clear and a one-point stroke per frame, made costly with erases far from it (each counts as many ops).
       const frame = (n: number) => {
         const id = (k: number) => `b:${n * 64 + k}`;
         const ops: StrokeOp[] = [
           { type: "clear", id: id(1) },
           { type: "begin", id: id(2), strokeId: id(2), color: PALETTE[2], width: THICKNESS_LEVELS[2], point: p(0.5, 0.5) },
-          ...Array.from({ length: 62 }, (_, k): StrokeOp => ({ type: "add", id: id(k + 3), strokeId: "none", points: path(DRAW_MAX_ADD_POINTS) })),
+          ...Array.from({ length: 8 }, (_, k): StrokeOp => ({ type: "erase", id: id(k + 3), center: p(0.01, 0.01), radius: 0.001 })),
         ];
         return encodeDraw({ type: "ops", frame: "mine", ops });
       };

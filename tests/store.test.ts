@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { RoomRegistry, seatIdOf } from "../signal-server/rooms.ts";
+import { MemoryStore, seatIdOf } from "../signal-server/store.ts";
 
 interface Timer {
   fn: () => void;
@@ -32,10 +32,10 @@ const conn = (name: string): Conn => ({ name });
 
 let clock: ReturnType<typeof fakeSchedule>;
 let expired: { room: string; seatId: string; others: string[] }[];
-let rooms: RoomRegistry<Conn>;
+let rooms: MemoryStore<Conn>;
 
 const make = (capacity = 2, graceMs = 1000) =>
-  new RoomRegistry<Conn>({
+  new MemoryStore<Conn>({
     capacity,
     graceMs,
     schedule: clock.schedule,
@@ -96,10 +96,10 @@ describe("seat tokens", () => {
     expect(again.replaced).toBe(a1);
     expect(again.resumed).toBe(true);
     expect(again.peers).toEqual([b.seat.id]);
-    expect(rooms.connection("room", a.seat.id)).toBe(a2);
+    expect(rooms.holder("room", a.seat.id)).toBe(a2);
     // The replaced connection dropping later changes nothing.
     expect(rooms.disconnect("room", a.seat.id, a1)).toBeNull();
-    expect(rooms.connection("room", a.seat.id)).toBe(a2);
+    expect(rooms.holder("room", a.seat.id)).toBe(a2);
     expect(clock.live()).toHaveLength(0);
   });
 
@@ -117,7 +117,7 @@ describe("seat tokens", () => {
     expect(clock.live()).toHaveLength(0);
     clock.elapse();
     expect(expired).toEqual([]);
-    expect(rooms.connection("room", a.seat.id)?.name).toBe("a2");
+    expect(rooms.holder("room", a.seat.id)?.name).toBe("a2");
   });
 
   test("a wrong or missing token cannot take a held seat", () => {
@@ -128,15 +128,15 @@ describe("seat tokens", () => {
     expect(rooms.join("room", conn("x"))).toEqual({ ok: false, code: "room-full" });
     expect(rooms.join("room", conn("x"), "not-the-token")).toEqual({ ok: false, code: "room-full" });
     expect(rooms.join("room", conn("x"), a.seat.id)).toEqual({ ok: false, code: "room-full" });
-    expect(rooms.connection("room", a.seat.id)).toBeNull();
+    expect(rooms.holder("room", a.seat.id)).toBeNull();
   });
 
   test("a token from another room does not reach into this one", () => {
     const a = joinOk("one", conn("a"));
     const other = joinOk("two", conn("a-two"), a.token);
     expect(other.resumed).toBe(false);
-    expect(rooms.connection("one", a.seat.id)?.name).toBe("a");
-    expect(rooms.connection("two", a.seat.id)?.name).toBe("a-two");
+    expect(rooms.holder("one", a.seat.id)?.name).toBe("a");
+    expect(rooms.holder("two", a.seat.id)?.name).toBe("a-two");
   });
 
   test("an unknown token after a restart recreates the same seat id", () => {
@@ -193,7 +193,7 @@ describe("leaving", () => {
     expect(rooms.leave("no-room", a.seat.id)).toEqual([]);
 
     const c2 = joinOk("r2", conn("x"));
-    rooms.disconnect("r2", c2.seat.id, c2.seat.conn!);
+    rooms.disconnect("r2", c2.seat.id, c2.seat.holder!);
     rooms.disconnect("r2", c2.seat.id, conn("x")); // a stranger's disconnect is ignored
     expect(rooms.leave("r2", c2.seat.id)).toEqual([]);
     clock.elapse();
@@ -228,9 +228,9 @@ describe("leaving", () => {
   test("relay lookups never cross rooms, and clear() drops timers", () => {
     const a = joinOk("one", conn("a"));
     const b = joinOk("two", conn("b"));
-    expect(rooms.connection("two", a.seat.id)).toBeNull();
-    expect(rooms.connectionsOf("one", [a.seat.id, b.seat.id]).map((c) => c.name)).toEqual(["a"]);
-    rooms.disconnect("one", a.seat.id, a.seat.conn!);
+    expect(rooms.holder("two", a.seat.id)).toBeNull();
+    expect([a.seat.id, b.seat.id].map((id) => rooms.holder("one", id)).filter((c) => c !== null).map((c) => c.name)).toEqual(["a"]);
+    rooms.disconnect("one", a.seat.id, a.seat.holder!);
     rooms.clear();
     expect(clock.live()).toHaveLength(0);
     expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });

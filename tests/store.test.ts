@@ -236,3 +236,56 @@ describe("leaving", () => {
     expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });
   });
 });
+
+describe("the store on its own (no sockets)", () => {
+  test("grace is an expiry on the seat: set on disconnect by the injected clock, cleared on resume, freed when due", () => {
+    let now = 1_000_000;
+    const store = new MemoryStore<number>({ capacity: 2, graceMs: 5000, schedule: clock.schedule, now: () => now, onExpire: (room, seatId, others) => expired.push({ room, seatId, others }) });
+    const a = store.join("room", 1);
+    const b = store.join("room", 2);
+    if (!a.ok || !b.ok) throw new Error("join failed");
+    expect(a.seat.expiresAt).toBeNull();
+    now += 10;
+    expect(store.disconnect("room", a.seat.id, 1)).toEqual([b.seat.id]);
+    expect(a.seat.holder).toBeNull();
+    expect(a.seat.expiresAt).toBe(1_000_000 + 10 + 5000);
+    expect(clock.live().map((t) => t.ms)).toEqual([5000]);
+    // Resumed by its token from another connection: held again, no expiry, the timer cancelled.
+    const back = store.join("room", 3, a.token);
+    if (!back.ok) throw new Error("resume failed");
+    expect(back).toMatchObject({ resumed: true, replaced: null, peers: [b.seat.id] });
+    expect(back.seat.expiresAt).toBeNull();
+    expect(store.holder("room", a.seat.id)).toBe(3);
+    expect(clock.live()).toHaveLength(0);
+    // Dropped again and not back in time: freed, and the others told.
+    expect(store.disconnect("room", a.seat.id, 3)).toEqual([b.seat.id]);
+    clock.elapse();
+    expect(expired).toEqual([{ room: "room", seatId: a.seat.id, others: [b.seat.id] }]);
+    expect(store.holder("room", a.seat.id)).toBeNull();
+    expect(store.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+
+  test("a seat taken by a newer holder: the old one is returned as replaced, and its disconnect is ignored", () => {
+    const store = new MemoryStore<number>({ capacity: 2, graceMs: 1000, schedule: clock.schedule, onExpire: () => {} });
+    const a = store.join("room", 1);
+    if (!a.ok) throw new Error("join failed");
+    const again = store.join("room", 2, a.token);
+    expect(again).toMatchObject({ ok: true, replaced: 1, resumed: true });
+    expect(store.disconnect("room", a.seat.id, 1)).toBeNull();
+    expect(store.holder("room", a.seat.id)).toBe(2);
+    expect(store.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+
+  test("capacity counts held seats, and seats held for a rejoin, across holders", () => {
+    const store = new MemoryStore<number>({ capacity: 3, graceMs: 1000, schedule: clock.schedule, onExpire: () => {} });
+    const joined = [1, 2, 3].map((h) => store.join("room", h));
+    expect(joined.every((r) => r.ok)).toBe(true);
+    expect(store.join("room", 4)).toEqual({ ok: false, code: "room-full" });
+    const first = joined[0]!;
+    if (!first.ok) throw new Error("join failed");
+    store.disconnect("room", first.seat.id, 1);
+    expect(store.join("room", 4)).toEqual({ ok: false, code: "room-full" });
+    clock.elapse();
+    expect(store.join("room", 4).ok).toBe(true);
+  });
+});

@@ -1,20 +1,21 @@
 /**
- * The WebSocket side of the signal server: decode and validate each frame, enforce limits, and
- * call the room registry. Nothing a client sends can throw out of these handlers.
+ * The WebSocket side of the signal server: upgrade, decode and validate each frame, enforce the
+ * limits, close with the right codes, and dispatch to the handlers. Nothing a client sends can
+ * throw out of here.
  */
 import type { Server, ServerWebSocket } from "bun";
 import { CloseCode, PROTOCOL_VERSION, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
+import { LocalBus } from "./bus.ts";
 import type { ServerConfig } from "./config.ts";
+import { createHandlers, type Member } from "./handlers.ts";
+import { Presence } from "./presence.ts";
 import { fullBucket, isFull, take, type Bucket } from "./rate.ts";
-import { iceServersFor } from "./turn.ts";
-import { RoomRegistry } from "./rooms.ts";
-import { peerIs, readJoin, readSignal, relayInPlace, type ReadSignal } from "../protocol/relay.ts";
+import { readJoin, readSignal } from "./relay-wire.ts";
+import { MemoryStore, type RoomStore } from "./store.ts";
 
-export interface SocketData {
+export interface SocketData extends Member {
   /** The client's address (see clientAddress), for the per-address limits. */
   ip: string;
-  room: string | null;
-  seatId: string | null;
   tokens: number;
   refilledAt: number;
   badFrames: number;
@@ -32,8 +33,10 @@ export interface SignalingOptions {
 type Ws = ServerWebSocket<SocketData>;
 
 export function createSignaling(config: ServerConfig, options: SignalingOptions = {}) {
-  /** Sockets not in a room (just opened, or left); those in rooms are the registry's. */
+  /** Sockets not in a room (just opened, or left); those in rooms are in presence. */
   const lobby = new Set<Ws>();
+  /** Each socket's id on this node, the holder of its seat in the store. */
+  let lastConn = 0;
   /** Open sockets per client address: every socket, in a room or not, until its close. */
   const socketsByIp = new Map<string, number>();
   let openSockets = 0;
@@ -91,15 +94,6 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
   };
 
   const send = (ws: Ws, msg: WithoutVersion<ServerMessage>) => out(ws, encode(msg));
-  const tell = (room: string, ids: string[], msg: WithoutVersion<ServerMessage>) => {
-    const bytes = encode(msg);
-    for (const conn of registry.connectionsOf(room, ids)) out(conn, bytes);
-  };
-  const registry: RoomRegistry<Ws> = new RoomRegistry<Ws>({
-    capacity: config.roomCapacity,
-    graceMs: config.graceMs,
-    onExpire: (room, seatId, others) => tell(room, others, { type: "peer-left", peer: seatId, reason: "gone" }),
-  });
 
   function fail(ws: Ws, code: ErrorCode, text: string) {
     send(ws, { type: "error", code, text });
@@ -108,6 +102,31 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       if (ws.data.badFrames >= config.maxBadFrames) closeWith(ws, CloseCode.BadFrames, "too many bad frames");
     }
   }
+
+  const store: RoomStore<number> = new MemoryStore<number>({
+    capacity: config.roomCapacity,
+    graceMs: config.graceMs,
+    onExpire: (room, seatId, others) => handlers.expired(room, seatId, others),
+  });
+  const presence = new Presence<Ws>();
+  const handlers = createHandlers<Ws>({
+    config,
+    store,
+    presence,
+    bus: new LocalBus(presence, out),
+    send,
+    fail,
+    closeWith,
+    entered: (ws) => {
+      lobby.delete(ws);
+      joinedNow(ws);
+    },
+    left: (ws) => {
+      lobby.add(ws);
+      awaitJoin(ws);
+    },
+    replacedCode: CloseCode.Replaced,
+  });
 
   // The rate limits' clock, read every 50 ms instead of for every frame.
   let clock = performance.now();
@@ -148,75 +167,13 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     ws.data.joinTimer = null;
   }
 
-  /**
-   * The same as handle() does for a `signal`, for a frame readSignal checked; false when the frame
-   * needs the general path after all (ids of unequal length).
-   */
-  function relaySignal(ws: Ws, sig: ReadSignal): boolean {
-    const { room, seatId } = ws.data;
-    const target = room && seatId && !peerIs(sig, seatId) ? registry.findConnection(room, peerIs, sig) : null;
-    if (!target) {
-      fail(ws, "unknown-peer", "No such member in this room.");
-      return true;
+  /** Dispatches a decoded message; a join first spends from its address's join budget. */
+  function dispatch(ws: Ws, msg: ClientMessage) {
+    if (msg.type === "join" && ws.data.room === null && !joinAllowed(ws.data.ip)) {
+      send(ws, { type: "error", code: "rate-limited", text: "Too many calls joined from your network; try again in a minute." });
+      return closeWith(ws, CloseCode.RateLimited, "too many joins");
     }
-    const relayed = relayInPlace(sig, seatId!);
-    if (!relayed) return false;
-    out(target, relayed);
-    return true;
-  }
-
-  function handle(ws: Ws, msg: ClientMessage) {
-    const { room, seatId } = ws.data;
-    switch (msg.type) {
-      case "ping":
-        return send(ws, { type: "pong" });
-      case "join": {
-        if (room) return fail(ws, "already-joined", "This connection is already in a room.");
-        if (!joinAllowed(ws.data.ip)) {
-          send(ws, { type: "error", code: "rate-limited", text: "Too many calls joined from your network; try again in a minute." });
-          return closeWith(ws, CloseCode.RateLimited, "too many joins");
-        }
-        const result = registry.join(msg.room, ws, msg.token);
-        if (!result.ok) {
-          return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
-        }
-        lobby.delete(ws);
-        joinedNow(ws);
-        ws.data.room = result.room; // the registry's own copy of the id: one string per room
-        ws.data.seatId = result.seat.id;
-        if (result.replaced) closeWith(result.replaced, CloseCode.Replaced, "seat taken by a newer connection");
-        const ice = iceServersFor(config, result.seat.id);
-        send(ws, {
-          type: "joined",
-          room: msg.room,
-          self: result.seat.id,
-          token: result.token,
-          peers: result.peers,
-          iceServers: ice.iceServers,
-          ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
-        });
-        return tell(msg.room, result.peers, { type: "peer-joined", peer: result.seat.id });
-      }
-      case "signal": {
-        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before signaling.");
-        const target = registry.connection(room, msg.peer);
-        if (!target || msg.peer === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
-        out(target, encode({ type: "signal", peer: seatId, session: msg.session, data: msg.data }));
-        return;
-      }
-      case "refresh-ice": {
-        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before asking for ICE servers.");
-        const ice = iceServersFor(config, seatId);
-        return send(ws, { type: "ice-servers", iceServers: ice.iceServers, ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}) });
-      }
-      case "leave": {
-        if (!room || !seatId) return;
-        ws.data.room = ws.data.seatId = null;
-        lobby.add(ws);
-        awaitJoin(ws);
-        return tell(room, registry.leave(room, seatId), { type: "peer-left", peer: seatId, reason: "left" });
-      }
-    }
+    handlers.handle(ws, msg);
   }
 
   const websocket = {
@@ -245,14 +202,14 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
           // The busiest frame by far, a signal in its plain shape, is checked and relayed without
           // decoding it; anything else (or anything odd) takes the general path below.
           const sig = readSignal(data);
-          if (sig && relaySignal(ws, sig)) return;
+          if (sig && handlers.relayRaw(ws, sig)) return;
         } else if (typeof data !== "string" && ws.data.room === null) {
           const join = readJoin(data);
-          if (join) return handle(ws, { v: PROTOCOL_VERSION, type: "join", ...join });
+          if (join) return dispatch(ws, { v: PROTOCOL_VERSION, type: "join", ...join });
         }
         const decoded = decodeClient(data);
         if (!decoded.ok) return fail(ws, decoded.code, decoded.text);
-        handle(ws, decoded.msg);
+        dispatch(ws, decoded.msg);
       } catch (err) {
         // A bug of ours, never the client's fault: log it and keep serving.
         console.error("signal: unexpected error handling a frame", err);
@@ -263,10 +220,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       joinedNow(ws);
       forget(ws.data.ip);
       ws.data.outbox = null; // nothing more can reach it
-      const { room, seatId } = ws.data;
-      if (!room || !seatId) return;
-      const others = registry.disconnect(room, seatId, ws);
-      if (others) tell(room, others, { type: "peer-away", peer: seatId });
+      handlers.disconnect(ws);
     },
   };
 
@@ -322,7 +276,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     if (config.maxSocketsPerIp && (socketsByIp.get(ip) ?? 0) >= config.maxSocketsPerIp) {
       return new Response("Too many connections from your address", { status: 429 });
     }
-    const data: SocketData = { ip, room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: now(), badFrames: 0, outbox: null, joinTimer: null };
+    const data: SocketData = { ip, conn: ++lastConn, room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: now(), badFrames: 0, outbox: null, joinTimer: null };
     if (!server.upgrade(req, { data })) return new Response("Expected a WebSocket upgrade", { status: 426 });
     socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);
     openSockets++;
@@ -333,13 +287,14 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
   function shutdown() {
     clearInterval(ticker);
     clearInterval(sweeper);
-    for (const ws of [...lobby, ...registry.connections()]) closeWith(ws, CloseCode.Restart, "server restarting");
+    for (const ws of [...lobby, ...presence.sockets()]) closeWith(ws, CloseCode.Restart, "server restarting");
     lobby.clear();
-    registry.clear();
+    presence.clear();
+    store.clear();
   }
 
   return { websocket, upgrade, shutdown, stats: () => {
-      const counts = registry.counts();
+      const counts = store.counts();
       // Every open socket, also one replaced by a newer connection and not closed yet.
       return { ...counts, sockets: openSockets };
     },

@@ -1,12 +1,12 @@
 /**
- * The server's fast paths (protocol/relay.ts) against the general path (decodeClient): when a fast
+ * The server's fast paths (signal-server/relay-wire.ts) against the general path (decodeClient): when a fast
  * path accepts a frame, the general path accepts it too, with the same meaning (for a signal, the
  * relayed frame decodes to the same message); the fast paths engage for what browsers really
  * send; odd frames fall through to the general path.
  */
 import { describe, expect, test } from "bun:test";
 import { PROTOCOL_VERSION, decodeClient, decodeServer, encode, encodeRaw, type SignalPayload } from "../protocol/index.ts";
-import { peerIs, readJoin, readSignal, relayInPlace } from "../protocol/relay.ts";
+import { peerIs, readJoin, readSignal, relayInPlace } from "../signal-server/relay-wire.ts";
 
 const V = PROTOCOL_VERSION;
 /** A sender id as long as `id` (relaying in place swaps ids of equal length). */

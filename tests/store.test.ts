@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { RoomRegistry, seatIdOf } from "../signal-server/rooms.ts";
+import { MemoryStore, seatIdOf } from "../signal-server/store.ts";
 
 interface Timer {
   fn: () => void;
@@ -32,10 +32,10 @@ const conn = (name: string): Conn => ({ name });
 
 let clock: ReturnType<typeof fakeSchedule>;
 let expired: { room: string; seatId: string; others: string[] }[];
-let rooms: RoomRegistry<Conn>;
+let rooms: MemoryStore<Conn>;
 
 const make = (capacity = 2, graceMs = 1000) =>
-  new RoomRegistry<Conn>({
+  new MemoryStore<Conn>({
     capacity,
     graceMs,
     schedule: clock.schedule,
@@ -96,10 +96,10 @@ describe("seat tokens", () => {
     expect(again.replaced).toBe(a1);
     expect(again.resumed).toBe(true);
     expect(again.peers).toEqual([b.seat.id]);
-    expect(rooms.connection("room", a.seat.id)).toBe(a2);
+    expect(rooms.holder("room", a.seat.id)).toBe(a2);
     // The replaced connection dropping later changes nothing.
     expect(rooms.disconnect("room", a.seat.id, a1)).toBeNull();
-    expect(rooms.connection("room", a.seat.id)).toBe(a2);
+    expect(rooms.holder("room", a.seat.id)).toBe(a2);
     expect(clock.live()).toHaveLength(0);
   });
 
@@ -117,7 +117,7 @@ describe("seat tokens", () => {
     expect(clock.live()).toHaveLength(0);
     clock.elapse();
     expect(expired).toEqual([]);
-    expect(rooms.connection("room", a.seat.id)?.name).toBe("a2");
+    expect(rooms.holder("room", a.seat.id)?.name).toBe("a2");
   });
 
   test("a wrong or missing token cannot take a held seat", () => {
@@ -128,15 +128,15 @@ describe("seat tokens", () => {
     expect(rooms.join("room", conn("x"))).toEqual({ ok: false, code: "room-full" });
     expect(rooms.join("room", conn("x"), "not-the-token")).toEqual({ ok: false, code: "room-full" });
     expect(rooms.join("room", conn("x"), a.seat.id)).toEqual({ ok: false, code: "room-full" });
-    expect(rooms.connection("room", a.seat.id)).toBeNull();
+    expect(rooms.holder("room", a.seat.id)).toBeNull();
   });
 
   test("a token from another room does not reach into this one", () => {
     const a = joinOk("one", conn("a"));
     const other = joinOk("two", conn("a-two"), a.token);
     expect(other.resumed).toBe(false);
-    expect(rooms.connection("one", a.seat.id)?.name).toBe("a");
-    expect(rooms.connection("two", a.seat.id)?.name).toBe("a-two");
+    expect(rooms.holder("one", a.seat.id)?.name).toBe("a");
+    expect(rooms.holder("two", a.seat.id)?.name).toBe("a-two");
   });
 
   test("an unknown token after a restart recreates the same seat id", () => {
@@ -193,7 +193,7 @@ describe("leaving", () => {
     expect(rooms.leave("no-room", a.seat.id)).toEqual([]);
 
     const c2 = joinOk("r2", conn("x"));
-    rooms.disconnect("r2", c2.seat.id, c2.seat.conn!);
+    rooms.disconnect("r2", c2.seat.id, c2.seat.holder!);
     rooms.disconnect("r2", c2.seat.id, conn("x")); // a stranger's disconnect is ignored
     expect(rooms.leave("r2", c2.seat.id)).toEqual([]);
     clock.elapse();
@@ -228,11 +228,64 @@ describe("leaving", () => {
   test("relay lookups never cross rooms, and clear() drops timers", () => {
     const a = joinOk("one", conn("a"));
     const b = joinOk("two", conn("b"));
-    expect(rooms.connection("two", a.seat.id)).toBeNull();
-    expect(rooms.connectionsOf("one", [a.seat.id, b.seat.id]).map((c) => c.name)).toEqual(["a"]);
-    rooms.disconnect("one", a.seat.id, a.seat.conn!);
+    expect(rooms.holder("two", a.seat.id)).toBeNull();
+    expect([a.seat.id, b.seat.id].map((id) => rooms.holder("one", id)).filter((c) => c !== null).map((c) => c.name)).toEqual(["a"]);
+    rooms.disconnect("one", a.seat.id, a.seat.holder!);
     rooms.clear();
     expect(clock.live()).toHaveLength(0);
     expect(rooms.counts()).toEqual({ rooms: 0, seats: 0, connected: 0 });
+  });
+});
+
+describe("the store on its own (no sockets)", () => {
+  test("grace is an expiry on the seat: set on disconnect by the injected clock, cleared on resume, freed when due", () => {
+    let now = 1_000_000;
+    const store = new MemoryStore<number>({ capacity: 2, graceMs: 5000, schedule: clock.schedule, now: () => now, onExpire: (room, seatId, others) => expired.push({ room, seatId, others }) });
+    const a = store.join("room", 1);
+    const b = store.join("room", 2);
+    if (!a.ok || !b.ok) throw new Error("join failed");
+    expect(a.seat.expiresAt).toBeNull();
+    now += 10;
+    expect(store.disconnect("room", a.seat.id, 1)).toEqual([b.seat.id]);
+    expect(a.seat.holder).toBeNull();
+    expect(a.seat.expiresAt).toBe(1_000_000 + 10 + 5000);
+    expect(clock.live().map((t) => t.ms)).toEqual([5000]);
+    // Resumed by its token from another connection: held again, no expiry, the timer cancelled.
+    const back = store.join("room", 3, a.token);
+    if (!back.ok) throw new Error("resume failed");
+    expect(back).toMatchObject({ resumed: true, replaced: null, peers: [b.seat.id] });
+    expect(back.seat.expiresAt).toBeNull();
+    expect(store.holder("room", a.seat.id)).toBe(3);
+    expect(clock.live()).toHaveLength(0);
+    // Dropped again and not back in time: freed, and the others told.
+    expect(store.disconnect("room", a.seat.id, 3)).toEqual([b.seat.id]);
+    clock.elapse();
+    expect(expired).toEqual([{ room: "room", seatId: a.seat.id, others: [b.seat.id] }]);
+    expect(store.holder("room", a.seat.id)).toBeNull();
+    expect(store.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+
+  test("a seat taken by a newer holder: the old one is returned as replaced, and its disconnect is ignored", () => {
+    const store = new MemoryStore<number>({ capacity: 2, graceMs: 1000, schedule: clock.schedule, onExpire: () => {} });
+    const a = store.join("room", 1);
+    if (!a.ok) throw new Error("join failed");
+    const again = store.join("room", 2, a.token);
+    expect(again).toMatchObject({ ok: true, replaced: 1, resumed: true });
+    expect(store.disconnect("room", a.seat.id, 1)).toBeNull();
+    expect(store.holder("room", a.seat.id)).toBe(2);
+    expect(store.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+
+  test("capacity counts held seats, and seats held for a rejoin, across holders", () => {
+    const store = new MemoryStore<number>({ capacity: 3, graceMs: 1000, schedule: clock.schedule, onExpire: () => {} });
+    const joined = [1, 2, 3].map((h) => store.join("room", h));
+    expect(joined.every((r) => r.ok)).toBe(true);
+    expect(store.join("room", 4)).toEqual({ ok: false, code: "room-full" });
+    const first = joined[0]!;
+    if (!first.ok) throw new Error("join failed");
+    store.disconnect("room", first.seat.id, 1);
+    expect(store.join("room", 4)).toEqual({ ok: false, code: "room-full" });
+    clock.elapse();
+    expect(store.join("room", 4).ok).toBe(true);
   });
 });

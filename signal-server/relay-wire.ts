@@ -11,8 +11,8 @@
  * have accepted the frame, and the relayed frame decodes to the same message (tested).
  */
 import { isAscii } from "node:buffer";
-import { PEER_ID_MAX, PROTOCOL_VERSION, ROOM_ID_MAX, ROOM_ID_MIN, TOKEN_MAX } from "./messages.ts";
-import { CANDIDATE_MAX, SDP_MAX, SESSION_ID_MAX } from "./validate.ts";
+import { PEER_ID_MAX, PROTOCOL_VERSION, ROOM_ID_MAX, ROOM_ID_MIN, TOKEN_MAX } from "../protocol/messages.ts";
+import { CANDIDATE_MAX, SDP_MAX, SESSION_ID_MAX } from "../protocol/validate.ts";
 
 /** Where the peer id of a checked signal frame is in `frame` (ASCII bytes, compared with `peerIs`). */
 export interface ReadSignal {

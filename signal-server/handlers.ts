@@ -1,0 +1,140 @@
+/**
+ * What each client message does, once the socket layer has decoded it and applied its limits:
+ * join, signal (the one relay path), refresh-ice, leave, and a socket's close. Membership goes
+ * through the store, this node's sockets through presence, every frame to another member through
+ * the bus.
+ */
+import { encode, type ClientMessage, type ErrorCode, type ServerMessage, type SignalMessage, type WithoutVersion } from "../protocol/index.ts";
+import type { Bus } from "./bus.ts";
+import type { ServerConfig } from "./config.ts";
+import type { Matches, Presence } from "./presence.ts";
+import { peerIs, relayInPlace, type ReadSignal } from "./relay-wire.ts";
+import type { Awaitable, RoomStore } from "./store.ts";
+import { iceServersFor } from "./turn.ts";
+
+/** What the handlers read and write on a socket. */
+export interface Member {
+  /** This connection's id on this node: the seat's holder in the store. */
+  conn: number;
+  room: string | null;
+  seatId: string | null;
+}
+
+export interface HandlerDeps<S extends { data: Member }> {
+  config: ServerConfig;
+  store: RoomStore<number>;
+  presence: Presence<S>;
+  bus: Bus;
+  send: (socket: S, msg: WithoutVersion<ServerMessage>) => void;
+  fail: (socket: S, code: ErrorCode, text: string) => void;
+  closeWith: (socket: S, code: number, reason: string) => void;
+  /** The socket is now in a room / out of one again (the socket layer keeps those not in a room). */
+  entered: (socket: S) => void;
+  left: (socket: S) => void;
+  replacedCode: number;
+}
+
+/** Runs `then` on the value now, or when the promise settles (a store over the network). */
+function settle<T>(value: Awaitable<T>, then: (v: T) => void) {
+  if (value instanceof Promise) value.then(then, (err) => console.error("signal: the room store failed", err));
+  else then(value);
+}
+
+const isPeer: Matches<SignalMessage> = (msg, id) => msg.peer === id;
+/** The relayed frame for a decoded signal: the same fields, naming the sender. */
+const encodeRelayed = (msg: SignalMessage, from: string) => encode({ type: "signal", peer: from, session: msg.session, data: msg.data });
+
+export function createHandlers<S extends { data: Member }>(deps: HandlerDeps<S>) {
+  const { config, store, presence, bus, send, fail } = deps;
+
+  const tell = (room: string, ids: readonly string[], msg: WithoutVersion<ServerMessage>) => {
+    if (ids.length) bus.deliverAll(room, ids, encode(msg));
+  };
+
+  /** A seat expired in the store: its room is told it is gone. */
+  const expired = (room: string, seatId: string, others: string[]) => tell(room, others, { type: "peer-left", peer: seatId, reason: "gone" });
+
+  /**
+   * The one relay path, for a signal checked at the byte level (`to` a ReadSignal, relayed in place)
+   * and for a decoded one alike. False when the frame needs the general path after all (ids of
+   * unequal length).
+   */
+  function relay<A>(ws: S, to: A, matches: Matches<A>, build: (to: A, from: string) => Uint8Array | null): boolean {
+    const { room, seatId } = ws.data;
+    if (!room || !seatId) {
+      fail(ws, "not-joined", "Join a room before signaling.");
+      return true;
+    }
+    const sent = matches(to, seatId) ? false : bus.relay(room, seatId, to, matches, build);
+    if (sent === null) return false;
+    if (!sent) fail(ws, "unknown-peer", "No such member in this room.");
+    return true;
+  }
+
+  /** A signal in its plain shape, checked by readSignal: relayed as the same bytes, the id swapped. */
+  const relayRaw = (ws: S, sig: ReadSignal): boolean => relay(ws, sig, peerIs, relayInPlace);
+
+  function join(ws: S, roomId: string, token: string | undefined) {
+    if (ws.data.room) return fail(ws, "already-joined", "This connection is already in a room.");
+    settle(store.join(roomId, ws.data.conn, token), (result) => {
+      if (!result.ok) return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
+      deps.entered(ws);
+      ws.data.room = result.room; // the store's own copy of the id: one string per room
+      ws.data.seatId = result.seat.id;
+      const previous = presence.set(result.room, result.seat.id, ws);
+      if (result.replaced !== null && previous !== null) deps.closeWith(previous, deps.replacedCode, "seat taken by a newer connection");
+      const ice = iceServersFor(config, result.seat.id);
+      send(ws, {
+        type: "joined",
+        room: roomId,
+        self: result.seat.id,
+        token: result.token,
+        peers: result.peers,
+        iceServers: ice.iceServers,
+        ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
+      });
+      tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id });
+    });
+  }
+
+  function leave(ws: S) {
+    const { room, seatId } = ws.data;
+    if (!room || !seatId) return;
+    ws.data.room = ws.data.seatId = null;
+    presence.delete(room, seatId, ws);
+    deps.left(ws);
+    settle(store.leave(room, seatId), (others) => tell(room, others, { type: "peer-left", peer: seatId, reason: "left" }));
+  }
+
+  /** The socket closed: its seat is held for a rejoin, unless a newer connection took it. */
+  function disconnect(ws: S) {
+    const { room, seatId } = ws.data;
+    if (!room || !seatId) return;
+    presence.delete(room, seatId, ws);
+    settle(store.disconnect(room, seatId, ws.data.conn), (others) => {
+      if (others) tell(room, others, { type: "peer-away", peer: seatId });
+    });
+  }
+
+  function handle(ws: S, msg: ClientMessage) {
+    switch (msg.type) {
+      case "ping":
+        return send(ws, { type: "pong" });
+      case "join":
+        return join(ws, msg.room, msg.token);
+      case "signal":
+        relay(ws, msg, isPeer, encodeRelayed);
+        return;
+      case "refresh-ice": {
+        const { room, seatId } = ws.data;
+        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before asking for ICE servers.");
+        const ice = iceServersFor(config, seatId);
+        return send(ws, { type: "ice-servers", iceServers: ice.iceServers, ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}) });
+      }
+      case "leave":
+        return leave(ws);
+    }
+  }
+
+  return { handle, relayRaw, disconnect, expired };
+}

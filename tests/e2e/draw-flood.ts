@@ -13,21 +13,7 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 /** msgpack bytes as a draw-wire frame is sent (anything at all: no validation). */
 export const rawFrame = (x: unknown): number[] => Array.from(packr.pack(x) as Uint8Array);
 
-/**
- * Init script (`context.addInitScript(recordDataChannels)`): keeps every RTCDataChannel the page
- * creates in `window.__channels`, so a test can send on the app's own negotiated "draw" channel.
- * Runs in the page: it may use nothing from outside itself.
- */
-export function recordDataChannels() {
-  const w = window as unknown as { __channels: RTCDataChannel[] };
-  w.__channels = [];
-  const create = RTCPeerConnection.prototype.createDataChannel;
-  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof create>) {
-    const channel = create.apply(this, args);
-    w.__channels.push(channel);
-    return channel;
-  };
-}
+export { recordDataChannels } from "./harness.ts";
 
 /** Init script: records long tasks of the page (PerformanceObserver "longtask") in `window.__longTasks`. */
 export function recordLongTasks() {

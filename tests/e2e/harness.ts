@@ -145,6 +145,22 @@ export function recordPeerConnections() {
   };
 }
 
+/**
+ * An init script (`context.addInitScript(recordDataChannels)`): keeps every data channel the page
+ * creates in `window.__channels`, so a test can send on the app's own negotiated channels as a
+ * scripted peer would. Runs in the page: it may use nothing from outside itself.
+ */
+export function recordDataChannels() {
+  const w = window as unknown as { __channels: RTCDataChannel[] };
+  w.__channels = [];
+  const create = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof create>) {
+    const channel = create.apply(this, args);
+    w.__channels.push(channel);
+    return channel;
+  };
+}
+
 export const statusOf = (page: Page) => page.getByRole("status").first().innerText();
 
 export async function waitForStatus(page: Page, text: string | RegExp, timeout = 15_000) {

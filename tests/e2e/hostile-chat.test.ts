@@ -10,26 +10,14 @@
 import { describe, expect, test } from "bun:test";
 import { Packr } from "msgpackr";
 import type { BrowserContext, Page } from "playwright-core";
-import { button, expectAttribute, newPerson, openCallLink, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { button, expectAttribute, newPerson, openCallLink, recordDataChannels, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
-
-/** An init script: keeps every data channel the page creates in `window.__dcs` (runs in the page). */
-function recordDataChannels() {
-  const w = window as unknown as { __dcs: RTCDataChannel[] };
-  w.__dcs = [];
-  const create = RTCPeerConnection.prototype.createDataChannel;
-  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args: Parameters<typeof create>) {
-    const channel = create.apply(this, args);
-    w.__dcs.push(channel);
-    return channel;
-  };
-}
 
 /** Sends raw frames on A's open "chat" channel, the way the app's own messages go. */
 async function sendRaw(page: Page, frames: Uint8Array[]) {
   const sent = await page.evaluate((frames) => {
-    const channels = (window as unknown as { __dcs: RTCDataChannel[] }).__dcs.filter((c) => c.label === "chat" && c.readyState === "open");
+    const channels = (window as unknown as { __channels: RTCDataChannel[] }).__channels.filter((c) => c.label === "chat" && c.readyState === "open");
     const chat = channels.at(-1);
     if (!chat) return 0;
     for (const f of frames) chat.send(new Uint8Array(f));

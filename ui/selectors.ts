@@ -2,8 +2,8 @@
  * Derived views of the call snapshot for the UI. Components select only what they render.
  */
 import type { SnapshotFrom } from "xstate";
-import type { callMachine, PeerEntry } from "../machines/call.ts";
-import { serverlessStatus } from "../machines/serverless.ts";
+import type { callMachine, PeerEntry } from "../machines/call/call.ts";
+import { serverlessStatus } from "../machines/link/serverless.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
 

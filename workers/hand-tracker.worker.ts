@@ -21,7 +21,7 @@ import type {
   InitResult,
   LoadProgress,
   TrackedHand,
-} from "./hand-tracker-types.ts";
+} from "../protocol/hand-tracker.ts";
 
 // ---- network guard: same-origin (and data:/blob:) only ----
 const nativeFetch = globalThis.fetch.bind(globalThis);

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate";
-import { callMachine } from "../../machines/call.ts";
-import type { LocalMedia } from "../../machines/media.ts";
-import type { NotificationsEvent } from "../../machines/notifications.ts";
-import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
-import type { SignalingCommand, SignalingInput } from "../../machines/signaling.ts";
+import { callMachine } from "../../machines/call/call.ts";
+import type { LocalMedia } from "../../machines/media/media.ts";
+import type { NotificationsEvent } from "../../machines/features/notifications.ts";
+import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
+import type { SignalingCommand, SignalingInput } from "../../machines/link/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
 function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {}) {

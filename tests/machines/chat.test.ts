@@ -1,8 +1,8 @@
 import { afterAll, beforeEach, describe, expect, setSystemTime, spyOn, test } from "bun:test";
 import { Packr } from "msgpackr";
 import { assign, createActor, setup, type ActorRefFrom } from "xstate";
-import { CHAT_BURST, CHAT_RATE_PER_S, chatMachine, chatStorageKey, parseStoredChat, type ChatEvent, type StoredChat } from "../../machines/chat.ts";
-import type { FeatureOutbound } from "../../machines/call.ts";
+import { CHAT_BURST, CHAT_RATE_PER_S, chatMachine, chatStorageKey, parseStoredChat, type ChatEvent, type StoredChat } from "../../machines/features/chat.ts";
+import type { FeatureOutbound } from "../../machines/transport/channels.ts";
 import { CHAT_MAX_CHARS, decodeChat, encodeChat, type ChatWire } from "../../protocol/chat-wire.ts";
 import { closedShortcodeAt, emojiFor, searchShortcodes, shortcodeAt, type EmojiData } from "../../ui/components/ChatEmoji.ts";
 import { linkify } from "../../ui/components/ChatText.tsx";

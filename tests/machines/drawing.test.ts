@@ -1,9 +1,9 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { Packr } from "msgpackr";
 import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
-import type { FeatureOutbound } from "../../machines/call.ts";
-import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
-import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/hand-tracking.ts";
+import type { FeatureOutbound } from "../../machines/transport/channels.ts";
+import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/features/drawing.ts";
+import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/features/hand-tracking.ts";
 import {
   decodeDraw,
   docPoints,
@@ -21,9 +21,9 @@ import {
   storeDocs,
   type DrawWire,
 } from "../../protocol/draw-wire.ts";
-import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
-import type { TrackedHand } from "../../workers/hand-tracker-types.ts";
-import { visibleStrokes, type StrokeOp } from "../../workers/strokes.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
+import type { TrackedHand } from "../../protocol/hand-tracker.ts";
+import { visibleStrokes, type StrokeOp } from "../../drawing/strokes.ts";
 import { extendLike, loadFixture, pinchTo, translate } from "../hands/fixtures.ts";
 
 const camera = (width = 640, height = 480) =>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, fromPromise, SimulatedClock } from "xstate";
-import { notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/notifications.ts";
+import { notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/features/notifications.ts";
 
 function harness(opts: { copy?: () => Promise<void>; share?: () => Promise<void>; canShare?: boolean } = {}) {
   const sounds: string[] = [];

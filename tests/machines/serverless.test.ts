@@ -4,10 +4,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createActor, fromCallback, fromPromise } from "xstate";
-import { callMachine, type CallEvent } from "../../machines/call.ts";
-import type { LocalMedia } from "../../machines/media.ts";
-import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
-import { serverlessLink, type ServerlessRole } from "../../machines/serverless.ts";
+import { callMachine, type CallEvent } from "../../machines/call/call.ts";
+import type { LocalMedia } from "../../machines/media/media.ts";
+import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
+import { serverlessLink, type ServerlessRole } from "../../machines/link/serverless.ts";
 import type { SignalPayload } from "../../protocol/index.ts";
 import { statusText } from "../../ui/selectors.ts";
 import fixture from "../fixtures/chromium-sdp.json";

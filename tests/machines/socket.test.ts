@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
 import type { ServerMessage } from "../../protocol/index.ts";
-import { holdWarmSocket, socketActor, type SocketEvent } from "../../machines/socket.ts";
+import { holdWarmSocket, socketActor, type SocketEvent } from "../../machines/link/socket.ts";
 import { sleep, startTestServer, until, wsUrl, type App } from "../helpers/ws-client.ts";
 
 let app: App;

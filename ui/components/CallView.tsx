@@ -1,7 +1,7 @@
 import { useSelector } from "@xstate/react";
 import { useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
-import type { CallContext, CallUiEvent } from "../../machines/call.ts";
+import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
 import { callLink, mainPeer, phaseOf } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";

@@ -6,9 +6,9 @@
  */
 import { useSelector } from "@xstate/react";
 import { useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from "react";
-import type { DrawingActor, DrawingContext } from "../../machines/drawing.ts";
-import { SELF_FRAME } from "../../machines/drawing.ts";
-import type { Stroke, StrokeDoc } from "../../workers/strokes.ts";
+import type { DrawingActor, DrawingContext } from "../../machines/features/drawing.ts";
+import { SELF_FRAME } from "../../machines/features/drawing.ts";
+import type { Stroke, StrokeDoc } from "../../drawing/strokes.ts";
 import { useCallActor } from "../call-context.tsx";
 import { mainPeer } from "../selectors.ts";
 import "../draw.css";

@@ -2,13 +2,14 @@
  * The call's data and events: what the call machine keeps and what it hears.
  */
 import type { ActorRefFrom } from "xstate";
-import type { FeatureChannel, IceServer } from "../protocol/index.ts";
-import type { MediaReport } from "./local-media.ts";
-import type { LocalMedia } from "./media.ts";
-import type { peerMachine, PeerReport, PeerStatus } from "./peer.ts";
-import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "./serverless.ts";
-import type { SignalingReport } from "./signaling.ts";
-import type { StatsReport } from "./stats.ts";
+import type { IceServer } from "../../protocol/index.ts";
+import type { FeatureOutbound } from "../transport/channels.ts";
+import type { MediaReport } from "../media/local-media.ts";
+import type { LocalMedia } from "../media/media.ts";
+import type { peerMachine, PeerReport, PeerStatus } from "../transport/peer.ts";
+import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
+import type { SignalingReport } from "../link/signaling.ts";
+import type { StatsReport } from "../features/stats.ts";
 
 export interface PeerEntry {
   id: string;
@@ -78,17 +79,6 @@ export type CallUiEvent =
   | { type: "REJOIN" }
   | { type: "RELOAD" }
   | { type: "EXIT" };
-
-/**
- * Feature actors (chat, drawing) are invoked by `inRoom` under the id in FEATURE_ACTOR. They get
- * FeatureInbound events and answer with FeatureOutbound ones; the call routes bytes to peers.
- */
-export const FEATURE_ACTOR: Record<FeatureChannel, string> = { chat: "chat", draw: "drawing" };
-export type FeatureInbound =
-  | { type: "FEATURE.MESSAGE"; channel: FeatureChannel; peer: string; data: Uint8Array }
-  | { type: "FEATURE.PEER_OPEN"; channel: FeatureChannel; peer: string };
-/** `peer` absent: to every connected member. */
-export type FeatureOutbound = { type: "FEATURE.SEND"; channel: FeatureChannel; data: Uint8Array; peer?: string };
 
 export type CallEvent =
   | CallUiEvent

@@ -15,8 +15,8 @@
  * The worker lives exactly as long as active.hands (the handTracking actor).
  */
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { applyWithin } from "../../drawing/within-limits.ts";
 import {
-  applyWithin,
   DRAW_MAX_ADD_POINTS,
   encodeDraw,
   mergeDocs,
@@ -27,14 +27,14 @@ import {
   roomInStroke,
   storeDocs,
   type DrawFrame,
-} from "../protocol/draw-wire.ts";
-import { CHANNEL_BYTE_BUDGET } from "../protocol/peer-wire.ts";
-import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../workers/gestures.ts";
-import type { LoadProgress } from "../workers/hand-tracker-types.ts";
-import { emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
-import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+} from "../../protocol/draw-wire.ts";
+import { CHANNEL_BYTE_BUDGET } from "../../protocol/peer-wire.ts";
+import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../../drawing/gestures.ts";
+import type { LoadProgress } from "../../protocol/hand-tracker.ts";
+import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
+import type { FeatureInbound, FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
-import { webStorage } from "./storage.ts";
+import { webStorage } from "../storage.ts";
 
 export const SELF_FRAME = "self";
 

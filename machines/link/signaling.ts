@@ -4,7 +4,7 @@
  * It tells its parent (the call) what the server says; the parent decides what it means.
  */
 import { assign, sendParent, sendTo, setup } from "xstate";
-import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../protocol/index.ts";
+import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
 import { isFatalClose, socketActor, type SocketEvent } from "./socket.ts";
 

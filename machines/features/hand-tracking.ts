@@ -22,10 +22,10 @@
  * while two hands are seen. That costs ~15% of the frames with one hand, instead of 70%.
  */
 import { fromCallback } from "xstate";
-import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../workers/hand-tracker-client.ts";
-import type { LoadProgress, TrackedHand } from "../workers/hand-tracker-types.ts";
-import { assignHands, controlStyle, INITIAL_CONTROL, readDrawingHand, updateControl, type ControlState, type DrawMode, type Point } from "../workers/gestures.ts";
-import { filteredPoint, oneEuroPoint, type PointFilterState } from "../workers/one-euro.ts";
+import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../../drawing/hand-tracker-client.ts";
+import type { LoadProgress, TrackedHand } from "../../protocol/hand-tracker.ts";
+import { assignHands, controlStyle, INITIAL_CONTROL, readDrawingHand, updateControl, type ControlState, type DrawMode, type Point } from "../../drawing/gestures.ts";
+import { filteredPoint, oneEuroPoint, type PointFilterState } from "../../drawing/one-euro.ts";
 
 export type HandTrackingEvent =
   | { type: "HANDS.PROGRESS"; progress: LoadProgress }

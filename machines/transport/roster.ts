@@ -2,8 +2,8 @@
  * The roster: the call's remote members as plain data, and the small pure operations the call
  * machine applies to it. Any number of members; nothing here assumes two.
  */
-import type { SignalPayload } from "../protocol/index.ts";
-import type { CallContext, PeerEntry } from "./call-types.ts";
+import type { SignalPayload } from "../../protocol/index.ts";
+import type { CallContext, PeerEntry } from "../call/call-types.ts";
 import type { PeerInput } from "./peer.ts";
 
 export type Roster = Record<string, PeerEntry>;

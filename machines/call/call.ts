@@ -4,19 +4,20 @@
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
 import { assertEvent, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
-import type { ControlMessage } from "../protocol/index.ts";
-import { FEATURE_ACTOR, type CallContext, type CallEvent, type CallInput, type PeerEntry } from "./call-types.ts";
-import { chatMachine } from "./chat.ts";
-import { drawingMachine } from "./drawing.ts";
-import { localMediaMachine } from "./local-media.ts";
-import { notificationsMachine } from "./notifications.ts";
-import { peerMachine } from "./peer.ts";
-import { connectionInput, isTrouble, isUp, newEntry, newSession, patch, peerList, storageScope, without } from "./roster.ts";
-import { signalingMachine } from "./signaling.ts";
-import { isSeatToken, readStored, writeStored } from "./storage.ts";
-import { warmSocketActor } from "./socket.ts";
-import { statsMachine } from "./stats.ts";
-import { initialServerlessView, serverlessLink } from "./serverless.ts";
+import type { ControlMessage } from "../../protocol/index.ts";
+import { type CallContext, type CallEvent, type CallInput, type PeerEntry } from "./call-types.ts";
+import { chatMachine } from "../features/chat.ts";
+import { drawingMachine } from "../features/drawing.ts";
+import { localMediaMachine } from "../media/local-media.ts";
+import { notificationsMachine } from "../features/notifications.ts";
+import { peerMachine } from "../transport/peer.ts";
+import { connectionInput, isTrouble, isUp, newEntry, newSession, patch, peerList, storageScope, without } from "../transport/roster.ts";
+import { signalingMachine } from "../link/signaling.ts";
+import { isSeatToken, readStored, writeStored } from "../storage.ts";
+import { warmSocketActor } from "../link/socket.ts";
+import { FEATURE_ACTOR } from "../transport/channels.ts";
+import { statsMachine } from "../features/stats.ts";
+import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
 const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context) });

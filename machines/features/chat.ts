@@ -11,10 +11,10 @@
  * swaps with `.provide`.
  */
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../protocol/chat-wire.ts";
-import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../../protocol/chat-wire.ts";
+import type { FeatureInbound, FeatureOutbound } from "../transport/channels.ts";
 import { playChime, setSoundsMuted, soundsMuted } from "./sound.ts";
-import { webStorage } from "./storage.ts";
+import { webStorage } from "../storage.ts";
 
 export interface ChatMessage {
   id: string;

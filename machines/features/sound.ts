@@ -3,7 +3,7 @@
  * chime in the app (a chat message, someone arriving or leaving); callers pick the notes. The
  * person's "Mute notifications" choice (chat panel) silences them all, and is kept on the device.
  */
-import { webStorage } from "./storage.ts";
+import { webStorage } from "../storage.ts";
 
 /** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
 export const CHIME_UP = [[880, 0], [1320, 0.09]] as const;

@@ -4,7 +4,7 @@
  * An app-level ping notices a dead network, which a browser's WebSocket may not for minutes.
  */
 import { fromCallback, type EventObject } from "xstate";
-import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
+import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
 
 export interface SocketInput {
   url: string;

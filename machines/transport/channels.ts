@@ -1,0 +1,16 @@
+/**
+ * How features (chat, drawing) talk to the transport: named channels, messages in and out with
+ * the sender's or the recipient's participant id. Features import this, never the call.
+ */
+import type { FeatureChannel } from "../../protocol/index.ts";
+
+/**
+ * Feature actors (chat, drawing) are invoked by `inRoom` under the id in FEATURE_ACTOR. They get
+ * FeatureInbound events and answer with FeatureOutbound ones; the call routes bytes to peers.
+ */
+export const FEATURE_ACTOR: Record<FeatureChannel, string> = { chat: "chat", draw: "drawing" };
+export type FeatureInbound =
+  | { type: "FEATURE.MESSAGE"; channel: FeatureChannel; peer: string; data: Uint8Array }
+  | { type: "FEATURE.PEER_OPEN"; channel: FeatureChannel; peer: string };
+/** `peer` absent: to every connected member. */
+export type FeatureOutbound = { type: "FEATURE.SEND"; channel: FeatureChannel; data: Uint8Array; peer?: string };

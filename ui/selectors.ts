@@ -2,7 +2,7 @@
  * Derived views of the call snapshot for the UI. Components select only what they render.
  */
 import type { SnapshotFrom } from "xstate";
-import type { callMachine, PeerEntry } from "../machines/call/call.ts";
+import type { callMachine, Participant } from "../machines/call/call.ts";
 import { serverlessStatus } from "../machines/link/serverless.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -53,7 +53,7 @@ export function statusText(s: CallSnapshot): string {
 }
 
 /** The remote member shown on the big screen: the first one (the roadmap adds a grid). */
-export function mainPeer(s: CallSnapshot): PeerEntry | null {
+export function mainPeer(s: CallSnapshot): Participant | null {
   return Object.values(s.context.peers)[0] ?? null;
 }
 

@@ -2,31 +2,14 @@
  * The call's data and events: what the call machine keeps and what it hears.
  */
 import type { ActorRefFrom } from "xstate";
-import type { IceServer } from "../../protocol/index.ts";
-import type { FeatureOutbound } from "../transport/channels.ts";
+import type { TransportReport } from "../transport/mesh.ts";
+import type { Participant } from "./roster.ts";
 import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
-import type { peerMachine, PeerReport, PeerStatus } from "../transport/peer.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
 import type { SignalingReport } from "../link/signaling.ts";
-import type { StatsReport } from "../features/stats.ts";
 
-export interface PeerEntry {
-  id: string;
-  /** null while announced but not yet talking (we wait for their offer). */
-  ref: ActorRefFrom<typeof peerMachine> | null;
-  /** Our peer-connection session toward them, and theirs toward us. */
-  session: string | null;
-  remoteSession: string | null;
-  status: PeerStatus | "announced";
-  /** Their signaling socket dropped; the server holds their seat. */
-  away: boolean;
-  stream: MediaStream | null;
-  audio: boolean;
-  video: boolean;
-  /** Their video is a shared screen. */
-  screen?: boolean;
-}
+export type { Participant };
 
 export interface CallError {
   code: string;
@@ -38,11 +21,11 @@ export interface CallContext {
   room: string | null;
   self: string | null;
   token: string | null;
-  iceServers: IceServer[];
   local: LocalMedia | null;
   micOn: boolean;
   camOn: boolean;
-  peers: Record<string, PeerEntry>;
+  /** The participants (everyone else in the room), by id. */
+  peers: Record<string, Participant>;
   signalingOnline: boolean;
   /** The last attempt to reach the signaling server failed (it retries with backoff). */
   signalingFailed: boolean;
@@ -52,14 +35,14 @@ export interface CallContext {
   relayOnly: boolean;
   /** The last problem with a relay server (wrong or expired credentials, unreachable). */
   iceError: CallError | null;
-  /** Why the last remote member is no longer here, while nobody else is. */
+  /** Why the last participant is no longer here, while nobody else is. */
   departure: { peer: string; reason: "left" | "gone" } | null;
   error: CallError | null;
   /** A serverless call (codes carried by hand, no server): how the exchange stands. Null with a server. */
   serverless: (ServerlessView & { connected: boolean }) | null;
   /** Show the pre-join screen before entering the room. */
   lobby: boolean;
-  /** The other person's arrival was announced (chime and toast) and they have not left since. */
+  /** An arrival was announced (chime and toast) and nobody has left since. */
   greeted: boolean;
   /** Parts of the call that failed and were restarted (by actor id), so a part that keeps failing is given up on. */
   restarts: Record<string, number>;
@@ -84,10 +67,8 @@ export type CallEvent =
   | CallUiEvent
   | SignalingReport
   | ServerlessReport
-  | PeerReport
+  | TransportReport
   | MediaReport
-  | StatsReport
-  | FeatureOutbound
   | { type: "PEER.PRESUMED_GONE"; peer: string }
   /** A child actor threw: XState reports it to the parent under this type. */
   | { type: `xstate.error.actor.${string}`; error: unknown };

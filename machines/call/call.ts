@@ -3,29 +3,47 @@
  * media, the signaling link and one peer machine per remote member, and decides what their
  * reports mean. Nothing here is limited to two people; the server's room capacity is.
  */
-import { assertEvent, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
+import { assertEvent, type EventObject, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
 import type { ControlMessage } from "../../protocol/index.ts";
-import { type CallContext, type CallEvent, type CallInput, type PeerEntry } from "./call-types.ts";
 import { chatMachine } from "../features/chat.ts";
 import { drawingMachine } from "../features/drawing.ts";
-import { localMediaMachine } from "../media/local-media.ts";
 import { notificationsMachine } from "../features/notifications.ts";
-import { peerMachine } from "../transport/peer.ts";
-import { connectionInput, isTrouble, isUp, newEntry, newSession, patch, peerList, storageScope, without } from "../transport/roster.ts";
-import { signalingMachine } from "../link/signaling.ts";
-import { isSeatToken, readStored, writeStored } from "../storage.ts";
-import { warmSocketActor } from "../link/socket.ts";
-import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { statsMachine } from "../features/stats.ts";
 import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
+import { signalingMachine } from "../link/signaling.ts";
+import { warmSocketActor } from "../link/socket.ts";
+import { localMediaMachine } from "../media/local-media.ts";
+import { isSeatToken, readStored, writeStored } from "../storage.ts";
+import { FEATURE_ACTOR } from "../transport/channels.ts";
+import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand, type TransportInput } from "../transport/mesh.ts";
+import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
+import { isTrouble, isUp, newEntry, participantList, patch, storageScope, without, type Participant } from "./roster.ts";
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
-const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context) });
+const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room) });
 const drawingInput = ({ context, self }: { context: CallContext; self: { getSnapshot(): { context: CallContext } } }) => ({
-  room: storageScope(context),
+  room: storageScope(context.room),
   // Hands are tracked on the camera as it is now (it may be switched; not while sharing the screen).
   localStream: () => (self.getSnapshot().context.local?.sharing ? null : (self.getSnapshot().context.local?.stream ?? null)),
 });
+/** What the transport starts from: our media as it is, and how to connect. */
+const mediaState = (context: CallContext): Extract<ControlMessage, { type: "media-state" }> => ({
+  type: "media-state",
+  audio: context.micOn,
+  video: context.camOn,
+  ...(context.local?.sharing ? { screen: true } : {}),
+});
+const transportInput = ({ context }: { context: CallContext }): TransportInput => ({
+  relayOnly: context.relayOnly,
+  noServer: context.serverless !== null,
+  stream: context.local?.stream ?? null,
+  outgoing: context.local?.outgoing ?? null,
+  mediaState: mediaState(context),
+});
+const peerList = (context: CallContext) => participantList(context.peers);
+/** A command for the transport, found by system id (it exists only in a room). */
+const toTransport = (command: TransportCommand): EventObject => command;
+
 /** How often one part of a call may fail and be restarted before it is given up on. */
 const MAX_RESTARTS = 3;
 
@@ -43,7 +61,7 @@ export const callMachine = setup({
     context: {} as CallContext,
     events: {} as CallEvent,
   },
-  actors: { warmSocket: warmSocketActor, localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, peer: peerMachine, chat: chatMachine, drawing: drawingMachine, notifications: notificationsMachine },
+  actors: { warmSocket: warmSocketActor, localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, transport: meshTransport, chat: chatMachine, drawing: drawingMachine, notifications: notificationsMachine },
   delays: {
     /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
     presumedGone: 3_000,
@@ -76,11 +94,11 @@ export const callMachine = setup({
     startLink: enqueueActions(({ context, enqueue }) => {
       const serverless = context.serverless;
       if (!serverless) {
-        enqueue.spawnChild("signaling", { id: "signaling", input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined } });
+        enqueue.spawnChild("signaling", { id: "signaling", systemId: LINK_ID, input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined } });
         return;
       }
       enqueue.assign({ serverless: { ...initialServerlessView(serverless.role), connected: false } });
-      enqueue.spawnChild("serverlessLink", { id: "signaling", input: { role: serverless.role } });
+      enqueue.spawnChild("serverlessLink", { id: "signaling", systemId: LINK_ID, input: { role: serverless.role } });
     }),
     noteServerlessConnected: assign({ serverless: ({ context }) => context.serverless && { ...context.serverless, connected: true } }),
     /** No server will say a peer went away: in a serverless call that has connected, a lost connection counts as that. */
@@ -114,27 +132,22 @@ export const callMachine = setup({
       context.local?.stream?.getAudioTracks().forEach((t) => (t.enabled = context.micOn));
       context.local?.stream?.getVideoTracks().forEach((t) => (t.enabled = context.camOn));
     },
-    broadcastMediaState: enqueueActions(({ context, enqueue }) => {
-      const msg: ControlMessage = { type: "media-state", audio: context.micOn, video: context.camOn, ...(context.local?.sharing ? { screen: true } : {}) };
-      for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.SEND_CONTROL", msg });
+    /** The transport (in a room) tells everyone; it also tells each new connection. */
+    broadcastMediaState: enqueueActions(({ context, enqueue, system }) => {
+      const transport = system.get(TRANSPORT_ID);
+      if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.MEDIA_STATE", msg: mediaState(context) }));
     }),
-    leaveRoom: enqueueActions(({ context, enqueue }) => {
-      for (const p of peerList(context)) {
-        if (p.ref) {
-          enqueue.sendTo(p.ref, { type: "PEER.SEND_CONTROL", msg: { type: "hang-up" } });
-          enqueue.stopChild(p.ref);
-        }
-      }
+    leaveRoom: enqueueActions(({ enqueue }) => {
+      enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.LEAVE" });
       enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
       enqueue.assign({ peers: {}, departure: null, greeted: false });
     }),
     /** Peers presumed gone are dropped; if they come back they bring a new session anyway. */
     forgetDeparted: enqueueActions(({ context, enqueue }) => {
-      const peers: Record<string, PeerEntry> = {};
+      const peers: Record<string, Participant> = {};
       for (const p of peerList(context)) {
-        if (p.away && !isUp(p)) {
-          if (p.ref) enqueue.stopChild(p.ref);
-        } else peers[p.id] = p;
+        if (p.away && !isUp(p)) enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.DROP", peer: p.id });
+        else peers[p.id] = p;
       }
       enqueue.assign({ peers, departure: null });
     }),
@@ -150,34 +163,19 @@ export const callMachine = setup({
       enqueue.assign({ greeted: false });
       enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone" });
     }),
-    /**
-     * A child threw (XState stops it and tells us). A peer connection starts afresh with a new
-     * session; the link and the features are started again; past MAX_RESTARTS a part is left off.
-     */
+    /** A child threw (XState stops it and tells us): it is started again, up to MAX_RESTARTS. */
     restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
       const id = event.type.slice("xstate.error.actor.".length);
       console.error(`OneLink: ${id} failed`, "error" in event ? event.error : event);
-      const peer = peerList(context).find((p) => p.ref?.id === id);
-      const key = peer ? `peer:${peer.id}` : id;
-      const count = (context.restarts[key] ?? 0) + 1;
-      enqueue.assign({ restarts: { ...context.restarts, [key]: count } });
-      if (count > MAX_RESTARTS) return;
-      const inRoom = self.getSnapshot().matches("inRoom");
-      if (peer) {
-        enqueue.assign(({ context: ctx, spawn }) => {
-          const session = newSession();
-          const ref = spawn("peer", { input: connectionInput(ctx, peer.id, session) });
-          return { peers: patch(ctx.peers, peer.id, { ref, session, remoteSession: null, status: "connecting", stream: null }) };
-        });
-      } else if (id === "signaling" && inRoom) enqueue("startLink");
-      else if (id === FEATURE_ACTOR.chat && inRoom) enqueue.spawnChild("chat", { id, input: chatInput({ context }) });
-      else if (id === FEATURE_ACTOR.draw && inRoom) enqueue.spawnChild("drawing", { id, input: drawingInput({ context, self }) });
-      else if (id === "stats" && inRoom) enqueue.spawnChild("stats", { id });
+      const count = (context.restarts[id] ?? 0) + 1;
+      enqueue.assign({ restarts: { ...context.restarts, [id]: count } });
+      if (count > MAX_RESTARTS || !self.getSnapshot().matches("inRoom")) return;
+      if (id === "signaling") enqueue("startLink");
+      else if (id === FEATURE_ACTOR.chat) enqueue.spawnChild("chat", { id, systemId: id, input: chatInput({ context }) });
+      else if (id === FEATURE_ACTOR.draw) enqueue.spawnChild("drawing", { id, systemId: id, input: drawingInput({ context, self }) });
+      else if (id === STATS_ID) enqueue.spawnChild("stats", { id, systemId: id });
     }),
-    dropPeers: enqueueActions(({ context, enqueue }) => {
-      for (const p of peerList(context)) if (p.ref) enqueue.stopChild(p.ref);
-      enqueue.assign({ peers: {} });
-    }),
+    dropPeers: assign({ peers: {} }),
   },
 }).createMachine({
   id: "call",
@@ -186,7 +184,6 @@ export const callMachine = setup({
     room: null,
     self: null,
     token: null,
-    iceServers: [],
     local: null,
     micOn: true,
     camOn: true,
@@ -212,16 +209,25 @@ export const callMachine = setup({
   on: {
     // A part of the call that throws is reported and restarted, never left dead under a live page.
     "xstate.error.actor.*": { actions: "restartFailedChild" },
-    SET_RELAY_ONLY: { actions: [assign({ relayOnly: ({ event }) => event.on }), "saveRelayOnly"] },
+    SET_RELAY_ONLY: {
+      actions: [
+        assign({ relayOnly: ({ event }) => event.on }),
+        "saveRelayOnly",
+        enqueueActions(({ event, enqueue, system }) => {
+          const transport = system.get(TRANSPORT_ID);
+          if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.RELAY_ONLY", on: event.on }));
+        }),
+      ],
+    },
     "MEDIA.OUTGOING": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
         const sharing = event.local.sharing ?? false;
         const sharingChanged = (context.local?.sharing ?? false) !== sharing;
         // Starting to share means showing something: video goes on.
         enqueue.assign({ local: event.local, camOn: context.camOn || (sharingChanged && sharing) });
         enqueue("applyTrackSwitches");
-        const outgoing = event.local.outgoing;
-        if (outgoing) for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.OUTGOING", outgoing });
+        const transport = system.get(TRANSPORT_ID);
+        if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: event.local.stream, outgoing: event.local.outgoing ?? null }));
         if (sharingChanged) enqueue("broadcastMediaState");
       }),
     },
@@ -265,11 +271,12 @@ export const callMachine = setup({
       // actions run before it is stopped, so the `leave` still goes out.
       entry: "startLink",
       exit: ["leaveRoom", stopChild("signaling")],
+      // Features find the transport (and it them) by system id: their messages never pass through here.
       invoke: [
-        { id: "stats", src: "stats" },
-        // Feature actors (ids in FEATURE_ACTOR) are invoked here too.
-        { id: FEATURE_ACTOR.chat, src: "chat", input: chatInput },
-        { id: FEATURE_ACTOR.draw, src: "drawing", input: drawingInput },
+        { id: TRANSPORT_ID, systemId: TRANSPORT_ID, src: "transport", input: transportInput },
+        { id: STATS_ID, systemId: STATS_ID, src: "stats" },
+        { id: FEATURE_ACTOR.chat, systemId: FEATURE_ACTOR.chat, src: "chat", input: chatInput },
+        { id: FEATURE_ACTOR.draw, systemId: FEATURE_ACTOR.draw, src: "drawing", input: drawingInput },
       ],
       initial: "joining",
       states: {
@@ -296,32 +303,18 @@ export const callMachine = setup({
         "SIGNALING.JOINED": {
           target: ".settle",
           actions: [
-            enqueueActions(({ context, event, enqueue }) => {
-              const joined: CallContext = { ...context, self: event.self, token: event.token, iceServers: event.iceServers, signalingOnline: true, signalingFailed: false };
-              // After a server restart our connection may be alive and well: keep it. One in trouble,
-              // or still connecting (its offer or answer may have been lost with the old socket), is
-              // replaced by a fresh session (stopped through the machine, never directly).
-              const keep = (p: PeerEntry | undefined) => p?.ref && p.status === "connected";
+            assign(({ context, event }) => {
+              // After a server restart a connection may be alive and well: it is kept (by the
+              // transport too); anyone else starts afresh.
+              const peers = { ...context.peers };
               for (const id of event.peers) {
-                const known = context.peers[id];
-                if (known?.ref && !keep(known)) enqueue.stopChild(known.ref);
+                const known = peers[id];
+                peers[id] = known && isUp(known) ? { ...known, away: false } : newEntry(id, { status: "connecting" });
               }
-              enqueue.assign(({ spawn }) => {
-                const peers = { ...context.peers };
-                for (const id of event.peers) {
-                  const known = peers[id];
-                  if (known && keep(known)) {
-                    peers[id] = { ...known, away: false };
-                    continue;
-                  }
-                  const session = newSession();
-                  const ref = spawn("peer", { input: connectionInput(joined, id, session) });
-                  peers[id] = newEntry(id, { ref, session, status: "connecting" });
-                }
-                return { ...joined, peers };
-              });
+              return { self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers };
             }),
             "saveSeat",
+            forwardTo(TRANSPORT_ID),
           ],
         },
         "SIGNALING.PEER_JOINED": {
@@ -355,40 +348,23 @@ export const callMachine = setup({
         "SIGNALING.PEER_LEFT": {
           target: ".settle",
           actions: enqueueActions(({ context, event, enqueue }) => {
-            const known = context.peers[event.peer];
-            if (known?.ref) enqueue.stopChild(known.ref);
+            enqueue.sendTo(TRANSPORT_ID, event);
             enqueue.assign({ peers: without(context.peers, event.peer), departure: { peer: event.peer, reason: event.reason } });
           }),
         },
-        "SIGNALING.SIGNAL": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const known = context.peers[event.from];
-            if (known?.ref && (known.remoteSession === null || known.remoteSession === event.session)) {
-              if (known.remoteSession === null) enqueue.assign({ peers: patch(context.peers, event.from, { remoteSession: event.session }) });
-              enqueue.sendTo(known.ref, { type: "PEER.SIGNAL_IN", data: event.data });
-              return;
-            }
-            // A new session from them: their page or connection is new, so start afresh. Only an
-            // offer can start one; stray candidates of a dead session are dropped.
-            if (!("description" in event.data) || event.data.description.type !== "offer") return;
-            if (known?.ref) enqueue.stopChild(known.ref);
-            enqueue.assign(({ context: ctx, spawn }) => {
-              const session = newSession();
-              const ref = spawn("peer", { input: connectionInput(ctx, event.from, session, event.data) });
-              const entry = newEntry(event.from, { ref, session, remoteSession: event.session, status: "connecting" });
-              return { peers: { ...ctx.peers, [event.from]: entry }, departure: null };
-            });
-          }),
+        "SIGNALING.SIGNAL": { actions: forwardTo(TRANSPORT_ID) },
+        "SIGNALING.ICE_SERVERS": { actions: forwardTo(TRANSPORT_ID) },
+        "TRANSPORT.CONNECTING": {
+          target: ".settle",
+          actions: assign(({ context, event }) =>
+            event.fresh
+              ? { peers: { ...context.peers, [event.peer]: newEntry(event.peer, { status: "connecting" }) }, departure: null }
+              : { peers: patch(context.peers, event.peer, { status: "connecting", stream: null }) },
+          ),
         },
         "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false, signalingFailed: true }) },
         "SERVERLESS.VIEW": { actions: assign({ serverless: ({ context, event }) => ({ ...event.view, connected: context.serverless?.connected ?? false }) }) },
         "CODE.*": { actions: forwardTo("signaling") },
-        "SIGNALING.ICE_SERVERS": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            enqueue.assign({ iceServers: event.iceServers });
-            for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.SET_ICE_SERVERS", iceServers: event.iceServers });
-          }),
-        },
         "PEER.ICE_ERROR": {
           actions: assign({
             iceError: ({ event }) => ({
@@ -408,16 +384,6 @@ export const callMachine = setup({
             actions: assign({ error: ({ event }) => ({ code: event.code, text: event.text }) }),
           },
         ],
-        "PEER.SIGNAL_OUT": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            // Only the current session of a peer may speak.
-            if (context.peers[event.peer]?.session !== event.session) return;
-            enqueue.sendTo("signaling", {
-              type: "SIGNALING.SEND",
-              msg: { type: "signal", peer: event.peer, session: event.session, data: event.data },
-            });
-          }),
-        },
         "PEER.STATUS": {
           target: ".settle",
           actions: [
@@ -432,44 +398,6 @@ export const callMachine = setup({
         "PEER.REMOTE_STREAM": {
           actions: assign({ peers: ({ context, event }) => patch(context.peers, event.peer, { stream: event.stream }) }),
         },
-        "PEER.CONTROL_OPEN": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const ref = context.peers[event.peer]?.ref;
-            if (!ref) return;
-            const screen = context.local?.sharing ? { screen: true } : {};
-            enqueue.sendTo(ref, { type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: context.micOn, video: context.camOn, ...screen } });
-            // Their connection started from our stream's tracks; now also tab audio and sender parameters.
-            if (context.local?.outgoing) enqueue.sendTo(ref, { type: "PEER.OUTGOING", outgoing: context.local.outgoing });
-          }),
-        },
-        "STATS.POLL": {
-          actions: enqueueActions(({ context, enqueue }) => {
-            for (const p of peerList(context)) if (p.ref) enqueue.sendTo(p.ref, { type: "PEER.GET_STATS" });
-          }),
-        },
-        "PEER.STATS": { actions: sendTo("stats", ({ event }) => ({ type: "STATS.SAMPLE" as const, peer: event.peer, sample: event.sample })) },
-        "PEER.CHANNEL_OPEN": {
-          actions: enqueueActions(({ event, enqueue, self }) => {
-            const id = FEATURE_ACTOR[event.channel];
-            if (self.getSnapshot().children[id]) enqueue.sendTo(id, { type: "FEATURE.PEER_OPEN", channel: event.channel, peer: event.peer });
-          }),
-        },
-        "PEER.CHANNEL_MESSAGE": {
-          actions: enqueueActions(({ event, enqueue, self }) => {
-            const id = FEATURE_ACTOR[event.channel];
-            if (self.getSnapshot().children[id]) {
-              enqueue.sendTo(id, { type: "FEATURE.MESSAGE", channel: event.channel, peer: event.peer, data: event.data });
-            }
-          }),
-        },
-        "FEATURE.SEND": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const targets = event.peer ? [context.peers[event.peer]] : peerList(context);
-            for (const p of targets) {
-              if (p?.ref) enqueue.sendTo(p.ref, { type: "PEER.CHANNEL_SEND", channel: event.channel, data: event.data });
-            }
-          }),
-        },
         "PEER.CONTROL": {
           target: ".settle",
           actions: enqueueActions(({ context, event, enqueue }) => {
@@ -479,7 +407,6 @@ export const callMachine = setup({
               const { audio, video, screen = false } = event.msg;
               enqueue.assign({ peers: patch(context.peers, event.peer, { audio, video, screen }) });
             } else if (event.msg.type === "hang-up") {
-              if (known.ref) enqueue.stopChild(known.ref);
               enqueue.assign({ peers: without(context.peers, event.peer), departure: { peer: event.peer, reason: "left" } });
             }
           }),

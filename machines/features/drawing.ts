@@ -32,7 +32,7 @@ import { CHANNEL_BYTE_BUDGET } from "../../protocol/peer-wire.ts";
 import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../../drawing/gestures.ts";
 import type { LoadProgress } from "../../protocol/hand-tracker.ts";
 import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
-import type { FeatureInbound, FeatureOutbound } from "../transport/channels.ts";
+import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
 import { webStorage } from "../storage.ts";
 
@@ -211,15 +211,15 @@ export const drawingMachine = setup({
         return { ...context.docs, [SELF_FRAME]: s?.width && s.height ? { ...doc, aspect: s.width / s.height } : doc };
       },
     }),
-    beginHandStroke: enqueueActions(({ context, event, enqueue }) => {
+    beginHandStroke: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "PEN.DOWN" || !hasRoom(context.docs[SELF_FRAME])) return;
       const point = quantize(event.point);
       const strokeId = `${context.source}:${context.seq + 1}`;
       const c = commit(context, SELF_FRAME, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: strokeId, cursor: { mode: "draw", point, radius: 0 } });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    extendHandStroke: enqueueActions(({ context, event, enqueue }) => {
+    extendHandStroke: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "PEN.MOVE") return;
       const point = quantize(event.point);
       enqueue.assign({ cursor: { mode: "draw", point, radius: 0 } });
@@ -229,15 +229,15 @@ export const drawingMachine = setup({
       if (!id || !stroke || (last && !far(last, point)) || roomInStroke(context.docs[SELF_FRAME], id, [point]).n === 0) return;
       const c = commit(context, SELF_FRAME, [{ type: "add", strokeId: id, points: [point] }]);
       enqueue.assign({ seq: c.seq, docs: c.docs });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    endHandStroke: enqueueActions(({ context, enqueue }) => {
+    endHandStroke: enqueueActions(({ context, enqueue, system, self }) => {
       if (!context.handStroke) return;
       const c = commit(context, SELF_FRAME, [{ type: "end", strokeId: context.handStroke }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: null });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    erase: enqueueActions(({ context, event, enqueue }) => {
+    erase: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "ERASE") return;
       const center = quantize(event.center);
       enqueue.assign({ cursor: { mode: "erase", point: center, radius: event.radius } });
@@ -246,14 +246,14 @@ export const drawingMachine = setup({
       const after = c.docs[SELF_FRAME]!.strokes;
       if (after.length === before.length && after.every((s, i) => s === before[i])) return; // nothing under the eraser
       enqueue.assign({ seq: c.seq, docs: c.docs });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    endPointerStroke: enqueueActions(({ context, enqueue }) => {
+    endPointerStroke: enqueueActions(({ context, enqueue, system, self }) => {
       const p = context.pointer;
       if (!p) return;
       const c = commit(context, p.frame, [{ type: "end", strokeId: p.strokeId }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, pointer: null });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
   },
 }).createMachine({
@@ -275,7 +275,7 @@ export const drawingMachine = setup({
   on: {
     "FEATURE.MESSAGE": {
       guard: "drawChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system, self }) => {
         const now = (context.now ?? (() => performance.now()))();
         let r = context.receipts.get(event.peer);
         if (!r) context.receipts.set(event.peer, (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }));
@@ -302,10 +302,10 @@ export const drawingMachine = setup({
     /** A peer's channel opened: it gets my camera's drawing and what is drawn on its camera. */
     "FEATURE.PEER_OPEN": {
       guard: "drawChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system, self }) => {
         const send = (frame: string, frameFor: DrawFrame) => {
           const doc = context.docs[frame];
-          if (doc) enqueue.sendParent({ type: "FEATURE.SEND", channel: "draw", peer: event.peer, data: encodeDraw({ type: "snapshot", frame: frameFor, doc }) });
+          if (doc) enqueue.sendTo(transportOf({ system, self }), { type: "FEATURE.SEND", channel: "draw", peer: event.peer, data: encodeDraw({ type: "snapshot", frame: frameFor, doc }) });
         };
         send(SELF_FRAME, "mine");
         send(event.peer, "yours");
@@ -313,13 +313,13 @@ export const drawingMachine = setup({
     },
     /** Clears every picture, here and on the other side. */
     "DRAW.CLEAR": {
-      actions: enqueueActions(({ context, enqueue }) => {
+      actions: enqueueActions(({ context, enqueue, system, self }) => {
         let ctx: DrawingContext = context;
         for (const frame of Object.keys(context.docs)) {
           if (context.docs[frame]!.strokes.length === 0) continue;
           const c = commit(ctx, frame, [{ type: "clear" }]);
           ctx = { ...ctx, seq: c.seq, docs: c.docs };
-          enqueue.sendParent(c.send);
+          enqueue.sendTo(transportOf({ system, self }), c.send);
         }
         enqueue.assign({ seq: ctx.seq, docs: ctx.docs, pointer: null, handStroke: null });
         enqueue("saveDocs");
@@ -340,18 +340,18 @@ export const drawingMachine = setup({
         "DRAW.POINTER_DOWN": {
           actions: [
             "endPointerStroke",
-            enqueueActions(({ context, event, enqueue }) => {
+            enqueueActions(({ context, event, enqueue, system, self }) => {
               if (!hasRoom(context.docs[event.frame])) return;
               const point = quantize(event.point);
               const strokeId = `${context.source}:${context.seq + 1}`;
               const c = commit(context, event.frame, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
               enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { frame: event.frame, strokeId, last: point } });
-              enqueue.sendParent(c.send);
+              enqueue.sendTo(transportOf({ system, self }), c.send);
             }),
           ],
         },
         "DRAW.POINTER_MOVE": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
+          actions: enqueueActions(({ context, event, enqueue, system, self }) => {
             const p = context.pointer;
             if (!p) return;
             const { kept, last } = thin(p.last, event.points);
@@ -359,7 +359,7 @@ export const drawingMachine = setup({
             if (room === 0) return;
             const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, room) }]);
             enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { ...p, last } });
-            enqueue.sendParent(c.send);
+            enqueue.sendTo(transportOf({ system, self }), c.send);
           }),
         },
         "DRAW.POINTER_UP": { actions: ["endPointerStroke", "saveDocs"] },

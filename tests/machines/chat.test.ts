@@ -22,7 +22,7 @@ class Tab {
   constructor(readonly member: string, readonly room = "room-1") {
     this.start();
   }
-  /** Starts the chat as the call does: invoked as "chat", its FEATURE.SEND events go to the parent. */
+  /** Starts the chat as the call does: invoked as "chat", its FEATURE.SEND events go to the transport (here the parent). */
   start() {
     const tab = this;
     const chat = chatMachine.provide({
@@ -41,7 +41,8 @@ class Tab {
       invoke: { id: "chat", src: "chat", input: { room: this.room } },
       on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
     });
-    const actor = createActor(parent).start();
+    // Registered as the transport, as the call's transport is: features send to it.
+    const actor = createActor(parent, { systemId: "transport" }).start();
     this.chat = actor.getSnapshot().children.chat as ActorRefFrom<typeof chatMachine>;
     this.stop = () => actor.stop();
   }

@@ -64,7 +64,8 @@ class Tab {
       invoke: { id: "drawing", src: "drawing", input: { room: this.room, localStream: () => this.stream, now: () => this.clock } },
       on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
     });
-    const actor = createActor(parent).start();
+    // Registered as the transport, as the call's transport is: features send to it.
+    const actor = createActor(parent, { systemId: "transport" }).start();
     this.drawing = actor.getSnapshot().children.drawing as ActorRefFrom<typeof drawingMachine>;
     this.stop = () => actor.stop();
   }

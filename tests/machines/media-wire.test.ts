@@ -134,7 +134,7 @@ describe("stats machine", () => {
     const polls: string[] = [];
     const clock = new SimulatedClock();
     const parent = createMachine({ invoke: { id: "stats", src: statsMachine }, on: { "STATS.POLL": { actions: () => void polls.push("poll") } } });
-    const actor = createActor(parent, { clock }).start();
+    const actor = createActor(parent, { clock, systemId: "transport" }).start();
     const stats = actor.getSnapshot().children.stats as AnyActorRef;
     for (let i = 0; i < 3; i++) clock.increment(1_000);
     expect(polls).toHaveLength(3);

@@ -8,6 +8,7 @@ import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
 import type { SignalingReport } from "../link/signaling.ts";
+import type { WarmSockets } from "../link/socket.ts";
 
 export type { Participant };
 
@@ -18,6 +19,8 @@ export interface CallError {
 
 export interface CallContext {
   signalingUrl: string;
+  /** Sockets to the server opened ahead of time (owned by this call; the link adopts one). */
+  warmSockets: WarmSockets;
   room: string | null;
   self: string | null;
   token: string | null;

@@ -6,12 +6,12 @@
 import { assertEvent, type EventObject, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
 import type { ControlMessage } from "../../protocol/index.ts";
 import { chatMachine } from "../features/chat.ts";
-import { drawingMachine } from "../features/drawing.ts";
+import { drawingMachine, type DrawCameraEvent } from "../features/drawing.ts";
 import { notificationsMachine } from "../features/notifications.ts";
 import { statsMachine } from "../features/stats.ts";
 import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 import { signalingMachine } from "../link/signaling.ts";
-import { warmSocketActor } from "../link/socket.ts";
+import { WarmSockets, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine } from "../media/local-media.ts";
 import { isSeatToken, readStored, writeStored } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
@@ -21,11 +21,9 @@ import { isTrouble, isUp, newEntry, participantList, patch, storageScope, withou
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
 const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room) });
-const drawingInput = ({ context, self }: { context: CallContext; self: { getSnapshot(): { context: CallContext } } }) => ({
-  room: storageScope(context.room),
-  // Hands are tracked on the camera as it is now (it may be switched; not while sharing the screen).
-  localStream: () => (self.getSnapshot().context.local?.sharing ? null : (self.getSnapshot().context.local?.stream ?? null)),
-});
+/** Hands are tracked on the camera (not while sharing the screen). */
+const cameraOf = (context: CallContext) => (context.local?.sharing ? null : (context.local?.stream ?? null));
+const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context) });
 /** What the transport starts from: our media as it is, and how to connect. */
 const mediaState = (context: CallContext): Extract<ControlMessage, { type: "media-state" }> => ({
   type: "media-state",
@@ -48,7 +46,7 @@ const toTransport = (command: TransportCommand): EventObject => command;
 const MAX_RESTARTS = 3;
 
 /** A serverless call has no server to warm up a connection to. */
-const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl });
+const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl, sockets: context.warmSockets });
 
 export * from "./call-types.ts";
 
@@ -94,7 +92,7 @@ export const callMachine = setup({
     startLink: enqueueActions(({ context, enqueue }) => {
       const serverless = context.serverless;
       if (!serverless) {
-        enqueue.spawnChild("signaling", { id: "signaling", systemId: LINK_ID, input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined } });
+        enqueue.spawnChild("signaling", { id: "signaling", systemId: LINK_ID, input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined, warm: context.warmSockets } });
         return;
       }
       enqueue.assign({ serverless: { ...initialServerlessView(serverless.role), connected: false } });
@@ -172,7 +170,7 @@ export const callMachine = setup({
       if (count > MAX_RESTARTS || !self.getSnapshot().matches("inRoom")) return;
       if (id === "signaling") enqueue("startLink");
       else if (id === FEATURE_ACTOR.chat) enqueue.spawnChild("chat", { id, systemId: id, input: chatInput({ context }) });
-      else if (id === FEATURE_ACTOR.draw) enqueue.spawnChild("drawing", { id, systemId: id, input: drawingInput({ context, self }) });
+      else if (id === FEATURE_ACTOR.draw) enqueue.spawnChild("drawing", { id, systemId: id, input: drawingInput({ context }) });
       else if (id === STATS_ID) enqueue.spawnChild("stats", { id, systemId: id });
     }),
     dropPeers: assign({ peers: {} }),
@@ -181,6 +179,7 @@ export const callMachine = setup({
   id: "call",
   context: ({ input }) => ({
     signalingUrl: input.signalingUrl,
+    warmSockets: new WarmSockets(),
     room: null,
     self: null,
     token: null,
@@ -226,6 +225,8 @@ export const callMachine = setup({
         // Starting to share means showing something: video goes on.
         enqueue.assign({ local: event.local, camOn: context.camOn || (sharingChanged && sharing) });
         enqueue("applyTrackSwitches");
+        const drawing = system.get(FEATURE_ACTOR.draw);
+        if (drawing) enqueue.sendTo(drawing, { type: "DRAW.CAMERA", stream: cameraOf({ ...context, local: event.local }) } satisfies DrawCameraEvent as EventObject);
         const transport = system.get(TRANSPORT_ID);
         if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: event.local.stream, outgoing: event.local.outgoing ?? null }));
         if (sharingChanged) enqueue("broadcastMediaState");

@@ -14,7 +14,7 @@
  * active.error (no model, no WebGL, no camera: said in words, pointer drawing still works).
  * The worker lives exactly as long as active.hands (the handTracking actor).
  */
-import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assign, enqueueActions, fromCallback, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { applyWithin } from "../../drawing/within-limits.ts";
 import {
   DRAW_MAX_ADD_POINTS,
@@ -40,7 +40,8 @@ export const SELF_FRAME = "self";
 
 export interface DrawingInput {
   room: string;
-  localStream: () => MediaStream | null;
+  /** The local camera (null while sharing the screen): hands are tracked on it. DRAW.CAMERA tells of a switch. */
+  camera: MediaStream | null;
   /** The clock for the per-peer rates (ms); performance.now by default. */
   now?: () => number;
 }
@@ -95,8 +96,10 @@ export type DrawUiEvent =
   | { type: "DRAW.POINTER_DOWN"; frame: string; point: Point }
   | { type: "DRAW.POINTER_MOVE"; points: Point[] }
   | { type: "DRAW.POINTER_UP" };
+/** From the call: the local camera changed (switched, or a screen is shared instead: null). */
+export type DrawCameraEvent = { type: "DRAW.CAMERA"; stream: MediaStream | null };
 
-export type DrawingEvent = FeatureInbound | DrawUiEvent | HandTrackingEvent;
+export type DrawingEvent = FeatureInbound | DrawUiEvent | DrawCameraEvent | HandTrackingEvent;
 
 export const drawStorageKey = (room: string) => `onelink.draw.${room}`;
 /** Points closer than this to the previous one are skipped (frame units). */
@@ -170,15 +173,41 @@ function thin(last: Point, points: readonly Point[]): { kept: Point[]; last: Poi
 
 const newSource = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
 const storage = () => webStorage("session");
-const pendingSaves = new Map<string, { timer: ReturnType<typeof setTimeout>; write: () => void }>();
-let flushOnHide = false;
+
+/**
+ * Keeps a room's docs in sessionStorage, debounced (strokes change many times a second): the
+ * last one asked for is written 300 ms later, at once when the page goes away, and when the
+ * drawing stops (leaving the room, a restart) so nothing pending is lost.
+ */
+const docSaver = fromCallback<{ type: "SAVE"; room: string; docs: Record<string, StrokeDoc> }>(({ receive }) => {
+  let pending: { timer: ReturnType<typeof setTimeout>; write: () => void } | null = null;
+  const flush = () => pending?.write();
+  receive(({ room, docs }) => {
+    if (pending) clearTimeout(pending.timer);
+    const write = () => {
+      if (pending?.write === write) pending = null;
+      try {
+        storage()?.setItem(drawStorageKey(room), storeDocs(docs));
+      } catch (err) {
+        console.warn("drawing: could not keep the drawing", err);
+      }
+    };
+    pending = { timer: setTimeout(write, 300), write };
+  });
+  globalThis.addEventListener?.("pagehide", flush);
+  return () => {
+    globalThis.removeEventListener?.("pagehide", flush);
+    if (pending) clearTimeout(pending.timer);
+    flush();
+  };
+});
 
 export const drawingMachine = setup({
   types: { input: {} as DrawingInput, context: {} as DrawingContext, events: {} as DrawingEvent },
-  actors: { handTracking: handTrackingActor },
+  actors: { handTracking: handTrackingActor, docSaver },
   guards: {
     drawChannel: ({ event }) => "channel" in event && event.channel === "draw",
-    hasCamera: ({ context }) => (context.localStream()?.getVideoTracks().length ?? 0) > 0,
+    hasCamera: ({ context }) => (context.camera?.getVideoTracks().length ?? 0) > 0,
   },
   actions: {
     setPen: assign({
@@ -186,27 +215,12 @@ export const drawingMachine = setup({
     }),
     /** The docs of this room from sessionStorage (a reload keeps the drawing). */
     loadDocs: assign({ docs: ({ context }) => parseStoredDocs(storage()?.getItem(drawStorageKey(context.room)) ?? null) }),
-    /** Debounced (strokes change many times a second), and done at once when the page goes away. */
-    saveDocs: ({ context }) => {
-      clearTimeout(pendingSaves.get(context.room)?.timer);
-      const write = () => {
-        pendingSaves.delete(context.room);
-        try {
-          storage()?.setItem(drawStorageKey(context.room), storeDocs(context.docs));
-        } catch (err) {
-          console.warn("drawing: could not keep the drawing", err);
-        }
-      };
-      if (!flushOnHide) {
-        flushOnHide = true;
-        globalThis.addEventListener?.("pagehide", () => pendingSaves.forEach((p) => p.write()));
-      }
-      pendingSaves.set(context.room, { timer: setTimeout(write, 300), write });
-    },
+    /** Debounced by the saver (see docSaver). */
+    saveDocs: sendTo("saver", ({ context }) => ({ type: "SAVE" as const, room: context.room, docs: context.docs })),
     /** My doc's aspect is my camera's (erase distances are measured on the picture). */
     measureFrame: assign({
       docs: ({ context }) => {
-        const s = context.localStream()?.getVideoTracks()[0]?.getSettings();
+        const s = context.camera?.getVideoTracks()[0]?.getSettings();
         const doc = context.docs[SELF_FRAME] ?? emptyDoc(4 / 3);
         return { ...context.docs, [SELF_FRAME]: s?.width && s.height ? { ...doc, aspect: s.width / s.height } : doc };
       },
@@ -271,8 +285,15 @@ export const drawingMachine = setup({
     error: null,
     receipts: new Map(),
   }),
+  invoke: { id: "saver", src: "docSaver" },
   entry: ["loadDocs", "measureFrame"],
   on: {
+    "DRAW.CAMERA": {
+      actions: enqueueActions(({ event, enqueue, self }) => {
+        enqueue.assign({ camera: event.stream });
+        if (self.getSnapshot().children.handTracking) enqueue.sendTo("handTracking", { type: "HANDS.CAMERA", stream: event.stream });
+      }),
+    },
     "FEATURE.MESSAGE": {
       guard: "drawChannel",
       actions: enqueueActions(({ context, event, enqueue, system, self }) => {
@@ -371,7 +392,7 @@ export const drawingMachine = setup({
         },
         hands: {
           entry: assign({ error: null, progress: null }),
-          invoke: { id: "handTracking", src: "handTracking", input: ({ context }): HandTrackingInput => ({ localStream: context.localStream }) },
+          invoke: { id: "handTracking", src: "handTracking", input: ({ context }): HandTrackingInput => ({ camera: context.camera }) },
           on: {
             "HANDS.ERROR": { target: "error", actions: assign({ error: ({ event }) => ({ code: event.code, text: errorText(event.code) }) }) },
           },

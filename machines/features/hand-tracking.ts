@@ -42,9 +42,10 @@ export type HandTrackingEvent =
   | { type: "PEN.STYLE"; color?: string; width?: number };
 
 export interface HandTrackingInput {
-  /** The call's local stream, read on every frame (the camera may be switched meanwhile). */
-  localStream: () => MediaStream | null;
+  /** The local camera as it is now; a switch arrives as HANDS.CAMERA and is followed from the next frame. */
+  camera: MediaStream | null;
 }
+export type HandTrackingCommand = { type: "HANDS.CAMERA"; stream: MediaStream | null };
 
 // ---- gestures: pure ----
 
@@ -199,19 +200,23 @@ function openSource(track: MediaStreamTrack): FrameSource {
   return Processor ? processorSource(track, Processor) : videoSource(track);
 }
 
-const liveCamera = (input: HandTrackingInput) => {
-  const track = input.localStream()?.getVideoTracks()[0];
+const liveCamera = (camera: MediaStream | null) => {
+  const track = camera?.getVideoTracks()[0];
   return track && track.readyState === "live" ? track : null;
 };
 
 // ---- the actor ----
 
-export const handTrackingActor = fromCallback<{ type: string }, HandTrackingInput>(({ input, sendBack }) => {
+export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingInput>(({ input, sendBack, receive }) => {
   let stopped = false;
+  let camera = input.camera;
+  receive((e) => {
+    if (e.type === "HANDS.CAMERA") camera = e.stream;
+  });
   const send = (e: HandTrackingEvent) => {
     if (!stopped) sendBack(e);
   };
-  if (!liveCamera(input)) {
+  if (!liveCamera(camera)) {
     send({ type: "HANDS.ERROR", code: "no-camera", message: "no camera track" });
     return () => {};
   }
@@ -242,7 +247,7 @@ export const handTrackingActor = fromCallback<{ type: string }, HandTrackingInpu
       step.events.forEach(send);
     };
     while (!stopped) {
-      const track = liveCamera(input);
+      const track = liveCamera(camera);
       if (!track || !track.enabled) {
         lose(); // camera off: nothing is tracked
         source?.close();

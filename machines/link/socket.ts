@@ -11,6 +11,8 @@ export interface SocketInput {
   room: string;
   token?: string;
   pingEveryMs?: number;
+  /** Where a socket opened ahead of time may be waiting for us. */
+  warm?: WarmSockets;
 }
 
 export type SocketEvent =
@@ -20,65 +22,68 @@ export type SocketEvent =
 export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage> };
 
 /**
- * A socket opened ahead of time (while the camera starts and the pre-join screen shows), so that
- * pressing Join does not wait for the connection and TLS handshakes. The next socket actor for
- * the same URL adopts it; one nobody adopts is closed shortly after its last holder lets go.
+ * Sockets opened ahead of time (while the camera starts and the pre-join screen shows), so that
+ * pressing Join does not wait for the connection and TLS handshakes. One per call actor (it owns
+ * them); the next socket actor for the same URL adopts the warm one, and one nobody adopts is
+ * closed shortly after its last holder lets go.
  */
-let warm: { url: string; ws: WebSocket; holders: number } | null = null;
-const WARM_GRACE_MS = 2_000;
+export class WarmSockets {
+  static readonly GRACE_MS = 2_000;
+  private warm: { url: string; ws: WebSocket; holders: number } | null = null;
+
+  /** Opens (or keeps) a warm socket to `url` while the returned release function is not called. */
+  hold(url: string): () => void {
+    if (this.warm && this.warm.url !== url) this.drop();
+    if (!this.warm) {
+      const entry = { url, ws: openSocket(url), holders: 0 };
+      // A warm socket that fails is simply forgotten: the socket actor opens its own.
+      entry.ws.onclose = entry.ws.onerror = () => {
+        if (this.warm === entry) this.warm = null;
+      };
+      this.warm = entry;
+    }
+    const entry = this.warm;
+    entry.holders++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.holders--;
+      setTimeout(() => {
+        if (this.warm === entry && entry.holders === 0) this.drop();
+      }, WarmSockets.GRACE_MS);
+    };
+  }
+
+  /** The warm socket to `url` if it is still opening or open; it is the caller's from now on. */
+  take(url: string): WebSocket | null {
+    if (!this.warm || this.warm.url !== url) return null;
+    const { ws } = this.warm;
+    this.warm = null;
+    ws.onclose = ws.onerror = null;
+    return ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN ? ws : null;
+  }
+
+  private drop() {
+    if (!this.warm) return;
+    const { ws } = this.warm;
+    this.warm = null;
+    ws.onclose = ws.onerror = null;
+    ws.close(1000, "not needed");
+  }
+}
 
 function openSocket(url: string): WebSocket {
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   return ws;
 }
-function dropWarm() {
-  if (!warm) return;
-  const { ws } = warm;
-  warm = null;
-  ws.onclose = ws.onerror = null;
-  ws.close(1000, "not needed");
-}
 
-/** Opens (or keeps) a warm socket to `url` while the returned release function is not called. */
-export function holdWarmSocket(url: string): () => void {
-  if (warm && warm.url !== url) dropWarm();
-  if (!warm) {
-    const ws = openSocket(url);
-    const entry = { url, ws, holders: 0 };
-    // A warm socket that fails is simply forgotten: the socket actor opens its own.
-    ws.onclose = ws.onerror = () => {
-      if (warm === entry) warm = null;
-    };
-    warm = entry;
-  }
-  const entry = warm;
-  entry.holders++;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    entry.holders--;
-    setTimeout(() => {
-      if (warm === entry && entry.holders === 0) dropWarm();
-    }, WARM_GRACE_MS);
-  };
-}
-
-/** The warm socket to `url` if it is still opening or open; it is the caller's from now on. */
-function takeWarmSocket(url: string): WebSocket | null {
-  if (!warm || warm.url !== url) return null;
-  const { ws } = warm;
-  warm = null;
-  ws.onclose = ws.onerror = null;
-  return ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN ? ws : null;
-}
-
-/** Keeps a warm socket open while it runs (see holdWarmSocket); with no URL it does nothing. */
-export const warmSocketActor = fromCallback<EventObject, { url: string | null }>(({ input }) => (input.url ? holdWarmSocket(input.url) : undefined));
+/** Keeps a warm socket open while it runs (see WarmSockets.hold); with no URL it does nothing. */
+export const warmSocketActor = fromCallback<EventObject, { url: string | null; sockets: WarmSockets }>(({ input }) => (input.url ? input.sockets.hold(input.url) : undefined));
 
 export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>(({ input, sendBack, receive }) => {
-  const ws = takeWarmSocket(input.url) ?? openSocket(input.url);
+  const ws = input.warm?.take(input.url) ?? openSocket(input.url);
   let lastHeard = Date.now();
   let closed = false;
   const pingEvery = input.pingEveryMs ?? 5_000;

@@ -61,7 +61,7 @@ class Tab {
       },
     });
     const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing } }).createMachine({
-      invoke: { id: "drawing", src: "drawing", input: { room: this.room, localStream: () => this.stream, now: () => this.clock } },
+      invoke: { id: "drawing", src: "drawing", input: { room: this.room, camera: this.stream, now: () => this.clock } },
       on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
     });
     // Registered as the transport, as the call's transport is: features send to it.

@@ -52,9 +52,16 @@ export function statusText(s: CallSnapshot): string {
   }
 }
 
-/** The remote member shown on the big screen: the first one (the roadmap adds a grid). */
+/** The participants, in the order they came: one tile each. */
+export const participantsOf = (s: CallSnapshot): Participant[] => Object.values(s.context.peers);
+
+/** Their ids, for a list that re-renders only when someone joins or leaves (compare with sameIds). */
+export const participantIds = (s: CallSnapshot): string[] => Object.keys(s.context.peers);
+export const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+
+/** The participant on the first tile: picture-in-picture and the quality badge follow them. */
 export function mainPeer(s: CallSnapshot): Participant | null {
-  return Object.values(s.context.peers)[0] ?? null;
+  return participantsOf(s)[0] ?? null;
 }
 
 export const callLink = (room: string | null) => (room ? `${location.origin}/c/${encodeURIComponent(room)}` : "");

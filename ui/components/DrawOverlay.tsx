@@ -10,7 +10,6 @@ import type { DrawingActor, DrawingContext } from "../../machines/features/drawi
 import { SELF_FRAME } from "../../machines/features/drawing.ts";
 import type { Stroke, StrokeDoc } from "../../drawing/strokes.ts";
 import { useCallActor } from "../call-context.tsx";
-import { mainPeer } from "../selectors.ts";
 import "../draw.css";
 
 export function useDrawingActor(): DrawingActor | undefined {
@@ -131,10 +130,10 @@ function compose(canvas: HTMLCanvasElement, ink: HTMLCanvasElement, dpr: number,
   ctx.stroke();
 }
 
-export function DrawOverlay({ which }: { which: "remote" | "local" }) {
+/** The drawing on our own video (`local`) or on the video of participant `peer`. */
+export function DrawOverlay({ which, peer = null }: { which: "remote" | "local"; peer?: string | null }) {
   const drawing = useDrawingActor();
-  const peerId = useSelector(useCallActor(), (s) => mainPeer(s)?.id ?? null);
-  const frame = which === "local" ? SELF_FRAME : peerId;
+  const frame = which === "local" ? SELF_FRAME : peer;
   const on = useSelector(drawing, (s) => (s ? !s.matches("off") : false));
   const doc = useSelector(drawing, (s) => (frame ? s?.context.docs[frame] : undefined));
   const cursor = useSelector(drawing, (s) => (which === "local" ? (s?.context.cursor ?? null) : null));

@@ -6,7 +6,7 @@
  * with a pointer on my own video), docs[peer] on that peer's camera picture (a pointer on their
  * video). Each is shown over the video of that camera on both sides: my hand strokes over my
  * (mirrored) preview here and over my video on the other screen. Coordinates are normalized
- * to the camera frame, un-mirrored (workers/strokes.ts), so every screen scales them to its own
+ * to the camera frame, un-mirrored (drawing/strokes.ts), so every screen scales them to its own
  * video rectangle. Ops go out as they are made (protocol/draw-wire.ts); a peer whose channel
  * opens (a late joiner, a reload) gets snapshots; the docs are kept in sessionStorage per room.
  *

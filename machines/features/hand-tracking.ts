@@ -1,7 +1,7 @@
 /**
- * Hand tracking for the drawing (invoked by machines/drawing.ts while hand drawing is on). It owns
+ * Hand tracking for the drawing (invoked by machines/features/drawing.ts while hand drawing is on). It owns
  * the hand-tracker worker (created on start, terminated on stop) and the frame loop over the
- * LOCAL camera track, reads gestures (workers/gestures.ts) with One Euro smoothing and tells the
+ * LOCAL camera track, reads gestures (drawing/gestures.ts) with One Euro smoothing and tells the
  * drawing machine what the hands do in plain events. Points are in un-mirrored camera-frame
  * coordinates, like the strokes.
  *

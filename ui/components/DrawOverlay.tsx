@@ -1,6 +1,6 @@
 /**
  * The drawing over a video: a canvas over the whole video box that paints the strokes of that
- * video's camera (machines/drawing.ts) where the picture actually is (object-fit contain for the
+ * video's camera (machines/features/drawing.ts) where the picture actually is (object-fit contain for the
  * remote video, cover for the preview, which is also mirrored), and while Draw is on turns mouse,
  * pen and touch input into DRAW.POINTER_* events in the same camera-frame coordinates.
  */

@@ -1,10 +1,11 @@
 /**
  * The call: what the user experiences from pressing "New call" to hanging up. It composes local
- * media, the signaling link and one peer machine per remote member, and decides what their
- * reports mean. Nothing here is limited to two people; the server's room capacity is.
+ * media, the link to the server (or the serverless codes), the transport that connects us to the
+ * participants, and the features; it keeps the participants (roster.ts) and decides what the
+ * reports about them mean. Feature messages never pass through here: the features and the
+ * transport find each other by system id. Nothing here is limited to two people.
  */
 import { assertEvent, type EventObject, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
-import type { ControlMessage } from "../../protocol/index.ts";
 import { chatMachine } from "../features/chat.ts";
 import { drawingMachine, type DrawCameraEvent } from "../features/drawing.ts";
 import { notificationsMachine } from "../features/notifications.ts";
@@ -13,45 +14,22 @@ import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 import { signalingMachine } from "../link/signaling.ts";
 import { WarmSockets, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine } from "../media/local-media.ts";
-import { isSeatToken, readStored, writeStored } from "../storage.ts";
+import { loadRelayOnly, loadSeat, RELAY_ONLY_KEY, saveRelayOnly, saveSeat } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
-import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand, type TransportInput } from "../transport/mesh.ts";
+import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
-import { isTrouble, isUp, newEntry, participantList, patch, storageScope, without, type Participant } from "./roster.ts";
+import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput, warmSocketInput } from "./inputs.ts";
+import { departed, isTrouble, isUp, onArrived, onConnecting, onControl, onJoined, onStatus, participantList, patch, without } from "./roster.ts";
 
-/** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
-const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room) });
-/** Hands are tracked on the camera (not while sharing the screen). */
-const cameraOf = (context: CallContext) => (context.local?.sharing ? null : (context.local?.stream ?? null));
-const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context) });
-/** What the transport starts from: our media as it is, and how to connect. */
-const mediaState = (context: CallContext): Extract<ControlMessage, { type: "media-state" }> => ({
-  type: "media-state",
-  audio: context.micOn,
-  video: context.camOn,
-  ...(context.local?.sharing ? { screen: true } : {}),
-});
-const transportInput = ({ context }: { context: CallContext }): TransportInput => ({
-  relayOnly: context.relayOnly,
-  noServer: context.serverless !== null,
-  stream: context.local?.stream ?? null,
-  outgoing: context.local?.outgoing ?? null,
-  mediaState: mediaState(context),
-});
 const peerList = (context: CallContext) => participantList(context.peers);
 /** A command for the transport, found by system id (it exists only in a room). */
 const toTransport = (command: TransportCommand): EventObject => command;
-
 /** How often one part of a call may fail and be restarted before it is given up on. */
 const MAX_RESTARTS = 3;
 
-/** A serverless call has no server to warm up a connection to. */
-const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl, sockets: context.warmSockets });
-
 export * from "./call-types.ts";
 
-export const RELAY_ONLY_KEY = "onelink.relayOnly";
-const seatKey = (room: string) => `onelink.seat.${room}`;
+export { RELAY_ONLY_KEY };
 
 export const callMachine = setup({
   types: {
@@ -77,17 +55,10 @@ export const callMachine = setup({
   },
   actions: {
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
-    loadSeat: assign({
-      token: ({ context }) => (context.room ? readStored("session", seatKey(context.room), isSeatToken) : null),
-      relayOnly: () => readStored("local", RELAY_ONLY_KEY, (v) => v === "true" || v === "false") === "true",
-    }),
-    saveRelayOnly: ({ context }) => void writeStored("local", RELAY_ONLY_KEY, String(context.relayOnly)),
-    saveSeat: ({ context }) => {
-      if (context.room && context.token) writeStored("session", seatKey(context.room), context.token);
-    },
-    forgetSeat: ({ context }) => {
-      if (context.room) writeStored("session", seatKey(context.room), null);
-    },
+    loadSeat: assign({ token: ({ context }) => (context.room ? loadSeat(context.room) : null), relayOnly: () => loadRelayOnly() }),
+    saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
+    saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
+    forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
     /** The link to the other side: the signaling server, or in a serverless call the codes people carry. */
     startLink: enqueueActions(({ context, enqueue }) => {
       const serverless = context.serverless;
@@ -104,18 +75,12 @@ export const callMachine = setup({
       if (event.type !== "PEER.STATUS" || !context.serverless?.connected || (event.status !== "unstable" && event.status !== "restarting")) return;
       const known = context.peers[event.peer];
       if (!known || known.away) return;
-      enqueue.assign({ peers: { ...context.peers, [event.peer]: { ...known, away: true } } });
+      enqueue.assign({ peers: patch(context.peers, event.peer, { away: true }) });
       enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
     }),
-    showRoomInAddressBar: ({ context }) => {
-      if (context.room === null) return; // a serverless call has no link
-      const path = `/c/${encodeURIComponent(context.room ?? "")}`;
-      if (location.pathname !== path) history.replaceState(null, "", path + location.search);
-    },
+    showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room),
     reloadPage: () => location.reload(),
-    showHomeInAddressBar: () => {
-      if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
-    },
+    showHomeInAddressBar: () => showHomeInAddressBar(),
     takeLocalMedia: assign(({ event }) => {
       assertEvent(event, "MEDIA.READY");
       return {
@@ -142,10 +107,10 @@ export const callMachine = setup({
     }),
     /** Peers presumed gone are dropped; if they come back they bring a new session anyway. */
     forgetDeparted: enqueueActions(({ context, enqueue }) => {
-      const peers: Record<string, Participant> = {};
-      for (const p of peerList(context)) {
-        if (p.away && !isUp(p)) enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.DROP", peer: p.id });
-        else peers[p.id] = p;
+      let peers = context.peers;
+      for (const p of departed(peers)) {
+        enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.DROP", peer: p.id });
+        peers = without(peers, p.id);
       }
       enqueue.assign({ peers, departure: null });
     }),
@@ -304,26 +269,14 @@ export const callMachine = setup({
         "SIGNALING.JOINED": {
           target: ".settle",
           actions: [
-            assign(({ context, event }) => {
-              // After a server restart a connection may be alive and well: it is kept (by the
-              // transport too); anyone else starts afresh.
-              const peers = { ...context.peers };
-              for (const id of event.peers) {
-                const known = peers[id];
-                peers[id] = known && isUp(known) ? { ...known, away: false } : newEntry(id, { status: "connecting" });
-              }
-              return { self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers };
-            }),
+            assign(({ context, event }) => ({ self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers: onJoined(context.peers, event.peers) })),
             "saveSeat",
             forwardTo(TRANSPORT_ID),
           ],
         },
         "SIGNALING.PEER_JOINED": {
           target: ".settle",
-          actions: [cancel(({ event }) => `gone:${event.peer}`), assign(({ context, event }) => {
-            const known = context.peers[event.peer];
-            return { peers: { ...context.peers, [event.peer]: known ? { ...known, away: false } : newEntry(event.peer) }, departure: null };
-          })],
+          actions: [cancel(({ event }) => `gone:${event.peer}`), assign(({ context, event }) => ({ peers: onArrived(context.peers, event.peer), departure: null }))],
         },
         "SIGNALING.PEER_AWAY": {
           target: ".settle",
@@ -357,26 +310,12 @@ export const callMachine = setup({
         "SIGNALING.ICE_SERVERS": { actions: forwardTo(TRANSPORT_ID) },
         "TRANSPORT.CONNECTING": {
           target: ".settle",
-          actions: assign(({ context, event }) =>
-            event.fresh
-              ? { peers: { ...context.peers, [event.peer]: newEntry(event.peer, { status: "connecting" }) }, departure: null }
-              : { peers: patch(context.peers, event.peer, { status: "connecting", stream: null }) },
-          ),
+          actions: assign(({ context, event }) => ({ peers: onConnecting(context.peers, event.peer, event.fresh), ...(event.fresh ? { departure: null } : {}) })),
         },
         "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false, signalingFailed: true }) },
         "SERVERLESS.VIEW": { actions: assign({ serverless: ({ context, event }) => ({ ...event.view, connected: context.serverless?.connected ?? false }) }) },
         "CODE.*": { actions: forwardTo("signaling") },
-        "PEER.ICE_ERROR": {
-          actions: assign({
-            iceError: ({ event }) => ({
-              code: String(event.code),
-              text:
-                event.code === 401
-                  ? "The relay (TURN) server refused our credentials; they may have expired. Reload to get new ones."
-                  : `The relay (TURN) server ${event.url} could not be used (${event.code} ${event.text}).`,
-            }),
-          }),
-        },
+        "PEER.ICE_ERROR": { actions: assign({ iceError: ({ event }) => ({ code: String(event.code), text: iceErrorText(event) }) }) },
         "SIGNALING.ERROR": [
           { guard: "outdatedMidCall", actions: assign({ outdated: true, signalingOnline: false }) },
           {
@@ -390,8 +329,8 @@ export const callMachine = setup({
           actions: [
             assign(({ context, event }) => {
               if (!context.peers[event.peer]) return {};
-              if (event.status !== "connected") return { peers: patch(context.peers, event.peer, { status: event.status }) };
-              return { peers: patch(context.peers, event.peer, { status: event.status, away: false }), departure: null, iceError: null };
+              const peers = onStatus(context.peers, event.peer, event.status);
+              return event.status === "connected" ? { peers, departure: null, iceError: null } : { peers };
             }),
             "serverlessPeerAway",
           ],
@@ -401,16 +340,7 @@ export const callMachine = setup({
         },
         "PEER.CONTROL": {
           target: ".settle",
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const known = context.peers[event.peer];
-            if (!known) return;
-            if (event.msg.type === "media-state") {
-              const { audio, video, screen = false } = event.msg;
-              enqueue.assign({ peers: patch(context.peers, event.peer, { audio, video, screen }) });
-            } else if (event.msg.type === "hang-up") {
-              enqueue.assign({ peers: without(context.peers, event.peer), departure: { peer: event.peer, reason: "left" } });
-            }
-          }),
+          actions: assign(({ context, event }) => onControl(context.peers, event.peer, event.msg)),
         },
         TOGGLE_MIC: { actions: [assign({ micOn: ({ context }) => !context.micOn }), "applyTrackSwitches", "broadcastMediaState"] },
         TOGGLE_CAMERA: { actions: [assign({ camOn: ({ context }) => !context.camOn }), "applyTrackSwitches", "broadcastMediaState"] },

@@ -3,6 +3,7 @@
  * pure operations the call machine applies to it. Any number of participants; nothing here
  * assumes two. Their connections are the transport's (machines/transport/).
  */
+import type { ControlMessage } from "../../protocol/index.ts";
 import type { PeerStatus } from "../transport/peer.ts";
 
 export interface Participant {
@@ -47,3 +48,42 @@ export function without(roster: Roster, id: string): Roster {
  * it again. A serverless call cannot be resumed after a refresh, so each one gets a fresh scope.
  */
 export const storageScope = (room: string | null) => room ?? `serverless-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+
+// ---- what the call's reports do to the roster ----
+
+type Departure = { peer: string; reason: "left" | "gone" };
+
+/** Joined (again): everyone present starts connecting, except a connection that is up (kept through a server restart). */
+export function onJoined(roster: Roster, present: readonly string[]): Roster {
+  const next = { ...roster };
+  for (const id of present) {
+    const known = next[id];
+    next[id] = known && isUp(known) ? { ...known, away: false } : newEntry(id, { status: "connecting" });
+  }
+  return next;
+}
+
+/** Someone (back) in the room, not yet talking to us. */
+export const onArrived = (roster: Roster, id: string): Roster => {
+  const known = roster[id];
+  return { ...roster, [id]: known ? { ...known, away: false } : newEntry(id) };
+};
+
+/** A connection toward them started: afresh (a new page of theirs), or again after ours failed. */
+export const onConnecting = (roster: Roster, id: string, fresh: boolean): Roster =>
+  fresh ? { ...roster, [id]: newEntry(id, { status: "connecting" }) } : patch(roster, id, { status: "connecting", stream: null });
+
+/** Their connection's status; connected also means they are back. */
+export const onStatus = (roster: Roster, id: string, status: PeerStatus): Roster =>
+  patch(roster, id, status === "connected" ? { status, away: false } : { status });
+
+/** What they told us over the control channel: their media state, or that they hung up. */
+export function onControl(roster: Roster, id: string, msg: ControlMessage): { peers: Roster; departure?: Departure } {
+  if (!roster[id]) return { peers: roster };
+  if (msg.type === "media-state") return { peers: patch(roster, id, { audio: msg.audio, video: msg.video, screen: msg.screen ?? false }) };
+  if (msg.type === "hang-up") return { peers: without(roster, id), departure: { peer: id, reason: "left" } };
+  return { peers: roster };
+}
+
+/** Participants away with a dead connection (presumed gone), who are dropped when the user chooses to wait. */
+export const departed = (roster: Roster) => participantList(roster).filter((p) => p.away && !isUp(p));

@@ -44,6 +44,9 @@ export function writeStored(kind: "session" | "local", key: string, value: strin
   }
 }
 
+/** For values the reader checks itself as it parses them (chat history, drawings, a flag). */
+export const anyText = () => true;
+
 /** A seat token as the server hands them out (base64url), no longer than the wire allows. */
 export const isSeatToken = (text: string) => text.length > 0 && text.length <= TOKEN_MAX && /^[A-Za-z0-9_-]+$/.test(text);
 

@@ -14,7 +14,7 @@ import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } f
 import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../../protocol/chat-wire.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { playChime, setSoundsMuted, soundsMuted } from "./sound.ts";
-import { webStorage } from "../storage.ts";
+import { anyText, readStored, writeStored } from "../storage.ts";
 
 export interface ChatMessage {
   id: string;
@@ -184,16 +184,12 @@ export const chatMachine = setup({
   actions: {
     /** Restores this tab's sender id and the call's history (or starts both afresh). */
     loadHistory: assign(({ context }) => {
-      const stored = parseStoredChat(webStorage("session")?.getItem(chatStorageKey(context.room)) ?? null);
+      const stored = parseStoredChat(readStored("session", chatStorageKey(context.room), anyText));
       return stored ?? { self: newChatId(), messages: [] };
     }),
     saveHistory: ({ context }) => {
       const data: StoredChat = { self: context.self, messages: context.messages };
-      try {
-        webStorage("session")?.setItem(chatStorageKey(context.room), JSON.stringify(data));
-      } catch (err) {
-        console.warn("chat: could not keep the history", err);
-      }
+      writeStored("session", chatStorageKey(context.room), JSON.stringify(data));
     },
     loadSettings: assign({ muted: () => soundsMuted() }),
     saveSettings: ({ context }) => setSoundsMuted(context.muted),

@@ -34,7 +34,7 @@ import type { LoadProgress } from "../../protocol/hand-tracker.ts";
 import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
-import { webStorage } from "../storage.ts";
+import { anyText, readStored, writeStored } from "../storage.ts";
 
 export const SELF_FRAME = "self";
 
@@ -172,7 +172,6 @@ function thin(last: Point, points: readonly Point[]): { kept: Point[]; last: Poi
 }
 
 const newSource = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-const storage = () => webStorage("session");
 
 /**
  * Keeps a room's docs in sessionStorage, debounced (strokes change many times a second): the
@@ -186,11 +185,7 @@ const docSaver = fromCallback<{ type: "SAVE"; room: string; docs: Record<string,
     if (pending) clearTimeout(pending.timer);
     const write = () => {
       if (pending?.write === write) pending = null;
-      try {
-        storage()?.setItem(drawStorageKey(room), storeDocs(docs));
-      } catch (err) {
-        console.warn("drawing: could not keep the drawing", err);
-      }
+      writeStored("session", drawStorageKey(room), storeDocs(docs));
     };
     pending = { timer: setTimeout(write, 300), write };
   });
@@ -214,7 +209,7 @@ export const drawingMachine = setup({
       pen: ({ context, event }) => (event.type === "DRAW.SET_PEN" || event.type === "PEN.STYLE" ? { color: event.color ?? context.pen.color, width: event.width ?? context.pen.width } : context.pen),
     }),
     /** The docs of this room from sessionStorage (a reload keeps the drawing). */
-    loadDocs: assign({ docs: ({ context }) => parseStoredDocs(storage()?.getItem(drawStorageKey(context.room)) ?? null) }),
+    loadDocs: assign({ docs: ({ context }) => parseStoredDocs(readStored("session", drawStorageKey(context.room), anyText)) }),
     /** Debounced by the saver (see docSaver). */
     saveDocs: sendTo("saver", ({ context }) => ({ type: "SAVE" as const, room: context.room, docs: context.docs })),
     /** My doc's aspect is my camera's (erase distances are measured on the picture). */

@@ -184,7 +184,7 @@ export const meshTransport = setup({
     "TRANSPORT.RELAY_ONLY": { actions: enqueueActions(({ event, enqueue }) => enqueue.assign({ relayOnly: event.on })) },
     "TRANSPORT.PUBLISH": {
       actions: enqueueActions(({ context, event, enqueue }) => {
-        enqueue.assign({ stream: event.stream, outgoing: event.outgoing ?? context.outgoing });
+        enqueue.assign({ stream: event.stream, outgoing: event.outgoing });
         const outgoing = event.outgoing;
         if (outgoing) for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.OUTGOING", outgoing });
       }),

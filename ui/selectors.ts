@@ -44,7 +44,7 @@ export function statusText(s: CallSnapshot): string {
     case "reconnecting":
       return "Reconnecting…";
     case "peerLeft":
-      return s.context.departure?.reason === "left" ? "The other person hung up" : "The other person left the call";
+      return `${s.context.departure?.name ?? "The other person"} ${s.context.departure?.reason === "left" ? "hung up" : "left the call"}`;
     case "ended":
       return "Call ended";
     case "failed":

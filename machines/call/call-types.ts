@@ -3,7 +3,7 @@
  */
 import type { ActorRefFrom } from "xstate";
 import type { TransportReport } from "../transport/mesh.ts";
-import type { Participant } from "./roster.ts";
+import type { Departure, Participant } from "./roster.ts";
 import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
@@ -39,7 +39,7 @@ export interface CallContext {
   /** The last problem with a relay server (wrong or expired credentials, unreachable). */
   iceError: CallError | null;
   /** Why the last participant is no longer here, while nobody else is. */
-  departure: { peer: string; reason: "left" | "gone" } | null;
+  departure: Departure | null;
   error: CallError | null;
   /** A serverless call (codes carried by hand, no server): how the exchange stands. Null with a server. */
   serverless: (ServerlessView & { connected: boolean }) | null;

@@ -19,7 +19,7 @@ import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput, warmSocketInput } from "./inputs.ts";
-import { departed, isTrouble, isUp, onArrived, onConnecting, onControl, onJoined, onStatus, participantList, patch, without } from "./roster.ts";
+import { departed, departureOf, isTrouble, isUp, onArrived, onConnecting, onControl, onJoined, onStatus, participantList, patch, without } from "./roster.ts";
 
 const peerList = (context: CallContext) => participantList(context.peers);
 /** A command for the transport, found by system id (it exists only in a room). */
@@ -118,13 +118,13 @@ export const callMachine = setup({
     announceArrival: enqueueActions(({ context, enqueue }) => {
       if (context.greeted) return;
       enqueue.assign({ greeted: true });
-      enqueue.sendTo("notify", { type: "NOTIFY.ARRIVED" });
+      enqueue.sendTo("notify", { type: "NOTIFY.ARRIVED", who: peerList(context).find(isUp)?.name ?? null });
     }),
     /** Entering peerLeft: the same for their departure. */
     announceDeparture: enqueueActions(({ context, enqueue }) => {
       if (!context.greeted) return;
       enqueue.assign({ greeted: false });
-      enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone" });
+      enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone", who: context.departure?.name ?? null });
     }),
     /** A child threw (XState stops it and tells us): it is started again, up to MAX_RESTARTS. */
     restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
@@ -296,14 +296,14 @@ export const callMachine = setup({
               enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
               return;
             }
-            enqueue.assign({ departure: { peer: event.peer, reason: "gone" } });
+            enqueue.assign({ departure: departureOf(known, event.peer, "gone") });
           }),
         },
         "SIGNALING.PEER_LEFT": {
           target: ".settle",
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.sendTo(TRANSPORT_ID, event);
-            enqueue.assign({ peers: without(context.peers, event.peer), departure: { peer: event.peer, reason: event.reason } });
+            enqueue.assign({ peers: without(context.peers, event.peer), departure: departureOf(context.peers[event.peer], event.peer, event.reason) });
           }),
         },
         "SIGNALING.SIGNAL": { actions: forwardTo(TRANSPORT_ID) },

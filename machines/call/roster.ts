@@ -51,7 +51,10 @@ export const storageScope = (room: string | null) => room ?? `serverless-${crypt
 
 // ---- what the call's reports do to the roster ----
 
-type Departure = { peer: string; reason: "left" | "gone" };
+/** Why a participant is no longer here; `name` when they had one (the notice names them). */
+export type Departure = { peer: string; reason: "left" | "gone"; name?: string };
+
+export const departureOf = (p: Participant | undefined, peer: string, reason: Departure["reason"]): Departure => ({ peer, reason, ...(p?.name ? { name: p.name } : {}) });
 
 /** Joined (again): everyone present starts connecting, except a connection that is up (kept through a server restart). */
 export function onJoined(roster: Roster, present: readonly string[]): Roster {
@@ -81,7 +84,7 @@ export const onStatus = (roster: Roster, id: string, status: PeerStatus): Roster
 export function onControl(roster: Roster, id: string, msg: ControlMessage): { peers: Roster; departure?: Departure } {
   if (!roster[id]) return { peers: roster };
   if (msg.type === "media-state") return { peers: patch(roster, id, { audio: msg.audio, video: msg.video, screen: msg.screen ?? false }) };
-  if (msg.type === "hang-up") return { peers: without(roster, id), departure: { peer: id, reason: "left" } };
+  if (msg.type === "hang-up") return { peers: without(roster, id), departure: departureOf(roster[id], id, "left") };
   return { peers: roster };
 }
 

@@ -42,6 +42,16 @@ describe("notifications", () => {
     expect(h.texts()).toEqual([]);
   });
 
+  test("a participant with a name is named in their toasts; one without is \"the other person\"", () => {
+    const h = harness();
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Grace" });
+    expect(h.texts()).toEqual(["Ada is here", "Ada hung up", "Grace left"]);
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: null });
+    expect(h.texts().at(-1)).toBe(TOASTS.arrived);
+  });
+
   test(`at most ${TOAST_LIMIT} toasts at once: the oldest goes first`, () => {
     const h = harness();
     for (const n of [1, 2, 3, 4]) h.actor.send({ type: "NOTIFY.SHOW", text: `t${n}` });

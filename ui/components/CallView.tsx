@@ -154,7 +154,7 @@ function overlayFor(phase: ReturnType<typeof phaseOf>, departure: CallContext["d
     case "peerLeft":
       return {
         name: "The other person left",
-        text: departure?.reason === "left" ? "The other person hung up." : "The other person left the call.",
+        text: `${departure?.name ?? "The other person"} ${departure?.reason === "left" ? "hung up" : "left the call"}.`,
         hint: "If they come back, the call resumes by itself.",
         primary: { label: "Wait for them", event: { type: "WAIT" } },
         secondary: { label: "Leave", event: { type: "EXIT" } },

@@ -1,7 +1,6 @@
 /**
  * The call's data and events: what the call machine keeps and what it hears.
  */
-import type { ActorRefFrom } from "xstate";
 import type { TransportReport } from "../transport/mesh.ts";
 import type { Departure, Participant } from "./roster.ts";
 import type { MediaReport } from "../media/local-media.ts";

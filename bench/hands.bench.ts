@@ -8,7 +8,7 @@
  *   node_modules/.bin/bun scripts/build.ts && node_modules/.bin/bun bench/hands.bench.ts [seconds]
  */
 import { call, launchHandBrowser, median, openHandPage, startHandServer, type RunStats } from "../tests/hands/harness.ts";
-import type { ModelVariant } from "../workers/hand-tracker-types.ts";
+import type { ModelVariant } from "../protocol/hand-tracker.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
 const WIDTH = 640;

@@ -44,5 +44,20 @@ export function writeStored(kind: "session" | "local", key: string, value: strin
   }
 }
 
+/** For values the reader checks itself as it parses them (chat history, drawings, a flag). */
+export const anyText = () => true;
+
 /** A seat token as the server hands them out (base64url), no longer than the wire allows. */
 export const isSeatToken = (text: string) => text.length > 0 && text.length <= TOKEN_MAX && /^[A-Za-z0-9_-]+$/.test(text);
+
+// ---- what the call keeps ----
+
+const seatKey = (room: string) => `onelink.seat.${room}`;
+export const RELAY_ONLY_KEY = "onelink.relayOnly";
+
+/** The seat token of `room` (sessionStorage: a refresh of this tab gets the same seat back). */
+export const loadSeat = (room: string) => readStored("session", seatKey(room), isSeatToken);
+export const saveSeat = (room: string, token: string | null) => void writeStored("session", seatKey(room), token);
+/** The privacy setting "connect only through the relay" (localStorage: every call of this browser). */
+export const loadRelayOnly = () => readStored("local", RELAY_ONLY_KEY, (v) => v === "true" || v === "false") === "true";
+export const saveRelayOnly = (on: boolean) => void writeStored("local", RELAY_ONLY_KEY, String(on));

@@ -5,7 +5,7 @@
  * Everything is validated at run time: decoding never throws, and anything odd decodes to null
  * (readChat says why). Times are checked against the receiver's clock by the chat machine.
  */
-import { Packr } from "msgpackr";
+import { packr } from "./packr.ts";
 
 /** Longest message, in characters (code points, so an emoji counts once or a few times, never as bytes). */
 export const CHAT_MAX_CHARS = 2000;
@@ -81,7 +81,6 @@ function isChatAck(x: unknown): x is ChatAck {
   return m.t === "ack" && Array.isArray(m.ids) && m.ids.length > 0 && m.ids.length <= CHAT_MAX_ACK_IDS && m.ids.every(isId);
 }
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 export function encodeChat(msg: ChatWire): Uint8Array<ArrayBuffer> {
   // Only the known fields go out, whatever else the object carries.

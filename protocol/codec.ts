@@ -1,7 +1,7 @@
 /**
  * msgpack framing for the signaling wire. `decode*` never throws: bad bytes become a typed error.
  */
-import { Packr } from "msgpackr";
+import { packr } from "./packr.ts";
 import {
   PROTOCOL_VERSION,
   type ClientMessage,
@@ -11,7 +11,6 @@ import {
 import { validateClientMessage, validateServerMessage, type Validated } from "./validate.ts";
 
 // Plain maps only: no records, no extensions, so a frame is just data on both sides.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 export function encode(msg: WithoutVersion<ClientMessage> | WithoutVersion<ServerMessage>): Uint8Array {
   return packr.pack({ v: PROTOCOL_VERSION, ...msg });

@@ -1,7 +1,7 @@
 /**
  * The shared drawing on the negotiated "draw" data channel (peer to peer, ordered), as msgpack.
  *
- *   { type: "ops", frame, ops }        stroke ops (workers/strokes.ts), in the order they were made
+ *   { type: "ops", frame, ops }        stroke ops (protocol/draw-shapes.ts), in the order they were made
  *   { type: "snapshot", frame, doc }   a whole stroke document (sent when a peer's channel opens)
  *
  * Strokes belong to a camera frame. `frame` is said from the sender's side: "mine" = the sender's
@@ -18,9 +18,8 @@
  * Also here: how a received snapshot meets the local copy (mergeDocs), and the sessionStorage
  * form of a page's docs (same encoding).
  */
-import { Packr } from "msgpackr";
-import { PALETTE, THICKNESS_LEVELS } from "../workers/gestures.ts";
-import { applyOp, type Point, type Stroke, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
+import { packr } from "./packr.ts";
+import { PALETTE, THICKNESS_LEVELS, type Point, type Stroke, type StrokeDoc, type StrokeOp } from "./draw-shapes.ts";
 
 export type DrawFrame = "mine" | "yours";
 export type DrawWire = { type: "ops"; frame: DrawFrame; ops: StrokeOp[] } | { type: "snapshot"; frame: DrawFrame; doc: StrokeDoc };
@@ -53,7 +52,6 @@ const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 /** Rounds a point to what the wire carries (and clamps it into the frame). */
 export const quantize = (p: Point): Point => ({ x: Math.round(clamp01(p.x) * POINT_SCALE) / POINT_SCALE, y: Math.round(clamp01(p.y) * POINT_SCALE) / POINT_SCALE });
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 // ---- encoding ----
 
@@ -273,57 +271,6 @@ export function roomInStroke(doc: StrokeDoc | undefined, strokeId: string, point
 
 /** Room for a new stroke? */
 export const roomForStroke = (doc: StrokeDoc | undefined, size = docSize(doc)) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && size.points < DRAW_MAX_DOC_POINTS && size.length < DRAW_MAX_DOC_LENGTH);
-
-/**
- * Applies ops within the limits, for local drawing and for what a peer sends alike: a new stroke
- * when the drawing is full is refused, points past a stroke's or the drawing's limits (points,
- * length) are cut off, an erase that splits strokes past the limits drops the oldest. Says how
- * many ops were refused or cut, and how much line was added (what painting it costs).
- */
-export function applyWithin(doc: StrokeDoc, ops: readonly StrokeOp[]): { doc: StrokeDoc; refused: number; cut: number; inked: number } {
-  let size = docSize(doc);
-  let refused = 0;
-  let cut = 0;
-  let inked = 0;
-  for (const op of ops) {
-    switch (op.type) {
-      case "begin": {
-        if (!roomForStroke(doc, size) && !doc.strokes.some((s) => s.id === op.strokeId)) {
-          refused++;
-          continue;
-        }
-        const before = doc;
-        doc = applyOp(doc, op);
-        if (doc.strokes.length !== before.strokes.length) size = { ...size, points: size.points + 1 };
-        break;
-      }
-      case "add": {
-        const room = roomInStroke(doc, op.strokeId, op.points, size);
-        if (room.n === 0) {
-          // Full (or no such stroke being drawn): nothing to change.
-          if (doc.strokes.some((s) => s.id === op.strokeId && !s.done)) refused++;
-          continue;
-        }
-        const next = op.points.length > room.n ? (cut++, { ...op, points: op.points.slice(0, room.n) }) : op;
-        const before = doc;
-        doc = applyOp(doc, next);
-        if (doc !== before) {
-          size = { points: size.points + next.points.length, length: size.length + room.length };
-          inked += room.length;
-        }
-        break;
-      }
-      case "erase":
-      case "clear":
-        doc = applyOp(doc, op);
-        size = docSize(doc);
-        break;
-      default:
-        doc = applyOp(doc, op);
-    }
-  }
-  return { doc: fitDoc(doc), refused, cut, inked };
-}
 
 // ---- snapshots meet local copies ----
 

@@ -1,7 +1,7 @@
 /**
  * Messages peers send each other directly over the "control" data channel (never via the server).
  */
-import { Packr } from "msgpackr";
+import { packr } from "./packr.ts";
 import type { SignalPayload } from "./messages.ts";
 import { isSignalPayload } from "./validate.ts";
 
@@ -40,7 +40,6 @@ export const CHANNEL_BYTE_BUDGET: Record<FeatureChannel, { burst: number; perSec
   draw: { burst: 1 << 20, perSecond: 64 << 10 },
 };
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 
 export const encodeControl = (msg: ControlMessage) => packr.pack(msg) as Uint8Array<ArrayBuffer>;
 

@@ -12,7 +12,7 @@
  * Each code names the sender's session and when it was made; an answer names the offer's session,
  * so a stale, foreign or wrong-way code is refused with words a person can act on.
  */
-import { Packr } from "msgpackr";
+import { packr } from "./packr.ts";
 import type { IceCandidate, SessionDescription } from "./messages.ts";
 import { DICTIONARY_SIZE, SDP_DICTIONARY } from "./sdp-dictionary.ts";
 import { isSessionId, isSignalPayload, SDP_MAX } from "./validate.ts";
@@ -50,7 +50,6 @@ export interface DecodeExpectation {
   now?: number;
 }
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
 /** Unix seconds: codes carry their creation time in them. */
 export const unixNow = () => Math.floor(Date.now() / 1000);
 

@@ -1,9 +1,9 @@
 /**
  * Build step: bundles workers/hand-tracker.worker.ts (with comlink and @mediapipe/tasks-vision)
  * into build/public/workers/hand-tracker.js, an ES module the browser loads with
- * `new Worker("/workers/hand-tracker.js", { type: "module" })` (workers/hand-tracker-client.ts).
+ * `new Worker("/workers/hand-tracker.js", { type: "module" })` (drawing/hand-tracker-client.ts).
  * A separate step because Bun's HTML-import bundler does not follow `new Worker(new URL(...))`.
- * Skipped when workers/*.ts, the bundled packages' versions and this script are unchanged.
+ * Skipped when workers/*.ts, protocol/hand-tracker.ts, the bundled packages' versions and this script are unchanged.
  *
  * tasks-vision posts usage logs to a Google endpoint. Its URL is taken out of the bundle here (the
  * worker's fetch guard and the page's CSP would stop the request anyway): the built file names no
@@ -35,7 +35,9 @@ function buildKey(): string {
   const sources = readdirSync(WORKERS_DIR)
     .filter((f) => f.endsWith(".ts"))
     .sort()
-    .map((f) => [f, statSync(join(WORKERS_DIR, f)).size, statSync(join(WORKERS_DIR, f)).mtimeMs]);
+    .map((f) => join(WORKERS_DIR, f))
+    .concat(join(ROOT, "protocol", "hand-tracker.ts"))
+    .map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
   const versions = PACKAGES.map((p) => (JSON.parse(readFileSync(join(ROOT, "node_modules", p, "package.json"), "utf8")) as { version: string }).version);
   return JSON.stringify({ sources, versions, script: Bun.hash(readFileSync(import.meta.path)).toString() });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { applyWithin } from "../drawing/within-limits.ts";
 import { Packr } from "msgpackr";
 import {
-  applyWithin,
   decodeDraw,
   docPoints,
   DRAW_MAX_ADD_POINTS,
@@ -24,7 +24,7 @@ import {
   storeDocs,
   type DrawWire,
 } from "../protocol/draw-wire.ts";
-import { applyOps, emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
+import { applyOps, emptyDoc, type StrokeDoc, type StrokeOp } from "../drawing/strokes.ts";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const raw = (x: unknown) => packr.pack(x) as Uint8Array;

@@ -1,5 +1,5 @@
 import { createContext, useContext } from "react";
-import type { CallActor } from "../machines/call.ts";
+import type { CallActor } from "../machines/call/call.ts";
 
 export const CallContext = createContext<CallActor | null>(null);
 

@@ -5,7 +5,7 @@
 import { createRoot } from "react-dom/client";
 import { createActor, type InspectionEvent } from "xstate";
 import { roomIdProblem } from "../protocol/index.ts";
-import { callMachine, type CallActor } from "../machines/call.ts";
+import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";

@@ -3,9 +3,9 @@
  * the media UI reads from them. Components send their events straight to these actors.
  */
 import { useSelector } from "@xstate/react";
-import { devicesOf, hasDevice } from "../machines/devices.ts";
-import type { LocalMediaActor } from "../machines/local-media.ts";
-import type { StatsActor } from "../machines/stats.ts";
+import { devicesOf, hasDevice } from "../machines/media/devices.ts";
+import type { LocalMediaActor } from "../machines/media/local-media.ts";
+import type { StatsActor } from "../machines/features/stats.ts";
 import { useCallActor } from "./call-context.tsx";
 import { mainPeer } from "./selectors.ts";
 

@@ -2,8 +2,8 @@
  * Derived views of the call snapshot for the UI. Components select only what they render.
  */
 import type { SnapshotFrom } from "xstate";
-import type { callMachine, PeerEntry } from "../machines/call.ts";
-import { serverlessStatus } from "../machines/serverless.ts";
+import type { callMachine, Participant } from "../machines/call/call.ts";
+import { serverlessStatus } from "../machines/link/serverless.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
 
@@ -44,7 +44,7 @@ export function statusText(s: CallSnapshot): string {
     case "reconnecting":
       return "Reconnecting…";
     case "peerLeft":
-      return s.context.departure?.reason === "left" ? "The other person hung up" : "The other person left the call";
+      return `${s.context.departure?.name ?? "The other person"} ${s.context.departure?.reason === "left" ? "hung up" : "left the call"}`;
     case "ended":
       return "Call ended";
     case "failed":
@@ -52,9 +52,16 @@ export function statusText(s: CallSnapshot): string {
   }
 }
 
-/** The remote member shown on the big screen: the first one (the roadmap adds a grid). */
-export function mainPeer(s: CallSnapshot): PeerEntry | null {
-  return Object.values(s.context.peers)[0] ?? null;
+/** The participants, in the order they came: one tile each. */
+export const participantsOf = (s: CallSnapshot): Participant[] => Object.values(s.context.peers);
+
+/** Their ids, for a list that re-renders only when someone joins or leaves (compare with sameIds). */
+export const participantIds = (s: CallSnapshot): string[] => Object.keys(s.context.peers);
+export const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+
+/** The participant on the first tile: picture-in-picture and the quality badge follow them. */
+export function mainPeer(s: CallSnapshot): Participant | null {
+  return participantsOf(s)[0] ?? null;
 }
 
 export const callLink = (room: string | null) => (room ? `${location.origin}/c/${encodeURIComponent(room)}` : "");

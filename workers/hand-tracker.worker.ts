@@ -1,7 +1,7 @@
 /**
  * Module Web Worker: MediaPipe Tasks HandLandmarker (CPU delegate, VIDEO running mode) behind
  * Comlink. Built to build/public/workers/hand-tracker.js by scripts/build-worker.ts; create it
- * with workers/hand-tracker-client.ts. Models and wasm are served by our own server
+ * with drawing/hand-tracker-client.ts. Models and wasm are served by our own server
  * (scripts/build-models.ts); the worker refuses any cross-origin fetch, which also silences the
  * usage logging tasks-vision would otherwise POST to a Google endpoint.
  *
@@ -21,7 +21,7 @@ import type {
   InitResult,
   LoadProgress,
   TrackedHand,
-} from "./hand-tracker-types.ts";
+} from "../protocol/hand-tracker.ts";
 
 // ---- network guard: same-origin (and data:/blob:) only ----
 const nativeFetch = globalThis.fetch.bind(globalThis);

@@ -20,8 +20,8 @@ import { chromium, type Page } from "playwright-core";
 import { cpus, loadavg } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { CHROMIUM_ARGS, newPerson, startApp, waitForNewFrames, waitForStatus, openCallLink } from "../../tests/e2e/harness.ts";
-import { DEFAULT_SETTINGS, SETTINGS_KEY } from "../../machines/settings.ts";
-import type { StatsSample, StatsSummary } from "../../machines/stats.ts";
+import { DEFAULT_SETTINGS, SETTINGS_KEY } from "../../machines/media/settings.ts";
+import type { StatsSample, StatsSummary } from "../../machines/features/stats.ts";
 import { makeY4m, type Scene } from "./make-y4m.ts";
 
 const seconds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10);

@@ -7,7 +7,7 @@
 import { Packr } from "msgpackr";
 import type { Page } from "playwright-core";
 import { DRAW_MAX_ADD_POINTS, DRAW_MAX_FRAME_POINTS, DRAW_MAX_OPS, POINT_SCALE } from "../../protocol/draw-wire.ts";
-import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 /** msgpack bytes as a draw-wire frame is sent (anything at all: no validation). */

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { DRAW_MAX_DOC_LENGTH, DRAW_MAX_DOC_POINTS, DRAW_MAX_SOURCES, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKES } from "../../protocol/draw-wire.ts";
-import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
 import { drawDocs, flood, rawFrame, recordDataChannels, sendRaw } from "./draw-flood.ts";
 import { button, expectAttribute, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 

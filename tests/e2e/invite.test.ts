@@ -6,8 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import * as QRCode from "qrcode";
 import type { BrowserContext } from "playwright-core";
-import { CHIME_DOWN, CHIME_UP } from "../../machines/sound.ts";
-import { TOASTS } from "../../machines/notifications.ts";
+import { CHIME_DOWN, CHIME_UP } from "../../machines/features/sound.ts";
+import { TOASTS } from "../../machines/features/notifications.ts";
 import { button, isUncovered, newPerson, openCallLink, useAppAndBrowser, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();

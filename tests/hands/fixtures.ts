@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Handedness, Landmark } from "../../workers/hand-tracker-types.ts";
+import type { Handedness, Landmark } from "../../protocol/hand-tracker.ts";
 
 export interface HandFixture {
   source: string;

@@ -20,8 +20,8 @@ import {
   updatePinch,
   type ControlState,
   type DrawMode,
-} from "../../workers/gestures.ts";
-import type { Landmark, TrackedHand } from "../../workers/hand-tracker-types.ts";
+} from "../../drawing/gestures.ts";
+import type { Landmark, TrackedHand } from "../../protocol/hand-tracker.ts";
 import { extendLike, jitter, loadFixture, pinchTo, scaleHand, translate } from "./fixtures.ts";
 
 const point = loadFixture("nocurl"); // index up, others curled, thumb tucked

@@ -7,7 +7,7 @@
 import { chromium, type Browser, type Page } from "playwright-core";
 import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
-import type { DetectResult, InitResult, ModelVariant } from "../../workers/hand-tracker-types.ts";
+import type { DetectResult, InitResult, ModelVariant } from "../../protocol/hand-tracker.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 export const PUBLIC_DIR = join(ROOT, "build", "public");

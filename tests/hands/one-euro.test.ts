@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { filteredPoint, oneEuro, oneEuroPoint, type OneEuroParams, type OneEuroState, type PointFilterState } from "../../workers/one-euro.ts";
-import { readDrawingHand } from "../../workers/gestures.ts";
+import { filteredPoint, oneEuro, oneEuroPoint, type OneEuroParams, type OneEuroState, type PointFilterState } from "../../drawing/one-euro.ts";
+import { readDrawingHand } from "../../drawing/gestures.ts";
 import { jitter, loadFixture, pinchTo, translate } from "./fixtures.ts";
 
 const stddev = (v: number[]): number => {

@@ -2,7 +2,7 @@
  * Test page script (bundled on the fly by tests/hands/harness.ts): drives the real worker through
  * the real client helper, feeding it fingerpose photos drawn on a canvas.
  */
-import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE, type HandTracker } from "../../workers/hand-tracker-client.ts";
+import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE, type HandTracker } from "../../drawing/hand-tracker-client.ts";
 import type { PageApi, RunStats } from "./harness.ts";
 
 let tracker: HandTracker | null = null;

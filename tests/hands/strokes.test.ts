@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readDrawingHand, type DrawMode, type Point } from "../../workers/gestures.ts";
+import { readDrawingHand, type DrawMode, type Point } from "../../drawing/gestures.ts";
 import {
   applyOp,
   applyOps,
@@ -10,7 +10,7 @@ import {
   visibleStrokes,
   type StrokeDoc,
   type StrokeOp,
-} from "../../workers/strokes.ts";
+} from "../../drawing/strokes.ts";
 import { extendLike, loadFixture, pinchTo, translate } from "./fixtures.ts";
 
 const fixture = loadFixture("nocurl");

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import type { DetectResult } from "../../workers/hand-tracker-types.ts";
+import type { DetectResult } from "../../protocol/hand-tracker.ts";
 import { call, launchHandBrowser, openHandPage, startHandServer, type HandPage, type HandServer } from "./harness.ts";
 
 const W = 480;

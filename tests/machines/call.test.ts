@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate";
-import { callMachine } from "../../machines/call.ts";
-import type { LocalMedia } from "../../machines/media.ts";
-import type { NotificationsEvent } from "../../machines/notifications.ts";
-import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
-import type { SignalingCommand, SignalingInput } from "../../machines/signaling.ts";
+import { callMachine } from "../../machines/call/call.ts";
+import type { LocalMedia } from "../../machines/media/media.ts";
+import type { NotificationsEvent } from "../../machines/features/notifications.ts";
+import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
+import { meshTransport, type TransportEvent } from "../../machines/transport/mesh.ts";
+import type { CallEvent } from "../../machines/call/call.ts";
+import type { SignalingCommand, SignalingInput } from "../../machines/link/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
 function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {}) {
@@ -34,7 +36,8 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
           if (c.type === opts.signalingThrowsOn) throw new Error(`signaling broke on ${c.type}`);
         }),
       ) as never,
-      peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
+      // Connections are the transport's: its peers are the fakes.
+      transport: meshTransport.provide({ actors: { peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
         const record = { input, commands: [] as PeerCommand[], stopped: false };
         peers.push(record);
         receive((c) => {
@@ -42,7 +45,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
           if (c.type === opts.peerThrowsOn) throw new Error(`peer broke on ${c.type}`);
         });
         return () => (record.stopped = true);
-      }) as never,
+      }) as never } }),
       notifications: fromCallback<NotificationsEvent>(({ receive }) => receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type))) as never,
     },
     actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {}, reloadPage: () => void reloads.push(1) },
@@ -50,15 +53,21 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
   const phase = () => phaseOf(actor.getSnapshot());
-  return { actor, clock, phase, signalingSent, peers, notices, media, reloads, warm };
+  /** What a peer connection or the stats actor reports goes to the transport, as it does in the app; the rest to the call. */
+  const send = (e: CallEvent | TransportEvent) => {
+    if (e.type.startsWith("PEER.") || e.type === "STATS.POLL") actor.system.get("transport")!.send(e);
+    else actor.send(e as CallEvent);
+  };
+  const connections = () => actor.system.get("transport")!.getSnapshot().context.connections;
+  return { actor, send, connections, clock, phase, signalingSent, peers, notices, media, reloads, warm };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
-  h.actor.send({ type: "START", room: "room-1" });
+  h.send({ type: "START", room: "room-1" });
   await Promise.resolve();
   await Promise.resolve();
   expect(h.phase()).toBe("joining");
-  h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+  h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
   expect(h.phase()).toBe("waiting");
 }
 
@@ -67,17 +76,17 @@ const offer = { description: { type: "offer" as const, sdp: "v=0" } };
 /** Joined alone, then "aaa" offers and the connection comes up. */
 async function inCallWithAaa(h: ReturnType<typeof harness>) {
   await joinedAlone(h);
-  h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
-  h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+  h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+  h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
 }
 
 describe("call machine", () => {
   test("a newcomer offers to everyone already in the room", async () => {
     const h = harness();
-    h.actor.send({ type: "START", room: "room-1" });
+    h.send({ type: "START", room: "room-1" });
     await Promise.resolve();
     await Promise.resolve();
-    h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa", "ccc"], iceServers: [] });
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa", "ccc"], iceServers: [] });
     expect(h.phase()).toBe("connecting");
     expect(h.peers.map((p) => [p.input.peer, p.input.initiator, p.input.polite])).toEqual([
       ["aaa", true, true],
@@ -88,15 +97,15 @@ describe("call machine", () => {
   test("the member waiting answers an offer, and the call is up once the peer connects", async () => {
     const h = harness();
     await joinedAlone(h);
-    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
     expect(h.phase()).toBe("connecting");
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
     expect(h.peers).toHaveLength(1);
     expect(h.peers[0]!.input).toMatchObject({ peer: "aaa", initiator: false, firstSignal: offer });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.phase()).toBe("inCall");
     // Later signals of the same session go to the same connection.
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: { candidate: null } });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: { candidate: null } });
     expect(h.peers).toHaveLength(1);
     expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SIGNAL_IN", data: { candidate: null } });
   });
@@ -104,45 +113,45 @@ describe("call machine", () => {
   test("a refreshed peer (new session) replaces the old connection instead of confusing it", async () => {
     const h = harness();
     await inCallWithAaa(h);
-    h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    h.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
     expect(h.phase()).toBe("reconnecting");
-    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
     // A stray candidate of the new session before its offer is not a reason to start over.
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: { candidate: null } });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: { candidate: null } });
     expect(h.peers).toHaveLength(1);
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
     expect(h.peers).toHaveLength(2);
     expect(h.peers[0]!.stopped).toBe(true);
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.phase()).toBe("inCall");
   });
 
   test("a peer away with a dead connection is presumed gone after a while, and may come back", async () => {
     const h = harness();
     await inCallWithAaa(h);
-    h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    h.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
     h.clock.increment(2_999);
     expect(h.phase()).toBe("reconnecting");
     h.clock.increment(1);
     expect(h.phase()).toBe("peerLeft");
     expect(h.actor.getSnapshot().context.departure).toEqual({ peer: "aaa", reason: "gone" });
-    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.phase()).toBe("inCall");
   });
 
   test("hang up from the other side offers to wait; hanging up ourselves sends leave", async () => {
     const h = harness();
     await inCallWithAaa(h);
-    h.actor.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
+    h.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
     expect(h.phase()).toBe("peerLeft");
     expect(h.peers[0]!.stopped).toBe(true);
-    h.actor.send({ type: "WAIT" });
+    h.send({ type: "WAIT" });
     expect(h.phase()).toBe("waiting");
-    h.actor.send({ type: "HANG_UP" });
+    h.send({ type: "HANG_UP" });
     expect(h.phase()).toBe("ended");
     expect(h.signalingSent).toContainEqual({ type: "SIGNALING.LEAVE" });
   });
@@ -151,11 +160,11 @@ describe("call machine", () => {
     const h = harness();
     await inCallWithAaa(h);
     expect(h.media).toEqual(["MEDIA.START"]);
-    h.actor.send({ type: "HANG_UP" });
+    h.send({ type: "HANG_UP" });
     expect(h.phase()).toBe("ended");
     expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP"]);
     expect(h.actor.getSnapshot().context.local).toBeNull();
-    h.actor.send({ type: "REJOIN" });
+    h.send({ type: "REJOIN" });
     expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP", "MEDIA.START"]);
     expect(h.phase()).toBe("joining"); // no pre-join screen on the way back
     expect(h.actor.getSnapshot().context.local).not.toBeNull();
@@ -164,27 +173,27 @@ describe("call machine", () => {
   test("a full room fails with the server's words, and mute state is told to peers", async () => {
     const h = harness();
     await joinedAlone(h);
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
-    h.actor.send({ type: "TOGGLE_MIC" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.send({ type: "TOGGLE_MIC" });
     expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: true, video: false } });
-    h.actor.send({ type: "SIGNALING.ERROR", code: "room-full", text: "This call is full (2 people)." });
+    h.send({ type: "SIGNALING.ERROR", code: "room-full", text: "This call is full (2 people)." });
     expect(h.phase()).toBe("failed");
     expect(h.actor.getSnapshot().context.error?.text).toBe("This call is full (2 people).");
     expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP"]); // not in a call: devices released
-    h.actor.send({ type: "REJOIN" });
+    h.send({ type: "REJOIN" });
     expect(h.media).toEqual(["MEDIA.START", "MEDIA.STOP", "MEDIA.START"]);
     expect(h.phase()).toBe("joining");
   });
 
   test("the server connection is warmed up while the camera starts and the pre-join screen shows", async () => {
     const h = harness();
-    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    h.send({ type: "START", room: "room-1", lobby: true });
     await Promise.resolve();
     await Promise.resolve();
     expect(h.phase()).toBe("lobby");
     // Held while the camera starts, then again by the pre-join screen (the holders share one socket).
     expect(h.warm).toEqual(["+ws://test/ws", "-ws://test/ws", "+ws://test/ws"]);
-    h.actor.send({ type: "JOIN" });
+    h.send({ type: "JOIN" });
     expect(h.phase()).toBe("joining");
     expect(h.warm.at(-1)).toBe("-ws://test/ws"); // let go as the signaling link (which adopts it) starts
   });
@@ -193,7 +202,7 @@ describe("call machine", () => {
     const updated = { type: "SIGNALING.ERROR" as const, code: "bad-version" as const, text: "OneLink has been updated (protocol 1, expected 2): reload the page." };
     const mid = harness();
     await inCallWithAaa(mid);
-    mid.actor.send(updated);
+    mid.send(updated);
     expect(mid.phase()).toBe("inCall");
     expect(mid.actor.getSnapshot().context.outdated).toBe(true);
     expect(mid.peers[0]!.stopped).toBe(false);
@@ -201,42 +210,42 @@ describe("call machine", () => {
 
     const early = harness();
     await joinedAlone(early);
-    early.actor.send(updated);
+    early.send(updated);
     expect(early.phase()).toBe("failed");
     expect(early.actor.getSnapshot().context.error?.code).toBe("bad-version");
-    early.actor.send({ type: "RELOAD" });
+    early.send({ type: "RELOAD" });
     expect(early.reloads).toHaveLength(1);
   });
 
   test("arrivals and departures are announced once each, not on reconnections", async () => {
     const h = harness();
     await joinedAlone(h);
-    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
     expect(h.notices).toEqual([]);
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.notices).toEqual(["NOTIFY.ARRIVED"]);
     // Re-entering inCall (any report settles again) and a reconnection are not arrivals.
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
     expect(h.phase()).toBe("reconnecting");
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.phase()).toBe("inCall");
     expect(h.notices).toEqual(["NOTIFY.ARRIVED"]);
-    h.actor.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
+    h.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
     expect(h.phase()).toBe("peerLeft");
-    h.actor.send({ type: "PEER.STATUS", peer: "zzz", status: "connected" }); // settles into peerLeft again
+    h.send({ type: "PEER.STATUS", peer: "zzz", status: "connected" }); // settles into peerLeft again
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left"]);
     // They come back: a new arrival.
-    h.actor.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
-    h.actor.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED"]);
     // Hanging up ourselves is no departure of theirs; rejoining announces them again.
-    h.actor.send({ type: "HANG_UP" });
-    h.actor.send({ type: "REJOIN" });
-    h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
-    h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "HANG_UP" });
+    h.send({ type: "REJOIN" });
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED", "NOTIFY.ARRIVED"]);
   });
   test("rejoining the server while a connection is in trouble or not yet up replaces it cleanly (the actor never errors)", async () => {
@@ -245,11 +254,11 @@ describe("call machine", () => {
       const errors: unknown[] = [];
       h.actor.subscribe({ error: (e) => errors.push(e) });
       await inCallWithAaa(h);
-      if (trouble !== "announced") h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: trouble });
+      if (trouble !== "announced") h.send({ type: "PEER.STATUS", peer: "aaa", status: trouble });
       // (still connecting: its answer may have been lost with the old socket)
-      else h.actor.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+      else h.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
       // The socket dropped and came back (server restart, network switch, a stalled tab).
-      h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+      h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
       expect(errors).toEqual([]);
       expect(h.actor.getSnapshot().status).toBe("active");
       if (trouble === "announced") {
@@ -262,11 +271,11 @@ describe("call machine", () => {
       expect(h.peers[0]!.stopped).toBe(true);
       expect(h.peers[1]!.stopped).toBe(false);
       expect(h.peers[1]!.input).toMatchObject({ peer: "aaa", initiator: true });
-      h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+      h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
       expect(h.phase()).toBe("inCall");
       // And again, while the new one is in trouble.
-      h.actor.send({ type: "PEER.STATUS", peer: "aaa", status: "restarting" });
-      h.actor.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+      h.send({ type: "PEER.STATUS", peer: "aaa", status: "restarting" });
+      h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
       expect(errors).toEqual([]);
       expect(h.peers).toHaveLength(3);
       expect(h.peers[1]!.stopped).toBe(true);
@@ -281,25 +290,25 @@ describe("call machine", () => {
     try {
       await inCallWithAaa(h);
       // The peer connection throws: a fresh one (new session) offers to the same member.
-      h.actor.send({ type: "STATS.POLL" });
+      h.send({ type: "STATS.POLL" });
       expect(errors).toEqual([]);
       expect(h.actor.getSnapshot().status).toBe("active");
       expect(h.peers).toHaveLength(2);
       expect(h.peers[1]!.input).toMatchObject({ peer: "aaa", initiator: true });
       expect(h.peers[1]!.input.session).not.toBe(h.peers[0]!.input.session);
-      expect(h.actor.getSnapshot().context.peers.aaa?.ref).not.toBeNull();
+      expect(h.connections().aaa?.ref).not.toBeNull();
       // The link throws: it is started again, and the call goes on.
       const links = () => Object.keys(h.actor.getSnapshot().children).filter((id) => id === "signaling").length;
-      h.actor.send({ type: "PEER.SIGNAL_OUT", peer: "aaa", session: h.peers[1]!.input.session, data: { candidate: null } });
+      h.send({ type: "PEER.SIGNAL_OUT", peer: "aaa", session: h.peers[1]!.input.session, data: { candidate: null } });
       expect(errors).toEqual([]);
       expect(links()).toBe(1);
       expect(h.phase()).not.toBe("failed");
       // A part that keeps failing is given up on after a few restarts, and the call still stands.
-      for (let i = 0; i < 6; i++) h.actor.send({ type: "STATS.POLL" });
+      for (let i = 0; i < 6; i++) h.send({ type: "STATS.POLL" });
       expect(errors).toEqual([]);
       expect(h.actor.getSnapshot().status).toBe("active");
       expect(h.peers.length).toBeLessThanOrEqual(4);
-      h.actor.send({ type: "HANG_UP" });
+      h.send({ type: "HANG_UP" });
       expect(h.phase()).toBe("ended");
     } finally {
       console.error = logged;

@@ -1,8 +1,8 @@
 import { afterAll, beforeEach, describe, expect, setSystemTime, spyOn, test } from "bun:test";
 import { Packr } from "msgpackr";
 import { assign, createActor, setup, type ActorRefFrom } from "xstate";
-import { CHAT_BURST, CHAT_RATE_PER_S, chatMachine, chatStorageKey, parseStoredChat, type ChatEvent, type StoredChat } from "../../machines/chat.ts";
-import type { FeatureOutbound } from "../../machines/call.ts";
+import { CHAT_BURST, CHAT_RATE_PER_S, chatMachine, chatStorageKey, parseStoredChat, type ChatEvent, type StoredChat } from "../../machines/features/chat.ts";
+import type { FeatureOutbound } from "../../machines/transport/channels.ts";
 import { CHAT_MAX_CHARS, decodeChat, encodeChat, type ChatWire } from "../../protocol/chat-wire.ts";
 import { closedShortcodeAt, emojiFor, searchShortcodes, shortcodeAt, type EmojiData } from "../../ui/components/ChatEmoji.ts";
 import { linkify } from "../../ui/components/ChatText.tsx";
@@ -22,7 +22,7 @@ class Tab {
   constructor(readonly member: string, readonly room = "room-1") {
     this.start();
   }
-  /** Starts the chat as the call does: invoked as "chat", its FEATURE.SEND events go to the parent. */
+  /** Starts the chat as the call does: invoked as "chat", its FEATURE.SEND events go to the transport (here the parent). */
   start() {
     const tab = this;
     const chat = chatMachine.provide({
@@ -41,7 +41,8 @@ class Tab {
       invoke: { id: "chat", src: "chat", input: { room: this.room } },
       on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
     });
-    const actor = createActor(parent).start();
+    // Registered as the transport, as the call's transport is: features send to it.
+    const actor = createActor(parent, { systemId: "transport" }).start();
     this.chat = actor.getSnapshot().children.chat as ActorRefFrom<typeof chatMachine>;
     this.stop = () => actor.stop();
   }

@@ -1,9 +1,9 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { Packr } from "msgpackr";
 import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
-import type { FeatureOutbound } from "../../machines/call.ts";
-import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/drawing.ts";
-import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/hand-tracking.ts";
+import type { FeatureOutbound } from "../../machines/transport/channels.ts";
+import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/features/drawing.ts";
+import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/features/hand-tracking.ts";
 import {
   decodeDraw,
   docPoints,
@@ -22,9 +22,9 @@ import {
   storeDocs,
   type DrawWire,
 } from "../../protocol/draw-wire.ts";
-import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
-import type { TrackedHand } from "../../workers/hand-tracker-types.ts";
-import { visibleStrokes, type StrokeOp } from "../../workers/strokes.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
+import type { TrackedHand } from "../../protocol/hand-tracker.ts";
+import { visibleStrokes, type StrokeOp } from "../../drawing/strokes.ts";
 import { extendLike, loadFixture, pinchTo, translate } from "../hands/fixtures.ts";
 
 const camera = (width = 640, height = 480) =>
@@ -62,10 +62,11 @@ class Tab {
       },
     });
     const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing } }).createMachine({
-      invoke: { id: "drawing", src: "drawing", input: { room: this.room, localStream: () => this.stream, now: () => this.clock } },
+      invoke: { id: "drawing", src: "drawing", input: { room: this.room, camera: this.stream, now: () => this.clock } },
       on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
     });
-    const actor = createActor(parent).start();
+    // Registered as the transport, as the call's transport is: features send to it.
+    const actor = createActor(parent, { systemId: "transport" }).start();
     this.drawing = actor.getSnapshot().children.drawing as ActorRefFrom<typeof drawingMachine>;
     this.stop = () => actor.stop();
   }

@@ -1,10 +1,10 @@
 /** Settings storage, RTP tuning (Opus, codec order), the CPU guard and the stats machine. */
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, SimulatedClock, type AnyActorRef } from "xstate";
-import { CpuGuard } from "../../machines/cpu-guard.ts";
-import { AUDIO_ORDER, orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/rtp-tuning.ts";
-import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY } from "../../machines/settings.ts";
-import { qualityOf, statsMachine, type StatsSample } from "../../machines/stats.ts";
+import { CpuGuard } from "../../machines/transport/cpu-guard.ts";
+import { AUDIO_ORDER, orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/transport/rtp-tuning.ts";
+import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY } from "../../machines/media/settings.ts";
+import { qualityOf, statsMachine, type StatsSample } from "../../machines/features/stats.ts";
 
 describe("settings", () => {
   test("stored settings are validated field by field", () => {
@@ -134,7 +134,7 @@ describe("stats machine", () => {
     const polls: string[] = [];
     const clock = new SimulatedClock();
     const parent = createMachine({ invoke: { id: "stats", src: statsMachine }, on: { "STATS.POLL": { actions: () => void polls.push("poll") } } });
-    const actor = createActor(parent, { clock }).start();
+    const actor = createActor(parent, { clock, systemId: "transport" }).start();
     const stats = actor.getSnapshot().children.stats as AnyActorRef;
     for (let i = 0; i < 3; i++) clock.increment(1_000);
     expect(polls).toHaveLength(3);

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef } from "xstate";
-import type { DeviceInfo } from "../../machines/devices.ts";
-import { localMediaMachine, type MediaReport } from "../../machines/local-media.ts";
-import type { LocalMedia, OpenTrackInput } from "../../machines/media.ts";
-import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/settings.ts";
+import type { DeviceInfo } from "../../machines/media/devices.ts";
+import { localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
+import type { LocalMedia, OpenTrackInput } from "../../machines/media/media.ts";
+import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/media/settings.ts";
 
 /** Just enough of a MediaStreamTrack: an id, a device, `stop()` and an `ended` event. */
 class FakeTrack extends EventTarget {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, fromPromise, SimulatedClock } from "xstate";
-import { notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/notifications.ts";
+import { notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/features/notifications.ts";
 
 function harness(opts: { copy?: () => Promise<void>; share?: () => Promise<void>; canShare?: boolean } = {}) {
   const sounds: string[] = [];
@@ -40,6 +40,16 @@ describe("notifications", () => {
     expect(h.texts()).toEqual([TOASTS.hungUp, TOASTS.left]);
     h.clock.increment(2_000);
     expect(h.texts()).toEqual([]);
+  });
+
+  test("a participant with a name is named in their toasts; one without is \"the other person\"", () => {
+    const h = harness();
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Grace" });
+    expect(h.texts()).toEqual(["Ada is here", "Ada hung up", "Grace left"]);
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: null });
+    expect(h.texts().at(-1)).toBe(TOASTS.arrived);
   });
 
   test(`at most ${TOAST_LIMIT} toasts at once: the oldest goes first`, () => {

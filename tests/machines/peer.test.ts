@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, fromCallback, SimulatedClock } from "xstate";
-import { MEDIA_STALL_MS, peerMachine, type PeerReport } from "../../machines/peer.ts";
-import type { StatsSample } from "../../machines/stats.ts";
-import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/peer-connection.ts";
+import { MEDIA_STALL_MS, peerMachine, type PeerReport } from "../../machines/transport/peer.ts";
+import type { StatsSample } from "../../machines/features/stats.ts";
+import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
 
 function harness() {
   const commands: PeerConnectionCommand[] = [];

@@ -4,10 +4,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createActor, fromCallback, fromPromise } from "xstate";
-import { callMachine, type CallEvent } from "../../machines/call.ts";
-import type { LocalMedia } from "../../machines/media.ts";
-import type { PeerCommand, PeerInput } from "../../machines/peer.ts";
-import { serverlessLink, type ServerlessRole } from "../../machines/serverless.ts";
+import { callMachine } from "../../machines/call/call.ts";
+import { meshTransport, type TransportEvent } from "../../machines/transport/mesh.ts";
+import type { LocalMedia } from "../../machines/media/media.ts";
+import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
+import { serverlessLink, type ServerlessRole } from "../../machines/link/serverless.ts";
 import type { SignalPayload } from "../../protocol/index.ts";
 import { statusText } from "../../ui/selectors.ts";
 import fixture from "../fixtures/chromium-sdp.json";
@@ -39,10 +40,10 @@ function person(role: ServerlessRole) {
         throw new Error("a serverless call must not open the signaling link");
       }) as never,
       serverlessLink: serverlessLink.provide({ actors: { copyText: fromPromise<void, string>(async ({ input }) => void copied.push(input)) } }),
-      peer: fromCallback<PeerCommand, PeerInput>(({ input, receive, sendBack }) => {
+      transport: meshTransport.provide({ actors: { peer: fromCallback<PeerCommand, PeerInput>(({ input, receive, sendBack }) => {
         const record: FakePeer = { input, received: [], controls: [], stopped: false };
         peers.push(record);
-        const say = (data: SignalPayload) => sendBack({ type: "PEER.SIGNAL_OUT", peer: input.peer, session: input.session, data } as CallEvent);
+        const say = (data: SignalPayload) => sendBack({ type: "PEER.SIGNAL_OUT", peer: input.peer, session: input.session, data } as TransportEvent);
         receive((c) => {
           if (c.type !== "PEER.SIGNAL_IN") return void record.controls.push(c);
           record.received.push(c.data);
@@ -53,7 +54,7 @@ function person(role: ServerlessRole) {
         if (input.firstSignal && "description" in input.firstSignal) queueMicrotask(() => gather("answer", say));
         if (input.initiator) queueMicrotask(() => gather("offer", say));
         return () => (record.stopped = true);
-      }) as never,
+      }) as never } }),
     },
     actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {} },
     delays: { presumedGone: 40 },
@@ -62,7 +63,9 @@ function person(role: ServerlessRole) {
   actor.send({ type: "START_SERVERLESS", role });
   const view = () => actor.getSnapshot().context.serverless!;
   const status = () => statusText(actor.getSnapshot());
-  return { actor, peers, copied, view, status };
+  /** What a peer connection reports goes to the transport, as it does in the app. */
+  const fromPeer = (e: TransportEvent) => actor.system.get("transport")!.send(e);
+  return { actor, fromPeer, peers, copied, view, status };
 }
 
 async function until(what: string, check: () => boolean, timeout = 3_000) {
@@ -101,16 +104,16 @@ describe("serverless call", () => {
     expect(a.peers[0]!.received[0]).toEqual({ description: fixture.answer.description as never });
     expect(a.status()).toBe("Connecting…");
 
-    for (const p of [a, b]) p.actor.send({ type: "PEER.STATUS", peer: p.peers[0]!.input.peer, status: "connected" });
+    for (const p of [a, b]) p.fromPeer({ type: "PEER.STATUS", peer: p.peers[0]!.input.peer, status: "connected" });
     expect(a.status()).toBe("Connected");
     expect(b.status()).toBe("Connected");
     expect(a.view().connected).toBe(true);
     // A later drop reads as one, not as "share this code"; with no server to say so, a connection
     // that stays lost means they are gone (a closed tab), and one that comes back resumes the call.
-    b.actor.send({ type: "PEER.STATUS", peer: "offerer", status: "unstable" });
+    b.fromPeer({ type: "PEER.STATUS", peer: "offerer", status: "unstable" });
     expect(b.status()).toBe("Reconnecting…");
     await until("B to presume A gone", () => b.status() === "The other person left the call");
-    b.actor.send({ type: "PEER.STATUS", peer: "offerer", status: "connected" });
+    b.fromPeer({ type: "PEER.STATUS", peer: "offerer", status: "connected" });
     expect(b.status()).toBe("Connected");
     a.actor.stop();
     b.actor.stop();

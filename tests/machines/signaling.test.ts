@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, fromCallback, SimulatedClock } from "xstate";
 import { decodeServer, encode, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
-import { signalingMachine, type SignalingReport } from "../../machines/signaling.ts";
-import type { SocketCommand, SocketEvent, SocketInput } from "../../machines/socket.ts";
+import { signalingMachine, type SignalingReport } from "../../machines/link/signaling.ts";
+import type { SocketCommand, SocketEvent, SocketInput } from "../../machines/link/socket.ts";
 
 /** A fake socket that records how it was opened and lets the test speak for the server. */
 function fakeSockets() {
@@ -78,7 +78,7 @@ describe("signaling link", () => {
   });
 
   test("backoff is capped and jittered", async () => {
-    const { backoffDelay } = await import("../../machines/reconnect-policy.ts");
+    const { backoffDelay } = await import("../../machines/link/reconnect-policy.ts");
     const policy = { baseMs: 250, maxMs: 8_000, jitter: 0.5 };
     expect(backoffDelay(policy, 0, () => 0)).toBe(125);
     expect(backoffDelay(policy, 0, () => 1)).toBe(250);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
 import type { ServerMessage } from "../../protocol/index.ts";
-import { holdWarmSocket, socketActor, type SocketEvent } from "../../machines/socket.ts";
+import { socketActor, WarmSockets, type SocketEvent } from "../../machines/link/socket.ts";
 import { sleep, startTestServer, until, wsUrl, type App } from "../helpers/ws-client.ts";
 
 let app: App;
@@ -15,13 +15,13 @@ beforeAll(() => {
 afterAll(() => app.stop());
 
 /** A parent for one socket actor that keeps what it reports. */
-function socketIn(room: string) {
+function socketIn(room: string, warm?: WarmSockets) {
   const heard: ServerMessage[] = [];
   const parent = setup({
     types: { events: {} as SocketEvent },
     actors: { socket: socketActor },
   }).createMachine({
-    invoke: { src: "socket", input: { url: wsUrl(app), room } },
+    invoke: { src: "socket", input: { url: wsUrl(app), room, warm } },
     on: { "SOCKET.MESSAGE": { actions: ({ event }) => void heard.push(event.msg) } },
   });
   const actor: ActorRefFrom<typeof parent> = createActor(parent).start();
@@ -29,9 +29,10 @@ function socketIn(room: string) {
 }
 
 test("a warm socket is adopted: joining opens no second connection", async () => {
-  const release = holdWarmSocket(wsUrl(app));
+  const warm = new WarmSockets(); // a call's own
+  const release = warm.hold(wsUrl(app));
   await until(() => app.stats().sockets === 1, 3000);
-  const { actor, heard } = socketIn("warm-room");
+  const { actor, heard } = socketIn("warm-room", warm);
   release();
   await until(() => heard.some((m) => m.type === "joined"), 3000);
   expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
@@ -43,8 +44,9 @@ test("a warm socket is adopted: joining opens no second connection", async () =>
 });
 
 test("a warm socket adopted while still connecting joins once it opens", async () => {
-  const release = holdWarmSocket(wsUrl(app));
-  const { actor, heard } = socketIn("early-room"); // adopted at once, before the handshake ends
+  const warm = new WarmSockets();
+  const release = warm.hold(wsUrl(app));
+  const { actor, heard } = socketIn("early-room", warm); // adopted at once, before the handshake ends
   release();
   await until(() => heard.some((m) => m.type === "joined"), 3000);
   expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
@@ -53,8 +55,9 @@ test("a warm socket adopted while still connecting joins once it opens", async (
 });
 
 test("a warm socket nobody adopts is closed shortly after it is let go", async () => {
-  const release = holdWarmSocket(wsUrl(app));
-  const again = holdWarmSocket(wsUrl(app)); // a second holder (the pre-join screen after the camera start) shares it
+  const warm = new WarmSockets();
+  const release = warm.hold(wsUrl(app));
+  const again = warm.hold(wsUrl(app)); // a second holder (the pre-join screen after the camera start) shares it
   await until(() => app.stats().sockets === 1, 3000);
   release();
   await sleep(2300);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { setSoundsMuted, soundsMuted } from "../../machines/sound.ts";
+import { setSoundsMuted, soundsMuted } from "../../machines/features/sound.ts";
 
 /** A minimal Storage over a Map, as the page's localStorage. */
 function fakeStorage(): Storage {

@@ -1,9 +1,9 @@
 import { useSelector } from "@xstate/react";
 import { useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
-import type { CallContext, CallUiEvent } from "../../machines/call.ts";
+import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
-import { callLink, mainPeer, phaseOf } from "../selectors.ts";
+import { callLink, participantIds, phaseOf, sameIds, type Phase } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
 import { DrawOverlay } from "./DrawOverlay.tsx";
@@ -28,15 +28,10 @@ export function CallView() {
   const iceError = useSelector(actor, (s) => s.context.iceError);
   const outdated = useSelector(actor, (s) => s.context.outdated);
   const camOn = useSelector(actor, (s) => s.context.camOn);
-  const room = useSelector(actor, (s) => s.context.room);
-  const peer = useSelector(actor, mainPeer);
+  const ids = useSelector(actor, participantIds, sameIds);
   const sharing = useSharing();
-  const sinkId = useSinkId();
   const stageRef = useRef<HTMLDivElement>(null);
   const [infoOpen, setInfoOpen] = useState(false);
-
-  const remoteCamOff = peer !== null && !peer.video;
-  const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
 
   return (
     <div className="call">
@@ -44,29 +39,11 @@ export function CallView() {
         <StatusBar onInfo={() => setInfoOpen(true)} />
       </ErrorBoundary>
       <div className="stage" ref={stageRef}>
-        <div className={`remote${peer?.stream ? "" : " empty"}`}>
-          <ErrorBoundary name="The other person's video" className="at-center">
-            <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" sinkId={sinkId} />
-          </ErrorBoundary>
-          <ErrorBoundary name="The drawing" className="at-top-left">
-            <DrawOverlay which="remote" />
-          </ErrorBoundary>
-          {peer && (remoteCamOff || !peer.audio || peer.screen) && (
-            <div className="remote-flags" aria-live="polite">
-              {remoteCamOff && <span className="flag">Their camera is off</span>}
-              {!peer.audio && <span className="flag">Their microphone is muted</span>}
-              {peer.screen && <span className="flag">They are sharing their screen</span>}
-            </div>
-          )}
-          {alone && room && (
-            <ErrorBoundary name="The call link" className="at-center">
-              <LinkPanel link={callLink(room)} />
-            </ErrorBoundary>
-          )}
-          <ErrorBoundary name="The connection codes" className="at-center">
-            <ServerlessPanel />
-          </ErrorBoundary>
-        </div>
+        {/* One tile per participant; an empty one (with the call link) while nobody is here. */}
+        {(ids.length > 0 ? ids : [null]).map((id, i) => (
+          // The first tile keeps its place (and its video element) as people come and go.
+          <RemoteTile key={i === 0 ? "first" : id} id={id} first={i === 0} phase={phase} />
+        ))}
         {phase !== "ended" && phase !== "failed" && ( // out of the call the camera is off: no empty self view
           <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
             <ErrorBoundary name="Your video" className="at-top-left">
@@ -125,6 +102,43 @@ export function CallView() {
   );
 }
 
+/** A participant's video, their drawing and what they have turned off; the first tile also holds the call link and codes. */
+function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; phase: Phase }) {
+  const actor = useCallActor();
+  const peer = useSelector(actor, (s) => (id ? (s.context.peers[id] ?? null) : null));
+  const room = useSelector(actor, (s) => s.context.room);
+  const sinkId = useSinkId();
+  const remoteCamOff = peer !== null && !peer.video;
+  const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
+  return (
+    <div className={`remote${peer?.stream ? "" : " empty"}`}>
+      <ErrorBoundary name="The other person's video" className="at-center">
+        <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" sinkId={sinkId} />
+      </ErrorBoundary>
+      <ErrorBoundary name="The drawing" className="at-top-left">
+        <DrawOverlay which="remote" peer={id} />
+      </ErrorBoundary>
+      {peer && (remoteCamOff || !peer.audio || peer.screen) && (
+        <div className="remote-flags" aria-live="polite">
+          {remoteCamOff && <span className="flag">Their camera is off</span>}
+          {!peer.audio && <span className="flag">Their microphone is muted</span>}
+          {peer.screen && <span className="flag">They are sharing their screen</span>}
+        </div>
+      )}
+      {first && alone && room && (
+        <ErrorBoundary name="The call link" className="at-center">
+          <LinkPanel link={callLink(room)} />
+        </ErrorBoundary>
+      )}
+      {first && (
+        <ErrorBoundary name="The connection codes" className="at-center">
+          <ServerlessPanel />
+        </ErrorBoundary>
+      )}
+    </div>
+  );
+}
+
 type Choice = { label: string; event: CallUiEvent };
 interface OverlayView {
   name: string;
@@ -140,7 +154,7 @@ function overlayFor(phase: ReturnType<typeof phaseOf>, departure: CallContext["d
     case "peerLeft":
       return {
         name: "The other person left",
-        text: departure?.reason === "left" ? "The other person hung up." : "The other person left the call.",
+        text: `${departure?.name ?? "The other person"} ${departure?.reason === "left" ? "hung up" : "left the call"}.`,
         hint: "If they come back, the call resumes by itself.",
         primary: { label: "Wait for them", event: { type: "WAIT" } },
         secondary: { label: "Leave", event: { type: "EXIT" } },

@@ -4,7 +4,7 @@
  * emoji picker (emoji-mart, loaded on first open) inserts at the caret.
  */
 import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { ChatActor } from "../../machines/chat.ts";
+import type { ChatActor } from "../../machines/features/chat.ts";
 import { CHAT_MAX_CHARS, chatLength } from "../../protocol/chat-wire.ts";
 import { closedShortcodeAt, emojiFor, loadEmojiData, loadPickerModule, searchShortcodes, shortcodeAt, type Shortcode } from "./ChatEmoji.ts";
 

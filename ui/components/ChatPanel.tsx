@@ -4,7 +4,7 @@
  */
 import { useSelector } from "@xstate/react";
 import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
-import type { ChatActor, ChatMessage } from "../../machines/chat.ts";
+import type { ChatActor, ChatMessage } from "../../machines/features/chat.ts";
 import { useCallActor } from "../call-context.tsx";
 import "../chat.css";
 import { ChatComposer } from "./ChatComposer.tsx";

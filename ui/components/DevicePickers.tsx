@@ -3,9 +3,9 @@
  * goes to the local media machine, which applies it at once (mid-call too) and remembers it.
  */
 import { useSelector } from "@xstate/react";
-import { devicesOf } from "../../machines/devices.ts";
-import { deviceIdOf } from "../../machines/media.ts";
-import type { MediaSettings } from "../../machines/settings.ts";
+import { devicesOf } from "../../machines/media/devices.ts";
+import { deviceIdOf } from "../../machines/media/media.ts";
+import type { MediaSettings } from "../../machines/media/settings.ts";
 import { useMediaActor, useSinkId } from "../media-hooks.ts";
 
 const canPickSpeaker = () => typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMediaElement.prototype;

@@ -4,8 +4,8 @@
  * (colour and thickness, also set by the other hand) and how to draw.
  */
 import { useSelector } from "@xstate/react";
-import type { DrawingSnapshot } from "../../machines/drawing.ts";
-import { PALETTE, THICKNESS_LEVELS } from "../../workers/gestures.ts";
+import type { DrawingSnapshot } from "../../machines/features/drawing.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
 import { useDrawingActor } from "./DrawOverlay.tsx";
 import { Icon } from "./Icon.tsx";
 

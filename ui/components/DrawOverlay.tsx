@@ -1,16 +1,15 @@
 /**
  * The drawing over a video: a canvas over the whole video box that paints the strokes of that
- * video's camera (machines/drawing.ts) where the picture actually is (object-fit contain for the
+ * video's camera (machines/features/drawing.ts) where the picture actually is (object-fit contain for the
  * remote video, cover for the preview, which is also mirrored), and while Draw is on turns mouse,
  * pen and touch input into DRAW.POINTER_* events in the same camera-frame coordinates.
  */
 import { useSelector } from "@xstate/react";
 import { useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from "react";
-import type { DrawingActor, DrawingContext } from "../../machines/drawing.ts";
-import { SELF_FRAME } from "../../machines/drawing.ts";
-import type { Stroke, StrokeDoc } from "../../workers/strokes.ts";
+import type { DrawingActor, DrawingContext } from "../../machines/features/drawing.ts";
+import { SELF_FRAME } from "../../machines/features/drawing.ts";
+import type { Stroke, StrokeDoc } from "../../drawing/strokes.ts";
 import { useCallActor } from "../call-context.tsx";
-import { mainPeer } from "../selectors.ts";
 import "../draw.css";
 
 export function useDrawingActor(): DrawingActor | undefined {
@@ -131,10 +130,10 @@ function compose(canvas: HTMLCanvasElement, ink: HTMLCanvasElement, dpr: number,
   ctx.stroke();
 }
 
-export function DrawOverlay({ which }: { which: "remote" | "local" }) {
+/** The drawing on our own video (`local`) or on the video of participant `peer`. */
+export function DrawOverlay({ which, peer = null }: { which: "remote" | "local"; peer?: string | null }) {
   const drawing = useDrawingActor();
-  const peerId = useSelector(useCallActor(), (s) => mainPeer(s)?.id ?? null);
-  const frame = which === "local" ? SELF_FRAME : peerId;
+  const frame = which === "local" ? SELF_FRAME : peer;
   const on = useSelector(drawing, (s) => (s ? !s.matches("off") : false));
   const doc = useSelector(drawing, (s) => (frame ? s?.context.docs[frame] : undefined));
   const cursor = useSelector(drawing, (s) => (which === "local" ? (s?.context.cursor ?? null) : null));

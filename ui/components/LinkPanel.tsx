@@ -2,7 +2,7 @@
  * Inviting someone while waiting: the call link to copy (a toast confirms it), the share sheet
  * where the browser has one, and a QR code of the link to open it on a phone.
  */
-import { canShare } from "../../machines/notifications.ts";
+import { canShare } from "../../machines/features/notifications.ts";
 import { QrCode } from "./QrCode.tsx";
 import { useNotifyActor } from "./Toasts.tsx";
 

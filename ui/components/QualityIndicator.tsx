@@ -1,5 +1,5 @@
 /** Connection quality at a glance (good/fair/poor), always shown during a call; Stats has the numbers. */
-import { qualityOf } from "../../machines/stats.ts";
+import { qualityOf } from "../../machines/features/stats.ts";
 import { useMainStats } from "../media-hooks.ts";
 
 const WORDS = { good: "Good", fair: "Fair", poor: "Poor", unknown: "Measuring" } as const;

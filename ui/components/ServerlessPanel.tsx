@@ -1,6 +1,6 @@
 import { useSelector } from "@xstate/react";
 import { useId, useState, type FormEvent } from "react";
-import type { ServerlessView } from "../../machines/serverless.ts";
+import type { ServerlessView } from "../../machines/link/serverless.ts";
 import { useCallActor } from "../call-context.tsx";
 import { phaseOf } from "../selectors.ts";
 import { QrCode } from "./QrCode.tsx";

@@ -4,7 +4,7 @@
  */
 import { useSelector } from "@xstate/react";
 import { useEffect, useId, useRef } from "react";
-import { BITRATES_KBPS, FRAME_RATES, RESOLUTIONS, type MediaSettings } from "../../machines/settings.ts";
+import { BITRATES_KBPS, FRAME_RATES, RESOLUTIONS, type MediaSettings } from "../../machines/media/settings.ts";
 import { useCallActor } from "../call-context.tsx";
 import { useMediaActor } from "../media-hooks.ts";
 import { DevicePickers } from "./DevicePickers.tsx";

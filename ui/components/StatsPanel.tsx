@@ -1,6 +1,6 @@
 /** Call statistics, both directions, refreshed every second while the Stats button is pressed. */
 import { useSelector } from "@xstate/react";
-import type { DirectionSummary } from "../../machines/stats.ts";
+import type { DirectionSummary } from "../../machines/features/stats.ts";
 import { useMainStats, useStatsActor } from "../media-hooks.ts";
 
 const dash = "–";

@@ -5,7 +5,7 @@
  * toast is hidden from them: the status line says the same words, and once is enough.
  */
 import { useSelector } from "@xstate/react";
-import type { NotificationsActor } from "../../machines/notifications.ts";
+import type { NotificationsActor } from "../../machines/features/notifications.ts";
 import { useCallActor } from "../call-context.tsx";
 
 export function useNotifyActor(): NotificationsActor | undefined {

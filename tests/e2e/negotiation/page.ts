@@ -4,7 +4,7 @@
  */
 import { createActor, createMachine, type AnyActorRef } from "xstate";
 import type { SignalPayload } from "../../../protocol/index.ts";
-import { peerConnectionActor, type PeerConnectionCommand, type PeerConnectionEvent, type PeerConnectionInput } from "../../../machines/peer-connection.ts";
+import { peerConnectionActor, type PeerConnectionCommand, type PeerConnectionEvent, type PeerConnectionInput } from "../../../machines/transport/peer-connection.ts";
 
 interface Side {
   send(cmd: PeerConnectionCommand): void;

@@ -5,8 +5,8 @@
  * and to capture the screen: every getUserMedia/getDisplayMedia call lives here.
  */
 import { fromCallback, fromPromise } from "xstate";
-import type { Outgoing } from "./rtp-tuning.ts";
-import { probeVideoCodecs } from "./rtp-tuning.ts";
+import type { Outgoing } from "../transport/rtp-tuning.ts";
+import { probeVideoCodecs } from "../transport/rtp-tuning.ts";
 import { audioConstraints, DEFAULT_SETTINGS, videoConstraints, type MediaSettings } from "./settings.ts";
 
 export type MediaProblem = "denied" | "missing" | "busy" | "unsupported";

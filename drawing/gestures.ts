@@ -18,9 +18,10 @@
  *   - hand height picks the thickness: raised high = thickest, low = thinnest, quantized to
  *     THICKNESS_LEVELS with a dead zone so it does not flicker between levels.
  */
-import type { Handedness, Landmark, Point, TrackedHand } from "./hand-tracker-types.ts";
+import { PALETTE, THICKNESS_LEVELS, type Point } from "../protocol/draw-shapes.ts";
+import type { Handedness, Landmark, TrackedHand } from "../protocol/hand-tracker.ts";
 
-export type { Point };
+export { PALETTE, THICKNESS_LEVELS, type Point };
 
 export const WRIST = 0;
 export const THUMB_TIP = 4;
@@ -159,9 +160,6 @@ export function readDrawingHand(prev: DrawMode, lm: readonly Landmark[], aspect 
 
 // ---- the other hand: colour and thickness ----
 
-export const PALETTE = ["#ff3b30", "#34c759", "#0a84ff", "#ffd60a"] as const;
-/** Stroke widths in frame-height units (0.004 is ~3 px at 720p). */
-export const THICKNESS_LEVELS = [0.004, 0.008, 0.014, 0.022, 0.032] as const;
 export const CONTROL_STABLE_FRAMES = 4;
 
 export interface ControlState {

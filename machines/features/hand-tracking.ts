@@ -1,7 +1,7 @@
 /**
- * Hand tracking for the drawing (invoked by machines/drawing.ts while hand drawing is on). It owns
+ * Hand tracking for the drawing (invoked by machines/features/drawing.ts while hand drawing is on). It owns
  * the hand-tracker worker (created on start, terminated on stop) and the frame loop over the
- * LOCAL camera track, reads gestures (workers/gestures.ts) with One Euro smoothing and tells the
+ * LOCAL camera track, reads gestures (drawing/gestures.ts) with One Euro smoothing and tells the
  * drawing machine what the hands do in plain events. Points are in un-mirrored camera-frame
  * coordinates, like the strokes.
  *
@@ -22,10 +22,10 @@
  * while two hands are seen. That costs ~15% of the frames with one hand, instead of 70%.
  */
 import { fromCallback } from "xstate";
-import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../workers/hand-tracker-client.ts";
-import type { LoadProgress, TrackedHand } from "../workers/hand-tracker-types.ts";
-import { assignHands, controlStyle, INITIAL_CONTROL, readDrawingHand, updateControl, type ControlState, type DrawMode, type Point } from "../workers/gestures.ts";
-import { filteredPoint, oneEuroPoint, type PointFilterState } from "../workers/one-euro.ts";
+import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../../drawing/hand-tracker-client.ts";
+import type { LoadProgress, TrackedHand } from "../../protocol/hand-tracker.ts";
+import { assignHands, controlStyle, INITIAL_CONTROL, readDrawingHand, updateControl, type ControlState, type DrawMode, type Point } from "../../drawing/gestures.ts";
+import { filteredPoint, oneEuroPoint, type PointFilterState } from "../../drawing/one-euro.ts";
 
 export type HandTrackingEvent =
   | { type: "HANDS.PROGRESS"; progress: LoadProgress }
@@ -42,9 +42,10 @@ export type HandTrackingEvent =
   | { type: "PEN.STYLE"; color?: string; width?: number };
 
 export interface HandTrackingInput {
-  /** The call's local stream, read on every frame (the camera may be switched meanwhile). */
-  localStream: () => MediaStream | null;
+  /** The local camera as it is now; a switch arrives as HANDS.CAMERA and is followed from the next frame. */
+  camera: MediaStream | null;
 }
+export type HandTrackingCommand = { type: "HANDS.CAMERA"; stream: MediaStream | null };
 
 // ---- gestures: pure ----
 
@@ -199,19 +200,23 @@ function openSource(track: MediaStreamTrack): FrameSource {
   return Processor ? processorSource(track, Processor) : videoSource(track);
 }
 
-const liveCamera = (input: HandTrackingInput) => {
-  const track = input.localStream()?.getVideoTracks()[0];
+const liveCamera = (camera: MediaStream | null) => {
+  const track = camera?.getVideoTracks()[0];
   return track && track.readyState === "live" ? track : null;
 };
 
 // ---- the actor ----
 
-export const handTrackingActor = fromCallback<{ type: string }, HandTrackingInput>(({ input, sendBack }) => {
+export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingInput>(({ input, sendBack, receive }) => {
   let stopped = false;
+  let camera = input.camera;
+  receive((e) => {
+    if (e.type === "HANDS.CAMERA") camera = e.stream;
+  });
   const send = (e: HandTrackingEvent) => {
     if (!stopped) sendBack(e);
   };
-  if (!liveCamera(input)) {
+  if (!liveCamera(camera)) {
     send({ type: "HANDS.ERROR", code: "no-camera", message: "no camera track" });
     return () => {};
   }
@@ -242,7 +247,7 @@ export const handTrackingActor = fromCallback<{ type: string }, HandTrackingInpu
       step.events.forEach(send);
     };
     while (!stopped) {
-      const track = liveCamera(input);
+      const track = liveCamera(camera);
       if (!track || !track.enabled) {
         lose(); // camera off: nothing is tracked
         source?.close();

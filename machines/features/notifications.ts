@@ -1,6 +1,6 @@
 /**
  * What the call tells the person besides its status line: short toasts (the UI shows them in an
- * aria-live="polite" region; each goes after a few seconds) and a chime when the other person
+ * aria-live="polite" region; each goes after a few seconds) and a chime when a participant
  * arrives or leaves. The call invokes it as "notify" and sends NOTIFY.ARRIVED / NOTIFY.DEPARTED;
  * the invite (copy or share the call link) lives here too, as its outcome is a toast.
  *
@@ -24,8 +24,9 @@ export interface NotificationsContext {
 }
 
 export type NotificationsEvent =
-  | { type: "NOTIFY.ARRIVED" }
-  | { type: "NOTIFY.DEPARTED"; reason: "left" | "gone" }
+  /** `who`: the participant's name; without one they are "the other person". */
+  | { type: "NOTIFY.ARRIVED"; who?: string | null }
+  | { type: "NOTIFY.DEPARTED"; reason: "left" | "gone"; who?: string | null }
   | { type: "NOTIFY.SHOW"; text: string; quiet?: boolean }
   | { type: "NOTIFY.DISMISS"; id: number }
   | { type: "INVITE.COPY"; link: string }
@@ -41,6 +42,14 @@ export const TOASTS = {
   notCopied: "Could not copy: select the link and copy it yourself.",
   notShared: "Could not share the link: copy it instead.",
 } as const;
+
+/** A participant's arrival or departure, in words: by name when they have one. */
+export function participantToast(event: { type: "NOTIFY.ARRIVED" | "NOTIFY.DEPARTED"; reason?: "left" | "gone"; who?: string | null }): string {
+  const { who } = event;
+  if (event.type === "NOTIFY.ARRIVED") return who ? `${who} is here` : TOASTS.arrived;
+  if (event.reason === "left") return who ? `${who} hung up` : TOASTS.hungUp;
+  return who ? `${who} left` : TOASTS.left;
+}
 
 export const canShare = () => typeof navigator !== "undefined" && typeof navigator.share === "function";
 
@@ -75,9 +84,9 @@ export const notificationsMachine = setup({
   context: { toasts: [], nextId: 1 },
   type: "parallel",
   on: {
-    "NOTIFY.ARRIVED": { actions: ["arrivalSound", raise({ type: "NOTIFY.SHOW", text: TOASTS.arrived })] },
+    "NOTIFY.ARRIVED": { actions: ["arrivalSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: participantToast(event) }))] },
     "NOTIFY.DEPARTED": {
-      actions: ["departureSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: event.reason === "left" ? TOASTS.hungUp : TOASTS.left, quiet: true }))],
+      actions: ["departureSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: participantToast(event), quiet: true }))],
     },
     /** Shows a toast and takes it away after `toastFor`; the oldest goes first when there are too many. */
     "NOTIFY.SHOW": {

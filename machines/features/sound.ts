@@ -3,7 +3,7 @@
  * chime in the app (a chat message, someone arriving or leaving); callers pick the notes. The
  * person's "Mute notifications" choice (chat panel) silences them all, and is kept on the device.
  */
-import { webStorage } from "./storage.ts";
+import { anyText, readStored, writeStored } from "../storage.ts";
 
 /** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
 export const CHIME_UP = [[880, 0], [1320, 0.09]] as const;
@@ -19,18 +19,15 @@ let mutedHere = false;
 
 /** Whether the person muted notification sounds (a choice made in another tab counts too). */
 export function soundsMuted(): boolean {
-  const kept = webStorage("local")?.getItem(MUTED_KEY);
-  return kept == null ? mutedHere : kept === "1";
+  const kept = readStored("local", MUTED_KEY, anyText);
+  return kept === null ? mutedHere : kept === "1";
 }
 
 /** Keeps the choice for every call on this device; when storage is off it lasts for this page. */
 export function setSoundsMuted(muted: boolean) {
   mutedHere = muted;
-  try {
-    webStorage("local")?.setItem(MUTED_KEY, muted ? "1" : "0");
-  } catch {
-    // Not kept: it still applies to this page.
-  }
+  // Not kept (storage off or full): it still applies to this page.
+  writeStored("local", MUTED_KEY, muted ? "1" : "0");
 }
 
 /** Plays the notes softly (sine, a 20 ms rise and a fade). Silently does nothing without WebAudio. */

@@ -6,7 +6,7 @@
  * A device that disappears (unplugged: its track ends, or devicechange drops it) is replaced by
  * another one, and `notice` says so.
  */
-import { webStorage } from "./storage.ts";
+import { webStorage } from "../storage.ts";
 import { assign, enqueueActions, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { devicesActor, devicesOf, onDevicesChanged, onTrackEnded, type DeviceInfo, type DevicesEvent, type SourceDecision, type SourceState } from "./devices.ts";
 import { acquireMedia, captureScreen, describe, deviceIdOf, openTrack, reshapeTrack, stopStream, watchTrack, type LocalMedia, type MediaIssue } from "./media.ts";

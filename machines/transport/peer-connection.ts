@@ -4,7 +4,7 @@
  * trickle ICE, a negotiated "control" data channel, and intents: restart ICE, send control.
  */
 import { fromCallback } from "xstate";
-import { fullBucket, take } from "../protocol/bucket.ts";
+import { fullBucket, take } from "../../protocol/bucket.ts";
 import {
   CHANNEL_BYTE_BUDGET,
   DataChannelId,
@@ -15,9 +15,9 @@ import {
   type FeatureChannel,
   type IceServer,
   type SignalPayload,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
 import { senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
-import { sampleOf, type StatsSample } from "./stats.ts";
+import { sampleOf, type StatsSample } from "../features/stats.ts";
 
 export interface PeerConnectionInput {
   peer: string;

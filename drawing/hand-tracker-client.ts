@@ -11,9 +11,9 @@
  * detect() in flight and drop camera frames meanwhile, so latency never builds up.
  */
 import * as Comlink from "comlink";
-import type { DetectResult, HandTrackerApi, InitOptions, InitResult, LoadProgress, ModelVariant } from "./hand-tracker-types.ts";
+import type { DetectResult, HandTrackerApi, InitOptions, InitResult, LoadProgress, ModelVariant } from "../protocol/hand-tracker.ts";
 
-export type * from "./hand-tracker-types.ts";
+export type * from "../protocol/hand-tracker.ts";
 
 export const HAND_TRACKER_WORKER_URL = "/workers/hand-tracker.js";
 export const MEDIAPIPE_WASM_BASE = "/mediapipe/wasm";

@@ -1,16 +1,10 @@
 /**
- * Plain-data contract between the UI and workers/hand-tracker.worker.ts (structured-clone safe).
+ * Plain-data contract between the page (drawing/hand-tracker-client.ts) and workers/hand-tracker.worker.ts (structured-clone safe).
  * Landmark coordinates are normalized to the frame given to detect(): x right, y down, 0..1;
  * z is depth relative to the wrist (smaller = closer to the camera), roughly in x units.
  */
 
 export type Handedness = "Left" | "Right";
-
-/** A position in normalized frame coordinates (0..1, x right, y down). */
-export interface Point {
-  x: number;
-  y: number;
-}
 
 export interface Landmark {
   x: number;

@@ -6,7 +6,7 @@
  * with a pointer on my own video), docs[peer] on that peer's camera picture (a pointer on their
  * video). Each is shown over the video of that camera on both sides: my hand strokes over my
  * (mirrored) preview here and over my video on the other screen. Coordinates are normalized
- * to the camera frame, un-mirrored (workers/strokes.ts), so every screen scales them to its own
+ * to the camera frame, un-mirrored (drawing/strokes.ts), so every screen scales them to its own
  * video rectangle. Ops go out as they are made (protocol/draw-wire.ts); a peer whose channel
  * opens (a late joiner, a reload) gets snapshots; the docs are kept in sessionStorage per room.
  *
@@ -14,9 +14,9 @@
  * active.error (no model, no WebGL, no camera: said in words, pointer drawing still works).
  * The worker lives exactly as long as active.hands (the handTracking actor).
  */
-import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assign, enqueueActions, fromCallback, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { applyWithin } from "../../drawing/within-limits.ts";
 import {
-  applyWithin,
   DRAW_MAX_ADD_POINTS,
   encodeDraw,
   mergeDocs,
@@ -27,20 +27,21 @@ import {
   roomInStroke,
   storeDocs,
   type DrawFrame,
-} from "../protocol/draw-wire.ts";
-import { CHANNEL_BYTE_BUDGET } from "../protocol/peer-wire.ts";
-import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../workers/gestures.ts";
-import type { LoadProgress } from "../workers/hand-tracker-types.ts";
-import { emptyDoc, type StrokeDoc, type StrokeOp } from "../workers/strokes.ts";
-import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+} from "../../protocol/draw-wire.ts";
+import { CHANNEL_BYTE_BUDGET } from "../../protocol/peer-wire.ts";
+import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../../drawing/gestures.ts";
+import type { LoadProgress } from "../../protocol/hand-tracker.ts";
+import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
+import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
-import { webStorage } from "./storage.ts";
+import { anyText, readStored, writeStored } from "../storage.ts";
 
 export const SELF_FRAME = "self";
 
 export interface DrawingInput {
   room: string;
-  localStream: () => MediaStream | null;
+  /** The local camera (null while sharing the screen): hands are tracked on it. DRAW.CAMERA tells of a switch. */
+  camera: MediaStream | null;
   /** The clock for the per-peer rates (ms); performance.now by default. */
   now?: () => number;
 }
@@ -95,8 +96,10 @@ export type DrawUiEvent =
   | { type: "DRAW.POINTER_DOWN"; frame: string; point: Point }
   | { type: "DRAW.POINTER_MOVE"; points: Point[] }
   | { type: "DRAW.POINTER_UP" };
+/** From the call: the local camera changed (switched, or a screen is shared instead: null). */
+export type DrawCameraEvent = { type: "DRAW.CAMERA"; stream: MediaStream | null };
 
-export type DrawingEvent = FeatureInbound | DrawUiEvent | HandTrackingEvent;
+export type DrawingEvent = FeatureInbound | DrawUiEvent | DrawCameraEvent | HandTrackingEvent;
 
 export const drawStorageKey = (room: string) => `onelink.draw.${room}`;
 /** Points closer than this to the previous one are skipped (frame units). */
@@ -169,57 +172,63 @@ function thin(last: Point, points: readonly Point[]): { kept: Point[]; last: Poi
 }
 
 const newSource = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-const storage = () => webStorage("session");
-const pendingSaves = new Map<string, { timer: ReturnType<typeof setTimeout>; write: () => void }>();
-let flushOnHide = false;
+
+/**
+ * Keeps a room's docs in sessionStorage, debounced (strokes change many times a second): the
+ * last one asked for is written 300 ms later, at once when the page goes away, and when the
+ * drawing stops (leaving the room, a restart) so nothing pending is lost.
+ */
+const docSaver = fromCallback<{ type: "SAVE"; room: string; docs: Record<string, StrokeDoc> }>(({ receive }) => {
+  let pending: { timer: ReturnType<typeof setTimeout>; write: () => void } | null = null;
+  const flush = () => pending?.write();
+  receive(({ room, docs }) => {
+    if (pending) clearTimeout(pending.timer);
+    const write = () => {
+      if (pending?.write === write) pending = null;
+      writeStored("session", drawStorageKey(room), storeDocs(docs));
+    };
+    pending = { timer: setTimeout(write, 300), write };
+  });
+  globalThis.addEventListener?.("pagehide", flush);
+  return () => {
+    globalThis.removeEventListener?.("pagehide", flush);
+    if (pending) clearTimeout(pending.timer);
+    flush();
+  };
+});
 
 export const drawingMachine = setup({
   types: { input: {} as DrawingInput, context: {} as DrawingContext, events: {} as DrawingEvent },
-  actors: { handTracking: handTrackingActor },
+  actors: { handTracking: handTrackingActor, docSaver },
   guards: {
     drawChannel: ({ event }) => "channel" in event && event.channel === "draw",
-    hasCamera: ({ context }) => (context.localStream()?.getVideoTracks().length ?? 0) > 0,
+    hasCamera: ({ context }) => (context.camera?.getVideoTracks().length ?? 0) > 0,
   },
   actions: {
     setPen: assign({
       pen: ({ context, event }) => (event.type === "DRAW.SET_PEN" || event.type === "PEN.STYLE" ? { color: event.color ?? context.pen.color, width: event.width ?? context.pen.width } : context.pen),
     }),
     /** The docs of this room from sessionStorage (a reload keeps the drawing). */
-    loadDocs: assign({ docs: ({ context }) => parseStoredDocs(storage()?.getItem(drawStorageKey(context.room)) ?? null) }),
-    /** Debounced (strokes change many times a second), and done at once when the page goes away. */
-    saveDocs: ({ context }) => {
-      clearTimeout(pendingSaves.get(context.room)?.timer);
-      const write = () => {
-        pendingSaves.delete(context.room);
-        try {
-          storage()?.setItem(drawStorageKey(context.room), storeDocs(context.docs));
-        } catch (err) {
-          console.warn("drawing: could not keep the drawing", err);
-        }
-      };
-      if (!flushOnHide) {
-        flushOnHide = true;
-        globalThis.addEventListener?.("pagehide", () => pendingSaves.forEach((p) => p.write()));
-      }
-      pendingSaves.set(context.room, { timer: setTimeout(write, 300), write });
-    },
+    loadDocs: assign({ docs: ({ context }) => parseStoredDocs(readStored("session", drawStorageKey(context.room), anyText)) }),
+    /** Debounced by the saver (see docSaver). */
+    saveDocs: sendTo("saver", ({ context }) => ({ type: "SAVE" as const, room: context.room, docs: context.docs })),
     /** My doc's aspect is my camera's (erase distances are measured on the picture). */
     measureFrame: assign({
       docs: ({ context }) => {
-        const s = context.localStream()?.getVideoTracks()[0]?.getSettings();
+        const s = context.camera?.getVideoTracks()[0]?.getSettings();
         const doc = context.docs[SELF_FRAME] ?? emptyDoc(4 / 3);
         return { ...context.docs, [SELF_FRAME]: s?.width && s.height ? { ...doc, aspect: s.width / s.height } : doc };
       },
     }),
-    beginHandStroke: enqueueActions(({ context, event, enqueue }) => {
+    beginHandStroke: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "PEN.DOWN" || !hasRoom(context.docs[SELF_FRAME])) return;
       const point = quantize(event.point);
       const strokeId = `${context.source}:${context.seq + 1}`;
       const c = commit(context, SELF_FRAME, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: strokeId, cursor: { mode: "draw", point, radius: 0 } });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    extendHandStroke: enqueueActions(({ context, event, enqueue }) => {
+    extendHandStroke: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "PEN.MOVE") return;
       const point = quantize(event.point);
       enqueue.assign({ cursor: { mode: "draw", point, radius: 0 } });
@@ -229,15 +238,15 @@ export const drawingMachine = setup({
       if (!id || !stroke || (last && !far(last, point)) || roomInStroke(context.docs[SELF_FRAME], id, [point]).n === 0) return;
       const c = commit(context, SELF_FRAME, [{ type: "add", strokeId: id, points: [point] }]);
       enqueue.assign({ seq: c.seq, docs: c.docs });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    endHandStroke: enqueueActions(({ context, enqueue }) => {
+    endHandStroke: enqueueActions(({ context, enqueue, system, self }) => {
       if (!context.handStroke) return;
       const c = commit(context, SELF_FRAME, [{ type: "end", strokeId: context.handStroke }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: null });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    erase: enqueueActions(({ context, event, enqueue }) => {
+    erase: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "ERASE") return;
       const center = quantize(event.center);
       enqueue.assign({ cursor: { mode: "erase", point: center, radius: event.radius } });
@@ -246,14 +255,14 @@ export const drawingMachine = setup({
       const after = c.docs[SELF_FRAME]!.strokes;
       if (after.length === before.length && after.every((s, i) => s === before[i])) return; // nothing under the eraser
       enqueue.assign({ seq: c.seq, docs: c.docs });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
-    endPointerStroke: enqueueActions(({ context, enqueue }) => {
+    endPointerStroke: enqueueActions(({ context, enqueue, system, self }) => {
       const p = context.pointer;
       if (!p) return;
       const c = commit(context, p.frame, [{ type: "end", strokeId: p.strokeId }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, pointer: null });
-      enqueue.sendParent(c.send);
+      enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
   },
 }).createMachine({
@@ -271,11 +280,18 @@ export const drawingMachine = setup({
     error: null,
     receipts: new Map(),
   }),
+  invoke: { id: "saver", src: "docSaver" },
   entry: ["loadDocs", "measureFrame"],
   on: {
+    "DRAW.CAMERA": {
+      actions: enqueueActions(({ event, enqueue, self }) => {
+        enqueue.assign({ camera: event.stream });
+        if (self.getSnapshot().children.handTracking) enqueue.sendTo("handTracking", { type: "HANDS.CAMERA", stream: event.stream });
+      }),
+    },
     "FEATURE.MESSAGE": {
       guard: "drawChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system, self }) => {
         const now = (context.now ?? (() => performance.now()))();
         let r = context.receipts.get(event.peer);
         if (!r) context.receipts.set(event.peer, (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }));
@@ -302,10 +318,10 @@ export const drawingMachine = setup({
     /** A peer's channel opened: it gets my camera's drawing and what is drawn on its camera. */
     "FEATURE.PEER_OPEN": {
       guard: "drawChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system, self }) => {
         const send = (frame: string, frameFor: DrawFrame) => {
           const doc = context.docs[frame];
-          if (doc) enqueue.sendParent({ type: "FEATURE.SEND", channel: "draw", peer: event.peer, data: encodeDraw({ type: "snapshot", frame: frameFor, doc }) });
+          if (doc) enqueue.sendTo(transportOf({ system, self }), { type: "FEATURE.SEND", channel: "draw", peer: event.peer, data: encodeDraw({ type: "snapshot", frame: frameFor, doc }) });
         };
         send(SELF_FRAME, "mine");
         send(event.peer, "yours");
@@ -313,13 +329,13 @@ export const drawingMachine = setup({
     },
     /** Clears every picture, here and on the other side. */
     "DRAW.CLEAR": {
-      actions: enqueueActions(({ context, enqueue }) => {
+      actions: enqueueActions(({ context, enqueue, system, self }) => {
         let ctx: DrawingContext = context;
         for (const frame of Object.keys(context.docs)) {
           if (context.docs[frame]!.strokes.length === 0) continue;
           const c = commit(ctx, frame, [{ type: "clear" }]);
           ctx = { ...ctx, seq: c.seq, docs: c.docs };
-          enqueue.sendParent(c.send);
+          enqueue.sendTo(transportOf({ system, self }), c.send);
         }
         enqueue.assign({ seq: ctx.seq, docs: ctx.docs, pointer: null, handStroke: null });
         enqueue("saveDocs");
@@ -340,18 +356,18 @@ export const drawingMachine = setup({
         "DRAW.POINTER_DOWN": {
           actions: [
             "endPointerStroke",
-            enqueueActions(({ context, event, enqueue }) => {
+            enqueueActions(({ context, event, enqueue, system, self }) => {
               if (!hasRoom(context.docs[event.frame])) return;
               const point = quantize(event.point);
               const strokeId = `${context.source}:${context.seq + 1}`;
               const c = commit(context, event.frame, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
               enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { frame: event.frame, strokeId, last: point } });
-              enqueue.sendParent(c.send);
+              enqueue.sendTo(transportOf({ system, self }), c.send);
             }),
           ],
         },
         "DRAW.POINTER_MOVE": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
+          actions: enqueueActions(({ context, event, enqueue, system, self }) => {
             const p = context.pointer;
             if (!p) return;
             const { kept, last } = thin(p.last, event.points);
@@ -359,7 +375,7 @@ export const drawingMachine = setup({
             if (room === 0) return;
             const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, room) }]);
             enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { ...p, last } });
-            enqueue.sendParent(c.send);
+            enqueue.sendTo(transportOf({ system, self }), c.send);
           }),
         },
         "DRAW.POINTER_UP": { actions: ["endPointerStroke", "saveDocs"] },
@@ -371,7 +387,7 @@ export const drawingMachine = setup({
         },
         hands: {
           entry: assign({ error: null, progress: null }),
-          invoke: { id: "handTracking", src: "handTracking", input: ({ context }): HandTrackingInput => ({ localStream: context.localStream }) },
+          invoke: { id: "handTracking", src: "handTracking", input: ({ context }): HandTrackingInput => ({ camera: context.camera }) },
           on: {
             "HANDS.ERROR": { target: "error", actions: assign({ error: ({ event }) => ({ code: event.code, text: errorText(event.code) }) }) },
           },

@@ -4,15 +4,17 @@
  * It tells its parent (the call) what the server says; the parent decides what it means.
  */
 import { assign, sendParent, sendTo, setup } from "xstate";
-import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../protocol/index.ts";
+import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
-import { isFatalClose, socketActor, type SocketEvent } from "./socket.ts";
+import { isFatalClose, socketActor, type SocketEvent, type WarmSockets } from "./socket.ts";
 
 export interface SignalingInput {
   url: string;
   room: string;
   token?: string;
   policy?: ReconnectPolicy;
+  /** The call's warm sockets: the first connection adopts one opened ahead of time. */
+  warm?: WarmSockets;
 }
 
 /** What the link tells the call. */
@@ -61,6 +63,7 @@ export const signalingMachine = setup({
       url: string;
       room: string;
       token?: string;
+      warm?: WarmSockets;
       policy: ReconnectPolicy;
       attempt: number;
       /** Unix seconds when the current TURN credentials expire. */
@@ -112,7 +115,7 @@ export const signalingMachine = setup({
       invoke: {
         id: "socket",
         src: "socket",
-        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token }),
+        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token, warm: context.warm }),
       },
       initial: "joining",
       states: {

@@ -1,10 +1,11 @@
 /**
- * Call statistics. Every second the stats machine asks its parent (the call) to poll; each peer
+ * Call statistics. Every second the stats machine asks the transport (system id "transport") to poll; each peer
  * connection answers with a plain sample of cumulative getStats counters, and the machine turns
  * two successive samples into rates: resolution, frame rate, bitrate, round-trip time, packet
  * loss, codec and candidate types, both directions. `qualityOf` rates a summary good/fair/poor.
  */
-import { assign, sendParent, setup, type ActorRefFrom } from "xstate";
+import { assign, sendTo, setup, type ActorRefFrom } from "xstate";
+import { transportOf, type StatsReport } from "../transport/channels.ts";
 
 export interface RtpSample {
   bytes: number;
@@ -175,7 +176,7 @@ export type StatsCommand =
   | { type: "STATS.SAMPLE"; peer: string; sample: StatsSample }
   | { type: "STATS.TOGGLE" }
   | { type: "STATS.FORGET"; peer: string };
-export type StatsReport = { type: "STATS.POLL" };
+export type { StatsReport };
 
 interface StatsContext {
   /** Latest summary and raw sample per remote member. */
@@ -187,7 +188,7 @@ interface StatsContext {
 export const statsMachine = setup({
   types: { context: {} as StatsContext, events: {} as StatsCommand },
   delays: { pollEvery: 1_000 },
-  actions: { poll: sendParent({ type: "STATS.POLL" } satisfies StatsReport) },
+  actions: { poll: sendTo(transportOf, { type: "STATS.POLL" } satisfies StatsReport) },
 }).createMachine({
   id: "stats",
   context: { byPeer: {}, open: false },

@@ -4,10 +4,10 @@
  * the call. Many of these can live side by side: nothing here assumes a call of two.
  */
 import { assign, sendParent, sendTo, setup } from "xstate";
-import type { ControlMessage, FeatureChannel, IceServer, SignalPayload } from "../protocol/index.ts";
+import type { ControlMessage, FeatureChannel, IceServer, SignalPayload } from "../../protocol/index.ts";
 import { peerConnectionActor, type PeerConnectionEvent, type PeerConnectionInput } from "./peer-connection.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
-import type { StatsSample } from "./stats.ts";
+import type { StatsSample } from "../features/stats.ts";
 
 /** A peer is started with exactly what its connection needs. */
 export type PeerInput = PeerConnectionInput;

@@ -11,10 +11,10 @@
  * swaps with `.provide`.
  */
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../protocol/chat-wire.ts";
-import type { FeatureInbound, FeatureOutbound } from "./call.ts";
+import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../../protocol/chat-wire.ts";
+import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { playChime, setSoundsMuted, soundsMuted } from "./sound.ts";
-import { webStorage } from "./storage.ts";
+import { anyText, readStored, writeStored } from "../storage.ts";
 
 export interface ChatMessage {
   id: string;
@@ -184,16 +184,12 @@ export const chatMachine = setup({
   actions: {
     /** Restores this tab's sender id and the call's history (or starts both afresh). */
     loadHistory: assign(({ context }) => {
-      const stored = parseStoredChat(webStorage("session")?.getItem(chatStorageKey(context.room)) ?? null);
+      const stored = parseStoredChat(readStored("session", chatStorageKey(context.room), anyText));
       return stored ?? { self: newChatId(), messages: [] };
     }),
     saveHistory: ({ context }) => {
       const data: StoredChat = { self: context.self, messages: context.messages };
-      try {
-        webStorage("session")?.setItem(chatStorageKey(context.room), JSON.stringify(data));
-      } catch (err) {
-        console.warn("chat: could not keep the history", err);
-      }
+      writeStored("session", chatStorageKey(context.room), JSON.stringify(data));
     },
     loadSettings: assign({ muted: () => soundsMuted() }),
     saveSettings: ({ context }) => setSoundsMuted(context.muted),
@@ -210,7 +206,7 @@ export const chatMachine = setup({
   on: {
     "FEATURE.MESSAGE": {
       guard: "chatChannel",
-      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue, system, self }) => {
         // Whatever a peer sends is bounded on receipt: its rate, its size and shape, its time.
         // A frame that fails is dropped (not stored, not acknowledged) and reported.
         const now = Date.now();
@@ -248,7 +244,7 @@ export const chatMachine = setup({
           return;
         }
         if (wire.from === context.self) return; // nobody speaks for us
-        const ack = () => enqueue.sendParent(send(encodeChat({ t: "ack", ids: [wire.id] }), event.peer));
+        const ack = () => enqueue.sendTo(transportOf({ system, self }), send(encodeChat({ t: "ack", ids: [wire.id] }), event.peer));
         if (context.messages.some((m) => m.id === wire.id)) return ack(); // a resend we already have
         const msg: ChatMessage = { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: [] };
         enqueue.assign({ messages: insertMessage(context.messages, msg), unread: context.open ? 0 : context.unread + 1 });
@@ -261,14 +257,14 @@ export const chatMachine = setup({
     /** A peer's channel (re)opened: everything of ours they have not acknowledged goes again. */
     "FEATURE.PEER_OPEN": {
       guard: "chatChannel",
-      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue, system, self }) => {
         for (const m of context.messages) {
-          if (m.from === context.self && !m.ackedBy.includes(event.peer)) enqueue.sendParent(send(encodeChat(toWire(m)), event.peer));
+          if (m.from === context.self && !m.ackedBy.includes(event.peer)) enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(m)), event.peer));
         }
       })),
     },
     "CHAT.SEND": {
-      actions: enqueueActions(guarded(({ context, event, enqueue }) => {
+      actions: enqueueActions(guarded(({ context, event, enqueue, system, self }) => {
         const text = event.text.trim();
         if (!text || chatLength(text) > CHAT_MAX_CHARS) return;
         // Our own messages keep the order they were written in, even within one millisecond.
@@ -277,7 +273,7 @@ export const chatMachine = setup({
         const msg: ChatMessage = { id: newChatId(), from: context.self, at: Math.max(Date.now(), lastOwn + 1), text, ackedBy: [] };
         enqueue.assign({ messages: insertMessage(context.messages, msg) });
         enqueue("saveHistory");
-        enqueue.sendParent(send(encodeChat(toWire(msg))));
+        enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(msg))));
       })),
     },
     "CHAT.OPEN": { actions: assign({ open: true, unread: 0 }) },

@@ -1,7 +1,7 @@
 /**
  * Pure, serializable stroke model for the shared drawing. Coordinates are normalized to the
  * camera frame (0..1, x right, y down, NOT mirrored; mirror at render time for the selfie view),
- * widths and radii in frame-height units (see workers/gestures.ts). Distances use the frame's
+ * widths and radii in frame-height units (see drawing/gestures.ts). Distances use the frame's
  * aspect (width / height) so an eraser is a circle on screen.
  *
  * Every change is an op with an id `${source}:${seq}` (idMaker): seq counts up from 1 per source
@@ -13,34 +13,9 @@
  * piece holding its end (an empty stub if the end was erased), so the drawer's later "add" ops
  * still land. Split-off pieces get deterministic ids (`${strokeId}~${eraseOpId}~${k}`).
  */
-import type { Point } from "./hand-tracker-types.ts";
+import type { Point, Stroke, StrokeDoc, StrokeOp } from "../protocol/draw-shapes.ts";
 
-export type { Point };
-
-export interface Stroke {
-  id: string;
-  color: string;
-  width: number;
-  points: Point[];
-  /** false while the pen is down. */
-  done: boolean;
-  author?: string;
-}
-
-export interface StrokeDoc {
-  strokes: Stroke[];
-  /** Highest op seq applied, per op source. */
-  applied: Record<string, number>;
-  /** Frame width / height, for erase distances. */
-  aspect: number;
-}
-
-export type StrokeOp =
-  | { type: "begin"; id: string; strokeId: string; color: string; width: number; point: Point; author?: string }
-  | { type: "add"; id: string; strokeId: string; points: Point[] }
-  | { type: "end"; id: string; strokeId: string }
-  | { type: "erase"; id: string; center: Point; radius: number }
-  | { type: "clear"; id: string };
+export type { Point, Stroke, StrokeDoc, StrokeOp };
 
 export function emptyDoc(aspect = 16 / 9): StrokeDoc {
   return { strokes: [], applied: {}, aspect };

@@ -10,8 +10,8 @@
  * makes the code. After the exchange, the peer connection signals over its control channel.
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from "xstate";
-import type { IceCandidate, SessionDescription, SignalPayload } from "../protocol/index.ts";
-import { decodeCode, encodeCode, unixNow, type CodeKind, type ConnectionCode, type DecodedCode } from "../protocol/serverless-code.ts";
+import type { IceCandidate, SessionDescription, SignalPayload } from "../../protocol/index.ts";
+import { decodeCode, encodeCode, unixNow, type CodeKind, type ConnectionCode, type DecodedCode } from "../../protocol/serverless-code.ts";
 import type { SignalingCommand, SignalingReport } from "./signaling.ts";
 
 export type ServerlessRole = "offerer" | "answerer";

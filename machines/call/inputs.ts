@@ -1,0 +1,49 @@
+/**
+ * What the call's children start from (and hear again when it changes), derived from the call's
+ * context: the features' inputs, the transport's, the warm socket's; and what the page shows of
+ * the call outside the app (the address bar).
+ */
+import type { ControlMessage } from "../../protocol/index.ts";
+import type { TransportInput } from "../transport/mesh.ts";
+import type { CallContext } from "./call-types.ts";
+import { storageScope } from "./roster.ts";
+
+/** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
+export const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room) });
+/** Hands are tracked on the camera (not while sharing the screen). */
+export const cameraOf = (context: CallContext) => (context.local?.sharing ? null : (context.local?.stream ?? null));
+export const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context) });
+/** What the transport starts from: our media as it is, and how to connect. */
+export const mediaState = (context: CallContext): Extract<ControlMessage, { type: "media-state" }> => ({
+  type: "media-state",
+  audio: context.micOn,
+  video: context.camOn,
+  ...(context.local?.sharing ? { screen: true } : {}),
+});
+export const transportInput = ({ context }: { context: CallContext }): TransportInput => ({
+  relayOnly: context.relayOnly,
+  noServer: context.serverless !== null,
+  stream: context.local?.stream ?? null,
+  outgoing: context.local?.outgoing ?? null,
+  mediaState: mediaState(context),
+});
+
+
+/** A serverless call has no server to warm up a connection to. */
+export const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl, sockets: context.warmSockets });
+
+/** The relay's refusal or failure, in words the user can act on. */
+export const iceErrorText = (e: { code: number; text: string; url: string }) =>
+  e.code === 401
+    ? "The relay (TURN) server refused our credentials; they may have expired. Reload to get new ones."
+    : `The relay (TURN) server ${e.url} could not be used (${e.code} ${e.text}).`;
+
+/** The call's link in the address bar (a serverless call has none). */
+export function showRoomInAddressBar(room: string | null) {
+  if (room === null) return;
+  const path = `/c/${encodeURIComponent(room)}`;
+  if (location.pathname !== path) history.replaceState(null, "", path + location.search);
+}
+export function showHomeInAddressBar() {
+  if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
+}

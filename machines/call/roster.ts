@@ -1,0 +1,92 @@
+/**
+ * The roster: the call's participants (everyone else in the room) as plain data, and the small
+ * pure operations the call machine applies to it. Any number of participants; nothing here
+ * assumes two. Their connections are the transport's (machines/transport/).
+ */
+import type { ControlMessage } from "../../protocol/index.ts";
+import type { PeerStatus } from "../transport/peer.ts";
+
+export interface Participant {
+  id: string;
+  /** What to call them; null until names exist (the UI says "the other person" / "participant"). */
+  name: string | null;
+  /** "announced": we know of them but do not talk to them yet (we wait for their offer). */
+  status: PeerStatus | "announced";
+  /** Their signaling socket dropped; the server holds their seat. */
+  away: boolean;
+  stream: MediaStream | null;
+  audio: boolean;
+  video: boolean;
+  /** Their video is a shared screen. */
+  screen?: boolean;
+}
+
+export type Roster = Record<string, Participant>;
+
+export const participantList = (roster: Roster) => Object.values(roster);
+export const isUp = (p: Participant) => p.status === "connected";
+export const isTrouble = (p: Participant) => p.away || p.status === "unstable" || p.status === "restarting";
+
+/** A participant we know of but do not talk to yet, or one with a fresh connection. */
+export function newEntry(id: string, fields: Partial<Participant> = {}): Participant {
+  return { id, name: null, status: "announced", away: false, stream: null, audio: true, video: true, ...fields };
+}
+
+/** The roster with one participant changed; unchanged (same object) if they are unknown. */
+export function patch(roster: Roster, id: string, change: Partial<Participant>): Roster {
+  const known = roster[id];
+  return known ? { ...roster, [id]: { ...known, ...change } } : roster;
+}
+
+export function without(roster: Roster, id: string): Roster {
+  const { [id]: _gone, ...rest } = roster;
+  return rest;
+}
+
+/**
+ * What features key their saved state by (chat history, drawing): the room, so a refresh finds
+ * it again. A serverless call cannot be resumed after a refresh, so each one gets a fresh scope.
+ */
+export const storageScope = (room: string | null) => room ?? `serverless-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+
+// ---- what the call's reports do to the roster ----
+
+/** Why a participant is no longer here; `name` when they had one (the notice names them). */
+export type Departure = { peer: string; reason: "left" | "gone"; name?: string };
+
+export const departureOf = (p: Participant | undefined, peer: string, reason: Departure["reason"]): Departure => ({ peer, reason, ...(p?.name ? { name: p.name } : {}) });
+
+/** Joined (again): everyone present starts connecting, except a connection that is up (kept through a server restart). */
+export function onJoined(roster: Roster, present: readonly string[]): Roster {
+  const next = { ...roster };
+  for (const id of present) {
+    const known = next[id];
+    next[id] = known && isUp(known) ? { ...known, away: false } : newEntry(id, { status: "connecting" });
+  }
+  return next;
+}
+
+/** Someone (back) in the room, not yet talking to us. */
+export const onArrived = (roster: Roster, id: string): Roster => {
+  const known = roster[id];
+  return { ...roster, [id]: known ? { ...known, away: false } : newEntry(id) };
+};
+
+/** A connection toward them started: afresh (a new page of theirs), or again after ours failed. */
+export const onConnecting = (roster: Roster, id: string, fresh: boolean): Roster =>
+  fresh ? { ...roster, [id]: newEntry(id, { status: "connecting" }) } : patch(roster, id, { status: "connecting", stream: null });
+
+/** Their connection's status; connected also means they are back. */
+export const onStatus = (roster: Roster, id: string, status: PeerStatus): Roster =>
+  patch(roster, id, status === "connected" ? { status, away: false } : { status });
+
+/** What they told us over the control channel: their media state, or that they hung up. */
+export function onControl(roster: Roster, id: string, msg: ControlMessage): { peers: Roster; departure?: Departure } {
+  if (!roster[id]) return { peers: roster };
+  if (msg.type === "media-state") return { peers: patch(roster, id, { audio: msg.audio, video: msg.video, screen: msg.screen ?? false }) };
+  if (msg.type === "hang-up") return { peers: without(roster, id), departure: departureOf(roster[id], id, "left") };
+  return { peers: roster };
+}
+
+/** Participants away with a dead connection (presumed gone), who are dropped when the user chooses to wait. */
+export const departed = (roster: Roster) => participantList(roster).filter((p) => p.away && !isUp(p));

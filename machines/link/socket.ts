@@ -1,0 +1,133 @@
+/**
+ * One WebSocket to the signal server as a callback actor: sends `join` when open, decodes every
+ * frame, reports server messages and the close as events, and sends what its parent asks.
+ * An app-level ping notices a dead network, which a browser's WebSocket may not for minutes.
+ */
+import { fromCallback, type EventObject } from "xstate";
+import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
+
+export interface SocketInput {
+  url: string;
+  room: string;
+  token?: string;
+  pingEveryMs?: number;
+  /** Where a socket opened ahead of time may be waiting for us. */
+  warm?: WarmSockets;
+}
+
+export type SocketEvent =
+  | { type: "SOCKET.MESSAGE"; msg: ServerMessage }
+  | { type: "SOCKET.CLOSED"; code: number; reason: string };
+
+export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage> };
+
+/**
+ * Sockets opened ahead of time (while the camera starts and the pre-join screen shows), so that
+ * pressing Join does not wait for the connection and TLS handshakes. One per call actor (it owns
+ * them); the next socket actor for the same URL adopts the warm one, and one nobody adopts is
+ * closed shortly after its last holder lets go.
+ */
+export class WarmSockets {
+  static readonly GRACE_MS = 2_000;
+  private warm: { url: string; ws: WebSocket; holders: number } | null = null;
+
+  /** Opens (or keeps) a warm socket to `url` while the returned release function is not called. */
+  hold(url: string): () => void {
+    if (this.warm && this.warm.url !== url) this.drop();
+    if (!this.warm) {
+      const entry = { url, ws: openSocket(url), holders: 0 };
+      // A warm socket that fails is simply forgotten: the socket actor opens its own.
+      entry.ws.onclose = entry.ws.onerror = () => {
+        if (this.warm === entry) this.warm = null;
+      };
+      this.warm = entry;
+    }
+    const entry = this.warm;
+    entry.holders++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.holders--;
+      setTimeout(() => {
+        if (this.warm === entry && entry.holders === 0) this.drop();
+      }, WarmSockets.GRACE_MS);
+    };
+  }
+
+  /** The warm socket to `url` if it is still opening or open; it is the caller's from now on. */
+  take(url: string): WebSocket | null {
+    if (!this.warm || this.warm.url !== url) return null;
+    const { ws } = this.warm;
+    this.warm = null;
+    ws.onclose = ws.onerror = null;
+    return ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN ? ws : null;
+  }
+
+  private drop() {
+    if (!this.warm) return;
+    const { ws } = this.warm;
+    this.warm = null;
+    ws.onclose = ws.onerror = null;
+    ws.close(1000, "not needed");
+  }
+}
+
+function openSocket(url: string): WebSocket {
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  return ws;
+}
+
+/** Keeps a warm socket open while it runs (see WarmSockets.hold); with no URL it does nothing. */
+export const warmSocketActor = fromCallback<EventObject, { url: string | null; sockets: WarmSockets }>(({ input }) => (input.url ? input.sockets.hold(input.url) : undefined));
+
+export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>(({ input, sendBack, receive }) => {
+  const ws = input.warm?.take(input.url) ?? openSocket(input.url);
+  let lastHeard = Date.now();
+  let closed = false;
+  const pingEvery = input.pingEveryMs ?? 5_000;
+
+  const send = (msg: WithoutVersion<ClientMessage>) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(encode(msg));
+  };
+  const reportClosed = (code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    sendBack({ type: "SOCKET.CLOSED", code, reason });
+  };
+
+  const join = () => send({ type: "join", room: input.room, ...(input.token ? { token: input.token } : {}) });
+  if (ws.readyState === WebSocket.OPEN) join();
+  else ws.onopen = join;
+  ws.onmessage = (ev) => {
+    lastHeard = Date.now();
+    const decoded = decodeServer(ev.data);
+    if (decoded.ok) sendBack({ type: "SOCKET.MESSAGE", msg: decoded.msg });
+    else console.warn("signaling: dropped a bad frame from the server:", decoded.text);
+  };
+  ws.onclose = (ev) => reportClosed(ev.code, ev.reason);
+  ws.onerror = () => reportClosed(1006, "connection error");
+
+  const timer = setInterval(() => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - lastHeard > pingEvery * 3) {
+      ws.close();
+      reportClosed(1006, "server stopped answering");
+      return;
+    }
+    send({ type: "ping" });
+  }, pingEvery);
+
+  receive((ev) => send(ev.msg));
+
+  return () => {
+    clearInterval(timer);
+    closed = true;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000, "bye");
+  };
+});
+
+/** Close codes after which reconnecting would only repeat the problem. */
+export const isFatalClose = (code: number) => code === CloseCode.Replaced || code === CloseCode.BadFrames;

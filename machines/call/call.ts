@@ -130,10 +130,20 @@ export const callMachine = setup({
     restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
       const id = event.type.slice("xstate.error.actor.".length);
       console.error(`OneLink: ${id} failed`, "error" in event ? event.error : event);
+      // XState leaves a failed actor's own children running (its source says so): stop them, or the
+      // old connections, hand tracker or saver would go on beside the new ones.
+      const failed = self.getSnapshot().children[id] as { getSnapshot(): { children?: Record<string, unknown> } } | undefined;
+      for (const child of Object.values(failed?.getSnapshot().children ?? {})) (child as { _stop?: () => void })._stop?.();
       const count = (context.restarts[id] ?? 0) + 1;
       enqueue.assign({ restarts: { ...context.restarts, [id]: count } });
       if (count > MAX_RESTARTS || !self.getSnapshot().matches("inRoom")) return;
       if (id === "signaling") enqueue("startLink");
+      else if (id === TRANSPORT_ID) {
+        // A new transport, and a fresh join (same seat) tells it who is here.
+        enqueue.spawnChild("transport", { id, systemId: id, input: transportInput({ context }) });
+        enqueue.stopChild("signaling");
+        enqueue("startLink");
+      }
       else if (id === FEATURE_ACTOR.chat) enqueue.spawnChild("chat", { id, systemId: id, input: chatInput({ context }) });
       else if (id === FEATURE_ACTOR.draw) enqueue.spawnChild("drawing", { id, systemId: id, input: drawingInput({ context }) });
       else if (id === STATS_ID) enqueue.spawnChild("stats", { id, systemId: id });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate";
+import { createActor, enqueueActions, fromCallback, fromPromise, SimulatedClock } from "xstate";
 import { callMachine } from "../../machines/call/call.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
 import type { NotificationsEvent } from "../../machines/features/notifications.ts";
@@ -9,7 +9,7 @@ import type { CallEvent } from "../../machines/call/call.ts";
 import type { SignalingCommand, SignalingInput } from "../../machines/link/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
-function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {}) {
+function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string } = {}) {
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
@@ -17,6 +17,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
   const reloads: number[] = [];
   /** Warm sockets: "+url" when one is held, "-url" when let go. */
   const warm: string[] = [];
+  let linkStarts = 0;
   const machine = callMachine.provide({
     actors: {
       warmSocket: fromCallback<{ type: string }, { url: string | null }>(({ input }) => {
@@ -30,12 +31,13 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
           if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: null, issue: null } satisfies LocalMedia });
         }),
       ) as never,
-      signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) =>
+      signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) => {
+        linkStarts++;
         receive((c) => {
           signalingSent.push(c);
           if (c.type === opts.signalingThrowsOn) throw new Error(`signaling broke on ${c.type}`);
-        }),
-      ) as never,
+        });
+      }) as never,
       // Connections are the transport's: its peers are the fakes.
       transport: meshTransport.provide({ actors: { peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
         const record = { input, commands: [] as PeerCommand[], stopped: false };
@@ -45,7 +47,10 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
           if (c.type === opts.peerThrowsOn) throw new Error(`peer broke on ${c.type}`);
         });
         return () => (record.stopped = true);
-      }) as never } }),
+      }) as never }, actions: opts.transportThrowsOn ? { forwardToCall: enqueueActions(({ event, enqueue }) => {
+        if (event.type === opts.transportThrowsOn) throw new Error(`transport broke on ${event.type}`);
+        enqueue.sendParent(event);
+      }) } : {} }),
       notifications: fromCallback<NotificationsEvent>(({ receive }) => receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type))) as never,
     },
     actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {}, reloadPage: () => void reloads.push(1) },
@@ -59,7 +64,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string } = {
     else actor.send(e as CallEvent);
   };
   const connections = () => actor.system.get("transport")!.getSnapshot().context.connections;
-  return { actor, send, connections, clock, phase, signalingSent, peers, notices, media, reloads, warm };
+  return { actor, send, connections, clock, phase, signalingSent, peers, notices, media, reloads, warm, linkStarts: () => linkStarts };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -310,6 +315,31 @@ describe("call machine", () => {
       expect(h.peers.length).toBeLessThanOrEqual(4);
       h.send({ type: "HANG_UP" });
       expect(h.phase()).toBe("ended");
+    } finally {
+      console.error = logged;
+    }
+  });
+  test("the transport itself failing is restarted, with a fresh join that connects to everyone again", async () => {
+    const h = harness({ transportThrowsOn: "PEER.ICE_ERROR" });
+    const errors: unknown[] = [];
+    h.actor.subscribe({ error: (e) => errors.push(e) });
+    const logged = console.error;
+    console.error = () => {};
+    try {
+      await inCallWithAaa(h);
+      expect(h.linkStarts()).toBe(1);
+      h.send({ type: "PEER.ICE_ERROR", peer: "aaa", code: 701, text: "x", url: "turn:x" });
+      expect(errors).toEqual([]);
+      expect(h.actor.getSnapshot().status).toBe("active");
+      expect(h.peers[0]!.stopped).toBe(true);
+      expect(h.actor.system.get("transport")).toBeDefined();
+      expect(h.linkStarts()).toBe(2); // the link joins again
+      // The new link joins again (same seat): the new transport offers to who is there.
+      h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+      expect(h.peers).toHaveLength(2);
+      expect(h.peers[1]!.input).toMatchObject({ peer: "aaa", initiator: true });
+      h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+      expect(h.phase()).toBe("inCall");
     } finally {
       console.error = logged;
     }

@@ -5,6 +5,7 @@
  * reports about them mean. Feature messages never pass through here: the features and the
  * transport find each other by system id. Nothing here is limited to two people.
  */
+import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { assertEvent, type EventObject, assign, cancel, enqueueActions, forwardTo, sendTo, setup, stopChild, type ActorRefFrom } from "xstate";
 import { chatMachine } from "../features/chat.ts";
 import { drawingMachine, type DrawCameraEvent } from "../features/drawing.ts";
@@ -130,10 +131,7 @@ export const callMachine = setup({
     restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
       const id = event.type.slice("xstate.error.actor.".length);
       console.error(`OneLink: ${id} failed`, "error" in event ? event.error : event);
-      // XState leaves a failed actor's own children running (its source says so): stop them, or the
-      // old connections, hand tracker or saver would go on beside the new ones.
-      const failed = self.getSnapshot().children[id] as { getSnapshot(): { children?: Record<string, unknown> } } | undefined;
-      for (const child of Object.values(failed?.getSnapshot().children ?? {})) (child as { _stop?: () => void })._stop?.();
+      stopChildrenOfFailed(self.getSnapshot().children[id]);
       const count = (context.restarts[id] ?? 0) + 1;
       enqueue.assign({ restarts: { ...context.restarts, [id]: count } });
       if (count > MAX_RESTARTS || !self.getSnapshot().matches("inRoom")) return;

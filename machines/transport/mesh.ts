@@ -12,6 +12,7 @@
  * "transport"; features and the stats actor find it there, so their messages never pass through
  * the call. A media-server implementation answers the same events.
  */
+import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { enqueueActions, type EventObject, sendParent, setup, type ActorRefFrom } from "xstate";
 import type { ControlMessage, IceServer, SignalPayload } from "../../protocol/index.ts";
 import type { StatsCommand } from "../features/stats.ts";
@@ -270,6 +271,7 @@ export const meshTransport = setup({
         console.error(`OneLink: ${id} failed`, "error" in event ? event.error : event);
         const failed = list(context).find((c) => c.ref?.id === id);
         if (!failed) return;
+        stopChildrenOfFailed(failed.ref); // its RTCPeerConnection, which XState would leave open
         const count = (context.restarts[failed.id] ?? 0) + 1;
         enqueue.assign({ restarts: { ...context.restarts, [failed.id]: count } });
         if (count > MAX_RESTARTS) {

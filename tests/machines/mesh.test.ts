@@ -2,12 +2,12 @@ import { expect, test } from "bun:test";
 import { createActor, createMachine, fromCallback } from "xstate";
 import { meshTransport, type TransportInput } from "../../machines/transport/mesh.ts";
 import { peerMachine } from "../../machines/transport/peer.ts";
-import type { PeerConnectionCommand, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
+import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
 
 test("a peer that throws is replaced by a fresh connection, and the failed one's RTCPeerConnection is closed", () => {
   const connections: { session: string; closed: boolean }[] = [];
   // A stand-in for the RTCPeerConnection actor: answers a stats request, and records being closed.
-  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput>(({ input, receive, sendBack }) => {
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ input, receive, sendBack }) => {
     const record = { session: input.session, closed: false };
     connections.push(record);
     receive((c) => {

@@ -204,10 +204,7 @@ export function controlStyle(state: ControlState): { color: string; width: numbe
  * `dominant` draws; if both carry the same label, the one on the dominant side of the person
  * draws (in an un-mirrored camera frame the person's right hand is on the image's left).
  */
-export function assignHands(
-  hands: readonly TrackedHand[],
-  dominant: Handedness = "Right",
-): { draw: TrackedHand | null; control: TrackedHand | null } {
+export function assignHands(hands: readonly TrackedHand[], dominant: Handedness = "Right"): { draw: TrackedHand | null; control: TrackedHand | null } {
   const [a, b] = hands;
   if (!a) return { draw: null, control: null };
   if (!b) return { draw: a, control: null };

@@ -32,12 +32,7 @@ function alpha(cutoffHz: number, dtSeconds: number): number {
 }
 
 /** One filter step. `state` null (first sample, or after reset) passes the value through. */
-export function oneEuro(
-  state: OneEuroState | null,
-  value: number,
-  timeMs: number,
-  params: OneEuroParams = POINTER_FILTER,
-): OneEuroState {
+export function oneEuro(state: OneEuroState | null, value: number, timeMs: number, params: OneEuroParams = POINTER_FILTER): OneEuroState {
   if (!state) return { value, speed: 0, timeMs };
   const dt = (timeMs - state.timeMs) / 1000;
   if (!(dt > 0)) return { ...state, value: state.value }; // same or older timestamp: keep output

@@ -81,7 +81,6 @@ function isChatAck(x: unknown): x is ChatAck {
   return m.t === "ack" && Array.isArray(m.ids) && m.ids.length > 0 && m.ids.length <= CHAT_MAX_ACK_IDS && m.ids.every(isId);
 }
 
-
 export function encodeChat(msg: ChatWire): Uint8Array<ArrayBuffer> {
   // Only the known fields go out, whatever else the object carries.
   const clean: ChatWire = msg.t === "msg" ? { t: "msg", id: msg.id, from: msg.from, at: msg.at, text: msg.text } : { t: "ack", ids: [...msg.ids] };

@@ -2,12 +2,7 @@
  * msgpack framing for the signaling wire. `decode*` never throws: bad bytes become a typed error.
  */
 import { packr } from "./packr.ts";
-import {
-  PROTOCOL_VERSION,
-  type ClientMessage,
-  type ServerMessage,
-  type WithoutVersion,
-} from "./messages.ts";
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WithoutVersion } from "./messages.ts";
 import { validateClientMessage, validateServerMessage, type Validated } from "./validate.ts";
 
 // Plain maps only: no records, no extensions, so a frame is just data on both sides.

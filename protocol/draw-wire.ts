@@ -48,10 +48,12 @@ const MAX_OP_ID = 80;
 const MAX_STROKE_ID = 1024;
 export const DRAW_MAX_RADIUS = 0.5;
 
-const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+const clamp01 = (v: number) => (v < 0 ? 0 : Math.min(v, 1));
 /** Rounds a point to what the wire carries (and clamps it into the frame). */
-export const quantize = (p: Point): Point => ({ x: Math.round(clamp01(p.x) * POINT_SCALE) / POINT_SCALE, y: Math.round(clamp01(p.y) * POINT_SCALE) / POINT_SCALE });
-
+export const quantize = (p: Point): Point => ({
+  x: Math.round(clamp01(p.x) * POINT_SCALE) / POINT_SCALE,
+  y: Math.round(clamp01(p.y) * POINT_SCALE) / POINT_SCALE,
+});
 
 // ---- encoding ----
 
@@ -117,7 +119,11 @@ export function encodeDraw(msg: DrawWire): Uint8Array<ArrayBuffer> {
   if (msg.type === "ops") return packr.pack({ type: "ops", frame: msg.frame, ops: msg.ops.slice(0, DRAW_MAX_OPS).map(opOut) }) as Uint8Array<ArrayBuffer>;
   const applied = Object.entries(msg.doc.applied).slice(-DRAW_MAX_SOURCES);
   const strokes = fitted(msg.doc).map((s) => ({ id: s.id, color: s.color, width: s.width, points: flat(s.points), done: s.done }));
-  return packr.pack({ type: "snapshot", frame: msg.frame, doc: { strokes, applied: Object.fromEntries(applied), aspect: msg.doc.aspect } }) as Uint8Array<ArrayBuffer>;
+  return packr.pack({
+    type: "snapshot",
+    frame: msg.frame,
+    doc: { strokes, applied: Object.fromEntries(applied), aspect: msg.doc.aspect },
+  }) as Uint8Array<ArrayBuffer>;
 }
 
 // ---- decoding ----
@@ -185,7 +191,8 @@ function docIn(x: unknown): StrokeDoc | string {
   let total = 0;
   let ink = 0;
   for (const s of x.strokes as unknown[]) {
-    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isWidth(s.width) || typeof s.done !== "boolean") return "a snapshot with a malformed stroke";
+    if (!isObj(s) || !isStr(s.id, MAX_STROKE_ID) || ids.has(s.id) || !isColor(s.color) || !isWidth(s.width) || typeof s.done !== "boolean")
+      return "a snapshot with a malformed stroke";
     // A stroke still being drawn whose end was erased is an empty stub.
     const points = Array.isArray(s.points) && s.points.length === 0 && !s.done ? [] : pointsIn(s.points, DRAW_MAX_STROKE_POINTS);
     if (!points) return "a snapshot with malformed or too many points in a stroke";
@@ -270,7 +277,8 @@ export function roomInStroke(doc: StrokeDoc | undefined, strokeId: string, point
 }
 
 /** Room for a new stroke? */
-export const roomForStroke = (doc: StrokeDoc | undefined, size = docSize(doc)) => !doc || (doc.strokes.length < DRAW_MAX_STROKES && size.points < DRAW_MAX_DOC_POINTS && size.length < DRAW_MAX_DOC_LENGTH);
+export const roomForStroke = (doc: StrokeDoc | undefined, size = docSize(doc)) =>
+  !doc || (doc.strokes.length < DRAW_MAX_STROKES && size.points < DRAW_MAX_DOC_POINTS && size.length < DRAW_MAX_DOC_LENGTH);
 
 // ---- snapshots meet local copies ----
 
@@ -325,4 +333,3 @@ export function parseStoredDocs(raw: string | null): Record<string, StrokeDoc> {
   }
   return docs;
 }
-

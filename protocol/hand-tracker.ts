@@ -47,16 +47,9 @@ export interface InitOptions {
   framesMirrored?: boolean;
 }
 
-export type InitErrorCode =
-  | "webgl-unavailable"
-  | "wasm-load-failed"
-  | "model-fetch-failed"
-  | "model-invalid"
-  | "closed";
+export type InitErrorCode = "webgl-unavailable" | "wasm-load-failed" | "model-fetch-failed" | "model-invalid" | "closed";
 
-export type InitResult =
-  | { ok: true; loadMs: number; warmupMs: number }
-  | { ok: false; code: InitErrorCode; message: string };
+export type InitResult = { ok: true; loadMs: number; warmupMs: number } | { ok: false; code: InitErrorCode; message: string };
 
 export type LoadPhase = "wasm" | "model" | "graph" | "warmup" | "ready";
 

@@ -31,9 +31,7 @@ export interface IceCandidate {
 }
 
 /** What one peer says to another through the server: a description, or a candidate (null ends gathering). */
-export type SignalPayload =
-  | { description: SessionDescription }
-  | { candidate: IceCandidate | null };
+export type SignalPayload = { description: SessionDescription } | { candidate: IceCandidate | null };
 
 export interface IceServer {
   urls: string | string[];

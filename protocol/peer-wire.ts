@@ -40,7 +40,6 @@ export const CHANNEL_BYTE_BUDGET: Record<FeatureChannel, { burst: number; perSec
   draw: { burst: 1 << 20, perSecond: 64 << 10 },
 };
 
-
 export const encodeControl = (msg: ControlMessage) => packr.pack(msg) as Uint8Array<ArrayBuffer>;
 
 export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | null {

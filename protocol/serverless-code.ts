@@ -119,7 +119,7 @@ function unpackSdpCapped(items: unknown, known: number): string | "too-large" | 
     } else return null;
     if (!fits) return "too-large";
   }
-  return lines.length > 0 ? lines.join("\r\n") + "\r\n" : null;
+  return lines.length > 0 ? `${lines.join("\r\n")}\r\n` : null;
 }
 
 // ---- bytes ----
@@ -191,7 +191,11 @@ function fromBase64Url(text: string): Uint8Array | null {
 
 export async function encodeCode(code: ConnectionCode): Promise<string> {
   // The prefix, the default generation and the ufrag (the description's own) carry nothing.
-  const compact = (c: string) => c.replace(/^candidate:/, "").replace(/ generation 0(?= |$)/, "").replace(/ ufrag \S+/, "");
+  const compact = (c: string) =>
+    c
+      .replace(/^candidate:/, "")
+      .replace(/ generation 0(?= |$)/, "")
+      .replace(/ ufrag \S+/, "");
   const candidates = code.candidates.map((c) => [c.sdpMid ?? null, c.sdpMLineIndex ?? null, compact(c.candidate)]);
   return sealCode(code.kind, [code.kind === "offer" ? 0 : 1, code.session, code.created, code.replyTo, packSdp(code.description.sdp), candidates]);
 }
@@ -274,7 +278,10 @@ export async function decodeCode(pasted: string, expect: DecodeExpectation): Pro
     return fail("stale", `This ${kind} code is more than ${CODE_MAX_AGE_S / 60} minutes old. Start over to make a new one.`);
   }
   if (kind === "answer" && expect.replyTo !== undefined && replyTo !== expect.replyTo) {
-    return fail("other-offer", "This answer code answers a different offer code (an older one, or one from another tab). Send your current offer code and paste the answer to that.");
+    return fail(
+      "other-offer",
+      "This answer code answers a different offer code (an older one, or one from another tab). Send your current offer code and paste the answer to that.",
+    );
   }
   return { ok: true, code: { kind, session, replyTo: replyTo as string | null, created: created as number, description, candidates } };
 }

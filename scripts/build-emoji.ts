@@ -16,8 +16,7 @@ const DATA_FILE = join(NODE_MODULES, "@emoji-mart", "data", "sets", "15", "nativ
 const PICKER_ENTRY = join(NODE_MODULES, "emoji-mart", "dist", "module.js");
 const FONT_DIR = join(NODE_MODULES, "@infolektuell", "noto-color-emoji");
 
-const isUpToDate = (out: string, inputs: string[]) =>
-  existsSync(out) && inputs.every((i) => statSync(i).mtimeMs <= statSync(out).mtimeMs);
+const isUpToDate = (out: string, inputs: string[]) => existsSync(out) && inputs.every((i) => statSync(i).mtimeMs <= statSync(out).mtimeMs);
 
 export async function build(publicDir: string): Promise<void> {
   const out = join(publicDir, "emoji");

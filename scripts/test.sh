@@ -14,6 +14,8 @@ fi
 
 node scripts/ensure-bun.mjs
 BUN=node_modules/.bin/bun
+# One style: formatting and lint first (`npm run fix` applies what can be applied).
+node_modules/.bin/biome ci --colors=off .
 $BUN scripts/build.ts
 $BUN x tsc -p tsconfig.json
 $BUN test "$@"

@@ -26,7 +26,8 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 /** Features the call uses, for this origin only; any frame (none is allowed anyway) gets none. */
-export const PERMISSIONS_POLICY = "camera=(self), microphone=(self), display-capture=(self), fullscreen=(self), picture-in-picture=(self), geolocation=(), payment=(), usb=()";
+export const PERMISSIONS_POLICY =
+  "camera=(self), microphone=(self), display-capture=(self), fullscreen=(self), picture-in-picture=(self), geolocation=(), payment=(), usb=()";
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": CONTENT_SECURITY_POLICY,

@@ -59,7 +59,13 @@ async function fileResponse(path: string, req: Request, cacheControl: string): P
   const etag = `"${file.size.toString(36)}-${Math.floor(file.lastModified).toString(36)}${encoding ? `-${encoding}` : ""}"`;
   const headers: Record<string, string> = { "cache-control": cacheControl, "content-type": file.type, vary: "accept-encoding", etag };
   if (encoding) headers["content-encoding"] = encoding;
-  if (req.headers.get("if-none-match")?.split(",").some((tag) => tag.trim() === etag)) return new Response(null, { status: 304, headers });
+  if (
+    req.headers
+      .get("if-none-match")
+      ?.split(",")
+      .some((tag) => tag.trim() === etag)
+  )
+    return new Response(null, { status: 304, headers });
   return new Response(body, { headers });
 }
 
@@ -73,7 +79,7 @@ function inside(dir: string, pathname: string): string | null {
   }
   if (decoded.includes("\0")) return null; // no file has one; the file system would throw
   const path = normalize(join(dir, decoded));
-  return path.startsWith(dir + "/") ? path : null;
+  return path.startsWith(`${dir}/`) ? path : null;
 }
 
 /** What the web app is bundled from (the hand-tracking worker itself is built on its own). */
@@ -178,7 +184,9 @@ export function startServer(config: ServerConfig, options: SignalingOptions = {}
       "/": page,
       "/c/:room": page,
       "/healthz": secured(() => Response.json({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), ...signaling.stats() })),
-      "/ws": secured((req: Request, srv: Server<SocketData>) => (config.signaling ? signaling.upgrade(req, srv) : new Response("Signaling is disabled on this server", { status: 404 }))),
+      "/ws": secured((req: Request, srv: Server<SocketData>) =>
+        config.signaling ? signaling.upgrade(req, srv) : new Response("Signaling is disabled on this server", { status: 404 }),
+      ),
     },
     fetch: secured(async (req: Request) => serveStatic(req, development ? null : await folder.get(), config.inspect)),
     error(err) {

@@ -4,7 +4,16 @@
  * throw out of here.
  */
 import type { Server, ServerWebSocket } from "bun";
-import { CloseCode, PROTOCOL_VERSION, decodeClient, encode, type ClientMessage, type ErrorCode, type ServerMessage, type WithoutVersion } from "../protocol/index.ts";
+import {
+  CloseCode,
+  PROTOCOL_VERSION,
+  decodeClient,
+  encode,
+  type ClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+  type WithoutVersion,
+} from "../protocol/index.ts";
 import { LocalBus } from "./bus.ts";
 import type { ServerConfig } from "./config.ts";
 import { createHandlers, type Member } from "./handlers.ts";
@@ -237,7 +246,10 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
    */
   function clientAddress(req: Request, server: Server<SocketData>): string {
     if (config.trustProxy > 0) {
-      const hops = (req.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+      const hops = (req.headers.get("x-forwarded-for") ?? "")
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean);
       const hop = hops[hops.length - config.trustProxy];
       if (hop) return hop.slice(0, 64);
     }
@@ -276,7 +288,17 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     if (config.maxSocketsPerIp && (socketsByIp.get(ip) ?? 0) >= config.maxSocketsPerIp) {
       return new Response("Too many connections from your address", { status: 429 });
     }
-    const data: SocketData = { ip, conn: ++lastConn, room: null, seatId: null, tokens: config.ratePerSecond * 2, refilledAt: now(), badFrames: 0, outbox: null, joinTimer: null };
+    const data: SocketData = {
+      ip,
+      conn: ++lastConn,
+      room: null,
+      seatId: null,
+      tokens: config.ratePerSecond * 2,
+      refilledAt: now(),
+      badFrames: 0,
+      outbox: null,
+      joinTimer: null,
+    };
     if (!server.upgrade(req, { data })) return new Response("Expected a WebSocket upgrade", { status: 426 });
     socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);
     openSockets++;
@@ -293,7 +315,11 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     store.clear();
   }
 
-  return { websocket, upgrade, shutdown, stats: () => {
+  return {
+    websocket,
+    upgrade,
+    shutdown,
+    stats: () => {
       const counts = store.counts();
       // Every open socket, also one replaced by a newer connection and not closed yet.
       return { ...counts, sockets: openSockets };

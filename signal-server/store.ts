@@ -30,8 +30,7 @@ export type JoinResult<H> =
    * once, here (the store keeps only the seat id derived from it); `peers` are the other members
    * holding their seats; `replaced` the holder the seat was taken from, if it was held.
    */
-  | { ok: true; room: string; seat: Seat<H>; token: string; peers: string[]; replaced: H | null; resumed: boolean }
-  | { ok: false; code: "room-full" };
+  { ok: true; room: string; seat: Seat<H>; token: string; peers: string[]; replaced: H | null; resumed: boolean } | { ok: false; code: "room-full" };
 
 export interface Counts {
   rooms: number;

@@ -56,7 +56,10 @@ describe("local bus", () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.to).toBe("b");
     expect(sent[0]!.frame).toBe(bytes); // the same bytes, not a copy
-    expect(decodeServer(sent[0]!.frame)).toEqual({ ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", peer: A, session: "s-1", data: { candidate: null } } });
+    expect(decodeServer(sent[0]!.frame)).toEqual({
+      ok: true,
+      msg: { v: PROTOCOL_VERSION, type: "signal", peer: A, session: "s-1", data: { candidate: null } },
+    });
   });
 
   test("relay to nobody builds nothing; a frame that cannot be built sends nothing", () => {

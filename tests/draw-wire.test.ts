@@ -110,7 +110,11 @@ describe("draw wire", () => {
       raw({ type: "snapshot", frame: "mine", doc: { strokes: [], applied: { a: 1.5 }, aspect: 1 } }),
       raw({ type: "snapshot", frame: "mine", doc: { strokes: {}, applied: {}, aspect: 1 } }),
       raw({ type: "snapshot", frame: "mine", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: [], applied: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`s${i}`, 1])), aspect: 1 } }),
+      raw({
+        type: "snapshot",
+        frame: "mine",
+        doc: { strokes: [], applied: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`s${i}`, 1])), aspect: 1 },
+      }),
       raw({ type: "snapshot", frame: "mine", doc: { strokes: [{ id: "a", color: "#34c759", width: 0.014, points: [], done: true }], applied: {}, aspect: 1 } }),
       raw({
         type: "snapshot",
@@ -154,13 +158,20 @@ describe("documents within the limits", () => {
     points: Array.from({ length: n }, (_, i) => quantize(p(i / n, 0.5))),
   });
   /** The largest valid frame: a new stroke and 63 adds of 256 points, from source `src`, frame `f`. */
-  const bigFrame = (src: string, f: number): StrokeOp[] => [begin(`${src}:${f * 64 + 1}`), ...Array.from({ length: 63 }, (_, k) => add(`${src}:${f * 64 + k + 2}`, `${src}:${f * 64 + 1}`))];
+  const bigFrame = (src: string, f: number): StrokeOp[] => [
+    begin(`${src}:${f * 64 + 1}`),
+    ...Array.from({ length: 63 }, (_, k) => add(`${src}:${f * 64 + k + 2}`, `${src}:${f * 64 + 1}`)),
+  ];
 
   test("readDraw says why a frame is refused", () => {
     expect(readDraw(new Uint8Array())).toBe("an empty frame");
     expect(readDraw(raw({ type: "ops", frame: "mine", ops: Array(DRAW_MAX_OPS + 1).fill({ type: "clear", id: "a:1" }) }))).toContain("65 ops");
-    expect(readDraw(raw({ type: "ops", frame: "mine", ops: [{ type: "begin", id: "a:1", strokeId: "a:1", color: "#ffffff", width: 0.014, point: [1, 1] }] }))).toContain("malformed op (#0, begin)");
-    expect(readDraw(raw({ type: "snapshot", frame: "mine", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } }))).toContain("strokes");
+    expect(
+      readDraw(raw({ type: "ops", frame: "mine", ops: [{ type: "begin", id: "a:1", strokeId: "a:1", color: "#ffffff", width: 0.014, point: [1, 1] }] })),
+    ).toContain("malformed op (#0, begin)");
+    expect(readDraw(raw({ type: "snapshot", frame: "mine", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } }))).toContain(
+      "strokes",
+    );
   });
 
   test("a stroke stops at its point limit, the drawing at its own; a full drawing takes no new stroke", () => {
@@ -210,14 +221,22 @@ describe("documents within the limits", () => {
 
   test("stroke count: one-point strokes stop at DRAW_MAX_STROKES", () => {
     let doc = emptyDoc();
-    for (let f = 0; f < 20; f++) doc = applyWithin(doc, Array.from({ length: 64 }, (_, k) => begin(`a:${f * 64 + k + 1}`))).doc;
+    for (let f = 0; f < 20; f++)
+      doc = applyWithin(
+        doc,
+        Array.from({ length: 64 }, (_, k) => begin(`a:${f * 64 + k + 1}`)),
+      ).doc;
     expect(doc.strokes).toHaveLength(DRAW_MAX_STROKES);
     expect(doc.strokes.at(-1)!.id).toBe(`a:${DRAW_MAX_STROKES}`);
   });
 
   test("ops from ever new sources: the record of applied ops keeps its newest sources", () => {
     let doc = emptyDoc();
-    for (let f = 0; f < 20; f++) doc = applyWithin(doc, Array.from({ length: 64 }, (_, k): StrokeOp => ({ type: "end", id: `s${f * 64 + k}:1`, strokeId: "x" }))).doc;
+    for (let f = 0; f < 20; f++)
+      doc = applyWithin(
+        doc,
+        Array.from({ length: 64 }, (_, k): StrokeOp => ({ type: "end", id: `s${f * 64 + k}:1`, strokeId: "x" })),
+      ).doc;
     const sources = Object.keys(doc.applied);
     expect(sources).toHaveLength(DRAW_MAX_SOURCES);
     expect(sources.at(-1)).toBe(`s${20 * 64 - 1}`);
@@ -231,7 +250,13 @@ describe("documents within the limits", () => {
       const s = i % 2 ? -0.0045 : 0.0045;
       return quantize(p(0.5 + s * Math.cos(a), 0.5 + s * Math.sin(a)));
     });
-    const strokes = Array.from({ length: 6 }, (_, k) => ({ id: `a:${k + 1}`, color: "#ffd60a", width: 0.004, points: k < 5 ? zig : [p(0.9, 0.9)], done: true }));
+    const strokes = Array.from({ length: 6 }, (_, k) => ({
+      id: `a:${k + 1}`,
+      color: "#ffd60a",
+      width: 0.004,
+      points: k < 5 ? zig : [p(0.9, 0.9)],
+      done: true,
+    }));
     const doc = { strokes, applied: { a: 6 }, aspect: 1 };
     expect(fitDoc(doc)).toBe(doc);
     const erase: StrokeOp = { type: "erase", id: "b:1", center: p(0.5, 0.5), radius: 0.0001 };

@@ -33,14 +33,22 @@ const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
 
 function randomValue(depth = 0): unknown {
   switch (int(depth > 3 ? 6 : 8)) {
-    case 0: return null;
-    case 1: return random() < 0.5;
-    case 2: return pick([0, -1, 1, 2, 255, 65536, 2 ** 32, -(2 ** 40), 1.5, NaN, Infinity]);
-    case 3: return "x".repeat(int(300));
-    case 4: return pick(["", "join", "signal", "ping", "leave", "abc", "a b", "__proto__", "😀".repeat(40)]);
-    case 5: return bytes(int(64));
-    case 6: return Array.from({ length: int(5) }, () => randomValue(depth + 1));
-    default: return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(["v", "type", "room", "to", "data", "x"]), randomValue(depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return random() < 0.5;
+    case 2:
+      return pick([0, -1, 1, 2, 255, 65536, 2 ** 32, -(2 ** 40), 1.5, NaN, Infinity]);
+    case 3:
+      return "x".repeat(int(300));
+    case 4:
+      return pick(["", "join", "signal", "ping", "leave", "abc", "a b", "__proto__", "😀".repeat(40)]);
+    case 5:
+      return bytes(int(64));
+    case 6:
+      return Array.from({ length: int(5) }, () => randomValue(depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(["v", "type", "room", "to", "data", "x"]), randomValue(depth + 1)]));
   }
 }
 
@@ -51,13 +59,13 @@ const realIds: string[] = [];
 function target(c: TestClient): string {
   const own = c.received.flatMap((m) => (m.type === "joined" ? m.peers : m.type === "peer-joined" ? [m.peer] : []));
   if (own.length && random() < 0.7) return pick(own);
-  return realIds.length && random() < 0.7 ? pick(realIds) : "p" + int(100);
+  return realIds.length && random() < 0.7 ? pick(realIds) : `p${int(100)}`;
 }
 
 function validMessage(to: string): WithoutVersion<ClientMessage> {
   return pick<WithoutVersion<ClientMessage>>([
     { type: "join", room: pick(["real-0", "real-1", "real-2", `fz-${int(3)}`]) },
-    { type: "join", room: `fz-${int(3)}`, token: "tok" + int(10) },
+    { type: "join", room: `fz-${int(3)}`, token: `tok${int(10)}` },
     { type: "signal", peer: to, session: "s", data: { description: { type: "offer", sdp: "v=0" } } },
     { type: "signal", peer: to, session: "s", data: { candidate: null } },
     { type: "leave" },
@@ -76,16 +84,23 @@ function deepFrame(to: string, depth: number): Uint8Array {
 
 const generators: ((to: string) => Uint8Array | string | Uint8Array[])[] = [
   () => bytes(int(2000)),
-  () => pick(["hello", "{\"v\":1,\"type\":\"ping\"}", ""]),
+  () => pick(["hello", '{"v":1,"type":"ping"}', ""]),
   (to) => encode(validMessage(to)),
-  (to) => { const f = encode(validMessage(to)); return f.slice(0, int(f.length)); },
-  (to) => { const f = new Uint8Array(encode(validMessage(to))); f[int(f.length)] = int(256); return f; },
+  (to) => {
+    const f = encode(validMessage(to));
+    return f.slice(0, int(f.length));
+  },
+  (to) => {
+    const f = new Uint8Array(encode(validMessage(to)));
+    f[int(f.length)] = int(256);
+    return f;
+  },
   (to) => encodeRaw({ ...validMessage(to), [pick(["v", "type", "room", "peer", "session", "data", "token"])]: randomValue() }),
   (to) => encodeRaw({ ...validMessage(to), v: pick([0, 1, V + 1, -1, "1", null, 1.0001]) }),
   () => encodeRaw(randomValue()),
   (to) => encodeRaw({ v: V, type: "signal", peer: to, session: "s", data: { candidate: new Array(FRAME_LIMIT / 2 - 50).fill(1) } }),
   (to) => encodeRaw({ v: V, type: "signal", peer: to, session: "s", data: { candidate: null, junk: new Array(FRAME_LIMIT / 2 - 50).fill(1) } }),
-  () => encodeRaw({ v: V, type: "join", room: "fz-0", junk: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => ["k" + i, i])) }),
+  () => encodeRaw({ v: V, type: "join", room: "fz-0", junk: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])) }),
   (to) => deepFrame(to, pick([100, 5000, 20_000, 60_000])),
   () => new Uint8Array([pick([0xdc, 0xdd, 0xde, 0xdf, 0xdb, 0xc6]), 0xff, 0xff, 0xff, 0xff, ...bytes(int(8))]),
   () => bytes(FRAME_LIMIT + 1 + int(1000)), // too large: closed with 1009
@@ -170,7 +185,10 @@ test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
   // Every pair kept talking the whole time, and saw nothing but its partner.
   for (const r of rounds) expect(r).toBeGreaterThan(20);
   for (const p of pairs) {
-    for (const [c, partner] of [[p.a, p.bId], [p.b, p.aId]] as const) {
+    for (const [c, partner] of [
+      [p.a, p.bId],
+      [p.b, p.aId],
+    ] as const) {
       expect(c.isClosed).toBe(false);
       expect(c.invalid).toEqual([]);
       expect(c.received.filter((m) => m.type === "error")).toEqual([]);

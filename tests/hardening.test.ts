@@ -48,10 +48,7 @@ async function spawnServer(env: Record<string, string> = {}) {
 }
 
 /** stderr without the notice about bundling at run time (seen whenever sources are newer than build/app). */
-const unexpectedLines = (stderr: string) =>
-  stderr
-    .split("\n")
-    .filter((l) => l.trim() && !l.includes("at run time"));
+const unexpectedLines = (stderr: string) => stderr.split("\n").filter((l) => l.trim() && !l.includes("at run time"));
 
 describe("HTTP", () => {
   test("paths with NUL bytes are plain 404s and log nothing", async () => {
@@ -98,7 +95,8 @@ describe("security headers", () => {
     const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1];
     expect(script).toBeDefined();
     const responses = [page];
-    for (const path of ["/", script!, "/emoji/native.json", "/workers/hand-tracker.js", "/sw.js", "/nope", "/healthz"]) responses.push(await fetch(httpUrl(app, path)));
+    for (const path of ["/", script!, "/emoji/native.json", "/workers/hand-tracker.js", "/sw.js", "/nope", "/healthz"])
+      responses.push(await fetch(httpUrl(app, path)));
     const refused = await fetch(httpUrl(app, "/ws"), { headers: { origin: "http://evil.test" } });
     responses.push(refused);
     for (const res of responses) {
@@ -172,7 +170,11 @@ describe("/ws origin", () => {
     app = startTestServer({ allowedOrigins: ["https://ok.test"], trustProxy: 1 });
     const port = app.server.port;
     expect(await upgradeStatus(app, { origin: "https://evil.test" })).toBe(403);
-    for (const headers of [{ origin: "https://ok.test" }, { origin: `http://127.0.0.1:${port}` }, { origin: "https://call.example", "x-forwarded-host": "call.example" }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: "https://ok.test" },
+      { origin: `http://127.0.0.1:${port}` },
+      { origin: "https://call.example", "x-forwarded-host": "call.example" },
+    ] as Record<string, string>[]) {
       const c = track(await openClient(app, headers));
       c.send({ type: "ping" });
       await c.next("pong");

@@ -190,7 +190,10 @@ describe("rejections", () => {
     const sdp = (n: number) => encode({ type: "signal", peer: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(n) } } });
     expect(decodeClient(sdp(32 * 1024)).ok).toBe(true);
     expectRejected(safeDecodeClient(sdp(32 * 1024 + 1)), "bad-frame");
-    expectRejected(decodeServer(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(40_000) } } })), "bad-frame");
+    expectRejected(
+      decodeServer(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", data: { description: { type: "offer", sdp: "a".repeat(40_000) } } })),
+      "bad-frame",
+    );
   });
 
   test("deeply nested values", () => {

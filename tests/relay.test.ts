@@ -20,7 +20,9 @@ const PAYLOADS: SignalPayload[] = [
   { description: { type: "rollback", sdp: "" } },
   { description: { type: "offer", sdp: sdp(32 * 1024 - 8) } },
   { candidate: { candidate: "candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host generation 0", sdpMid: "0", sdpMLineIndex: 0, usernameFragment: "EsAw" } },
-  { candidate: { candidate: "candidate:2 1 udp 1 203.0.113.9 3478 typ relay raddr 0.0.0.0 rport 0", sdpMid: null, sdpMLineIndex: 300, usernameFragment: null } },
+  {
+    candidate: { candidate: "candidate:2 1 udp 1 203.0.113.9 3478 typ relay raddr 0.0.0.0 rport 0", sdpMid: null, sdpMLineIndex: 300, usernameFragment: null },
+  },
   { candidate: { candidate: "", sdpMLineIndex: 1023 } },
   { candidate: { candidate: "candidate:3 1 tcp 5 192.0.2.1 9 typ host tcptype active", sdpMid: "video", sdpMLineIndex: 200 } },
   { candidate: null },

@@ -1,16 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { CloseCode, PROTOCOL_VERSION, encode, encodeRaw } from "../protocol/index.ts";
-import {
-  httpUrl,
-  openClient,
-  openPair,
-  openSilentSocket,
-  sleep,
-  startTestServer,
-  until,
-  type App,
-  type TestClient,
-} from "./helpers/ws-client.ts";
+import { httpUrl, openClient, openPair, openSilentSocket, sleep, startTestServer, until, type App, type TestClient } from "./helpers/ws-client.ts";
 
 const V = PROTOCOL_VERSION;
 

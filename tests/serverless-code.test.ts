@@ -69,7 +69,9 @@ describe("connection codes", () => {
       const sdp = fixture[kind].description.sdp;
       const plain = JSON.stringify(fixture[kind]).length;
       const qr = QRCode.create(text, { errorCorrectionLevel: "L" });
-      console.log(`${kind} code: ${text.length} characters (SDP ${sdp.length} + ${fixture[kind].candidates.length} candidates, ${plain} as JSON), QR version ${qr.version}`);
+      console.log(
+        `${kind} code: ${text.length} characters (SDP ${sdp.length} + ${fixture[kind].candidates.length} candidates, ${plain} as JSON), QR version ${qr.version}`,
+      );
       expect(text.length).toBeLessThan(1_000);
       expect(text.length).toBeLessThan(plain / 5);
     }
@@ -138,7 +140,17 @@ describe("bad codes are refused with words, never a crash", () => {
     // Intact codes whose body is not what a code holds.
     const offerBody = (over: Record<number, unknown>) => Object.assign([0, "a1b2c3d4e5f6", NOW, null, packSdp(fixture.offer.description.sdp), []], over);
     expect((await decodeCode(await sealCode("offer", offerBody({})), { kind: "offer", now: NOW })).ok).toBe(true);
-    for (const body of [{}, "text", [], offerBody({ 1: "" }), offerBody({ 2: "yesterday" }), offerBody({ 3: "x" }), offerBody({ 4: [9999] }), offerBody({ 4: [] }), offerBody({ 5: [["0", 0, 42]] })]) {
+    for (const body of [
+      {},
+      "text",
+      [],
+      offerBody({ 1: "" }),
+      offerBody({ 2: "yesterday" }),
+      offerBody({ 3: "x" }),
+      offerBody({ 4: [9999] }),
+      offerBody({ 4: [] }),
+      offerBody({ 5: [["0", 0, 42]] }),
+    ]) {
       expect(await problemOf(await sealCode("offer", body), "offer")).toBe("malformed");
     }
   });
@@ -229,7 +241,12 @@ describe("signals over the control channel (renegotiation with no server)", () =
     for (const data of [{ description }, { candidate: fixture.offer.candidates[0]! }, { candidate: null }]) {
       expect(decodeControl(encodeControl({ type: "signal", data }))).toEqual({ type: "signal", data });
     }
-    for (const junk of [{ type: "signal" }, { type: "signal", data: {} }, { type: "signal", data: { description: { type: "bogus", sdp: "" } } }, { type: "signal", data: { candidate: 5 } }]) {
+    for (const junk of [
+      { type: "signal" },
+      { type: "signal", data: {} },
+      { type: "signal", data: { description: { type: "bogus", sdp: "" } } },
+      { type: "signal", data: { candidate: 5 } },
+    ]) {
       expect(decodeControl(encodeRaw(junk))).toBeNull();
     }
   });

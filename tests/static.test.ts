@@ -19,7 +19,8 @@ beforeAll(() => {
 afterAll(() => app.stop());
 
 /** The raw response: Bun's fetch would otherwise undo the encoding for us. */
-const raw = (path: string, headers: Record<string, string> = {}) => fetch(httpUrl(app, path), { headers: { "accept-encoding": "identity", ...headers }, decompress: false });
+const raw = (path: string, headers: Record<string, string> = {}) =>
+  fetch(httpUrl(app, path), { headers: { "accept-encoding": "identity", ...headers }, decompress: false });
 
 async function mainChunk(): Promise<string> {
   const page = await raw("/c/some-room");

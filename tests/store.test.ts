@@ -229,7 +229,12 @@ describe("leaving", () => {
     const a = joinOk("one", conn("a"));
     const b = joinOk("two", conn("b"));
     expect(rooms.holder("two", a.seat.id)).toBeNull();
-    expect([a.seat.id, b.seat.id].map((id) => rooms.holder("one", id)).filter((c) => c !== null).map((c) => c.name)).toEqual(["a"]);
+    expect(
+      [a.seat.id, b.seat.id]
+        .map((id) => rooms.holder("one", id))
+        .filter((c) => c !== null)
+        .map((c) => c.name),
+    ).toEqual(["a"]);
     rooms.disconnect("one", a.seat.id, a.seat.holder!);
     rooms.clear();
     expect(clock.live()).toHaveLength(0);
@@ -240,7 +245,13 @@ describe("leaving", () => {
 describe("the store on its own (no sockets)", () => {
   test("grace is an expiry on the seat: set on disconnect by the injected clock, cleared on resume, freed when due", () => {
     let now = 1_000_000;
-    const store = new MemoryStore<number>({ capacity: 2, graceMs: 5000, schedule: clock.schedule, now: () => now, onExpire: (room, seatId, others) => expired.push({ room, seatId, others }) });
+    const store = new MemoryStore<number>({
+      capacity: 2,
+      graceMs: 5000,
+      schedule: clock.schedule,
+      now: () => now,
+      onExpire: (room, seatId, others) => expired.push({ room, seatId, others }),
+    });
     const a = store.join("room", 1);
     const b = store.join("room", 2);
     if (!a.ok || !b.ok) throw new Error("join failed");

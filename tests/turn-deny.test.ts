@@ -14,9 +14,17 @@ const METHOD = { ALLOCATE: 0x003, REFRESH: 0x004, CREATE_PERMISSION: 0x008 } as 
 const SUCCESS = 0x100;
 const ERROR = 0x110;
 const ATTR = {
-  USERNAME: 0x0006, MESSAGE_INTEGRITY: 0x0008, ERROR_CODE: 0x0009, LIFETIME: 0x000d, XOR_PEER_ADDRESS: 0x0012,
-  REALM: 0x0014, NONCE: 0x0015, XOR_RELAYED_ADDRESS: 0x0016, REQUESTED_ADDRESS_FAMILY: 0x0017,
-  REQUESTED_TRANSPORT: 0x0019, FINGERPRINT: 0x8028,
+  USERNAME: 0x0006,
+  MESSAGE_INTEGRITY: 0x0008,
+  ERROR_CODE: 0x0009,
+  LIFETIME: 0x000d,
+  XOR_PEER_ADDRESS: 0x0012,
+  REALM: 0x0014,
+  NONCE: 0x0015,
+  XOR_RELAYED_ADDRESS: 0x0016,
+  REQUESTED_ADDRESS_FAMILY: 0x0017,
+  REQUESTED_TRANSPORT: 0x0019,
+  FINGERPRINT: 0x8028,
 } as const;
 
 // ---- STUN/TURN messages (RFC 8489, RFC 8656) -------------------------------------------------
@@ -53,7 +61,9 @@ function header(type: number, bodyLength: number, tid: Uint8Array) {
 function encode(type: number, tid: Uint8Array, attributes: Buffer[], key?: Buffer) {
   let body = Buffer.concat(attributes);
   if (key) {
-    const mac = createHmac("sha1", key).update(Buffer.concat([header(type, body.length + 24, tid), body])).digest();
+    const mac = createHmac("sha1", key)
+      .update(Buffer.concat([header(type, body.length + 24, tid), body]))
+      .digest();
     body = Buffer.concat([body, attribute(ATTR.MESSAGE_INTEGRITY, mac)]);
   }
   const fingerprint = Buffer.alloc(4);
@@ -62,7 +72,11 @@ function encode(type: number, tid: Uint8Array, attributes: Buffer[], key?: Buffe
   return Buffer.concat([header(type, body.length, tid), body]);
 }
 
-interface Message { type: number; tid: Buffer; attributes: Map<number, Buffer> }
+interface Message {
+  type: number;
+  tid: Buffer;
+  attributes: Map<number, Buffer>;
+}
 
 function decode(data: Buffer): Message | undefined {
   if (data.length < 20 || data.readUInt32BE(4) !== MAGIC || data.readUInt16BE(2) + 20 !== data.length) return undefined;
@@ -208,7 +222,9 @@ class TurnClient {
     this.realm = challenge.attributes.get(ATTR.REALM);
     this.nonce = challenge.attributes.get(ATTR.NONCE);
     if (!this.realm || !this.nonce) throw new Error("401 without REALM and NONCE");
-    this.key = createHash("md5").update(`${this.username}:${this.realm.toString("utf8")}:${this.password}`).digest();
+    this.key = createHash("md5")
+      .update(`${this.username}:${this.realm.toString("utf8")}:${this.password}`)
+      .digest();
     const answer = await this.request(METHOD.ALLOCATE, build);
     if (answer.type !== (METHOD.ALLOCATE | SUCCESS)) return { code: errorOf(answer).code, ip: "", port: 0 };
     return { code: 200, ...readXorAddress(answer.attributes.get(ATTR.XOR_RELAYED_ADDRESS)!, answer.tid) };
@@ -259,32 +275,84 @@ const deniedV4 = DENIED_V4.flatMap(([, first, last]) => {
 
 /** IPv6 addresses no relay may reach, at the edges and inside each range. */
 const DENIED_V6 = [
-  "::", "::1", // unspecified, loopback
-  "::ffff:10.1.2.3", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:8.8.8.8", // IPv4-mapped: a dual-stack relay socket would send these over IPv4
-  "::a01:203", "ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // IPv4-compatible, the rest of ::/8
-  "64:ff9b::a01:203", "64:ff9b::a9fe:a9fe", "64:ff9b:1::1", // NAT64 (could reach private IPv4)
-  "100::", "100::ffff:ffff:ffff:ffff", // discard-only
-  "2001::", "2001::1", "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", // IETF protocol assignments 2001::/23 (Teredo, benchmarking, ORCHID)
-  "2001:db8::", "2001:db8:1234::1", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", // documentation
-  "2002::", "2002:a01:203::1", "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // 6to4 (embeds IPv4, private included)
-  "3fff::", "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", // documentation 3fff::/20
-  "5f00::", "5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // SRv6 SIDs
-  "fc00::", "fd12:3456::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // unique local
-  "fe80::", "fe80::1", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // link-local
-  "fec0::1", "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // old site-local
-  "ff00::", "ff02::1", "ff0e::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // multicast
+  "::",
+  "::1", // unspecified, loopback
+  "::ffff:10.1.2.3",
+  "::ffff:127.0.0.1",
+  "::ffff:169.254.169.254",
+  "::ffff:8.8.8.8", // IPv4-mapped: a dual-stack relay socket would send these over IPv4
+  "::a01:203",
+  "ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // IPv4-compatible, the rest of ::/8
+  "64:ff9b::a01:203",
+  "64:ff9b::a9fe:a9fe",
+  "64:ff9b:1::1", // NAT64 (could reach private IPv4)
+  "100::",
+  "100::ffff:ffff:ffff:ffff", // discard-only
+  "2001::",
+  "2001::1",
+  "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", // IETF protocol assignments 2001::/23 (Teredo, benchmarking, ORCHID)
+  "2001:db8::",
+  "2001:db8:1234::1",
+  "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", // documentation
+  "2002::",
+  "2002:a01:203::1",
+  "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // 6to4 (embeds IPv4, private included)
+  "3fff::",
+  "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", // documentation 3fff::/20
+  "5f00::",
+  "5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // SRv6 SIDs
+  "fc00::",
+  "fd12:3456::1",
+  "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // unique local
+  "fe80::",
+  "fe80::1",
+  "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // link-local
+  "fec0::1",
+  "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // old site-local
+  "ff00::",
+  "ff02::1",
+  "ff0e::1",
+  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", // multicast
 ];
 
 /** Public addresses, among them the neighbours of denied ranges: only named, never contacted. */
 const PUBLIC_V4 = [
-  "1.1.1.1", "8.8.8.8", "1.0.0.0", "9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0", "126.255.255.255",
-  "128.0.0.0", "169.253.255.255", "169.255.0.0", "172.15.255.255", "172.32.0.0", "192.0.1.0", "192.0.3.0",
-  "192.88.98.255", "192.88.100.0", "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0",
-  "198.51.99.255", "198.51.101.0", "203.0.112.255", "203.0.114.0", "223.255.255.255",
+  "1.1.1.1",
+  "8.8.8.8",
+  "1.0.0.0",
+  "9.255.255.255",
+  "11.0.0.0",
+  "100.63.255.255",
+  "100.128.0.0",
+  "126.255.255.255",
+  "128.0.0.0",
+  "169.253.255.255",
+  "169.255.0.0",
+  "172.15.255.255",
+  "172.32.0.0",
+  "192.0.1.0",
+  "192.0.3.0",
+  "192.88.98.255",
+  "192.88.100.0",
+  "192.167.255.255",
+  "192.169.0.0",
+  "198.17.255.255",
+  "198.20.0.0",
+  "198.51.99.255",
+  "198.51.101.0",
+  "203.0.112.255",
+  "203.0.114.0",
+  "223.255.255.255",
 ];
 const PUBLIC_V6 = [
-  "2606:4700:4700::1111", "2a00:1450:4001::1", "2001:200::1", "2001:db7:ffff::1", "2001:db9::1", "2003::1",
-  "2001:4860:4860::8888", "2c0f:fb50:4003::1",
+  "2606:4700:4700::1111",
+  "2a00:1450:4001::1",
+  "2001:200::1",
+  "2001:db7:ffff::1",
+  "2001:db9::1",
+  "2003::1",
+  "2001:4860:4860::8888",
+  "2c0f:fb50:4003::1",
 ];
 
 const codes = async (client: TurnClient, addresses: string[]) => {

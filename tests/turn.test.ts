@@ -22,7 +22,12 @@ describe("TURN REST credentials (coturn use-auth-secret)", () => {
   });
 
   test("each member gets its own short-lived credential and never the secret", () => {
-    const config = readConfig({ TURN_URLS: "turn:turn.example:3478?transport=udp", TURN_SECRET: "top-secret", TURN_TTL_S: "600", STUN_URLS: "stun:stun.example:3478" });
+    const config = readConfig({
+      TURN_URLS: "turn:turn.example:3478?transport=udp",
+      TURN_SECRET: "top-secret",
+      TURN_TTL_S: "600",
+      STUN_URLS: "stun:stun.example:3478",
+    });
     const a = iceServersFor(config, "seat-a", 0);
     const b = iceServersFor(config, "seat-b", 0);
     expect(a.iceServers[0]).toEqual({ urls: ["stun:stun.example:3478"] });

@@ -12,16 +12,7 @@
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
-import type {
-  DetectResult,
-  HandTrackerApi,
-  Handedness,
-  InitErrorCode,
-  InitOptions,
-  InitResult,
-  LoadProgress,
-  TrackedHand,
-} from "../protocol/hand-tracker.ts";
+import type { DetectResult, HandTrackerApi, Handedness, InitErrorCode, InitOptions, InitResult, LoadProgress, TrackedHand } from "../protocol/hand-tracker.ts";
 
 // ---- network guard: same-origin (and data:/blob:) only ----
 const nativeFetch = globalThis.fetch.bind(globalThis);

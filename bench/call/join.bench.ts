@@ -54,7 +54,9 @@ try {
 }
 const f = median(fresh);
 const r = median(rejoin);
-console.log(`runs: ${runs}${rtt ? `, B ${rtt} ms round trip from the server` : ""}${kbps ? ` over ${kbps} kbit/s` : ""}${cold ? ", first visit (empty cache)" : ""}`);
+console.log(
+  `runs: ${runs}${rtt ? `, B ${rtt} ms round trip from the server` : ""}${kbps ? ` over ${kbps} kbit/s` : ""}${cold ? ", first visit (empty cache)" : ""}`,
+);
 console.log(`fresh join -> first remote frame: median ${f.toFixed(0)} ms  [${fresh.map((x) => x.toFixed(0)).join(", ")}]`);
 console.log(`reload     -> first remote frame: median ${r.toFixed(0)} ms  [${rejoin.map((x) => x.toFixed(0)).join(", ")}]`);
 console.log(`rejoin / fresh = ${(r / f).toFixed(2)} (target <= 1.3, and rejoin <= 1000 ms)`);

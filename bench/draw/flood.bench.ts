@@ -49,13 +49,17 @@ try {
       await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
       await waitForNewFrames(b.page, "Remote video", 5, 20_000);
       await waitFor(
-        () => a.page.evaluate(() => (window as unknown as { __channels: RTCDataChannel[] }).__channels.some((c) => c.label === "draw" && c.readyState === "open")),
+        () =>
+          a.page.evaluate(() => (window as unknown as { __channels: RTCDataChannel[] }).__channels.some((c) => c.label === "draw" && c.readyState === "open")),
         (open) => open,
         20_000,
       );
       // B counts the snapshots of its drawing actor in which A's drawing changed: frames applied.
       await b.page.evaluate(() => {
-        type Actor = { getSnapshot(): { context: { docs: Record<string, unknown> } }; subscribe(f: (s: { context: { docs: Record<string, unknown> } }) => void): unknown };
+        type Actor = {
+          getSnapshot(): { context: { docs: Record<string, unknown> } };
+          subscribe(f: (s: { context: { docs: Record<string, unknown> } }) => void): unknown;
+        };
         const w = window as unknown as { __onelink: { getSnapshot(): { children: Record<string, Actor> } }; __drawApplied: number };
         const drawing = w.__onelink.getSnapshot().children.drawing!;
         w.__drawApplied = 0;
@@ -82,7 +86,14 @@ try {
       const seen = await b.page.evaluate(() => {
         const w = window as unknown as { __longTasks: { duration: number }[]; __drawReceived: number; __drawBytes: number; __drawApplied: number };
         const d = w.__longTasks.map((t) => t.duration);
-        return { longest: Math.max(0, ...d), over50: d.filter((x) => x > 50).length, over100: d.filter((x) => x > 100).length, received: w.__drawReceived, bytes: w.__drawBytes, applied: w.__drawApplied };
+        return {
+          longest: Math.max(0, ...d),
+          over50: d.filter((x) => x > 50).length,
+          over100: d.filter((x) => x > 100).length,
+          received: w.__drawReceived,
+          bytes: w.__drawBytes,
+          applied: w.__drawApplied,
+        };
       });
       const docs = await drawDocs(b.page, 60_000);
       const flooded = Object.entries(docs).find(([k]) => k !== "self")?.[1];

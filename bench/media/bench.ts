@@ -46,11 +46,11 @@ const HOOK = () => {
   const Original = RTCPeerConnection;
   const pcs: RTCPeerConnection[] = [];
   Object.assign(window, { __benchPcs: pcs });
-  window.RTCPeerConnection = function (config?: RTCConfiguration) {
+  window.RTCPeerConnection = ((config?: RTCConfiguration) => {
     const pc = new Original(config);
     pcs.push(pc);
     return pc;
-  } as unknown as typeof RTCPeerConnection;
+  }) as unknown as typeof RTCPeerConnection;
   window.RTCPeerConnection.prototype = Original.prototype;
 };
 const rawOf = (page: Page) =>
@@ -61,7 +61,8 @@ const rawOf = (page: Page) =>
       if (s.kind !== "video") return;
       if (s.type === "media-source") out.captured = s.frames;
       if (s.type === "outbound-rtp") Object.assign(out, { encoded: s.framesEncoded, encodeS: s.totalEncodeTime, at: s.timestamp });
-      if (s.type === "inbound-rtp") Object.assign(out, { decoded: s.framesDecoded, decodeS: s.totalDecodeTime, dropped: s.framesDropped ?? 0, freezes: s.freezeCount ?? 0 });
+      if (s.type === "inbound-rtp")
+        Object.assign(out, { decoded: s.framesDecoded, decodeS: s.totalDecodeTime, dropped: s.framesDropped ?? 0, freezes: s.freezeCount ?? 0 });
     });
     return out;
   });
@@ -142,7 +143,9 @@ async function callBench(browser: Awaited<ReturnType<typeof chromium.launch>>, u
     if (r.width === 1920 && r.height === 1080) fullSize++;
     const limit = tx.summary.sent.limit ?? "?";
     limits.set(limit, (limits.get(limit) ?? 0) + 1);
-    rows.push(`  ${String(i + 1).padStart(2)} s  ${r.width}x${r.height} ${String(fps).padStart(3)} fps ${String(r.videoKbps ?? "-").padStart(5)} kbps ${r.videoCodec}  (A sends ${tx.summary.sent.width}x${tx.summary.sent.height} ${tx.summary.sent.fps} fps, limited by ${limit})`);
+    rows.push(
+      `  ${String(i + 1).padStart(2)} s  ${r.width}x${r.height} ${String(fps).padStart(3)} fps ${String(r.videoKbps ?? "-").padStart(5)} kbps ${r.videoCodec}  (A sends ${tx.summary.sent.width}x${tx.summary.sent.height} ${tx.summary.sent.fps} fps, limited by ${limit})`,
+    );
   }
   const last = (await statsOf(b.page))!;
   const [rawA1, rawB1] = [await rawOf(a.page), await rawOf(b.page)];
@@ -194,8 +197,15 @@ async function codecBench(page: Page) {
         b.ontrack = () => {};
         const read = async () => {
           const out: Record<string, number | string> = {};
-          (await b.getStats()).forEach((s) => s.type === "inbound-rtp" && s.kind === "video" && Object.assign(out, { frames: s.framesDecoded, w: s.frameWidth, h: s.frameHeight, at: s.timestamp }));
-          (await a.getStats()).forEach((s) => s.type === "outbound-rtp" && s.kind === "video" && Object.assign(out, { enc: s.encoderImplementation, limit: s.qualityLimitationReason }));
+          (await b.getStats()).forEach(
+            (s) =>
+              s.type === "inbound-rtp" &&
+              s.kind === "video" &&
+              Object.assign(out, { frames: s.framesDecoded, w: s.frameWidth, h: s.frameHeight, at: s.timestamp }),
+          );
+          (await a.getStats()).forEach(
+            (s) => s.type === "outbound-rtp" && s.kind === "video" && Object.assign(out, { enc: s.encoderImplementation, limit: s.qualityLimitationReason }),
+          );
           return out;
         };
         await new Promise((r) => setTimeout(r, 8000));
@@ -214,7 +224,11 @@ async function codecBench(page: Page) {
   }
 }
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model}), load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 console.log(`source: ${y4m} (${scene} scene, 1920x1080, 60 fps, looped)`);
 const app = await startApp();
 const browser = await chromium.launch({
@@ -244,7 +258,11 @@ try {
     await context.close();
   }
 } finally {
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   await browser.close();
   await app.stop();
 }

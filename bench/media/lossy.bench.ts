@@ -55,7 +55,8 @@ const read = (page: Page) =>
     r.first = (pt && new RegExp(`a=rtpmap:${pt} ([^/]+)/`).exec(sdp)?.[1]) || "";
     (await pc.getStats()).forEach((s) => {
       if (s.type !== "inbound-rtp") return;
-      if (s.kind === "audio") Object.assign(r, { audioLost: s.packetsLost, audioReceived: s.packetsReceived, concealed: s.concealedSamples, samples: s.totalSamplesReceived });
+      if (s.kind === "audio")
+        Object.assign(r, { audioLost: s.packetsLost, audioReceived: s.packetsReceived, concealed: s.concealedSamples, samples: s.totalSamplesReceived });
       else Object.assign(r, { frames: s.framesDecoded, videoLost: s.packetsLost, nacks: s.nackCount, freezes: s.freezeCount, height: s.frameHeight });
     });
     return r;

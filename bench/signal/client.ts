@@ -102,9 +102,19 @@ function buildFrames(p: Pair, side: 0 | 1): Uint8Array[] {
     // What the PeerJS client library sends: OFFER/ANSWER with the session description and
     // connection details, CANDIDATE with the ICE candidate; the server adds `src`.
     const dst = p.peer[side];
-    frames.push(clientFrame(JSON.stringify({ type: descType === "offer" ? "OFFER" : "ANSWER", dst, payload: { sdp: { type: descType, sdp }, type: "media", connectionId: p.connId, browser: "chrome" } })));
+    frames.push(
+      clientFrame(
+        JSON.stringify({
+          type: descType === "offer" ? "OFFER" : "ANSWER",
+          dst,
+          payload: { sdp: { type: descType, sdp }, type: "media", connectionId: p.connId, browser: "chrome" },
+        }),
+      ),
+    );
     for (let i = 0; i < CANDIDATES_PER_SIDE; i++) {
-      frames.push(clientFrame(JSON.stringify({ type: "CANDIDATE", dst, payload: { candidate: makeCandidate(side, i), type: "media", connectionId: p.connId } })));
+      frames.push(
+        clientFrame(JSON.stringify({ type: "CANDIDATE", dst, payload: { candidate: makeCandidate(side, i), type: "media", connectionId: p.connId } })),
+      );
     }
   } else {
     // Copies, so no frame shares msgpackr's scratch buffer.

@@ -72,7 +72,7 @@ export function makeSdp(kind: "offer" | "answer", target = 3900): string {
     "a=sctp-port:5000",
     "a=max-message-size:262144",
   );
-  return lines.join("\r\n") + "\r\n";
+  return `${lines.join("\r\n")}\r\n`;
 }
 
 export const OFFER_SDP = makeSdp("offer");

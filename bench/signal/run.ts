@@ -41,7 +41,10 @@ const { values: args } = parseArgs({
   },
 });
 
-const sizes = args.pairs.split(",").map(Number).filter((n) => n > 0);
+const sizes = args.pairs
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 if (args.big && !sizes.includes(20_000)) sizes.push(20_000);
 const kinds = args.servers.split(",") as ServerKind[];
 const baseClients = Math.max(1, Number(args.clients));
@@ -258,14 +261,29 @@ const fmt = (x: number | undefined, digits = 0) =>
 const pad = (s: string, n: number, left = false) => (left ? s.padEnd(n) : s.padStart(n));
 
 function table(results: Result[]) {
-  const head = ["server", "pairs", "joined/s", "msgs/s", "p50 ms", "p99 ms", "delivered", "RSS start MB", "RSS idle MB", "KB/socket", "srv µs/msg", "srv CPU", "cli CPU", "other"];
+  const head = [
+    "server",
+    "pairs",
+    "joined/s",
+    "msgs/s",
+    "p50 ms",
+    "p99 ms",
+    "delivered",
+    "RSS start MB",
+    "RSS idle MB",
+    "KB/socket",
+    "srv µs/msg",
+    "srv CPU",
+    "cli CPU",
+    "other",
+  ];
   const widths = [22, 7, 9, 9, 8, 8, 15, 12, 11, 9, 10, 7, 7, 6];
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], i === 0)).join("  ");
   console.log(line(head));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of results) {
     if (r.skipped) {
-      console.log(line([SERVER_LABEL[r.kind], fmt(r.pairs), "skipped", "", "", "", "", "", "", "", "", "", "", ""]) + `  (${r.skipped})`);
+      console.log(`${line([SERVER_LABEL[r.kind], fmt(r.pairs), "skipped", "", "", "", "", "", "", "", "", "", "", ""])}  (${r.skipped})`);
       continue;
     }
     console.log(
@@ -318,7 +336,11 @@ function ratios(results: Result[]) {
   if (peer) {
     check("msgs/s ≥ 5× PeerJS", ours.msgsPerS! >= 5 * peer.msgsPerS!, `×${fmt(ours.msgsPerS! / peer.msgsPerS!, 2)}`);
     check("p99 ≤ 1/5 of PeerJS", ours.p99! <= peer.p99! / 5, `${fmt(ours.p99, 1)} ms vs ${fmt(peer.p99, 1)} ms (×${fmt(ours.p99! / peer.p99!, 2)})`);
-    check("memory/socket ≤ 1/3 of PeerJS", ours.kbPerSocket! <= peer.kbPerSocket! / 3, `${fmt(ours.kbPerSocket, 2)} KB vs ${fmt(peer.kbPerSocket, 2)} KB (×${fmt(ours.kbPerSocket! / peer.kbPerSocket!, 2)})`);
+    check(
+      "memory/socket ≤ 1/3 of PeerJS",
+      ours.kbPerSocket! <= peer.kbPerSocket! / 3,
+      `${fmt(ours.kbPerSocket, 2)} KB vs ${fmt(peer.kbPerSocket, 2)} KB (×${fmt(ours.kbPerSocket! / peer.kbPerSocket!, 2)})`,
+    );
   }
   if (bare) check("msgs/s ≥ 0.8× bare relay", ours.msgsPerS! >= 0.8 * bare.msgsPerS!, `×${fmt(ours.msgsPerS! / bare.msgsPerS!, 2)}`);
 }

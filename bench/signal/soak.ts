@@ -217,7 +217,9 @@ try {
   const sampler = setInterval(() => {
     const r = rssKb(server.pid);
     peak.rss = Math.max(peak.rss, r);
-    console.log(`    ${Math.round((Date.now() - soakStart) / 1000)} s: ${(completed + failed - warmPairs).toLocaleString("en-US")} pairs, RSS ${mb(r)}, ${sockets} sockets not yet closed here`);
+    console.log(
+      `    ${Math.round((Date.now() - soakStart) / 1000)} s: ${(completed + failed - warmPairs).toLocaleString("en-US")} pairs, RSS ${mb(r)}, ${sockets} sockets not yet closed here`,
+    );
   }, 20_000);
   await churn(soakStart + durationMs);
   clearInterval(sampler);
@@ -225,12 +227,16 @@ try {
   const rate = soakPairs / ((Date.now() - soakStart) / 1000);
   const end = await drain("at the end");
   const h = await health();
-  console.log(`  Churned ${soakPairs.toLocaleString("en-US")} pairs (${(2 * soakPairs).toLocaleString("en-US")} sockets) in the soak, ~${Math.round(rate)} pairs/s; peak RSS ${mb(peak.rss)}.`);
+  console.log(
+    `  Churned ${soakPairs.toLocaleString("en-US")} pairs (${(2 * soakPairs).toLocaleString("en-US")} sockets) in the soak, ~${Math.round(rate)} pairs/s; peak RSS ${mb(peak.rss)}.`,
+  );
   console.log(`  ${failed} pairs failed${failures.size ? `: ${[...failures].map(([w, n]) => `${w} ×${n}`).join(", ")}` : ""}.`);
   console.log(`  Server registry at the end: ${JSON.stringify(h)}`);
   console.log(`  RSS end (drained, settled): ${mb(end)}`);
   const diff = ((end - warm) / warm) * 100;
-  console.log(`  RSS end vs warm start: ${diff >= 0 ? "+" : ""}${diff.toFixed(1)}%  (vs cold start: ${end >= cold ? "+" : ""}${(((end - cold) / cold) * 100).toFixed(1)}%)`);
+  console.log(
+    `  RSS end vs warm start: ${diff >= 0 ? "+" : ""}${diff.toFixed(1)}%  (vs cold start: ${end >= cold ? "+" : ""}${(((end - cold) / cold) * 100).toFixed(1)}%)`,
+  );
   console.log(`  Total ${Math.round((Date.now() - t0) / 1000)} s.`);
 } finally {
   await server.stop();

@@ -19,7 +19,17 @@ import { loadRelayOnly, loadSeat, RELAY_ONLY_KEY, saveRelayOnly, saveSeat } from
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
-import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput, warmSocketInput } from "./inputs.ts";
+import {
+  cameraOf,
+  chatInput,
+  drawingInput,
+  iceErrorText,
+  mediaState,
+  showHomeInAddressBar,
+  showRoomInAddressBar,
+  transportInput,
+  warmSocketInput,
+} from "./inputs.ts";
 import { departed, departureOf, isTrouble, isUp, onArrived, onConnecting, onControl, onJoined, onStatus, participantList, patch, without } from "./roster.ts";
 
 const peerList = (context: CallContext) => participantList(context.peers);
@@ -38,7 +48,17 @@ export const callMachine = setup({
     context: {} as CallContext,
     events: {} as CallEvent,
   },
-  actors: { warmSocket: warmSocketActor, localMedia: localMediaMachine, stats: statsMachine, signaling: signalingMachine, serverlessLink, transport: meshTransport, chat: chatMachine, drawing: drawingMachine, notifications: notificationsMachine },
+  actors: {
+    warmSocket: warmSocketActor,
+    localMedia: localMediaMachine,
+    stats: statsMachine,
+    signaling: signalingMachine,
+    serverlessLink,
+    transport: meshTransport,
+    chat: chatMachine,
+    drawing: drawingMachine,
+    notifications: notificationsMachine,
+  },
   delays: {
     /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
     presumedGone: 3_000,
@@ -64,7 +84,11 @@ export const callMachine = setup({
     startLink: enqueueActions(({ context, enqueue }) => {
       const serverless = context.serverless;
       if (!serverless) {
-        enqueue.spawnChild("signaling", { id: "signaling", systemId: LINK_ID, input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined, warm: context.warmSockets } });
+        enqueue.spawnChild("signaling", {
+          id: "signaling",
+          systemId: LINK_ID,
+          input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined, warm: context.warmSockets },
+        });
         return;
       }
       enqueue.assign({ serverless: { ...initialServerlessView(serverless.role), connected: false } });
@@ -141,8 +165,7 @@ export const callMachine = setup({
         enqueue.spawnChild("transport", { id, systemId: id, input: transportInput({ context }) });
         enqueue.stopChild("signaling");
         enqueue("startLink");
-      }
-      else if (id === FEATURE_ACTOR.chat) enqueue.spawnChild("chat", { id, systemId: id, input: chatInput({ context }) });
+      } else if (id === FEATURE_ACTOR.chat) enqueue.spawnChild("chat", { id, systemId: id, input: chatInput({ context }) });
       else if (id === FEATURE_ACTOR.draw) enqueue.spawnChild("drawing", { id, systemId: id, input: drawingInput({ context }) });
       else if (id === STATS_ID) enqueue.spawnChild("stats", { id, systemId: id });
     }),
@@ -199,9 +222,11 @@ export const callMachine = setup({
         enqueue.assign({ local: event.local, camOn: context.camOn || (sharingChanged && sharing) });
         enqueue("applyTrackSwitches");
         const drawing = system.get(FEATURE_ACTOR.draw);
-        if (drawing) enqueue.sendTo(drawing, { type: "DRAW.CAMERA", stream: cameraOf({ ...context, local: event.local }) } satisfies DrawCameraEvent as EventObject);
+        if (drawing)
+          enqueue.sendTo(drawing, { type: "DRAW.CAMERA", stream: cameraOf({ ...context, local: event.local }) } satisfies DrawCameraEvent as EventObject);
         const transport = system.get(TRANSPORT_ID);
-        if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: event.local.stream, outgoing: event.local.outgoing ?? null }));
+        if (transport)
+          enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: event.local.stream, outgoing: event.local.outgoing ?? null }));
         if (sharingChanged) enqueue("broadcastMediaState");
       }),
     },
@@ -212,7 +237,14 @@ export const callMachine = setup({
       on: {
         START: {
           target: "preparing",
-          actions: assign({ room: ({ event }) => event.room, lobby: ({ event }) => event.lobby ?? false, error: null, serverless: null, signalingFailed: false, outdated: false }),
+          actions: assign({
+            room: ({ event }) => event.room,
+            lobby: ({ event }) => event.lobby ?? false,
+            error: null,
+            serverless: null,
+            signalingFailed: false,
+            outdated: false,
+          }),
         },
         START_SERVERLESS: {
           target: "preparing",
@@ -277,14 +309,23 @@ export const callMachine = setup({
         "SIGNALING.JOINED": {
           target: ".settle",
           actions: [
-            assign(({ context, event }) => ({ self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers: onJoined(context.peers, event.peers) })),
+            assign(({ context, event }) => ({
+              self: event.self,
+              token: event.token,
+              signalingOnline: true,
+              signalingFailed: false,
+              peers: onJoined(context.peers, event.peers),
+            })),
             "saveSeat",
             forwardTo(TRANSPORT_ID),
           ],
         },
         "SIGNALING.PEER_JOINED": {
           target: ".settle",
-          actions: [cancel(({ event }) => `gone:${event.peer}`), assign(({ context, event }) => ({ peers: onArrived(context.peers, event.peer), departure: null }))],
+          actions: [
+            cancel(({ event }) => `gone:${event.peer}`),
+            assign(({ context, event }) => ({ peers: onArrived(context.peers, event.peer), departure: null })),
+          ],
         },
         "SIGNALING.PEER_AWAY": {
           target: ".settle",
@@ -318,7 +359,10 @@ export const callMachine = setup({
         "SIGNALING.ICE_SERVERS": { actions: forwardTo(TRANSPORT_ID) },
         "TRANSPORT.CONNECTING": {
           target: ".settle",
-          actions: assign(({ context, event }) => ({ peers: onConnecting(context.peers, event.peer, event.fresh), ...(event.fresh ? { departure: null } : {}) })),
+          actions: assign(({ context, event }) => ({
+            peers: onConnecting(context.peers, event.peer, event.fresh),
+            ...(event.fresh ? { departure: null } : {}),
+          })),
         },
         "SIGNALING.OFFLINE": { actions: assign({ signalingOnline: false, signalingFailed: true }) },
         "SERVERLESS.VIEW": { actions: assign({ serverless: ({ context, event }) => ({ ...event.view, connected: context.serverless?.connected ?? false }) }) },

@@ -28,9 +28,11 @@ export const transportInput = ({ context }: { context: CallContext }): Transport
   mediaState: mediaState(context),
 });
 
-
 /** A serverless call has no server to warm up a connection to. */
-export const warmSocketInput = ({ context }: { context: CallContext }) => ({ url: context.serverless ? null : context.signalingUrl, sockets: context.warmSockets });
+export const warmSocketInput = ({ context }: { context: CallContext }) => ({
+  url: context.serverless ? null : context.signalingUrl,
+  sockets: context.warmSockets,
+});
 
 /** The relay's refusal or failure, in words the user can act on. */
 export const iceErrorText = (e: { code: number; text: string; url: string }) =>
@@ -45,5 +47,5 @@ export function showRoomInAddressBar(room: string | null) {
   if (location.pathname !== path) history.replaceState(null, "", path + location.search);
 }
 export function showHomeInAddressBar() {
-  if (location.pathname !== "/") history.pushState(null, "", "/" + location.search);
+  if (location.pathname !== "/") history.pushState(null, "", `/${location.search}`);
 }

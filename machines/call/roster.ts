@@ -54,7 +54,11 @@ export const storageScope = (room: string | null) => room ?? `serverless-${crypt
 /** Why a participant is no longer here; `name` when they had one (the notice names them). */
 export type Departure = { peer: string; reason: "left" | "gone"; name?: string };
 
-export const departureOf = (p: Participant | undefined, peer: string, reason: Departure["reason"]): Departure => ({ peer, reason, ...(p?.name ? { name: p.name } : {}) });
+export const departureOf = (p: Participant | undefined, peer: string, reason: Departure["reason"]): Departure => ({
+  peer,
+  reason,
+  ...(p?.name ? { name: p.name } : {}),
+});
 
 /** Joined (again): everyone present starts connecting, except a connection that is up (kept through a server restart). */
 export function onJoined(roster: Roster, present: readonly string[]): Roster {

@@ -206,75 +206,82 @@ export const chatMachine = setup({
   on: {
     "FEATURE.MESSAGE": {
       guard: "chatChannel",
-      actions: enqueueActions(guarded(({ context, event, enqueue, system, self }) => {
-        // Whatever a peer sends is bounded on receipt: its rate, its size and shape, its time.
-        // A frame that fails is dropped (not stored, not acknowledged) and reported.
-        const now = Date.now();
-        let guard = refilled(context.guards[event.peer], now);
-        const keep = () => enqueue.assign({ guards: { ...context.guards, [event.peer]: guard } });
-        const drop = (problem: string) => {
-          guard = dropped(guard, event.peer, problem, now);
-          keep();
-        };
-        if (guard.frames < 1) return drop(`more than ${CHAT_FRAME_RATE_PER_S} frames a second`);
-        guard = { ...guard, frames: guard.frames - 1 };
-        const read = readChat(event.data);
-        if (!read.ok) return drop(read.problem);
-        const wire = read.wire;
-        if (wire.t === "msg") {
-          const problem = chatTimeProblem(wire.at, now);
-          if (problem) return drop(`message ${wire.id}: ${problem}`);
-          const isNew = wire.from !== context.self && !context.messages.some((m) => m.id === wire.id);
-          if (isNew && guard.texts < 1) return drop(`more than ${CHAT_BURST} messages at once or ${CHAT_RATE_PER_S} a second`);
-          if (isNew) guard = { ...guard, texts: guard.texts - 1 };
-        }
-        keep();
-        if (wire.t === "ack") {
-          const ids = new Set(wire.ids);
-          let changed = false;
-          const messages = context.messages.map((m) => {
-            if (m.from !== context.self || !ids.has(m.id) || m.ackedBy.includes(event.peer)) return m;
-            changed = true;
-            return { ...m, ackedBy: [...m.ackedBy, event.peer] };
-          });
-          if (changed) {
-            enqueue.assign({ messages });
-            enqueue("saveHistory");
+      actions: enqueueActions(
+        guarded(({ context, event, enqueue, system, self }) => {
+          // Whatever a peer sends is bounded on receipt: its rate, its size and shape, its time.
+          // A frame that fails is dropped (not stored, not acknowledged) and reported.
+          const now = Date.now();
+          let guard = refilled(context.guards[event.peer], now);
+          const keep = () => enqueue.assign({ guards: { ...context.guards, [event.peer]: guard } });
+          const drop = (problem: string) => {
+            guard = dropped(guard, event.peer, problem, now);
+            keep();
+          };
+          if (guard.frames < 1) return drop(`more than ${CHAT_FRAME_RATE_PER_S} frames a second`);
+          guard = { ...guard, frames: guard.frames - 1 };
+          const read = readChat(event.data);
+          if (!read.ok) return drop(read.problem);
+          const wire = read.wire;
+          if (wire.t === "msg") {
+            const problem = chatTimeProblem(wire.at, now);
+            if (problem) return drop(`message ${wire.id}: ${problem}`);
+            const isNew = wire.from !== context.self && !context.messages.some((m) => m.id === wire.id);
+            if (isNew && guard.texts < 1) return drop(`more than ${CHAT_BURST} messages at once or ${CHAT_RATE_PER_S} a second`);
+            if (isNew) guard = { ...guard, texts: guard.texts - 1 };
           }
-          return;
-        }
-        if (wire.from === context.self) return; // nobody speaks for us
-        const ack = () => enqueue.sendTo(transportOf({ system, self }), send(encodeChat({ t: "ack", ids: [wire.id] }), event.peer));
-        if (context.messages.some((m) => m.id === wire.id)) return ack(); // a resend we already have
-        const msg: ChatMessage = { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: [] };
-        enqueue.assign({ messages: insertMessage(context.messages, msg), unread: context.open ? 0 : context.unread + 1 });
-        // Kept before it is acknowledged: an ack promises the message survives a reload.
-        enqueue("saveHistory");
-        ack();
-        if (!context.muted) enqueue("notify");
-      })),
+          keep();
+          if (wire.t === "ack") {
+            const ids = new Set(wire.ids);
+            let changed = false;
+            const messages = context.messages.map((m) => {
+              if (m.from !== context.self || !ids.has(m.id) || m.ackedBy.includes(event.peer)) return m;
+              changed = true;
+              return { ...m, ackedBy: [...m.ackedBy, event.peer] };
+            });
+            if (changed) {
+              enqueue.assign({ messages });
+              enqueue("saveHistory");
+            }
+            return;
+          }
+          if (wire.from === context.self) return; // nobody speaks for us
+          const ack = () => enqueue.sendTo(transportOf({ system, self }), send(encodeChat({ t: "ack", ids: [wire.id] }), event.peer));
+          if (context.messages.some((m) => m.id === wire.id)) return ack(); // a resend we already have
+          const msg: ChatMessage = { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: [] };
+          enqueue.assign({ messages: insertMessage(context.messages, msg), unread: context.open ? 0 : context.unread + 1 });
+          // Kept before it is acknowledged: an ack promises the message survives a reload.
+          enqueue("saveHistory");
+          ack();
+          if (!context.muted) enqueue("notify");
+        }),
+      ),
     },
     /** A peer's channel (re)opened: everything of ours they have not acknowledged goes again. */
     "FEATURE.PEER_OPEN": {
       guard: "chatChannel",
-      actions: enqueueActions(guarded(({ context, event, enqueue, system, self }) => {
-        for (const m of context.messages) {
-          if (m.from === context.self && !m.ackedBy.includes(event.peer)) enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(m)), event.peer));
-        }
-      })),
+      actions: enqueueActions(
+        guarded(({ context, event, enqueue, system, self }) => {
+          for (const m of context.messages) {
+            if (m.from === context.self && !m.ackedBy.includes(event.peer))
+              enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(m)), event.peer));
+          }
+        }),
+      ),
     },
     "CHAT.SEND": {
-      actions: enqueueActions(guarded(({ context, event, enqueue, system, self }) => {
-        const text = event.text.trim();
-        if (!text || chatLength(text) > CHAT_MAX_CHARS) return;
-        // Our own messages keep the order they were written in, even within one millisecond.
-        let lastOwn = 0;
-        for (const m of context.messages) if (m.from === context.self) lastOwn = Math.max(lastOwn, m.at);
-        const msg: ChatMessage = { id: newChatId(), from: context.self, at: Math.max(Date.now(), lastOwn + 1), text, ackedBy: [] };
-        enqueue.assign({ messages: insertMessage(context.messages, msg) });
-        enqueue("saveHistory");
-        enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(msg))));
-      })),
+      actions: enqueueActions(
+        guarded(({ context, event, enqueue, system, self }) => {
+          const text = event.text.trim();
+          if (!text || chatLength(text) > CHAT_MAX_CHARS) return;
+          // Our own messages keep the order they were written in, even within one millisecond.
+          let lastOwn = 0;
+          for (const m of context.messages) if (m.from === context.self) lastOwn = Math.max(lastOwn, m.at);
+          const msg: ChatMessage = { id: newChatId(), from: context.self, at: Math.max(Date.now(), lastOwn + 1), text, ackedBy: [] };
+          enqueue.assign({ messages: insertMessage(context.messages, msg) });
+          enqueue("saveHistory");
+          enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(msg))));
+        }),
+      ),
     },
     "CHAT.OPEN": { actions: assign({ open: true, unread: 0 }) },
     "CHAT.CLOSE": { actions: assign({ open: false }) },

@@ -55,7 +55,15 @@ export interface DrawingInput {
  * painting costs: a peer may add a whole drawing's worth at once, then 50 frame units a second
  * (drawing by hand is a few units a second); a frame over it is dropped whole.
  */
-export const DRAW_RATE = { burstBytes: CHANNEL_BYTE_BUDGET.draw.burst, bytesPerSecond: CHANNEL_BYTE_BUDGET.draw.perSecond, burstOps: 2048, opsPerSecond: 512, eraseCost: 16, burstInk: 200, inkPerSecond: 50 } as const;
+export const DRAW_RATE = {
+  burstBytes: CHANNEL_BYTE_BUDGET.draw.burst,
+  bytesPerSecond: CHANNEL_BYTE_BUDGET.draw.perSecond,
+  burstOps: 2048,
+  opsPerSecond: 512,
+  eraseCost: 16,
+  burstInk: 200,
+  inkPerSecond: 50,
+} as const;
 
 /** Per peer: what is left of its budget, and the drops not yet reported. */
 interface PeerReceipt {
@@ -206,7 +214,10 @@ export const drawingMachine = setup({
   },
   actions: {
     setPen: assign({
-      pen: ({ context, event }) => (event.type === "DRAW.SET_PEN" || event.type === "PEN.STYLE" ? { color: event.color ?? context.pen.color, width: event.width ?? context.pen.width } : context.pen),
+      pen: ({ context, event }) =>
+        event.type === "DRAW.SET_PEN" || event.type === "PEN.STYLE"
+          ? { color: event.color ?? context.pen.color, width: event.width ?? context.pen.width }
+          : context.pen,
     }),
     /** The docs of this room from sessionStorage (a reload keeps the drawing). */
     loadDocs: assign({ docs: ({ context }) => parseStoredDocs(readStored("session", drawStorageKey(context.room), anyText)) }),
@@ -291,10 +302,14 @@ export const drawingMachine = setup({
     },
     "FEATURE.MESSAGE": {
       guard: "drawChannel",
-      actions: enqueueActions(({ context, event, enqueue, system, self }) => {
+      actions: enqueueActions(({ context, event, enqueue }) => {
         const now = (context.now ?? (() => performance.now()))();
         let r = context.receipts.get(event.peer);
-        if (!r) context.receipts.set(event.peer, (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }));
+        if (!r)
+          context.receipts.set(
+            event.peer,
+            (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }),
+          );
         if (!spend(r, now, event.data.byteLength, 0)) return dropped(r, event.peer, now, "over the rate (bytes)");
         const wire = readDraw(event.data);
         if (typeof wire === "string") return dropped(r, event.peer, now, wire);
@@ -321,7 +336,13 @@ export const drawingMachine = setup({
       actions: enqueueActions(({ context, event, enqueue, system, self }) => {
         const send = (frame: string, frameFor: DrawFrame) => {
           const doc = context.docs[frame];
-          if (doc) enqueue.sendTo(transportOf({ system, self }), { type: "FEATURE.SEND", channel: "draw", peer: event.peer, data: encodeDraw({ type: "snapshot", frame: frameFor, doc }) });
+          if (doc)
+            enqueue.sendTo(transportOf({ system, self }), {
+              type: "FEATURE.SEND",
+              channel: "draw",
+              peer: event.peer,
+              data: encodeDraw({ type: "snapshot", frame: frameFor, doc }),
+            });
         };
         send(SELF_FRAME, "mine");
         send(event.peer, "yours");
@@ -383,7 +404,10 @@ export const drawingMachine = setup({
       initial: "starting",
       states: {
         starting: {
-          always: [{ guard: "hasCamera", target: "hands" }, { target: "error", actions: assign({ error: { code: "no-camera", text: errorText("no-camera") } }) }],
+          always: [
+            { guard: "hasCamera", target: "hands" },
+            { target: "error", actions: assign({ error: { code: "no-camera", text: errorText("no-camera") } }) },
+          ],
         },
         hands: {
           entry: assign({ error: null, progress: null }),

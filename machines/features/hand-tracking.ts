@@ -24,7 +24,16 @@
 import { fromCallback } from "xstate";
 import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../../drawing/hand-tracker-client.ts";
 import type { LoadProgress, TrackedHand } from "../../protocol/hand-tracker.ts";
-import { assignHands, controlStyle, INITIAL_CONTROL, readDrawingHand, updateControl, type ControlState, type DrawMode, type Point } from "../../drawing/gestures.ts";
+import {
+  assignHands,
+  controlStyle,
+  INITIAL_CONTROL,
+  readDrawingHand,
+  updateControl,
+  type ControlState,
+  type DrawMode,
+  type Point,
+} from "../../drawing/gestures.ts";
 import { filteredPoint, oneEuroPoint, type PointFilterState } from "../../drawing/one-euro.ts";
 
 export type HandTrackingEvent =
@@ -62,7 +71,12 @@ function release(mode: GestureState["mode"]): HandTrackingEvent[] {
 }
 
 /** One frame's hands → the events for the drawing machine. `aspect` = frame width / height. */
-export function gestureStep(s: GestureState, hands: readonly TrackedHand[], aspect: number, timeMs: number): { state: GestureState; events: HandTrackingEvent[] } {
+export function gestureStep(
+  s: GestureState,
+  hands: readonly TrackedHand[],
+  aspect: number,
+  timeMs: number,
+): { state: GestureState; events: HandTrackingEvent[] } {
   const { draw, control } = assignHands(hands);
   if (!draw) {
     const events = s.mode === "none" ? [] : [...release(s.mode), { type: "HANDS.LOST" } as const];
@@ -128,7 +142,8 @@ const MAX_WIDTH = 640;
 /** Loading that makes no progress for this long has failed (the 13 MB wasm reports none while it downloads). */
 const LOAD_STALL_MS = 120_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const scaled = (w: number, h: number) => (w > MAX_WIDTH ? { resizeWidth: MAX_WIDTH, resizeHeight: Math.round((h * MAX_WIDTH) / w) } : { resizeWidth: w, resizeHeight: h });
+const scaled = (w: number, h: number) =>
+  w > MAX_WIDTH ? { resizeWidth: MAX_WIDTH, resizeHeight: Math.round((h * MAX_WIDTH) / w) } : { resizeWidth: w, resizeHeight: h };
 
 type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
 
@@ -248,7 +263,7 @@ export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingI
     };
     while (!stopped) {
       const track = liveCamera(camera);
-      if (!track || !track.enabled) {
+      if (!track?.enabled) {
         lose(); // camera off: nothing is tracked
         source?.close();
         source = null;

@@ -6,9 +6,15 @@
 import { anyText, readStored, writeStored } from "../storage.ts";
 
 /** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
-export const CHIME_UP = [[880, 0], [1320, 0.09]] as const;
+export const CHIME_UP = [
+  [880, 0],
+  [1320, 0.09],
+] as const;
 /** ...or going down (someone left). */
-export const CHIME_DOWN = [[988, 0], [659, 0.11]] as const;
+export const CHIME_DOWN = [
+  [988, 0],
+  [659, 0.11],
+] as const;
 
 export type Notes = ReadonlyArray<readonly [number, number]>;
 

@@ -172,10 +172,7 @@ export function qualityOf(s: StatsSummary | null | undefined, expectVideo: boole
   return s.rttMs === null && fps === null ? "unknown" : "good";
 }
 
-export type StatsCommand =
-  | { type: "STATS.SAMPLE"; peer: string; sample: StatsSample }
-  | { type: "STATS.TOGGLE" }
-  | { type: "STATS.FORGET"; peer: string };
+export type StatsCommand = { type: "STATS.SAMPLE"; peer: string; sample: StatsSample } | { type: "STATS.TOGGLE" } | { type: "STATS.FORGET"; peer: string };
 export type { StatsReport };
 
 interface StatsContext {

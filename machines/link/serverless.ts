@@ -100,18 +100,22 @@ export const serverlessLink = setup({
     canShare: () => typeof navigator !== "undefined" && typeof navigator.share === "function",
   },
   actions: {
-    report: sendParent(({ context }): ServerlessReport => ({
-      type: "SERVERLESS.VIEW",
-      view: { role: context.role, stage: context.stage, code: context.code, error: context.error, copied: context.copied },
-    })),
+    report: sendParent(
+      ({ context }): ServerlessReport => ({
+        type: "SERVERLESS.VIEW",
+        view: { role: context.role, stage: context.stage, code: context.code, error: context.error, copied: context.copied },
+      }),
+    ),
     /** Tell the call we are "in the room": the offerer with the answerer present, the answerer alone. */
-    join: sendParent(({ context }): SignalingReport => ({
-      type: "SIGNALING.JOINED",
-      self: MEMBER[context.role],
-      token: "",
-      peers: context.role === "offerer" ? [MEMBER.answerer] : [],
-      iceServers: [],
-    })),
+    join: sendParent(
+      ({ context }): SignalingReport => ({
+        type: "SIGNALING.JOINED",
+        self: MEMBER[context.role],
+        token: "",
+        peers: context.role === "offerer" ? [MEMBER.answerer] : [],
+        iceServers: [],
+      }),
+    ),
     /** Collect what our peer would trickle to a server. */
     collect: assign(({ context, event }) => {
       if (event.type !== "SIGNALING.SEND" || event.msg.type !== "signal") return {};
@@ -150,7 +154,11 @@ export const serverlessLink = setup({
             src: "decode",
             input: ({ event }) => ({ text: event.type === "CODE.PASTE" ? event.code : "", kind: "offer" as const }),
             onDone: [
-              { guard: ({ event }) => event.output.ok, target: "gathering", actions: { type: "deliver", params: ({ event }) => (event.output as { code: ConnectionCode }).code } },
+              {
+                guard: ({ event }) => event.output.ok,
+                target: "gathering",
+                actions: { type: "deliver", params: ({ event }) => (event.output as { code: ConnectionCode }).code },
+              },
               { target: "awaitingOffer", actions: assign({ error: ({ event }) => (event.output.ok ? null : event.output.text) }) },
             ],
           },
@@ -193,7 +201,11 @@ export const serverlessLink = setup({
             src: "decode",
             input: ({ context, event }) => ({ text: event.type === "CODE.PASTE" ? event.code : "", kind: "answer" as const, replyTo: context.session! }),
             onDone: [
-              { guard: ({ event }) => event.output.ok, target: "connecting", actions: { type: "deliver", params: ({ event }) => (event.output as { code: ConnectionCode }).code } },
+              {
+                guard: ({ event }) => event.output.ok,
+                target: "connecting",
+                actions: { type: "deliver", params: ({ event }) => (event.output as { code: ConnectionCode }).code },
+              },
               { target: "awaitingAnswer", actions: assign({ error: ({ event }) => (event.output.ok ? null : event.output.text) }) },
             ],
           },

@@ -28,9 +28,7 @@ export type SignalingReport =
   | { type: "SIGNALING.ERROR"; code: ErrorCode | "replaced"; text: string }
   | { type: "SIGNALING.OFFLINE" };
 
-export type SignalingCommand =
-  | { type: "SIGNALING.SEND"; msg: WithoutVersion<ClientMessage> }
-  | { type: "SIGNALING.LEAVE" };
+export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<ClientMessage> } | { type: "SIGNALING.LEAVE" };
 
 function reportFor(msg: ServerMessage): SignalingReport | null {
   switch (msg.type) {

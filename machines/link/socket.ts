@@ -15,9 +15,7 @@ export interface SocketInput {
   warm?: WarmSockets;
 }
 
-export type SocketEvent =
-  | { type: "SOCKET.MESSAGE"; msg: ServerMessage }
-  | { type: "SOCKET.CLOSED"; code: number; reason: string };
+export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { type: "SOCKET.CLOSED"; code: number; reason: string };
 
 export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage> };
 
@@ -80,7 +78,9 @@ function openSocket(url: string): WebSocket {
 }
 
 /** Keeps a warm socket open while it runs (see WarmSockets.hold); with no URL it does nothing. */
-export const warmSocketActor = fromCallback<EventObject, { url: string | null; sockets: WarmSockets }>(({ input }) => (input.url ? input.sockets.hold(input.url) : undefined));
+export const warmSocketActor = fromCallback<EventObject, { url: string | null; sockets: WarmSockets }>(({ input }) =>
+  input.url ? input.sockets.hold(input.url) : undefined,
+);
 
 export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>(({ input, sendBack, receive }) => {
   const ws = input.warm?.take(input.url) ?? openSocket(input.url);

@@ -50,8 +50,7 @@ export function kindName(kind: DeviceKind): string {
 
 export const devicesOf = (devices: DeviceInfo[], kind: DeviceKind) => devices.filter((d) => d.kind === kind);
 
-export const hasDevice = (devices: DeviceInfo[], kind: DeviceKind, id: string | null) =>
-  id !== null && devices.some((d) => d.kind === kind && d.id === id);
+export const hasDevice = (devices: DeviceInfo[], kind: DeviceKind, id: string | null) => id !== null && devices.some((d) => d.kind === kind && d.id === id);
 
 export function labelOf(devices: DeviceInfo[], kind: DeviceKind, id: string | null): string | null {
   return devices.find((d) => d.kind === kind && d.id === id)?.label ?? null;
@@ -68,9 +67,7 @@ export function pickFallback(devices: DeviceInfo[], kind: DeviceKind, goneId: st
 }
 
 /** What to do about one source (camera or microphone) when devices change or its track ends. */
-export type SourceDecision =
-  | { type: "OPEN"; deviceId: string; notice: string; failNotice: string }
-  | { type: "LOST"; notice: string };
+export type SourceDecision = { type: "OPEN"; deviceId: string; notice: string; failNotice: string } | { type: "LOST"; notice: string };
 
 export interface SourceState {
   kind: "videoinput" | "audioinput";
@@ -116,7 +113,12 @@ export function onDevicesChanged(before: DeviceInfo[], now: DeviceInfo[], s: Sou
   }
   if (!s.hasTrack && s.mayOpenNew && arrived.length) {
     const pick = arrived.find((d) => d.id === s.preferred) ?? arrived[0]!;
-    return { type: "OPEN", deviceId: pick.id, notice: `Now using the ${s.name}${quote(pick.label)}.`, failNotice: `A ${s.name} was plugged in but could not be started.` };
+    return {
+      type: "OPEN",
+      deviceId: pick.id,
+      notice: `Now using the ${s.name}${quote(pick.label)}.`,
+      failNotice: `A ${s.name} was plugged in but could not be started.`,
+    };
   }
   return null;
 }

@@ -8,8 +8,28 @@
  */
 import { webStorage } from "../storage.ts";
 import { assign, enqueueActions, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { devicesActor, devicesOf, onDevicesChanged, onTrackEnded, type DeviceInfo, type DevicesEvent, type SourceDecision, type SourceState } from "./devices.ts";
-import { acquireMedia, captureScreen, describe, deviceIdOf, openTrack, reshapeTrack, stopStream, watchTrack, type LocalMedia, type MediaIssue } from "./media.ts";
+import {
+  devicesActor,
+  devicesOf,
+  onDevicesChanged,
+  onTrackEnded,
+  type DeviceInfo,
+  type DevicesEvent,
+  type SourceDecision,
+  type SourceState,
+} from "./devices.ts";
+import {
+  acquireMedia,
+  captureScreen,
+  describe,
+  deviceIdOf,
+  openTrack,
+  reshapeTrack,
+  stopStream,
+  watchTrack,
+  type LocalMedia,
+  type MediaIssue,
+} from "./media.ts";
 import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
 
 export type MediaCommand =
@@ -62,8 +82,7 @@ function sourceState(c: LocalMediaContext, source: Source): SourceState {
   };
 }
 
-const decided = (source: Source, d: SourceDecision): Internal =>
-  d.type === "OPEN" ? { ...d, source } : { type: "LOST", source, notice: d.notice };
+const decided = (source: Source, d: SourceDecision): Internal => (d.type === "OPEN" ? { ...d, source } : { type: "LOST", source, notice: d.notice });
 
 export function localOf(c: LocalMediaContext): LocalMedia {
   return {
@@ -110,13 +129,19 @@ export const localMediaMachine = setup({
       enqueue.assign({ stream: null, camera: null, mic: null, screen: null, screenAudio: null, notice: null, issue: null, plan: { camera: null, mic: null } });
     }),
     plan: assign(({ context, event }, params: { source: Source }) =>
-      event.type === "OPEN" ? { plan: { ...context.plan, [params.source]: { deviceId: event.deviceId, notice: event.notice, failNotice: event.failNotice } } } : {},
+      event.type === "OPEN"
+        ? { plan: { ...context.plan, [params.source]: { deviceId: event.deviceId, notice: event.notice, failNotice: event.failNotice } } }
+        : {},
     ),
     /** A newly opened device replaces the old one, which is released. */
     use: assign(({ context }, params: { source: Source; track: MediaStreamTrack }) => {
       const old = context[params.source];
       if (old && old !== params.track) old.stop();
-      return { [params.source]: params.track, issue: issueWithout(context.issue, params.source), notice: context.plan[params.source]?.notice ?? context.notice };
+      return {
+        [params.source]: params.track,
+        issue: issueWithout(context.issue, params.source),
+        notice: context.plan[params.source]?.notice ?? context.notice,
+      };
     }),
     lose: assign(({ context, event }, params: { source: Source }) => {
       context[params.source]?.stop();
@@ -188,7 +213,8 @@ export const localMediaMachine = setup({
             enqueue.assign({ settings: next });
             enqueue("saveSettings");
             const failNotice = (s: Source) => `Could not switch the ${NAME[s]}; still using the previous one.`;
-            if (changed.cameraDevice) enqueue.raise({ type: "OPEN", source: "camera", deviceId: next.cameraId, notice: null, failNotice: failNotice("camera") });
+            if (changed.cameraDevice)
+              enqueue.raise({ type: "OPEN", source: "camera", deviceId: next.cameraId, notice: null, failNotice: failNotice("camera") });
             else if (changed.cameraShape) enqueue.raise({ type: "CAMERA.RESHAPE" });
             if (changed.mic) enqueue.raise({ type: "OPEN", source: "mic", deviceId: next.micId, notice: null, failNotice: failNotice("mic") });
             if (changed.sender) enqueue("reportOutgoing");
@@ -232,7 +258,12 @@ export const localMediaMachine = setup({
               invoke: { src: "watchTrack", input: ({ context }) => ({ track: context.camera }) },
               on: {
                 OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening" },
-                LOST: { guard: { type: "isFor", params: { source: "camera" } }, target: "live", reenter: true, actions: [{ type: "lose", params: { source: "camera" } }, "syncStream", "reportOutgoing"] },
+                LOST: {
+                  guard: { type: "isFor", params: { source: "camera" } },
+                  target: "live",
+                  reenter: true,
+                  actions: [{ type: "lose", params: { source: "camera" } }, "syncStream", "reportOutgoing"],
+                },
                 "CAMERA.RESHAPE": { guard: "hasCamera", target: "reshaping" },
               },
             },
@@ -240,8 +271,15 @@ export const localMediaMachine = setup({
               entry: { type: "plan", params: { source: "camera" } },
               invoke: {
                 src: "openTrack",
-                input: ({ context }) => ({ kind: "video", constraints: videoConstraints(context.settings, context.plan.camera?.deviceId ?? null, true), old: context.camera }),
-                onDone: { target: "live", actions: [{ type: "use", params: ({ event }) => ({ source: "camera", track: event.output }) }, "syncStream", "reportOutgoing"] },
+                input: ({ context }) => ({
+                  kind: "video",
+                  constraints: videoConstraints(context.settings, context.plan.camera?.deviceId ?? null, true),
+                  old: context.camera,
+                }),
+                onDone: {
+                  target: "live",
+                  actions: [{ type: "use", params: ({ event }) => ({ source: "camera", track: event.output }) }, "syncStream", "reportOutgoing"],
+                },
                 onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.camera?.failNotice ?? null }) },
               },
               on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening", reenter: true } },
@@ -264,15 +302,27 @@ export const localMediaMachine = setup({
               invoke: { src: "watchTrack", input: ({ context }) => ({ track: context.mic }) },
               on: {
                 OPEN: { guard: { type: "isFor", params: { source: "mic" } }, target: "opening" },
-                LOST: { guard: { type: "isFor", params: { source: "mic" } }, target: "live", reenter: true, actions: [{ type: "lose", params: { source: "mic" } }, "syncStream", "reportOutgoing"] },
+                LOST: {
+                  guard: { type: "isFor", params: { source: "mic" } },
+                  target: "live",
+                  reenter: true,
+                  actions: [{ type: "lose", params: { source: "mic" } }, "syncStream", "reportOutgoing"],
+                },
               },
             },
             opening: {
               entry: { type: "plan", params: { source: "mic" } },
               invoke: {
                 src: "openTrack",
-                input: ({ context }) => ({ kind: "audio", constraints: audioConstraints(context.settings, context.plan.mic?.deviceId ?? null, true), old: context.mic }),
-                onDone: { target: "live", actions: [{ type: "use", params: ({ event }) => ({ source: "mic", track: event.output }) }, "syncStream", "reportOutgoing"] },
+                input: ({ context }) => ({
+                  kind: "audio",
+                  constraints: audioConstraints(context.settings, context.plan.mic?.deviceId ?? null, true),
+                  old: context.mic,
+                }),
+                onDone: {
+                  target: "live",
+                  actions: [{ type: "use", params: ({ event }) => ({ source: "mic", track: event.output }) }, "syncStream", "reportOutgoing"],
+                },
                 onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.mic?.failNotice ?? null }) },
               },
               on: { OPEN: { guard: { type: "isFor", params: { source: "mic" } }, target: "opening", reenter: true } },
@@ -288,7 +338,11 @@ export const localMediaMachine = setup({
                 src: "captureScreen",
                 onDone: {
                   target: "sharing",
-                  actions: [assign({ screen: ({ event }) => event.output.video, screenAudio: ({ event }) => event.output.audio }), "syncStream", "reportOutgoing"],
+                  actions: [
+                    assign({ screen: ({ event }) => event.output.video, screenAudio: ({ event }) => event.output.audio }),
+                    "syncStream",
+                    "reportOutgoing",
+                  ],
                 },
                 onError: {
                   target: "off",

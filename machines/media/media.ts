@@ -73,9 +73,14 @@ export async function getLocalMedia(constraints: MediaStreamConstraints = defaul
   const problem = problemOf(both.error);
   // One device may still work on its own (no camera, or only the microphone denied).
   const audioOnly = await tryGet({ audio: constraints.audio });
-  if (audioOnly instanceof MediaStream) return { stream: audioOnly, issue: { problem, missing: ["camera"], text: describe(problemOf(both.error), ["camera"]) } };
+  if (audioOnly instanceof MediaStream)
+    return { stream: audioOnly, issue: { problem, missing: ["camera"], text: describe(problemOf(both.error), ["camera"]) } };
   const videoOnly = await tryGet({ video: constraints.video });
-  if (videoOnly instanceof MediaStream) return { stream: videoOnly, issue: { problem: problemOf(audioOnly.error), missing: ["microphone"], text: describe(problemOf(audioOnly.error), ["microphone"]) } };
+  if (videoOnly instanceof MediaStream)
+    return {
+      stream: videoOnly,
+      issue: { problem: problemOf(audioOnly.error), missing: ["microphone"], text: describe(problemOf(audioOnly.error), ["microphone"]) },
+    };
   return { stream: null, issue: { problem, missing: ["camera", "microphone"], text: describe(problem, ["camera", "microphone"]) } };
 }
 

@@ -26,5 +26,6 @@ export const TRANSPORT_ID = "transport";
  * Where a feature sends FEATURE.SEND: the transport. A feature running on its own (no transport
  * in its system) sends to itself, and features ignore FEATURE.SEND.
  */
+// biome-ignore lint/suspicious/noExplicitAny: XState types a system by its registered actors; any actor may ask
 export const transportOf = ({ system, self }: { system: ActorSystem<any>; self: AnyActorRef }): ActorRef<Snapshot<unknown>, FeatureOutbound | StatsReport> =>
   system.get(TRANSPORT_ID) ?? self;

@@ -63,7 +63,9 @@ export type TransportCommand =
   | { type: "TRANSPORT.LEAVE" };
 
 /** What the transport tells the call: a connection toward `peer` started afresh (`fresh`: a new page of theirs). */
-export type TransportReport = { type: "TRANSPORT.CONNECTING"; peer: string; fresh: boolean } | Exclude<PeerReport, { type: "PEER.SIGNAL_OUT" | "PEER.STATS" | "PEER.CHANNEL_OPEN" | "PEER.CHANNEL_MESSAGE" | "PEER.CONTROL_OPEN" }>;
+export type TransportReport =
+  | { type: "TRANSPORT.CONNECTING"; peer: string; fresh: boolean }
+  | Exclude<PeerReport, { type: "PEER.SIGNAL_OUT" | "PEER.STATS" | "PEER.CHANNEL_OPEN" | "PEER.CHANNEL_MESSAGE" | "PEER.CONTROL_OPEN" }>;
 
 export type TransportEvent =
   | TransportCommand
@@ -136,7 +138,8 @@ export const meshTransport = setup({
       actions: enqueueActions(({ context, event, enqueue }) => {
         const known = context.connections[event.from];
         if (known?.ref && (known.remoteSession === null || known.remoteSession === event.session)) {
-          if (known.remoteSession === null) enqueue.assign({ connections: { ...context.connections, [event.from]: { ...known, remoteSession: event.session } } });
+          if (known.remoteSession === null)
+            enqueue.assign({ connections: { ...context.connections, [event.from]: { ...known, remoteSession: event.session } } });
           enqueue.sendTo(known.ref, { type: "PEER.SIGNAL_IN", data: event.data });
           return;
         }
@@ -147,7 +150,9 @@ export const meshTransport = setup({
         enqueue.assign(({ context: ctx, spawn }) => {
           const session = newSession();
           const ref = spawn("peer", { input: connectionInput(ctx, event.from, session, event.data) });
-          return { connections: { ...ctx.connections, [event.from]: { id: event.from, ref, session, remoteSession: event.session, status: "connecting" as const } } };
+          return {
+            connections: { ...ctx.connections, [event.from]: { id: event.from, ref, session, remoteSession: event.session, status: "connecting" as const } },
+          };
         });
         enqueue.sendParent({ type: "TRANSPORT.CONNECTING", peer: event.from, fresh: true } satisfies TransportReport);
       }),
@@ -201,7 +206,8 @@ export const meshTransport = setup({
         // Only the current session of a peer may speak.
         if (context.connections[event.peer]?.session !== event.session) return;
         const link = system.get(LINK_ID);
-        if (link) enqueue.sendTo(link, asEvent({ type: "SIGNALING.SEND", msg: { type: "signal", peer: event.peer, session: event.session, data: event.data } }));
+        if (link)
+          enqueue.sendTo(link, asEvent({ type: "SIGNALING.SEND", msg: { type: "signal", peer: event.peer, session: event.session, data: event.data } }));
       }),
     },
     "PEER.STATUS": {

@@ -59,203 +59,201 @@ export type PeerConnectionCommand =
 /** Bytes dropped past a channel's budget (in bursts' worth, forgiven at its rate) before the channel is closed. */
 const FLOOD_CUTOFF = 4;
 
-export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(
-  ({ input, sendBack, receive }) => {
-    const pc = new RTCPeerConnection({
-      iceServers: input.iceServers as RTCIceServer[],
-      iceTransportPolicy: input.iceTransportPolicy ?? "all",
-      bundlePolicy: "max-bundle",
-    });
-    const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
-    control.binaryType = "arraybuffer";
-    const features = new Map<FeatureChannel, RTCDataChannel>();
-    for (const name of FEATURE_CHANNELS) {
-      const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
-      channel.binaryType = "arraybuffer";
-      channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
-      // Over its byte budget a frame is dropped here, before it becomes an event for anyone. A peer
-      // that keeps pouring far past it (no page of ours does) is cut off: the channel is closed,
-      // which stops the flood at its source, since even unread frames cost the browser to receive.
-      const budget = CHANNEL_BYTE_BUDGET[name];
-      const bucket = fullBucket(budget.burst, performance.now());
-      let overflow = 0;
-      let overflowAt = 0;
-      channel.onmessage = (ev) => {
-        const now = performance.now();
-        const data = ev.data instanceof ArrayBuffer ? ev.data : null;
-        if (data && take(bucket, now, budget.perSecond, budget.burst, data.byteLength)) {
-          sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
-          return;
-        }
-        // What was dropped, forgiven at the budget's own rate.
-        overflow = Math.max(0, overflow - ((now - overflowAt) / 1000) * budget.perSecond) + (data?.byteLength ?? 1);
-        overflowAt = now;
-        if (overflow > FLOOD_CUTOFF * budget.burst) {
-          console.warn(`peer: ${input.peer} flooded the ${name} channel far past its budget: it is closed for this connection`);
-          channel.onmessage = null;
-          channel.close();
-        }
-      };
-      features.set(name, channel);
-    }
-    let makingOffer = false;
-    // Signals go over the control channel once it is open and the connection is up (renegotiating
-    // then needs no server), else through the server. A negotiation round keeps to one path: an
-    // answer goes back the way its offer came, candidates follow our last description.
-    let via: "channel" | "server" = "server";
-    const signalOut = (data: SignalPayload) => {
-      if (via === "channel" && control.readyState === "open") control.send(encodeControl({ type: "signal", data }));
-      else sendBack({ type: "PC.SIGNAL_OUT", data });
-    };
-    let ignoreOffer = false;
-    /** An ICE restart is under way: its offer goes through the server, not the path in doubt. */
-    let restartingIce = false;
-    let tracksAdded = false;
-    let stopped = false;
-    const remoteStream = new MediaStream();
-    const senders = senderSync(pc, input.stream);
-    // Incoming signals are applied strictly in order, so a candidate never races its description.
-    let queue: Promise<void> = Promise.resolve();
-
-    const addLocalTracks = () => {
-      if (tracksAdded) return;
-      tracksAdded = true;
-      const tracks = input.stream?.getTracks() ?? [];
-      for (const track of tracks) pc.addTrack(track, input.stream!);
-      // Receive even what we cannot send (no camera, denied microphone).
-      for (const kind of ["audio", "video"] as const) {
-        if (!tracks.some((t) => t.kind === kind) && !pc.getTransceivers().some((t) => t.receiver.track.kind === kind)) {
-          pc.addTransceiver(kind, { direction: "recvonly" });
-        }
+export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ input, sendBack, receive }) => {
+  const pc = new RTCPeerConnection({
+    iceServers: input.iceServers as RTCIceServer[],
+    iceTransportPolicy: input.iceTransportPolicy ?? "all",
+    bundlePolicy: "max-bundle",
+  });
+  const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
+  control.binaryType = "arraybuffer";
+  const features = new Map<FeatureChannel, RTCDataChannel>();
+  for (const name of FEATURE_CHANNELS) {
+    const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
+    channel.binaryType = "arraybuffer";
+    channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
+    // Over its byte budget a frame is dropped here, before it becomes an event for anyone. A peer
+    // that keeps pouring far past it (no page of ours does) is cut off: the channel is closed,
+    // which stops the flood at its source, since even unread frames cost the browser to receive.
+    const budget = CHANNEL_BYTE_BUDGET[name];
+    const bucket = fullBucket(budget.burst, performance.now());
+    let overflow = 0;
+    let overflowAt = 0;
+    channel.onmessage = (ev) => {
+      const now = performance.now();
+      const data = ev.data instanceof ArrayBuffer ? ev.data : null;
+      if (data && take(bucket, now, budget.perSecond, budget.burst, data.byteLength)) {
+        sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
+        return;
       }
-      senders.tracksAdded();
+      // What was dropped, forgiven at the budget's own rate.
+      overflow = Math.max(0, overflow - ((now - overflowAt) / 1000) * budget.perSecond) + (data?.byteLength ?? 1);
+      overflowAt = now;
+      if (overflow > FLOOD_CUTOFF * budget.burst) {
+        console.warn(`peer: ${input.peer} flooded the ${name} channel far past its budget: it is closed for this connection`);
+        channel.onmessage = null;
+        channel.close();
+      }
     };
+    features.set(name, channel);
+  }
+  let makingOffer = false;
+  // Signals go over the control channel once it is open and the connection is up (renegotiating
+  // then needs no server), else through the server. A negotiation round keeps to one path: an
+  // answer goes back the way its offer came, candidates follow our last description.
+  let via: "channel" | "server" = "server";
+  const signalOut = (data: SignalPayload) => {
+    if (via === "channel" && control.readyState === "open") control.send(encodeControl({ type: "signal", data }));
+    else sendBack({ type: "PC.SIGNAL_OUT", data });
+  };
+  let ignoreOffer = false;
+  /** An ICE restart is under way: its offer goes through the server, not the path in doubt. */
+  let restartingIce = false;
+  let tracksAdded = false;
+  let stopped = false;
+  const remoteStream = new MediaStream();
+  const senders = senderSync(pc, input.stream);
+  // Incoming signals are applied strictly in order, so a candidate never races its description.
+  let queue: Promise<void> = Promise.resolve();
 
-    pc.onnegotiationneeded = async () => {
-      try {
-        makingOffer = true;
+  const addLocalTracks = () => {
+    if (tracksAdded) return;
+    tracksAdded = true;
+    const tracks = input.stream?.getTracks() ?? [];
+    for (const track of tracks) pc.addTrack(track, input.stream!);
+    // Receive even what we cannot send (no camera, denied microphone).
+    for (const kind of ["audio", "video"] as const) {
+      if (!tracks.some((t) => t.kind === kind) && !pc.getTransceivers().some((t) => t.receiver.track.kind === kind)) {
+        pc.addTransceiver(kind, { direction: "recvonly" });
+      }
+    }
+    senders.tracksAdded();
+  };
+
+  pc.onnegotiationneeded = async () => {
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      via = control.readyState === "open" && (input.noServer || (pc.connectionState === "connected" && !restartingIce)) ? "channel" : "server";
+      restartingIce = false;
+      if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
+    } catch (err) {
+      console.warn("peer: could not make an offer", err);
+    } finally {
+      makingOffer = false;
+    }
+  };
+  pc.onicecandidate = ({ candidate }) => {
+    signalOut({ candidate: candidate ? (candidate.toJSON() as never) : null });
+  };
+  pc.ontrack = ({ track }) => {
+    remoteStream.addTrack(track);
+    sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
+  };
+  pc.onicecandidateerror = (ev) => {
+    const e = ev as RTCPeerConnectionIceErrorEvent;
+    // 701 is "no answer from this server" for every unreachable STUN/TURN host: only relay errors matter.
+    if (e.url?.startsWith("turn")) sendBack({ type: "PC.ICE_ERROR", code: e.errorCode, text: e.errorText, url: e.url });
+  };
+  pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
+  // Sender parameters need negotiated encodings: tune them after each negotiation.
+  pc.onsignalingstatechange = () => {
+    if (pc.signalingState === "stable") senders.negotiated();
+  };
+  control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
+  // The control channel only closes when the other side's connection is gone (page closed or
+  // reloaded): say so at once rather than waiting seconds for ICE consent checks to fail.
+  control.onclose = () => {
+    if (!stopped) sendBack({ type: "PC.STATE", state: "disconnected" });
+  };
+  control.onmessage = (ev) => {
+    const msg = decodeControl(ev.data as ArrayBuffer);
+    if (msg?.type === "signal") enqueueSignal(msg.data, "channel");
+    else if (msg) sendBack({ type: "PC.CONTROL", msg });
+  };
+
+  async function applySignal(data: SignalPayload, path: typeof via) {
+    if ("description" in data) {
+      const description = data.description as RTCSessionDescriptionInit;
+      const offerCollision = description.type === "offer" && (makingOffer || pc.signalingState !== "stable");
+      ignoreOffer = !input.polite && offerCollision;
+      if (ignoreOffer) return;
+      await pc.setRemoteDescription(tuneRemoteDescription(description)); // rolls back our own offer when polite
+      if (description.type === "offer") {
+        addLocalTracks();
         await pc.setLocalDescription();
-        via = control.readyState === "open" && (input.noServer || (pc.connectionState === "connected" && !restartingIce)) ? "channel" : "server";
-        restartingIce = false;
+        via = path;
         if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
-      } catch (err) {
-        console.warn("peer: could not make an offer", err);
-      } finally {
-        makingOffer = false;
       }
-    };
-    pc.onicecandidate = ({ candidate }) => {
-      signalOut({ candidate: candidate ? candidate.toJSON() as never : null });
-    };
-    pc.ontrack = ({ track }) => {
-      remoteStream.addTrack(track);
-      sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
-    };
-    pc.onicecandidateerror = (ev) => {
-      const e = ev as RTCPeerConnectionIceErrorEvent;
-      // 701 is "no answer from this server" for every unreachable STUN/TURN host: only relay errors matter.
-      if (e.url?.startsWith("turn")) sendBack({ type: "PC.ICE_ERROR", code: e.errorCode, text: e.errorText, url: e.url });
-    };
-    pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
-    // Sender parameters need negotiated encodings: tune them after each negotiation.
-    pc.onsignalingstatechange = () => {
-      if (pc.signalingState === "stable") senders.negotiated();
-    };
-    control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
-    // The control channel only closes when the other side's connection is gone (page closed or
-    // reloaded): say so at once rather than waiting seconds for ICE consent checks to fail.
-    control.onclose = () => {
-      if (!stopped) sendBack({ type: "PC.STATE", state: "disconnected" });
-    };
-    control.onmessage = (ev) => {
-      const msg = decodeControl(ev.data as ArrayBuffer);
-      if (msg?.type === "signal") enqueueSignal(msg.data, "channel");
-      else if (msg) sendBack({ type: "PC.CONTROL", msg });
-    };
-
-    async function applySignal(data: SignalPayload, path: typeof via) {
-      if ("description" in data) {
-        const description = data.description as RTCSessionDescriptionInit;
-        const offerCollision = description.type === "offer" && (makingOffer || pc.signalingState !== "stable");
-        ignoreOffer = !input.polite && offerCollision;
-        if (ignoreOffer) return;
-        await pc.setRemoteDescription(tuneRemoteDescription(description)); // rolls back our own offer when polite
-        if (description.type === "offer") {
-          addLocalTracks();
-          await pc.setLocalDescription();
-          via = path;
-          if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
-        }
-      } else {
-        try {
-          await pc.addIceCandidate(data.candidate ?? undefined);
-        } catch (err) {
-          if (!ignoreOffer) throw err;
-        }
+    } else {
+      try {
+        await pc.addIceCandidate(data.candidate ?? undefined);
+      } catch (err) {
+        if (!ignoreOffer) throw err;
       }
     }
+  }
 
-    const enqueueSignal = (data: SignalPayload, path: typeof via) => {
-      queue = queue.then(() => applySignal(data, path)).catch((err) => console.warn("peer: signal failed", err));
-    };
+  const enqueueSignal = (data: SignalPayload, path: typeof via) => {
+    queue = queue.then(() => applySignal(data, path)).catch((err) => console.warn("peer: signal failed", err));
+  };
 
-    receive((cmd) => {
-      if (stopped) return;
-      switch (cmd.type) {
-        case "PC.SIGNAL_IN":
-          enqueueSignal(cmd.data, "server");
-          return;
-        case "PC.RESTART_ICE":
-          // Without a server a restart can only be signaled over the channel; before it opens, a
-          // restart would only void the answer code the other person is about to paste.
-          if (input.noServer && control.readyState !== "open") return;
-          restartingIce = true;
-          if (pc.signalingState === "have-local-offer" && !makingOffer) {
-            // Our last offer was never answered: it went the way that has just failed. Take it
-            // back, or no new offer (and so no restart) could ever be made.
-            queue = queue
-              .then(() => pc.setLocalDescription({ type: "rollback" }))
-              .then(() => pc.restartIce())
-              .catch((err) => console.warn("peer: could not take back an unanswered offer", err));
-            return;
-          }
-          pc.restartIce();
-          return;
-        case "PC.SET_ICE_SERVERS":
-          pc.setConfiguration({ ...pc.getConfiguration(), iceServers: cmd.iceServers as RTCIceServer[] });
-          return;
-        case "PC.SEND_CONTROL":
-          if (control.readyState === "open") control.send(encodeControl(cmd.msg));
-          return;
-        case "PC.OUTGOING":
-          senders.set(cmd.outgoing);
-          return;
-        case "PC.GET_STATS":
-          pc.getStats()
-            .then((report) => {
-              if (stopped) return;
-              senders.observe(report);
-              sendBack({ type: "PC.STATS", sample: sampleOf(report, senders.cpuScale) });
-            })
-            .catch(() => {});
-          return;
-        case "PC.CHANNEL_SEND": {
-          const channel = features.get(cmd.channel);
-          if (channel?.readyState === "open") channel.send(cmd.data as Uint8Array<ArrayBuffer>);
+  receive((cmd) => {
+    if (stopped) return;
+    switch (cmd.type) {
+      case "PC.SIGNAL_IN":
+        enqueueSignal(cmd.data, "server");
+        return;
+      case "PC.RESTART_ICE":
+        // Without a server a restart can only be signaled over the channel; before it opens, a
+        // restart would only void the answer code the other person is about to paste.
+        if (input.noServer && control.readyState !== "open") return;
+        restartingIce = true;
+        if (pc.signalingState === "have-local-offer" && !makingOffer) {
+          // Our last offer was never answered: it went the way that has just failed. Take it
+          // back, or no new offer (and so no restart) could ever be made.
+          queue = queue
+            .then(() => pc.setLocalDescription({ type: "rollback" }))
+            .then(() => pc.restartIce())
+            .catch((err) => console.warn("peer: could not take back an unanswered offer", err));
           return;
         }
+        pc.restartIce();
+        return;
+      case "PC.SET_ICE_SERVERS":
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers: cmd.iceServers as RTCIceServer[] });
+        return;
+      case "PC.SEND_CONTROL":
+        if (control.readyState === "open") control.send(encodeControl(cmd.msg));
+        return;
+      case "PC.OUTGOING":
+        senders.set(cmd.outgoing);
+        return;
+      case "PC.GET_STATS":
+        pc.getStats()
+          .then((report) => {
+            if (stopped) return;
+            senders.observe(report);
+            sendBack({ type: "PC.STATS", sample: sampleOf(report, senders.cpuScale) });
+          })
+          .catch(() => {});
+        return;
+      case "PC.CHANNEL_SEND": {
+        const channel = features.get(cmd.channel);
+        if (channel?.readyState === "open") channel.send(cmd.data as Uint8Array<ArrayBuffer>);
+        return;
       }
-    });
+    }
+  });
 
-    if (input.initiator) addLocalTracks();
-    if (input.firstSignal) enqueueSignal(input.firstSignal, "server");
+  if (input.initiator) addLocalTracks();
+  if (input.firstSignal) enqueueSignal(input.firstSignal, "server");
 
-    return () => {
-      stopped = true;
-      pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = pc.onsignalingstatechange = null;
-      control.onopen = control.onmessage = control.onclose = null;
-      for (const channel of features.values()) channel.onopen = channel.onmessage = null;
-      pc.close();
-    };
-  },
-);
+  return () => {
+    stopped = true;
+    pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = pc.onsignalingstatechange = null;
+    control.onopen = control.onmessage = control.onclose = null;
+    for (const channel of features.values()) channel.onopen = channel.onmessage = null;
+    pc.close();
+  };
+});

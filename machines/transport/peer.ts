@@ -133,23 +133,33 @@ export const peerMachine = setup({
     connecting: {
       entry: { type: "reportStatus", params: "connecting" },
       after: { firstConnectTimeout: "restarting" },
-      on: { "PC.STATE": [{ guard: "isConnected", target: "connected" }, { guard: "isFailed", target: "restarting" }] },
+      on: {
+        "PC.STATE": [
+          { guard: "isConnected", target: "connected" },
+          { guard: "isFailed", target: "restarting" },
+        ],
+      },
     },
     connected: {
       entry: [{ type: "reportStatus", params: "connected" }, "rewatch"],
       on: {
-        "PC.STATE": [{ guard: "isDisconnected", target: "unstable" }, { guard: "isFailed", target: "restarting" }],
-        // Connected, yet nothing arrives: restart ICE in place (the state stays connected meanwhile).
-        "PC.STATS": [
-          { guard: "mediaStalled", actions: ["forwardStats", "restartIce", "deferStallRestart"] },
-          { actions: ["forwardStats", "trackInbound"] },
+        "PC.STATE": [
+          { guard: "isDisconnected", target: "unstable" },
+          { guard: "isFailed", target: "restarting" },
         ],
+        // Connected, yet nothing arrives: restart ICE in place (the state stays connected meanwhile).
+        "PC.STATS": [{ guard: "mediaStalled", actions: ["forwardStats", "restartIce", "deferStallRestart"] }, { actions: ["forwardStats", "trackInbound"] }],
       },
     },
     unstable: {
       entry: { type: "reportStatus", params: "unstable" },
       after: { iceDisconnectGrace: "restarting" },
-      on: { "PC.STATE": [{ guard: "isConnected", target: "connected" }, { guard: "isFailed", target: "restarting" }] },
+      on: {
+        "PC.STATE": [
+          { guard: "isConnected", target: "connected" },
+          { guard: "isFailed", target: "restarting" },
+        ],
+      },
     },
     restarting: {
       entry: [{ type: "reportStatus", params: "restarting" }, "restartIce"],

@@ -58,7 +58,10 @@ export function orderCodecs(codecs: RTCRtpCodec[], order: string[]): RTCRtpCodec
     const i = order.findIndex((m) => m.toLowerCase() === c.mimeType.toLowerCase());
     return i < 0 ? order.length : i;
   };
-  return codecs.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+  return codecs
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }) => c);
 }
 
 /**
@@ -71,7 +74,10 @@ export const AUDIO_ORDER = ["audio/red", "audio/opus"];
 
 /** Call after tracks are added and before an offer or answer is made. */
 export function preferCodecs(pc: RTCPeerConnection) {
-  for (const [kind, order] of [["audio", AUDIO_ORDER], ["video", videoOrder]] as const) {
+  for (const [kind, order] of [
+    ["audio", AUDIO_ORDER],
+    ["video", videoOrder],
+  ] as const) {
     const codecs = globalThis.RTCRtpReceiver?.getCapabilities?.(kind)?.codecs;
     if (!codecs) continue;
     for (const t of pc.getTransceivers()) {
@@ -154,7 +160,13 @@ export function mainTransceiver(pc: RTCPeerConnection, kind: "audio" | "video", 
 }
 
 /** Put `track` on the main sender of its kind; a receive-only one starts sending (that renegotiates). */
-export async function placeTrack(pc: RTCPeerConnection, kind: "audio" | "video", track: MediaStreamTrack | null, stream: MediaStream | null, extra: RTCRtpSender | null) {
+export async function placeTrack(
+  pc: RTCPeerConnection,
+  kind: "audio" | "video",
+  track: MediaStreamTrack | null,
+  stream: MediaStream | null,
+  extra: RTCRtpSender | null,
+) {
   const t = mainTransceiver(pc, kind, extra);
   if (!t) {
     if (track) pc.addTrack(track, ...(stream ? [stream] : []));

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
+import {
+  button,
+  newPerson,
+  recordPeerConnections,
+  useAppAndBrowser,
+  waitFor,
+  waitForNewFrames,
+  waitForStatus,
+  openCallLink,
+  expectAttribute,
+} from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -16,7 +26,12 @@ function recordCaptureTracks() {
 }
 /** The kinds of the captured tracks still live (a live camera track keeps the camera light on). */
 const liveCaptureTracks = (page: import("playwright-core").Page) =>
-  page.evaluate(() => (window as unknown as { __captured: MediaStreamTrack[] }).__captured.filter((t) => t.readyState === "live").map((t) => t.kind).sort());
+  page.evaluate(() =>
+    (window as unknown as { __captured: MediaStreamTrack[] }).__captured
+      .filter((t) => t.readyState === "live")
+      .map((t) => t.kind)
+      .sort(),
+  );
 
 describe("the one-link call", () => {
   test("A creates a call, B opens the link, both see each other, toggles and hang up reach the other side", async () => {
@@ -58,7 +73,13 @@ describe("the one-link call", () => {
     await waitForStatus(a.page, "Call ended");
     await waitForStatus(b.page, "The other person hung up");
     // Hanging up releases A's camera and microphone (their lights go off).
-    expect(await waitFor(() => liveCaptureTracks(a.page), (kinds) => kinds.length === 0, 5_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => liveCaptureTracks(a.page),
+        (kinds) => kinds.length === 0,
+        5_000,
+      ),
+    ).toEqual([]);
     await button(b.page, "Wait for them").waitFor();
     await button(b.page, "Leave").click();
     await button(b.page, "New call").waitFor({ timeout: 5_000 });
@@ -75,7 +96,7 @@ describe("the one-link call", () => {
 
   test("a third person opening a full room is told it is full", async () => {
     const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
-    const [a, b, c] = people as [typeof people[0], typeof people[0], typeof people[0]];
+    const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
     const room = `full-room-${Date.now()}`;
     await c.context.addInitScript(recordCaptureTracks);
     await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
@@ -85,10 +106,22 @@ describe("the one-link call", () => {
     await openCallLink(c.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(c.page, /This call is full/);
     // C is not in a call: its camera and microphone are released, and Try again says the same.
-    expect(await waitFor(() => liveCaptureTracks(c.page), (kinds) => kinds.length === 0, 5_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => liveCaptureTracks(c.page),
+        (kinds) => kinds.length === 0,
+        5_000,
+      ),
+    ).toEqual([]);
     await button(c.page, "Try again").click();
     await waitForStatus(c.page, /This call is full/);
-    expect(await waitFor(() => liveCaptureTracks(c.page), (kinds) => kinds.length === 0, 5_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => liveCaptureTracks(c.page),
+        (kinds) => kinds.length === 0,
+        5_000,
+      ),
+    ).toEqual([]);
     // The two already in the call are unaffected.
     await waitForNewFrames(a.page, "Remote video", 5);
     await Promise.all(people.map((p) => p.context.close()));

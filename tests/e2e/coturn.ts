@@ -27,10 +27,21 @@ export async function startCoturn(secret: string, port = randomTurnPort(), { rel
   const pidfile = `/tmp/onelink-turn-${port}.pid`;
   const proc = Bun.spawn(
     [
-      "turnserver", "-c", shippedTurnConfig,
-      "--listening-ip=127.0.0.1", ...relayIps.map((ip) => `--relay-ip=${ip}`), `--listening-port=${port}`,
-      `--min-port=${port + 1}`, `--max-port=${port + 200}`, `--static-auth-secret=${secret}`, "--no-tls", "--no-dtls",
-      `--log-file=${log}`, "--simple-log", "--no-stdout-log", `--pidfile=${pidfile}`,
+      "turnserver",
+      "-c",
+      shippedTurnConfig,
+      "--listening-ip=127.0.0.1",
+      ...relayIps.map((ip) => `--relay-ip=${ip}`),
+      `--listening-port=${port}`,
+      `--min-port=${port + 1}`,
+      `--max-port=${port + 200}`,
+      `--static-auth-secret=${secret}`,
+      "--no-tls",
+      "--no-dtls",
+      `--log-file=${log}`,
+      "--simple-log",
+      "--no-stdout-log",
+      `--pidfile=${pidfile}`,
       ...(allowOwnRelay ? ["--allow-loopback-peers", "--allowed-peer-ip=127.0.0.1"] : []),
     ],
     { stdout: "ignore", stderr: "ignore" },
@@ -47,7 +58,9 @@ export async function startCoturn(secret: string, port = randomTurnPort(), { rel
     const probe = Bun.spawnSync(["bash", "-c", `ss -lun | grep -q 127.0.0.1:${port}`]);
     if (probe.exitCode === 0) break;
     if (proc.exitCode !== null || Date.now() > deadline) {
-      const tail = await Bun.file(log).text().catch(() => "(no log)");
+      const tail = await Bun.file(log)
+        .text()
+        .catch(() => "(no log)");
       await stop();
       throw new Error(`coturn did not start on 127.0.0.1:${port} (exit ${proc.exitCode}); its log ends:\n${tail.slice(-2000)}`);
     }

@@ -35,7 +35,10 @@ describe("missing or denied camera and microphone", () => {
     const browser = await launchWithout(["--use-fake-device-for-media-stream"]);
     try {
       const { a, b } = await callWith(browser, true);
-      await b.page.getByRole("alert").filter({ hasText: /No camera and microphone found|cannot capture/ }).waitFor();
+      await b.page
+        .getByRole("alert")
+        .filter({ hasText: /No camera and microphone found|cannot capture/ })
+        .waitFor();
       await waitForNewFrames(b.page, "Remote video", 10);
       expect(await button(b.page, "Microphone").isDisabled()).toBe(true);
       expect(await button(b.page, "Camera").isDisabled()).toBe(true);

@@ -142,7 +142,10 @@ export function drawDocs(page: Page, timeout = 10_000): Promise<Record<string, D
       out[frame] = {
         strokes: d.strokes.length,
         points: d.strokes.reduce((n, s) => n + s.points.length, 0),
-        length: d.strokes.reduce((n, s) => n + s.points.reduce((m, p, i) => (i ? m + Math.hypot(p.x - s.points[i - 1]!.x, p.y - s.points[i - 1]!.y) : 0), 0), 0),
+        length: d.strokes.reduce(
+          (n, s) => n + s.points.reduce((m, p, i) => (i ? m + Math.hypot(p.x - s.points[i - 1]!.x, p.y - s.points[i - 1]!.y) : 0), 0),
+          0,
+        ),
         maxStrokePoints: d.strokes.reduce((n, s) => Math.max(n, s.points.length), 0),
         sources: Object.keys(d.applied).length,
         colors: [...new Set(d.strokes.map((s) => s.color))],

@@ -124,7 +124,12 @@ describe("drawing", () => {
       await expectAttribute(toggle, "aria-pressed", "true");
       const worker = await workerStarted;
       expect(worker.url()).toEndWith("/workers/hand-tracker.js");
-      const ready = await until("hand tracking ready or failed", () => drawState(a.page), (s) => JSON.stringify(s.value) !== '{"active":{"hands":"loading"}}', 60_000);
+      const ready = await until(
+        "hand tracking ready or failed",
+        () => drawState(a.page),
+        (s) => JSON.stringify(s.value) !== '{"active":{"hands":"loading"}}',
+        60_000,
+      );
       if (ready.error) {
         // No WebGL here: said in words, with pointer drawing offered.
         await a.page.getByText("You can still draw with the mouse or a finger").waitFor();
@@ -138,21 +143,37 @@ describe("drawing", () => {
 
       // A draws on B's video: it is B's camera picture, so B sees it over B's own (mirrored) preview.
       await stroke(a.page, "remote", [0.2, 0.3], [0.45, 0.3]);
-      const onB = await until("stroke on B", () => drawState(b.page), (s) => strokeCount(s, "self") === 1 && doneStrokes(s, "self") === 1);
+      const onB = await until(
+        "stroke on B",
+        () => drawState(b.page),
+        (s) => strokeCount(s, "self") === 1 && doneStrokes(s, "self") === 1,
+      );
       const points = onB.docs.self!.strokes[0]!.points;
       expect(points[0]!.x).toBeCloseTo(0.2, 1);
       expect(points.at(-1)!.x).toBeCloseTo(0.45, 1);
       expect(points.every((p) => Math.abs(p.y - 0.3) < 0.02)).toBe(true);
       expect((await drawState(a.page)).docs[bId]!.strokes).toEqual(onB.docs.self!.strokes);
-      await until("ink on B's preview", () => inkAt(b.page, "local", 0.33, 0.3), (alpha) => alpha > 200);
+      await until(
+        "ink on B's preview",
+        () => inkAt(b.page, "local", 0.33, 0.3),
+        (alpha) => alpha > 200,
+      );
       expect(await inkAt(b.page, "local", 0.33, 0.7)).toBe(0);
       expect(await inkAt(b.page, "remote", 0.33, 0.3)).toBe(0); // not over A's camera
       expect(await inkAt(a.page, "remote", 0.33, 0.3)).toBeGreaterThan(200);
 
       // A draws on A's own preview: A's camera, so B sees it over the remote video.
       await stroke(a.page, "local", [0.6, 0.6], [0.8, 0.75]);
-      await until("A's own stroke on B", () => drawState(b.page), (s) => strokeCount(s, aId) === 1);
-      await until("ink on B's remote video", () => inkAt(b.page, "remote", 0.7, 0.675), (alpha) => alpha > 200);
+      await until(
+        "A's own stroke on B",
+        () => drawState(b.page),
+        (s) => strokeCount(s, aId) === 1,
+      );
+      await until(
+        "ink on B's remote video",
+        () => inkAt(b.page, "remote", 0.7, 0.675),
+        (alpha) => alpha > 200,
+      );
       expect(await inkAt(a.page, "local", 0.7, 0.675)).toBeGreaterThan(200);
       if (process.env.DRAW_SCREENSHOT) {
         await a.page.screenshot({ path: `${process.env.DRAW_SCREENSHOT}-a.png` });
@@ -161,8 +182,16 @@ describe("drawing", () => {
 
       // Clear clears both sides.
       await button(a.page, "Clear").click();
-      await until("cleared on B", () => drawState(b.page), (s) => strokeCount(s, "self") + strokeCount(s, aId) === 0);
-      await until("no ink on B", async () => (await inkAt(b.page, "local", 0.33, 0.3)) + (await inkAt(b.page, "remote", 0.7, 0.675)), (n) => n === 0);
+      await until(
+        "cleared on B",
+        () => drawState(b.page),
+        (s) => strokeCount(s, "self") + strokeCount(s, aId) === 0,
+      );
+      await until(
+        "no ink on B",
+        async () => (await inkAt(b.page, "local", 0.33, 0.3)) + (await inkAt(b.page, "remote", 0.7, 0.675)),
+        (n) => n === 0,
+      );
       expect(strokeCount(await drawState(a.page), bId) + strokeCount(await drawState(a.page), "self")).toBe(0);
 
       // Draw off: the worker is terminated; the drawing stays.
@@ -174,13 +203,26 @@ describe("drawing", () => {
       expect(await a.page.locator(".remote canvas.draw-overlay.drawing-on").count()).toBe(0);
 
       // B reloads having lost its copy: A's snapshot brings the drawing back.
-      await until("second stroke on B", () => drawState(b.page), (s) => doneStrokes(s, "self") === 1);
+      await until(
+        "second stroke on B",
+        () => drawState(b.page),
+        (s) => doneStrokes(s, "self") === 1,
+      );
       await b.page.evaluate((room) => sessionStorage.removeItem(`onelink.draw.${room}`), room);
       await b.page.reload();
       await waitForStatus(b.page, "Connected", 30_000);
-      const back = await until("drawing back on B", () => drawState(b.page), (s) => doneStrokes(s, "self") === 1, 30_000);
+      const back = await until(
+        "drawing back on B",
+        () => drawState(b.page),
+        (s) => doneStrokes(s, "self") === 1,
+        30_000,
+      );
       expect(back.docs.self!.strokes).toEqual((await drawState(a.page)).docs[bId]!.strokes);
-      await until("ink on B after reload", () => inkAt(b.page, "local", 0.6, 0.55), (alpha) => alpha > 200);
+      await until(
+        "ink on B after reload",
+        () => inkAt(b.page, "local", 0.6, 0.55),
+        (alpha) => alpha > 200,
+      );
     } finally {
       await Promise.all(people.map((p) => p.context.close()));
     }
@@ -200,11 +242,19 @@ describe("drawing without hand tracking", () => {
       await page.getByText("The hand-tracking model could not be loaded. You can still draw with the mouse or a finger").waitFor({ timeout: 30_000 });
       expect((await drawState(page)).error?.code).toBe("model-fetch-failed");
       await stroke(page, "local", [0.3, 0.4], [0.6, 0.5]);
-      await until("pointer stroke", () => drawState(page), (s) => strokeCount(s, "self") === 1);
+      await until(
+        "pointer stroke",
+        () => drawState(page),
+        (s) => strokeCount(s, "self") === 1,
+      );
       expect(await inkAt(page, "local", 0.45, 0.45)).toBeGreaterThan(200);
       expect(modelFetches).toBe(1);
       await button(page, "Try hand tracking again").click();
-      await until("a second try", async () => modelFetches, (n) => n === 2);
+      await until(
+        "a second try",
+        async () => modelFetches,
+        (n) => n === 2,
+      );
       await page.getByText("The hand-tracking model could not be loaded").waitFor({ timeout: 30_000 });
     } finally {
       await context.close();
@@ -264,9 +314,16 @@ describe("drawing with a hand in front of the camera", () => {
       await button(page, "Draw").click();
       const cursorOf = () =>
         page.evaluate(() => {
-          const call = (window as unknown as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { value: unknown; context: { cursor: unknown } } }> } } }).__onelink;
+          const call = (
+            window as unknown as {
+              __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { value: unknown; context: { cursor: unknown } } }> } };
+            }
+          ).__onelink;
           const d = call.getSnapshot().children.drawing!.getSnapshot();
-          return JSON.parse(JSON.stringify({ value: d.value, cursor: d.context.cursor })) as { value: unknown; cursor: { mode: string; point: { x: number; y: number } } | null };
+          return JSON.parse(JSON.stringify({ value: d.value, cursor: d.context.cursor })) as {
+            value: unknown;
+            cursor: { mode: string; point: { x: number; y: number } } | null;
+          };
         });
       const found = await until("hand found", cursorOf, (s) => s.cursor !== null, 90_000);
       expect(found.value).toEqual({ active: { hands: { tracking: "handFound" } } });

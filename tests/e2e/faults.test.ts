@@ -6,7 +6,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { startCoturn } from "./coturn.ts";
-import { button, freePort, launchBrowser, newPerson, openCallLink, recordPeerConnections, startApp, waitFor, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
+import {
+  button,
+  freePort,
+  launchBrowser,
+  newPerson,
+  openCallLink,
+  recordPeerConnections,
+  startApp,
+  waitFor,
+  waitForNewFrames,
+  waitForStatus,
+  type AppServer,
+} from "./harness.ts";
 
 const secret = crypto.randomUUID();
 let browser: Browser;
@@ -135,7 +147,11 @@ describe("fault matrix", () => {
       // B's socket drops (a network switch): it reconnects and joins again, on the same server.
       const before = await socketCount(b.page);
       await b.page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.forEach((s) => s.close()));
-      await waitFor(() => socketCount(b.page), (n) => n > before, 20_000);
+      await waitFor(
+        () => socketCount(b.page),
+        (n) => n > before,
+        20_000,
+      );
       await b.page.getByText("Signaling offline").waitFor({ state: "detached", timeout: 20_000 });
       await stillAlive(a, b);
       relay = await startCoturn(secret, relay.port);
@@ -221,7 +237,12 @@ describe("fault matrix", () => {
       const username = (p: Page) =>
         p.evaluate(() => {
           const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== "closed");
-          return String(pcs.at(-1)?.getConfiguration().iceServers?.find((s) => s.username)?.username ?? "");
+          return String(
+            pcs
+              .at(-1)
+              ?.getConfiguration()
+              .iceServers?.find((s) => s.username)?.username ?? "",
+          );
         });
       const first = await username(b.page);
       expect(first).not.toBe("");

@@ -210,7 +210,11 @@ export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, 
 
 /** Waits (up to 5 s) until the element's attribute has this value: React may render a tick after the event. */
 export async function expectAttribute(locator: Locator, name: string, value: string | null) {
-  await waitFor(() => locator.getAttribute(name), (v) => v === value, 5_000);
+  await waitFor(
+    () => locator.getAttribute(name),
+    (v) => v === value,
+    5_000,
+  );
 }
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
@@ -219,7 +223,13 @@ export const button = (page: Page, name: string) => page.getByRole("button", { n
 export function isUncovered(locator: Locator): Promise<boolean> {
   return locator.evaluate((el) => {
     const r = el.getBoundingClientRect();
-    const points = [[r.left + 2, r.top + 2], [r.right - 2, r.top + 2], [r.left + 2, r.bottom - 2], [r.right - 2, r.bottom - 2], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+    const points = [
+      [r.left + 2, r.top + 2],
+      [r.right - 2, r.top + 2],
+      [r.left + 2, r.bottom - 2],
+      [r.right - 2, r.bottom - 2],
+      [(r.left + r.right) / 2, (r.top + r.bottom) / 2],
+    ];
     return points.every(([x, y]) => {
       const top = document.elementFromPoint(x!, y!);
       return top !== null && (top === el || el.contains(top));

@@ -16,13 +16,16 @@ const ctx = useAppAndBrowser();
 
 /** Sends raw frames on A's open "chat" channel, the way the app's own messages go. */
 async function sendRaw(page: Page, frames: Uint8Array[]) {
-  const sent = await page.evaluate((frames) => {
-    const channels = (window as unknown as { __channels: RTCDataChannel[] }).__channels.filter((c) => c.label === "chat" && c.readyState === "open");
-    const chat = channels.at(-1);
-    if (!chat) return 0;
-    for (const f of frames) chat.send(new Uint8Array(f));
-    return frames.length;
-  }, frames.map((f) => Array.from(f)));
+  const sent = await page.evaluate(
+    (frames) => {
+      const channels = (window as unknown as { __channels: RTCDataChannel[] }).__channels.filter((c) => c.label === "chat" && c.readyState === "open");
+      const chat = channels.at(-1);
+      if (!chat) return 0;
+      for (const f of frames) chat.send(new Uint8Array(f));
+      return frames.length;
+    },
+    frames.map((f) => Array.from(f)),
+  );
   expect(sent).toBe(frames.length);
 }
 

@@ -19,9 +19,18 @@ const selfId = (page: Page) =>
 
 /** Frames that must be refused or cut down to the limits (seqs from 1; the flood's source differs). */
 function junkFrames(): number[][] {
-  const begin = (id: string, extra: Record<string, unknown> = {}) => ({ type: "begin", id, strokeId: id, color: PALETTE[1], width: THICKNESS_LEVELS[2], point: [100, 100], ...extra });
+  const begin = (id: string, extra: Record<string, unknown> = {}) => ({
+    type: "begin",
+    id,
+    strokeId: id,
+    color: PALETTE[1],
+    width: THICKNESS_LEVELS[2],
+    point: [100, 100],
+    ...extra,
+  });
   const ops = (...ops: unknown[]) => rawFrame({ type: "ops", frame: "mine", ops });
-  const snapshot = (strokes: unknown[], applied: Record<string, number> = {}) => rawFrame({ type: "snapshot", frame: "mine", doc: { strokes, applied, aspect: 4 / 3 } });
+  const snapshot = (strokes: unknown[], applied: Record<string, number> = {}) =>
+    rawFrame({ type: "snapshot", frame: "mine", doc: { strokes, applied, aspect: 4 / 3 } });
   const line = (n: number) => Array.from({ length: 2 * n }, (_, i) => (i * 37) % 10_001);
   return [
     ops(begin("j:1", { point: [Number.NaN, 5] })),
@@ -33,7 +42,9 @@ function junkFrames(): number[][] {
     // Strokes from ever new sources: the record of what was applied must not grow without end.
     ...Array.from({ length: 12 }, (_, f) => ops(...Array.from({ length: 64 }, (_, k) => ({ type: "end", id: `s${f * 64 + k}:1`, strokeId: "none" })))),
     // Over-limit snapshots: too many strokes, too many points in all.
-    snapshot(Array.from({ length: DRAW_MAX_STROKES + 500 }, (_, i) => ({ id: `x${i}`, color: PALETTE[0], width: THICKNESS_LEVELS[0], points: [1, 1], done: true }))),
+    snapshot(
+      Array.from({ length: DRAW_MAX_STROKES + 500 }, (_, i) => ({ id: `x${i}`, color: PALETTE[0], width: THICKNESS_LEVELS[0], points: [1, 1], done: true })),
+    ),
     snapshot(Array.from({ length: 40 }, (_, i) => ({ id: `y${i}`, color: PALETTE[0], width: THICKNESS_LEVELS[0], points: line(1000), done: true }))),
   ];
 }
@@ -51,7 +62,8 @@ describe("a hostile peer on the drawing channel", () => {
       await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
       await waitForNewFrames(b.page, "Remote video", 3, 20_000);
       await waitFor(
-        () => a.page.evaluate(() => (window as unknown as { __channels: RTCDataChannel[] }).__channels.some((c) => c.label === "draw" && c.readyState === "open")),
+        () =>
+          a.page.evaluate(() => (window as unknown as { __channels: RTCDataChannel[] }).__channels.some((c) => c.label === "draw" && c.readyState === "open")),
         (open) => open,
         20_000,
       );
@@ -67,7 +79,11 @@ describe("a hostile peer on the drawing channel", () => {
       const sent = await flooding;
       expect(sent.frames).toBeGreaterThan(20);
 
-      const docs = await waitFor(() => drawDocs(b.page), (d) => (d[aId]?.strokes ?? 0) > 0, 10_000);
+      const docs = await waitFor(
+        () => drawDocs(b.page),
+        (d) => (d[aId]?.strokes ?? 0) > 0,
+        10_000,
+      );
       const flooded = docs[aId]!;
       expect(flooded.strokes).toBeLessThanOrEqual(DRAW_MAX_STROKES);
       expect(flooded.points).toBeLessThanOrEqual(DRAW_MAX_DOC_POINTS);
@@ -86,7 +102,11 @@ describe("a hostile peer on the drawing channel", () => {
       await b.page.mouse.down();
       await b.page.mouse.move(own!.x + own!.width * 0.6, own!.y + own!.height * 0.5, { steps: 10 });
       await b.page.mouse.up();
-      await waitFor(() => drawDocs(b.page), (d) => (d.self?.strokes ?? 0) === 1, 10_000);
+      await waitFor(
+        () => drawDocs(b.page),
+        (d) => (d.self?.strokes ?? 0) === 1,
+        10_000,
+      );
       await waitForNewFrames(b.page, "Remote video", 5, 10_000);
     } finally {
       await Promise.all(people.map((p) => p.context.close()));

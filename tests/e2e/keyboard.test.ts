@@ -85,10 +85,18 @@ describe("keyboard only", () => {
       const toggle = button(a.page, "Picture in picture");
       await a.page.keyboard.press("p");
       await a.page.waitForFunction(() => document.pictureInPictureElement?.getAttribute("aria-label") === "Remote video");
-      await waitFor(() => toggle.getAttribute("aria-pressed"), (v) => v === "true", 5_000);
+      await waitFor(
+        () => toggle.getAttribute("aria-pressed"),
+        (v) => v === "true",
+        5_000,
+      );
       await a.page.keyboard.press("p");
       await a.page.waitForFunction(() => document.pictureInPictureElement === null);
-      await waitFor(() => toggle.getAttribute("aria-pressed"), (v) => v === "false", 5_000);
+      await waitFor(
+        () => toggle.getAttribute("aria-pressed"),
+        (v) => v === "false",
+        5_000,
+      );
     } else {
       console.log("picture in picture is not available here: skipped");
     }

@@ -28,8 +28,9 @@ async function call() {
 /** The camera the local media machine uses on this page: its device and whether it is live. */
 const cameraOf = (page: Page) =>
   page.evaluate(() => {
-    const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } })
-      .__onelink.getSnapshot().children.media!;
+    const media = (
+      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
+    ).__onelink.getSnapshot().children.media!;
     const camera = media.getSnapshot().context.camera;
     return camera && { deviceId: camera.getSettings().deviceId!, label: camera.label, state: camera.readyState };
   });
@@ -46,10 +47,12 @@ async function chooseCamera(page: Page, label: string) {
   await button(page, "Settings").click();
   const dialog = page.getByRole("dialog", { name: "Settings" });
   await dialog.getByRole("combobox", { name: "Camera" }).selectOption({ label });
-  await waitFor(() => cameraOf(page), (c) => c?.label === label && c.state === "live");
+  await waitFor(
+    () => cameraOf(page),
+    (c) => c?.label === label && c.state === "live",
+  );
   await dialog.getByRole("button", { name: "Close" }).click();
 }
-
 
 describe("media", () => {
   test("switching camera in Settings mid-call keeps the call up, frames flowing, and is remembered", async () => {
@@ -63,7 +66,10 @@ describe("media", () => {
     expect(before.label).toBe("fake_device_0");
     const other = options.find((o) => o.label === "fake_device_2")!.id;
     await select.selectOption(other);
-    const after = await waitFor(() => cameraOf(a.page), (c) => c?.deviceId === other);
+    const after = await waitFor(
+      () => cameraOf(a.page),
+      (c) => c?.deviceId === other,
+    );
     expect(after!.state).toBe("live");
     await dialog.getByRole("button", { name: "Close" }).click();
     // The old camera is released, the new one is on the same sender: no renegotiation, the call stays up.
@@ -83,8 +89,9 @@ describe("media", () => {
     await chooseCamera(a.page, "fake_device_2");
     // Headless Chromium cannot unplug a fake camera: end its track the way the browser does.
     await a.page.evaluate(() => {
-      const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack } } }> } } })
-        .__onelink.getSnapshot().children.media!;
+      const media = (
+        window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack } } }> } } }
+      ).__onelink.getSnapshot().children.media!;
       media.getSnapshot().context.camera.dispatchEvent(new Event("ended"));
     });
     await a.page.getByRole("alert").filter({ hasText: "Your camera “fake_device_2” stopped; switched to “fake_device_0”." }).waitFor({ timeout: 20_000 });
@@ -108,29 +115,50 @@ describe("media", () => {
     const share = button(a.page, "Share screen");
     await expectAttribute(share, "aria-pressed", "false");
     await share.click();
-    await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "true");
+    await waitFor(
+      () => share.getAttribute("aria-pressed"),
+      (v) => v === "true",
+    );
     await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
-    const screen = await waitFor(() => remoteShape(b.page), (s) => s.width > 640);
+    const screen = await waitFor(
+      () => remoteShape(b.page),
+      (s) => s.width > 640,
+    );
     console.log(`peer sees the camera at 640x360 or less, then the screen at ${screen.width}x${screen.height}`);
-    await waitFor(() => remoteShape(b.page), (s) => s.liveAudio >= 2); // microphone and tab audio
+    await waitFor(
+      () => remoteShape(b.page),
+      (s) => s.liveAudio >= 2,
+    ); // microphone and tab audio
     await waitForNewFrames(b.page, "Remote video", 10, 20_000);
 
     await share.click();
-    await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "false");
+    await waitFor(
+      () => share.getAttribute("aria-pressed"),
+      (v) => v === "false",
+    );
     await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
-    await waitFor(() => remoteShape(b.page), (s) => small(s) && s.liveAudio === 1);
+    await waitFor(
+      () => remoteShape(b.page),
+      (s) => small(s) && s.liveAudio === 1,
+    );
 
     // Stopped from the browser's own "Stop sharing" bar: the screen track ends.
     await share.click();
     await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
-    await waitFor(() => remoteShape(b.page), (s) => s.width > 640);
+    await waitFor(
+      () => remoteShape(b.page),
+      (s) => s.width > 640,
+    );
     await a.page.evaluate(() => {
       const v = document.querySelector<HTMLVideoElement>('video[aria-label="Your video"]')!;
       const track = (v.srcObject as MediaStream).getVideoTracks()[0]!;
       track.stop();
       track.dispatchEvent(new Event("ended"));
     });
-    await waitFor(() => share.getAttribute("aria-pressed"), (v) => v === "false");
+    await waitFor(
+      () => share.getAttribute("aria-pressed"),
+      (v) => v === "false",
+    );
     await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
     await waitFor(() => remoteShape(b.page), small);
     await waitForNewFrames(b.page, "Remote video", 10, 20_000);
@@ -145,14 +173,24 @@ describe("media", () => {
     await expectAttribute(stats, "aria-pressed", "true");
     const panel = a.page.getByRole("region", { name: "Call statistics" });
     const row = (name: string) => panel.getByRole("row", { name: new RegExp(`^${name}`) }).innerText();
-    await waitFor(() => row("Frame rate"), (t) => /\d+ fps\s+\d+ fps/.test(t));
-    await waitFor(() => row("Video bitrate"), (t) => /(kbps|Mbps)\s+\S+ (kbps|Mbps)/.test(t));
+    await waitFor(
+      () => row("Frame rate"),
+      (t) => /\d+ fps\s+\d+ fps/.test(t),
+    );
+    await waitFor(
+      () => row("Video bitrate"),
+      (t) => /(kbps|Mbps)\s+\S+ (kbps|Mbps)/.test(t),
+    );
     expect(await row("Resolution")).toMatch(/\d+×\d+\s+\d+×\d+/);
     expect(await row("Codec")).toMatch(/VP8|VP9|H264|AV1/);
     expect(await row("Candidate")).toMatch(/host|srflx|prflx|relay/);
     expect(await panel.locator("caption").innerText()).toMatch(/Round trip \d+ ms/);
     const first = await row("Video bitrate");
-    await waitFor(() => row("Video bitrate"), (t) => t !== first, 10_000); // refreshed
+    await waitFor(
+      () => row("Video bitrate"),
+      (t) => t !== first,
+      10_000,
+    ); // refreshed
     await a.page.screenshot({ path: "/tmp/onelink-stats.png" });
     await stats.click();
     await panel.waitFor({ state: "detached" });

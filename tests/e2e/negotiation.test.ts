@@ -71,10 +71,19 @@ describe("perfect negotiation in Chromium", () => {
     );
     expect(got).toEqual([1, 1]);
     // And it has settled: no more offers go back and forth.
-    const count = () => page.evaluate(() => (window as never as { negotiation: { log(): string[] } }).negotiation.log().filter((l) => !l.endsWith("candidate")).length);
+    const count = () =>
+      page.evaluate(() => (window as never as { negotiation: { log(): string[] } }).negotiation.log().filter((l) => !l.endsWith("candidate")).length);
     const offers = await count();
     await Bun.sleep(1_500);
-    if (process.env.DEBUG_NEGOTIATION) console.log(await page.evaluate(() => (window as never as { negotiation: { log(): string[] } }).negotiation.log().filter((l) => !l.endsWith("candidate")).join("\n")));
+    if (process.env.DEBUG_NEGOTIATION)
+      console.log(
+        await page.evaluate(() =>
+          (window as never as { negotiation: { log(): string[] } }).negotiation
+            .log()
+            .filter((l) => !l.endsWith("candidate"))
+            .join("\n"),
+        ),
+      );
     expect(await count()).toBe(offers);
   }, 60_000);
 });

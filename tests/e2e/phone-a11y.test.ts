@@ -38,7 +38,11 @@ async function person(kind: string) {
 async function axeViolations(page: Page): Promise<string[]> {
   await runScriptFile(page, AXE);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
     return result.violations
       .filter((v) => v.impact === "serious" || v.impact === "critical")
@@ -70,10 +74,12 @@ async function controlsStepAside(page: Page) {
   const mic = button(page, "Microphone");
   await mic.waitFor({ state: "hidden", timeout: 8_000 });
   expect(await dock.getAttribute("inert")).not.toBeNull();
-  expect(await page.evaluate(() => {
-    document.querySelector<HTMLButtonElement>(".controls button")?.focus();
-    return document.activeElement?.closest(".controls") !== null;
-  })).toBe(false);
+  expect(
+    await page.evaluate(() => {
+      document.querySelector<HTMLButtonElement>(".controls button")?.focus();
+      return document.activeElement?.closest(".controls") !== null;
+    }),
+  ).toBe(false);
   // A key brings them back; they stay while a control has keyboard focus.
   await page.keyboard.press("Tab");
   await mic.waitFor({ state: "visible", timeout: 1_000 });

@@ -20,7 +20,8 @@ async function bothSeeEachOther(a: Page, b: Page, timeout = 20_000) {
   await Promise.all([waitForNewFrames(a, "Remote video", 10, timeout), waitForNewFrames(b, "Remote video", 10, timeout)]);
 }
 
-const seatOf = (page: Page) => page.evaluate(() => (window as unknown as { __onelink: { getSnapshot(): { context: { self: string } } } }).__onelink.getSnapshot().context.self);
+const seatOf = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __onelink: { getSnapshot(): { context: { self: string } } } }).__onelink.getSnapshot().context.self);
 
 describe("calls survive refreshes", () => {
   test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {

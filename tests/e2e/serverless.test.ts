@@ -25,7 +25,6 @@ afterAll(async () => {
   if (!serverStopped) await app?.stop();
 });
 
-
 type Ufrags = { local: string | null; remote: string | null; state: RTCSignalingState };
 const ufragsOf = (page: Page) =>
   page.evaluate((): Ufrags => {
@@ -100,7 +99,9 @@ describe("serverless call", () => {
     await button(a.page, "Share screen").click();
     await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
     await b.page.waitForFunction(
-      () => ((document.querySelector('video[aria-label="Remote video"]') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().filter((t) => !t.muted).length >= 2,
+      () =>
+        ((document.querySelector('video[aria-label="Remote video"]') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().filter((t) => !t.muted)
+          .length >= 2,
       undefined,
       { timeout: 20_000 },
     );

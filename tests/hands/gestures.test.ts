@@ -30,8 +30,7 @@ const fist = loadFixture("fullcurl");
 const A = point.width / point.height; // the photos are portrait, 480x640
 const vSign = (deg: number): Landmark[] => extendLike(point.landmarks, "middle", deg, A);
 /** All four fingers up and spread like an open palm. */
-const openHand = (): Landmark[] =>
-  extendLike(extendLike(extendLike(point.landmarks, "middle", 15, A), "ring", 30, A), "pinky", 45, A);
+const openHand = (): Landmark[] => extendLike(extendLike(extendLike(point.landmarks, "middle", 15, A), "ring", 30, A), "pinky", 45, A);
 
 describe("real landmark fixtures", () => {
   test("are 21 normalized points from the photos", () => {
@@ -137,12 +136,7 @@ describe("drawing hand mode", () => {
   };
 
   test("pinch draws, V erases, pointing hovers at the index tip", () => {
-    expect(run([point.landmarks, pinchTo(point.landmarks, 0.01, A), vSign(25), fist.landmarks])).toEqual([
-      "hover",
-      "draw",
-      "erase",
-      "hover",
-    ]);
+    expect(run([point.landmarks, pinchTo(point.landmarks, 0.01, A), vSign(25), fist.landmarks])).toEqual(["hover", "draw", "erase", "hover"]);
     const hover = readDrawingHand("hover", point.landmarks, A);
     expect(hover.point).toEqual({ x: point.landmarks[8]!.x, y: point.landmarks[8]!.y });
   });

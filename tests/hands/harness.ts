@@ -74,7 +74,7 @@ export async function startHandServer(): Promise<HandServer> {
       if (pathname === "/page.js") return new Response(script, { headers: { "content-type": "text/javascript" } });
       const photo = /^\/photos\/(\w+)\.jpg$/.exec(pathname);
       const path = photo ? join(PHOTO_DIR, `${photo[1]}.jpg`) : normalize(join(PUBLIC_DIR, pathname));
-      if (!photo && !path.startsWith(PUBLIC_DIR + "/")) return new Response("no", { status: 404 });
+      if (!photo && !path.startsWith(`${PUBLIC_DIR}/`)) return new Response("no", { status: 404 });
       const file = Bun.file(path);
       return (await file.exists()) ? new Response(file) : new Response("not found", { status: 404 });
     },
@@ -112,11 +112,7 @@ export async function openHandPage(browser: Browser, server: HandServer): Promis
 }
 
 /** Calls window.hands[name](...args) in the page. */
-export function call<K extends keyof PageApi>(
-  page: Page,
-  name: K,
-  ...args: Parameters<PageApi[K]>
-): Promise<Awaited<ReturnType<PageApi[K]>>> {
+export function call<K extends keyof PageApi>(page: Page, name: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>> {
   return page.evaluate(
     ([n, a]) => {
       const api = (window as unknown as { hands: Record<string, (...x: unknown[]) => unknown> }).hands;

@@ -17,7 +17,7 @@ const round = (v: number): number => Math.round(v * 1e5) / 1e5;
 /** JSON with one landmark per line (small, readable diffs). */
 function format(f: HandFixture): string {
   const { landmarks, ...head } = f;
-  const lines = landmarks.map((p) => "    " + JSON.stringify(p));
+  const lines = landmarks.map((p) => `    ${JSON.stringify(p)}`);
   return JSON.stringify(head, null, 2).replace(/\n}$/, `,\n  "landmarks": [\n${lines.join(",\n")}\n  ]\n}\n`);
 }
 

@@ -94,11 +94,13 @@ function normalization(metadata: Uint8Array): { mean: number; std: number; union
 
 const ORIGINALS = {
   lite: {
-    detector: () => extractPacked(join(HANDS, "hands_solution_packed_assets_loader.js"), join(HANDS, "hands_solution_packed_assets.data"), "palm_detection_lite.tflite"),
+    detector: () =>
+      extractPacked(join(HANDS, "hands_solution_packed_assets_loader.js"), join(HANDS, "hands_solution_packed_assets.data"), "palm_detection_lite.tflite"),
     landmarks: () => readFileSync(join(HANDS, "hand_landmark_lite.tflite")),
   },
   full: {
-    detector: () => extractPacked(join(HANDS, "hands_solution_packed_assets_loader.js"), join(HANDS, "hands_solution_packed_assets.data"), "palm_detection_full.tflite"),
+    detector: () =>
+      extractPacked(join(HANDS, "hands_solution_packed_assets_loader.js"), join(HANDS, "hands_solution_packed_assets.data"), "palm_detection_full.tflite"),
     landmarks: () => readFileSync(join(HANDS, "hand_landmark_full.tflite")),
   },
 };
@@ -142,5 +144,7 @@ test("the palm models come from the packed data at the loader's offsets", async 
   const full = await ORIGINALS.full.detector();
   expect(lite.length).toBeGreaterThan(1_000_000);
   expect(full.length).toBeGreaterThan(lite.length);
-  await expect(extractPacked(join(HANDS, "hands_solution_packed_assets_loader.js"), join(HANDS, "hands_solution_packed_assets.data"), "nope.tflite")).rejects.toThrow(/not listed/);
+  await expect(
+    extractPacked(join(HANDS, "hands_solution_packed_assets_loader.js"), join(HANDS, "hands_solution_packed_assets.data"), "nope.tflite"),
+  ).rejects.toThrow(/not listed/);
 });

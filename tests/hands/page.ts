@@ -46,12 +46,9 @@ const api: PageApi = {
     await tracker?.dispose();
     tracker = createHandTracker(workerUrl);
     const phases: string[] = [];
-    const result = await tracker.init(
-      { modelUrl: HAND_MODEL_URLS[variant], wasmBase: MEDIAPIPE_WASM_BASE, numHands },
-      (p) => {
-        if (phases.at(-1) !== p.phase) phases.push(p.phase);
-      },
-    );
+    const result = await tracker.init({ modelUrl: HAND_MODEL_URLS[variant], wasmBase: MEDIAPIPE_WASM_BASE, numHands }, (p) => {
+      if (phases.at(-1) !== p.phase) phases.push(p.phase);
+    });
     // Progress callbacks are fire-and-forget messages: let the last ones arrive.
     await new Promise((r) => setTimeout(r, 50));
     return { ...result, phases };

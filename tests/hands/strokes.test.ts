@@ -1,16 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readDrawingHand, type DrawMode, type Point } from "../../drawing/gestures.ts";
-import {
-  applyOp,
-  applyOps,
-  emptyDoc,
-  eraseStroke,
-  idMaker,
-  parseOpId,
-  visibleStrokes,
-  type StrokeDoc,
-  type StrokeOp,
-} from "../../drawing/strokes.ts";
+import { applyOp, applyOps, emptyDoc, eraseStroke, idMaker, parseOpId, visibleStrokes, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
 import { extendLike, loadFixture, pinchTo, translate } from "./fixtures.ts";
 
 const fixture = loadFixture("nocurl");
@@ -56,7 +46,10 @@ describe("stroke model", () => {
     expect(twice).toBe(once);
     expect(applyOp(once, ops[1]!)).toBe(once);
     // Interleaved duplicates while drawing (a retransmission).
-    const messy = applyOps(emptyDoc(A), ops.flatMap((op, i) => (i > 0 ? [ops[i - 1]!, op] : [op])));
+    const messy = applyOps(
+      emptyDoc(A),
+      ops.flatMap((op, i) => (i > 0 ? [ops[i - 1]!, op] : [op])),
+    );
     expect(messy.strokes).toEqual(once.strokes);
   });
 
@@ -70,7 +63,11 @@ describe("stroke model", () => {
   test("erasing the middle splits the stroke; nothing is left inside the eraser", () => {
     const path = penPath(20);
     let doc = applyOps(emptyDoc(A), drawOps(idMaker("a"), "s1", path));
-    const eraser = readDrawingHand("erase", translate(vSign, path[10]!.x - (vSign[8]!.x + vSign[12]!.x) / 2, path[10]!.y - (vSign[8]!.y + vSign[12]!.y) / 2), A);
+    const eraser = readDrawingHand(
+      "erase",
+      translate(vSign, path[10]!.x - (vSign[8]!.x + vSign[12]!.x) / 2, path[10]!.y - (vSign[8]!.y + vSign[12]!.y) / 2),
+      A,
+    );
     expect(eraser.mode).toBe("erase");
     doc = applyOp(doc, { type: "erase", id: "b:1", center: eraser.point, radius: eraser.eraseRadius });
     expect(doc.strokes).toHaveLength(2);
@@ -87,12 +84,27 @@ describe("stroke model", () => {
   });
 
   test("an eraser crossing a long segment cuts it even with no point inside", () => {
-    const stroke = { id: "s", color: "#fff", width: 0, points: [{ x: 0.1, y: 0.5 }, { x: 0.9, y: 0.5 }], done: true };
+    const stroke = {
+      id: "s",
+      color: "#fff",
+      width: 0,
+      points: [
+        { x: 0.1, y: 0.5 },
+        { x: 0.9, y: 0.5 },
+      ],
+      done: true,
+    };
     const pieces = eraseStroke(stroke, { x: 0.5, y: 0.5 }, 0.05, 1, "e:1");
-    expect(pieces.map((s) => s.points.map((p) => +p.x.toFixed(6)))).toEqual([[0.1, 0.45], [0.55, 0.9]]);
+    expect(pieces.map((s) => s.points.map((p) => +p.x.toFixed(6)))).toEqual([
+      [0.1, 0.45],
+      [0.55, 0.9],
+    ]);
     // Aspect: on a 2:1 frame the same radius is half as wide in x.
     const wide = eraseStroke(stroke, { x: 0.5, y: 0.5 }, 0.05, 2, "e:1");
-    expect(wide.map((s) => s.points.map((p) => +p.x.toFixed(6)))).toEqual([[0.1, 0.475], [0.525, 0.9]]);
+    expect(wide.map((s) => s.points.map((p) => +p.x.toFixed(6)))).toEqual([
+      [0.1, 0.475],
+      [0.525, 0.9],
+    ]);
     expect(eraseStroke(stroke, { x: 0.5, y: 0.8 }, 0.05, 1, "e:1")[0]).toBe(stroke);
   });
 
@@ -104,7 +116,15 @@ describe("stroke model", () => {
     const next = idMaker("a");
     let live = applyOps(emptyDoc(A), [...drawOps(next, "s1", path, false), { type: "erase", id: "b:1", center: centre, radius: 0.2 }]);
     expect(visibleStrokes(live)).toEqual([]);
-    live = applyOp(live, { type: "add", id: next(), strokeId: "s1", points: [{ x: 0.9, y: 0.1 }, { x: 0.95, y: 0.1 }] });
+    live = applyOp(live, {
+      type: "add",
+      id: next(),
+      strokeId: "s1",
+      points: [
+        { x: 0.9, y: 0.1 },
+        { x: 0.95, y: 0.1 },
+      ],
+    });
     expect(visibleStrokes(live).map((s) => s.id)).toEqual(["s1"]);
     live = applyOp(live, { type: "end", id: next(), strokeId: "s1" });
     expect(live.strokes[0]!.done).toBe(true);

@@ -4,13 +4,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import {
-  decodeServer,
-  encode,
-  type ClientMessage,
-  type ServerMessage,
-  type WithoutVersion,
-} from "../../protocol/index.ts";
+import { decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
 import { readConfig, type ServerConfig } from "../../signal-server/config.ts";
 import { startServer } from "../../signal-server/server.ts";
 import type { SignalingOptions } from "../../signal-server/socket.ts";
@@ -176,8 +170,7 @@ export async function openSilentSocket(app: App): Promise<{ sock: Socket; sendBi
   const sock = connect(app.server.port!, "127.0.0.1");
   const key = randomBytes(16).toString("base64");
   sock.write(
-    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   );
   await withTimeout(
     new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createActor, enqueueActions, fromCallback, fromPromise, SimulatedClock } from "xstate";
+import { createActor, enqueueActions, fromCallback, SimulatedClock } from "xstate";
 import { callMachine } from "../../machines/call/call.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
 import type { NotificationsEvent } from "../../machines/features/notifications.ts";
@@ -39,21 +39,39 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
         });
       }) as never,
       // Connections are the transport's: its peers are the fakes.
-      transport: meshTransport.provide({ actors: { peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
-        const record = { input, commands: [] as PeerCommand[], stopped: false };
-        peers.push(record);
-        receive((c) => {
-          record.commands.push(c);
-          if (c.type === opts.peerThrowsOn) throw new Error(`peer broke on ${c.type}`);
-        });
-        return () => (record.stopped = true);
-      }) as never }, actions: opts.transportThrowsOn ? { forwardToCall: enqueueActions(({ event, enqueue }) => {
-        if (event.type === opts.transportThrowsOn) throw new Error(`transport broke on ${event.type}`);
-        enqueue.sendParent(event);
-      }) } : {} }),
-      notifications: fromCallback<NotificationsEvent>(({ receive }) => receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type))) as never,
+      transport: meshTransport.provide({
+        actors: {
+          peer: fromCallback<PeerCommand, PeerInput>(({ input, receive }) => {
+            const record = { input, commands: [] as PeerCommand[], stopped: false };
+            peers.push(record);
+            receive((c) => {
+              record.commands.push(c);
+              if (c.type === opts.peerThrowsOn) throw new Error(`peer broke on ${c.type}`);
+            });
+            return () => (record.stopped = true);
+          }) as never,
+        },
+        actions: opts.transportThrowsOn
+          ? {
+              forwardToCall: enqueueActions(({ event, enqueue }) => {
+                if (event.type === opts.transportThrowsOn) throw new Error(`transport broke on ${event.type}`);
+                enqueue.sendParent(event);
+              }),
+            }
+          : {},
+      }),
+      notifications: fromCallback<NotificationsEvent>(({ receive }) =>
+        receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type)),
+      ) as never,
     },
-    actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {}, reloadPage: () => void reloads.push(1) },
+    actions: {
+      loadSeat: () => {},
+      saveSeat: () => {},
+      forgetSeat: () => {},
+      showRoomInAddressBar: () => {},
+      showHomeInAddressBar: () => {},
+      reloadPage: () => void reloads.push(1),
+    },
   });
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
@@ -204,7 +222,11 @@ describe("call machine", () => {
   });
 
   test("a server newer than the page: a running call goes on, a page not yet in a call offers a reload", async () => {
-    const updated = { type: "SIGNALING.ERROR" as const, code: "bad-version" as const, text: "OneLink has been updated (protocol 1, expected 2): reload the page." };
+    const updated = {
+      type: "SIGNALING.ERROR" as const,
+      code: "bad-version" as const,
+      text: "OneLink has been updated (protocol 1, expected 2): reload the page.",
+    };
     const mid = harness();
     await inCallWithAaa(mid);
     mid.send(updated);

@@ -19,27 +19,31 @@ class Tab {
   sent: FeatureOutbound[] = [];
   chimes = 0;
   chat!: ActorRefFrom<typeof chatMachine>;
-  constructor(readonly member: string, readonly room = "room-1") {
+  constructor(
+    readonly member: string,
+    readonly room = "room-1",
+  ) {
     this.start();
   }
   /** Starts the chat as the call does: invoked as "chat", its FEATURE.SEND events go to the transport (here the parent). */
   start() {
-    const tab = this;
     const chat = chatMachine.provide({
       actions: {
-        loadHistory: assign(({ context }) => parseStoredChat(tab.storage.get(chatStorageKey(context.room)) ?? null) ?? { self: `tab-${tab.member}`, messages: [] }),
+        loadHistory: assign(
+          ({ context }) => parseStoredChat(this.storage.get(chatStorageKey(context.room)) ?? null) ?? { self: `tab-${this.member}`, messages: [] },
+        ),
         saveHistory: ({ context }) => {
           const data: StoredChat = { self: context.self, messages: context.messages };
-          tab.storage.set(chatStorageKey(context.room), JSON.stringify(data));
+          this.storage.set(chatStorageKey(context.room), JSON.stringify(data));
         },
-        loadSettings: assign({ muted: () => tab.storage.get("muted") === "1" }),
-        saveSettings: ({ context }) => void tab.storage.set("muted", context.muted ? "1" : "0"),
-        notify: () => void tab.chimes++,
+        loadSettings: assign({ muted: () => this.storage.get("muted") === "1" }),
+        saveSettings: ({ context }) => void this.storage.set("muted", context.muted ? "1" : "0"),
+        notify: () => void this.chimes++,
       },
     });
     const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { chat } }).createMachine({
       invoke: { id: "chat", src: "chat", input: { room: this.room } },
-      on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
+      on: { "FEATURE.SEND": { actions: ({ event }) => void this.sent.push(event) } },
     });
     // Registered as the transport, as the call's transport is: features send to it.
     const actor = createActor(parent, { systemId: "transport" }).start();

@@ -27,8 +27,7 @@ import type { TrackedHand } from "../../protocol/hand-tracker.ts";
 import { visibleStrokes, type StrokeOp } from "../../drawing/strokes.ts";
 import { extendLike, loadFixture, pinchTo, translate } from "../hands/fixtures.ts";
 
-const camera = (width = 640, height = 480) =>
-  ({ getVideoTracks: () => [{ getSettings: () => ({ width, height }) }] }) as unknown as MediaStream;
+const camera = (width = 640, height = 480) => ({ getVideoTracks: () => [{ getSettings: () => ({ width, height }) }] }) as unknown as MediaStream;
 
 /** One browser tab with a drawing actor under a parent that records what it sends; storage survives reloads. */
 class Tab {
@@ -40,30 +39,32 @@ class Tab {
   /** The drawing machine's clock (ms), for the per-peer rates. */
   clock = 0;
   stop = () => {};
-  constructor(readonly stream: MediaStream | null = camera(), readonly room = "room-1") {
+  constructor(
+    readonly stream: MediaStream | null = camera(),
+    readonly room = "room-1",
+  ) {
     this.start();
   }
   start() {
-    const tab = this;
     const drawing = drawingMachine.provide({
       actors: {
         handTracking: fromCallback(({ sendBack }) => {
-          tab.hands.starts++;
-          tab.hands.emit = sendBack;
+          this.hands.starts++;
+          this.hands.emit = sendBack;
           return () => {
-            tab.hands.stops++;
-            tab.hands.emit = null;
+            this.hands.stops++;
+            this.hands.emit = null;
           };
         }),
       },
       actions: {
-        loadDocs: assign({ docs: ({ context }) => parseStoredDocs(tab.storage.get(drawStorageKey(context.room)) ?? null) }),
-        saveDocs: ({ context }) => void tab.storage.set(drawStorageKey(context.room), storeDocs(context.docs)),
+        loadDocs: assign({ docs: ({ context }) => parseStoredDocs(this.storage.get(drawStorageKey(context.room)) ?? null) }),
+        saveDocs: ({ context }) => void this.storage.set(drawStorageKey(context.room), storeDocs(context.docs)),
       },
     });
     const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing } }).createMachine({
       invoke: { id: "drawing", src: "drawing", input: { room: this.room, camera: this.stream, now: () => this.clock } },
-      on: { "FEATURE.SEND": { actions: ({ event }) => void tab.sent.push(event) } },
+      on: { "FEATURE.SEND": { actions: ({ event }) => void this.sent.push(event) } },
     });
     // Registered as the transport, as the call's transport is: features send to it.
     const actor = createActor(parent, { systemId: "transport" }).start();
@@ -209,7 +210,11 @@ describe("drawing machine", () => {
   test("remote ops land on the right picture; junk and other channels are ignored", () => {
     const tab = new Tab();
     const ops = (frame: "mine" | "yours", source: string) =>
-      encodeDraw({ type: "ops", frame, ops: [{ type: "begin", id: `${source}:1`, strokeId: `${source}:1`, color: "#0a84ff", width: 0.014, point: p(0.5, 0.5) }] });
+      encodeDraw({
+        type: "ops",
+        frame,
+        ops: [{ type: "begin", id: `${source}:1`, strokeId: `${source}:1`, color: "#0a84ff", width: 0.014, point: p(0.5, 0.5) }],
+      });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("mine", "b1") });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("yours", "b2") });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: new Uint8Array([1, 2, 3]) });
@@ -397,7 +402,8 @@ describe("drawing within the limits", () => {
     try {
       for (let f = 0; f < 6; f++) {
         tab.clock += 10_000; // within the rate
-        for (const frame of ["mine", "yours"] as const) for (const data of bigStroke(`b${frame}`, f, frame)) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data });
+        for (const frame of ["mine", "yours"] as const)
+          for (const data of bigStroke(`b${frame}`, f, frame)) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data });
       }
       for (const frame of ["bob", SELF_FRAME]) {
         const doc = tab.snap.context.docs[frame]!;
@@ -416,7 +422,8 @@ describe("drawing within the limits", () => {
     const tab = new Tab();
     tab.send({ type: "DRAW.TOGGLE" });
     tab.send({ type: "DRAW.POINTER_DOWN", frame: SELF_FRAME, point: p(0, 0) });
-    for (let i = 0; i < 20; i++) tab.send({ type: "DRAW.POINTER_MOVE", points: Array.from({ length: 10 }, (_, k) => p((i * 10 + k) % 2, ((i * 10 + k) * 0.37) % 1)) });
+    for (let i = 0; i < 20; i++)
+      tab.send({ type: "DRAW.POINTER_MOVE", points: Array.from({ length: 10 }, (_, k) => p((i * 10 + k) % 2, ((i * 10 + k) * 0.37) % 1)) });
     tab.send({ type: "DRAW.POINTER_UP" });
     const stroke = tab.strokes()[0]!;
     expect(lineLength(stroke.points)).toBeLessThanOrEqual(DRAW_MAX_STROKE_LENGTH);
@@ -435,7 +442,12 @@ describe("drawing within the limits", () => {
         const strokeId = `b:${f * 64 + 2}`;
         const ops: StrokeOp[] = [clear ? { type: "clear", id: `b:${f * 64 + 1}` } : { type: "end", id: `b:${f * 64 + 1}`, strokeId: "none" }];
         ops.push({ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[4], point: p(0, 0) });
-        ops.push({ type: "add", id: `b:${f * 64 + 3}`, strokeId, points: Array.from({ length: DRAW_MAX_FRAME_POINTS - 2 }, (_, i) => p(i % 2, (i * 0.37) % 1)) });
+        ops.push({
+          type: "add",
+          id: `b:${f * 64 + 3}`,
+          strokeId,
+          points: Array.from({ length: DRAW_MAX_FRAME_POINTS - 2 }, (_, i) => p(i % 2, (i * 0.37) % 1)),
+        });
         return encodeDraw({ type: "ops", frame: "mine", ops });
       };
       // Never past the drawing's length.
@@ -523,10 +535,15 @@ describe("drawing within the limits", () => {
     const packr = new Packr({ useRecords: false, mapsAsObjects: true });
     try {
       const begin = (extra: Record<string, unknown>) =>
-        packr.pack({ type: "ops", frame: "mine", ops: [{ type: "begin", id: "b:1", strokeId: "b:1", color: PALETTE[0], width: THICKNESS_LEVELS[0], point: [5, 5], ...extra }] });
+        packr.pack({
+          type: "ops",
+          frame: "mine",
+          ops: [{ type: "begin", id: "b:1", strokeId: "b:1", color: PALETTE[0], width: THICKNESS_LEVELS[0], point: [5, 5], ...extra }],
+        });
       tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin({ color: "#123456" }) });
       expect(String(warn.mock.calls[0]![0])).toContain("malformed op (#0, begin)");
-      for (const extra of [{ width: 0.2 }, { point: [Number.NaN, 5] }, { point: [1e308, 5] }]) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin(extra) });
+      for (const extra of [{ width: 0.2 }, { point: [Number.NaN, 5] }, { point: [1e308, 5] }])
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin(extra) });
       expect(tab.snap.context.docs.bob).toBeUndefined();
       tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin({}) });
       expect(tab.strokes("bob")).toHaveLength(1);

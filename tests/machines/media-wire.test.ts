@@ -8,7 +8,9 @@ import { qualityOf, statsMachine, type StatsSample } from "../../machines/featur
 
 describe("settings", () => {
   test("stored settings are validated field by field", () => {
-    const store = { getItem: (k: string) => (k === SETTINGS_KEY ? JSON.stringify({ frameRate: 30, width: "big", echoCancellation: false, cameraId: 5 }) : null) };
+    const store = {
+      getItem: (k: string) => (k === SETTINGS_KEY ? JSON.stringify({ frameRate: 30, width: "big", echoCancellation: false, cameraId: 5 }) : null),
+    };
     expect(loadSettings(store)).toEqual({ ...DEFAULT_SETTINGS, frameRate: 30, echoCancellation: false });
     expect(loadSettings({ getItem: () => "{not json" })).toEqual(DEFAULT_SETTINGS);
   });
@@ -91,7 +93,8 @@ describe("cpu guard", () => {
       state.at += 1000;
       state.frames += fps;
       state.time += (fps * ms) / 1000;
-      if (guard.observe({ at: state.at, captureFps: 60, framesEncoded: state.frames, totalEncodeTime: state.time, maxFramerate: 60 })) changes.push(guard.scale);
+      if (guard.observe({ at: state.at, captureFps: 60, framesEncoded: state.frames, totalEncodeTime: state.time, maxFramerate: 60 }))
+        changes.push(guard.scale);
     }
     return changes;
   }
@@ -115,7 +118,8 @@ describe("cpu guard", () => {
       state.at += 1000;
       state.frames += 20;
       state.time += 0.2;
-      if (guard.observe({ at: state.at, captureFps: 20, framesEncoded: state.frames, totalEncodeTime: state.time, maxFramerate: 60 })) changes.push(guard.scale);
+      if (guard.observe({ at: state.at, captureFps: 20, framesEncoded: state.frames, totalEncodeTime: state.time, maxFramerate: 60 }))
+        changes.push(guard.scale);
     }
     expect(changes).toEqual([]);
   });
@@ -123,11 +127,27 @@ describe("cpu guard", () => {
 
 describe("stats machine", () => {
   const side = (bytes: number, frames: number, extra: Partial<StatsSample["videoIn"]> = {}) => ({
-    bytes, packets: bytes / 1000, lost: 0, frames, width: 1920, height: 1080, fps: null, codec: "VP8", limit: null, ...extra,
+    bytes,
+    packets: bytes / 1000,
+    lost: 0,
+    frames,
+    width: 1920,
+    height: 1080,
+    fps: null,
+    codec: "VP8",
+    limit: null,
+    ...extra,
   });
   const sample = (at: number, k: number): StatsSample => ({
-    at, videoIn: side(k * 1_000_000, k * 60), videoOut: side(k * 500_000, k * 30), audioIn: side(k * 4000, 0), audioOut: side(k * 4000, 0),
-    rttMs: 12, remoteLoss: 0, localCandidate: "host", remoteCandidate: "srflx",
+    at,
+    videoIn: side(k * 1_000_000, k * 60),
+    videoOut: side(k * 500_000, k * 30),
+    audioIn: side(k * 4000, 0),
+    audioOut: side(k * 4000, 0),
+    rttMs: 12,
+    remoteLoss: 0,
+    localCandidate: "host",
+    remoteCandidate: "srflx",
   });
 
   test("polls every second and turns counters into rates and a quality", () => {

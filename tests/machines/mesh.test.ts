@@ -24,7 +24,13 @@ test("a peer that throws is replaced by a fresh connection, and the failed one's
       },
     },
   });
-  const input: TransportInput = { relayOnly: false, noServer: false, stream: null, outgoing: null, mediaState: { type: "media-state", audio: true, video: true } };
+  const input: TransportInput = {
+    relayOnly: false,
+    noServer: false,
+    stream: null,
+    outgoing: null,
+    mediaState: { type: "media-state", audio: true, video: true },
+  };
   const parent = createMachine({ invoke: { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { peer } }), input } });
   const actor = createActor(parent).start();
   const transport = actor.system.get("transport")!;

@@ -42,7 +42,7 @@ describe("notifications", () => {
     expect(h.texts()).toEqual([]);
   });
 
-  test("a participant with a name is named in their toasts; one without is \"the other person\"", () => {
+  test('a participant with a name is named in their toasts; one without is "the other person"', () => {
     const h = harness();
     h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada" });

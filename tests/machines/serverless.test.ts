@@ -40,21 +40,25 @@ function person(role: ServerlessRole) {
         throw new Error("a serverless call must not open the signaling link");
       }) as never,
       serverlessLink: serverlessLink.provide({ actors: { copyText: fromPromise<void, string>(async ({ input }) => void copied.push(input)) } }),
-      transport: meshTransport.provide({ actors: { peer: fromCallback<PeerCommand, PeerInput>(({ input, receive, sendBack }) => {
-        const record: FakePeer = { input, received: [], controls: [], stopped: false };
-        peers.push(record);
-        const say = (data: SignalPayload) => sendBack({ type: "PEER.SIGNAL_OUT", peer: input.peer, session: input.session, data } as TransportEvent);
-        receive((c) => {
-          if (c.type !== "PEER.SIGNAL_IN") return void record.controls.push(c);
-          record.received.push(c.data);
-          // Our offer is answered only by the answerer's peer, created from that offer.
-          if ("description" in c.data && c.data.description.type === "offer") queueMicrotask(() => gather("answer", say));
-        });
-        if (input.firstSignal) record.received.push(input.firstSignal);
-        if (input.firstSignal && "description" in input.firstSignal) queueMicrotask(() => gather("answer", say));
-        if (input.initiator) queueMicrotask(() => gather("offer", say));
-        return () => (record.stopped = true);
-      }) as never } }),
+      transport: meshTransport.provide({
+        actors: {
+          peer: fromCallback<PeerCommand, PeerInput>(({ input, receive, sendBack }) => {
+            const record: FakePeer = { input, received: [], controls: [], stopped: false };
+            peers.push(record);
+            const say = (data: SignalPayload) => sendBack({ type: "PEER.SIGNAL_OUT", peer: input.peer, session: input.session, data } as TransportEvent);
+            receive((c) => {
+              if (c.type !== "PEER.SIGNAL_IN") return void record.controls.push(c);
+              record.received.push(c.data);
+              // Our offer is answered only by the answerer's peer, created from that offer.
+              if ("description" in c.data && c.data.description.type === "offer") queueMicrotask(() => gather("answer", say));
+            });
+            if (input.firstSignal) record.received.push(input.firstSignal);
+            if (input.firstSignal && "description" in input.firstSignal) queueMicrotask(() => gather("answer", say));
+            if (input.initiator) queueMicrotask(() => gather("offer", say));
+            return () => (record.stopped = true);
+          }) as never,
+        },
+      }),
     },
     actions: { loadSeat: () => {}, saveSeat: () => {}, forgetSeat: () => {}, showRoomInAddressBar: () => {}, showHomeInAddressBar: () => {} },
     delays: { presumedGone: 40 },

@@ -5,7 +5,9 @@ import { setSoundsMuted, soundsMuted } from "../../machines/features/sound.ts";
 function fakeStorage(): Storage {
   const items = new Map<string, string>();
   return {
-    get length() { return items.size; },
+    get length() {
+      return items.size;
+    },
     clear: () => items.clear(),
     getItem: (k) => items.get(k) ?? null,
     key: (i) => [...items.keys()][i] ?? null,

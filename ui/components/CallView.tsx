@@ -44,17 +44,18 @@ export function CallView() {
           // The first tile keeps its place (and its video element) as people come and go.
           <RemoteTile key={i === 0 ? "first" : id} id={id} first={i === 0} phase={phase} />
         ))}
-        {phase !== "ended" && phase !== "failed" && ( // out of the call the camera is off: no empty self view
-          <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
-            <ErrorBoundary name="Your video" className="at-top-left">
-              <Video stream={localStream} label="Your video" self className="local-video" />
-            </ErrorBoundary>
-            <ErrorBoundary name="Your drawing" className="at-top-left">
-              <DrawOverlay which="local" />
-            </ErrorBoundary>
-            {!camOn && <span className="flag">Camera off</span>}
-          </div>
-        )}
+        {phase !== "ended" &&
+          phase !== "failed" && ( // out of the call the camera is off: no empty self view
+            <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
+              <ErrorBoundary name="Your video" className="at-top-left">
+                <Video stream={localStream} label="Your video" self className="local-video" />
+              </ErrorBoundary>
+              <ErrorBoundary name="Your drawing" className="at-top-left">
+                <DrawOverlay which="local" />
+              </ErrorBoundary>
+              {!camOn && <span className="flag">Camera off</span>}
+            </div>
+          )}
         <ChatPanel />
         <ErrorBoundary name="Drawing tools" className="at-top-left">
           <DrawPanel />

@@ -165,7 +165,10 @@ export function ChatComposer({ chat, open }: { chat: ChatActor; open: boolean })
                 replace(suggest.start, suggest.end, item.native);
               }}
             >
-              <span aria-hidden="true" className="emoji chat-suggest-emoji">{item.native}</span> :{item.code}:
+              <span aria-hidden="true" className="emoji chat-suggest-emoji">
+                {item.native}
+              </span>{" "}
+              :{item.code}:
             </li>
           ))}
         </ul>
@@ -187,7 +190,14 @@ export function ChatComposer({ chat, open }: { chat: ChatActor; open: boolean })
         onBlur={() => setSuggest(null)}
       />
       <div className="chat-actions">
-        <button type="button" ref={emojiButton} className="chat-emoji-button" aria-label="Emoji" aria-expanded={picker === "open"} onClick={() => void togglePicker()}>
+        <button
+          type="button"
+          ref={emojiButton}
+          className="chat-emoji-button"
+          aria-label="Emoji"
+          aria-expanded={picker === "open"}
+          onClick={() => void togglePicker()}
+        >
           <span aria-hidden="true" className="emoji">
             😀
           </span>

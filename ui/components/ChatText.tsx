@@ -65,6 +65,7 @@ function withEmoji(text: string, key: string): ReactNode[] {
 export function ChatText({ text }: { text: string }) {
   const nodes: ReactNode[] = linkify(text).map((part, i) =>
     part.href ? (
+      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one message never move
       <a key={i} href={part.href} target="_blank" rel="noopener noreferrer">
         {part.text}
       </a>

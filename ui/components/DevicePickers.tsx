@@ -26,7 +26,11 @@ export function DevicePickers({ idPrefix }: { idPrefix: string }) {
   return (
     <>
       <label htmlFor={`${idPrefix}-cam`}>Camera</label>
-      <select id={`${idPrefix}-cam`} value={cameraInUse ?? settings.cameraId ?? ""} onChange={(e) => change({ cameraId: e.target.value || null, facingMode: null })}>
+      <select
+        id={`${idPrefix}-cam`}
+        value={cameraInUse ?? settings.cameraId ?? ""}
+        onChange={(e) => change({ cameraId: e.target.value || null, facingMode: null })}
+      >
         {cameras.length === 0 && <option value="">No camera</option>}
         {cameras.map((d) => (
           <option key={d.id} value={d.id}>

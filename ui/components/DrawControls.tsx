@@ -32,7 +32,14 @@ export function DrawButton() {
         <button type="button" title="Clear the drawing for everyone" disabled={!anything} onClick={() => drawing?.send({ type: "DRAW.CLEAR" })}>
           <svg className="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
             {/* an eraser */}
-            <path d="M8 20h12M4.5 15.5l9-9 6 6-7.5 7.5H9z M9.5 10.5l6 6" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+            <path
+              d="M8 20h12M4.5 15.5l9-9 6 6-7.5 7.5H9z M9.5 10.5l6 6"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="1.8"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+            />
           </svg>
           <span className="label">Clear</span>
         </button>
@@ -50,7 +57,8 @@ function statusText(s: DrawingSnapshot): string {
   }
   if (s.matches({ active: { hands: "drawing" } })) return "Drawing";
   if (s.matches({ active: { hands: "erasing" } })) return "Erasing";
-  if (s.matches({ active: { hands: { tracking: "handFound" } } })) return "Pinch to draw, spread two fingers to erase. Other hand: fingers pick the colour, height the thickness.";
+  if (s.matches({ active: { hands: { tracking: "handFound" } } }))
+    return "Pinch to draw, spread two fingers to erase. Other hand: fingers pick the colour, height the thickness.";
   return "Show your hand to the camera, or draw with the mouse or a finger.";
 }
 

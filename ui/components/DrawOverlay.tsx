@@ -8,7 +8,7 @@ import { useSelector } from "@xstate/react";
 import { useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from "react";
 import type { DrawingActor, DrawingContext } from "../../machines/features/drawing.ts";
 import { SELF_FRAME } from "../../machines/features/drawing.ts";
-import type { Stroke, StrokeDoc } from "../../drawing/strokes.ts";
+import type { Stroke } from "../../drawing/strokes.ts";
 import { useCallActor } from "../call-context.tsx";
 import "../draw.css";
 
@@ -88,7 +88,15 @@ function paintedSoFar(painted: Painted | null, layout: string, strokes: readonly
     const a = painted.strokes[i]!;
     const b = strokes[i]!;
     const n = a.points.length;
-    if (a !== b && (a.id !== b.id || a.color !== b.color || a.width !== b.width || b.points.length < n || (n > 0 && (b.points[0] !== a.points[0] || b.points[n - 1] !== a.points[n - 1])))) return null;
+    if (
+      a !== b &&
+      (a.id !== b.id ||
+        a.color !== b.color ||
+        a.width !== b.width ||
+        b.points.length < n ||
+        (n > 0 && (b.points[0] !== a.points[0] || b.points[n - 1] !== a.points[n - 1])))
+    )
+      return null;
     counts.push(n);
   }
   return counts;

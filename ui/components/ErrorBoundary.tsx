@@ -68,10 +68,7 @@ export class ErrorBoundary extends Component<Props, State> {
             Try again
           </button>
           {onClose && (
-            <button
-              type="button"
-              onClick={onClose}
-            >
+            <button type="button" onClick={onClose}>
               Close
             </button>
           )}

@@ -19,53 +19,49 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
       </h2>
       <h3>How a call works</h3>
       <p>
-        <strong>New call</strong> makes a link; whoever opens it lands in the same call, after a look at their camera
-        and microphone. Send the link, share it from your phone, or let someone scan its QR code. A sound and a short
-        note tell you when the other person arrives or leaves.
+        <strong>New call</strong> makes a link; whoever opens it lands in the same call, after a look at their camera and microphone. Send the link, share it
+        from your phone, or let someone scan its QR code. A sound and a short note tell you when the other person arrives or leaves.
       </p>
       <p>
-        The two browsers then talk to each other directly (peer to peer). Video, sound, chat and drawings go straight
-        from one to the other, encrypted end to end by WebRTC (DTLS-SRTP), and are never recorded. Only when a network
-        blocks a direct path do they pass through a relay (TURN), still encrypted: the relay cannot see or hear them.
+        The two browsers then talk to each other directly (peer to peer). Video, sound, chat and drawings go straight from one to the other, encrypted end to
+        end by WebRTC (DTLS-SRTP), and are never recorded. Only when a network blocks a direct path do they pass through a relay (TURN), still encrypted: the
+        relay cannot see or hear them.
       </p>
       <h3>What the server sees</h3>
       <p>
-        Only what it needs to introduce you: the room ID, a random member id, and the connection offers your browsers
-        exchange (which include network addresses). It never receives media, messages or drawings. Once you are
-        connected, the call goes on even if the server goes away. <strong>Relay only</strong> in Settings hides your
-        address from the other person too.
+        Only what it needs to introduce you: the room ID, a random member id, and the connection offers your browsers exchange (which include network
+        addresses). It never receives media, messages or drawings. Once you are connected, the call goes on even if the server goes away.{" "}
+        <strong>Relay only</strong> in Settings hides your address from the other person too.
       </p>
       <h3>Controls</h3>
       <ul>
         <li>
-          <strong>Microphone</strong> and <strong>Camera</strong> turn sending on and off; the other person sees an
-          indicator.
+          <strong>Microphone</strong> and <strong>Camera</strong> turn sending on and off; the other person sees an indicator.
         </li>
         <li>
-          <strong>Chat</strong> opens messages that go straight to the other person; <strong>Draw</strong> lets you
-          both draw on the video with a hand in front of the camera, the mouse or a finger.
+          <strong>Chat</strong> opens messages that go straight to the other person; <strong>Draw</strong> lets you both draw on the video with a hand in front
+          of the camera, the mouse or a finger.
         </li>
         <li>
-          <strong>Share screen</strong> sends a screen, window or tab (with its sound when the browser offers it)
-          instead of your camera; press it again, or stop from the browser's bar, to go back to the camera.
+          <strong>Share screen</strong> sends a screen, window or tab (with its sound when the browser offers it) instead of your camera; press it again, or
+          stop from the browser's bar, to go back to the camera.
         </li>
         <li>
-          <strong>Settings</strong> picks camera, microphone and speaker, video size, frame rate and bitrate, and sound
-          processing; changes apply during the call and are remembered. <strong>Switch camera</strong> flips between
-          cameras. <strong>Stats</strong> shows what goes each way; the bars at the top right rate the connection.
+          <strong>Settings</strong> picks camera, microphone and speaker, video size, frame rate and bitrate, and sound processing; changes apply during the
+          call and are remembered. <strong>Switch camera</strong> flips between cameras. <strong>Stats</strong> shows what goes each way; the bars at the top
+          right rate the connection.
         </li>
         <li>
-          <strong>Full screen</strong> enlarges the other person's video; <strong>Picture in picture</strong> keeps it
-          in a small floating window while you use other apps.
+          <strong>Full screen</strong> enlarges the other person's video; <strong>Picture in picture</strong> keeps it in a small floating window while you use
+          other apps.
         </li>
         <li>
-          <strong>Hang up</strong> leaves the call; the other person can wait for you to rejoin.{" "}
-          <strong>Exit</strong> returns to the start page.
+          <strong>Hang up</strong> leaves the call; the other person can wait for you to rejoin. <strong>Exit</strong> returns to the start page.
         </li>
       </ul>
       <p>
-        On a phone the controls step aside after a few seconds of a call; tap the video to bring them back. Refreshing
-        the page during a call brings you straight back into it.
+        On a phone the controls step aside after a few seconds of a call; tap the video to bring them back. Refreshing the page during a call brings you
+        straight back into it.
       </p>
       <h3>Keyboard shortcuts</h3>
       <p>During a call, except while typing:</p>

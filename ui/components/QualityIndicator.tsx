@@ -6,7 +6,7 @@ const WORDS = { good: "Good", fair: "Fair", poor: "Poor", unknown: "Measuring" }
 
 export function QualityIndicator() {
   const { peer, summary } = useMainStats();
-  if (!peer || peer.status !== "connected") return null;
+  if (peer?.status !== "connected") return null;
   const quality = qualityOf(summary, peer.video);
   const detail = summary ? `Round trip ${summary.rttMs ?? "?"} ms, loss ${Math.max(summary.received.lossPct ?? 0, summary.sent.lossPct ?? 0)}%` : "";
   return (

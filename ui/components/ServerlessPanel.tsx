@@ -39,9 +39,7 @@ export function ServerlessPanel() {
           {view.error}
         </p>
       )}
-      {relayOnly && (
-        <p className="hint">Relay only is on, but a call without a server has no relay: turn it off in Settings if the call does not connect.</p>
-      )}
+      {relayOnly && <p className="hint">Relay only is on, but a call without a server has no relay: turn it off in Settings if the call does not connect.</p>}
     </section>
   );
 }

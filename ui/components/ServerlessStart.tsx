@@ -14,8 +14,8 @@ export function ServerlessStart() {
       {open && (
         <div id="serverless-choice" className="serverless-choice">
           <p className="hint">
-            No server at all: the two of you swap two codes (copy, share or scan them). One of you makes an offer code, the
-            other answers it. It keeps working even if this site goes offline once the page is open.
+            No server at all: the two of you swap two codes (copy, share or scan them). One of you makes an offer code, the other answers it. It keeps working
+            even if this site goes offline once the page is open.
           </p>
           <div className="row">
             <button type="button" className="primary" onClick={() => actor.send({ type: "START_SERVERLESS", role: "offerer" })}>

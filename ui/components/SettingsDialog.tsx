@@ -90,8 +90,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           <input type="checkbox" checked={relayOnly} onChange={(e) => call.send({ type: "SET_RELAY_ONLY", on: e.target.checked })} /> Relay only
         </label>
         <p className="hint">
-          Connects only through the relay server, so the other person never sees your IP address. Needs a relay (TURN)
-          server; applies from the next connection.
+          Connects only through the relay server, so the other person never sees your IP address. Needs a relay (TURN) server; applies from the next connection.
         </p>
       </fieldset>
       <p className="hint">Changes apply at once, also during a call, and are remembered on this device.</p>

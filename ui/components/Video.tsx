@@ -45,14 +45,7 @@ export function Video({ stream, label, self = false, className, sinkId }: Props)
 
   return (
     <>
-      <video
-        ref={ref}
-        aria-label={label}
-        className={`${className ?? ""}${self ? " mirrored" : ""}`}
-        autoPlay
-        playsInline
-        muted={self}
-      />
+      <video ref={ref} aria-label={label} className={`${className ?? ""}${self ? " mirrored" : ""}`} autoPlay playsInline muted={self} />
       {blockedSound && (
         <button type="button" className="unmute" onClick={unmute}>
           Turn on sound

@@ -4,7 +4,12 @@
  */
 import { createActor, createMachine, type AnyActorRef } from "xstate";
 import type { SignalPayload } from "../../../protocol/index.ts";
-import { peerConnectionActor, type PeerConnectionCommand, type PeerConnectionEvent, type PeerConnectionInput } from "../../../machines/transport/peer-connection.ts";
+import {
+  peerConnectionActor,
+  type PeerConnectionCommand,
+  type PeerConnectionEvent,
+  type PeerConnectionInput,
+} from "../../../machines/transport/peer-connection.ts";
 
 interface Side {
   send(cmd: PeerConnectionCommand): void;
@@ -37,8 +42,7 @@ async function start(delayMs: number) {
           if (sides[other]) sides[other].send({ type: "PC.SIGNAL_IN", data: e.data });
           else if ("description" in e.data) make(other, name, true, e.data);
         }, delayMs);
-      }
-      else if (e.type === "PC.STATE") side.state = e.state;
+      } else if (e.type === "PC.STATE") side.state = e.state;
       else if (e.type === "PC.CONTROL") side.controls.push(JSON.stringify(e.msg));
     });
     side.send = (cmd) => (actor.getSnapshot().children as Record<string, AnyActorRef>).pc!.send(cmd);

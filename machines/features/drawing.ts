@@ -52,7 +52,7 @@ export interface DrawingInput {
  * Drawing by hand or pointer stays far below (a fast stroke is a few kB and ~100 ops a second);
  * the burst lets the two snapshots of a channel opening through. Over the rate, frames are
  * dropped before they are decoded. Ink (the length of line added, DRAW_MAX_DOC_LENGTH) is what
- * painting costs: a peer may add a whole drawing's worth at once, then 50 frame units a second
+ * painting costs (software raster fills every pixel of a wide line): a peer may add one long stroke's worth at once, then 20 frame units a second
  * (drawing by hand is a few units a second); a frame over it is dropped whole.
  */
 export const DRAW_RATE = {
@@ -61,8 +61,8 @@ export const DRAW_RATE = {
   burstOps: 2048,
   opsPerSecond: 512,
   eraseCost: 16,
-  burstInk: 200,
-  inkPerSecond: 50,
+  burstInk: 60,
+  inkPerSecond: 20,
 } as const;
 
 /** Per peer: what is left of its budget, and the drops not yet reported. */

@@ -251,3 +251,27 @@ describe("failures", () => {
     }
   }, 40_000);
 });
+
+test("a node drained with SIGTERM tells its clients to move; their seats wait for them on another node", async () => {
+  const redis = await Redis.start();
+  const drained = await spawnNode(redis);
+  const live = await startNode(redis);
+  try {
+    const id = room();
+    const a = await joinOn(drained.url, id);
+    const b = await joinOn(live, id);
+    await a.c.next("peer-joined");
+    drained.proc.kill("SIGTERM");
+    expect(await a.c.closeCode(5000)).toBe(CloseCode.Restart);
+    expect(await withTimeout(drained.proc.exited, 5000, "the drained node to exit")).toBe(0);
+    // Its work with Redis finished before it left: the seat is held for the rejoin, not lost.
+    expect(await b.c.next("peer-away", 3000)).toEqual({ v: V, type: "peer-away", peer: a.self });
+    const a2 = await joinOn(live, id, a.joined.token);
+    expect(a2.self).toBe(a.self);
+    expect(a2.joined.peers).toEqual([b.self]);
+  } finally {
+    drained.proc.kill(9);
+    await live.stop();
+    await redis.down();
+  }
+}, 30_000);

@@ -36,6 +36,8 @@ export interface HandlerDeps<S extends { data: Member }, H> {
   closeWith: (socket: S, code: number, reason: string) => void;
   /** The socket is now in a room / out of one again (the socket layer keeps those not in a room). */
   entered: (socket: S) => void;
+  /** The socket has its seat and was told so (many nodes: frames that raced ahead of it go now). */
+  seated?: (socket: S) => void;
   left: (socket: S) => void;
   replacedCode: number;
 }
@@ -124,6 +126,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         iceServers: ice.iceServers,
         ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
       });
+      deps.seated?.(ws);
       tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id });
     });
   }

@@ -122,6 +122,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
         onDeliver: (room, seat, frame) => {
           const ws = presence.get(room, seat);
           if (ws) out(ws, frame);
+          else early(room, seat, frame);
         },
         onKick: (room, seat, holder) => {
           const ws = presence.get(room, seat);
@@ -133,6 +134,29 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
         counts: () => ({ rooms: presence.rooms, seats: presence.size, connected: presence.size }),
       })
     : null;
+  /**
+   * Frames for a member whose join this node has not seen answered yet: Redis answers the join on
+   * one connection and another node's "peer-joined" can arrive first on the other. Kept a moment
+   * (bounded), sent right after the member's "joined".
+   */
+  const raced = new Map<string, Uint8Array[]>();
+  function early(room: string, seat: string, frame: Uint8Array) {
+    const key = `${room}\n${seat}`;
+    let frames = raced.get(key);
+    if (!frames) {
+      raced.set(key, (frames = []));
+      setTimeout(() => raced.delete(key), 2000).unref();
+    }
+    if (frames.length < 64 && raced.size < 10_000) frames.push(frame);
+  }
+  function seated(ws: Ws) {
+    if (!raced.size) return;
+    const key = `${ws.data.room}\n${ws.data.seatId}`;
+    const frames = raced.get(key);
+    if (!frames) return;
+    raced.delete(key);
+    for (const f of frames) out(ws, f);
+  }
   const holderOf: (ws: Ws) => number | string = cluster ? (ws: Ws): number | string => `${cluster.nodeId}#${ws.data.conn}` : (ws: Ws): number | string => ws.data.conn;
   const store: RoomStore<number | string> = cluster ? cluster.store() : new MemoryStore<number | string>({ capacity: config.roomCapacity, graceMs: config.graceMs, onExpire });
   const bus = cluster ? new RedisBus(cluster, presence, out) : new LocalBus(presence, out);
@@ -140,6 +164,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     config,
     store,
     holderOf,
+    seated: cluster ? seated : undefined,
     kick: cluster ? (room, seat, holder) => (bus as RedisBus<Ws>).kick(room, seat, String(holder)) : undefined,
     presence,
     bus,

@@ -290,7 +290,8 @@ export class Cluster {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.settle();
     try {
-      await this.cmd.send("DEL", [NODE + this.nodeId]);
+      // Bounded: with Redis away the command would wait in the offline queue, and the node never exit.
+      await Promise.race([this.cmd.send("DEL", [NODE + this.nodeId]), Bun.sleep(1000)]);
     } catch {}
     this.cmd.onconnect = this.sub.onconnect = null;
     this.cmd.close();

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian's chromium and coturn, bun, built assets) and runs every test.
+# Installs what the tests need (Debian's chromium, coturn and redis-server, bun, built assets) and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v turnserver >/dev/null || need+=(coturn)
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

@@ -1,6 +1,6 @@
 /**
  * Delivery: a frame to a member of a room, wherever their socket is. `LocalBus` reaches the
- * sockets of this node (through presence); a shared bus (Redis pub/sub) would also reach other
+ * sockets of this node (through presence); a shared bus (`RedisBus` in redis.ts) also reaches other
  * nodes' members, behind the same interface.
  */
 import type { Matches, Presence } from "./presence.ts";
@@ -14,9 +14,17 @@ export interface Bus {
    * A signal from member `from` to the member of `room` that `to` names (see Matches): `build`
    * makes the frame once that member is found, and may take it from `to` (the relay swaps the id
    * in place), so it runs after the lookup. True: sent; false: no such member has a socket;
-   * null: `build` could not make the frame (nothing sent).
+   * null: `build` could not make the frame (nothing sent). A bus that reaches other nodes may
+   * answer later (a promise), and reads the addressee's id with `idOf` to route the frame.
    */
-  relay<A>(room: string, from: string, to: A, matches: Matches<A>, build: (to: A, from: string) => Uint8Array | null): boolean | null;
+  relay<A>(
+    room: string,
+    from: string,
+    to: A,
+    matches: Matches<A>,
+    build: (to: A, from: string) => Uint8Array | null,
+    idOf: (to: A) => string,
+  ): boolean | null | Promise<boolean>;
 }
 
 /** Delivery to the sockets of this process. `send` writes a frame to a socket (the server batches it). */

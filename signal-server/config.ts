@@ -38,6 +38,13 @@ export interface ServerConfig extends IceConfig {
   trustProxy: number;
   /** Whether the Stately inspector may be loaded with `?inspect` (it shows every event, secrets included). */
   inspect: boolean;
+  /**
+   * Redis shared by every node serving the same rooms (redis://host:port); empty: this node alone,
+   * everything in its memory.
+   */
+  redisUrl: string;
+  /** This node's id among those sharing the Redis (default: random at start). */
+  nodeId: string;
   /** Serve the UI with signaling disabled (no /ws), e.g. for serverless-only deployments. */
   signaling: boolean;
 }
@@ -81,5 +88,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     fallbackTurnUsername: env.FALLBACK_TURN_USERNAME ?? "",
     fallbackTurnCredential: env.FALLBACK_TURN_CREDENTIAL ?? "",
     signaling: env.SIGNALING !== "off",
+    redisUrl: env.REDIS_URL ?? "",
+    nodeId: env.NODE_ID ?? "",
   };
 }

@@ -8,21 +8,27 @@ import { encode, type ClientMessage, type ErrorCode, type ServerMessage, type Si
 import type { Bus } from "./bus.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Matches, Presence } from "./presence.ts";
-import { peerIs, relayInPlace, type ReadSignal } from "./relay-wire.ts";
+import { peerIdOf, peerIs, relayInPlace, type ReadSignal } from "./relay-wire.ts";
 import type { Awaitable, RoomStore } from "./store.ts";
 import { iceServersFor } from "./turn.ts";
 
 /** What the handlers read and write on a socket. */
 export interface Member {
-  /** This connection's id on this node: the seat's holder in the store. */
+  /** This connection's id on this node (the seat's holder in the store is made from it). */
   conn: number;
   room: string | null;
   seatId: string | null;
+  /** The socket has closed (a join the store answers later must not seat it). */
+  closed: boolean;
 }
 
-export interface HandlerDeps<S extends { data: Member }> {
+export interface HandlerDeps<S extends { data: Member }, H> {
   config: ServerConfig;
-  store: RoomStore<number>;
+  store: RoomStore<H>;
+  /** The holder of the socket's seat in the store: its conn, or with many nodes `<node>#<conn>`. */
+  holderOf: (ws: S) => H;
+  /** The seat was taken from `holder`, whose socket is on another node (many nodes only). */
+  kick?: (room: string, seatId: string, holder: H) => void;
   presence: Presence<S>;
   bus: Bus;
   send: (socket: S, msg: WithoutVersion<ServerMessage>) => void;
@@ -30,21 +36,28 @@ export interface HandlerDeps<S extends { data: Member }> {
   closeWith: (socket: S, code: number, reason: string) => void;
   /** The socket is now in a room / out of one again (the socket layer keeps those not in a room). */
   entered: (socket: S) => void;
+  /** The socket has its seat and was told so (many nodes: frames that raced ahead of it go now). */
+  seated?: (socket: S) => void;
   left: (socket: S) => void;
   replacedCode: number;
 }
 
-/** Runs `then` on the value now, or when the promise settles (a store over the network). */
-function settle<T>(value: Awaitable<T>, then: (v: T) => void) {
-  if (value instanceof Promise) value.then(then, (err) => console.error("signal: the room store failed", err));
-  else then(value);
+/**
+ * Runs `then` on the value now, or when the promise settles (a store over the network); returns
+ * that promise, so that the socket can hold its next frames until then.
+ */
+function settle<T>(value: Awaitable<T>, then: (v: T) => void): Promise<void> | undefined {
+  if (value instanceof Promise) return value.then(then, (err) => console.error("signal: the room store failed", err));
+  then(value);
+  return undefined;
 }
 
 const isPeer: Matches<SignalMessage> = (msg, id) => msg.peer === id;
 /** The relayed frame for a decoded signal: the same fields, naming the sender. */
 const encodeRelayed = (msg: SignalMessage, from: string) => encode({ type: "signal", peer: from, session: msg.session, data: msg.data });
+const peerOf = (msg: SignalMessage) => msg.peer;
 
-export function createHandlers<S extends { data: Member }>(deps: HandlerDeps<S>) {
+export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<S, H>) {
   const { config, store, presence, bus, send, fail } = deps;
 
   const tell = (room: string, ids: readonly string[], msg: WithoutVersion<ServerMessage>) => {
@@ -59,30 +72,50 @@ export function createHandlers<S extends { data: Member }>(deps: HandlerDeps<S>)
    * and for a decoded one alike. False when the frame needs the general path after all (ids of
    * unequal length).
    */
-  function relay<A>(ws: S, to: A, matches: Matches<A>, build: (to: A, from: string) => Uint8Array | null): boolean {
+  function relay<A>(ws: S, to: A, matches: Matches<A>, build: (to: A, from: string) => Uint8Array | null, idOf: (to: A) => string): boolean {
     const { room, seatId } = ws.data;
     if (!room || !seatId) {
       fail(ws, "not-joined", "Join a room before signaling.");
       return true;
     }
-    const sent = matches(to, seatId) ? false : bus.relay(room, seatId, to, matches, build);
+    const sent = matches(to, seatId) ? false : bus.relay(room, seatId, to, matches, build, idOf);
     if (sent === null) return false;
-    if (!sent) fail(ws, "unknown-peer", "No such member in this room.");
+    if (sent === false) fail(ws, "unknown-peer", "No such member in this room.");
+    else if (sent !== true)
+      // Routed to another node: the answer comes later.
+      sent.then(
+        (ok) => {
+          if (!ok && !ws.data.closed) fail(ws, "unknown-peer", "No such member in this room.");
+        },
+        () => {},
+      );
     return true;
   }
 
   /** A signal in its plain shape, checked by readSignal: relayed as the same bytes, the id swapped. */
-  const relayRaw = (ws: S, sig: ReadSignal): boolean => relay(ws, sig, peerIs, relayInPlace);
+  const relayRaw = (ws: S, sig: ReadSignal): boolean => relay(ws, sig, peerIs, relayInPlace, peerIdOf);
 
-  function join(ws: S, roomId: string, token: string | undefined) {
+  /** Returns a promise when the store answers later: the socket's next frames wait for it. */
+  function join(ws: S, roomId: string, token: string | undefined): Promise<void> | void {
     if (ws.data.room) return fail(ws, "already-joined", "This connection is already in a room.");
-    settle(store.join(roomId, ws.data.conn, token), (result) => {
+    const holder = deps.holderOf(ws);
+    return settle(store.join(roomId, holder, token), (result) => {
       if (!result.ok) return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
+      if (ws.data.closed) {
+        // It closed while the store was answering: the seat is held for its rejoin, as for any drop.
+        settle(store.disconnect(result.room, result.seat.id, holder), (others) => {
+          if (others) tell(roomId, others, { type: "peer-away", peer: result.seat.id });
+        });
+        return;
+      }
       deps.entered(ws);
       ws.data.room = result.room; // the store's own copy of the id: one string per room
       ws.data.seatId = result.seat.id;
       const previous = presence.set(result.room, result.seat.id, ws);
-      if (result.replaced !== null && previous !== null) deps.closeWith(previous, deps.replacedCode, "seat taken by a newer connection");
+      if (result.replaced !== null) {
+        if (previous !== null) deps.closeWith(previous, deps.replacedCode, "seat taken by a newer connection");
+        else deps.kick?.(result.room, result.seat.id, result.replaced);
+      }
       const ice = iceServersFor(config, result.seat.id);
       send(ws, {
         type: "joined",
@@ -93,6 +126,7 @@ export function createHandlers<S extends { data: Member }>(deps: HandlerDeps<S>)
         iceServers: ice.iceServers,
         ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
       });
+      deps.seated?.(ws);
       tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id });
     });
   }
@@ -111,19 +145,19 @@ export function createHandlers<S extends { data: Member }>(deps: HandlerDeps<S>)
     const { room, seatId } = ws.data;
     if (!room || !seatId) return;
     presence.delete(room, seatId, ws);
-    settle(store.disconnect(room, seatId, ws.data.conn), (others) => {
+    settle(store.disconnect(room, seatId, deps.holderOf(ws)), (others) => {
       if (others) tell(room, others, { type: "peer-away", peer: seatId });
     });
   }
 
-  function handle(ws: S, msg: ClientMessage) {
+  function handle(ws: S, msg: ClientMessage): Promise<void> | void {
     switch (msg.type) {
       case "ping":
         return send(ws, { type: "pong" });
       case "join":
         return join(ws, msg.room, msg.token);
       case "signal":
-        relay(ws, msg, isPeer, encodeRelayed);
+        relay(ws, msg, isPeer, encodeRelayed, peerOf);
         return;
       case "refresh-ice": {
         const { room, seatId } = ws.data;

@@ -7,7 +7,9 @@ import { describeIce } from "./turn.ts";
 
 const config = readConfig();
 const app = startServer(config);
+await app.ready;
 console.log(`Listening on http://localhost:${app.server.port}`);
+if (config.redisUrl) console.log(`Node ${app.nodeId}: rooms shared with every node on the same Redis`);
 console.log(describeIce(config));
 
 let stopping = false;

@@ -14,14 +14,14 @@ interface Entry<S> {
 
 export class Presence<S> {
   // A room has a handful of members here: a small array costs less per socket than a Map.
-  private rooms = new Map<string, Entry<S>[]>();
+  private rooms_ = new Map<string, Entry<S>[]>();
   private count = 0;
 
   /** `socket` is now member `id`'s socket here; returns the one it replaces, if any. */
   set(room: string, id: string, socket: S): S | null {
-    const entries = this.rooms.get(room);
+    const entries = this.rooms_.get(room);
     if (!entries) {
-      this.rooms.set(room, [{ id, socket }]);
+      this.rooms_.set(room, [{ id, socket }]);
       this.count++;
       return null;
     }
@@ -38,33 +38,38 @@ export class Presence<S> {
 
   /** Forgets member `id`'s socket if it is `socket` (not one that replaced it); says whether it was. */
   delete(room: string, id: string, socket: S): boolean {
-    const entries = this.rooms.get(room);
+    const entries = this.rooms_.get(room);
     if (!entries) return false;
     const at = entries.findIndex((e) => e.id === id && e.socket === socket);
     if (at < 0) return false;
     entries.splice(at, 1);
     this.count--;
-    if (entries.length === 0) this.rooms.delete(room);
+    if (entries.length === 0) this.rooms_.delete(room);
     return true;
   }
 
   /** Member `id`'s socket here, or null: lookups never cross rooms. */
   get(room: string, id: string): S | null {
-    const entries = this.rooms.get(room);
+    const entries = this.rooms_.get(room);
     if (entries) for (const e of entries) if (e.id === id) return e.socket;
     return null;
   }
 
   /** The socket of the member of `room` that `arg` names, or null (the relay's lookup: no string made). */
   find<A>(room: string, matches: Matches<A>, arg: A): S | null {
-    const entries = this.rooms.get(room);
+    const entries = this.rooms_.get(room);
     if (entries) for (const e of entries) if (matches(arg, e.id)) return e.socket;
     return null;
   }
 
   /** Every socket here. */
   *sockets(): Generator<S> {
-    for (const entries of this.rooms.values()) for (const e of entries) yield e.socket;
+    for (const entries of this.rooms_.values()) for (const e of entries) yield e.socket;
+  }
+
+  /** Rooms with a member here. */
+  get rooms(): number {
+    return this.rooms_.size;
   }
 
   /** Members with a socket here. */
@@ -73,7 +78,7 @@ export class Presence<S> {
   }
 
   clear() {
-    this.rooms.clear();
+    this.rooms_.clear();
     this.count = 0;
   }
 }

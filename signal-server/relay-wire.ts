@@ -29,6 +29,9 @@ export function peerIs(sig: ReadSignal, id: string): boolean {
   return true;
 }
 
+/** The peer id of a checked signal frame, as a string (to route it to another node). */
+export const peerIdOf = (sig: ReadSignal): string => latin1(sig.frame, sig.peerStart, sig.peerEnd);
+
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const K = {
   v: ascii("v"),

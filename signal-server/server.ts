@@ -202,7 +202,11 @@ export function startServer(config: ServerConfig, options: SignalingOptions = {}
     async stop() {
       signaling.shutdown();
       await server.stop(true);
+      await signaling.finish();
       folder.dispose();
     },
+    /** Resolves once this node is connected to Redis and listening on its channel (at once without Redis). */
+    ready: signaling.ready,
+    nodeId: signaling.nodeId,
   };
 }

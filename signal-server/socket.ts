@@ -20,6 +20,7 @@ import { createHandlers, type Member } from "./handlers.ts";
 import { Presence } from "./presence.ts";
 import { fullBucket, isFull, take, type Bucket } from "./rate.ts";
 import { readJoin, readSignal } from "./relay-wire.ts";
+import { Cluster, RedisBus } from "./redis.ts";
 import { MemoryStore, type RoomStore } from "./store.ts";
 
 export interface SocketData extends Member {
@@ -32,6 +33,11 @@ export interface SocketData extends Member {
   outbox: Uint8Array[] | null;
   /** Closes the socket if it is still not in a room (see joinTimeoutMs). */
   joinTimer: ReturnType<typeof setTimeout> | null;
+  /**
+   * Frames that arrived while the store was answering this socket's join (a store over the
+   * network), handled in order once it has: a signal never overtakes its join.
+   */
+  held: (string | Uint8Array)[] | null;
 }
 
 export interface SignalingOptions {
@@ -112,17 +118,70 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     }
   }
 
-  const store: RoomStore<number> = new MemoryStore<number>({
-    capacity: config.roomCapacity,
-    graceMs: config.graceMs,
-    onExpire: (room, seatId, others) => handlers.expired(room, seatId, others),
-  });
   const presence = new Presence<Ws>();
-  const handlers = createHandlers<Ws>({
+  const onExpire = (room: string, seatId: string, others: string[]) => handlers.expired(room, seatId, others);
+  /** With REDIS_URL: this node is one of many sharing rooms through Redis (see redis.ts). */
+  const cluster: Cluster | null = config.redisUrl
+    ? new Cluster({
+        url: config.redisUrl,
+        nodeId: config.nodeId,
+        capacity: config.roomCapacity,
+        graceMs: config.graceMs,
+        onExpire,
+        onDeliver: (room, seat, frame) => {
+          const ws = presence.get(room, seat);
+          if (ws) out(ws, frame);
+          else early(room, seat, frame);
+        },
+        onKick: (room, seat, holder) => {
+          const ws = presence.get(room, seat);
+          if (ws && holderOf(ws) === holder) closeWith(ws, CloseCode.Replaced, "seat taken by a newer connection");
+        },
+        members: function* (): Generator<[string, string, string]> {
+          for (const ws of presence.sockets())
+            if (ws.data.room && ws.data.seatId) yield [ws.data.room, ws.data.seatId, holderOf(ws)] as [string, string, string];
+        },
+        counts: () => ({ rooms: presence.rooms, seats: presence.size, connected: presence.size }),
+      })
+    : null;
+  /**
+   * Frames for a member whose join this node has not seen answered yet: Redis answers the join on
+   * one connection and another node's "peer-joined" can arrive first on the other. Kept a moment
+   * (bounded), sent right after the member's "joined".
+   */
+  const raced = new Map<string, Uint8Array[]>();
+  function early(room: string, seat: string, frame: Uint8Array) {
+    const key = `${room}\n${seat}`;
+    let frames = raced.get(key);
+    if (!frames) {
+      raced.set(key, (frames = []));
+      setTimeout(() => raced.delete(key), 2000).unref();
+    }
+    if (frames.length < 64 && raced.size < 10_000) frames.push(frame);
+  }
+  function seated(ws: Ws) {
+    if (!raced.size) return;
+    const key = `${ws.data.room}\n${ws.data.seatId}`;
+    const frames = raced.get(key);
+    if (!frames) return;
+    raced.delete(key);
+    for (const f of frames) out(ws, f);
+  }
+  const holderOf: (ws: Ws) => number | string = cluster
+    ? (ws: Ws): number | string => `${cluster.nodeId}#${ws.data.conn}`
+    : (ws: Ws): number | string => ws.data.conn;
+  const store: RoomStore<number | string> = cluster
+    ? cluster.store()
+    : new MemoryStore<number | string>({ capacity: config.roomCapacity, graceMs: config.graceMs, onExpire });
+  const bus = cluster ? new RedisBus(cluster, presence, out) : new LocalBus(presence, out);
+  const handlers = createHandlers<Ws, number | string>({
     config,
     store,
+    holderOf,
+    seated: cluster ? seated : undefined,
+    kick: cluster ? (room, seat, holder) => (bus as RedisBus<Ws>).kick(room, seat, String(holder)) : undefined,
     presence,
-    bus: new LocalBus(presence, out),
+    bus,
     send,
     fail,
     closeWith,
@@ -182,7 +241,44 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       send(ws, { type: "error", code: "rate-limited", text: "Too many calls joined from your network; try again in a minute." });
       return closeWith(ws, CloseCode.RateLimited, "too many joins");
     }
-    handlers.handle(ws, msg);
+    const later = handlers.handle(ws, msg);
+    if (later) {
+      ws.data.held = [];
+      later.then(() => release(ws));
+    }
+  }
+
+  /** The store answered: the frames that waited for it, in order (until one waits again). */
+  function release(ws: Ws) {
+    const held = ws.data.held;
+    ws.data.held = null;
+    if (!held || ws.data.closed) return;
+    for (let i = 0; i < held.length; i++) {
+      try {
+        handleFrame(ws, held[i]!);
+      } catch (err) {
+        console.error("signal: unexpected error handling a frame", err);
+      }
+      if (ws.data.held) {
+        for (let j = i + 1; j < held.length; j++) (ws.data.held as (string | Uint8Array)[]).push(held[j]!);
+        return;
+      }
+    }
+  }
+
+  function handleFrame(ws: Ws, data: string | Uint8Array) {
+    if (typeof data !== "string" && ws.data.seatId !== null) {
+      // The busiest frame by far, a signal in its plain shape, is checked and relayed without
+      // decoding it; anything else (or anything odd) takes the general path below.
+      const sig = readSignal(data);
+      if (sig && handlers.relayRaw(ws, sig)) return;
+    } else if (typeof data !== "string" && ws.data.room === null) {
+      const join = readJoin(data);
+      if (join) return dispatch(ws, { v: PROTOCOL_VERSION, type: "join", ...join });
+    }
+    const decoded = decodeClient(data);
+    if (!decoded.ok) return fail(ws, decoded.code, decoded.text);
+    dispatch(ws, decoded.msg);
   }
 
   const websocket = {
@@ -207,24 +303,20 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
           closeWith(ws, CloseCode.RateLimited, "rate limited");
           return;
         }
-        if (typeof data !== "string" && ws.data.seatId !== null) {
-          // The busiest frame by far, a signal in its plain shape, is checked and relayed without
-          // decoding it; anything else (or anything odd) takes the general path below.
-          const sig = readSignal(data);
-          if (sig && handlers.relayRaw(ws, sig)) return;
-        } else if (typeof data !== "string" && ws.data.room === null) {
-          const join = readJoin(data);
-          if (join) return dispatch(ws, { v: PROTOCOL_VERSION, type: "join", ...join });
+        if (ws.data.held) {
+          // Its join is still with the store: this frame waits its turn (its own copy of the bytes).
+          ws.data.held.push(typeof data === "string" ? data : Uint8Array.from(data));
+          return;
         }
-        const decoded = decodeClient(data);
-        if (!decoded.ok) return fail(ws, decoded.code, decoded.text);
-        dispatch(ws, decoded.msg);
+        handleFrame(ws, data);
       } catch (err) {
         // A bug of ours, never the client's fault: log it and keep serving.
         console.error("signal: unexpected error handling a frame", err);
       }
     },
     close(ws: Ws) {
+      ws.data.closed = true;
+      ws.data.held = null;
       lobby.delete(ws);
       joinedNow(ws);
       forget(ws.data.ip);
@@ -298,6 +390,8 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       badFrames: 0,
       outbox: null,
       joinTimer: null,
+      held: null,
+      closed: false,
     };
     if (!server.upgrade(req, { data })) return new Response("Expected a WebSocket upgrade", { status: 426 });
     socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);
@@ -305,13 +399,23 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     return undefined;
   }
 
-  /** Tells every client to reconnect (close code 1012), then drops all state. */
+  /**
+   * Tells every client to reconnect (close code 1012), then drops all state. With many nodes the
+   * seats stay in Redis, held for the rejoin the clients make through another node.
+   */
   function shutdown() {
     clearInterval(ticker);
     clearInterval(sweeper);
     for (const ws of [...lobby, ...presence.sockets()]) closeWith(ws, CloseCode.Restart, "server restarting");
     lobby.clear();
     presence.clear();
+    if (!cluster) store.clear();
+  }
+
+  /** With many nodes: finishes the store's work under way (the closed sockets' seats), then leaves Redis. */
+  async function finish() {
+    if (!cluster) return;
+    await cluster.stop();
     store.clear();
   }
 
@@ -319,6 +423,9 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     websocket,
     upgrade,
     shutdown,
+    finish,
+    ready: cluster ? cluster.start() : Promise.resolve(),
+    nodeId: cluster?.nodeId ?? null,
     stats: () => {
       const counts = store.counts();
       // Every open socket, also one replaced by a newer connection and not closed yet.

@@ -21,7 +21,7 @@ import { RawWs, clientFrame, concat, indexOf, type RawHandlers } from "./raw-ws.
 import { ANSWER_SDP, CANDIDATES_PER_SIDE, MSGS_PER_PAIR, OFFER_SDP, PEERJS_KEY, PEERJS_PATH, makeCandidate, now, type ServerKind } from "./common.ts";
 
 export type WorkerCommand =
-  | { cmd: "connect"; kind: ServerKind; hosts: string[]; port: number; first: number; count: number; window: number; tag: string }
+  | { cmd: "connect"; kind: ServerKind; hosts: string[]; port: number; first: number; count: number; window: number; tag: string; ports?: number[] }
   | { cmd: "burst" }
   | { cmd: "close" };
 
@@ -265,7 +265,12 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
           needle: null,
         };
         pairs.push(p);
-        if (kind === "ours") {
+        if (kind === "ours" && c.ports && c.ports.length > 1) {
+          // Cluster mode: the two sides of every pair on two different nodes.
+          const n = c.ports.length;
+          openSide(p, 0, `ws://${host}:${c.ports[i % n]}/ws`, room);
+          openSide(p, 1, `ws://${host}:${c.ports[(i + 1) % n]}/ws`, room);
+        } else if (kind === "ours") {
           const url = `ws://${host}:${c.port}/ws`;
           openSide(p, 0, url, room);
           openSide(p, 1, url, room);

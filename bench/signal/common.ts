@@ -8,9 +8,10 @@ import { resolve } from "node:path";
 export const ROOT = resolve(import.meta.dir, "../..");
 export const BUN = process.execPath;
 
-export type ServerKind = "ours" | "peerjs" | "bare";
+export type ServerKind = "ours" | "cluster" | "peerjs" | "bare";
 export const SERVER_LABEL: Record<ServerKind, string> = {
   ours: "OneLink signal-server",
+  cluster: "OneLink ×3 nodes + Redis",
   peerjs: "PeerJS server 1.0.2",
   bare: "bare Bun relay",
 };
@@ -181,7 +182,7 @@ export interface Started {
 /** Starts one server under test in its own process and waits for its "Listening on …:PORT" line. */
 export async function startServer(kind: ServerKind, opts: { hostname: string; env?: Record<string, string>; oursMain?: string }): Promise<Started> {
   const cmd =
-    kind === "ours"
+    kind === "ours" || kind === "cluster"
       ? [BUN, opts.oursMain ?? "signal-server/main.ts"]
       : kind === "bare"
         ? [BUN, "bench/signal/bare-relay.ts"]
@@ -193,9 +194,9 @@ export async function startServer(kind: ServerKind, opts: { hostname: string; en
     NODE_ENV: "production",
     // Ours: two per room, and a rate limit far above what the benchmark sends, so it never bites.
     // Thousands of sockets from one address: the per-address limits are off, as the rate limit is.
-    ...(kind === "ours" ? { ROOM_CAPACITY: "2", RATE_PER_SECOND: "1000000", MAX_SOCKETS_PER_IP: "0", JOINS_PER_MINUTE_PER_IP: "0" } : {}),
+    ...(kind === "ours" || kind === "cluster" ? { ROOM_CAPACITY: "2", RATE_PER_SECOND: "1000000", MAX_SOCKETS_PER_IP: "0", JOINS_PER_MINUTE_PER_IP: "0" } : {}),
     // Profiling aid, e.g. BENCH_OURS_BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof".
-    ...(kind === "ours" && process.env.BENCH_OURS_BUN_OPTIONS ? { BUN_OPTIONS: process.env.BENCH_OURS_BUN_OPTIONS } : {}),
+    ...((kind === "ours" || kind === "cluster") && process.env.BENCH_OURS_BUN_OPTIONS ? { BUN_OPTIONS: process.env.BENCH_OURS_BUN_OPTIONS } : {}),
     ...opts.env,
   };
   const proc = Bun.spawn(withFdLimit(cmd), { cwd: ROOT, env, stdout: "pipe", stderr: "inherit" });
@@ -230,6 +231,40 @@ export async function startServer(kind: ServerKind, opts: { hostname: string; en
         proc.kill("SIGKILL");
         await proc.exited;
       }
+    },
+  };
+}
+
+/**
+ * Cluster mode: a redis-server on a free loopback port and `nodes` of our servers sharing it
+ * (REDIS_URL). `pid` is the first node's (its RSS and CPU are reported: one node's share of the
+ * load); `ports` are every node's, and each pair is split over two of them.
+ */
+export async function startCluster(nodes: number, opts: { hostname: string; oursMain?: string }): Promise<Started & { ports: number[] }> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const redisPort = probe.port;
+  probe.stop(true);
+  const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  await sleep(300);
+  const started: Started[] = [];
+  try {
+    for (let i = 0; i < nodes; i++) started.push(await startServer("cluster", { ...opts, env: { REDIS_URL: `redis://127.0.0.1:${redisPort}` } }));
+  } catch (err) {
+    for (const s of started) await s.stop();
+    redis.kill("SIGKILL");
+    throw err;
+  }
+  const first = started[0]!;
+  return {
+    ...first,
+    ports: started.map((s) => s.port),
+    async stop() {
+      for (const s of started) await s.stop();
+      redis.kill("SIGKILL");
+      await redis.exited;
     },
   };
 }

@@ -4,6 +4,8 @@
  * client processes (bench/signal/client.ts). See bench/signal/README.md for how to read the output.
  *
  *   npm run bench:signal [-- --pairs 1000,5000] [--big] [--clients 1] [--servers ours,peerjs,bare]
+ *   npm run bench:signal -- --pairs 1000 --servers ours,cluster   (1 node against 3 nodes + Redis:
+ *   every pair split over two nodes)
  */
 import { parseArgs } from "node:util";
 import type { WorkerCommand, WorkerReport } from "./client.ts";
@@ -21,6 +23,7 @@ import {
   percentile,
   rssKb,
   sleep,
+  startCluster,
   startServer,
   withFdLimit,
   type ServerKind,
@@ -170,7 +173,10 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
   // which needs the server on the wildcard address (still only loopback traffic).
   const spread = sockets > portsPerDestination * 0.8;
   const hosts = spread ? ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"] : ["127.0.0.1"];
-  const server = await startServer(kind, { hostname: spread ? "0.0.0.0" : "127.0.0.1", oursMain: args["ours-main"] });
+  const server =
+    kind === "cluster"
+      ? await startCluster(3, { hostname: spread ? "0.0.0.0" : "127.0.0.1", oursMain: args["ours-main"] })
+      : await startServer(kind, { hostname: spread ? "0.0.0.0" : "127.0.0.1", oursMain: args["ours-main"] });
   const workers: Worker[] = [];
   try {
     await sleep(1000);
@@ -185,9 +191,10 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
         w.ask<"joined">(
           {
             cmd: "connect",
-            kind,
+            kind: kind === "cluster" ? "ours" : kind,
             hosts,
             port: server.port,
+            ports: "ports" in server ? (server.ports as number[]) : undefined,
             first: i * share,
             count: Math.max(0, Math.min(share, pairs - i * share)),
             window: joinWindow,

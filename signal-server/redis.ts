@@ -1,0 +1,448 @@
+/**
+ * Many nodes, one set of rooms: the room store and the bus over Redis (REDIS_URL). Only loaded
+ * when REDIS_URL is set; a single node never touches this file.
+ *
+ * In Redis:
+ * - `ol:r:<room>`: a hash per room, seat id -> its holder, `<node>#<conn>`, or `~` while the seat is
+ *   held for a rejoin (its holder went away).
+ * - `ol:a:<room>:<seat>`: the grace period of a seat held for a rejoin, as a key that expires
+ *   (SET PX): once it is gone, the seat is free.
+ * - `ol:n:<node>`: a node's heartbeat (SET PX, refreshed every second): a seat whose holder's node
+ *   has no heartbeat is treated as away (its node died) by the next join into that room.
+ * - `ol:c:<node>`: the pub/sub channel of a node: frames for members whose sockets are there.
+ *
+ * Every operation is one Lua script (one round trip, atomic): the capacity check in `join` cannot
+ * be raced. A signal for a member whose socket is on another node is routed by a script that reads
+ * the member's holder and publishes the frame to its node's channel, in the same round trip.
+ */
+import { RedisClient } from "bun";
+import { createHash, randomBytes } from "node:crypto";
+import type { Bus } from "./bus.ts";
+import type { Matches, Presence } from "./presence.ts";
+import { newToken, seatIdOf, type Counts, type JoinResult, type RoomStore } from "./store.ts";
+
+const ROOM = "ol:r:";
+const AWAY = "ol:a:";
+const NODE = "ol:n:";
+const CHANNEL = "ol:c:";
+/** A node's heartbeat lives this long; it is refreshed every HEARTBEAT_MS. */
+const NODE_TTL_MS = 5000;
+const HEARTBEAT_MS = 1000;
+
+/** The node part of a holder `<node>#<conn>`. */
+const LUA_NODE_OF = `local function nodeOf(h) return string.match(h, '^(.-)#') end`;
+
+/** Members of a room hash holding their seats, but `self`. */
+const LUA_OTHERS = `local function others(room, self)
+  local all = redis.call('HGETALL', room)
+  local ids = {}
+  for i = 1, #all, 2 do if all[i] ~= self and all[i + 1] ~= '~' then ids[#ids + 1] = all[i] end end
+  return ids
+end`;
+
+/**
+ * KEYS[1] room hash. ARGV: claimed seat id ('' for a new one), new seat id, holder, capacity, away
+ * key prefix for this room, node key prefix, grace ms. Returns {0} (full) or {1, replaced holder or
+ * '', {peers}, resumed 0/1}.
+ */
+const JOIN = `${LUA_NODE_OF}
+local room = KEYS[1]
+local claim, newId, holder, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local away, nodes, grace = ARGV[5], ARGV[6], tonumber(ARGV[7])
+local all = redis.call('HGETALL', room)
+local peers, count, found, replaced = {}, 0, false, ''
+for i = 1, #all, 2 do
+  local id, h = all[i], all[i + 1]
+  if id == claim and claim ~= '' then
+    found = true
+    if h ~= '~' then replaced = h end
+  elseif h == '~' then
+    if redis.call('EXISTS', away .. id) == 0 then redis.call('HDEL', room, id) else count = count + 1 end
+  else
+    local node = nodeOf(h)
+    if node and redis.call('EXISTS', nodes .. node) == 0 then
+      -- Its node died with the socket: held for a rejoin from now on.
+      redis.call('HSET', room, id, '~')
+      if grace > 0 then redis.call('SET', away .. id, '1', 'PX', grace) else redis.call('HDEL', room, id); count = count - 1 end
+    else
+      peers[#peers + 1] = id
+    end
+    count = count + 1
+  end
+end
+if found then
+  redis.call('HSET', room, claim, holder)
+  redis.call('DEL', away .. claim)
+  redis.call('PERSIST', room)
+  return {1, replaced, peers, 1}
+end
+if count >= cap then return {0} end
+redis.call('HSET', room, newId, holder)
+redis.call('PERSIST', room)
+return {1, '', peers, 0}`;
+
+/** KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat. Returns the members to tell. */
+const LEAVE = `${LUA_OTHERS}
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {} end
+redis.call('DEL', KEYS[2])
+return others(KEYS[1], ARGV[1])`;
+
+/**
+ * KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat, holder, grace ms, room expiry ms.
+ * Returns false (the seat was taken by another holder), {0, others} (held for a rejoin) or
+ * {1, others} (no grace: freed now).
+ */
+const DISCONNECT = `${LUA_OTHERS}
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return false end
+local grace = tonumber(ARGV[3])
+if grace <= 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return {1, others(KEYS[1], ARGV[1])}
+end
+redis.call('HSET', KEYS[1], ARGV[1], '~')
+redis.call('SET', KEYS[2], '1', 'PX', grace)
+local ids = others(KEYS[1], ARGV[1])
+-- Nobody holds a seat here: the room itself goes some time after the last grace period.
+if #ids == 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4])) end
+return {0, ids}`;
+
+/**
+ * KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat. Returns false (taken back, or gone),
+ * {0, ms left} (not expired yet) or {1, others} (freed now).
+ */
+const EXPIRE = `${LUA_OTHERS}
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= '~' then return false end
+local left = redis.call('PTTL', KEYS[2])
+if left > 0 then return {0, left} end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return {1, others(KEYS[1], ARGV[1])}`;
+
+/** KEYS[1] room hash. ARGV: seat, channel prefix, message. 1: published to a live node; 0: no such member. */
+const ROUTE = `${LUA_NODE_OF}
+local h = redis.call('HGET', KEYS[1], ARGV[1])
+if not h or h == '~' then return 0 end
+local node = nodeOf(h)
+if not node then return 0 end
+return redis.call('PUBLISH', ARGV[2] .. node, ARGV[3])`;
+
+/** KEYS[1] room hash, KEYS[2] away key. ARGV: seat, holder. A live node's member, written back after Redis lost it. */
+const REGISTER = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('DEL', KEYS[2])
+redis.call('PERSIST', KEYS[1])
+return 1`;
+
+const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
+
+interface Script {
+  text: string;
+  sha: string;
+}
+const script = (text: string): Script => ({ text, sha: sha1(text) });
+const SCRIPTS = {
+  join: script(JOIN),
+  leave: script(LEAVE),
+  disconnect: script(DISCONNECT),
+  expire: script(EXPIRE),
+  route: script(ROUTE),
+  register: script(REGISTER),
+};
+
+export interface ClusterOptions {
+  url: string;
+  /** This node's id (default: random); unique among the nodes sharing the Redis. */
+  nodeId?: string;
+  capacity: number;
+  graceMs: number;
+  onExpire: (room: string, seatId: string, others: string[]) => void;
+  /** A frame for member `seat` of `room`, whose socket should be on this node. */
+  onDeliver: (room: string, seat: string, frame: Uint8Array) => void;
+  /** The seat `seat` of `room` was taken from `holder` (on this node) by a newer connection. */
+  onKick: (room: string, seat: string, holder: string) => void;
+  /** Every member with a socket here (room, seat, holder), to write back after Redis lost them. */
+  members: () => Iterable<[string, string, string]>;
+  /** This node's numbers for /healthz. */
+  counts: () => Counts;
+  log?: (line: string) => void;
+}
+
+/** The connections to Redis, the node's heartbeat and channel, and the scripts. */
+export class Cluster {
+  readonly nodeId: string;
+  private cmd: RedisClient;
+  private sub: RedisClient;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private up = true;
+  private stopped = false;
+  private connectedOnce = { cmd: false, sub: false };
+  /** Store operations not settled yet: a drain waits for them. */
+  private inflight = new Set<Promise<unknown>>();
+  private log: (line: string) => void;
+
+  constructor(private opts: ClusterOptions) {
+    this.nodeId = opts.nodeId || randomBytes(6).toString("base64url");
+    if (this.nodeId.includes("#")) throw new Error(`NODE_ID must not contain "#", got "${this.nodeId}"`);
+    this.log = opts.log ?? ((line) => console.warn(line));
+    const clientOptions = { maxRetries: 1_000_000, connectionTimeout: 5000 };
+    this.cmd = new RedisClient(opts.url, clientOptions);
+    this.sub = new RedisClient(opts.url, clientOptions);
+  }
+
+  get channel() {
+    return CHANNEL + this.nodeId;
+  }
+
+  /** Connects, subscribes to this node's channel, and starts the heartbeat. */
+  async start() {
+    this.cmd.onconnect = () => {
+      if (!this.connectedOnce.cmd) return void (this.connectedOnce.cmd = true);
+      void this.reregister();
+    };
+    this.sub.onconnect = () => {
+      if (!this.connectedOnce.sub) return void (this.connectedOnce.sub = true);
+      void this.resubscribe();
+    };
+    await this.cmd.connect();
+    await this.sub.connect();
+    this.connectedOnce = { cmd: true, sub: true };
+    await this.beat();
+    await this.sub.subscribe(this.channel, this.onMessage);
+    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private onMessage = (message: string) => {
+    // `d<room>\n<seat>\n<frame as latin1>` or `k<room>\n<seat>\n<holder>`.
+    const a = message.indexOf("\n");
+    const b = message.indexOf("\n", a + 1);
+    if (a < 0 || b < 0) return;
+    const room = message.slice(1, a);
+    const seat = message.slice(a + 1, b);
+    if (message.charCodeAt(0) === 100 /* d */) this.opts.onDeliver(room, seat, Buffer.from(message.slice(b + 1), "latin1"));
+    else if (message.charCodeAt(0) === 107 /* k */) this.opts.onKick(room, seat, message.slice(b + 1));
+  };
+
+  private beat() {
+    return this.cmd.send("SET", [NODE + this.nodeId, "1", "PX", String(NODE_TTL_MS)]);
+  }
+
+  private tick() {
+    if (this.stopped) return;
+    const connected = this.cmd.connected && this.sub.connected;
+    if (!connected && this.up) {
+      this.up = false;
+      this.log(`signal: lost Redis at ${redact(this.opts.url)}; reconnecting (joins and signals across nodes wait until it is back)`);
+    }
+    if (connected) this.beat().catch(() => {});
+  }
+
+  private async resubscribe() {
+    try {
+      // The client forgets nothing of its listener: drop it, then subscribe afresh on the new connection.
+      await this.sub.unsubscribe(this.channel);
+      await this.sub.subscribe(this.channel, this.onMessage);
+    } catch (err) {
+      this.log(`signal: could not subscribe to this node's channel again: ${(err as Error).message}`);
+    }
+  }
+
+  /** Redis came back (maybe empty, after a restart): the heartbeat first, then every member here. */
+  private async reregister() {
+    try {
+      await this.beat();
+      let n = 0;
+      const writes: Promise<unknown>[] = [];
+      for (const [room, seat, holder] of this.opts.members()) {
+        writes.push(this.run(SCRIPTS.register, [ROOM + room, awayKey(room, seat)], [seat, holder]));
+        n++;
+      }
+      await Promise.all(writes);
+      this.up = true;
+      this.log(`signal: Redis is back; node ${this.nodeId} re-registered ${n} member${n === 1 ? "" : "s"}`);
+    } catch (err) {
+      this.log(`signal: re-registering with Redis failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Runs a script by its hash, sending its text when Redis does not have it (a restart forgets them). */
+  // biome-ignore lint/suspicious/noExplicitAny: each script answers its own shape; callers read it
+  run(s: Script, keys: string[], args: string[]): Promise<any> {
+    const argv = [String(keys.length), ...keys, ...args];
+    const p = this.cmd.send("EVALSHA", [s.sha, ...argv]).catch((err: Error) => {
+      if (!String(err?.message).includes("NOSCRIPT")) throw err;
+      return this.cmd.send("EVAL", [s.text, ...argv]);
+    });
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Publishes `message` to the node of member `seat` of `room`; resolves whether a node took it. */
+  route(room: string, seat: string, message: string): Promise<boolean> {
+    return this.run(SCRIPTS.route, [ROOM + room], [seat, CHANNEL, message]).then((n) => Number(n) > 0);
+  }
+
+  /** Publishes `message` to node `node`'s channel. */
+  publish(node: string, message: string): Promise<number> {
+    return this.cmd.publish(CHANNEL + node, message);
+  }
+
+  /** Waits for the store operations under way (a drain), at most `timeoutMs`. */
+  async settle(timeoutMs = 5000) {
+    const end = Date.now() + timeoutMs;
+    while (this.inflight.size && Date.now() < end) await Promise.race([Promise.allSettled([...this.inflight]), Bun.sleep(Math.max(1, end - Date.now()))]);
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.settle();
+    try {
+      // Bounded: with Redis away the command would wait in the offline queue, and the node never exit.
+      await Promise.race([this.cmd.send("DEL", [NODE + this.nodeId]), Bun.sleep(1000)]);
+    } catch {}
+    this.cmd.onconnect = this.sub.onconnect = null;
+    this.cmd.close();
+    this.sub.close();
+  }
+
+  store() {
+    return new RedisStore(this, this.opts);
+  }
+}
+
+const awayKey = (room: string, seat: string) => `${AWAY}${room}:${seat}`;
+/** The URL without its password, for the log. */
+const redact = (url: string) => url.replace(/\/\/([^@/]*)@/, "//***@");
+
+/** Membership in Redis; holders are `<node>#<conn>` strings. */
+export class RedisStore implements RoomStore<string> {
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private cluster: Cluster,
+    private opts: ClusterOptions,
+  ) {}
+
+  async join(room: string, holder: string, token?: string): Promise<JoinResult<string>> {
+    const seatToken = token ?? newToken();
+    const id = seatIdOf(seatToken);
+    const r = await this.cluster.run(
+      SCRIPTS.join,
+      [ROOM + room],
+      [token ? id : "", id, holder, String(this.opts.capacity), `${AWAY}${room}:`, NODE, String(this.opts.graceMs)],
+    );
+    if (Number(r[0]) !== 1) return { ok: false, code: "room-full" };
+    const replaced = (r[1] as string) || null;
+    const peers = (r[2] as string[]) ?? [];
+    return { ok: true, room, seat: { id, holder, expiresAt: null }, token: seatToken, peers, replaced, resumed: Number(r[3]) === 1 };
+  }
+
+  async leave(room: string, seatId: string): Promise<string[]> {
+    return ((await this.cluster.run(SCRIPTS.leave, [ROOM + room, awayKey(room, seatId)], [seatId])) as string[]) ?? [];
+  }
+
+  async disconnect(room: string, seatId: string, holder: string): Promise<string[] | null> {
+    const grace = this.opts.graceMs;
+    const r = await this.cluster.run(SCRIPTS.disconnect, [ROOM + room, awayKey(room, seatId)], [seatId, holder, String(grace), String(grace + 60_000)]);
+    if (!r) return null;
+    if (Number(r[0]) === 1) {
+      // No grace: the others are told "gone" now; a later "away" would contradict it.
+      this.opts.onExpire(room, seatId, r[1] ?? []);
+      return [];
+    }
+    this.expireIn(room, seatId, grace);
+    return r[1] ?? [];
+  }
+
+  /** The node that saw the holder go tells the room when the seat's grace period is over. */
+  private expireIn(room: string, seatId: string, ms: number) {
+    const t = setTimeout(async () => {
+      this.timers.delete(t);
+      try {
+        const r = await this.cluster.run(SCRIPTS.expire, [ROOM + room, awayKey(room, seatId)], [seatId]);
+        if (!r) return;
+        if (Number(r[0]) === 0) return this.expireIn(room, seatId, Math.max(1, Number(r[1])));
+        this.opts.onExpire(room, seatId, r[1] ?? []);
+      } catch (err) {
+        console.error("signal: expiring a seat in Redis failed", err);
+      }
+    }, ms);
+    this.timers.add(t);
+  }
+
+  async holder(room: string, seatId: string): Promise<string | null> {
+    const h = (await this.cluster.run(script(`return redis.call('HGET', KEYS[1], ARGV[1])`), [ROOM + room], [seatId])) as string | null;
+    return h && h !== "~" ? h : null;
+  }
+
+  counts(): Counts {
+    return this.opts.counts();
+  }
+
+  clear() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+/**
+ * Delivery across nodes: a member with a socket here is written to at once (the local path,
+ * unchanged); any other member is reached through the route script and its node's channel.
+ */
+export class RedisBus<S> implements Bus {
+  constructor(
+    private cluster: Cluster,
+    private presence: Presence<S>,
+    private send: (socket: S, frame: Uint8Array) => void,
+  ) {}
+
+  deliver(room: string, to: string, frame: Uint8Array): boolean {
+    const socket = this.presence.get(room, to);
+    if (socket !== null) {
+      this.send(socket, frame);
+      return true;
+    }
+    this.remote(room, to, frame);
+    return true;
+  }
+
+  deliverAll(room: string, to: readonly string[], frame: Uint8Array): void {
+    for (const id of to) this.deliver(room, id, frame);
+  }
+
+  relay<A>(
+    room: string,
+    from: string,
+    to: A,
+    matches: Matches<A>,
+    build: (to: A, from: string) => Uint8Array | null,
+    idOf: (to: A) => string,
+  ): boolean | null | Promise<boolean> {
+    const socket = this.presence.find(room, matches, to);
+    if (socket !== null) {
+      const frame = build(to, from);
+      if (frame === null) return null;
+      this.send(socket, frame);
+      return true;
+    }
+    const id = idOf(to); // before build, which may overwrite it
+    const frame = build(to, from);
+    if (frame === null) return null;
+    return this.remote(room, id, frame);
+  }
+
+  /** Tells the node of `holder` that its socket for `seat` was replaced. */
+  kick(room: string, seat: string, holder: string) {
+    const node = holder.slice(0, holder.indexOf("#"));
+    if (node === this.cluster.nodeId) return;
+    this.cluster.publish(node, `k${room}\n${seat}\n${holder}`).catch(() => {});
+  }
+
+  private remote(room: string, seat: string, frame: Uint8Array): Promise<boolean> {
+    const message = `d${room}\n${seat}\n${Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("latin1")}`;
+    const p = this.cluster.route(room, seat, message);
+    p.catch(() => {});
+    return p;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Many nodes sharing rooms through Redis (REDIS_URL): a real redis-server on a free loopback port,
+ * real nodes (in this process, and as child processes where one is killed), real WebSocket clients.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { CloseCode, PROTOCOL_VERSION } from "../protocol/index.ts";
+import { Redis, spawnNode, startForwarder, startNode } from "./helpers/cluster.ts";
+import { openClient, sleep, until, withTimeout, type App, type TestClient } from "./helpers/ws-client.ts";
+
+const V = PROTOCOL_VERSION;
+const offer = { description: { type: "offer" as const, sdp: "v=0\r\ns=-\r\n" } };
+const answer = { description: { type: "answer" as const, sdp: "v=0\r\ns=answer\r\n" } };
+
+let clients: TestClient[] = [];
+const track = (c: TestClient) => (clients.push(c), c);
+const errors = spyOn(console, "error");
+const warnings = spyOn(console, "warn");
+afterEach(() => {
+  for (const c of clients) c.close();
+  clients = [];
+  const logged = errors.mock.calls.map((args) => args.map(String).join(" "));
+  errors.mockClear();
+  expect(logged).toEqual([]);
+});
+afterAll(() => {
+  errors.mockRestore();
+  warnings.mockRestore();
+});
+
+let roomCounter = 0;
+const room = () => `cl-${++roomCounter}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function joinOn(app: App | string, id: string, token?: string) {
+  const c = track(await openClient(app));
+  c.send({ type: "join", room: id, ...(token ? { token } : {}) });
+  const joined = await c.next("joined");
+  return { c, joined, self: joined.self };
+}
+
+describe("nodes sharing one Redis", () => {
+  let redis: Redis;
+  let nodes: App[];
+  beforeAll(async () => {
+    redis = await Redis.start();
+    nodes = [];
+    for (let i = 0; i < 3; i++) nodes.push(await startNode(redis, { roomCapacity: 20, ratePerSecond: 500 }));
+  });
+  afterAll(async () => {
+    for (const n of nodes) await n.stop();
+    await redis.down();
+  });
+
+  test("two members on different nodes pair, signal both ways and see each other leave", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    expect(b.joined.peers).toEqual([a.self]);
+    expect(await a.c.next("peer-joined")).toEqual({ v: V, type: "peer-joined", peer: b.self });
+    a.c.send({ type: "signal", peer: b.self, session: "sa", data: offer });
+    expect(await b.c.next("signal")).toEqual({ v: V, type: "signal", peer: a.self, session: "sa", data: offer });
+    b.c.send({ type: "signal", peer: a.self, session: "sb", data: answer });
+    expect(await a.c.next("signal")).toEqual({ v: V, type: "signal", peer: b.self, session: "sb", data: answer });
+    // Candidates in a burst keep their order across nodes.
+    for (let i = 0; i < 30; i++)
+      a.c.send({
+        type: "signal",
+        peer: b.self,
+        session: "sa",
+        data: { candidate: { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host`, sdpMid: "0", sdpMLineIndex: 0 } },
+      });
+    const got: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = await b.c.next("signal");
+      got.push((s.data as { candidate: { candidate: string } }).candidate.candidate.split(" ")[0]!);
+    }
+    expect(got).toEqual(Array.from({ length: 30 }, (_, i) => `candidate:${i}`));
+    b.c.send({ type: "leave" });
+    expect(await a.c.next("peer-left")).toEqual({ v: V, type: "peer-left", peer: b.self, reason: "left" });
+  });
+
+  test("a signal sent right after the join, before the store answered, is not overtaken by it", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = track(await openClient(nodes[1]!));
+    b.send({ type: "join", room: id });
+    b.send({ type: "signal", peer: a.self, session: "early", data: offer });
+    const bJoined = await b.next("joined");
+    expect(await a.c.next("signal")).toEqual({ v: V, type: "signal", peer: bJoined.self, session: "early", data: offer });
+    await sleep(50);
+    expect(b.pending("error")).toEqual([]);
+  });
+
+  test("relays never cross rooms across nodes: a member of another room is an unknown peer", async () => {
+    const r1 = room();
+    const r2 = room();
+    const a1 = await joinOn(nodes[0]!, r1);
+    const b1 = await joinOn(nodes[1]!, r1);
+    const a2 = await joinOn(nodes[0]!, r2);
+    const b2 = await joinOn(nodes[1]!, r2);
+    a1.c.send({ type: "signal", peer: b2.self, session: "x", data: offer });
+    expect((await a1.c.next("error")).code).toBe("unknown-peer");
+    a1.c.send({ type: "signal", peer: "AAAAAAAAAAAAAAAA", session: "x", data: offer });
+    expect((await a1.c.next("error")).code).toBe("unknown-peer");
+    // The right member of the right room still gets its own, and nothing else.
+    a1.c.send({ type: "signal", peer: b1.self, session: "y", data: offer });
+    expect((await b1.c.next("signal")).session).toBe("y");
+    await sleep(100);
+    expect(b2.c.pending("signal")).toEqual([]);
+    expect(a2.c.pending("signal")).toEqual([]);
+  });
+
+  test("25 people racing into a 20-seat room over three nodes: exactly 20 get in", async () => {
+    const id = room();
+    const cs = await Promise.all(Array.from({ length: 25 }, (_, i) => openClient(nodes[i % 3]!).then(track)));
+    for (const c of cs) c.send({ type: "join", room: id });
+    const outcomes = await Promise.all(
+      cs.map((c) =>
+        withTimeout(
+          new Promise<string>((resolve) => {
+            const check = () => {
+              if (c.received.some((m) => m.type === "joined")) resolve("joined");
+              else if (c.received.some((m) => m.type === "error" && m.code === "room-full")) resolve("full");
+              else setTimeout(check, 10);
+            };
+            check();
+          }),
+          5000,
+          "a join's answer",
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === "joined")).toHaveLength(20);
+    expect(outcomes.filter((o) => o === "full")).toHaveLength(5);
+  });
+
+  test("a seat taken back through another node: the old connection is closed as replaced", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    await a.c.next("peer-joined");
+    const b2 = await joinOn(nodes[2]!, id, b.joined.token);
+    expect(b2.self).toBe(b.self);
+    expect(b2.joined.peers).toEqual([a.self]);
+    expect(await b.c.closeCode(3000)).toBe(CloseCode.Replaced);
+    a.c.send({ type: "signal", peer: b.self, session: "s", data: offer });
+    expect((await b2.c.next("signal")).session).toBe("s");
+  });
+});
+
+describe("seat expiry across nodes", () => {
+  let redis: Redis;
+  let nodes: App[];
+  beforeAll(async () => {
+    redis = await Redis.start();
+    nodes = [await startNode(redis, { graceMs: 400 }), await startNode(redis, { graceMs: 400 })];
+  });
+  afterAll(async () => {
+    for (const n of nodes) await n.stop();
+    await redis.down();
+  });
+
+  test("a dropped member's seat is held for the grace period, then freed and the room told", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    b.c.close();
+    expect(await a.c.next("peer-away")).toEqual({ v: V, type: "peer-away", peer: b.self });
+    // Capacity 2: the held seat still counts.
+    const c = track(await openClient(nodes[1]!));
+    c.send({ type: "join", room: id });
+    expect((await c.next("error")).code).toBe("room-full");
+    expect(await a.c.next("peer-left", 3000)).toEqual({ v: V, type: "peer-left", peer: b.self, reason: "gone" });
+    const d = await joinOn(nodes[1]!, id);
+    expect(d.joined.peers).toEqual([a.self]);
+  });
+
+  test("within the grace period the member takes its seat back through the other node", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    b.c.close();
+    await a.c.next("peer-away");
+    const back = await joinOn(nodes[0]!, id, b.joined.token);
+    expect(back.self).toBe(b.self);
+    expect(await a.c.next("peer-joined")).toEqual({ v: V, type: "peer-joined", peer: b.self });
+    await sleep(700);
+    expect(a.c.pending("peer-left")).toEqual([]);
+  });
+});
+
+describe("failures", () => {
+  test("a node killed (-9) with members on it: they rejoin through the same address and the call goes on", async () => {
+    const redis = await Redis.start();
+    const killed = await spawnNode(redis);
+    const live = await startNode(redis);
+    let alive = [killed.port, live.server.port!];
+    const lb = await startForwarder(() => alive);
+    try {
+      const id = room();
+      const a = await joinOn(lb.url, id); // lands on `killed`, the first node
+      const b = await joinOn(live, id);
+      await a.c.next("peer-joined");
+      killed.proc.kill(9);
+      await killed.proc.exited;
+      alive = [killed.port, live.server.port!]; // the balancer does not know yet: it tries, fails, moves on
+      await a.c.closed;
+      const a2 = await joinOn(lb.url, id, a.joined.token);
+      expect(a2.self).toBe(a.self);
+      expect(a2.joined.peers).toEqual([b.self]);
+      expect(await b.c.next("peer-joined")).toEqual({ v: V, type: "peer-joined", peer: a.self });
+      a2.c.send({ type: "signal", peer: b.self, session: "after", data: offer });
+      expect((await b.c.next("signal")).session).toBe("after");
+      b.c.send({ type: "signal", peer: a.self, session: "back", data: answer });
+      expect((await a2.c.next("signal")).session).toBe("back");
+      // Nothing the live node holds was lost: b kept its seat all along.
+      expect(b.c.pending("peer-left")).toEqual([]);
+    } finally {
+      lb.close();
+      killed.proc.kill(9);
+      await live.stop();
+      await redis.down();
+    }
+  }, 30_000);
+
+  test("Redis restarting: nodes say so, reconnect, re-register their members, and signals cross again", async () => {
+    const redis = await Redis.start();
+    const n1 = await startNode(redis);
+    const n2 = await startNode(redis);
+    try {
+      const id = room();
+      const a = await joinOn(n1, id);
+      const b = await joinOn(n2, id);
+      await a.c.next("peer-joined");
+      warnings.mockClear();
+      await redis.down();
+      const said = () => warnings.mock.calls.map((args) => args.map(String).join(" "));
+      await until(() => said().filter((l) => l.includes("lost Redis")).length >= 2, 5000, "a log line per node saying Redis is away");
+      await redis.up();
+      await until(() => said().filter((l) => l.includes("Redis is back")).length >= 2, 15_000, "both nodes back");
+      expect(said().some((l) => /re-registered 1 member\b/.test(l))).toBe(true);
+      a.c.send({ type: "signal", peer: b.self, session: "after", data: offer });
+      expect((await b.c.next("signal", 3000)).session).toBe("after");
+      b.c.send({ type: "signal", peer: a.self, session: "back", data: answer });
+      expect((await a.c.next("signal", 3000)).session).toBe("back");
+      await sleep(100);
+      // Subscribed again exactly once: no frame arrives twice.
+      expect(b.c.pending("signal")).toEqual([]);
+      expect(a.c.pending("signal")).toEqual([]);
+      // The room is whole again in Redis: a third member of a two-seat room is refused.
+      const c = track(await openClient(n1));
+      c.send({ type: "join", room: id });
+      expect((await c.next("error")).code).toBe("room-full");
+    } finally {
+      await n1.stop();
+      await n2.stop();
+      await redis.down();
+    }
+  }, 40_000);
+});
+
+test("a node drained with SIGTERM tells its clients to move; their seats wait for them on another node", async () => {
+  const redis = await Redis.start();
+  const drained = await spawnNode(redis);
+  const live = await startNode(redis);
+  try {
+    const id = room();
+    const a = await joinOn(drained.url, id);
+    const b = await joinOn(live, id);
+    await a.c.next("peer-joined");
+    drained.proc.kill("SIGTERM");
+    expect(await a.c.closeCode(5000)).toBe(CloseCode.Restart);
+    expect(await withTimeout(drained.proc.exited, 5000, "the drained node to exit")).toBe(0);
+    // Its work with Redis finished before it left: the seat is held for the rejoin, not lost.
+    expect(await b.c.next("peer-away", 3000)).toEqual({ v: V, type: "peer-away", peer: a.self });
+    const a2 = await joinOn(live, id, a.joined.token);
+    expect(a2.self).toBe(a.self);
+    expect(a2.joined.peers).toEqual([b.self]);
+  } finally {
+    drained.proc.kill(9);
+    await live.stop();
+    await redis.down();
+  }
+}, 30_000);

@@ -401,9 +401,13 @@ describe("drawing within the limits", () => {
     const warn = spyOn(console, "warn").mockImplementation(() => {});
     try {
       for (let f = 0; f < 6; f++) {
-        tab.clock += 10_000; // within the rate
-        for (const frame of ["mine", "yours"] as const)
-          for (const data of bigStroke(`b${frame}`, f, frame)) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data });
+        for (const frame of ["mine", "yours"] as const) {
+          // Within the rate: the peer's ink budget fills again between strokes, a frame at a time.
+          for (const data of bigStroke(`b${frame}`, f, frame)) {
+            tab.clock += 1000;
+            tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data });
+          }
+        }
       }
       for (const frame of ["bob", SELF_FRAME]) {
         const doc = tab.snap.context.docs[frame]!;
@@ -467,7 +471,7 @@ describe("drawing within the limits", () => {
       }
       expect(ink).toBeLessThanOrEqual(DRAW_RATE.burstInk);
       expect(ink).toBeGreaterThan(DRAW_RATE.burstInk * 0.6);
-      tab.clock += 1000;
+      tab.clock += 3000; // a full burst again
       tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(30, true) });
       expect(tab.snap.context.docs.bob!.strokes[0]?.id).toBe(`b:${30 * 64 + 2}`);
     } finally {

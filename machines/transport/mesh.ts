@@ -122,8 +122,13 @@ export const meshTransport = setup({
           const known = context.connections[id];
           if (known?.ref && !keep(known)) enqueue.stopChild(known.ref);
         }
+        // One not yet up to a member the room does not list (we rejoined a restarted server before
+        // them): its signals went with the old server. They offer afresh when they join.
+        const gone = Object.values(context.connections).filter((c) => !event.peers.includes(c.id) && !keep(c));
+        for (const c of gone) if (c.ref) enqueue.stopChild(c.ref);
         enqueue.assign(({ spawn }) => {
           const connections = { ...context.connections };
+          for (const c of gone) delete connections[c.id];
           for (const id of event.peers) {
             if (keep(connections[id])) continue;
             const session = newSession();

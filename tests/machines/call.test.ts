@@ -366,4 +366,25 @@ describe("call machine", () => {
       console.error = logged;
     }
   });
+  test("rejoining a restarted server before the other member drops a connection that never came up; their fresh offer is answered", async () => {
+    const h = harness();
+    h.send({ type: "START", room: "room-1" });
+    await Promise.resolve();
+    await Promise.resolve();
+    // We joined and offered to aaa; the offer died with the server.
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    expect(h.peers).toHaveLength(1);
+    expect(h.peers[0]!.input.initiator).toBe(true);
+    // The server restarted and we are back first: the room lists nobody else yet.
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+    expect(h.peers[0]!.stopped).toBe(true);
+    expect(h.connections().aaa).toBeUndefined();
+    // aaa comes back and offers: we answer at once (no glare with a dead offer of ours).
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    expect(h.peers).toHaveLength(2);
+    expect(h.peers[1]!.input).toMatchObject({ peer: "aaa", initiator: false, firstSignal: offer });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+  });
 });

@@ -52,8 +52,9 @@ export interface DrawingInput {
  * Drawing by hand or pointer stays far below (a fast stroke is a few kB and ~100 ops a second);
  * the burst lets the two snapshots of a channel opening through. Over the rate, frames are
  * dropped before they are decoded. Ink (the length of line added, DRAW_MAX_DOC_LENGTH) is what
- * painting costs (software raster fills every pixel of a wide line): a peer may add one long stroke's worth at once, then 20 frame units a second
- * (drawing by hand is a few units a second); a frame over it is dropped whole.
+ * painting costs (a software raster fills every pixel of a wide line: 60 units at once took
+ * 100-300 ms): a peer may add 15 frame units at once, then 10 a second (a hand draws a few a
+ * second, a point at a time); a frame over it is dropped whole.
  */
 export const DRAW_RATE = {
   burstBytes: CHANNEL_BYTE_BUDGET.draw.burst,
@@ -61,8 +62,8 @@ export const DRAW_RATE = {
   burstOps: 2048,
   opsPerSecond: 512,
   eraseCost: 16,
-  burstInk: 60,
-  inkPerSecond: 20,
+  burstInk: 15,
+  inkPerSecond: 10,
 } as const;
 
 /** Per peer: what is left of its budget, and the drops not yet reported. */

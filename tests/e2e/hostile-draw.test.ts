@@ -79,12 +79,9 @@ describe("a hostile peer on the drawing channel", () => {
       const sent = await flooding;
       expect(sent.frames).toBeGreaterThan(20);
 
-      const docs = await waitFor(
-        () => drawDocs(b.page),
-        (d) => (d[aId]?.strokes ?? 0) > 0,
-        10_000,
-      );
-      const flooded = docs[aId]!;
+      // Whatever B took of it (the flood's lines carry more ink than a peer may add at once: maybe nothing).
+      const docs = await drawDocs(b.page);
+      const flooded = docs[aId] ?? { strokes: 0, points: 0, length: 0, maxStrokePoints: 0, sources: 0, allFinite: true, colors: [], widths: [] };
       expect(flooded.strokes).toBeLessThanOrEqual(DRAW_MAX_STROKES);
       expect(flooded.points).toBeLessThanOrEqual(DRAW_MAX_DOC_POINTS);
       expect(flooded.length).toBeLessThanOrEqual(DRAW_MAX_DOC_LENGTH + 1e-6);

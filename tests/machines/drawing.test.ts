@@ -450,13 +450,14 @@ describe("drawing within the limits", () => {
           type: "add",
           id: `b:${f * 64 + 3}`,
           strokeId,
-          points: Array.from({ length: DRAW_MAX_FRAME_POINTS - 2 }, (_, i) => p(i % 2, (i * 0.37) % 1)),
+          // About 10 units of ink: points a frame apart, as no hand draws them.
+          points: Array.from({ length: 10 }, (_, i) => p(i % 2, (i * 0.37) % 1)),
         });
         return encodeDraw({ type: "ops", frame: "mine", ops });
       };
       // Never past the drawing's length.
-      for (let f = 0; f < 10; f++) {
-        tab.clock += 1000;
+      for (let f = 0; f < 30; f++) {
+        tab.clock += 2000; // a full burst of ink each time
         tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(f) });
       }
       expect(docLength(tab.snap.context.docs.bob!)).toBeLessThanOrEqual(DRAW_MAX_DOC_LENGTH);
@@ -464,7 +465,7 @@ describe("drawing within the limits", () => {
       // Clearing and drawing again, all at once: no more ink than the burst in all, then the rate.
       tab.clock += 10_000;
       let ink = 0;
-      for (let f = 10; f < 30; f++) {
+      for (let f = 40; f < 60; f++) {
         tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(f, true) });
         const doc = tab.snap.context.docs.bob!;
         if (doc.strokes[0]?.id === `b:${f * 64 + 2}`) ink += docLength(doc);
@@ -472,8 +473,8 @@ describe("drawing within the limits", () => {
       expect(ink).toBeLessThanOrEqual(DRAW_RATE.burstInk);
       expect(ink).toBeGreaterThan(DRAW_RATE.burstInk * 0.6);
       tab.clock += 3000; // a full burst again
-      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(30, true) });
-      expect(tab.snap.context.docs.bob!.strokes[0]?.id).toBe(`b:${30 * 64 + 2}`);
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: scattered(60, true) });
+      expect(tab.snap.context.docs.bob!.strokes[0]?.id).toBe(`b:${60 * 64 + 2}`);
     } finally {
       warn.mockRestore();
     }

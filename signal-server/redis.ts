@@ -205,6 +205,8 @@ export class Cluster {
   /** Frames for each node, sent as one PUBLISH at the end of this event-loop turn. */
   private outbox = new Map<string, Outgoing[]>();
   private flushing: ReturnType<typeof setImmediate> | null = null;
+  /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
+  private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
 
   constructor(private opts: ClusterOptions) {
     this.nodeId = opts.nodeId || randomBytes(6).toString("base64url");
@@ -366,13 +368,46 @@ export class Cluster {
    */
   send(room: string, to: string, from: string, body: string): true | Promise<boolean> {
     const r: Outgoing = { room, to, from, body };
-    const node = this.routes.get(`${room}\n${to}`);
-    if (node === undefined) return this.routeOne(r, "").then(Boolean);
+    const key = `${room}\n${to}`;
+    const node = this.routes.get(key);
+    if (node === undefined) return this.learn(key, r);
+    this.enqueue(node, r);
+    return true;
+  }
+
+  private enqueue(node: string, r: Outgoing) {
     let list = this.outbox.get(node);
     if (!list) this.outbox.set(node, (list = []));
     list.push(r);
     this.flushing ??= setImmediate(this.flush);
-    return true;
+  }
+
+  /** The first frame for an unknown route goes by the script; the frames behind it wait for its answer. */
+  private learn(key: string, r: Outgoing): Promise<boolean> {
+    const waiting = this.learning.get(key);
+    if (waiting) {
+      waiting.records.push(r);
+      return new Promise((resolve) => waiting.waiters.push(resolve));
+    }
+    const mine = { records: [] as Outgoing[], waiters: [] as ((ok: boolean) => void)[] };
+    this.learning.set(key, mine);
+    const release = () => {
+      if (this.learning.get(key) === mine) this.learning.delete(key);
+      const node = this.routes.get(key);
+      mine.records.forEach((w, i) => {
+        if (node !== undefined) {
+          this.enqueue(node, w);
+          mine.waiters[i]!(true);
+        } else
+          this.routeOne(w, "").then(
+            (ok) => mine.waiters[i]!(Boolean(ok)),
+            () => mine.waiters[i]!(false),
+          );
+      });
+    };
+    const p = this.routeOne(r, "").then(Boolean);
+    p.then(release, release);
+    return p;
   }
 
   /** Routes one frame by the script (and learns its route); `skip`: this node, when the frame came here stale. */

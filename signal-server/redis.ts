@@ -10,10 +10,17 @@
  * - `ol:n:<node>`: a node's heartbeat (SET PX, refreshed every second): a seat whose holder's node
  *   has no heartbeat is treated as away (its node died) by the next join into that room.
  * - `ol:c:<node>`: the pub/sub channel of a node: frames for members whose sockets are there.
+ * - `ol:i`: the channel every node listens on for routes gone stale (a member moved node).
  *
  * Every operation is one Lua script (one round trip, atomic): the capacity check in `join` cannot
- * be raced. A signal for a member whose socket is on another node is routed by a script that reads
- * the member's holder and publishes the frame to its node's channel, in the same round trip.
+ * be raced. The first frame for a member whose socket is on another node is routed by a script that
+ * reads the member's holder and publishes the frame to its node's channel, in the same round trip,
+ * and answers the node: the sender's node keeps that route, and later frames go straight to the
+ * node, gathered per node and per event-loop turn into one PUBLISH. A route may go stale (the
+ * member left, or moved to another node): the node that gets a frame for a member not on it routes
+ * it again by the script, tells the nodes to drop that route, and tells the sender's node when no
+ * such member is left (unknown-peer). A frame thus never reaches a member of another room, nor a
+ * seat that is not the addressee's.
  */
 import { RedisClient } from "bun";
 import { createHash, randomBytes } from "node:crypto";
@@ -25,6 +32,10 @@ const ROOM = "ol:r:";
 const AWAY = "ol:a:";
 const NODE = "ol:n:";
 const CHANNEL = "ol:c:";
+/** Routes gone stale: `<room>\n<seat>`, heard by every node. */
+const INVALIDATE = "ol:i";
+/** At most this many routes are kept (then all are dropped and learnt again). */
+const MAX_ROUTES = 200_000;
 /** A node's heartbeat lives this long; it is refreshed every HEARTBEAT_MS. */
 const NODE_TTL_MS = 5000;
 const HEARTBEAT_MS = 1000;
@@ -117,13 +128,19 @@ if left > 0 then return {0, left} end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return {1, others(KEYS[1], ARGV[1])}`;
 
-/** KEYS[1] room hash. ARGV: seat, channel prefix, message. 1: published to a live node; 0: no such member. */
+/**
+ * KEYS[1] room hash. ARGV: seat, channel prefix, message, node to skip ('' for none). Returns '' (no
+ * such member), '=' (its holder is on the node to skip: nothing published) or the node it was
+ * published to (a live node took it) / '!' + node (nobody listens on that node's channel).
+ */
 const ROUTE = `${LUA_NODE_OF}
 local h = redis.call('HGET', KEYS[1], ARGV[1])
-if not h or h == '~' then return 0 end
+if not h or h == '~' then return '' end
 local node = nodeOf(h)
-if not node then return 0 end
-return redis.call('PUBLISH', ARGV[2] .. node, ARGV[3])`;
+if not node then return '' end
+if node == ARGV[4] then return '=' end
+if redis.call('PUBLISH', ARGV[2] .. node, ARGV[3]) > 0 then return node end
+return '!' .. node`;
 
 /** KEYS[1] room hash, KEYS[2] away key. ARGV: seat, holder. A live node's member, written back after Redis lost it. */
 const REGISTER = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -154,8 +171,14 @@ export interface ClusterOptions {
   capacity: number;
   graceMs: number;
   onExpire: (room: string, seatId: string, others: string[]) => void;
-  /** A frame for member `seat` of `room`, whose socket should be on this node. */
-  onDeliver: (room: string, seat: string, frame: Uint8Array) => void;
+  /**
+   * A frame for member `seat` of `room`, whose socket should be on this node: true when it was
+   * written to that socket. With `final`, Redis says the member is here (its join is being
+   * answered): keep the frame for it.
+   */
+  onDeliver: (room: string, seat: string, frame: Uint8Array, final: boolean) => boolean;
+  /** A signal from member `from` of `room` (on this node) found no such addressee on its node. */
+  onUnknown: (room: string, from: string) => void;
   /** The seat `seat` of `room` was taken from `holder` (on this node) by a newer connection. */
   onKick: (room: string, seat: string, holder: string) => void;
   /** Every member with a socket here (room, seat, holder), to write back after Redis lost them. */
@@ -177,6 +200,13 @@ export class Cluster {
   /** Store operations not settled yet: a drain waits for them. */
   private inflight = new Set<Promise<unknown>>();
   private log: (line: string) => void;
+  /** `<room>\n<seat>` -> the node holding that member's socket, learnt from the route script. */
+  private routes = new Map<string, string>();
+  /** Frames for each node, sent as one PUBLISH at the end of this event-loop turn. */
+  private outbox = new Map<string, Outgoing[]>();
+  private flushing: ReturnType<typeof setImmediate> | null = null;
+  /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
+  private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
 
   constructor(private opts: ClusterOptions) {
     this.nodeId = opts.nodeId || randomBytes(6).toString("base64url");
@@ -195,6 +225,8 @@ export class Cluster {
   async start() {
     this.cmd.onconnect = () => {
       if (!this.connectedOnce.cmd) return void (this.connectedOnce.cmd = true);
+      // Redis may have lost everything (a restart): routes are learnt again.
+      this.routes.clear();
       void this.reregister();
     };
     this.sub.onconnect = () => {
@@ -206,19 +238,69 @@ export class Cluster {
     this.connectedOnce = { cmd: true, sub: true };
     await this.beat();
     await this.sub.subscribe(this.channel, this.onMessage);
+    await this.sub.subscribe(INVALIDATE, this.onInvalidate);
     this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
   private onMessage = (message: string) => {
-    // `d<room>\n<seat>\n<frame as latin1>` or `k<room>\n<seat>\n<holder>`.
+    const kind = message.charCodeAt(0);
+    if (kind === 98 /* b */) return this.onBatch(message);
+    // `k<room>\n<seat>\n<holder>` or `u<room>\n<from>`.
     const a = message.indexOf("\n");
-    const b = message.indexOf("\n", a + 1);
-    if (a < 0 || b < 0) return;
+    if (a < 0) return;
     const room = message.slice(1, a);
-    const seat = message.slice(a + 1, b);
-    if (message.charCodeAt(0) === 100 /* d */) this.opts.onDeliver(room, seat, Buffer.from(message.slice(b + 1), "latin1"));
-    else if (message.charCodeAt(0) === 107 /* k */) this.opts.onKick(room, seat, message.slice(b + 1));
+    if (kind === 117 /* u */) return this.opts.onUnknown(room, message.slice(a + 1));
+    const b = message.indexOf("\n", a + 1);
+    if (b < 0) return;
+    if (kind === 107 /* k */) this.opts.onKick(room, message.slice(a + 1, b), message.slice(b + 1));
+  };
+
+  /** `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame as latin1>`. */
+  private onBatch(message: string) {
+    let i = message.indexOf("\n");
+    if (i < 0) return;
+    const source = message.slice(1, i);
+    i++;
+    while (i < message.length) {
+      const a = message.indexOf("\n", i);
+      const b = message.indexOf("\n", a + 1);
+      const c = message.indexOf("\n", b + 1);
+      const d = message.indexOf("\n", c + 1);
+      if (a < 0 || b < 0 || c < 0 || d < 0) return;
+      const length = Number(message.slice(c + 1, d));
+      const end = d + 1 + length;
+      if (!Number.isInteger(length) || end > message.length) return;
+      const room = message.slice(i, a);
+      const to = message.slice(a + 1, b);
+      const body = message.slice(d + 1, end);
+      if (!this.opts.onDeliver(room, to, Buffer.from(body, "latin1"), false)) this.stale(source, { room, to, from: message.slice(b + 1, c), body });
+      i = end;
+    }
+  }
+
+  /** A frame came here for a member not here: routed again by Redis, and the route dropped everywhere. */
+  private stale(source: string, r: Outgoing) {
+    this.routeOne(r, this.nodeId).then(
+      (ok) => {
+        // Redis says the member is here after all (its join is being answered): the route was right.
+        if (ok === "here") return;
+        this.cmd.publish(INVALIDATE, `${r.room}\n${r.to}`).catch(() => {});
+        if (!ok && r.from) this.unknown(source, r.room, r.from);
+      },
+      () => {},
+    );
+  }
+
+  private unknown(node: string, room: string, from: string) {
+    if (node === this.nodeId) this.opts.onUnknown(room, from);
+    else this.cmd.publish(CHANNEL + node, `u${room}\n${from}`).catch(() => {});
+  }
+
+  private onInvalidate = (message: string) => {
+    // Frames already gathered for the old route go first, in order, to be routed again there.
+    this.flush();
+    this.routes.delete(message);
   };
 
   private beat() {
@@ -240,6 +322,8 @@ export class Cluster {
       // The client forgets nothing of its listener: drop it, then subscribe afresh on the new connection.
       await this.sub.unsubscribe(this.channel);
       await this.sub.subscribe(this.channel, this.onMessage);
+      await this.sub.unsubscribe(INVALIDATE);
+      await this.sub.subscribe(INVALIDATE, this.onInvalidate);
     } catch (err) {
       this.log(`signal: could not subscribe to this node's channel again: ${(err as Error).message}`);
     }
@@ -277,9 +361,106 @@ export class Cluster {
     return p;
   }
 
-  /** Publishes `message` to the node of member `seat` of `room`; resolves whether a node took it. */
-  route(room: string, seat: string, message: string): Promise<boolean> {
-    return this.run(SCRIPTS.route, [ROOM + room], [seat, CHANNEL, message]).then((n) => Number(n) > 0);
+  /**
+   * Sends frame `body` (latin1) from member `from` ('' for the server's own notices) to member `to`
+   * of `room` on another node. True: on its way through a known route (a stale one is answered
+   * later, by onUnknown); a promise: routed by Redis, whether a node took it.
+   */
+  send(room: string, to: string, from: string, body: string): true | Promise<boolean> {
+    const r: Outgoing = { room, to, from, body };
+    const key = `${room}\n${to}`;
+    const node = this.routes.get(key);
+    if (node === undefined) return this.learn(key, r);
+    this.enqueue(node, r);
+    return true;
+  }
+
+  private enqueue(node: string, r: Outgoing) {
+    let list = this.outbox.get(node);
+    if (!list) this.outbox.set(node, (list = []));
+    list.push(r);
+    this.flushing ??= setImmediate(this.flush);
+  }
+
+  /** The first frame for an unknown route goes by the script; the frames behind it wait for its answer. */
+  private learn(key: string, r: Outgoing): Promise<boolean> {
+    const waiting = this.learning.get(key);
+    if (waiting) {
+      waiting.records.push(r);
+      return new Promise((resolve) => waiting.waiters.push(resolve));
+    }
+    const mine = { records: [] as Outgoing[], waiters: [] as ((ok: boolean) => void)[] };
+    this.learning.set(key, mine);
+    const release = () => {
+      if (this.learning.get(key) === mine) this.learning.delete(key);
+      const node = this.routes.get(key);
+      mine.records.forEach((w, i) => {
+        if (node !== undefined) {
+          this.enqueue(node, w);
+          mine.waiters[i]!(true);
+        } else
+          this.routeOne(w, "").then(
+            (ok) => mine.waiters[i]!(Boolean(ok)),
+            () => mine.waiters[i]!(false),
+          );
+      });
+    };
+    const p = this.routeOne(r, "").then(Boolean);
+    p.then(release, release);
+    return p;
+  }
+
+  /** Routes one frame by the script (and learns its route); `skip`: this node, when the frame came here stale. */
+  private routeOne(r: Outgoing, skip: string): Promise<boolean | "here"> {
+    return this.run(SCRIPTS.route, [ROOM + r.room], [r.to, CHANNEL, this.batchOf([r]), skip]).then((answer: string) => {
+      const node = String(answer ?? "");
+      if (node === "=") return this.opts.onDeliver(r.room, r.to, Buffer.from(r.body, "latin1"), true) && "here";
+      if (node === "" || node.startsWith("!")) return false;
+      if (node !== this.nodeId) {
+        if (this.routes.size >= MAX_ROUTES) this.routes.clear();
+        this.routes.set(`${r.room}\n${r.to}`, node);
+      }
+      return true;
+    });
+  }
+
+  private batchOf(records: Outgoing[]) {
+    let m = `b${this.nodeId}\n`;
+    for (const r of records) m += `${r.room}\n${r.to}\n${r.from}\n${r.body.length}\n${r.body}`;
+    return m;
+  }
+
+  /** One PUBLISH per node for the frames of this turn; a node nobody listens for (it died) loses its routes. */
+  private flush = () => {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = null;
+    if (!this.outbox.size) return;
+    const outbox = this.outbox;
+    this.outbox = new Map();
+    for (const [node, records] of outbox) {
+      const p = this.cmd.publish(CHANNEL + node, this.batchOf(records)).then((n) => {
+        if (n > 0) return;
+        for (const [key, at] of this.routes) if (at === node) this.routes.delete(key);
+        for (const r of records) this.stale(this.nodeId, r);
+      });
+      this.track(p);
+    }
+  };
+
+  private track(p: Promise<unknown>) {
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+  }
+
+  /** How many routes this node keeps (tests). */
+  get routeCount() {
+    return this.routes.size;
+  }
+
+  /** A member whose seat may have moved here from another node: the others drop its route. */
+  moved(room: string, seat: string) {
+    this.cmd.publish(INVALIDATE, `${room}\n${seat}`).catch(() => {});
   }
 
   /** Publishes `message` to node `node`'s channel. */
@@ -296,6 +477,7 @@ export class Cluster {
   async stop() {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.flush();
     await this.settle();
     try {
       // Bounded: with Redis away the command would wait in the offline queue, and the node never exit.
@@ -309,6 +491,15 @@ export class Cluster {
   store() {
     return new RedisStore(this, this.opts);
   }
+}
+
+/** A frame for another node: from member `from` ('' for a notice of the server) to member `to`. */
+interface Outgoing {
+  room: string;
+  to: string;
+  from: string;
+  /** The frame's bytes as latin1. */
+  body: string;
 }
 
 const awayKey = (room: string, seat: string) => `${AWAY}${room}:${seat}`;
@@ -335,6 +526,8 @@ export class RedisStore implements RoomStore<string> {
     if (Number(r[0]) !== 1) return { ok: false, code: "room-full" };
     const replaced = (r[1] as string) || null;
     const peers = (r[2] as string[]) ?? [];
+    // A seat taken back may have been on another node: the nodes drop the route they knew for it.
+    if (Number(r[3]) === 1) this.cluster.moved(room, id);
     return { ok: true, room, seat: { id, holder, expiresAt: null }, token: seatToken, peers, replaced, resumed: Number(r[3]) === 1 };
   }
 
@@ -403,7 +596,7 @@ export class RedisBus<S> implements Bus {
       this.send(socket, frame);
       return true;
     }
-    this.remote(room, to, frame);
+    this.remote(room, to, "", frame);
     return true;
   }
 
@@ -429,7 +622,7 @@ export class RedisBus<S> implements Bus {
     const id = idOf(to); // before build, which may overwrite it
     const frame = build(to, from);
     if (frame === null) return null;
-    return this.remote(room, id, frame);
+    return this.remote(room, id, from, frame);
   }
 
   /** Tells the node of `holder` that its socket for `seat` was replaced. */
@@ -439,10 +632,9 @@ export class RedisBus<S> implements Bus {
     this.cluster.publish(node, `k${room}\n${seat}\n${holder}`).catch(() => {});
   }
 
-  private remote(room: string, seat: string, frame: Uint8Array): Promise<boolean> {
-    const message = `d${room}\n${seat}\n${Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("latin1")}`;
-    const p = this.cluster.route(room, seat, message);
-    p.catch(() => {});
+  private remote(room: string, seat: string, from: string, frame: Uint8Array): true | Promise<boolean> {
+    const p = this.cluster.send(room, seat, from, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("latin1"));
+    if (p !== true) p.catch(() => {});
     return p;
   }
 }

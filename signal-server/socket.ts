@@ -128,10 +128,15 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
         capacity: config.roomCapacity,
         graceMs: config.graceMs,
         onExpire,
-        onDeliver: (room, seat, frame) => {
+        onDeliver: (room, seat, frame, final) => {
           const ws = presence.get(room, seat);
           if (ws) out(ws, frame);
-          else early(room, seat, frame);
+          else if (final) early(room, seat, frame);
+          return ws !== null || final;
+        },
+        onUnknown: (room, from) => {
+          const ws = presence.get(room, from);
+          if (ws) fail(ws, "unknown-peer", "No such member in this room.");
         },
         onKick: (room, seat, holder) => {
           const ws = presence.get(room, seat);

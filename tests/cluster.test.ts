@@ -145,6 +145,52 @@ describe("nodes sharing one Redis", () => {
     a.c.send({ type: "signal", peer: b.self, session: "s", data: offer });
     expect((await b2.c.next("signal")).session).toBe("s");
   });
+
+  /** A signals B until B's node is what A's node knows as B's route (the first signal learns it). */
+  async function learnRoute(a: { c: TestClient }, b: { c: TestClient; self: string }) {
+    for (const session of ["r1", "r2", "r3"]) {
+      a.c.send({ type: "signal", peer: b.self, session, data: offer });
+      expect((await b.c.next("signal")).session).toBe(session);
+    }
+  }
+
+  test("a member that moved to another node still gets its signals: the stale route is corrected", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    await learnRoute(a, b);
+    // B's connection drops, and B takes its seat back through the third node.
+    b.c.close();
+    await a.c.next("peer-away");
+    const b2 = await joinOn(nodes[2]!, id, b.joined.token);
+    expect(b2.self).toBe(b.self);
+    for (let i = 0; i < 20; i++) a.c.send({ type: "signal", peer: b.self, session: `m${i}`, data: offer });
+    const got: string[] = [];
+    for (let i = 0; i < 20; i++) got.push((await b2.c.next("signal")).session);
+    // Every one arrives (the first ones through the old node, routed again); none is lost.
+    expect(got.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
+    await sleep(50);
+    expect(a.c.pending("error")).toEqual([]);
+    // And B answers A from its new node.
+    b2.c.send({ type: "signal", peer: a.self, session: "back", data: answer });
+    expect((await a.c.next("signal")).session).toBe("back");
+  });
+
+  test("a signal through a known route to a member that has left is answered unknown-peer", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    const c = await joinOn(nodes[2]!, id);
+    await learnRoute(a, b);
+    b.c.send({ type: "leave" });
+    expect((await a.c.next("peer-left")).peer).toBe(b.self);
+    a.c.send({ type: "signal", peer: b.self, session: "late", data: offer });
+    expect((await a.c.next("error")).code).toBe("unknown-peer");
+    // Nobody else got it: not B's old socket, not the member on the third node.
+    await sleep(50);
+    expect(b.c.pending("signal")).toEqual([]);
+    expect(c.c.pending("signal")).toEqual([]);
+  });
 });
 
 describe("seat expiry across nodes", () => {

@@ -174,6 +174,20 @@ test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
     return rounds;
   }
 
+  // Two fuzzers that surely share a room signal each other with junk fields the relay must drop (the
+  // random ones meet in a room only by chance, and a busy machine sends fewer frames).
+  const x = new TestClient(wsUrl(app));
+  const y = new TestClient(wsUrl(app));
+  fuzzClients.push(x, y);
+  await Promise.all([x.opened(), y.opened()]);
+  x.send({ type: "join", room: "fz-sure" });
+  await x.next("joined");
+  y.send({ type: "join", room: "fz-sure" });
+  const yJoined = await y.next("joined");
+  const xId = yJoined.peers[0]!;
+  y.sendRaw(encodeRaw({ v: V, type: "signal", peer: xId, session: "s", data: { candidate: null, junk: [1, 2] }, extra: "x" }));
+  await x.next("signal", 3000);
+
   const fuzzing = Array.from({ length: FUZZERS }, fuzzer);
   const calls = Promise.all(pairs.map(signaling));
   calls.catch(() => (running = false)); // a broken call ends the run early; the await below reports it
@@ -211,6 +225,8 @@ test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
     if (m.type === "signal") expect(Object.keys(m.data)).toHaveLength(1);
   }
 
+  x.close();
+  y.close();
   for (const p of pairs) p.a.close(), p.b.close();
   await until(() => app.stats().sockets === 0, 3000, "all sockets closed");
   await until(() => app.stats().rooms === 0, GRACE_MS + 2000, "all rooms emptied");

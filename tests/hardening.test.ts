@@ -10,59 +10,26 @@ import { CloseCode } from "../protocol/index.ts";
 import { fullBucket, take } from "../signal-server/rate.ts";
 import { PUBLIC_DIR } from "../signal-server/server.ts";
 import { httpUrl, openClient, startTestServer, TestClient, wsUrl, type App } from "./helpers/ws-client.ts";
-
-const ROOT = resolve(import.meta.dir, "..");
-
-/** main.ts as its own process with stderr captured, so a test can read what the operator would. */
-async function spawnServer(env: Record<string, string> = {}) {
-  const proc = Bun.spawn([process.execPath, "signal-server/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", STUN_URLS: "", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = proc.stdout.getReader();
-  let seen = "";
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    const port = /Listening on http:\/\/localhost:(\d+)/.exec(seen)?.[1];
-    if (port) {
-      reader.releaseLock();
-      void proc.stdout.pipeTo(new WritableStream()).catch(() => {});
-      return {
-        url: (path: string) => `http://127.0.0.1:${port}${path}`,
-        /** Stops the server and returns what it wrote to stderr. */
-        async stop(): Promise<string> {
-          proc.kill("SIGTERM");
-          await proc.exited;
-          return new Response(proc.stderr).text();
-        },
-      };
-    }
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`server did not start: ${seen}`);
-}
+import { startApp } from "./e2e/harness.ts";
 
 /** stderr without the notice about bundling at run time (seen whenever sources are newer than build/app). */
 const unexpectedLines = (stderr: string) => stderr.split("\n").filter((l) => l.trim() && !l.includes("at run time"));
 
 describe("HTTP", () => {
   test("paths with NUL bytes are plain 404s and log nothing", async () => {
-    const server = await spawnServer();
+    // main.ts as its own process with stderr kept, so the test reads what the operator would.
+    const server = await startApp({}, 0, { stderr: "pipe" });
     let stderr = "";
     try {
       for (const path of ["/%00", "/a%00b.js", "/emoji/%00native.json", "/%00/../package.json"]) {
-        const res = await fetch(server.url(path));
+        const res = await fetch(server.url + path);
         expect(res.status, path).toBe(404);
         await res.arrayBuffer();
       }
-      expect((await fetch(server.url("/healthz"))).status).toBe(200);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
-      stderr = await server.stop();
+      await server.stop();
+      stderr = await server.stderr();
     }
     expect(unexpectedLines(stderr)).toEqual([]);
   }, 30_000);

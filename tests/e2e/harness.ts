@@ -15,6 +15,8 @@ export interface AppServer {
   port: number;
   proc: ReturnType<typeof Bun.spawn>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** What the server wrote to stderr, once stopped (only when started with `stderr: "pipe"`). */
+  stderr(): Promise<string>;
 }
 
 /** A TCP port free on 127.0.0.1 right now, for a server that must come back on the same port. */
@@ -25,13 +27,16 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts `signal-server/main.ts` on 127.0.0.1 (an ephemeral port unless one is given). */
-export async function startApp(env: Record<string, string> = {}, port = 0): Promise<AppServer> {
+/**
+ * Starts `signal-server/main.ts` on 127.0.0.1 (an ephemeral port unless one is given). Its stderr
+ * goes to ours, or with `stderr: "pipe"` is kept for the test to read what an operator would.
+ */
+export async function startApp(env: Record<string, string> = {}, port = 0, opts: { stderr?: "pipe" | "inherit" } = {}): Promise<AppServer> {
   const proc = Bun.spawn([BUN, "signal-server/main.ts"], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), STUN_URLS: "", NODE_ENV: "production", ...env },
     stdout: "pipe",
-    stderr: "inherit",
+    stderr: opts.stderr ?? "inherit",
   });
   const reader = proc.stdout.getReader();
   let seen = "";
@@ -53,6 +58,7 @@ export async function startApp(env: Record<string, string> = {}, port = 0): Prom
           proc.kill(signal);
           await proc.exited;
         },
+        stderr: () => (proc.stderr instanceof ReadableStream ? new Response(proc.stderr).text() : Promise.resolve("")),
       };
     }
   }

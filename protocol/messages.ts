@@ -75,13 +75,48 @@ export interface RefreshIceMessage {
   type: "refresh-ice";
 }
 
-export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage | RefreshIceMessage;
+/**
+ * A call of three or more goes through a media server (SFU): each browser has one connection that
+ * publishes its media there ("pub") and one that receives everyone else's ("sub"). The browser
+ * speaks only to the OneLink server, which drives the media server on its behalf: a `sfu` frame
+ * carries one description or candidate of one of those two connections, both ways.
+ */
+export type SfuConnection = "pub" | "sub";
+export interface SfuMessage {
+  v: number;
+  type: "sfu";
+  pc: SfuConnection;
+  data: SignalPayload;
+}
+
+/** Group feature channels the server relays (their payload is opaque to it: end-to-end encrypted). */
+export type RelayChannel = "chat" | "draw" | "control";
+export const RELAY_CHANNELS: readonly RelayChannel[] = ["chat", "draw", "control"];
+/** Largest relayed payload (bytes). */
+export const RELAY_DATA_MAX = 48 * 1024;
+/**
+ * A feature message for the group, relayed by the server: to one member (`peer`) or to everyone
+ * else (no `peer`). From the server, `peer` names the sender.
+ */
+export interface RelayMessage {
+  v: number;
+  type: "relay";
+  channel: RelayChannel;
+  peer?: string;
+  data: Uint8Array;
+}
+
+export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage | RefreshIceMessage | SfuMessage | RelayMessage;
 
 // ---- server → browser ----
+
+/** How media flows in a room: browser to browser ("direct", two people) or through the media server ("sfu"). */
+export type CallMode = "direct" | "sfu";
 
 export interface JoinedMessage {
   v: number;
   type: "joined";
+  mode: CallMode;
   room: string;
   /** This member's own id in the room. */
   self: string;
@@ -110,6 +145,26 @@ export interface PeerAwayMessage {
   type: "peer-away";
   peer: string;
 }
+/** The room's media path changed (a third person came, or the call is back to two). */
+export interface ModeMessage {
+  v: number;
+  type: "mode";
+  mode: CallMode;
+}
+/** What the media server sends on one of our `sub` connection's media lines: whose audio or video. */
+export interface SfuStream {
+  mid: string;
+  peer: string;
+  kind: "audio" | "video";
+}
+/** From the server: a description for one of our media-server connections (a `sub` offer lists its streams). */
+export interface SfuServerMessage {
+  v: number;
+  type: "sfu";
+  pc: SfuConnection;
+  data: SignalPayload;
+  streams?: SfuStream[];
+}
 export type PeerLeftReason = "left" | "gone";
 export interface PeerLeftMessage {
   v: number;
@@ -128,7 +183,8 @@ export type ErrorCode =
   | "unknown-peer"
   | "too-large"
   | "rate-limited"
-  | "shutting-down";
+  | "shutting-down"
+  | "sfu-failed";
 export interface ErrorMessage {
   v: number;
   type: "error";
@@ -148,7 +204,10 @@ export type ServerMessage =
   | SignalMessage
   | IceServersMessage
   | ErrorMessage
-  | PongMessage;
+  | PongMessage
+  | ModeMessage
+  | SfuServerMessage
+  | RelayMessage;
 
 /** Distributive Omit so each union member keeps its own fields. */
 export type WithoutVersion<T> = T extends unknown ? Omit<T, "v"> : never;

@@ -12,6 +12,10 @@ import {
   type IceCandidate,
   type IceServer,
   type JoinMessage,
+  RELAY_CHANNELS,
+  RELAY_DATA_MAX,
+  type RelayMessage,
+  type SfuStream,
   type ServerMessage,
   type SignalPayload,
 } from "./messages.ts";
@@ -91,6 +95,14 @@ function isIceServer(x: unknown): x is IceServer {
 
 const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Number.isInteger(x) && (x as number) > 0);
 
+const isSfuConnection = (x: unknown) => x === "pub" || x === "sub";
+const isCallMode = (x: unknown) => x === "direct" || x === "sfu";
+const isRelayChannel = (x: unknown): x is RelayMessage["channel"] => RELAY_CHANNELS.includes(x as RelayMessage["channel"]);
+const isRelayData = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength <= RELAY_DATA_MAX;
+/** Most media lines one `sub` offer may list (20 people, audio, video and a screen each, with room to spare). */
+export const SFU_STREAMS_MAX = 128;
+const isSfuStream = (x: unknown): x is SfuStream => isObj(x) && isStr(x.mid, 16) && isPeerId(x.peer) && (x.kind === "audio" || x.kind === "video");
+
 /**
  * Only a numeric version other than ours means "the other side runs another release" (and tells a
  * good client to reload); a frame with no version, or not a number, is just malformed.
@@ -122,6 +134,18 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       if (!isSessionId(x.session)) return bad("Signal needs a `session` id.");
       if (!isSignalPayload(x.data)) return bad("Signal needs a description or a candidate in `data`.");
       return { ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", peer: x.peer, session: x.session, data: cleanPayload(x.data) } };
+    case "sfu":
+      if (!isSfuConnection(x.pc)) return bad('A sfu frame names its connection, "pub" or "sub", in `pc`.');
+      if (!isSignalPayload(x.data)) return bad("A sfu frame needs a description or a candidate in `data`.");
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "sfu", pc: x.pc as "pub" | "sub", data: cleanPayload(x.data) } };
+    case "relay": {
+      if (!isRelayChannel(x.channel)) return bad("A relay frame names a known channel.");
+      if (x.peer !== undefined && x.peer !== null && !isPeerId(x.peer)) return bad("A relay frame's `peer` must be a member id.");
+      if (!isRelayData(x.data)) return bad(`A relay frame carries at most ${RELAY_DATA_MAX} bytes in \`data\`.`, "too-large");
+      const relay: RelayMessage = { v: PROTOCOL_VERSION, type: "relay", channel: x.channel, data: x.data };
+      if (typeof x.peer === "string") relay.peer = x.peer;
+      return { ok: true, msg: relay };
+    }
     case "leave":
     case "ping":
     case "refresh-ice":
@@ -141,6 +165,7 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
   switch (x.type) {
     case "joined":
       return isStr(x.room, ROOM_ID_MAX) &&
+        isCallMode(x.mode) &&
         isPeerId(x.self) &&
         isStr(x.token, TOKEN_MAX) &&
         Array.isArray(x.peers) &&
@@ -161,6 +186,16 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
       return isPeerId(x.peer) && (x.reason === "left" || x.reason === "gone") ? ok : bad("Malformed peer-left.");
     case "signal":
       return isPeerId(x.peer) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
+    case "mode":
+      return isCallMode(x.mode) ? ok : bad("Malformed mode.");
+    case "sfu":
+      return isSfuConnection(x.pc) &&
+        isSignalPayload(x.data) &&
+        (x.streams === undefined || (Array.isArray(x.streams) && x.streams.length <= SFU_STREAMS_MAX && x.streams.every(isSfuStream)))
+        ? ok
+        : bad("Malformed sfu.");
+    case "relay":
+      return isRelayChannel(x.channel) && isPeerId(x.peer) && isRelayData(x.data) ? ok : bad("Malformed relay.");
     case "error":
       return typeof x.code === "string" && isStr(x.text, 1024) ? ok : bad("Malformed error.");
     case "pong":

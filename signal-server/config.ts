@@ -45,6 +45,10 @@ export interface ServerConfig extends IceConfig {
   redisUrl: string;
   /** This node's id among those sharing the Redis (default: random at start). */
   nodeId: string;
+  /** Janus servers (ws:// URLs of their WebSocket API) for group calls. */
+  sfuUrls: string[];
+  /** Their API secret. */
+  sfuSecret: string;
   /** Serve the UI with signaling disabled (no /ws), e.g. for serverless-only deployments. */
   signaling: boolean;
 }
@@ -67,7 +71,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   return {
     port: int(env, "PORT", 3000),
     hostname: env.HOST || "0.0.0.0",
-    roomCapacity: Math.max(1, int(env, "ROOM_CAPACITY", 2)),
+    roomCapacity: Math.max(1, int(env, "ROOM_CAPACITY", 20)),
     graceMs: int(env, "SEAT_GRACE_MS", 30_000),
     maxFrameBytes: Math.max(1024, int(env, "MAX_FRAME_BYTES", DEFAULT_MAX_FRAME_BYTES)),
     idleTimeoutS: Math.max(5, int(env, "IDLE_TIMEOUT_S", 20)),
@@ -90,5 +94,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     signaling: env.SIGNALING !== "off",
     redisUrl: env.REDIS_URL ?? "",
     nodeId: env.NODE_ID ?? "",
+    sfuUrls: list(env.SFU_URLS),
+    sfuSecret: env.SFU_SECRET ?? "",
   };
 }

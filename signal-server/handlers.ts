@@ -4,8 +4,17 @@
  * through the store, this node's sockets through presence, every frame to another member through
  * the bus.
  */
-import { encode, type ClientMessage, type ErrorCode, type ServerMessage, type SignalMessage, type WithoutVersion } from "../protocol/index.ts";
+import {
+  encode,
+  type ClientMessage,
+  type ErrorCode,
+  type RelayMessage,
+  type ServerMessage,
+  type SignalMessage,
+  type WithoutVersion,
+} from "../protocol/index.ts";
 import type { Bus } from "./bus.ts";
+import type { Groups } from "./sfu/group.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Matches, Presence } from "./presence.ts";
 import { peerIdOf, peerIs, relayInPlace, type ReadSignal } from "./relay-wire.ts";
@@ -24,6 +33,10 @@ export interface Member {
 
 export interface HandlerDeps<S extends { data: Member }, H> {
   config: ServerConfig;
+  /** People a room holds here (two without a media server). */
+  capacity: number;
+  /** Group calls through the media server. */
+  groups: Groups;
   store: RoomStore<H>;
   /** The holder of the socket's seat in the store: its conn, or with many nodes `<node>#<conn>`. */
   holderOf: (ws: S) => H;
@@ -58,14 +71,23 @@ const encodeRelayed = (msg: SignalMessage, from: string) => encode({ type: "sign
 const peerOf = (msg: SignalMessage) => msg.peer;
 
 export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<S, H>) {
-  const { config, store, presence, bus, send, fail } = deps;
+  const { config, store, presence, bus, send, fail, groups } = deps;
 
   const tell = (room: string, ids: readonly string[], msg: WithoutVersion<ServerMessage>) => {
     if (ids.length) bus.deliverAll(room, ids, encode(msg));
   };
 
   /** A seat expired in the store: its room is told it is gone. */
-  const expired = (room: string, seatId: string, others: string[]) => tell(room, others, { type: "peer-left", peer: seatId, reason: "gone" });
+  const expired = (room: string, seatId: string, others: string[]) => {
+    groups.left(room, seatId);
+    tell(room, others, { type: "peer-left", peer: seatId, reason: "gone" });
+  };
+
+  /** Why a room is full: its size, and why it is two when group calls are not possible here. */
+  const fullText = () =>
+    deps.capacity < config.roomCapacity
+      ? `This call is full (${deps.capacity} people): group calls need a media server, and this server has none.`
+      : `This call is full (${deps.capacity} people).`;
 
   /**
    * The one relay path, for a signal checked at the byte level (`to` a ReadSignal, relayed in place)
@@ -95,12 +117,22 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
   /** A signal in its plain shape, checked by readSignal: relayed as the same bytes, the id swapped. */
   const relayRaw = (ws: S, sig: ReadSignal): boolean => relay(ws, sig, peerIs, relayInPlace, peerIdOf);
 
+  /** A group message: to one member, or to every other member the room has. */
+  function relayToGroup(ws: S, msg: RelayMessage) {
+    const { room, seatId } = ws.data;
+    if (!room || !seatId) return fail(ws, "not-joined", "Join a room before sending to it.");
+    const members = groups.membersOf(room);
+    if (msg.peer !== undefined && (msg.peer === seatId || !members.includes(msg.peer))) return fail(ws, "unknown-peer", "No such member in this room.");
+    const to = msg.peer !== undefined ? [msg.peer] : members.filter((id) => id !== seatId);
+    if (to.length) bus.deliverAll(room, to, encode({ type: "relay", channel: msg.channel, peer: seatId, data: msg.data }));
+  }
+
   /** Returns a promise when the store answers later: the socket's next frames wait for it. */
   function join(ws: S, roomId: string, token: string | undefined): Promise<void> | void {
     if (ws.data.room) return fail(ws, "already-joined", "This connection is already in a room.");
     const holder = deps.holderOf(ws);
     return settle(store.join(roomId, holder, token), (result) => {
-      if (!result.ok) return fail(ws, "room-full", `This call is full (${config.roomCapacity} people).`);
+      if (!result.ok) return fail(ws, "room-full", fullText());
       if (ws.data.closed) {
         // It closed while the store was answering: the seat is held for its rejoin, as for any drop.
         settle(store.disconnect(result.room, result.seat.id, holder), (others) => {
@@ -117,8 +149,10 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         else deps.kick?.(result.room, result.seat.id, result.replaced);
       }
       const ice = iceServersFor(config, result.seat.id);
+      const mode = groups.joined(result.room, result.seat.id, [...result.peers, result.seat.id]);
       send(ws, {
         type: "joined",
+        mode,
         room: roomId,
         self: result.seat.id,
         token: result.token,
@@ -137,6 +171,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
     ws.data.room = ws.data.seatId = null;
     presence.delete(room, seatId, ws);
     deps.left(ws);
+    groups.left(room, seatId);
     settle(store.leave(room, seatId), (others) => tell(room, others, { type: "peer-left", peer: seatId, reason: "left" }));
   }
 
@@ -167,6 +202,14 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
       }
       case "leave":
         return leave(ws);
+      case "sfu": {
+        const { room, seatId } = ws.data;
+        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before sending media.");
+        if (!groups.signal(room, seatId, msg.pc, msg.data)) return fail(ws, "sfu-failed", "This call is not going through the media server.");
+        return;
+      }
+      case "relay":
+        return relayToGroup(ws, msg);
     }
   }
 

@@ -6,7 +6,7 @@ import { startServer } from "./server.ts";
 import { describeIce } from "./turn.ts";
 
 const config = readConfig();
-const app = startServer(config);
+const app = startServer(config, { sfu: config.sfuUrls.map((url) => ({ url, secret: config.sfuSecret })) });
 await app.ready;
 console.log(`Listening on http://localhost:${app.server.port}`);
 if (config.redisUrl) console.log(`Node ${app.nodeId}: rooms shared with every node on the same Redis`);

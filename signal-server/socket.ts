@@ -17,6 +17,7 @@ import {
 import { LocalBus } from "./bus.ts";
 import type { ServerConfig } from "./config.ts";
 import { createHandlers, type Member } from "./handlers.ts";
+import { Groups, type SfuTarget } from "./sfu/group.ts";
 import { Presence } from "./presence.ts";
 import { fullBucket, isFull, take, type Bucket } from "./rate.ts";
 import { readJoin, readSignal } from "./relay-wire.ts";
@@ -43,6 +44,8 @@ export interface SocketData extends Member {
 export interface SignalingOptions {
   /** The rate limits' clock in ms (default: performance.now(), read every 50 ms); tests drive it. */
   now?: () => number;
+  /** Janus servers for group calls (none: rooms hold two people, peer to peer). */
+  sfu?: SfuTarget[];
 }
 
 type Ws = ServerWebSocket<SocketData>;
@@ -175,12 +178,20 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
   const holderOf: (ws: Ws) => number | string = cluster
     ? (ws: Ws): number | string => `${cluster.nodeId}#${ws.data.conn}`
     : (ws: Ws): number | string => ws.data.conn;
-  const store: RoomStore<number | string> = cluster
-    ? cluster.store()
-    : new MemoryStore<number | string>({ capacity: config.roomCapacity, graceMs: config.graceMs, onExpire });
+  const sfu = options.sfu ?? [];
+  /** Without a media server a room holds two people (peer to peer). */
+  const capacity = sfu.length ? config.roomCapacity : Math.min(config.roomCapacity, 2);
+  const store: RoomStore<number | string> = cluster ? cluster.store() : new MemoryStore<number | string>({ capacity, graceMs: config.graceMs, onExpire });
+  const groups = new Groups({
+    targets: sfu,
+    capacity: config.roomCapacity,
+    tell: (room, member, msg) => bus.deliverAll(room, [member], encode(msg)),
+  });
   const bus = cluster ? new RedisBus(cluster, presence, out) : new LocalBus(presence, out);
   const handlers = createHandlers<Ws, number | string>({
     config,
+    capacity,
+    groups,
     store,
     holderOf,
     seated: cluster ? seated : undefined,
@@ -414,6 +425,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     for (const ws of [...lobby, ...presence.sockets()]) closeWith(ws, CloseCode.Restart, "server restarting");
     lobby.clear();
     presence.clear();
+    groups.stop();
     if (!cluster) store.clear();
   }
 

@@ -33,12 +33,28 @@ const clientMessages: WithoutVersion<ClientMessage>[] = [
   { type: "signal", peer: "peer-a", session: "s2", data: { candidate: null } },
   { type: "leave" },
   { type: "ping" },
+  { type: "sfu", pc: "pub", data: { description: { type: "offer", sdp: "v=0" } } },
+  { type: "sfu", pc: "sub", data: { candidate: null } },
+  { type: "relay", channel: "chat", data: new Uint8Array([1, 2, 3]) },
+  { type: "relay", channel: "draw", peer: "peer-a", data: new Uint8Array(16) },
 ];
 
 const serverMessages: WithoutVersion<ServerMessage>[] = [
-  { type: "joined", room: "room-1", self: "me", token: "t", peers: [], iceServers: [] },
+  { type: "mode", mode: "sfu" },
+  {
+    type: "sfu",
+    pc: "sub",
+    data: { description: { type: "offer", sdp: "v=0" } },
+    streams: [
+      { mid: "0", peer: "peer-a", kind: "audio" },
+      { mid: "1", peer: "peer-a", kind: "video" },
+    ],
+  },
+  { type: "relay", channel: "control", peer: "peer-a", data: new Uint8Array([9]) },
+  { type: "joined", mode: "direct", room: "room-1", self: "me", token: "t", peers: [], iceServers: [] },
   {
     type: "joined",
+    mode: "sfu",
     room: "room-1",
     self: "me",
     token: "t",

@@ -357,6 +357,9 @@ export const callMachine = setup({
         },
         "SIGNALING.SIGNAL": { actions: forwardTo(TRANSPORT_ID) },
         "SIGNALING.ICE_SERVERS": { actions: forwardTo(TRANSPORT_ID) },
+        "SIGNALING.MODE": { actions: forwardTo(TRANSPORT_ID) },
+        "SIGNALING.SFU": { actions: forwardTo(TRANSPORT_ID) },
+        "SIGNALING.RELAY": { actions: forwardTo(TRANSPORT_ID) },
         "TRANSPORT.CONNECTING": {
           target: ".settle",
           actions: assign(({ context, event }) => ({

@@ -4,7 +4,19 @@
  * It tells its parent (the call) what the server says; the parent decides what it means.
  */
 import { assign, sendParent, sendTo, setup } from "xstate";
-import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
+import type {
+  CallMode,
+  ClientMessage,
+  ErrorCode,
+  IceServer,
+  PeerLeftReason,
+  RelayChannel,
+  ServerMessage,
+  SfuConnection,
+  SfuStream,
+  SignalPayload,
+  WithoutVersion,
+} from "../../protocol/index.ts";
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
 import { isFatalClose, socketActor, type SocketEvent, type WarmSockets } from "./socket.ts";
 
@@ -19,7 +31,10 @@ export interface SignalingInput {
 
 /** What the link tells the call. */
 export type SignalingReport =
-  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[] }
+  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode }
+  | { type: "SIGNALING.MODE"; mode: CallMode }
+  | { type: "SIGNALING.SFU"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
+  | { type: "SIGNALING.RELAY"; channel: RelayChannel; from: string; data: Uint8Array }
   | { type: "SIGNALING.ICE_SERVERS"; iceServers: IceServer[] }
   | { type: "SIGNALING.PEER_JOINED"; peer: string }
   | { type: "SIGNALING.PEER_AWAY"; peer: string }
@@ -33,7 +48,13 @@ export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<Cli
 function reportFor(msg: ServerMessage): SignalingReport | null {
   switch (msg.type) {
     case "joined":
-      return { type: "SIGNALING.JOINED", self: msg.self, token: msg.token, peers: msg.peers, iceServers: msg.iceServers };
+      return { type: "SIGNALING.JOINED", self: msg.self, token: msg.token, peers: msg.peers, iceServers: msg.iceServers, mode: msg.mode };
+    case "mode":
+      return { type: "SIGNALING.MODE", mode: msg.mode };
+    case "sfu":
+      return { type: "SIGNALING.SFU", pc: msg.pc, data: msg.data, ...(msg.streams ? { streams: msg.streams } : {}) };
+    case "relay":
+      return { type: "SIGNALING.RELAY", channel: msg.channel, from: msg.peer ?? "", data: msg.data };
     case "peer-joined":
       return { type: "SIGNALING.PEER_JOINED", peer: msg.peer };
     case "peer-away":

@@ -14,12 +14,22 @@
  */
 import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { enqueueActions, type EventObject, sendParent, setup, type ActorRefFrom } from "xstate";
-import type { ControlMessage, IceServer, SignalPayload } from "../../protocol/index.ts";
+import { fullBucket, take, type Bucket } from "../../protocol/bucket.ts";
+import {
+  CHANNEL_BYTE_BUDGET,
+  type CallMode,
+  type ControlMessage,
+  decodeControl,
+  encodeControl,
+  type IceServer,
+  type SignalPayload,
+} from "../../protocol/index.ts";
 import type { StatsCommand } from "../features/stats.ts";
 import type { SignalingCommand, SignalingReport } from "../link/signaling.ts";
 import { FEATURE_ACTOR, TRANSPORT_ID, type FeatureInbound, type FeatureOutbound, type StatsReport } from "./channels.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
+import { sfuActor, type SfuEvent } from "./sfu.ts";
 
 /** System ids the transport finds its neighbours by. */
 export { TRANSPORT_ID };
@@ -52,6 +62,14 @@ export interface TransportContext extends TransportInput {
   iceServers: IceServer[];
   connections: Record<string, Connection>;
   restarts: Record<string, number>;
+  /** Direct connections, or the media server (three or more people). */
+  mode: CallMode;
+  /** The media-server path, in group mode. */
+  sfu: ActorRefFrom<typeof sfuActor> | null;
+  /** Participants whose media comes through the media server. */
+  viaSfu: string[];
+  /** What each participant may pour into each group channel relayed by the server. */
+  relayBudgets: Record<string, Bucket>;
 }
 
 /** What the call tells the transport (besides the link's reports it passes on). */
@@ -73,6 +91,8 @@ export type TransportEvent =
   | StatsReport
   | PeerReport
   | Extract<SignalingReport, { type: "SIGNALING.JOINED" | "SIGNALING.SIGNAL" | "SIGNALING.PEER_LEFT" | "SIGNALING.ICE_SERVERS" }>
+  | Extract<SignalingReport, { type: "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY" }>
+  | SfuEvent
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
@@ -101,18 +121,96 @@ const without = (connections: Record<string, Connection>, id: string) => {
   return rest;
 };
 
+/** A message for the group, sent through the server by the link (group mode: no direct connection carries it). */
+const relayed = (channel: "chat" | "draw" | "control", data: Uint8Array, peer?: string) =>
+  asEvent({ type: "SIGNALING.SEND", msg: { type: "relay", channel, data, ...(peer ? { peer } : {}) } });
+
 export const meshTransport = setup({
   types: { input: {} as TransportInput, context: {} as TransportContext, events: {} as TransportEvent },
-  actors: { peer: peerMachine },
+  actors: { peer: peerMachine, sfu: sfuActor },
   actions: {
     forwardToCall: sendParent(({ event }) => event as TransportReport),
+    /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
+    startSfu: enqueueActions(({ context, enqueue }) => {
+      if (context.sfu) return;
+      enqueue.assign(({ context: ctx, spawn }) => ({
+        mode: "sfu" as const,
+        sfu: spawn("sfu", { id: "sfu", input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream } }),
+      }));
+    }),
   },
 }).createMachine({
   id: "transport",
-  context: ({ input }) => ({ ...input, self: null, iceServers: [], connections: {}, restarts: {} }),
+  context: ({ input }) => ({ ...input, self: null, iceServers: [], connections: {}, restarts: {}, mode: "direct", sfu: null, viaSfu: [], relayBudgets: {} }),
   on: {
+    "SIGNALING.MODE": {
+      guard: ({ event }) => event.mode === "sfu",
+      actions: "startSfu",
+    },
+    "SIGNALING.SFU": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (context.sfu)
+          enqueue.sendTo(context.sfu, { type: "SFU.SIGNAL_IN", pc: event.pc, data: event.data, ...(event.streams ? { streams: event.streams } : {}) });
+      }),
+    },
+    "SFU.SIGNAL_OUT": {
+      actions: enqueueActions(({ event, enqueue, system }) => {
+        const link = system.get(LINK_ID);
+        if (link) enqueue.sendTo(link, asEvent({ type: "SIGNALING.SEND", msg: { type: "sfu", pc: event.pc, data: event.data } }));
+      }),
+    },
+    "SFU.REMOTE_STREAM": {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
+        const peer = event.peer;
+        // Their picture comes through the media server now: the direct connection can close.
+        const direct = context.connections[peer];
+        if (direct?.ref) enqueue.stopChild(direct.ref);
+        if (direct) enqueue.assign({ connections: without(context.connections, peer) });
+        enqueue.sendParent({ type: "PEER.STATUS", peer, status: "connected" } satisfies TransportReport);
+        enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer, stream: event.stream } satisfies TransportReport);
+        if (context.viaSfu.includes(peer)) return;
+        enqueue.assign({ viaSfu: [...context.viaSfu, peer] });
+        // As a new connection's channels opening would: features greet them, they learn our media state.
+        const link = system.get(LINK_ID);
+        if (link) enqueue.sendTo(link, relayed("control", encodeControl(context.mediaState), peer));
+        for (const channel of ["chat", "draw"] as const) {
+          const feature = system.get(FEATURE_ACTOR[channel]);
+          if (feature) enqueue.sendTo(feature, asEvent({ type: "FEATURE.PEER_OPEN", channel, peer }));
+        }
+      }),
+    },
+    "SFU.REMOTE_GONE": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        enqueue.assign({ viaSfu: context.viaSfu.filter((p) => p !== event.peer) });
+      }),
+    },
+    "SFU.STATE": {},
+    "SFU.STATS": {},
+    "SIGNALING.RELAY": {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
+        const budget = CHANNEL_BYTE_BUDGET[event.channel === "control" ? "chat" : event.channel];
+        const key = `${event.from}\n${event.channel}`;
+        const now = performance.now();
+        const bucket = context.relayBudgets[key] ?? fullBucket(budget.burst, now);
+        if (!context.relayBudgets[key]) enqueue.assign({ relayBudgets: { ...context.relayBudgets, [key]: bucket } });
+        if (!take(bucket, now, budget.perSecond, budget.burst, event.data.byteLength)) return;
+        if (event.channel === "control") {
+          const msg = decodeControl(event.data);
+          if (msg && msg.type !== "signal") enqueue.sendParent({ type: "PEER.CONTROL", peer: event.from, msg } satisfies TransportReport);
+          return;
+        }
+        const feature = system.get(FEATURE_ACTOR[event.channel]);
+        if (feature) enqueue.sendTo(feature, asEvent({ type: "FEATURE.MESSAGE", channel: event.channel, peer: event.from, data: event.data }));
+      }),
+    },
     "SIGNALING.JOINED": {
       actions: enqueueActions(({ context, event, enqueue }) => {
+        if (event.mode === "sfu") {
+          // A group call: media goes through the media server, nothing direct is started.
+          enqueue.assign({ self: event.self, iceServers: event.iceServers });
+          enqueue({ type: "startSfu" });
+          return;
+        }
         const joined = { ...context, self: event.self, iceServers: event.iceServers };
         // After a server restart our connection may be alive and well: keep it. One in trouble,
         // or still connecting (its offer or answer may have been lost with the old socket), is
@@ -177,7 +275,13 @@ export const meshTransport = setup({
       }),
     },
     "TRANSPORT.LEAVE": {
-      actions: enqueueActions(({ context, enqueue }) => {
+      actions: enqueueActions(({ context, enqueue, system }) => {
+        if (context.sfu) {
+          const link = system.get(LINK_ID);
+          if (link) enqueue.sendTo(link, relayed("control", encodeControl({ type: "hang-up" })));
+          enqueue.stopChild(context.sfu);
+          enqueue.assign({ sfu: null, mode: "direct" as const, viaSfu: [] });
+        }
         for (const c of list(context)) {
           if (!c.ref) continue;
           enqueue.sendTo(c.ref, { type: "PEER.SEND_CONTROL", msg: { type: "hang-up" } });
@@ -196,13 +300,18 @@ export const meshTransport = setup({
     "TRANSPORT.PUBLISH": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         enqueue.assign({ stream: event.stream, outgoing: event.outgoing });
+        if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.STREAM", stream: event.stream });
         const outgoing = event.outgoing;
         if (outgoing) for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.OUTGOING", outgoing });
       }),
     },
     "TRANSPORT.MEDIA_STATE": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
         enqueue.assign({ mediaState: event.msg });
+        if (context.mode === "sfu") {
+          const link = system.get(LINK_ID);
+          if (link) enqueue.sendTo(link, relayed("control", encodeControl(event.msg)));
+        }
         for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.SEND_CONTROL", msg: event.msg });
       }),
     },
@@ -270,7 +379,12 @@ export const meshTransport = setup({
       }),
     },
     "FEATURE.SEND": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
+        if (context.mode === "sfu") {
+          const link = system.get(LINK_ID);
+          if (link) enqueue.sendTo(link, relayed(event.channel, event.data, event.peer));
+          return;
+        }
         const targets = event.peer ? [context.connections[event.peer]] : list(context);
         for (const c of targets) if (c?.ref) enqueue.sendTo(c.ref, { type: "PEER.CHANNEL_SEND", channel: event.channel, data: event.data });
       }),

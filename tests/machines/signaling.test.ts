@@ -47,7 +47,7 @@ describe("signaling link", () => {
     const h = harness();
     expect(h.sockets.opened).toHaveLength(1);
     expect(h.sockets.opened[0]!.token).toBeUndefined();
-    h.sockets.server({ type: "joined", room: "room-1", self: "me", token: "secret-1", peers: [], iceServers: [] });
+    h.sockets.server({ type: "joined", mode: "direct", room: "room-1", self: "me", token: "secret-1", peers: [], iceServers: [] });
     expect(h.reports.at(-1)?.type).toBe("SIGNALING.JOINED");
 
     h.sockets.close(1006);
@@ -71,7 +71,7 @@ describe("signaling link", () => {
     expect(h.sockets.opened).toHaveLength(4);
 
     // A successful join resets the backoff.
-    h.sockets.server({ type: "joined", room: "room-1", self: "me", token: "secret-1", peers: [], iceServers: [] });
+    h.sockets.server({ type: "joined", mode: "direct", room: "room-1", self: "me", token: "secret-1", peers: [], iceServers: [] });
     h.sockets.close(1012);
     h.clock.increment(100);
     expect(h.sockets.opened).toHaveLength(5);
@@ -112,7 +112,7 @@ describe("signaling link", () => {
   test("TURN credentials are refreshed at 80% of their life, and the new ones are reported", () => {
     const h = harness();
     const expiresAt = Math.floor(Date.now() / 1000) + 100;
-    h.sockets.server({ type: "joined", room: "room-1", self: "me", token: "t", peers: [], iceServers: [], iceExpiresAt: expiresAt });
+    h.sockets.server({ type: "joined", mode: "direct", room: "room-1", self: "me", token: "t", peers: [], iceServers: [], iceExpiresAt: expiresAt });
     const refreshes = () => h.sockets.sent.filter((c) => c.msg.type === "refresh-ice").length;
     h.clock.increment(75_000);
     expect(refreshes()).toBe(0);
@@ -127,7 +127,7 @@ describe("signaling link", () => {
 
   test("without expiring credentials nothing is refreshed", () => {
     const h = harness();
-    h.sockets.server({ type: "joined", room: "room-1", self: "me", token: "t", peers: [], iceServers: [] });
+    h.sockets.server({ type: "joined", mode: "direct", room: "room-1", self: "me", token: "t", peers: [], iceServers: [] });
     h.clock.increment(10 * 3600_000);
     expect(h.sockets.sent.filter((c) => c.msg.type === "refresh-ice")).toHaveLength(0);
   });

@@ -1,0 +1,164 @@
+/**
+ * The media-server path of the transport, for calls of three or more: one connection publishes
+ * our camera and microphone to the SFU (Janus, driven by the OneLink server), one receives
+ * everyone else's. A callback actor, the only code here that calls `pc.*`:
+ *
+ *   pub   we offer (audio, and video in three simulcast layers), the server answers for Janus
+ *   sub   the server offers what we receive, listing whose each media line is; we answer
+ *
+ * A participant's stream is reported once its media flows (a track unmuted), so that the
+ * transport can close the direct connection only when this path carries their picture.
+ */
+import { fromCallback } from "xstate";
+import type { IceServer, SfuConnection, SfuStream, SignalPayload } from "../../protocol/index.ts";
+import { sampleOf, type StatsSample } from "../features/stats.ts";
+
+export interface SfuInput {
+  iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  stream: MediaStream | null;
+}
+
+export type SfuCommand =
+  | { type: "SFU.SIGNAL_IN"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
+  | { type: "SFU.STREAM"; stream: MediaStream | null }
+  | { type: "SFU.GET_STATS" };
+
+export type SfuEvent =
+  | { type: "SFU.SIGNAL_OUT"; pc: SfuConnection; data: SignalPayload }
+  /** A participant's media through the SFU (a new stream object whenever its tracks change). */
+  | { type: "SFU.REMOTE_STREAM"; peer: string; stream: MediaStream }
+  /** The SFU no longer sends anything of theirs. */
+  | { type: "SFU.REMOTE_GONE"; peer: string }
+  | { type: "SFU.STATE"; pc: SfuConnection; state: RTCPeerConnectionState }
+  | { type: "SFU.STATS"; sample: StatsSample };
+
+/** Simulcast layers: a viewer's tile gets the one that fits it (rid order low to high, as Janus expects). */
+const LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "h", scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+
+export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, sendBack, receive }) => {
+  const config: RTCConfiguration = { iceServers: input.iceServers as RTCIceServer[], iceTransportPolicy: input.iceTransportPolicy, bundlePolicy: "max-bundle" };
+  const pub = new RTCPeerConnection(config);
+  const sub = new RTCPeerConnection(config);
+  let stopped = false;
+
+  const audio = input.stream?.getAudioTracks()[0] ?? null;
+  const video = input.stream?.getVideoTracks()[0] ?? null;
+  const audioSender = pub.addTransceiver(audio ?? "audio", { direction: "sendonly", ...(input.stream ? { streams: [input.stream] } : {}) }).sender;
+  const videoSender = pub.addTransceiver(video ?? "video", {
+    direction: "sendonly",
+    sendEncodings: LAYERS,
+    ...(input.stream ? { streams: [input.stream] } : {}),
+  }).sender;
+
+  for (const [name, pc] of [
+    ["pub", pub],
+    ["sub", sub],
+  ] as const) {
+    pc.onicecandidate = ({ candidate }) =>
+      sendBack({ type: "SFU.SIGNAL_OUT", pc: name, data: { candidate: candidate ? (candidate.toJSON() as never) : null } });
+    pc.onconnectionstatechange = () => sendBack({ type: "SFU.STATE", pc: name, state: pc.connectionState });
+  }
+
+  // ---- receiving: whose is each media line, and their streams ----
+  let owners = new Map<string, string>(); // mid → participant
+  const streams = new Map<string, MediaStream>();
+  const flowing = new Set<string>();
+
+  /** Rebuilds each participant's stream from the media lines the last offer gave them. */
+  function regroup() {
+    const tracks = new Map<string, MediaStreamTrack[]>();
+    for (const t of sub.getTransceivers()) {
+      const peer = t.mid === null ? undefined : owners.get(t.mid);
+      if (!peer || t.currentDirection === "inactive" || t.direction === "inactive") continue;
+      const list = tracks.get(peer) ?? [];
+      list.push(t.receiver.track);
+      tracks.set(peer, list);
+      t.receiver.track.onunmute = () => {
+        if (stopped || flowing.has(peer)) return;
+        flowing.add(peer);
+        const stream = streams.get(peer);
+        if (stream) sendBack({ type: "SFU.REMOTE_STREAM", peer, stream });
+      };
+      if (!t.receiver.track.muted && !flowing.has(peer)) flowing.add(peer);
+    }
+    for (const [peer, list] of tracks) {
+      const known = streams.get(peer);
+      const same = known && known.getTracks().length === list.length && list.every((tr) => known.getTracks().includes(tr));
+      if (same) continue;
+      const stream = new MediaStream(list);
+      streams.set(peer, stream);
+      if (flowing.has(peer)) sendBack({ type: "SFU.REMOTE_STREAM", peer, stream });
+    }
+    for (const peer of [...streams.keys()]) {
+      if (tracks.has(peer)) continue;
+      streams.delete(peer);
+      flowing.delete(peer);
+      sendBack({ type: "SFU.REMOTE_GONE", peer });
+    }
+  }
+
+  let queue: Promise<void> = Promise.resolve();
+  const later = (op: () => Promise<void>) => {
+    queue = queue.then(op).catch((err) => console.warn("sfu: signal failed", err));
+  };
+
+  async function offerToPublish() {
+    await pub.setLocalDescription(await pub.createOffer());
+    if (pub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "pub", data: { description: { type: "offer", sdp: pub.localDescription.sdp } } });
+  }
+
+  async function apply(pc: SfuConnection, data: SignalPayload, list?: SfuStream[]) {
+    const conn = pc === "pub" ? pub : sub;
+    if ("candidate" in data) {
+      if (data.candidate) await conn.addIceCandidate(data.candidate);
+      return;
+    }
+    const { description } = data;
+    if (pc === "pub") {
+      if (description.type === "answer" && pub.signalingState === "have-local-offer") await pub.setRemoteDescription(description);
+      return;
+    }
+    if (description.type !== "offer") return;
+    if (list) owners = new Map(list.map((s) => [s.mid, s.peer]));
+    await sub.setRemoteDescription(description);
+    await sub.setLocalDescription(await sub.createAnswer());
+    if (sub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "sub", data: { description: { type: "answer", sdp: sub.localDescription.sdp } } });
+    regroup();
+  }
+
+  receive((cmd) => {
+    if (stopped) return;
+    switch (cmd.type) {
+      case "SFU.SIGNAL_IN":
+        later(() => apply(cmd.pc, cmd.data, cmd.streams));
+        return;
+      case "SFU.STREAM":
+        audioSender.replaceTrack(cmd.stream?.getAudioTracks()[0] ?? null).catch(() => {});
+        videoSender.replaceTrack(cmd.stream?.getVideoTracks()[0] ?? null).catch(() => {});
+        return;
+      case "SFU.GET_STATS":
+        sub
+          .getStats()
+          .then((report) => {
+            if (!stopped) sendBack({ type: "SFU.STATS", sample: sampleOf(report, 1) });
+          })
+          .catch(() => {});
+        return;
+    }
+  });
+
+  later(offerToPublish);
+
+  return () => {
+    stopped = true;
+    for (const pc of [pub, sub]) {
+      pc.onicecandidate = pc.onconnectionstatechange = null;
+      pc.close();
+    }
+  };
+});

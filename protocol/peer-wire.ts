@@ -20,7 +20,14 @@ export interface ControlSignalMessage {
   type: "signal";
   data: SignalPayload;
 }
-export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage;
+/**
+ * Group calls: "your picture reaches me through the media server". Once both sides of a direct
+ * connection have said so, it closes (make before break: neither loses the other's picture).
+ */
+export interface ViaSfuMessage {
+  type: "via-sfu";
+}
+export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage | ViaSfuMessage;
 
 /** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
 export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
@@ -50,6 +57,7 @@ export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | 
       return { type: "media-state", audio: x.audio, video: x.video, ...(typeof x.screen === "boolean" ? { screen: x.screen } : {}) };
     }
     if (x.type === "hang-up") return { type: "hang-up" };
+    if (x.type === "via-sfu") return { type: "via-sfu" };
     if (x.type === "signal" && isSignalPayload(x.data)) return { type: "signal", data: x.data };
     return null;
   } catch {

@@ -68,6 +68,8 @@ export interface TransportContext extends TransportInput {
   sfu: ActorRefFrom<typeof sfuActor> | null;
   /** Participants whose media comes through the media server. */
   viaSfu: string[];
+  /** Participants who said ours reaches them through the media server. */
+  theyViaSfu: string[];
   /** What each participant may pour into each group channel relayed by the server. */
   relayBudgets: Record<string, Bucket>;
 }
@@ -130,6 +132,13 @@ export const meshTransport = setup({
   actors: { peer: peerMachine, sfu: sfuActor },
   actions: {
     forwardToCall: sendParent(({ event }) => event as TransportReport),
+    /** Media with them goes both ways through the media server: the direct connection closes. */
+    closeDirect: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
+      const direct = context.connections[peer];
+      if (!direct) return;
+      if (direct.ref) enqueue.stopChild(direct.ref);
+      enqueue.assign({ connections: without(context.connections, peer) });
+    }),
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
     startSfu: enqueueActions(({ context, enqueue }) => {
       if (context.sfu) return;
@@ -141,7 +150,18 @@ export const meshTransport = setup({
   },
 }).createMachine({
   id: "transport",
-  context: ({ input }) => ({ ...input, self: null, iceServers: [], connections: {}, restarts: {}, mode: "direct", sfu: null, viaSfu: [], relayBudgets: {} }),
+  context: ({ input }) => ({
+    ...input,
+    self: null,
+    iceServers: [],
+    connections: {},
+    restarts: {},
+    mode: "direct",
+    sfu: null,
+    viaSfu: [],
+    theyViaSfu: [],
+    relayBudgets: {},
+  }),
   on: {
     "SIGNALING.MODE": {
       guard: ({ event }) => event.mode === "sfu",
@@ -162,16 +182,16 @@ export const meshTransport = setup({
     "SFU.REMOTE_STREAM": {
       actions: enqueueActions(({ context, event, enqueue, system }) => {
         const peer = event.peer;
-        // Their picture comes through the media server now: the direct connection can close.
-        const direct = context.connections[peer];
-        if (direct?.ref) enqueue.stopChild(direct.ref);
-        if (direct) enqueue.assign({ connections: without(context.connections, peer) });
         enqueue.sendParent({ type: "PEER.STATUS", peer, status: "connected" } satisfies TransportReport);
         enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer, stream: event.stream } satisfies TransportReport);
         if (context.viaSfu.includes(peer)) return;
         enqueue.assign({ viaSfu: [...context.viaSfu, peer] });
-        // As a new connection's channels opening would: features greet them, they learn our media state.
+        // Their picture comes through the media server now: tell them; once ours reaches them too, the direct connection closes.
         const link = system.get(LINK_ID);
+        if (link) enqueue.sendTo(link, relayed("control", encodeControl({ type: "via-sfu" }), peer));
+        if (context.theyViaSfu.includes(peer)) enqueue({ type: "closeDirect", params: { peer } });
+        if (context.connections[peer]) return; // features already talk to them (their channels were open)
+        // As a new connection's channels opening would: features greet them, they learn our media state.
         if (link) enqueue.sendTo(link, relayed("control", encodeControl(context.mediaState), peer));
         for (const channel of ["chat", "draw"] as const) {
           const feature = system.get(FEATURE_ACTOR[channel]);
@@ -196,7 +216,10 @@ export const meshTransport = setup({
         if (!take(bucket, now, budget.perSecond, budget.burst, event.data.byteLength)) return;
         if (event.channel === "control") {
           const msg = decodeControl(event.data);
-          if (msg && msg.type !== "signal") enqueue.sendParent({ type: "PEER.CONTROL", peer: event.from, msg } satisfies TransportReport);
+          if (msg?.type === "via-sfu") {
+            if (!context.theyViaSfu.includes(event.from)) enqueue.assign({ theyViaSfu: [...context.theyViaSfu, event.from] });
+            if (context.viaSfu.includes(event.from)) enqueue({ type: "closeDirect", params: { peer: event.from } });
+          } else if (msg && msg.type !== "signal") enqueue.sendParent({ type: "PEER.CONTROL", peer: event.from, msg } satisfies TransportReport);
           return;
         }
         const feature = system.get(FEATURE_ACTOR[event.channel]);
@@ -247,8 +270,9 @@ export const meshTransport = setup({
           return;
         }
         // A new session from them: their page or connection is new, so start afresh. Only an
-        // offer can start one; stray candidates of a dead session are dropped.
-        if (!("description" in event.data) || event.data.description.type !== "offer") return;
+        // offer can start one; stray candidates of a dead session are dropped. In a group call
+        // nothing new starts directly.
+        if (!("description" in event.data) || event.data.description.type !== "offer" || context.mode === "sfu") return;
         if (known?.ref) enqueue.stopChild(known.ref);
         enqueue.assign(({ context: ctx, spawn }) => {
           const session = newSession();
@@ -329,11 +353,12 @@ export const meshTransport = setup({
         enqueueActions(({ context, event, enqueue }) => {
           const known = context.connections[event.peer];
           if (known) enqueue.assign({ connections: { ...context.connections, [event.peer]: { ...known, status: event.status } } });
+          // Once their media comes through the media server, the direct connection's fate is not theirs.
+          if (!context.viaSfu.includes(event.peer)) enqueue("forwardToCall");
         }),
-        "forwardToCall",
       ],
     },
-    "PEER.REMOTE_STREAM": { actions: "forwardToCall" },
+    "PEER.REMOTE_STREAM": { guard: ({ context, event }) => !context.viaSfu.includes(event.peer), actions: "forwardToCall" },
     "PEER.ICE_ERROR": { actions: "forwardToCall" },
     "PEER.CONTROL": {
       actions: [

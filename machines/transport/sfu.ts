@@ -78,13 +78,6 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       const list = tracks.get(peer) ?? [];
       list.push(t.receiver.track);
       tracks.set(peer, list);
-      t.receiver.track.onunmute = () => {
-        if (stopped || flowing.has(peer)) return;
-        flowing.add(peer);
-        const stream = streams.get(peer);
-        if (stream) sendBack({ type: "SFU.REMOTE_STREAM", peer, stream });
-      };
-      if (!t.receiver.track.muted && !flowing.has(peer)) flowing.add(peer);
     }
     for (const [peer, list] of tracks) {
       const known = streams.get(peer);
@@ -100,6 +93,45 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       flowing.delete(peer);
       sendBack({ type: "SFU.REMOTE_GONE", peer });
     }
+    watchFlow();
+  }
+
+  /**
+   * A participant counts as flowing once a frame of theirs was decoded (their video) or audio
+   * arrived (no video line): only then is their stream reported, so a picture is never swapped
+   * for one that is still waiting for its first key frame.
+   */
+  let watching = false;
+  function watchFlow() {
+    if (watching || stopped) return;
+    const waiting = [...streams.keys()].filter((p) => !flowing.has(p));
+    if (waiting.length === 0) return;
+    watching = true;
+    setTimeout(async () => {
+      try {
+        const report = await sub.getStats();
+        const ready = new Set<string>();
+        const hasVideo = new Set<string>();
+        for (const t of sub.getTransceivers()) if (t.mid !== null && t.receiver.track.kind === "video" && owners.has(t.mid)) hasVideo.add(owners.get(t.mid)!);
+        report.forEach((s: { type: string; kind?: string; mid?: string; framesDecoded?: number; packetsReceived?: number }) => {
+          if (s.type !== "inbound-rtp" || s.mid === undefined) return;
+          const peer = owners.get(s.mid);
+          if (!peer) return;
+          if (s.kind === "video" ? (s.framesDecoded ?? 0) > 0 : !hasVideo.has(peer) && (s.packetsReceived ?? 0) > 0) ready.add(peer);
+        });
+        for (const peer of ready) {
+          const stream = streams.get(peer);
+          if (flowing.has(peer) || !stream || stopped) continue;
+          flowing.add(peer);
+          sendBack({ type: "SFU.REMOTE_STREAM", peer, stream });
+        }
+      } catch {
+        // closed meanwhile
+      } finally {
+        watching = false;
+        watchFlow();
+      }
+    }, 100);
   }
 
   let queue: Promise<void> = Promise.resolve();

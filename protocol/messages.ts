@@ -117,6 +117,11 @@ export interface JoinedMessage {
   v: number;
   type: "joined";
   mode: CallMode;
+  /**
+   * Group mode: the media server still holds this member's connections (it reconnected to the same
+   * server), so its media goes on as it is; absent, it publishes and subscribes afresh.
+   */
+  keep?: boolean;
   room: string;
   /** This member's own id in the room. */
   self: string;

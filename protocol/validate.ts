@@ -166,6 +166,7 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
     case "joined":
       return isStr(x.room, ROOM_ID_MAX) &&
         isCallMode(x.mode) &&
+        (x.keep === undefined || typeof x.keep === "boolean") &&
         isPeerId(x.self) &&
         isStr(x.token, TOKEN_MAX) &&
         Array.isArray(x.peers) &&

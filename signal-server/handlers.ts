@@ -153,6 +153,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
       send(ws, {
         type: "joined",
         mode,
+        ...(mode === "sfu" && groups.holdsMedia(result.room, result.seat.id) ? { keep: true } : {}),
         room: roomId,
         self: result.seat.id,
         token: result.token,

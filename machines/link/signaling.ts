@@ -31,7 +31,7 @@ export interface SignalingInput {
 
 /** What the link tells the call. */
 export type SignalingReport =
-  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode }
+  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode; keep?: boolean }
   | { type: "SIGNALING.MODE"; mode: CallMode }
   | { type: "SIGNALING.SFU"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
   | { type: "SIGNALING.RELAY"; channel: RelayChannel; from: string; data: Uint8Array }
@@ -48,7 +48,7 @@ export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<Cli
 function reportFor(msg: ServerMessage): SignalingReport | null {
   switch (msg.type) {
     case "joined":
-      return { type: "SIGNALING.JOINED", self: msg.self, token: msg.token, peers: msg.peers, iceServers: msg.iceServers, mode: msg.mode };
+      return { type: "SIGNALING.JOINED", self: msg.self, token: msg.token, peers: msg.peers, iceServers: msg.iceServers, mode: msg.mode, ...(msg.keep ? { keep: true } : {}) };
     case "mode":
       return { type: "SIGNALING.MODE", mode: msg.mode };
     case "sfu":

@@ -13,7 +13,7 @@
  * the call. A media-server implementation answers the same events.
  */
 import { stopChildrenOfFailed } from "../failed-actor.ts";
-import { enqueueActions, type EventObject, sendParent, setup, type ActorRefFrom } from "xstate";
+import { assign, enqueueActions, type EventObject, raise, sendParent, setup, type ActorRefFrom } from "xstate";
 import { fullBucket, take, type Bucket } from "../../protocol/bucket.ts";
 import {
   CHANNEL_BYTE_BUDGET,
@@ -38,6 +38,10 @@ export const STATS_ID = "stats";
 
 /** How often one connection may fail and be restarted before it is given up on. */
 const MAX_RESTARTS = 3;
+/** How often the media-server path may fail and be started again. */
+const MAX_SFU_RESTARTS = 5;
+/** Back to direct: how long a direct connection's stream has to decode before it replaces the media server's. */
+const DIRECT_TAKEOVER_MS = 1_000;
 
 export interface Connection {
   id: string;
@@ -70,6 +74,10 @@ export interface TransportContext extends TransportInput {
   viaSfu: string[];
   /** Participants who said ours reaches them through the media server. */
   theyViaSfu: string[];
+  /** Back to direct: their direct stream, shown once the direct connection has had time to decode. */
+  directStreams: Record<string, MediaStream>;
+  /** Times the media-server path failed and was started again. */
+  sfuRestarts: number;
   /** What each participant may pour into each group channel relayed by the server. */
   relayBudgets: Record<string, Bucket>;
 }
@@ -95,6 +103,7 @@ export type TransportEvent =
   | Extract<SignalingReport, { type: "SIGNALING.JOINED" | "SIGNALING.SIGNAL" | "SIGNALING.PEER_LEFT" | "SIGNALING.ICE_SERVERS" }>
   | Extract<SignalingReport, { type: "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY" }>
   | SfuEvent
+  | { type: "DIRECT.READY"; peer: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
@@ -140,12 +149,36 @@ export const meshTransport = setup({
       enqueue.assign({ connections: without(context.connections, peer) });
     }),
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
-    startSfu: enqueueActions(({ context, enqueue }) => {
-      if (context.sfu) return;
+    startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean }) => {
+      if (context.sfu && !params?.fresh) {
+        enqueue.assign({ mode: "sfu" });
+        return;
+      }
+      // Afresh (the server no longer holds our media, or it failed): new connections, published again.
+      if (context.sfu) enqueue.stopChild(context.sfu);
       enqueue.assign(({ context: ctx, spawn }) => ({
         mode: "sfu" as const,
-        sfu: spawn("sfu", { id: "sfu", input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream } }),
+        sfu: spawn("sfu", { input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream } }),
       }));
+    }),
+    /**
+     * Back to two: direct connections again, make before break. Each participant keeps their
+     * picture through the media server until their direct connection is up and has had a moment
+     * to decode; the lower id offers.
+     */
+    goDirect: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ mode: "direct" });
+      const offerTo = context.viaSfu.filter((p) => !context.connections[p] && (context.self ?? "") < p);
+      if (offerTo.length === 0) return;
+      enqueue.assign(({ context: ctx, spawn }) => {
+        const connections = { ...ctx.connections };
+        for (const id of offerTo) {
+          const session = newSession();
+          const ref = spawn("peer", { input: connectionInput(ctx, id, session) });
+          connections[id] = { id, ref, session, remoteSession: null, status: "connecting" };
+        }
+        return { connections };
+      });
     }),
   },
 }).createMachine({
@@ -161,11 +194,28 @@ export const meshTransport = setup({
     viaSfu: [],
     theyViaSfu: [],
     relayBudgets: {},
+    directStreams: {},
+    sfuRestarts: 0,
   }),
   on: {
-    "SIGNALING.MODE": {
-      guard: ({ event }) => event.mode === "sfu",
-      actions: "startSfu",
+    "SIGNALING.MODE": [{ guard: ({ event }) => event.mode === "sfu", actions: "startSfu" }, { actions: "goDirect" }],
+    "SFU.STATE": {
+      guard: ({ context, event }) => event.state === "failed" && context.mode === "sfu" && context.sfuRestarts < MAX_SFU_RESTARTS,
+      actions: [assign({ sfuRestarts: ({ context }) => context.sfuRestarts + 1 }), { type: "startSfu", params: { fresh: true } }],
+    },
+    "DIRECT.READY": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const stream = context.directStreams[event.peer];
+        if (!stream || !context.viaSfu.includes(event.peer) || context.mode !== "direct") return;
+        const viaSfu = context.viaSfu.filter((p) => p !== event.peer);
+        enqueue.assign({ viaSfu, theyViaSfu: context.theyViaSfu.filter((p) => p !== event.peer) });
+        enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer: event.peer, stream } satisfies TransportReport);
+        // Everyone is direct again: the media-server path closes.
+        if (viaSfu.length === 0 && context.sfu) {
+          enqueue.stopChild(context.sfu);
+          enqueue.assign({ sfu: null });
+        }
+      }),
     },
     "SIGNALING.SFU": {
       actions: enqueueActions(({ context, event, enqueue }) => {
@@ -204,7 +254,6 @@ export const meshTransport = setup({
         enqueue.assign({ viaSfu: context.viaSfu.filter((p) => p !== event.peer) });
       }),
     },
-    "SFU.STATE": {},
     "SFU.STATS": {},
     "SIGNALING.RELAY": {
       actions: enqueueActions(({ context, event, enqueue, system }) => {
@@ -231,9 +280,10 @@ export const meshTransport = setup({
         if (event.mode === "sfu") {
           // A group call: media goes through the media server, nothing direct is started.
           enqueue.assign({ self: event.self, iceServers: event.iceServers });
-          enqueue({ type: "startSfu" });
+          enqueue({ type: "startSfu", params: { fresh: !event.keep } });
           return;
         }
+        if (context.mode === "sfu") enqueue.assign({ mode: "direct" });
         const joined = { ...context, self: event.self, iceServers: event.iceServers };
         // After a server restart our connection may be alive and well: keep it. One in trouble,
         // or still connecting (its offer or answer may have been lost with the old socket), is
@@ -358,7 +408,17 @@ export const meshTransport = setup({
         }),
       ],
     },
-    "PEER.REMOTE_STREAM": { guard: ({ context, event }) => !context.viaSfu.includes(event.peer), actions: "forwardToCall" },
+    "PEER.REMOTE_STREAM": [
+      {
+        // Their picture still comes through the media server: the direct one takes over once it can show.
+        guard: ({ context, event }) => context.viaSfu.includes(event.peer),
+        actions: [
+          assign({ directStreams: ({ context, event }) => ({ ...context.directStreams, [event.peer]: event.stream }) }),
+          raise(({ event }) => ({ type: "DIRECT.READY" as const, peer: event.peer }), { delay: DIRECT_TAKEOVER_MS }),
+        ],
+      },
+      { actions: "forwardToCall" },
+    ],
     "PEER.ICE_ERROR": { actions: "forwardToCall" },
     "PEER.CONTROL": {
       actions: [

@@ -28,6 +28,8 @@ export interface GroupDeps {
   tell: (room: string, member: string, msg: WithoutVersion<ServerMessage>) => void;
   /** People in a room from which its media goes through the media server. */
   groupFrom?: number;
+  /** How long a group back to two waits before going direct again (a leaver may be refreshing). */
+  directAfterMs?: number;
   log?: (...args: unknown[]) => void;
 }
 
@@ -55,10 +57,15 @@ interface MemberMedia {
 interface Group {
   room: string;
   mode: CallMode;
+  /** Back to direct once this fires (the group is down to two). */
+  directTimer: ReturnType<typeof setTimeout> | null;
   members: Map<string, MemberMedia>;
   /** Janus's room exists (created once per group). */
   ready: Promise<void> | null;
 }
+
+/** How long members back on direct connections keep their media-server ones (their switch is make before break). */
+const RELEASE_AFTER_DIRECT_MS = 15_000;
 
 const fingerprintOf = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? "";
 
@@ -89,15 +96,24 @@ export class Groups {
   joined(room: string, member: string, members: readonly string[]): CallMode {
     let group = this.rooms.get(room);
     if (!group) {
-      group = { room, mode: "direct", members: new Map(), ready: null };
+      group = { room, mode: "direct", directTimer: null, members: new Map(), ready: null };
       this.rooms.set(room, group);
     }
     for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+    if (group.members.size >= this.groupFrom && group.directTimer) {
+      clearTimeout(group.directTimer);
+      group.directTimer = null;
+    }
     if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
       group.mode = "sfu";
       for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
     }
     return group.mode;
+  }
+
+  /** Whether the media server still has this member's publishing connection (it may keep it). */
+  holdsMedia(room: string, member: string): boolean {
+    return this.rooms.get(room)?.members.get(member)?.publishing === true;
   }
 
   /** `member` left the room for good (hung up, or away past its grace). */
@@ -109,6 +125,27 @@ export class Groups {
     group.members.delete(member);
     for (const other of group.members.values()) other.wanted.delete(member);
     if (group.members.size === 0) this.close(group);
+    else if (group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
+      group.directTimer = setTimeout(() => this.backToDirect(group), this.deps.directAfterMs ?? 5_000);
+      group.directTimer.unref?.();
+    }
+  }
+
+  /**
+   * Down to two for a while: the members connect directly again (they keep their media-server
+   * connections until the direct one carries the picture), and the Janus room goes a little later.
+   */
+  private backToDirect(group: Group) {
+    group.directTimer = null;
+    if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.size >= this.groupFrom) return;
+    group.mode = "direct";
+    for (const id of group.members.keys()) this.deps.tell(group.room, id, { type: "mode", mode: "direct" });
+    const release = setTimeout(() => {
+      if (this.rooms.get(group.room) !== group || group.mode !== "direct") return;
+      for (const m of group.members.values()) this.release(group, m);
+      this.destroyRoom(group);
+    }, RELEASE_AFTER_DIRECT_MS);
+    release.unref?.();
   }
 
   /** Members of a room this node knows of, for relaying group messages. */
@@ -210,7 +247,14 @@ export class Groups {
       if (jsep) this.deps.tell(group.room, m.id, { type: "sfu", pc: "pub", data: { description: jsep } });
       return;
     }
-    if (m.pub.handle) this.unpublish(group, m); // a new page or connection of the same member
+    if (m.pub.handle) {
+      // A new page or connection of the same member: what it received went with the old page too.
+      this.unpublish(group, m);
+      m.sub.handle?.detach();
+      m.sub.handle = null;
+      m.subscribed.clear();
+      m.offerOut = false;
+    }
     await this.roomReady(group);
     const handle = await (await this.janus()).attach();
     m.pub.handle = handle;
@@ -307,11 +351,18 @@ export class Groups {
   }
 
   private close(group: Group) {
+    if (group.directTimer) clearTimeout(group.directTimer);
     for (const m of group.members.values()) this.release(group, m);
     this.rooms.delete(group.room);
+    this.destroyRoom(group);
+  }
+
+  private destroyRoom(group: Group) {
     if (!group.ready || !this.session) return;
     const session = this.session;
-    group.ready
+    const ready = group.ready;
+    group.ready = null;
+    ready
       .then(async () => {
         const handle = await (await session).attach();
         await handle.request({ request: "destroy", room: group.room }).catch(() => {});

@@ -169,8 +169,15 @@ function secured<A extends unknown[]>(handler: (req: Request, ...rest: A) => Res
   };
 }
 
-export function startServer(config: ServerConfig, options: SignalingOptions = {}) {
-  const signaling = createSignaling(config, options);
+/** A Janus API this server may use for group calls. */
+export interface SfuEndpoint {
+  url: string;
+  secret: string;
+}
+
+export function startServer(config: ServerConfig, options: SignalingOptions & { sfu?: SfuEndpoint[] } = {}) {
+  const { sfu = [], ...signalingOptions } = options;
+  const signaling = createSignaling(config, signalingOptions);
   const startedAt = Date.now();
   const development = process.env.DEV === "1";
   const folder = appFolder();
@@ -208,5 +215,7 @@ export function startServer(config: ServerConfig, options: SignalingOptions = {}
     /** Resolves once this node is connected to Redis and listening on its channel (at once without Redis). */
     ready: signaling.ready,
     nodeId: signaling.nodeId,
+    /** The Janus servers for group calls (none: rooms have no media server). */
+    sfu,
   };
 }

@@ -45,12 +45,18 @@ export interface ServerConfig extends IceConfig {
   redisUrl: string;
   /** This node's id among those sharing the Redis (default: random at start). */
   nodeId: string;
-  /** Janus servers (ws:// URLs of their WebSocket API) for group calls. */
-  sfuUrls: string[];
-  /** Their API secret. */
-  sfuSecret: string;
   /** Serve the UI with signaling disabled (no /ws), e.g. for serverless-only deployments. */
   signaling: boolean;
+  /** Whether group calls have a media server (SFU=off: none, no Janus started, SFU_URLS ignored). */
+  sfu: boolean;
+  /** Janus servers of our own elsewhere (ws:// API URLs); empty: start one here beside the app. */
+  sfuUrls: string[];
+  /** Their API secret; for the local one, random when empty. */
+  sfuSecret: string;
+  /** The only interfaces the local Janus's ICE may use (Janus's -E); empty: every one. */
+  sfuInterface: string;
+  /** The local Janus's UDP media ports, "min-max". */
+  sfuRtpPorts: string;
 }
 
 const list = (v: string | undefined) =>
@@ -65,6 +71,24 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return Math.floor(n);
+}
+
+/** The local Janus's media ports when SFU_RTP_PORTS does not say. */
+export const DEFAULT_SFU_RTP_PORTS = "20000-20199";
+
+function portRange(env: Record<string, string | undefined>, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  const m = /^(\d+)-(\d+)$/.exec(raw.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]) || Number(m[2]) > 65535)
+    throw new Error(`${name} must be a UDP port range like ${fallback}, got "${raw}"`);
+  return `${m[1]}-${m[2]}`;
+}
+
+function wsUrls(env: Record<string, string | undefined>, name: string): string[] {
+  const urls = list(env[name]);
+  const bad = urls.find((u) => !/^wss?:\/\/[^/\s]+/.test(u));
+  if (bad) throw new Error(`${name} must be comma-separated ws:// or wss:// URLs, got "${bad}"`);
+  return urls;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -94,7 +118,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     signaling: env.SIGNALING !== "off",
     redisUrl: env.REDIS_URL ?? "",
     nodeId: env.NODE_ID ?? "",
-    sfuUrls: list(env.SFU_URLS),
+    sfu: env.SFU !== "off",
+    sfuUrls: wsUrls(env, "SFU_URLS"),
     sfuSecret: env.SFU_SECRET ?? "",
+    sfuInterface: env.SFU_INTERFACE ?? "",
+    sfuRtpPorts: portRange(env, "SFU_RTP_PORTS", DEFAULT_SFU_RTP_PORTS),
   };
 }

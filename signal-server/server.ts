@@ -15,6 +15,7 @@ import index from "../ui/index.html";
 import { precompress } from "../scripts/precompress.ts";
 import { bundleApp } from "./bundle.ts";
 import type { ServerConfig } from "./config.ts";
+import type { SfuTarget } from "./sfu/group.ts";
 import { withSecurityHeaders } from "./headers.ts";
 import { createSignaling, type SignalingOptions, type SocketData } from "./socket.ts";
 
@@ -169,7 +170,11 @@ function secured<A extends unknown[]>(handler: (req: Request, ...rest: A) => Res
   };
 }
 
+/** A Janus API this server may use for group calls. */
+export type SfuEndpoint = SfuTarget;
+
 export function startServer(config: ServerConfig, options: SignalingOptions = {}) {
+  const sfu = options.sfu ?? [];
   const signaling = createSignaling(config, options);
   const startedAt = Date.now();
   const development = process.env.DEV === "1";
@@ -208,5 +213,7 @@ export function startServer(config: ServerConfig, options: SignalingOptions = {}
     /** Resolves once this node is connected to Redis and listening on its channel (at once without Redis). */
     ready: signaling.ready,
     nodeId: signaling.nodeId,
+    /** The Janus servers for group calls (none: rooms have no media server). */
+    sfu,
   };
 }

@@ -198,7 +198,7 @@ describe("seat expiry across nodes", () => {
   let nodes: App[];
   beforeAll(async () => {
     redis = await Redis.start();
-    nodes = [await startNode(redis, { graceMs: 400 }), await startNode(redis, { graceMs: 400 })];
+    nodes = [await startNode(redis, { graceMs: 400, roomCapacity: 2 }), await startNode(redis, { graceMs: 400, roomCapacity: 2 })];
   });
   afterAll(async () => {
     for (const n of nodes) await n.stop();
@@ -270,8 +270,8 @@ describe("failures", () => {
 
   test("Redis restarting: nodes say so, reconnect, re-register their members, and signals cross again", async () => {
     const redis = await Redis.start();
-    const n1 = await startNode(redis);
-    const n2 = await startNode(redis);
+    const n1 = await startNode(redis, { roomCapacity: 2 });
+    const n2 = await startNode(redis, { roomCapacity: 2 });
     try {
       const id = room();
       const a = await joinOn(n1, id);

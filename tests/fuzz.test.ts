@@ -118,7 +118,7 @@ afterAll(async () => {
 
 test(`fuzzing never disturbs real calls (seed ${SEED})`, async () => {
   // Two dozen clients on one address: the per-address limits are not what is fuzzed here.
-  app = startTestServer({ graceMs: GRACE_MS, maxSocketsPerIp: 0, joinsPerMinutePerIp: 0 });
+  app = startTestServer({ graceMs: GRACE_MS, maxSocketsPerIp: 0, joinsPerMinutePerIp: 0, roomCapacity: 2 });
   const pairs: Awaited<ReturnType<typeof openPair>>[] = [];
   for (let i = 0; i < PAIRS; i++) pairs.push(await openPair(app, `real-${i}`));
   for (const p of pairs) realIds.push(p.aId, p.bId);

@@ -31,7 +31,7 @@ const room = () => `room-${++roomCounter}-${Math.random().toString(36).slice(2, 
 describe("shared server", () => {
   let app: App;
   beforeAll(() => {
-    app = startTestServer({ stunUrls: ["stun:127.0.0.1:3478"], ratePerSecond: 200 });
+    app = startTestServer({ stunUrls: ["stun:127.0.0.1:3478"], ratePerSecond: 200, roomCapacity: 2 });
   });
   afterAll(() => app.stop());
 

@@ -70,7 +70,8 @@ export const callMachine = setup({
     presumedGone: ({ context }) => context.departure !== null && !peerList(context).some(isUp),
     anyoneUp: ({ context }) => peerList(context).some((p) => isUp(p) && !p.away),
     anyoneInTrouble: ({ context }) => peerList(context).some(isTrouble),
-    fatalSignalingError: ({ event }) => event.type === "SIGNALING.ERROR" && event.code !== "unknown-peer" && event.code !== "rate-limited",
+    fatalSignalingError: ({ event }) =>
+      event.type === "SIGNALING.ERROR" && event.code !== "unknown-peer" && event.code !== "rate-limited" && event.code !== "sfu-failed",
     /** The server was updated under a running call: the call itself needs no server, so it goes on. */
     outdatedMidCall: ({ context, event }) => event.type === "SIGNALING.ERROR" && event.code === "bad-version" && peerList(context).some(isUp),
   },

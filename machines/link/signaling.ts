@@ -48,7 +48,15 @@ export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<Cli
 function reportFor(msg: ServerMessage): SignalingReport | null {
   switch (msg.type) {
     case "joined":
-      return { type: "SIGNALING.JOINED", self: msg.self, token: msg.token, peers: msg.peers, iceServers: msg.iceServers, mode: msg.mode, ...(msg.keep ? { keep: true } : {}) };
+      return {
+        type: "SIGNALING.JOINED",
+        self: msg.self,
+        token: msg.token,
+        peers: msg.peers,
+        iceServers: msg.iceServers,
+        mode: msg.mode,
+        ...(msg.keep ? { keep: true } : {}),
+      };
     case "mode":
       return { type: "SIGNALING.MODE", mode: msg.mode };
     case "sfu":

@@ -141,6 +141,24 @@ export const meshTransport = setup({
   actors: { peer: peerMachine, sfu: sfuActor },
   actions: {
     forwardToCall: sendParent(({ event }) => event as TransportReport),
+    /** They left: nothing of theirs is awaited on either path; the last one gone from the media server ends it when we are direct. */
+    forgetGroupPeer: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
+      const { [peer]: _gone, ...directStreams } = context.directStreams;
+      const viaSfu = context.viaSfu.filter((p) => p !== peer);
+      enqueue.assign({ viaSfu, theyViaSfu: context.theyViaSfu.filter((p) => p !== peer), directStreams });
+      if (context.mode === "direct" && context.sfu && viaSfu.length === 0) {
+        enqueue.sendTo(context.sfu, { type: "SFU.CLOSE" });
+        enqueue.stopChild(context.sfu);
+        enqueue.assign({ sfu: null });
+      }
+    }),
+    /** Direct again and nobody's picture comes through the media server any more: its connections close. */
+    closeSfuIfUnused: enqueueActions(({ context, enqueue }) => {
+      if (context.mode !== "direct" || !context.sfu || context.viaSfu.length > 0) return;
+      enqueue.sendTo(context.sfu, { type: "SFU.CLOSE" });
+      enqueue.stopChild(context.sfu);
+      enqueue.assign({ sfu: null });
+    }),
     /** Media with them goes both ways through the media server: the direct connection closes. */
     closeDirect: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
       const direct = context.connections[peer];
@@ -207,14 +225,11 @@ export const meshTransport = setup({
       actions: enqueueActions(({ context, event, enqueue }) => {
         const stream = context.directStreams[event.peer];
         if (!stream || !context.viaSfu.includes(event.peer) || context.mode !== "direct") return;
-        const viaSfu = context.viaSfu.filter((p) => p !== event.peer);
-        enqueue.assign({ viaSfu, theyViaSfu: context.theyViaSfu.filter((p) => p !== event.peer) });
+        enqueue.assign({ viaSfu: context.viaSfu.filter((p) => p !== event.peer), theyViaSfu: context.theyViaSfu.filter((p) => p !== event.peer) });
         enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer: event.peer, stream } satisfies TransportReport);
+        enqueue.sendParent({ type: "PEER.STATUS", peer: event.peer, status: "connected" } satisfies TransportReport);
         // Everyone is direct again: the media-server path closes.
-        if (viaSfu.length === 0 && context.sfu) {
-          enqueue.stopChild(context.sfu);
-          enqueue.assign({ sfu: null });
-        }
+        enqueue("closeSfuIfUnused");
       }),
     },
     "SIGNALING.SFU": {
@@ -250,9 +265,7 @@ export const meshTransport = setup({
       }),
     },
     "SFU.REMOTE_GONE": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        enqueue.assign({ viaSfu: context.viaSfu.filter((p) => p !== event.peer) });
-      }),
+      actions: [assign({ viaSfu: ({ context, event }) => context.viaSfu.filter((p) => p !== event.peer) }), "closeSfuIfUnused"],
     },
     "SFU.STATS": {},
     "SIGNALING.RELAY": {
@@ -268,7 +281,10 @@ export const meshTransport = setup({
           if (msg?.type === "via-sfu") {
             if (!context.theyViaSfu.includes(event.from)) enqueue.assign({ theyViaSfu: [...context.theyViaSfu, event.from] });
             if (context.viaSfu.includes(event.from)) enqueue({ type: "closeDirect", params: { peer: event.from } });
-          } else if (msg && msg.type !== "signal") enqueue.sendParent({ type: "PEER.CONTROL", peer: event.from, msg } satisfies TransportReport);
+          } else if (msg && msg.type !== "signal") {
+            if (msg.type === "hang-up") enqueue({ type: "forgetGroupPeer", params: { peer: event.from } });
+            enqueue.sendParent({ type: "PEER.CONTROL", peer: event.from, msg } satisfies TransportReport);
+          }
           return;
         }
         const feature = system.get(FEATURE_ACTOR[event.channel]);
@@ -331,7 +347,8 @@ export const meshTransport = setup({
             connections: { ...ctx.connections, [event.from]: { id: event.from, ref, session, remoteSession: event.session, status: "connecting" as const } },
           };
         });
-        enqueue.sendParent({ type: "TRANSPORT.CONNECTING", peer: event.from, fresh: true } satisfies TransportReport);
+        // (Back to direct from the media server, their picture stays up meanwhile: not news for the call.)
+        if (!context.viaSfu.includes(event.from)) enqueue.sendParent({ type: "TRANSPORT.CONNECTING", peer: event.from, fresh: true } satisfies TransportReport);
       }),
     },
     "SIGNALING.PEER_LEFT": {
@@ -339,6 +356,7 @@ export const meshTransport = setup({
         const known = context.connections[event.peer];
         if (known?.ref) enqueue.stopChild(known.ref);
         enqueue.assign({ connections: without(context.connections, event.peer) });
+        enqueue({ type: "forgetGroupPeer", params: { peer: event.peer } });
       }),
     },
     "TRANSPORT.DROP": {
@@ -417,13 +435,14 @@ export const meshTransport = setup({
           raise(({ event }) => ({ type: "DIRECT.READY" as const, peer: event.peer }), { delay: DIRECT_TAKEOVER_MS }),
         ],
       },
-      { actions: "forwardToCall" },
+      { actions: ["forwardToCall", "closeSfuIfUnused"] },
     ],
     "PEER.ICE_ERROR": { actions: "forwardToCall" },
     "PEER.CONTROL": {
       actions: [
         enqueueActions(({ context, event, enqueue }) => {
           if (event.msg.type !== "hang-up") return;
+          enqueue({ type: "forgetGroupPeer", params: { peer: event.peer } });
           const known = context.connections[event.peer];
           if (known?.ref) enqueue.stopChild(known.ref);
           enqueue.assign({ connections: without(context.connections, event.peer) });

@@ -22,7 +22,9 @@ export interface SfuInput {
 export type SfuCommand =
   | { type: "SFU.SIGNAL_IN"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
   | { type: "SFU.STREAM"; stream: MediaStream | null }
-  | { type: "SFU.GET_STATS" };
+  | { type: "SFU.GET_STATS" }
+  /** Close both connections now (the transport stops this actor right after). */
+  | { type: "SFU.CLOSE" };
 
 export type SfuEvent =
   | { type: "SFU.SIGNAL_OUT"; pc: SfuConnection; data: SignalPayload }
@@ -65,7 +67,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   }
 
   // ---- receiving: whose is each media line, and their streams ----
-  let owners = new Map<string, string>(); // mid → participant
+  const owners = new Map<string, string>(); // mid → participant
   const streams = new Map<string, MediaStream>();
   const flowing = new Set<string>();
 
@@ -156,7 +158,9 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       return;
     }
     if (description.type !== "offer") return;
-    if (list) owners = new Map(list.map((s) => [s.mid, s.peer]));
+    // An offer may list only what changed: lines it does not name keep their owner (a line Janus
+    // no longer uses is inactive, and skipped).
+    if (list) for (const { mid, peer } of list) owners.set(mid, peer);
     await sub.setRemoteDescription(description);
     await sub.setLocalDescription(await sub.createAnswer());
     if (sub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "sub", data: { description: { type: "answer", sdp: sub.localDescription.sdp } } });
@@ -173,6 +177,9 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
         audioSender.replaceTrack(cmd.stream?.getAudioTracks()[0] ?? null).catch(() => {});
         videoSender.replaceTrack(cmd.stream?.getVideoTracks()[0] ?? null).catch(() => {});
         return;
+      case "SFU.CLOSE":
+        close();
+        return;
       case "SFU.GET_STATS":
         sub
           .getStats()
@@ -186,11 +193,13 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
 
   later(offerToPublish);
 
-  return () => {
+  function close() {
     stopped = true;
     for (const pc of [pub, sub]) {
       pc.onicecandidate = pc.onconnectionstatechange = null;
       pc.close();
     }
-  };
+  }
+
+  return close;
 });

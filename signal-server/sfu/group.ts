@@ -158,7 +158,12 @@ export class Groups {
   signal(room: string, member: string, pc: SfuConnection, data: SignalPayload) {
     const group = this.rooms.get(room);
     const m = group?.members.get(member);
-    if (!group || !m || group.mode !== "sfu") return false;
+    if (!group || !m) return false;
+    if (group.mode !== "sfu") {
+      // Back to direct, a frame still on its way is dropped (nothing is published again); a
+      // member that never had media-server connections is told it has none.
+      return m.pub.handle !== null || m.sub.handle !== null;
+    }
     if ("candidate" in data) {
       const side = pc === "pub" ? m.pub : m.sub;
       this.queue(side, async () => side.handle?.trickle(data.candidate));

@@ -11,7 +11,7 @@ import {
   expectAttribute,
 } from "./harness.ts";
 
-const ctx = useAppAndBrowser();
+const ctx = useAppAndBrowser({ ROOM_CAPACITY: "2" });
 
 /** Records every track getUserMedia hands the page (an init script). */
 function recordCaptureTracks() {

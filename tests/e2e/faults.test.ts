@@ -276,7 +276,7 @@ describe("fault matrix", () => {
   }, 120_000);
 
   test("a third person arrives while a seat is held in its grace period: told the call is full, and the seat's owner comes back", async () => {
-    const app = await server({ SEAT_GRACE_MS: "30000" });
+    const app = await server({ SEAT_GRACE_MS: "30000", ROOM_CAPACITY: "2" });
     const { a, b, room } = await call(app.url);
     const c = await person(app.url);
     // B's page goes away for a moment (a slow reload): the server holds B's seat.

@@ -16,18 +16,21 @@ import {
   waitFor,
   waitForStatus,
 } from "./harness.ts";
+import type { RunningJanus } from "../../scripts/janus.ts";
+import { startTestJanus } from "../helpers/janus.ts";
+import { JanusSession } from "../../signal-server/sfu/janus.ts";
 
-const ctx = {} as { app: AppServer; browser: Browser };
+const ctx = {} as { app: AppServer; browser: Browser; janus: RunningJanus };
 
 beforeAll(async () => {
-  const url = process.env.SFU_URLS ?? "";
-  if (!url) throw new Error("group tests need a Janus: SFU_URLS and SFU_SECRET");
-  ctx.app = await startApp({ SFU_URLS: url, SFU_SECRET: process.env.SFU_SECRET ?? "" });
+  ctx.janus = await startTestJanus();
+  ctx.app = await startApp({ SFU_URLS: ctx.janus.url, SFU_SECRET: ctx.janus.secret });
   ctx.browser = await launchBrowser();
 });
 afterAll(async () => {
   await ctx.browser?.close();
   await ctx.app?.stop();
+  await ctx.janus?.stop();
 });
 
 /** Frames each remote video decodes over `ms`, in page order. */
@@ -61,7 +64,9 @@ const seesMoving = (page: Page, n: number, timeout = 30_000) =>
     () => remoteFrameCounts(page),
     (counts) => counts.length === n && counts.every((c) => c >= 3),
     timeout,
-  );
+  ).catch(async (err) => {
+    throw new Error(`${await page.evaluate(() => document.title)}: ${err instanceof Error ? err.message : err}`);
+  });
 
 /**
  * An init script that watches every remote video as it appears: when its stream is swapped for
@@ -112,10 +117,26 @@ const openConnections = (page: Page) =>
         (await pc.getStats()).forEach((s) => {
           if (s.id === remote) address = s.address;
         });
-        return { state: pc.connectionState, address };
+        return {
+          state: pc.connectionState,
+          address, // A media-server connection only publishes or only receives; a direct one does both.
+          janus: pc.getTransceivers().every((t) => t.currentDirection !== "sendrecv"),
+        };
       }),
     );
   });
+
+/** How many publishers Janus has in a room, asked over its own API. */
+async function publishersIn(room: string): Promise<number> {
+  const session = await JanusSession.open(ctx.janus.url, ctx.janus.secret);
+  try {
+    const handle = await session.attach();
+    const list = await handle.request({ request: "listparticipants", room });
+    return (list.participants as { publisher: boolean }[]).filter((p) => p.publisher).length;
+  } finally {
+    session.close();
+  }
+}
 
 const log = (page: Page) => page.getByRole("log", { name: "Chat messages" });
 async function openChat(page: Page) {
@@ -144,7 +165,7 @@ describe("group call through the media server", () => {
     await seesMoving(b.page, 1);
 
     const direct = await openConnections(b.page);
-    expect(direct).toEqual([{ state: "connected", address: expect.stringMatching(/^(127\.|10\.)/) }]);
+    expect(direct).toEqual([{ state: "connected", address: expect.stringMatching(/^(127\.|10\.)/), janus: false }]);
 
     // The third person: everyone moves to the media server, the old path closing only after.
     await openCallLink(c.page, link);
@@ -158,8 +179,9 @@ describe("group call through the media server", () => {
     for (const s of switches) {
       expect(s.blanked).toBe(0);
       expect(s.gaps.length).toBe(1);
-      // The new picture was decoding before the swap: a frame or two late at most (a break and a fresh connection take seconds).
-      expect(s.gaps[0]!).toBeLessThan(1500);
+      // The new picture was decoding before the swap. How short the gap is belongs to bench/group;
+      // this only bounds a picture that froze (a broken path, a connection made afresh).
+      expect(s.gaps[0]!).toBeLessThan(5000);
     }
     // Every page now has its two media-server connections (publish, receive), both to Janus; none direct.
     for (const p of [a, b, c]) {
@@ -167,10 +189,11 @@ describe("group call through the media server", () => {
         () => openConnections(p.page),
         (list) => list.length === 2 && list.every((x) => x.state === "connected"),
       );
-      const addresses = new Set(pcs.map((x) => x.address));
-      expect(addresses.size).toBe(1);
+      expect(pcs.every((x) => x.janus)).toBe(true);
     }
     for (const p of [a, b, c]) await waitForStatus(p.page, "Connected");
+    // Janus itself holds the three as publishers of the call's room.
+    expect(await publishersIn(decodeURIComponent(link.split("/c/")[1]!))).toBe(3);
 
     // Chat reaches everyone through the server's relay; so do mute and camera states.
     await openChat(c.page);
@@ -186,9 +209,34 @@ describe("group call through the media server", () => {
     await button(c.page, "Microphone").click();
     for (const p of [a, b]) await p.page.getByText("Their microphone is muted").first().waitFor({ timeout: 10_000 });
 
-    // C hangs up: A and B go on seeing each other.
+    // C refreshes: back in the same call, everyone sees everyone again.
+    await c.page.reload();
+    await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
+    for (const p of [a, b, c]) await waitForStatus(p.page, "Connected");
+
+    // C hangs up: A and B go on seeing each other, and after a few seconds back on a direct
+    // connection, again without a gap; the media-server connections close.
     await button(c.page, "Hang up").click();
     for (const p of [a, b]) await seesMoving(p.page, 1, 20_000);
+    for (const p of [a, b]) {
+      const pcs = await waitFor(
+        () => openConnections(p.page),
+        (list) => list.length === 1 && list[0]!.state === "connected" && !list[0]!.janus,
+        30_000,
+      );
+      expect(pcs).toHaveLength(1);
+    }
+    const back = await Promise.all([a, b].map((p) => p.page.evaluate(() => (window as unknown as { __switch: { gaps: number[]; blanked: number } }).__switch)));
+    console.log(
+      `A and B, from the last frame through the media server to the first direct one: ${back.map((s) => Math.round(s.gaps.at(-1) ?? -1)).join(" ms, ")} ms`,
+    );
+    for (const s of back) {
+      expect(s.blanked).toBe(0);
+      // Swaps so far: to the media server, C's new page, and back to direct (the last).
+      expect(s.gaps.length).toBeGreaterThanOrEqual(2);
+      expect(s.gaps.at(-1)!).toBeLessThan(5000);
+    }
+    for (const p of [a, b]) await seesMoving(p.page, 1);
     await Promise.all([a, b, c].map((p) => p.context.close()));
   }, 120_000);
 });

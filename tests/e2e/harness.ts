@@ -17,24 +17,23 @@ export interface AppServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** What the server wrote to stderr, once stopped (only when started with `stderr: "pipe"`). */
   stderr(): Promise<string>;
+  /** What it printed on stdout until it was listening. */
+  startup: string;
 }
 
 /** A TCP port free on 127.0.0.1 right now, for a server that must come back on the same port. */
-export function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
+export { freePort } from "../../scripts/janus.ts";
 
 /**
  * Starts `signal-server/main.ts` on 127.0.0.1 (an ephemeral port unless one is given). Its stderr
  * goes to ours, or with `stderr: "pipe"` is kept for the test to read what an operator would.
+ * Without a Janus (SFU=off) unless the test asks for one: `SFU_URLS` of its own (tests/helpers/janus.ts)
+ * or `SFU: "on"` for the server's own.
  */
 export async function startApp(env: Record<string, string> = {}, port = 0, opts: { stderr?: "pipe" | "inherit" } = {}): Promise<AppServer> {
   const proc = Bun.spawn([BUN, "signal-server/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), STUN_URLS: "", NODE_ENV: "production", ...env },
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), STUN_URLS: "", NODE_ENV: "production", ...(env.SFU_URLS ? {} : { SFU: "off" }), ...env },
     stdout: "pipe",
     stderr: opts.stderr ?? "inherit",
   });
@@ -59,6 +58,7 @@ export async function startApp(env: Record<string, string> = {}, port = 0, opts:
           await proc.exited;
         },
         stderr: () => (proc.stderr instanceof ReadableStream ? new Response(proc.stderr).text() : Promise.resolve("")),
+        startup: seen,
       };
     }
   }
@@ -77,7 +77,8 @@ export const CHROMIUM_ARGS = [
   "--use-fake-device-for-media-stream",
   "--use-fake-ui-for-media-stream",
   "--autoplay-policy=no-user-gesture-required",
-  // Keep WebRTC on loopback: no mDNS host names, loopback candidates allowed.
+  // Host candidates are real addresses (no mDNS names): loopback here, and inside the test network
+  // namespace (scripts/netns.sh) its veth addresses too, which is how browsers reach Janus.
   "--disable-features=WebRtcHideLocalIpsWithMdns",
   "--allow-loopback-in-peer-connection",
 ];

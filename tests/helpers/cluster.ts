@@ -74,7 +74,7 @@ export async function spawnNode(redis: Redis, env: Record<string, string> = {}) 
   const port = await freePort();
   const proc = Bun.spawn([BUN, resolve(ROOT, "signal-server/main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", REDIS_URL: redis.url, ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", REDIS_URL: redis.url, SFU: "off", ...env },
     stdout: "pipe",
     stderr: "pipe",
   });

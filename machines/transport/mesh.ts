@@ -78,6 +78,8 @@ export interface TransportContext extends TransportInput {
   directStreams: Record<string, MediaStream>;
   /** Times the media-server path failed and was started again. */
   sfuRestarts: number;
+  /** The media-server path is of no more use (it failed, or the server no longer holds it): a new group starts it afresh. */
+  sfuStale: boolean;
   /** What each participant may pour into each group channel relayed by the server. */
   relayBudgets: Record<string, Bucket>;
 }
@@ -168,7 +170,7 @@ export const meshTransport = setup({
     }),
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
     startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean }) => {
-      if (context.sfu && !params?.fresh) {
+      if (context.sfu && !params?.fresh && !context.sfuStale) {
         enqueue.assign({ mode: "sfu" });
         return;
       }
@@ -176,6 +178,7 @@ export const meshTransport = setup({
       if (context.sfu) enqueue.stopChild(context.sfu);
       enqueue.assign(({ context: ctx, spawn }) => ({
         mode: "sfu" as const,
+        sfuStale: false,
         sfu: spawn("sfu", { input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream } }),
       }));
     }),
@@ -214,13 +217,17 @@ export const meshTransport = setup({
     relayBudgets: {},
     directStreams: {},
     sfuRestarts: 0,
+    sfuStale: false,
   }),
   on: {
     "SIGNALING.MODE": [{ guard: ({ event }) => event.mode === "sfu", actions: "startSfu" }, { actions: "goDirect" }],
-    "SFU.STATE": {
-      guard: ({ context, event }) => event.state === "failed" && context.mode === "sfu" && context.sfuRestarts < MAX_SFU_RESTARTS,
-      actions: [assign({ sfuRestarts: ({ context }) => context.sfuRestarts + 1 }), { type: "startSfu", params: { fresh: true } }],
-    },
+    "SFU.STATE": [
+      {
+        guard: ({ context, event }) => event.state === "failed" && context.mode === "sfu" && context.sfuRestarts < MAX_SFU_RESTARTS,
+        actions: [assign({ sfuRestarts: ({ context }) => context.sfuRestarts + 1 }), { type: "startSfu", params: { fresh: true } }],
+      },
+      { guard: ({ event }) => event.state === "failed", actions: assign({ sfuStale: true }) },
+    ],
     "DIRECT.READY": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const stream = context.directStreams[event.peer];
@@ -299,7 +306,9 @@ export const meshTransport = setup({
           enqueue({ type: "startSfu", params: { fresh: !event.keep } });
           return;
         }
-        if (context.mode === "sfu") enqueue.assign({ mode: "direct" });
+        // The server holds no group for us (it restarted, or the room is two again): what we had
+        // with the media server is gone; pictures stay until direct connections replace them.
+        if (context.sfu) enqueue.assign({ mode: "direct", sfuStale: true });
         const joined = { ...context, self: event.self, iceServers: event.iceServers };
         // After a server restart our connection may be alive and well: keep it. One in trouble,
         // or still connecting (its offer or answer may have been lost with the old socket), is

@@ -8,6 +8,7 @@ import {
   type AppServer,
   button,
   expectAttribute,
+  freePort,
   launchBrowser,
   newPerson,
   openCallLink,
@@ -239,4 +240,42 @@ describe("group call through the media server", () => {
     for (const p of [a, b]) await seesMoving(p.page, 1);
     await Promise.all([a, b, c].map((p) => p.context.close()));
   }, 120_000);
+
+  test("a group call survives the OneLink server restarting: everyone sees everyone again, through the media server", async () => {
+    const port = freePort();
+    let app = await startApp({ SFU_URLS: ctx.janus.url, SFU_SECRET: ctx.janus.secret }, port);
+    try {
+      const people = [];
+      for (let i = 0; i < 3; i++) {
+        const p = await newPerson(ctx.browser, app.url);
+        await p.context.addInitScript(recordPeerConnections);
+        people.push(p);
+      }
+      const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+      await a.page.goto(app.url);
+      await button(a.page, "New call").click();
+      await waitForStatus(a.page, "Waiting for someone to join");
+      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      await openCallLink(b.page, link);
+      await openCallLink(c.page, link);
+      await Promise.all(people.map((p) => seesMoving(p.page, 2, 40_000)));
+
+      await app.stop();
+      app = await startApp({ SFU_URLS: ctx.janus.url, SFU_SECRET: ctx.janus.secret }, port);
+      // Everyone rejoins with their seat; the room is three again, so it is a group again.
+      await Promise.all(people.map((p) => seesMoving(p.page, 2, 60_000)));
+      for (const p of people) {
+        const pcs = await waitFor(
+          () => openConnections(p.page),
+          (list) => list.length === 2 && list.every((x) => x.state === "connected" && x.janus),
+          30_000,
+        );
+        expect(pcs).toHaveLength(2);
+      }
+      expect(await publishersIn(decodeURIComponent(link.split("/c/")[1]!))).toBe(3);
+      await Promise.all(people.map((p) => p.context.close()));
+    } finally {
+      await app.stop();
+    }
+  }, 150_000);
 });

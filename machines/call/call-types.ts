@@ -6,7 +6,7 @@ import type { Departure, Participant } from "./roster.ts";
 import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
-import type { SignalingReport } from "../link/signaling.ts";
+import type { CallSignalingReport } from "../link/signaling.ts";
 import type { WarmSockets } from "../link/socket.ts";
 
 export type { Participant };
@@ -67,7 +67,7 @@ export type CallUiEvent =
 
 export type CallEvent =
   | CallUiEvent
-  | SignalingReport
+  | CallSignalingReport
   | ServerlessReport
   | TransportReport
   | MediaReport

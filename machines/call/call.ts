@@ -8,6 +8,7 @@
  * This file is the story; its actors, guards and actions are named in setup.ts.
  */
 import { type ActorRefFrom, stopChild } from "xstate";
+import { Sounds } from "../features/sound.ts";
 import { WarmSockets } from "../link/socket.ts";
 import { RELAY_ONLY_KEY } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
@@ -26,6 +27,7 @@ export const callMachine = callSetup.createMachine({
   context: ({ input }) => ({
     signalingUrl: input.signalingUrl,
     warmSockets: new WarmSockets(),
+    sounds: new Sounds(),
     room: null,
     self: null,
     token: null,
@@ -49,7 +51,7 @@ export const callMachine = callSetup.createMachine({
   // Toasts and chimes ("notify") too.
   invoke: [
     { id: "media", src: "localMedia" },
-    { id: "notify", src: "notifications" },
+    { id: "notify", src: "notifications", input: ({ context }) => ({ sounds: context.sounds }) },
   ],
   on: {
     // A part of the call that throws is reported and restarted, never left dead under a live page.

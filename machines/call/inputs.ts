@@ -9,7 +9,7 @@ import type { CallContext } from "./call-types.ts";
 import { storageScope } from "./roster.ts";
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
-export const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room) });
+export const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), sounds: context.sounds });
 /** Hands are tracked on the camera (not while sharing the screen). */
 export const cameraOf = (context: CallContext) => (context.local?.sharing ? null : (context.local?.stream ?? null));
 export const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context) });

@@ -87,6 +87,7 @@ export function connectionInput(context: TransportContext, peer: string, session
     iceTransportPolicy: context.relayOnly ? "relay" : "all",
     noServer: context.noServer,
     stream: context.stream,
+    ...(context.outgoing ? { videoCodecs: context.outgoing.videoCodecs } : {}),
     initiator: firstSignal === undefined,
     ...(firstSignal ? { firstSignal } : {}),
   };

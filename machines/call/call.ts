@@ -51,7 +51,7 @@ export const callMachine = callSetup.createMachine({
   // Toasts and chimes ("notify") too.
   invoke: [
     { id: "media", src: "localMedia" },
-    { id: "notify", src: "notifications", input: ({ context }) => ({ sounds: context.sounds }) },
+    { id: "notify", systemId: "notify", src: "notifications", input: ({ context }) => ({ sounds: context.sounds }) },
   ],
   on: {
     // A part of the call that throws is reported and restarted, never left dead under a live page.
@@ -152,7 +152,7 @@ export const callMachine = callSetup.createMachine({
       },
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
-        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat"] },
+        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre"] },
         "SIGNALING.PEER_JOINED": { actions: "noteArrival" },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
         "PEER.PRESUMED_GONE": { actions: "presumeGone" },

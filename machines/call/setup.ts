@@ -5,7 +5,7 @@
 import { assertEvent, assign, type EventObject, enqueueActions, forwardTo, sendTo, setup } from "xstate";
 import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { chatMachine } from "../features/chat.ts";
-import { type DrawCameraEvent, drawingMachine } from "../features/drawing.ts";
+import { type DrawCameraEvent, type DrawSelfEvent, drawingMachine } from "../features/drawing.ts";
 import { notificationsMachine } from "../features/notifications.ts";
 import { statsMachine } from "../features/stats.ts";
 import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
@@ -196,6 +196,12 @@ export const callSetup = setup({
     takeSeat: assign(({ context, event }) => {
       assertEvent(event, "SIGNALING.JOINED");
       return { self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers: onJoined(context.peers, event.peers) };
+    }),
+    /** Drawings are addressed by the participant whose camera they are on: the drawing learns our id. */
+    tellDrawingWhoWeAre: enqueueActions(({ event, enqueue, system }) => {
+      assertEvent(event, "SIGNALING.JOINED");
+      const drawing = system.get(FEATURE_ACTOR.draw);
+      if (drawing) enqueue.sendTo(drawing, { type: "DRAW.SELF", self: event.self } satisfies DrawSelfEvent as EventObject);
     }),
     noteArrival: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, "SIGNALING.PEER_JOINED");

@@ -8,15 +8,16 @@
  *   deliver      FEATURE.MESSAGE / FEATURE.PEER_OPEN to the feature registered under the channel's
  *                system id (FEATURE_ACTOR), with the sender's participant id
  *
- * Signals go to and come from the link (system id "link"). The call invokes this with system id
- * "transport"; features and the stats actor find it there, so their messages never pass through
- * the call. A media-server implementation answers the same events.
+ * Signals go to and come from the link (system id "link"), which reports them here directly. The
+ * call invokes this with system id "transport"; the link, features and the stats actor find it
+ * there, so their messages never pass through the call. A media-server implementation answers
+ * the same events.
  */
 import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { enqueueActions, type EventObject, sendParent, setup, type ActorRefFrom } from "xstate";
 import type { ControlMessage, IceServer, SignalPayload } from "../../protocol/index.ts";
 import type { StatsCommand } from "../features/stats.ts";
-import type { SignalingCommand, SignalingReport } from "../link/signaling.ts";
+import type { SignalingCommand, TransportSignalingReport } from "../link/signaling.ts";
 import { FEATURE_ACTOR, TRANSPORT_ID, type FeatureInbound, type FeatureOutbound, type StatsReport } from "./channels.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
@@ -72,7 +73,7 @@ export type TransportEvent =
   | FeatureOutbound
   | StatsReport
   | PeerReport
-  | Extract<SignalingReport, { type: "SIGNALING.JOINED" | "SIGNALING.SIGNAL" | "SIGNALING.PEER_LEFT" | "SIGNALING.ICE_SERVERS" }>
+  | TransportSignalingReport
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);

@@ -31,13 +31,15 @@ import {
   roomInStroke,
   storeDocs,
 } from "../../protocol/draw-wire.ts";
-import { CHANNEL_BYTE_BUDGET } from "../../protocol/peer-wire.ts";
 import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../../drawing/gestures.ts";
 import type { LoadProgress } from "../../protocol/hand-tracker.ts";
 import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
+import { DRAW_RATE, dropped, newReceipt, type PeerReceipt, spend } from "./draw-receipts.ts";
+
+export { DRAW_RATE };
 
 export const SELF_FRAME = "self";
 
@@ -50,39 +52,6 @@ export interface DrawingInput {
   /** The clock for the per-peer rates (ms); performance.now by default. */
   now?: () => number;
 }
-
-/**
- * What each peer may send on the drawing channel: bytes (what decoding costs) and ops (what
- * applying costs; an erase, which walks the whole drawing, counts ERASE_COST) as token buckets.
- * Drawing by hand or pointer stays far below (a fast stroke is a few kB and ~100 ops a second);
- * the burst lets the two snapshots of a channel opening through. Over the rate, frames are
- * dropped before they are decoded. Ink (the length of line added, DRAW_MAX_DOC_LENGTH) is what
- * painting costs (a software raster fills every pixel of a wide line: 60 units at once took
- * 100-300 ms): a peer may add 15 frame units at once, then 10 a second (a hand draws a few a
- * second, a point at a time); a frame over it is dropped whole.
- */
-export const DRAW_RATE = {
-  burstBytes: CHANNEL_BYTE_BUDGET.draw.burst,
-  bytesPerSecond: CHANNEL_BYTE_BUDGET.draw.perSecond,
-  burstOps: 2048,
-  opsPerSecond: 512,
-  eraseCost: 16,
-  burstInk: 15,
-  inkPerSecond: 10,
-} as const;
-
-/** Per peer: what is left of its budget, and the drops not yet reported. */
-interface PeerReceipt {
-  bytes: number;
-  ops: number;
-  ink: number;
-  at: number;
-  dropped: number;
-  why: string;
-  loggedAt: number;
-}
-/** Dropped frames are logged once at first, then at most this often (a flood must not flood the console). */
-const DROP_LOG_MS = 5000;
 
 export interface DrawingContext extends DrawingInput {
   /** This page's op source (fresh per load: a reload never reuses op ids). */
@@ -169,29 +138,6 @@ function commit(ctx: DrawingContext, frame: string, drafts: OpDraft[]) {
 /** Room for a new stroke in this frame's doc (DRAW_MAX_STROKES, DRAW_MAX_DOC_POINTS)? */
 const hasRoom = (doc: StrokeDoc | undefined) => roomForStroke(doc);
 
-/** Takes a frame's cost from the peer's budget; false (and nothing taken) when it has not enough left. */
-function spend(r: PeerReceipt, now: number, bytes: number, ops: number, ink = 0): boolean {
-  const dt = Math.max(0, now - r.at) / 1000;
-  r.at = now;
-  r.bytes = Math.min(DRAW_RATE.burstBytes, r.bytes + dt * DRAW_RATE.bytesPerSecond);
-  r.ops = Math.min(DRAW_RATE.burstOps, r.ops + dt * DRAW_RATE.opsPerSecond);
-  r.ink = Math.min(DRAW_RATE.burstInk, r.ink + dt * DRAW_RATE.inkPerSecond);
-  if (r.bytes < bytes || r.ops < ops || r.ink < ink) return false;
-  r.bytes -= bytes;
-  r.ops -= ops;
-  r.ink -= ink;
-  return true;
-}
-
-/** Notes a dropped (or cut) frame; logs the first, then a count at most every DROP_LOG_MS. */
-function dropped(r: PeerReceipt, peer: string, now: number, why: string) {
-  r.dropped++;
-  r.why = why;
-  if (now - r.loggedAt < DROP_LOG_MS) return;
-  console.warn(`drawing: dropped ${r.dropped} frame(s) from ${peer}: ${why}`);
-  r.dropped = 0;
-  r.loggedAt = now;
-}
 const far = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y) >= MIN_STEP;
 
 /** The points worth adding after `last` (thinned), and the new last point. */
@@ -333,11 +279,7 @@ export const drawingMachine = setup({
       actions: enqueueActions(({ context, event, enqueue, system }) => {
         const now = (context.now ?? (() => performance.now()))();
         let r = context.receipts.get(event.peer);
-        if (!r)
-          context.receipts.set(
-            event.peer,
-            (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }),
-          );
+        if (!r) context.receipts.set(event.peer, (r = newReceipt(now)));
         if (!spend(r, now, event.data.byteLength, 0)) return dropped(r, event.peer, now, "over the rate (bytes)");
         const wire = readDraw(event.data);
         if (typeof wire === "string") return dropped(r, event.peer, now, wire);

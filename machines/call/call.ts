@@ -12,7 +12,7 @@ import { Sounds } from "../features/sound.ts";
 import { WarmSockets } from "../link/socket.ts";
 import { RELAY_ONLY_KEY } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
-import { STATS_ID, TRANSPORT_ID } from "../transport/mesh.ts";
+import { NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { chatInput, drawingInput, transportInput, warmSocketInput } from "./inputs.ts";
 import { callSetup } from "./setup.ts";
 
@@ -51,7 +51,7 @@ export const callMachine = callSetup.createMachine({
   // Toasts and chimes ("notify") too.
   invoke: [
     { id: "media", src: "localMedia" },
-    { id: "notify", systemId: "notify", src: "notifications", input: ({ context }) => ({ sounds: context.sounds }) },
+    { id: NOTIFY_ID, systemId: NOTIFY_ID, src: "notifications", input: ({ context }) => ({ sounds: context.sounds }) },
   ],
   on: {
     // A part of the call that throws is reported and restarted, never left dead under a live page.

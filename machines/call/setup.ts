@@ -14,7 +14,8 @@ import { warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine } from "../media/local-media.ts";
 import { loadRelayOnly, loadSeat, saveRelayOnly, saveSeat } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
-import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand } from "../transport/mesh.ts";
+import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
+import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput } from "./inputs.ts";
 import {
@@ -269,13 +270,13 @@ export const callSetup = setup({
     announceArrival: enqueueActions(({ context, enqueue }) => {
       if (context.greeted) return;
       enqueue.assign({ greeted: true });
-      enqueue.sendTo("notify", { type: "NOTIFY.ARRIVED", who: participantList(context.peers).find(isUp)?.name ?? null });
+      enqueue.sendTo(NOTIFY_ID, { type: "NOTIFY.ARRIVED", who: participantList(context.peers).find(isUp)?.name ?? null });
     }),
     /** Entering peerLeft: the same for their departure. */
     announceDeparture: enqueueActions(({ context, enqueue }) => {
       if (!context.greeted) return;
       enqueue.assign({ greeted: false });
-      enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone", who: context.departure?.name ?? null });
+      enqueue.sendTo(NOTIFY_ID, { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone", who: context.departure?.name ?? null });
     }),
 
     /** A child threw (XState stops it and tells us): it is started again, up to MAX_RESTARTS. */

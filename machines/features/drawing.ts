@@ -37,6 +37,7 @@ import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.t
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
+import { NOTIFY_ID } from "../system-ids.ts";
 import { DRAW_RATE, dropped, newReceipt, type PeerReceipt, spend } from "./draw-receipts.ts";
 
 export { DRAW_RATE };
@@ -93,8 +94,6 @@ export const otherVersionText = (kind: "older" | "newer") =>
   kind === "older"
     ? "The other person's OneLink is an older version: their drawings cannot be shown here until they reload their page."
     : "OneLink has been updated: reload this page to see the other person's drawings.";
-/** The call's toasts, found by system id. */
-const NOTIFY_ID = "notify";
 
 export const drawStorageKey = (room: string) => `onelink.draw.${room}`;
 /** Points closer than this to the previous one are skipped (frame units). */

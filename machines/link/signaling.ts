@@ -8,7 +8,7 @@ import { type ActorSystem, type AnyActorRef, assign, enqueueActions, sendParent,
 import type { ClientMessage, ErrorCode, IceServer, PeerLeftReason, ServerMessage, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
 import { isFatalClose, socketActor, type SocketEvent, type WarmSockets } from "./socket.ts";
-import { TRANSPORT_ID } from "../transport/channels.ts";
+import { TRANSPORT_ID } from "../system-ids.ts";
 
 export interface SignalingInput {
   url: string;

@@ -18,14 +18,13 @@ import { enqueueActions, type EventObject, sendParent, setup, type ActorRefFrom 
 import type { ControlMessage, IceServer, SignalPayload } from "../../protocol/index.ts";
 import type { StatsCommand } from "../features/stats.ts";
 import type { SignalingCommand, TransportSignalingReport } from "../link/signaling.ts";
-import { FEATURE_ACTOR, TRANSPORT_ID, type FeatureInbound, type FeatureOutbound, type StatsReport } from "./channels.ts";
+import { FEATURE_ACTOR, type FeatureInbound, type FeatureOutbound, type StatsReport } from "./channels.ts";
+import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 
 /** System ids the transport finds its neighbours by. */
-export { TRANSPORT_ID };
-export const LINK_ID = "link";
-export const STATS_ID = "stats";
+export { LINK_ID, STATS_ID, TRANSPORT_ID };
 
 /** How often one connection may fail and be restarted before it is given up on. */
 const MAX_RESTARTS = 3;

@@ -1,11 +1,13 @@
 /**
  * The shared drawing on the negotiated "draw" data channel (peer to peer, ordered), as msgpack.
  *
- *   { type: "ops", frame, ops }        stroke ops (protocol/draw-shapes.ts), in the order they were made
- *   { type: "snapshot", frame, doc }   a whole stroke document (sent when a peer's channel opens)
+ *   { v, type: "ops", frame, ops }        stroke ops (protocol/draw-shapes.ts), in the order they were made
+ *   { v, type: "snapshot", frame, doc }   a whole stroke document (sent when a peer's channel opens)
  *
- * Strokes belong to a camera frame. `frame` is said from the sender's side: "mine" = the sender's
- * camera, "yours" = the receiver's camera (a stroke drawn on the receiver's video).
+ * Strokes belong to a camera frame. `frame` is the participant id of the person whose camera it
+ * is: what is drawn on a person's video shows on that person's video on every screen. `v` is
+ * DRAW_WIRE_VERSION; a frame of another version is read as `other-version` (never drawn), so a
+ * page can say that the other page must be reloaded instead of misdrawing.
  *
  * Points travel as flat integer arrays [x0, y0, x1, y1, ...] in 1/POINT_SCALE units of the frame
  * (0..POINT_SCALE, 3 bytes each), so points made with quantize() round-trip exactly.
@@ -20,9 +22,19 @@
  */
 import { packr } from "./packr.ts";
 import { PALETTE, THICKNESS_LEVELS, type Point, type Stroke, type StrokeDoc, type StrokeOp } from "./draw-shapes.ts";
+import { PEER_ID_MAX } from "./messages.ts";
 
-export type DrawFrame = "mine" | "yours";
+/**
+ * 2: frames carry `v`, and `frame` is the camera owner's participant id. (1 had no `v` and said
+ * `frame` from the sender's side: "mine" for the sender's camera, "yours" for the receiver's.)
+ */
+export const DRAW_WIRE_VERSION = 2;
+
+/** A camera frame: the participant id of the person whose camera it is. */
+export type DrawFrame = string;
 export type DrawWire = { type: "ops"; frame: DrawFrame; ops: StrokeOp[] } | { type: "snapshot"; frame: DrawFrame; doc: StrokeDoc };
+/** A frame of another drawing version (`v` null: version 1, which had none). */
+export type DrawOtherVersion = { type: "other-version"; v: number | null };
 
 export const POINT_SCALE = 10_000;
 /** Under Chromium's 256 KiB data-channel message limit. */
@@ -35,6 +47,8 @@ export const DRAW_MAX_STROKES = 1000;
 export const DRAW_MAX_STROKE_POINTS = 5000;
 export const DRAW_MAX_DOC_POINTS = 25_000;
 export const DRAW_MAX_SOURCES = 512;
+/** Cameras a page keeps drawings for: everyone in a call of 20, and some who have left. */
+export const DRAW_MAX_FRAMES = 32;
 /**
  * How much ink, in frame units (the length of a stroke's line, x and y in 0..1): painting costs
  * what the line covers, so 25 000 points scattered over the frame (~13 000 units) took seconds to
@@ -116,10 +130,12 @@ function fitted(doc: StrokeDoc): Stroke[] {
 }
 
 export function encodeDraw(msg: DrawWire): Uint8Array<ArrayBuffer> {
-  if (msg.type === "ops") return packr.pack({ type: "ops", frame: msg.frame, ops: msg.ops.slice(0, DRAW_MAX_OPS).map(opOut) }) as Uint8Array<ArrayBuffer>;
+  const v = DRAW_WIRE_VERSION;
+  if (msg.type === "ops") return packr.pack({ v, type: "ops", frame: msg.frame, ops: msg.ops.slice(0, DRAW_MAX_OPS).map(opOut) }) as Uint8Array<ArrayBuffer>;
   const applied = Object.entries(msg.doc.applied).slice(-DRAW_MAX_SOURCES);
   const strokes = fitted(msg.doc).map((s) => ({ id: s.id, color: s.color, width: s.width, points: flat(s.points), done: s.done }));
   return packr.pack({
+    v,
     type: "snapshot",
     frame: msg.frame,
     doc: { strokes, applied: Object.fromEntries(applied), aspect: msg.doc.aspect },
@@ -134,7 +150,7 @@ const isStr = (x: unknown, max: number): x is string => typeof x === "string" &&
 const isNum = (x: unknown, min: number, max: number): x is number => typeof x === "number" && Number.isFinite(x) && x >= min && x <= max;
 const isColor = (x: unknown): x is string => (PALETTE as readonly unknown[]).includes(x);
 const isWidth = (x: unknown): x is number => (THICKNESS_LEVELS as readonly unknown[]).includes(x);
-const isFrame = (x: unknown): x is DrawFrame => x === "mine" || x === "yours";
+const isFrame = (x: unknown): x is DrawFrame => isStr(x, PEER_ID_MAX);
 
 /** A flat coordinate array: even length, at least 2 and at most 2 * max values, each 0..POINT_SCALE. */
 function pointsIn(x: unknown, max: number): Point[] | null {
@@ -205,14 +221,23 @@ function docIn(x: unknown): StrokeDoc | string {
   return { strokes, applied, aspect: x.aspect };
 }
 
-/** The frame, or why it is refused (never throws). */
-export function readDraw(data: ArrayBuffer | Uint8Array): DrawWire | string {
+/**
+ * The frame, a frame of another version, or why it is refused (never throws). `anyVersion`: read
+ * what this page kept itself (sessionStorage), whichever version wrote it.
+ */
+export function readDraw(data: ArrayBuffer | Uint8Array, { anyVersion = false } = {}): DrawWire | DrawOtherVersion | string {
   try {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     if (bytes.byteLength === 0) return "an empty frame";
     if (bytes.byteLength > DRAW_MAX_FRAME_BYTES) return `a frame of ${bytes.byteLength} bytes (at most ${DRAW_MAX_FRAME_BYTES})`;
     const x: unknown = packr.unpack(bytes);
-    if (!isObj(x) || !isFrame(x.frame)) return "not a drawing frame";
+    if (!isObj(x)) return "not a drawing frame";
+    if (x.v !== DRAW_WIRE_VERSION && !anyVersion) {
+      if (x.v === undefined && (x.frame === "mine" || x.frame === "yours")) return { type: "other-version", v: null };
+      if (Number.isSafeInteger(x.v)) return { type: "other-version", v: x.v as number };
+      return "not a drawing frame";
+    }
+    if (!isFrame(x.frame)) return "not a drawing frame";
     if (x.type === "ops") {
       if (!Array.isArray(x.ops) || x.ops.length === 0) return "a malformed ops frame";
       if (x.ops.length > DRAW_MAX_OPS) return `a frame of ${x.ops.length} ops (at most ${DRAW_MAX_OPS})`;
@@ -237,9 +262,9 @@ export function readDraw(data: ArrayBuffer | Uint8Array): DrawWire | string {
   }
 }
 
-export function decodeDraw(data: ArrayBuffer | Uint8Array): DrawWire | null {
-  const wire = readDraw(data);
-  return typeof wire === "string" ? null : wire;
+export function decodeDraw(data: ArrayBuffer | Uint8Array, options?: { anyVersion?: boolean }): DrawWire | null {
+  const wire = readDraw(data, options);
+  return typeof wire === "string" || wire.type === "other-version" ? null : wire;
 }
 
 // ---- documents within the limits ----
@@ -312,10 +337,10 @@ const toBase64 = (bytes: Uint8Array) => {
 };
 const fromBase64 = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
-/** sessionStorage form of a page's docs (frame → doc): each doc as a base64 msgpack snapshot (validated again when read). */
+/** sessionStorage form of a page's docs (frame → doc): each doc as a base64 msgpack snapshot (validated again when read, of any version). */
 export function storeDocs(docs: Record<string, StrokeDoc>): string {
   const out: Record<string, string> = {};
-  for (const [frame, doc] of Object.entries(docs)) out[frame] = toBase64(encodeDraw({ type: "snapshot", frame: "mine", doc }));
+  for (const [frame, doc] of Object.entries(docs)) out[frame] = toBase64(encodeDraw({ type: "snapshot", frame, doc }));
   return JSON.stringify(out);
 }
 
@@ -325,7 +350,7 @@ export function parseStoredDocs(raw: string | null): Record<string, StrokeDoc> {
     const x: unknown = raw ? JSON.parse(raw) : null;
     if (!x || typeof x !== "object") return docs;
     for (const [frame, b64] of Object.entries(x)) {
-      const wire = typeof b64 === "string" ? decodeDraw(fromBase64(b64)) : null;
+      const wire = typeof b64 === "string" ? decodeDraw(fromBase64(b64), { anyVersion: true }) : null;
       if (wire?.type === "snapshot") docs[frame] = wire.doc;
     }
   } catch {

@@ -7,8 +7,10 @@
 /**
  * 2: `signal` names the other member as `peer` both ways (1 had `to` and `from`), so the server
  * relays a checked signal by rewriting that id in place.
+ * 3: the same frames; pages of 3 draw on the "draw" data channel by participant id
+ * (protocol/draw-wire.ts, DRAW_WIRE_VERSION 2), so an older page is told to reload.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Longest accepted room id; ids are [A-Za-z0-9_-], so a UUID fits with room to spare. */
 export const ROOM_ID_MAX = 64;

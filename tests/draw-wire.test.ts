@@ -22,6 +22,7 @@ import {
   parseStoredDocs,
   quantize,
   storeDocs,
+  DRAW_WIRE_VERSION,
   type DrawWire,
 } from "../protocol/draw-wire.ts";
 import { applyOps, emptyDoc, type StrokeDoc, type StrokeOp } from "../drawing/strokes.ts";
@@ -40,9 +41,9 @@ const ops: StrokeOp[] = [
 
 describe("draw wire", () => {
   test("ops round-trip exactly (points on the wire grid)", () => {
-    const msg: DrawWire = { type: "ops", frame: "mine", ops };
+    const msg: DrawWire = { type: "ops", frame: "aaa", ops };
     expect(decodeDraw(encodeDraw(msg))).toEqual(msg);
-    const yours: DrawWire = { type: "ops", frame: "yours", ops: [ops[0]!] };
+    const yours: DrawWire = { type: "ops", frame: "bbb", ops: [ops[0]!] };
     expect(decodeDraw(encodeDraw(yours))).toEqual(yours);
   });
 
@@ -50,10 +51,10 @@ describe("draw wire", () => {
     const doc = applyOps(emptyDoc(4 / 3), ops.slice(0, 4));
     expect(doc.strokes.length).toBe(2);
     const stub: StrokeDoc = { ...doc, strokes: [...doc.strokes, { id: "b:1", color: "#0a84ff", width: 0.014, points: [], done: false }] };
-    const back = decodeDraw(encodeDraw({ type: "snapshot", frame: "yours", doc: stub }));
+    const back = decodeDraw(encodeDraw({ type: "snapshot", frame: "bbb", doc: stub }));
     expect(back?.type).toBe("snapshot");
     if (back?.type !== "snapshot") return;
-    expect(back.frame).toBe("yours");
+    expect(back.frame).toBe("bbb");
     expect(back.doc.applied).toEqual({ a: 4 });
     expect(back.doc.aspect).toBeCloseTo(4 / 3);
     expect(back.doc.strokes.map((s) => s.id)).toEqual(stub.strokes.map((s) => s.id));
@@ -64,12 +65,17 @@ describe("draw wire", () => {
 
   test("points are 3-byte integers: a long stroke stays small", () => {
     const points = Array.from({ length: 256 }, (_, i) => quantize(p(i / 256, 0.5 + Math.sin(i) / 3)));
-    const bytes = encodeDraw({ type: "ops", frame: "mine", ops: [{ type: "add", id: "a:9", strokeId: "a:1", points }] });
+    const bytes = encodeDraw({ type: "ops", frame: "aaa", ops: [{ type: "add", id: "a:9", strokeId: "a:1", points }] });
     expect(bytes.byteLength).toBeLessThan(256 * 6 + 64);
   });
 
   test("junk never throws and decodes to null", () => {
-    const good = { type: "ops", frame: "mine", ops: [{ type: "begin", id: "a:1", strokeId: "a:1", color: "#ffd60a", width: 0.014, point: [10, 10] }] };
+    const good = {
+      v: DRAW_WIRE_VERSION,
+      type: "ops",
+      frame: "aaa",
+      ops: [{ type: "begin", id: "a:1", strokeId: "a:1", color: "#ffd60a", width: 0.014, point: [10, 10] }],
+    };
     const withOp = (patch: Record<string, unknown>) => raw({ ...good, ops: [{ ...good.ops[0], ...patch }] });
     expect(decodeDraw(raw(good))).not.toBeNull();
     const bad: Uint8Array[] = [
@@ -80,7 +86,9 @@ describe("draw wire", () => {
       raw([1, 2]),
       raw("ops"),
       raw({ ...good, type: "nope" }),
-      raw({ ...good, frame: "theirs" }),
+      raw({ ...good, frame: "" }), // no camera named
+      raw({ ...good, frame: 7 }),
+      raw({ ...good, frame: "x".repeat(65) }),
       raw({ ...good, ops: [] }),
       raw({ ...good, ops: Array(DRAW_MAX_OPS + 1).fill(good.ops[0]) }),
       withOp({ color: "red" }),
@@ -105,20 +113,27 @@ describe("draw wire", () => {
       withOp({ type: "add", points: Array(2 * 257).fill(1) }),
       withOp({ type: "erase", center: [1, 1], radius: 0 }),
       withOp({ type: "erase", center: [1, 1], radius: 1 }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: [], applied: {}, aspect: 0 } }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: [], applied: { a: 0 }, aspect: 1 } }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: [], applied: { a: 1.5 }, aspect: 1 } }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: {}, applied: {}, aspect: 1 } }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } }),
+      raw({ v: DRAW_WIRE_VERSION, type: "snapshot", frame: "aaa", doc: { strokes: [], applied: {}, aspect: 0 } }),
+      raw({ v: DRAW_WIRE_VERSION, type: "snapshot", frame: "aaa", doc: { strokes: [], applied: { a: 0 }, aspect: 1 } }),
+      raw({ v: DRAW_WIRE_VERSION, type: "snapshot", frame: "aaa", doc: { strokes: [], applied: { a: 1.5 }, aspect: 1 } }),
+      raw({ v: DRAW_WIRE_VERSION, type: "snapshot", frame: "aaa", doc: { strokes: {}, applied: {}, aspect: 1 } }),
+      raw({ v: DRAW_WIRE_VERSION, type: "snapshot", frame: "aaa", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } }),
       raw({
+        v: DRAW_WIRE_VERSION,
         type: "snapshot",
-        frame: "mine",
+        frame: "aaa",
         doc: { strokes: [], applied: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`s${i}`, 1])), aspect: 1 },
       }),
-      raw({ type: "snapshot", frame: "mine", doc: { strokes: [{ id: "a", color: "#34c759", width: 0.014, points: [], done: true }], applied: {}, aspect: 1 } }),
       raw({
+        v: DRAW_WIRE_VERSION,
         type: "snapshot",
-        frame: "mine",
+        frame: "aaa",
+        doc: { strokes: [{ id: "a", color: "#34c759", width: 0.014, points: [], done: true }], applied: {}, aspect: 1 },
+      }),
+      raw({
+        v: DRAW_WIRE_VERSION,
+        type: "snapshot",
+        frame: "aaa",
         doc: { strokes: ["a", "a"].map((id) => ({ id, color: "#34c759", width: 0.014, points: [1, 1], done: true })), applied: {}, aspect: 1 },
       }),
       new Uint8Array(DRAW_MAX_FRAME_BYTES + 1),
@@ -130,14 +145,29 @@ describe("draw wire", () => {
     }
   });
 
+  test("a frame of another drawing version is read as such, never drawn: the old wire (no version, mine/yours) and newer ones", () => {
+    const begin = { type: "begin", id: "a:1", strokeId: "a:1", color: "#ffd60a", width: 0.014, point: [10, 10] };
+    const old = raw({ type: "ops", frame: "mine", ops: [begin] });
+    expect(readDraw(old)).toEqual({ type: "other-version", v: null });
+    expect(readDraw(raw({ type: "snapshot", frame: "yours", doc: { strokes: [], applied: {}, aspect: 1 } }))).toEqual({ type: "other-version", v: null });
+    expect(readDraw(raw({ v: DRAW_WIRE_VERSION + 1, type: "ops", frame: "aaa", ops: [begin] }))).toEqual({
+      type: "other-version",
+      v: DRAW_WIRE_VERSION + 1,
+    });
+    expect(decodeDraw(old)).toBeNull();
+    // Without a version and not the old wire's shape: just not a drawing frame.
+    expect(readDraw(raw({ type: "ops", frame: "aaa", ops: [begin] }))).toBe("not a drawing frame");
+    expect(readDraw(raw({ v: "2", type: "ops", frame: "aaa", ops: [begin] }))).toBe("not a drawing frame");
+  });
+
   test("encoders keep to the limits: extra ops are cut, an over-full drawing keeps its newest strokes", () => {
     const many = Array.from({ length: 100 }, (_, i): StrokeOp => ({ type: "clear", id: `a:${i + 1}` }));
-    const cut = decodeDraw(encodeDraw({ type: "ops", frame: "mine", ops: many }));
+    const cut = decodeDraw(encodeDraw({ type: "ops", frame: "aaa", ops: many }));
     expect(cut?.type === "ops" && cut.ops.length).toBe(DRAW_MAX_OPS);
 
     const points = Array.from({ length: 5000 }, (_, i) => quantize(p(0.05 + (i % 300) * 0.003, Math.floor(i / 300) / 20)));
     const strokes = Array.from({ length: 6 }, (_, k) => ({ id: `a:${k + 1}`, color: "#ffd60a", width: 0.014, points, done: true }));
-    const bytes = encodeDraw({ type: "snapshot", frame: "mine", doc: { strokes, applied: { a: 6 }, aspect: 1 } });
+    const bytes = encodeDraw({ type: "snapshot", frame: "aaa", doc: { strokes, applied: { a: 6 }, aspect: 1 } });
     expect(bytes.byteLength).toBeLessThanOrEqual(DRAW_MAX_FRAME_BYTES);
     const back = decodeDraw(bytes);
     if (back?.type !== "snapshot") throw new Error("no snapshot");
@@ -165,13 +195,22 @@ describe("documents within the limits", () => {
 
   test("readDraw says why a frame is refused", () => {
     expect(readDraw(new Uint8Array())).toBe("an empty frame");
-    expect(readDraw(raw({ type: "ops", frame: "mine", ops: Array(DRAW_MAX_OPS + 1).fill({ type: "clear", id: "a:1" }) }))).toContain("65 ops");
-    expect(
-      readDraw(raw({ type: "ops", frame: "mine", ops: [{ type: "begin", id: "a:1", strokeId: "a:1", color: "#ffffff", width: 0.014, point: [1, 1] }] })),
-    ).toContain("malformed op (#0, begin)");
-    expect(readDraw(raw({ type: "snapshot", frame: "mine", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } }))).toContain(
-      "strokes",
+    expect(readDraw(raw({ v: DRAW_WIRE_VERSION, type: "ops", frame: "aaa", ops: Array(DRAW_MAX_OPS + 1).fill({ type: "clear", id: "a:1" }) }))).toContain(
+      "65 ops",
     );
+    expect(
+      readDraw(
+        raw({
+          v: DRAW_WIRE_VERSION,
+          type: "ops",
+          frame: "aaa",
+          ops: [{ type: "begin", id: "a:1", strokeId: "a:1", color: "#ffffff", width: 0.014, point: [1, 1] }],
+        }),
+      ),
+    ).toContain("malformed op (#0, begin)");
+    expect(
+      readDraw(raw({ v: DRAW_WIRE_VERSION, type: "snapshot", frame: "aaa", doc: { strokes: Array(DRAW_MAX_STROKES + 1).fill(0), applied: {}, aspect: 1 } })),
+    ).toContain("strokes");
   });
 
   test("a stroke stops at its point limit, the drawing at its own; a full drawing takes no new stroke", () => {
@@ -306,5 +345,8 @@ describe("snapshots and local copies", () => {
     expect(parseStoredDocs(null)).toEqual({});
     expect(parseStoredDocs("{not json")).toEqual({});
     expect(parseStoredDocs(JSON.stringify({ self: "!!!", bob: 3 }))).toEqual({});
+    // What a page of the previous drawing version kept is read back after the reload that updates it.
+    const previous = { self: Buffer.from(raw({ type: "snapshot", frame: "mine", doc: { strokes: [], applied: { a: 1 }, aspect: 1 } })).toString("base64") };
+    expect(parseStoredDocs(JSON.stringify(previous))).toEqual({ self: { strokes: [], applied: { a: 1 }, aspect: 1 } });
   });
 });

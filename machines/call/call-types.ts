@@ -6,8 +6,9 @@ import type { Departure, Participant } from "./roster.ts";
 import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
-import type { SignalingReport } from "../link/signaling.ts";
+import type { CallSignalingReport } from "../link/signaling.ts";
 import type { WarmSockets } from "../link/socket.ts";
+import type { Sounds } from "../features/sound.ts";
 
 export type { Participant };
 
@@ -20,6 +21,8 @@ export interface CallContext {
   signalingUrl: string;
   /** Sockets to the server opened ahead of time (owned by this call; the link adopts one). */
   warmSockets: WarmSockets;
+  /** The page's notification sounds (owned by this call; chat and notifications play them). */
+  sounds: Sounds;
   room: string | null;
   self: string | null;
   token: string | null;
@@ -67,7 +70,7 @@ export type CallUiEvent =
 
 export type CallEvent =
   | CallUiEvent
-  | SignalingReport
+  | CallSignalingReport
   | ServerlessReport
   | TransportReport
   | MediaReport

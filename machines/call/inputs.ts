@@ -9,10 +9,11 @@ import type { CallContext } from "./call-types.ts";
 import { storageScope } from "./roster.ts";
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
-export const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room) });
+export const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), sounds: context.sounds });
 /** Hands are tracked on the camera (not while sharing the screen). */
 export const cameraOf = (context: CallContext) => (context.local?.sharing ? null : (context.local?.stream ?? null));
-export const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context) });
+/** `self`: our participant id once joined (a restarted drawing needs it at once; a new room tells it with DRAW.SELF). */
+export const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context), self: context.self });
 /** What the transport starts from: our media as it is, and how to connect. */
 export const mediaState = (context: CallContext): Extract<ControlMessage, { type: "media-state" }> => ({
   type: "media-state",

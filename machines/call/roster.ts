@@ -94,3 +94,19 @@ export function onControl(roster: Roster, id: string, msg: ControlMessage): { pe
 
 /** Participants away with a dead connection (presumed gone), who are dropped when the user chooses to wait. */
 export const departed = (roster: Roster) => participantList(roster).filter((p) => p.away && !isUp(p));
+
+/** Where the room stands for the user; each is a state of the call's `inRoom`. */
+export type RoomView = "peerLeft" | "waiting" | "inCall" | "reconnecting" | "connecting";
+
+/**
+ * The first that holds: someone left and nobody is connected since; nobody is here; someone is
+ * connected (and not away); someone's connection is in trouble; else we are connecting.
+ */
+export function roomView(roster: Roster, departure: Departure | null): RoomView {
+  const everyone = participantList(roster);
+  if (departure !== null && !everyone.some(isUp)) return "peerLeft";
+  if (everyone.length === 0) return "waiting";
+  if (everyone.some((p) => isUp(p) && !p.away)) return "inCall";
+  if (everyone.some(isTrouble)) return "reconnecting";
+  return "connecting";
+}

@@ -13,7 +13,7 @@
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../../protocol/chat-wire.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
-import { playChime, setSoundsMuted, soundsMuted } from "./sound.ts";
+import { Sounds } from "./sound.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
 
 export interface ChatMessage {
@@ -36,6 +36,8 @@ export interface ChatContext {
   open: boolean;
   unread: number;
   muted: boolean;
+  /** The page's notification sounds (the call's, shared with notifications). */
+  sounds: Sounds;
   /** Per peer: how much more it may send now, and what was dropped (see `admit`). */
   guards: Record<string, PeerGuard>;
 }
@@ -53,6 +55,8 @@ export interface PeerGuard {
 
 export interface ChatInput {
   room: string;
+  /** The call's notification sounds; a chat on its own makes its own. */
+  sounds?: Sounds;
 }
 
 export type ChatUiEvent =
@@ -191,17 +195,26 @@ export const chatMachine = setup({
       const data: StoredChat = { self: context.self, messages: context.messages };
       writeStored("session", chatStorageKey(context.room), JSON.stringify(data));
     },
-    loadSettings: assign({ muted: () => soundsMuted() }),
-    saveSettings: ({ context }) => setSoundsMuted(context.muted),
+    loadSettings: assign({ muted: ({ context }) => context.sounds.muted() }),
+    saveSettings: ({ context }) => context.sounds.setMuted(context.muted),
     /** A new message from someone else arrived (and notifications are not muted). */
     notify: ({ context }) => {
       if (context.open && typeof document !== "undefined" && !document.hidden) return;
-      playChime();
+      context.sounds.play();
     },
   },
 }).createMachine({
   id: "chat",
-  context: ({ input }) => ({ room: input.room, self: "", messages: [], open: false, unread: 0, muted: false, guards: {} }),
+  context: ({ input }) => ({
+    room: input.room,
+    self: "",
+    messages: [],
+    open: false,
+    unread: 0,
+    muted: false,
+    sounds: input.sounds ?? new Sounds(),
+    guards: {},
+  }),
   entry: ["loadHistory", "loadSettings"],
   on: {
     "FEATURE.MESSAGE": {

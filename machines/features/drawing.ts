@@ -3,21 +3,25 @@
  * as "drawing", it speaks FeatureInbound/FeatureOutbound on the "draw" channel.
  *
  * Strokes belong to a camera frame: docs.self is drawn on MY camera's picture (by my hands, or
- * with a pointer on my own video), docs[peer] on that peer's camera picture (a pointer on their
- * video). Each is shown over the video of that camera on both sides: my hand strokes over my
- * (mirrored) preview here and over my video on the other screen. Coordinates are normalized
+ * with a pointer on my own video), docs[peer] on that participant's camera picture (a pointer on
+ * their video). Each is shown over the video of that camera on every screen: my hand strokes over
+ * my (mirrored) preview here and over my video on the others'. Coordinates are normalized
  * to the camera frame, un-mirrored (drawing/strokes.ts), so every screen scales them to its own
- * video rectangle. Ops go out as they are made (protocol/draw-wire.ts); a peer whose channel
- * opens (a late joiner, a reload) gets snapshots; the docs are kept in sessionStorage per room.
+ * video rectangle. Ops go out to everyone as they are made, addressed by the camera owner's
+ * participant id (protocol/draw-wire.ts; ours comes from the call, DRAW.SELF); a peer whose
+ * channel opens (a late joiner, a reload) gets snapshots; the docs are kept in sessionStorage per
+ * room. Frames of another drawing version are not drawn: a notice says which page to reload.
  *
  * States: off → active.hands (loading → tracking.handLost/handFound ⇄ drawing / erasing) or
  * active.error (no model, no WebGL, no camera: said in words, pointer drawing still works).
  * The worker lives exactly as long as active.hands (the handTracking actor).
  */
-import { assign, enqueueActions, fromCallback, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assign, enqueueActions, type EventObject, fromCallback, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { applyWithin } from "../../drawing/within-limits.ts";
 import {
   DRAW_MAX_ADD_POINTS,
+  DRAW_MAX_FRAMES,
+  DRAW_WIRE_VERSION,
   encodeDraw,
   mergeDocs,
   parseStoredDocs,
@@ -26,58 +30,29 @@ import {
   roomForStroke,
   roomInStroke,
   storeDocs,
-  type DrawFrame,
 } from "../../protocol/draw-wire.ts";
-import { CHANNEL_BYTE_BUDGET } from "../../protocol/peer-wire.ts";
 import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../../drawing/gestures.ts";
 import type { LoadProgress } from "../../protocol/hand-tracker.ts";
 import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
+import { NOTIFY_ID } from "../system-ids.ts";
+import { DRAW_RATE, dropped, newReceipt, type PeerReceipt, spend } from "./draw-receipts.ts";
+
+export { DRAW_RATE };
 
 export const SELF_FRAME = "self";
 
 export interface DrawingInput {
   room: string;
+  /** Our participant id in the room (the camera frame others address our video by); DRAW.SELF tells of it. */
+  self?: string | null;
   /** The local camera (null while sharing the screen): hands are tracked on it. DRAW.CAMERA tells of a switch. */
   camera: MediaStream | null;
   /** The clock for the per-peer rates (ms); performance.now by default. */
   now?: () => number;
 }
-
-/**
- * What each peer may send on the drawing channel: bytes (what decoding costs) and ops (what
- * applying costs; an erase, which walks the whole drawing, counts ERASE_COST) as token buckets.
- * Drawing by hand or pointer stays far below (a fast stroke is a few kB and ~100 ops a second);
- * the burst lets the two snapshots of a channel opening through. Over the rate, frames are
- * dropped before they are decoded. Ink (the length of line added, DRAW_MAX_DOC_LENGTH) is what
- * painting costs (a software raster fills every pixel of a wide line: 60 units at once took
- * 100-300 ms): a peer may add 15 frame units at once, then 10 a second (a hand draws a few a
- * second, a point at a time); a frame over it is dropped whole.
- */
-export const DRAW_RATE = {
-  burstBytes: CHANNEL_BYTE_BUDGET.draw.burst,
-  bytesPerSecond: CHANNEL_BYTE_BUDGET.draw.perSecond,
-  burstOps: 2048,
-  opsPerSecond: 512,
-  eraseCost: 16,
-  burstInk: 15,
-  inkPerSecond: 10,
-} as const;
-
-/** Per peer: what is left of its budget, and the drops not yet reported. */
-interface PeerReceipt {
-  bytes: number;
-  ops: number;
-  ink: number;
-  at: number;
-  dropped: number;
-  why: string;
-  loggedAt: number;
-}
-/** Dropped frames are logged once at first, then at most this often (a flood must not flood the console). */
-const DROP_LOG_MS = 5000;
 
 export interface DrawingContext extends DrawingInput {
   /** This page's op source (fresh per load: a reload never reuses op ids). */
@@ -93,6 +68,8 @@ export interface DrawingContext extends DrawingInput {
   cursor: { mode: DrawMode; point: Point; radius: number } | null;
   progress: LoadProgress | null;
   error: { code: string; text: string } | null;
+  /** A peer's page speaks another drawing version ("older": it must reload; "newer": this page must). */
+  otherVersion: "older" | "newer" | null;
   /** Per-peer receipt budget and drop log (kept out of snapshots' equality: mutated in place). */
   receipts: Map<string, PeerReceipt>;
 }
@@ -107,8 +84,16 @@ export type DrawUiEvent =
   | { type: "DRAW.POINTER_UP" };
 /** From the call: the local camera changed (switched, or a screen is shared instead: null). */
 export type DrawCameraEvent = { type: "DRAW.CAMERA"; stream: MediaStream | null };
+/** From the call: our participant id in the room (joined). */
+export type DrawSelfEvent = { type: "DRAW.SELF"; self: string };
 
-export type DrawingEvent = FeatureInbound | DrawUiEvent | DrawCameraEvent | HandTrackingEvent;
+export type DrawingEvent = FeatureInbound | DrawUiEvent | DrawCameraEvent | DrawSelfEvent | HandTrackingEvent;
+
+/** What to tell the user when a peer's page draws in another version. */
+export const otherVersionText = (kind: "older" | "newer") =>
+  kind === "older"
+    ? "The other person's OneLink is an older version: their drawings cannot be shown here until they reload their page."
+    : "OneLink has been updated: reload this page to see the other person's drawings.";
 
 export const drawStorageKey = (room: string) => `onelink.draw.${room}`;
 /** Points closer than this to the previous one are skipped (frame units). */
@@ -124,12 +109,19 @@ const ERROR_TEXT: Record<string, string> = {
 };
 export const errorText = (code: string) => ERROR_TEXT[code] ?? "Hand tracking stopped.";
 
-const wireFrame = (frame: string): DrawFrame => (frame === SELF_FRAME ? "mine" : "yours");
+/** The camera frame on the wire: its owner's participant id (null for ours before we joined: nobody to tell yet). */
+const wireFrame = (ctx: DrawingContext, frame: string) => (frame === SELF_FRAME ? (ctx.self ?? null) : frame);
+/** The local camera frame of a frame on the wire; null if it names one this page may not add. */
+function localFrame(ctx: DrawingContext, frame: string): string | null {
+  if (frame === ctx.self) return SELF_FRAME;
+  if (frame === SELF_FRAME) return null; // our own key, not a participant id
+  return ctx.docs[frame] || Object.keys(ctx.docs).length < DRAW_MAX_FRAMES ? frame : null;
+}
 
-function outbound(frame: string, ops: StrokeOp[]): FeatureOutbound {
-  const data = encodeDraw({ type: "ops", frame: wireFrame(frame), ops });
-  // My camera's strokes go to everyone; strokes on a peer's camera go to that peer.
-  return frame === SELF_FRAME ? { type: "FEATURE.SEND", channel: "draw", data } : { type: "FEATURE.SEND", channel: "draw", data, peer: frame };
+/** What is drawn on a camera goes to everyone (they all show it on that person's video). */
+function outbound(ctx: DrawingContext, frame: string, ops: StrokeOp[]): FeatureOutbound | null {
+  const owner = wireFrame(ctx, frame);
+  return owner === null ? null : { type: "FEATURE.SEND", channel: "draw", data: encodeDraw({ type: "ops", frame: owner, ops }) };
 }
 
 type OpDraft = StrokeOp extends infer O ? (O extends StrokeOp ? Omit<O, "id"> : never) : never;
@@ -139,35 +131,12 @@ function commit(ctx: DrawingContext, frame: string, drafts: OpDraft[]) {
   let seq = ctx.seq;
   const ops = drafts.map((d) => ({ ...d, id: `${ctx.source}:${++seq}` }) as StrokeOp);
   const doc = applyWithin(ctx.docs[frame] ?? emptyDoc(), ops).doc;
-  return { seq, docs: { ...ctx.docs, [frame]: doc }, send: outbound(frame, ops) };
+  return { seq, docs: { ...ctx.docs, [frame]: doc }, send: outbound(ctx, frame, ops) };
 }
 
 /** Room for a new stroke in this frame's doc (DRAW_MAX_STROKES, DRAW_MAX_DOC_POINTS)? */
 const hasRoom = (doc: StrokeDoc | undefined) => roomForStroke(doc);
 
-/** Takes a frame's cost from the peer's budget; false (and nothing taken) when it has not enough left. */
-function spend(r: PeerReceipt, now: number, bytes: number, ops: number, ink = 0): boolean {
-  const dt = Math.max(0, now - r.at) / 1000;
-  r.at = now;
-  r.bytes = Math.min(DRAW_RATE.burstBytes, r.bytes + dt * DRAW_RATE.bytesPerSecond);
-  r.ops = Math.min(DRAW_RATE.burstOps, r.ops + dt * DRAW_RATE.opsPerSecond);
-  r.ink = Math.min(DRAW_RATE.burstInk, r.ink + dt * DRAW_RATE.inkPerSecond);
-  if (r.bytes < bytes || r.ops < ops || r.ink < ink) return false;
-  r.bytes -= bytes;
-  r.ops -= ops;
-  r.ink -= ink;
-  return true;
-}
-
-/** Notes a dropped (or cut) frame; logs the first, then a count at most every DROP_LOG_MS. */
-function dropped(r: PeerReceipt, peer: string, now: number, why: string) {
-  r.dropped++;
-  r.why = why;
-  if (now - r.loggedAt < DROP_LOG_MS) return;
-  console.warn(`drawing: dropped ${r.dropped} frame(s) from ${peer}: ${why}`);
-  r.dropped = 0;
-  r.loggedAt = now;
-}
 const far = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y) >= MIN_STEP;
 
 /** The points worth adding after `last` (thinned), and the new last point. */
@@ -238,7 +207,7 @@ export const drawingMachine = setup({
       const strokeId = `${context.source}:${context.seq + 1}`;
       const c = commit(context, SELF_FRAME, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: strokeId, cursor: { mode: "draw", point, radius: 0 } });
-      enqueue.sendTo(transportOf({ system, self }), c.send);
+      if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
     extendHandStroke: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "PEN.MOVE") return;
@@ -250,13 +219,13 @@ export const drawingMachine = setup({
       if (!id || !stroke || (last && !far(last, point)) || roomInStroke(context.docs[SELF_FRAME], id, [point]).n === 0) return;
       const c = commit(context, SELF_FRAME, [{ type: "add", strokeId: id, points: [point] }]);
       enqueue.assign({ seq: c.seq, docs: c.docs });
-      enqueue.sendTo(transportOf({ system, self }), c.send);
+      if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
     endHandStroke: enqueueActions(({ context, enqueue, system, self }) => {
       if (!context.handStroke) return;
       const c = commit(context, SELF_FRAME, [{ type: "end", strokeId: context.handStroke }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, handStroke: null });
-      enqueue.sendTo(transportOf({ system, self }), c.send);
+      if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
     erase: enqueueActions(({ context, event, enqueue, system, self }) => {
       if (event.type !== "ERASE") return;
@@ -267,20 +236,22 @@ export const drawingMachine = setup({
       const after = c.docs[SELF_FRAME]!.strokes;
       if (after.length === before.length && after.every((s, i) => s === before[i])) return; // nothing under the eraser
       enqueue.assign({ seq: c.seq, docs: c.docs });
-      enqueue.sendTo(transportOf({ system, self }), c.send);
+      if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
     endPointerStroke: enqueueActions(({ context, enqueue, system, self }) => {
       const p = context.pointer;
       if (!p) return;
       const c = commit(context, p.frame, [{ type: "end", strokeId: p.strokeId }]);
       enqueue.assign({ seq: c.seq, docs: c.docs, pointer: null });
-      enqueue.sendTo(transportOf({ system, self }), c.send);
+      if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
     }),
   },
 }).createMachine({
   id: "drawing",
   context: ({ input }) => ({
     ...input,
+    self: input.self ?? null,
+    otherVersion: null,
     source: newSource(),
     seq: 0,
     docs: {},
@@ -295,6 +266,7 @@ export const drawingMachine = setup({
   invoke: { id: "saver", src: "docSaver" },
   entry: ["loadDocs", "measureFrame"],
   on: {
+    "DRAW.SELF": { actions: assign({ self: ({ event }) => event.self }) },
     "DRAW.CAMERA": {
       actions: enqueueActions(({ event, enqueue, self }) => {
         enqueue.assign({ camera: event.stream });
@@ -303,21 +275,25 @@ export const drawingMachine = setup({
     },
     "FEATURE.MESSAGE": {
       guard: "drawChannel",
-      actions: enqueueActions(({ context, event, enqueue }) => {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
         const now = (context.now ?? (() => performance.now()))();
         let r = context.receipts.get(event.peer);
-        if (!r)
-          context.receipts.set(
-            event.peer,
-            (r = { bytes: DRAW_RATE.burstBytes, ops: DRAW_RATE.burstOps, ink: DRAW_RATE.burstInk, at: now, dropped: 0, why: "", loggedAt: -Infinity }),
-          );
+        if (!r) context.receipts.set(event.peer, (r = newReceipt(now)));
         if (!spend(r, now, event.data.byteLength, 0)) return dropped(r, event.peer, now, "over the rate (bytes)");
         const wire = readDraw(event.data);
         if (typeof wire === "string") return dropped(r, event.peer, now, wire);
+        if (wire.type === "other-version") {
+          // Not drawn (it would land on the wrong picture): the user hears once which page to reload.
+          const kind = wire.v !== null && wire.v > DRAW_WIRE_VERSION ? "newer" : "older";
+          const notify = system.get(NOTIFY_ID);
+          if (context.otherVersion !== kind && notify) enqueue.sendTo(notify, { type: "NOTIFY.SHOW", text: otherVersionText(kind) } as EventObject);
+          enqueue.assign({ otherVersion: kind });
+          return dropped(r, event.peer, now, `another drawing version (${wire.v ?? 1})`);
+        }
         const cost = wire.type === "ops" ? wire.ops.reduce((n, op) => n + (op.type === "erase" ? DRAW_RATE.eraseCost : 1), 0) : 1;
         if (!spend(r, now, 0, cost)) return dropped(r, event.peer, now, "over the rate (ops)");
-        // Said from the sender's side: "mine" is their camera, "yours" is mine.
-        const frame = wire.frame === "mine" ? event.peer : SELF_FRAME;
+        const frame = localFrame(context, wire.frame);
+        if (frame === null) return dropped(r, event.peer, now, `a drawing on camera ${wire.frame.slice(0, 16)}, not taken`);
         const local = context.docs[frame];
         let doc: StrokeDoc;
         if (wire.type === "ops") {
@@ -325,28 +301,24 @@ export const drawingMachine = setup({
           if (!spend(r, now, 0, 0, applied.inked)) return dropped(r, event.peer, now, "over the rate (ink)");
           if (applied.refused || applied.cut) dropped(r, event.peer, now, `the drawing is full (${applied.refused} op(s) refused, ${applied.cut} cut)`);
           doc = applied.doc;
-        } else doc = mergeDocs(local, wire.doc, frame !== SELF_FRAME);
+        } else doc = mergeDocs(local, wire.doc, wire.frame === event.peer);
         if (doc === local) return;
         enqueue.assign({ docs: { ...context.docs, [frame]: doc } });
         enqueue("saveDocs");
       }),
     },
-    /** A peer's channel opened: it gets my camera's drawing and what is drawn on its camera. */
+    /** A peer's channel opened: it gets every drawing here, my camera's first (with two people: mine, then what is drawn on theirs). */
     "FEATURE.PEER_OPEN": {
       guard: "drawChannel",
       actions: enqueueActions(({ context, event, enqueue, system, self }) => {
-        const send = (frame: string, frameFor: DrawFrame) => {
+        const frames = [SELF_FRAME, event.peer, ...Object.keys(context.docs).filter((f) => f !== SELF_FRAME && f !== event.peer)];
+        for (const frame of frames) {
           const doc = context.docs[frame];
-          if (doc)
-            enqueue.sendTo(transportOf({ system, self }), {
-              type: "FEATURE.SEND",
-              channel: "draw",
-              peer: event.peer,
-              data: encodeDraw({ type: "snapshot", frame: frameFor, doc }),
-            });
-        };
-        send(SELF_FRAME, "mine");
-        send(event.peer, "yours");
+          const owner = wireFrame(context, frame);
+          if (!doc || owner === null) continue;
+          const data = encodeDraw({ type: "snapshot", frame: owner, doc });
+          enqueue.sendTo(transportOf({ system, self }), { type: "FEATURE.SEND", channel: "draw", peer: event.peer, data });
+        }
       }),
     },
     /** Clears every picture, here and on the other side. */
@@ -357,7 +329,7 @@ export const drawingMachine = setup({
           if (context.docs[frame]!.strokes.length === 0) continue;
           const c = commit(ctx, frame, [{ type: "clear" }]);
           ctx = { ...ctx, seq: c.seq, docs: c.docs };
-          enqueue.sendTo(transportOf({ system, self }), c.send);
+          if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
         }
         enqueue.assign({ seq: ctx.seq, docs: ctx.docs, pointer: null, handStroke: null });
         enqueue("saveDocs");
@@ -384,7 +356,7 @@ export const drawingMachine = setup({
               const strokeId = `${context.source}:${context.seq + 1}`;
               const c = commit(context, event.frame, [{ type: "begin", strokeId, color: context.pen.color, width: context.pen.width, point }]);
               enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { frame: event.frame, strokeId, last: point } });
-              enqueue.sendTo(transportOf({ system, self }), c.send);
+              if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
             }),
           ],
         },
@@ -397,7 +369,7 @@ export const drawingMachine = setup({
             if (room === 0) return;
             const c = commit(context, p.frame, [{ type: "add", strokeId: p.strokeId, points: kept.slice(0, room) }]);
             enqueue.assign({ seq: c.seq, docs: c.docs, pointer: { ...p, last } });
-            enqueue.sendTo(transportOf({ system, self }), c.send);
+            if (c.send) enqueue.sendTo(transportOf({ system, self }), c.send);
           }),
         },
         "DRAW.POINTER_UP": { actions: ["endPointerStroke", "saveDocs"] },

@@ -8,7 +8,7 @@
  * `.provide`.
  */
 import { assign, enqueueActions, fromPromise, raise, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { CHIME_DOWN, CHIME_UP, playChime } from "./sound.ts";
+import { CHIME_DOWN, CHIME_UP, Sounds } from "./sound.ts";
 
 export interface Toast {
   id: number;
@@ -21,6 +21,8 @@ export interface NotificationsContext {
   /** Oldest first; at most TOAST_LIMIT. */
   toasts: Toast[];
   nextId: number;
+  /** The page's notification sounds (the call's, shared with chat). */
+  sounds: Sounds;
 }
 
 export type NotificationsEvent =
@@ -55,6 +57,7 @@ export const canShare = () => typeof navigator !== "undefined" && typeof navigat
 
 export const notificationsMachine = setup({
   types: {
+    input: {} as { sounds?: Sounds },
     context: {} as NotificationsContext,
     events: {} as NotificationsEvent,
   },
@@ -76,12 +79,12 @@ export const notificationsMachine = setup({
     canShare,
   },
   actions: {
-    arrivalSound: () => playChime(CHIME_UP),
-    departureSound: () => playChime(CHIME_DOWN),
+    arrivalSound: ({ context }) => context.sounds.play(CHIME_UP),
+    departureSound: ({ context }) => context.sounds.play(CHIME_DOWN),
   },
 }).createMachine({
   id: "notifications",
-  context: { toasts: [], nextId: 1 },
+  context: ({ input }) => ({ toasts: [], nextId: 1, sounds: input.sounds ?? new Sounds() }),
   type: "parallel",
   on: {
     "NOTIFY.ARRIVED": { actions: ["arrivalSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: participantToast(event) }))] },

@@ -18,46 +18,53 @@ export const CHIME_DOWN = [
 
 export type Notes = ReadonlyArray<readonly [number, number]>;
 
-let audio: AudioContext | null = null;
-
 const MUTED_KEY = "onelink.chat.muted";
-let mutedHere = false;
 
-/** Whether the person muted notification sounds (a choice made in another tab counts too). */
-export function soundsMuted(): boolean {
-  const kept = readStored("local", MUTED_KEY, anyText);
-  return kept === null ? mutedHere : kept === "1";
-}
+/**
+ * The page's notification sounds: one AudioContext (made at the first chime) and the mute choice
+ * while storage is off. The call owns one and hands it to chat and notifications by input.
+ */
+export class Sounds {
+  private audio: AudioContext | null = null;
+  private mutedHere = false;
 
-/** Keeps the choice for every call on this device; when storage is off it lasts for this page. */
-export function setSoundsMuted(muted: boolean) {
-  mutedHere = muted;
-  // Not kept (storage off or full): it still applies to this page.
-  writeStored("local", MUTED_KEY, muted ? "1" : "0");
-}
+  /** Whether the person muted notification sounds (a choice made in another tab counts too). */
+  muted(): boolean {
+    const kept = readStored("local", MUTED_KEY, anyText);
+    return kept === null ? this.mutedHere : kept === "1";
+  }
 
-/** Plays the notes softly (sine, a 20 ms rise and a fade). Silently does nothing without WebAudio. */
-export function playChime(notes: Notes = CHIME_UP) {
-  try {
-    if (typeof AudioContext === "undefined" || soundsMuted()) return;
-    audio ??= new AudioContext();
-    void audio.resume();
-    const t = audio.currentTime;
-    const end = Math.max(...notes.map(([, start]) => start)) + 0.27;
-    const gain = audio.createGain();
-    gain.connect(audio.destination);
-    gain.gain.setValueAtTime(0.0001, t);
-    gain.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, t + end - 0.01);
-    for (const [freq, start] of notes) {
-      const osc = audio.createOscillator();
-      osc.type = "sine";
-      osc.frequency.setValueAtTime(freq, t + start);
-      osc.connect(gain);
-      osc.start(t + start);
-      osc.stop(t + end);
+  /** Keeps the choice for every call on this device; when storage is off it lasts for this page. */
+  setMuted(muted: boolean) {
+    this.mutedHere = muted;
+    // Not kept (storage off or full): it still applies to this page.
+    writeStored("local", MUTED_KEY, muted ? "1" : "0");
+  }
+
+  /** Plays the notes softly (sine, a 20 ms rise and a fade). Silently does nothing without WebAudio. */
+  play(notes: Notes = CHIME_UP) {
+    try {
+      if (typeof AudioContext === "undefined" || this.muted()) return;
+      this.audio ??= new AudioContext();
+      const audio = this.audio;
+      void audio.resume();
+      const t = audio.currentTime;
+      const end = Math.max(...notes.map(([, start]) => start)) + 0.27;
+      const gain = audio.createGain();
+      gain.connect(audio.destination);
+      gain.gain.setValueAtTime(0.0001, t);
+      gain.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + end - 0.01);
+      for (const [freq, start] of notes) {
+        const osc = audio.createOscillator();
+        osc.type = "sine";
+        osc.frequency.setValueAtTime(freq, t + start);
+        osc.connect(gain);
+        osc.start(t + start);
+        osc.stop(t + end);
+      }
+    } catch {
+      // No sound is fine: what it announces is also shown.
     }
-  } catch {
-    // No sound is fine: what it announces is also shown.
   }
 }

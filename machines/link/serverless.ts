@@ -2,9 +2,9 @@
  * The serverless link: stands in for the signaling link when there is no server at all. People
  * carry the two connection codes between the devices (copy and paste, share, QR code).
  *
- * It speaks the signaling link's language to the call (SIGNALING.JOINED, SIGNALING.SIGNAL; it
- * receives SIGNALING.SEND), so the call spawns and drives its one peer exactly as it does with a
- * server. The offerer "joins" with the answerer already there, so its peer offers; the answerer
+ * It speaks the signaling link's language (SIGNALING.JOINED to the call and the transport,
+ * SIGNALING.SIGNAL to the transport; it receives SIGNALING.SEND), so the transport drives its one
+ * peer exactly as it does with a server. The offerer "joins" with the answerer already there, so its peer offers; the answerer
  * "joins" alone and its peer is created by the pasted offer. Codes are non-trickle: the link
  * collects the peer's description and candidates until gathering ends (or a timeout) before it
  * makes the code. After the exchange, the peer connection signals over its control channel.
@@ -12,7 +12,7 @@
 import { assign, enqueueActions, fromPromise, sendParent, setup } from "xstate";
 import type { IceCandidate, SessionDescription, SignalPayload } from "../../protocol/index.ts";
 import { decodeCode, encodeCode, unixNow, type CodeKind, type ConnectionCode, type DecodedCode } from "../../protocol/serverless-code.ts";
-import type { SignalingCommand, SignalingReport } from "./signaling.ts";
+import { type SignalingCommand, tell } from "./signaling.ts";
 
 export type ServerlessRole = "offerer" | "answerer";
 /** Where the exchange stands, as the UI shows it. */
@@ -107,15 +107,10 @@ export const serverlessLink = setup({
       }),
     ),
     /** Tell the call we are "in the room": the offerer with the answerer present, the answerer alone. */
-    join: sendParent(
-      ({ context }): SignalingReport => ({
-        type: "SIGNALING.JOINED",
-        self: MEMBER[context.role],
-        token: "",
-        peers: context.role === "offerer" ? [MEMBER.answerer] : [],
-        iceServers: [],
-      }),
-    ),
+    join: enqueueActions(({ context, enqueue, system }) => {
+      const peers = context.role === "offerer" ? [MEMBER.answerer] : [];
+      tell(enqueue, system, { type: "SIGNALING.JOINED", self: MEMBER[context.role], token: "", peers, iceServers: [] });
+    }),
     /** Collect what our peer would trickle to a server. */
     collect: assign(({ context, event }) => {
       if (event.type !== "SIGNALING.SEND" || event.msg.type !== "signal") return {};
@@ -124,11 +119,11 @@ export const serverlessLink = setup({
       return data.candidate ? { candidates: [...context.candidates, data.candidate] } : {};
     }),
     /** Hand their code to our peer as if it had trickled in: description, candidates, end of candidates. */
-    deliver: enqueueActions(({ context, enqueue }, code: ConnectionCode) => {
+    deliver: enqueueActions(({ context, enqueue, system }, code: ConnectionCode) => {
       const from = MEMBER[other(context.role)];
       const signals: SignalPayload[] = [{ description: code.description }, ...code.candidates.map((candidate) => ({ candidate })), { candidate: null }];
       enqueue.assign({ remoteSession: code.session });
-      for (const data of signals) enqueue.sendParent({ type: "SIGNALING.SIGNAL", from, session: code.session, data } satisfies SignalingReport);
+      for (const data of signals) tell(enqueue, system, { type: "SIGNALING.SIGNAL", from, session: code.session, data });
     }),
     shareCode: ({ context }) => {
       navigator.share?.({ title: "OneLink connection code", text: context.code ?? "" }).catch(() => {});

@@ -1,9 +1,10 @@
 /**
  * The signaling link: keeps one socket to the server joined to the room, reconnecting with
  * backoff and jitter, re-joining with the seat token so the member keeps its seat.
- * It tells its parent (the call) what the server says; the parent decides what it means.
+ * It tells the call (its parent) what the user experiences of the room, and the transport (system
+ * id "transport") what it connects by: who is here, the signals, the relay servers (`hearersOf`).
  */
-import { assign, sendParent, sendTo, setup } from "xstate";
+import { type ActorSystem, type AnyActorRef, assign, enqueueActions, sendParent, sendTo, setup } from "xstate";
 import type {
   CallMode,
   ClientMessage,
@@ -19,6 +20,7 @@ import type {
 } from "../../protocol/index.ts";
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
 import { isFatalClose, socketActor, type SocketEvent, type WarmSockets } from "./socket.ts";
+import { TRANSPORT_ID } from "../system-ids.ts";
 
 export interface SignalingInput {
   url: string;
@@ -29,7 +31,7 @@ export interface SignalingInput {
   warm?: WarmSockets;
 }
 
-/** What the link tells the call. */
+/** What the link reports (to the call, the transport or both: see `hearersOf`). */
 export type SignalingReport =
   | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode; keep?: boolean }
   | { type: "SIGNALING.MODE"; mode: CallMode }
@@ -42,6 +44,52 @@ export type SignalingReport =
   | { type: "SIGNALING.SIGNAL"; from: string; session: string; data: SignalPayload }
   | { type: "SIGNALING.ERROR"; code: ErrorCode | "replaced"; text: string }
   | { type: "SIGNALING.OFFLINE" };
+
+/** The reports the call hears: what the user experiences of the room. */
+export type CallSignalingReport = Exclude<
+  SignalingReport,
+  { type: "SIGNALING.SIGNAL" | "SIGNALING.ICE_SERVERS" | "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY" }
+>;
+/** The reports the transport hears: what it connects by. */
+export type TransportSignalingReport = Extract<
+  SignalingReport,
+  {
+    type: "SIGNALING.JOINED" | "SIGNALING.SIGNAL" | "SIGNALING.PEER_LEFT" | "SIGNALING.ICE_SERVERS" | "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY";
+  }
+>;
+
+/** Who hears a report: signals and relay servers are the transport's alone; who is here, both. */
+export function hearersOf(report: SignalingReport): readonly ("call" | "transport")[] {
+  switch (report.type) {
+    case "SIGNALING.SIGNAL":
+    case "SIGNALING.ICE_SERVERS":
+    case "SIGNALING.MODE":
+    case "SIGNALING.SFU":
+    case "SIGNALING.RELAY":
+      return ["transport"];
+    case "SIGNALING.JOINED":
+    case "SIGNALING.PEER_LEFT":
+      return ["call", "transport"];
+    default:
+      return ["call"];
+  }
+}
+
+/** What `tell` needs of XState's `enqueue`. */
+interface Enqueue {
+  sendParent(event: SignalingReport): void;
+  sendTo(to: AnyActorRef, event: SignalingReport): void;
+}
+
+/** Tells a report to the parent (the call) and the transport, found by system id (it exists while the call is in a room, as the link does). */
+// biome-ignore lint/suspicious/noExplicitAny: XState types a system by its registered actors; any actor may ask
+export function tell(enqueue: Enqueue, system: ActorSystem<any>, report: SignalingReport) {
+  for (const hearer of hearersOf(report)) {
+    const transport = hearer === "transport" ? system.get(TRANSPORT_ID) : null;
+    if (hearer === "call") enqueue.sendParent(report);
+    else if (transport) enqueue.sendTo(transport, report);
+  }
+}
 
 export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<ClientMessage> } | { type: "SIGNALING.LEAVE" };
 
@@ -116,10 +164,10 @@ export const signalingMachine = setup({
     isFatalClose: ({ event }) => event.type === "SOCKET.CLOSED" && isFatalClose(event.code),
   },
   actions: {
-    report: sendParent(({ event }) => {
+    report: enqueueActions(({ event, enqueue, system }) => {
       const report = event.type === "SOCKET.MESSAGE" ? reportFor(event.msg) : null;
       if (!report) throw new Error("report: guarded by isPong");
-      return report;
+      tell(enqueue, system, report);
     }),
     rememberToken: assign({
       token: ({ context, event }) => (event.type === "SOCKET.MESSAGE" && event.msg.type === "joined" ? event.msg.token : context.token),

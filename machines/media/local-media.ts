@@ -31,6 +31,7 @@ import {
   type MediaIssue,
 } from "./media.ts";
 import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
+import { SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
 
 export type MediaCommand =
   | { type: "MEDIA.START" }
@@ -63,6 +64,8 @@ export interface LocalMediaContext {
   issue: MediaIssue | null;
   /** Said to the user until dismissed: a device was replaced, a switch failed. */
   notice: string | null;
+  /** Video codecs in the order we ask for, probed when the devices open. */
+  videoCodecs: string[];
   /** The pending open of each source: which device, and what to say when it works or fails. */
   plan: Record<Source, { deviceId: string | null; notice: string | null; failNotice: string } | null>;
 }
@@ -96,6 +99,7 @@ export function localOf(c: LocalMediaContext): LocalMedia {
       videoMode: c.screen ? "screen" : "camera",
       maxBitrateKbps: c.settings.maxBitrateKbps,
       maxFramerate: c.settings.frameRate,
+      videoCodecs: c.videoCodecs,
     },
   };
 }
@@ -171,6 +175,7 @@ export const localMediaMachine = setup({
     issue: null,
     notice: null,
     plan: { camera: null, mic: null },
+    videoCodecs: SOFTWARE_ORDER,
   },
   initial: "off",
   on: {
@@ -188,7 +193,8 @@ export const localMediaMachine = setup({
         onDone: {
           target: "active",
           actions: [
-            assign(({ event }) => ({
+            assign(({ context, event }) => ({
+              videoCodecs: event.output.videoCodecs ?? context.videoCodecs,
               stream: event.output.stream,
               issue: event.output.issue,
               camera: event.output.stream?.getVideoTracks()[0] ?? null,

@@ -4,6 +4,7 @@
  */
 import type { ActorRef, ActorSystem, AnyActorRef, Snapshot } from "xstate";
 import type { FeatureChannel } from "../../protocol/index.ts";
+import { TRANSPORT_ID } from "../system-ids.ts";
 
 /** The stats actor asks for a sample of every connection. */
 export type StatsReport = { type: "STATS.POLL" };
@@ -20,7 +21,7 @@ export type FeatureInbound =
 export type FeatureOutbound = { type: "FEATURE.SEND"; channel: FeatureChannel; data: Uint8Array; peer?: string };
 
 /** The transport's system id: features find it there (the call invokes it in a room). */
-export const TRANSPORT_ID = "transport";
+export { TRANSPORT_ID };
 
 /**
  * Where a feature sends FEATURE.SEND: the transport. A feature running on its own (no transport

@@ -8,9 +8,10 @@
  *   deliver      FEATURE.MESSAGE / FEATURE.PEER_OPEN to the feature registered under the channel's
  *                system id (FEATURE_ACTOR), with the sender's participant id
  *
- * Signals go to and come from the link (system id "link"). The call invokes this with system id
- * "transport"; features and the stats actor find it there, so their messages never pass through
- * the call. A media-server implementation answers the same events.
+ * Signals go to and come from the link (system id "link"), which reports them here directly. The
+ * call invokes this with system id "transport"; the link, features and the stats actor find it
+ * there, so their messages never pass through the call. A media-server implementation answers
+ * the same events.
  */
 import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { assign, enqueueActions, type EventObject, raise, sendParent, setup, type ActorRefFrom } from "xstate";
@@ -25,16 +26,15 @@ import {
   type SignalPayload,
 } from "../../protocol/index.ts";
 import type { StatsCommand } from "../features/stats.ts";
-import type { SignalingCommand, SignalingReport } from "../link/signaling.ts";
-import { FEATURE_ACTOR, TRANSPORT_ID, type FeatureInbound, type FeatureOutbound, type StatsReport } from "./channels.ts";
+import type { SignalingCommand, TransportSignalingReport } from "../link/signaling.ts";
+import { FEATURE_ACTOR, type FeatureInbound, type FeatureOutbound, type StatsReport } from "./channels.ts";
+import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 import { sfuActor, type SfuEvent } from "./sfu.ts";
 
 /** System ids the transport finds its neighbours by. */
-export { TRANSPORT_ID };
-export const LINK_ID = "link";
-export const STATS_ID = "stats";
+export { LINK_ID, STATS_ID, TRANSPORT_ID };
 
 /** How often one connection may fail and be restarted before it is given up on. */
 const MAX_RESTARTS = 3;
@@ -102,8 +102,7 @@ export type TransportEvent =
   | FeatureOutbound
   | StatsReport
   | PeerReport
-  | Extract<SignalingReport, { type: "SIGNALING.JOINED" | "SIGNALING.SIGNAL" | "SIGNALING.PEER_LEFT" | "SIGNALING.ICE_SERVERS" }>
-  | Extract<SignalingReport, { type: "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY" }>
+  | TransportSignalingReport
   | SfuEvent
   | { type: "DIRECT.READY"; peer: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
@@ -120,6 +119,7 @@ export function connectionInput(context: TransportContext, peer: string, session
     iceTransportPolicy: context.relayOnly ? "relay" : "all",
     noServer: context.noServer,
     stream: context.stream,
+    ...(context.outgoing ? { videoCodecs: context.outgoing.videoCodecs } : {}),
     initiator: firstSignal === undefined,
     ...(firstSignal ? { firstSignal } : {}),
   };

@@ -16,7 +16,7 @@ import {
   type IceServer,
   type SignalPayload,
 } from "../../protocol/index.ts";
-import { senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
+import { SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 
 export interface PeerConnectionInput {
@@ -26,6 +26,8 @@ export interface PeerConnectionInput {
   iceServers: IceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
   stream: MediaStream | null;
+  /** Video codecs in the order we ask for (local media probed them); SOFTWARE_ORDER without. */
+  videoCodecs?: string[];
   /** Offer first (we joined a room where the peer already was); else wait for their offer. */
   initiator: boolean;
   /** The signal that made us create this connection (their offer), applied first. */
@@ -112,7 +114,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   let tracksAdded = false;
   let stopped = false;
   const remoteStream = new MediaStream();
-  const senders = senderSync(pc, input.stream);
+  const senders = senderSync(pc, input.stream, input.videoCodecs ?? SOFTWARE_ORDER);
   // Incoming signals are applied strictly in order, so a candidate never races its description.
   let queue: Promise<void> = Promise.resolve();
 

@@ -17,15 +17,14 @@ export interface Outgoing {
   videoMode: "camera" | "screen";
   maxBitrateKbps: number;
   maxFramerate: number;
+  /** Video codecs in the order we ask for (probeVideoCodecs, run by local media). */
+  videoCodecs: string[];
 }
 
 export const DEFAULT_MAX_BITRATE_KBPS = 8000;
 
-/** The order on software-only machines: the cheapest encoders at 1080p60 first. */
-const SOFTWARE_ORDER = ["video/H264", "video/VP8"];
-
-/** Video codecs in the order we ask for; set by probeVideoCodecs, SOFTWARE_ORDER until then. */
-let videoOrder: string[] = SOFTWARE_ORDER;
+/** The order on software-only machines (and until a probe says otherwise): the cheapest encoders at 1080p60 first. */
+export const SOFTWARE_ORDER = ["video/H264", "video/VP8"];
 
 /**
  * Hardware encoders (power efficient at 1080p60) go first. Then H264, then VP8: in Chromium with
@@ -36,7 +35,7 @@ let videoOrder: string[] = SOFTWARE_ORDER;
  */
 export async function probeVideoCodecs(): Promise<string[]> {
   const caps = globalThis.navigator?.mediaCapabilities;
-  if (!caps?.encodingInfo) return videoOrder;
+  if (!caps?.encodingInfo) return SOFTWARE_ORDER;
   const fast: string[] = [];
   for (const mime of ["video/H264", "video/VP9", "video/AV1"]) {
     try {
@@ -49,8 +48,7 @@ export async function probeVideoCodecs(): Promise<string[]> {
       // Unknown to this browser: skip it.
     }
   }
-  videoOrder = [...fast, ...SOFTWARE_ORDER.filter((m) => !fast.includes(m))];
-  return videoOrder;
+  return [...fast, ...SOFTWARE_ORDER.filter((m) => !fast.includes(m))];
 }
 
 export function orderCodecs(codecs: RTCRtpCodec[], order: string[]): RTCRtpCodec[] {
@@ -73,7 +71,7 @@ export function orderCodecs(codecs: RTCRtpCodec[], order: string[]): RTCRtpCodec
 export const AUDIO_ORDER = ["audio/red", "audio/opus"];
 
 /** Call after tracks are added and before an offer or answer is made. */
-export function preferCodecs(pc: RTCPeerConnection) {
+export function preferCodecs(pc: RTCPeerConnection, videoOrder: string[]) {
   for (const [kind, order] of [
     ["audio", AUDIO_ORDER],
     ["video", videoOrder],
@@ -219,7 +217,7 @@ async function tuneOnce(sender: RTCRtpSender, out: SenderParams) {
  * tab audio as an additional sender (that one renegotiates), parameters tuned after every
  * negotiation. Steps run one at a time, in order.
  */
-export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null) {
+export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null, videoOrder: string[]) {
   let outgoing: Outgoing | null = null;
   let extra: RTCRtpSender | null = null;
   let ready = false;
@@ -240,7 +238,7 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null) {
         }
       } else if (!extra && want) {
         extra = pc.addTrack(want, ...(stream ? [stream] : []));
-        preferCodecs(pc); // before the renegotiation this starts: tab audio gets RED too
+        preferCodecs(pc, videoOrder); // before the renegotiation this starts: tab audio gets RED too
       }
     }
     for (const sender of pc.getSenders()) {
@@ -257,7 +255,7 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null) {
     /** Our tracks are on the connection: set the codec order before the offer or answer, and sync. */
     tracksAdded() {
       ready = true;
-      preferCodecs(pc);
+      preferCodecs(pc, videoOrder);
       run();
     },
     set(next: Outgoing) {

@@ -6,12 +6,16 @@
  */
 import { Packr } from "msgpackr";
 import type { Page } from "playwright-core";
-import { DRAW_MAX_ADD_POINTS, DRAW_MAX_FRAME_POINTS, DRAW_MAX_OPS, POINT_SCALE } from "../../protocol/draw-wire.ts";
+import { DRAW_MAX_ADD_POINTS, DRAW_MAX_FRAME_POINTS, DRAW_MAX_OPS, DRAW_WIRE_VERSION, POINT_SCALE } from "../../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 /** msgpack bytes as a draw-wire frame is sent (anything at all: no validation). */
 export const rawFrame = (x: unknown): number[] => Array.from(packr.pack(x) as Uint8Array);
+
+/** The page's participant id in the room: its camera's frame on the drawing wire. */
+export const selfId = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __onelink: { getSnapshot(): { context: { self: string | null } } } }).__onelink.getSnapshot().context.self);
 
 export { recordDataChannels } from "./harness.ts";
 
@@ -34,14 +38,14 @@ const token = (k: number) => `${SOURCE}:${String(k).padStart(SEQ_DIGITS, "0")}`;
  * rewrites those digits for every frame it sends so each frame's ops are new (seq k of the
  * template becomes n * 64 + k + 1 in frame n), and the stroke id is the begin op's id.
  */
-export function floodTemplate(): { bytes: number[]; seqAt: number[] } {
+export function floodTemplate(camera: string): { bytes: number[]; seqAt: number[] } {
   const rand = () => Math.floor(Math.random() * (POINT_SCALE + 1));
   const ops: unknown[] = [{ type: "begin", id: token(0), strokeId: token(0), color: PALETTE[0], width: THICKNESS_LEVELS[1], point: [rand(), rand()] }];
   const perAdd = Math.min(DRAW_MAX_ADD_POINTS, Math.floor((DRAW_MAX_FRAME_POINTS - 1) / (DRAW_MAX_OPS - 1)));
   for (let k = 1; k < DRAW_MAX_OPS; k++) {
     ops.push({ type: "add", id: token(k), strokeId: token(0), points: Array.from({ length: 2 * perAdd }, rand) });
   }
-  const bytes = rawFrame({ type: "ops", frame: "mine", ops });
+  const bytes = rawFrame({ v: DRAW_WIRE_VERSION, type: "ops", frame: camera, ops });
   const marker = new TextEncoder().encode(`${SOURCE}:`);
   const seqAt: number[] = [];
   outer: for (let i = 0; i + marker.length + SEQ_DIGITS <= bytes.length; i++) {
@@ -63,8 +67,9 @@ export interface FloodResult {
  * Page A sends the template's frames on its open "draw" channel as fast as the channel takes
  * them (keeping up to 4 MB queued) for `ms`, then waits for the queue to drain (up to 30 s).
  */
-export function flood(page: Page, ms: number, firstFrame = 0): Promise<FloodResult> {
-  const template = floodTemplate();
+export async function flood(page: Page, ms: number, firstFrame = 0): Promise<FloodResult> {
+  // On the sender's own camera.
+  const template = floodTemplate((await selfId(page)) ?? "");
   return page.evaluate(
     async ({ template, ms, firstFrame, digits }) => {
       const channel = (window as unknown as { __channels: RTCDataChannel[] }).__channels.find((c) => c.label === "draw" && c.readyState === "open");

@@ -6,19 +6,22 @@
  * and keep its drawing within the limits.
  */
 import { describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
-import { DRAW_MAX_DOC_LENGTH, DRAW_MAX_DOC_POINTS, DRAW_MAX_SOURCES, DRAW_MAX_STROKE_POINTS, DRAW_MAX_STROKES } from "../../protocol/draw-wire.ts";
+import {
+  DRAW_MAX_DOC_LENGTH,
+  DRAW_MAX_DOC_POINTS,
+  DRAW_MAX_SOURCES,
+  DRAW_MAX_STROKE_POINTS,
+  DRAW_MAX_STROKES,
+  DRAW_WIRE_VERSION,
+} from "../../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
-import { drawDocs, flood, rawFrame, recordDataChannels, sendRaw } from "./draw-flood.ts";
+import { drawDocs, flood, rawFrame, recordDataChannels, selfId, sendRaw } from "./draw-flood.ts";
 import { button, expectAttribute, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
-const selfId = (page: Page) =>
-  page.evaluate(() => (window as unknown as { __onelink: { getSnapshot(): { context: { self: string | null } } } }).__onelink.getSnapshot().context.self);
-
-/** Frames that must be refused or cut down to the limits (seqs from 1; the flood's source differs). */
-function junkFrames(): number[][] {
+/** Frames on A's own camera that must be refused or cut down to the limits (seqs from 1; the flood's source differs). */
+function junkFrames(camera: string): number[][] {
   const begin = (id: string, extra: Record<string, unknown> = {}) => ({
     type: "begin",
     id,
@@ -28,9 +31,10 @@ function junkFrames(): number[][] {
     point: [100, 100],
     ...extra,
   });
-  const ops = (...ops: unknown[]) => rawFrame({ type: "ops", frame: "mine", ops });
+  const v = DRAW_WIRE_VERSION;
+  const ops = (...ops: unknown[]) => rawFrame({ v, type: "ops", frame: camera, ops });
   const snapshot = (strokes: unknown[], applied: Record<string, number> = {}) =>
-    rawFrame({ type: "snapshot", frame: "mine", doc: { strokes, applied, aspect: 4 / 3 } });
+    rawFrame({ v, type: "snapshot", frame: camera, doc: { strokes, applied, aspect: 4 / 3 } });
   const line = (n: number) => Array.from({ length: 2 * n }, (_, i) => (i * 37) % 10_001);
   return [
     ops(begin("j:1", { point: [Number.NaN, 5] })),
@@ -69,7 +73,7 @@ describe("a hostile peer on the drawing channel", () => {
       );
       const aId = (await selfId(a.page))!;
 
-      await sendRaw(a.page, junkFrames());
+      await sendRaw(a.page, junkFrames(aId));
       // Up to 10 s of the largest frames; B cuts the flooder off well before (the flood stops then).
       const flooding = flood(a.page, 10_000);
       // While the frames pour in: a control still answers, the remote video still plays.

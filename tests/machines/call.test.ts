@@ -6,7 +6,7 @@ import type { NotificationsEvent } from "../../machines/features/notifications.t
 import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
 import { meshTransport, type TransportEvent } from "../../machines/transport/mesh.ts";
 import type { CallEvent } from "../../machines/call/call.ts";
-import type { SignalingCommand, SignalingInput } from "../../machines/link/signaling.ts";
+import { hearersOf, type SignalingCommand, type SignalingInput, type SignalingReport } from "../../machines/link/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
 function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string } = {}) {
@@ -76,9 +76,14 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" }, clock }).start();
   const phase = () => phaseOf(actor.getSnapshot());
-  /** What a peer connection or the stats actor reports goes to the transport, as it does in the app; the rest to the call. */
+  /**
+   * What a peer connection or the stats actor reports goes to the transport, and what the link
+   * reports to whoever hears it (the call, the transport or both), as in the app; the rest to the call.
+   */
   const send = (e: CallEvent | TransportEvent) => {
-    if (e.type.startsWith("PEER.") || e.type === "STATS.POLL") actor.system.get("transport")!.send(e);
+    const transport = actor.system.get("transport")!;
+    if (e.type.startsWith("PEER.") || e.type === "STATS.POLL") transport.send(e);
+    else if (e.type.startsWith("SIGNALING.")) for (const to of hearersOf(e as SignalingReport)) (to === "call" ? actor : transport).send(e);
     else actor.send(e as CallEvent);
   };
   const connections = () => actor.system.get("transport")!.getSnapshot().context.connections;

@@ -2,7 +2,7 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { Packr } from "msgpackr";
 import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
 import type { FeatureOutbound } from "../../machines/transport/channels.ts";
-import { DRAW_RATE, drawingMachine, drawStorageKey, SELF_FRAME, type DrawingEvent } from "../../machines/features/drawing.ts";
+import { DRAW_RATE, drawingMachine, drawStorageKey, otherVersionText, SELF_FRAME, type DrawingEvent } from "../../machines/features/drawing.ts";
 import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/features/hand-tracking.ts";
 import {
   decodeDraw,
@@ -17,6 +17,8 @@ import {
   DRAW_MAX_OPS,
   DRAW_MAX_STROKE_POINTS,
   DRAW_MAX_STROKES,
+  DRAW_MAX_FRAMES,
+  DRAW_WIRE_VERSION,
   encodeDraw,
   parseStoredDocs,
   storeDocs,
@@ -38,10 +40,13 @@ class Tab {
   drawing!: ActorRefFrom<typeof drawingMachine>;
   /** The drawing machine's clock (ms), for the per-peer rates. */
   clock = 0;
+  toasts: string[] = [];
   stop = () => {};
   constructor(
     readonly stream: MediaStream | null = camera(),
     readonly room = "room-1",
+    /** Our participant id: the camera others address our video by. */
+    readonly self = "me",
   ) {
     this.start();
   }
@@ -62,8 +67,13 @@ class Tab {
         saveDocs: ({ context }) => void this.storage.set(drawStorageKey(context.room), storeDocs(context.docs)),
       },
     });
-    const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing } }).createMachine({
-      invoke: { id: "drawing", src: "drawing", input: { room: this.room, camera: this.stream, now: () => this.clock } },
+    // The call's toasts, as the drawing finds them (system id "notify").
+    const notify = fromCallback<{ type: string; text?: string }>(({ receive }) => receive((e) => void this.toasts.push(e.text ?? e.type)));
+    const parent = setup({ types: { events: {} as FeatureOutbound }, actors: { drawing, notify } }).createMachine({
+      invoke: [
+        { id: "drawing", src: "drawing", input: { room: this.room, camera: this.stream, self: this.self, now: () => this.clock } },
+        { id: "notify", systemId: "notify", src: "notify" },
+      ],
       on: { "FEATURE.SEND": { actions: ({ event }) => void this.sent.push(event) } },
     });
     // Registered as the transport, as the call's transport is: features send to it.
@@ -131,7 +141,7 @@ describe("drawing machine", () => {
     expect(tab.snap.matches({ active: { hands: { tracking: "handFound" } } })).toBe(true);
 
     const sent = tab.drain();
-    expect(sent.every((s) => s.peer === undefined && s.wire.type === "ops" && s.wire.frame === "mine")).toBe(true);
+    expect(sent.every((s) => s.peer === undefined && s.wire.type === "ops" && s.wire.frame === tab.self)).toBe(true);
     const ops = sent.flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : []));
     expect(ops.map((o) => o.type)).toEqual(["begin", "add", "add", "end"]);
     expect(ops[0]).toMatchObject({ type: "begin", color: PALETTE[0], width: THICKNESS_LEVELS[1], point: p(0.1, 0.5) });
@@ -176,12 +186,12 @@ describe("drawing machine", () => {
     expect(tab.snap.context.error?.text).toContain("WebGL");
     expect(tab.hands.stops).toBe(1);
 
-    // On the remote video: the stroke belongs to bob's camera and goes to bob only, as "yours".
+    // On the remote video: the stroke belongs to bob's camera, addressed to it, and goes to everyone (all show it on bob's video).
     tab.send({ type: "DRAW.POINTER_DOWN", frame: "bob", point: p(0.25, 0.25) });
     tab.send({ type: "DRAW.POINTER_MOVE", points: [p(0.3, 0.25), p(0.30001, 0.25), p(0.4, 0.3)] });
     tab.send({ type: "DRAW.POINTER_UP" });
     const sent = tab.drain();
-    expect(sent.every((s) => s.peer === "bob" && s.wire.frame === "yours")).toBe(true);
+    expect(sent.every((s) => s.peer === undefined && s.wire.frame === "bob")).toBe(true);
     expect(tab.strokes("bob")[0]!.points).toEqual([p(0.25, 0.25), p(0.3, 0.25), p(0.4, 0.3)]);
 
     tab.send({ type: "DRAW.RETRY" });
@@ -209,16 +219,16 @@ describe("drawing machine", () => {
 
   test("remote ops land on the right picture; junk and other channels are ignored", () => {
     const tab = new Tab();
-    const ops = (frame: "mine" | "yours", source: string) =>
+    const ops = (frame: string, source: string) =>
       encodeDraw({
         type: "ops",
         frame,
         ops: [{ type: "begin", id: `${source}:1`, strokeId: `${source}:1`, color: "#0a84ff", width: 0.014, point: p(0.5, 0.5) }],
       });
-    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("mine", "b1") });
-    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("yours", "b2") });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops("bob", "b1") });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: ops(tab.self, "b2") });
     tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: new Uint8Array([1, 2, 3]) });
-    tab.send({ type: "FEATURE.MESSAGE", channel: "chat", peer: "bob", data: ops("mine", "b3") });
+    tab.send({ type: "FEATURE.MESSAGE", channel: "chat", peer: "bob", data: ops("bob", "b3") });
     expect(tab.strokes("bob").map((s) => s.id)).toEqual(["b1:1"]);
     expect(tab.strokes().map((s) => s.id)).toEqual(["b2:1"]);
   });
@@ -234,8 +244,8 @@ describe("drawing machine", () => {
     tab.send({ type: "FEATURE.PEER_OPEN", channel: "draw", peer: "bob" });
     const sent = tab.drain();
     expect(sent.map((s) => [s.peer, s.wire.type, s.wire.frame])).toEqual([
-      ["bob", "snapshot", "mine"],
-      ["bob", "snapshot", "yours"],
+      ["bob", "snapshot", tab.self],
+      ["bob", "snapshot", "bob"],
     ]);
     const first = sent[0]!.wire;
     expect(first.type === "snapshot" && first.doc.strokes[0]!.points).toEqual([p(0.1, 0.1)]);
@@ -243,8 +253,8 @@ describe("drawing machine", () => {
   });
 
   test("two tabs: strokes show on the right side, Clear clears both, a reload gets the drawing back", () => {
-    const alice = new Tab();
-    const bob = new Tab(camera(1280, 720));
+    const alice = new Tab(camera(), "room-1", "alice");
+    const bob = new Tab(camera(1280, 720), "room-1", "bob");
     alice.send({ type: "DRAW.TOGGLE" });
     // Alice draws on bob's video: bob sees it over his own camera picture.
     alice.send({ type: "DRAW.POINTER_DOWN", frame: "bob", point: p(0.2, 0.3) });
@@ -274,6 +284,79 @@ describe("drawing machine", () => {
     deliver(bob, alice, "bob", "alice");
     expect(bob.strokes()).toHaveLength(0);
     expect(alice.strokes("bob")).toHaveLength(0);
+  });
+});
+
+describe("drawing with many people", () => {
+  test("a stroke on a participant's video shows on that participant's video on every screen", () => {
+    const alice = new Tab(camera(), "room-1", "alice");
+    const bob = new Tab(camera(), "room-1", "bob");
+    const carol = new Tab(camera(), "room-1", "carol");
+    alice.send({ type: "DRAW.TOGGLE" });
+    alice.send({ type: "DRAW.POINTER_DOWN", frame: "carol", point: p(0.2, 0.3) });
+    alice.send({ type: "DRAW.POINTER_MOVE", points: [p(0.45, 0.3)] });
+    alice.send({ type: "DRAW.POINTER_UP" });
+    const sent = [...alice.sent];
+    deliver(alice, carol, "alice", "carol");
+    alice.sent = sent;
+    deliver(alice, bob, "alice", "bob");
+    expect(carol.strokes()).toEqual(alice.strokes("carol")); // on her own camera
+    expect(bob.strokes("carol")).toEqual(alice.strokes("carol")); // on carol's video at bob's
+    expect(bob.strokes()).toHaveLength(0);
+    // A late joiner gets it too: every drawing goes in the snapshots.
+    const dave = new Tab(camera(), "room-1", "dave");
+    bob.send({ type: "FEATURE.PEER_OPEN", channel: "draw", peer: "dave" });
+    deliver(bob, dave, "bob", "dave");
+    expect(dave.strokes("carol")).toEqual(alice.strokes("carol"));
+  });
+
+  test("a peer names at most DRAW_MAX_FRAMES cameras; a frame named as our own local key is not taken", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const begin = (camera: string, n: number) =>
+        encodeDraw({
+          type: "ops",
+          frame: camera,
+          ops: [{ type: "begin", id: `b:${n}`, strokeId: `b:${n}`, color: PALETTE[0], width: THICKNESS_LEVELS[0], point: p(0.5, 0.5) }],
+        });
+      for (let n = 1; n <= DRAW_MAX_FRAMES + 5; n++) tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin(`cam${n}`, n) });
+      expect(Object.keys(tab.snap.context.docs)).toHaveLength(DRAW_MAX_FRAMES);
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin(SELF_FRAME, 99) });
+      expect(tab.strokes()).toHaveLength(0);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("frames of another drawing version are not drawn; a notice (once) says which page to reload", () => {
+    const tab = new Tab();
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+    try {
+      const begin = { type: "begin", id: "b:1", strokeId: "b:1", color: PALETTE[0], width: THICKNESS_LEVELS[0], point: [5, 5] };
+      // The previous wire: no version, cameras said from the sender's side.
+      const old = packr.pack({ type: "ops", frame: "mine", ops: [begin] });
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: old });
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: old });
+      expect(tab.snap.context.docs.bob).toBeUndefined();
+      expect(tab.strokes()).toHaveLength(0);
+      expect(tab.snap.context.otherVersion).toBe("older");
+      expect(tab.toasts).toEqual([otherVersionText("older")]);
+      // A newer page: this one is to reload.
+      tab.send({
+        type: "FEATURE.MESSAGE",
+        channel: "draw",
+        peer: "bob",
+        data: packr.pack({ v: DRAW_WIRE_VERSION + 1, type: "ops", frame: "bob", ops: [begin] }),
+      });
+      expect(tab.snap.context.docs.bob).toBeUndefined();
+      expect(tab.snap.context.otherVersion).toBe("newer");
+      expect(tab.toasts).toEqual([otherVersionText("older"), otherVersionText("newer")]);
+      expect(otherVersionText("newer")).toContain("reload this page");
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
@@ -337,7 +420,7 @@ function pointerStroke(tab: Tab, frame: string, n: number, from = 0) {
 }
 
 /** Ops as the frames the wire takes: at most DRAW_MAX_OPS ops and DRAW_MAX_FRAME_POINTS points each. */
-function framesOf(ops: StrokeOp[], frame: "mine" | "yours") {
+function framesOf(ops: StrokeOp[], frame: string) {
   const out: Uint8Array[] = [];
   let cur: StrokeOp[] = [];
   let n = 0;
@@ -356,7 +439,7 @@ function framesOf(ops: StrokeOp[], frame: "mine" | "yours") {
 }
 
 /** A long stroke from the peer: a new stroke and 63 adds of 256 points, as the frames the wire takes (source `src`, batch `f`). */
-function bigStroke(src: string, f: number, frame: "mine" | "yours" = "mine") {
+function bigStroke(src: string, f: number, frame = "bob") {
   const strokeId = `${src}:${f * 64 + 1}`;
   const ops: StrokeOp[] = [{ type: "begin", id: strokeId, strokeId, color: PALETTE[0], width: THICKNESS_LEVELS[1], point: p(0.5, 0.5) }];
   for (let k = 1; k < DRAW_MAX_OPS; k++) ops.push({ type: "add", id: `${src}:${f * 64 + k + 1}`, strokeId, points: path(DRAW_MAX_ADD_POINTS, k * 256) });
@@ -401,7 +484,7 @@ describe("drawing within the limits", () => {
     const warn = spyOn(console, "warn").mockImplementation(() => {});
     try {
       for (let f = 0; f < 6; f++) {
-        for (const frame of ["mine", "yours"] as const) {
+        for (const frame of ["bob", tab.self]) {
           // Within the rate: the peer's ink budget fills again between strokes, a frame at a time.
           for (const data of bigStroke(`b${frame}`, f, frame)) {
             tab.clock += 1000;
@@ -453,7 +536,7 @@ describe("drawing within the limits", () => {
           // About 10 units of ink: points a frame apart, as no hand draws them.
           points: Array.from({ length: 10 }, (_, i) => p(i % 2, (i * 0.37) % 1)),
         });
-        return encodeDraw({ type: "ops", frame: "mine", ops });
+        return encodeDraw({ type: "ops", frame: "bob", ops });
       };
       // Never past the drawing's length.
       for (let f = 0; f < 30; f++) {
@@ -490,7 +573,7 @@ describe("drawing within the limits", () => {
           const id = `b:${f * 64 + k + 1}`;
           return { type: "begin", id, strokeId: id, color: PALETTE[1], width: THICKNESS_LEVELS[0], point: p(0.5, 0.5) };
         });
-        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: encodeDraw({ type: "ops", frame: "mine", ops }) });
+        tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: encodeDraw({ type: "ops", frame: "bob", ops }) });
       }
       expect(tab.snap.context.docs.bob!.strokes).toHaveLength(DRAW_MAX_STROKES);
     } finally {
@@ -503,14 +586,14 @@ describe("drawing within the limits", () => {
     const warn = spyOn(console, "warn").mockImplementation(() => {});
     try {
       // A clear and a one-point stroke per frame, made costly with erases far from it (each counts as many ops).
-      const frame = (n: number) => {
+      const frame = (n: number, camera = "bob") => {
         const id = (k: number) => `b:${n * 64 + k}`;
         const ops: StrokeOp[] = [
           { type: "clear", id: id(1) },
           { type: "begin", id: id(2), strokeId: id(2), color: PALETTE[2], width: THICKNESS_LEVELS[2], point: p(0.5, 0.5) },
           ...Array.from({ length: 8 }, (_, k): StrokeOp => ({ type: "erase", id: id(k + 3), center: p(0.01, 0.01), radius: 0.001 })),
         ];
-        return encodeDraw({ type: "ops", frame: "mine", ops });
+        return encodeDraw({ type: "ops", frame: camera, ops });
       };
       const ids = () => tab.snap.context.docs.bob?.strokes.map((s) => s.id) ?? [];
       let accepted = 0;
@@ -523,7 +606,7 @@ describe("drawing within the limits", () => {
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]![0])).toContain("over the rate");
       // Another peer has its own budget.
-      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "carol", data: frame(0) });
+      tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "carol", data: frame(0, "carol") });
       expect(tab.snap.context.docs.carol?.strokes).toHaveLength(1);
       // A second later bob may send again.
       tab.clock += 1000;
@@ -541,8 +624,9 @@ describe("drawing within the limits", () => {
     try {
       const begin = (extra: Record<string, unknown>) =>
         packr.pack({
+          v: DRAW_WIRE_VERSION,
           type: "ops",
-          frame: "mine",
+          frame: "bob",
           ops: [{ type: "begin", id: "b:1", strokeId: "b:1", color: PALETTE[0], width: THICKNESS_LEVELS[0], point: [5, 5], ...extra }],
         });
       tab.send({ type: "FEATURE.MESSAGE", channel: "draw", peer: "bob", data: begin({ color: "#123456" }) });

@@ -17,7 +17,7 @@ function harness(opts: { copy?: () => Promise<void>; share?: () => Promise<void>
     guards: { canShare: () => opts.canShare ?? true },
   });
   const clock = new SimulatedClock();
-  const actor = createActor(machine, { clock }).start();
+  const actor = createActor(machine, { clock, input: {} }).start();
   const texts = () => actor.getSnapshot().context.toasts.map((t) => t.text);
   const settle = () => new Promise((r) => setTimeout(r, 0));
   return { actor, clock, sounds, shared, texts, settle };

@@ -24,16 +24,20 @@ function fakeSockets() {
   return { logic, opened, sent, server, close };
 }
 
-/** A parent that invokes the link and records what it reports. */
+/** A parent (the call) that invokes the link, and a transport beside it: both record what the link reports to them. */
 function harness(policy = { baseMs: 100, maxMs: 1_000, jitter: 0 }) {
   const sockets = fakeSockets();
   const reports: SignalingReport[] = [];
+  const transport = fromCallback<SignalingReport>(({ receive }) => receive((e) => reports.push(e)));
   const parent = createMachine({
-    invoke: {
-      id: "link",
-      src: signalingMachine.provide({ actors: { socket: sockets.logic } }),
-      input: { url: "ws://test/ws", room: "room-1", policy },
-    },
+    invoke: [
+      { id: "transport", systemId: "transport", src: transport },
+      {
+        id: "link",
+        src: signalingMachine.provide({ actors: { socket: sockets.logic } }),
+        input: { url: "ws://test/ws", room: "room-1", policy },
+      },
+    ],
     on: { "*": { actions: ({ event }) => reports.push(event as SignalingReport) } },
   });
   const clock = new SimulatedClock();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { setSoundsMuted, soundsMuted } from "../../machines/features/sound.ts";
+import { Sounds } from "../../machines/features/sound.ts";
 
 /** A minimal Storage over a Map, as the page's localStorage. */
 function fakeStorage(): Storage {
@@ -16,14 +16,17 @@ function fakeStorage(): Storage {
   };
 }
 
+/** The page's sounds' mute, as the chat uses it. */
+const bound = (sounds: Sounds) => ({ muted: () => sounds.muted(), setMuted: (on: boolean) => sounds.setMuted(on) });
+
 const g = globalThis as { localStorage?: Storage };
 afterEach(() => {
-  setSoundsMuted(false);
   delete g.localStorage;
 });
 
 describe("notification sounds' mute", () => {
   test("without storage the choice lasts for the page", () => {
+    const { muted: soundsMuted, setMuted: setSoundsMuted } = bound(new Sounds());
     expect(soundsMuted()).toBe(false);
     setSoundsMuted(true);
     expect(soundsMuted()).toBe(true);
@@ -32,6 +35,7 @@ describe("notification sounds' mute", () => {
   });
 
   test("with storage it is kept for the device, and a choice made in another tab counts", () => {
+    const { muted: soundsMuted, setMuted: setSoundsMuted } = bound(new Sounds());
     g.localStorage = fakeStorage();
     setSoundsMuted(true);
     expect(g.localStorage.getItem("onelink.chat.muted")).toBe("1");

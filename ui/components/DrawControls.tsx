@@ -4,7 +4,7 @@
  * (colour and thickness, also set by the other hand) and how to draw.
  */
 import { useSelector } from "@xstate/react";
-import type { DrawingSnapshot } from "../../machines/features/drawing.ts";
+import { type DrawingSnapshot, otherVersionText } from "../../machines/features/drawing.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
 import { useDrawingActor } from "./DrawOverlay.tsx";
 import { Icon } from "./Icon.tsx";
@@ -68,6 +68,7 @@ export function DrawPanel() {
   const text = useSelector(drawing, (s) => (s ? statusText(s) : ""));
   const failed = useSelector(drawing, (s) => s?.matches({ active: "error" }) ?? false);
   const pen = useSelector(drawing, (s) => s?.context.pen);
+  const otherVersion = useSelector(drawing, (s) => s?.context.otherVersion ?? null);
   if (!drawing || !on || !pen) return null;
   const level = THICKNESS_LEVELS.findIndex((w) => w >= pen.width);
   return (
@@ -75,6 +76,7 @@ export function DrawPanel() {
       <p className={`draw-status${failed ? " draw-error" : ""}`} aria-live="polite">
         {text}
       </p>
+      {otherVersion && <p className="draw-status draw-error">{otherVersionText(otherVersion)}</p>}
       {failed && (
         <button type="button" onClick={() => drawing.send({ type: "DRAW.RETRY" })}>
           Try hand tracking again

@@ -1,0 +1,302 @@
+/**
+ * The call's vocabulary: the actors it starts, its named delays, guards and actions. call.ts tells
+ * the story with these names; a test swaps any of them with `.provide()`.
+ */
+import { assertEvent, assign, type EventObject, enqueueActions, forwardTo, sendTo, setup } from "xstate";
+import { stopChildrenOfFailed } from "../failed-actor.ts";
+import { chatMachine } from "../features/chat.ts";
+import { type DrawCameraEvent, type DrawSelfEvent, drawingMachine } from "../features/drawing.ts";
+import { notificationsMachine } from "../features/notifications.ts";
+import { statsMachine } from "../features/stats.ts";
+import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
+import { signalingMachine } from "../link/signaling.ts";
+import { warmSocketActor } from "../link/socket.ts";
+import { localMediaMachine } from "../media/local-media.ts";
+import { loadRelayOnly, loadSeat, saveRelayOnly, saveSeat } from "../storage.ts";
+import { FEATURE_ACTOR } from "../transport/channels.ts";
+import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
+import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
+import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
+import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput } from "./inputs.ts";
+import {
+  departed,
+  departureOf,
+  isUp,
+  onArrived,
+  onConnecting,
+  onControl,
+  onJoined,
+  onStatus,
+  participantList,
+  patch,
+  type RoomView,
+  roomView,
+  without,
+} from "./roster.ts";
+
+/** A command for the transport, found by system id (it exists only in a room). */
+const toTransport = (command: TransportCommand): EventObject => command;
+/** How often one part of a call may fail and be restarted before it is given up on. */
+const MAX_RESTARTS = 3;
+/** The reports that tell where the room stands: the first one ends `joining`. */
+const ROOM_NEWS = new Set<string>([
+  "SIGNALING.JOINED",
+  "SIGNALING.PEER_JOINED",
+  "SIGNALING.PEER_AWAY",
+  "SIGNALING.PEER_LEFT",
+  "PEER.PRESUMED_GONE",
+  "TRANSPORT.CONNECTING",
+  "PEER.STATUS",
+  "PEER.CONTROL",
+]);
+const roomIs =
+  (view: RoomView) =>
+  ({ context }: { context: CallContext }) =>
+    roomView(context.peers, context.departure) === view;
+const goneLater = (peer: string) =>
+  [
+    { type: "PEER.PRESUMED_GONE" as const, peer },
+    { delay: "presumedGone" as const, id: `gone:${peer}` },
+  ] as const;
+
+export const callSetup = setup({
+  types: {
+    input: {} as CallInput,
+    context: {} as CallContext,
+    events: {} as CallEvent,
+  },
+  actors: {
+    warmSocket: warmSocketActor,
+    localMedia: localMediaMachine,
+    stats: statsMachine,
+    signaling: signalingMachine,
+    serverlessLink,
+    transport: meshTransport,
+    chat: chatMachine,
+    drawing: drawingMachine,
+    notifications: notificationsMachine,
+  },
+  delays: {
+    /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
+    presumedGone: 3_000,
+  },
+  guards: {
+    /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
+    wantsLobby: ({ context }) => context.lobby && !context.token,
+    heardFromRoom: ({ event }) => ROOM_NEWS.has(event.type),
+    // Where the room stands (roster.ts `roomView`): exactly one of these holds at a time.
+    theyLeft: roomIs("peerLeft"),
+    nobodyHere: roomIs("waiting"),
+    someoneUp: roomIs("inCall"),
+    someoneInTrouble: roomIs("reconnecting"),
+    stillConnecting: roomIs("connecting"),
+    fatalSignalingError: ({ event }) =>
+      event.type === "SIGNALING.ERROR" && event.code !== "unknown-peer" && event.code !== "rate-limited" && event.code !== "sfu-failed",
+    /** The server was updated under a running call: the call itself needs no server, so it goes on. */
+    outdatedMidCall: ({ context, event }) => event.type === "SIGNALING.ERROR" && event.code === "bad-version" && participantList(context.peers).some(isUp),
+  },
+  actions: {
+    /** Side effects a test can swap: where the seat token is kept, and the address bar. */
+    loadSeat: assign({ token: ({ context }) => (context.room ? loadSeat(context.room) : null), relayOnly: () => loadRelayOnly() }),
+    saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
+    saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
+    forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
+    showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room),
+    reloadPage: () => location.reload(),
+    showHomeInAddressBar: () => showHomeInAddressBar(),
+
+    // ---- starting and leaving ----
+    startCall: assign(({ event }) => {
+      assertEvent(event, "START");
+      return { room: event.room, lobby: event.lobby ?? false, error: null, serverless: null, signalingFailed: false, outdated: false };
+    }),
+    startServerless: assign(({ event }) => {
+      assertEvent(event, "START_SERVERLESS");
+      return { room: null, token: null, error: null, serverless: { ...initialServerlessView(event.role), connected: false } };
+    }),
+    /** A serverless call starts its exchange of codes afresh in the room (Rejoin too). */
+    resetServerlessView: assign({ serverless: ({ context }) => context.serverless && { ...initialServerlessView(context.serverless.role), connected: false } }),
+    /** The link to the other side: the signaling server, or in a serverless call the codes people carry. */
+    startLink: enqueueActions(({ context, enqueue }) => {
+      if (context.serverless) enqueue.spawnChild("serverlessLink", { id: "signaling", systemId: LINK_ID, input: { role: context.serverless.role } });
+      else
+        enqueue.spawnChild("signaling", {
+          id: "signaling",
+          systemId: LINK_ID,
+          input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined, warm: context.warmSockets },
+        });
+    }),
+    leaveRoom: enqueueActions(({ enqueue }) => {
+      enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.LEAVE" });
+      enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
+      enqueue.assign({ peers: {}, departure: null, greeted: false });
+    }),
+    dropPeers: assign({ peers: {} }),
+    clearToken: assign({ token: null }),
+    clearLobby: assign({ lobby: false }),
+    clearError: assign({ error: null }),
+    takeError: assign(({ event }) => {
+      assertEvent(event, "SIGNALING.ERROR");
+      return { error: { code: event.code, text: event.text } };
+    }),
+    noteOutdated: assign({ outdated: true, signalingOnline: false }),
+    noteOffline: assign({ signalingOnline: false, signalingFailed: true }),
+    forwardCode: forwardTo("signaling"),
+    takeServerlessView: assign(({ context, event }) => {
+      assertEvent(event, "SERVERLESS.VIEW");
+      return { serverless: { ...event.view, connected: context.serverless?.connected ?? false } };
+    }),
+    noteServerlessConnected: assign({ serverless: ({ context }) => context.serverless && { ...context.serverless, connected: true } }),
+
+    // ---- our media ----
+    takeLocalMedia: assign(({ event }) => {
+      assertEvent(event, "MEDIA.READY");
+      return {
+        local: event.local,
+        micOn: (event.local.stream?.getAudioTracks().length ?? 0) > 0,
+        camOn: (event.local.stream?.getVideoTracks().length ?? 0) > 0,
+      };
+    }),
+    dropLocalMedia: assign({ local: null }),
+    startLocalMedia: sendTo("media", { type: "MEDIA.START" }),
+    stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
+    toggleMic: assign({ micOn: ({ context }) => !context.micOn }),
+    toggleCamera: assign({ camOn: ({ context }) => !context.camOn }),
+    applyTrackSwitches: ({ context }) => {
+      context.local?.stream?.getAudioTracks().forEach((t) => (t.enabled = context.micOn));
+      context.local?.stream?.getVideoTracks().forEach((t) => (t.enabled = context.camOn));
+    },
+    /** The transport (in a room) tells everyone; it also tells each new connection. */
+    broadcastMediaState: enqueueActions(({ context, enqueue, system }) => {
+      const transport = system.get(TRANSPORT_ID);
+      if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.MEDIA_STATE", msg: mediaState(context) }));
+    }),
+    /** What we send changed (devices, screen sharing): the transport publishes it, drawing follows the camera. */
+    takeOutgoing: enqueueActions(({ context, event, enqueue, system }) => {
+      assertEvent(event, "MEDIA.OUTGOING");
+      const sharing = event.local.sharing ?? false;
+      const sharingChanged = (context.local?.sharing ?? false) !== sharing;
+      // Starting to share means showing something: video goes on.
+      enqueue.assign({ local: event.local, camOn: context.camOn || (sharingChanged && sharing) });
+      enqueue("applyTrackSwitches");
+      const drawing = system.get(FEATURE_ACTOR.draw);
+      if (drawing)
+        enqueue.sendTo(drawing, { type: "DRAW.CAMERA", stream: cameraOf({ ...context, local: event.local }) } satisfies DrawCameraEvent as EventObject);
+      const transport = system.get(TRANSPORT_ID);
+      if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: event.local.stream, outgoing: event.local.outgoing ?? null }));
+      if (sharingChanged) enqueue("broadcastMediaState");
+    }),
+    setRelayOnly: enqueueActions(({ event, enqueue, system }) => {
+      assertEvent(event, "SET_RELAY_ONLY");
+      enqueue.assign({ relayOnly: event.on });
+      enqueue("saveRelayOnly");
+      const transport = system.get(TRANSPORT_ID);
+      if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.RELAY_ONLY", on: event.on }));
+    }),
+
+    // ---- the participants (roster.ts) ----
+    takeSeat: assign(({ context, event }) => {
+      assertEvent(event, "SIGNALING.JOINED");
+      return { self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers: onJoined(context.peers, event.peers) };
+    }),
+    /** Drawings are addressed by the participant whose camera they are on: the drawing learns our id. */
+    tellDrawingWhoWeAre: enqueueActions(({ event, enqueue, system }) => {
+      assertEvent(event, "SIGNALING.JOINED");
+      const drawing = system.get(FEATURE_ACTOR.draw);
+      if (drawing) enqueue.sendTo(drawing, { type: "DRAW.SELF", self: event.self } satisfies DrawSelfEvent as EventObject);
+    }),
+    noteArrival: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "SIGNALING.PEER_JOINED");
+      enqueue.cancel(`gone:${event.peer}`);
+      enqueue.assign({ peers: onArrived(context.peers, event.peer), departure: null });
+    }),
+    noteAway: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "SIGNALING.PEER_AWAY");
+      if (!context.peers[event.peer]) return;
+      enqueue.assign({ peers: patch(context.peers, event.peer, { away: true }) });
+      enqueue.raise(...goneLater(event.peer));
+    }),
+    presumeGone: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "PEER.PRESUMED_GONE");
+      const known = context.peers[event.peer];
+      if (!known?.away) return;
+      // Their socket is gone but media still flows (a slow reload, a network change): look again later.
+      if (isUp(known)) enqueue.raise(...goneLater(event.peer));
+      else enqueue.assign({ departure: departureOf(known, event.peer, "gone") });
+    }),
+    noteLeft: assign(({ context, event }) => {
+      assertEvent(event, "SIGNALING.PEER_LEFT");
+      return { peers: without(context.peers, event.peer), departure: departureOf(context.peers[event.peer], event.peer, event.reason) };
+    }),
+    noteConnecting: assign(({ context, event }) => {
+      assertEvent(event, "TRANSPORT.CONNECTING");
+      return { peers: onConnecting(context.peers, event.peer, event.fresh), ...(event.fresh ? { departure: null } : {}) };
+    }),
+    noteStatus: assign(({ context, event }) => {
+      assertEvent(event, "PEER.STATUS");
+      if (!context.peers[event.peer]) return {};
+      const peers = onStatus(context.peers, event.peer, event.status);
+      return event.status === "connected" ? { peers, departure: null, iceError: null } : { peers };
+    }),
+    /** No server will say a peer went away: in a serverless call that has connected, a lost connection counts as that. */
+    serverlessPeerAway: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "PEER.STATUS" || !context.serverless?.connected || (event.status !== "unstable" && event.status !== "restarting")) return;
+      const known = context.peers[event.peer];
+      if (!known || known.away) return;
+      enqueue.assign({ peers: patch(context.peers, event.peer, { away: true }) });
+      enqueue.raise(...goneLater(event.peer));
+    }),
+    takeStream: assign(({ context, event }) => {
+      assertEvent(event, "PEER.REMOTE_STREAM");
+      return { peers: patch(context.peers, event.peer, { stream: event.stream }) };
+    }),
+    takeControl: assign(({ context, event }) => {
+      assertEvent(event, "PEER.CONTROL");
+      return onControl(context.peers, event.peer, event.msg);
+    }),
+    noteIceError: assign(({ event }) => {
+      assertEvent(event, "PEER.ICE_ERROR");
+      return { iceError: { code: String(event.code), text: iceErrorText(event) } };
+    }),
+    /** Peers presumed gone are dropped; if they come back they bring a new session anyway. */
+    forgetDeparted: enqueueActions(({ context, enqueue }) => {
+      let peers = context.peers;
+      for (const p of departed(peers)) {
+        enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.DROP", peer: p.id });
+        peers = without(peers, p.id);
+      }
+      enqueue.assign({ peers, departure: null });
+    }),
+    /** Entering inCall: a chime and a toast, once per arrival (not after a reconnection). */
+    announceArrival: enqueueActions(({ context, enqueue }) => {
+      if (context.greeted) return;
+      enqueue.assign({ greeted: true });
+      enqueue.sendTo(NOTIFY_ID, { type: "NOTIFY.ARRIVED", who: participantList(context.peers).find(isUp)?.name ?? null });
+    }),
+    /** Entering peerLeft: the same for their departure. */
+    announceDeparture: enqueueActions(({ context, enqueue }) => {
+      if (!context.greeted) return;
+      enqueue.assign({ greeted: false });
+      enqueue.sendTo(NOTIFY_ID, { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone", who: context.departure?.name ?? null });
+    }),
+
+    /** A child threw (XState stops it and tells us): it is started again, up to MAX_RESTARTS. */
+    restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
+      const id = event.type.slice("xstate.error.actor.".length);
+      console.error(`OneLink: ${id} failed`, "error" in event ? event.error : event);
+      stopChildrenOfFailed(self.getSnapshot().children[id]);
+      const count = (context.restarts[id] ?? 0) + 1;
+      enqueue.assign({ restarts: { ...context.restarts, [id]: count } });
+      if (count > MAX_RESTARTS || !self.getSnapshot().matches("inRoom")) return;
+      if (id === "signaling") enqueue("startLink");
+      else if (id === TRANSPORT_ID) {
+        // A new transport, and a fresh join (same seat) tells it who is here.
+        enqueue.spawnChild("transport", { id, systemId: id, input: transportInput({ context }) });
+        enqueue.stopChild("signaling");
+        enqueue("startLink");
+      } else if (id === FEATURE_ACTOR.chat) enqueue.spawnChild("chat", { id, systemId: id, input: chatInput({ context }) });
+      else if (id === FEATURE_ACTOR.draw) enqueue.spawnChild("drawing", { id, systemId: id, input: drawingInput({ context }) });
+      else if (id === STATS_ID) enqueue.spawnChild("stats", { id, systemId: id });
+    }),
+  },
+});

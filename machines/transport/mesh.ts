@@ -154,6 +154,16 @@ export const meshTransport = setup({
         enqueue.assign({ sfu: null });
       }
     }),
+    /** Their direct connection's stream replaces the one through the media server. */
+    showDirect: enqueueActions(({ context, event, enqueue }) => {
+      const peer = (event as { peer: string }).peer;
+      const stream = context.directStreams[peer];
+      if (!stream) return;
+      const { [peer]: _shown, ...directStreams } = context.directStreams;
+      enqueue.assign({ directStreams, viaSfu: context.viaSfu.filter((p) => p !== peer), theyViaSfu: context.theyViaSfu.filter((p) => p !== peer) });
+      enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer, stream } satisfies TransportReport);
+      enqueue.sendParent({ type: "PEER.STATUS", peer, status: "connected" } satisfies TransportReport);
+    }),
     /** Direct again and nobody's picture comes through the media server any more: its connections close. */
     closeSfuIfUnused: enqueueActions(({ context, enqueue }) => {
       if (context.mode !== "direct" || !context.sfu || context.viaSfu.length > 0) return;
@@ -174,6 +184,10 @@ export const meshTransport = setup({
         enqueue.assign({ mode: "sfu" });
         return;
       }
+      // Direct connections not up yet never will be: the others take no new direct offers in a group.
+      const stalled = Object.values(context.connections).filter((c) => c.status !== "connected");
+      for (const c of stalled) if (c.ref) enqueue.stopChild(c.ref);
+      if (stalled.length) enqueue.assign({ connections: Object.fromEntries(Object.entries(context.connections).filter(([, c]) => c.status === "connected")) });
       // Afresh (the server no longer holds our media, or it failed): new connections, published again.
       if (context.sfu) enqueue.stopChild(context.sfu);
       enqueue.assign(({ context: ctx, spawn }) => ({
@@ -229,15 +243,8 @@ export const meshTransport = setup({
       { guard: ({ event }) => event.state === "failed", actions: assign({ sfuStale: true }) },
     ],
     "DIRECT.READY": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const stream = context.directStreams[event.peer];
-        if (!stream || !context.viaSfu.includes(event.peer) || context.mode !== "direct") return;
-        enqueue.assign({ viaSfu: context.viaSfu.filter((p) => p !== event.peer), theyViaSfu: context.theyViaSfu.filter((p) => p !== event.peer) });
-        enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer: event.peer, stream } satisfies TransportReport);
-        enqueue.sendParent({ type: "PEER.STATUS", peer: event.peer, status: "connected" } satisfies TransportReport);
-        // Everyone is direct again: the media-server path closes.
-        enqueue("closeSfuIfUnused");
-      }),
+      guard: ({ context, event }) => context.mode === "direct" && event.peer in context.directStreams,
+      actions: ["showDirect", "closeSfuIfUnused"],
     },
     "SIGNALING.SFU": {
       actions: enqueueActions(({ context, event, enqueue }) => {
@@ -271,9 +278,11 @@ export const meshTransport = setup({
         }
       }),
     },
-    "SFU.REMOTE_GONE": {
-      actions: [assign({ viaSfu: ({ context, event }) => context.viaSfu.filter((p) => p !== event.peer) }), "closeSfuIfUnused"],
-    },
+    "SFU.REMOTE_GONE": [
+      // Their direct stream is waiting to take over: it does now, the media server's has ended.
+      { guard: ({ context, event }) => event.peer in context.directStreams, actions: ["showDirect", "closeSfuIfUnused"] },
+      { actions: [assign({ viaSfu: ({ context, event }) => context.viaSfu.filter((p) => p !== event.peer) }), "closeSfuIfUnused"] },
+    ],
     "SFU.STATS": {},
     "SIGNALING.RELAY": {
       actions: enqueueActions(({ context, event, enqueue, system }) => {
@@ -430,8 +439,10 @@ export const meshTransport = setup({
         enqueueActions(({ context, event, enqueue }) => {
           const known = context.connections[event.peer];
           if (known) enqueue.assign({ connections: { ...context.connections, [event.peer]: { ...known, status: event.status } } });
-          // Once their media comes through the media server, the direct connection's fate is not theirs.
+          // Once their media comes through the media server, the direct connection's fate is not theirs;
+          // one in trouble then has no more use (the other side has closed it).
           if (!context.viaSfu.includes(event.peer)) enqueue("forwardToCall");
+          else if (event.status !== "connected" && context.mode === "sfu") enqueue({ type: "closeDirect", params: { peer: event.peer } });
         }),
       ],
     },

@@ -20,6 +20,7 @@ import {
 import type { RunningJanus } from "../../scripts/janus.ts";
 import { startTestJanus } from "../helpers/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
+import { openClient, type TestClient } from "../helpers/ws-client.ts";
 
 const ctx = {} as { app: AppServer; browser: Browser; janus: RunningJanus };
 
@@ -278,4 +279,24 @@ describe("group call through the media server", () => {
       await app.stop();
     }
   }, 150_000);
+
+  test("the 21st person opening the link is told the call is full", async () => {
+    const room = `full-${Math.random().toString(36).slice(2, 10)}`;
+    // Twenty members hold the seats (sockets speaking the wire: no media needed to take a seat).
+    const members: TestClient[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        const m = await openClient(`${ctx.app.url.replace("http", "ws")}/ws`);
+        members.push(m);
+        m.send({ type: "join", room });
+        await m.next("joined", 5000);
+      }
+      const p = await newPerson(ctx.browser, ctx.app.url);
+      await openCallLink(p.page, `${ctx.app.url}/c/${room}`);
+      await waitForStatus(p.page, "This call is full (20 people)");
+      await p.context.close();
+    } finally {
+      for (const m of members) m.close();
+    }
+  }, 60_000);
 });

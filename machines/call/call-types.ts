@@ -8,6 +8,7 @@ import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
 import type { SignalingReport } from "../link/signaling.ts";
 import type { WarmSockets } from "../link/socket.ts";
+import type { CallKeys } from "../../protocol/e2ee.ts";
 
 export type { Participant };
 
@@ -21,6 +22,10 @@ export interface CallContext {
   /** Sockets to the server opened ahead of time (owned by this call; the link adopts one). */
   warmSockets: WarmSockets;
   room: string | null;
+  /** The secret of the call's link (its fragment), or null for a room joined by its ID. */
+  secret: string | null;
+  /** The keys derived from it: group media and relayed messages are end-to-end encrypted. */
+  keys: CallKeys | null;
   self: string | null;
   token: string | null;
   local: LocalMedia | null;
@@ -52,7 +57,7 @@ export interface CallContext {
 
 export type CallUiEvent =
   /** `lobby`: show the pre-join screen first (someone opening a link), unless rejoining a seat. */
-  | { type: "START"; room: string; lobby?: boolean }
+  | { type: "START"; room: string; lobby?: boolean; secret?: string | null }
   | { type: "JOIN" }
   | { type: "SET_RELAY_ONLY"; on: boolean }
   | { type: "START_SERVERLESS"; role: ServerlessRole }

@@ -18,6 +18,7 @@ import { localMediaMachine } from "../media/local-media.ts";
 import { loadRelayOnly, loadSeat, RELAY_ONLY_KEY, saveRelayOnly, saveSeat } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand } from "../transport/mesh.ts";
+import { deriveKeys } from "../../protocol/e2ee.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import {
   cameraOf,
@@ -88,7 +89,13 @@ export const callMachine = setup({
         enqueue.spawnChild("signaling", {
           id: "signaling",
           systemId: LINK_ID,
-          input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined, warm: context.warmSockets },
+          input: {
+            url: context.signalingUrl,
+            room: context.room!,
+            token: context.token ?? undefined,
+            warm: context.warmSockets,
+            messageKey: context.keys?.message ?? null,
+          },
         });
         return;
       }
@@ -104,7 +111,7 @@ export const callMachine = setup({
       enqueue.assign({ peers: patch(context.peers, event.peer, { away: true }) });
       enqueue.raise({ type: "PEER.PRESUMED_GONE", peer: event.peer }, { delay: "presumedGone", id: `gone:${event.peer}` });
     }),
-    showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room),
+    showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room, context.secret),
     reloadPage: () => location.reload(),
     showHomeInAddressBar: () => showHomeInAddressBar(),
     takeLocalMedia: assign(({ event }) => {
@@ -178,6 +185,8 @@ export const callMachine = setup({
     signalingUrl: input.signalingUrl,
     warmSockets: new WarmSockets(),
     room: null,
+    secret: null,
+    keys: null,
     self: null,
     token: null,
     local: null,
@@ -240,6 +249,9 @@ export const callMachine = setup({
           target: "preparing",
           actions: assign({
             room: ({ event }) => event.room,
+            secret: ({ event }) => event.secret ?? null,
+            // Derived once per call (WebCrypto is async: whoever uses a key waits for it).
+            keys: ({ event }) => (event.secret ? deriveKeys(event.secret, event.room) : null),
             lobby: ({ event }) => event.lobby ?? false,
             error: null,
             serverless: null,
@@ -249,7 +261,14 @@ export const callMachine = setup({
         },
         START_SERVERLESS: {
           target: "preparing",
-          actions: assign({ room: null, token: null, error: null, serverless: ({ event }) => ({ ...initialServerlessView(event.role), connected: false }) }),
+          actions: assign({
+            room: null,
+            secret: null,
+            keys: null,
+            token: null,
+            error: null,
+            serverless: ({ event }) => ({ ...initialServerlessView(event.role), connected: false }),
+          }),
         },
       },
     },

@@ -59,6 +59,8 @@ export interface TransportInput {
   stream: MediaStream | null;
   outgoing: Outgoing | null;
   mediaState: Extract<ControlMessage, { type: "media-state" }>;
+  /** The call's media key (a link with a secret): media through the media server is end-to-end encrypted. */
+  mediaKey: Promise<CryptoKey> | null;
 }
 
 export interface TransportContext extends TransportInput {
@@ -176,7 +178,9 @@ export const meshTransport = setup({
       if (context.sfu) enqueue.stopChild(context.sfu);
       enqueue.assign(({ context: ctx, spawn }) => ({
         mode: "sfu" as const,
-        sfu: spawn("sfu", { input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream } }),
+        sfu: spawn("sfu", {
+          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, mediaKey: ctx.mediaKey },
+        }),
       }));
     }),
     /**

@@ -1,9 +1,10 @@
 /**
- * Build step: bundles workers/hand-tracker.worker.ts (with comlink and @mediapipe/tasks-vision)
- * into build/public/workers/hand-tracker.js, an ES module the browser loads with
- * `new Worker("/workers/hand-tracker.js", { type: "module" })` (drawing/hand-tracker-client.ts).
+ * Build step: bundles each workers/<name>.worker.ts into build/public/workers/<name>.js, an ES
+ * module the browser loads with `new Worker("/workers/<name>.js", { type: "module" })`: the hand
+ * tracker (with comlink and @mediapipe/tasks-vision; drawing/hand-tracker-client.ts) and the
+ * group call's media encryption (machines/transport/e2ee-media.ts).
  * A separate step because Bun's HTML-import bundler does not follow `new Worker(new URL(...))`.
- * Skipped when workers/*.ts, protocol/hand-tracker.ts, the bundled packages' versions and this script are unchanged.
+ * Skipped when workers/*.ts, the protocol files they use, the bundled packages' versions and this script are unchanged.
  *
  * tasks-vision posts usage logs to a Google endpoint. Its URL is taken out of the bundle here (the
  * worker's fetch guard and the page's CSP would stop the request anyway): the built file names no
@@ -14,7 +15,7 @@ import { dirname, join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
 const WORKERS_DIR = join(ROOT, "workers");
-const ENTRY = join(WORKERS_DIR, "hand-tracker.worker.ts");
+const NAMES = ["hand-tracker", "e2ee"];
 const PACKAGES = ["@mediapipe/tasks-vision", "comlink"];
 /** Third-party URLs in tasks-vision, replaced by one the worker's fetch guard refuses at once. */
 const TELEMETRY = /https:\/\/odml\.pa\.googleapis\.com\/v1\/log/g;
@@ -36,7 +37,7 @@ function buildKey(): string {
     .filter((f) => f.endsWith(".ts"))
     .sort()
     .map((f) => join(WORKERS_DIR, f))
-    .concat(join(ROOT, "protocol", "hand-tracker.ts"))
+    .concat(["hand-tracker.ts", "e2ee.ts"].map((f) => join(ROOT, "protocol", f)))
     .map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
   const versions = PACKAGES.map((p) => (JSON.parse(readFileSync(join(ROOT, "node_modules", p, "package.json"), "utf8")) as { version: string }).version);
   return JSON.stringify({ sources, versions, script: Bun.hash(readFileSync(import.meta.path)).toString() });
@@ -44,26 +45,28 @@ function buildKey(): string {
 
 export async function build(publicDir: string): Promise<void> {
   const outDir = join(publicDir, "workers");
-  const out = join(outDir, "hand-tracker.js");
+  const outs = NAMES.map((name) => join(outDir, `${name}.js`));
   const stampFile = join(dirname(publicDir), "stamps", "build-worker.json");
   const key = buildKey();
-  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === key) return;
-  const result = await Bun.build({
-    entrypoints: [ENTRY],
-    outdir: outDir,
-    naming: "hand-tracker.[ext]",
-    target: "browser",
-    format: "esm",
-    minify: true,
-    sourcemap: "linked",
-    plugins: [stripTelemetry],
-  });
-  if (!result.success) {
-    for (const log of result.logs) console.error(log);
-    throw new Error("build-worker: bundling workers/hand-tracker.worker.ts failed");
+  if (outs.every((out) => existsSync(out)) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === key) return;
+  for (const name of NAMES) {
+    const result = await Bun.build({
+      entrypoints: [join(WORKERS_DIR, `${name}.worker.ts`)],
+      outdir: outDir,
+      naming: `${name}.[ext]`,
+      target: "browser",
+      format: "esm",
+      minify: true,
+      sourcemap: "linked",
+      plugins: [stripTelemetry],
+    });
+    if (!result.success) {
+      for (const log of result.logs) console.error(log);
+      throw new Error(`build-worker: bundling workers/${name}.worker.ts failed`);
+    }
+    const offsite = (await Bun.file(join(outDir, `${name}.js`)).text()).match(/https?:\/\/[a-z0-9.-]+/gi);
+    if (offsite) throw new Error(`build-worker: ${name}.js still names other sites: ${[...new Set(offsite)].join(", ")}`);
   }
-  const offsite = (await Bun.file(out).text()).match(/https?:\/\/[a-z0-9.-]+/gi);
-  if (offsite) throw new Error(`build-worker: the bundle still names other sites: ${[...new Set(offsite)].join(", ")}`);
   mkdirSync(dirname(stampFile), { recursive: true });
   writeFileSync(stampFile, key);
 }

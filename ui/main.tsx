@@ -5,6 +5,7 @@
 import { createRoot } from "react-dom/client";
 import { createActor, type InspectionEvent } from "xstate";
 import { roomIdProblem } from "../protocol/index.ts";
+import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
@@ -54,7 +55,8 @@ async function boot() {
   actor.subscribe({ error: (err) => console.error("OneLink stopped: the call actor failed", err) });
   actor.start();
   const room = roomFromPath();
-  if (room) actor.send({ type: "START", room, lobby: true });
+  // The key of the call is in the link's fragment, which no server ever receives.
+  if (room) actor.send({ type: "START", room, lobby: true, secret: secretFromFragment(location.hash) });
   window.addEventListener("popstate", () => {
     if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
   });

@@ -64,4 +64,9 @@ export function mainPeer(s: CallSnapshot): Participant | null {
   return participantsOf(s)[0] ?? null;
 }
 
-export const callLink = (room: string | null) => (room ? `${location.origin}/c/${encodeURIComponent(room)}` : "");
+/** The call's link, with its secret in the fragment (never sent to a server) when it has one. */
+export const callLink = (room: string | null, secret: string | null) =>
+  room ? `${location.origin}/c/${encodeURIComponent(room)}${secret ? `#${secret}` : ""}` : "";
+
+/** The call has a key: group media and messages are end-to-end encrypted (two people are peer to peer anyway). */
+export const isEncrypted = (s: CallSnapshot) => s.context.keys !== null;

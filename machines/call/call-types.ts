@@ -8,6 +8,7 @@ import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
 import type { CallSignalingReport } from "../link/signaling.ts";
 import type { WarmSockets } from "../link/socket.ts";
+import type { CallKeys } from "../../protocol/e2ee.ts";
 import type { Sounds } from "../features/sound.ts";
 
 export type { Participant };
@@ -24,6 +25,10 @@ export interface CallContext {
   /** The page's notification sounds (owned by this call; chat and notifications play them). */
   sounds: Sounds;
   room: string | null;
+  /** The secret of the call's link (its fragment), or null for a room joined by its ID. */
+  secret: string | null;
+  /** The keys derived from it: group media and relayed messages are end-to-end encrypted. */
+  keys: CallKeys | null;
   self: string | null;
   token: string | null;
   local: LocalMedia | null;
@@ -55,7 +60,7 @@ export interface CallContext {
 
 export type CallUiEvent =
   /** `lobby`: show the pre-join screen first (someone opening a link), unless rejoining a seat. */
-  | { type: "START"; room: string; lobby?: boolean }
+  | { type: "START"; room: string; lobby?: boolean; secret?: string | null }
   | { type: "JOIN" }
   | { type: "SET_RELAY_ONLY"; on: boolean }
   | { type: "START_SERVERLESS"; role: ServerlessRole }

@@ -29,6 +29,8 @@ export const callMachine = callSetup.createMachine({
     warmSockets: new WarmSockets(),
     sounds: new Sounds(),
     room: null,
+    secret: null,
+    keys: null,
     self: null,
     token: null,
     local: null,

@@ -27,6 +27,7 @@ export const transportInput = ({ context }: { context: CallContext }): Transport
   stream: context.local?.stream ?? null,
   outgoing: context.local?.outgoing ?? null,
   mediaState: mediaState(context),
+  mediaKey: context.keys?.media ?? null,
 });
 
 /** A serverless call has no server to warm up a connection to. */
@@ -41,11 +42,12 @@ export const iceErrorText = (e: { code: number; text: string; url: string }) =>
     ? "The relay (TURN) server refused our credentials; they may have expired. Reload to get new ones."
     : `The relay (TURN) server ${e.url} could not be used (${e.code} ${e.text}).`;
 
-/** The call's link in the address bar (a serverless call has none). */
-export function showRoomInAddressBar(room: string | null) {
+/** The call's link in the address bar (a serverless call has none), with its secret: a refresh keeps the key. */
+export function showRoomInAddressBar(room: string | null, secret: string | null) {
   if (room === null) return;
   const path = `/c/${encodeURIComponent(room)}`;
-  if (location.pathname !== path) history.replaceState(null, "", path + location.search);
+  const hash = secret ? `#${secret}` : "";
+  if (location.pathname !== path || location.hash !== hash) history.replaceState(null, "", path + location.search + hash);
 }
 export function showHomeInAddressBar() {
   if (location.pathname !== "/") history.pushState(null, "", `/${location.search}`);

@@ -17,6 +17,7 @@ import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
+import { deriveKeys } from "../../protocol/e2ee.ts";
 import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput } from "./inputs.ts";
 import {
   departed,
@@ -101,18 +102,28 @@ export const callSetup = setup({
     saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
     saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
     forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
-    showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room),
+    showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room, context.secret),
     reloadPage: () => location.reload(),
     showHomeInAddressBar: () => showHomeInAddressBar(),
 
     // ---- starting and leaving ----
     startCall: assign(({ event }) => {
       assertEvent(event, "START");
-      return { room: event.room, lobby: event.lobby ?? false, error: null, serverless: null, signalingFailed: false, outdated: false };
+      return {
+        room: event.room,
+        secret: event.secret ?? null,
+        // Derived once per call (WebCrypto is async: whoever uses a key waits for it).
+        keys: event.secret ? deriveKeys(event.secret, event.room) : null,
+        lobby: event.lobby ?? false,
+        error: null,
+        serverless: null,
+        signalingFailed: false,
+        outdated: false,
+      };
     }),
     startServerless: assign(({ event }) => {
       assertEvent(event, "START_SERVERLESS");
-      return { room: null, token: null, error: null, serverless: { ...initialServerlessView(event.role), connected: false } };
+      return { room: null, secret: null, keys: null, token: null, error: null, serverless: { ...initialServerlessView(event.role), connected: false } };
     }),
     /** A serverless call starts its exchange of codes afresh in the room (Rejoin too). */
     resetServerlessView: assign({ serverless: ({ context }) => context.serverless && { ...initialServerlessView(context.serverless.role), connected: false } }),
@@ -123,7 +134,13 @@ export const callSetup = setup({
         enqueue.spawnChild("signaling", {
           id: "signaling",
           systemId: LINK_ID,
-          input: { url: context.signalingUrl, room: context.room!, token: context.token ?? undefined, warm: context.warmSockets },
+          input: {
+            url: context.signalingUrl,
+            room: context.room!,
+            token: context.token ?? undefined,
+            warm: context.warmSockets,
+            messageKey: context.keys?.message ?? null,
+          },
         });
     }),
     leaveRoom: enqueueActions(({ enqueue }) => {

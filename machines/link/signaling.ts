@@ -29,6 +29,8 @@ export interface SignalingInput {
   policy?: ReconnectPolicy;
   /** The call's warm sockets: the first connection adopts one opened ahead of time. */
   warm?: WarmSockets;
+  /** The call's message key: group messages relayed by the server are end-to-end encrypted. */
+  messageKey?: Promise<CryptoKey> | null;
 }
 
 /** What the link reports (to the call, the transport or both: see `hearersOf`). */
@@ -139,6 +141,7 @@ export const signalingMachine = setup({
       room: string;
       token?: string;
       warm?: WarmSockets;
+      messageKey?: Promise<CryptoKey> | null;
       policy: ReconnectPolicy;
       attempt: number;
       /** Unix seconds when the current TURN credentials expire. */
@@ -190,7 +193,7 @@ export const signalingMachine = setup({
       invoke: {
         id: "socket",
         src: "socket",
-        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token, warm: context.warm }),
+        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token, warm: context.warm, messageKey: context.messageKey }),
       },
       initial: "joining",
       states: {

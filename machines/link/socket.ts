@@ -2,8 +2,13 @@
  * One WebSocket to the signal server as a callback actor: sends `join` when open, decodes every
  * frame, reports server messages and the close as events, and sends what its parent asks.
  * An app-level ping notices a dead network, which a browser's WebSocket may not for minutes.
+ *
+ * With the call's message key, group messages (`relay`) are sealed on their way out and opened on
+ * their way in (protocol/e2ee.ts): the server relays what it cannot read. WebCrypto is async, so
+ * frames then go out, and reports come in, through one promise chain each, in their order.
  */
 import { fromCallback, type EventObject } from "xstate";
+import { openMessage, sealMessage } from "../../protocol/e2ee.ts";
 import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
 
 export interface SocketInput {
@@ -13,6 +18,7 @@ export interface SocketInput {
   pingEveryMs?: number;
   /** Where a socket opened ahead of time may be waiting for us. */
   warm?: WarmSockets;
+  messageKey?: Promise<CryptoKey> | null;
 }
 
 export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { type: "SOCKET.CLOSED"; code: number; reason: string };
@@ -86,11 +92,15 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   const ws = input.warm?.take(input.url) ?? openSocket(input.url);
   let lastHeard = Date.now();
   let closed = false;
+  /** Stopped by the parent: nothing more is reported. */
+  let stopped = false;
   const pingEvery = input.pingEveryMs ?? 5_000;
 
-  const send = (msg: WithoutVersion<ClientMessage>) => {
+  const sendNow = (msg: WithoutVersion<ClientMessage>) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encode(msg));
   };
+  const e2ee = input.messageKey ? relayCrypto(input.messageKey) : null;
+  const send = e2ee ? (msg: WithoutVersion<ClientMessage>) => e2ee.out(msg, sendNow) : sendNow;
   const reportClosed = (code: number, reason: string) => {
     if (closed) return;
     closed = true;
@@ -103,8 +113,9 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   ws.onmessage = (ev) => {
     lastHeard = Date.now();
     const decoded = decodeServer(ev.data);
-    if (decoded.ok) sendBack({ type: "SOCKET.MESSAGE", msg: decoded.msg });
-    else console.warn("signaling: dropped a bad frame from the server:", decoded.text);
+    if (!decoded.ok) console.warn("signaling: dropped a bad frame from the server:", decoded.text);
+    else if (e2ee) e2ee.in(decoded.msg, (msg) => !stopped && sendBack({ type: "SOCKET.MESSAGE", msg }));
+    else sendBack({ type: "SOCKET.MESSAGE", msg: decoded.msg });
   };
   ws.onclose = (ev) => reportClosed(ev.code, ev.reason);
   ws.onerror = () => reportClosed(1006, "connection error");
@@ -123,11 +134,38 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
 
   return () => {
     clearInterval(timer);
-    closed = true;
+    closed = stopped = true;
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000, "bye");
+    // What was sent last (a hang-up, then `leave`) may still be being sealed: it goes out first.
+    const bye = () => {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000, "bye");
+    };
+    if (e2ee) void e2ee.drained().then(bye);
+    else bye();
   };
 });
+
+/** Seals outgoing group messages and opens incoming ones, keeping every frame's order each way. */
+function relayCrypto(messageKey: Promise<CryptoKey>) {
+  let outbound: Promise<void> = Promise.resolve();
+  let inbound: Promise<void> = Promise.resolve();
+  return {
+    out(msg: WithoutVersion<ClientMessage>, send: (msg: WithoutVersion<ClientMessage>) => void) {
+      outbound = outbound
+        .then(async () => send(msg.type === "relay" ? { ...msg, data: await sealMessage(await messageKey, msg.data) } : msg))
+        .catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
+    },
+    in(msg: ServerMessage, deliver: (msg: ServerMessage) => void) {
+      inbound = inbound.then(async () => {
+        if (msg.type !== "relay") return deliver(msg);
+        const data = await openMessage(await messageKey, msg.data).catch(() => null);
+        if (data) deliver({ ...msg, data });
+        else console.warn(`signaling: dropped a ${msg.channel} message from ${msg.peer ?? "?"} that does not decrypt with this call's key`);
+      });
+    },
+    drained: () => outbound,
+  };
+}
 
 /** Close codes after which reconnecting would only repeat the problem. */
 export const isFatalClose = (code: number) => code === CloseCode.Replaced || code === CloseCode.BadFrames;

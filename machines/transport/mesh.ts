@@ -59,6 +59,8 @@ export interface TransportInput {
   stream: MediaStream | null;
   outgoing: Outgoing | null;
   mediaState: Extract<ControlMessage, { type: "media-state" }>;
+  /** The call's media key (a link with a secret): media through the media server is end-to-end encrypted. */
+  mediaKey: Promise<CryptoKey> | null;
 }
 
 export interface TransportContext extends TransportInput {
@@ -193,7 +195,9 @@ export const meshTransport = setup({
       enqueue.assign(({ context: ctx, spawn }) => ({
         mode: "sfu" as const,
         sfuStale: false,
-        sfu: spawn("sfu", { input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream } }),
+        sfu: spawn("sfu", {
+          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, mediaKey: ctx.mediaKey },
+        }),
       }));
     }),
     /**

@@ -8,15 +8,21 @@
  *
  * A participant's stream is reported once its media flows (a track unmuted), so that the
  * transport can close the direct connection only when this path carries their picture.
+ *
+ * With the call's media key (a link with a secret), every frame is sealed before it leaves and
+ * opened on arrival (e2ee-media.ts): the media server forwards what it cannot read.
  */
 import { fromCallback } from "xstate";
 import type { IceServer, SfuConnection, SfuStream, SignalPayload } from "../../protocol/index.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
+import { mediaEncryption } from "./e2ee-media.ts";
 
 export interface SfuInput {
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
   stream: MediaStream | null;
+  /** The call's media key: frames are end-to-end encrypted. Null: the media server sees them. */
+  mediaKey: Promise<CryptoKey> | null;
 }
 
 export type SfuCommand =
@@ -43,7 +49,13 @@ const LAYERS: RTCRtpEncodingParameters[] = [
 ];
 
 export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, sendBack, receive }) => {
-  const config: RTCConfiguration = { iceServers: input.iceServers as RTCIceServer[], iceTransportPolicy: input.iceTransportPolicy, bundlePolicy: "max-bundle" };
+  const e2ee = input.mediaKey ? mediaEncryption(input.mediaKey) : null;
+  const config: RTCConfiguration = {
+    iceServers: input.iceServers as RTCIceServer[],
+    iceTransportPolicy: input.iceTransportPolicy,
+    bundlePolicy: "max-bundle",
+    ...e2ee?.rtcConfig,
+  };
   const pub = new RTCPeerConnection(config);
   const sub = new RTCPeerConnection(config);
   let stopped = false;
@@ -56,6 +68,10 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     sendEncodings: LAYERS,
     ...(input.stream ? { streams: [input.stream] } : {}),
   }).sender;
+  e2ee?.sender(audioSender, "audio");
+  e2ee?.sender(videoSender, "video");
+  // Before any frame of theirs can reach the decoder.
+  if (e2ee) sub.ontrack = ({ receiver }) => e2ee.receiver(receiver);
 
   for (const [name, pc] of [
     ["pub", pub],
@@ -162,6 +178,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     // no longer uses is inactive, and skipped).
     if (list) for (const { mid, peer } of list) owners.set(mid, peer);
     await sub.setRemoteDescription(description);
+    if (e2ee) for (const t of sub.getTransceivers()) e2ee.receiver(t.receiver);
     await sub.setLocalDescription(await sub.createAnswer());
     if (sub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "sub", data: { description: { type: "answer", sdp: sub.localDescription.sdp } } });
     regroup();
@@ -195,10 +212,12 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
 
   function close() {
     stopped = true;
+    sub.ontrack = null;
     for (const pc of [pub, sub]) {
       pc.onicecandidate = pc.onconnectionstatechange = null;
       pc.close();
     }
+    e2ee?.close();
   }
 
   return close;

@@ -42,13 +42,18 @@ describe("the one-link call", () => {
     await button(a.page, "New call").click();
     await waitForStatus(a.page, "Waiting for someone to join");
     const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
-    expect(link).toMatch(/\/c\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The call's key rides in the fragment (never sent to a server); the address bar keeps it too.
+    expect(link).toMatch(/\/c\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}#[A-Za-z0-9_-]{22}$/);
+    expect(a.page.url()).toBe(link);
+    await a.page.getByText("End-to-end encrypted").waitFor();
     await waitForNewFrames(a.page, "Your video", 3);
 
     const opened = performance.now();
     await openCallLink(b.page, link.replace(/^http:\/\/[^/]+/, ctx.app.url));
     await waitForNewFrames(b.page, "Remote video", 1, 20_000);
     console.log(`B: link opened to first remote frame: ${Math.round(performance.now() - opened)} ms`);
+    expect(new URL(b.page.url()).hash).toBe(new URL(link).hash);
+    await b.page.getByText("End-to-end encrypted").waitFor();
     await waitForStatus(a.page, "Connected");
     await waitForStatus(b.page, "Connected");
     await waitForNewFrames(a.page, "Remote video", 10);
@@ -166,6 +171,9 @@ describe("the one-link call", () => {
     const sockets = () => b.page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.readyState));
     await b.page.goto(`${ctx.app.url}/c/warm-${Date.now()}`);
     await button(b.page, "Join").waitFor();
+    // A link without a key: the pre-join screen says what that means for a group.
+    await b.page.getByText("not end-to-end encrypted, and the media server could see them").waitFor();
+    expect(await b.page.getByText("End-to-end encrypted", { exact: true }).count()).toBe(0);
     expect(await waitFor(sockets, (states) => states.length === 1 && states[0] === WebSocket.OPEN, 5_000)).toEqual([1]);
     await button(b.page, "Join").click();
     await waitForStatus(b.page, "Waiting for someone to join");
@@ -187,6 +195,10 @@ describe("the one-link call", () => {
     await button(a.page, "Join").click();
     await waitForStatus(a.page, "Waiting for someone to join");
     expect(new URL(a.page.url()).pathname).toBe("/c/my-team_room");
+    expect(new URL(a.page.url()).hash).toBe("");
+    // No key: said beside the link, and nothing claims end-to-end encryption.
+    await a.page.getByText("not end-to-end encrypted, and the media server could see them").waitFor();
+    expect(await a.page.getByText("End-to-end encrypted", { exact: true }).count()).toBe(0);
     await a.context.close();
   }, 30_000);
 });

@@ -1,6 +1,7 @@
 /**
  * Group calls through a real Janus, inside the network namespace the test command makes
- * (Janus's ICE skips loopback): three people on one link see each other through the SFU.
+ * (Janus's ICE skips loopback): three people on one link see each other through the SFU, their
+ * media and messages end-to-end encrypted with the key in the link's fragment.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
@@ -21,6 +22,7 @@ import type { RunningJanus } from "../../scripts/janus.ts";
 import { startTestJanus } from "../helpers/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
 import { openClient, type TestClient } from "../helpers/ws-client.ts";
+import { newSecret } from "../../protocol/e2ee.ts";
 
 const ctx = {} as { app: AppServer; browser: Browser; janus: RunningJanus };
 
@@ -105,6 +107,41 @@ function recordSwitches() {
   }, 10);
 }
 
+/** An init script: keeps a copy of every binary frame the page sends on a WebSocket (what the server receives). */
+function recordSocketFrames() {
+  const w = window as unknown as { __wsSent: Uint8Array[] };
+  w.__wsSent = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket["send"]>[0]) {
+    if (data instanceof ArrayBuffer) w.__wsSent.push(new Uint8Array(data.slice(0)));
+    else if (ArrayBuffer.isView(data)) w.__wsSent.push(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
+    return send.call(this, data);
+  };
+}
+
+/** How many frames the page sent on its WebSockets, and how many of them hold `text` (UTF-8) anywhere. */
+const framesSent = (page: Page, text: string) =>
+  page.evaluate((text) => {
+    const needle = new TextEncoder().encode(text);
+    const holds = (f: Uint8Array) => {
+      for (let i = 0; i + needle.length <= f.length; i++) if (needle.every((b, j) => f[i + j] === b)) return true;
+      return false;
+    };
+    const sent = (window as unknown as { __wsSent: Uint8Array[] }).__wsSent;
+    return { total: sent.length, holding: sent.filter(holds).length };
+  }, text);
+
+/** Every inbound video stream of the page's open connections: packets received and frames decoded. */
+const inboundVideo = (page: Page) =>
+  page.evaluate(async () => {
+    const out: { packets: number; decoded: number }[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== "closed"))
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") out.push({ packets: s.packetsReceived ?? 0, decoded: s.framesDecoded ?? 0 });
+      });
+    return out;
+  });
+
 /** The page's peer connections that are not closed, and the remote address each is connected to. */
 const openConnections = (page: Page) =>
   page.evaluate(async () => {
@@ -158,6 +195,7 @@ describe("group call through the media server", () => {
       await p.context.addInitScript(recordPeerConnections);
       await p.context.addInitScript(recordSwitches);
     }
+    await c.context.addInitScript(recordSocketFrames);
     await a.page.goto(ctx.app.url);
     await button(a.page, "New call").click();
     await waitForStatus(a.page, "Waiting for someone to join");
@@ -195,7 +233,7 @@ describe("group call through the media server", () => {
     }
     for (const p of [a, b, c]) await waitForStatus(p.page, "Connected");
     // Janus itself holds the three as publishers of the call's room.
-    expect(await publishersIn(decodeURIComponent(link.split("/c/")[1]!))).toBe(3);
+    expect(await publishersIn(decodeURIComponent(new URL(link).pathname.slice("/c/".length)))).toBe(3);
 
     // Chat reaches everyone through the server's relay; so do mute and camera states.
     await openChat(c.page);
@@ -208,11 +246,16 @@ describe("group call through the media server", () => {
         (t) => t.includes("hello group"),
       );
     }
+    // What the server got from C: the room id in the clear (its join), the message only encrypted.
+    const roomId = new URL(link).pathname.slice("/c/".length);
+    expect((await framesSent(c.page, roomId)).holding).toBeGreaterThanOrEqual(1);
+    expect(await framesSent(c.page, "hello group")).toMatchObject({ holding: 0 });
     await button(c.page, "Microphone").click();
     for (const p of [a, b]) await p.page.getByText("Their microphone is muted").first().waitFor({ timeout: 10_000 });
 
     // C refreshes: back in the same call, everyone sees everyone again.
     await c.page.reload();
+    expect(c.page.url()).toBe(link); // the key stays in the address: C's new page decrypts as before
     await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
     for (const p of [a, b, c]) await waitForStatus(p.page, "Connected");
 
@@ -273,7 +316,7 @@ describe("group call through the media server", () => {
         );
         expect(pcs).toHaveLength(2);
       }
-      expect(await publishersIn(decodeURIComponent(link.split("/c/")[1]!))).toBe(3);
+      expect(await publishersIn(decodeURIComponent(link.split("/c/")[1]!.split("#")[0]!))).toBe(3);
       await Promise.all(people.map((p) => p.context.close()));
     } finally {
       await app.stop();
@@ -299,4 +342,47 @@ describe("group call through the media server", () => {
       for (const m of members) m.close();
     }
   }, 60_000);
+
+  test("a page opening the call with a wrong key in the link decodes no picture; the others go on seeing each other", async () => {
+    const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    for (const p of people) await p.context.addInitScript(recordPeerConnections);
+    await a.page.goto(ctx.app.url);
+    await button(a.page, "New call").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    await openCallLink(b.page, link);
+    await openCallLink(c.page, link);
+    await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
+
+    // D has the room but not the key: the same address, another secret.
+    await openCallLink(d.page, `${link.split("#")[0]}#${newSecret()}`);
+    // Media from all three reaches D (through Janus, which forwards what it cannot read) and none of it decodes.
+    const seen = await waitFor(
+      () => inboundVideo(d.page),
+      (list) => list.filter((s) => s.packets > 100).length >= 3,
+      40_000,
+    );
+    console.log("D, wrong key, inbound video:", JSON.stringify(seen));
+    expect(seen.every((s) => s.decoded === 0)).toBe(true);
+    const dCounts = await remoteFrameCounts(d.page);
+    expect(dCounts).toHaveLength(3);
+    expect(dCounts.every((n) => n === 0)).toBe(true);
+    // The others: D's picture reaches them too, never decodes; each other's go on moving.
+    for (const p of [a, b, c]) {
+      const counts = await waitFor(
+        () => remoteFrameCounts(p.page),
+        (counts) => counts.length === 3 && counts.filter((n) => n >= 3).length === 2,
+        20_000,
+      );
+      expect(counts.filter((n) => n === 0)).toHaveLength(1);
+      await waitFor(
+        () => inboundVideo(p.page),
+        (list) => list.some((s) => s.packets > 50 && s.decoded === 0),
+        20_000,
+      );
+    }
+    expect((await inboundVideo(d.page)).every((s) => s.decoded === 0)).toBe(true);
+    await Promise.all(people.map((p) => p.context.close()));
+  }, 150_000);
 });

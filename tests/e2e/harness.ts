@@ -261,8 +261,12 @@ export function useAppAndBrowser(env: Record<string, string> = {}, browserArgs: 
   return ctx;
 }
 
-/** Opens a call link as a person would: the pre-join screen, then Join. */
+/**
+ * Opens a call link as a person would: the pre-join screen, then Join. (The page's own address
+ * again is loaded afresh: going to the same URL with a fragment would only scroll.)
+ */
 export async function openCallLink(page: Page, url: string) {
-  await page.goto(url);
+  if (page.url() === url) await page.reload();
+  else await page.goto(url);
   await button(page, "Join").click();
 }

@@ -108,6 +108,7 @@ function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; p
   const actor = useCallActor();
   const peer = useSelector(actor, (s) => (id ? (s.context.peers[id] ?? null) : null));
   const room = useSelector(actor, (s) => s.context.room);
+  const secret = useSelector(actor, (s) => s.context.secret);
   const sinkId = useSinkId();
   const remoteCamOff = peer !== null && !peer.video;
   const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
@@ -128,7 +129,7 @@ function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; p
       )}
       {first && alone && room && (
         <ErrorBoundary name="The call link" className="at-center">
-          <LinkPanel link={callLink(room)} />
+          <LinkPanel link={callLink(room, secret)} encrypted={secret !== null} />
         </ErrorBoundary>
       )}
       {first && (

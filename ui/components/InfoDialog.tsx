@@ -27,6 +27,14 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
         end by WebRTC (DTLS-SRTP), and are never recorded. Only when a network blocks a direct path do they pass through a relay (TURN), still encrypted: the
         relay cannot see or hear them.
       </p>
+      <h3>Group calls</h3>
+      <p>
+        From three people on, video and sound go through a media server, which sends each person's picture to the others. The link made by{" "}
+        <strong>New call</strong> carries a key after its <code>#</code>, a part of an address browsers never send to a server: with it, every video and sound
+        frame and every message is encrypted in your browser before it leaves, and only the people with the link can decrypt it. Neither the media server nor
+        OneLink's server can. A room joined by typing its ID has no key: its group calls are encrypted only on the way to and from the media server, which could
+        see and hear them (a call of two stays peer to peer).
+      </p>
       <h3>What the server sees</h3>
       <p>
         Only what it needs to introduce you: the room ID, a random member id, and the connection offers your browsers exchange (which include network

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { roomIdProblem } from "../../protocol/index.ts";
+import { newSecret } from "../../protocol/e2ee.ts";
 import { useCallActor } from "../call-context.tsx";
 import { ServerlessStart } from "./ServerlessStart.tsx";
 
@@ -20,7 +21,7 @@ export function Landing() {
     <main className="landing">
       <h1>OneLink</h1>
       <p className="tagline">Face-to-face video from one link. Peer to peer, encrypted, no account, no install.</p>
-      <button type="button" className="primary big" onClick={() => actor.send({ type: "START", room: crypto.randomUUID() })}>
+      <button type="button" className="primary big" onClick={() => actor.send({ type: "START", room: crypto.randomUUID(), secret: newSecret() })}>
         New call
       </button>
       <form className="join-form" onSubmit={join} noValidate>

@@ -3,10 +3,11 @@
  * where the browser has one, and a QR code of the link to open it on a phone.
  */
 import { canShare } from "../../machines/features/notifications.ts";
+import { NoKeyNotice } from "./NoKeyNotice.tsx";
 import { QrCode } from "./QrCode.tsx";
 import { useNotifyActor } from "./Toasts.tsx";
 
-export function LinkPanel({ link }: { link: string }) {
+export function LinkPanel({ link, encrypted }: { link: string; encrypted: boolean }) {
   const notify = useNotifyActor();
   return (
     <section className="panel link-panel" aria-label="Invite">
@@ -24,6 +25,7 @@ export function LinkPanel({ link }: { link: string }) {
           )}
         </div>
         <p className="hint">Send this link to the person you want to talk to, or scan the code with a phone to join from it.</p>
+        {!encrypted && <NoKeyNotice />}
       </div>
       <QrCode text={link} label="QR code of the call link" />
     </section>

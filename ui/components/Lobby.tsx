@@ -9,6 +9,8 @@ import { DevicePickers } from "./DevicePickers.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Video } from "./Video.tsx";
 import { InfoDialog } from "./InfoDialog.tsx";
+import { isEncrypted } from "../selectors.ts";
+import { NoKeyNotice } from "./NoKeyNotice.tsx";
 
 /** 0..1 loudness of the stream's microphone, sampled a dozen times a second. */
 function useMicLevel(stream: MediaStream | null): number {
@@ -40,6 +42,7 @@ export function Lobby() {
   const id = useId();
   const stream = useSelector(actor, (s) => s.context.local?.stream ?? null);
   const issue = useSelector(actor, (s) => s.context.local?.issue ?? null);
+  const encrypted = useSelector(actor, isEncrypted);
   const level = useMicLevel(stream);
   const [infoOpen, setInfoOpen] = useState(false);
 
@@ -57,6 +60,7 @@ export function Lobby() {
               {issue.text}
             </p>
           )}
+          {!encrypted && <NoKeyNotice />}
           <div className="meter-row">
             <span id={`${id}-meter`}>Microphone level</span>
             <meter aria-labelledby={`${id}-meter`} min={0} max={1} low={0.1} high={0.85} optimum={0.5} value={level} />

@@ -1,11 +1,12 @@
 import { useSelector } from "@xstate/react";
 import { useCallActor } from "../call-context.tsx";
-import { phaseOf, statusText } from "../selectors.ts";
+import { isEncrypted, phaseOf, statusText } from "../selectors.ts";
 
 export function StatusBar({ onInfo }: { onInfo: () => void }) {
   const actor = useCallActor();
   const status = useSelector(actor, statusText);
   const phase = useSelector(actor, phaseOf);
+  const encrypted = useSelector(actor, isEncrypted);
   const offline = useSelector(actor, (s) => s.matches("inRoom") && !s.context.signalingOnline && phase !== "joining");
 
   return (
@@ -14,6 +15,14 @@ export function StatusBar({ onInfo }: { onInfo: () => void }) {
       <p role="status" className="status">
         {status}
       </p>
+      {encrypted && (
+        <span
+          className="badge secure"
+          title="Video, sound and messages can be read only by the people with this call's link, also in a group call through the media server."
+        >
+          End-to-end encrypted
+        </span>
+      )}
       {offline && <span className="badge warn">Signaling offline: your call continues</span>}
       <span className="spacer" />
       <button type="button" onClick={onInfo}>

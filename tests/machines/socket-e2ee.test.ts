@@ -1,0 +1,82 @@
+/**
+ * Group messages through the real server, from socket actors holding a call's message key: what
+ * the server relays is ciphertext; a page with the same link's key reads it, one with another
+ * key drops it. (A room of three turns to the media server, whose address here points nowhere:
+ * no media flows, so it is never contacted.)
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createActor, setup, type ActorRefFrom } from "xstate";
+import { socketActor, type SocketCommand, type SocketEvent } from "../../machines/link/socket.ts";
+import { deriveKeys, newSecret } from "../../protocol/e2ee.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
+import { openClient, startTestServer, until, wsUrl, type App, type TestClient } from "../helpers/ws-client.ts";
+
+let app: App;
+beforeAll(() => {
+  app = startTestServer({}, { sfu: [{ url: "ws://127.0.0.1:9", secret: "unused" }] });
+});
+afterAll(() => app.stop());
+
+/** A socket actor joined to `room` with a message key, under a parent that keeps what it reports. */
+function member(room: string, messageKey: Promise<CryptoKey>) {
+  const heard: ServerMessage[] = [];
+  const parent = setup({
+    types: { events: {} as SocketEvent },
+    actors: { socket: socketActor },
+  }).createMachine({
+    invoke: { id: "socket", src: "socket", input: { url: wsUrl(app), room, messageKey } },
+    on: { "SOCKET.MESSAGE": { actions: ({ event }) => void heard.push(event.msg) } },
+  });
+  const actor: ActorRefFrom<typeof parent> = createActor(parent).start();
+  const send = (msg: SocketCommand["msg"]) => (actor.getSnapshot().children.socket as { send(e: SocketCommand): void }).send({ type: "SOCKET.SEND", msg });
+  return { actor, heard, send };
+}
+
+const relays = (heard: ServerMessage[]) => heard.filter((m): m is Extract<ServerMessage, { type: "relay" }> => m.type === "relay");
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+
+test("a relayed chat frame reaches the server sealed; the call's pages read it, another key drops it", async () => {
+  const room = `e2ee-${Math.random().toString(36).slice(2, 10)}`;
+  const secret = newSecret();
+  const a = member(room, deriveKeys(secret, room).message);
+  const b = member(room, deriveKeys(secret, room).message);
+  const stranger = member(room, deriveKeys(newSecret(), room).message);
+  await until(() => [a, b, stranger].every((m) => m.heard.some((x) => x.type === "joined")), 3000);
+  // What the server relays, as any member without the key (and the server itself) sees it.
+  const server: TestClient = await openClient(app);
+  server.send({ type: "join", room });
+  await server.next("joined");
+
+  const plain = ["hello group, secret plans", "second message", "third"];
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+  try {
+    for (const p of plain) a.send({ type: "relay", channel: "chat", data: new TextEncoder().encode(p) });
+    await until(() => relays(b.heard).length === 3 && relays(server.received).length === 3, 3000);
+    await until(() => warnings.length === 3, 3000);
+  } finally {
+    console.warn = warn;
+  }
+  // Sealed on the wire: no plaintext, each frame longer by its IV and tag.
+  for (const [i, frame] of relays(server.received).entries()) {
+    expect(Buffer.from(frame.data).includes(Buffer.from("secret"))).toBe(false);
+    expect(text(frame.data)).not.toContain(plain[i]!);
+    expect(frame.data.byteLength).toBe(plain[i]!.length + 28);
+  }
+  // The same link's key reads them, in the order they were sent.
+  expect(relays(b.heard).map((m) => text(m.data))).toEqual(plain);
+  // Another key: every one dropped, with a warning, none reported.
+  expect(relays(stranger.heard)).toEqual([]);
+  expect(warnings.every((w) => w.includes("does not decrypt"))).toBe(true);
+  // Frames that are not group messages pass untouched, after what came before them.
+  expect(b.heard.filter((m) => m.type === "peer-joined").length).toBeGreaterThanOrEqual(1);
+
+  // Leaving right after a message: the message is sealed and sent before the socket closes.
+  a.send({ type: "relay", channel: "control", data: new TextEncoder().encode("last words") });
+  a.actor.stop();
+  await until(() => relays(b.heard).length === 4, 3000);
+  expect(text(relays(b.heard)[3]!.data)).toBe("last words");
+  for (const m of [b, stranger]) m.actor.stop();
+  server.close();
+});

@@ -91,6 +91,18 @@ export interface SfuMessage {
   data: SignalPayload;
 }
 
+/**
+ * What a member wants to receive of each participant's video through the media server: a
+ * simulcast layer (0 low, 1 medium, 2 high) that fits their tile, or -1 for none (a hidden tab, a
+ * tile off screen). Participants not named keep what they had.
+ */
+export type SfuLayer = -1 | 0 | 1 | 2;
+export interface SfuViewMessage {
+  v: number;
+  type: "sfu-view";
+  want: { peer: string; layer: SfuLayer }[];
+}
+
 /** Group feature channels the server relays (their payload is opaque to it: end-to-end encrypted). */
 export type RelayChannel = "chat" | "draw" | "control";
 export const RELAY_CHANNELS: readonly RelayChannel[] = ["chat", "draw", "control"];
@@ -108,7 +120,7 @@ export interface RelayMessage {
   data: Uint8Array;
 }
 
-export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage | RefreshIceMessage | SfuMessage | RelayMessage;
+export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage | RefreshIceMessage | SfuMessage | SfuViewMessage | RelayMessage;
 
 // ---- server → browser ----
 

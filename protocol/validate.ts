@@ -138,6 +138,16 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       if (!isSfuConnection(x.pc)) return bad('A sfu frame names its connection, "pub" or "sub", in `pc`.');
       if (!isSignalPayload(x.data)) return bad("A sfu frame needs a description or a candidate in `data`.");
       return { ok: true, msg: { v: PROTOCOL_VERSION, type: "sfu", pc: x.pc as "pub" | "sub", data: cleanPayload(x.data) } };
+    case "sfu-view": {
+      const want = x.want;
+      if (!Array.isArray(want) || want.length > SFU_STREAMS_MAX) return bad("A sfu-view frame lists at most 128 participants in `want`.");
+      const clean: { peer: string; layer: -1 | 0 | 1 | 2 }[] = [];
+      for (const w of want) {
+        if (!isObj(w) || !isPeerId(w.peer) || ![-1, 0, 1, 2].includes(w.layer as number)) return bad("Each `want` names a member and a layer of -1, 0, 1 or 2.");
+        clean.push({ peer: w.peer, layer: w.layer as -1 | 0 | 1 | 2 });
+      }
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "sfu-view", want: clean } };
+    }
     case "relay": {
       if (!isRelayChannel(x.channel)) return bad("A relay frame names a known channel.");
       if (x.peer !== undefined && x.peer !== null && !isPeerId(x.peer)) return bad("A relay frame's `peer` must be a member id.");

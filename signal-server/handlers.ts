@@ -209,6 +209,12 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         if (!groups.signal(room, seatId, msg.pc, msg.data)) return fail(ws, "sfu-failed", "This call is not going through the media server.");
         return;
       }
+      case "sfu-view": {
+        const { room, seatId } = ws.data;
+        if (!room || !seatId) return fail(ws, "not-joined", "Join a room before choosing what to receive.");
+        groups.view(room, seatId, msg.want);
+        return;
+      }
       case "relay":
         return relayToGroup(ws, msg);
     }

@@ -86,6 +86,10 @@ describe("with a media server", () => {
     expect(await a.c.next("error")).toMatchObject({ code: "too-large" });
     a.c.send({ type: "sfu", pc: "both", data: { candidate: null } } as never);
     expect(await a.c.next("error")).toMatchObject({ code: "bad-frame" });
+    a.c.send({ type: "sfu-view", want: [{ peer: "x", layer: 5 }] } as never);
+    expect(await a.c.next("error")).toMatchObject({ code: "bad-frame" });
+    a.c.send({ type: "sfu-view", want: Array.from({ length: 200 }, () => ({ peer: "x", layer: 0 })) });
+    expect(await a.c.next("error")).toMatchObject({ code: "bad-frame" });
     // A direct room has no media server connection to speak to.
     a.c.send({ type: "sfu", pc: "pub", data: { description: { type: "offer", sdp: "v=0" } } });
     expect(await a.c.next("error")).toMatchObject({ code: "sfu-failed" });

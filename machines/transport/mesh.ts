@@ -288,6 +288,12 @@ export const meshTransport = setup({
       { actions: [assign({ viaSfu: ({ context, event }) => context.viaSfu.filter((p) => p !== event.peer) }), "closeSfuIfUnused"] },
     ],
     "SFU.STATS": {},
+    "SFU.VIEW_OUT": {
+      actions: enqueueActions(({ event, enqueue, system }) => {
+        const link = system.get(LINK_ID);
+        if (link) enqueue.sendTo(link, asEvent({ type: "SIGNALING.SEND", msg: { type: "sfu-view", want: event.want } }));
+      }),
+    },
     "SIGNALING.RELAY": {
       actions: enqueueActions(({ context, event, enqueue, system }) => {
         const budget = CHANNEL_BYTE_BUDGET[event.channel === "control" ? "chat" : event.channel];

@@ -13,7 +13,7 @@
  * opened on arrival (e2ee-media.ts): the media server forwards what it cannot read.
  */
 import { fromCallback } from "xstate";
-import type { IceServer, SfuConnection, SfuStream, SignalPayload } from "../../protocol/index.ts";
+import type { IceServer, SfuConnection, SfuLayer, SfuStream, SignalPayload } from "../../protocol/index.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mediaEncryption } from "./e2ee-media.ts";
 
@@ -39,7 +39,9 @@ export type SfuEvent =
   /** The SFU no longer sends anything of theirs. */
   | { type: "SFU.REMOTE_GONE"; peer: string }
   | { type: "SFU.STATE"; pc: SfuConnection; state: RTCPeerConnectionState }
-  | { type: "SFU.STATS"; sample: StatsSample };
+  | { type: "SFU.STATS"; sample: StatsSample }
+  /** What we want to receive of each participant's video (a hidden tab wants none). */
+  | { type: "SFU.VIEW_OUT"; want: { peer: string; layer: SfuLayer }[] };
 
 /** Simulcast layers: a viewer's tile gets the one that fits it (rid order low to high, as Janus expects). */
 const LAYERS: RTCRtpEncodingParameters[] = [
@@ -112,7 +114,26 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       sendBack({ type: "SFU.REMOTE_GONE", peer });
     }
     watchFlow();
+    tellView();
   }
+
+  /**
+   * A hidden tab receives nobody's video (audio goes on); a visible one the highest layer. Told to
+   * the server whenever either changes: visibility, or whose video we receive.
+   */
+  let told = "";
+  function tellView() {
+    if (stopped) return;
+    const layer: SfuLayer = typeof document !== "undefined" && document.visibilityState === "hidden" ? -1 : 2;
+    const want = [...streams.keys()].map((peer) => ({ peer, layer }));
+    const key = JSON.stringify(want);
+    // Until the tab is first hidden, the server's default (the highest layer) is what we want.
+    if (key === told || want.length === 0 || (told === "" && layer === 2)) return;
+    told = key;
+    sendBack({ type: "SFU.VIEW_OUT", want });
+  }
+  const onVisibility = () => tellView();
+  if (typeof document !== "undefined") document.addEventListener("visibilitychange", onVisibility);
 
   /**
    * A participant counts as flowing once a frame of theirs was decoded (their video) or audio
@@ -135,7 +156,9 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
           if (s.type !== "inbound-rtp" || s.mid === undefined) return;
           const peer = owners.get(s.mid);
           if (!peer) return;
-          if (s.kind === "video" ? (s.framesDecoded ?? 0) > 0 : !hasVideo.has(peer) && (s.packetsReceived ?? 0) > 0) ready.add(peer);
+          // A hidden tab receives no video: their audio arriving is enough then.
+          const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+          if (s.kind === "video" ? (s.framesDecoded ?? 0) > 0 : (hidden || !hasVideo.has(peer)) && (s.packetsReceived ?? 0) > 0) ready.add(peer);
         });
         for (const peer of ready) {
           const stream = streams.get(peer);
@@ -212,6 +235,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
 
   function close() {
     stopped = true;
+    if (typeof document !== "undefined") document.removeEventListener("visibilitychange", onVisibility);
     sub.ontrack = null;
     for (const pc of [pub, sub]) {
       pc.onicecandidate = pc.onconnectionstatechange = null;

@@ -11,7 +11,7 @@
  * Operations on one member's connection run one after another (a candidate waits for the handle
  * its offer creates); a subscription asks Janus for one change at a time and gathers the rest.
  */
-import type { CallMode, ServerMessage, SfuConnection, SfuStream, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
+import type { CallMode, ServerMessage, SfuConnection, SfuLayer, SfuStream, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
 import { JanusError, type JanusHandle, JanusSession, type Jsep, type PluginEvent } from "./janus.ts";
 
 export interface SfuTarget {
@@ -52,6 +52,10 @@ interface MemberMedia {
   wanted: Set<string>;
   /** An offer of its subscription awaits the member's answer. */
   offerOut: boolean;
+  /** What its subscription's media lines carry (from Janus's last offer). */
+  streams: SfuStream[];
+  /** The video layer it wants of each participant (none named: the highest). */
+  layers: Map<string, SfuLayer>;
 }
 
 interface Group {
@@ -175,6 +179,27 @@ export class Groups {
     return true;
   }
 
+  /** `member` chose the video layer it receives of some participants (-1: none). */
+  view(room: string, member: string, want: readonly { peer: string; layer: SfuLayer }[]) {
+    const group = this.rooms.get(room);
+    const m = group?.members.get(member);
+    if (!group || !m) return;
+    for (const w of want) m.layers.set(w.peer, w.layer);
+    this.queue(m.sub, () => this.applyLayers(m, want.map((w) => w.peer)));
+  }
+
+  /** Tells Janus what to send on `m`'s video lines of these participants. */
+  private async applyLayers(m: MemberMedia, peers: readonly string[]) {
+    if (!m.sub.handle) return;
+    const streams = m.streams
+      .filter((s) => s.kind === "video" && peers.includes(s.peer))
+      .map((s) => {
+        const layer = m.layers.get(s.peer) ?? 2;
+        return layer < 0 ? { mid: s.mid, send: false } : { mid: s.mid, send: true, substream: layer };
+      });
+    if (streams.length) await m.sub.handle.message({ request: "configure", streams });
+  }
+
   /** Ends every group (the server is stopping). */
   stop() {
     for (const group of this.rooms.values()) this.close(group);
@@ -187,7 +212,18 @@ export class Groups {
 
   private newMember(id: string): MemberMedia {
     const side = (): Side => ({ handle: null, chain: Promise.resolve() });
-    return { id, pub: side(), pubFingerprint: null, publishing: false, sub: side(), subscribed: new Set(), wanted: new Set(), offerOut: false };
+    return {
+      id,
+      pub: side(),
+      pubFingerprint: null,
+      publishing: false,
+      sub: side(),
+      subscribed: new Set(),
+      wanted: new Set(),
+      offerOut: false,
+      streams: [],
+      layers: new Map(),
+    };
   }
 
   private queue(side: Side, op: () => Promise<void>) {
@@ -331,6 +367,7 @@ export class Groups {
       streams.push({ mid: String(s.mid), peer: s.feed_id, kind: s.type });
     }
     m.offerOut = true;
+    for (const s of streams) m.streams = [...m.streams.filter((x) => x.mid !== s.mid), s];
     this.deps.tell(group.room, m.id, { type: "sfu", pc: "sub", data: { description: event.jsep as Jsep }, streams });
   }
 
@@ -338,11 +375,15 @@ export class Groups {
     if (!m.sub.handle) return;
     await m.sub.handle.message({ request: "start" }, answer);
     m.offerOut = false;
+    // Lines that came with this offer get the layer chosen for their participant.
+    const chosen = [...m.layers.keys()];
+    if (chosen.length) await this.applyLayers(m, chosen);
     await this.renegotiate(group, m);
   }
 
   private forgetMedia(m: MemberMedia) {
     m.pub.handle = m.sub.handle = null;
+    m.streams = [];
     m.pubFingerprint = null;
     m.publishing = false;
     m.subscribed.clear();

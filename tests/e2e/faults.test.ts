@@ -247,7 +247,10 @@ describe("fault matrix", () => {
         }),
     );
     expect(await username(b.page)).not.toBe(first); // renewed before they expired
-    expect(longestGap).toBeLessThan(1_000);
+    // A relay lost to expired credentials shows as seconds without a frame (consent checks fail,
+    // then an ICE restart); a busy machine's renderer alone stalls for about one. (How short the
+    // gap is on a quiet machine is printed in the summary below, not asserted.)
+    expect(longestGap).toBeLessThan(2_500);
     recovered.push(["TURN credentials expired (10 s) — longest frame gap over 20 s", longestGap]);
     await bothSeeEachOther(a.page, b.page);
     await stillAlive(a, b);

@@ -253,6 +253,34 @@ describe("group call through the media server", () => {
     await button(c.page, "Microphone").click();
     for (const p of [a, b]) await p.page.getByText("Their microphone is muted").first().waitFor({ timeout: 10_000 });
 
+    // C's tab is hidden: the media server stops sending it video (audio goes on); shown again, it resumes.
+    const received = (page: Page) =>
+      page.evaluate(async () => {
+        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState === "connected");
+        const total = { video: 0, audio: 0 };
+        for (const pc of pcs)
+          (await pc.getStats()).forEach((s) => {
+            if (s.type === "inbound-rtp") total[s.kind as "video" | "audio"] += s.packetsReceived ?? 0;
+          });
+        return total;
+      });
+    const setHidden = (page: Page, hidden: boolean) =>
+      page.evaluate((hidden) => {
+        Object.defineProperty(document, "visibilityState", { value: hidden ? "hidden" : "visible", configurable: true });
+        Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, hidden);
+    await setHidden(c.page, true);
+    await Bun.sleep(1500); // what was on its way arrives
+    const before = await received(c.page);
+    await Bun.sleep(2000);
+    const after = await received(c.page);
+    console.log(`hidden tab, packets in 2 s: video ${after.video - before.video}, audio ${after.audio - before.audio}`);
+    expect(after.video - before.video).toBeLessThan(20); // two cameras send ~150 packets in 2 s
+    expect(after.audio - before.audio).toBeGreaterThan(50);
+    await setHidden(c.page, false);
+    await seesMoving(c.page, 2);
+
     // C refreshes: back in the same call, everyone sees everyone again.
     await c.page.reload();
     expect(c.page.url()).toBe(link); // the key stays in the address: C's new page decrypts as before

@@ -15,7 +15,8 @@ import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 import { signalingMachine } from "../link/signaling.ts";
 import { WarmSockets, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine } from "../media/local-media.ts";
-import { loadRelayOnly, loadSeat, RELAY_ONLY_KEY, saveRelayOnly, saveSeat } from "../storage.ts";
+import { loadName, loadRelayOnly, loadSeat, RELAY_ONLY_KEY, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
+import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, meshTransport, STATS_ID, TRANSPORT_ID, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
@@ -30,7 +31,21 @@ import {
   transportInput,
   warmSocketInput,
 } from "./inputs.ts";
-import { departed, departureOf, isTrouble, isUp, onArrived, onConnecting, onControl, onJoined, onStatus, participantList, patch, without } from "./roster.ts";
+import {
+  departed,
+  departureOf,
+  isTrouble,
+  isUp,
+  onArrived,
+  onConnecting,
+  onControl,
+  onJoined,
+  onStatus,
+  participantList,
+  patch,
+  presenceNews,
+  without,
+} from "./roster.ts";
 
 const peerList = (context: CallContext) => participantList(context.peers);
 /** A command for the transport, found by system id (it exists only in a room). */
@@ -77,7 +92,12 @@ export const callMachine = setup({
   },
   actions: {
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
-    loadSeat: assign({ token: ({ context }) => (context.room ? loadSeat(context.room) : null), relayOnly: () => loadRelayOnly() }),
+    loadSeat: assign({
+      token: ({ context }) => (context.room ? loadSeat(context.room) : null),
+      relayOnly: () => loadRelayOnly(),
+      name: ({ context }) => context.name || loadName(),
+    }),
+    saveName: ({ context }) => saveName(context.name),
     saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
     saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
     forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
@@ -129,7 +149,7 @@ export const callMachine = setup({
     leaveRoom: enqueueActions(({ enqueue }) => {
       enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.LEAVE" });
       enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
-      enqueue.assign({ peers: {}, departure: null, greeted: false });
+      enqueue.assign({ peers: {}, departure: null, greeted: {} });
     }),
     /** Peers presumed gone are dropped; if they come back they bring a new session anyway. */
     forgetDeparted: enqueueActions(({ context, enqueue }) => {
@@ -140,17 +160,12 @@ export const callMachine = setup({
       }
       enqueue.assign({ peers, departure: null });
     }),
-    /** Entering inCall: a chime and a toast, once per arrival (not after a reconnection). */
-    announceArrival: enqueueActions(({ context, enqueue }) => {
-      if (context.greeted) return;
-      enqueue.assign({ greeted: true });
-      enqueue.sendTo("notify", { type: "NOTIFY.ARRIVED", who: peerList(context).find(isUp)?.name ?? null });
-    }),
-    /** Entering peerLeft: the same for their departure. */
-    announceDeparture: enqueueActions(({ context, enqueue }) => {
-      if (!context.greeted) return;
-      enqueue.assign({ greeted: false });
-      enqueue.sendTo("notify", { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone", who: context.departure?.name ?? null });
+    /** After any change of who is here: a chime and a toast per arrival and departure (not for reconnections). */
+    announcePresence: enqueueActions(({ context, enqueue }) => {
+      const { greeted, news } = presenceNews(context.peers, context.greeted, context.departure);
+      if (news.length === 0) return;
+      enqueue.assign({ greeted });
+      for (const event of news) enqueue.sendTo("notify", event);
     }),
     /** A child threw (XState stops it and tells us): it is started again, up to MAX_RESTARTS. */
     restartFailedChild: enqueueActions(({ context, event, enqueue, self }) => {
@@ -193,7 +208,8 @@ export const callMachine = setup({
     error: null,
     serverless: null,
     lobby: false,
-    greeted: false,
+    name: "",
+    greeted: {},
     restarts: {},
   }),
   // Local media lives as long as the call actor; MEDIA.START/STOP open and close the devices.
@@ -205,6 +221,8 @@ export const callMachine = setup({
   on: {
     // A part of the call that throws is reported and restarted, never left dead under a live page.
     "xstate.error.actor.*": { actions: "restartFailedChild" },
+    // What we call ourselves, as typed (cleaned when kept and when sent); everyone hears it with our media state.
+    SET_NAME: { actions: [assign({ name: ({ event }) => event.name.slice(0, NAME_MAX * 2) }), "saveName", "broadcastMediaState"] },
     SET_RELAY_ONLY: {
       actions: [
         assign({ relayOnly: ({ event }) => event.on }),
@@ -290,13 +308,13 @@ export const callMachine = setup({
         joining: {},
         waiting: {},
         connecting: {},
-        inCall: { entry: ["noteServerlessConnected", "announceArrival"] },
+        inCall: { entry: "noteServerlessConnected" },
         reconnecting: {},
         peerLeft: {
-          entry: "announceDeparture",
           on: { WAIT: { target: "settle", actions: "forgetDeparted" } },
         },
         settle: {
+          entry: "announcePresence",
           always: [
             { guard: "presumedGone", target: "peerLeft" },
             { guard: "nobody", target: "waiting" },

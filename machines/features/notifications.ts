@@ -22,7 +22,7 @@ export interface Toast {
 
 type Presence = "arrived" | "departed";
 
-/** Arrivals (or departures) close together: one chime, one toast naming them all. */
+/** Arrivals (or departures) close together, with nothing of the other kind between: one chime, one toast naming them all. */
 interface Burst {
   toast: number;
   who: (string | null)[];
@@ -101,7 +101,7 @@ export const notificationsMachine = setup({
   delays: {
     toastFor: 5_000,
     /** Arrivals (or departures) no further apart than this are one burst. */
-    burstFor: 3_000,
+    burstFor: 2_000,
   },
   guards: {
     canShare,
@@ -116,6 +116,7 @@ export const notificationsMachine = setup({
       const reason = event.type === "NOTIFY.DEPARTED" ? event.reason : "left";
       const quiet = event.type === "NOTIFY.DEPARTED" && (event.quiet ?? true);
       const open = context.bursts[kind];
+      const other: Presence = kind === "arrived" ? "departed" : "arrived";
       const burst = {
         toast: context.nextId,
         who: [...(open?.who ?? []), event.who ?? null],
@@ -128,7 +129,9 @@ export const notificationsMachine = setup({
         enqueue.cancel(`toast:${open.toast}`);
         enqueue.assign({ toasts: context.toasts.filter((t) => t.id !== open.toast) });
       }
-      enqueue.assign({ bursts: { ...context.bursts, [kind]: burst } });
+      // Someone arriving ends a run of departures (and the other way round): that is news of its own.
+      enqueue.cancel(`burst:${other}`);
+      enqueue.assign({ bursts: { [other]: null, [kind]: burst } as NotificationsContext["bursts"] });
       enqueue.raise({ type: "NOTIFY.SHOW", text: burstToast(kind, burst.who, burst.reason), quiet: burst.quiet });
       enqueue.cancel(`burst:${kind}`);
       enqueue.raise({ type: "NOTIFY.BURST_END", kind }, { delay: "burstFor", id: `burst:${kind}` });

@@ -4,17 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import {
-  type AppServer,
-  button,
-  expectAttribute,
-  launchBrowser,
-  newPerson,
-  recordPeerConnections,
-  startApp,
-  waitFor,
-  waitForStatus,
-} from "./harness.ts";
+import { type AppServer, button, expectAttribute, launchBrowser, newPerson, recordPeerConnections, startApp, waitFor, waitForStatus } from "./harness.ts";
 import type { RunningJanus } from "../../scripts/janus.ts";
 import { startTestJanus } from "../helpers/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";

@@ -47,10 +47,9 @@ describe("notifications", () => {
     const h = harness();
     h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada" });
-    h.clock.increment(3_000);
+    h.clock.increment(2_000);
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Grace" });
     expect(h.texts()).toEqual(["Ada is here", "Ada hung up", "Grace left"]);
-    h.clock.increment(3_000);
     h.actor.send({ type: "NOTIFY.ARRIVED", who: null });
     expect(h.texts().at(-1)).toBe(TOASTS.arrived);
   });
@@ -59,7 +58,7 @@ describe("notifications", () => {
     const h = harness();
     for (const who of ["Ada", "Grace", null, "Linus", "Alan"]) {
       h.actor.send({ type: "NOTIFY.ARRIVED", who });
-      h.clock.increment(1_000); // each within the burst of the one before
+      h.clock.increment(1_500); // each within the burst of the one before
     }
     expect(h.sounds).toEqual(["up"]);
     expect(h.texts()).toEqual(["Ada, Grace and 3 others are here"]);
@@ -72,6 +71,11 @@ describe("notifications", () => {
     expect(h.sounds).toEqual(["up", "up", "down"]);
     expect(h.texts()).toEqual(["Barbara is here", "Ada and Grace hung up"]);
     expect(h.actor.getSnapshot().context.toasts.map((t) => t.quiet)).toEqual([false, false]);
+    // An arrival between two departures ends their run: each is news (a chime and a toast of its own).
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: false });
+    expect(h.sounds).toEqual(["up", "up", "down", "up", "down"]);
+    expect(h.texts()).toEqual(["Ada and Grace hung up", "Ada is here", "Ada hung up"]);
   });
 
   test("a burst in words", () => {

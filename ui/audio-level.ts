@@ -13,15 +13,20 @@ function levelOf(analyser: AnalyserNode, samples: Float32Array<ArrayBuffer>): nu
 }
 
 /**
- * Reads the loudness of each audio track every `everyMs` and hands them to `onLevels` (by key);
- * returns the function that stops it. Does nothing without WebAudio.
+ * Reads the loudness of each audio track every `everyMs` (over the last `window` samples) and
+ * hands them to `onLevels` (by key); returns the function that stops it. Does nothing without WebAudio.
  */
-export function watchLevels(tracks: ReadonlyArray<readonly [string, MediaStreamTrack]>, everyMs: number, onLevels: (levels: Map<string, number>) => void) {
+export function watchLevels(
+  tracks: ReadonlyArray<readonly [string, MediaStreamTrack]>,
+  everyMs: number,
+  onLevels: (levels: Map<string, number>) => void,
+  window = 512,
+) {
   if (tracks.length === 0 || typeof AudioContext === "undefined") return () => {};
   const audio = new AudioContext();
   const meters = tracks.map(([key, track]) => {
     const analyser = audio.createAnalyser();
-    analyser.fftSize = 512;
+    analyser.fftSize = window;
     audio.createMediaStreamSource(new MediaStream([track])).connect(analyser);
     return { key, analyser, samples: new Float32Array(analyser.fftSize) };
   });
@@ -44,9 +49,13 @@ export function useMicLevel(stream: MediaStream | null): number {
 
 /** Loudness above which someone counts as speaking (a quiet room stays well under it). */
 const SPEAKING_LEVEL = 0.08;
+/** Samples looked at each time (about 170 ms at 48 kHz: nothing said between two looks is missed). */
+const SPEAKING_WINDOW = 8192;
+/** Still "speaking" this long after the last loud moment, so the flag does not flicker between words. */
+const SPEAKING_HOLD_MS = 800;
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((k) => b.has(k));
 
-/** Who is speaking now among these streams (by key), looked at four times a second while mounted. */
+/** Who is speaking now among these streams (by key), looked at several times a second while mounted. */
 export function useSpeaking(streams: ReadonlyArray<readonly [string, MediaStream | null]>): ReadonlySet<string> {
   const [speaking, setSpeaking] = useState<ReadonlySet<string>>(() => new Set());
   const tracks = streams.flatMap(([key, stream]) => {
@@ -56,10 +65,18 @@ export function useSpeaking(streams: ReadonlyArray<readonly [string, MediaStream
   // A new analyser only when the tracks themselves change, not on every render.
   const identity = tracks.map(([key, track]) => `${key}:${track.id}`).join(",");
   useEffect(() => {
-    const stop = watchLevels(tracks, 250, (levels) => {
-      const now = new Set([...levels].filter(([, level]) => level >= SPEAKING_LEVEL).map(([key]) => key));
-      setSpeaking((before) => (sameSet(before, now) ? before : now));
-    });
+    const loud = new Map<string, number>();
+    const stop = watchLevels(
+      tracks,
+      150,
+      (levels) => {
+        const at = performance.now();
+        for (const [key, level] of levels) if (level >= SPEAKING_LEVEL) loud.set(key, at);
+        const now = new Set([...loud].filter(([, when]) => at - when < SPEAKING_HOLD_MS).map(([key]) => key));
+        setSpeaking((before) => (sameSet(before, now) ? before : now));
+      },
+      SPEAKING_WINDOW,
+    );
     return () => {
       stop();
       setSpeaking(new Set());

@@ -53,6 +53,7 @@ describe("names", () => {
       await people(b.page).nth(1).getByText("Speaking", { exact: true }).waitFor({ timeout: 10_000 });
       await button(a.page, "Microphone").click();
       await people(b.page).nth(1).getByText("Muted", { exact: true }).waitFor({ timeout: 10_000 });
+      await people(b.page).nth(1).getByText("Speaking", { exact: true }).waitFor({ state: "detached", timeout: 5_000 });
       expect(await people(b.page).nth(0).getByText("Muted").count()).toBe(0);
 
       // Bob names himself from the list, mid-call: Ada's side follows.

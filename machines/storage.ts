@@ -7,6 +7,7 @@
  * one that does not, so a poisoned value is dropped rather than used.
  */
 import { TOKEN_MAX } from "../protocol/messages.ts";
+import { cleanName } from "../protocol/peer-wire.ts";
 
 export function webStorage(kind: "session" | "local"): Storage | null {
   try {
@@ -61,3 +62,9 @@ export const saveSeat = (room: string, token: string | null) => void writeStored
 /** The privacy setting "connect only through the relay" (localStorage: every call of this browser). */
 export const loadRelayOnly = () => readStored("local", RELAY_ONLY_KEY, (v) => v === "true" || v === "false") === "true";
 export const saveRelayOnly = (on: boolean) => void writeStored("local", RELAY_ONLY_KEY, String(on));
+
+export const NAME_KEY = "onelink.name";
+/** What this person calls themselves (localStorage: every call of this browser); "" when none, or what is kept is not a clean name. */
+export const loadName = () => readStored("local", NAME_KEY, (v) => cleanName(v) === v) ?? "";
+/** Keeps the name as others will see it (cleaned); an empty one is forgotten. */
+export const saveName = (name: string) => void writeStored("local", NAME_KEY, cleanName(name));

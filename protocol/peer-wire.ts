@@ -11,6 +11,8 @@ export interface MediaStateMessage {
   video: boolean;
   /** Their video is a shared screen (absent from older peers: not sharing). */
   screen?: boolean;
+  /** What they call themselves (absent: no name given, or an older peer). Plain text, see cleanName. */
+  name?: string;
 }
 export interface HangUpMessage {
   type: "hang-up";
@@ -47,6 +49,39 @@ export const CHANNEL_BYTE_BUDGET: Record<FeatureChannel, { burst: number; perSec
   draw: { burst: 1 << 20, perSecond: 64 << 10 },
 };
 
+/** Longest name a participant may give, in characters (code points). */
+export const NAME_MAX = 40;
+/** Control characters, bidirectional overrides and line separators: a name is one plain line that cannot reorder what follows it. */
+const NAME_JUNK = /[\p{Cc}\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * A name as people see it: junk characters removed, runs of spaces made one, trimmed, at most
+ * NAME_MAX characters (never splitting one). Null when nothing is left (or it is not text).
+ * Local input and what a peer sends go through the same function.
+ */
+export function cleanName(x: unknown): string | null {
+  if (typeof x !== "string") return null;
+  const text = Array.from(
+    x
+      .slice(0, NAME_MAX * 8)
+      .replace(/\s+/gu, " ")
+      .replace(NAME_JUNK, "")
+      .replace(/ {2,}/g, " ")
+      .trim(),
+  )
+    .slice(0, NAME_MAX)
+    .join("")
+    .trim();
+  return text.length > 0 ? text : null;
+}
+
+/** A name on the wire: text of at most NAME_MAX characters (2 code units each at most); anything else is ignored. */
+function wireName(x: unknown): { name: string } | Record<string, never> {
+  if (typeof x !== "string" || x.length > NAME_MAX * 2 || Array.from(x).length > NAME_MAX) return {};
+  const name = cleanName(x);
+  return name ? { name } : {};
+}
+
 export const encodeControl = (msg: ControlMessage) => packr.pack(msg) as Uint8Array<ArrayBuffer>;
 
 export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | null {
@@ -54,7 +89,13 @@ export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | 
     const x = packr.unpack(data instanceof ArrayBuffer ? new Uint8Array(data) : data) as Partial<ControlMessage> | null;
     if (!x || typeof x !== "object") return null;
     if (x.type === "media-state" && typeof x.audio === "boolean" && typeof x.video === "boolean") {
-      return { type: "media-state", audio: x.audio, video: x.video, ...(typeof x.screen === "boolean" ? { screen: x.screen } : {}) };
+      return {
+        type: "media-state",
+        audio: x.audio,
+        video: x.video,
+        ...(typeof x.screen === "boolean" ? { screen: x.screen } : {}),
+        ...wireName(x.name),
+      };
     }
     if (x.type === "hang-up") return { type: "hang-up" };
     if (x.type === "via-sfu") return { type: "via-sfu" };

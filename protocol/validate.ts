@@ -143,7 +143,8 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       if (!Array.isArray(want) || want.length > SFU_STREAMS_MAX) return bad("A sfu-view frame lists at most 128 participants in `want`.");
       const clean: { peer: string; layer: -1 | 0 | 1 | 2 }[] = [];
       for (const w of want) {
-        if (!isObj(w) || !isPeerId(w.peer) || ![-1, 0, 1, 2].includes(w.layer as number)) return bad("Each `want` names a member and a layer of -1, 0, 1 or 2.");
+        if (!isObj(w) || !isPeerId(w.peer) || ![-1, 0, 1, 2].includes(w.layer as number))
+          return bad("Each `want` names a member and a layer of -1, 0, 1 or 2.");
         clean.push({ peer: w.peer, layer: w.layer as -1 | 0 | 1 | 2 });
       }
       return { ok: true, msg: { v: PROTOCOL_VERSION, type: "sfu-view", want: clean } };

@@ -3,6 +3,7 @@
  */
 import type { SnapshotFrom } from "xstate";
 import type { callMachine, Participant } from "../machines/call/call.ts";
+import { isUp } from "../machines/call/roster.ts";
 import { serverlessStatus } from "../machines/link/serverless.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -40,7 +41,7 @@ export function statusText(s: CallSnapshot): string {
     case "connecting":
       return "Connecting…";
     case "inCall":
-      return "Connected";
+      return `Connected · ${peopleInCall(s)} people`;
     case "reconnecting":
       return "Reconnecting…";
     case "peerLeft":
@@ -54,6 +55,15 @@ export function statusText(s: CallSnapshot): string {
 
 /** The participants, in the order they came: one tile each. */
 export const participantsOf = (s: CallSnapshot): Participant[] => Object.values(s.context.peers);
+
+/** How many people are in the call, ourselves included: everyone whose connection is up, and us. */
+export const peopleInCall = (s: CallSnapshot) => 1 + participantsOf(s).filter(isUp).length;
+
+/** What a participant is called: their name, or a neutral label that stays put while they are here (we are the first). */
+export function displayName(s: CallSnapshot, id: string): string {
+  const p = s.context.peers[id];
+  return p?.name ?? `Guest ${Object.keys(s.context.peers).indexOf(id) + 2}`;
+}
 
 /** Their ids, for a list that re-renders only when someone joins or leaves (compare with sameIds). */
 export const participantIds = (s: CallSnapshot): string[] => Object.keys(s.context.peers);

@@ -2,7 +2,7 @@
  * The call's data and events: what the call machine keeps and what it hears.
  */
 import type { TransportReport } from "../transport/mesh.ts";
-import type { Departure, Participant } from "./roster.ts";
+import type { Departure, Greeted, Participant } from "./roster.ts";
 import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
@@ -52,8 +52,10 @@ export interface CallContext {
   serverless: (ServerlessView & { connected: boolean }) | null;
   /** Show the pre-join screen before entering the room. */
   lobby: boolean;
-  /** An arrival was announced (chime and toast) and nobody has left since. */
-  greeted: boolean;
+  /** What we call ourselves, as typed on the pre-join screen (sent cleaned: cleanName); "" for none. */
+  name: string;
+  /** Participants whose arrival was announced (chime and toast) and who have not left since, by id. */
+  greeted: Greeted;
   /** Parts of the call that failed and were restarted (by actor id), so a part that keeps failing is given up on. */
   restarts: Record<string, number>;
 }
@@ -62,6 +64,7 @@ export type CallUiEvent =
   /** `lobby`: show the pre-join screen first (someone opening a link), unless rejoining a seat. */
   | { type: "START"; room: string; lobby?: boolean; secret?: string | null }
   | { type: "JOIN" }
+  | { type: "SET_NAME"; name: string }
   | { type: "SET_RELAY_ONLY"; on: boolean }
   | { type: "START_SERVERLESS"; role: ServerlessRole }
   | ServerlessCommand

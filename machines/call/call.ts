@@ -46,7 +46,8 @@ export const callMachine = callSetup.createMachine({
     error: null,
     serverless: null,
     lobby: false,
-    greeted: false,
+    name: "",
+    greeted: {},
     restarts: {},
   }),
   // Local media lives as long as the call actor; MEDIA.START/STOP open and close the devices.
@@ -58,6 +59,8 @@ export const callMachine = callSetup.createMachine({
   on: {
     // A part of the call that throws is reported and restarted, never left dead under a live page.
     "xstate.error.actor.*": { actions: "restartFailedChild" },
+    // What we call ourselves, as typed (cleaned when kept and when sent); everyone hears it with our media state.
+    SET_NAME: { actions: ["takeName", "saveName", "broadcastMediaState"] },
     SET_RELAY_ONLY: { actions: "setRelayOnly" },
     "MEDIA.OUTGOING": { actions: "takeOutgoing" },
   },
@@ -124,7 +127,7 @@ export const callMachine = callSetup.createMachine({
           ],
         },
         inCall: {
-          entry: ["noteServerlessConnected", "announceArrival"],
+          entry: "noteServerlessConnected",
           always: [
             { guard: "someoneInTrouble", target: "reconnecting" },
             { guard: "stillConnecting", target: "connecting" },
@@ -142,8 +145,7 @@ export const callMachine = callSetup.createMachine({
         },
         /** They left (or are presumed gone): the user may wait for someone (WAIT) or hang up. */
         peerLeft: {
-          entry: "announceDeparture",
-          on: { WAIT: { actions: "forgetDeparted" } },
+          on: { WAIT: { actions: ["forgetDeparted", "announcePresence"] } },
           always: [
             { guard: "nobodyHere", target: "waiting" },
             { guard: "someoneUp", target: "inCall" },
@@ -154,11 +156,11 @@ export const callMachine = callSetup.createMachine({
       },
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
-        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre"] },
-        "SIGNALING.PEER_JOINED": { actions: "noteArrival" },
+        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence"] },
+        "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "announcePresence"] },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
-        "PEER.PRESUMED_GONE": { actions: "presumeGone" },
-        "SIGNALING.PEER_LEFT": { actions: "noteLeft" },
+        "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence"] },
+        "SIGNALING.PEER_LEFT": { actions: ["noteLeft", "announcePresence"] },
         "SIGNALING.OFFLINE": { actions: "noteOffline" },
         "SIGNALING.ERROR": [
           { guard: "outdatedMidCall", actions: "noteOutdated" },
@@ -167,10 +169,10 @@ export const callMachine = callSetup.createMachine({
         "SERVERLESS.VIEW": { actions: "takeServerlessView" },
         "CODE.*": { actions: "forwardCode" },
         // What the transport says of the participants' connections.
-        "TRANSPORT.CONNECTING": { actions: "noteConnecting" },
-        "PEER.STATUS": { actions: ["noteStatus", "serverlessPeerAway"] },
+        "TRANSPORT.CONNECTING": { actions: ["noteConnecting", "announcePresence"] },
+        "PEER.STATUS": { actions: ["noteStatus", "serverlessPeerAway", "announcePresence"] },
         "PEER.REMOTE_STREAM": { actions: "takeStream" },
-        "PEER.CONTROL": { actions: "takeControl" },
+        "PEER.CONTROL": { actions: ["takeControl", "announcePresence"] },
         "PEER.ICE_ERROR": { actions: "noteIceError" },
         // What the user does.
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches", "broadcastMediaState"] },

@@ -3,7 +3,7 @@
  * context: the features' inputs, the transport's, the warm socket's; and what the page shows of
  * the call outside the app (the address bar).
  */
-import type { ControlMessage } from "../../protocol/index.ts";
+import { cleanName, type ControlMessage } from "../../protocol/index.ts";
 import type { TransportInput } from "../transport/mesh.ts";
 import type { CallContext } from "./call-types.ts";
 import { storageScope } from "./roster.ts";
@@ -15,12 +15,16 @@ export const cameraOf = (context: CallContext) => (context.local?.sharing ? null
 /** `self`: our participant id once joined (a restarted drawing needs it at once; a new room tells it with DRAW.SELF). */
 export const drawingInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), camera: cameraOf(context), self: context.self });
 /** What the transport starts from: our media as it is, and how to connect. */
-export const mediaState = (context: CallContext): Extract<ControlMessage, { type: "media-state" }> => ({
-  type: "media-state",
-  audio: context.micOn,
-  video: context.camOn,
-  ...(context.local?.sharing ? { screen: true } : {}),
-});
+export function mediaState(context: CallContext): Extract<ControlMessage, { type: "media-state" }> {
+  const name = cleanName(context.name);
+  return {
+    type: "media-state",
+    audio: context.micOn,
+    video: context.camOn,
+    ...(context.local?.sharing ? { screen: true } : {}),
+    ...(name ? { name } : {}),
+  };
+}
 export const transportInput = ({ context }: { context: CallContext }): TransportInput => ({
   relayOnly: context.relayOnly,
   noServer: context.serverless !== null,

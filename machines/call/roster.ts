@@ -8,8 +8,10 @@ import type { PeerStatus } from "../transport/peer.ts";
 
 export interface Participant {
   id: string;
-  /** What to call them; null until names exist (the UI says "the other person" / "participant"). */
+  /** What they call themselves (their media-state says); null when they gave no name (the UI has a neutral label). */
   name: string | null;
+  /** Their media state (and name) has reached us since this connection started. */
+  heard: boolean;
   /** "announced": we know of them but do not talk to them yet (we wait for their offer). */
   status: PeerStatus | "announced";
   /** Their signaling socket dropped; the server holds their seat. */
@@ -29,7 +31,7 @@ export const isTrouble = (p: Participant) => p.away || p.status === "unstable" |
 
 /** A participant we know of but do not talk to yet, or one with a fresh connection. */
 export function newEntry(id: string, fields: Partial<Participant> = {}): Participant {
-  return { id, name: null, status: "announced", away: false, stream: null, audio: true, video: true, ...fields };
+  return { id, name: null, heard: false, status: "announced", away: false, stream: null, audio: true, video: true, ...fields };
 }
 
 /** The roster with one participant changed; unchanged (same object) if they are unknown. */
@@ -87,7 +89,8 @@ export const onStatus = (roster: Roster, id: string, status: PeerStatus): Roster
 /** What they told us over the control channel: their media state, or that they hung up. */
 export function onControl(roster: Roster, id: string, msg: ControlMessage): { peers: Roster; departure?: Departure } {
   if (!roster[id]) return { peers: roster };
-  if (msg.type === "media-state") return { peers: patch(roster, id, { audio: msg.audio, video: msg.video, screen: msg.screen ?? false }) };
+  if (msg.type === "media-state")
+    return { peers: patch(roster, id, { audio: msg.audio, video: msg.video, screen: msg.screen ?? false, name: msg.name ?? null, heard: true }) };
   if (msg.type === "hang-up") return { peers: without(roster, id), departure: departureOf(roster[id], id, "left") };
   return { peers: roster };
 }
@@ -109,4 +112,37 @@ export function roomView(roster: Roster, departure: Departure | null): RoomView 
   if (everyone.some((p) => isUp(p) && !p.away)) return "inCall";
   if (everyone.some(isTrouble)) return "reconnecting";
   return "connecting";
+}
+
+// ---- who has been announced (a chime and a toast) ----
+
+/** Participants announced as here and not since as gone, with the name they were announced by. */
+export type Greeted = Record<string, string | null>;
+
+export type PresenceNews =
+  | { type: "NOTIFY.ARRIVED"; who: string | null }
+  | { type: "NOTIFY.DEPARTED"; reason: Departure["reason"]; who: string | null; quiet: boolean };
+
+/**
+ * What to announce now: an arrival once someone is connected and we know who they are (their
+ * media state came), a departure once someone announced has left (or is presumed gone). Not
+ * on reconnections: someone greeted stays greeted until they go. A departure is quiet when
+ * nobody else is here, as the status line then says the same words.
+ */
+export function presenceNews(roster: Roster, greeted: Greeted, departure: Departure | null): { greeted: Greeted; news: PresenceNews[] } {
+  const next = { ...greeted };
+  const news: PresenceNews[] = [];
+  const remaining = participantList(roster).filter((p) => isUp(p) && p.id !== departure?.peer);
+  for (const [id, who] of Object.entries(greeted)) {
+    const gone = !roster[id] || departure?.peer === id;
+    if (!gone) continue;
+    delete next[id];
+    news.push({ type: "NOTIFY.DEPARTED", reason: departure?.peer === id ? departure.reason : "gone", who, quiet: remaining.length === 0 });
+  }
+  for (const p of participantList(roster)) {
+    if (p.id in next || !isUp(p) || !p.heard || p.id === departure?.peer) continue;
+    next[p.id] = p.name;
+    news.push({ type: "NOTIFY.ARRIVED", who: p.name });
+  }
+  return { greeted: next, news };
 }

@@ -12,7 +12,8 @@ import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 import { signalingMachine } from "../link/signaling.ts";
 import { warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine } from "../media/local-media.ts";
-import { loadRelayOnly, loadSeat, saveRelayOnly, saveSeat } from "../storage.ts";
+import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
+import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
@@ -30,6 +31,7 @@ import {
   onStatus,
   participantList,
   patch,
+  presenceNews,
   type RoomView,
   roomView,
   without,
@@ -98,7 +100,18 @@ export const callSetup = setup({
   },
   actions: {
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
-    loadSeat: assign({ token: ({ context }) => (context.room ? loadSeat(context.room) : null), relayOnly: () => loadRelayOnly() }),
+    loadSeat: assign({
+      token: ({ context }) => (context.room ? loadSeat(context.room) : null),
+      relayOnly: () => loadRelayOnly(),
+      name: ({ context }) => context.name || loadName(),
+    }),
+    saveName: ({ context }) => saveName(context.name),
+    takeName: assign({
+      name: ({ event }) => {
+        assertEvent(event, "SET_NAME");
+        return event.name.slice(0, NAME_MAX * 2);
+      },
+    }),
     saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
     saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
     forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
@@ -146,7 +159,7 @@ export const callSetup = setup({
     leaveRoom: enqueueActions(({ enqueue }) => {
       enqueue.sendTo(TRANSPORT_ID, { type: "TRANSPORT.LEAVE" });
       enqueue.sendTo("signaling", { type: "SIGNALING.LEAVE" });
-      enqueue.assign({ peers: {}, departure: null, greeted: false });
+      enqueue.assign({ peers: {}, departure: null, greeted: {} });
     }),
     dropPeers: assign({ peers: {} }),
     clearToken: assign({ token: null }),
@@ -284,17 +297,12 @@ export const callSetup = setup({
       }
       enqueue.assign({ peers, departure: null });
     }),
-    /** Entering inCall: a chime and a toast, once per arrival (not after a reconnection). */
-    announceArrival: enqueueActions(({ context, enqueue }) => {
-      if (context.greeted) return;
-      enqueue.assign({ greeted: true });
-      enqueue.sendTo(NOTIFY_ID, { type: "NOTIFY.ARRIVED", who: participantList(context.peers).find(isUp)?.name ?? null });
-    }),
-    /** Entering peerLeft: the same for their departure. */
-    announceDeparture: enqueueActions(({ context, enqueue }) => {
-      if (!context.greeted) return;
-      enqueue.assign({ greeted: false });
-      enqueue.sendTo(NOTIFY_ID, { type: "NOTIFY.DEPARTED", reason: context.departure?.reason ?? "gone", who: context.departure?.name ?? null });
+    /** After any change of who is here: a chime and a toast per arrival and departure (not for reconnections). */
+    announcePresence: enqueueActions(({ context, enqueue }) => {
+      const { greeted, news } = presenceNews(context.peers, context.greeted, context.departure);
+      if (news.length === 0) return;
+      enqueue.assign({ greeted });
+      for (const event of news) enqueue.sendTo(NOTIFY_ID, event);
     }),
 
     /** A child threw (XState stops it and tells us): it is started again, up to MAX_RESTARTS. */

@@ -2,7 +2,10 @@
  * What the call tells the person besides its status line: short toasts (the UI shows them in an
  * aria-live="polite" region; each goes after a few seconds) and a chime when a participant
  * arrives or leaves. The call invokes it as "notify" and sends NOTIFY.ARRIVED / NOTIFY.DEPARTED;
+ * many at once (people joining a group call together) make one chime and one toast that names
+ * them, not a din;
  * the invite (copy or share the call link) lives here too, as its outcome is a toast.
+ *
  *
  * Sounds, the clipboard and the share sheet are named actions and actors a test swaps with
  * `.provide`.
@@ -17,18 +20,32 @@ export interface Toast {
   quiet: boolean;
 }
 
+type Presence = "arrived" | "departed";
+
+/** Arrivals (or departures) close together, with nothing of the other kind between: one chime, one toast naming them all. */
+interface Burst {
+  toast: number;
+  who: (string | null)[];
+  reason: "left" | "gone";
+  quiet: boolean;
+}
+
 export interface NotificationsContext {
   /** Oldest first; at most TOAST_LIMIT. */
   toasts: Toast[];
   nextId: number;
   /** The page's notification sounds (the call's, shared with chat). */
   sounds: Sounds;
+  /** The burst of arrivals and of departures under way, if any. */
+  bursts: Record<Presence, Burst | null>;
 }
 
 export type NotificationsEvent =
   /** `who`: the participant's name; without one they are "the other person". */
   | { type: "NOTIFY.ARRIVED"; who?: string | null }
-  | { type: "NOTIFY.DEPARTED"; reason: "left" | "gone"; who?: string | null }
+  /** `quiet`: the status line already says it (nobody else is here); so by default. */
+  | { type: "NOTIFY.DEPARTED"; reason: "left" | "gone"; who?: string | null; quiet?: boolean }
+  | { type: "NOTIFY.BURST_END"; kind: Presence }
   | { type: "NOTIFY.SHOW"; text: string; quiet?: boolean }
   | { type: "NOTIFY.DISMISS"; id: number }
   | { type: "INVITE.COPY"; link: string }
@@ -53,6 +70,18 @@ export function participantToast(event: { type: "NOTIFY.ARRIVED" | "NOTIFY.DEPAR
   return who ? `${who} left` : TOASTS.left;
 }
 
+/** Several arrivals or departures in words: the first two names, then how many others. */
+export function burstToast(kind: Presence, who: readonly (string | null)[], reason: "left" | "gone"): string {
+  if (who.length === 1)
+    return participantToast(kind === "arrived" ? { type: "NOTIFY.ARRIVED", who: who[0] } : { type: "NOTIFY.DEPARTED", reason, who: who[0] });
+  const verb = kind === "arrived" ? "are here" : reason === "left" ? "hung up" : "left";
+  const shown = who.filter((w): w is string => Boolean(w)).slice(0, 2);
+  const others = who.length - shown.length;
+  if (shown.length === 0) return `${who.length} people ${verb}`;
+  if (others === 0) return `${shown.join(" and ")} ${verb}`;
+  return `${shown.join(", ")} and ${others} ${others === 1 ? "other" : "others"} ${verb}`;
+}
+
 export const canShare = () => typeof navigator !== "undefined" && typeof navigator.share === "function";
 
 export const notificationsMachine = setup({
@@ -74,6 +103,8 @@ export const notificationsMachine = setup({
   },
   delays: {
     toastFor: 5_000,
+    /** Arrivals (or departures) no further apart than this are one burst. */
+    burstFor: 2_000,
   },
   guards: {
     canShare,
@@ -81,16 +112,43 @@ export const notificationsMachine = setup({
   actions: {
     arrivalSound: ({ context }) => context.sounds.play(CHIME_UP),
     departureSound: ({ context }) => context.sounds.play(CHIME_DOWN),
+    /** An arrival or departure: the first of a burst chimes and shows a toast; the next ones only rewrite that toast. */
+    presence: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "NOTIFY.ARRIVED" && event.type !== "NOTIFY.DEPARTED") return;
+      const kind: Presence = event.type === "NOTIFY.ARRIVED" ? "arrived" : "departed";
+      const reason = event.type === "NOTIFY.DEPARTED" ? event.reason : "left";
+      const quiet = event.type === "NOTIFY.DEPARTED" && (event.quiet ?? true);
+      const open = context.bursts[kind];
+      const other: Presence = kind === "arrived" ? "departed" : "arrived";
+      const burst = {
+        toast: context.nextId,
+        who: [...(open?.who ?? []), event.who ?? null],
+        // Mixed reasons are said as the plainest one ("left").
+        reason: open && open.reason !== reason ? "gone" : reason,
+        quiet: (open?.quiet ?? true) && quiet,
+      } satisfies Burst;
+      // (A named action, so a test can swap the sound; XState cannot type a sibling action by name here.)
+      if (!open) enqueue((kind === "arrived" ? "arrivalSound" : "departureSound") as never);
+      else {
+        enqueue.cancel(`toast:${open.toast}`);
+        enqueue.assign({ toasts: context.toasts.filter((t) => t.id !== open.toast) });
+      }
+      // Someone arriving ends a run of departures (and the other way round): that is news of its own.
+      enqueue.cancel(`burst:${other}`);
+      enqueue.assign({ bursts: { [other]: null, [kind]: burst } as NotificationsContext["bursts"] });
+      enqueue.raise({ type: "NOTIFY.SHOW", text: burstToast(kind, burst.who, burst.reason), quiet: burst.quiet });
+      enqueue.cancel(`burst:${kind}`);
+      enqueue.raise({ type: "NOTIFY.BURST_END", kind }, { delay: "burstFor", id: `burst:${kind}` });
+    }),
   },
 }).createMachine({
   id: "notifications",
-  context: ({ input }) => ({ toasts: [], nextId: 1, sounds: input.sounds ?? new Sounds() }),
+  context: ({ input }) => ({ toasts: [], nextId: 1, sounds: input.sounds ?? new Sounds(), bursts: { arrived: null, departed: null } }),
   type: "parallel",
   on: {
-    "NOTIFY.ARRIVED": { actions: ["arrivalSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: participantToast(event) }))] },
-    "NOTIFY.DEPARTED": {
-      actions: ["departureSound", raise(({ event }) => ({ type: "NOTIFY.SHOW" as const, text: participantToast(event), quiet: true }))],
-    },
+    "NOTIFY.ARRIVED": { actions: "presence" },
+    "NOTIFY.DEPARTED": { actions: "presence" },
+    "NOTIFY.BURST_END": { actions: assign({ bursts: ({ context, event }) => ({ ...context.bursts, [event.kind]: null }) }) },
     /** Shows a toast and takes it away after `toastFor`; the oldest goes first when there are too many. */
     "NOTIFY.SHOW": {
       actions: enqueueActions(({ context, event, enqueue }) => {

@@ -185,7 +185,12 @@ export class Groups {
     const m = group?.members.get(member);
     if (!group || !m) return;
     for (const w of want) m.layers.set(w.peer, w.layer);
-    this.queue(m.sub, () => this.applyLayers(m, want.map((w) => w.peer)));
+    this.queue(m.sub, () =>
+      this.applyLayers(
+        m,
+        want.map((w) => w.peer),
+      ),
+    );
   }
 
   /** Tells Janus what to send on `m`'s video lines of these participants. */

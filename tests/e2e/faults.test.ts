@@ -233,7 +233,7 @@ describe("fault matrix", () => {
     const longestGap = await b.page.evaluate(
       () =>
         new Promise<number>((resolve) => {
-          const video = document.querySelector<HTMLVideoElement>('video[aria-label="Remote video"]')!;
+          const video = document.querySelector<HTMLVideoElement>('video[aria-label^="Remote video"]')!;
           let last = performance.now();
           let longest = 0;
           const end = last + 20_000;

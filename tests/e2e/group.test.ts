@@ -177,6 +177,20 @@ async function publishersIn(room: string): Promise<number> {
   }
 }
 
+/** Opens the call link and joins under a name typed on the pre-join screen. */
+async function joinAs(page: Page, link: string, name: string) {
+  await page.goto(link);
+  await page.getByRole("textbox", { name: "Your name", exact: true }).fill(name);
+  await button(page, "Join").click();
+}
+
+/** Waits until the page labels a remote video for each of these names (and no other). */
+const seesNames = (page: Page, names: string[]) =>
+  waitFor(
+    () => page.locator('video[aria-label^="Remote video"]').evaluateAll((videos) => videos.map((v) => v.getAttribute("aria-label")).sort()),
+    (labels) => JSON.stringify(labels) === JSON.stringify(names.map((n) => `Remote video: ${n}`).sort()),
+  );
+
 const log = (page: Page) => page.getByRole("log", { name: "Chat messages" });
 async function openChat(page: Page) {
   const toggle = button(page, "Chat");
@@ -196,19 +210,21 @@ describe("group call through the media server", () => {
       await p.context.addInitScript(recordSwitches);
     }
     await c.context.addInitScript(recordSocketFrames);
+    // A starts the call (no pre-join screen) under the name this browser remembers from before.
+    await a.context.addInitScript(() => localStorage.setItem("onelink.name", "Ada"));
     await a.page.goto(ctx.app.url);
     await button(a.page, "New call").click();
     await waitForStatus(a.page, "Waiting for someone to join");
     const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
-    await openCallLink(b.page, link);
-    await waitForStatus(b.page, "Connected", 20_000);
+    await joinAs(b.page, link, "Bob");
+    await waitForStatus(b.page, "Connected · 2 people", 20_000);
     await seesMoving(b.page, 1);
 
     const direct = await openConnections(b.page);
     expect(direct).toEqual([{ state: "connected", address: expect.stringMatching(/^(127\.|10\.)/), janus: false }]);
 
     // The third person: everyone moves to the media server, the old path closing only after.
-    await openCallLink(c.page, link);
+    await joinAs(c.page, link, "Cleo");
     const counts = await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
     console.log("frames per remote video in 1.5 s:", JSON.stringify(counts));
     const switches = await Promise.all(
@@ -231,7 +247,11 @@ describe("group call through the media server", () => {
       );
       expect(pcs.every((x) => x.janus)).toBe(true);
     }
-    for (const p of [a, b, c]) await waitForStatus(p.page, "Connected");
+    // Everyone sees the two others by name, and how many are in the call.
+    for (const p of [a, b, c]) await waitForStatus(p.page, "Connected · 3 people");
+    await seesNames(a.page, ["Bob", "Cleo"]);
+    await seesNames(b.page, ["Ada", "Cleo"]);
+    await seesNames(c.page, ["Ada", "Bob"]);
     // Janus itself holds the three as publishers of the call's room.
     expect(await publishersIn(decodeURIComponent(new URL(link).pathname.slice("/c/".length)))).toBe(3);
 
@@ -285,7 +305,10 @@ describe("group call through the media server", () => {
     await c.page.reload();
     expect(c.page.url()).toBe(link); // the key stays in the address: C's new page decrypts as before
     await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
-    for (const p of [a, b, c]) await waitForStatus(p.page, "Connected");
+    for (const p of [a, b, c]) await waitForStatus(p.page, "Connected · 3 people");
+    // Her name came back with her (kept on her device).
+    await seesNames(a.page, ["Bob", "Cleo"]);
+    await seesNames(c.page, ["Ada", "Bob"]);
 
     // C hangs up: A and B go on seeing each other, and after a few seconds back on a direct
     // connection, again without a gap; the media-server connections close.

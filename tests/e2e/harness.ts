@@ -186,7 +186,8 @@ export async function waitForNewFrames(page: Page, label = "Remote video", count
         let seen = 0;
         const timer = setTimeout(() => reject(new Error(`only ${seen}/${count} new frames on "${label}" in ${timeout} ms`)), timeout);
         const watch = () => {
-          const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+          // "Remote video" finds "Remote video: Ada" too (a participant's video is named after them).
+          const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
           if (!video) return void setTimeout(watch, 50);
           const onFrame = () => {
             seen++;

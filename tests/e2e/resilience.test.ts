@@ -82,7 +82,7 @@ describe("calls survive the signaling server", () => {
     await a.page.getByText("Signaling offline").waitFor({ timeout: 15_000 });
     // Media is peer to peer: the call goes on while the server is dead.
     await Promise.all([waitForNewFrames(a.page, "Remote video", 30), waitForNewFrames(b.page, "Remote video", 30)]);
-    expect(await a.page.getByRole("status").innerText()).toBe("Connected");
+    expect(await a.page.getByRole("status").innerText()).toStartWith("Connected");
     server = await startApp({}, port);
     try {
       await a.page.getByText("Signaling offline").waitFor({ state: "detached", timeout: 20_000 });

@@ -100,7 +100,7 @@ describe("serverless call", () => {
     await b.page.getByText("They are sharing their screen").waitFor({ timeout: 20_000 });
     await b.page.waitForFunction(
       () =>
-        ((document.querySelector('video[aria-label="Remote video"]') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().filter((t) => !t.muted)
+        ((document.querySelector('video[aria-label^="Remote video"]') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().filter((t) => !t.muted)
           .length >= 2,
       undefined,
       { timeout: 20_000 },

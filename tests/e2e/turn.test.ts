@@ -97,7 +97,7 @@ describe("TURN relay", () => {
     try {
       const { a, b } = await relayOnlyPair(app.url);
       await b.page.getByRole("alert").filter({ hasText: "refused our credentials" }).waitFor({ timeout: 30_000 });
-      expect(await b.page.getByRole("status").innerText()).not.toBe("Connected");
+      expect(await b.page.getByRole("status").innerText()).not.toStartWith("Connected");
       await a.context.close();
       await b.context.close();
     } finally {

@@ -13,6 +13,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
+  const named: Extract<NotificationsEvent, { type: "NOTIFY.ARRIVED" | "NOTIFY.DEPARTED" }>[] = [];
   const media: string[] = [];
   const reloads: number[] = [];
   /** Warm sockets: "+url" when one is held, "-url" when let go. */
@@ -61,7 +62,10 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
           : {},
       }),
       notifications: fromCallback<NotificationsEvent>(({ receive }) =>
-        receive((e) => notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type)),
+        receive((e) => {
+          notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type);
+          if (e.type === "NOTIFY.ARRIVED" || e.type === "NOTIFY.DEPARTED") named.push(e);
+        }),
       ) as never,
     },
     actions: {
@@ -87,7 +91,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
     else actor.send(e as CallEvent);
   };
   const connections = () => actor.system.get("transport")!.getSnapshot().context.connections;
-  return { actor, send, connections, clock, phase, signalingSent, peers, notices, media, reloads, warm, linkStarts: () => linkStarts };
+  return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, reloads, warm, linkStarts: () => linkStarts };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -249,28 +253,34 @@ describe("call machine", () => {
     expect(early.reloads).toHaveLength(1);
   });
 
-  test("arrivals and departures are announced once each, not on reconnections", async () => {
+  test("arrivals (once connected and their media state is heard) and departures are announced once each, not on reconnections", async () => {
     const h = harness();
+    const hello = (peer: string, name?: string) =>
+      h.send({ type: "PEER.CONTROL", peer, msg: { type: "media-state", audio: true, video: true, ...(name ? { name } : {}) } });
     await joinedAlone(h);
     h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
     h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
     expect(h.notices).toEqual([]);
     h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.notices).toEqual([]); // connected, but who they are is not known yet
+    hello("aaa", "Ada");
     expect(h.notices).toEqual(["NOTIFY.ARRIVED"]);
     // Re-entering inCall (any report settles again) and a reconnection are not arrivals.
     h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     h.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
     expect(h.phase()).toBe("reconnecting");
     h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    hello("aaa", "Ada");
     expect(h.phase()).toBe("inCall");
     expect(h.notices).toEqual(["NOTIFY.ARRIVED"]);
     h.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
     expect(h.phase()).toBe("peerLeft");
     h.send({ type: "PEER.STATUS", peer: "zzz", status: "connected" }); // settles into peerLeft again
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left"]);
-    // They come back: a new arrival.
+    // They come back (their media state first this time): a new arrival.
     h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
     h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-2", data: offer });
+    hello("aaa");
     h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED"]);
     // Hanging up ourselves is no departure of theirs; rejoining announces them again.
@@ -278,8 +288,46 @@ describe("call machine", () => {
     h.send({ type: "REJOIN" });
     h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
     h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    hello("aaa", "Ada");
     expect(h.notices).toEqual(["NOTIFY.ARRIVED", "NOTIFY.DEPARTED:left", "NOTIFY.ARRIVED", "NOTIFY.ARRIVED"]);
+    expect(h.named.map((e) => e.who)).toEqual(["Ada", "Ada", null, "Ada"]);
+    // The departure said the same as the status line (nobody else was here): quiet.
+    expect(h.named[1]).toMatchObject({ type: "NOTIFY.DEPARTED", quiet: true });
   });
+
+  test("in a group each arrival and departure is named; a departure with others still here is announced", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    for (const [peer, name] of [
+      ["aaa", "Ada"],
+      ["ccc", "Grace"],
+    ] as const) {
+      h.send({ type: "SIGNALING.PEER_JOINED", peer });
+      h.send({ type: "SIGNALING.SIGNAL", from: peer, session: `${peer}-1`, data: offer });
+      h.send({ type: "PEER.STATUS", peer, status: "connected" });
+      h.send({ type: "PEER.CONTROL", peer, msg: { type: "media-state", audio: false, video: true, name } });
+    }
+    const peers = h.actor.getSnapshot().context.peers;
+    expect([peers.aaa?.name, peers.ccc?.name, peers.ccc?.audio]).toEqual(["Ada", "Grace", false]);
+    h.send({ type: "PEER.CONTROL", peer: "aaa", msg: { type: "hang-up" } });
+    expect(h.phase()).toBe("inCall");
+    expect(h.named).toEqual([
+      { type: "NOTIFY.ARRIVED", who: "Ada" },
+      { type: "NOTIFY.ARRIVED", who: "Grace" },
+      { type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: false },
+    ]);
+  });
+
+  test("our name travels with our media state, cleaned; an empty one is not sent", async () => {
+    const h = harness();
+    h.send({ type: "SET_NAME", name: "  Ada \u202e Lovelace " });
+    await inCallWithAaa(h);
+    h.send({ type: "PEER.CONTROL_OPEN", peer: "aaa" });
+    expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: false, video: false, name: "Ada Lovelace" } });
+    h.send({ type: "SET_NAME", name: "   " });
+    expect(h.peers[0]!.commands.at(-1)).toEqual({ type: "PEER.SEND_CONTROL", msg: { type: "media-state", audio: false, video: false } }); // (no camera nor microphone here)
+  });
+
   test("rejoining the server while a connection is in trouble or not yet up replaces it cleanly (the actor never errors)", async () => {
     for (const trouble of ["unstable", "restarting", "connecting", "announced"] as const) {
       const h = harness();

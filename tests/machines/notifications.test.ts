@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, fromPromise, SimulatedClock } from "xstate";
-import { notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/features/notifications.ts";
+import { burstToast, notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/features/notifications.ts";
 
 function harness(opts: { copy?: () => Promise<void>; share?: () => Promise<void>; canShare?: boolean } = {}) {
   const sounds: string[] = [];
@@ -29,16 +29,17 @@ describe("notifications", () => {
     h.actor.send({ type: "NOTIFY.ARRIVED" });
     expect(h.sounds).toEqual(["up"]);
     expect(h.texts()).toEqual([TOASTS.arrived]);
-    h.clock.increment(2_000);
+    h.clock.increment(1_000);
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left" });
+    h.clock.increment(3_000); // another burst
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone" });
     expect(h.sounds).toEqual(["up", "down", "down"]);
     expect(h.texts()).toEqual([TOASTS.arrived, TOASTS.hungUp, TOASTS.left]);
     // The status line says who left; their toasts are shown but not announced a second time.
     expect(h.actor.getSnapshot().context.toasts.map((t) => t.quiet)).toEqual([false, true, true]);
-    h.clock.increment(3_000);
+    h.clock.increment(1_000);
     expect(h.texts()).toEqual([TOASTS.hungUp, TOASTS.left]);
-    h.clock.increment(2_000);
+    h.clock.increment(4_000);
     expect(h.texts()).toEqual([]);
   });
 
@@ -46,10 +47,42 @@ describe("notifications", () => {
     const h = harness();
     h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada" });
+    h.clock.increment(2_000);
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Grace" });
     expect(h.texts()).toEqual(["Ada is here", "Ada hung up", "Grace left"]);
     h.actor.send({ type: "NOTIFY.ARRIVED", who: null });
     expect(h.texts().at(-1)).toBe(TOASTS.arrived);
+  });
+
+  test("many arrivals at once make one chime and one toast naming them; a departure with others still here is announced", () => {
+    const h = harness();
+    for (const who of ["Ada", "Grace", null, "Linus", "Alan"]) {
+      h.actor.send({ type: "NOTIFY.ARRIVED", who });
+      h.clock.increment(1_500); // each within the burst of the one before
+    }
+    expect(h.sounds).toEqual(["up"]);
+    expect(h.texts()).toEqual(["Ada, Grace and 3 others are here"]);
+    h.clock.increment(5_000);
+    expect(h.texts()).toEqual([]);
+    // A quiet moment later, a new burst chimes again.
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Barbara" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: false });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Grace", quiet: false });
+    expect(h.sounds).toEqual(["up", "up", "down"]);
+    expect(h.texts()).toEqual(["Barbara is here", "Ada and Grace hung up"]);
+    expect(h.actor.getSnapshot().context.toasts.map((t) => t.quiet)).toEqual([false, false]);
+    // An arrival between two departures ends their run: each is news (a chime and a toast of its own).
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: false });
+    expect(h.sounds).toEqual(["up", "up", "down", "up", "down"]);
+    expect(h.texts()).toEqual(["Ada and Grace hung up", "Ada is here", "Ada hung up"]);
+  });
+
+  test("a burst in words", () => {
+    expect(burstToast("arrived", ["Ada", "Grace"], "left")).toBe("Ada and Grace are here");
+    expect(burstToast("arrived", [null, null, null], "left")).toBe("3 people are here");
+    expect(burstToast("departed", ["Ada", null], "gone")).toBe("Ada and 1 other left");
+    expect(burstToast("departed", ["Ada"], "gone")).toBe("Ada left");
   });
 
   test(`at most ${TOAST_LIMIT} toasts at once: the oldest goes first`, () => {

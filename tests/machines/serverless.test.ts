@@ -109,8 +109,8 @@ describe("serverless call", () => {
     expect(a.status()).toBe("Connecting…");
 
     for (const p of [a, b]) p.fromPeer({ type: "PEER.STATUS", peer: p.peers[0]!.input.peer, status: "connected" });
-    expect(a.status()).toBe("Connected");
-    expect(b.status()).toBe("Connected");
+    expect(a.status()).toBe("Connected · 2 people");
+    expect(b.status()).toBe("Connected · 2 people");
     expect(a.view().connected).toBe(true);
     // A later drop reads as one, not as "share this code"; with no server to say so, a connection
     // that stays lost means they are gone (a closed tab), and one that comes back resumes the call.
@@ -118,7 +118,7 @@ describe("serverless call", () => {
     expect(b.status()).toBe("Reconnecting…");
     await until("B to presume A gone", () => b.status() === "The other person left the call");
     b.fromPeer({ type: "PEER.STATUS", peer: "offerer", status: "connected" });
-    expect(b.status()).toBe("Connected");
+    expect(b.status()).toBe("Connected · 2 people");
     a.actor.stop();
     b.actor.stop();
   });

@@ -3,7 +3,7 @@ import { useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
 import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
-import { callLink, participantIds, phaseOf, sameIds, type Phase } from "../selectors.ts";
+import { callLink, displayName, participantIds, phaseOf, sameIds, type Phase } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
 import { DrawOverlay } from "./DrawOverlay.tsx";
@@ -11,6 +11,7 @@ import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Controls } from "./Controls.tsx";
 import { InfoDialog } from "./InfoDialog.tsx";
 import { LinkPanel } from "./LinkPanel.tsx";
+import { PeoplePanel } from "./People.tsx";
 import { useSharing, useSinkId } from "../media-hooks.ts";
 import { QualityIndicator } from "./QualityIndicator.tsx";
 import { SettingsNotice } from "./SettingsNotice.tsx";
@@ -32,6 +33,7 @@ export function CallView() {
   const sharing = useSharing();
   const stageRef = useRef<HTMLDivElement>(null);
   const [infoOpen, setInfoOpen] = useState(false);
+  const [peopleOpen, setPeopleOpen] = useState(false);
 
   return (
     <div className="call">
@@ -57,6 +59,11 @@ export function CallView() {
             </div>
           )}
         <ChatPanel />
+        {peopleOpen && (
+          <ErrorBoundary name="People" className="at-top-right" onClose={() => setPeopleOpen(false)}>
+            <PeoplePanel onClose={() => setPeopleOpen(false)} />
+          </ErrorBoundary>
+        )}
         <ErrorBoundary name="Drawing tools" className="at-top-left">
           <DrawPanel />
         </ErrorBoundary>
@@ -92,7 +99,7 @@ export function CallView() {
         <SettingsNotice />
       </ErrorBoundary>
       <ErrorBoundary name="The call controls" className="in-flow">
-        <Controls stageRef={stageRef} />
+        <Controls stageRef={stageRef} people={{ open: peopleOpen, toggle: () => setPeopleOpen((open) => !open) }} />
       </ErrorBoundary>
       {infoOpen && (
         <ErrorBoundary name="Information" className="at-center" onClose={() => setInfoOpen(false)}>
@@ -107,6 +114,7 @@ export function CallView() {
 function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; phase: Phase }) {
   const actor = useCallActor();
   const peer = useSelector(actor, (s) => (id ? (s.context.peers[id] ?? null) : null));
+  const name = useSelector(actor, (s) => (id ? displayName(s, id) : null));
   const room = useSelector(actor, (s) => s.context.room);
   const secret = useSelector(actor, (s) => s.context.secret);
   const sinkId = useSinkId();
@@ -115,11 +123,16 @@ function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; p
   return (
     <div className={`remote${peer?.stream ? "" : " empty"}`}>
       <ErrorBoundary name="The other person's video" className="at-center">
-        <Video stream={peer?.stream ?? null} label="Remote video" className="remote-video" sinkId={sinkId} />
+        <Video stream={peer?.stream ?? null} label={name ? `Remote video: ${name}` : "Remote video"} className="remote-video" sinkId={sinkId} />
       </ErrorBoundary>
       <ErrorBoundary name="The drawing" className="at-top-left">
         <DrawOverlay which="remote" peer={id} />
       </ErrorBoundary>
+      {peer && name && (
+        <span className="name-tag" aria-hidden="true">
+          {name}
+        </span>
+      )}
       {peer && (remoteCamOff || !peer.audio || peer.screen) && (
         <div className="remote-flags" aria-live="polite">
           {remoteCamOff && <span className="flag">Their camera is off</span>}

@@ -8,9 +8,10 @@ import { Icon } from "./Icon.tsx";
 import { ChatButton } from "./ChatPanel.tsx";
 import { DrawButton } from "./DrawControls.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
+import { PeopleButton } from "./People.tsx";
 import { SettingsControls } from "./SettingsControls.tsx";
 
-export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | null> }) {
+export function Controls({ stageRef, people }: { stageRef: RefObject<HTMLDivElement | null>; people: { open: boolean; toggle: () => void } }) {
   const actor = useCallActor();
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const camOn = useSelector(actor, (s) => s.context.camOn);
@@ -53,6 +54,7 @@ export function Controls({ stageRef }: { stageRef: RefObject<HTMLDivElement | nu
           <span className="label">Camera</span>
         </button>
         <ChatButton />
+        <PeopleButton open={people.open} onToggle={people.toggle} />
         <DrawButton />
         <ErrorBoundary name="Settings" className="at-center">
           <SettingsControls />

@@ -18,6 +18,7 @@ const PATHS = {
   switchCamera: "M3 7h4l2-2h6l2 2h4v12H3zM9 13a3 3 0 0 0 5.5 1.6M15 11a3 3 0 0 0-5.5-1.6M14.5 16v-1.4H16M9.5 8v1.4H8",
   info: "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 11v6M12 7.5v.5",
   exit: "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
+  people: "M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM2.5 20a6.5 6.5 0 0 1 13 0M16 4.3a3.5 3.5 0 0 1 0 6.4M18 14a6.5 6.5 0 0 1 3.5 6",
 } as const;
 
 export type IconName = keyof typeof PATHS;

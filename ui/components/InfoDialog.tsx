@@ -51,6 +51,9 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
           of the camera, the mouse or a finger.
         </li>
         <li>
+          <strong>People</strong> lists everyone in the call, you first, with who is muted, has the camera off or is speaking; your name can be changed there.
+        </li>
+        <li>
           <strong>Share screen</strong> sends a screen, window or tab (with its sound when the browser offers it) instead of your camera; press it again, or
           stop from the browser's bar, to go back to the camera.
         </li>

@@ -3,7 +3,8 @@
  * then joins. (A refresh mid-call skips this: the seat is taken back automatically.)
  */
 import { useSelector } from "@xstate/react";
-import { useEffect, useId, useState } from "react";
+import { useId, useState } from "react";
+import { useMicLevel } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { StatusBar } from "./StatusBar.tsx";
@@ -12,30 +13,7 @@ import { InfoDialog } from "./InfoDialog.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
 
-/** 0..1 loudness of the stream's microphone, sampled a dozen times a second. */
-function useMicLevel(stream: MediaStream | null): number {
-  const [level, setLevel] = useState(0);
-  useEffect(() => {
-    const track = stream?.getAudioTracks()[0];
-    if (!track || typeof AudioContext === "undefined") return;
-    const audio = new AudioContext();
-    const analyser = audio.createAnalyser();
-    analyser.fftSize = 512;
-    audio.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
-    const timer = setInterval(() => {
-      analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const x of samples) sum += x * x;
-      setLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
-    }, 80);
-    return () => {
-      clearInterval(timer);
-      void audio.close();
-    };
-  }, [stream]);
-  return level;
-}
+import { NameField } from "./People.tsx";
 
 export function Lobby() {
   const actor = useCallActor();
@@ -66,6 +44,7 @@ export function Lobby() {
             <meter aria-labelledby={`${id}-meter`} min={0} max={1} low={0.1} high={0.85} optimum={0.5} value={level} />
           </div>
           <div className="settings-grid">
+            <NameField id={`${id}-name`} onEnter={() => actor.send({ type: "JOIN" })} />
             <DevicePickers idPrefix={`${id}-lobby`} />
           </div>
           <div className="row">

@@ -1,8 +1,9 @@
 /**
  * Toasts from the notifications actor the call runs (snapshot.children.notify): someone arrived
  * or left, the link was copied. A polite live region (not role="status": the call state is the
- * page's one status), always present so screen readers hear what is added to it. A departure's
- * toast is hidden from them: the status line says the same words, and once is enough.
+ * page's one status), always present so screen readers hear what is added to it. The toast of
+ * the last person leaving is hidden from them: the status line says the same words, and once is
+ * enough.
  */
 import { useSelector } from "@xstate/react";
 import type { NotificationsActor } from "../../machines/features/notifications.ts";

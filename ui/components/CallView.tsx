@@ -1,5 +1,5 @@
 import { useSelector } from "@xstate/react";
-import { useRef, useState } from "react";
+import { type CSSProperties, useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
 import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
@@ -21,6 +21,16 @@ import { StatusBar } from "./StatusBar.tsx";
 import { Toasts } from "./Toasts.tsx";
 import { Video } from "./Video.tsx";
 
+/**
+ * Columns for `n` tiles: as square a grid as fits a wide window, and fewer, taller rows' worth
+ * on a tall one (a phone held upright shows one or two columns).
+ */
+export function gridFor(n: number): CSSProperties {
+  const wide = Math.ceil(Math.sqrt(n));
+  const tall = n <= 2 ? 1 : n <= 8 ? 2 : 3;
+  return { "--cols-wide": wide, "--cols-tall": tall } as CSSProperties;
+}
+
 export function CallView() {
   const actor = useCallActor();
   const phase = useSelector(actor, phaseOf);
@@ -41,11 +51,13 @@ export function CallView() {
         <StatusBar onInfo={() => setInfoOpen(true)} />
       </ErrorBoundary>
       <div className="stage" ref={stageRef}>
-        {/* One tile per participant; an empty one (with the call link) while nobody is here. */}
-        {(ids.length > 0 ? ids : [null]).map((id, i) => (
-          // The first tile keeps its place (and its video element) as people come and go.
-          <RemoteTile key={i === 0 ? "first" : id} id={id} first={i === 0} phase={phase} />
-        ))}
+        {/* One tile per participant, in a grid that fits the window (an empty one with the call link while nobody is here). */}
+        <div className="tiles" style={gridFor(Math.max(1, ids.length))}>
+          {(ids.length > 0 ? ids : [null]).map((id, i) => (
+            // The first tile keeps its place (and its video element) as people come and go.
+            <RemoteTile key={i === 0 ? "first" : id} id={id} first={i === 0} phase={phase} />
+          ))}
+        </div>
         {phase !== "ended" &&
           phase !== "failed" && ( // out of the call the camera is off: no empty self view
             <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>

@@ -252,6 +252,26 @@ describe("group call through the media server", () => {
     await seesNames(a.page, ["Bob", "Cleo"]);
     await seesNames(b.page, ["Ada", "Cleo"]);
     await seesNames(c.page, ["Ada", "Bob"]);
+    // Each page shows both others side by side, not one over the other (a grid, not a stack).
+    for (const p of [a, b, c]) {
+      const videos = p.page.locator('video[aria-label^="Remote video"]');
+      const boxes = await Promise.all([0, 1].map((i) => videos.nth(i).boundingBox()));
+      const [x, y] = boxes as [NonNullable<(typeof boxes)[0]>, NonNullable<(typeof boxes)[0]>];
+      expect(x.width * x.height).toBeGreaterThan(0);
+      expect(y.width * y.height).toBeGreaterThan(0);
+      const overlap =
+        Math.max(0, Math.min(x.x + x.width, y.x + y.width) - Math.max(x.x, y.x)) * Math.max(0, Math.min(x.y + x.height, y.y + y.height) - Math.max(x.y, y.y));
+      expect(overlap).toBe(0);
+      // Their middles are theirs (the small self view may sit over a corner).
+      const middles = await videos.evaluateAll((els) =>
+        els.map((el) => {
+          const r = el.getBoundingClientRect();
+          const top = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+          return top !== null && (top === el || el.parentElement?.contains(top) === true);
+        }),
+      );
+      expect(middles).toEqual([true, true]);
+    }
     // Janus itself holds the three as publishers of the call's room.
     expect(await publishersIn(decodeURIComponent(new URL(link).pathname.slice("/c/".length)))).toBe(3);
 

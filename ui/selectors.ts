@@ -5,6 +5,7 @@ import type { SnapshotFrom } from "xstate";
 import type { callMachine, Participant } from "../machines/call/call.ts";
 import { isUp } from "../machines/call/roster.ts";
 import { serverlessStatus } from "../machines/link/serverless.ts";
+import { displayName as nameIn } from "../machines/call/roster.ts";
 
 export type CallSnapshot = SnapshotFrom<typeof callMachine>;
 
@@ -61,8 +62,7 @@ export const peopleInCall = (s: CallSnapshot) => 1 + participantsOf(s).filter(is
 
 /** What a participant is called: their name, or a neutral label that stays put while they are here (we are the first). */
 export function displayName(s: CallSnapshot, id: string): string {
-  const p = s.context.peers[id];
-  return p?.name ?? `Guest ${Object.keys(s.context.peers).indexOf(id) + 2}`;
+  return nameIn(s.context.peers, id);
 }
 
 /** Their ids, for a list that re-renders only when someone joins or leaves (compare with sameIds). */

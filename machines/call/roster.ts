@@ -114,6 +114,11 @@ export function roomView(roster: Roster, departure: Departure | null): RoomView 
   return "connecting";
 }
 
+/** What a participant is called: their name, or a neutral label that stays put while they are here (we are the first). */
+export function displayName(roster: Roster, id: string): string {
+  return roster[id]?.name ?? `Guest ${Object.keys(roster).indexOf(id) + 2}`;
+}
+
 // ---- who has been announced (a chime and a toast) ----
 
 /** Participants announced as here and not since as gone, with the name they were announced by. */
@@ -141,8 +146,10 @@ export function presenceNews(roster: Roster, greeted: Greeted, departure: Depart
   }
   for (const p of participantList(roster)) {
     if (p.id in next || !isUp(p) || !p.heard || p.id === departure?.peer) continue;
-    next[p.id] = p.name;
-    news.push({ type: "NOTIFY.ARRIVED", who: p.name });
+    // In a group, someone without a name is announced by the label their tile shows.
+    const who = p.name ?? (participantList(roster).length > 1 ? displayName(roster, p.id) : null);
+    next[p.id] = who;
+    news.push({ type: "NOTIFY.ARRIVED", who });
   }
   return { greeted: next, news };
 }

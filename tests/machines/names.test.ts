@@ -91,4 +91,18 @@ describe("the roster and names", () => {
       news: [{ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: true }],
     });
   });
+
+  test("in a group, someone without a name is announced by their tile's label; with one other person, as before", () => {
+    const two = onControl(roster, "aaa", { type: "media-state", audio: true, video: true }).peers;
+    expect(presenceNews(two, {}, null).news).toEqual([{ type: "NOTIFY.ARRIVED", who: null }]);
+    const group: Roster = { ...two, bbb: { ...newEntry("bbb", { status: "connected" }), heard: true } };
+    const news = presenceNews(group, {}, null);
+    expect(news.news).toEqual([
+      { type: "NOTIFY.ARRIVED", who: "Guest 2" },
+      { type: "NOTIFY.ARRIVED", who: "Guest 3" },
+    ]);
+    expect(presenceNews({ aaa: group.aaa! }, news.greeted, { peer: "bbb", reason: "gone" }).news).toEqual([
+      { type: "NOTIFY.DEPARTED", reason: "gone", who: "Guest 3", quiet: false },
+    ]);
+  });
 });

@@ -287,7 +287,6 @@ export const meshTransport = setup({
       { guard: ({ context, event }) => event.peer in context.directStreams, actions: ["showDirect", "closeSfuIfUnused"] },
       { actions: [assign({ viaSfu: ({ context, event }) => context.viaSfu.filter((p) => p !== event.peer) }), "closeSfuIfUnused"] },
     ],
-    "SFU.STATS": {},
     "SFU.VIEW_OUT": {
       actions: enqueueActions(({ event, enqueue, system }) => {
         const link = system.get(LINK_ID);

@@ -14,7 +14,6 @@
  */
 import { fromCallback } from "xstate";
 import type { IceServer, SfuConnection, SfuLayer, SfuStream, SignalPayload } from "../../protocol/index.ts";
-import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mediaEncryption } from "./e2ee-media.ts";
 
 export interface SfuInput {
@@ -28,7 +27,6 @@ export interface SfuInput {
 export type SfuCommand =
   | { type: "SFU.SIGNAL_IN"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
   | { type: "SFU.STREAM"; stream: MediaStream | null }
-  | { type: "SFU.GET_STATS" }
   /** Close both connections now (the transport stops this actor right after). */
   | { type: "SFU.CLOSE" };
 
@@ -39,7 +37,6 @@ export type SfuEvent =
   /** The SFU no longer sends anything of theirs. */
   | { type: "SFU.REMOTE_GONE"; peer: string }
   | { type: "SFU.STATE"; pc: SfuConnection; state: RTCPeerConnectionState }
-  | { type: "SFU.STATS"; sample: StatsSample }
   /** What we want to receive of each participant's video (a hidden tab wants none). */
   | { type: "SFU.VIEW_OUT"; want: { peer: string; layer: SfuLayer }[] };
 
@@ -219,14 +216,6 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
         return;
       case "SFU.CLOSE":
         close();
-        return;
-      case "SFU.GET_STATS":
-        sub
-          .getStats()
-          .then((report) => {
-            if (!stopped) sendBack({ type: "SFU.STATS", sample: sampleOf(report, 1) });
-          })
-          .catch(() => {});
         return;
     }
   });

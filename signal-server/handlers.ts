@@ -53,6 +53,11 @@ export interface HandlerDeps<S extends { data: Member }, H> {
   seated?: (socket: S) => void;
   left: (socket: S) => void;
   replacedCode: number;
+  /**
+   * Many nodes: a group message to member `to` or to every other member (undefined), as the shared
+   * store lists the room (this node knows only part of it). False: `to` is no member.
+   */
+  toGroup?: (room: string, from: string, to: string | undefined, frame: Uint8Array) => Promise<boolean>;
 }
 
 /**
@@ -121,6 +126,17 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
   function relayToGroup(ws: S, msg: RelayMessage) {
     const { room, seatId } = ws.data;
     if (!room || !seatId) return fail(ws, "not-joined", "Join a room before sending to it.");
+    if (deps.toGroup) {
+      if (msg.peer === seatId) return fail(ws, "unknown-peer", "No such member in this room.");
+      const frame = encode({ type: "relay", channel: msg.channel, peer: seatId, data: msg.data });
+      deps.toGroup(room, seatId, msg.peer, frame).then(
+        (ok) => {
+          if (!ok && !ws.data.closed) fail(ws, "unknown-peer", "No such member in this room.");
+        },
+        (err) => console.error("signal: a group message could not go through Redis", err),
+      );
+      return;
+    }
     const members = groups.membersOf(room);
     if (msg.peer !== undefined && (msg.peer === seatId || !members.includes(msg.peer))) return fail(ws, "unknown-peer", "No such member in this room.");
     const to = msg.peer !== undefined ? [msg.peer] : members.filter((id) => id !== seatId);

@@ -11,6 +11,9 @@
  *   has no heartbeat is treated as away (its node died) by the next join into that room.
  * - `ol:c:<node>`: the pub/sub channel of a node: frames for members whose sockets are there.
  * - `ol:i`: the channel every node listens on for routes gone stale (a member moved node).
+ * - `ol:g`: the channel every node listens on for changes of group rooms (sfu/group.ts GroupEvent).
+ * - `ol:p:<room>`: the Janus server a group room is placed on; `ol:sp` and `ol:sr`: hashes of
+ *   publishers and of rooms per Janus server (the load placements are chosen by).
  *
  * Every operation is one Lua script (one round trip, atomic): the capacity check in `join` cannot
  * be raced. The first frame for a member whose socket is on another node is routed by a script that
@@ -25,6 +28,8 @@
 import { RedisClient } from "bun";
 import { createHash, randomBytes } from "node:crypto";
 import type { Bus } from "./bus.ts";
+import type { GroupEvent } from "./sfu/group.ts";
+import type { Placement } from "./sfu/placement.ts";
 import type { Matches, Presence } from "./presence.ts";
 import { newToken, seatIdOf, type Counts, type JoinResult, type RoomStore } from "./store.ts";
 
@@ -34,6 +39,11 @@ const NODE = "ol:n:";
 const CHANNEL = "ol:c:";
 /** Routes gone stale: `<room>\n<seat>`, heard by every node. */
 const INVALIDATE = "ol:i";
+/** Changes of group rooms: `<node>\n<json GroupEvent>`, heard by every node. */
+const GROUPS = "ol:g";
+const PLACED = "ol:p:";
+const SFU_PUBLISHERS = "ol:sp";
+const SFU_ROOMS = "ol:sr";
 /** At most this many routes are kept (then all are dropped and learnt again). */
 const MAX_ROUTES = 200_000;
 /** A node's heartbeat lives this long; it is refreshed every HEARTBEAT_MS. */
@@ -148,6 +158,65 @@ redis.call('DEL', KEYS[2])
 redis.call('PERSIST', KEYS[1])
 return 1`;
 
+/**
+ * KEYS[1] the room's placement, KEYS[2] publishers per server, KEYS[3] rooms per server. ARGV: the
+ * server to avoid ('' for none), then the servers up. Returns the room's server: its record when
+ * that one is up and not avoided, else the least loaded (publishers, then rooms), recorded.
+ */
+const PLACE = `local at = redis.call('GET', KEYS[1])
+local avoid = ARGV[1]
+if at and at ~= avoid then
+  for i = 2, #ARGV do if ARGV[i] == at then return at end end
+end
+if at then redis.call('HINCRBY', KEYS[3], at, -1) end
+local best, bp, br = nil, 0, 0
+for i = 2, #ARGV do
+  local u = ARGV[i]
+  if u ~= avoid then
+    local p = math.max(0, tonumber(redis.call('HGET', KEYS[2], u) or '0'))
+    local r = math.max(0, tonumber(redis.call('HGET', KEYS[3], u) or '0'))
+    if not best or p < bp or (p == bp and r < br) then best, bp, br = u, p, r end
+  end
+end
+if not best then best = ARGV[2] end
+redis.call('SET', KEYS[1], best)
+redis.call('HINCRBY', KEYS[3], best, 1)
+return best`;
+
+/** KEYS[1] the room's placement, KEYS[2] rooms per server. The room leaves its server. */
+const FORGET = `local at = redis.call('GET', KEYS[1])
+if not at then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HINCRBY', KEYS[2], at, -1)
+return 1`;
+
+/**
+ * KEYS[1] room hash. ARGV: sender, addressee ('' for every other member), channel prefix, source
+ * node, frame (latin1), room, the frame's length in characters. Publishes the frame to the node of each member it is for, one batch
+ * per node. Returns 0 when the named addressee is no member of the room, else 1.
+ */
+const FANOUT = `${LUA_NODE_OF}
+local from, to, prefix, source, body, room, length = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local batches = {}
+local function add(id, h)
+  local node = nodeOf(h)
+  if not node then return end
+  local rec = room .. '\\n' .. id .. '\\n\\n' .. length .. '\\n' .. body
+  batches[node] = (batches[node] or ('b' .. source .. '\\n')) .. rec
+end
+if to ~= '' then
+  local h = redis.call('HGET', KEYS[1], to)
+  if not h then return 0 end
+  if h ~= '~' then add(to, h) end
+else
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    if all[i] ~= from and all[i + 1] ~= '~' then add(all[i], all[i + 1]) end
+  end
+end
+for node, batch in pairs(batches) do redis.call('PUBLISH', prefix .. node, batch) end
+return 1`;
+
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
 interface Script {
@@ -162,6 +231,9 @@ const SCRIPTS = {
   expire: script(EXPIRE),
   route: script(ROUTE),
   register: script(REGISTER),
+  place: script(PLACE),
+  forget: script(FORGET),
+  fanout: script(FANOUT),
 };
 
 export interface ClusterOptions {
@@ -185,6 +257,8 @@ export interface ClusterOptions {
   members: () => Iterable<[string, string, string]>;
   /** This node's numbers for /healthz. */
   counts: () => Counts;
+  /** A change of a group room, from another node. */
+  onGroup?: (event: GroupEvent) => void;
   log?: (line: string) => void;
 }
 
@@ -239,6 +313,7 @@ export class Cluster {
     await this.beat();
     await this.sub.subscribe(this.channel, this.onMessage);
     await this.sub.subscribe(INVALIDATE, this.onInvalidate);
+    await this.sub.subscribe(GROUPS, this.onGroups);
     this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -303,6 +378,39 @@ export class Cluster {
     this.routes.delete(message);
   };
 
+  private onGroups = (message: string) => {
+    const at = message.indexOf("\n");
+    if (at < 0 || message.slice(0, at) === this.nodeId) return;
+    try {
+      this.opts.onGroup?.(JSON.parse(message.slice(at + 1)) as GroupEvent);
+    } catch {}
+  };
+
+  /** Tells the other nodes of a change of a group room. */
+  shareGroup(event: GroupEvent) {
+    this.track(this.cmd.publish(GROUPS, `${this.nodeId}\n${JSON.stringify(event)}`).catch(() => {}));
+  }
+
+  /**
+   * A group message (latin1 frame) from member `from` of `room` to member `to` ('' for every other
+   * member), published by Redis to the nodes of those it is for. False: `to` is no member.
+   */
+  fanout(room: string, from: string, to: string, body: string): Promise<boolean> {
+    // Frames gathered for this turn go first: the group message keeps its place after them.
+    this.flush();
+    return this.run(SCRIPTS.fanout, [ROOM + room], [from, to, CHANNEL, this.nodeId, body, room, String(body.length)]).then((r) => Number(r) === 1);
+  }
+
+  /** Group rooms' servers, recorded in Redis for every node. */
+  placement(): Placement {
+    return {
+      place: (room, up, avoid) => this.run(SCRIPTS.place, [PLACED + room, SFU_PUBLISHERS, SFU_ROOMS], [avoid ?? "", ...up]).then((url) => String(url)),
+      count: (url, delta) => this.track(this.cmd.send("HINCRBY", [SFU_PUBLISHERS, url, String(delta)]).catch(() => {})),
+      forget: (room) => this.track(this.run(SCRIPTS.forget, [PLACED + room, SFU_ROOMS], []).catch(() => {})),
+      lost: (url) => this.track(this.cmd.send("HDEL", [SFU_PUBLISHERS, url]).catch(() => {})),
+    };
+  }
+
   private beat() {
     return this.cmd.send("SET", [NODE + this.nodeId, "1", "PX", String(NODE_TTL_MS)]);
   }
@@ -324,6 +432,8 @@ export class Cluster {
       await this.sub.subscribe(this.channel, this.onMessage);
       await this.sub.unsubscribe(INVALIDATE);
       await this.sub.subscribe(INVALIDATE, this.onInvalidate);
+      await this.sub.unsubscribe(GROUPS);
+      await this.sub.subscribe(GROUPS, this.onGroups);
     } catch (err) {
       this.log(`signal: could not subscribe to this node's channel again: ${(err as Error).message}`);
     }
@@ -623,6 +733,14 @@ export class RedisBus<S> implements Bus {
     const frame = build(to, from);
     if (frame === null) return null;
     return this.remote(room, id, from, frame);
+  }
+
+  /**
+   * A group message from member `from`: to member `to`, or to every other member (undefined),
+   * wherever their sockets are, as Redis lists the room. False: `to` is no member of the room.
+   */
+  toGroup(room: string, from: string, to: string | undefined, frame: Uint8Array): Promise<boolean> {
+    return this.cluster.fanout(room, from, to ?? "", Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("latin1"));
   }
 
   /** Tells the node of `holder` that its socket for `seat` was replaced. */

@@ -150,6 +150,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
             if (ws.data.room && ws.data.seatId) yield [ws.data.room, ws.data.seatId, holderOf(ws)] as [string, string, string];
         },
         counts: () => ({ rooms: presence.rooms, seats: presence.size, connected: presence.size }),
+        onGroup: (event) => groups.heard(event),
       })
     : null;
   /**
@@ -186,6 +187,13 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     targets: sfu,
     capacity: config.roomCapacity,
     tell: (room, member, msg) => bus.deliverAll(room, [member], encode(msg)),
+    placement: cluster?.placement(),
+    // Its media server was lost: the member rejoins (as after a restart) and publishes on the new one.
+    reconnect: (room, member) => {
+      const ws = presence.get(room, member);
+      if (ws) closeWith(ws, CloseCode.Restart, "media server lost");
+    },
+    share: cluster ? (event) => cluster.shareGroup(event) : undefined,
   });
   const bus = cluster ? new RedisBus(cluster, presence, out) : new LocalBus(presence, out);
   const handlers = createHandlers<Ws, number | string>({
@@ -210,6 +218,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       awaitJoin(ws);
     },
     replacedCode: CloseCode.Replaced,
+    toGroup: cluster ? (room, from, to, frame) => (bus as RedisBus<Ws>).toGroup(room, from, to, frame) : undefined,
   });
 
   // The rate limits' clock, read every 50 ms instead of for every frame.

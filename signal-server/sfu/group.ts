@@ -10,9 +10,19 @@
  *
  * Operations on one member's connection run one after another (a candidate waits for the handle
  * its offer creates); a subscription asks Janus for one change at a time and gathers the rest.
+ *
+ * Each group room is placed on one of the Janus servers (placement.ts). When this node loses a
+ * server (its socket closed, or it does not answer), the rooms on it are placed anew and their
+ * members here are sent to reconnect: they rejoin their seats and publish afresh, as after a
+ * restart of this server.
+ *
+ * With many nodes a room's members may be on several of them: each node drives Janus for its own
+ * members, the mode and the membership of group rooms travel between nodes as `GroupEvent`s, and
+ * who publishes in the Janus room is learnt from Janus itself (its "publishers" events).
  */
 import type { CallMode, ServerMessage, SfuConnection, SfuLayer, SfuStream, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
 import { JanusError, type JanusHandle, JanusSession, type Jsep, type PluginEvent } from "./janus.ts";
+import { MemoryPlacement, type Placement } from "./placement.ts";
 
 export interface SfuTarget {
   url: string;
@@ -31,7 +41,22 @@ export interface GroupDeps {
   /** How long a group back to two waits before going direct again (a leaver may be refreshing). */
   directAfterMs?: number;
   log?: (...args: unknown[]) => void;
+  /** Where rooms go (default: in this node's memory). */
+  placement?: Placement;
+  /** The media server of `member`'s room was lost: its socket here (if any) closes, so that it rejoins and publishes afresh. */
+  reconnect?: (room: string, member: string) => void;
+  /** Many nodes: a change of a group room, for the other nodes (see `heard`). */
+  share?: (event: GroupEvent) => void;
 }
+
+/** What a node tells the others about a group room. */
+export type GroupEvent =
+  | { kind: "sfu"; room: string; members: string[] }
+  | { kind: "joined" | "left"; room: string; member: string }
+  | { kind: "direct"; room: string };
+
+/** How long a Janus server that failed is left out of new placements. */
+const DOWN_FOR_MS = 10_000;
 
 interface Side {
   handle: JanusHandle | null;
@@ -56,6 +81,10 @@ interface MemberMedia {
   streams: SfuStream[];
   /** The video layer it wants of each participant (none named: the highest). */
   layers: Map<string, SfuLayer>;
+  /** The server its publisher is counted on (placement load). */
+  countedAt: string | null;
+  /** Its socket joined through this node (with one node, every member is). */
+  local: boolean;
 }
 
 interface Group {
@@ -64,8 +93,12 @@ interface Group {
   /** Back to direct once this fires (the group is down to two). */
   directTimer: ReturnType<typeof setTimeout> | null;
   members: Map<string, MemberMedia>;
-  /** Janus's room exists (created once per group). */
-  ready: Promise<void> | null;
+  /** Janus's room exists on the server it is placed on (created once per group and server). */
+  ready: Promise<JanusSession> | null;
+  /** The server the room is on, once placed. */
+  at: string | null;
+  /** Publishers whose connection with Janus is up, on this node or another. */
+  feeds: Set<string>;
 }
 
 /** How long members back on direct connections keep their media-server ones (their switch is make before break). */
@@ -75,13 +108,18 @@ const fingerprintOf = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.t
 
 export class Groups {
   private readonly rooms = new Map<string, Group>();
-  private session: Promise<JanusSession> | null = null;
+  /** A session per Janus server, by its URL. */
+  private readonly sessions = new Map<string, Promise<JanusSession>>();
+  /** Servers that failed, left out of placements until then (ms). */
+  private readonly down = new Map<string, number>();
   private readonly groupFrom: number;
   private readonly log: (...args: unknown[]) => void;
+  private readonly placement: Placement;
 
   constructor(private readonly deps: GroupDeps) {
     this.groupFrom = deps.groupFrom ?? 3;
     this.log = deps.log ?? ((...args) => console.error("sfu:", ...args));
+    this.placement = deps.placement ?? new MemoryPlacement();
   }
 
   /** Whether this node can hold group calls at all. */
@@ -98,21 +136,61 @@ export class Groups {
    * mode for its `joined`; the others are told when it changes.
    */
   joined(room: string, member: string, members: readonly string[]): CallMode {
+    const group = this.groupOf(room);
+    for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+    (group.members.get(member) as MemberMedia).local = true;
+    this.keepGroup(group);
+    if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
+      group.mode = "sfu";
+      // The other nodes first: their members' offers, answering the news, find the room a group there.
+      this.deps.share?.({ kind: "sfu", room, members: [...members] });
+      for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
+    } else if (group.mode === "sfu") this.deps.share?.({ kind: "joined", room, member });
+    return group.mode;
+  }
+
+  private groupOf(room: string): Group {
     let group = this.rooms.get(room);
     if (!group) {
-      group = { room, mode: "direct", directTimer: null, members: new Map(), ready: null };
+      group = { room, mode: "direct", directTimer: null, members: new Map(), ready: null, at: null, feeds: new Set() };
       this.rooms.set(room, group);
     }
-    for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+    return group;
+  }
+
+  /** Three or more again: a pending return to direct is called off. */
+  private keepGroup(group: Group) {
     if (group.members.size >= this.groupFrom && group.directTimer) {
       clearTimeout(group.directTimer);
       group.directTimer = null;
     }
-    if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
-      group.mode = "sfu";
-      for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
+  }
+
+  /**
+   * Another node changed a group room. Only rooms with members here matter (a node that gets its
+   * first member of a room later reads the room's members from the store).
+   */
+  heard(event: GroupEvent) {
+    const group = this.rooms.get(event.room);
+    if (!group) return;
+    switch (event.kind) {
+      case "sfu":
+        for (const id of event.members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+        group.mode = "sfu";
+        this.keepGroup(group);
+        return;
+      case "joined":
+        if (!group.members.has(event.member)) group.members.set(event.member, this.newMember(event.member));
+        this.keepGroup(group);
+        return;
+      case "left":
+        return this.left(event.room, event.member, false);
+      case "direct":
+        if (group.mode !== "sfu") return;
+        if (group.directTimer) clearTimeout(group.directTimer);
+        group.directTimer = null;
+        return this.goneDirect(group);
     }
-    return group.mode;
   }
 
   /** Whether the media server still has this member's publishing connection (it may keep it). */
@@ -120,16 +198,21 @@ export class Groups {
     return this.rooms.get(room)?.members.get(member)?.publishing === true;
   }
 
-  /** `member` left the room for good (hung up, or away past its grace). */
-  left(room: string, member: string) {
+  /**
+   * `member` left the room for good (hung up, or away past its grace). `here`: seen by this node
+   * (told to the others, and this node decides when the group goes back to direct).
+   */
+  left(room: string, member: string, here = true) {
     const group = this.rooms.get(room);
     const m = group?.members.get(member);
     if (!group || !m) return;
+    if (here && group.mode === "sfu") this.deps.share?.({ kind: "left", room, member });
     this.release(group, m);
     group.members.delete(member);
+    group.feeds.delete(member);
     for (const other of group.members.values()) other.wanted.delete(member);
     if (group.members.size === 0) this.close(group);
-    else if (group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
+    else if (here && group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
       group.directTimer = setTimeout(() => this.backToDirect(group), this.deps.directAfterMs ?? 5_000);
       group.directTimer.unref?.();
     }
@@ -142,8 +225,14 @@ export class Groups {
   private backToDirect(group: Group) {
     group.directTimer = null;
     if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.size >= this.groupFrom) return;
-    group.mode = "direct";
     for (const id of group.members.keys()) this.deps.tell(group.room, id, { type: "mode", mode: "direct" });
+    this.deps.share?.({ kind: "direct", room: group.room });
+    this.goneDirect(group);
+  }
+
+  /** Direct again: this node's members let go of their media-server connections a little later. */
+  private goneDirect(group: Group) {
+    group.mode = "direct";
     const release = setTimeout(() => {
       if (this.rooms.get(group.room) !== group || group.mode !== "direct") return;
       for (const m of group.members.values()) this.release(group, m);
@@ -209,8 +298,19 @@ export class Groups {
   stop() {
     for (const group of this.rooms.values()) this.close(group);
     this.rooms.clear();
-    this.session?.then((s) => s.close()).catch(() => {});
-    this.session = null;
+    for (const session of this.sessions.values())
+      session
+        .then((s) => {
+          s.onLost = () => {}; // closed by us: nothing was lost
+          s.close();
+        })
+        .catch(() => {});
+    this.sessions.clear();
+  }
+
+  /** The server a room is placed on, as far as this node knows (tests). */
+  placedOn(room: string): string | null {
+    return this.rooms.get(room)?.at ?? null;
   }
 
   // ---- Janus ----
@@ -228,6 +328,8 @@ export class Groups {
       offerOut: false,
       streams: [],
       layers: new Map(),
+      countedAt: null,
+      local: !this.deps.share,
     };
   }
 
@@ -235,47 +337,76 @@ export class Groups {
     side.chain = side.chain.then(op).catch((err) => this.log(err instanceof Error ? err.message : err));
   }
 
-  private janus(): Promise<JanusSession> {
-    if (!this.session) {
-      const target = this.deps.targets[0] as SfuTarget;
-      this.session = JanusSession.open(target.url, target.secret).then((s) => {
-        s.onLost = (why) => {
-          this.log(`lost Janus at ${target.url}: ${why}`);
-          this.session = null;
-          for (const group of this.rooms.values()) {
-            group.ready = null;
-            for (const m of group.members.values()) this.forgetMedia(m);
-          }
-        };
-        return s;
-      });
-      this.session.catch(() => {
-        this.session = null;
-      });
-    }
-    return this.session;
+  /** The servers not known to have failed lately (all of them when every one has). */
+  private upTargets(): string[] {
+    const now = Date.now();
+    const up = this.deps.targets.map((t) => t.url).filter((url) => (this.down.get(url) ?? 0) <= now);
+    return up.length ? up : this.deps.targets.map((t) => t.url);
   }
 
-  private roomReady(group: Group): Promise<void> {
+  private janus(url: string): Promise<JanusSession> {
+    let session = this.sessions.get(url);
+    if (!session) {
+      const target = this.deps.targets.find((t) => t.url === url) as SfuTarget;
+      session = JanusSession.open(target.url, target.secret).then((s) => {
+        s.onLost = (why) => this.lost(url, why);
+        return s;
+      });
+      this.sessions.set(url, session);
+      session.catch(() => {
+        if (this.sessions.get(url) === session) this.sessions.delete(url);
+      });
+    }
+    return session;
+  }
+
+  /**
+   * This node lost the Janus server at `url`: its rooms are placed anew, and their members here
+   * reconnect (they rejoin and publish afresh, on the new server).
+   */
+  private lost(url: string, why: string) {
+    this.log(`lost Janus at ${url}: ${why}`);
+    this.sessions.delete(url);
+    this.down.set(url, Date.now() + DOWN_FOR_MS);
+    this.placement.lost(url);
+    for (const group of this.rooms.values()) {
+      if (group.at !== url) continue;
+      group.ready = null;
+      group.at = null;
+      group.feeds.clear();
+      for (const m of group.members.values()) {
+        m.countedAt = null;
+        this.forgetMedia(m);
+      }
+      if (group.mode !== "sfu") continue;
+      // Placed anew now, once for every node (the record moves off the lost server).
+      Promise.resolve(this.placement.place(group.room, this.upTargets(), url))
+        .catch((err) => this.log(`placing ${group.room} again failed: ${err instanceof Error ? err.message : err}`))
+        .finally(() => {
+          for (const id of group.members.keys()) this.deps.reconnect?.(group.room, id);
+        });
+    }
+  }
+
+  /** The room's server, chosen (or read) once per group; a server that cannot be reached is avoided. */
+  private roomReady(group: Group): Promise<JanusSession> {
     if (!group.ready) {
       group.ready = (async () => {
-        const janus = await this.janus();
-        const handle = await janus.attach();
-        try {
-          await handle.request({
-            request: "create",
-            room: group.room,
-            publishers: this.deps.capacity,
-            is_private: true,
-            permanent: false,
-            audiocodec: "opus",
-            videocodec: "vp8",
-            notify_joining: false,
-          });
-        } catch (err) {
-          if (!(err instanceof JanusError && err.code === 427)) throw err; // 427: it exists already
-        } finally {
-          handle.detach();
+        let avoid: string | undefined;
+        for (let tries = 0; ; tries++) {
+          const url = await this.placement.place(group.room, this.upTargets(), avoid);
+          let janus: JanusSession;
+          try {
+            janus = await this.janus(url);
+          } catch (err) {
+            this.down.set(url, Date.now() + DOWN_FOR_MS);
+            if (tries + 1 >= this.deps.targets.length) throw err;
+            avoid = url;
+            continue;
+          }
+          group.at = url;
+          await this.createRoom(janus, group.room);
+          return janus;
         }
       })();
       group.ready.catch(() => {
@@ -283,6 +414,39 @@ export class Groups {
       });
     }
     return group.ready;
+  }
+
+  private async createRoom(janus: JanusSession, room: string) {
+    const handle = await janus.attach();
+    try {
+      await handle.request({
+        request: "create",
+        room,
+        publishers: this.deps.capacity,
+        is_private: true,
+        permanent: false,
+        audiocodec: "opus",
+        videocodec: "vp8",
+        notify_joining: false,
+      });
+    } catch (err) {
+      if (!(err instanceof JanusError && err.code === 427)) throw err; // 427: it exists already
+    } finally {
+      handle.detach();
+    }
+  }
+
+  /** Janus says who publishes in the room (an answer to a publisher, or an event to one): each member here receives them. */
+  private heardPublishers(group: Group, data: Record<string, unknown>) {
+    const list = Array.isArray(data.publishers) ? (data.publishers as Record<string, unknown>[]) : [];
+    for (const p of list) {
+      const id = p.id;
+      if (typeof id !== "string" || !group.members.has(id)) continue;
+      group.feeds.add(id);
+      for (const other of group.members.values()) if (other.id !== id && other.local) this.want(group, other, id);
+    }
+    const gone = [data.unpublished, data.leaving].filter((x): x is string => typeof x === "string");
+    for (const id of gone) if (!group.members.get(id)?.publishing) group.feeds.delete(id);
   }
 
   private async publish(group: Group, m: MemberMedia, offer: Jsep) {
@@ -301,17 +465,30 @@ export class Groups {
       m.subscribed.clear();
       m.offerOut = false;
     }
-    await this.roomReady(group);
-    const handle = await (await this.janus()).attach();
+    const janus = await this.roomReady(group);
+    const at = group.at;
+    const handle = await janus.attach();
     m.pub.handle = handle;
     m.pubFingerprint = fingerprint;
     handle.onUp = () => {
       if (m.pub.handle !== handle) return;
       m.publishing = true;
-      for (const other of group.members.values()) if (other !== m) this.want(group, other, m.id);
+      group.feeds.add(m.id);
+      if (at && m.countedAt === null) {
+        m.countedAt = at;
+        this.placement.count(at, 1);
+      }
+      for (const other of group.members.values()) if (other !== m && other.local) this.want(group, other, m.id);
     };
     handle.onHangup = () => {
-      if (m.pub.handle === handle) m.publishing = false;
+      if (m.pub.handle !== handle) return;
+      m.publishing = false;
+      group.feeds.delete(m.id);
+      this.uncount(m);
+    };
+    // Publishers on other nodes: Janus tells every publisher of the room.
+    handle.onEvent = (ev) => {
+      if (m.pub.handle === handle) this.heardPublishers(group, ev.data);
     };
     const join = { request: "joinandconfigure", ptype: "publisher", room: group.room, id: m.id, display: m.id, audio: true, video: true };
     let answer: PluginEvent;
@@ -324,17 +501,26 @@ export class Groups {
       answer = await handle.message(join, offer);
     }
     if (answer.jsep) this.deps.tell(group.room, m.id, { type: "sfu", pc: "pub", data: { description: answer.jsep } });
-    // Whoever is already publishing, this member now receives.
-    for (const other of group.members.values()) if (other !== m && other.publishing) this.want(group, m, other.id);
+    // Whoever is already publishing, this member now receives (Janus lists those of every node).
+    this.heardPublishers(group, answer.data);
+    for (const other of group.members.values()) if (other !== m && (other.publishing || group.feeds.has(other.id))) this.want(group, m, other.id);
+  }
+
+  private uncount(m: MemberMedia) {
+    if (m.countedAt === null) return;
+    this.placement.count(m.countedAt, -1);
+    m.countedAt = null;
   }
 
   /** Its publisher ends: Janus offers every subscriber a smaller set, and a new one is subscribed afresh. */
   private unpublish(group: Group, m: MemberMedia) {
     for (const other of group.members.values()) other.subscribed.delete(m.id);
+    if (m.publishing) group.feeds.delete(m.id);
     m.pub.handle?.detach();
     m.pub.handle = null;
     m.pubFingerprint = null;
     m.publishing = false;
+    this.uncount(m);
   }
 
   /** `m` should receive `feed`: its subscription grows when no offer of it is out. */
@@ -345,12 +531,12 @@ export class Groups {
 
   private async renegotiate(group: Group, m: MemberMedia) {
     if (m.offerOut || !group.members.has(m.id)) return;
-    const add = [...m.wanted].filter((f) => !m.subscribed.has(f) && group.members.get(f)?.publishing);
+    const add = [...m.wanted].filter((f) => !m.subscribed.has(f) && (group.members.get(f)?.publishing || group.feeds.has(f)));
     if (add.length === 0) return;
     let event: PluginEvent;
     if (!m.sub.handle) {
-      await this.roomReady(group);
-      const handle = await (await this.janus()).attach();
+      const janus = await this.roomReady(group);
+      const handle = await janus.attach();
       m.sub.handle = handle;
       handle.onEvent = (ev) => {
         // Janus offers again by itself when a publisher it forwards leaves.
@@ -408,14 +594,18 @@ export class Groups {
     this.destroyRoom(group);
   }
 
+  /** The Janus room goes, and the room's placement with it. */
   private destroyRoom(group: Group) {
-    if (!group.ready || !this.session) return;
-    const session = this.session;
     const ready = group.ready;
+    if (group.at !== null || ready) this.placement.forget(group.room);
     group.ready = null;
+    group.at = null;
+    group.feeds.clear();
+    if (!ready) return;
     ready
-      .then(async () => {
-        const handle = await (await session).attach();
+      .then(async (session) => {
+        if (!session.alive) return;
+        const handle = await session.attach();
         await handle.request({ request: "destroy", room: group.room }).catch(() => {});
         handle.detach();
       })

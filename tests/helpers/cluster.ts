@@ -7,6 +7,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { ServerConfig } from "../../signal-server/config.ts";
+import type { SignalingOptions } from "../../signal-server/socket.ts";
 import { startTestServer, sleep, withTimeout, type App } from "./ws-client.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -63,8 +64,8 @@ export class Redis {
 }
 
 /** A node in this process, connected to Redis. */
-export async function startNode(redis: Redis, overrides: Partial<ServerConfig> = {}): Promise<App> {
-  const app = startTestServer({ redisUrl: redis.url, ...overrides });
+export async function startNode(redis: Redis, overrides: Partial<ServerConfig> = {}, options: SignalingOptions = {}): Promise<App> {
+  const app = startTestServer({ redisUrl: redis.url, ...overrides }, options);
   await withTimeout(app.ready, 5000, "node connected to Redis");
   return app;
 }

@@ -10,7 +10,7 @@ import { CloseCode } from "../protocol/index.ts";
 import { openJanusSocket, type RunningJanus } from "../scripts/janus.ts";
 import { Redis, startNode } from "./helpers/cluster.ts";
 import { startTestJanus } from "./helpers/janus.ts";
-import { openClient, sleep, type App, type TestClient } from "./helpers/ws-client.ts";
+import { openClient, sleep, startTestServer, type App, type TestClient } from "./helpers/ws-client.ts";
 
 const offer = { description: { type: "offer" as const, sdp: "v=0\r\ns=-\r\n" } };
 
@@ -188,5 +188,64 @@ describe("group calls across nodes and media servers", () => {
     for (const x of calm.members) expect(x.c.isClosed).toBe(false);
     // The lost server's publishers count for nothing now.
     expect(await store.send("HGET", ["ol:sp", dying.url])).toBeNull();
+  }, 60_000);
+});
+
+describe("one node without Redis, two media servers", () => {
+  let janus: RunningJanus[];
+  let app: App;
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    janus = [await startTestJanus({ rtpPorts: "20500-20549" }), await startTestJanus({ rtpPorts: "20550-20599" })];
+    app = startTestServer({ roomCapacity: 20, ratePerSecond: 500 }, { sfu: janus.map((j) => ({ url: j.url, secret: j.secret })) });
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await app?.stop();
+    for (const j of janus ?? []) await j.stop();
+  });
+
+  async function join(id: string, token?: string) {
+    const c = await openClient(app);
+    clients.push(c);
+    c.send({ type: "join", room: id, ...(token ? { token } : {}) });
+    const joined = await c.next("joined", 5000);
+    return { c, joined, token: joined.token };
+  }
+
+  /** A group of three whose offers went to the media server: the Janus it is on. */
+  async function group(id: string) {
+    const members = [await join(id), await join(id), await join(id)];
+    for (const m of members) m.c.send({ type: "sfu", pc: "pub", data: offer });
+    let at: RunningJanus | undefined;
+    await eventually(
+      async () => {
+        const on = await Promise.all(janus.map((j) => roomOn(j, id)));
+        at = janus[on.indexOf(true)];
+        return on.filter(Boolean).length === 1;
+      },
+      10_000,
+      "the room on one Janus",
+    );
+    return { members, at: at as RunningJanus };
+  }
+
+  test("two rooms go to two servers; one server dies: its room moves to the other, its members rejoin, the other room goes on", async () => {
+    const first = await group(room());
+    const second = await group(room());
+    expect(second.at).not.toBe(first.at);
+
+    process.kill(first.at.pid, "SIGKILL");
+    for (const m of first.members) expect(await m.c.closeCode(10_000)).toBe(CloseCode.Restart);
+    const id = first.members[0]!.joined.room;
+    const back = [];
+    for (const m of first.members) back.push(await join(id, m.token));
+    for (const b of back) {
+      expect(b.joined.mode).toBe("sfu");
+      expect(b.joined.keep).toBeUndefined();
+      b.c.send({ type: "sfu", pc: "pub", data: offer });
+    }
+    await eventually(() => roomOn(second.at, id), 10_000, "the room on the other Janus");
+    for (const m of second.members) expect(m.c.isClosed).toBe(false);
   }, 60_000);
 });

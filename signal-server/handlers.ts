@@ -236,5 +236,8 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
     }
   }
 
-  return { handle, relayRaw, disconnect, expired };
+  /** A member's node died: its seat is held for a rejoin, and its room told it is away. */
+  const away = (room: string, seatId: string, others: string[]) => tell(room, others, { type: "peer-away", peer: seatId });
+
+  return { handle, relayRaw, disconnect, expired, away };
 }

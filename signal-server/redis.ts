@@ -9,6 +9,9 @@
  *   (SET PX): once it is gone, the seat is free.
  * - `ol:n:<node>`: a node's heartbeat (SET PX, refreshed every second): a seat whose holder's node
  *   has no heartbeat is treated as away (its node died) by the next join into that room.
+ * - `ol:ns`: the set of nodes that registered; a node whose heartbeat is gone is swept by one live
+ *   node (`ol:sw:<node>`, SET NX, says which): its members' seats are held for a rejoin, the rooms
+ *   told they are away, and freed after the grace period, with no join into the room needed.
  * - `ol:c:<node>`: the pub/sub channel of a node: frames for members whose sockets are there.
  * - `ol:i`: the channel every node listens on for routes gone stale (a member moved node).
  * - `ol:g`: the channel every node listens on for changes of group rooms (sfu/group.ts GroupEvent).
@@ -49,6 +52,10 @@ const MAX_ROUTES = 200_000;
 /** A node's heartbeat lives this long; it is refreshed every HEARTBEAT_MS. */
 const NODE_TTL_MS = 5000;
 const HEARTBEAT_MS = 1000;
+const NODES = "ol:ns";
+const SWEEPING = "ol:sw:";
+/** Every this many heartbeats, a node looks for dead nodes to sweep. */
+const SWEEP_EVERY = 3;
 
 /** The node part of a holder `<node>#<conn>`. */
 const LUA_NODE_OF = `local function nodeOf(h) return string.match(h, '^(.-)#') end`;
@@ -217,6 +224,30 @@ end
 for node, batch in pairs(batches) do redis.call('PUBLISH', prefix .. node, batch) end
 return 1`;
 
+/**
+ * KEYS[1] room hash. ARGV: a dead node's holder prefix (`<node>#`), this room's away key prefix,
+ * grace ms. Its members' seats are held for a rejoin (or freed, without grace). Returns {seats,
+ * others (members holding their seats)}.
+ */
+const SWEEP = `local prefix, away, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local all = redis.call('HGETALL', KEYS[1])
+local swept, others = {}, {}
+for i = 1, #all, 2 do
+  local id, h = all[i], all[i + 1]
+  if string.sub(h, 1, #prefix) == prefix then
+    swept[#swept + 1] = id
+    if grace > 0 then
+      redis.call('HSET', KEYS[1], id, '~')
+      redis.call('SET', away .. id, '1', 'PX', grace)
+    else
+      redis.call('HDEL', KEYS[1], id)
+    end
+  elseif h ~= '~' then
+    others[#others + 1] = id
+  end
+end
+return {swept, others}`;
+
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
 interface Script {
@@ -234,6 +265,7 @@ const SCRIPTS = {
   place: script(PLACE),
   forget: script(FORGET),
   fanout: script(FANOUT),
+  sweep: script(SWEEP),
 };
 
 export interface ClusterOptions {
@@ -257,6 +289,8 @@ export interface ClusterOptions {
   members: () => Iterable<[string, string, string]>;
   /** This node's numbers for /healthz. */
   counts: () => Counts;
+  /** Seat `seat` of `room` is held for a rejoin: its node died (this node swept it). */
+  onAway?: (room: string, seat: string, others: string[]) => void;
   /** A change of a group room, from another node. */
   onGroup?: (event: GroupEvent) => void;
   log?: (line: string) => void;
@@ -281,6 +315,9 @@ export class Cluster {
   private flushing: ReturnType<typeof setImmediate> | null = null;
   /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
   private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
+  private beats = 0;
+  private sweeping = false;
+  private rooms: RedisStore | null = null;
 
   constructor(private opts: ClusterOptions) {
     this.nodeId = opts.nodeId || randomBytes(6).toString("base64url");
@@ -311,6 +348,7 @@ export class Cluster {
     await this.sub.connect();
     this.connectedOnce = { cmd: true, sub: true };
     await this.beat();
+    await this.cmd.send("SADD", [NODES, this.nodeId]);
     await this.sub.subscribe(this.channel, this.onMessage);
     await this.sub.subscribe(INVALIDATE, this.onInvalidate);
     await this.sub.subscribe(GROUPS, this.onGroups);
@@ -422,7 +460,52 @@ export class Cluster {
       this.up = false;
       this.log(`signal: lost Redis at ${redact(this.opts.url)}; reconnecting (joins and signals across nodes wait until it is back)`);
     }
-    if (connected) this.beat().catch(() => {});
+    if (!connected) return;
+    this.beat().catch(() => {});
+    if (++this.beats % SWEEP_EVERY === 0 && !this.sweeping) {
+      this.sweeping = true;
+      this.sweep()
+        .catch((err) => this.log(`signal: sweeping dead nodes failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.sweeping = false;
+        });
+    }
+  }
+
+  /** Nodes that registered and have no heartbeat any more: one live node frees their members' seats. */
+  private async sweep() {
+    const nodes = ((await this.cmd.send("SMEMBERS", [NODES])) as string[]) ?? [];
+    for (const node of nodes) {
+      if (node === this.nodeId || this.stopped) continue;
+      if (Number(await this.cmd.send("EXISTS", [NODE + node])) !== 0) continue;
+      // One sweeper per dead node; a sweeper that dies too leaves it to another after a while.
+      if ((await this.cmd.send("SET", [SWEEPING + node, this.nodeId, "NX", "PX", "60000"])) === null) continue;
+      let swept = 0;
+      let cursor = "0";
+      do {
+        const [next, keys] = (await this.cmd.send("SCAN", [cursor, "MATCH", `${ROOM}*`, "COUNT", "1000"])) as [string, string[]];
+        cursor = String(next);
+        for (const key of keys) swept += await this.sweepRoom(key.slice(ROOM.length), node);
+      } while (cursor !== "0" && !this.stopped);
+      await this.cmd.send("SREM", [NODES, node]);
+      if (swept) this.log(`signal: node ${node} is gone; ${swept} seat${swept === 1 ? "" : "s"} of its members held for their rejoin`);
+    }
+  }
+
+  private async sweepRoom(room: string, node: string): Promise<number> {
+    const grace = this.opts.graceMs;
+    const r = await this.run(SCRIPTS.sweep, [ROOM + room], [`${node}#`, `${AWAY}${room}:`, String(grace)]);
+    const swept = (r?.[0] as string[]) ?? [];
+    const others = (r?.[1] as string[]) ?? [];
+    for (const seat of swept) {
+      if (grace <= 0) {
+        this.opts.onExpire(room, seat, others);
+        continue;
+      }
+      this.opts.onAway?.(room, seat, others);
+      this.rooms?.expireIn(room, seat, grace);
+    }
+    return swept.length;
   }
 
   private async resubscribe() {
@@ -443,6 +526,7 @@ export class Cluster {
   private async reregister() {
     try {
       await this.beat();
+      await this.cmd.send("SADD", [NODES, this.nodeId]);
       let n = 0;
       const writes: Promise<unknown>[] = [];
       for (const [room, seat, holder] of this.opts.members()) {
@@ -591,7 +675,7 @@ export class Cluster {
     await this.settle();
     try {
       // Bounded: with Redis away the command would wait in the offline queue, and the node never exit.
-      await Promise.race([this.cmd.send("DEL", [NODE + this.nodeId]), Bun.sleep(1000)]);
+      await Promise.race([Promise.all([this.cmd.send("DEL", [NODE + this.nodeId]), this.cmd.send("SREM", [NODES, this.nodeId])]), Bun.sleep(1000)]);
     } catch {}
     this.cmd.onconnect = this.sub.onconnect = null;
     this.cmd.close();
@@ -599,7 +683,8 @@ export class Cluster {
   }
 
   store() {
-    return new RedisStore(this, this.opts);
+    this.rooms = new RedisStore(this, this.opts);
+    return this.rooms;
   }
 }
 
@@ -659,7 +744,7 @@ export class RedisStore implements RoomStore<string> {
   }
 
   /** The node that saw the holder go tells the room when the seat's grace period is over. */
-  private expireIn(room: string, seatId: string, ms: number) {
+  expireIn(room: string, seatId: string, ms: number) {
     const t = setTimeout(async () => {
       this.timers.delete(t);
       try {

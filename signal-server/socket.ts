@@ -151,6 +151,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
         },
         counts: () => ({ rooms: presence.rooms, seats: presence.size, connected: presence.size }),
         onGroup: (event) => groups.heard(event),
+        onAway: (room, seat, others) => handlers.away(room, seat, others),
       })
     : null;
   /**

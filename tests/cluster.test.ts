@@ -268,6 +268,30 @@ describe("failures", () => {
     }
   }, 30_000);
 
+  test("a node killed (-9): a live node frees its members' seats, the rooms told they are away, then gone, with no join needed", async () => {
+    const redis = await Redis.start();
+    const killed = await spawnNode(redis, { SEAT_GRACE_MS: "300" });
+    const live = await startNode(redis, { graceMs: 300 });
+    try {
+      const id = room();
+      const a = await joinOn(killed.url, id);
+      const b = await joinOn(live, id);
+      await a.c.next("peer-joined");
+      killed.proc.kill(9);
+      await killed.proc.exited;
+      // Its heartbeat runs out (5 s), then the live node sweeps it.
+      expect(await b.c.next("peer-away", 15_000)).toEqual({ v: V, type: "peer-away", peer: a.self });
+      expect(await b.c.next("peer-left", 5000)).toEqual({ v: V, type: "peer-left", peer: a.self, reason: "gone" });
+      // The seat is gone from the room: a newcomer finds only b.
+      const c = await joinOn(live, id);
+      expect(c.joined.peers).toEqual([b.self]);
+    } finally {
+      killed.proc.kill(9);
+      await live.stop();
+      await redis.down();
+    }
+  }, 30_000);
+
   test("Redis restarting: nodes say so, reconnect, re-register their members, and signals cross again", async () => {
     const redis = await Redis.start();
     const n1 = await startNode(redis, { roomCapacity: 2 });

@@ -78,7 +78,12 @@ export class JanusSession {
     const created = await session.send({ janus: "create" });
     session.id = Number((created.data as Json).id);
     session.keepalive = setInterval(() => {
-      session.send({ janus: "keepalive", session_id: session.id }).catch(() => {});
+      // A Janus that stops answering (hung, or its host unreachable) is as good as gone.
+      session.send({ janus: "keepalive", session_id: session.id }).catch(() => {
+        if (session.lost) return;
+        session.gone("Janus stopped answering");
+        ws.close();
+      });
     }, KEEPALIVE_MS);
     return session;
   }

@@ -1,0 +1,98 @@
+/**
+ * A group call whose three members are on three different nodes sharing one Redis, with one Janus
+ * (inside the namespace of scripts/netns.sh): every page sees the two others through the media
+ * server, their nodes having sent them to the same Janus room, and a chat message crosses nodes.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import type { RunningJanus } from "../../scripts/janus.ts";
+import { JanusSession } from "../../signal-server/sfu/janus.ts";
+import { Redis } from "../helpers/cluster.ts";
+import { startTestJanus } from "../helpers/janus.ts";
+import { type AppServer, button, launchBrowser, newPerson, startApp, waitFor, waitForStatus } from "./harness.ts";
+
+let browser: Browser;
+let redis: Redis;
+let janus: RunningJanus;
+let nodes: AppServer[] = [];
+beforeAll(async () => {
+  redis = await Redis.start();
+  janus = await startTestJanus({ rtpPorts: "20600-20699" });
+  const env = { REDIS_URL: redis.url, SFU_URLS: janus.url, SFU_SECRET: janus.secret };
+  nodes = [await startApp(env), await startApp(env), await startApp(env)];
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  for (const n of nodes) await n.stop();
+  await janus?.stop();
+  await redis?.down();
+});
+
+/** How many remote videos the page shows, and whether each decodes new frames over a second. */
+function movingRemoteVideos(page: Page): Promise<number[]> {
+  return page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
+        const counts = videos.map(() => 0);
+        let done = false;
+        videos.forEach((v, i) => {
+          const tick = () => {
+            if (done) return;
+            counts[i]!++;
+            v.requestVideoFrameCallback(tick);
+          };
+          v.requestVideoFrameCallback(tick);
+        });
+        setTimeout(() => {
+          done = true;
+          resolve(counts);
+        }, 1500);
+      }),
+  );
+}
+
+async function publishersIn(room: string): Promise<number> {
+  const session = await JanusSession.open(janus.url, janus.secret);
+  try {
+    const handle = await session.attach();
+    const list = await handle.request({ request: "listparticipants", room });
+    return (list.participants as { publisher: boolean }[]).filter((p) => p.publisher).length;
+  } finally {
+    session.close();
+  }
+}
+
+test("three people on three nodes: a group call through one Janus, everyone sees everyone", async () => {
+  const people = await Promise.all(nodes.map((n) => newPerson(browser, n.url)));
+  try {
+    const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    await a.page.goto(nodes[0]!.url);
+    await button(a.page, "New call").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const path = link.slice(link.indexOf("/c/"));
+    // The same call, each through another node (a first visit to that origin: a slow machine may
+    // take a while to load everything, the call starts once the page is there).
+    for (const [p, n] of [
+      [b, nodes[1]!],
+      [c, nodes[2]!],
+    ] as const) {
+      await p.page.goto(`${n.url}${path}`, { waitUntil: "domcontentloaded", timeout: 90_000 });
+      await button(p.page, "Join").click({ timeout: 60_000 });
+    }
+    for (const p of [a, b, c])
+      await waitFor(
+        () => movingRemoteVideos(p.page),
+        (counts) => counts.length === 2 && counts.every((n) => n >= 3),
+        60_000,
+      );
+    const room = decodeURIComponent(path.slice(3).split("#")[0]!);
+    expect(await publishersIn(room)).toBe(3);
+    // Each node has one of them.
+    for (const n of nodes) expect(((await (await fetch(`${n.url}/healthz`)).json()) as { connected: number }).connected).toBe(1);
+  } finally {
+    for (const p of people) await p.context.close();
+  }
+}, 150_000);

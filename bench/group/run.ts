@@ -1,0 +1,512 @@
+/**
+ * Group-call benchmark (#16), not a test: in one run, on one machine, inside the network namespace
+ * (Janus's ICE skips loopback):
+ *   1:1    two full pages on a direct call (the baseline for CPU per received frame);
+ *   mesh   the same people all-to-all over loopback (bench/group/mesh.html: one RTCPeerConnection
+ *          per pair, no server), at growing sizes until it stops holding 15 fps per tile;
+ *   group  N people on one link through the app's real path (the OneLink server, the project's own
+ *          Janus): two full viewers, each in a browser of its own, and N-2 low-resolution senders
+ *          whose tabs say they are hidden (so, as a hidden tab does, they receive no video: the
+ *          machine cannot decode N² streams), spread over browsers of ≤ 6 pages (Chromium's fake
+ *          microphone fails past ~10 pages in one browser).
+ * Every camera is Chromium's fake device at 320x180, 15 fps (the app's own media settings).
+ * Reported per viewer: frames/s per tile, downlink kbit/s, CPU per received frame (the viewer's
+ * whole browser, /proc), Janus CPU (/proc/<pid>/stat); the longest received-frame gap at the 3rd
+ * join (direct → SFU); the last joiner's time from Join to first frames. Targets printed pass/miss.
+ *   bash scripts/netns.sh node_modules/.bin/bun bench/group/run.ts [--people 20] [--mesh 4,8] [--window 10]
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { resolve } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { button, launchBrowser, newPerson, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
+import { startTestJanus } from "../../tests/helpers/janus.ts";
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+};
+const PEOPLE = Number(flag("people", "20"));
+const MESH_SIZES = flag("mesh", "4,8")
+  .split(",")
+  .map(Number)
+  .filter((n) => n >= 2);
+const WINDOW_MS = Number(flag("window", "10")) * 1000;
+const PAGES_PER_BROWSER = 6;
+const CAMERA = { width: 320, height: 180, frameRate: 15 };
+if (!(PEOPLE >= 3 && PEOPLE <= 20)) throw new Error("--people must be 3..20 (the room holds 20)");
+
+const TARGET = { fps: 15, downlinkKbps: 2500, cpuRatio: 1.5, joinMs: 2000, gapMs: 300 };
+const HZ = 100; // clock ticks per second in /proc/<pid>/stat (USER_HZ)
+
+// ---- CPU from /proc -------------------------------------------------------------------------
+
+function statOf(pid: number): { ppid: number; ticks: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ticks of a process and all its descendants (a browser: its GPU, network, renderer processes). */
+function treeTicks(root: number): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const s = statOf(pid);
+    if (!s) continue;
+    ticks.set(pid, s.ticks);
+    children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  }
+  let total = 0;
+  const todo = [root];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    total += ticks.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+/** The pid of the Chromium browser process launched with this tag among its switches. */
+function browserPid(tag: string): number {
+  const mine: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(`--onelink-bench=${tag}`)) mine.push(pid);
+    } catch {}
+  }
+  const root = mine.find((pid) => !mine.includes(statOf(pid)?.ppid ?? -1));
+  if (root === undefined) throw new Error(`no browser process tagged ${tag}`);
+  return root;
+}
+
+async function taggedBrowser(tag: string, extra: string[] = []): Promise<{ browser: Browser; pid: number }> {
+  const browser = await launchBrowser([`--onelink-bench=${tag}`, ...extra]);
+  return { browser, pid: browserPid(tag) };
+}
+
+// ---- What a viewer receives, read in its page ------------------------------------------------
+
+interface Window_ {
+  tiles: { label: string; frames: number; visible: boolean; width: number }[];
+  bytes: number;
+  decoded: number;
+}
+
+/**
+ * Over `ms`: frames each remote video presented (requestVideoFrameCallback), whether it is on
+ * screen, and the bytes and decoded video frames of every open peer connection.
+ */
+function windowOf(page: Page, ms: number): Promise<Window_> {
+  return page.evaluate(async (ms) => {
+    const w = window as unknown as { __pcs: RTCPeerConnection[] | Map<string, RTCPeerConnection> };
+    const totals = async () => {
+      let bytes = 0;
+      let decoded = 0;
+      for (const pc of Array.from(w.__pcs.values())) {
+        if (pc.connectionState === "closed") continue;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === "transport") bytes += s.bytesReceived ?? 0;
+          if (s.type === "inbound-rtp" && s.kind === "video") decoded += s.framesDecoded ?? 0;
+        });
+      }
+      return { bytes, decoded };
+    };
+    const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
+    const frames = videos.map(() => 0);
+    let done = false;
+    videos.forEach((v, i) => {
+      const tick = () => {
+        if (done) return;
+        frames[i]!++;
+        v.requestVideoFrameCallback(tick);
+      };
+      v.requestVideoFrameCallback(tick);
+    });
+    const start = await totals();
+    await new Promise((r) => setTimeout(r, ms));
+    done = true;
+    const end = await totals();
+    return {
+      tiles: videos.map((v, i) => {
+        const r = v.getBoundingClientRect();
+        const visible = r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+        return { label: v.getAttribute("aria-label") ?? "", frames: frames[i]!, visible, width: v.videoWidth };
+      }),
+      bytes: end.bytes - start.bytes,
+      decoded: end.decoded - start.decoded,
+    };
+  }, ms);
+}
+
+interface Figures {
+  tiles: number;
+  visible: number;
+  minFps: number;
+  medianFps: number;
+  downlinkKbps: number;
+  decodedFps: number;
+  cpuPct: number;
+  cpuMsPerFrame: number;
+  widths: string;
+}
+
+/** Measures one viewer (its page, its browser's pid) over the window. */
+async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures> {
+  const t0 = performance.now();
+  const c0 = treeTicks(pid);
+  const w = await windowOf(page, ms);
+  const c1 = treeTicks(pid);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = (c1 - c0) / HZ;
+  const fps = w.tiles.filter((t) => t.visible).map((t) => t.frames / (ms / 1000));
+  const sorted = [...fps].sort((a, b) => a - b);
+  return {
+    tiles: w.tiles.length,
+    visible: fps.length,
+    minFps: sorted[0] ?? 0,
+    medianFps: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    downlinkKbps: (w.bytes * 8) / 1000 / (ms / 1000),
+    decodedFps: w.decoded / (ms / 1000),
+    cpuPct: (100 * cpuSeconds) / seconds,
+    cpuMsPerFrame: w.decoded > 0 ? (1000 * cpuSeconds) / w.decoded : Number.NaN,
+    widths: [...new Set(w.tiles.map((t) => t.width))].sort((a, b) => a - b).join("/"),
+  };
+}
+
+const fmt = (f: Figures) =>
+  `${f.visible}/${f.tiles} tiles visible (${f.widths} px wide), fps per tile min ${f.minFps.toFixed(1)} median ${f.medianFps.toFixed(1)}, ` +
+  `downlink ${Math.round(f.downlinkKbps)} kbit/s, ${f.decodedFps.toFixed(0)} frames decoded/s, browser CPU ${f.cpuPct.toFixed(0)}% of a core, ` +
+  `${f.cpuMsPerFrame.toFixed(2)} ms CPU per received frame`;
+
+/** Frames each remote video presents over 1.5 s. */
+const frameCounts = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
+        const counts = videos.map(() => 0);
+        let done = false;
+        videos.forEach((v, i) => {
+          const tick = () => {
+            if (done) return;
+            counts[i]!++;
+            v.requestVideoFrameCallback(tick);
+          };
+          v.requestVideoFrameCallback(tick);
+        });
+        setTimeout(() => {
+          done = true;
+          resolve(counts);
+        }, 1500);
+      }),
+  );
+const seesMoving = (page: Page, n: number, timeout = 60_000) =>
+  waitFor(
+    () => frameCounts(page),
+    (c) => c.length === n && c.every((x) => x >= 3),
+    timeout,
+  );
+
+// ---- Init scripts (run in the page: nothing from outside themselves) -------------------------
+
+/** The app's own media settings, at the bench's low resolution. */
+function lowResolution(camera: { width: number; height: number; frameRate: number }) {
+  const stored = JSON.parse(localStorage.getItem("onelink.media") ?? "{}");
+  localStorage.setItem("onelink.media", JSON.stringify({ ...stored, ...camera }));
+}
+
+/** A tab that says it is hidden (as a background tab does) until `__setHidden(false)`. */
+function hiddenTab() {
+  const w = window as unknown as { __hidden: boolean; __setHidden: (h: boolean) => void };
+  w.__hidden = true;
+  Object.defineProperty(document, "visibilityState", { get: () => (w.__hidden ? "hidden" : "visible"), configurable: true });
+  Object.defineProperty(document, "hidden", { get: () => w.__hidden, configurable: true });
+  w.__setHidden = (h: boolean) => {
+    w.__hidden = h;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+}
+
+/**
+ * Per participant (a tile's label), the longest time between two presented frames since
+ * `__gaps.reset()`, whichever video element or stream (direct or through Janus) showed them.
+ */
+function recordGaps() {
+  const last = new Map<string, number>();
+  const longest = new Map<string, number>();
+  const w = window as unknown as { __gaps: { reset: () => void; read: () => Record<string, number> } };
+  w.__gaps = {
+    reset: () => longest.clear(),
+    read: () => Object.fromEntries(longest),
+  };
+  const watched = new WeakSet<HTMLVideoElement>();
+  setInterval(() => {
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      const tick = (now: number) => {
+        const label = v.getAttribute("aria-label") ?? "";
+        const prev = last.get(label);
+        if (prev !== undefined && now > prev) longest.set(label, Math.max(longest.get(label) ?? 0, now - prev));
+        last.set(label, Math.max(prev ?? 0, now));
+        v.requestVideoFrameCallback(tick);
+      };
+      v.requestVideoFrameCallback(tick);
+    }
+  }, 10);
+}
+
+/** When Join was clicked, and when each remote video (by label) first presented a frame. */
+function recordFirstFrames() {
+  const w = window as unknown as { __firsts: { join: number; frames: Record<string, number> } };
+  w.__firsts = { join: 0, frames: {} };
+  document.addEventListener(
+    "click",
+    (e) => {
+      if (e.target instanceof Element && e.target.closest("button")?.textContent?.trim() === "Join") w.__firsts.join = performance.now();
+    },
+    true,
+  );
+  const watched = new WeakSet<HTMLVideoElement>();
+  setInterval(() => {
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      v.requestVideoFrameCallback(() => {
+        const label = v.getAttribute("aria-label") ?? "";
+        w.__firsts.frames[label] ??= performance.now();
+      });
+    }
+  }, 5);
+}
+
+// ---- The run ---------------------------------------------------------------------------------
+
+const line = (s = "") => console.log(s);
+const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+line(`bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s`);
+line(`load average at start: ${load()}`);
+
+const janus = await startTestJanus();
+const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret });
+const meshServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.file(resolve(import.meta.dir, "mesh.html"))) });
+const browsers: Browser[] = [];
+const results: Record<string, unknown> = {};
+
+async function appPerson(browser: Browser, opts: { hidden: boolean; name: string }) {
+  const p = await newPerson(browser, app.url);
+  await p.context.addInitScript((name) => localStorage.setItem("onelink.name", name), opts.name);
+  await p.context.addInitScript(recordPeerConnections);
+  await p.context.addInitScript(recordFirstFrames);
+  await p.context.addInitScript(lowResolution, CAMERA);
+  await p.context.addInitScript(recordGaps);
+  if (opts.hidden) await p.context.addInitScript(hiddenTab);
+  return p;
+}
+async function joinLink(page: Page, link: string) {
+  await page.goto(link);
+  await button(page, "Join").click();
+}
+
+try {
+  // Two viewers, each in a browser of its own (its CPU is its whole process tree's).
+  const v1 = await taggedBrowser("viewer1");
+  const v2 = await taggedBrowser("viewer2");
+  browsers.push(v1.browser, v2.browser);
+  const viewers = [v1, v2];
+
+  // ---- 1:1 ------------------------------------------------------------------------------------
+  const a = await appPerson(v1.browser, { hidden: false, name: "Viewer 1" });
+  const b = await appPerson(v2.browser, { hidden: false, name: "Viewer 2" });
+  await a.page.goto(app.url);
+  await button(a.page, "New call").click();
+  await waitForStatus(a.page, "Waiting for someone to join");
+  const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+  await joinLink(b.page, link);
+  await Promise.all([seesMoving(a.page, 1), seesMoving(b.page, 1)]);
+  await Bun.sleep(3000); // bitrate ramps up
+  const oneToOne = await Promise.all([measure(a.page, v1.pid), measure(b.page, v2.pid)]);
+  line();
+  line(`1:1 (direct), load ${load()}`);
+  oneToOne.forEach((f, i) => line(`  viewer ${i + 1}: ${fmt(f)}`));
+  results.oneToOne = oneToOne;
+
+  // ---- Group: the 3rd join switches the two to the SFU ----------------------------------------
+  const senderBrowsers: Browser[] = [];
+  const senders: Awaited<ReturnType<typeof appPerson>>[] = [];
+  const senderBrowser = async () => {
+    if (senders.length % PAGES_PER_BROWSER === 0) {
+      const { browser } = await taggedBrowser(`senders${senderBrowsers.length + 1}`);
+      senderBrowsers.push(browser);
+      browsers.push(browser);
+    }
+    return senderBrowsers.at(-1)!;
+  };
+  for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as { __gaps: { reset: () => void } }).__gaps.reset());
+  const third = await appPerson(await senderBrowser(), { hidden: true, name: "Sender 3" });
+  senders.push(third);
+  const t3 = performance.now();
+  await joinLink(third.page, link);
+  // Until both viewers receive each other and the third through Janus only, the direct connection closed.
+  for (const p of [a, b])
+    await waitFor(
+      () =>
+        p.page.evaluate(() =>
+          (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+            .filter((pc) => pc.connectionState !== "closed")
+            .map((pc) => pc.getTransceivers().every((t) => t.currentDirection !== "sendrecv")),
+        ),
+      (list) => list.length === 2 && list.every(Boolean),
+      60_000,
+    );
+  await Promise.all([seesMoving(a.page, 2), seesMoving(b.page, 2)]);
+  const switchMs = performance.now() - t3;
+  const gaps = await Promise.all(
+    [a, b].map((p) => p.page.evaluate(() => (window as unknown as { __gaps: { read: () => Record<string, number> } }).__gaps.read())),
+  );
+  // The gap that matters is the other viewer's tile (it was on the direct path); the third had no frames before.
+  const switchGaps = gaps.map((g, i) => g[`Remote video: Viewer ${2 - i}`] ?? Number.NaN);
+  line();
+  line(
+    `3rd join (direct → SFU), switched within ${Math.round(switchMs)} ms; longest gap per tile: ${gaps.map((g) => JSON.stringify(Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Math.round(v)])))).join(" / ")}`,
+  );
+  results.switchGaps = gaps;
+
+  // ---- The others join, one at a time; the last one is watched ---------------------------------
+  for (let n = 4; n < PEOPLE; n++) {
+    const p = await appPerson(await senderBrowser(), { hidden: true, name: `Sender ${n}` });
+    senders.push(p);
+    await joinLink(p.page, link);
+    await waitForStatus(p.page, `Connected · ${n} people`, 60_000);
+  }
+  // Everyone so far is seen moving by both viewers before the last joins.
+  await Promise.all([seesMoving(a.page, PEOPLE - 2, 120_000), seesMoving(b.page, PEOPLE - 2, 120_000)]);
+  const last = await appPerson(await senderBrowser(), { hidden: false, name: `Sender ${PEOPLE}` });
+  await joinLink(last.page, link);
+  const firsts = await waitFor(
+    () => last.page.evaluate(() => (window as unknown as { __firsts: { join: number; frames: Record<string, number> } }).__firsts),
+    (f) => Object.keys(f.frames).length >= PEOPLE - 1,
+    60_000,
+  );
+  const times = Object.values(firsts.frames).map((t) => t - firsts.join);
+  const firstFrame = { first: Math.min(...times), all: Math.max(...times) };
+  line();
+  line(
+    `the ${PEOPLE}th joiner, from its click on Join: first frame ${Math.round(firstFrame.first)} ms, all ${PEOPLE - 1} tiles ${Math.round(firstFrame.all)} ms`,
+  );
+  results.lastJoiner = firstFrame;
+  // Everyone now sees it moving; then it becomes a sender like the others: hidden.
+  await Promise.all([a, b].map((p) => seesMoving(p.page, PEOPLE - 1, 60_000)));
+  await last.page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+    Object.defineProperty(document, "hidden", { value: true, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  senders.push(last);
+
+  // ---- Steady state with everyone --------------------------------------------------------------
+  await Bun.sleep(5000);
+  const j0 = treeTicks(janus.pid);
+  const jt0 = performance.now();
+  const group = await Promise.all([measure(a.page, v1.pid), measure(b.page, v2.pid)]);
+  const janusPct = (100 * (treeTicks(janus.pid) - j0)) / HZ / ((performance.now() - jt0) / 1000);
+  line();
+  line(`group of ${PEOPLE} through Janus, load ${load()}`);
+  group.forEach((f, i) => line(`  viewer ${i + 1}: ${fmt(f)}`));
+  line(`  Janus: ${janusPct.toFixed(0)}% of a core`);
+  results.group = group;
+  results.janusPct = janusPct;
+
+  // Leave the group before the mesh (the machine has 2 cores).
+  for (const p of [a, b, ...senders]) await p.context.close();
+  for (const br of senderBrowsers) await br.close();
+
+  // ---- Mesh: the same, all-to-all, as far as it holds -------------------------------------------
+  const mesh: { size: number; figures: Figures[] }[] = [];
+  for (const size of MESH_SIZES) {
+    const pages: Page[] = [];
+    const extra: Browser[] = [];
+    for (let i = 0; i < size; i++) {
+      let browser: Browser;
+      if (i < 2) browser = viewers[i]!.browser;
+      else {
+        if ((i - 2) % PAGES_PER_BROWSER === 0) {
+          extra.push((await taggedBrowser(`mesh${size}-${extra.length}`)).browser);
+        }
+        browser = extra.at(-1)!;
+      }
+      const p = await newPerson(browser, meshServer.url.origin);
+      await p.page.goto(meshServer.url.href);
+      await p.page.evaluate(
+        (c) => (window as unknown as { start: (w: number, h: number, f: number) => Promise<void> }).start(c.width, c.height, c.frameRate),
+        CAMERA,
+      );
+      pages.push(p.page);
+    }
+    type MeshWindow = {
+      offerTo: (p: string) => Promise<string>;
+      answerTo: (p: string, s: string) => Promise<string>;
+      accept: (p: string, s: string) => Promise<void>;
+    };
+    for (let i = 0; i < size; i++)
+      for (let j = i + 1; j < size; j++) {
+        const offer = await pages[i]!.evaluate((peer) => (window as unknown as MeshWindow).offerTo(peer), `p${j}`);
+        const answer = await pages[j]!.evaluate(([peer, sdp]) => (window as unknown as MeshWindow).answerTo(peer!, sdp!), [`p${i}`, offer]);
+        await pages[i]!.evaluate(([peer, sdp]) => (window as unknown as MeshWindow).accept(peer!, sdp!), [`p${j}`, answer]);
+      }
+    let held = true;
+    try {
+      await Promise.all([seesMoving(pages[0]!, size - 1, 60_000), seesMoving(pages[1]!, size - 1, 60_000)]);
+    } catch {
+      held = false;
+    }
+    await Bun.sleep(3000);
+    const figures = await Promise.all([measure(pages[0]!, v1.pid), measure(pages[1]!, v2.pid)]);
+    line();
+    line(`mesh of ${size} (each page sends ${size - 1} copies), load ${load()}${held ? "" : " — not every tile ever moved"}`);
+    figures.forEach((f, i) => line(`  viewer ${i + 1}: ${fmt(f)}`));
+    mesh.push({ size, figures });
+    for (const p of pages) await p.context().close();
+    for (const br of extra) await br.close();
+    if (!held) {
+      line(`  the mesh did not hold at ${size}: larger meshes skipped`);
+      break;
+    }
+  }
+  results.mesh = mesh;
+
+  // ---- Targets ----------------------------------------------------------------------------------
+  line();
+  line(`targets (${PEOPLE} people; load ${load()}):`);
+  group.forEach((f, i) => {
+    const ratio = f.cpuMsPerFrame / oneToOne[i]!.cpuMsPerFrame;
+    line(
+      `  viewer ${i + 1}: every visible tile ≥ ${TARGET.fps} fps: ${verdict(f.minFps >= TARGET.fps && f.visible === PEOPLE - 1)} (min ${f.minFps.toFixed(1)}, ${f.visible}/${PEOPLE - 1} visible)`,
+    );
+    line(`  viewer ${i + 1}: downlink ≤ ${TARGET.downlinkKbps} kbit/s: ${verdict(f.downlinkKbps <= TARGET.downlinkKbps)} (${Math.round(f.downlinkKbps)})`);
+    line(
+      `  viewer ${i + 1}: CPU per received frame ≤ ${TARGET.cpuRatio}× the 1:1 call's: ${verdict(ratio <= TARGET.cpuRatio)} (${ratio.toFixed(2)}×: ${f.cpuMsPerFrame.toFixed(2)} vs ${oneToOne[i]!.cpuMsPerFrame.toFixed(2)} ms)`,
+    );
+  });
+  line(`  the ${PEOPLE}th joiner sees video within ${TARGET.joinMs} ms: ${verdict(firstFrame.first <= TARGET.joinMs)} (${Math.round(firstFrame.first)} ms)`);
+  switchGaps.forEach((g, i) => line(`  viewer ${i + 1}: direct → SFU gap ≤ ${TARGET.gapMs} ms: ${verdict(g <= TARGET.gapMs)} (${Math.round(g)} ms)`));
+} finally {
+  for (const br of browsers) await br.close().catch(() => {});
+  meshServer.stop(true);
+  await app.stop();
+  await janus.stop();
+}

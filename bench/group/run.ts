@@ -309,6 +309,7 @@ const results: Record<string, unknown> = {};
 
 async function appPerson(browser: Browser, opts: { hidden: boolean; name: string }) {
   const p = await newPerson(browser, app.url);
+  p.page.setDefaultTimeout(120_000); // a 2-core machine shared with others can be slow to load a page
   await p.context.addInitScript((name) => localStorage.setItem("onelink.name", name), opts.name);
   await p.context.addInitScript(recordPeerConnections);
   await p.context.addInitScript(recordFirstFrames);
@@ -387,11 +388,15 @@ try {
   results.switchGaps = gaps;
 
   // ---- The others join, one at a time; the last one is watched ---------------------------------
+  line();
+  line("the others join, one at a time (hidden tabs, as a background tab: they receive audio only):");
   for (let n = 4; n < PEOPLE; n++) {
     const p = await appPerson(await senderBrowser(), { hidden: true, name: `Sender ${n}` });
     senders.push(p);
+    const t = performance.now();
     await joinLink(p.page, link);
-    await waitForStatus(p.page, `Connected · ${n} people`, 60_000);
+    await waitForStatus(p.page, `Connected · ${n} people`, 120_000);
+    line(`  person ${n} in the call after ${Math.round(performance.now() - t)} ms (load ${load()})`);
   }
   // Everyone so far is seen moving by both viewers before the last joins.
   await Promise.all([seesMoving(a.page, PEOPLE - 2, 120_000), seesMoving(b.page, PEOPLE - 2, 120_000)]);
@@ -450,6 +455,7 @@ try {
         browser = extra.at(-1)!;
       }
       const p = await newPerson(browser, meshServer.url.origin);
+      p.page.setDefaultTimeout(120_000);
       await p.page.goto(meshServer.url.href);
       await p.page.evaluate(
         (c) => (window as unknown as { start: (w: number, h: number, f: number) => Promise<void> }).start(c.width, c.height, c.frameRate),

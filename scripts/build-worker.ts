@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
 const WORKERS_DIR = join(ROOT, "workers");
-const NAMES = ["hand-tracker", "e2ee"];
+const NAMES = ["hand-tracker", "e2ee", "segmenter"];
 const PACKAGES = ["@mediapipe/tasks-vision", "comlink"];
 /** Third-party URLs in tasks-vision, replaced by one the worker's fetch guard refuses at once. */
 const TELEMETRY = /https:\/\/odml\.pa\.googleapis\.com\/v1\/log/g;
@@ -37,7 +37,7 @@ function buildKey(): string {
     .filter((f) => f.endsWith(".ts"))
     .sort()
     .map((f) => join(WORKERS_DIR, f))
-    .concat(["hand-tracker.ts", "e2ee.ts"].map((f) => join(ROOT, "protocol", f)))
+    .concat(["hand-tracker.ts", "e2ee.ts", "background.ts"].map((f) => join(ROOT, "protocol", f)))
     .map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
   const versions = PACKAGES.map((p) => (JSON.parse(readFileSync(join(ROOT, "node_modules", p, "package.json"), "utf8")) as { version: string }).version);
   return JSON.stringify({ sources, versions, script: Bun.hash(readFileSync(import.meta.path)).toString() });

@@ -12,21 +12,10 @@
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
+import { allowSameOriginFetchOnly } from "./same-origin-fetch.ts";
 import type { DetectResult, HandTrackerApi, Handedness, InitErrorCode, InitOptions, InitResult, LoadProgress, TrackedHand } from "../protocol/hand-tracker.ts";
 
-// ---- network guard: same-origin (and data:/blob:) only ----
-const nativeFetch = globalThis.fetch.bind(globalThis);
-function allowed(input: RequestInfo | URL): boolean {
-  const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  const url = new URL(raw, location.href);
-  return url.origin === location.origin || url.protocol === "data:" || url.protocol === "blob:";
-}
-Object.defineProperty(globalThis, "fetch", {
-  configurable: true,
-  writable: true,
-  value: (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
-    allowed(input) ? nativeFetch(input, init) : Promise.reject(new TypeError("hand-tracker worker: cross-origin fetch blocked")),
-});
+allowSameOriginFetchOnly("hand-tracker");
 
 let landmarker: HandLandmarker | null = null;
 /** Bumped by init() and close(): a slower, superseded init() discards what it built. */

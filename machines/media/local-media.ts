@@ -7,7 +7,7 @@
  * another one, and `notice` says so.
  */
 import { webStorage } from "../storage.ts";
-import { assign, enqueueActions, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assign, enqueueActions, not, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import {
   devicesActor,
   devicesOf,
@@ -31,6 +31,7 @@ import {
   type MediaIssue,
 } from "./media.ts";
 import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
+import { backgroundActor, type BackgroundCommand, type BackgroundEvent } from "./background.ts";
 import { SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
 
 export type MediaCommand =
@@ -51,19 +52,24 @@ type Internal =
   | { type: "TRACK.ENDED"; track: MediaStreamTrack }
   | { type: "OPEN"; source: Source; deviceId: string | null; notice: string | null; failNotice: string }
   | { type: "LOST"; source: Source; notice: string }
-  | { type: "CAMERA.RESHAPE" };
+  | { type: "CAMERA.RESHAPE" }
+  | BackgroundEvent;
 
 export interface LocalMediaContext {
   settings: MediaSettings;
   devices: DeviceInfo[];
   stream: MediaStream | null;
   camera: MediaStreamTrack | null;
+  /** The camera with its background blurred or replaced, sent instead of it; null: the camera as it is. */
+  processed: MediaStreamTrack | null;
   mic: MediaStreamTrack | null;
   screen: MediaStreamTrack | null;
   screenAudio: MediaStreamTrack | null;
   issue: MediaIssue | null;
   /** Said to the user until dismissed: a device was replaced, a switch failed. */
   notice: string | null;
+  /** The camera track the background pipeline was started on. */
+  backgroundFor: MediaStreamTrack | null;
   /** Video codecs in the order we ask for, probed when the devices open. */
   videoCodecs: string[];
   /** The pending open of each source: which device, and what to say when it works or fails. */
@@ -94,7 +100,7 @@ export function localOf(c: LocalMediaContext): LocalMedia {
     sharing: c.screen !== null,
     outgoing: {
       audio: c.mic,
-      video: c.screen ?? c.camera,
+      video: c.screen ?? sentCamera(c),
       extraAudio: c.screenAudio,
       videoMode: c.screen ? "screen" : "camera",
       maxBitrateKbps: c.settings.maxBitrateKbps,
@@ -102,6 +108,17 @@ export function localOf(c: LocalMediaContext): LocalMedia {
       videoCodecs: c.videoCodecs,
     },
   };
+}
+
+/** The camera as others see it: processed while a background effect runs on this very camera. */
+const sentCamera = (c: LocalMediaContext) => (c.processed && c.camera ? c.processed : c.camera);
+
+/** The outgoing stream holds exactly the microphone and the screen or camera; peers and the preview follow it. */
+function syncStream(c: LocalMediaContext) {
+  if (!c.stream) return;
+  const want = [c.mic, c.screen ?? sentCamera(c)].filter((t): t is MediaStreamTrack => t !== null);
+  for (const t of c.stream.getTracks()) if (!want.includes(t)) c.stream.removeTrack(t);
+  for (const t of want) if (!c.stream.getTracks().includes(t)) c.stream.addTrack(t);
 }
 
 /** The issue once `source` works again: it drops out of what is missing. */
@@ -113,24 +130,28 @@ function issueWithout(issue: MediaIssue | null, source: Source): MediaIssue | nu
 
 export const localMediaMachine = setup({
   types: { context: {} as LocalMediaContext, events: {} as MediaCommand | Internal },
-  actors: { acquire: acquireMedia, openTrack, reshapeTrack, captureScreen, watchTrack, devices: devicesActor },
+  actors: { background: backgroundActor, acquire: acquireMedia, openTrack, reshapeTrack, captureScreen, watchTrack, devices: devicesActor },
   actions: {
     /** Side effects a test can swap: where settings are kept. */
     loadSettings: assign({ settings: () => loadSettings(webStorage("local") ?? undefined) }),
     saveSettings: ({ context }) => saveSettings(webStorage("local") ?? undefined, context.settings),
     reportReady: sendParent(({ context }) => ({ type: "MEDIA.READY", local: localOf(context) }) satisfies MediaReport),
     reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
-    /** The outgoing stream holds exactly the microphone and the screen or camera; peers and the preview follow it. */
-    syncStream: ({ context: c }) => {
-      if (!c.stream) return;
-      const want = [c.mic, c.screen ?? c.camera].filter((t): t is MediaStreamTrack => t !== null);
-      for (const t of c.stream.getTracks()) if (!want.includes(t)) c.stream.removeTrack(t);
-      for (const t of want) if (!c.stream.getTracks().includes(t)) c.stream.addTrack(t);
-    },
+    syncStream: ({ context }) => syncStream(context),
     stopAll: enqueueActions(({ context: c, enqueue }) => {
-      for (const t of [c.camera, c.mic, c.screen, c.screenAudio]) t?.stop();
+      for (const t of [c.camera, c.processed, c.mic, c.screen, c.screenAudio]) t?.stop();
       stopStream(c.stream);
-      enqueue.assign({ stream: null, camera: null, mic: null, screen: null, screenAudio: null, notice: null, issue: null, plan: { camera: null, mic: null } });
+      enqueue.assign({
+        stream: null,
+        camera: null,
+        processed: null,
+        mic: null,
+        screen: null,
+        screenAudio: null,
+        notice: null,
+        issue: null,
+        plan: { camera: null, mic: null },
+      });
     }),
     plan: assign(({ context, event }, params: { source: Source }) =>
       event.type === "OPEN"
@@ -151,6 +172,25 @@ export const localMediaMachine = setup({
       context[params.source]?.stop();
       return { [params.source]: null, notice: event.type === "LOST" ? event.notice : context.notice };
     }),
+    /** The processed track of the camera now in use replaces the previous one. */
+    useProcessed: assign(({ context, event }) => {
+      if (event.type !== "BACKGROUND.TRACK") return {};
+      if (event.camera !== context.camera) {
+        event.track.stop();
+        return {};
+      }
+      if (context.processed && context.processed !== event.track) context.processed.stop();
+      return { processed: event.track };
+    }),
+    /** Back to sending the camera as it is. */
+    dropProcessed: enqueueActions(({ context, enqueue }) => {
+      if (!context.processed) return;
+      context.processed.stop();
+      const next = { ...context, processed: null };
+      syncStream(next);
+      enqueue.assign({ processed: null });
+      enqueue.sendParent({ type: "MEDIA.OUTGOING", local: localOf(next) } satisfies MediaReport);
+    }),
     dropScreen: enqueueActions(({ context: c, enqueue }) => {
       c.screen?.stop();
       c.screenAudio?.stop();
@@ -161,6 +201,9 @@ export const localMediaMachine = setup({
     isFor: ({ event }, params: { source: Source }) => (event.type === "OPEN" || event.type === "LOST") && event.source === params.source,
     isScreen: ({ context, event }) => event.type === "TRACK.ENDED" && event.track === context.screen,
     hasCamera: ({ context }) => context.camera !== null,
+    wantsBackground: ({ context }) => context.camera !== null && context.settings.background !== "none",
+    /** The running pipeline was started for a camera that has since been replaced. */
+    cameraMoved: ({ context }, params: { started: MediaStreamTrack | null }) => params.started !== context.camera,
   },
 }).createMachine({
   id: "localMedia",
@@ -169,6 +212,8 @@ export const localMediaMachine = setup({
     devices: [],
     stream: null,
     camera: null,
+    processed: null,
+    backgroundFor: null,
     mic: null,
     screen: null,
     screenAudio: null,
@@ -213,7 +258,7 @@ export const localMediaMachine = setup({
       on: {
         "MEDIA.STOP": "off",
         "MEDIA.SETTINGS": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
+          actions: enqueueActions(({ context, event, enqueue, self }) => {
             const next = sanitize(context.settings, event.change);
             const changed = whatChanged(context.settings, next);
             enqueue.assign({ settings: next });
@@ -224,6 +269,9 @@ export const localMediaMachine = setup({
             else if (changed.cameraShape) enqueue.raise({ type: "CAMERA.RESHAPE" });
             if (changed.mic) enqueue.raise({ type: "OPEN", source: "mic", deviceId: next.micId, notice: null, failNotice: failNotice("mic") });
             if (changed.sender) enqueue("reportOutgoing");
+            // Said even when unchanged: "your own image" chosen again means a new picture.
+            if ("background" in event.change && self.getSnapshot().children.background)
+              enqueue.sendTo("background", { type: "BACKGROUND.EFFECT", choice: next.background } satisfies BackgroundCommand);
           }),
         },
         "MEDIA.FLIP_CAMERA": {
@@ -332,6 +380,38 @@ export const localMediaMachine = setup({
                 onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.mic?.failNotice ?? null }) },
               },
               on: { OPEN: { guard: { type: "isFor", params: { source: "mic" } }, target: "opening", reenter: true } },
+            },
+          },
+        },
+        background: {
+          initial: "off",
+          states: {
+            off: {
+              entry: "dropProcessed",
+              always: { guard: "wantsBackground", target: "on" },
+            },
+            on: {
+              initial: "running",
+              states: {
+                running: {
+                  entry: assign({ backgroundFor: ({ context }) => context.camera }),
+                  invoke: {
+                    id: "background",
+                    src: "background",
+                    input: ({ context }) => ({ camera: context.camera as MediaStreamTrack, choice: context.settings.background }),
+                  },
+                  on: {
+                    "BACKGROUND.TRACK": { actions: ["useProcessed", "syncStream", "reportOutgoing"] },
+                    // The camera goes out as it is, and the choice stays for the next try (another camera, a reload).
+                    "BACKGROUND.FAILED": { target: "failed", actions: assign({ notice: "The background effect could not start." }) },
+                  },
+                },
+                failed: {},
+              },
+              always: [
+                { guard: not("wantsBackground"), target: "off" },
+                { guard: { type: "cameraMoved", params: ({ context }) => ({ started: context.backgroundFor }) }, target: ".running", reenter: true },
+              ],
             },
           },
         },

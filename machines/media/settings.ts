@@ -3,6 +3,7 @@
  * bitrate, and the audio processing switches. Pure data and constraint builders; where they are
  * kept (localStorage) is passed in, so tests and the machine decide.
  */
+import { isBackgroundChoice, type BackgroundChoice } from "../../protocol/background.ts";
 
 export interface MediaSettings {
   /** Preferred devices; null: the browser's default. */
@@ -18,6 +19,8 @@ export interface MediaSettings {
   echoCancellation: boolean;
   noiseSuppression: boolean;
   autoGainControl: boolean;
+  /** What the camera's background becomes (machines/media/background.ts). */
+  background: BackgroundChoice;
 }
 
 export const DEFAULT_SETTINGS: MediaSettings = {
@@ -32,6 +35,7 @@ export const DEFAULT_SETTINGS: MediaSettings = {
   echoCancellation: true,
   noiseSuppression: true,
   autoGainControl: true,
+  background: "none",
 };
 
 export const RESOLUTIONS = [
@@ -63,6 +67,7 @@ export function sanitize(base: MediaSettings, raw: unknown): MediaSettings {
   if (inRange(x.frameRate, 5, 120)) next.frameRate = x.frameRate as number;
   if (inRange(x.maxBitrateKbps, 100, 50_000)) next.maxBitrateKbps = x.maxBitrateKbps as number;
   for (const key of ["echoCancellation", "noiseSuppression", "autoGainControl"] as const) if (typeof x[key] === "boolean") next[key] = x[key] as boolean;
+  if (isBackgroundChoice(x.background)) next.background = x.background;
   return next;
 }
 
@@ -116,6 +121,7 @@ export function whatChanged(prev: MediaSettings, next: MediaSettings) {
       prev.echoCancellation !== next.echoCancellation ||
       prev.noiseSuppression !== next.noiseSuppression ||
       prev.autoGainControl !== next.autoGainControl,
+    background: prev.background !== next.background,
     sender: prev.maxBitrateKbps !== next.maxBitrateKbps || prev.frameRate !== next.frameRate,
   };
 }

@@ -6,6 +6,7 @@ import { useSelector } from "@xstate/react";
 import { useId, useState } from "react";
 import { useMicLevel } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
+import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Video } from "./Video.tsx";
@@ -46,6 +47,7 @@ export function Lobby() {
           <div className="settings-grid">
             <NameField id={`${id}-name`} onEnter={() => actor.send({ type: "JOIN" })} />
             <DevicePickers idPrefix={`${id}-lobby`} />
+            <BackgroundPicker idPrefix={`${id}-lobby`} />
           </div>
           <div className="row">
             <button type="button" className="primary big" onClick={() => actor.send({ type: "JOIN" })}>

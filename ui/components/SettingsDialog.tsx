@@ -7,6 +7,7 @@ import { useEffect, useId, useRef } from "react";
 import { BITRATES_KBPS, FRAME_RATES, RESOLUTIONS, type MediaSettings } from "../../machines/media/settings.ts";
 import { useCallActor } from "../call-context.tsx";
 import { useMediaActor } from "../media-hooks.ts";
+import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { DialogClose } from "./DialogClose.tsx";
 
@@ -36,6 +37,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       <h2 id={`${id}-title`}>Settings</h2>
       <div className="settings-grid">
         <DevicePickers idPrefix={id} />
+        <BackgroundPicker idPrefix={id} />
         <label htmlFor={`${id}-res`}>Resolution</label>
         <select
           id={`${id}-res`}

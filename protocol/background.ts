@@ -1,0 +1,42 @@
+/**
+ * Plain-data contract between the page (machines/media/background.ts) and
+ * workers/segmenter.worker.ts: what to put behind the person, and the pipeline's own figures.
+ */
+
+/** What the camera's background becomes. Built-in images are drawn by the worker itself (no image files). */
+export type BackgroundChoice = "none" | "blur-light" | "blur-strong" | "image-dusk" | "image-studio" | "image-own";
+export const BACKGROUND_CHOICES: readonly BackgroundChoice[] = ["none", "blur-light", "blur-strong", "image-dusk", "image-studio", "image-own"];
+export const isBackgroundChoice = (v: unknown): v is BackgroundChoice => typeof v === "string" && (BACKGROUND_CHOICES as readonly string[]).includes(v);
+
+/** What the worker paints behind the person; "own" carries the picture (decoded on the page, transferred). */
+export type BackgroundEffect =
+  | { kind: "blur"; strength: "light" | "strong" }
+  | { kind: "builtin"; name: "dusk" | "studio" }
+  | { kind: "image"; image: ImageBitmap };
+
+export interface SegmenterInit {
+  /** e.g. "/models/selfie_segmenter_landscape.tflite" (scripts/build-segmenter.ts). */
+  modelUrl: string;
+  /** Directory holding vision_wasm_module_internal.{js,wasm}, e.g. "/mediapipe/wasm". */
+  wasmBase: string;
+}
+
+export type SegmenterInitResult = { ok: true; loadMs: number } | { ok: false; message: string };
+
+export interface SegmenterStats {
+  frames: number;
+  /** Sums over `frames`, ms: the model, and painting the result. */
+  segmentMs: number;
+  composeMs: number;
+}
+
+export interface SegmenterApi {
+  init(options: SegmenterInit): Promise<SegmenterInitResult>;
+  setEffect(effect: BackgroundEffect): Promise<void>;
+  /** Frames in, frames out, until either stream ends (MediaStreamTrackProcessor → MediaStreamTrackGenerator). */
+  pipe(frames: ReadableStream<VideoFrame>, out: WritableStream<VideoFrame>): Promise<void>;
+  /** One frame (the canvas path where the browser cannot hand over streams); the bitmap is closed. */
+  process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap>;
+  stats(): Promise<SegmenterStats>;
+  close(): Promise<void>;
+}

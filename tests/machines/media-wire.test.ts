@@ -1,9 +1,10 @@
-/** Settings storage, RTP tuning (Opus, codec order), the CPU guard and the stats machine. */
+/** Settings storage (background choice and picture included), RTP tuning (Opus, codec order), the CPU guard and the stats machine. */
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, SimulatedClock, type AnyActorRef } from "xstate";
 import { CpuGuard } from "../../machines/transport/cpu-guard.ts";
 import { AUDIO_ORDER, orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/transport/rtp-tuning.ts";
 import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY } from "../../machines/media/settings.ts";
+import { isOwnImage } from "../../machines/media/own-background.ts";
 import { qualityOf, statsMachine, type StatsSample } from "../../machines/features/stats.ts";
 
 describe("settings", () => {
@@ -13,6 +14,21 @@ describe("settings", () => {
     };
     expect(loadSettings(store)).toEqual({ ...DEFAULT_SETTINGS, frameRate: 30, echoCancellation: false });
     expect(loadSettings({ getItem: () => "{not json" })).toEqual(DEFAULT_SETTINGS);
+  });
+
+  test("a stored background is one of the choices, or none", () => {
+    const stored = (background: unknown) => loadSettings({ getItem: () => JSON.stringify({ background }) }).background;
+    expect(stored("blur-strong")).toBe("blur-strong");
+    expect(stored("image-own")).toBe("image-own");
+    expect(stored("image-https://example.org/x.png")).toBe("none");
+    expect(stored(3)).toBe("none");
+  });
+
+  test("your own background picture is read back only as a JPEG data: URL of bounded size", () => {
+    expect(isOwnImage("data:image/jpeg;base64,/9j/4AAQSkZJRg==")).toBe(true);
+    expect(isOwnImage("data:image/svg+xml;base64,PHN2Zz4=")).toBe(false);
+    expect(isOwnImage("data:image/jpeg;base64,<script>")).toBe(false);
+    expect(isOwnImage(`data:image/jpeg;base64,${"A".repeat(2_000_000)}`)).toBe(false);
   });
 });
 

@@ -145,7 +145,7 @@ export const callMachine = callSetup.createMachine({
         },
         /** They left (or are presumed gone): the user may wait for someone (WAIT) or hang up. */
         peerLeft: {
-          on: { WAIT: { actions: ["forgetDeparted", "announcePresence"] } },
+          on: { WAIT: { actions: ["forgetDeparted", "announcePresence", "tellChatWhoIsWho"] } },
           always: [
             { guard: "nobodyHere", target: "waiting" },
             { guard: "someoneUp", target: "inCall" },
@@ -156,11 +156,11 @@ export const callMachine = callSetup.createMachine({
       },
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
-        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence"] },
-        "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "announcePresence"] },
+        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho"] },
+        "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
-        "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence"] },
-        "SIGNALING.PEER_LEFT": { actions: ["noteLeft", "announcePresence"] },
+        "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence", "tellChatWhoIsWho"] },
+        "SIGNALING.PEER_LEFT": { actions: ["noteLeft", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.OFFLINE": { actions: "noteOffline" },
         "SIGNALING.ERROR": [
           { guard: "outdatedMidCall", actions: "noteOutdated" },
@@ -169,10 +169,10 @@ export const callMachine = callSetup.createMachine({
         "SERVERLESS.VIEW": { actions: "takeServerlessView" },
         "CODE.*": { actions: "forwardCode" },
         // What the transport says of the participants' connections.
-        "TRANSPORT.CONNECTING": { actions: ["noteConnecting", "announcePresence"] },
-        "PEER.STATUS": { actions: ["noteStatus", "serverlessPeerAway", "announcePresence"] },
+        "TRANSPORT.CONNECTING": { actions: ["noteConnecting", "announcePresence", "tellChatWhoIsWho"] },
+        "PEER.STATUS": { actions: ["noteStatus", "serverlessPeerAway", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.REMOTE_STREAM": { actions: "takeStream" },
-        "PEER.CONTROL": { actions: ["takeControl", "announcePresence"] },
+        "PEER.CONTROL": { actions: ["takeControl", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.ICE_ERROR": { actions: "noteIceError" },
         // What the user does.
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches", "broadcastMediaState"] },

@@ -6,10 +6,14 @@
 import { cleanName, type ControlMessage } from "../../protocol/index.ts";
 import type { TransportInput } from "../transport/mesh.ts";
 import type { CallContext } from "./call-types.ts";
-import { storageScope } from "./roster.ts";
+import { spokenNames, storageScope } from "./roster.ts";
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
-export const chatInput = ({ context }: { context: CallContext }) => ({ room: storageScope(context.room), sounds: context.sounds });
+export const chatInput = ({ context }: { context: CallContext }) => ({
+  room: storageScope(context.room),
+  sounds: context.sounds,
+  people: spokenNames(context.peers),
+});
 /** Hands are tracked on the camera (not while sharing the screen). */
 export const cameraOf = (context: CallContext) => (context.local?.sharing ? null : (context.local?.stream ?? null));
 /** `self`: our participant id once joined (a restarted drawing needs it at once; a new room tells it with DRAW.SELF). */

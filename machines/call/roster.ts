@@ -119,6 +119,20 @@ export function displayName(roster: Roster, id: string): string {
   return roster[id]?.name ?? `Guest ${Object.keys(roster).indexOf(id) + 2}`;
 }
 
+/**
+ * What a toast or a chat message calls a participant: their name; in a group, their tile's label;
+ * with only them here and no name, null (the UI says "them": there is nobody to tell apart).
+ */
+export function spokenName(roster: Roster, id: string): string | null {
+  const p = roster[id];
+  if (!p) return null;
+  return p.name ?? (participantList(roster).length > 1 ? displayName(roster, id) : null);
+}
+
+/** What chat calls each participant whose name state has reached us (see spokenName), by participant id. */
+export const spokenNames = (roster: Roster): Record<string, string | null> =>
+  Object.fromEntries(participantList(roster).flatMap((p) => (p.heard ? [[p.id, spokenName(roster, p.id)]] : [])));
+
 // ---- who has been announced (a chime and a toast) ----
 
 /** Participants announced as here and not since as gone, with the name they were announced by. */
@@ -147,7 +161,7 @@ export function presenceNews(roster: Roster, greeted: Greeted, departure: Depart
   for (const p of participantList(roster)) {
     if (p.id in next || !isUp(p) || !p.heard || p.id === departure?.peer) continue;
     // In a group, someone without a name is announced by the label their tile shows.
-    const who = p.name ?? (participantList(roster).length > 1 ? displayName(roster, p.id) : null);
+    const who = spokenName(roster, p.id);
     next[p.id] = who;
     news.push({ type: "NOTIFY.ARRIVED", who });
   }

@@ -4,7 +4,7 @@
  */
 import { assertEvent, assign, type EventObject, enqueueActions, forwardTo, sendTo, setup } from "xstate";
 import { stopChildrenOfFailed } from "../failed-actor.ts";
-import { chatMachine } from "../features/chat.ts";
+import { type ChatPeopleEvent, chatMachine } from "../features/chat.ts";
 import { type DrawCameraEvent, type DrawSelfEvent, drawingMachine } from "../features/drawing.ts";
 import { notificationsMachine } from "../features/notifications.ts";
 import { statsMachine } from "../features/stats.ts";
@@ -34,6 +34,7 @@ import {
   presenceNews,
   type RoomView,
   roomView,
+  spokenNames,
   without,
 } from "./roster.ts";
 
@@ -296,6 +297,11 @@ export const callSetup = setup({
         peers = without(peers, p.id);
       }
       enqueue.assign({ peers, departure: null });
+    }),
+    /** Chat names each message by who sent it: after any change of who is here or what they are called, it hears. */
+    tellChatWhoIsWho: enqueueActions(({ context, enqueue, system }) => {
+      const chat = system.get(FEATURE_ACTOR.chat);
+      if (chat) enqueue.sendTo(chat, { type: "CHAT.PEOPLE", people: spokenNames(context.peers) } satisfies ChatPeopleEvent as EventObject);
     }),
     /** After any change of who is here: a chime and a toast per arrival and departure (not for reconnections). */
     announcePresence: enqueueActions(({ context, enqueue }) => {

@@ -13,6 +13,7 @@
 import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../../protocol/chat-wire.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
+import { cleanName, isPeerId } from "../../protocol/index.ts";
 import { Sounds } from "./sound.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
 
@@ -25,7 +26,14 @@ export interface ChatMessage {
   text: string;
   /** For our own messages: the members (peer ids) that acknowledged it. */
   ackedBy: string[];
+  /** Someone else's message: the participant who sent it... */
+  peer?: string;
+  /** ...and what they were called (kept after they leave; absent: "them", nobody to tell apart). */
+  name?: string;
 }
+
+/** What chat calls each participant by id (roster.ts spokenNames; null: no name to show). */
+export type ChatPeople = Record<string, string | null>;
 
 export interface ChatContext {
   room: string;
@@ -40,6 +48,8 @@ export interface ChatContext {
   sounds: Sounds;
   /** Per peer: how much more it may send now, and what was dropped (see `admit`). */
   guards: Record<string, PeerGuard>;
+  /** Who is here and what they are called (the call says, CHAT.PEOPLE). */
+  people: ChatPeople;
 }
 
 /** Two token buckets per peer (texts, and frames of any kind) and the last warning about it. */
@@ -57,6 +67,7 @@ export interface ChatInput {
   room: string;
   /** The call's notification sounds; a chat on its own makes its own. */
   sounds?: Sounds;
+  people?: ChatPeople;
 }
 
 export type ChatUiEvent =
@@ -66,7 +77,10 @@ export type ChatUiEvent =
   | { type: "CHAT.CLOSE" }
   | { type: "CHAT.SET_MUTED"; muted: boolean };
 
-export type ChatEvent = FeatureInbound | ChatUiEvent;
+/** The call tells chat who is here and what they are called, whenever that changes. */
+export type ChatPeopleEvent = { type: "CHAT.PEOPLE"; people: ChatPeople };
+
+export type ChatEvent = FeatureInbound | ChatUiEvent | ChatPeopleEvent;
 
 /** What is kept in sessionStorage per room. */
 export interface StoredChat {
@@ -141,7 +155,7 @@ export function parseStoredChat(raw: string | null, now = Date.now()): StoredCha
     const seen = new Set<string>();
     let bad = 0;
     for (const m of (x.messages as unknown[]).slice(-CHAT_HISTORY_LIMIT)) {
-      const { id, from, at, text, ackedBy } = (m && typeof m === "object" ? m : {}) as Partial<Record<keyof ChatMessage, unknown>>;
+      const { id, from, at, text, ackedBy, peer, name } = (m && typeof m === "object" ? m : {}) as Partial<Record<keyof ChatMessage, unknown>>;
       const wire = { t: "msg", id, from, at, text };
       if (!isChatText(wire) || chatTimeProblem(wire.at, now) || seen.has(wire.id)) {
         bad++;
@@ -149,13 +163,32 @@ export function parseStoredChat(raw: string | null, now = Date.now()): StoredCha
       }
       seen.add(wire.id);
       const acks = Array.isArray(ackedBy) ? ackedBy.filter(isChatId).slice(0, MAX_ACKED_BY) : [];
-      messages = insertMessage(messages, { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: acks });
+      messages = insertMessage(messages, { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: acks, ...sender(peer, name) });
     }
     if (bad > 0) console.warn(`chat: ${bad} stored message(s) were not valid and were left out`);
     return { self: x.self, messages };
   } catch {
     return null;
   }
+}
+
+/** The sender fields of a message as kept: a participant id and a clean name, each only when valid. */
+function sender(peer: unknown, name: unknown): Pick<ChatMessage, "peer" | "name"> {
+  return { ...(isPeerId(peer) ? { peer } : {}), ...(typeof name === "string" && cleanName(name) === name ? { name } : {}) };
+}
+
+/** Messages of those here, named as they are now (a name given or changed, a label that moved); null when unchanged. */
+function renamed(messages: readonly ChatMessage[], self: string, people: ChatPeople): ChatMessage[] | null {
+  let changed = false;
+  const next = messages.map((m) => {
+    if (m.from === self || m.peer === undefined || !(m.peer in people)) return m;
+    const name = people[m.peer] ?? undefined;
+    if (name === m.name) return m;
+    changed = true;
+    const { name: _old, ...rest } = m;
+    return name === undefined ? rest : { ...rest, name };
+  });
+  return changed ? next : null;
 }
 
 const toWire = (m: ChatMessage): ChatText => ({ t: "msg", id: m.id, from: m.from, at: m.at, text: m.text });
@@ -214,6 +247,7 @@ export const chatMachine = setup({
     muted: false,
     sounds: input.sounds ?? new Sounds(),
     guards: {},
+    people: input.people ?? {},
   }),
   entry: ["loadHistory", "loadSettings"],
   on: {
@@ -260,7 +294,14 @@ export const chatMachine = setup({
           if (wire.from === context.self) return; // nobody speaks for us
           const ack = () => enqueue.sendTo(transportOf({ system, self }), send(encodeChat({ t: "ack", ids: [wire.id] }), event.peer));
           if (context.messages.some((m) => m.id === wire.id)) return ack(); // a resend we already have
-          const msg: ChatMessage = { id: wire.id, from: wire.from, at: wire.at, text: wire.text, ackedBy: [] };
+          const msg: ChatMessage = {
+            id: wire.id,
+            from: wire.from,
+            at: wire.at,
+            text: wire.text,
+            ackedBy: [],
+            ...sender(event.peer, context.people[event.peer]),
+          };
           enqueue.assign({ messages: insertMessage(context.messages, msg), unread: context.open ? 0 : context.unread + 1 });
           // Kept before it is acknowledged: an ack promises the message survives a reload.
           enqueue("saveHistory");
@@ -293,6 +334,19 @@ export const chatMachine = setup({
           enqueue.assign({ messages: insertMessage(context.messages, msg) });
           enqueue("saveHistory");
           enqueue.sendTo(transportOf({ system, self }), send(encodeChat(toWire(msg))));
+        }),
+      ),
+    },
+    "CHAT.PEOPLE": {
+      actions: enqueueActions(
+        guarded(({ context, event, enqueue }) => {
+          const before = Object.entries(context.people);
+          if (before.length === Object.keys(event.people).length && before.every(([id, name]) => event.people[id] === name)) return;
+          enqueue.assign({ people: event.people });
+          const messages = renamed(context.messages, context.self, event.people);
+          if (!messages) return;
+          enqueue.assign({ messages });
+          enqueue("saveHistory");
         }),
       ),
     },

@@ -199,6 +199,11 @@ async function openChat(page: Page) {
   await log(page).waitFor();
 }
 const chatTexts = (page: Page) => log(page).locator(".chat-text").allInnerTexts();
+/** Each message in the log as "who: text". */
+const chatLines = (page: Page) =>
+  log(page)
+    .locator("li")
+    .evaluateAll((items) => items.map((li) => `${li.querySelector(".chat-who")?.textContent}: ${li.querySelector(".chat-text")?.textContent}`));
 
 describe("group call through the media server", () => {
   test("three people on one link each see the two others' video", async () => {
@@ -284,6 +289,27 @@ describe("group call through the media server", () => {
       await waitFor(
         () => chatTexts(p.page),
         (t) => t.includes("hello group"),
+      );
+    }
+    // Each message shows who wrote it, by name, on every other page.
+    for (const [p, text] of [
+      [a, "hi from Ada"],
+      [b, "hi from Bob"],
+    ] as const) {
+      await openChat(p.page);
+      await p.page.getByRole("textbox", { name: "Message" }).fill(text);
+      await p.page.getByRole("textbox", { name: "Message" }).press("Enter");
+    }
+    const everyLine = ["Cleo: hello group", "Ada: hi from Ada", "Bob: hi from Bob"];
+    for (const [p, self] of [
+      [a, "Ada"],
+      [b, "Bob"],
+      [c, "Cleo"],
+    ] as const) {
+      const want = everyLine.map((line) => line.replace(new RegExp(`^${self}:`), "You:")).sort();
+      await waitFor(
+        async () => (await chatLines(p.page)).sort(),
+        (lines) => JSON.stringify(lines) === JSON.stringify(want),
       );
     }
     // What the server got from C: the room id in the clear (its join), the message only encrypted.

@@ -8,6 +8,8 @@ import { meshTransport, type TransportEvent } from "../../machines/transport/mes
 import type { CallEvent } from "../../machines/call/call.ts";
 import { hearersOf, type SignalingCommand, type SignalingInput, type SignalingReport } from "../../machines/link/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
+import type { ChatMessage } from "../../machines/features/chat.ts";
+import { encodeChat } from "../../protocol/chat-wire.ts";
 
 function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string } = {}) {
   const signalingSent: SignalingCommand[] = [];
@@ -315,6 +317,50 @@ describe("call machine", () => {
       { type: "NOTIFY.ARRIVED", who: "Ada" },
       { type: "NOTIFY.ARRIVED", who: "Grace" },
       { type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: false },
+    ]);
+  });
+
+  test("chat names each message by its sender as their tile does, and keeps the name of someone who left", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    const chat = () => h.actor.system.get("chat")!;
+    let n = 0;
+    const say = (peer: string) =>
+      chat().send({
+        type: "FEATURE.MESSAGE",
+        channel: "chat",
+        peer,
+        data: encodeChat({ t: "msg", id: `m${++n}`, from: `tab-${peer}`, at: Date.now() + n, text: `from ${peer}` }),
+      });
+    const senders = () => (chat().getSnapshot().context.messages as ChatMessage[]).map((m) => [m.text, m.name ?? "Them"]);
+    const arrive = (peer: string, name?: string) => {
+      h.send({ type: "SIGNALING.PEER_JOINED", peer });
+      h.send({ type: "SIGNALING.SIGNAL", from: peer, session: `${peer}-1`, data: offer });
+      h.send({ type: "PEER.STATUS", peer, status: "connected" });
+      h.send({ type: "PEER.CONTROL", peer, msg: { type: "media-state", audio: true, video: true, ...(name ? { name } : {}) } });
+    };
+    // Two people, the other unnamed: nobody to tell apart, "them".
+    arrive("aaa");
+    say("aaa");
+    expect(senders()).toEqual([["from aaa", "Them"]]);
+    // A group: the unnamed one is their tile's label, the named ones their names.
+    arrive("ccc", "Grace");
+    arrive("ddd", "Ada");
+    say("ccc");
+    say("ddd");
+    expect(senders()).toEqual([
+      ["from aaa", "Guest 2"],
+      ["from ccc", "Grace"],
+      ["from ddd", "Ada"],
+    ]);
+    // A rename shows on their messages; after they leave, their messages keep the name they had.
+    h.send({ type: "PEER.CONTROL", peer: "ddd", msg: { type: "media-state", audio: true, video: true, name: "Ada L." } });
+    h.send({ type: "SIGNALING.PEER_LEFT", peer: "ddd", reason: "left" });
+    h.send({ type: "SIGNALING.PEER_LEFT", peer: "ccc", reason: "left" });
+    expect(senders()).toEqual([
+      ["from aaa", "Them"],
+      ["from ccc", "Grace"],
+      ["from ddd", "Ada L."],
     ]);
   });
 

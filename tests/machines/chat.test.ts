@@ -263,6 +263,47 @@ describe("chat machine", () => {
   });
 });
 
+describe("who said it", () => {
+  test("a message keeps the name its sender had when it came; those here are named as they are now", () => {
+    const t = new Tab("ma");
+    t.send({ type: "CHAT.PEOPLE", people: { mb: "Bob", mc: "Guest 3" } });
+    t.send(inbound("mb", msg("b1", 1, "hi", "tab-b")));
+    t.send(inbound("mc", msg("c1", 2, "yo", "tab-c")));
+    t.send(inbound("md", msg("d1", 3, "who?", "tab-d"))); // not heard of yet: no name
+    const named = () => t.ctx.messages.map((m) => [m.id, m.peer, m.name]);
+    expect(named()).toEqual([
+      ["b1", "mb", "Bob"],
+      ["c1", "mc", "Guest 3"],
+      ["d1", "md", undefined],
+    ]);
+    // Bob leaves; the guest gives a name; the newcomer is heard of.
+    t.send({ type: "CHAT.PEOPLE", people: { mc: "Cleo", md: "Dee" } });
+    expect(named()).toEqual([
+      ["b1", "mb", "Bob"],
+      ["c1", "mc", "Cleo"],
+      ["d1", "md", "Dee"],
+    ]);
+    // Back to two, the other unnamed: "them" again; the name of the one who left stays, across a reload.
+    t.send({ type: "CHAT.PEOPLE", people: { mc: null } });
+    t.reload();
+    expect(named()).toEqual([
+      ["b1", "mb", "Bob"],
+      ["c1", "mc", undefined],
+      ["d1", "md", "Dee"],
+    ]);
+  });
+
+  test("a stored sender is validated on read: a name that is not one clean short line, or a bad id, is left out", () => {
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    const stored = (peer: unknown, name: unknown) =>
+      parseStoredChat(JSON.stringify({ self: "me", messages: [{ id: "a", from: "x", at: T0, text: "t", ackedBy: [], peer, name }] }), T0)!.messages[0]!;
+    expect(stored("mb", "Bob")).toMatchObject({ peer: "mb", name: "Bob" });
+    for (const bad of ["x".repeat(41), "Ada\u202e", " Ada", "a\nb", 42, { name: "x" }, ""]) expect(stored("mb", bad).name).toBeUndefined();
+    for (const bad of ["", "x".repeat(65), 7, null]) expect(stored(bad, "Bob").peer).toBeUndefined();
+    warn.mockRestore();
+  });
+});
+
 describe("hostile peers and poisoned storage", () => {
   /** What a peer can put in a frame that encodeChat would never make. */
   const raw = (x: unknown): ChatEvent => ({ type: "FEATURE.MESSAGE", channel: "chat", peer: "mb", data: new Packr({ useRecords: false }).pack(x) });

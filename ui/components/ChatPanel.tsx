@@ -162,7 +162,7 @@ function Message({ message, mine }: { message: ChatMessage; mine: boolean }) {
   return (
     <li className={mine ? "mine" : "theirs"}>
       <p className="chat-meta">
-        <span className="chat-who">{mine ? "You" : "Them"}</span> {timed && <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>}
+        <span className="chat-who">{mine ? "You" : (message.name ?? "Them")}</span> {timed && <time dateTime={at.toISOString()}>{timeFormat.format(at)}</time>}
         {mine && <span className="chat-state">{message.ackedBy.length > 0 ? " · Delivered" : " · Not delivered yet"}</span>}
       </p>
       <p className="chat-text">

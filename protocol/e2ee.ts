@@ -9,7 +9,8 @@
  *
  *   clear header | AES-GCM(rest, additional data: header) | IV (12) | key epoch (1)
  *
- * A relayed message is IV (12) | AES-GCM(message). Anything that does not decrypt is dropped.
+ * A relayed message is IV (12) | AES-GCM(message) | key epoch (1). Anything that does not decrypt
+ * is dropped. Epoch 0 is the link's keys; the others come and go as people leave (group-keys.ts).
  * Plain WebCrypto, no imports: used by the page, the worker and the tests.
  */
 
@@ -51,8 +52,11 @@ export function secretFromFragment(hash: string): string | null {
 }
 
 /** The call's two keys (derived once; non-extractable). */
-export function deriveKeys(secret: string, room: string): CallKeys {
-  const base = crypto.subtle.importKey("raw", fromBase64Url(secret) as BufferSource, "HKDF", false, ["deriveKey"]);
+export const deriveKeys = (secret: string, room: string): CallKeys => keysFrom(fromBase64Url(secret), room);
+
+/** A media key and a message key from secret bytes (the link's, or a key epoch's), salted with the room id. */
+export function keysFrom(secret: Uint8Array, room: string): CallKeys {
+  const base = crypto.subtle.importKey("raw", secret as BufferSource, "HKDF", false, ["deriveKey"]);
   const derive = async (info: string) =>
     crypto.subtle.deriveKey(
       { name: "HKDF", hash: "SHA-256", salt: utf8.encode(room), info: utf8.encode(info) },
@@ -116,22 +120,31 @@ export async function openFrame(keyOf: (epoch: number) => CryptoKey | undefined,
   }
 }
 
-/** A relayed message, encrypted: IV | ciphertext. */
-export async function sealMessage(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+/** A relayed message, encrypted under the key of `epoch` (0–255): IV | ciphertext | key epoch (1). */
+export async function sealMessage(key: CryptoKey, data: Uint8Array, epoch = 0): Promise<Uint8Array> {
   const iv = randomIv();
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, data as BufferSource));
-  const out = new Uint8Array(IV_BYTES + sealed.byteLength);
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: Uint8Array.of(epoch & 0xff) }, key, data as BufferSource));
+  const out = new Uint8Array(IV_BYTES + sealed.byteLength + 1);
   out.set(iv, 0);
   out.set(sealed, IV_BYTES);
+  out[out.byteLength - 1] = epoch & 0xff;
   return out;
 }
 
-/** The message `sealMessage` made, or null. */
+/** The key epoch a sealed message says it is under (the receiver picks its key by it), or null. */
+export const messageEpoch = (data: Uint8Array): number | null => (data.byteLength >= IV_BYTES + TAG_BYTES + 1 ? data[data.byteLength - 1]! : null);
+
+/** The message `sealMessage` made, or null (a wrong key or epoch, anything altered or cut). */
 export async function openMessage(key: CryptoKey, data: Uint8Array): Promise<Uint8Array | null> {
-  if (data.byteLength < IV_BYTES + TAG_BYTES) return null;
+  const epoch = messageEpoch(data);
+  if (epoch === null) return null;
   try {
     return new Uint8Array(
-      await crypto.subtle.decrypt({ name: "AES-GCM", iv: data.subarray(0, IV_BYTES) as BufferSource }, key, data.subarray(IV_BYTES) as BufferSource),
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: data.subarray(0, IV_BYTES) as BufferSource, additionalData: Uint8Array.of(epoch) },
+        key,
+        data.subarray(IV_BYTES, data.byteLength - 1) as BufferSource,
+      ),
     );
   } catch {
     return null;

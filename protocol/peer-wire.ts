@@ -3,7 +3,11 @@
  */
 import { packr } from "./packr.ts";
 import type { SignalPayload } from "./messages.ts";
-import { isSignalPayload } from "./validate.ts";
+import { isPeerId, isSignalPayload } from "./validate.ts";
+import { PUBLIC_KEY_BYTES, WRAPPED_BYTES } from "./group-keys.ts";
+
+/** Bytes of exactly `length` (what msgpack gives for a binary field). */
+const isBytes = (x: unknown, length: number): x is Uint8Array => x instanceof Uint8Array && x.byteLength === length;
 
 export interface MediaStateMessage {
   type: "media-state";
@@ -29,7 +33,20 @@ export interface ControlSignalMessage {
 export interface ViaSfuMessage {
   type: "via-sfu";
 }
-export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage | ViaSfuMessage;
+/** Group calls: this page's public key for the call's key exchange (protocol/group-keys.ts). */
+export interface E2eePublicKeyMessage {
+  type: "e2ee-pub";
+  key: Uint8Array;
+}
+/** Group calls: a key epoch (generation `gen`, made by `author`) wrapped for the addressee. */
+export interface E2eeEpochMessage {
+  type: "e2ee-key";
+  gen: number;
+  author: string;
+  box: Uint8Array;
+}
+export type E2eeControlMessage = E2eePublicKeyMessage | E2eeEpochMessage;
+export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage | ViaSfuMessage | E2eeControlMessage;
 
 /** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
 export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
@@ -100,6 +117,9 @@ export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | 
     if (x.type === "hang-up") return { type: "hang-up" };
     if (x.type === "via-sfu") return { type: "via-sfu" };
     if (x.type === "signal" && isSignalPayload(x.data)) return { type: "signal", data: x.data };
+    if (x.type === "e2ee-pub" && isBytes(x.key, PUBLIC_KEY_BYTES)) return { type: "e2ee-pub", key: x.key };
+    if (x.type === "e2ee-key" && typeof x.gen === "number" && Number.isSafeInteger(x.gen) && x.gen >= 1 && isPeerId(x.author) && isBytes(x.box, WRAPPED_BYTES))
+      return { type: "e2ee-key", gen: x.gen, author: x.author, box: x.box };
     return null;
   } catch {
     return null;

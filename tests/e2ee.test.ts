@@ -8,6 +8,7 @@ import {
   deriveKeys,
   FRAME_OVERHEAD,
   IV_BYTES,
+  messageEpoch,
   newSecret,
   openFrame,
   openMessage,
@@ -116,5 +117,18 @@ describe("relayed messages", () => {
     expect(await openMessage(await keys.message, altered)).toBeNull();
     expect(await openMessage(await keys.message, text)).toBeNull();
     expect(await openMessage(await keys.message, new Uint8Array(3))).toBeNull();
+  });
+
+  test("a sealed message names its key epoch in its last byte, which is authenticated too", async () => {
+    const key = await deriveKeys(newSecret(), ROOM).message;
+    const text = new TextEncoder().encode("epoch three");
+    const sealed = await sealMessage(key, text, 3);
+    expect(messageEpoch(sealed)).toBe(3);
+    expect(messageEpoch(await sealMessage(key, text))).toBe(0);
+    expect([...((await openMessage(key, sealed)) ?? [])]).toEqual([...text]);
+    const renamed = sealed.slice();
+    renamed[renamed.byteLength - 1] = 4;
+    expect(await openMessage(key, renamed)).toBeNull();
+    expect(messageEpoch(new Uint8Array(IV_BYTES))).toBeNull();
   });
 });

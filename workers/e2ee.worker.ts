@@ -1,7 +1,7 @@
 /**
  * Module Web Worker: the encoded transforms of a group call's media (machines/transport/e2ee-media.ts).
- * Frames we publish are sealed with the call's media key, frames we receive opened with it
- * (protocol/e2ee.ts). Built to build/public/workers/e2ee.js by scripts/build-worker.ts.
+ * Frames we publish are sealed with the media key of the epoch in use, frames we receive opened
+ * with the key of the epoch they name (protocol/e2ee.ts, protocol/group-keys.ts). Built to build/public/workers/e2ee.js by scripts/build-worker.ts.
  *
  * Nothing passes unprotected: before the key arrives, outgoing frames are dropped (not sent in
  * the clear) and incoming ones too; an incoming frame that does not open is dropped, never handed
@@ -17,8 +17,11 @@ export interface TransformOptions {
   kind: FrameKind;
 }
 
+/** A key to open frames of `epoch` with; the epoch to seal with; an epoch no longer opened. */
 export type E2eeWorkerMessage =
   | { type: "key"; epoch: number; key: CryptoKey }
+  | { type: "use"; epoch: number }
+  | { type: "forget"; epoch: number }
   | ({ type: "streams"; readable: ReadableStream; writable: WritableStream } & TransformOptions);
 
 type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
@@ -58,10 +61,8 @@ scope.onrtctransform = (event) => {
 
 scope.onmessage = (event: MessageEvent<E2eeWorkerMessage>) => {
   const msg = event.data;
-  if (msg.type === "key") {
-    keys.set(msg.epoch, msg.key);
-    current = msg.epoch;
-    return;
-  }
+  if (msg.type === "key") return void keys.set(msg.epoch, msg.key);
+  if (msg.type === "use") return void (current = msg.epoch);
+  if (msg.type === "forget") return void keys.delete(msg.epoch);
   protect(msg.readable, msg.writable, { side: msg.side, kind: msg.kind });
 };

@@ -8,7 +8,7 @@ import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
 import type { CallSignalingReport } from "../link/signaling.ts";
 import type { WarmSockets } from "../link/socket.ts";
-import type { CallKeys } from "../../protocol/e2ee.ts";
+import type { KeyRing } from "../../protocol/group-keys.ts";
 import type { Sounds } from "../features/sound.ts";
 
 export type { Participant };
@@ -27,8 +27,8 @@ export interface CallContext {
   room: string | null;
   /** The secret of the call's link (its fragment), or null for a room joined by its ID. */
   secret: string | null;
-  /** The keys derived from it: group media and relayed messages are end-to-end encrypted. */
-  keys: CallKeys | null;
+  /** The keys derived from it (epoch 0), and those of later epochs: group media and relayed messages are end-to-end encrypted. */
+  keys: KeyRing | null;
   self: string | null;
   token: string | null;
   local: LocalMedia | null;

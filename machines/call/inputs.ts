@@ -35,7 +35,7 @@ export const transportInput = ({ context }: { context: CallContext }): Transport
   stream: context.local?.stream ?? null,
   outgoing: context.local?.outgoing ?? null,
   mediaState: mediaState(context),
-  mediaKey: context.keys?.media ?? null,
+  keys: context.keys,
 });
 
 /** A serverless call has no server to warm up a connection to. */

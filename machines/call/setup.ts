@@ -19,6 +19,7 @@ import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { deriveKeys } from "../../protocol/e2ee.ts";
+import { KeyRing } from "../../protocol/group-keys.ts";
 import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput } from "./inputs.ts";
 import {
   departed,
@@ -127,7 +128,7 @@ export const callSetup = setup({
         room: event.room,
         secret: event.secret ?? null,
         // Derived once per call (WebCrypto is async: whoever uses a key waits for it).
-        keys: event.secret ? deriveKeys(event.secret, event.room) : null,
+        keys: event.secret ? new KeyRing(deriveKeys(event.secret, event.room), event.room) : null,
         lobby: event.lobby ?? false,
         error: null,
         serverless: null,
@@ -153,7 +154,7 @@ export const callSetup = setup({
             room: context.room!,
             token: context.token ?? undefined,
             warm: context.warmSockets,
-            messageKey: context.keys?.message ?? null,
+            messageKeys: context.keys,
           },
         });
     }),

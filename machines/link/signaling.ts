@@ -21,6 +21,7 @@ import type {
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
 import { isFatalClose, socketActor, type SocketEvent, type WarmSockets } from "./socket.ts";
 import { TRANSPORT_ID } from "../system-ids.ts";
+import type { KeyRing } from "../../protocol/group-keys.ts";
 
 export interface SignalingInput {
   url: string;
@@ -29,8 +30,8 @@ export interface SignalingInput {
   policy?: ReconnectPolicy;
   /** The call's warm sockets: the first connection adopts one opened ahead of time. */
   warm?: WarmSockets;
-  /** The call's message key: group messages relayed by the server are end-to-end encrypted. */
-  messageKey?: Promise<CryptoKey> | null;
+  /** The call's keys: group messages relayed by the server are end-to-end encrypted. */
+  messageKeys?: KeyRing | null;
 }
 
 /** What the link reports (to the call, the transport or both: see `hearersOf`). */
@@ -93,7 +94,8 @@ export function tell(enqueue: Enqueue, system: ActorSystem<any>, report: Signali
   }
 }
 
-export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<ClientMessage> } | { type: "SIGNALING.LEAVE" };
+/** `base`: a group message sealed with the link's own keys (the key exchange), not the current epoch's. */
+export type SignalingCommand = { type: "SIGNALING.SEND"; msg: WithoutVersion<ClientMessage>; base?: boolean } | { type: "SIGNALING.LEAVE" };
 
 function reportFor(msg: ServerMessage): SignalingReport | null {
   switch (msg.type) {
@@ -141,7 +143,7 @@ export const signalingMachine = setup({
       room: string;
       token?: string;
       warm?: WarmSockets;
-      messageKey?: Promise<CryptoKey> | null;
+      messageKeys?: KeyRing | null;
       policy: ReconnectPolicy;
       attempt: number;
       /** Unix seconds when the current TURN credentials expire. */
@@ -193,7 +195,7 @@ export const signalingMachine = setup({
       invoke: {
         id: "socket",
         src: "socket",
-        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token, warm: context.warm, messageKey: context.messageKey }),
+        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token, warm: context.warm, messageKeys: context.messageKeys }),
       },
       initial: "joining",
       states: {
@@ -221,7 +223,9 @@ export const signalingMachine = setup({
           { guard: "isFatalClose", target: "stopped", actions: "reportReplaced" },
           { target: "retrying", actions: "reportOffline" },
         ],
-        "SIGNALING.SEND": { actions: sendTo("socket", ({ event }) => ({ type: "SOCKET.SEND" as const, msg: event.msg })) },
+        "SIGNALING.SEND": {
+          actions: sendTo("socket", ({ event }) => ({ type: "SOCKET.SEND" as const, msg: event.msg, ...(event.base ? { base: true } : {}) })),
+        },
         // The parent stops this actor right after; sending from here keeps the order (send, then close).
         "SIGNALING.LEAVE": { actions: sendTo("socket", { type: "SOCKET.SEND", msg: { type: "leave" } }) },
       },

@@ -8,7 +8,8 @@
  * frames then go out, and reports come in, through one promise chain each, in their order.
  */
 import { fromCallback, type EventObject } from "xstate";
-import { openMessage, sealMessage } from "../../protocol/e2ee.ts";
+import { messageEpoch, openMessage, sealMessage } from "../../protocol/e2ee.ts";
+import type { KeyRing } from "../../protocol/group-keys.ts";
 import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
 
 export interface SocketInput {
@@ -18,12 +19,14 @@ export interface SocketInput {
   pingEveryMs?: number;
   /** Where a socket opened ahead of time may be waiting for us. */
   warm?: WarmSockets;
-  messageKey?: Promise<CryptoKey> | null;
+  /** The call's keys by epoch (group messages are sealed with the current one's message key). */
+  messageKeys?: KeyRing | null;
 }
 
 export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { type: "SOCKET.CLOSED"; code: number; reason: string };
 
-export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage> };
+/** `base`: sealed with the link's own keys (epoch 0), as the key exchange is. */
+export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage>; base?: boolean };
 
 /**
  * Sockets opened ahead of time (while the camera starts and the pre-join screen shows), so that
@@ -99,8 +102,8 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   const sendNow = (msg: WithoutVersion<ClientMessage>) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encode(msg));
   };
-  const e2ee = input.messageKey ? relayCrypto(input.messageKey) : null;
-  const send = e2ee ? (msg: WithoutVersion<ClientMessage>) => e2ee.out(msg, sendNow) : sendNow;
+  const e2ee = input.messageKeys ? relayCrypto(input.messageKeys) : null;
+  const send = e2ee ? (msg: WithoutVersion<ClientMessage>, base = false) => e2ee.out(msg, sendNow, base) : sendNow;
   const reportClosed = (code: number, reason: string) => {
     if (closed) return;
     closed = true;
@@ -130,7 +133,7 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
     send({ type: "ping" });
   }, pingEvery);
 
-  receive((ev) => send(ev.msg));
+  receive((ev) => send(ev.msg, ev.base));
 
   return () => {
     clearInterval(timer);
@@ -145,20 +148,25 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   };
 });
 
-/** Seals outgoing group messages and opens incoming ones, keeping every frame's order each way. */
-function relayCrypto(messageKey: Promise<CryptoKey>) {
+/**
+ * Seals outgoing group messages (with the epoch in use when they were sent) and opens incoming
+ * ones (with the epoch they name), keeping every frame's order each way.
+ */
+function relayCrypto(ring: KeyRing) {
   let outbound: Promise<void> = Promise.resolve();
   let inbound: Promise<void> = Promise.resolve();
   return {
-    out(msg: WithoutVersion<ClientMessage>, send: (msg: WithoutVersion<ClientMessage>) => void) {
+    out(msg: WithoutVersion<ClientMessage>, send: (msg: WithoutVersion<ClientMessage>) => void, base: boolean) {
+      const { epoch, keys } = ring.sealing(base);
       outbound = outbound
-        .then(async () => send(msg.type === "relay" ? { ...msg, data: await sealMessage(await messageKey, msg.data) } : msg))
+        .then(async () => send(msg.type === "relay" ? { ...msg, data: await sealMessage(await keys.message, msg.data, epoch) } : msg))
         .catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
     },
     in(msg: ServerMessage, deliver: (msg: ServerMessage) => void) {
       inbound = inbound.then(async () => {
         if (msg.type !== "relay") return deliver(msg);
-        const data = await openMessage(await messageKey, msg.data).catch(() => null);
+        const key = ring.keysOf(messageEpoch(msg.data) ?? -1)?.message;
+        const data = key ? await openMessage(await key, msg.data).catch(() => null) : null;
         if (data) deliver({ ...msg, data });
         else console.warn(`signaling: dropped a ${msg.channel} message from ${msg.peer ?? "?"} that does not decrypt with this call's key`);
       });

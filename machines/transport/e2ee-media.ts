@@ -8,6 +8,7 @@
  * `encodedInsertableStreams: true` (see `rtcConfig`).
  */
 import type { FrameKind } from "../../protocol/e2ee.ts";
+import type { KeyRing, RingChange } from "../../protocol/group-keys.ts";
 import type { E2eeWorkerMessage } from "../../workers/e2ee.worker.ts";
 
 export const E2EE_WORKER_URL = "/workers/e2ee.js";
@@ -28,17 +29,25 @@ export interface MediaEncryption {
   close(): void;
 }
 
-/** Transforms for a call's media key (it may still be being derived: frames wait for it by being dropped). */
-export function mediaEncryption(mediaKey: Promise<CryptoKey>): MediaEncryption {
+/**
+ * Transforms for a call's media keys, following its key ring as epochs come and go (a key may
+ * still be being derived: frames wait for it by being dropped).
+ */
+export function mediaEncryption(ring: KeyRing): MediaEncryption {
   const worker = new Worker(E2EE_WORKER_URL, { type: "module", name: "e2ee" });
   const post = (msg: E2eeWorkerMessage, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
   let closed = false;
-  mediaKey.then(
-    (key) => {
-      if (!closed) post({ type: "key", epoch: 0, key });
-    },
-    (err) => console.error("e2ee: no media key", err),
-  );
+  // Keys are derived asynchronously: changes reach the worker through one chain, in their order.
+  let told: Promise<unknown> = Promise.resolve();
+  const tell = (change: RingChange) => {
+    told = told
+      .then(async () => {
+        const msg: E2eeWorkerMessage = change.type === "add" ? { type: "key", epoch: change.epoch, key: await change.keys.media } : change;
+        if (!closed) post(msg);
+      })
+      .catch((err) => console.error("e2ee: no media key", err));
+  };
+  const unsubscribe = ring.subscribe(tell);
   const script = hasScriptTransform();
   const done = new WeakSet<RTCRtpSender | RTCRtpReceiver>();
 
@@ -59,6 +68,7 @@ export function mediaEncryption(mediaKey: Promise<CryptoKey>): MediaEncryption {
     receiver: (receiver) => attach(receiver, "receive", receiver.track.kind === "audio" ? "audio" : "video"),
     close() {
       closed = true;
+      unsubscribe();
       worker.terminate();
     },
   };

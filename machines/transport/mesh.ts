@@ -32,6 +32,8 @@ import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 import { sfuActor, type SfuEvent } from "./sfu.ts";
+import type { KeyRing } from "../../protocol/group-keys.ts";
+import { type GroupKeysCommand, type GroupKeysEvent, groupKeysActor, isE2eeControl } from "./group-keys.ts";
 
 /** System ids the transport finds its neighbours by. */
 export { LINK_ID, STATS_ID, TRANSPORT_ID };
@@ -59,8 +61,8 @@ export interface TransportInput {
   stream: MediaStream | null;
   outgoing: Outgoing | null;
   mediaState: Extract<ControlMessage, { type: "media-state" }>;
-  /** The call's media key (a link with a secret): media through the media server is end-to-end encrypted. */
-  mediaKey: Promise<CryptoKey> | null;
+  /** The call's keys (a link with a secret): media through the media server is end-to-end encrypted. */
+  keys: KeyRing | null;
 }
 
 export interface TransportContext extends TransportInput {
@@ -84,6 +86,8 @@ export interface TransportContext extends TransportInput {
   sfuStale: boolean;
   /** What each participant may pour into each group channel relayed by the server. */
   relayBudgets: Record<string, Bucket>;
+  /** The group's key exchange (group-keys.ts), in an end-to-end encrypted call. */
+  groupKeys: ActorRefFrom<typeof groupKeysActor> | null;
 }
 
 /** What the call tells the transport (besides the link's reports it passes on). */
@@ -106,6 +110,7 @@ export type TransportEvent =
   | PeerReport
   | TransportSignalingReport
   | SfuEvent
+  | GroupKeysEvent
   | { type: "DIRECT.READY"; peer: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
@@ -137,16 +142,21 @@ const without = (connections: Record<string, Connection>, id: string) => {
 };
 
 /** A message for the group, sent through the server by the link (group mode: no direct connection carries it). */
-const relayed = (channel: "chat" | "draw" | "control", data: Uint8Array, peer?: string) =>
-  asEvent({ type: "SIGNALING.SEND", msg: { type: "relay", channel, data, ...(peer ? { peer } : {}) } });
+const relayed = (channel: "chat" | "draw" | "control", data: Uint8Array, peer?: string, base = false) =>
+  asEvent({ type: "SIGNALING.SEND", msg: { type: "relay", channel, data, ...(peer ? { peer } : {}) }, ...(base ? { base } : {}) });
 
 export const meshTransport = setup({
   types: { input: {} as TransportInput, context: {} as TransportContext, events: {} as TransportEvent },
-  actors: { peer: peerMachine, sfu: sfuActor },
+  actors: { peer: peerMachine, sfu: sfuActor, groupKeys: groupKeysActor },
   actions: {
     forwardToCall: sendParent(({ event }) => event as TransportReport),
     /** They left: nothing of theirs is awaited on either path; the last one gone from the media server ends it when we are direct. */
+    /** Tells the key exchange (in an end-to-end encrypted call). */
+    tellKeys: enqueueActions(({ context, enqueue }, command: GroupKeysCommand) => {
+      if (context.groupKeys) enqueue.sendTo(context.groupKeys, command);
+    }),
     forgetGroupPeer: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
+      if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.LEFT", peer });
       const { [peer]: _gone, ...directStreams } = context.directStreams;
       const viaSfu = context.viaSfu.filter((p) => p !== peer);
       enqueue.assign({ viaSfu, theyViaSfu: context.theyViaSfu.filter((p) => p !== peer), directStreams });
@@ -182,6 +192,7 @@ export const meshTransport = setup({
     }),
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
     startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean }) => {
+      if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.GROUP" });
       if (context.sfu && !params?.fresh && !context.sfuStale) {
         enqueue.assign({ mode: "sfu" });
         return;
@@ -196,7 +207,7 @@ export const meshTransport = setup({
         mode: "sfu" as const,
         sfuStale: false,
         sfu: spawn("sfu", {
-          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, mediaKey: ctx.mediaKey },
+          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, keys: ctx.keys },
         }),
       }));
     }),
@@ -222,8 +233,9 @@ export const meshTransport = setup({
   },
 }).createMachine({
   id: "transport",
-  context: ({ input }) => ({
+  context: ({ input, spawn }) => ({
     ...input,
+    groupKeys: input.keys ? spawn("groupKeys", { input: { ring: input.keys } }) : null,
     self: null,
     iceServers: [],
     connections: {},
@@ -303,7 +315,8 @@ export const meshTransport = setup({
         if (!take(bucket, now, budget.perSecond, budget.burst, event.data.byteLength)) return;
         if (event.channel === "control") {
           const msg = decodeControl(event.data);
-          if (msg?.type === "via-sfu") {
+          if (isE2eeControl(msg)) enqueue({ type: "tellKeys", params: { type: "KEYS.CONTROL", from: event.from, msg } });
+          else if (msg?.type === "via-sfu") {
             if (!context.theyViaSfu.includes(event.from)) enqueue.assign({ theyViaSfu: [...context.theyViaSfu, event.from] });
             if (context.viaSfu.includes(event.from)) enqueue({ type: "closeDirect", params: { peer: event.from } });
           } else if (msg && msg.type !== "signal") {
@@ -316,8 +329,15 @@ export const meshTransport = setup({
         if (feature) enqueue.sendTo(feature, asEvent({ type: "FEATURE.MESSAGE", channel: event.channel, peer: event.from, data: event.data }));
       }),
     },
+    "KEYS.SEND": {
+      actions: enqueueActions(({ event, enqueue, system }) => {
+        const link = system.get(LINK_ID);
+        if (link) enqueue.sendTo(link, relayed("control", encodeControl(event.msg), event.peer, true));
+      }),
+    },
     "SIGNALING.JOINED": {
       actions: enqueueActions(({ context, event, enqueue }) => {
+        enqueue({ type: "tellKeys", params: { type: "KEYS.SELF", self: event.self } });
         if (event.mode === "sfu") {
           // A group call: media goes through the media server, nothing direct is started.
           enqueue.assign({ self: event.self, iceServers: event.iceServers });

@@ -14,14 +14,15 @@
  */
 import { fromCallback } from "xstate";
 import type { IceServer, SfuConnection, SfuLayer, SfuStream, SignalPayload } from "../../protocol/index.ts";
+import type { KeyRing } from "../../protocol/group-keys.ts";
 import { mediaEncryption } from "./e2ee-media.ts";
 
 export interface SfuInput {
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
   stream: MediaStream | null;
-  /** The call's media key: frames are end-to-end encrypted. Null: the media server sees them. */
-  mediaKey: Promise<CryptoKey> | null;
+  /** The call's keys by epoch: frames are end-to-end encrypted. Null: the media server sees them. */
+  keys: KeyRing | null;
 }
 
 export type SfuCommand =
@@ -48,7 +49,7 @@ const LAYERS: RTCRtpEncodingParameters[] = [
 ];
 
 export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, sendBack, receive }) => {
-  const e2ee = input.mediaKey ? mediaEncryption(input.mediaKey) : null;
+  const e2ee = input.keys ? mediaEncryption(input.keys) : null;
   const config: RTCConfiguration = {
     iceServers: input.iceServers as RTCIceServer[],
     iceTransportPolicy: input.iceTransportPolicy,

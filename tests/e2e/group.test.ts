@@ -4,7 +4,7 @@
  * media and messages end-to-end encrypted with the key in the link's fragment.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   type AppServer,
   button,
@@ -184,6 +184,15 @@ async function joinAs(page: Page, link: string, name: string) {
   await button(page, "Join").click();
 }
 
+/** Starts a new call (no pre-join screen) under the name the person's browser remembers from before; returns its link. */
+async function startCallAs(person: { context: BrowserContext; page: Page }, name: string): Promise<string> {
+  await person.context.addInitScript((name) => localStorage.setItem("onelink.name", name), name);
+  await person.page.goto(ctx.app.url);
+  await button(person.page, "New call").click();
+  await waitForStatus(person.page, "Waiting for someone to join");
+  return person.page.getByRole("textbox", { name: "Call link" }).inputValue();
+}
+
 /** Waits until the page labels a remote video for each of these names (and no other). */
 const seesNames = (page: Page, names: string[]) =>
   waitFor(
@@ -199,6 +208,10 @@ async function openChat(page: Page) {
   await log(page).waitFor();
 }
 const chatTexts = (page: Page) => log(page).locator(".chat-text").allInnerTexts();
+async function say(page: Page, text: string) {
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.getByRole("textbox", { name: "Message" }).press("Enter");
+}
 /** Each message in the log as "who: text". */
 const chatLines = (page: Page) =>
   log(page)
@@ -215,12 +228,7 @@ describe("group call through the media server", () => {
       await p.context.addInitScript(recordSwitches);
     }
     await c.context.addInitScript(recordSocketFrames);
-    // A starts the call (no pre-join screen) under the name this browser remembers from before.
-    await a.context.addInitScript(() => localStorage.setItem("onelink.name", "Ada"));
-    await a.page.goto(ctx.app.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await startCallAs(a, "Ada");
     await joinAs(b.page, link, "Bob");
     await waitForStatus(b.page, "Connected · 2 people", 20_000);
     await seesMoving(b.page, 1);
@@ -439,6 +447,62 @@ describe("group call through the media server", () => {
       for (const m of members) m.close();
     }
   }, 60_000);
+
+  test("someone leaves: the others move to a new key, and a page holding only the keys from before decodes none of what follows", async () => {
+    const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c, w] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    for (const p of people) await p.context.addInitScript(recordPeerConnections);
+    // W has the link but takes no part in the key exchange (it cannot make a key pair): it holds
+    // what someone who left holds, the link's keys and nothing after, and it still gets every frame.
+    await w.context.addInitScript(() => {
+      const generateKey = crypto.subtle.generateKey.bind(crypto.subtle);
+      crypto.subtle.generateKey = ((alg: AlgorithmIdentifier & { name?: string }, ...rest: [boolean, KeyUsage[]]) =>
+        alg?.name === "ECDH" ? Promise.reject(new Error("no key pair here")) : generateKey(alg, ...rest)) as typeof crypto.subtle.generateKey;
+    });
+    const link = await startCallAs(a, "Ada");
+    await joinAs(b.page, link, "Bob");
+    await joinAs(c.page, link, "Cleo");
+    await joinAs(w.page, link, "Wes");
+    // Before anyone leaves, everything is under the link's keys: W sees and reads everyone, like the others.
+    await Promise.all(people.map((p) => seesMoving(p.page, 3, 40_000)));
+    for (const p of [a, w]) await openChat(p.page);
+    await say(a.page, "before Cleo left");
+    await waitFor(
+      () => chatTexts(w.page),
+      (t) => t.includes("before Cleo left"),
+    );
+
+    // C leaves: the lowest id of those left makes a new key and hands it to the other; W gets nothing it can open.
+    await button(c.page, "Hang up").click();
+    await c.context.close();
+    await seesNames(a.page, ["Bob", "Wes"]);
+    await seesNames(w.page, ["Ada", "Bob"]);
+    // W's pictures of A and B stop: their frames still reach it (through Janus), none opens.
+    const stopped = await waitFor(
+      () => remoteFrameCounts(w.page),
+      (counts) => counts.length === 2 && counts.every((n) => n === 0),
+      30_000,
+    );
+    const before = await inboundVideo(w.page);
+    const [again] = await Promise.all([remoteFrameCounts(w.page, 3000), ...[a, b].map((p) => seesMoving(p.page, 2, 20_000))]);
+    const after = await inboundVideo(w.page);
+    console.log("W, keys from before, frames in 1.5 s then 3 s:", JSON.stringify(stopped), JSON.stringify(again));
+    expect(again).toEqual([0, 0]);
+    const packets = (list: { packets: number }[]) => list.reduce((n, s) => n + s.packets, 0);
+    const decoded = (list: { decoded: number }[]) => list.reduce((n, s) => n + s.decoded, 0);
+    expect(packets(after)).toBeGreaterThan(packets(before) + 50);
+    expect(decoded(after)).toBe(decoded(before));
+    // Messages too: B reads what A says now, W does not.
+    await openChat(b.page);
+    await say(a.page, "after Cleo left");
+    await waitFor(
+      () => chatTexts(b.page),
+      (t) => t.includes("after Cleo left"),
+    );
+    await Bun.sleep(1000);
+    expect(await chatTexts(w.page)).not.toContain("after Cleo left");
+    await Promise.all([a, b, w].map((p) => p.context.close()));
+  }, 150_000);
 
   test("a page opening the call with a wrong key in the link decodes no picture; the others go on seeing each other", async () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));

@@ -30,7 +30,7 @@ test("a peer that throws is replaced by a fresh connection, and the failed one's
     stream: null,
     outgoing: null,
     mediaState: { type: "media-state", audio: true, video: true },
-    mediaKey: null,
+    keys: null,
   };
   const parent = createMachine({ invoke: { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { peer } }), input } });
   const actor = createActor(parent).start();

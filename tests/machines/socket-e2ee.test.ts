@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
 import { socketActor, type SocketCommand, type SocketEvent } from "../../machines/link/socket.ts";
 import { deriveKeys, newSecret } from "../../protocol/e2ee.ts";
+import { KeyRing } from "../../protocol/group-keys.ts";
 import type { ServerMessage } from "../../protocol/index.ts";
 import { openClient, startTestServer, until, wsUrl, type App, type TestClient } from "../helpers/ws-client.ts";
 
@@ -18,13 +19,13 @@ beforeAll(() => {
 afterAll(() => app.stop());
 
 /** A socket actor joined to `room` with a message key, under a parent that keeps what it reports. */
-function member(room: string, messageKey: Promise<CryptoKey>) {
+function member(room: string, messageKeys: KeyRing) {
   const heard: ServerMessage[] = [];
   const parent = setup({
     types: { events: {} as SocketEvent },
     actors: { socket: socketActor },
   }).createMachine({
-    invoke: { id: "socket", src: "socket", input: { url: wsUrl(app), room, messageKey } },
+    invoke: { id: "socket", src: "socket", input: { url: wsUrl(app), room, messageKeys } },
     on: { "SOCKET.MESSAGE": { actions: ({ event }) => void heard.push(event.msg) } },
   });
   const actor: ActorRefFrom<typeof parent> = createActor(parent).start();
@@ -38,9 +39,9 @@ const text = (data: Uint8Array) => new TextDecoder().decode(data);
 test("a relayed chat frame reaches the server sealed; the call's pages read it, another key drops it", async () => {
   const room = `e2ee-${Math.random().toString(36).slice(2, 10)}`;
   const secret = newSecret();
-  const a = member(room, deriveKeys(secret, room).message);
-  const b = member(room, deriveKeys(secret, room).message);
-  const stranger = member(room, deriveKeys(newSecret(), room).message);
+  const a = member(room, new KeyRing(deriveKeys(secret, room), room));
+  const b = member(room, new KeyRing(deriveKeys(secret, room), room));
+  const stranger = member(room, new KeyRing(deriveKeys(newSecret(), room), room));
   await until(() => [a, b, stranger].every((m) => m.heard.some((x) => x.type === "joined")), 3000);
   // What the server relays, as any member without the key (and the server itself) sees it.
   const server: TestClient = await openClient(app);
@@ -58,11 +59,11 @@ test("a relayed chat frame reaches the server sealed; the call's pages read it, 
   } finally {
     console.warn = warn;
   }
-  // Sealed on the wire: no plaintext, each frame longer by its IV and tag.
+  // Sealed on the wire: no plaintext, each frame longer by its IV, tag and key epoch.
   for (const [i, frame] of relays(server.received).entries()) {
     expect(Buffer.from(frame.data).includes(Buffer.from("secret"))).toBe(false);
     expect(text(frame.data)).not.toContain(plain[i]!);
-    expect(frame.data.byteLength).toBe(plain[i]!.length + 28);
+    expect(frame.data.byteLength).toBe(plain[i]!.length + 29);
   }
   // The same link's key reads them, in the order they were sent.
   expect(relays(b.heard).map((m) => text(m.data))).toEqual(plain);

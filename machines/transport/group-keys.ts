@@ -48,7 +48,9 @@ export const groupKeysActor = fromCallback<GroupKeysCommand, GroupKeysInput, Gro
   const { ring } = input;
   const useAfter = input.useAfterMs ?? USE_AFTER_MS;
   const keep = input.keepMs ?? KEEP_MS;
-  const pair = newKeyPair();
+  // Made when first needed: a call of two (direct) never does.
+  let made: ReturnType<typeof newKeyPair> | null = null;
+  const keyPair = () => (made ??= newKeyPair());
   let self: string | null = null;
   let active = false;
   let stopped = false;
@@ -71,14 +73,14 @@ export const groupKeysActor = fromCallback<GroupKeysCommand, GroupKeysInput, Gro
   const lowest = (but?: string) => [self ?? "", ...pubs.keys()].filter((id) => id !== but).sort()[0];
 
   async function sayOurKey(peer?: string) {
-    send({ type: "e2ee-pub", key: (await pair).publicKey }, peer);
+    send({ type: "e2ee-pub", key: (await keyPair()).publicKey }, peer);
   }
 
   async function grant(peer: string) {
     const theirs = pubs.get(peer);
     if (!theirs || !self || !epoch.secret) return;
     const { gen, author, secret } = epoch;
-    const box = await wrapEpoch((await pair).privateKey, theirs, ring.room, secret, { gen, author, from: self, to: peer });
+    const box = await wrapEpoch((await keyPair()).privateKey, theirs, ring.room, secret, { gen, author, from: self, to: peer });
     if (box) send({ type: "e2ee-key", gen, author, box }, peer);
   }
 
@@ -108,7 +110,7 @@ export const groupKeysActor = fromCallback<GroupKeysCommand, GroupKeysInput, Gro
     }
     const theirs = pubs.get(from);
     if (!theirs || !self || !isNewer(msg.gen, msg.author)) return;
-    const secret = await unwrapEpoch((await pair).privateKey, theirs, ring.room, msg.box, { gen: msg.gen, author: msg.author, from, to: self });
+    const secret = await unwrapEpoch((await keyPair()).privateKey, theirs, ring.room, msg.box, { gen: msg.gen, author: msg.author, from, to: self });
     if (!secret) return void console.warn(`e2ee: a key epoch from ${from} does not open; ignored`);
     if (isNewer(msg.gen, msg.author)) adopt(msg.gen, msg.author, secret);
   }

@@ -9,8 +9,10 @@
  * relays a checked signal by rewriting that id in place.
  * 3: the same frames; pages of 3 draw on the "draw" data channel by participant id
  * (protocol/draw-wire.ts, DRAW_WIRE_VERSION 2), so an older page is told to reload.
+ * 4: the same frames; a group's relayed payloads end with the number of the key that sealed them
+ * (group keys, rotated when someone leaves), so a page of 3 in a group of 4 could read nothing.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Longest accepted room id; ids are [A-Za-z0-9_-], so a UUID fits with room to spare. */
 export const ROOM_ID_MAX = 64;

@@ -532,6 +532,9 @@ describe("group call through the media server", () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
     await d.context.addInitScript(recordPeerConnections);
+    // Cameras at 540p 15 fps (layers 240, 480 and 960 px wide): four pages on two cores keep up.
+    for (const p of people)
+      await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 960, height: 540, frameRate: 15 })));
     await a.context.addInitScript(() => localStorage.setItem("onelink.name", "Ada"));
     await a.page.goto(ctx.app.url);
     await button(a.page, "New call").click();

@@ -390,7 +390,7 @@ describe("group call through the media server", () => {
 
     // C hangs up: A and B go on seeing each other, and after a few seconds back on a direct
     // connection, again without a gap; the media-server connections close.
-    await button(c.page, "Hang up").click();
+    await button(c.page, "Leave").click();
     for (const p of [a, b]) await seesMoving(p.page, 1, 20_000);
     for (const p of [a, b]) {
       const pcs = await waitFor(

@@ -227,6 +227,13 @@ export async function expectAttribute(locator: Locator, name: string, value: str
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
 
+/** A control in the call's More menu, More opened first (it closes again once a control in it is pressed). */
+export async function moreButton(page: Page, name: string): Promise<Locator> {
+  const more = button(page, "More");
+  if ((await more.getAttribute("aria-expanded")) !== "true") await more.click();
+  return button(page, name);
+}
+
 /** Whether nothing else is drawn over the element: its corners and centre are its own (a QR code must be whole to scan). */
 export function isUncovered(locator: Locator): Promise<boolean> {
   return locator.evaluate((el) => {

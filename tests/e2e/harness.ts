@@ -227,11 +227,14 @@ export async function expectAttribute(locator: Locator, name: string, value: str
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
 
-/** A control in the call's More menu, More opened first (it closes again once a control in it is pressed). */
+/**
+ * A control in the call's More menu, More opened first. The menu closes once a control in it is
+ * pressed; the locator still finds the control then (hidden), to read its state.
+ */
 export async function moreButton(page: Page, name: string): Promise<Locator> {
   const more = button(page, "More");
   if ((await more.getAttribute("aria-expanded")) !== "true") await more.click();
-  return button(page, name);
+  return page.getByRole("button", { name, exact: true, includeHidden: true });
 }
 
 /** Whether nothing else is drawn over the element: its corners and centre are its own (a QR code must be whole to scan). */

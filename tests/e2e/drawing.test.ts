@@ -197,7 +197,7 @@ describe("drawing", () => {
       // Draw off: the worker is terminated; the drawing stays.
       const workerGone = new Promise((r) => worker.once("close", r));
       await stroke(a.page, "remote", [0.5, 0.5], [0.7, 0.6]);
-      await toggle.click();
+      await (await moreButton(a.page, "Draw")).click();
       await expectAttribute(toggle, "aria-pressed", "false");
       await workerGone;
       expect(await a.page.locator(".remote canvas.draw-overlay.drawing-on").count()).toBe(0);

@@ -11,6 +11,7 @@ import {
   expectAttribute,
   freePort,
   launchBrowser,
+  moreButton,
   newPerson,
   openCallLink,
   recordPeerConnections,
@@ -497,7 +498,7 @@ describe("group call through the media server", () => {
     );
 
     // C leaves: the lowest id of those left makes a new key and hands it to the other; W gets nothing it can open.
-    await button(c.page, "Hang up").click();
+    await button(c.page, "Leave").click();
     await c.context.close();
     await seesNames(a.page, ["Bob", "Wes"]);
     await seesNames(w.page, ["Ada", "Bob"]);
@@ -568,7 +569,7 @@ describe("group call through the media server", () => {
     );
     console.log("D, grid:", JSON.stringify(grid));
     // The statistics show what D receives of each person, measured per person through the media server.
-    await button(d.page, "Stats").click();
+    await (await moreButton(d.page, "Stats")).click();
     const each = d.page.getByRole("table", { name: "Received from each person" });
     const readRows = () => each.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? "")));
     // Each row is that person's picture: the size shown is the one their tile receives.
@@ -580,7 +581,7 @@ describe("group call through the media server", () => {
     );
     console.log("D, stats per person:", JSON.stringify(rows));
     expect(rows.map(([name]) => name).sort()).toEqual(["Ada", "Bob", "Cleo"]);
-    await button(d.page, "Stats").click();
+    await (await moreButton(d.page, "Stats")).click();
 
     // The speaker layout shows who makes sound: only Cleo's microphone is on (the fake one beeps).
     for (const p of [a, b]) await button(p.page, "Microphone").click();

@@ -241,11 +241,12 @@ export async function moreButton(page: Page, name: string): Promise<Locator> {
 export function isUncovered(locator: Locator): Promise<boolean> {
   return locator.evaluate((el) => {
     const r = el.getBoundingClientRect();
+    // 8 px in from each corner: inside a rounded corner (a QR code's white box has one), still in its quiet zone.
     const points = [
-      [r.left + 2, r.top + 2],
-      [r.right - 2, r.top + 2],
-      [r.left + 2, r.bottom - 2],
-      [r.right - 2, r.bottom - 2],
+      [r.left + 8, r.top + 8],
+      [r.right - 8, r.top + 8],
+      [r.left + 8, r.bottom - 8],
+      [r.right - 8, r.bottom - 8],
       [(r.left + r.right) / 2, (r.top + r.bottom) / 2],
     ];
     return points.every(([x, y]) => {

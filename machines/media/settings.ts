@@ -47,6 +47,33 @@ export const RESOLUTIONS = [
 export const FRAME_RATES = [60, 30, 24, 15] as const;
 export const BITRATES_KBPS = [1500, 3000, 5000, 8000, 12000] as const;
 
+/**
+ * Video quality in words a person understands, each a set of the raw settings (which stay under
+ * Advanced). Best quality is what a new device starts with.
+ */
+export const QUALITY_PRESETS = [
+  { id: "best", label: "Best quality", hint: "Sharpest picture; needs a fast connection", width: 1920, height: 1080, frameRate: 60, maxBitrateKbps: 8000 },
+  { id: "balanced", label: "Balanced", hint: "Clear picture, half the data", width: 1280, height: 720, frameRate: 30, maxBitrateKbps: 3000 },
+  { id: "save", label: "Save data", hint: "For mobile data or a slow connection", width: 640, height: 360, frameRate: 15, maxBitrateKbps: 1500 },
+] as const;
+
+export type QualityPreset = (typeof QUALITY_PRESETS)[number];
+
+/** The preset these settings are exactly, or null (someone chose the numbers under Advanced). */
+export function presetOf(settings: Pick<MediaSettings, "width" | "height" | "frameRate" | "maxBitrateKbps">): QualityPreset | null {
+  return (
+    QUALITY_PRESETS.find(
+      (p) => p.width === settings.width && p.height === settings.height && p.frameRate === settings.frameRate && p.maxBitrateKbps === settings.maxBitrateKbps,
+    ) ?? null
+  );
+}
+
+/** The settings change a preset makes. */
+export function presetChange(preset: QualityPreset): Pick<MediaSettings, "width" | "height" | "frameRate" | "maxBitrateKbps"> {
+  const { width, height, frameRate, maxBitrateKbps } = preset;
+  return { width, height, frameRate, maxBitrateKbps };
+}
+
 export const SETTINGS_KEY = "onelink.media";
 
 type Reader = Pick<Storage, "getItem"> | undefined;

@@ -10,6 +10,7 @@ import { useMediaActor } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { DialogClose } from "./DialogClose.tsx";
+import { NoiseSuppressionSwitch } from "./NoiseSuppressionSwitch.tsx";
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -77,7 +78,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         {(
           [
             ["echoCancellation", "Echo cancellation"],
-            ["noiseSuppression", "Noise suppression"],
+            ["noiseSuppression", "Browser noise filter"],
             ["autoGainControl", "Automatic volume"],
           ] as const
         ).map(([key, label]) => (
@@ -85,6 +86,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             <input type="checkbox" checked={settings[key]} onChange={(e) => change({ [key]: e.target.checked })} /> {label}
           </label>
         ))}
+        <NoiseSuppressionSwitch on={settings.denoise} onChange={(denoise) => change({ denoise })} />
       </fieldset>
       <fieldset className="settings-audio">
         <legend>Privacy</legend>

@@ -4,6 +4,8 @@
  * the raw one with replaceTrack (no renegotiation); the browser's echo cancellation still runs on
  * the raw track. Mute keeps working on the sent track's enabled flag: `setEnabled` mirrors it.
  */
+import { type EventObject, fromCallback } from "xstate";
+
 export const DENOISE_WASM_URL = "/rnnoise/rnnoise.wasm";
 export const DENOISE_WORKLET_URL = "/rnnoise/denoise.worklet.js";
 
@@ -58,3 +60,25 @@ export async function denoiseMic(raw: MediaStreamTrack, active = true): Promise<
     throw e;
   }
 }
+
+export type DenoiseEvent = { type: "DENOISE.TRACK"; track: MediaStreamTrack; mic: MediaStreamTrack } | { type: "DENOISE.FAILED"; message: string };
+
+/** The pipeline for one microphone track while suppression is wanted; stops what it made when stopped. */
+export const denoiseActor = fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ input, sendBack }) => {
+  let running: DenoisedMic | null = null;
+  let stopped = false;
+  void denoiseMic(input.mic).then(
+    (d) => {
+      if (stopped) return d.stop();
+      running = d;
+      sendBack({ type: "DENOISE.TRACK", track: d.track, mic: input.mic });
+    },
+    (err) => {
+      if (!stopped) sendBack({ type: "DENOISE.FAILED", message: err instanceof Error ? err.message : String(err) });
+    },
+  );
+  return () => {
+    stopped = true;
+    running?.stop();
+  };
+});

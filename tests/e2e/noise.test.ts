@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { newPerson, useAppAndBrowser, waitFor } from "./harness.ts";
+import { newPerson, openCallLink, useAppAndBrowser, waitFor, waitForStatus } from "./harness.ts";
 
 const RATE = 48_000;
 /** 0.3 s bursts every 0.8 s: a 300 Hz tone with harmonics, over white noise at -30 dBFS. */
@@ -117,4 +117,68 @@ describe("noise suppression", () => {
     expect(r.burstSent).toBeGreaterThan(r.gapSent + 10);
     await a.context.close();
   }, 120_000);
+
+  test("the receiver hears a clearly lower noise floor with suppression on than off, bursts kept", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    const room = `${ctx.app.url}/c/${crypto.randomUUID()}`;
+    await openCallLink(a.page, room);
+    await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+    await openCallLink(b.page, room);
+    await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+    const setDenoise = (on: boolean) =>
+      a.page.evaluate((on) => {
+        const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { send(e: unknown): void }> } } }).__onelink.getSnapshot()
+          .children.media!;
+        media.send({ type: "MEDIA.SETTINGS", change: { denoise: on } });
+      }, on);
+    /** Levels at B of A's audio: gaps and bursts told apart by the level itself. */
+    const heard = async () => {
+      const samples = await b.page.evaluate(async () => {
+        const video = [...document.querySelectorAll("video")].find((v) => v.getAttribute("aria-label")?.startsWith("Remote video")) as HTMLVideoElement;
+        const track = (video.srcObject as MediaStream).getAudioTracks()[0] as MediaStreamTrack;
+        const ac = new AudioContext({ sampleRate: 48_000 });
+        const an = ac.createAnalyser();
+        an.fftSize = 512;
+        ac.createMediaStreamSource(new MediaStream([track])).connect(an);
+        const buf = new Float32Array(480);
+        const out: number[] = [];
+        const end = performance.now() + 4000;
+        while (performance.now() < end) {
+          await new Promise((r) => setTimeout(r, 10));
+          an.getFloatTimeDomainData(buf);
+          let e = 0;
+          for (const x of buf) e += x * x;
+          out.push(10 * Math.log10(e / buf.length + 1e-12));
+        }
+        await ac.close();
+        return out;
+      });
+      const sorted = samples.slice().sort((x, y) => x - y);
+      return { floor: sorted[Math.floor(sorted.length * 0.2)] as number, loud: sorted[Math.floor(sorted.length * 0.9)] as number };
+    };
+    await setDenoise(false);
+    await waitFor(
+      () => mediaContext(a.page),
+      (on) => !on,
+      20_000,
+    );
+    await Bun.sleep(1000);
+    const off = await heard();
+    await setDenoise(true);
+    await waitFor(
+      () => mediaContext(a.page),
+      (on) => on,
+      20_000,
+    );
+    await Bun.sleep(1000);
+    const on = await heard();
+    console.log(
+      `receiver: noise floor off ${off.floor.toFixed(1)} dB, on ${on.floor.toFixed(1)} dB; bursts off ${off.loud.toFixed(1)} dB, on ${on.loud.toFixed(1)} dB`,
+    );
+    expect(on.floor).toBeLessThan(off.floor - 6);
+    expect(on.loud).toBeGreaterThan(on.floor + 10);
+    expect(on.loud).toBeGreaterThan(off.loud - 6);
+    await Promise.all([a.context.close(), b.context.close()]);
+  }, 180_000);
 });

@@ -19,6 +19,8 @@ export interface MediaSettings {
   echoCancellation: boolean;
   noiseSuppression: boolean;
   autoGainControl: boolean;
+  /** RNNoise on the microphone (machines/media/denoise.ts), on top of the browser's own processing. */
+  denoise: boolean;
   /** What the camera's background becomes (machines/media/background.ts). */
   background: BackgroundChoice;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: MediaSettings = {
   echoCancellation: true,
   noiseSuppression: true,
   autoGainControl: true,
+  denoise: true,
   background: "none",
 };
 
@@ -93,7 +96,8 @@ export function sanitize(base: MediaSettings, raw: unknown): MediaSettings {
   if (inRange(x.height, 90, 2160)) next.height = x.height as number;
   if (inRange(x.frameRate, 5, 120)) next.frameRate = x.frameRate as number;
   if (inRange(x.maxBitrateKbps, 100, 50_000)) next.maxBitrateKbps = x.maxBitrateKbps as number;
-  for (const key of ["echoCancellation", "noiseSuppression", "autoGainControl"] as const) if (typeof x[key] === "boolean") next[key] = x[key] as boolean;
+  for (const key of ["echoCancellation", "noiseSuppression", "autoGainControl", "denoise"] as const)
+    if (typeof x[key] === "boolean") next[key] = x[key] as boolean;
   if (isBackgroundChoice(x.background)) next.background = x.background;
   return next;
 }

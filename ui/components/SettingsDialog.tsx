@@ -10,6 +10,7 @@ import { useCallActor } from "../call-context.tsx";
 import { useMediaActor } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
+import { NoiseSuppressionSwitch } from "./NoiseSuppressionSwitch.tsx";
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -53,7 +54,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           {(
             [
               ["echoCancellation", "Echo cancellation"],
-              ["noiseSuppression", "Noise suppression"],
+              ["noiseSuppression", "Browser noise filter"],
               ["autoGainControl", "Automatic volume"],
             ] as const
           ).map(([key, label]) => (
@@ -62,6 +63,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             </label>
           ))}
         </fieldset>
+        <NoiseSuppressionSwitch on={settings.denoise} onChange={(denoise) => change({ denoise })} />
       </section>
       <section aria-labelledby={`${id}-video`}>
         <h3 id={`${id}-video`}>Video</h3>

@@ -467,9 +467,31 @@ export class Groups {
     }
     const janus = await this.roomReady(group);
     const at = group.at;
+    m.pubFingerprint = fingerprint;
+    const join = { request: "joinandconfigure", ptype: "publisher", room: group.room, id: m.id, display: m.id, audio: true, video: true };
+    let handle = await this.attachPublisher(janus, group, m, at);
+    let answer: PluginEvent;
+    try {
+      answer = await handle.message(join, offer);
+    } catch (err) {
+      // 436: Janus still holds a publisher of this id (its old connection): kick it and try once more, on a
+      // fresh handle (the refused one may have taken the offer already: the same offer again fails its ICE).
+      if (!(err instanceof JanusError && err.code === 436)) throw err;
+      await handle.request({ request: "kick", room: group.room, id: m.id }).catch(() => {});
+      handle.detach();
+      handle = await this.attachPublisher(janus, group, m, at);
+      answer = await handle.message(join, offer);
+    }
+    if (answer.jsep) this.deps.tell(group.room, m.id, { type: "sfu", pc: "pub", data: { description: answer.jsep } });
+    // Whoever is already publishing, this member now receives (Janus lists those of every node).
+    this.heardPublishers(group, answer.data);
+    for (const other of group.members.values()) if (other !== m && (other.publishing || group.feeds.has(other.id))) this.want(group, m, other.id);
+  }
+
+  /** A publisher handle for `m`, made its current one, with what its events do. */
+  private async attachPublisher(janus: JanusSession, group: Group, m: MemberMedia, at: Group["at"]) {
     const handle = await janus.attach();
     m.pub.handle = handle;
-    m.pubFingerprint = fingerprint;
     handle.onUp = () => {
       if (m.pub.handle !== handle) return;
       m.publishing = true;
@@ -490,20 +512,7 @@ export class Groups {
     handle.onEvent = (ev) => {
       if (m.pub.handle === handle) this.heardPublishers(group, ev.data);
     };
-    const join = { request: "joinandconfigure", ptype: "publisher", room: group.room, id: m.id, display: m.id, audio: true, video: true };
-    let answer: PluginEvent;
-    try {
-      answer = await handle.message(join, offer);
-    } catch (err) {
-      // 436: Janus still holds a publisher of this id (its old connection): kick it and try once more.
-      if (!(err instanceof JanusError && err.code === 436)) throw err;
-      await handle.request({ request: "kick", room: group.room, id: m.id }).catch(() => {});
-      answer = await handle.message(join, offer);
-    }
-    if (answer.jsep) this.deps.tell(group.room, m.id, { type: "sfu", pc: "pub", data: { description: answer.jsep } });
-    // Whoever is already publishing, this member now receives (Janus lists those of every node).
-    this.heardPublishers(group, answer.data);
-    for (const other of group.members.values()) if (other !== m && (other.publishing || group.feeds.has(other.id))) this.want(group, m, other.id);
+    return handle;
   }
 
   private uncount(m: MemberMedia) {

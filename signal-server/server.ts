@@ -137,6 +137,22 @@ function appFolder() {
   };
 }
 
+/** An address with no file extension is a page someone typed or followed, not an asset. */
+const PAGE_LIKE = /\/[^/.]*$/;
+
+/**
+ * The app's page with a 404 status: the app reads the address and says "Page not found" in the
+ * app's own look, with a way home (the page is the same every call link gets, so the same CSP).
+ */
+async function notFoundPage(req: Request, appDir: string): Promise<Response | null> {
+  // Never a 304: the status is part of the answer, and an ETag match would hide it.
+  const plain = new Request(req.url, { headers: { "accept-encoding": req.headers.get("accept-encoding") ?? "" } });
+  const page = await fileResponse(join(appDir, "index.html"), plain, "no-cache");
+  if (!page) return null;
+  page.headers.delete("etag");
+  return new Response(page.body, { status: 404, headers: page.headers });
+}
+
 async function serveStatic(req: Request, appDir: string | null, inspect: boolean): Promise<Response> {
   const { pathname } = new URL(req.url);
   const app = appDir ? inside(appDir, pathname) : null;
@@ -148,7 +164,9 @@ async function serveStatic(req: Request, appDir: string | null, inspect: boolean
   const asset = inside(PUBLIC_DIR, pathname);
   // Built assets keep their names across builds: revalidate so a rebuild is seen at once.
   const hit = asset ? await fileResponse(asset, req, "no-cache") : null;
-  return hit ?? new Response("Not found", { status: 404 });
+  if (hit) return hit;
+  const page = appDir && req.method === "GET" && PAGE_LIKE.test(pathname) ? await notFoundPage(req, appDir) : null;
+  return page ?? new Response("Not found", { status: 404 });
 }
 
 /** A bug of ours: one line in the log (never a stack per request), a plain 500 to the client. */

@@ -83,3 +83,21 @@ test("nothing outside the served folders, and odd paths are plain 404s", async (
     await res.arrayBuffer();
   }
 });
+
+test("an unknown address answers 404 with the app's own styled page, under the same rules as every page", async () => {
+  for (const path of ["/nope", "/a/b/nope/", "/c"]) {
+    const res = await raw(path, { "if-none-match": "*" });
+    expect(res.status, path).toBe(404);
+    expect(res.headers.get("content-type"), path).toContain("text/html");
+    expect(res.headers.get("content-security-policy"), path).toContain("style-src 'self'");
+    const html = await res.text();
+    // Styled by the app's own stylesheet and script (which say "Page not found"); nothing inline.
+    expect(html, path).toMatch(/<link rel="stylesheet"[^>]* href="\/[^"]+\.css"/);
+    expect(html, path).toMatch(/<script type="module"[^>]* src="\/chunk-[a-z0-9]+\.js"/);
+    expect(html, path).not.toMatch(/<style|\sstyle=|<script(?![^>]*\ssrc=)/);
+  }
+  // Files that are not there stay short plain 404s: no page where a script or image was asked for.
+  const missing = await raw("/nope.js");
+  expect(missing.status).toBe(404);
+  expect(await missing.text()).toBe("Not found");
+});

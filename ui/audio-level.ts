@@ -3,6 +3,7 @@
  * few reads a second): the pre-join level meter and who is speaking in the people list.
  */
 import { useEffect, useState } from "react";
+import { noSpeaker, speakerStep } from "./layout.ts";
 
 /** 0..1 loudness now (root mean square of the last samples, scaled so speech reaches the middle). */
 function levelOf(analyser: AnalyserNode, samples: Float32Array<ArrayBuffer>): number {
@@ -83,4 +84,32 @@ export function useSpeaking(streams: ReadonlyArray<readonly [string, MediaStream
     };
   }, [identity]);
   return speaking;
+}
+
+/**
+ * Who the active speaker is among these streams (by key), with hysteresis (layout.ts speakerStep):
+ * another person takes over only after being the loudest for a while. Listens only while `on`.
+ */
+export function useActiveSpeaker(streams: ReadonlyArray<readonly [string, MediaStream | null]>, on: boolean): string | null {
+  const [speaker, setSpeaker] = useState<string | null>(null);
+  const tracks = on
+    ? streams.flatMap(([key, stream]) => {
+        const track = stream?.getAudioTracks()[0];
+        return track ? [[key, track] as const] : [];
+      })
+    : [];
+  const identity = tracks.map(([key, track]) => `${key}:${track.id}`).join(",");
+  useEffect(() => {
+    let state = noSpeaker;
+    return watchLevels(
+      tracks,
+      150,
+      (levels) => {
+        state = speakerStep(state, levels, performance.now());
+        setSpeaker(state.current);
+      },
+      SPEAKING_WINDOW,
+    );
+  }, [identity]);
+  return speaker;
 }

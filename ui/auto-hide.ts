@@ -11,7 +11,7 @@ import { flushSync } from "react-dom";
 export const AUTO_HIDE_MS = 4_000;
 export const AUTO_HIDE_MEDIA = "(pointer: coarse), (max-width: 600px)";
 /** Open panels, dialogs and overlays keep the controls in view. */
-const OPEN_PANELS = "dialog[open], .chat-panel:not([hidden]), .draw-panel, .stats-panel, .overlay";
+const OPEN_PANELS = "dialog[open], .chat-panel:not([hidden]), .more-menu:not([hidden]), .draw-panel, .stats-panel, .overlay";
 
 function useMediaQuery(query: string): boolean {
   const [matches, setMatches] = useState(() => typeof matchMedia === "function" && matchMedia(query).matches);

@@ -4,24 +4,16 @@
  */
 import { createRoot } from "react-dom/client";
 import { createActor, type InspectionEvent } from "xstate";
-import { roomIdProblem } from "../protocol/index.ts";
 import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
+import { routeOf } from "./route.ts";
 
 function signalingUrl(): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}/ws`;
-}
-
-/** The room in a call link (/c/<room>), if any. */
-function roomFromPath(): string | null {
-  const match = /^\/c\/([^/]+)\/?$/.exec(location.pathname);
-  if (!match) return null;
-  const room = decodeURIComponent(match[1]!);
-  return roomIdProblem(room) ? null : room;
 }
 
 /**
@@ -54,9 +46,9 @@ async function boot() {
   // top boundary: every useSelector of a stopped actor throws its error while rendering).
   actor.subscribe({ error: (err) => console.error("OneLink stopped: the call actor failed", err) });
   actor.start();
-  const room = roomFromPath();
+  const route = routeOf(location.pathname);
   // The key of the call is in the link's fragment, which no server ever receives.
-  if (room) actor.send({ type: "START", room, lobby: true, secret: secretFromFragment(location.hash) });
+  if (route.kind === "call") actor.send({ type: "START", room: route.room, lobby: true, secret: secretFromFragment(location.hash) });
   window.addEventListener("popstate", () => {
     if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
   });
@@ -64,7 +56,7 @@ async function boot() {
   createRoot(document.getElementById("root")!).render(
     <ErrorBoundary name="OneLink" fatal>
       <CallContext.Provider value={actor}>
-        <App />
+        <App problem={route.kind === "badLink" || route.kind === "notFound" ? route.kind : null} />
       </CallContext.Provider>
     </ErrorBoundary>,
   );

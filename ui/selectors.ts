@@ -69,6 +69,11 @@ export function displayName(s: CallSnapshot, id: string): string {
 export const participantIds = (s: CallSnapshot): string[] => Object.keys(s.context.peers);
 export const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
+/** Each participant's stream by id, for hooks that listen to them (compare with sameStreams). */
+export const streamsOf = (s: CallSnapshot) => participantsOf(s).map((p) => [p.id, p.stream] as const);
+export const sameStreams = (a: ReadonlyArray<readonly [string, MediaStream | null]>, b: typeof a) =>
+  a.length === b.length && a.every(([key, stream], i) => key === b[i]?.[0] && stream === b[i]?.[1]);
+
 /** The participant on the first tile: picture-in-picture and the quality badge follow them. */
 export function mainPeer(s: CallSnapshot): Participant | null {
   return participantsOf(s)[0] ?? null;

@@ -10,11 +10,13 @@
  * loses nothing and repeats nothing. Storage, settings and the sound are named actions a test
  * swaps with `.provide`.
  */
-import { assign, enqueueActions, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assign, enqueueActions, setup, type ActorRefFrom, type EventObject, type SnapshotFrom } from "xstate";
 import { CHAT_MAX_CHARS, chatLength, chatTimeProblem, encodeChat, isChatId, isChatText, readChat, type ChatText } from "../../protocol/chat-wire.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
 import { cleanName, isPeerId } from "../../protocol/index.ts";
 import { Sounds } from "./sound.ts";
+import { chatPreview, type NotificationsEvent } from "./notifications.ts";
+import { NOTIFY_ID } from "../system-ids.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
 
 export interface ChatMessage {
@@ -307,6 +309,14 @@ export const chatMachine = setup({
           enqueue("saveHistory");
           ack();
           if (!context.muted) enqueue("notify");
+          // With the panel closed a message is easy to miss: a preview that opens the chat.
+          const notify = system.get(NOTIFY_ID);
+          if (!context.open && notify)
+            enqueue.sendTo(notify, {
+              type: "NOTIFY.SHOW",
+              text: chatPreview(msg.name, msg.text),
+              action: "openChat",
+            } satisfies NotificationsEvent as EventObject);
         }),
       ),
     },

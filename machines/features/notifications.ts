@@ -18,7 +18,13 @@ export interface Toast {
   text: string;
   /** Shown but not announced: the status line already says the same words (a departure). */
   quiet: boolean;
+  /** Who a presence toast is about (null: "the other person"): a later one about them replaces it. */
+  about?: readonly (string | null)[];
+  /** Pressing the toast does this (a chat preview opens the chat). */
+  action?: ToastAction;
 }
+
+export type ToastAction = "openChat";
 
 type Presence = "arrived" | "departed";
 
@@ -46,7 +52,7 @@ export type NotificationsEvent =
   /** `quiet`: the status line already says it (nobody else is here); so by default. */
   | { type: "NOTIFY.DEPARTED"; reason: "left" | "gone"; who?: string | null; quiet?: boolean }
   | { type: "NOTIFY.BURST_END"; kind: Presence }
-  | { type: "NOTIFY.SHOW"; text: string; quiet?: boolean }
+  | { type: "NOTIFY.SHOW"; text: string; quiet?: boolean; about?: readonly (string | null)[]; action?: ToastAction }
   | { type: "NOTIFY.DISMISS"; id: number }
   | { type: "INVITE.COPY"; link: string }
   | { type: "INVITE.SHARE"; link: string };
@@ -80,6 +86,23 @@ export function burstToast(kind: Presence, who: readonly (string | null)[], reas
   if (shown.length === 0) return `${who.length} people ${verb}`;
   if (others === 0) return `${shown.join(" and ")} ${verb}`;
   return `${shown.join(", ")} and ${others} ${others === 1 ? "other" : "others"} ${verb}`;
+}
+
+/** Chat previews are this long at most (in characters), then an ellipsis. */
+export const PREVIEW_CHARS = 60;
+
+/** A chat message as a toast: who wrote, and the start of what they wrote. */
+export function chatPreview(name: string | null | undefined, text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  const chars = [...flat];
+  const start =
+    chars.length > PREVIEW_CHARS
+      ? `${chars
+          .slice(0, PREVIEW_CHARS - 1)
+          .join("")
+          .trimEnd()}…`
+      : flat;
+  return `${name || "Someone"}: ${start}`;
 }
 
 export const canShare = () => typeof navigator !== "undefined" && typeof navigator.share === "function";
@@ -129,14 +152,16 @@ export const notificationsMachine = setup({
       } satisfies Burst;
       // (A named action, so a test can swap the sound; XState cannot type a sibling action by name here.)
       if (!open) enqueue((kind === "arrived" ? "arrivalSound" : "departureSound") as never);
-      else {
-        enqueue.cancel(`toast:${open.toast}`);
-        enqueue.assign({ toasts: context.toasts.filter((t) => t.id !== open.toast) });
-      }
+      // The burst's own toast is rewritten; an earlier one about the same person (they left, now
+      // they are back) is out of date: it goes, so two toasts never say opposite things.
+      const who = event.who ?? null;
+      const stale = context.toasts.filter((t) => t.id === open?.toast || t.about?.includes(who));
+      for (const t of stale) enqueue.cancel(`toast:${t.id}`);
+      if (stale.length) enqueue.assign({ toasts: context.toasts.filter((t) => !stale.includes(t)) });
       // Someone arriving ends a run of departures (and the other way round): that is news of its own.
       enqueue.cancel(`burst:${other}`);
       enqueue.assign({ bursts: { [other]: null, [kind]: burst } as NotificationsContext["bursts"] });
-      enqueue.raise({ type: "NOTIFY.SHOW", text: burstToast(kind, burst.who, burst.reason), quiet: burst.quiet });
+      enqueue.raise({ type: "NOTIFY.SHOW", text: burstToast(kind, burst.who, burst.reason), quiet: burst.quiet, about: burst.who });
       enqueue.cancel(`burst:${kind}`);
       enqueue.raise({ type: "NOTIFY.BURST_END", kind }, { delay: "burstFor", id: `burst:${kind}` });
     }),
@@ -153,7 +178,9 @@ export const notificationsMachine = setup({
     "NOTIFY.SHOW": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const id = context.nextId;
-        enqueue.assign({ toasts: [...context.toasts, { id, text: event.text, quiet: event.quiet ?? false }].slice(-TOAST_LIMIT), nextId: id + 1 });
+        const { text, quiet = false, about, action } = event;
+        const toast: Toast = { id, text, quiet, ...(about && { about }), ...(action && { action }) };
+        enqueue.assign({ toasts: [...context.toasts, toast].slice(-TOAST_LIMIT), nextId: id + 1 });
         enqueue.raise({ type: "NOTIFY.DISMISS", id }, { delay: "toastFor", id: `toast:${id}` });
       }),
     },

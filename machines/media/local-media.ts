@@ -32,6 +32,7 @@ import {
 } from "./media.ts";
 import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
 import { backgroundActor, type BackgroundCommand, type BackgroundEvent } from "./background.ts";
+import { type DenoiseEvent, denoiseActor } from "./denoise.ts";
 import { SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
 
 export type MediaCommand =
@@ -53,7 +54,8 @@ type Internal =
   | { type: "OPEN"; source: Source; deviceId: string | null; notice: string | null; failNotice: string }
   | { type: "LOST"; source: Source; notice: string }
   | { type: "CAMERA.RESHAPE" }
-  | BackgroundEvent;
+  | BackgroundEvent
+  | DenoiseEvent;
 
 export interface LocalMediaContext {
   settings: MediaSettings;
@@ -63,11 +65,15 @@ export interface LocalMediaContext {
   /** The camera with its background blurred or replaced, sent instead of it; null: the camera as it is. */
   processed: MediaStreamTrack | null;
   mic: MediaStreamTrack | null;
+  /** The microphone through RNNoise, sent instead of it; null: the microphone as it is. */
+  denoised: MediaStreamTrack | null;
   screen: MediaStreamTrack | null;
   screenAudio: MediaStreamTrack | null;
   issue: MediaIssue | null;
   /** Said to the user until dismissed: a device was replaced, a switch failed. */
   notice: string | null;
+  /** The microphone track the denoise pipeline was started on. */
+  denoisedFor: MediaStreamTrack | null;
   /** The camera track the background pipeline was started on. */
   backgroundFor: MediaStreamTrack | null;
   /** Video codecs in the order we ask for, probed when the devices open. */
@@ -99,7 +105,7 @@ export function localOf(c: LocalMediaContext): LocalMedia {
     issue: c.issue,
     sharing: c.screen !== null,
     outgoing: {
-      audio: c.mic,
+      audio: sentMic(c),
       video: c.screen ?? sentCamera(c),
       extraAudio: c.screenAudio,
       videoMode: c.screen ? "screen" : "camera",
@@ -112,11 +118,13 @@ export function localOf(c: LocalMediaContext): LocalMedia {
 
 /** The camera as others see it: processed while a background effect runs on this very camera. */
 const sentCamera = (c: LocalMediaContext) => (c.processed && c.camera ? c.processed : c.camera);
+/** The microphone as others hear it: denoised while suppression runs on this very microphone. */
+const sentMic = (c: LocalMediaContext) => (c.denoised && c.mic ? c.denoised : c.mic);
 
 /** The outgoing stream holds exactly the microphone and the screen or camera; peers and the preview follow it. */
 function syncStream(c: LocalMediaContext) {
   if (!c.stream) return;
-  const want = [c.mic, c.screen ?? sentCamera(c)].filter((t): t is MediaStreamTrack => t !== null);
+  const want = [sentMic(c), c.screen ?? sentCamera(c)].filter((t): t is MediaStreamTrack => t !== null);
   for (const t of c.stream.getTracks()) if (!want.includes(t)) c.stream.removeTrack(t);
   for (const t of want) if (!c.stream.getTracks().includes(t)) c.stream.addTrack(t);
 }
@@ -130,7 +138,16 @@ function issueWithout(issue: MediaIssue | null, source: Source): MediaIssue | nu
 
 export const localMediaMachine = setup({
   types: { context: {} as LocalMediaContext, events: {} as MediaCommand | Internal },
-  actors: { background: backgroundActor, acquire: acquireMedia, openTrack, reshapeTrack, captureScreen, watchTrack, devices: devicesActor },
+  actors: {
+    background: backgroundActor,
+    denoise: denoiseActor,
+    acquire: acquireMedia,
+    openTrack,
+    reshapeTrack,
+    captureScreen,
+    watchTrack,
+    devices: devicesActor,
+  },
   actions: {
     /** Side effects a test can swap: where settings are kept. */
     loadSettings: assign({ settings: () => loadSettings(webStorage("local") ?? undefined) }),
@@ -139,13 +156,14 @@ export const localMediaMachine = setup({
     reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
     syncStream: ({ context }) => syncStream(context),
     stopAll: enqueueActions(({ context: c, enqueue }) => {
-      for (const t of [c.camera, c.processed, c.mic, c.screen, c.screenAudio]) t?.stop();
+      for (const t of [c.camera, c.processed, c.mic, c.denoised, c.screen, c.screenAudio]) t?.stop();
       stopStream(c.stream);
       enqueue.assign({
         stream: null,
         camera: null,
         processed: null,
         mic: null,
+        denoised: null,
         screen: null,
         screenAudio: null,
         notice: null,
@@ -182,6 +200,21 @@ export const localMediaMachine = setup({
       if (context.processed && context.processed !== event.track) context.processed.stop();
       return { processed: event.track };
     }),
+    useDenoised: assign(({ context, event }) => {
+      if (event.type !== "DENOISE.TRACK" || !context.mic || event.mic !== context.mic) return {};
+      // Mute carries over: the call machine mutes what the stream holds, here still the raw microphone.
+      event.track.enabled = context.mic.enabled;
+      return { denoised: event.track };
+    }),
+    /** Back to sending the microphone as it is (the actor that made the track has stopped it). */
+    dropDenoised: enqueueActions(({ context, enqueue }) => {
+      if (!context.denoised) return;
+      if (context.mic) context.mic.enabled = context.denoised.enabled;
+      const next = { ...context, denoised: null };
+      syncStream(next);
+      enqueue.assign({ denoised: null });
+      enqueue.sendParent({ type: "MEDIA.OUTGOING", local: localOf(next) } satisfies MediaReport);
+    }),
     /** Back to sending the camera as it is. */
     dropProcessed: enqueueActions(({ context, enqueue }) => {
       if (!context.processed) return;
@@ -201,6 +234,8 @@ export const localMediaMachine = setup({
     isFor: ({ event }, params: { source: Source }) => (event.type === "OPEN" || event.type === "LOST") && event.source === params.source,
     isScreen: ({ context, event }) => event.type === "TRACK.ENDED" && event.track === context.screen,
     hasCamera: ({ context }) => context.camera !== null,
+    wantsDenoise: ({ context }) => context.mic !== null && context.settings.denoise,
+    micMoved: ({ context }) => context.denoisedFor !== context.mic,
     wantsBackground: ({ context }) => context.camera !== null && context.settings.background !== "none",
     /** The running pipeline was started for a camera that has since been replaced. */
     cameraMoved: ({ context }, params: { started: MediaStreamTrack | null }) => params.started !== context.camera,
@@ -215,6 +250,8 @@ export const localMediaMachine = setup({
     processed: null,
     backgroundFor: null,
     mic: null,
+    denoised: null,
+    denoisedFor: null,
     screen: null,
     screenAudio: null,
     issue: null,
@@ -380,6 +417,32 @@ export const localMediaMachine = setup({
                 onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.mic?.failNotice ?? null }) },
               },
               on: { OPEN: { guard: { type: "isFor", params: { source: "mic" } }, target: "opening", reenter: true } },
+            },
+          },
+        },
+        denoise: {
+          initial: "off",
+          states: {
+            off: { entry: "dropDenoised", always: { guard: "wantsDenoise", target: "on" } },
+            on: {
+              initial: "running",
+              states: {
+                running: {
+                  entry: assign({ denoisedFor: ({ context }) => context.mic }),
+                  invoke: { src: "denoise", input: ({ context }) => ({ mic: context.mic as MediaStreamTrack }) },
+                  on: {
+                    "DENOISE.TRACK": { actions: ["useDenoised", "syncStream", "reportOutgoing"] },
+                    // The microphone goes out as it is, with the browser's own noise filter; no notice, since a
+                    // browser without AudioWorklet would otherwise be told on every call.
+                    "DENOISE.FAILED": { target: "failed", actions: ({ event }) => console.warn("noise suppression:", event.message) },
+                  },
+                },
+                failed: {},
+              },
+              always: [
+                { guard: not("wantsDenoise"), target: "off" },
+                { guard: "micMoved", target: ".running", reenter: true },
+              ],
             },
           },
         },

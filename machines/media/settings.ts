@@ -19,6 +19,8 @@ export interface MediaSettings {
   echoCancellation: boolean;
   noiseSuppression: boolean;
   autoGainControl: boolean;
+  /** RNNoise on the microphone (machines/media/denoise.ts), on top of the browser's own processing. */
+  denoise: boolean;
   /** What the camera's background becomes (machines/media/background.ts). */
   background: BackgroundChoice;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: MediaSettings = {
   echoCancellation: true,
   noiseSuppression: true,
   autoGainControl: true,
+  denoise: true,
   background: "none",
 };
 
@@ -46,6 +49,33 @@ export const RESOLUTIONS = [
 ] as const;
 export const FRAME_RATES = [60, 30, 24, 15] as const;
 export const BITRATES_KBPS = [1500, 3000, 5000, 8000, 12000] as const;
+
+/**
+ * Video quality in words a person understands, each a set of the raw settings (which stay under
+ * Advanced). Best quality is what a new device starts with.
+ */
+export const QUALITY_PRESETS = [
+  { id: "best", label: "Best quality", hint: "Sharpest picture; needs a fast connection", width: 1920, height: 1080, frameRate: 60, maxBitrateKbps: 8000 },
+  { id: "balanced", label: "Balanced", hint: "Clear picture, half the data", width: 1280, height: 720, frameRate: 30, maxBitrateKbps: 3000 },
+  { id: "save", label: "Save data", hint: "For mobile data or a slow connection", width: 640, height: 360, frameRate: 15, maxBitrateKbps: 1500 },
+] as const;
+
+export type QualityPreset = (typeof QUALITY_PRESETS)[number];
+
+/** The preset these settings are exactly, or null (someone chose the numbers under Advanced). */
+export function presetOf(settings: Pick<MediaSettings, "width" | "height" | "frameRate" | "maxBitrateKbps">): QualityPreset | null {
+  return (
+    QUALITY_PRESETS.find(
+      (p) => p.width === settings.width && p.height === settings.height && p.frameRate === settings.frameRate && p.maxBitrateKbps === settings.maxBitrateKbps,
+    ) ?? null
+  );
+}
+
+/** The settings change a preset makes. */
+export function presetChange(preset: QualityPreset): Pick<MediaSettings, "width" | "height" | "frameRate" | "maxBitrateKbps"> {
+  const { width, height, frameRate, maxBitrateKbps } = preset;
+  return { width, height, frameRate, maxBitrateKbps };
+}
 
 export const SETTINGS_KEY = "onelink.media";
 
@@ -66,7 +96,8 @@ export function sanitize(base: MediaSettings, raw: unknown): MediaSettings {
   if (inRange(x.height, 90, 2160)) next.height = x.height as number;
   if (inRange(x.frameRate, 5, 120)) next.frameRate = x.frameRate as number;
   if (inRange(x.maxBitrateKbps, 100, 50_000)) next.maxBitrateKbps = x.maxBitrateKbps as number;
-  for (const key of ["echoCancellation", "noiseSuppression", "autoGainControl"] as const) if (typeof x[key] === "boolean") next[key] = x[key] as boolean;
+  for (const key of ["echoCancellation", "noiseSuppression", "autoGainControl", "denoise"] as const)
+    if (typeof x[key] === "boolean") next[key] = x[key] as boolean;
   if (isBackgroundChoice(x.background)) next.background = x.background;
   return next;
 }

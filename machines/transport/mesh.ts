@@ -31,7 +31,7 @@ import { FEATURE_ACTOR, type FeatureInbound, type FeatureOutbound, type StatsRep
 import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
-import { sfuActor, type SfuEvent } from "./sfu.ts";
+import { sfuActor, type SfuEvent, type SfuView } from "./sfu.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type GroupKeysCommand, type GroupKeysEvent, groupKeysActor, isE2eeControl } from "./group-keys.ts";
 
@@ -84,6 +84,8 @@ export interface TransportContext extends TransportInput {
   sfuRestarts: number;
   /** The media-server path is of no more use (it failed, or the server no longer holds it): a new group starts it afresh. */
   sfuStale: boolean;
+  /** What the stage shows of each participant (the layer that fits their tile), kept for a media-server path started later. */
+  view: SfuView | null;
   /** What each participant may pour into each group channel relayed by the server. */
   relayBudgets: Record<string, Bucket>;
   /** The group's key exchange (group-keys.ts), in an end-to-end encrypted call. */
@@ -96,6 +98,8 @@ export type TransportCommand =
   | { type: "TRANSPORT.MEDIA_STATE"; msg: Extract<ControlMessage, { type: "media-state" }> }
   | { type: "TRANSPORT.RELAY_ONLY"; on: boolean }
   | { type: "TRANSPORT.DROP"; peer: string }
+  /** The stage's tiles: which participants are on screen, at which layer (the media server sends that). */
+  | { type: "TRANSPORT.VIEW"; view: SfuView }
   | { type: "TRANSPORT.LEAVE" };
 
 /** What the transport tells the call: a connection toward `peer` started afresh (`fresh`: a new page of theirs). */
@@ -207,7 +211,7 @@ export const meshTransport = setup({
         mode: "sfu" as const,
         sfuStale: false,
         sfu: spawn("sfu", {
-          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, keys: ctx.keys },
+          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, keys: ctx.keys, view: ctx.view },
         }),
       }));
     }),
@@ -248,6 +252,7 @@ export const meshTransport = setup({
     directStreams: {},
     sfuRestarts: 0,
     sfuStale: false,
+    view: null,
   }),
   on: {
     "SIGNALING.MODE": [{ guard: ({ event }) => event.mode === "sfu", actions: "startSfu" }, { actions: "goDirect" }],
@@ -299,6 +304,20 @@ export const meshTransport = setup({
       { guard: ({ context, event }) => event.peer in context.directStreams, actions: ["showDirect", "closeSfuIfUnused"] },
       { actions: [assign({ viaSfu: ({ context, event }) => context.viaSfu.filter((p) => p !== event.peer) }), "closeSfuIfUnused"] },
     ],
+    "TRANSPORT.VIEW": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        enqueue.assign({ view: event.view });
+        if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.VIEW", view: event.view });
+      }),
+    },
+    "SFU.STATS": {
+      actions: enqueueActions(({ context, event, enqueue, system }) => {
+        const stats = system.get(STATS_ID);
+        // Only while no direct connection measures them (two samplers would mix their counters).
+        if (stats && context.viaSfu.includes(event.peer) && !context.connections[event.peer]?.ref)
+          enqueue.sendTo(stats, asEvent({ type: "STATS.SAMPLE", peer: event.peer, sample: event.sample }));
+      }),
+    },
     "SFU.VIEW_OUT": {
       actions: enqueueActions(({ event, enqueue, system }) => {
         const link = system.get(LINK_ID);
@@ -511,6 +530,7 @@ export const meshTransport = setup({
     "STATS.POLL": {
       actions: enqueueActions(({ context, enqueue }) => {
         for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.GET_STATS" });
+        if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.GET_STATS" });
       }),
     },
     "PEER.STATS": {

@@ -15,7 +15,12 @@
 import { fromCallback } from "xstate";
 import type { IceServer, SfuConnection, SfuLayer, SfuStream, SignalPayload } from "../../protocol/index.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
+import { sampleOf, type StatsSample } from "../features/stats.ts";
+import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
 import { mediaEncryption } from "./e2ee-media.ts";
+
+/** What the page shows of each participant: the layer that fits their tile, -1 off screen. */
+export type SfuView = Record<string, SfuLayer>;
 
 export interface SfuInput {
   iceServers: IceServer[];
@@ -23,11 +28,17 @@ export interface SfuInput {
   stream: MediaStream | null;
   /** The call's keys by epoch: frames are end-to-end encrypted. Null: the media server sees them. */
   keys: KeyRing | null;
+  /** What the stage last said it shows (null: nothing said yet, everyone at the highest layer). */
+  view: SfuView | null;
 }
 
 export type SfuCommand =
   | { type: "SFU.SIGNAL_IN"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
   | { type: "SFU.STREAM"; stream: MediaStream | null }
+  /** The stage shows these tiles at these sizes. */
+  | { type: "SFU.VIEW"; view: SfuView }
+  /** Measure each participant's media (the stats panel). */
+  | { type: "SFU.GET_STATS" }
   /** Close both connections now (the transport stops this actor right after). */
   | { type: "SFU.CLOSE" };
 
@@ -39,13 +50,19 @@ export type SfuEvent =
   | { type: "SFU.REMOTE_GONE"; peer: string }
   | { type: "SFU.STATE"; pc: SfuConnection; state: RTCPeerConnectionState }
   /** What we want to receive of each participant's video (a hidden tab wants none). */
-  | { type: "SFU.VIEW_OUT"; want: { peer: string; layer: SfuLayer }[] };
+  | { type: "SFU.VIEW_OUT"; want: { peer: string; layer: SfuLayer }[] }
+  /** One participant's media as we receive it (and ours as we publish it). */
+  | { type: "SFU.STATS"; peer: string; sample: StatsSample };
 
-/** Simulcast layers: a viewer's tile gets the one that fits it (rid order low to high, as Janus expects). */
+/**
+ * Simulcast layers: a viewer's tile gets the one that fits it. Janus reads the rids in the order
+ * high, medium, low (its substream 2, 1, 0): listed the other way, a tile asking for the low
+ * layer received the high one.
+ */
 const LAYERS: RTCRtpEncodingParameters[] = [
-  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: "h", scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
 ];
 
 export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, sendBack, receive }) => {
@@ -116,22 +133,51 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   }
 
   /**
-   * A hidden tab receives nobody's video (audio goes on); a visible one the highest layer. Told to
-   * the server whenever either changes: visibility, or whose video we receive.
+   * What we ask the server for of each participant's video: nothing in a hidden tab or for a tile
+   * off screen, else the layer that fits their tile, lowered while our downlink is short. Told
+   * whenever any of these changes (the server's default is the highest layer).
    */
+  let view: SfuView | null = input.view;
+  let downlink = freshDownlink(performance.now());
   let told = "";
+  function wanted(): { peer: string; layer: SfuLayer }[] {
+    const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+    return [...streams.keys()].map((peer) => ({ peer, layer: hidden ? -1 : capped(view?.[peer] ?? 2, downlink.cap) }));
+  }
   function tellView() {
     if (stopped) return;
-    const layer: SfuLayer = typeof document !== "undefined" && document.visibilityState === "hidden" ? -1 : 2;
-    const want = [...streams.keys()].map((peer) => ({ peer, layer }));
+    const want = wanted();
     const key = JSON.stringify(want);
-    // Until the tab is first hidden, the server's default (the highest layer) is what we want.
-    if (key === told || want.length === 0 || (told === "" && layer === 2)) return;
+    if (key === told || want.length === 0 || (told === "" && want.every((w) => w.layer === 2))) return;
     told = key;
     sendBack({ type: "SFU.VIEW_OUT", want });
   }
   const onVisibility = () => tellView();
   if (typeof document !== "undefined") document.addEventListener("visibilitychange", onVisibility);
+
+  /** Every two seconds: is our downlink short (video packets lost, the browser's incoming estimate)? */
+  const downlinkTimer = setInterval(async () => {
+    try {
+      const report = await sub.getStats();
+      let received = 0;
+      let lost = 0;
+      let availableKbps: number | null = null;
+      report.forEach(
+        (r: { type: string; kind?: string; packetsReceived?: number; packetsLost?: number; nominated?: boolean; availableIncomingBitrate?: number }) => {
+          if (r.type === "inbound-rtp" && r.kind === "video") {
+            received += r.packetsReceived ?? 0;
+            lost += Math.max(0, r.packetsLost ?? 0);
+          }
+          if (r.type === "candidate-pair" && r.nominated && typeof r.availableIncomingBitrate === "number") availableKbps = r.availableIncomingBitrate / 1000;
+        },
+      );
+      const before = downlink.cap;
+      downlink = downlinkStep(downlink, { at: performance.now(), received, lost, availableKbps }, neededKbps(wanted().map((w) => w.layer)));
+      if (downlink.cap !== before) tellView();
+    } catch {
+      // closed meanwhile
+    }
+  }, 2_000);
 
   /**
    * A participant counts as flowing once a frame of theirs was decoded (their video) or audio
@@ -215,6 +261,13 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
         audioSender.replaceTrack(cmd.stream?.getAudioTracks()[0] ?? null).catch(() => {});
         videoSender.replaceTrack(cmd.stream?.getVideoTracks()[0] ?? null).catch(() => {});
         return;
+      case "SFU.VIEW":
+        view = cmd.view;
+        tellView();
+        return;
+      case "SFU.GET_STATS":
+        void measure();
+        return;
       case "SFU.CLOSE":
         close();
         return;
@@ -223,8 +276,40 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
 
   later(offerToPublish);
 
+  /**
+   * Each participant's media as a stats sample of its own: their inbound lines (by mid) from the
+   * receiving connection, with our publishing connection's outbound and round trip.
+   */
+  async function measure() {
+    try {
+      const [got, sent] = await Promise.all([sub.getStats(), pub.getStats()]);
+      const shared: [string, Record<string, unknown> & { id: string; type: string }][] = [];
+      const byPeer = new Map<string, typeof shared>();
+      sent.forEach((r: Record<string, unknown> & { id: string; type: string }) => {
+        if (r.type !== "inbound-rtp") shared.push([r.id, r]);
+      });
+      got.forEach((r: Record<string, unknown> & { id: string; type: string }) => {
+        if (r.type !== "inbound-rtp") return;
+        const peer = typeof r.mid === "string" ? owners.get(r.mid) : undefined;
+        if (!peer) return;
+        const list = byPeer.get(peer) ?? [];
+        list.push([r.id, r]);
+        byPeer.set(peer, list);
+      });
+      // Codecs of the inbound lines live in the receiving connection's report.
+      got.forEach((r: Record<string, unknown> & { id: string; type: string }) => {
+        if (r.type === "codec") shared.push([r.id, r]);
+      });
+      if (stopped) return;
+      for (const [peer, lines] of byPeer) sendBack({ type: "SFU.STATS", peer, sample: sampleOf(new Map([...shared, ...lines])) });
+    } catch {
+      // closed meanwhile
+    }
+  }
+
   function close() {
     stopped = true;
+    clearInterval(downlinkTimer);
     if (typeof document !== "undefined") document.removeEventListener("visibilitychange", onVisibility);
     sub.ontrack = null;
     for (const pc of [pub, sub]) {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { fixtureRgb, personAt, writeFixtureY4m } from "../helpers/fixture-video.ts";
-import { button, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { button, moreButton, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 
 const W = 640;
 const H = 360;
@@ -141,7 +141,7 @@ describe("background", () => {
     expect(plain.person).toBeLessThan(25);
     const offersBefore = (await offers(a.page)) + (await offers(b.page));
 
-    await button(a.page, "Settings").click();
+    await (await moreButton(a.page, "Settings")).click();
     const dialog = a.page.getByRole("dialog", { name: "Settings" });
     await chooseBackground(dialog, "Blur (light)");
     const blurred = await waitFor(

@@ -72,9 +72,9 @@ describe("the one-link call", () => {
     await b.page.getByText("Their microphone is muted").waitFor({ state: "detached", timeout: 5_000 });
     await b.page.getByText("Their camera is off").waitFor({ state: "detached", timeout: 5_000 });
 
-    // Hang up ends the call for both; B may wait for a rejoin or leave.
+    // Leave ends the call for both; B may stay for a rejoin or leave too.
     expect(await liveCaptureTracks(a.page)).toEqual(["audio", "video"]);
-    await button(a.page, "Hang up").click();
+    await button(a.page, "Leave").click();
     await waitForStatus(a.page, "Call ended");
     await waitForStatus(b.page, "The other person hung up");
     // Hanging up releases A's camera and microphone (their lights go off).
@@ -85,8 +85,12 @@ describe("the one-link call", () => {
         5_000,
       ),
     ).toEqual([]);
-    await button(b.page, "Wait for them").waitFor();
+    await button(b.page, "Stay").waitFor();
     await button(b.page, "Leave").click();
+    // The end screen: no controls left half-disabled, only Rejoin and Home.
+    await button(b.page, "Rejoin").waitFor();
+    expect(await b.page.getByRole("navigation", { name: "Call controls" }).count()).toBe(0);
+    await button(b.page, "Home").click();
     await button(b.page, "New call").waitFor({ timeout: 5_000 });
     expect(new URL(b.page.url()).pathname).toBe("/");
 

@@ -137,6 +137,27 @@ describe("chat", () => {
     }
   }, 120_000);
 
+  test("with the chat closed, a message shows a preview toast that opens the chat; with it open, none", async () => {
+    const { a, b, close } = await callOf();
+    try {
+      await openChat(a.page);
+      expect(await button(b.page, "Chat").getAttribute("aria-pressed")).not.toBe("true");
+      await say(a.page, "are you there? the slides are in the chat");
+      const preview = b.page.locator(".toasts").getByRole("button", { name: /: are you there\? the slides are in the/ });
+      await preview.waitFor();
+      await preview.click();
+      await expectAttribute(button(b.page, "Chat"), "aria-pressed", "true");
+      await waitForTexts(b.page, ["are you there? the slides are in the chat"]);
+      await preview.waitFor({ state: "detached" });
+      // The chat is open now: the next message is in the log, not in a toast.
+      await say(a.page, "second");
+      await waitForTexts(b.page, ["are you there? the slides are in the chat", "second"]);
+      expect(await b.page.locator(".toasts").getByRole("button").count()).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
   test("B reloads mid-call: history is back, what A sent meanwhile arrives once, then both ways again", async () => {
     const { a, b, dialogs, close } = await callOf();
     try {

@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { button, launchBrowser, newPerson, startApp, waitForStatus, type AppServer, openCallLink, expectAttribute } from "./harness.ts";
+import { button, moreButton, launchBrowser, newPerson, startApp, waitForStatus, type AppServer, openCallLink, expectAttribute } from "./harness.ts";
 
 /** Software WebGL, so the hand tracker can really load (it needs a WebGL2 context). */
 const SOFTWARE_WEBGL = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"];
@@ -117,7 +117,7 @@ describe("drawing", () => {
       for (const { page } of people) for (const box of ["remote", "local"]) await playing(page, box);
 
       // Draw on: the hand tracker worker starts and loads the model (no hand in the fake camera).
-      const toggle = button(a.page, "Draw");
+      const toggle = await moreButton(a.page, "Draw");
       await expectAttribute(toggle, "aria-pressed", "false");
       const workerStarted = a.page.waitForEvent("worker", { timeout: 10_000 });
       await toggle.click();
@@ -197,7 +197,7 @@ describe("drawing", () => {
       // Draw off: the worker is terminated; the drawing stays.
       const workerGone = new Promise((r) => worker.once("close", r));
       await stroke(a.page, "remote", [0.5, 0.5], [0.7, 0.6]);
-      await toggle.click();
+      await (await moreButton(a.page, "Draw")).click();
       await expectAttribute(toggle, "aria-pressed", "false");
       await workerGone;
       expect(await a.page.locator(".remote canvas.draw-overlay.drawing-on").count()).toBe(0);
@@ -238,7 +238,7 @@ describe("drawing without hand tracking", () => {
       await openCallLink(page, `${app.url}/c/${crypto.randomUUID()}`);
       await waitForStatus(page, "Waiting for someone to join", 20_000);
       await playing(page, "local");
-      await button(page, "Draw").click();
+      await (await moreButton(page, "Draw")).click();
       await page.getByText("The hand-tracking model could not be loaded. You can still draw with the mouse or a finger").waitFor({ timeout: 30_000 });
       expect((await drawState(page)).error?.code).toBe("model-fetch-failed");
       await stroke(page, "local", [0.3, 0.4], [0.6, 0.5]);
@@ -311,7 +311,7 @@ describe("drawing with a hand in front of the camera", () => {
       const { page } = await newPerson(handBrowser, app.url);
       await openCallLink(page, `${app.url}/c/${crypto.randomUUID()}`);
       await waitForStatus(page, "Waiting for someone to join", 20_000);
-      await button(page, "Draw").click();
+      await (await moreButton(page, "Draw")).click();
       const cursorOf = () =>
         page.evaluate(() => {
           const call = (

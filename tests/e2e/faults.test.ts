@@ -120,7 +120,7 @@ async function timed(row: string, recover: () => Promise<void>) {
 async function stillAlive(...people: Person[]) {
   for (const p of people) {
     expect(p.errors).toEqual([]);
-    expect(await button(p.page, "Hang up").isVisible()).toBe(true);
+    expect(await button(p.page, "Leave").isVisible()).toBe(true);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   expectAttribute,
   freePort,
   launchBrowser,
+  moreButton,
   newPerson,
   openCallLink,
   recordPeerConnections,
@@ -218,6 +219,30 @@ const chatLines = (page: Page) =>
     .locator("li")
     .evaluateAll((items) => items.map((li) => `${li.querySelector(".chat-who")?.textContent}: ${li.querySelector(".chat-text")?.textContent}`));
 
+/** Each remote tile on the page: whose, where it is (focus, strip, grid, away), its width on screen and of the picture received. */
+const tilesOf = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video: "]')].map((v) => {
+      const tile = v.closest(".remote")!;
+      return {
+        name: v.getAttribute("aria-label")!.slice("Remote video: ".length),
+        place: ["focus", "strip", "grid", "away"].find((c) => tile.classList.contains(c)) ?? "",
+        width: Math.round(tile.getBoundingClientRect().width),
+        videoWidth: v.videoWidth,
+      };
+    }),
+  );
+type Tile = Awaited<ReturnType<typeof tilesOf>>[number];
+const tileOf = (tiles: Tile[], name: string) => tiles.find((t) => t.name === name)!;
+
+/** Video packets each receiving line got over `ms`, sorted (which is whose does not matter here). */
+async function videoPacketsOver(page: Page, ms: number): Promise<number[]> {
+  const before = await inboundVideo(page);
+  await Bun.sleep(ms);
+  const after = await inboundVideo(page);
+  return after.map((s, i) => s.packets - (before[i]?.packets ?? 0)).sort((x, y) => x - y);
+}
+
 describe("group call through the media server", () => {
   test("three people on one link each see the two others' video", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
@@ -366,7 +391,7 @@ describe("group call through the media server", () => {
 
     // C hangs up: A and B go on seeing each other, and after a few seconds back on a direct
     // connection, again without a gap; the media-server connections close.
-    await button(c.page, "Hang up").click();
+    await button(c.page, "Leave").click();
     for (const p of [a, b]) await seesMoving(p.page, 1, 20_000);
     for (const p of [a, b]) {
       const pcs = await waitFor(
@@ -473,7 +498,7 @@ describe("group call through the media server", () => {
     );
 
     // C leaves: the lowest id of those left makes a new key and hands it to the other; W gets nothing it can open.
-    await button(c.page, "Hang up").click();
+    await button(c.page, "Leave").click();
     await c.context.close();
     await seesNames(a.page, ["Bob", "Wes"]);
     await seesNames(w.page, ["Ada", "Bob"]);
@@ -503,6 +528,111 @@ describe("group call through the media server", () => {
     expect(await chatTexts(w.page)).not.toContain("after Cleo left");
     await Promise.all([a, b, w].map((p) => p.context.close()));
   }, 150_000);
+
+  test("layouts: a large tile receives a high layer and the strip a low one, pinning and the active speaker choose who is large, a tile off the page receives no video", async () => {
+    const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    await d.context.addInitScript(recordPeerConnections);
+    // Cameras at 540p 15 fps (layers 240, 480 and 960 px wide): four pages on two cores keep up.
+    for (const p of people)
+      await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 960, height: 540, frameRate: 15 })));
+    await a.context.addInitScript(() => localStorage.setItem("onelink.name", "Ada"));
+    await a.page.goto(ctx.app.url);
+    await button(a.page, "New call").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    await joinAs(b.page, link, "Bob");
+    await waitForStatus(b.page, "Connected · 2 people", 20_000);
+    await joinAs(c.page, link, "Cleo");
+    await joinAs(d.page, link, "Dan");
+    await Promise.all(people.map((p) => seesMoving(p.page, 3, 40_000)));
+    await seesNames(d.page, ["Ada", "Bob", "Cleo"]);
+
+    // D pins Bob: his tile is large, the two others in a strip under it; each receives the layer that fits.
+    await button(d.page, "Pin Bob").click();
+    const pinned = await waitFor(
+      () => tilesOf(d.page),
+      (t) =>
+        tileOf(t, "Bob").place === "focus" &&
+        ["Ada", "Cleo"].every((n) => tileOf(t, n).videoWidth > 0 && tileOf(t, "Bob").videoWidth >= 2 * tileOf(t, n).videoWidth),
+      20_000,
+    );
+    console.log("D, Bob pinned:", JSON.stringify(pinned));
+    expect(tileOf(pinned, "Ada").place).toBe("strip");
+    expect(tileOf(pinned, "Bob").width).toBeGreaterThan(3 * tileOf(pinned, "Ada").width);
+    // Unpinned: a grid again, every tile larger than a strip's and at least a layer above the strip's.
+    await button(d.page, "Unpin Bob").click();
+    const grid = await waitFor(
+      () => tilesOf(d.page),
+      (t) => t.every((x) => x.place === "grid" && x.videoWidth >= 2 * Math.min(tileOf(pinned, "Ada").videoWidth, tileOf(pinned, "Cleo").videoWidth)),
+      20_000,
+    );
+    console.log("D, grid:", JSON.stringify(grid));
+    // The statistics show what D receives of each person, measured per person through the media server.
+    await (await moreButton(d.page, "Stats")).click();
+    const each = d.page.getByRole("table", { name: "Received from each person" });
+    const readRows = () => each.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? "")));
+    // Each row is that person's picture: the size shown is the one their tile receives.
+    const [rows] = await waitFor(
+      () => Promise.all([readRows(), tilesOf(d.page)]),
+      ([r, t]) =>
+        r.length === 3 && r.every(([name, size, fps]) => /^[1-9]\d* fps$/.test(fps ?? "") && size === `${tileOf(t, name!)?.videoWidth}×${size?.split("×")[1]}`),
+      15_000,
+    );
+    console.log("D, stats per person:", JSON.stringify(rows));
+    expect(rows.map(([name]) => name).sort()).toEqual(["Ada", "Bob", "Cleo"]);
+    await (await moreButton(d.page, "Stats")).click();
+
+    // The speaker layout shows who makes sound: only Cleo's microphone is on (the fake one beeps).
+    for (const p of [a, b]) await button(p.page, "Microphone").click();
+    await button(d.page, "Speaker layout").click();
+    await expectAttribute(button(d.page, "Speaker layout"), "aria-pressed", "true");
+    await waitFor(
+      () => tilesOf(d.page),
+      (t) => tileOf(t, "Cleo").place === "focus",
+      20_000,
+    );
+    // Cleo falls silent and Ada speaks: Ada takes the large tile.
+    await button(a.page, "Microphone").click();
+    await button(c.page, "Microphone").click();
+    const speaking = await waitFor(
+      () => tilesOf(d.page),
+      (t) => tileOf(t, "Ada").place === "focus",
+      20_000,
+    );
+    expect(tileOf(speaking, "Cleo").place).toBe("strip");
+
+    // On a narrow window the strip holds one tile: the third person is on the strip's next page,
+    // heard but not shown, and receives no video at all; the two shown keep theirs coming.
+    await d.page.setViewportSize({ width: 340, height: 700 });
+    const narrow = await waitFor(
+      () => tilesOf(d.page),
+      (t) => t.filter((x) => x.place === "away").length === 1,
+      10_000,
+    );
+    console.log("D, narrow:", JSON.stringify(narrow));
+    await Bun.sleep(1500); // what was on its way arrives
+    const packets = await videoPacketsOver(d.page, 2000);
+    console.log("D, video packets per line in 2 s, one tile off the page:", JSON.stringify(packets));
+    expect(packets).toHaveLength(3);
+    expect(packets[0]).toBeLessThan(5);
+    expect(packets[1]).toBeGreaterThan(20);
+    // Its page turned to: shown, and its video comes again.
+    await button(d.page, "Next page").click();
+    const away = narrow.find((x) => x.place === "away")!.name;
+    await waitFor(
+      () => tilesOf(d.page),
+      (t) => tileOf(t, away).place === "strip",
+      10_000,
+    );
+    const again = await waitFor(
+      () => videoPacketsOver(d.page, 1000),
+      (p) => p[0]! > 10,
+      20_000,
+    );
+    expect(again).toHaveLength(3);
+    await Promise.all(people.map((p) => p.context.close()));
+  }, 180_000);
 
   test("a page opening the call with a wrong key in the link decodes no picture; the others go on seeing each other", async () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));

@@ -227,15 +227,26 @@ export async function expectAttribute(locator: Locator, name: string, value: str
 
 export const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
 
+/**
+ * A control in the call's More menu, More opened first. The menu closes once a control in it is
+ * pressed; the locator still finds the control then (hidden), to read its state.
+ */
+export async function moreButton(page: Page, name: string): Promise<Locator> {
+  const more = button(page, "More");
+  if ((await more.getAttribute("aria-expanded")) !== "true") await more.click();
+  return page.getByRole("button", { name, exact: true, includeHidden: true });
+}
+
 /** Whether nothing else is drawn over the element: its corners and centre are its own (a QR code must be whole to scan). */
 export function isUncovered(locator: Locator): Promise<boolean> {
   return locator.evaluate((el) => {
     const r = el.getBoundingClientRect();
+    // 8 px in from each corner: inside a rounded corner (a QR code's white box has one), still in its quiet zone.
     const points = [
-      [r.left + 2, r.top + 2],
-      [r.right - 2, r.top + 2],
-      [r.left + 2, r.bottom - 2],
-      [r.right - 2, r.bottom - 2],
+      [r.left + 8, r.top + 8],
+      [r.right - 8, r.top + 8],
+      [r.left + 8, r.bottom - 8],
+      [r.right - 8, r.bottom - 8],
       [(r.left + r.right) / 2, (r.top + r.bottom) / 2],
     ];
     return points.every(([x, y]) => {

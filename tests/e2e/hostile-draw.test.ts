@@ -16,7 +16,7 @@ import {
 } from "../../protocol/draw-wire.ts";
 import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
 import { drawDocs, flood, rawFrame, recordDataChannels, selfId, sendRaw } from "./draw-flood.ts";
-import { button, expectAttribute, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { moreButton, expectAttribute, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -77,8 +77,9 @@ describe("a hostile peer on the drawing channel", () => {
       // Up to 10 s of the largest frames; B cuts the flooder off well before (the flood stops then).
       const flooding = flood(a.page, 10_000);
       // While the frames pour in: a control still answers, the remote video still plays.
-      await button(b.page, "Draw").click({ timeout: 10_000 });
-      await expectAttribute(button(b.page, "Draw"), "aria-pressed", "true");
+      const draw = await moreButton(b.page, "Draw");
+      await draw.click({ timeout: 10_000 });
+      await expectAttribute(draw, "aria-pressed", "true");
       await waitForNewFrames(b.page, "Remote video", 5, 10_000);
       const sent = await flooding;
       expect(sent.frames).toBeGreaterThan(20);

@@ -78,7 +78,7 @@ describe("invite and awareness", () => {
     await toasts.getByText(TOASTS.copied).waitFor({ state: "detached", timeout: 7_000 });
 
     // They hang up: a falling chime and a toast.
-    await button(b.page, "Hang up").click();
+    await button(b.page, "Leave").click();
     await waitForStatus(a.page, "The other person hung up");
     await toasts.getByText(TOASTS.hungUp).waitFor();
     // The status line already says it: that toast is not announced a second time.
@@ -93,7 +93,7 @@ describe("invite and awareness", () => {
     await openCallLink(b.page, link);
     await waitForStatus(a.page, "Connected", 20_000);
     await toasts.getByText(TOASTS.arrived).last().waitFor(); // the first arrival's toast may still be up
-    await button(b.page, "Hang up").click();
+    await button(b.page, "Leave").click();
     await waitForStatus(a.page, "The other person hung up");
     await toasts.getByText(TOASTS.hungUp).last().waitFor();
     expect(await tones(a.page)).toEqual(heard);

@@ -1,6 +1,6 @@
 /**
  * A whole call with the keyboard only: Tab and Enter to start it, the shortcuts in the call, a
- * chat message typed and sent, picture in picture, Info, and Tab to Hang up. Each step checks
+ * chat message typed and sent, picture in picture, Info, More, and Tab to Leave. Each step checks
  * what a person would see, and focused controls show a visible focus ring.
  */
 import { describe, expect, test } from "bun:test";
@@ -82,6 +82,7 @@ describe("keyboard only", () => {
     // P: picture in picture of the other person, where the browser has it (headless Chromium does).
     const pip = await a.page.evaluate(() => document.pictureInPictureEnabled);
     if (pip) {
+      // The toggle is in More; the shortcut presses it there without opening the menu.
       const toggle = button(a.page, "Picture in picture");
       await a.page.keyboard.press("p");
       await a.page.waitForFunction(() => document.pictureInPictureElement?.getAttribute("aria-label")?.startsWith("Remote video"));
@@ -112,8 +113,18 @@ describe("keyboard only", () => {
     await a.page.keyboard.press("Escape");
     await info.waitFor({ state: "detached" });
 
-    // Tab to Hang up, Space presses it.
-    await tabTo(a.page, "Hang up");
+    // More opens from the keyboard with focus on its first control; Escape closes it and focus goes back to More.
+    await tabTo(a.page, "More");
+    await a.page.keyboard.press("Enter");
+    await button(a.page, "People").waitFor();
+    expect(await a.page.evaluate(() => document.activeElement?.closest(".more-menu") !== null)).toBe(true);
+    await a.page.keyboard.press("Escape");
+    await button(a.page, "People").waitFor({ state: "hidden" });
+    await expectAttribute(button(a.page, "More"), "aria-expanded", "false");
+    expect(await a.page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("More");
+
+    // Tab to Leave, Space presses it.
+    await tabTo(a.page, "Leave");
     await expectVisibleFocus(a.page);
     await a.page.keyboard.press("Space");
     await waitForStatus(a.page, "Call ended");

@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
+import { button, moreButton, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
 
 // A later switch wins over the harness's plain --use-fake-device-for-media-stream.
 const ctx = useAppAndBrowser({}, ["--use-fake-device-for-media-stream=device-count=3"]);
@@ -44,7 +44,7 @@ const remoteShape = (page: Page) =>
   });
 
 async function chooseCamera(page: Page, label: string) {
-  await button(page, "Settings").click();
+  await (await moreButton(page, "Settings")).click();
   const dialog = page.getByRole("dialog", { name: "Settings" });
   await dialog.getByRole("combobox", { name: "Camera" }).selectOption({ label });
   await waitFor(
@@ -58,7 +58,7 @@ describe("media", () => {
   test("switching camera in Settings mid-call keeps the call up, frames flowing, and is remembered", async () => {
     const { a, b, close } = await call();
     const before = (await cameraOf(a.page))!;
-    await button(a.page, "Settings").click();
+    await (await moreButton(a.page, "Settings")).click();
     const dialog = a.page.getByRole("dialog", { name: "Settings" });
     const select = dialog.getByRole("combobox", { name: "Camera" });
     const options = await select.locator("option").evaluateAll((os) => os.map((o) => ({ id: (o as HTMLOptionElement).value, label: o.textContent })));
@@ -106,7 +106,7 @@ describe("media", () => {
   test("screen share replaces the camera for the peer (with tab audio) and the camera returns when it stops", async () => {
     const { a, b, close } = await call();
     // A small camera picture (Settings, applied in place) tells it apart from the shared screen at the other end.
-    await button(a.page, "Settings").click();
+    await (await moreButton(a.page, "Settings")).click();
     const dialog = a.page.getByRole("dialog", { name: "Settings" });
     await dialog.getByRole("combobox", { name: "Resolution" }).selectOption("640x360");
     await dialog.getByRole("button", { name: "Close" }).click();
@@ -168,7 +168,7 @@ describe("media", () => {
   test("Stats shows both directions from getStats every second; the quality indicator is always there", async () => {
     const { a, close } = await call();
     await a.page.getByRole("img", { name: /Connection quality: (good|fair|poor)/ }).waitFor({ timeout: 20_000 });
-    const stats = button(a.page, "Stats");
+    const stats = await moreButton(a.page, "Stats");
     await stats.click();
     await expectAttribute(stats, "aria-pressed", "true");
     const panel = a.page.getByRole("region", { name: "Call statistics" });
@@ -192,9 +192,9 @@ describe("media", () => {
       10_000,
     ); // refreshed
     await a.page.screenshot({ path: "/tmp/onelink-stats.png" });
-    await stats.click();
+    await (await moreButton(a.page, "Stats")).click();
     await panel.waitFor({ state: "detached" });
-    await button(a.page, "Settings").click();
+    await (await moreButton(a.page, "Settings")).click();
     await a.page.getByRole("dialog", { name: "Settings" }).waitFor();
     await a.page.screenshot({ path: "/tmp/onelink-settings.png" });
     await close();

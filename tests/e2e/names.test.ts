@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { button, moreButton, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -41,7 +41,7 @@ describe("names", () => {
       await a.page.locator('video[aria-label="Remote video: Guest 2"]').waitFor({ state: "attached" });
 
       // The People button opens the list: one item per person, ourselves first.
-      const peopleButton = button(b.page, "People");
+      const peopleButton = await moreButton(b.page, "People");
       expect(await peopleButton.getAttribute("aria-pressed")).toBe("false");
       await peopleButton.click();
       expect(await peopleButton.getAttribute("aria-pressed")).toBe("true");
@@ -63,7 +63,7 @@ describe("names", () => {
         () => peopleTexts(b.page),
         (t) => t[0]!.startsWith("Bob (you)"),
       );
-      await button(a.page, "People").click();
+      await (await moreButton(a.page, "People")).click();
       await waitFor(
         () => peopleTexts(a.page),
         (t) => t.length === 2 && t[0]!.startsWith(`${ADA} (you)`) && t[0]!.includes("Muted") && t[1]!.startsWith("Bob"),

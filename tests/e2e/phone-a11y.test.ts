@@ -4,12 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
 import { devices, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
-import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer, expectAttribute, runScriptFile } from "./harness.ts";
-
-const ARTIFACTS = resolve(import.meta.dir, "../../artifacts/screenshots");
-const AXE = resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
+import { button, launchBrowser, startApp, waitForNewFrames, waitForStatus, type AppServer, expectAttribute } from "./harness.ts";
+import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 
 let app: AppServer;
 let browser: Browser;
@@ -33,37 +30,6 @@ async function person(kind: string) {
   const context = await browser.newContext({ ...VIEWPORTS[kind], permissions: ["camera", "microphone"] });
   return { context, page: await context.newPage() };
 }
-
-/** Serious or critical axe-core violations on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await runScriptFile(page, AXE);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
-
-async function noHorizontalScroll(page: Page) {
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  expect(scroll).toBeLessThanOrEqual(client);
-}
-
-/** Visible buttons smaller than 44x44 CSS px. */
-const smallTargets = (page: Page) =>
-  page.evaluate(() =>
-    [...document.querySelectorAll("button")]
-      .filter((b) => b.offsetParent !== null)
-      .map((b) => ({ name: b.textContent?.trim() || b.getAttribute("aria-label"), r: b.getBoundingClientRect() }))
-      .filter(({ r }) => r.width < 44 || r.height < 44)
-      .map(({ name, r }) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`),
-  );
 
 /**
  * On phones the controls hide after a few seconds of a call, unfocusable while hidden, and come
@@ -134,7 +100,7 @@ for (const kind of ["pixel", "iphone", "desktop"]) {
       await tap(a.page, "Microphone");
       await expectAttribute(button(a.page, "Microphone"), "aria-pressed", "false");
       await a.page.screenshot({ path: `${ARTIFACTS}/${kind}-in-call.png` });
-      await tap(a.page, "Hang up");
+      await tap(a.page, "Leave");
       await waitForStatus(a.page, "Call ended");
       await a.context.close();
       await b.context.close();

@@ -68,7 +68,7 @@ test("a peer who closes the tab is reported as gone within seconds, and the othe
   const closed = performance.now();
   await waitForStatus(a.page, "The other person left the call", 15_000);
   expect(performance.now() - closed).toBeLessThan(12_000);
-  await a.page.getByRole("button", { name: "Wait for them", exact: true }).click();
+  await a.page.getByRole("button", { name: "Stay", exact: true }).click();
   await waitForStatus(a.page, "Waiting for someone to join");
   await a.context.close();
 }, 60_000);

@@ -147,7 +147,7 @@ describe("serverless call", () => {
     await waitForStatus(b.page, "Connected");
 
     // Hanging up reaches the other side too.
-    await button(a.page, "Hang up").click();
+    await button(a.page, "Leave").click();
     await waitForStatus(b.page, "The other person hung up", 10_000);
     await a.context.close();
     await b.context.close();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, fromPromise, SimulatedClock } from "xstate";
-import { burstToast, notificationsMachine, TOAST_LIMIT, TOASTS } from "../../machines/features/notifications.ts";
+import { burstToast, chatPreview, notificationsMachine, PREVIEW_CHARS, TOAST_LIMIT, TOASTS } from "../../machines/features/notifications.ts";
 
 function harness(opts: { copy?: () => Promise<void>; share?: () => Promise<void>; canShare?: boolean } = {}) {
   const sounds: string[] = [];
@@ -30,15 +30,15 @@ describe("notifications", () => {
     expect(h.sounds).toEqual(["up"]);
     expect(h.texts()).toEqual([TOASTS.arrived]);
     h.clock.increment(1_000);
-    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Grace" });
     h.clock.increment(3_000); // another burst
-    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone" });
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Linus" });
     expect(h.sounds).toEqual(["up", "down", "down"]);
-    expect(h.texts()).toEqual([TOASTS.arrived, TOASTS.hungUp, TOASTS.left]);
+    expect(h.texts()).toEqual([TOASTS.arrived, "Grace hung up", "Linus left"]);
     // The status line says who left; their toasts are shown but not announced a second time.
     expect(h.actor.getSnapshot().context.toasts.map((t) => t.quiet)).toEqual([false, true, true]);
     h.clock.increment(1_000);
-    expect(h.texts()).toEqual([TOASTS.hungUp, TOASTS.left]);
+    expect(h.texts()).toEqual(["Grace hung up", "Linus left"]);
     h.clock.increment(4_000);
     expect(h.texts()).toEqual([]);
   });
@@ -49,9 +49,40 @@ describe("notifications", () => {
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada" });
     h.clock.increment(2_000);
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Grace" });
-    expect(h.texts()).toEqual(["Ada is here", "Ada hung up", "Grace left"]);
+    // Ada's arrival toast went when she hung up: two toasts never say opposite things.
+    expect(h.texts()).toEqual(["Ada hung up", "Grace left"]);
     h.actor.send({ type: "NOTIFY.ARRIVED", who: null });
     expect(h.texts().at(-1)).toBe(TOASTS.arrived);
+  });
+
+  test('a later toast about the same person replaces the earlier one: "hung up" then "is here" leaves only "is here"', () => {
+    const h = harness();
+    h.actor.send({ type: "NOTIFY.ARRIVED" });
+    h.clock.increment(2_500);
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left" });
+    expect(h.texts()).toEqual([TOASTS.hungUp]);
+    h.clock.increment(2_500);
+    h.actor.send({ type: "NOTIFY.ARRIVED" });
+    expect(h.texts()).toEqual([TOASTS.arrived]);
+    // The replaced toast's timer went with it: the new one stays its full five seconds.
+    h.clock.increment(4_900);
+    expect(h.texts()).toEqual([TOASTS.arrived]);
+    h.clock.increment(100);
+    expect(h.texts()).toEqual([]);
+    // Someone else's news is not touched; a chat preview is not either.
+    h.actor.send({ type: "NOTIFY.SHOW", text: chatPreview("Ada", "hello"), action: "openChat" });
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Grace" });
+    h.clock.increment(2_500);
+    h.actor.send({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Ada" });
+    expect(h.texts()).toEqual(["Ada: hello", "Grace is here", "Ada left"]);
+  });
+
+  test("a chat preview names the sender and shows the start of the text, on one line", () => {
+    expect(chatPreview("Ada", "  see\n you   soon ")).toBe("Ada: see you soon");
+    expect(chatPreview(undefined, "hi")).toBe("Someone: hi");
+    const long = chatPreview("Ada", "x".repeat(200));
+    expect([...long].length).toBe("Ada: ".length + PREVIEW_CHARS);
+    expect(long.endsWith("…")).toBe(true);
   });
 
   test("many arrivals at once make one chime and one toast naming them; a departure with others still here is announced", () => {
@@ -75,7 +106,8 @@ describe("notifications", () => {
     h.actor.send({ type: "NOTIFY.ARRIVED", who: "Ada" });
     h.actor.send({ type: "NOTIFY.DEPARTED", reason: "left", who: "Ada", quiet: false });
     expect(h.sounds).toEqual(["up", "up", "down", "up", "down"]);
-    expect(h.texts()).toEqual(["Ada and Grace hung up", "Ada is here", "Ada hung up"]);
+    // Each replaces the toast before it that named Ada.
+    expect(h.texts()).toEqual(["Barbara is here", "Ada hung up"]);
   });
 
   test("a burst in words", () => {

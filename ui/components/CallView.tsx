@@ -1,9 +1,9 @@
 import { useSelector } from "@xstate/react";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
 import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
-import { phaseOf } from "../selectors.ts";
+import { type Phase, phaseOf } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
@@ -26,6 +26,9 @@ export function CallView() {
   const stageRef = useRef<HTMLDivElement>(null);
   const [infoOpen, setInfoOpen] = useState(false);
   const [peopleOpen, setPeopleOpen] = useState(false);
+  const length = useCallLength(phase);
+  // After the call (or a failure) the overlay's choices are the only controls: no half-disabled bar.
+  const over = phase === "ended" || phase === "failed";
 
   return (
     <div className="call">
@@ -50,7 +53,7 @@ export function CallView() {
           <StatsPanel />
         </ErrorBoundary>
         <ErrorBoundary name="The call's state" className="at-center">
-          <PhaseOverlay phase={phase} />
+          <PhaseOverlay phase={phase} length={length} />
         </ErrorBoundary>
         <ErrorBoundary name="Notifications" className="at-top-left">
           <Toasts />
@@ -74,9 +77,11 @@ export function CallView() {
       <ErrorBoundary name="The settings notice" className="in-flow">
         <SettingsNotice />
       </ErrorBoundary>
-      <ErrorBoundary name="The call controls" className="in-flow">
-        <Controls stageRef={stageRef} people={{ open: peopleOpen, toggle: () => setPeopleOpen((open) => !open) }} />
-      </ErrorBoundary>
+      {!over && (
+        <ErrorBoundary name="The call controls" className="in-flow">
+          <Controls stageRef={stageRef} people={{ open: peopleOpen, toggle: () => setPeopleOpen((open) => !open) }} />
+        </ErrorBoundary>
+      )}
       {infoOpen && (
         <ErrorBoundary name="Information" className="at-center" onClose={() => setInfoOpen(false)}>
           <InfoDialog onClose={() => setInfoOpen(false)} />
@@ -86,32 +91,54 @@ export function CallView() {
   );
 }
 
+/** How long the last call went on with someone, in ms, once it has ended; null before or if nobody came. */
+function useCallLength(phase: Phase): number | null {
+  const since = useRef<number | null>(null);
+  const [length, setLength] = useState<number | null>(null);
+  useEffect(() => {
+    if (phase === "inCall" && since.current === null) since.current = Date.now();
+    else if (phase === "ended") {
+      setLength(since.current === null ? null : Date.now() - since.current);
+      since.current = null;
+    } else if (phase === "preparing") setLength(null);
+  }, [phase]);
+  return length;
+}
+
+/** 75 000 ms as "1:15", an hour and more as "1:02:05". */
+export function formatLength(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
 type Choice = { label: string; event: CallUiEvent };
 interface OverlayView {
   name: string;
   text: string;
   hint?: string;
   primary: Choice;
-  secondary: Choice;
+  secondary?: Choice;
 }
 
 /** What to offer when the call is not going on: after the other person left, after hanging up, after a failure. */
-function overlayFor(phase: ReturnType<typeof phaseOf>, departure: CallContext["departure"], error: CallContext["error"]): OverlayView | null {
+function overlayFor(phase: Phase, departure: CallContext["departure"], error: CallContext["error"], length: number | null): OverlayView | null {
   switch (phase) {
     case "peerLeft":
       return {
         name: "The other person left",
         text: `${departure?.name ?? "The other person"} ${departure?.reason === "left" ? "hung up" : "left the call"}.`,
-        hint: "If they come back, the call resumes by itself.",
-        primary: { label: "Wait for them", event: { type: "WAIT" } },
-        secondary: { label: "Leave", event: { type: "EXIT" } },
+        hint: "If they come back, the call resumes by itself. Leave is below.",
+        primary: { label: "Stay", event: { type: "WAIT" } },
       };
     case "ended":
       return {
         name: "Call ended",
         text: "You left the call.",
+        hint: length === null ? undefined : `Call length ${formatLength(length)}`,
         primary: { label: "Rejoin", event: { type: "REJOIN" } },
-        secondary: { label: "Back to start", event: { type: "EXIT" } },
+        secondary: { label: "Home", event: { type: "EXIT" } },
       };
     case "failed":
       return {
@@ -119,19 +146,20 @@ function overlayFor(phase: ReturnType<typeof phaseOf>, departure: CallContext["d
         text: error?.text ?? "The call could not be joined.",
         // A page older than the server cannot join again until it is reloaded.
         primary: error?.code === "bad-version" ? { label: "Reload page", event: { type: "RELOAD" } } : { label: "Try again", event: { type: "REJOIN" } },
-        secondary: { label: "Back to start", event: { type: "EXIT" } },
+        secondary: { label: "Home", event: { type: "EXIT" } },
       };
     default:
       return null;
   }
 }
 
-function PhaseOverlay({ phase }: { phase: ReturnType<typeof phaseOf> }) {
+function PhaseOverlay({ phase, length }: { phase: Phase; length: number | null }) {
   const actor = useCallActor();
   const error = useSelector(actor, (s) => s.context.error);
   const departure = useSelector(actor, (s) => s.context.departure);
-  const view = overlayFor(phase, departure, error);
+  const view = overlayFor(phase, departure, error, length);
   if (!view) return null;
+  const { secondary } = view;
   return (
     <div className="overlay" role="dialog" aria-label={view.name}>
       <p>{view.text}</p>
@@ -140,9 +168,11 @@ function PhaseOverlay({ phase }: { phase: ReturnType<typeof phaseOf> }) {
         <button type="button" className="primary" onClick={() => actor.send(view.primary.event)}>
           {view.primary.label}
         </button>
-        <button type="button" onClick={() => actor.send(view.secondary.event)}>
-          {view.secondary.label}
-        </button>
+        {secondary && (
+          <button type="button" onClick={() => actor.send(secondary.event)}>
+            {secondary.label}
+          </button>
+        )}
       </div>
     </div>
   );

@@ -1,15 +1,25 @@
+/**
+ * The call controls: one row that fits every width from 320 px (microphone, camera, chat, share
+ * screen where the browser can, More, Leave); everything else is in More.
+ */
 import { useSelector } from "@xstate/react";
-import { useRef, type RefObject } from "react";
+import { type RefObject, useRef, useState } from "react";
 import { useAutoHide } from "../auto-hide.ts";
 import { useCallActor } from "../call-context.tsx";
+import "../controls.css";
+import "../media.css";
+import { useCanFlip, useMediaActor, useSharing, useStatsActor } from "../media-hooks.ts";
 import { pipSupported, usePictureInPicture } from "../picture-in-picture.ts";
 import { mainPeer, phaseOf } from "../selectors.ts";
-import { Icon } from "./Icon.tsx";
 import { ChatButton } from "./ChatPanel.tsx";
 import { DrawButton } from "./DrawControls.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
+import { Icon } from "./Icon.tsx";
+import { MoreMenu } from "./MoreMenu.tsx";
 import { PeopleButton } from "./People.tsx";
-import { SettingsControls } from "./SettingsControls.tsx";
+import { SettingsDialog } from "./SettingsDialog.tsx";
+
+const canShareScreen = () => typeof navigator !== "undefined" && typeof navigator.mediaDevices?.getDisplayMedia === "function";
 
 export function Controls({ stageRef, people }: { stageRef: RefObject<HTMLDivElement | null>; people: { open: boolean; toggle: () => void } }) {
   const actor = useCallActor();
@@ -19,16 +29,9 @@ export function Controls({ stageRef, people }: { stageRef: RefObject<HTMLDivElem
   const hasCam = useSelector(actor, (s) => (s.context.local?.stream?.getVideoTracks().length ?? 0) > 0);
   const inRoom = useSelector(actor, (s) => s.matches("inRoom"));
   const inCall = useSelector(actor, (s) => phaseOf(s) === "inCall");
-  const remoteVideo = useSelector(actor, (s) => (mainPeer(s)?.stream ?? null) !== null);
   const dockRef = useRef<HTMLDivElement>(null);
   const hidden = useAutoHide(inCall, stageRef, dockRef);
-  const pip = usePictureInPicture(stageRef);
-
-  const fullScreen = () => {
-    const remote = stageRef.current?.querySelector<HTMLElement>(".remote");
-    if (document.fullscreenElement) void document.exitFullscreen();
-    else void remote?.requestFullscreen?.();
-  };
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   return (
     <div className={`controls-dock${hidden ? " hidden" : ""}`} ref={dockRef} inert={hidden}>
@@ -54,33 +57,111 @@ export function Controls({ stageRef, people }: { stageRef: RefObject<HTMLDivElem
           <span className="label">Camera</span>
         </button>
         <ChatButton />
-        <PeopleButton open={people.open} onToggle={people.toggle} />
-        <DrawButton />
-        <ErrorBoundary name="Settings" className="at-center">
-          <SettingsControls />
+        {canShareScreen() && <ShareButton />}
+        <ErrorBoundary name="More controls" className="at-center">
+          <MoreMenu>
+            <MoreControls stageRef={stageRef} people={people} openSettings={() => setSettingsOpen(true)} />
+          </MoreMenu>
         </ErrorBoundary>
-        <button type="button" className="compact" title="Full screen" onClick={fullScreen}>
-          <Icon name="fullscreen" />
-          <span className="label">Full screen</span>
-        </button>
-        {pipSupported() && (
-          <button
-            type="button"
-            className="media-toggle compact"
-            aria-pressed={pip.active}
-            disabled={!pip.active && !remoteVideo}
-            title={pip.active ? "Picture in picture: back from the floating window" : "Picture in picture: keep the other person in a floating window"}
-            onClick={pip.toggle}
-          >
-            <Icon name="pip" />
-            <span className="label">Picture in picture</span>
-          </button>
-        )}
-        <button type="button" className="danger" disabled={!inRoom} onClick={() => actor.send({ type: "HANG_UP" })}>
+        <button type="button" className="danger leave" title="Leave the call" onClick={() => actor.send(inRoom ? { type: "HANG_UP" } : { type: "EXIT" })}>
           <Icon name="hangup" />
-          <span className="label">Hang up</span>
+          <span className="label">Leave</span>
         </button>
       </nav>
+      {settingsOpen && (
+        <ErrorBoundary name="Settings" className="at-center" onClose={() => setSettingsOpen(false)}>
+          <SettingsDialog onClose={() => setSettingsOpen(false)} />
+        </ErrorBoundary>
+      )}
     </div>
+  );
+}
+
+function ShareButton() {
+  const media = useMediaActor();
+  const active = useSelector(media, (s) => s?.matches("active") ?? false);
+  const sharing = useSharing();
+  return (
+    <button
+      type="button"
+      className="media-toggle"
+      aria-pressed={sharing}
+      disabled={!active}
+      title={sharing ? "Stop sharing your screen" : "Share your screen instead of your camera"}
+      onClick={() => media?.send({ type: "MEDIA.TOGGLE_SCREEN" })}
+    >
+      <Icon name="screen" />
+      <span className="label">Share screen</span>
+    </button>
+  );
+}
+
+/** What More holds: people, drawing, the other camera, settings, statistics, full screen, picture in picture. */
+function MoreControls({
+  stageRef,
+  people,
+  openSettings,
+}: {
+  stageRef: RefObject<HTMLDivElement | null>;
+  people: { open: boolean; toggle: () => void };
+  openSettings: () => void;
+}) {
+  const actor = useCallActor();
+  const media = useMediaActor();
+  const stats = useStatsActor();
+  const canFlip = useCanFlip();
+  const statsOpen = useSelector(stats, (s) => s?.context.open ?? false);
+  const remoteVideo = useSelector(actor, (s) => (mainPeer(s)?.stream ?? null) !== null);
+  const pip = usePictureInPicture(stageRef);
+
+  // The whole call (stage, bars and controls) goes full screen, so leaving and chatting stay at hand.
+  const fullScreen = () => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void stageRef.current?.closest<HTMLElement>(".call")?.requestFullscreen?.();
+  };
+
+  return (
+    <>
+      <PeopleButton open={people.open} onToggle={people.toggle} />
+      <DrawButton />
+      {canFlip && (
+        <button type="button" title="Use the other camera" onClick={() => media?.send({ type: "MEDIA.FLIP_CAMERA" })}>
+          <Icon name="switchCamera" />
+          <span className="label">Switch camera</span>
+        </button>
+      )}
+      <button type="button" title="Camera, microphone, speaker and quality" onClick={openSettings}>
+        <Icon name="settings" />
+        <span className="label">Settings</span>
+      </button>
+      <button
+        type="button"
+        className="media-toggle"
+        aria-pressed={statsOpen}
+        disabled={!stats}
+        title={statsOpen ? "Hide call statistics" : "Show call statistics"}
+        onClick={() => stats?.send({ type: "STATS.TOGGLE" })}
+      >
+        <Icon name="stats" />
+        <span className="label">Stats</span>
+      </button>
+      <button type="button" title="The whole call in full screen" onClick={fullScreen}>
+        <Icon name="fullscreen" />
+        <span className="label">Full screen</span>
+      </button>
+      {pipSupported() && (
+        <button
+          type="button"
+          className="media-toggle"
+          aria-pressed={pip.active}
+          disabled={!pip.active && !remoteVideo}
+          title={pip.active ? "Picture in picture: back from the floating window" : "Picture in picture: keep the other person in a floating window"}
+          onClick={pip.toggle}
+        >
+          <Icon name="pip" />
+          <span className="label">Picture in picture</span>
+        </button>
+      )}
+    </>
   );
 }

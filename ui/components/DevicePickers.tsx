@@ -10,7 +10,8 @@ import { useMediaActor, useSinkId } from "../media-hooks.ts";
 
 const canPickSpeaker = () => typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMediaElement.prototype;
 
-export function DevicePickers({ idPrefix }: { idPrefix: string }) {
+/** `only`: just the camera ("video") or just the microphone and speaker ("audio"); both by default. */
+export function DevicePickers({ idPrefix, only }: { idPrefix: string; only?: "audio" | "video" }) {
   const media = useMediaActor();
   const settings = useSelector(media, (s) => s?.context.settings);
   const devices = useSelector(media, (s) => s?.context.devices ?? []);
@@ -23,31 +24,37 @@ export function DevicePickers({ idPrefix }: { idPrefix: string }) {
   const mics = devicesOf(devices, "audioinput");
   const speakers = devicesOf(devices, "audiooutput");
 
+  const video = only !== "audio";
+  const audio = only !== "video";
   return (
     <>
-      <label htmlFor={`${idPrefix}-cam`}>Camera</label>
-      <select
-        id={`${idPrefix}-cam`}
-        value={cameraInUse ?? settings.cameraId ?? ""}
-        onChange={(e) => change({ cameraId: e.target.value || null, facingMode: null })}
-      >
-        {cameras.length === 0 && <option value="">No camera</option>}
-        {cameras.map((d) => (
-          <option key={d.id} value={d.id}>
-            {d.label}
-          </option>
-        ))}
-      </select>
-      <label htmlFor={`${idPrefix}-mic`}>Microphone</label>
-      <select id={`${idPrefix}-mic`} value={micInUse ?? settings.micId ?? ""} onChange={(e) => change({ micId: e.target.value || null })}>
-        {mics.length === 0 && <option value="">No microphone</option>}
-        {mics.map((d) => (
-          <option key={d.id} value={d.id}>
-            {d.label}
-          </option>
-        ))}
-      </select>
-      {canPickSpeaker() && speakers.length > 0 && (
+      {video && <label htmlFor={`${idPrefix}-cam`}>Camera</label>}
+      {video && (
+        <select
+          id={`${idPrefix}-cam`}
+          value={cameraInUse ?? settings.cameraId ?? ""}
+          onChange={(e) => change({ cameraId: e.target.value || null, facingMode: null })}
+        >
+          {cameras.length === 0 && <option value="">No camera</option>}
+          {cameras.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.label}
+            </option>
+          ))}
+        </select>
+      )}
+      {audio && <label htmlFor={`${idPrefix}-mic`}>Microphone</label>}
+      {audio && (
+        <select id={`${idPrefix}-mic`} value={micInUse ?? settings.micId ?? ""} onChange={(e) => change({ micId: e.target.value || null })}>
+          {mics.length === 0 && <option value="">No microphone</option>}
+          {mics.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.label}
+            </option>
+          ))}
+        </select>
+      )}
+      {audio && canPickSpeaker() && speakers.length > 0 && (
         <>
           <label htmlFor={`${idPrefix}-spk`}>Speaker</label>
           <select id={`${idPrefix}-spk`} value={sinkId} onChange={(e) => change({ speakerId: e.target.value || null })}>

@@ -1,7 +1,7 @@
 /**
- * "Draw" and "Clear" in the call controls, and the drawing panel over the stage while Draw is on:
- * what hand tracking is doing (loading, hand found or not, why it is unavailable), the pen
- * (colour and thickness, also set by the other hand) and how to draw.
+ * "Draw" in the call controls, and the drawing panel over the stage while Draw is on: what hand
+ * tracking is doing (loading, hand found or not, why it is unavailable), the pen (colour and
+ * thickness, also set by the other hand), how to draw, and Clear.
  */
 import { useSelector } from "@xstate/react";
 import { type DrawingSnapshot, otherVersionText } from "../../machines/features/drawing.ts";
@@ -14,37 +14,18 @@ const COLOUR_NAMES: Record<string, string> = { "#ff3b30": "Red", "#34c759": "Gre
 export function DrawButton() {
   const drawing = useDrawingActor();
   const on = useSelector(drawing, (s) => (s ? !s.matches("off") : false));
-  const anything = useSelector(drawing, (s) => Object.values(s?.context.docs ?? {}).some((d) => d.strokes.length > 0));
   return (
-    <>
-      <button
-        type="button"
-        className="draw-toggle"
-        aria-pressed={on}
-        disabled={!drawing}
-        title={on ? "Stop drawing" : "Draw on the video with your hand, mouse or finger"}
-        onClick={() => drawing?.send({ type: "DRAW.TOGGLE" })}
-      >
-        <Icon name="draw" />
-        <span className="label">Draw</span>
-      </button>
-      {(on || anything) && (
-        <button type="button" title="Clear the drawing for everyone" disabled={!anything} onClick={() => drawing?.send({ type: "DRAW.CLEAR" })}>
-          <svg className="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-            {/* an eraser */}
-            <path
-              d="M8 20h12M4.5 15.5l9-9 6 6-7.5 7.5H9z M9.5 10.5l6 6"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.8"
-              strokeLinecap="round"
-              strokeLinejoin="round"
-            />
-          </svg>
-          <span className="label">Clear</span>
-        </button>
-      )}
-    </>
+    <button
+      type="button"
+      className="draw-toggle"
+      aria-pressed={on}
+      disabled={!drawing}
+      title={on ? "Stop drawing" : "Draw on the video with your hand, mouse or finger"}
+      onClick={() => drawing?.send({ type: "DRAW.TOGGLE" })}
+    >
+      <Icon name="draw" />
+      <span className="label">Draw</span>
+    </button>
   );
 }
 
@@ -69,6 +50,7 @@ export function DrawPanel() {
   const failed = useSelector(drawing, (s) => s?.matches({ active: "error" }) ?? false);
   const pen = useSelector(drawing, (s) => s?.context.pen);
   const otherVersion = useSelector(drawing, (s) => s?.context.otherVersion ?? null);
+  const anything = useSelector(drawing, (s) => Object.values(s?.context.docs ?? {}).some((d) => d.strokes.length > 0));
   if (!drawing || !on || !pen) return null;
   const level = THICKNESS_LEVELS.findIndex((w) => w >= pen.width);
   return (
@@ -106,6 +88,16 @@ export function DrawPanel() {
           onChange={(e) => drawing.send({ type: "DRAW.SET_PEN", width: THICKNESS_LEVELS[Number(e.target.value) - 1] })}
         />
       </div>
+      <button
+        type="button"
+        className="draw-clear"
+        title="Clear the drawing for everyone"
+        disabled={!anything}
+        onClick={() => drawing.send({ type: "DRAW.CLEAR" })}
+      >
+        <Icon name="eraser" />
+        <span>Clear</span>
+      </button>
     </section>
   );
 }

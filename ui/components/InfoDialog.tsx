@@ -63,11 +63,13 @@ export function InfoDialog({ onClose }: { onClose: () => void }) {
           right rate the connection.
         </li>
         <li>
-          <strong>Full screen</strong> enlarges the other person's video; <strong>Picture in picture</strong> keeps it in a small floating window while you use
-          other apps.
+          <strong>More</strong> holds the rest: <strong>People</strong>, <strong>Draw</strong>, <strong>Settings</strong>, <strong>Stats</strong>,{" "}
+          <strong>Full screen</strong> (the whole call, controls included) and <strong>Picture in picture</strong>, which keeps the other person in a small
+          floating window while you use other apps.
         </li>
         <li>
-          <strong>Hang up</strong> leaves the call; the other person can wait for you to rejoin. <strong>Exit</strong> returns to the start page.
+          <strong>Leave</strong> leaves the call; the other person can wait for you to rejoin. Afterwards, <strong>Rejoin</strong> goes back in and{" "}
+          <strong>Home</strong> returns to the start page.
         </li>
       </ul>
       <p>

@@ -9,7 +9,7 @@ import { NAME_MAX } from "../../protocol/index.ts";
 import { isTrouble, type Participant } from "../../machines/call/roster.ts";
 import { useSpeaking } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
-import { displayName, participantIds, sameIds } from "../selectors.ts";
+import { displayName, participantIds, sameIds, sameStreams } from "../selectors.ts";
 import { Icon } from "./Icon.tsx";
 import "../people.css";
 
@@ -107,5 +107,3 @@ export function PeoplePanel({ onClose }: { onClose: () => void }) {
 
 const streamOf = (p: Participant) => [p.id, p.stream] as const;
 const sameSelf = (a: { name: string; audio: boolean; video: boolean }, b: typeof a) => a.name === b.name && a.audio === b.audio && a.video === b.video;
-const sameStreams = (a: ReadonlyArray<readonly [string, MediaStream | null]>, b: typeof a) =>
-  a.length === b.length && a.every(([key, stream], i) => key === b[i]?.[0] && stream === b[i]?.[1]);

@@ -1,17 +1,26 @@
 /**
- * The call stage: one tile per participant and our own self view. What is around it (bars,
- * panels, dialogs) lives in CallView.
+ * The call stage: one tile per participant and our own self view. A grid that fits the window,
+ * or one person large (pinned, sharing their screen, or the active speaker) over a strip of the
+ * others; more people than fit page through. Each tile on screen asks the media server for the
+ * simulcast layer that fits its size, a tile off screen for none (layout.ts decides).
+ * What is around the stage (bars, panels, dialogs) lives in CallView.
  */
 import { useSelector } from "@xstate/react";
-import type { CSSProperties } from "react";
+import { type CSSProperties, type RefObject, useEffect, useRef, useState } from "react";
+import type { TransportCommand } from "../../machines/transport/mesh.ts";
+import type { SfuView } from "../../machines/transport/sfu.ts";
+import { TRANSPORT_ID } from "../../machines/system-ids.ts";
+import { useActiveSpeaker } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
+import { arrange, layerFor, type LayoutMode, perPageFor, perStripFor } from "../layout.ts";
 import { useSharing, useSinkId } from "../media-hooks.ts";
-import { callLink, displayName, participantIds, sameIds, type Phase } from "../selectors.ts";
+import { callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
 import { DrawOverlay } from "./DrawOverlay.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { LinkPanel } from "./LinkPanel.tsx";
 import { ServerlessPanel } from "./ServerlessPanel.tsx";
 import { Video } from "./Video.tsx";
+import "../stage.css";
 
 /**
  * Columns for `n` tiles: as square a grid as fits a wide window, and fewer, taller rows' worth
@@ -23,22 +32,69 @@ export function gridFor(n: number): CSSProperties {
   return { "--cols-wide": wide, "--cols-tall": tall } as CSSProperties;
 }
 
+/** Where a tile is: the grid, large, in the strip under the large one, or not on screen (only heard). */
+type Place = "grid" | "focus" | "strip" | "away";
+
 /** The participants' tiles and our self view (none once the call is over: the camera is off then). */
 export function Stage({ phase }: { phase: Phase }) {
   const actor = useCallActor();
   const localStream = useSelector(actor, (s) => s.context.local?.stream ?? null);
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const ids = useSelector(actor, participantIds, sameIds);
+  const streams = useSelector(actor, streamsOf, sameStreams);
+  const screens = useSelector(actor, (s) => Object.values(s.context.peers).flatMap((p) => (p.screen ? [p.id] : [])), sameIds);
   const sharing = useSharing();
+  const [mode, setMode] = useState<LayoutMode>("grid");
+  const [pinned, setPinned] = useState<string | null>(null);
+  const [page, setPage] = useState(0);
+  const tilesRef = useRef<HTMLDivElement>(null);
+  const box = useSize(tilesRef);
+  const many = ids.length > 1;
+  const speaker = useActiveSpeaker(streams, mode === "speaker" && many);
+  const perStrip = perStripFor(box.width);
+  const layout = arrange({ ids, mode, pinned, sharing: screens, speaker, page, perPage: perPageFor(box.width, box.height), perStrip });
+  const shown = new Set(layout.onPage);
+  useReceiveShown(tilesRef, `${layout.focus}|${layout.onPage.join()}`);
+  const placeOf = (id: string | null): Place =>
+    id === null || !many ? "grid" : id === layout.focus ? "focus" : !shown.has(id) ? "away" : layout.focus ? "strip" : "grid";
+  // The strip has a slot for each tile that fits (small tiles, whether or not all are taken).
+  const style = layout.focus ? ({ "--strip": perStrip } as CSSProperties) : gridFor(Math.max(1, layout.onPage.length));
   return (
     <>
-      {/* One tile per participant, in a grid that fits the window (an empty one with the call link while nobody is here). */}
-      <div className="tiles" style={gridFor(Math.max(1, ids.length))}>
+      {/* One tile per participant (an empty one with the call link while nobody is here). */}
+      <div className={`tiles${layout.focus ? " focused" : ""}`} ref={tilesRef} style={style}>
         {(ids.length > 0 ? ids : [null]).map((id, i) => (
           // The first tile keeps its place (and its video element) as people come and go.
-          <RemoteTile key={i === 0 ? "first" : id} id={id} first={i === 0} phase={phase} />
+          <RemoteTile
+            key={i === 0 ? "first" : id}
+            id={id}
+            first={i === 0}
+            phase={phase}
+            place={placeOf(id)}
+            pin={many && id ? { pinned: pinned === id, toggle: () => setPinned((p) => (p === id ? null : id)) } : null}
+          />
         ))}
       </div>
+      {many && (
+        <div className="stage-tools">
+          <button type="button" aria-pressed={mode === "speaker"} onClick={() => setMode((m) => (m === "speaker" ? "grid" : "speaker"))}>
+            Speaker layout
+          </button>
+          {layout.pages > 1 && (
+            <nav className="pager" aria-label="Pages of people">
+              <button type="button" aria-label="Previous page" disabled={layout.page === 0} onClick={() => setPage(layout.page - 1)}>
+                ‹
+              </button>
+              <span>
+                {layout.page + 1} / {layout.pages}
+              </span>
+              <button type="button" aria-label="Next page" disabled={layout.page >= layout.pages - 1} onClick={() => setPage(layout.page + 1)}>
+                ›
+              </button>
+            </nav>
+          )}
+        </div>
+      )}
       {phase !== "ended" &&
         phase !== "failed" && ( // out of the call the camera is off: no empty self view
           <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
@@ -55,18 +111,91 @@ export function Stage({ phase }: { phase: Phase }) {
   );
 }
 
+/** The element's size, kept up to date. */
+function useSize(ref: RefObject<HTMLElement | null>) {
+  const [size, setSize] = useState({ width: 1280, height: 720 });
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      const { width, height } = el.getBoundingClientRect();
+      setSize((s) => (s.width === width && s.height === height ? s : { width, height }));
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return size;
+}
+
+/** Settle time before telling the media server what the tiles need (a resize or a page turn comes in steps). */
+const VIEW_SETTLE_MS = 300;
+
+/**
+ * Measures each tile (`data-peer`) after the layout or a size changes and tells the transport
+ * what to receive: the layer that fits each tile on screen, none for a tile off screen. Told
+ * again to a new transport (a rejoin).
+ */
+function useReceiveShown(tilesRef: RefObject<HTMLDivElement | null>, layoutKey: string) {
+  const actor = useCallActor();
+  const transport = useSelector(actor, (s) => s.children[TRANSPORT_ID] ?? null);
+  const sent = useRef("");
+  useEffect(() => {
+    const el = tilesRef.current;
+    if (!el || !transport) return;
+    sent.current = "";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const measure = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const box = el.getBoundingClientRect();
+        const view: SfuView = {};
+        for (const tile of el.querySelectorAll<HTMLElement>("[data-peer]")) {
+          const r = tile.getBoundingClientRect();
+          const visible = r.width > 0 && r.height > 0 && r.right > box.left && r.left < box.right && r.bottom > box.top && r.top < box.bottom;
+          view[tile.dataset.peer!] = layerFor({ visible, width: r.width }, window.devicePixelRatio || 1);
+        }
+        const key = JSON.stringify(view);
+        if (key === sent.current || key === "{}") return;
+        sent.current = key;
+        transport.send({ type: "TRANSPORT.VIEW", view } satisfies TransportCommand);
+      }, VIEW_SETTLE_MS);
+    };
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    for (const tile of el.querySelectorAll("[data-peer]")) observer.observe(tile);
+    measure();
+    return () => {
+      observer.disconnect();
+      clearTimeout(timer);
+    };
+  }, [tilesRef, transport, layoutKey]);
+}
+
+interface TileProps {
+  id: string | null;
+  first: boolean;
+  phase: Phase;
+  place: Place;
+  /** With two or more people: the tile's Pin button. */
+  pin: { pinned: boolean; toggle: () => void } | null;
+}
+
 /** A participant's video, their drawing and what they have turned off; the first tile also holds the call link and codes. */
-function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; phase: Phase }) {
+function RemoteTile({ id, first, phase, place, pin }: TileProps) {
   const actor = useCallActor();
   const peer = useSelector(actor, (s) => (id ? (s.context.peers[id] ?? null) : null));
   const name = useSelector(actor, (s) => (id ? displayName(s, id) : null));
   const room = useSelector(actor, (s) => s.context.room);
   const secret = useSelector(actor, (s) => s.context.secret);
   const sinkId = useSinkId();
+  // A double tap (or click) switches between the whole picture and the picture filling the tile.
+  const [fit, setFit] = useState<"auto" | "contain" | "cover">("auto");
   const remoteCamOff = peer !== null && !peer.video;
   const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
+  const classes = ["remote", place, peer?.stream ? "" : "empty", peer?.screen ? "screen" : "", fit === "auto" ? "" : fit].filter(Boolean).join(" ");
   return (
-    <div className={`remote${peer?.stream ? "" : " empty"}`}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut for the picture's framing; nothing is lost without it (the default frames each kind of video)
+    <div className={classes} data-peer={id ?? undefined} onDoubleClick={() => setFit((f) => (f === "cover" ? "contain" : "cover"))}>
       <ErrorBoundary name="The other person's video" className="at-center">
         <Video stream={peer?.stream ?? null} label={name ? `Remote video: ${name}` : "Remote video"} className="remote-video" sinkId={sinkId} />
       </ErrorBoundary>
@@ -77,6 +206,11 @@ function RemoteTile({ id, first, phase }: { id: string | null; first: boolean; p
         <span className="name-tag" aria-hidden="true">
           {name}
         </span>
+      )}
+      {pin && name && (
+        <button type="button" className="pin" aria-label={pin.pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={pin.toggle}>
+          {pin.pinned ? "Unpin" : "Pin"}
+        </button>
       )}
       {peer && (remoteCamOff || !peer.audio || peer.screen) && (
         <div className="remote-flags" aria-live="polite">

@@ -1,7 +1,9 @@
 /** Call statistics, both directions, refreshed every second while the Stats button is pressed. */
 import { useSelector } from "@xstate/react";
-import type { DirectionSummary } from "../../machines/features/stats.ts";
+import type { DirectionSummary, StatsSummary } from "../../machines/features/stats.ts";
+import { useCallActor } from "../call-context.tsx";
 import { useMainStats, useStatsActor } from "../media-hooks.ts";
+import { displayName, participantIds, sameIds } from "../selectors.ts";
 
 const dash = "–";
 const size = (d: DirectionSummary) => (d.width && d.height ? `${d.width}×${d.height}` : dash);
@@ -50,6 +52,44 @@ export function StatsPanel() {
           </tbody>
         </table>
       )}
+      <EachPerson />
     </section>
   );
 }
+
+/** With more than one other person: what we receive of each (through the media server, measured per person). */
+function EachPerson() {
+  const call = useCallActor();
+  const ids = useSelector(call, participantIds, sameIds);
+  const names = useSelector(call, (s) => ids.map((id) => displayName(s, id)), sameIds);
+  const summaries = useSelector(useStatsActor(), (s) => ids.map((id) => s?.context.byPeer[id]?.summary ?? null), sameSummaries);
+  if (ids.length < 2) return null;
+  return (
+    <table className="stats-each">
+      <caption>Received from each person</caption>
+      <thead>
+        <tr>
+          <th scope="col">Person</th>
+          <th scope="col">Resolution</th>
+          <th scope="col">Frame rate</th>
+          <th scope="col">Video bitrate</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ids.map((id, i) => {
+          const r = summaries[i]?.received;
+          return (
+            <tr key={id}>
+              <th scope="row">{names[i]}</th>
+              <td>{r ? size(r) : dash}</td>
+              <td>{r?.fps == null ? dash : `${r.fps} fps`}</td>
+              <td>{r ? rate(r.videoKbps) : dash}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+const sameSummaries = (a: readonly (StatsSummary | null)[], b: readonly (StatsSummary | null)[]) => a.length === b.length && a.every((x, i) => x === b[i]);

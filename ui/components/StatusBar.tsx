@@ -28,9 +28,6 @@ export function StatusBar({ onInfo }: { onInfo: () => void }) {
       <button type="button" onClick={onInfo}>
         Info
       </button>
-      <button type="button" onClick={() => actor.send({ type: "EXIT" })}>
-        Exit
-      </button>
     </header>
   );
 }

@@ -8,20 +8,38 @@
 import { useSelector } from "@xstate/react";
 import type { NotificationsActor } from "../../machines/features/notifications.ts";
 import { useCallActor } from "../call-context.tsx";
+import { useChatActor } from "./ChatPanel.tsx";
 
 export function useNotifyActor(): NotificationsActor | undefined {
   return useSelector(useCallActor(), (s) => s.children.notify as NotificationsActor | undefined);
 }
 
 export function Toasts() {
-  const toasts = useSelector(useNotifyActor(), (s) => s?.context.toasts ?? []);
+  const notify = useNotifyActor();
+  const chat = useChatActor();
+  const toasts = useSelector(notify, (s) => s?.context.toasts ?? []);
   return (
     <div className="toasts" aria-live="polite">
-      {toasts.map((t) => (
-        <p key={t.id} className="toast" aria-hidden={t.quiet || undefined}>
-          {t.text}
-        </p>
-      ))}
+      {toasts.map((t) =>
+        t.action === "openChat" ? (
+          // A chat preview: pressing it opens the chat (and the toast has done its job).
+          <button
+            key={t.id}
+            type="button"
+            className="toast toast-action"
+            onClick={() => {
+              chat?.send({ type: "CHAT.OPEN" });
+              notify?.send({ type: "NOTIFY.DISMISS", id: t.id });
+            }}
+          >
+            {t.text}
+          </button>
+        ) : (
+          <p key={t.id} className="toast" aria-hidden={t.quiet || undefined}>
+            {t.text}
+          </p>
+        ),
+      )}
     </div>
   );
 }

@@ -1,0 +1,116 @@
+/**
+ * The call screen on every width, from a 320 px phone to a laptop, portrait and landscape: the
+ * primary controls in one row, all visible, none over another, no horizontal scroll, axe clean;
+ * More opens and closes; Leave ends on a screen with Rejoin, Home and the call's length.
+ * Screenshots of each state go to artifacts/screenshots/screen-*.png.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import { button, launchBrowser, startApp, waitForStatus, type AppServer } from "./harness.ts";
+import { ARTIFACTS, axeViolations, controlClashes, noHorizontalScroll } from "./layout.ts";
+
+const PRIMARY = ["Microphone", "Camera", "Chat", "Share screen", "More", "Leave"];
+
+const phone = { isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const SCREENS: Record<string, BrowserContextOptions> = {
+  "320": { viewport: { width: 320, height: 640 }, ...phone },
+  "390": { viewport: { width: 390, height: 844 }, ...phone },
+  "844-landscape": { viewport: { width: 844, height: 390 }, ...phone },
+  "768": { viewport: { width: 768, height: 1024 }, ...phone },
+  "1024": { viewport: { width: 1024, height: 768 } },
+  "1280": { viewport: { width: 1280, height: 800 } },
+};
+
+let app: AppServer;
+let browser: Browser;
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  app = await startApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function person(options: BrowserContextOptions) {
+  const context = await browser.newContext({ ...options, permissions: ["camera", "microphone"] });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+  return { context, page };
+}
+
+/**
+ * On phones the controls step aside after a few seconds; a key brings them back, and they stay
+ * while one of them has keyboard focus, however slow the machine is.
+ */
+async function showControls(page: Page) {
+  const inDock = () => page.evaluate(() => document.activeElement?.closest(".controls-dock") != null);
+  for (let i = 0; i < 20 && !(await inDock()); i++) await page.keyboard.press("Tab");
+  expect(await inDock()).toBe(true);
+  await button(page, "Leave").waitFor({ timeout: 2_000 });
+}
+
+/** The checks every state must pass, then its screenshot. */
+async function looksRight(page: Page, shot: string, sheet?: string) {
+  await noHorizontalScroll(page);
+  expect(await controlClashes(page, sheet)).toEqual([]);
+  expect(await axeViolations(page)).toEqual([]);
+  await page.screenshot({ path: `${ARTIFACTS}/screen-${shot}.png` });
+}
+
+describe("the call screen", () => {
+  for (const [size, options] of Object.entries(SCREENS)) {
+    test(`at ${size}: one row of controls, More, Leave and the end screen`, async () => {
+      const a = await person(options);
+      const b = await person(options);
+      try {
+        await a.page.goto(app.url);
+        await button(a.page, "New call").click();
+        await waitForStatus(a.page, "Waiting for someone to join");
+        const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+        await b.page.goto(link);
+        await button(b.page, "Join").click();
+        await waitForStatus(a.page, "Connected", 40_000);
+
+        // The primary controls: each visible, whole, in one row.
+        await showControls(a.page);
+        const boxes = [];
+        for (const name of PRIMARY) {
+          const control = button(a.page, name);
+          expect(await control.isVisible()).toBe(true);
+          boxes.push((await control.boundingBox())!);
+        }
+        const tops = boxes.map((r) => Math.round(r.y));
+        expect(Math.max(...tops) - Math.min(...tops)).toBeLessThanOrEqual(2);
+        await looksRight(a.page, `${size}-in-call`);
+
+        // More: opens with focus inside, its controls whole and apart, Escape closes it.
+        await button(a.page, "More").click();
+        const people = button(a.page, "People");
+        await people.waitFor();
+        expect(await a.page.evaluate(() => document.activeElement?.closest(".more-menu") !== null)).toBe(true);
+        // On phones it is a sheet over the controls, which are out of reach meanwhile.
+        await looksRight(a.page, `${size}-more`, ".more-menu");
+        await a.page.keyboard.press("Escape");
+        await people.waitFor({ state: "hidden" });
+
+        // Leave: the other side may stay; this side gets Rejoin, Home and how long the call was.
+        await showControls(a.page);
+        await button(a.page, "Leave").click();
+        await button(a.page, "Rejoin").waitFor();
+        await button(a.page, "Home").waitFor();
+        await a.page.getByText(/^Call length \d+:\d\d$/).waitFor();
+        expect(await a.page.getByRole("navigation", { name: "Call controls" }).count()).toBe(0);
+        await looksRight(a.page, `${size}-ended`);
+        await button(b.page, "Stay").waitFor();
+        await showControls(b.page);
+        await looksRight(b.page, `${size}-they-left`);
+      } finally {
+        await a.context.close();
+        await b.context.close();
+      }
+    }, 120_000);
+  }
+});

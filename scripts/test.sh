@@ -23,9 +23,9 @@ node_modules/.bin/biome ci --colors=off .
 $BUN scripts/build.ts
 $BUN x tsc -p tsconfig.json
 if bash scripts/netns.sh true 2>/dev/null; then
-  bash scripts/netns.sh $BUN test "$@"
+  bash scripts/netns.sh $BUN test --timeout 60000 "$@"
 else
   echo "test.sh: cannot make a network namespace here (unshare -n is not permitted): running outside one;" >&2
   echo "test.sh: group media tests will fail, since Janus's ICE needs the namespace's veth interface." >&2
-  $BUN test "$@"
+  $BUN test --timeout 60000 "$@"
 fi

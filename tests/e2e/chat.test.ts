@@ -156,7 +156,7 @@ describe("chat", () => {
     } finally {
       await close();
     }
-  });
+  }, 60_000);
 
   test("B reloads mid-call: history is back, what A sent meanwhile arrives once, then both ways again", async () => {
     const { a, b, dialogs, close } = await callOf();

@@ -83,7 +83,7 @@ describe("keyboard only", () => {
     const pip = await a.page.evaluate(() => document.pictureInPictureEnabled);
     if (pip) {
       // The toggle is in More; the shortcut presses it there without opening the menu.
-      const toggle = button(a.page, "Picture in picture");
+      const toggle = a.page.getByRole("button", { name: "Picture in picture", exact: true, includeHidden: true });
       await a.page.keyboard.press("p");
       await a.page.waitForFunction(() => document.pictureInPictureElement?.getAttribute("aria-label")?.startsWith("Remote video"));
       await waitFor(

@@ -22,7 +22,8 @@ import { ANSWER_SDP, CANDIDATES_PER_SIDE, MSGS_PER_PAIR, OFFER_SDP, PEERJS_KEY, 
 
 export type WorkerCommand =
   | { cmd: "connect"; kind: ServerKind; hosts: string[]; port: number; first: number; count: number; window: number; tag: string; ports?: number[] }
-  | { cmd: "burst" }
+  /** `spreadMs`: the pairs' negotiations start evenly over this long instead of all at once (a steady load). */
+  | { cmd: "burst"; spreadMs?: number }
   | { cmd: "close" };
 
 export type WorkerReport =
@@ -310,7 +311,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
   problemCount = 0;
 }
 
-function burst() {
+function burst(spreadMs = 0) {
   phase = "burst";
   const live = pairs.filter((p) => p.ready && !p.failed);
   for (const p of live) {
@@ -344,7 +345,12 @@ function burst() {
     if (pairsDone === pairs.length) report();
   };
   setTimeout(report, 120_000); // a server that stalls still gets a (partial) report
-  for (const p of live) sendAll(p, p.offerer);
+  if (spreadMs > 0) {
+    // A steady load: one pair starts every spreadMs / pairs ms, so a frame's time is its way
+    // through the servers rather than its place in a queue of every pair's frames.
+    const step = spreadMs / Math.max(1, live.length);
+    live.forEach((p, i) => setTimeout(() => sendAll(p, p.offerer), i * step));
+  } else for (const p of live) sendAll(p, p.offerer);
   if (live.length === 0) report();
 }
 
@@ -372,7 +378,7 @@ async function close() {
 
 process.on("message", (m: WorkerCommand) => {
   if (m.cmd === "connect") void connect(m);
-  else if (m.cmd === "burst") burst();
+  else if (m.cmd === "burst") burst(m.spreadMs);
   else if (m.cmd === "close") void close();
 });
 send({ ev: "up" });

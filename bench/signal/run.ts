@@ -6,6 +6,8 @@
  *   npm run bench:signal [-- --pairs 1000,5000] [--big] [--clients 1] [--servers ours,peerjs,bare]
  *   npm run bench:signal -- --pairs 1000 --servers ours,cluster   (1 node against 3 nodes + Redis:
  *   every pair split over two nodes)
+ *   … --spread 2000   (the pairs' negotiations start evenly over 2 s instead of at once: a steady
+ *   load, so latency is a frame's way through the servers, not its place in one big queue)
  */
 import { parseArgs } from "node:util";
 import type { WorkerCommand, WorkerReport } from "./client.ts";
@@ -41,6 +43,8 @@ const { values: args } = parseArgs({
     /** Another entry point for "ours", e.g. a patched copy of signal-server/ to compare. */
     "ours-main": { type: "string", default: "signal-server/main.ts" },
     "quiet-wait": { type: "string", default: "90" },
+    /** Start the pairs' negotiations evenly over this many ms instead of at once (0: one burst). */
+    spread: { type: "string", default: "0" },
   },
 });
 
@@ -55,6 +59,7 @@ const joinWindow = Math.max(1, Number(args.window));
 const settleMs = Number(args.settle);
 const repeats = Math.max(1, Number(args.repeat));
 const quietWaitS = Number(args["quiet-wait"]);
+const spreadMs = Math.max(0, Number(args.spread));
 const hardFds = fdHardLimit();
 const portsPerDestination = ephemeralPorts();
 
@@ -217,7 +222,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     // Burst: every pair negotiates at once (offer, answer, 10 candidates each way). The first
     // burst warms the server up (JIT tiers, heap sizing: Bun and Node alike) and is only checked;
     // the second, a renegotiation of the same pairs, is the one measured.
-    const warm = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst" }, 150_000)));
+    const warm = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
     result.warmupMsgsPerS = warm.reduce((s, b) => s + b.delivered, 0) / ((Math.max(...warm.map((b) => b.t1)) - Math.min(...warm.map((b) => b.t0))) / 1000);
     for (const b of warm) result.problems.push(...b.problems);
     await sleep(500);
@@ -226,7 +231,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const faults0 = minorFaults(server.pid);
     const clientCpu0 = workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0);
     const busy0 = machineBusySeconds();
-    const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst" }, 150_000)));
+    const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
     const t0 = Math.min(...bursts.map((b) => b.t0));
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
@@ -360,6 +365,7 @@ console.log(
     `${MSGS_PER_PAIR} relayed frames per pair; ${navigator.hardwareConcurrency} CPUs; fd hard limit ${hardFds.toLocaleString("en-US")}; ` +
     `${baseClients} client process(es); Bun ${Bun.version}, ${(await Bun.$`node --version`.quiet().text()).trim()} for PeerJS.`,
 );
+if (spreadMs > 0) console.log(`Steady load: the pairs' negotiations start evenly over ${spreadMs} ms (msgs/s is then the offered rate).`);
 console.log(`Each configuration runs ${repeats}×, servers interleaved; the table keeps each one's run with the most msgs/s.`);
 const results: Result[] = [];
 let runIndex = 0;

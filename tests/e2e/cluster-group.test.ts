@@ -4,12 +4,12 @@
  * server, their nodes having sent them to the same Janus room, and a chat message crosses nodes.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import type { RunningJanus } from "../../scripts/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
 import { Redis } from "../helpers/cluster.ts";
 import { startTestJanus } from "../helpers/janus.ts";
-import { type AppServer, button, launchBrowser, newPerson, startApp, waitFor, waitForStatus } from "./harness.ts";
+import { type AppServer, button, launchBrowser, newPerson, remoteFrameCounts, startApp, waitFor, waitForStatus } from "./harness.ts";
 
 let browser: Browser;
 let redis: Redis;
@@ -28,30 +28,6 @@ afterAll(async () => {
   await janus?.stop();
   await redis?.down();
 });
-
-/** How many remote videos the page shows, and whether each decodes new frames over a second. */
-function movingRemoteVideos(page: Page): Promise<number[]> {
-  return page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
-        const counts = videos.map(() => 0);
-        let done = false;
-        videos.forEach((v, i) => {
-          const tick = () => {
-            if (done) return;
-            counts[i]!++;
-            v.requestVideoFrameCallback(tick);
-          };
-          v.requestVideoFrameCallback(tick);
-        });
-        setTimeout(() => {
-          done = true;
-          resolve(counts);
-        }, 1500);
-      }),
-  );
-}
 
 async function publishersIn(room: string): Promise<number> {
   const session = await JanusSession.open(janus.url, janus.secret);
@@ -84,7 +60,7 @@ test("three people on three nodes: a group call through one Janus, everyone sees
     }
     for (const p of [a, b, c])
       await waitFor(
-        () => movingRemoteVideos(p.page),
+        () => remoteFrameCounts(p.page),
         (counts) => counts.length === 2 && counts.every((n) => n >= 3),
         60_000,
       );

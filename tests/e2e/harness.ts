@@ -282,3 +282,28 @@ export async function openCallLink(page: Page, url: string) {
   else await page.goto(url);
   await button(page, "Join").click();
 }
+
+/** Frames each remote video decodes over `ms`, in page order. */
+export function remoteFrameCounts(page: Page, ms = 1500): Promise<number[]> {
+  return page.evaluate(
+    (ms) =>
+      new Promise<number[]>((resolve) => {
+        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
+        const counts = videos.map(() => 0);
+        let done = false;
+        videos.forEach((v, i) => {
+          const tick = () => {
+            if (done) return;
+            counts[i]!++;
+            v.requestVideoFrameCallback(tick);
+          };
+          v.requestVideoFrameCallback(tick);
+        });
+        setTimeout(() => {
+          done = true;
+          resolve(counts);
+        }, ms);
+      }),
+    ms,
+  );
+}

@@ -211,7 +211,14 @@ export const meshTransport = setup({
         mode: "sfu" as const,
         sfuStale: false,
         sfu: spawn("sfu", {
-          input: { iceServers: ctx.iceServers, iceTransportPolicy: ctx.relayOnly ? "relay" : "all", stream: ctx.stream, keys: ctx.keys, view: ctx.view },
+          input: {
+            iceServers: ctx.iceServers,
+            iceTransportPolicy: ctx.relayOnly ? "relay" : "all",
+            stream: ctx.stream,
+            extraAudio: ctx.outgoing?.extraAudio ?? null,
+            keys: ctx.keys,
+            view: ctx.view,
+          },
         }),
       }));
     }),
@@ -458,7 +465,7 @@ export const meshTransport = setup({
     "TRANSPORT.PUBLISH": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         enqueue.assign({ stream: event.stream, outgoing: event.outgoing });
-        if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.STREAM", stream: event.stream });
+        if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.STREAM", stream: event.stream, extraAudio: event.outgoing?.extraAudio ?? null });
         const outgoing = event.outgoing;
         if (outgoing) for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.OUTGOING", outgoing });
       }),

@@ -15,6 +15,7 @@
 import { fromCallback } from "xstate";
 import type { IceServer, SfuConnection, SfuLayer, SfuStream, SignalPayload } from "../../protocol/index.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
+import { type AudioMix, mixAudio } from "./audio-mix.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
 import { mediaEncryption } from "./e2ee-media.ts";
@@ -26,6 +27,8 @@ export interface SfuInput {
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
   stream: MediaStream | null;
+  /** A shared screen's sound: sent mixed with the microphone on the one audio line. */
+  extraAudio: MediaStreamTrack | null;
   /** The call's keys by epoch: frames are end-to-end encrypted. Null: the media server sees them. */
   keys: KeyRing | null;
   /** What the stage last said it shows (null: nothing said yet, everyone at the highest layer). */
@@ -34,7 +37,7 @@ export interface SfuInput {
 
 export type SfuCommand =
   | { type: "SFU.SIGNAL_IN"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
-  | { type: "SFU.STREAM"; stream: MediaStream | null }
+  | { type: "SFU.STREAM"; stream: MediaStream | null; extraAudio: MediaStreamTrack | null }
   /** The stage shows these tiles at these sizes. */
   | { type: "SFU.VIEW"; view: SfuView }
   /** Measure each participant's media (the stats panel). */
@@ -77,7 +80,22 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   const sub = new RTCPeerConnection(config);
   let stopped = false;
 
-  const audio = input.stream?.getAudioTracks()[0] ?? null;
+  /** The microphone, or it mixed with a shared screen's sound. */
+  let mix: (AudioMix & { of: readonly MediaStreamTrack[] }) | null = null;
+  function audioOf(stream: MediaStream | null, extra: MediaStreamTrack | null): MediaStreamTrack | null {
+    const mic = stream?.getAudioTracks()[0] ?? null;
+    if (mix && mix.of[0] === mic && mix.of[1] === extra) return mix.track; // the same two: the same mix
+    mix?.stop();
+    mix = null;
+    if (!mic || !extra) return mic ?? extra;
+    try {
+      mix = { ...mixAudio([mic, extra]), of: [mic, extra] };
+      return mix.track;
+    } catch {
+      return mic; // no audio context here: the microphone alone
+    }
+  }
+  const audio = audioOf(input.stream, input.extraAudio);
   const video = input.stream?.getVideoTracks()[0] ?? null;
   const audioSender = pub.addTransceiver(audio ?? "audio", { direction: "sendonly", ...(input.stream ? { streams: [input.stream] } : {}) }).sender;
   const videoSender = pub.addTransceiver(video ?? "video", {
@@ -258,7 +276,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
         later(() => apply(cmd.pc, cmd.data, cmd.streams));
         return;
       case "SFU.STREAM":
-        audioSender.replaceTrack(cmd.stream?.getAudioTracks()[0] ?? null).catch(() => {});
+        audioSender.replaceTrack(audioOf(cmd.stream, cmd.extraAudio)).catch(() => {});
         videoSender.replaceTrack(cmd.stream?.getVideoTracks()[0] ?? null).catch(() => {});
         return;
       case "SFU.VIEW":
@@ -317,6 +335,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       pc.close();
     }
     e2ee?.close();
+    mix?.stop();
   }
 
   return close;

@@ -4,8 +4,10 @@
  * says who is already in the call and when it is full, before Join.
  */
 import { describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { button, expectAttribute, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -118,6 +120,8 @@ describe("pre-join", () => {
       await waitForStatus(b.page, "Connected", 20_000);
       await says(c.page, "This call is full (2 people)");
       expect(await button(c.page, "Join").isDisabled()).toBe(true);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await c.page.screenshot({ path: `${ARTIFACTS}/prejoin-full.png` });
       // Enter in the name field does not join a full call either.
       await c.page.getByRole("textbox", { name: "Your name", exact: true }).press("Enter");
       await Bun.sleep(500);
@@ -135,6 +139,53 @@ describe("pre-join", () => {
       await a.context.close();
       await b.context.close();
       await c.context.close();
+    }
+  }, 90_000);
+
+  test("on a phone and a laptop: toggles over the preview, the level meter right under it, nothing scrolls sideways, axe clean", async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const host = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await host.page.goto(ctx.app.url);
+      await button(host.page, "New call").click();
+      await waitForStatus(host.page, "Waiting for someone to join");
+      const link = await host.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      for (const [kind, viewport] of [
+        ["phone", { width: 390, height: 844 }],
+        ["laptop", { width: 1280, height: 800 }],
+      ] as const) {
+        const { context, page } = await newPerson(ctx.browser, ctx.app.url);
+        try {
+          await page.setViewportSize(viewport);
+          await page.goto(link);
+          await page.locator(".lobby-occupancy").getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 10_000 });
+          await waitForNewFrames(page, "Your video", 3);
+          const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+          const preview = await box(".lobby-preview");
+          // The toggles sit inside the preview; the meter starts just below it.
+          for (const name of ["Microphone", "Camera"]) {
+            const b = (await button(page, name).boundingBox())!;
+            expect(b.y).toBeGreaterThanOrEqual(preview.y);
+            expect(b.y + b.height).toBeLessThanOrEqual(preview.y + preview.height);
+          }
+          const meter = await box("meter");
+          expect(meter.y - (preview.y + preview.height)).toBeGreaterThanOrEqual(0);
+          expect(meter.y - (preview.y + preview.height)).toBeLessThan(40);
+          await noHorizontalScroll(page);
+          expect(await smallTargets(page)).toEqual([]);
+          expect(await axeViolations(page)).toEqual([]);
+          await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}.png` });
+          await button(page, "Microphone").click();
+          await button(page, "Camera").click();
+          await page.getByText("Your camera is off", { exact: true }).waitFor();
+          expect(await axeViolations(page)).toEqual([]);
+          await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}-off.png` });
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await host.context.close();
     }
   }, 90_000);
 });

@@ -85,13 +85,14 @@ export function Lobby() {
           {!encrypted && <NoKeyNotice />}
           <div className="settings-grid">
             <NameField id={`${id}-name`} onEnter={join} />
+            {/* Join right after the name, so that it is in view on a phone; devices are there to check, below. */}
+            <div className="row lobby-join">
+              <button type="button" className="primary big" disabled={full} onClick={join}>
+                Join
+              </button>
+            </div>
             <DevicePickers idPrefix={`${id}-lobby`} />
             <BackgroundPicker idPrefix={`${id}-lobby`} />
-          </div>
-          <div className="row">
-            <button type="button" className="primary big" disabled={full} onClick={join}>
-              Join
-            </button>
           </div>
         </section>
       </main>

@@ -84,7 +84,7 @@ describe("pre-join", () => {
     const b = await newPerson(ctx.browser, ctx.app.url);
     const c = await newPerson(ctx.browser, ctx.app.url);
     const occupancy = (page: Page) => page.locator(".lobby-occupancy");
-    const says = (page: Page, text: string) => occupancy(page).getByText(text, { exact: true }).waitFor({ timeout: 10_000 });
+    const says = (page: Page, text: string) => occupancy(page).getByText(text, { exact: true }).waitFor({ timeout: 20_000 });
     // Counts the sockets C's page opens: the pre-join screen's is the one Join uses.
     await c.context.addInitScript(() => {
       const w = window as unknown as { __sockets: number; WebSocket: typeof WebSocket };
@@ -158,7 +158,7 @@ describe("pre-join", () => {
         try {
           await page.setViewportSize(viewport);
           await page.goto(link);
-          await page.locator(".lobby-occupancy").getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 10_000 });
+          await page.locator(".lobby-occupancy").getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 20_000 });
           await waitForNewFrames(page, "Your video", 3);
           const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
           const preview = await box(".lobby-preview");

@@ -122,7 +122,27 @@ export interface RelayMessage {
   data: Uint8Array;
 }
 
-export type ClientMessage = JoinMessage | SignalMessage | LeaveMessage | PingMessage | RefreshIceMessage | SfuMessage | SfuViewMessage | RelayMessage;
+/**
+ * The pre-join screen asks how many people are in `room` (answered by `occupancy`), without
+ * joining: nothing is sent to the members, nothing is kept, and a socket may ask again (it then
+ * stays open for its join, see CloseCode.JoinTimeout).
+ */
+export interface PeekMessage {
+  v: number;
+  type: "peek";
+  room: string;
+}
+
+export type ClientMessage =
+  | PeekMessage
+  | JoinMessage
+  | SignalMessage
+  | LeaveMessage
+  | PingMessage
+  | RefreshIceMessage
+  | SfuMessage
+  | SfuViewMessage
+  | RelayMessage;
 
 // ---- server → browser ----
 
@@ -186,6 +206,16 @@ export interface SfuServerMessage {
   data: SignalPayload;
   streams?: SfuStream[];
 }
+/** How many seats `room` has taken (also those held for a rejoin) and how many it can hold: full when equal. */
+export interface OccupancyMessage {
+  v: number;
+  type: "occupancy";
+  room: string;
+  people: number;
+  capacity: number;
+}
+/** Most people a room may report (a bound for the validators, far above any capacity). */
+export const OCCUPANCY_MAX = 10_000;
 export type PeerLeftReason = "left" | "gone";
 export interface PeerLeftMessage {
   v: number;
@@ -226,6 +256,7 @@ export type ServerMessage =
   | IceServersMessage
   | ErrorMessage
   | PongMessage
+  | OccupancyMessage
   | ModeMessage
   | SfuServerMessage
   | RelayMessage;

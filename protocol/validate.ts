@@ -2,6 +2,7 @@
  * Runtime validation of decoded frames. Every check returns a typed result; nothing throws.
  */
 import {
+  OCCUPANCY_MAX,
   PEER_ID_MAX,
   PROTOCOL_VERSION,
   ROOM_ID_MAX,
@@ -95,6 +96,7 @@ function isIceServer(x: unknown): x is IceServer {
 
 const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Number.isInteger(x) && (x as number) > 0);
 
+const isCount = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= OCCUPANCY_MAX;
 const isSfuConnection = (x: unknown) => x === "pub" || x === "sub";
 const isCallMode = (x: unknown) => x === "direct" || x === "sfu";
 const isRelayChannel = (x: unknown): x is RelayMessage["channel"] => RELAY_CHANNELS.includes(x as RelayMessage["channel"]);
@@ -128,6 +130,11 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       const join: JoinMessage = { v: PROTOCOL_VERSION, type: "join", room: x.room as string };
       if (typeof x.token === "string") join.token = x.token;
       return { ok: true, msg: join };
+    }
+    case "peek": {
+      const problem = roomIdProblem(x.room);
+      if (problem) return bad(problem, "bad-room");
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "peek", room: x.room as string } };
     }
     case "signal":
       if (!isPeerId(x.peer)) return bad("Signal needs a peer id in `peer`.");
@@ -198,6 +205,8 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
       return isPeerId(x.peer) && (x.reason === "left" || x.reason === "gone") ? ok : bad("Malformed peer-left.");
     case "signal":
       return isPeerId(x.peer) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
+    case "occupancy":
+      return isStr(x.room, ROOM_ID_MAX) && isCount(x.people) && isCount(x.capacity) ? ok : bad("Malformed occupancy.");
     case "mode":
       return isCallMode(x.mode) ? ok : bad("Malformed mode.");
     case "sfu":

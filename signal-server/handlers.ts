@@ -35,6 +35,8 @@ export interface HandlerDeps<S extends { data: Member }, H> {
   config: ServerConfig;
   /** People a room holds here (two without a media server). */
   capacity: number;
+  /** People the store lets into a room (with many nodes it is the configured capacity). */
+  storeCapacity: number;
   /** Group calls through the media server. */
   groups: Groups;
   store: RoomStore<H>;
@@ -182,6 +184,16 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
     });
   }
 
+  /**
+   * How full a room is, for the pre-join screen: read from the store and answered to this socket
+   * only; the room's members hear nothing of it, and nothing is kept.
+   */
+  function peek(ws: S, roomId: string) {
+    settle(store.peek(roomId), (people) => {
+      if (!ws.data.closed) send(ws, { type: "occupancy", room: roomId, people, capacity: deps.storeCapacity });
+    });
+  }
+
   function leave(ws: S) {
     const { room, seatId } = ws.data;
     if (!room || !seatId) return;
@@ -208,6 +220,8 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         return send(ws, { type: "pong" });
       case "join":
         return join(ws, msg.room, msg.token);
+      case "peek":
+        return peek(ws, msg.room);
       case "signal":
         relay(ws, msg, isPeer, encodeRelayed, peerOf);
         return;

@@ -109,6 +109,17 @@ redis.call('HSET', room, newId, holder)
 redis.call('PERSIST', room)
 return {1, '', peers, 0}`;
 
+/**
+ * KEYS[1] room hash. ARGV: away key prefix for this room. Returns how many seats count against the
+ * capacity, as JOIN counts them (a seat held for a rejoin while its grace lasts), writing nothing.
+ */
+const PEEK = `local all = redis.call('HGETALL', KEYS[1])
+local count = 0
+for i = 1, #all, 2 do
+  if all[i + 1] ~= '~' or redis.call('EXISTS', ARGV[1] .. all[i]) == 1 then count = count + 1 end
+end
+return count`;
+
 /** KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat. Returns the members to tell. */
 const LEAVE = `${LUA_OTHERS}
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {} end
@@ -257,6 +268,7 @@ interface Script {
 const script = (text: string): Script => ({ text, sha: sha1(text) });
 const SCRIPTS = {
   join: script(JOIN),
+  peek: script(PEEK),
   leave: script(LEAVE),
   disconnect: script(DISCONNECT),
   expire: script(EXPIRE),
@@ -762,6 +774,10 @@ export class RedisStore implements RoomStore<string> {
   async holder(room: string, seatId: string): Promise<string | null> {
     const h = (await this.cluster.run(script(`return redis.call('HGET', KEYS[1], ARGV[1])`), [ROOM + room], [seatId])) as string | null;
     return h && h !== "~" ? h : null;
+  }
+
+  async peek(room: string): Promise<number> {
+    return Number(await this.cluster.run(SCRIPTS.peek, [ROOM + room], [`${AWAY}${room}:`]));
   }
 
   counts(): Counts {

@@ -200,6 +200,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
   const handlers = createHandlers<Ws, number | string>({
     config,
     capacity,
+    storeCapacity: cluster ? config.roomCapacity : capacity,
     groups,
     store,
     holderOf,
@@ -267,6 +268,8 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       send(ws, { type: "error", code: "rate-limited", text: "Too many calls joined from your network; try again in a minute." });
       return closeWith(ws, CloseCode.RateLimited, "too many joins");
     }
+    // A pre-join screen that keeps asking is in use: its socket stays open for the join.
+    if (msg.type === "peek" && ws.data.room === null) awaitJoin(ws);
     const later = handlers.handle(ws, msg);
     if (later) {
       ws.data.held = [];

@@ -55,6 +55,8 @@ export interface RoomStore<H> {
   disconnect(room: string, seatId: string, holder: H): Awaitable<string[] | null>;
   /** Who holds the seat `seatId` of `room` (null: nobody, or no such seat). */
   holder(room: string, seatId: string): Awaitable<H | null>;
+  /** How many seats `room` has taken, those held for a rejoin too (what `join` checks the capacity against); reads only. */
+  peek(room: string): Awaitable<number>;
   /** This node's view of the numbers, for /healthz. */
   counts(): Counts;
   /** Forgets everything (and every timer), for shutdown. */
@@ -158,6 +160,10 @@ export class MemoryStore<H> implements RoomStore<H> {
   holder(roomId: string, seatId: string): H | null {
     const room = this.rooms.get(roomId);
     return (room && find(room.seats, seatId)?.holder) ?? null;
+  }
+
+  peek(roomId: string): number {
+    return this.rooms.get(roomId)?.seats.length ?? 0;
   }
 
   counts(): Counts {

@@ -300,3 +300,19 @@ describe("the store on its own (no sockets)", () => {
     expect(store.join("room", 4).ok).toBe(true);
   });
 });
+
+describe("peek", () => {
+  test("counts the seats a join checks the capacity against: held ones too, until they expire; it changes nothing", () => {
+    expect(rooms.peek("r")).toBe(0);
+    const a = joinOk("r", conn("a"));
+    joinOk("r", conn("b"));
+    expect(rooms.peek("r")).toBe(2);
+    expect(rooms.join("r", conn("c")).ok).toBe(false);
+    rooms.disconnect("r", a.seat.id, a.seat.holder!);
+    expect(rooms.peek("r")).toBe(2); // held for a's rejoin
+    clock.elapse();
+    expect(rooms.peek("r")).toBe(1);
+    expect(rooms.peek("nowhere")).toBe(0);
+    expect(rooms.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+});

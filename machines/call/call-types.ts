@@ -7,7 +7,7 @@ import type { MediaReport } from "../media/local-media.ts";
 import type { LocalMedia } from "../media/media.ts";
 import type { ServerlessCommand, ServerlessReport, ServerlessRole, ServerlessView } from "../link/serverless.ts";
 import type { CallSignalingReport } from "../link/signaling.ts";
-import type { WarmSockets } from "../link/socket.ts";
+import type { Occupancy, RoomWatchReport, WarmSockets } from "../link/socket.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import type { Sounds } from "../features/sound.ts";
 
@@ -52,6 +52,8 @@ export interface CallContext {
   serverless: (ServerlessView & { connected: boolean }) | null;
   /** Show the pre-join screen before entering the room. */
   lobby: boolean;
+  /** How full the room is, while the pre-join screen shows (null until the server answers, and with no server). */
+  occupancy: Occupancy | null;
   /** What we call ourselves, as typed on the pre-join screen (sent cleaned: cleanName); "" for none. */
   name: string;
   /** Participants whose arrival was announced (chime and toast) and who have not left since, by id. */
@@ -82,6 +84,7 @@ export type CallEvent =
   | ServerlessReport
   | TransportReport
   | MediaReport
+  | RoomWatchReport
   | { type: "PEER.PRESUMED_GONE"; peer: string }
   /** A child actor threw: XState reports it to the parent under this type. */
   | { type: `xstate.error.actor.${string}`; error: unknown };

@@ -13,7 +13,7 @@ import { WarmSockets } from "../link/socket.ts";
 import { RELAY_ONLY_KEY } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
-import { chatInput, drawingInput, transportInput, warmSocketInput } from "./inputs.ts";
+import { chatInput, drawingInput, roomWatchInput, transportInput, warmSocketInput } from "./inputs.ts";
 import { callSetup } from "./setup.ts";
 
 export * from "./call-types.ts";
@@ -46,6 +46,7 @@ export const callMachine = callSetup.createMachine({
     error: null,
     serverless: null,
     lobby: false,
+    occupancy: null,
     name: "",
     greeted: {},
     restarts: {},
@@ -86,8 +87,17 @@ export const callMachine = callSetup.createMachine({
     },
     /** Pre-join: see yourself, check the microphone, pick devices, then Join. */
     lobby: {
-      invoke: { src: "warmSocket", input: warmSocketInput },
-      on: { JOIN: "inRoom", EXIT: toIdle },
+      // The socket Join will use opens now; on it the screen asks how full the room is (a peek, not a join).
+      entry: "forgetOccupancy",
+      invoke: { src: "roomWatch", input: roomWatchInput },
+      on: {
+        "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
+        JOIN: "inRoom",
+        EXIT: toIdle,
+        // Joining muted or with the camera off: the transport starts from this (inputs.ts mediaState).
+        TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches"] },
+        TOGGLE_CAMERA: { actions: ["toggleCamera", "applyTrackSwitches"] },
+      },
     },
     inRoom: {
       // Exit actions run before the link is stopped, so the `leave` still goes out.

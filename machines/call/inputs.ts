@@ -44,6 +44,9 @@ export const warmSocketInput = ({ context }: { context: CallContext }) => ({
   sockets: context.warmSockets,
 });
 
+/** The pre-join screen watches its room on the warm socket (a serverless call has none). */
+export const roomWatchInput = ({ context }: { context: CallContext }) => ({ ...warmSocketInput({ context }), room: context.room });
+
 /** The relay's refusal or failure, in words the user can act on. */
 export const iceErrorText = (e: { code: number; text: string; url: string }) =>
   e.code === 401

@@ -10,7 +10,7 @@ import { notificationsMachine } from "../features/notifications.ts";
 import { statsMachine } from "../features/stats.ts";
 import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 import { signalingMachine } from "../link/signaling.ts";
-import { warmSocketActor } from "../link/socket.ts";
+import { roomWatchActor, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine } from "../media/local-media.ts";
 import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
 import { NAME_MAX } from "../../protocol/index.ts";
@@ -72,6 +72,7 @@ export const callSetup = setup({
   },
   actors: {
     warmSocket: warmSocketActor,
+    roomWatch: roomWatchActor,
     localMedia: localMediaMachine,
     stats: statsMachine,
     signaling: signalingMachine,
@@ -166,6 +167,11 @@ export const callSetup = setup({
     dropPeers: assign({ peers: {} }),
     clearToken: assign({ token: null }),
     clearLobby: assign({ lobby: false }),
+    takeOccupancy: assign(({ event }) => {
+      assertEvent(event, "ROOM.OCCUPANCY");
+      return { occupancy: { people: event.people, capacity: event.capacity } };
+    }),
+    forgetOccupancy: assign({ occupancy: null }),
     clearError: assign({ error: null }),
     takeError: assign(({ event }) => {
       assertEvent(event, "SIGNALING.ERROR");

@@ -128,6 +128,7 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
     case "ice-servers":
       return { type: "SIGNALING.ICE_SERVERS", iceServers: msg.iceServers };
     case "pong":
+    case "occupancy": // a late answer to the pre-join screen's peek
       return null;
   }
 }

@@ -10,7 +10,7 @@
 import { fromCallback, type EventObject } from "xstate";
 import { messageEpoch, openMessage, sealMessage } from "../../protocol/e2ee.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
-import { CloseCode, decodeServer, encode, type ClientMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
+import { CloseCode, decodeServer, encode, type ClientMessage, type OccupancyMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
 
 export interface SocketInput {
   url: string;
@@ -28,24 +28,63 @@ export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { typ
 /** `base`: sealed with the link's own keys (epoch 0), as the key exchange is. */
 export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage>; base?: boolean };
 
+/** How full a room is, as the pre-join screen shows it. */
+export type Occupancy = Pick<OccupancyMessage, "people" | "capacity">;
+
 /**
  * Sockets opened ahead of time (while the camera starts and the pre-join screen shows), so that
  * pressing Join does not wait for the connection and TLS handshakes. One per call actor (it owns
  * them); the next socket actor for the same URL adopts the warm one, and one nobody adopts is
  * closed shortly after its last holder lets go.
+ *
+ * The pre-join screen asks on it how full the room is (`watchRoom`): a `peek`, never a `join`, so
+ * the room's members learn nothing until Join is pressed.
  */
 export class WarmSockets {
   static readonly GRACE_MS = 2_000;
-  private warm: { url: string; ws: WebSocket; holders: number } | null = null;
+  /** How often the pre-join screen asks again (the server keeps a socket that asks open for its join). */
+  static readonly PEEK_EVERY_MS = 3_000;
+  private warm: { url: string; ws: WebSocket; holders: number; onOccupancy: ((room: string, o: Occupancy) => void) | null } | null = null;
+
+  /**
+   * Holds a warm socket to `url` and asks on it how full `room` is, at once and every
+   * PEEK_EVERY_MS, until the returned function is called; a socket that dropped is opened again.
+   */
+  watchRoom(url: string, room: string, onAnswer: (o: Occupancy) => void, everyMs = WarmSockets.PEEK_EVERY_MS): () => void {
+    let release = this.hold(url);
+    const listen = (room_: string, o: Occupancy) => room_ === room && onAnswer(o);
+    const ask = () => {
+      if (!this.warm || this.warm.url !== url) {
+        release();
+        release = this.hold(url);
+      }
+      const entry = this.warm!;
+      entry.onOccupancy = listen;
+      const peek = () => entry.ws.send(encode({ type: "peek", room }));
+      if (entry.ws.readyState === WebSocket.OPEN) peek();
+      else entry.ws.onopen = peek;
+    };
+    ask();
+    const timer = setInterval(ask, everyMs);
+    return () => {
+      clearInterval(timer);
+      if (this.warm?.onOccupancy === listen) this.warm.onOccupancy = null;
+      release();
+    };
+  }
 
   /** Opens (or keeps) a warm socket to `url` while the returned release function is not called. */
   hold(url: string): () => void {
     if (this.warm && this.warm.url !== url) this.drop();
     if (!this.warm) {
-      const entry = { url, ws: openSocket(url), holders: 0 };
+      const entry: NonNullable<WarmSockets["warm"]> = { url, ws: openSocket(url), holders: 0, onOccupancy: null };
       // A warm socket that fails is simply forgotten: the socket actor opens its own.
       entry.ws.onclose = entry.ws.onerror = () => {
         if (this.warm === entry) this.warm = null;
+      };
+      entry.ws.onmessage = (ev) => {
+        const decoded = decodeServer(ev.data);
+        if (decoded.ok && decoded.msg.type === "occupancy") entry.onOccupancy?.(decoded.msg.room, decoded.msg);
       };
       this.warm = entry;
     }
@@ -67,7 +106,7 @@ export class WarmSockets {
     if (!this.warm || this.warm.url !== url) return null;
     const { ws } = this.warm;
     this.warm = null;
-    ws.onclose = ws.onerror = null;
+    ws.onclose = ws.onerror = ws.onmessage = ws.onopen = null;
     return ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN ? ws : null;
   }
 
@@ -75,7 +114,7 @@ export class WarmSockets {
     if (!this.warm) return;
     const { ws } = this.warm;
     this.warm = null;
-    ws.onclose = ws.onerror = null;
+    ws.onclose = ws.onerror = ws.onmessage = ws.onopen = null;
     ws.close(1000, "not needed");
   }
 }
@@ -85,6 +124,15 @@ function openSocket(url: string): WebSocket {
   ws.binaryType = "arraybuffer";
   return ws;
 }
+
+/** The pre-join screen's view of the room: how full it is, as the server answers (see WarmSockets.watchRoom). */
+export type RoomWatchReport = { type: "ROOM.OCCUPANCY"; people: number; capacity: number };
+export const roomWatchActor = fromCallback<EventObject, { url: string | null; room: string | null; sockets: WarmSockets }, RoomWatchReport>(
+  ({ input, sendBack }) =>
+    input.url && input.room
+      ? input.sockets.watchRoom(input.url, input.room, (o) => sendBack({ type: "ROOM.OCCUPANCY", people: o.people, capacity: o.capacity }))
+      : undefined,
+);
 
 /** Keeps a warm socket open while it runs (see WarmSockets.hold); with no URL it does nothing. */
 export const warmSocketActor = fromCallback<EventObject, { url: string | null; sockets: WarmSockets }>(({ input }) =>

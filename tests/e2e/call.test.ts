@@ -112,6 +112,18 @@ describe("the one-link call", () => {
     await waitForStatus(a.page, "Waiting for someone to join");
     await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(b.page, "Connected");
+    // The pre-join screen says so and offers no Join.
+    await c.page.goto(`${ctx.app.url}/c/${room}`);
+    await c.page.locator(".lobby-occupancy").getByText("This call is full (2 people)", { exact: true }).waitFor({ timeout: 20_000 });
+    expect(await button(c.page, "Join").isDisabled()).toBe(true);
+    // A room that fills between the pre-join screen's look and Join (here: C's page never hears the answer) refuses the join.
+    await c.context.addInitScript(() => {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket["send"]>[0]) {
+        if (data instanceof Uint8Array && new TextDecoder("latin1").decode(data).includes("peek")) return;
+        send.call(this, data);
+      };
+    });
     await openCallLink(c.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(c.page, /This call is full/);
     // C is not in a call: its camera and microphone are released, and Try again says the same.

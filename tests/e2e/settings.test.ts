@@ -3,8 +3,9 @@
  * offers quality in words that set the raw numbers under Advanced, and cuts off no select.
  */
 import { describe, expect, test } from "bun:test";
-import { button, moreButton, newPerson, useAppAndBrowser, waitForStatus } from "./harness.ts";
-import { axeViolations } from "./layout.ts";
+import { mkdirSync } from "node:fs";
+import { button, moreButton, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { ARTIFACTS, axeViolations } from "./layout.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -27,6 +28,16 @@ describe("settings", () => {
     // The background picker lives in Video.
     const videoSection = dialog.getByRole("region", { name: "Video" });
     await videoSection.getByRole("combobox", { name: "Background" }).waitFor();
+    // A live camera preview in Video, and the microphone's level in Audio (the fake microphone beeps).
+    await waitForNewFrames(page, "Camera preview", 5);
+    const meter = dialog.getByRole("region", { name: "Audio" }).getByRole("meter", { name: "Microphone level" });
+    await waitFor(
+      () => meter.evaluate((m) => (m as HTMLMeterElement).value),
+      (v) => v > 0.02,
+      10_000,
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/settings-phone.png` });
 
     // Presets in words; a new device starts on Best quality; Save data sets the raw numbers.
     const preset = (name: string) => dialog.getByRole("radio", { name: new RegExp(`^${name}`) });
@@ -66,5 +77,5 @@ describe("settings", () => {
     await close.click();
     await dialog.waitFor({ state: "detached" });
     await context.close();
-  });
+  }, 30_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, enqueueActions, fromCallback, SimulatedClock } from "xstate";
 import { callMachine } from "../../machines/call/call.ts";
+import { mediaState } from "../../machines/call/inputs.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
 import type { NotificationsEvent } from "../../machines/features/notifications.ts";
 import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
@@ -11,7 +12,7 @@ import { phaseOf } from "../../ui/selectors.ts";
 import type { ChatMessage } from "../../machines/features/chat.ts";
 import { encodeChat } from "../../protocol/chat-wire.ts";
 
-function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string } = {}) {
+function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string; stream?: MediaStream } = {}) {
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
@@ -27,11 +28,17 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
         warm.push(`+${input.url}`);
         return () => void warm.push(`-${input.url}`);
       }) as never,
+      // The pre-join screen's watch holds the warm socket too; it answers at once that one person is there.
+      roomWatch: fromCallback<{ type: string }, { url: string | null; room: string | null }>(({ input, sendBack }) => {
+        warm.push(`+${input.url} ${input.room}`);
+        sendBack({ type: "ROOM.OCCUPANCY", people: 1, capacity: 2 });
+        return () => void warm.push(`-${input.url} ${input.room}`);
+      }) as never,
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
       localMedia: fromCallback<{ type: string }>(({ sendBack, receive }) =>
         receive((e) => {
           media.push(e.type);
-          if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: null, issue: null } satisfies LocalMedia });
+          if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: opts.stream ?? null, issue: null } satisfies LocalMedia });
         }),
       ) as never,
       signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive }) => {
@@ -226,10 +233,33 @@ describe("call machine", () => {
     await Promise.resolve();
     expect(h.phase()).toBe("lobby");
     // Held while the camera starts, then again by the pre-join screen (the holders share one socket).
-    expect(h.warm).toEqual(["+ws://test/ws", "-ws://test/ws", "+ws://test/ws"]);
+    // Held while the camera starts, then by the pre-join screen watching how full its room is.
+    expect(h.warm).toEqual(["+ws://test/ws", "-ws://test/ws", "+ws://test/ws room-1"]);
+    expect(h.actor.getSnapshot().context.occupancy).toEqual({ people: 1, capacity: 2 });
     h.send({ type: "JOIN" });
     expect(h.phase()).toBe("joining");
-    expect(h.warm.at(-1)).toBe("-ws://test/ws"); // let go as the signaling link (which adopts it) starts
+    expect(h.warm.at(-1)).toBe("-ws://test/ws room-1"); // let go as the signaling link (which adopts it) starts
+  });
+
+  test("the microphone and camera switched off before Join stay off in the call, and the transport starts from that", async () => {
+    const mic = { enabled: true };
+    const cam = { enabled: true };
+    const stream = { getAudioTracks: () => [mic], getVideoTracks: () => [cam] } as unknown as MediaStream;
+    const h = harness({ stream });
+    h.send({ type: "START", room: "room-1", lobby: true });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(h.phase()).toBe("lobby");
+    expect(h.actor.getSnapshot().context).toMatchObject({ micOn: true, camOn: true });
+    h.send({ type: "TOGGLE_MIC" });
+    h.send({ type: "TOGGLE_CAMERA" });
+    h.send({ type: "TOGGLE_CAMERA" });
+    h.send({ type: "TOGGLE_CAMERA" });
+    h.send({ type: "JOIN" });
+    const { context } = h.actor.getSnapshot();
+    expect({ mic: context.micOn, cam: context.camOn }).toEqual({ mic: false, cam: false });
+    expect({ mic: mic.enabled, cam: cam.enabled }).toEqual({ mic: false, cam: false });
+    expect(mediaState(context)).toMatchObject({ audio: false, video: false });
   });
 
   test("a server newer than the page: a running call goes on, a page not yet in a call offers a reload", async () => {

@@ -9,6 +9,7 @@ import { useCallActor } from "../call-context.tsx";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { StatusBar } from "./StatusBar.tsx";
+import { Icon } from "./Icon.tsx";
 import { Video } from "./Video.tsx";
 import { InfoDialog } from "./InfoDialog.tsx";
 import { isEncrypted } from "../selectors.ts";
@@ -23,40 +24,86 @@ export function Lobby() {
   const issue = useSelector(actor, (s) => s.context.local?.issue ?? null);
   const encrypted = useSelector(actor, isEncrypted);
   const level = useMicLevel(stream);
+  const micOn = useSelector(actor, (s) => s.context.micOn);
+  const camOn = useSelector(actor, (s) => s.context.camOn);
+  const hasMic = (stream?.getAudioTracks().length ?? 0) > 0;
+  const hasCam = (stream?.getVideoTracks().length ?? 0) > 0;
+  const occupancy = useSelector(actor, (s) => s.context.occupancy);
+  const full = occupancy !== null && occupancy.people >= occupancy.capacity;
+  const join = () => {
+    if (!full) actor.send({ type: "JOIN" });
+  };
   const [infoOpen, setInfoOpen] = useState(false);
 
   return (
     <div className="call lobby">
       <StatusBar onInfo={() => setInfoOpen(true)} />
       <main className="lobby-body">
-        <div className="lobby-preview">
-          <Video stream={stream} label="Your video" self className="local-video" />
+        <div className="lobby-media">
+          <div className="lobby-preview">
+            <Video stream={stream} label="Your video" self className="local-video" />
+            {hasCam && !camOn && <p className="lobby-cam-off">Your camera is off</p>}
+            {/* Joining muted or with the camera off: the choice carries into the call. */}
+            <div className="lobby-toggles">
+              <button
+                type="button"
+                aria-pressed={micOn}
+                disabled={!hasMic}
+                title={hasMic ? (micOn ? "Join muted" : "Unmute") : "No microphone"}
+                onClick={() => actor.send({ type: "TOGGLE_MIC" })}
+              >
+                <Icon name={micOn ? "mic" : "micOff"} />
+                <span className="visually-hidden">Microphone</span>
+              </button>
+              <button
+                type="button"
+                aria-pressed={camOn}
+                disabled={!hasCam}
+                title={hasCam ? (camOn ? "Join with the camera off" : "Turn camera on") : "No camera"}
+                onClick={() => actor.send({ type: "TOGGLE_CAMERA" })}
+              >
+                <Icon name={camOn ? "camera" : "cameraOff"} />
+                <span className="visually-hidden">Camera</span>
+              </button>
+            </div>
+          </div>
+          <div className="meter-row">
+            <span id={`${id}-meter`}>Microphone level</span>
+            <meter aria-labelledby={`${id}-meter`} min={0} max={1} low={0.1} high={0.85} optimum={0.5} value={micOn ? level : 0} />
+          </div>
         </div>
         <section className="lobby-side" aria-label="Before you join">
           <h1>Ready to join?</h1>
+          <p className={`lobby-occupancy${full ? " full" : ""}`} role="status">
+            {occupancy && occupancyText(occupancy.people, occupancy.capacity)}
+          </p>
           {issue && (
             <p className="notice" role="alert">
               {issue.text}
             </p>
           )}
           {!encrypted && <NoKeyNotice />}
-          <div className="meter-row">
-            <span id={`${id}-meter`}>Microphone level</span>
-            <meter aria-labelledby={`${id}-meter`} min={0} max={1} low={0.1} high={0.85} optimum={0.5} value={level} />
-          </div>
           <div className="settings-grid">
-            <NameField id={`${id}-name`} onEnter={() => actor.send({ type: "JOIN" })} />
+            <NameField id={`${id}-name`} onEnter={join} />
+            {/* Join right after the name, so that it is in view on a phone; devices are there to check, below. */}
+            <div className="row lobby-join">
+              <button type="button" className="primary big" disabled={full} onClick={join}>
+                Join
+              </button>
+            </div>
             <DevicePickers idPrefix={`${id}-lobby`} />
             <BackgroundPicker idPrefix={`${id}-lobby`} />
-          </div>
-          <div className="row">
-            <button type="button" className="primary big" onClick={() => actor.send({ type: "JOIN" })}>
-              Join
-            </button>
           </div>
         </section>
       </main>
       {infoOpen && <InfoDialog onClose={() => setInfoOpen(false)} />}
     </div>
   );
+}
+
+/** Who is already in the call, as the server counts the seats (it never tells us their names). */
+export function occupancyText(people: number, capacity: number): string {
+  if (people >= capacity) return `This call is full (${capacity} people)`;
+  if (people === 0) return "No one else is here yet";
+  return people === 1 ? "1 person is in this call" : `${people} people are in this call`;
 }

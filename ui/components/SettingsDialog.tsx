@@ -4,13 +4,15 @@
  * the local media machine at once (it applies mid-call and remembers it for next time).
  */
 import { useSelector } from "@xstate/react";
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useMemo, useRef } from "react";
 import { BITRATES_KBPS, FRAME_RATES, presetChange, presetOf, QUALITY_PRESETS, RESOLUTIONS, type MediaSettings } from "../../machines/media/settings.ts";
+import { useMicLevel } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
 import { useMediaActor } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { NoiseSuppressionSwitch } from "./NoiseSuppressionSwitch.tsx";
+import { Video } from "./Video.tsx";
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -23,6 +25,16 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     const got = s?.context.camera?.getSettings();
     return got?.width ? `${got.width}×${got.height} at ${Math.round(got.frameRate ?? 0)} fps` : null;
   });
+
+  const stream = useSelector(call, (s) => s.context.local?.stream ?? null);
+  const micOn = useSelector(call, (s) => s.context.micOn);
+  const camOn = useSelector(call, (s) => s.context.camOn);
+  // While sharing the screen our video is the screen: the preview shows the camera itself.
+  const sharing = useSelector(call, (s) => s.context.local?.sharing ?? false);
+  const camera = useSelector(media, (s) => s?.context.camera ?? null);
+  const preview = useMemo(() => (sharing ? (camera ? new MediaStream([camera]) : null) : stream), [sharing, camera, stream]);
+  const hasCam = (preview?.getVideoTracks().length ?? 0) > 0;
+  const level = useMicLevel(stream);
 
   useEffect(() => {
     const dialog = ref.current;
@@ -49,6 +61,11 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <div className="settings-grid">
           <DevicePickers idPrefix={id} only="audio" />
         </div>
+        <div className="meter-row">
+          <span id={`${id}-meter`}>Microphone level</span>
+          <meter aria-labelledby={`${id}-meter`} min={0} max={1} low={0.1} high={0.85} optimum={0.5} value={micOn ? level : 0} />
+        </div>
+        {!micOn && <p className="hint">Your microphone is muted.</p>}
         <fieldset className="settings-audio">
           <legend>Sound</legend>
           {(
@@ -67,6 +84,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       </section>
       <section aria-labelledby={`${id}-video`}>
         <h3 id={`${id}-video`}>Video</h3>
+        <div className="settings-preview">
+          <Video stream={preview} label="Camera preview" self className="local-video" />
+          {!hasCam ? <p className="lobby-cam-off">No camera</p> : !camOn && !sharing && <p className="lobby-cam-off">Your camera is off</p>}
+        </div>
         <div className="settings-grid">
           <DevicePickers idPrefix={id} only="video" />
           <BackgroundPicker idPrefix={id} />

@@ -1,0 +1,191 @@
+/**
+ * The pre-join screen: the microphone and camera toggles on the preview carry into the call (the
+ * other side sees us muted and camera-off from the start, and nothing is heard), and the screen
+ * says who is already in the call and when it is full, before Join.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { button, expectAttribute, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
+
+const ctx = useAppAndBrowser();
+
+/** The sound energy B has received so far on its incoming audio (inbound-rtp totalAudioEnergy). */
+const audioEnergy = (page: Page) =>
+  page.evaluate(async () => {
+    let energy = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((r) => {
+        if (r.type === "inbound-rtp" && r.kind === "audio") energy += r.totalAudioEnergy ?? 0;
+      });
+    }
+    return energy;
+  });
+
+describe("pre-join", () => {
+  test("joining with the microphone and camera off: the other side sees it at once, hears nothing, and sees the camera once it is on", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await b.context.addInitScript(recordPeerConnections);
+      await b.page.goto(ctx.app.url);
+      await button(b.page, "New call").click();
+      await waitForStatus(b.page, "Waiting for someone to join");
+      const link = await b.page.getByRole("textbox", { name: "Call link" }).inputValue();
+
+      await a.page.goto(link);
+      const mic = button(a.page, "Microphone");
+      const cam = button(a.page, "Camera");
+      await expectAttribute(mic, "aria-pressed", "true");
+      await expectAttribute(cam, "aria-pressed", "true");
+      await mic.click();
+      await cam.click();
+      await expectAttribute(mic, "aria-pressed", "false");
+      await expectAttribute(cam, "aria-pressed", "false");
+      await a.page.getByText("Your camera is off", { exact: true }).waitFor();
+      await button(a.page, "Join").click();
+
+      await Promise.all([waitForStatus(a.page, "Connected", 20_000), waitForStatus(b.page, "Connected", 20_000)]);
+      // In the call, A's own controls show the choice made before joining.
+      await expectAttribute(button(a.page, "Microphone"), "aria-pressed", "false");
+      await expectAttribute(button(a.page, "Camera"), "aria-pressed", "false");
+      // B sees it on A's tile from the start.
+      const tile = b.page.locator(".remote");
+      await tile.getByText("Their microphone is muted", { exact: true }).waitFor({ timeout: 3_000 });
+      await tile.getByText("Their camera is off", { exact: true }).waitFor({ timeout: 3_000 });
+      // And hears nothing: A's fake microphone beeps, but its muted track carries silence.
+      const before = await audioEnergy(b.page);
+      await Bun.sleep(1_500);
+      const quiet = (await audioEnergy(b.page)) - before;
+      expect(quiet).toBeLessThan(1e-4);
+
+      // A turns the camera on in the call: B's flag goes and A's video decodes.
+      await button(a.page, "Camera").click();
+      await tile.getByText("Their camera is off", { exact: true }).waitFor({ state: "detached", timeout: 5_000 });
+      await waitForNewFrames(b.page, "Remote video", 5);
+      // And unmutes: now B hears the beeps.
+      await button(a.page, "Microphone").click();
+      await tile.getByText("Their microphone is muted", { exact: true }).waitFor({ state: "detached", timeout: 5_000 });
+      await waitFor(
+        async () => (await audioEnergy(b.page)) - before - quiet,
+        (e) => e > 1e-3,
+        10_000,
+      );
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 60_000);
+
+  test("the pre-join screen says who is in the call, follows it while open, and refuses Join while the call is full", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    const c = await newPerson(ctx.browser, ctx.app.url);
+    const occupancy = (page: Page) => page.locator(".lobby-occupancy");
+    const says = (page: Page, text: string) => occupancy(page).getByText(text, { exact: true }).waitFor({ timeout: 20_000 });
+    // Counts the sockets C's page opens: the pre-join screen's is the one Join uses.
+    await c.context.addInitScript(() => {
+      const w = window as unknown as { __sockets: number; WebSocket: typeof WebSocket };
+      w.__sockets = 0;
+      const Native = w.WebSocket;
+      w.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          w.__sockets++;
+        }
+      };
+    });
+    try {
+      // A room nobody is in.
+      await c.page.goto(`${ctx.app.url}/c/nobody-here-${Date.now()}`);
+      await says(c.page, "No one else is here yet");
+
+      await b.page.goto(ctx.app.url);
+      await button(b.page, "New call").click();
+      await waitForStatus(b.page, "Waiting for someone to join");
+      const link = await b.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      await c.page.goto(link);
+      await says(c.page, "1 person is in this call");
+      // C's peeks tell B nothing: B is still alone, with no arrival announced.
+      await Bun.sleep(1_000);
+      await waitForStatus(b.page, "Waiting for someone to join");
+      expect(await b.page.locator(".toasts").innerText()).toBe("");
+
+      // A joins: the room (two without a media server) is full, and C's screen follows.
+      await a.page.goto(link);
+      await says(a.page, "1 person is in this call");
+      await button(a.page, "Join").click();
+      await waitForStatus(b.page, "Connected", 20_000);
+      await says(c.page, "This call is full (2 people)");
+      expect(await button(c.page, "Join").isDisabled()).toBe(true);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await c.page.screenshot({ path: `${ARTIFACTS}/prejoin-full.png` });
+      // Enter in the name field does not join a full call either.
+      await c.page.getByRole("textbox", { name: "Your name", exact: true }).press("Enter");
+      await Bun.sleep(500);
+      expect(await button(c.page, "Join").isVisible()).toBe(true);
+
+      // A leaves: there is room again, and C joins B on the socket the screen kept open.
+      await button(a.page, "Leave").click();
+      await says(c.page, "1 person is in this call");
+      expect(await button(c.page, "Join").isDisabled()).toBe(false);
+      await button(c.page, "Join").click();
+      await Promise.all([waitForStatus(b.page, "Connected", 20_000), waitForStatus(c.page, "Connected", 20_000)]);
+      await waitForNewFrames(c.page, "Remote video", 5);
+      expect(await c.page.evaluate(() => (window as unknown as { __sockets: number }).__sockets)).toBe(1);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+      await c.context.close();
+    }
+  }, 90_000);
+
+  test("on a phone and a laptop: toggles over the preview, the level meter right under it, nothing scrolls sideways, axe clean", async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const host = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await host.page.goto(ctx.app.url);
+      await button(host.page, "New call").click();
+      await waitForStatus(host.page, "Waiting for someone to join");
+      const link = await host.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      for (const [kind, viewport] of [
+        ["phone", { width: 390, height: 844 }],
+        ["laptop", { width: 1280, height: 800 }],
+      ] as const) {
+        const { context, page } = await newPerson(ctx.browser, ctx.app.url);
+        try {
+          await page.setViewportSize(viewport);
+          await page.goto(link);
+          await page.locator(".lobby-occupancy").getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 20_000 });
+          await waitForNewFrames(page, "Your video", 3);
+          const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+          const preview = await box(".lobby-preview");
+          // The toggles sit inside the preview; the meter starts just below it.
+          for (const name of ["Microphone", "Camera"]) {
+            const b = (await button(page, name).boundingBox())!;
+            expect(b.y).toBeGreaterThanOrEqual(preview.y);
+            expect(b.y + b.height).toBeLessThanOrEqual(preview.y + preview.height);
+          }
+          const meter = await box("meter");
+          expect(meter.y - (preview.y + preview.height)).toBeGreaterThanOrEqual(0);
+          expect(meter.y - (preview.y + preview.height)).toBeLessThan(40);
+          await noHorizontalScroll(page);
+          expect(await smallTargets(page)).toEqual([]);
+          expect(await axeViolations(page)).toEqual([]);
+          await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}.png` });
+          await button(page, "Microphone").click();
+          await button(page, "Camera").click();
+          await page.getByText("Your camera is off", { exact: true }).waitFor();
+          expect(await axeViolations(page)).toEqual([]);
+          await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}-off.png` });
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await host.context.close();
+    }
+  }, 90_000);
+});

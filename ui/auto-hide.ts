@@ -1,11 +1,12 @@
 /**
- * On phones (touch or small screens) the call controls step aside during a call, leaving the
- * video the whole screen: they hide after AUTO_HIDE_MS without interaction and come back on a tap
- * on the stage, a mouse move over it, any key or any focus. They stay while a control has
- * keyboard focus or a panel or dialog is open. Hidden controls are inert (not focusable); a key
- * press brings them back before the browser moves focus.
+ * On phones (touch or small screens) the top bar and the call controls step aside together during
+ * a call, leaving the video the whole screen: they hide after AUTO_HIDE_MS without interaction and
+ * come back together on a tap on the stage, a mouse move over it, any key, any focus, or news in
+ * the status line (someone left, reconnecting). They stay while something in the call has keyboard
+ * focus or a panel or dialog is open. Hidden bars are inert (not focusable); a key press brings
+ * them back before the browser moves focus.
  */
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, useRef, useState, type RefObject } from "react";
 import { flushSync } from "react-dom";
 
 export const AUTO_HIDE_MS = 4_000;
@@ -26,10 +27,16 @@ function useMediaQuery(query: string): boolean {
   return matches;
 }
 
-/** Whether the controls in `dock` are hidden now. `active`: in a call (someone is on the stage). */
-export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null>, dock: RefObject<HTMLElement | null>): boolean {
+/**
+ * Whether the bars around the stage are hidden now. `active`: in a call (someone is on the stage);
+ * `call`: the element holding the bars and the stage; `news`: the status line (a change shows the bars).
+ */
+export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null>, call: RefObject<HTMLElement | null>, news: string): boolean {
   const enabled = useMediaQuery(AUTO_HIDE_MEDIA) && active;
   const [hidden, setHidden] = useState(false);
+  const wakeRef = useRef<() => void>(() => {});
+  // News in the status line shows the bars.
+  useEffect(() => wakeRef.current(), [news]);
 
   useEffect(() => {
     setHidden(false);
@@ -37,7 +44,7 @@ export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null
     let timer: ReturnType<typeof setTimeout> | undefined;
     const busy = () => {
       const focused = document.activeElement;
-      if (focused instanceof HTMLElement && dock.current?.contains(focused) && focused.matches(":focus-visible")) return true;
+      if (focused instanceof HTMLElement && call.current?.contains(focused) && focused.matches(":focus-visible")) return true;
       return document.querySelector(OPEN_PANELS) !== null;
     };
     const arm = () => {
@@ -48,6 +55,7 @@ export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null
       setHidden(false);
       arm();
     };
+    wakeRef.current = wake;
     // Shown before the key does anything: Tab then lands on them, a shortcut finds its button.
     const onKey = () => {
       flushSync(() => setHidden(false));
@@ -57,22 +65,21 @@ export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null
       if (e.pointerType === "mouse") wake();
     };
     const stageEl = stage.current;
-    const dockEl = dock.current;
+    const callEl = call.current;
     window.addEventListener("keydown", onKey, true);
     document.addEventListener("focusin", wake, true);
-    stageEl?.addEventListener("pointerdown", wake, true);
     stageEl?.addEventListener("pointermove", onMove, true);
-    dockEl?.addEventListener("pointerdown", wake, true);
+    callEl?.addEventListener("pointerdown", wake, true);
     arm();
     return () => {
       clearTimeout(timer);
       window.removeEventListener("keydown", onKey, true);
       document.removeEventListener("focusin", wake, true);
-      stageEl?.removeEventListener("pointerdown", wake, true);
       stageEl?.removeEventListener("pointermove", onMove, true);
-      dockEl?.removeEventListener("pointerdown", wake, true);
+      callEl?.removeEventListener("pointerdown", wake, true);
+      wakeRef.current = () => {};
     };
-  }, [enabled, stage, dock]);
+  }, [enabled, stage, call]);
 
   return enabled && hidden;
 }

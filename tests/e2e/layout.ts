@@ -80,3 +80,35 @@ export const controlClashes = (page: Page, sheet?: string) =>
     }
     return found;
   }, sheet);
+
+/**
+ * Pairs of the visible elements matched by `selector` whose boxes overlap by more than 1 px, as
+ * "A / B" (each named by its class and text); elements inside one another do not count.
+ */
+export const boxClashes = (page: Page, selector: string) =>
+  page.evaluate((selector) => {
+    const shown = [...document.querySelectorAll(selector)].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden";
+    });
+    const name = (el: Element) => `${el.className} "${el.textContent?.trim().slice(0, 30)}"`;
+    const found: string[] = [];
+    for (let i = 0; i < shown.length; i++) {
+      for (let j = i + 1; j < shown.length; j++) {
+        const [a, b] = [shown[i]!, shown[j]!];
+        if (a.contains(b) || b.contains(a)) continue;
+        const [p, q] = [a.getBoundingClientRect(), b.getBoundingClientRect()];
+        const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+        const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+        if (w > 1 && h > 1) found.push(`${name(a)} / ${name(b)}`);
+      }
+    }
+    return found;
+  }, selector);
+
+/** The element's box in CSS px, or null when it is not on screen. */
+export const boxOf = (page: Page, selector: string) =>
+  page.evaluate((selector) => {
+    const r = document.querySelector(selector)?.getBoundingClientRect();
+    return r && r.width > 0 ? { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height } : null;
+  }, selector);

@@ -3,7 +3,8 @@ import { useEffect, useRef, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
 import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
-import { type Phase, phaseOf } from "../selectors.ts";
+import { useAutoHide } from "../auto-hide.ts";
+import { type Phase, phaseOf, statusText } from "../selectors.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
@@ -24,6 +25,10 @@ export function CallView() {
   const iceError = useSelector(actor, (s) => s.context.iceError);
   const outdated = useSelector(actor, (s) => s.context.outdated);
   const stageRef = useRef<HTMLDivElement>(null);
+  const callRef = useRef<HTMLDivElement>(null);
+  const status = useSelector(actor, statusText);
+  // On phones the top bar and the controls hide together, and come back together.
+  const barsHidden = useAutoHide(phase === "inCall", stageRef, callRef, status);
   const [infoOpen, setInfoOpen] = useState(false);
   const [peopleOpen, setPeopleOpen] = useState(false);
   const length = useCallLength(phase);
@@ -31,10 +36,12 @@ export function CallView() {
   const over = phase === "ended" || phase === "failed";
 
   return (
-    <div className="call">
-      <ErrorBoundary name="The call status" className="in-flow">
-        <StatusBar onInfo={() => setInfoOpen(true)} />
-      </ErrorBoundary>
+    <div className="call" ref={callRef}>
+      <div className={`bar-dock top-dock${barsHidden ? " hidden" : ""}`} inert={barsHidden}>
+        <ErrorBoundary name="The call status" className="in-flow">
+          <StatusBar onInfo={() => setInfoOpen(true)} />
+        </ErrorBoundary>
+      </div>
       <div className="stage" ref={stageRef}>
         <Stage phase={phase} />
         <ChatPanel />
@@ -79,7 +86,7 @@ export function CallView() {
       </ErrorBoundary>
       {!over && (
         <ErrorBoundary name="The call controls" className="in-flow">
-          <Controls stageRef={stageRef} people={{ open: peopleOpen, toggle: () => setPeopleOpen((open) => !open) }} />
+          <Controls stageRef={stageRef} hidden={barsHidden} people={{ open: peopleOpen, toggle: () => setPeopleOpen((open) => !open) }} />
         </ErrorBoundary>
       )}
       {infoOpen && (
@@ -113,7 +120,8 @@ export function formatLength(ms: number): string {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
 
-type Choice = { label: string; event: CallUiEvent };
+/** A button of the overlay: its events are sent in order. */
+type Choice = { label: string; event: CallUiEvent | CallUiEvent[] };
 interface OverlayView {
   name: string;
   text: string;
@@ -123,9 +131,23 @@ interface OverlayView {
 }
 
 /** What to offer when the call is not going on: after the other person left, after hanging up, after a failure. */
-function overlayFor(phase: Phase, departure: CallContext["departure"], error: CallContext["error"], length: number | null): OverlayView | null {
+function overlayFor(
+  phase: Phase,
+  departure: CallContext["departure"],
+  error: CallContext["error"],
+  length: number | null,
+  serverless: boolean,
+): OverlayView | null {
   switch (phase) {
     case "peerLeft":
+      // Nothing carries a refreshed page back into a call without a server: say so, and offer the way back.
+      if (serverless)
+        return {
+          name: "The other person left",
+          text: `${departure?.name ?? "The other person"} ${departure?.reason === "left" ? "hung up" : "left the call"}.`,
+          hint: "A call without a server cannot resume by itself. To talk again, make a new code and send it to them.",
+          primary: { label: "Make a new code", event: [{ type: "EXIT" }, { type: "START_SERVERLESS", role: "offerer" }] },
+        };
       return {
         name: "The other person left",
         text: `${departure?.name ?? "The other person"} ${departure?.reason === "left" ? "hung up" : "left the call"}.`,
@@ -157,19 +179,23 @@ function PhaseOverlay({ phase, length }: { phase: Phase; length: number | null }
   const actor = useCallActor();
   const error = useSelector(actor, (s) => s.context.error);
   const departure = useSelector(actor, (s) => s.context.departure);
-  const view = overlayFor(phase, departure, error, length);
+  const serverless = useSelector(actor, (s) => s.context.serverless !== null);
+  const view = overlayFor(phase, departure, error, length, serverless);
   if (!view) return null;
   const { secondary } = view;
+  const choose = ({ event }: Choice) => {
+    for (const e of Array.isArray(event) ? event : [event]) actor.send(e);
+  };
   return (
     <div className="overlay" role="dialog" aria-label={view.name}>
       <p>{view.text}</p>
       {view.hint && <p className="hint">{view.hint}</p>}
       <div className="row">
-        <button type="button" className="primary" onClick={() => actor.send(view.primary.event)}>
+        <button type="button" className="primary" onClick={() => choose(view.primary)}>
           {view.primary.label}
         </button>
         {secondary && (
-          <button type="button" onClick={() => actor.send(secondary.event)}>
+          <button type="button" onClick={() => choose(secondary)}>
             {secondary.label}
           </button>
         )}

@@ -3,14 +3,14 @@
  * screen where the browser can, More, Leave); everything else is in More.
  */
 import { useSelector } from "@xstate/react";
-import { type RefObject, useRef, useState } from "react";
-import { useAutoHide } from "../auto-hide.ts";
+import { type RefObject, useState } from "react";
 import { useCallActor } from "../call-context.tsx";
 import "../controls.css";
 import "../media.css";
 import { useCanFlip, useMediaActor, useSharing, useStatsActor } from "../media-hooks.ts";
 import { pipSupported, usePictureInPicture } from "../picture-in-picture.ts";
-import { mainPeer, phaseOf } from "../selectors.ts";
+import { mainPeer } from "../selectors.ts";
+import { nextCorner, selfCorner, setSelfCorner } from "../self-view.ts";
 import { ChatButton } from "./ChatPanel.tsx";
 import { DrawButton } from "./DrawControls.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
@@ -21,20 +21,26 @@ import { SettingsDialog } from "./SettingsDialog.tsx";
 
 const canShareScreen = () => typeof navigator !== "undefined" && typeof navigator.mediaDevices?.getDisplayMedia === "function";
 
-export function Controls({ stageRef, people }: { stageRef: RefObject<HTMLDivElement | null>; people: { open: boolean; toggle: () => void } }) {
+export function Controls({
+  stageRef,
+  hidden,
+  people,
+}: {
+  stageRef: RefObject<HTMLDivElement | null>;
+  /** Stepped aside on a phone (auto-hide.ts, with the top bar). */
+  hidden: boolean;
+  people: { open: boolean; toggle: () => void };
+}) {
   const actor = useCallActor();
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const hasMic = useSelector(actor, (s) => (s.context.local?.stream?.getAudioTracks().length ?? 0) > 0);
   const hasCam = useSelector(actor, (s) => (s.context.local?.stream?.getVideoTracks().length ?? 0) > 0);
   const inRoom = useSelector(actor, (s) => s.matches("inRoom"));
-  const inCall = useSelector(actor, (s) => phaseOf(s) === "inCall");
-  const dockRef = useRef<HTMLDivElement>(null);
-  const hidden = useAutoHide(inCall, stageRef, dockRef);
   const [settingsOpen, setSettingsOpen] = useState(false);
 
   return (
-    <div className={`controls-dock${hidden ? " hidden" : ""}`} ref={dockRef} inert={hidden}>
+    <div className={`controls-dock bar-dock${hidden ? " hidden" : ""}`} inert={hidden}>
       <nav className="controls" aria-label="Call controls">
         <button
           type="button"
@@ -130,6 +136,10 @@ function MoreControls({
           <span className="label">Switch camera</span>
         </button>
       )}
+      <button type="button" title="Move your own picture to the next corner" onClick={() => setSelfCorner(nextCorner(selfCorner()))}>
+        <Icon name="move" />
+        <span className="label">Move self view</span>
+      </button>
       <button type="button" title="Camera, microphone, speaker and quality" onClick={openSettings}>
         <Icon name="settings" />
         <span className="label">Settings</span>

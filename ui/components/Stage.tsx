@@ -13,12 +13,14 @@ import { TRANSPORT_ID } from "../../machines/system-ids.ts";
 import { useActiveSpeaker } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
 import { arrange, layerFor, type LayoutMode, perPageFor, perStripFor } from "../layout.ts";
-import { useSharing, useSinkId } from "../media-hooks.ts";
+import { useSinkId } from "../media-hooks.ts";
 import { callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
+import { Avatar } from "./Avatar.tsx";
 import { DrawOverlay } from "./DrawOverlay.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { LinkPanel } from "./LinkPanel.tsx";
 import { ServerlessPanel } from "./ServerlessPanel.tsx";
+import { SelfView } from "./SelfView.tsx";
 import { Video } from "./Video.tsx";
 import "../stage.css";
 
@@ -38,12 +40,9 @@ type Place = "grid" | "focus" | "strip" | "away";
 /** The participants' tiles and our self view (none once the call is over: the camera is off then). */
 export function Stage({ phase }: { phase: Phase }) {
   const actor = useCallActor();
-  const localStream = useSelector(actor, (s) => s.context.local?.stream ?? null);
-  const camOn = useSelector(actor, (s) => s.context.camOn);
   const ids = useSelector(actor, participantIds, sameIds);
   const streams = useSelector(actor, streamsOf, sameStreams);
   const screens = useSelector(actor, (s) => Object.values(s.context.peers).flatMap((p) => (p.screen ? [p.id] : [])), sameIds);
-  const sharing = useSharing();
   const [mode, setMode] = useState<LayoutMode>("grid");
   const [pinned, setPinned] = useState<string | null>(null);
   const [page, setPage] = useState(0);
@@ -95,18 +94,7 @@ export function Stage({ phase }: { phase: Phase }) {
           )}
         </div>
       )}
-      {phase !== "ended" &&
-        phase !== "failed" && ( // out of the call the camera is off: no empty self view
-          <div className={`local${camOn ? "" : " off"}${sharing ? " sharing" : ""}`}>
-            <ErrorBoundary name="Your video" className="at-top-left">
-              <Video stream={localStream} label="Your video" self className="local-video" />
-            </ErrorBoundary>
-            <ErrorBoundary name="Your drawing" className="at-top-left">
-              <DrawOverlay which="local" />
-            </ErrorBoundary>
-            {!camOn && <span className="flag">Camera off</span>}
-          </div>
-        )}
+      {phase !== "ended" && phase !== "failed" && <SelfView /> /* out of the call the camera is off: no empty self view */}
     </>
   );
 }
@@ -191,8 +179,12 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
   // A double tap (or click) switches between the whole picture and the picture filling the tile.
   const [fit, setFit] = useState<"auto" | "contain" | "cover">("auto");
   const remoteCamOff = peer !== null && !peer.video;
+  // Camera off, or no picture yet: their initials instead of a black void.
+  const noPicture = peer !== null && (remoteCamOff || !peer.stream);
   const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
-  const classes = ["remote", place, peer?.stream ? "" : "empty", peer?.screen ? "screen" : "", fit === "auto" ? "" : fit].filter(Boolean).join(" ");
+  const classes = ["remote", place, peer?.stream ? "" : "empty", noPicture ? "no-picture" : "", peer?.screen ? "screen" : "", fit === "auto" ? "" : fit]
+    .filter(Boolean)
+    .join(" ");
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut for the picture's framing; nothing is lost without it (the default frames each kind of video)
     <div className={classes} data-peer={id ?? undefined} onDoubleClick={() => setFit((f) => (f === "cover" ? "contain" : "cover"))}>
@@ -202,21 +194,25 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
       <ErrorBoundary name="The drawing" className="at-top-left">
         <DrawOverlay which="remote" peer={id} />
       </ErrorBoundary>
-      {peer && name && (
-        <span className="name-tag" aria-hidden="true">
-          {name}
-        </span>
-      )}
+      {noPicture && <Avatar name={name} colourKey={id ?? ""} micOff={!peer.audio} />}
       {pin && name && (
         <button type="button" className="pin" aria-label={pin.pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={pin.toggle}>
           {pin.pinned ? "Unpin" : "Pin"}
         </button>
       )}
-      {peer && (remoteCamOff || !peer.audio || peer.screen) && (
-        <div className="remote-flags" aria-live="polite">
-          {remoteCamOff && <span className="flag">Their camera is off</span>}
-          {!peer.audio && <span className="flag">Their microphone is muted</span>}
-          {peer.screen && <span className="flag">They are sharing their screen</span>}
+      {/* What is off and who it is, in one column at the bottom left: the labels never overlap. */}
+      {peer && (
+        <div className="tile-labels">
+          <div className="remote-flags" aria-live="polite">
+            {remoteCamOff && <span className="flag">Their camera is off</span>}
+            {!peer.audio && <span className="flag">Their microphone is muted</span>}
+            {peer.screen && <span className="flag">They are sharing their screen</span>}
+          </div>
+          {name && (
+            <span className="name-tag" aria-hidden="true">
+              {name}
+            </span>
+          )}
         </div>
       )}
       {first && alone && room && (

@@ -8,7 +8,9 @@
  * applying it is the app's own code.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, BrowserContextOptions, Locator, Page } from "playwright-core";
+import { ARTIFACTS, boxClashes, noHorizontalScroll } from "./layout.ts";
 import { button, isUncovered, launchBrowser, newPerson, recordPeerConnections, startApp, waitForNewFrames, waitForStatus, type AppServer } from "./harness.ts";
 
 let app: AppServer;
@@ -17,6 +19,7 @@ let serverStopped = false;
 const SHOTS = process.env.SERVERLESS_SHOTS; // a directory to save screenshots in, when set
 
 beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   app = await startApp();
   browser = await launchBrowser();
 });
@@ -38,6 +41,70 @@ async function shot(page: Page, name: string) {
 }
 
 const field = (page: Page, name: "Offer code" | "Answer code") => page.getByRole("textbox", { name, exact: true });
+/** The start page's way in: it opens the two choices. */
+const START = "Call without a server…";
+
+/** A person at a given screen size (the pages are loaded while the server is still up). */
+async function personAt(options: BrowserContextOptions) {
+  const context = await browser.newContext({ ...options, permissions: ["camera", "microphone"] });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+  return { context, page };
+}
+
+/** Whether the element lies wholly inside the viewport (after scrolling it into view). */
+const wholeInViewport = (locator: Locator) =>
+  locator.evaluate((el) => {
+    el.scrollIntoView({ block: "nearest" });
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+  });
+
+describe("a call without a server, refreshed", () => {
+  test("the code panel is beside the self view on a laptop, its QR whole on a phone; after a refresh the other side is told to make a new code", async () => {
+    const a = await personAt({ viewport: { width: 1280, height: 800 } });
+    const b = await personAt({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    try {
+      await Promise.all([a.page.goto(app.url), b.page.goto(app.url)]);
+      await button(a.page, START).click();
+      await button(a.page, "Create an offer code").click();
+      await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
+      const offerQr = a.page.getByRole("img", { name: "QR code of the offer code" });
+      await offerQr.waitFor();
+      expect(await boxClashes(a.page, ".serverless-panel, .local")).toEqual([]);
+      expect(await isUncovered(offerQr)).toBe(true);
+      expect(await wholeInViewport(offerQr)).toBe(true);
+      await a.page.screenshot({ path: `${ARTIFACTS}/serverless-1280-offer.png` });
+
+      await button(b.page, START).click();
+      await button(b.page, "I have an offer code").click();
+      await field(b.page, "Offer code").fill(await field(a.page, "Offer code").inputValue());
+      await button(b.page, "Create answer code").click();
+      await waitForStatus(b.page, "Share this answer code", 20_000);
+      const answerQr = b.page.getByRole("img", { name: "QR code of the answer code" });
+      expect(await wholeInViewport(answerQr)).toBe(true);
+      expect(await isUncovered(answerQr)).toBe(true);
+      await noHorizontalScroll(b.page);
+      await b.page.screenshot({ path: `${ARTIFACTS}/serverless-390-answer.png` });
+
+      await field(a.page, "Answer code").fill(await field(b.page, "Answer code").inputValue());
+      await button(a.page, "Connect").click();
+      await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+
+      // A refresh ends a call without a server: the other side is told so, and how to call again.
+      await b.page.reload();
+      await a.page.getByText("A call without a server cannot resume by itself", { exact: false }).waitFor({ timeout: 20_000 });
+      expect(await a.page.getByText("resumes by itself").count()).toBe(0);
+      await a.page.screenshot({ path: `${ARTIFACTS}/serverless-1280-they-left.png` });
+      await button(a.page, "Make a new code").click();
+      await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
+      await a.page.getByRole("img", { name: "QR code of the offer code" }).waitFor();
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 120_000);
+});
 
 describe("serverless call", () => {
   test("codes carried by hand connect two pages whose server is gone; control and renegotiation go peer to peer", async () => {
@@ -46,12 +113,12 @@ describe("serverless call", () => {
     await a.context.addInitScript(recordPeerConnections);
     await b.context.addInitScript(recordPeerConnections);
     await Promise.all([a.page.goto(app.url), b.page.goto(app.url)]);
-    await Promise.all([button(a.page, "Serverless").waitFor(), button(b.page, "Serverless").waitFor()]);
+    await Promise.all([button(a.page, START).waitFor(), button(b.page, START).waitFor()]);
     await app.stop();
     serverStopped = true;
 
     // A makes the offer code.
-    await button(a.page, "Serverless").click();
+    await button(a.page, START).click();
     await button(a.page, "Create an offer code").click();
     await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
     const offer = await field(a.page, "Offer code").inputValue();
@@ -61,7 +128,7 @@ describe("serverless call", () => {
     await shot(a.page, "1-offer");
 
     // B pastes it: first cut short (refused with a message), then whole.
-    await button(b.page, "Serverless").click();
+    await button(b.page, START).click();
     await button(b.page, "I have an offer code").click();
     await waitForStatus(b.page, "Paste the offer code", 20_000);
     await field(b.page, "Offer code").fill(offer.slice(0, 300));

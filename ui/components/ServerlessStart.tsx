@@ -7,15 +7,15 @@ export function ServerlessStart() {
   const actor = useCallActor();
   const [open, setOpen] = useState(false);
   return (
-    <section className="serverless-start" aria-label="Serverless call">
+    <section className="serverless-start" aria-label="Call without a server">
       <button type="button" aria-expanded={open} aria-controls="serverless-choice" onClick={() => setOpen(!open)}>
-        Serverless
+        Call without a server…
       </button>
+      <p className="hint">You and the other person exchange two codes (copy and paste, or a QR code); no server is involved.</p>
       {open && (
         <div id="serverless-choice" className="serverless-choice">
           <p className="hint">
-            No server at all: the two of you swap two codes (copy, share or scan them). One of you makes an offer code, the other answers it. It keeps working
-            even if this site goes offline once the page is open.
+            One of you makes an offer code, the other answers it with an answer code. The call then keeps working even if this site goes offline.
           </p>
           <div className="row">
             <button type="button" className="primary" onClick={() => actor.send({ type: "START_SERVERLESS", role: "offerer" })}>

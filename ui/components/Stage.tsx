@@ -194,7 +194,7 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
       <ErrorBoundary name="The drawing" className="at-top-left">
         <DrawOverlay which="remote" peer={id} />
       </ErrorBoundary>
-      {noPicture && <Avatar name={name} colourKey={id ?? ""} micOff={!peer.audio} />}
+      {noPicture && <Avatar name={name} colourKey={name ?? id ?? ""} micOff={!peer.audio} />}
       {pin && name && (
         <button type="button" className="pin" aria-label={pin.pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={pin.toggle}>
           {pin.pinned ? "Unpin" : "Pin"}

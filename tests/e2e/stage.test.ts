@@ -83,7 +83,7 @@ describe("the call stage", () => {
             (v) => v[0] === true && v[1] === true,
             10_000,
           );
-          expect(await a.page.locator(".topbar").isVisible()).toBe(false);
+          await a.page.locator(".topbar").waitFor({ state: "hidden", timeout: 2_000 }); // after the slide away
           await a.page.locator(".tiles").tap({ position: { x: 60, y: 200 } });
           await waitFor(
             () => dockHidden(a.page),

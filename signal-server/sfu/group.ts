@@ -562,11 +562,16 @@ export class Groups {
   private offer(group: Group, m: MemberMedia, event: PluginEvent) {
     const streams: SfuStream[] = [];
     const list = Array.isArray(event.data.streams) ? (event.data.streams as Record<string, unknown>[]) : [];
+    const ended = new Set<string>();
     for (const s of list) {
+      if (s.active === false) ended.add(String(s.mid));
       if (s.active === false || typeof s.feed_id !== "string" || (s.type !== "audio" && s.type !== "video")) continue;
       streams.push({ mid: String(s.mid), peer: s.feed_id, kind: s.type });
     }
     m.offerOut = true;
+    // A line whose publisher left is no one's any more: a configure naming it would be refused whole
+    // (and so would the layers of everyone else), e.g. after that person refreshed and published anew.
+    m.streams = m.streams.filter((x) => !ended.has(x.mid));
     for (const s of streams) m.streams = [...m.streams.filter((x) => x.mid !== s.mid), s];
     this.deps.tell(group.room, m.id, { type: "sfu", pc: "sub", data: { description: event.jsep as Jsep }, streams });
   }

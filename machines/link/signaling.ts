@@ -163,7 +163,8 @@ export const signalingMachine = setup({
   },
   guards: {
     isFatalError: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "error" && FATAL_ERRORS.has(event.msg.code),
-    isPong: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "pong",
+    /** Nothing to report: a pong, or a late answer to the pre-join screen's peek on the socket Join adopted. */
+    isQuiet: ({ event }) => event.type === "SOCKET.MESSAGE" && (event.msg.type === "pong" || event.msg.type === "occupancy"),
     isJoined: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "joined",
     isIceServers: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "ice-servers",
     hasExpiringIce: ({ context }) => context.iceExpiresAt !== undefined,
@@ -172,7 +173,7 @@ export const signalingMachine = setup({
   actions: {
     report: enqueueActions(({ event, enqueue, system }) => {
       const report = event.type === "SOCKET.MESSAGE" ? reportFor(event.msg) : null;
-      if (!report) throw new Error("report: guarded by isPong");
+      if (!report) throw new Error("report: guarded by isQuiet");
       tell(enqueue, system, report);
     }),
     rememberToken: assign({
@@ -214,7 +215,7 @@ export const signalingMachine = setup({
       },
       on: {
         "SOCKET.MESSAGE": [
-          { guard: "isPong" },
+          { guard: "isQuiet" },
           { guard: "isFatalError", target: "stopped", actions: "report" },
           { guard: "isJoined", target: ".online", actions: ["rememberToken", "rememberIceExpiry", "report"] },
           { guard: "isIceServers", target: ".online", reenter: true, actions: ["rememberIceExpiry", "report"] },

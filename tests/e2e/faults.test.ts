@@ -286,8 +286,10 @@ describe("fault matrix", () => {
     const url = b.page.url();
     await b.page.goto("about:blank");
     await waitForStatus(a.page, "Reconnecting…", 10_000);
-    await openCallLink(c.page, `${app.url}/c/${room}`);
-    await c.page.getByText(/full/i).first().waitFor({ timeout: 15_000 });
+    // The pre-join screen counts the held seat: full, and Join cannot be pressed.
+    await c.page.goto(`${app.url}/c/${room}`);
+    await c.page.getByText("This call is full (2 people)").first().waitFor({ timeout: 15_000 });
+    expect(await button(c.page, "Join").isDisabled()).toBe(true);
     await timed("owner back while a third was refused", async () => {
       await b.page.goto(url);
       await bothSeeEachOther(a.page, b.page);

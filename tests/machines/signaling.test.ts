@@ -47,6 +47,18 @@ function harness(policy = { baseMs: 100, maxMs: 1_000, jitter: 0 }) {
 }
 
 describe("signaling link", () => {
+  test("a late answer to the pre-join peek on the adopted socket is ignored: the link stays up and joins", () => {
+    const h = harness();
+    h.sockets.server({ type: "occupancy", room: "room-1", people: 1, capacity: 2 });
+    expect(h.link().getSnapshot().status).toBe("active");
+    expect(h.sockets.opened).toHaveLength(1);
+    h.sockets.server({ type: "joined", mode: "direct", room: "room-1", self: "me", token: "secret-1", peers: ["a"], iceServers: [] });
+    expect(h.reports.at(-1)?.type).toBe("SIGNALING.JOINED");
+    h.sockets.server({ type: "occupancy", room: "room-1", people: 2, capacity: 2 });
+    expect(h.link().getSnapshot().status).toBe("active");
+    expect(h.reports.filter((r) => r.type === "SIGNALING.ERROR")).toEqual([]);
+  });
+
   test("reconnects with exponential backoff and rejoins with the seat token it was given", () => {
     const h = harness();
     expect(h.sockets.opened).toHaveLength(1);

@@ -39,7 +39,7 @@ type Kind = "floor" | "app";
  */
 function probe() {
   const w = window as unknown as {
-    __bench: { wsOpen: number | null; join: number | null; frame: number | null; steps: Record<string, number> };
+    __bench: { wsOpen: number | null; join: number | null; frame: number | null; size?: string; steps: Record<string, number> };
     WebSocket: typeof WebSocket;
   };
   const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {} };
@@ -74,7 +74,8 @@ function probe() {
     for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
       if (watched.has(v)) continue;
       watched.add(v);
-      v.requestVideoFrameCallback(() => {
+      v.requestVideoFrameCallback((_, meta) => {
+        b.size ??= `${meta.width}x${meta.height}`;
         b.frame ??= performance.now();
         observer.disconnect();
       });
@@ -91,6 +92,8 @@ interface Timing {
   fromStart: number;
   /** Every step, ms from navigation. */
   steps: Record<string, number>;
+  /** The first remote frame's size. */
+  size: string;
 }
 
 async function readTiming(page: Page, kind: Kind): Promise<Timing> {
@@ -103,7 +106,7 @@ async function readTiming(page: Page, kind: Kind): Promise<Timing> {
     const marks: Record<string, number> = {};
     for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
     return {
-      bench: (window as unknown as { __bench: { wsOpen: number; join: number | null; frame: number; steps: Record<string, number> } }).__bench,
+      bench: (window as unknown as { __bench: { wsOpen: number; join: number | null; frame: number; size: string; steps: Record<string, number> } }).__bench,
       marks,
       parsed: nav?.domInteractive ?? 0,
       response: nav?.responseEnd ?? 0,
@@ -119,7 +122,7 @@ async function readTiming(page: Page, kind: Kind): Promise<Timing> {
   };
   if (bench.join !== null) steps["join clicked"] = bench.join;
   const start = kind === "app" ? (bench.join ?? bench.wsOpen) : bench.wsOpen;
-  return { frame: bench.frame, fromStart: bench.frame - start, steps };
+  return { frame: bench.frame, fromStart: bench.frame - start, steps, size: bench.size };
 }
 
 const median = (xs: number[]) => {
@@ -202,7 +205,7 @@ try {
         results[variant][kind].push(r.fresh);
         if (r.reload) results[variant].reload.push(r.reload);
         const line = (t: Timing) =>
-          `${t.frame.toFixed(0)} ms (${Object.entries(t.steps)
+          `${t.frame.toFixed(0)} ms, ${t.size} (${Object.entries(t.steps)
             .sort((x, y) => x[1] - y[1])
             .map(([n, at]) => `${n} ${at.toFixed(0)}`)
             .join(", ")})`;

@@ -10,6 +10,9 @@ import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
 import { routeOf } from "./route.ts";
+import { mark } from "../machines/timeline.ts";
+
+mark("script");
 
 function signalingUrl(): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";

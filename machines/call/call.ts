@@ -92,7 +92,7 @@ export const callMachine = callSetup.createMachine({
       invoke: { src: "roomWatch", input: roomWatchInput },
       on: {
         "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
-        JOIN: "inRoom",
+        JOIN: { target: "inRoom", actions: "markJoin" },
         EXIT: toIdle,
         // Joining muted or with the camera off: the transport starts from this (inputs.ts mediaState).
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches"] },

@@ -16,6 +16,7 @@ import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } 
 import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
+import { mark } from "../timeline.ts";
 import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { deriveKeys } from "../../protocol/e2ee.ts";
@@ -172,6 +173,7 @@ export const callSetup = setup({
       return { occupancy: { people: event.people, capacity: event.capacity } };
     }),
     forgetOccupancy: assign({ occupancy: null }),
+    markJoin: () => mark("join"),
     clearError: assign({ error: null }),
     takeError: assign(({ event }) => {
       assertEvent(event, "SIGNALING.ERROR");
@@ -189,6 +191,7 @@ export const callSetup = setup({
     // ---- our media ----
     takeLocalMedia: assign(({ event }) => {
       assertEvent(event, "MEDIA.READY");
+      mark("devices");
       return {
         local: event.local,
         micOn: (event.local.stream?.getAudioTracks().length ?? 0) > 0,
@@ -235,6 +238,7 @@ export const callSetup = setup({
     // ---- the participants (roster.ts) ----
     takeSeat: assign(({ context, event }) => {
       assertEvent(event, "SIGNALING.JOINED");
+      mark("joined");
       return { self: event.self, token: event.token, signalingOnline: true, signalingFailed: false, peers: onJoined(context.peers, event.peers) };
     }),
     /** Drawings are addressed by the participant whose camera they are on: the drawing learns our id. */

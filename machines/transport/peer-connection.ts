@@ -18,6 +18,7 @@ import {
 } from "../../protocol/index.ts";
 import { SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
+import { mark } from "../timeline.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -139,6 +140,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       via = control.readyState === "open" && (input.noServer || (pc.connectionState === "connected" && !restartingIce)) ? "channel" : "server";
       restartingIce = false;
       if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
+      mark("offer-sent");
     } catch (err) {
       console.warn("peer: could not make an offer", err);
     } finally {
@@ -157,7 +159,13 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     // 701 is "no answer from this server" for every unreachable STUN/TURN host: only relay errors matter.
     if (e.url?.startsWith("turn")) sendBack({ type: "PC.ICE_ERROR", code: e.errorCode, text: e.errorText, url: e.url });
   };
-  pc.onconnectionstatechange = () => sendBack({ type: "PC.STATE", state: pc.connectionState });
+  pc.onconnectionstatechange = () => {
+    if (pc.connectionState === "connected") mark("connected");
+    sendBack({ type: "PC.STATE", state: pc.connectionState });
+  };
+  pc.oniceconnectionstatechange = () => {
+    if (pc.iceConnectionState === "connected") mark("ice-connected");
+  };
   // Sender parameters need negotiated encodings: tune them after each negotiation.
   pc.onsignalingstatechange = () => {
     if (pc.signalingState === "stable") senders.negotiated();
@@ -181,6 +189,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       ignoreOffer = !input.polite && offerCollision;
       if (ignoreOffer) return;
       await pc.setRemoteDescription(tuneRemoteDescription(description)); // rolls back our own offer when polite
+      if (description.type === "answer") mark("answer");
       if (description.type === "offer") {
         addLocalTracks();
         await pc.setLocalDescription();
@@ -254,6 +263,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   return () => {
     stopped = true;
     pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = pc.onsignalingstatechange = null;
+    pc.oniceconnectionstatechange = null;
     control.onopen = control.onmessage = control.onclose = null;
     for (const channel of features.values()) channel.onopen = channel.onmessage = null;
     pc.close();

@@ -152,6 +152,21 @@ export function tuneRemoteDescription<T extends { sdp?: string }>(d: T): T {
   return d.sdp ? { ...d, sdp: setFmtp(d.sdp, /^(VP8|VP9|H264|H265|AV1)$/i, { "x-google-start-bitrate": String(START_BITRATE_KBPS) }) } : d;
 }
 
+/**
+ * A camera starts out sent at about this height (360p), and goes to its full size once frames have
+ * flowed for START_MS (by the stats samples, one a second). A 1080p keyframe
+ * at the start bitrate took 300-500 ms longer to arrive than a 480p one (bench/join): the first
+ * picture is what the person waits for, the sharpness can follow a moment later.
+ */
+export const START_HEIGHT = 360;
+const START_MS = 1_000;
+
+/** How much to scale a camera track down while starting: its height to about START_HEIGHT (1 for small cameras). */
+export function startScale(track: MediaStreamTrack | null | undefined): number {
+  const height = track?.getSettings?.().height ?? 0;
+  return height > START_HEIGHT * 1.2 ? height / START_HEIGHT : 1;
+}
+
 /** The transceiver that carries our main track of a kind: the first one of that kind not used for extra audio. */
 export function mainTransceiver(pc: RTCPeerConnection, kind: "audio" | "video", extra: RTCRtpSender | null) {
   return pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.receiver.track.kind === kind && t.sender !== extra) ?? null;
@@ -221,6 +236,10 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null, vi
   let outgoing: Outgoing | null = null;
   let extra: RTCRtpSender | null = null;
   let ready = false;
+  /** Until frames flow, the camera goes out small (START_HEIGHT). */
+  let starting = true;
+  /** When the first stats sample showed frames encoded (the stats clock). */
+  let sendingSince: number | null = null;
   let chain: Promise<void> = Promise.resolve();
   const cpu = new CpuGuard();
 
@@ -245,7 +264,8 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null, vi
       if (!sender.track) continue;
       const screen = sender.track.contentHint === "detail" || sender.track.contentHint === "text";
       const params = outgoing ?? { videoMode: screen ? ("screen" as const) : ("camera" as const), maxBitrateKbps: DEFAULT_MAX_BITRATE_KBPS, maxFramerate: 60 };
-      await tuneSender(sender, { ...params, scale: cpu.scale }).catch((err) => console.warn("rtp: sender parameters refused", err));
+      const scale = starting ? Math.max(cpu.scale, startScale(sender.track)) : cpu.scale;
+      await tuneSender(sender, { ...params, scale }).catch((err) => console.warn("rtp: sender parameters refused", err));
     }
   }
   const run = () => {
@@ -273,6 +293,13 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null, vi
       if (!ready || outgoing?.videoMode === "screen") return;
       const video = pc.getSenders().find((s) => s.track?.kind === "video") ?? null;
       const sample = encoderSampleOf(report, video, outgoing?.maxFramerate ?? 60);
+      if (starting && sample && sample.framesEncoded > 0) {
+        sendingSince ??= sample.at;
+        if (sample.at - sendingSince >= START_MS) {
+          starting = false;
+          run();
+        }
+      }
       if (sample && cpu.observe(sample)) run();
     },
     /** A negotiation finished: senders now have encodings to tune. */

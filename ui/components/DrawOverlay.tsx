@@ -186,6 +186,9 @@ export function DrawOverlay({ which, peer = null }: { which: "remote" | "local";
   }, []);
 
   useLayoutEffect(() => {
+    // Nothing drawn yet and nothing to draw: the canvas stays empty, and its size is not asked
+    // for (reading it forces a layout on every render, which slowed joining a call by a lot).
+    if (!ink.current?.painted && !doc?.strokes.length && !cursor) return;
     const canvas = canvasRef.current;
     const v = view();
     if (!canvas || !v) return;

@@ -181,7 +181,11 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
   const remoteCamOff = peer !== null && !peer.video;
   // Camera off, or no picture yet: their initials instead of a black void.
   const noPicture = peer !== null && (remoteCamOff || !peer.stream);
-  const alone = phase === "waiting" || phase === "joining" || phase === "preparing";
+  // Whoever opened a link (the pre-join screen) or came back (a seat kept) may find people there:
+  // the invite waits until the room says nobody is. Drawing it (its QR code) while joining cost
+  // ~100 ms of the joiner's main thread between Join and the first frame (bench/join).
+  const mayFindOthers = useSelector(actor, (s) => s.context.lobby || s.context.token !== null);
+  const alone = phase === "waiting" || (!mayFindOthers && (phase === "joining" || phase === "preparing"));
   const classes = ["remote", place, peer?.stream ? "" : "empty", noPicture ? "no-picture" : "", peer?.screen ? "screen" : "", fit === "auto" ? "" : fit]
     .filter(Boolean)
     .join(" ");

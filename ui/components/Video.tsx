@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { mark } from "../../machines/timeline.ts";
 
 interface Props {
   stream: MediaStream | null;
@@ -20,6 +21,7 @@ export function Video({ stream, label, self = false, className, sinkId }: Props)
     if (!video || video.srcObject === stream) return;
     video.srcObject = stream;
     if (!stream) return;
+    if (!self) video.requestVideoFrameCallback?.(() => mark("first-frame"));
     video.play().catch(() => {
       if (self) return;
       video.muted = true;

@@ -1,0 +1,262 @@
+/**
+ * From link to face (issue 21): the app against a floor (floor.html + floor-server.ts: a bare
+ * two-page WebRTC call) in the same Chromium, alternating, on the same in-page clock:
+ * performance.now() at B's first remote video frame (requestVideoFrameCallback), counted from B's
+ * navigation, with B's Join clicked by the page itself the moment it appears (probe below).
+ * Variants: warm cache, cold cache, and B 100 ms from the servers (bench/call/latency-proxy.ts on
+ * the way to the app and to the floor relay; media stays direct). The app is also timed on a reload
+ * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
+ *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100]
+ * See bench/join/README.md for the figures.
+ */
+import { loadavg } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Browser, Page } from "playwright-core";
+import { newSecret } from "../../protocol/e2ee.ts";
+import { BUN, launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
+import { startLatencyProxy } from "../call/latency-proxy.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "7" },
+    variants: { type: "string", default: "warm,cold,rtt" },
+    rtt: { type: "string", default: "100" },
+    /** The floor asks for the app's camera size and rate (1080p60) instead of the browser's default. */
+    "floor-hd": { type: "boolean", default: false },
+  },
+});
+const RUNS = Math.max(1, Number(args.runs));
+const RTT = Number(args.rtt);
+const VARIANTS = args.variants.split(",") as Variant[];
+type Variant = "warm" | "cold" | "rtt";
+type Kind = "floor" | "app";
+
+/**
+ * An init script for B's page (runs in the page, may use nothing from outside itself): clicks Join
+ * the moment it is in the page, notes when the first WebSocket opened, and when the first remote
+ * video frame was presented, all on the page's own clock.
+ */
+function probe() {
+  const w = window as unknown as {
+    __bench: { wsOpen: number | null; join: number | null; frame: number | null; size?: string; steps: Record<string, number> };
+    WebSocket: typeof WebSocket;
+  };
+  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {} };
+  w.__bench = b;
+  const note = (step: string) => void (b.steps[step] ??= performance.now());
+  const Native = w.WebSocket;
+  w.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      note("socket created");
+      this.addEventListener("open", () => void (b.wsOpen ??= performance.now()));
+    }
+  };
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia.bind(media);
+  media.getUserMedia = (constraints) => {
+    note("camera asked");
+    return getUserMedia(constraints).then((stream) => {
+      note("camera open");
+      return stream;
+    });
+  };
+  const watched = new WeakSet<HTMLVideoElement>();
+  const look = () => {
+    if (b.join === null)
+      for (const el of document.querySelectorAll("button"))
+        if (el.textContent?.trim() === "Join" && !el.disabled) {
+          b.join = performance.now();
+          el.click();
+          break;
+        }
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      v.requestVideoFrameCallback((_, meta) => {
+        b.size ??= `${meta.width}x${meta.height}`;
+        b.frame ??= performance.now();
+        observer.disconnect();
+      });
+    }
+  };
+  const observer = new MutationObserver(look);
+  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
+}
+
+interface Timing {
+  /** Navigation → first remote frame. */
+  frame: number;
+  /** From the floor's socket opening, or the app's Join, to the first remote frame. */
+  fromStart: number;
+  /** Every step, ms from navigation. */
+  steps: Record<string, number>;
+  /** The first remote frame's size. */
+  size: string;
+}
+
+async function readTiming(page: Page, kind: Kind): Promise<Timing> {
+  await page.waitForFunction(() => (window as unknown as { __bench?: { frame: number | null } }).__bench?.frame != null, null, {
+    timeout: 20_000,
+    polling: 200,
+  });
+  const { bench, marks, parsed, response } = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+    const marks: Record<string, number> = {};
+    for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
+    return {
+      bench: (window as unknown as { __bench: { wsOpen: number; join: number | null; frame: number; size: string; steps: Record<string, number> } }).__bench,
+      marks,
+      parsed: nav?.domInteractive ?? 0,
+      response: nav?.responseEnd ?? 0,
+    };
+  });
+  const steps: Record<string, number> = {
+    "page received": response,
+    "page parsed": parsed,
+    ...marks,
+    ...bench.steps,
+    "socket open": bench.wsOpen,
+    "first frame": bench.frame,
+  };
+  if (bench.join !== null) steps["join clicked"] = bench.join;
+  const start = kind === "app" ? (bench.join ?? bench.wsOpen) : bench.wsOpen;
+  return { frame: bench.frame, fromStart: bench.frame - start, steps, size: bench.size };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const app = await startApp();
+const floorProc = Bun.spawn([BUN, resolve(import.meta.dir, "floor-server.ts")], { stdout: "pipe", stderr: "inherit" });
+const floorPort = await (async () => {
+  const reader = floorProc.stdout.getReader();
+  let seen = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`floor server did not start: ${seen}`);
+    seen += new TextDecoder().decode(value);
+    const m = /Listening on (\d+)/.exec(seen);
+    if (m) return Number(m[1]);
+  }
+})();
+const floorUrl = `http://127.0.0.1:${floorPort}`;
+const proxies = VARIANTS.includes("rtt") ? { app: await startLatencyProxy(app.port, RTT), floor: await startLatencyProxy(floorPort, RTT) } : null;
+const browser: Browser = await launchBrowser();
+const loadBefore = loadavg();
+
+/** One join of B into a room where A waits; with `reload`, also B's reload mid-call (app only). */
+async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{ fresh: Timing; reload?: Timing }> {
+  const far = variant === "rtt" && proxies;
+  const aOrigin = kind === "app" ? app.url : floorUrl;
+  const bOrigin = far ? `http://localhost:${proxies[kind].port}` : aOrigin;
+  const a = await newPerson(browser, aOrigin);
+  const b = await newPerson(browser, bOrigin);
+  try {
+    await b.context.addInitScript(probe);
+    const room = crypto.randomUUID();
+    const secret = newSecret();
+    const hd = args["floor-hd"] ? "&hd" : "";
+    if (kind === "app") {
+      await openCallLink(a.page, `${aOrigin}/c/${room}#${secret}`);
+      await waitForStatus(a.page, "Waiting for someone to join");
+    } else {
+      await a.page.goto(`${aOrigin}/?room=${room}${hd}`);
+      await a.page.waitForFunction(() => (window as unknown as { __floorReady?: boolean }).__floorReady === true, null, { timeout: 10_000 });
+    }
+    if (variant !== "cold") {
+      // A returning visitor: the page, its code and (the app) its service worker already here.
+      await b.page.goto(`${bOrigin}/`);
+      await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+    }
+    const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
+    await b.page.goto(bUrl);
+    const fresh = await readTiming(b.page, kind);
+    if (!reload) return { fresh };
+    await waitForNewFrames(a.page, "Remote video", 5);
+    await b.page.reload();
+    return { fresh, reload: await readTiming(b.page, kind) };
+  } finally {
+    await a.context.close();
+    await b.context.close();
+  }
+}
+
+const results: Record<Variant, { floor: Timing[]; app: Timing[]; reload: Timing[] }> = {
+  warm: { floor: [], app: [], reload: [] },
+  cold: { floor: [], app: [], reload: [] },
+  rtt: { floor: [], app: [], reload: [] },
+};
+const failures: string[] = [];
+try {
+  for (const variant of VARIANTS) {
+    for (let i = 0; i < RUNS; i++) {
+      for (const kind of (i % 2 ? ["app", "floor"] : ["floor", "app"]) as Kind[]) {
+        const r = await measure(kind, variant, kind === "app" && variant !== "cold").catch((err: Error) => {
+          // A run that never showed a frame is counted and said, not hidden in a median.
+          failures.push(`${variant} ${kind}: ${err.message.split("\n")[0]}`);
+          return null;
+        });
+        if (!r) continue;
+        results[variant][kind].push(r.fresh);
+        if (r.reload) results[variant].reload.push(r.reload);
+        const line = (t: Timing) =>
+          `${t.frame.toFixed(0)} ms, ${t.size} (${Object.entries(t.steps)
+            .sort((x, y) => x[1] - y[1])
+            .map(([n, at]) => `${n} ${at.toFixed(0)}`)
+            .join(", ")})`;
+        process.stderr.write(`${variant} ${i + 1}/${RUNS} ${kind}: ${line(r.fresh)}${r.reload ? `\n  reload ${line(r.reload)}` : ""}\n`);
+      }
+    }
+  }
+} finally {
+  await browser.close();
+  proxies?.app.stop();
+  proxies?.floor.stop();
+  floorProc.kill();
+  await app.stop();
+}
+
+const f0 = (x: number) => x.toFixed(0).padStart(6);
+const list = (ts: Timing[]) => ts.map((t) => t.frame.toFixed(0)).join(", ");
+/** Median ms from navigation of each step, in the order they happen. */
+function breakdown(ts: Timing[]): string {
+  const names = [...new Set(ts.flatMap((t) => Object.keys(t.steps)))];
+  const rows = names.map((n) => ({ n, at: median(ts.map((t) => t.steps[n]).filter((x): x is number => x !== undefined)) })).sort((x, y) => x.at - y.at);
+  return rows.map((r, i) => `    ${r.n.padEnd(14)} ${f0(r.at)} ms   (+${(r.at - (rows[i - 1]?.at ?? 0)).toFixed(0)})`).join("\n");
+}
+
+const loadAfter = loadavg();
+for (const f of failures) console.log(`failed: ${f}`);
+console.log(
+  `bench/join: ${RUNS} runs per variant, alternating floor and app; load average ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after`,
+);
+for (const variant of VARIANTS) {
+  const { floor, app: appRuns, reload } = results[variant];
+  const label = variant === "rtt" ? `B ${RTT} ms round trip from the servers (warm cache)` : `${variant} cache`;
+  const fm = median(floor.map((t) => t.frame));
+  const am = median(appRuns.map((t) => t.frame));
+  const fs = median(floor.map((t) => t.fromStart));
+  const as = median(appRuns.map((t) => t.fromStart));
+  console.log(`\n== ${label}`);
+  console.log(`  floor: navigation -> first remote frame  median ${f0(fm)} ms  [${list(floor)}]`);
+  console.log(`  app:   navigation -> first remote frame  median ${f0(am)} ms  [${list(appRuns)}]`);
+  console.log(`  app / floor = ${(am / fm).toFixed(2)}  (target <= 1.15)`);
+  console.log(`  floor socket open -> first frame ${f0(fs)} ms; app Join -> first frame ${f0(as)} ms: ratio ${(as / fs).toFixed(2)}  (target <= 1.10)`);
+  if (reload.length) {
+    const rm = median(reload.map((t) => t.frame));
+    console.log(`  app reload mid-call -> first frame median ${f0(rm)} ms  [${list(reload)}]: reload / fresh = ${(rm / am).toFixed(2)}  (target <= 1.0)`);
+  }
+  console.log("  floor steps (median ms from navigation):");
+  console.log(breakdown(floor));
+  console.log("  app steps (median ms from navigation):");
+  console.log(breakdown(appRuns));
+  if (reload.length) {
+    console.log("  app reload steps:");
+    console.log(breakdown(reload));
+  }
+}

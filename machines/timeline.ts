@@ -1,0 +1,14 @@
+/**
+ * Marks on the page's performance timeline (`performance.mark("ol:…")`) at each step from opening
+ * a link to the first remote frame, so a benchmark (bench/join) can say where the time goes. The
+ * first of each name is what counts; marking costs next to nothing and sends nothing anywhere.
+ */
+export type TimelineStep = "script" | "devices" | "join" | "joined" | "offer-sent" | "answer" | "ice-connected" | "connected" | "first-frame";
+
+const marked = new Set<TimelineStep>();
+
+export function mark(step: TimelineStep): void {
+  if (marked.has(step) || typeof performance === "undefined" || !performance.mark) return;
+  marked.add(step);
+  performance.mark(`ol:${step}`);
+}

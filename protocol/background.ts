@@ -37,6 +37,8 @@ export interface SegmenterApi {
   pipe(frames: ReadableStream<VideoFrame>, out: WritableStream<VideoFrame>): Promise<void>;
   /** One frame (the canvas path where the browser cannot hand over streams); the bitmap is closed. */
   process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap>;
+  /** Off: pipe() stops reading frames until on again (the camera is off or not shown). */
+  setRunning(on: boolean): Promise<void>;
   stats(): Promise<SegmenterStats>;
   close(): Promise<void>;
 }

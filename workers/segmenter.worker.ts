@@ -19,6 +19,9 @@ allowSameOriginFetchOnly("segmenter");
 let segmenter: ImageSegmenter | null = null;
 let effect: BackgroundEffect = { kind: "blur", strength: "light" };
 let lastTimestamp = -1;
+/** False while the camera is off or not shown: the pipe reads no frames. */
+let running = true;
+let wake: (() => void) | null = null;
 const stats: SegmenterStats = { frames: 0, segmentMs: 0, composeMs: 0 };
 
 type Ctx = OffscreenCanvasRenderingContext2D;
@@ -164,23 +167,36 @@ const api: SegmenterApi = {
   },
 
   async pipe(frames: ReadableStream<VideoFrame>, out: WritableStream<VideoFrame>): Promise<void> {
-    await frames
-      .pipeThrough(
-        new TransformStream<VideoFrame, VideoFrame>({
-          transform(frame, controller) {
-            try {
-              const w = frame.displayWidth;
-              const h = frame.displayHeight;
-              const painted = compose(frame, w, h, frame.timestamp / 1000);
-              controller.enqueue(new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined }));
-            } finally {
-              frame.close();
-            }
-          },
-        }),
-      )
-      .pipeTo(out)
-      .catch(() => undefined); // the page stopped the track or the generator: the pipe simply ends
+    const reader = frames.getReader();
+    const writer = out.getWriter();
+    try {
+      for (;;) {
+        // Camera off: nothing is read, so nothing is segmented (the processor keeps only the newest frame).
+        while (!running) await new Promise<void>((resume) => (wake = resume));
+        const { value: frame, done } = await reader.read();
+        if (done) break;
+        try {
+          if (!running) continue; // read just as the camera went off
+          const painted = compose(frame, frame.displayWidth, frame.displayHeight, frame.timestamp / 1000);
+          await writer.write(new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined }));
+        } finally {
+          frame.close();
+        }
+      }
+    } catch {
+      // The page stopped the track or the generator: the pipe simply ends.
+    } finally {
+      void reader.cancel().catch(() => undefined);
+      void writer.abort().catch(() => undefined);
+    }
+  },
+
+  async setRunning(on: boolean): Promise<void> {
+    running = on;
+    if (on) {
+      wake?.();
+      wake = null;
+    }
   },
 
   async process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap> {

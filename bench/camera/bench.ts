@@ -1,15 +1,24 @@
 /**
- * Camera pipeline bench (not a test): the pre-join preview's frames per second with each
- * background choice, at 640x360 and 1280x720, from a generated fixture camera
- * (tests/helpers/fixture-video.ts, 30 fps), and the main thread's long tasks (> 50 ms) meanwhile.
- * The preview shows the processed track, so its frame rate is the pipeline's. Run
- * `npm run build` first.
+ * Camera pipeline bench (not a test), from a generated fixture camera
+ * (tests/helpers/fixture-video.ts, 30 fps) at 640x360 and 1280x720:
+ * - the pre-join preview's frames per second with each background choice (the preview shows the
+ *   processed track, so its rate is the whole pipeline's), the segmenter worker's own frames per
+ *   second and ms per frame split into the model and painting (SegmenterApi.stats(), reached
+ *   through window.__onelinkCamera), and the main thread's long tasks (> 50 ms) meanwhile;
+ * - in a call with Blur (light) and hand drawing on: the same, plus the hand tracker's detections
+ *   per second (its worker's detect() calls, counted inside the worker);
+ * - the noise suppressor: RNNoise's processFrame on the real wasm in a loop here (Bun), ms per
+ *   480-sample frame against the 10 ms of audio it stands for.
+ * Run `node_modules/.bin/bun scripts/build.ts` first.
  *
  *   node_modules/.bin/bun bench/camera/bench.ts [seconds]
  */
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, newPerson, startApp, waitFor } from "../../tests/e2e/harness.ts";
+import type { Page } from "playwright-core";
+import { Denoiser, FRAME } from "../../machines/media/rnnoise.ts";
+import { button, launchBrowser, moreButton, newPerson, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { writeFixtureY4m } from "../../tests/helpers/fixture-video.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -18,7 +27,111 @@ const SIZES = [
   [1280, 720],
 ] as const;
 const CHOICES = ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
 
+type Stats = { frames: number; segmentMs: number; composeMs: number };
+const workerStats = (page: Page) =>
+  page.evaluate(async () => {
+    const all = await (window as never as { __onelinkCamera: { stats(): Promise<Stats[]> } }).__onelinkCamera.stats();
+    return all.reduce((sum, s) => ({ frames: sum.frames + s.frames, segmentMs: sum.segmentMs + s.segmentMs, composeMs: sum.composeMs + s.composeMs }), {
+      frames: 0,
+      segmentMs: 0,
+      composeMs: 0,
+    });
+  });
+
+const processing = (page: Page) =>
+  page.evaluate(() => {
+    const media = (
+      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { processed: MediaStreamTrack | null } } }> } } }
+    ).__onelink.getSnapshot().children.media!;
+    return media.getSnapshot().context.processed !== null;
+  });
+
+/** The preview's frames per second and the main thread's long tasks over `ms`. */
+const preview = (page: Page, ms: number) =>
+  page.evaluate(
+    (ms) =>
+      new Promise<{ fps: number; longTasks: number; longestMs: number }>((resolve) => {
+        const video = document.querySelector<HTMLVideoElement>('video[aria-label^="Your video"]')!;
+        let frames = 0;
+        const tasks: number[] = [];
+        const observer = new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) tasks.push(e.duration);
+        });
+        observer.observe({ type: "longtask" });
+        const started = performance.now();
+        const onFrame = () => {
+          frames++;
+          if (performance.now() - started < ms) video.requestVideoFrameCallback(onFrame);
+          else {
+            observer.disconnect();
+            resolve({ fps: (frames * 1000) / (performance.now() - started), longTasks: tasks.length, longestMs: Math.max(0, ...tasks) });
+          }
+        };
+        video.requestVideoFrameCallback(onFrame);
+      }),
+    ms,
+  );
+
+/** Preview, worker figures and (when `hands` counts them) hand detections over the bench's seconds. */
+async function measure(page: Page, hands?: () => Promise<number>) {
+  const before = await workerStats(page);
+  const handsBefore = (await hands?.()) ?? 0;
+  const started = performance.now();
+  const got = await preview(page, seconds * 1000);
+  const elapsed = (performance.now() - started) / 1000;
+  const after = await workerStats(page);
+  const handsAfter = (await hands?.()) ?? 0;
+  const n = after.frames - before.frames;
+  return {
+    ...got,
+    workerFps: n / elapsed,
+    modelMs: n ? (after.segmentMs - before.segmentMs) / n : 0,
+    paintMs: n ? (after.composeMs - before.composeMs) / n : 0,
+    handFps: hands ? (handsAfter - handsBefore) / elapsed : null,
+  };
+}
+
+function row(label: string, m: Awaited<ReturnType<typeof measure>>) {
+  const worker = m.workerFps ? `worker ${m.workerFps.toFixed(1)} fps, model ${m.modelMs.toFixed(1)} ms + paint ${m.paintMs.toFixed(1)} ms` : "no worker";
+  const hands = m.handFps === null ? "" : `  hands ${m.handFps.toFixed(1)} fps`;
+  console.log(
+    `${label.padEnd(30)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,
+  );
+}
+
+function denoiserBench() {
+  const wasm = readFileSync(join(import.meta.dir, "../../node_modules/@jitsi/rnnoise-wasm/dist/rnnoise.wasm"));
+  const denoiser = new Denoiser(new WebAssembly.Module(wasm));
+  const frame = new Float32Array(FRAME);
+  let seed = 1;
+  const fill = () => {
+    for (let k = 0; k < FRAME; k++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      frame[k] = (seed / 2 ** 32 - 0.5) * 0.2 + 0.3 * Math.sin((k * 2 * Math.PI * 220) / 48_000);
+    }
+  };
+  for (let i = 0; i < 200; i++) fill(), denoiser.processFrame(frame); // warm-up
+  const frames = 3000; // 30 s of audio
+  let spent = 0;
+  for (let i = 0; i < frames; i++) {
+    fill();
+    const t = performance.now();
+    denoiser.processFrame(frame);
+    spent += performance.now() - t;
+  }
+  denoiser.destroy();
+  const ms = spent / frames;
+  console.log(
+    `rnnoise processFrame (Bun, real wasm): ${ms.toFixed(3)} ms per 480-sample frame = ${((ms / 10) * 100).toFixed(1)}% of its 10 ms  load ${load()}`,
+  );
+}
+
+denoiserBench();
 const app = await startApp();
 try {
   for (const [w, h] of SIZES) {
@@ -31,46 +144,37 @@ try {
       for (const choice of CHOICES) {
         await page.getByRole("combobox", { name: "Background" }).selectOption({ label: choice });
         await waitFor(
-          () =>
-            page.evaluate(() => {
-              const media = (
-                window as never as {
-                  __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { processed: MediaStreamTrack | null } } }> } };
-                }
-              ).__onelink.getSnapshot().children.media!;
-              return media.getSnapshot().context.processed !== null;
-            }),
+          () => processing(page),
           (on) => on === (choice !== "None"),
           30_000,
         );
         await Bun.sleep(2000); // warm-up
-        const got = await page.evaluate(
-          (ms) =>
-            new Promise<{ fps: number; longTasks: number; longestMs: number }>((resolve) => {
-              const video = document.querySelector<HTMLVideoElement>('video[aria-label="Your video"]')!;
-              let frames = 0;
-              const tasks: number[] = [];
-              const observer = new PerformanceObserver((list) => {
-                for (const e of list.getEntries()) tasks.push(e.duration);
-              });
-              observer.observe({ type: "longtask" });
-              const started = performance.now();
-              const onFrame = () => {
-                frames++;
-                if (performance.now() - started < ms) video.requestVideoFrameCallback(onFrame);
-                else {
-                  observer.disconnect();
-                  resolve({ fps: (frames * 1000) / (performance.now() - started), longTasks: tasks.length, longestMs: Math.max(0, ...tasks) });
-                }
-              };
-              video.requestVideoFrameCallback(onFrame);
-            }),
-          seconds * 1000,
-        );
-        console.log(
-          `${w}x${h}  ${choice.padEnd(14)} ${got.fps.toFixed(1).padStart(5)} fps  ${(1000 / got.fps).toFixed(1).padStart(6)} ms/frame  long tasks ${got.longTasks} (longest ${got.longestMs.toFixed(0)} ms)`,
-        );
+        row(`${w}x${h} ${choice}`, await measure(page));
       }
+      // In the call, alone, with Blur (light) and hand drawing: both workers on one camera.
+      await page.getByRole("combobox", { name: "Background" }).selectOption({ label: "Blur (light)" });
+      await button(page, "Join").click();
+      await waitForStatus(page, "Waiting for someone to join", 20_000);
+      await waitFor(
+        () => processing(page),
+        (on) => on,
+        30_000,
+      );
+      const started = page.waitForEvent("worker", { predicate: (wk) => wk.url().endsWith("/hand-tracker.js"), timeout: 20_000 });
+      await (await moreButton(page, "Draw")).click();
+      const handWorker = await started;
+      await handWorker.evaluate(() => {
+        // Comlink's messages name the method called: count detect() calls.
+        const scope = self as unknown as { __detects: number; addEventListener(type: "message", f: (e: MessageEvent) => void): void };
+        scope.__detects = 0;
+        scope.addEventListener("message", (e) => {
+          if ((e.data as { path?: string[] } | null)?.path?.[0] === "detect") scope.__detects++;
+        });
+      });
+      const detects = () => handWorker.evaluate(() => (self as unknown as { __detects: number }).__detects);
+      await waitFor(detects, (n) => n > 0, 120_000);
+      await Bun.sleep(2000);
+      row(`${w}x${h} Blur (light) + hands`, await measure(page, detects));
     } finally {
       await browser.close();
     }

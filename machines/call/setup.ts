@@ -11,7 +11,7 @@ import { statsMachine } from "../features/stats.ts";
 import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
 import { signalingMachine } from "../link/signaling.ts";
 import { roomWatchActor, warmSocketActor } from "../link/socket.ts";
-import { localMediaMachine } from "../media/local-media.ts";
+import { localMediaMachine, type MediaCommand } from "../media/local-media.ts";
 import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
 import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
@@ -203,10 +203,12 @@ export const callSetup = setup({
     stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
     toggleMic: assign({ micOn: ({ context }) => !context.micOn }),
     toggleCamera: assign({ camOn: ({ context }) => !context.camOn }),
-    applyTrackSwitches: ({ context }) => {
+    applyTrackSwitches: enqueueActions(({ context, enqueue }) => {
       context.local?.stream?.getAudioTracks().forEach((t) => (t.enabled = context.micOn));
       context.local?.stream?.getVideoTracks().forEach((t) => (t.enabled = context.camOn));
-    },
+      // Local media pauses the camera's processing while it is off.
+      enqueue.sendTo("media", { type: "MEDIA.CAMERA", on: context.camOn } satisfies MediaCommand);
+    }),
     /** The transport (in a room) tells everyone; it also tells each new connection. */
     broadcastMediaState: enqueueActions(({ context, enqueue, system }) => {
       const transport = system.get(TRANSPORT_ID);

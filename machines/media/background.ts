@@ -22,7 +22,25 @@ export interface BackgroundPipeline {
   track: MediaStreamTrack;
   setEffect(effect: BackgroundEffect): Promise<void>;
   stats(): Promise<SegmenterStats>;
+  /** Off while the camera is off or not shown: no frame is read or segmented until it is on again. */
+  setRunning(on: boolean): void;
   stop(): void;
+}
+
+/** The pipelines running on this page, for the bench and tests (window.__onelinkCamera in ui/main.tsx). */
+const running = new Set<BackgroundPipeline>();
+/** The worker's own figures of every running pipeline (usually one). */
+export const backgroundStats = (): Promise<SegmenterStats[]> => Promise.all([...running].map((p) => p.stats()));
+/** Adds `p` to the running pipelines until it stops. */
+function listed(p: BackgroundPipeline): BackgroundPipeline {
+  running.add(p);
+  return {
+    ...p,
+    stop() {
+      running.delete(p);
+      p.stop();
+    },
+  };
 }
 
 type Processor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
@@ -51,7 +69,13 @@ export async function effectOf(choice: BackgroundChoice, ownImage: () => Blob | 
 
 const transferOf = (effect: BackgroundEffect) => Comlink.transfer(effect, effect.kind === "image" ? [effect.image] : []);
 
-export async function startBackground(camera: MediaStreamTrack, effect: BackgroundEffect, workerUrl = SEGMENTER_WORKER_URL): Promise<BackgroundPipeline> {
+/** `running` false: started paused (the camera is off), see BackgroundPipeline.setRunning. */
+export async function startBackground(
+  camera: MediaStreamTrack,
+  effect: BackgroundEffect,
+  running = true,
+  workerUrl = SEGMENTER_WORKER_URL,
+): Promise<BackgroundPipeline> {
   const worker = new Worker(workerUrl, { type: "module", name: "segmenter" });
   const remote = Comlink.wrap<SegmenterApi>(worker);
   const stopWorker = () => {
@@ -62,6 +86,7 @@ export async function startBackground(camera: MediaStreamTrack, effect: Backgrou
     const ready = await remote.init({ modelUrl: SEGMENTER_MODEL_URL, wasmBase: MEDIAPIPE_WASM_BASE });
     if (!ready.ok) throw new Error(`background: ${ready.message}`);
     await remote.setEffect(transferOf(effect));
+    await remote.setRunning(running);
   } catch (err) {
     stopWorker();
     throw err;
@@ -76,17 +101,20 @@ export async function startBackground(camera: MediaStreamTrack, effect: Backgrou
     const frames = new MediaStreamTrackProcessor({ track: source, maxBufferSize: 1 }).readable;
     const track = new MediaStreamTrackGenerator({ kind: "video" });
     void remote.pipe(Comlink.transfer(frames, [frames]), Comlink.transfer(track.writable, [track.writable])).catch(() => undefined);
-    return {
+    return listed({
       ...common,
       track,
+      setRunning: (on) => void remote.setRunning(on).catch(() => undefined),
       stop() {
         track.stop();
         source.stop();
         stopWorker();
       },
-    };
+    });
   }
-  return canvasPipeline(source, remote, common, stopWorker);
+  const pipeline = listed(canvasPipeline(source, remote, common, stopWorker));
+  pipeline.setRunning(running);
+  return pipeline;
 }
 
 /** Where streams cannot go to the worker: bitmaps there and back, painted on a captured canvas. */
@@ -106,11 +134,16 @@ function canvasPipeline(
   const frameRate = source.getSettings().frameRate ?? 30;
   const track = canvas.captureStream(frameRate).getVideoTracks()[0]!;
   let stopped = false;
+  let paused = false;
+  /** A frame is awaited or being painted: the one chain of frames is alive. */
+  let chained = false;
   const next = () => {
-    if (!stopped) video.requestVideoFrameCallback(onFrame);
+    chained = !stopped && !paused;
+    if (chained) video.requestVideoFrameCallback(onFrame);
   };
   const onFrame = async (now: number) => {
     try {
+      if (paused) return;
       if (!video.videoWidth) return;
       const bitmap = await createImageBitmap(video);
       const painted = await remote.process(Comlink.transfer(bitmap, [bitmap]), now);
@@ -127,6 +160,10 @@ function canvasPipeline(
   return {
     ...common,
     track,
+    setRunning(on) {
+      paused = !on;
+      if (on && !chained) next();
+    },
     stop() {
       stopped = true;
       track.stop();
@@ -138,41 +175,49 @@ function canvasPipeline(
 }
 
 export type BackgroundEvent = { type: "BACKGROUND.TRACK"; track: MediaStreamTrack; camera: MediaStreamTrack } | { type: "BACKGROUND.FAILED"; message: string };
-export type BackgroundCommand = { type: "BACKGROUND.EFFECT"; choice: BackgroundChoice };
+/** `shown` false: the camera is off or a screen is sent instead, so the pipeline starts paused. */
+export type BackgroundInput = { camera: MediaStreamTrack; choice: BackgroundChoice; shown: boolean };
+export type BackgroundCommand = { type: "BACKGROUND.EFFECT"; choice: BackgroundChoice } | { type: "BACKGROUND.SHOWN"; on: boolean };
 
 /**
  * The pipeline for one camera track, for as long as it is invoked: reports the processed track,
  * takes effect changes in place, and stops everything it made when it is stopped.
  */
-export const backgroundActor = fromCallback<BackgroundCommand, { camera: MediaStreamTrack; choice: BackgroundChoice }, BackgroundEvent>(
-  ({ input, sendBack, receive }) => {
-    let pipeline: BackgroundPipeline | null = null;
-    let stopped = false;
-    let latest: BackgroundCommand | null = null;
-    receive((cmd) => {
-      latest = cmd;
-      if (pipeline) void effectOf(cmd.choice).then((e) => e && pipeline?.setEffect(e));
-    });
-    void (async () => {
-      try {
-        const effect = await effectOf(input.choice);
-        if (!effect || stopped) return;
-        const started = await startBackground(input.camera, effect);
-        if (stopped) return started.stop();
-        pipeline = started;
-        const pending = latest as BackgroundCommand | null;
-        if (pending) {
-          const e = await effectOf(pending.choice);
-          if (e) await started.setEffect(e);
-        }
-        sendBack({ type: "BACKGROUND.TRACK", track: started.track, camera: input.camera });
-      } catch (err) {
-        if (!stopped) sendBack({ type: "BACKGROUND.FAILED", message: err instanceof Error ? err.message : String(err) });
+export const backgroundActor = fromCallback<BackgroundCommand, BackgroundInput, BackgroundEvent>(({ input, sendBack, receive }) => {
+  let pipeline: BackgroundPipeline | null = null;
+  let stopped = false;
+  type EffectCommand = Extract<BackgroundCommand, { type: "BACKGROUND.EFFECT" }>;
+  let latest: EffectCommand | null = null;
+  let shown = input.shown;
+  receive((cmd) => {
+    if (cmd.type === "BACKGROUND.SHOWN") {
+      if (cmd.on !== shown) pipeline?.setRunning(cmd.on);
+      shown = cmd.on;
+      return;
+    }
+    latest = cmd;
+    if (pipeline) void effectOf(cmd.choice).then((e) => e && pipeline?.setEffect(e));
+  });
+  void (async () => {
+    try {
+      const effect = await effectOf(input.choice);
+      if (!effect || stopped) return;
+      const started = await startBackground(input.camera, effect, shown);
+      if (stopped) return started.stop();
+      pipeline = started;
+      started.setRunning(shown); // it may have changed while the worker loaded
+      const pending = latest as EffectCommand | null;
+      if (pending) {
+        const e = await effectOf(pending.choice);
+        if (e) await started.setEffect(e);
       }
-    })();
-    return () => {
-      stopped = true;
-      pipeline?.stop();
-    };
-  },
-);
+      sendBack({ type: "BACKGROUND.TRACK", track: started.track, camera: input.camera });
+    } catch (err) {
+      if (!stopped) sendBack({ type: "BACKGROUND.FAILED", message: err instanceof Error ? err.message : String(err) });
+    }
+  })();
+  return () => {
+    stopped = true;
+    pipeline?.stop();
+  };
+});

@@ -41,7 +41,9 @@ export type MediaCommand =
   | { type: "MEDIA.SETTINGS"; change: Partial<MediaSettings> }
   | { type: "MEDIA.TOGGLE_SCREEN" }
   | { type: "MEDIA.FLIP_CAMERA" }
-  | { type: "MEDIA.DISMISS_NOTICE" };
+  | { type: "MEDIA.DISMISS_NOTICE" }
+  /** The user turned the camera on or off (the call switches the sent track's `enabled`). */
+  | { type: "MEDIA.CAMERA"; on: boolean };
 
 /** What the local media machine tells the call. */
 export type MediaReport = { type: "MEDIA.READY"; local: LocalMedia } | { type: "MEDIA.OUTGOING"; local: LocalMedia };
@@ -69,6 +71,8 @@ export interface LocalMediaContext {
   denoised: MediaStreamTrack | null;
   screen: MediaStreamTrack | null;
   screenAudio: MediaStreamTrack | null;
+  /** The user's camera switch: off, nothing is shown, so the background pipeline reads no frames. */
+  cameraOn: boolean;
   issue: MediaIssue | null;
   /** Said to the user until dismissed: a device was replaced, a switch failed. */
   notice: string | null;
@@ -121,6 +125,9 @@ const sentCamera = (c: LocalMediaContext) => (c.processed && c.camera ? c.proces
 /** The microphone as others hear it: denoised while suppression runs on this very microphone. */
 const sentMic = (c: LocalMediaContext) => (c.denoised && c.mic ? c.denoised : c.mic);
 
+/** Whether the camera's picture is seen by anyone: on, and not replaced by a shared screen. */
+const cameraShown = (c: LocalMediaContext) => c.cameraOn && c.screen === null;
+
 /** The outgoing stream holds exactly the microphone and the screen or camera; peers and the preview follow it. */
 function syncStream(c: LocalMediaContext) {
   if (!c.stream) return;
@@ -155,6 +162,11 @@ export const localMediaMachine = setup({
     reportReady: sendParent(({ context }) => ({ type: "MEDIA.READY", local: localOf(context) }) satisfies MediaReport),
     reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
     syncStream: ({ context }) => syncStream(context),
+    /** The background pipeline pauses while nobody sees the camera, and goes on when they do. */
+    tellShown: enqueueActions(({ context, enqueue, self }) => {
+      if (self.getSnapshot().children.background)
+        enqueue.sendTo("background", { type: "BACKGROUND.SHOWN", on: cameraShown(context) } satisfies BackgroundCommand);
+    }),
     stopAll: enqueueActions(({ context: c, enqueue }) => {
       for (const t of [c.camera, c.processed, c.mic, c.denoised, c.screen, c.screenAudio]) t?.stop();
       stopStream(c.stream);
@@ -254,6 +266,7 @@ export const localMediaMachine = setup({
     denoisedFor: null,
     screen: null,
     screenAudio: null,
+    cameraOn: true,
     issue: null,
     notice: null,
     plan: { camera: null, mic: null },
@@ -264,11 +277,13 @@ export const localMediaMachine = setup({
     // Outside a call a choice is only kept for the next one.
     "MEDIA.SETTINGS": { actions: [assign({ settings: ({ context, event }) => sanitize(context.settings, event.change) }), "saveSettings"] },
     "MEDIA.DISMISS_NOTICE": { actions: assign({ notice: null }) },
+    "MEDIA.CAMERA": { actions: [assign({ cameraOn: ({ event }) => event.on }), "tellShown"] },
   },
   states: {
     off: { on: { "MEDIA.START": "acquiring" } },
     acquiring: {
-      entry: "loadSettings",
+      // A new start begins with the camera on (the call's own switch starts on too).
+      entry: ["loadSettings", assign({ cameraOn: true })],
       invoke: {
         src: "acquire",
         input: ({ context }) => ({ settings: context.settings }),
@@ -461,7 +476,7 @@ export const localMediaMachine = setup({
                   invoke: {
                     id: "background",
                     src: "background",
-                    input: ({ context }) => ({ camera: context.camera as MediaStreamTrack, choice: context.settings.background }),
+                    input: ({ context }) => ({ camera: context.camera as MediaStreamTrack, choice: context.settings.background, shown: cameraShown(context) }),
                   },
                   on: {
                     "BACKGROUND.TRACK": { actions: ["useProcessed", "syncStream", "reportOutgoing"] },
@@ -491,6 +506,7 @@ export const localMediaMachine = setup({
                     assign({ screen: ({ event }) => event.output.video, screenAudio: ({ event }) => event.output.audio }),
                     "syncStream",
                     "reportOutgoing",
+                    "tellShown",
                   ],
                 },
                 onError: {
@@ -507,9 +523,9 @@ export const localMediaMachine = setup({
             sharing: {
               invoke: { src: "watchTrack", input: ({ context }) => ({ track: context.screen }) },
               on: {
-                "MEDIA.TOGGLE_SCREEN": { target: "off", actions: ["dropScreen", "syncStream", "reportOutgoing"] },
+                "MEDIA.TOGGLE_SCREEN": { target: "off", actions: ["dropScreen", "syncStream", "reportOutgoing", "tellShown"] },
                 // "Stop sharing" in the browser's own bar ends the track.
-                "TRACK.ENDED": { guard: "isScreen", target: "off", actions: ["dropScreen", "syncStream", "reportOutgoing"] },
+                "TRACK.ENDED": { guard: "isScreen", target: "off", actions: ["dropScreen", "syncStream", "reportOutgoing", "tellShown"] },
               },
             },
           },

@@ -85,6 +85,21 @@ const processing = (page: Page) =>
     return media.getSnapshot().context.processed?.readyState === "live";
   });
 
+/** Frames the page's background worker has segmented so far (null: no pipeline running). */
+const segmented = (page: Page) =>
+  page.evaluate(async () => {
+    const all = await (window as never as { __onelinkCamera: { stats(): Promise<{ frames: number }[]> } }).__onelinkCamera.stats();
+    return all.length ? all.reduce((n, s) => n + s.frames, 0) : null;
+  });
+
+/** Whether the background worker segments frames now: its counter moves over `ms`. */
+async function segmenting(page: Page, ms = 2000) {
+  const before = await segmented(page);
+  await Bun.sleep(ms);
+  const after = await segmented(page);
+  return before !== null && after !== null && after > before;
+}
+
 /** A has joined `room`; B joins and A's video reaches B. */
 async function bJoins(a: Page, b: Page, room: string) {
   await waitForStatus(a, "Waiting for someone to join", 20_000);
@@ -176,5 +191,45 @@ describe("background", () => {
     expect((await offers(a.page)) + (await offers(b.page))).toBe(offersBefore);
     expect(await b.page.getByRole("status").first().innerText()).toStartWith("Connected");
     await Promise.all([a.context.close(), b.context.close()]);
+  }, 300_000);
+
+  test("with the camera off no frame is segmented, before joining and in the call; on again, the blur comes back", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    await a.page.goto(`${ctx.app.url}/c/${crypto.randomUUID()}`);
+    await chooseBackground(a.page, "Blur (light)");
+    await waitFor(
+      () => processing(a.page),
+      (on) => on,
+      30_000,
+    );
+    await waitFor(
+      () => segmenting(a.page, 1000),
+      (moving) => moving,
+      30_000,
+    );
+    for (const where of ["pre-join", "in the call"]) {
+      if (where === "in the call") {
+        await button(a.page, "Join").click();
+        await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+      }
+      const camera = a.page.getByRole("button", { name: "Camera", exact: true });
+      await camera.click();
+      await waitFor(
+        () => camera.getAttribute("aria-pressed"),
+        (p) => p === "false",
+      );
+      await Bun.sleep(500); // a frame in flight when the switch went off
+      expect(await segmenting(a.page, 2000)).toBe(false);
+      expect(await processing(a.page)).toBe(true); // paused, not torn down: turning on is instant
+      await camera.click();
+      await waitFor(
+        () => segmenting(a.page, 1000),
+        (moving) => moving,
+        30_000,
+      );
+      await waitForNewFrames(a.page, "Your video", 5, 30_000);
+      console.log(`camera off and on again ${where}: segmentation paused and resumed`);
+    }
+    await a.context.close();
   }, 300_000);
 });

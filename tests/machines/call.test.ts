@@ -18,6 +18,8 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
   const notices: string[] = [];
   const named: Extract<NotificationsEvent, { type: "NOTIFY.ARRIVED" | "NOTIFY.DEPARTED" }>[] = [];
   const media: string[] = [];
+  /** The camera switch as local media is told it (it pauses the background pipeline while off). */
+  const cameraOn: boolean[] = [];
   const reloads: number[] = [];
   /** Warm sockets: "+url" when one is held, "-url" when let go. */
   const warm: string[] = [];
@@ -35,8 +37,9 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
         return () => void warm.push(`-${input.url} ${input.room}`);
       }) as never,
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
-      localMedia: fromCallback<{ type: string }>(({ sendBack, receive }) =>
+      localMedia: fromCallback<{ type: string; on?: boolean }>(({ sendBack, receive }) =>
         receive((e) => {
+          if (e.type === "MEDIA.CAMERA") return void cameraOn.push(e.on as boolean);
           media.push(e.type);
           if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: opts.stream ?? null, issue: null } satisfies LocalMedia });
         }),
@@ -100,7 +103,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
     else actor.send(e as CallEvent);
   };
   const connections = () => actor.system.get("transport")!.getSnapshot().context.connections;
-  return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, reloads, warm, linkStarts: () => linkStarts };
+  return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, cameraOn, reloads, warm, linkStarts: () => linkStarts };
 }
 
 async function joinedAlone(h: ReturnType<typeof harness>) {
@@ -259,6 +262,7 @@ describe("call machine", () => {
     const { context } = h.actor.getSnapshot();
     expect({ mic: context.micOn, cam: context.camOn }).toEqual({ mic: false, cam: false });
     expect({ mic: mic.enabled, cam: cam.enabled }).toEqual({ mic: false, cam: false });
+    expect(h.cameraOn.at(-1)).toBe(false);
     expect(mediaState(context)).toMatchObject({ audio: false, video: false });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef } from "xstate";
 import type { DeviceInfo } from "../../machines/media/devices.ts";
+import type { BackgroundCommand, BackgroundEvent, BackgroundInput } from "../../machines/media/background.ts";
 import { localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
 import type { LocalMedia, OpenTrackInput } from "../../machines/media/media.ts";
 import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/media/settings.ts";
@@ -61,6 +62,8 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
   const mic = new FakeTrack("audio", "mic1", "Built-in mic");
   const screen = { video: new FakeTrack("video", "screen:0", "screen"), audio: new FakeTrack("audio", "tab", "Tab audio") };
   const stream = new FakeStream([mic, camera]);
+  /** What the background pipeline was told: started shown or not, then each BACKGROUND.SHOWN. */
+  const shown: boolean[] = [];
   const machine = localMediaMachine.provide({
     actors: {
       acquire: fromPromise<LocalMedia, { settings: MediaSettings }>(async ({ input }) => {
@@ -81,6 +84,10 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
         return screen as unknown as { video: MediaStreamTrack; audio: MediaStreamTrack };
       }),
       devices: fromCallback(() => {}),
+      background: fromCallback<BackgroundCommand, BackgroundInput, BackgroundEvent>(({ input, receive }) => {
+        shown.push(input.shown);
+        receive((cmd) => void (cmd.type === "BACKGROUND.SHOWN" && shown.push(cmd.on)));
+      }),
     },
     actions: {
       loadSettings: assign({ settings: () => ({ ...DEFAULT_SETTINGS, ...opts.stored }) }),
@@ -103,7 +110,7 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
     await flush();
     media.send({ type: "DEVICES.CHANGED", devices });
   };
-  return { media, ctx, reports, outgoing, last, opened, reshaped, saved, acquiredWith, camera, mic, screen, stream, flush, start };
+  return { media, ctx, reports, outgoing, last, opened, reshaped, saved, acquiredWith, camera, mic, screen, stream, flush, start, shown };
 }
 
 describe("local media machine", () => {
@@ -193,6 +200,27 @@ describe("local media machine", () => {
     expect(h.screen.video.readyState).toBe("ended");
     expect(h.screen.audio.readyState).toBe("ended");
     expect(h.camera.readyState).toBe("live");
+  });
+
+  test("the background pipeline pauses while the camera is off or a screen is shown instead, and goes on after", async () => {
+    const h = harness({ stored: { background: "blur-light" } });
+    h.media.send({ type: "MEDIA.CAMERA", on: false }); // switched off before the devices open: a new start is on again
+    await h.start();
+    expect(h.shown).toEqual([true]);
+    h.media.send({ type: "MEDIA.CAMERA", on: false });
+    expect(h.shown).toEqual([true, false]);
+    h.media.send({ type: "MEDIA.CAMERA", on: true });
+    h.media.send({ type: "MEDIA.TOGGLE_SCREEN" });
+    await h.flush();
+    expect(h.shown).toEqual([true, false, true, false]);
+    h.media.send({ type: "MEDIA.TOGGLE_SCREEN" });
+    expect(h.shown.at(-1)).toBe(true);
+    // A pipeline started while the camera is off starts paused.
+    h.media.send({ type: "MEDIA.CAMERA", on: false });
+    h.media.send({ type: "MEDIA.SETTINGS", change: { background: "none" } });
+    h.media.send({ type: "MEDIA.SETTINGS", change: { background: "blur-strong" } });
+    expect(h.shown.at(-1)).toBe(false);
+    expect(h.ctx().cameraOn).toBe(false);
   });
 
   test("stopping the share from the browser's own bar (track ended) restores the camera", async () => {

@@ -8,8 +8,11 @@ import type { Matches, Presence } from "./presence.ts";
 export interface Bus {
   /** Sends `frame` to member `to` of `room`; false when no socket holds that member. */
   deliver(room: string, to: string, frame: Uint8Array): boolean;
-  /** Sends `frame` to each of `to` that has a socket. */
-  deliverAll(room: string, to: readonly string[], frame: Uint8Array): void;
+  /**
+   * Sends `frame` to each of `to` that has a socket; `about`: the member a notice is about, sent
+   * from its own node (a bus across nodes learns where that member is).
+   */
+  deliverAll(room: string, to: readonly string[], frame: Uint8Array, about?: string): void;
   /**
    * A signal from member `from` to the member of `room` that `to` names (see Matches): `build`
    * makes the frame once that member is found, and may take it from `to` (the relay swaps the id

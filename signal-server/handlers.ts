@@ -80,8 +80,8 @@ const peerOf = (msg: SignalMessage) => msg.peer;
 export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<S, H>) {
   const { config, store, presence, bus, send, fail, groups } = deps;
 
-  const tell = (room: string, ids: readonly string[], msg: WithoutVersion<ServerMessage>) => {
-    if (ids.length) bus.deliverAll(room, ids, encode(msg));
+  const tell = (room: string, ids: readonly string[], msg: WithoutVersion<ServerMessage>, about?: string) => {
+    if (ids.length) bus.deliverAll(room, ids, encode(msg), about);
   };
 
   /** A seat expired in the store: its room is told it is gone. */
@@ -180,7 +180,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
       });
       deps.seated?.(ws);
-      tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id });
+      tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id }, result.seat.id);
     });
   }
 

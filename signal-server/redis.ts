@@ -71,14 +71,14 @@ end`;
 /**
  * KEYS[1] room hash. ARGV: claimed seat id ('' for a new one), new seat id, holder, capacity, away
  * key prefix for this room, node key prefix, grace ms. Returns {0} (full) or {1, replaced holder or
- * '', {peers}, resumed 0/1}.
+ * '', {peers}, resumed 0/1, {each peer's node}}.
  */
 const JOIN = `${LUA_NODE_OF}
 local room = KEYS[1]
 local claim, newId, holder, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local away, nodes, grace = ARGV[5], ARGV[6], tonumber(ARGV[7])
 local all = redis.call('HGETALL', room)
-local peers, count, found, replaced = {}, 0, false, ''
+local peers, at, count, found, replaced = {}, {}, 0, false, ''
 for i = 1, #all, 2 do
   local id, h = all[i], all[i + 1]
   if id == claim and claim ~= '' then
@@ -94,6 +94,7 @@ for i = 1, #all, 2 do
       if grace > 0 then redis.call('SET', away .. id, '1', 'PX', grace) else redis.call('HDEL', room, id); count = count - 1 end
     else
       peers[#peers + 1] = id
+      at[#at + 1] = node or ''
     end
     count = count + 1
   end
@@ -102,12 +103,12 @@ if found then
   redis.call('HSET', room, claim, holder)
   redis.call('DEL', away .. claim)
   redis.call('PERSIST', room)
-  return {1, replaced, peers, 1}
+  return {1, replaced, peers, 1, at}
 end
 if count >= cap then return {0} end
 redis.call('HSET', room, newId, holder)
 redis.call('PERSIST', room)
-return {1, '', peers, 0}`;
+return {1, '', peers, 0, at}`;
 
 /**
  * KEYS[1] room hash. ARGV: away key prefix for this room. Returns how many seats count against the
@@ -370,7 +371,7 @@ export class Cluster {
 
   private onMessage = (message: string) => {
     const kind = message.charCodeAt(0);
-    if (kind === 98 /* b */) return this.onBatch(message);
+    if (kind === 98 /* b */ || kind === 99 /* c */) return this.onBatch(message, kind === 98);
     // `k<room>\n<seat>\n<holder>` or `u<room>\n<from>`.
     const a = message.indexOf("\n");
     if (a < 0) return;
@@ -381,8 +382,13 @@ export class Cluster {
     if (kind === 107 /* k */) this.opts.onKick(room, message.slice(a + 1, b), message.slice(b + 1));
   };
 
-  /** `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame as latin1>`. */
-  private onBatch(message: string) {
+  /**
+   * `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame as latin1>`. A member
+   * who sent a frame from there is there: the way back is known without the route script (`from`
+   * `@<seat>`: a notice about that member, sent from its node). `c`: the same, sent on by a node the
+   * frames reached by a stale route, so its senders are not there.
+   */
+  private onBatch(message: string, learn: boolean) {
     let i = message.indexOf("\n");
     if (i < 0) return;
     const source = message.slice(1, i);
@@ -399,7 +405,9 @@ export class Cluster {
       const room = message.slice(i, a);
       const to = message.slice(a + 1, b);
       const body = message.slice(d + 1, end);
-      if (!this.opts.onDeliver(room, to, Buffer.from(body, "latin1"), false)) this.stale(source, { room, to, from: message.slice(b + 1, c), body });
+      const from = message.slice(b + 1, c);
+      if (learn && from) this.learnRoute(room, from.charCodeAt(0) === 64 /* @ */ ? from.slice(1) : from, source);
+      if (!this.opts.onDeliver(room, to, Buffer.from(body, "latin1"), false)) this.stale(source, { room, to, from, body });
       i = end;
     }
   }
@@ -411,7 +419,7 @@ export class Cluster {
         // Redis says the member is here after all (its join is being answered): the route was right.
         if (ok === "here") return;
         this.cmd.publish(INVALIDATE, `${r.room}\n${r.to}`).catch(() => {});
-        if (!ok && r.from) this.unknown(source, r.room, r.from);
+        if (!ok && r.from && r.from.charCodeAt(0) !== 64 /* a notice: nobody to answer */) this.unknown(source, r.room, r.from);
       },
       () => {},
     );
@@ -618,20 +626,27 @@ export class Cluster {
 
   /** Routes one frame by the script (and learns its route); `skip`: this node, when the frame came here stale. */
   private routeOne(r: Outgoing, skip: string): Promise<boolean | "here"> {
-    return this.run(SCRIPTS.route, [ROOM + r.room], [r.to, CHANNEL, this.batchOf([r]), skip]).then((answer: string) => {
+    return this.run(SCRIPTS.route, [ROOM + r.room], [r.to, CHANNEL, this.batchOf([r], skip === ""), skip]).then((answer: string) => {
       const node = String(answer ?? "");
       if (node === "=") return this.opts.onDeliver(r.room, r.to, Buffer.from(r.body, "latin1"), true) && "here";
       if (node === "" || node.startsWith("!")) return false;
-      if (node !== this.nodeId) {
-        if (this.routes.size >= MAX_ROUTES) this.routes.clear();
-        this.routes.set(`${r.room}\n${r.to}`, node);
-      }
+      this.learnRoute(r.room, r.to, node);
       return true;
     });
   }
 
-  private batchOf(records: Outgoing[]) {
-    let m = `b${this.nodeId}\n`;
+  /** Member `seat` of `room` has its socket on `node` (learnt from a join, a frame it sent, or the route script). */
+  learnRoute(room: string, seat: string, node: string) {
+    if (!node || node === this.nodeId) return;
+    const key = `${room}\n${seat}`;
+    if (this.routes.get(key) === node) return;
+    if (this.routes.size >= MAX_ROUTES) this.routes.clear();
+    this.routes.set(key, node);
+  }
+
+  /** `learn`: the senders are on this node (false when frames that reached here stale are sent on). */
+  private batchOf(records: Outgoing[], learn = true) {
+    let m = `${learn ? "b" : "c"}${this.nodeId}\n`;
     for (const r of records) m += `${r.room}\n${r.to}\n${r.from}\n${r.body.length}\n${r.body}`;
     return m;
   }
@@ -733,6 +748,9 @@ export class RedisStore implements RoomStore<string> {
     if (Number(r[0]) !== 1) return { ok: false, code: "room-full" };
     const replaced = (r[1] as string) || null;
     const peers = (r[2] as string[]) ?? [];
+    // Where the others' sockets are: this node's first frames to them need no route script.
+    const at = (r[4] as string[]) ?? [];
+    peers.forEach((peer, i) => this.cluster.learnRoute(room, peer, at[i] ?? ""));
     // A seat taken back may have been on another node: the nodes drop the route they knew for it.
     if (Number(r[3]) === 1) this.cluster.moved(room, id);
     return { ok: true, room, seat: { id, holder, expiresAt: null }, token: seatToken, peers, replaced, resumed: Number(r[3]) === 1 };
@@ -811,8 +829,12 @@ export class RedisBus<S> implements Bus {
     return true;
   }
 
-  deliverAll(room: string, to: readonly string[], frame: Uint8Array): void {
-    for (const id of to) this.deliver(room, id, frame);
+  deliverAll(room: string, to: readonly string[], frame: Uint8Array, about?: string): void {
+    for (const id of to) {
+      const socket = this.presence.get(room, id);
+      if (socket !== null) this.send(socket, frame);
+      else this.remote(room, id, about ? `@${about}` : "", frame);
+    }
   }
 
   relay<A>(

@@ -78,6 +78,29 @@ describe("nodes sharing one Redis", () => {
     expect(await a.c.next("peer-left")).toEqual({ v: V, type: "peer-left", peer: b.self, reason: "left" });
   });
 
+  test("where the other member is comes with the join and its notice: signals both ways need no route script", async () => {
+    const scripts = async () => {
+      const info = String(await new Bun.RedisClient(redis.url).send("INFO", ["commandstats"]));
+      return [...info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    await a.c.next("peer-joined");
+    const before = await scripts();
+    b.c.send({ type: "signal", peer: a.self, session: "sb", data: offer });
+    expect((await a.c.next("signal")).peer).toBe(b.self);
+    a.c.send({ type: "signal", peer: b.self, session: "sa", data: answer });
+    expect((await b.c.next("signal")).peer).toBe(a.self);
+    // The first member's first frame too: its node learnt the newcomer's node from the notice.
+    const c = await joinOn(nodes[2]!, id);
+    await a.c.next("peer-joined");
+    a.c.send({ type: "signal", peer: c.self, session: "sc", data: offer });
+    expect((await c.c.next("signal")).peer).toBe(a.self);
+    // One script for C's join itself; none for the signals.
+    expect((await scripts()) - before).toBe(1);
+  });
+
   test("a signal sent right after the join, before the store answered, is not overtaken by it", async () => {
     const id = room();
     const a = await joinOn(nodes[0]!, id);

@@ -9,6 +9,7 @@ import { deriveKeys, newSecret, openFrame, openMessage, sealFrame, sealMessage }
 import { epochByte, epochKeys, KeyRing, newEpochSecret, newKeyPair, type RingChange, unwrapEpoch, wrapEpoch } from "../protocol/group-keys.ts";
 import { decodeControl, encodeControl, encodeRaw } from "../protocol/index.ts";
 import { type GroupKeysEvent, groupKeysActor, isE2eeControl } from "../machines/transport/group-keys.ts";
+import type { E2eeControlMessage } from "../protocol/index.ts";
 
 const ROOM = "3f1c2a9e-0b7d-4c55-9a61-1d2e3f405162";
 const until = async (ok: () => boolean, ms = 5000) => {
@@ -103,11 +104,25 @@ const page = (ring: KeyRing, out: (e: GroupKeysEvent) => void) =>
 function groupOf(ids: string[], secret = newSecret()) {
   const pages = new Map<string, { ring: KeyRing; keys: AnyActorRef; stop: () => void }>();
   const sent: { from: string; event: GroupKeysEvent }[] = [];
+  /** Messages that match are kept back (a slow network) until `release` lets them through. */
+  let hold: ((from: string, to: string, msg: E2eeControlMessage) => boolean) | null = null;
+  const held: { from: string; to: string; msg: E2eeControlMessage }[] = [];
   const relay = (from: string, event: GroupKeysEvent) => {
     sent.push({ from, event });
     const msg = decodeControl(encodeControl(event.msg)); // what the wire lets through
     if (!isE2eeControl(msg)) throw new Error("not a key-exchange message");
-    for (const [id, p] of pages) if (id !== from && (!event.peer || event.peer === id)) p.keys.send({ type: "KEYS.CONTROL", from, msg });
+    for (const [id, p] of pages)
+      if (id !== from && (!event.peer || event.peer === id)) {
+        if (hold?.(from, id, msg)) held.push({ from, to: id, msg });
+        else p.keys.send({ type: "KEYS.CONTROL", from, msg });
+      }
+  };
+  const holdBack = (match: typeof hold) => {
+    hold = match;
+  };
+  const release = (to: string) => {
+    for (const h of held.filter((x) => x.to === to)) pages.get(to)?.keys.send({ type: "KEYS.CONTROL", from: h.from, msg: h.msg });
+    held.splice(0, held.length, ...held.filter((x) => x.to !== to));
   };
   /** A page joins the group (again: a refresh, a new page under the same id). */
   const join = (id: string) => {
@@ -132,7 +147,7 @@ function groupOf(ids: string[], secret = newSecret()) {
     return r;
   };
   const told = (type: string) => sent.filter((s) => s.event.msg.type === type);
-  return { pages, sent, join, leave, ring, told };
+  return { pages, sent, join, leave, ring, told, holdBack, release, held };
 }
 
 /** Whether a frame sealed by `from` now opens on `to` (with what `to` holds, by the epoch the frame names). */
@@ -206,6 +221,30 @@ describe("the key exchange", () => {
     // Epoch 1 is forgotten a while after epoch 2 is in use; the link's keys stay (a page that comes back speaks with them first).
     await until(() => ring("bbb").keysOf(1) === undefined && ring("eee").keysOf(1) === undefined);
     expect(ring("bbb").keysOf(0)).toBeDefined();
+  });
+
+  test("two leave at once and two pages make the same generation: all converge on one that the leavers never had", async () => {
+    const g = groupOf(["aaa", "bbb", "ccc", "ddd"]);
+    const ring = (id: string) => g.pages.get(id)!.ring;
+    await until(() => g.told("e2ee-pub").length >= 4 + 6);
+    // ddd leaves: aaa makes epoch 1, but its boxes are slow on the way.
+    g.holdBack((from, _to, msg) => from === "aaa" && msg.type === "e2ee-key");
+    g.leave("ddd");
+    await until(() => g.held.length === 2);
+    const aaa = ring("aaa");
+    // ccc gets aaa's epoch 1; then aaa leaves too, before bbb got its box.
+    g.release("ccc");
+    await until(() => ring("ccc").keysOf(1) !== undefined);
+    g.leave("aaa");
+    // bbb, now the lowest, never had epoch 1 from aaa: it makes its own epoch 1; aaa's box arrives late.
+    await until(() => ring("bbb").keysOf(1) !== undefined);
+    g.release("bbb");
+    await until(() => ring("bbb").sendingEpoch === 1 && ring("ccc").sendingEpoch === 1);
+    await Bun.sleep(50);
+    expect(await opens(ring("bbb"), ring("ccc"))).toBe(true);
+    expect(await opens(ring("ccc"), ring("bbb"))).toBe(true);
+    // What aaa held opens nothing the two still in the call send.
+    for (const x of ["bbb", "ccc"]) expect(await opens(ring(x), aaa)).toBe(false);
   });
 
   test("what does not check out is ignored: an unknown sender, a box for someone else, an older generation", async () => {

@@ -11,7 +11,8 @@
  *                  it first); the one before is forgotten KEEP_MS later
  *
  * Two pages that both think they are the lowest make the same generation: the lower author wins
- * everywhere, so all converge. Whatever does not check out (an unknown sender, a wrong box, an
+ * everywhere, so all converge, unless that author has left since (two left at once: its epoch
+ * reached some before it went), when the other wins: nobody keeps an epoch a leaver holds. Whatever does not check out (an unknown sender, a wrong box, an
  * older generation) is ignored.
  */
 import { fromCallback } from "xstate";
@@ -96,7 +97,13 @@ export const groupKeysActor = fromCallback<GroupKeysCommand, GroupKeysInput, Gro
     });
   }
 
-  const isNewer = (gen: number, author: string) => gen > epoch.gen || (gen === epoch.gen && author < epoch.author);
+  /**
+   * Whether an epoch replaces ours: a later generation, or the same one by a lower author, or any
+   * other of at least our generation when ours was made by someone who has left (they hold it).
+   */
+  const authorLeft = () => epoch.author !== "" && epoch.author !== self && !pubs.has(epoch.author);
+  const isNewer = (gen: number, author: string) =>
+    gen > epoch.gen || (gen === epoch.gen && (author < epoch.author || (authorLeft() && author !== epoch.author)));
 
   async function onControl(from: string, msg: E2eeControlMessage) {
     if (from === self) return;

@@ -11,6 +11,8 @@
  * (protocol/draw-wire.ts, DRAW_WIRE_VERSION 2), so an older page is told to reload.
  * 4: the same frames; a group's relayed payloads end with the number of the key that sealed them
  * (group keys, rotated when someone leaves), so a page of 3 in a group of 4 could read nothing.
+ * Still 4 with cards: an older page ignores `occupancy.cards` and `joined.cards`, and a page sends
+ * a `card` only to a server whose `joined` says it keeps them (an older one would call it bad).
  */
 export const PROTOCOL_VERSION = 4;
 
@@ -133,8 +135,25 @@ export interface PeekMessage {
   room: string;
 }
 
+/** Largest sealed card a member may show (bytes): a name of NAME_MAX characters sealed fits with room to spare. */
+export const CARD_MAX = 256;
+/** Most cards an `occupancy` carries (the pre-join screen names two or three people at most). */
+export const OCCUPANCY_CARDS_MAX = 64;
+/**
+ * What the pre-join screen may show of a member: its name, sealed with the link's message key
+ * (epoch 0, see protocol/cards.ts), so the server keeps what it cannot read, one per seat, for as
+ * long as the seat lasts. Sent again when the name changes; empty `data` takes it down. Only sent
+ * to a server whose `joined` said it keeps cards.
+ */
+export interface CardMessage {
+  v: number;
+  type: "card";
+  data: Uint8Array;
+}
+
 export type ClientMessage =
   | PeekMessage
+  | CardMessage
   | JoinMessage
   | SignalMessage
   | LeaveMessage
@@ -168,6 +187,8 @@ export interface JoinedMessage {
   iceServers: IceServer[];
   /** Unix seconds when the TURN credentials in iceServers expire, if any do. */
   iceExpiresAt?: number;
+  /** The server keeps a `card` per seat for the pre-join screen (absent: an older server; send none). */
+  cards?: boolean;
 }
 export interface IceServersMessage {
   v: number;
@@ -213,6 +234,8 @@ export interface OccupancyMessage {
   room: string;
   people: number;
   capacity: number;
+  /** The sealed cards of those seats that show one (at most OCCUPANCY_CARDS_MAX, never more than `people`), in no meaningful order. */
+  cards?: Uint8Array[];
 }
 /** Most people a room may report (a bound for the validators, far above any capacity). */
 export const OCCUPANCY_MAX = 10_000;

@@ -2,6 +2,8 @@
  * Runtime validation of decoded frames. Every check returns a typed result; nothing throws.
  */
 import {
+  CARD_MAX,
+  OCCUPANCY_CARDS_MAX,
   OCCUPANCY_MAX,
   PEER_ID_MAX,
   PROTOCOL_VERSION,
@@ -13,6 +15,7 @@ import {
   type IceCandidate,
   type IceServer,
   type JoinMessage,
+  type OccupancyMessage,
   RELAY_CHANNELS,
   RELAY_DATA_MAX,
   type RelayMessage,
@@ -101,6 +104,22 @@ const isSfuConnection = (x: unknown) => x === "pub" || x === "sub";
 const isCallMode = (x: unknown) => x === "direct" || x === "sfu";
 const isRelayChannel = (x: unknown): x is RelayMessage["channel"] => RELAY_CHANNELS.includes(x as RelayMessage["channel"]);
 const isRelayData = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength <= RELAY_DATA_MAX;
+const isCard = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength <= CARD_MAX;
+/**
+ * An occupancy's cards as the page may use them: only non-empty cards of at most CARD_MAX bytes,
+ * at most one per person counted (and OCCUPANCY_CARDS_MAX). Junk is left out rather than the
+ * count dropped with it: a card that is not one names nobody, and the people are still counted.
+ */
+function cleanCards(x: unknown, people: number): Uint8Array[] {
+  if (!Array.isArray(x)) return [];
+  const cards: Uint8Array[] = [];
+  const most = Math.min(people, OCCUPANCY_CARDS_MAX);
+  for (const c of x) {
+    if (cards.length >= most) break;
+    if (isCard(c) && c.byteLength > 0) cards.push(c);
+  }
+  return cards;
+}
 /** Most media lines one `sub` offer may list (20 people, audio, video and a screen each, with room to spare). */
 export const SFU_STREAMS_MAX = 128;
 const isSfuStream = (x: unknown): x is SfuStream => isObj(x) && isStr(x.mid, 16) && isPeerId(x.peer) && (x.kind === "audio" || x.kind === "video");
@@ -164,6 +183,10 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       if (typeof x.peer === "string") relay.peer = x.peer;
       return { ok: true, msg: relay };
     }
+    case "card":
+      if (!(x.data instanceof Uint8Array)) return bad("A card carries its sealed bytes in `data`.");
+      if (!isCard(x.data)) return bad(`A card is at most ${CARD_MAX} bytes.`, "too-large");
+      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "card", data: x.data } };
     case "leave":
     case "ping":
     case "refresh-ice":
@@ -191,7 +214,8 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
         x.peers.every(isPeerId) &&
         Array.isArray(x.iceServers) &&
         x.iceServers.every(isIceServer) &&
-        isOptionalExpiry(x.iceExpiresAt)
+        isOptionalExpiry(x.iceExpiresAt) &&
+        (x.cards === undefined || typeof x.cards === "boolean")
         ? ok
         : bad("Malformed joined.");
     case "ice-servers":
@@ -205,8 +229,13 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
       return isPeerId(x.peer) && (x.reason === "left" || x.reason === "gone") ? ok : bad("Malformed peer-left.");
     case "signal":
       return isPeerId(x.peer) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
-    case "occupancy":
-      return isStr(x.room, ROOM_ID_MAX) && isCount(x.people) && isCount(x.capacity) ? ok : bad("Malformed occupancy.");
+    case "occupancy": {
+      if (!isStr(x.room, ROOM_ID_MAX) || !isCount(x.people) || !isCount(x.capacity)) return bad("Malformed occupancy.");
+      const occupancy: OccupancyMessage = { v: PROTOCOL_VERSION, type: "occupancy", room: x.room, people: x.people as number, capacity: x.capacity as number };
+      const cards = cleanCards(x.cards, occupancy.people);
+      if (cards.length) occupancy.cards = cards;
+      return { ok: true, msg: occupancy };
+    }
     case "mode":
       return isCallMode(x.mode) ? ok : bad("Malformed mode.");
     case "sfu":

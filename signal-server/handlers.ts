@@ -178,6 +178,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         peers: result.peers,
         iceServers: ice.iceServers,
         ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
+        cards: true,
       });
       deps.seated?.(ws);
       tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id }, result.seat.id);
@@ -189,9 +190,16 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
    * only; the room's members hear nothing of it, and nothing is kept.
    */
   function peek(ws: S, roomId: string) {
-    settle(store.peek(roomId), (people) => {
-      if (!ws.data.closed) send(ws, { type: "occupancy", room: roomId, people, capacity: deps.storeCapacity });
+    settle(store.peek(roomId), ({ people, cards }) => {
+      if (!ws.data.closed) send(ws, { type: "occupancy", room: roomId, people, capacity: deps.storeCapacity, ...(cards.length ? { cards } : {}) });
     });
+  }
+
+  /** A member's sealed card for the pre-join screen, kept on its seat (empty: taken down). */
+  function card(ws: S, data: Uint8Array) {
+    const { room, seatId } = ws.data;
+    if (!room || !seatId) return fail(ws, "not-joined", "Join a room before showing your name.");
+    settle(store.card(room, seatId, data.byteLength ? data : null), () => {});
   }
 
   function leave(ws: S) {
@@ -222,6 +230,8 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         return join(ws, msg.room, msg.token);
       case "peek":
         return peek(ws, msg.room);
+      case "card":
+        return card(ws, msg.data);
       case "signal":
         relay(ws, msg, isPeer, encodeRelayed, peerOf);
         return;

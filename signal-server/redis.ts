@@ -5,6 +5,8 @@
  * In Redis:
  * - `ol:r:<room>`: a hash per room, seat id -> its holder, `<node>#<conn>`, or `~` while the seat is
  *   held for a rejoin (its holder went away).
+ * - `ol:k:<room>`: a hash per room, seat id -> its card for the pre-join screen (sealed, base64): a
+ *   card goes with its seat (every script that frees a seat drops it) and expires with the room.
  * - `ol:a:<room>:<seat>`: the grace period of a seat held for a rejoin, as a key that expires
  *   (SET PX): once it is gone, the seat is free.
  * - `ol:n:<node>`: a node's heartbeat (SET PX, refreshed every second): a seat whose holder's node
@@ -34,10 +36,12 @@ import type { Bus } from "./bus.ts";
 import type { GroupEvent } from "./sfu/group.ts";
 import type { Placement } from "./sfu/placement.ts";
 import type { Matches, Presence } from "./presence.ts";
-import { newToken, seatIdOf, type Counts, type JoinResult, type RoomStore } from "./store.ts";
+import { OCCUPANCY_CARDS_MAX } from "../protocol/messages.ts";
+import { newToken, seatIdOf, type Counts, type JoinResult, type Occupants, type RoomStore } from "./store.ts";
 
 const ROOM = "ol:r:";
 const AWAY = "ol:a:";
+const CARDS = "ol:k:";
 const NODE = "ol:n:";
 const CHANNEL = "ol:c:";
 /** Routes gone stale: `<room>\n<seat>`, heard by every node. */
@@ -69,7 +73,7 @@ const LUA_OTHERS = `local function others(room, self)
 end`;
 
 /**
- * KEYS[1] room hash. ARGV: claimed seat id ('' for a new one), new seat id, holder, capacity, away
+ * KEYS[1] room hash, KEYS[2] its cards. ARGV: claimed seat id ('' for a new one), new seat id, holder, capacity, away
  * key prefix for this room, node key prefix, grace ms. Returns {0} (full) or {1, replaced holder or
  * '', {peers}, resumed 0/1, {each peer's node}}.
  */
@@ -85,13 +89,13 @@ for i = 1, #all, 2 do
     found = true
     if h ~= '~' then replaced = h end
   elseif h == '~' then
-    if redis.call('EXISTS', away .. id) == 0 then redis.call('HDEL', room, id) else count = count + 1 end
+    if redis.call('EXISTS', away .. id) == 0 then redis.call('HDEL', room, id); redis.call('HDEL', KEYS[2], id) else count = count + 1 end
   else
     local node = nodeOf(h)
     if node and redis.call('EXISTS', nodes .. node) == 0 then
       -- Its node died with the socket: held for a rejoin from now on.
       redis.call('HSET', room, id, '~')
-      if grace > 0 then redis.call('SET', away .. id, '1', 'PX', grace) else redis.call('HDEL', room, id); count = count - 1 end
+      if grace > 0 then redis.call('SET', away .. id, '1', 'PX', grace) else redis.call('HDEL', room, id); redis.call('HDEL', KEYS[2], id); count = count - 1 end
     else
       peers[#peers + 1] = id
       at[#at + 1] = node or ''
@@ -103,32 +107,56 @@ if found then
   redis.call('HSET', room, claim, holder)
   redis.call('DEL', away .. claim)
   redis.call('PERSIST', room)
+  redis.call('PERSIST', KEYS[2])
   return {1, replaced, peers, 1, at}
 end
 if count >= cap then return {0} end
 redis.call('HSET', room, newId, holder)
 redis.call('PERSIST', room)
+redis.call('PERSIST', KEYS[2])
 return {1, '', peers, 0, at}`;
 
 /**
- * KEYS[1] room hash. ARGV: away key prefix for this room. Returns how many seats count against the
- * capacity, as JOIN counts them (a seat held for a rejoin while its grace lasts), writing nothing.
+ * KEYS[1] room hash, KEYS[2] its cards. ARGV: away key prefix for this room, most cards. Returns
+ * {how many seats count against the capacity, as JOIN counts them (a seat held for a rejoin while
+ * its grace lasts), {the cards of those seats}}, writing nothing.
  */
 const PEEK = `local all = redis.call('HGETALL', KEYS[1])
-local count = 0
+local count, cards, most = 0, {}, tonumber(ARGV[2])
 for i = 1, #all, 2 do
-  if all[i + 1] ~= '~' or redis.call('EXISTS', ARGV[1] .. all[i]) == 1 then count = count + 1 end
+  if all[i + 1] ~= '~' or redis.call('EXISTS', ARGV[1] .. all[i]) == 1 then
+    count = count + 1
+    if #cards < most then
+      local card = redis.call('HGET', KEYS[2], all[i])
+      if card then cards[#cards + 1] = card end
+    end
+  end
 end
-return count`;
+return {count, cards}`;
 
-/** KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat. Returns the members to tell. */
+/**
+ * KEYS[1] room hash, KEYS[2] its cards. ARGV: seat, card ('' takes it down). The card lives as long
+ * as the room hash does. Returns 0 when there is no such seat, else 1.
+ */
+const CARD = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left > 0 then redis.call('PEXPIRE', KEYS[2], left) else redis.call('PERSIST', KEYS[2]) end
+return 1`;
+
+/** KEYS[1] room hash, KEYS[2] the seat's away key, KEYS[3] the room's cards. ARGV: seat. Returns the members to tell. */
 const LEAVE = `${LUA_OTHERS}
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {} end
 redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return others(KEYS[1], ARGV[1])`;
 
 /**
- * KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat, holder, grace ms, room expiry ms.
+ * KEYS[1] room hash, KEYS[2] the seat's away key, KEYS[3] the room's cards. ARGV: seat, holder, grace ms, room expiry ms.
  * Returns false (the seat was taken by another holder), {0, others} (held for a rejoin) or
  * {1, others} (no grace: freed now).
  */
@@ -137,17 +165,21 @@ if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return false end
 local grace = tonumber(ARGV[3])
 if grace <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
   return {1, others(KEYS[1], ARGV[1])}
 end
 redis.call('HSET', KEYS[1], ARGV[1], '~')
 redis.call('SET', KEYS[2], '1', 'PX', grace)
 local ids = others(KEYS[1], ARGV[1])
 -- Nobody holds a seat here: the room itself goes some time after the last grace period.
-if #ids == 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4])) end
+if #ids == 0 then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]))
+end
 return {0, ids}`;
 
 /**
- * KEYS[1] room hash, KEYS[2] the seat's away key. ARGV: seat. Returns false (taken back, or gone),
+ * KEYS[1] room hash, KEYS[2] the seat's away key, KEYS[3] the room's cards. ARGV: seat. Returns false (taken back, or gone),
  * {0, ms left} (not expired yet) or {1, others} (freed now).
  */
 const EXPIRE = `${LUA_OTHERS}
@@ -155,6 +187,7 @@ if redis.call('HGET', KEYS[1], ARGV[1]) ~= '~' then return false end
 local left = redis.call('PTTL', KEYS[2])
 if left > 0 then return {0, left} end
 redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return {1, others(KEYS[1], ARGV[1])}`;
 
 /**
@@ -237,7 +270,7 @@ for node, batch in pairs(batches) do redis.call('PUBLISH', prefix .. node, batch
 return 1`;
 
 /**
- * KEYS[1] room hash. ARGV: a dead node's holder prefix (`<node>#`), this room's away key prefix,
+ * KEYS[1] room hash, KEYS[2] its cards. ARGV: a dead node's holder prefix (`<node>#`), this room's away key prefix,
  * grace ms. Its members' seats are held for a rejoin (or freed, without grace). Returns {seats,
  * others (members holding their seats)}.
  */
@@ -253,6 +286,7 @@ for i = 1, #all, 2 do
       redis.call('SET', away .. id, '1', 'PX', grace)
     else
       redis.call('HDEL', KEYS[1], id)
+      redis.call('HDEL', KEYS[2], id)
     end
   elseif h ~= '~' then
     others[#others + 1] = id
@@ -270,6 +304,7 @@ const script = (text: string): Script => ({ text, sha: sha1(text) });
 const SCRIPTS = {
   join: script(JOIN),
   peek: script(PEEK),
+  card: script(CARD),
   leave: script(LEAVE),
   disconnect: script(DISCONNECT),
   expire: script(EXPIRE),
@@ -514,7 +549,7 @@ export class Cluster {
 
   private async sweepRoom(room: string, node: string): Promise<number> {
     const grace = this.opts.graceMs;
-    const r = await this.run(SCRIPTS.sweep, [ROOM + room], [`${node}#`, `${AWAY}${room}:`, String(grace)]);
+    const r = await this.run(SCRIPTS.sweep, [ROOM + room, CARDS + room], [`${node}#`, `${AWAY}${room}:`, String(grace)]);
     const swept = (r?.[0] as string[]) ?? [];
     const others = (r?.[1] as string[]) ?? [];
     for (const seat of swept) {
@@ -742,7 +777,7 @@ export class RedisStore implements RoomStore<string> {
     const id = seatIdOf(seatToken);
     const r = await this.cluster.run(
       SCRIPTS.join,
-      [ROOM + room],
+      [ROOM + room, CARDS + room],
       [token ? id : "", id, holder, String(this.opts.capacity), `${AWAY}${room}:`, NODE, String(this.opts.graceMs)],
     );
     if (Number(r[0]) !== 1) return { ok: false, code: "room-full" };
@@ -757,12 +792,16 @@ export class RedisStore implements RoomStore<string> {
   }
 
   async leave(room: string, seatId: string): Promise<string[]> {
-    return ((await this.cluster.run(SCRIPTS.leave, [ROOM + room, awayKey(room, seatId)], [seatId])) as string[]) ?? [];
+    return ((await this.cluster.run(SCRIPTS.leave, [ROOM + room, awayKey(room, seatId), CARDS + room], [seatId])) as string[]) ?? [];
   }
 
   async disconnect(room: string, seatId: string, holder: string): Promise<string[] | null> {
     const grace = this.opts.graceMs;
-    const r = await this.cluster.run(SCRIPTS.disconnect, [ROOM + room, awayKey(room, seatId)], [seatId, holder, String(grace), String(grace + 60_000)]);
+    const r = await this.cluster.run(
+      SCRIPTS.disconnect,
+      [ROOM + room, awayKey(room, seatId), CARDS + room],
+      [seatId, holder, String(grace), String(grace + 60_000)],
+    );
     if (!r) return null;
     if (Number(r[0]) === 1) {
       // No grace: the others are told "gone" now; a later "away" would contradict it.
@@ -778,7 +817,7 @@ export class RedisStore implements RoomStore<string> {
     const t = setTimeout(async () => {
       this.timers.delete(t);
       try {
-        const r = await this.cluster.run(SCRIPTS.expire, [ROOM + room, awayKey(room, seatId)], [seatId]);
+        const r = await this.cluster.run(SCRIPTS.expire, [ROOM + room, awayKey(room, seatId), CARDS + room], [seatId]);
         if (!r) return;
         if (Number(r[0]) === 0) return this.expireIn(room, seatId, Math.max(1, Number(r[1])));
         this.opts.onExpire(room, seatId, r[1] ?? []);
@@ -794,8 +833,15 @@ export class RedisStore implements RoomStore<string> {
     return h && h !== "~" ? h : null;
   }
 
-  async peek(room: string): Promise<number> {
-    return Number(await this.cluster.run(SCRIPTS.peek, [ROOM + room], [`${AWAY}${room}:`]));
+  async peek(room: string): Promise<Occupants> {
+    const r = await this.cluster.run(SCRIPTS.peek, [ROOM + room, CARDS + room], [`${AWAY}${room}:`, String(OCCUPANCY_CARDS_MAX)]);
+    const cards = ((r?.[1] as string[]) ?? []).map((c) => new Uint8Array(Buffer.from(String(c), "base64")));
+    return { people: Number(r?.[0] ?? 0), cards };
+  }
+
+  async card(room: string, seatId: string, card: Uint8Array | null): Promise<boolean> {
+    const text = card?.byteLength ? Buffer.from(card.buffer, card.byteOffset, card.byteLength).toString("base64") : "";
+    return Number(await this.cluster.run(SCRIPTS.card, [ROOM + room, CARDS + room], [seatId, text])) === 1;
   }
 
   counts(): Counts {

@@ -13,6 +13,7 @@
  * with a promise. Only `counts()` stays synchronous: it is this node's view, for /healthz.
  */
 import { hash, randomBytes } from "node:crypto";
+import { OCCUPANCY_CARDS_MAX } from "../protocol/messages.ts";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -31,6 +32,13 @@ export type JoinResult<H> =
    * holding their seats; `replaced` the holder the seat was taken from, if it was held.
    */
   { ok: true; room: string; seat: Seat<H>; token: string; peers: string[]; replaced: H | null; resumed: boolean } | { ok: false; code: "room-full" };
+
+/** What a peek sees of a room: the seats taken (as `join` counts them) and the cards shown on them. */
+export interface Occupants {
+  people: number;
+  /** The sealed cards of the seats counted that show one (at most OCCUPANCY_CARDS_MAX), copies the caller may keep. */
+  cards: Uint8Array[];
+}
 
 export interface Counts {
   rooms: number;
@@ -55,8 +63,17 @@ export interface RoomStore<H> {
   disconnect(room: string, seatId: string, holder: H): Awaitable<string[] | null>;
   /** Who holds the seat `seatId` of `room` (null: nobody, or no such seat). */
   holder(room: string, seatId: string): Awaitable<H | null>;
-  /** How many seats `room` has taken, those held for a rejoin too (what `join` checks the capacity against); reads only. */
-  peek(room: string): Awaitable<number>;
+  /**
+   * How many seats `room` has taken, those held for a rejoin too (what `join` checks the capacity
+   * against), and their cards; reads only.
+   */
+  peek(room: string): Awaitable<Occupants>;
+  /**
+   * Shows `card` (sealed, at most CARD_MAX bytes; null takes it down) on the seat `seatId` of
+   * `room`, in place of the one it had. It lasts as long as the seat, through a grace period too.
+   * False: no such seat.
+   */
+  card(room: string, seatId: string, card: Uint8Array | null): Awaitable<boolean>;
   /** This node's view of the numbers, for /healthz. */
   counts(): Counts;
   /** Forgets everything (and every timer), for shutdown. */
@@ -86,6 +103,7 @@ export const seatIdOf = (token: string) => (hash("sha256", token, "buffer") as B
 
 interface MemorySeat<H> extends Seat<H> {
   cancelExpiry: (() => void) | null;
+  card: Uint8Array | null;
 }
 
 /** A room holds a handful of seats: a small array costs far less memory per member than a Map. */
@@ -126,7 +144,7 @@ export class MemoryStore<H> implements RoomStore<H> {
     if (seats.length >= this.opts.capacity) return { ok: false, code: "room-full" };
     const room = existing ?? { id: roomId, seats };
     const seatToken = token ?? newToken();
-    const seat: MemorySeat<H> = { id: seatIdOf(seatToken), holder, expiresAt: null, cancelExpiry: null };
+    const seat: MemorySeat<H> = { id: seatIdOf(seatToken), holder, expiresAt: null, cancelExpiry: null, card: null };
     seats.push(seat);
     if (!existing) this.rooms.set(roomId, room);
     return { ok: true, room: room.id, seat, token: seatToken, peers: this.holdingOthers(seats, seat.id), replaced: null, resumed: false };
@@ -162,8 +180,20 @@ export class MemoryStore<H> implements RoomStore<H> {
     return (room && find(room.seats, seatId)?.holder) ?? null;
   }
 
-  peek(roomId: string): number {
-    return this.rooms.get(roomId)?.seats.length ?? 0;
+  peek(roomId: string): Occupants {
+    const seats = this.rooms.get(roomId)?.seats ?? [];
+    const cards: Uint8Array[] = [];
+    for (const s of seats) if (s.card && cards.length < OCCUPANCY_CARDS_MAX) cards.push(s.card.slice());
+    return { people: seats.length, cards };
+  }
+
+  card(roomId: string, seatId: string, card: Uint8Array | null): boolean {
+    const room = this.rooms.get(roomId);
+    const seat = room && find(room.seats, seatId);
+    if (!seat) return false;
+    // A copy of its own: the decoded frame's buffer is not kept alive by a card.
+    seat.card = card?.byteLength ? card.slice() : null;
+    return true;
   }
 
   counts(): Counts {

@@ -42,7 +42,7 @@ function randomValue(depth = 0): unknown {
     case 3:
       return "x".repeat(int(300));
     case 4:
-      return pick(["", "join", "peek", "signal", "ping", "leave", "abc", "a b", "__proto__", "😀".repeat(40)]);
+      return pick(["", "join", "peek", "card", "signal", "ping", "leave", "abc", "a b", "__proto__", "😀".repeat(40)]);
     case 5:
       return bytes(int(64));
     case 6:
@@ -69,6 +69,7 @@ function validMessage(to: string): WithoutVersion<ClientMessage> {
     { type: "signal", peer: to, session: "s", data: { description: { type: "offer", sdp: "v=0" } } },
     { type: "signal", peer: to, session: "s", data: { candidate: null } },
     { type: "peek", room: pick(["real-0", "real-1", `fz-${int(3)}`]) },
+    { type: "card", data: bytes(pick([0, 1, 200, 256, 257, 2000])) },
     { type: "leave" },
     { type: "ping" },
   ]);

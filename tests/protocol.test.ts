@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
+  CARD_MAX,
+  OCCUPANCY_CARDS_MAX,
   PROTOCOL_VERSION,
   ROOM_ID_MAX,
   ROOM_ID_MIN,
@@ -37,6 +39,8 @@ const clientMessages: WithoutVersion<ClientMessage>[] = [
   { type: "sfu", pc: "sub", data: { candidate: null } },
   { type: "relay", channel: "chat", data: new Uint8Array([1, 2, 3]) },
   { type: "relay", channel: "draw", peer: "peer-a", data: new Uint8Array(16) },
+  { type: "card", data: new Uint8Array([7, 8, 9]) },
+  { type: "card", data: new Uint8Array(0) },
 ];
 
 const serverMessages: WithoutVersion<ServerMessage>[] = [
@@ -52,6 +56,9 @@ const serverMessages: WithoutVersion<ServerMessage>[] = [
   },
   { type: "relay", channel: "control", peer: "peer-a", data: new Uint8Array([9]) },
   { type: "joined", mode: "direct", room: "room-1", self: "me", token: "t", peers: [], iceServers: [] },
+  { type: "joined", mode: "direct", room: "room-1", self: "me", token: "t", peers: [], iceServers: [], cards: true },
+  { type: "occupancy", room: "room-1", people: 2, capacity: 20 },
+  { type: "occupancy", room: "room-1", people: 2, capacity: 20, cards: [new Uint8Array([1]), new Uint8Array(CARD_MAX)] },
   {
     type: "joined",
     mode: "sfu",
@@ -278,5 +285,46 @@ describe("roomIdProblem", () => {
     expect(roomIdProblem("x".repeat(ROOM_ID_MIN - 1))).toContain(`at least ${ROOM_ID_MIN}`);
     expect(roomIdProblem("x".repeat(ROOM_ID_MAX + 1))).toContain(`at most ${ROOM_ID_MAX}`);
     for (const id of ["a b c", "abc!", "abc/def", "abc.def", "ключ"]) expect(roomIdProblem(id)).toContain("letters, digits");
+  });
+});
+
+describe("cards", () => {
+  const card = (data: unknown) => encodeRaw({ v: V, type: "card", data });
+  const occupancy = (over: Record<string, unknown>) => encodeRaw({ v: V, type: "occupancy", room: "r-1", people: 3, capacity: 20, ...over });
+
+  test(`a card is bytes, at most ${CARD_MAX}; anything else is refused with a reason, and extra fields go`, () => {
+    expect(decodeClient(card(new Uint8Array(CARD_MAX)))).toEqual({ ok: true, msg: { v: V, type: "card", data: new Uint8Array(CARD_MAX) } });
+    expectRejected(safeDecodeClient(card(new Uint8Array(CARD_MAX + 1))), "too-large");
+    for (const junk of ["text", 42, null, undefined, [1, 2], { 0: 1 }, true]) expectRejected(safeDecodeClient(card(junk)), "bad-frame");
+    expect(decodeClient(encodeRaw({ v: V, type: "card", data: new Uint8Array([1]), peer: "p", room: "x" }))).toEqual({
+      ok: true,
+      msg: { v: V, type: "card", data: new Uint8Array([1]) },
+    });
+  });
+
+  test("an occupancy's cards: junk is left out and the count stays; at most one per person counted, and OCCUPANCY_CARDS_MAX", () => {
+    const cardsOf = (over: Record<string, unknown>) => {
+      const decoded = decodeServer(occupancy(over));
+      if (!decoded.ok || decoded.msg.type !== "occupancy") throw new Error(`not an occupancy: ${JSON.stringify(decoded)}`);
+      expect(decoded.msg.people).toBe((over.people as number | undefined) ?? 3);
+      return decoded.msg.cards;
+    };
+    const five = new Uint8Array(5);
+    expect(cardsOf({ cards: [five, five, five] })).toEqual([five, five, five]);
+    expect(cardsOf({ cards: [] })).toBeUndefined();
+    expect(cardsOf({ cards: [five, five, five, five] })).toEqual([five, five, five]); // more than people
+    expect(cardsOf({ cards: [new Uint8Array(CARD_MAX + 1), new Uint8Array(0), "text", null, [1, 2], { 0: 1 }, five] })).toEqual([five]);
+    for (const cards of ["cards", new Uint8Array(4), { 0: new Uint8Array(1) }, null, 42]) expect(cardsOf({ cards })).toBeUndefined();
+    const many = Array.from({ length: OCCUPANCY_CARDS_MAX + 10 }, () => new Uint8Array(1));
+    expect(cardsOf({ people: 1000, cards: many })).toHaveLength(OCCUPANCY_CARDS_MAX);
+    // Fields beyond the known ones do not survive.
+    const decoded = decodeServer(occupancy({ cards: [five], junk: "x" }));
+    expect(decoded).toEqual({ ok: true, msg: { v: V, type: "occupancy", room: "r-1", people: 3, capacity: 20, cards: [five] } });
+    expectRejected(decodeServer(occupancy({ people: -1, cards: [] })), "bad-frame");
+    // `joined` says whether the server keeps cards: a boolean or nothing.
+    const joined = (cards: unknown) =>
+      encodeRaw({ v: V, type: "joined", mode: "direct", room: "r-1", self: "me", token: "t", peers: [], iceServers: [], cards });
+    expect(decodeServer(joined(true)).ok).toBe(true);
+    expectRejected(decodeServer(joined("yes")), "bad-frame");
   });
 });

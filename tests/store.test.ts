@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { OCCUPANCY_CARDS_MAX } from "../protocol/index.ts";
 import { MemoryStore, seatIdOf } from "../signal-server/store.ts";
 
 interface Timer {
@@ -303,16 +304,83 @@ describe("the store on its own (no sockets)", () => {
 
 describe("peek", () => {
   test("counts the seats a join checks the capacity against: held ones too, until they expire; it changes nothing", () => {
-    expect(rooms.peek("r")).toBe(0);
+    expect(rooms.peek("r").people).toBe(0);
     const a = joinOk("r", conn("a"));
     joinOk("r", conn("b"));
-    expect(rooms.peek("r")).toBe(2);
+    expect(rooms.peek("r").people).toBe(2);
     expect(rooms.join("r", conn("c")).ok).toBe(false);
     rooms.disconnect("r", a.seat.id, a.seat.holder!);
-    expect(rooms.peek("r")).toBe(2); // held for a's rejoin
+    expect(rooms.peek("r").people).toBe(2); // held for a's rejoin
     clock.elapse();
-    expect(rooms.peek("r")).toBe(1);
-    expect(rooms.peek("nowhere")).toBe(0);
+    expect(rooms.peek("r").people).toBe(1);
+    expect(rooms.peek("nowhere")).toEqual({ people: 0, cards: [] });
     expect(rooms.counts()).toEqual({ rooms: 1, seats: 1, connected: 1 });
+  });
+});
+
+describe("cards", () => {
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+
+  test("one card per seat, replaced by the next, taken down when empty; none for a seat that does not exist", () => {
+    const a = joinOk("r", conn("a"));
+    const b = joinOk("r", conn("b"));
+    expect(rooms.peek("r").cards).toEqual([]);
+    expect(rooms.card("r", a.seat.id, bytes(1, 2))).toBe(true);
+    expect(rooms.card("r", a.seat.id, bytes(3))).toBe(true);
+    expect(rooms.card("r", b.seat.id, bytes(4))).toBe(true);
+    expect(rooms.peek("r")).toEqual({ people: 2, cards: [bytes(3), bytes(4)] });
+    expect(rooms.card("r", a.seat.id, null)).toBe(true);
+    expect(rooms.peek("r").cards).toEqual([bytes(4)]);
+    expect(rooms.card("r", "no-such-seat", bytes(5))).toBe(false);
+    expect(rooms.card("elsewhere", a.seat.id, bytes(5))).toBe(false);
+    expect(rooms.peek("r").cards).toEqual([bytes(4)]);
+    expect(rooms.peek("elsewhere")).toEqual({ people: 0, cards: [] });
+  });
+
+  test("a card is the store's own copy: the frame it came in may be reused, and what peek hands out may be changed", () => {
+    const a = joinOk("r", conn("a"));
+    const frame = bytes(9, 1, 2, 9);
+    rooms.card("r", a.seat.id, frame.subarray(1, 3));
+    frame.fill(0);
+    const seen = rooms.peek("r").cards[0]!;
+    expect(seen).toEqual(bytes(1, 2));
+    expect(seen.buffer.byteLength).toBe(2);
+    seen.fill(7);
+    expect(rooms.peek("r").cards).toEqual([bytes(1, 2)]);
+  });
+
+  test("a seat held for a rejoin keeps its card, and the rejoin finds it; it goes when the seat leaves or expires", () => {
+    const a = joinOk("r", conn("a"));
+    const b = joinOk("r", conn("b"));
+    rooms.card("r", a.seat.id, bytes(1));
+    rooms.card("r", b.seat.id, bytes(2));
+    rooms.disconnect("r", a.seat.id, a.seat.holder!);
+    expect(rooms.peek("r").cards).toEqual([bytes(1), bytes(2)]);
+    const back = conn("a again");
+    joinOk("r", back, a.token);
+    expect(rooms.peek("r").cards).toEqual([bytes(1), bytes(2)]);
+    rooms.leave("r", b.seat.id);
+    expect(rooms.peek("r")).toEqual({ people: 1, cards: [bytes(1)] });
+    rooms.disconnect("r", a.seat.id, back);
+    expect(rooms.peek("r").cards).toEqual([bytes(1)]);
+    clock.elapse();
+    expect(rooms.peek("r")).toEqual({ people: 0, cards: [] });
+    // A new seat in the same room starts with no card.
+    const c = joinOk("r", conn("c"));
+    expect(rooms.peek("r").cards).toEqual([]);
+    expect(rooms.card("r", a.seat.id, bytes(1))).toBe(false);
+    expect(rooms.card("r", c.seat.id, bytes(3))).toBe(true);
+  });
+
+  test("a peek hands out at most OCCUPANCY_CARDS_MAX cards", () => {
+    const big = make(OCCUPANCY_CARDS_MAX + 5);
+    for (let i = 0; i < OCCUPANCY_CARDS_MAX + 5; i++) {
+      const r = big.join("big", conn(`m${i}`));
+      if (!r.ok) throw new Error("join failed");
+      big.card("big", r.seat.id, bytes(i));
+    }
+    const seen = big.peek("big");
+    expect(seen.people).toBe(OCCUPANCY_CARDS_MAX + 5);
+    expect(seen.cards).toHaveLength(OCCUPANCY_CARDS_MAX);
   });
 });

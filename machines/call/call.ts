@@ -61,7 +61,7 @@ export const callMachine = callSetup.createMachine({
     // A part of the call that throws is reported and restarted, never left dead under a live page.
     "xstate.error.actor.*": { actions: "restartFailedChild" },
     // What we call ourselves, as typed (cleaned when kept and when sent); everyone hears it with our media state.
-    SET_NAME: { actions: ["takeName", "saveName", "broadcastMediaState"] },
+    SET_NAME: { actions: ["takeName", "saveName", "broadcastMediaState", "showCard"] },
     SET_RELAY_ONLY: { actions: "setRelayOnly" },
     "MEDIA.OUTGOING": { actions: "takeOutgoing" },
   },
@@ -166,7 +166,7 @@ export const callMachine = callSetup.createMachine({
       },
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
-        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho"] },
+        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho", "showCard"] },
         "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
         "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence", "tellChatWhoIsWho"] },

@@ -5,6 +5,7 @@
  */
 import { cleanName, type ControlMessage } from "../../protocol/index.ts";
 import type { TransportInput } from "../transport/mesh.ts";
+import type { RoomWatchInput } from "../link/socket.ts";
 import type { CallContext } from "./call-types.ts";
 import { spokenNames, storageScope } from "./roster.ts";
 
@@ -44,8 +45,12 @@ export const warmSocketInput = ({ context }: { context: CallContext }) => ({
   sockets: context.warmSockets,
 });
 
-/** The pre-join screen watches its room on the warm socket (a serverless call has none). */
-export const roomWatchInput = ({ context }: { context: CallContext }) => ({ ...warmSocketInput({ context }), room: context.room });
+/** The pre-join screen watches its room on the warm socket (a serverless call has none), opening the cards with the link's key. */
+export const roomWatchInput = ({ context }: { context: CallContext }): RoomWatchInput => ({
+  ...warmSocketInput({ context }),
+  room: context.room,
+  keys: context.keys,
+});
 
 /** The relay's refusal or failure, in words the user can act on. */
 export const iceErrorText = (e: { code: number; text: string; url: string }) =>

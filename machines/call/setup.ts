@@ -9,7 +9,8 @@ import { type DrawCameraEvent, type DrawSelfEvent, drawingMachine } from "../fea
 import { notificationsMachine } from "../features/notifications.ts";
 import { statsMachine } from "../features/stats.ts";
 import { initialServerlessView, serverlessLink } from "../link/serverless.ts";
-import { signalingMachine } from "../link/signaling.ts";
+import { type SignalingCommand, signalingMachine } from "../link/signaling.ts";
+import { cardText } from "../../protocol/cards.ts";
 import { roomWatchActor, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine, type MediaCommand } from "../media/local-media.ts";
 import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
@@ -170,9 +171,17 @@ export const callSetup = setup({
     clearLobby: assign({ lobby: false }),
     takeOccupancy: assign(({ event }) => {
       assertEvent(event, "ROOM.OCCUPANCY");
-      return { occupancy: { people: event.people, capacity: event.capacity } };
+      return { occupancy: { people: event.people, capacity: event.capacity, names: event.names } };
     }),
     forgetOccupancy: assign({ occupancy: null }),
+    /**
+     * Our card for the pre-join screens of people about to join: our name, which the link seals
+     * with the link's key (none without one; empty when we have no name, which takes it down).
+     */
+    showCard: enqueueActions(({ context, enqueue, self }) => {
+      if (!context.keys || context.serverless || !self.getSnapshot().children.signaling) return;
+      enqueue.sendTo("signaling", { type: "SIGNALING.SEND", msg: { type: "card", data: cardText(context.name) } } satisfies SignalingCommand);
+    }),
     markJoin: () => mark("join"),
     clearError: assign({ error: null }),
     takeError: assign(({ event }) => {

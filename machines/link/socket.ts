@@ -5,9 +5,12 @@
  *
  * With the call's message key, group messages (`relay`) are sealed on their way out and opened on
  * their way in (protocol/e2ee.ts): the server relays what it cannot read. WebCrypto is async, so
- * frames then go out, and reports come in, through one promise chain each, in their order.
+ * frames then go out, and reports come in, through one promise chain each, in their order. Our
+ * card (our name for the pre-join screen) is sealed on its way out too, with the link's own key;
+ * with no key, or to a server that keeps no cards, it is not sent at all.
  */
 import { fromCallback, type EventObject } from "xstate";
+import { namesOnCards } from "../../protocol/cards.ts";
 import { messageEpoch, openMessage, sealMessage } from "../../protocol/e2ee.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { CloseCode, decodeServer, encode, type ClientMessage, type OccupancyMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
@@ -28,8 +31,8 @@ export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { typ
 /** `base`: sealed with the link's own keys (epoch 0), as the key exchange is. */
 export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage>; base?: boolean };
 
-/** How full a room is, as the pre-join screen shows it. */
-export type Occupancy = Pick<OccupancyMessage, "people" | "capacity">;
+/** How full a room is, as the pre-join screen shows it: with the names on the cards that opened with the link's key. */
+export type Occupancy = Pick<OccupancyMessage, "people" | "capacity"> & { names: string[] };
 
 /**
  * Sockets opened ahead of time (while the camera starts and the pre-join screen shows), so that
@@ -44,15 +47,15 @@ export class WarmSockets {
   static readonly GRACE_MS = 2_000;
   /** How often the pre-join screen asks again (the server keeps a socket that asks open for its join). */
   static readonly PEEK_EVERY_MS = 3_000;
-  private warm: { url: string; ws: WebSocket; holders: number; onOccupancy: ((room: string, o: Occupancy) => void) | null } | null = null;
+  private warm: { url: string; ws: WebSocket; holders: number; onOccupancy: ((room: string, o: OccupancyMessage) => void) | null } | null = null;
 
   /**
    * Holds a warm socket to `url` and asks on it how full `room` is, at once and every
    * PEEK_EVERY_MS, until the returned function is called; a socket that dropped is opened again.
    */
-  watchRoom(url: string, room: string, onAnswer: (o: Occupancy) => void, everyMs = WarmSockets.PEEK_EVERY_MS): () => void {
+  watchRoom(url: string, room: string, onAnswer: (o: OccupancyMessage) => void, everyMs = WarmSockets.PEEK_EVERY_MS): () => void {
     let release = this.hold(url);
-    const listen = (room_: string, o: Occupancy) => room_ === room && onAnswer(o);
+    const listen = (room_: string, o: OccupancyMessage) => room_ === room && onAnswer(o);
     const ask = () => {
       if (!this.warm || this.warm.url !== url) {
         release();
@@ -125,14 +128,36 @@ function openSocket(url: string): WebSocket {
   return ws;
 }
 
-/** The pre-join screen's view of the room: how full it is, as the server answers (see WarmSockets.watchRoom). */
-export type RoomWatchReport = { type: "ROOM.OCCUPANCY"; people: number; capacity: number };
-export const roomWatchActor = fromCallback<EventObject, { url: string | null; room: string | null; sockets: WarmSockets }, RoomWatchReport>(
-  ({ input, sendBack }) =>
-    input.url && input.room
-      ? input.sockets.watchRoom(input.url, input.room, (o) => sendBack({ type: "ROOM.OCCUPANCY", people: o.people, capacity: o.capacity }))
-      : undefined,
-);
+/**
+ * The pre-join screen's view of the room: how full it is, as the server answers (see
+ * WarmSockets.watchRoom), and who is there, as the cards opened with the link's key say.
+ */
+export type RoomWatchReport = { type: "ROOM.OCCUPANCY"; people: number; capacity: number; names: string[] };
+export interface RoomWatchInput {
+  url: string | null;
+  room: string | null;
+  sockets: WarmSockets;
+  /** The call's keys (the link's, epoch 0, open the cards); null: a room joined by its ID, no names. */
+  keys?: KeyRing | null;
+}
+export const roomWatchActor = fromCallback<EventObject, RoomWatchInput, RoomWatchReport>(({ input, sendBack }) => {
+  if (!input.url || !input.room) return undefined;
+  const key = input.keys?.keysOf(0)?.message ?? null;
+  let asked = 0;
+  let stopped = false;
+  const stop = input.sockets.watchRoom(input.url, input.room, (o) => {
+    const n = ++asked;
+    // Opening cards is async: an answer overtaken by a newer one is not reported.
+    const names = key && o.cards?.length ? key.then((k) => namesOnCards(k, o.cards!)).catch(() => []) : Promise.resolve([]);
+    void names.then((found) => {
+      if (!stopped && n === asked) sendBack({ type: "ROOM.OCCUPANCY", people: o.people, capacity: o.capacity, names: found.slice(0, o.people) });
+    });
+  });
+  return () => {
+    stopped = true;
+    stop();
+  };
+});
 
 /** Keeps a warm socket open while it runs (see WarmSockets.hold); with no URL it does nothing. */
 export const warmSocketActor = fromCallback<EventObject, { url: string | null; sockets: WarmSockets }>(({ input }) =>
@@ -147,11 +172,18 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   let stopped = false;
   const pingEvery = input.pingEveryMs ?? 5_000;
 
+  /** The server said (in `joined`) that it keeps cards: an older one would call a card a bad frame. */
+  let keepsCards = false;
   const sendNow = (msg: WithoutVersion<ClientMessage>) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(encode(msg));
+    if (ws.readyState === WebSocket.OPEN && (msg.type !== "card" || keepsCards)) ws.send(encode(msg));
   };
   const e2ee = input.messageKeys ? relayCrypto(input.messageKeys) : null;
-  const send = e2ee ? (msg: WithoutVersion<ClientMessage>, base = false) => e2ee.out(msg, sendNow, base) : sendNow;
+  const send = e2ee
+    ? (msg: WithoutVersion<ClientMessage>, base = false) => e2ee.out(msg, sendNow, base)
+    : (msg: WithoutVersion<ClientMessage>) => {
+        // With no key, a card would show our name to the server: none is sent.
+        if (msg.type !== "card") sendNow(msg);
+      };
   const reportClosed = (code: number, reason: string) => {
     if (closed) return;
     closed = true;
@@ -164,6 +196,7 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   ws.onmessage = (ev) => {
     lastHeard = Date.now();
     const decoded = decodeServer(ev.data);
+    if (decoded.ok && decoded.msg.type === "joined") keepsCards = decoded.msg.cards === true;
     if (!decoded.ok) console.warn("signaling: dropped a bad frame from the server:", decoded.text);
     else if (e2ee) e2ee.in(decoded.msg, (msg) => !stopped && sendBack({ type: "SOCKET.MESSAGE", msg }));
     else sendBack({ type: "SOCKET.MESSAGE", msg: decoded.msg });
@@ -205,9 +238,14 @@ function relayCrypto(ring: KeyRing) {
   let inbound: Promise<void> = Promise.resolve();
   return {
     out(msg: WithoutVersion<ClientMessage>, send: (msg: WithoutVersion<ClientMessage>) => void, base: boolean) {
-      const { epoch, keys } = ring.sealing(base);
+      // A card is for pages holding only the link: always the link's own key (epoch 0). Empty, it takes ours down.
+      const { epoch, keys } = ring.sealing(base || msg.type === "card");
+      const sealed = async (): Promise<WithoutVersion<ClientMessage>> =>
+        msg.type === "relay" || (msg.type === "card" && msg.data.byteLength > 0)
+          ? { ...msg, data: await sealMessage(await keys.message, msg.data, epoch) }
+          : msg;
       outbound = outbound
-        .then(async () => send(msg.type === "relay" ? { ...msg, data: await sealMessage(await keys.message, msg.data, epoch) } : msg))
+        .then(async () => send(await sealed()))
         .catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
     },
     in(msg: ServerMessage, deliver: (msg: ServerMessage) => void) {

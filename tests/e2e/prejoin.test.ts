@@ -1,13 +1,15 @@
 /**
  * The pre-join screen: the microphone and camera toggles on the preview carry into the call (the
  * other side sees us muted and camera-off from the start, and nothing is heard), and the screen
- * says who is already in the call and when it is full, before Join.
+ * says who is already in the call (by name, when the link's key opens their cards) and when it is
+ * full, before Join.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { button, expectAttribute, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
+import { newSecret } from "../../protocol/e2ee.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -135,6 +137,54 @@ describe("pre-join", () => {
       await Promise.all([waitForStatus(b.page, "Connected", 20_000), waitForStatus(c.page, "Connected", 20_000)]);
       await waitForNewFrames(c.page, "Remote video", 5);
       expect(await c.page.evaluate(() => (window as unknown as { __sockets: number }).__sockets)).toBe(1);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+      await c.context.close();
+    }
+  }, 90_000);
+
+  test("the pre-join screen names who is there, from cards sealed with the link's key; a Room ID typed without the key only counts", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    const c = await newPerson(ctx.browser, ctx.app.url);
+    const says = (page: Page, text: string) => page.locator(".lobby-occupancy").getByText(text, { exact: true }).waitFor({ timeout: 20_000 });
+    const nameField = (page: Page) => page.getByRole("textbox", { name: "Your name", exact: true });
+    const room = `names-${Date.now()}`;
+    const link = `${ctx.app.url}/c/${room}#${newSecret()}`;
+    try {
+      await a.page.goto(link);
+      await says(a.page, "No one else is here yet");
+      await nameField(a.page).fill("Ada");
+      await button(a.page, "Join").click();
+      await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+
+      // The second page, holding the link, reads A's name before joining; the line keeps its role.
+      await b.page.goto(link);
+      await says(b.page, "Ada is in this call");
+      expect(await b.page.getByRole("status").filter({ hasText: "Ada is in this call" }).count()).toBe(1);
+      expect(await button(b.page, "Join").isDisabled()).toBe(false);
+      // The same room typed by its ID, without the link's key: a count, no name.
+      await c.page.goto(`${ctx.app.url}/c/${room}`);
+      await says(c.page, "1 person is in this call");
+
+      // B joins named: the room (two without a media server) is full, whoever is in it.
+      await nameField(b.page).fill("Bob");
+      await button(b.page, "Join").click();
+      await Promise.all([waitForStatus(a.page, "Connected", 20_000), waitForStatus(b.page, "Connected", 20_000)]);
+      await says(c.page, "This call is full (2 people)");
+      expect(await button(c.page, "Join").isDisabled()).toBe(true);
+
+      // B leaves: its card goes with its seat; a new page with the link names only A again.
+      await button(b.page, "Leave").click();
+      await says(c.page, "1 person is in this call");
+      const d = await newPerson(ctx.browser, ctx.app.url);
+      try {
+        await d.page.goto(link);
+        await says(d.page, "Ada is in this call");
+      } finally {
+        await d.context.close();
+      }
     } finally {
       await a.context.close();
       await b.context.close();

@@ -11,6 +11,8 @@ import { hearersOf, type SignalingCommand, type SignalingInput, type SignalingRe
 import { phaseOf } from "../../ui/selectors.ts";
 import type { ChatMessage } from "../../machines/features/chat.ts";
 import { encodeChat } from "../../protocol/chat-wire.ts";
+import { nameOnCard } from "../../protocol/cards.ts";
+import { newSecret } from "../../protocol/e2ee.ts";
 
 function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string; stream?: MediaStream } = {}) {
   const signalingSent: SignalingCommand[] = [];
@@ -33,7 +35,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
       // The pre-join screen's watch holds the warm socket too; it answers at once that one person is there.
       roomWatch: fromCallback<{ type: string }, { url: string | null; room: string | null }>(({ input, sendBack }) => {
         warm.push(`+${input.url} ${input.room}`);
-        sendBack({ type: "ROOM.OCCUPANCY", people: 1, capacity: 2 });
+        sendBack({ type: "ROOM.OCCUPANCY", people: 1, capacity: 2, names: ["Ada"] });
         return () => void warm.push(`-${input.url} ${input.room}`);
       }) as never,
       // The local media machine answers MEDIA.START with MEDIA.READY (here: nothing to send).
@@ -229,6 +231,32 @@ describe("call machine", () => {
     expect(h.phase()).toBe("joining");
   });
 
+  test("our name goes to the link as a card when we join, again when it changes or we rejoin; with no key in the link, never", async () => {
+    const cards = (h: ReturnType<typeof harness>) =>
+      h.signalingSent.flatMap((c) => (c.type === "SIGNALING.SEND" && c.msg.type === "card" ? [c.msg.data.byteLength ? nameOnCard(c.msg.data) : null] : []));
+    const h = harness();
+    h.send({ type: "START", room: "room-1", secret: newSecret() });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(cards(h)).toEqual([]);
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+    expect(cards(h)).toEqual([null]); // no name yet: an empty card (takes down one a previous page of ours showed)
+    h.send({ type: "SET_NAME", name: "Ada" });
+    h.send({ type: "SET_NAME", name: "  Ada  Lovelace\n" });
+    expect(cards(h)).toEqual([null, "Ada", "Ada Lovelace"]);
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+    expect(cards(h)).toEqual([null, "Ada", "Ada Lovelace", "Ada Lovelace"]);
+
+    const typed = harness();
+    typed.send({ type: "START", room: "room-1" });
+    await Promise.resolve();
+    await Promise.resolve();
+    typed.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+    typed.send({ type: "SET_NAME", name: "Ada" });
+    expect(typed.phase()).toBe("waiting");
+    expect(cards(typed)).toEqual([]);
+  });
+
   test("the server connection is warmed up while the camera starts and the pre-join screen shows", async () => {
     const h = harness();
     h.send({ type: "START", room: "room-1", lobby: true });
@@ -238,7 +266,7 @@ describe("call machine", () => {
     // Held while the camera starts, then again by the pre-join screen (the holders share one socket).
     // Held while the camera starts, then by the pre-join screen watching how full its room is.
     expect(h.warm).toEqual(["+ws://test/ws", "-ws://test/ws", "+ws://test/ws room-1"]);
-    expect(h.actor.getSnapshot().context.occupancy).toEqual({ people: 1, capacity: 2 });
+    expect(h.actor.getSnapshot().context.occupancy).toEqual({ people: 1, capacity: 2, names: ["Ada"] });
     h.send({ type: "JOIN" });
     expect(h.phase()).toBe("joining");
     expect(h.warm.at(-1)).toBe("-ws://test/ws room-1"); // let go as the signaling link (which adopts it) starts

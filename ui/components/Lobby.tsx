@@ -14,6 +14,7 @@ import { Video } from "./Video.tsx";
 import { InfoDialog } from "./InfoDialog.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
+import { occupancyText } from "../occupancy.ts";
 
 import { NameField } from "./People.tsx";
 
@@ -75,7 +76,7 @@ export function Lobby() {
         <section className="lobby-side" aria-label="Before you join">
           <h1>Ready to join?</h1>
           <p className={`lobby-occupancy${full ? " full" : ""}`} role="status">
-            {occupancy && occupancyText(occupancy.people, occupancy.capacity)}
+            {occupancy && occupancyText(occupancy.people, occupancy.capacity, occupancy.names)}
           </p>
           {issue && (
             <p className="notice" role="alert">
@@ -99,11 +100,4 @@ export function Lobby() {
       {infoOpen && <InfoDialog onClose={() => setInfoOpen(false)} />}
     </div>
   );
-}
-
-/** Who is already in the call, as the server counts the seats (it never tells us their names). */
-export function occupancyText(people: number, capacity: number): string {
-  if (people >= capacity) return `This call is full (${capacity} people)`;
-  if (people === 0) return "No one else is here yet";
-  return people === 1 ? "1 person is in this call" : `${people} people are in this call`;
 }

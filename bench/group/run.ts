@@ -5,10 +5,13 @@
  *   mesh   the same people all-to-all over loopback (bench/group/mesh.html: one RTCPeerConnection
  *          per pair, no server), at growing sizes until it stops holding 15 fps per tile;
  *   group  N people on one link through the app's real path (the OneLink server, the project's own
- *          Janus): two full viewers, each in a browser of its own, and N-2 low-resolution senders
- *          whose tabs say they are hidden (so, as a hidden tab does, they receive no video: the
- *          machine cannot decode N² streams), spread over browsers of ≤ 6 pages (Chromium's fake
- *          microphone fails past ~10 pages in one browser).
+ *          Janus): two full viewers, each in a browser of its own; the 3rd and the last joiner are
+ *          full app pages too (the switch to the SFU, the last joiner's first frames), their tabs
+ *          saying they are hidden once in (so, as a hidden tab does, they receive no video);
+ *          everyone between is a bot (bench/group/bot.ts: the app's own socket and media-server
+ *          actors publishing a fake camera in three simulcast layers and a tone, end-to-end
+ *          encrypted with the link's key, receiving nothing), ≤ 8 to a browser. Two cores cannot
+ *          run 20 full pages, each decoding 18+ audio streams.
  * Every camera is Chromium's fake device at 320x180, 15 fps (the app's own media settings).
  * Reported per viewer: frames/s per tile, downlink kbit/s, CPU per received frame (the viewer's
  * whole browser, /proc), Janus CPU (/proc/<pid>/stat); the longest received-frame gap at the 3rd
@@ -18,9 +21,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { button, launchBrowser, newPerson, recordPeerConnections, startApp, statusOf, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { button, launchBrowser, newPerson, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
+import type { BotOptions, BotStatus } from "./bot.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -34,6 +38,7 @@ const MESH_SIZES = flag("mesh", "4,8")
   .filter((n) => n >= 2);
 const WINDOW_MS = Number(flag("window", "10")) * 1000;
 const PAGES_PER_BROWSER = 6;
+const BOTS_PER_BROWSER = 8;
 const CAMERA = { width: 320, height: 180, frameRate: 15 };
 if (!(PEOPLE >= 3 && PEOPLE <= 20)) throw new Error("--people must be 3..20 (the room holds 20)");
 
@@ -158,6 +163,8 @@ interface Figures {
   cpuPct: number;
   cpuMsPerFrame: number;
   widths: string;
+  /** Frames/s of each visible tile, by its label. */
+  perTile: { label: string; fps: number }[];
 }
 
 /** Measures one viewer (its page, its browser's pid) over the window. */
@@ -168,7 +175,8 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
   const c1 = treeTicks(pid);
   const seconds = (performance.now() - t0) / 1000;
   const cpuSeconds = (c1 - c0) / HZ;
-  const fps = w.tiles.filter((t) => t.visible).map((t) => t.frames / (ms / 1000));
+  const perTile = w.tiles.filter((t) => t.visible).map((t) => ({ label: t.label, fps: t.frames / (ms / 1000) }));
+  const fps = perTile.map((t) => t.fps);
   const sorted = [...fps].sort((a, b) => a - b);
   return {
     tiles: w.tiles.length,
@@ -180,6 +188,7 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
     cpuPct: (100 * cpuSeconds) / seconds,
     cpuMsPerFrame: w.decoded > 0 ? (1000 * cpuSeconds) / w.decoded : Number.NaN,
     widths: [...new Set(w.tiles.map((t) => t.width))].sort((a, b) => a - b).join("/"),
+    perTile,
   };
 }
 
@@ -210,6 +219,9 @@ const frameCounts = (page: Page) =>
         }, 1500);
       }),
   );
+/** The labels of the remote videos on the page ("Remote video: NAME"). */
+const tileLabels = (page: Page) =>
+  page.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')].map((v) => v.getAttribute("aria-label") ?? ""));
 const seesMoving = (page: Page, n: number, timeout = 60_000) =>
   waitFor(
     () => frameCounts(page),
@@ -304,6 +316,16 @@ line(`load average at start: ${load()}`);
 const janus = await startTestJanus();
 const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret });
 const meshServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.file(resolve(import.meta.dir, "mesh.html"))) });
+// The bots' page, bundled now and served on the app's own origin (routed by each bot's browser
+// context), so that its socket is same-origin and its e2ee worker is the app's /workers/e2ee.js.
+const botBuild = await Bun.build({
+  entrypoints: [resolve(import.meta.dir, "bot.ts")],
+  target: "browser",
+  define: { "process.env.NODE_ENV": JSON.stringify("production") },
+});
+if (!botBuild.success) throw new AggregateError(botBuild.logs, "bundling bench/group/bot.ts failed");
+const BOT_JS = await botBuild.outputs[0]!.text();
+const BOT_HTML = await Bun.file(resolve(import.meta.dir, "bot.html")).text();
 const browsers: Browser[] = [];
 const results: Record<string, unknown> = {};
 
@@ -317,6 +339,31 @@ async function appPerson(browser: Browser, opts: { hidden: boolean; name: string
   await p.context.addInitScript(recordGaps);
   if (opts.hidden) await p.context.addInitScript(hiddenTab);
   return p;
+}
+/**
+ * A bot (bench/group/bot.ts) in `browser`, its page on the app's origin, joined to the link's room
+ * as "Bot n"; resolves once it publishes (its publishing connection with Janus is up).
+ */
+async function botPerson(browser: Browser, link: string, n: number) {
+  const p = await newPerson(browser, app.url);
+  p.page.setDefaultTimeout(120_000);
+  p.page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") console.error(`[Bot ${n}] ${m.text()}`);
+  });
+  await p.context.route(`${app.url}/bench/bot.html`, (r) => r.fulfill({ contentType: "text/html; charset=utf-8", body: BOT_HTML }));
+  await p.context.route(`${app.url}/bench/bot.js`, (r) => r.fulfill({ contentType: "text/javascript; charset=utf-8", body: BOT_JS }));
+  await p.page.goto(`${app.url}/bench/bot.html`);
+  await p.page.waitForFunction(() => "startBot" in window);
+  const url = new URL(link);
+  const options: BotOptions = {
+    room: decodeURIComponent(url.pathname.split("/").pop() ?? ""),
+    secret: url.hash.slice(1),
+    name: `Bot ${n}`,
+    ...CAMERA,
+    tone: 200 + 20 * n,
+  };
+  const status = await p.page.evaluate((o) => (window as unknown as { startBot: (o: BotOptions) => Promise<BotStatus> }).startBot(o), options);
+  return { ...p, status };
 }
 async function joinLink(page: Page, link: string) {
   await page.goto(link, { waitUntil: "domcontentloaded" }); // the Join button is what matters, waited for next
@@ -351,18 +398,13 @@ try {
   results.oneToOne = oneToOne;
 
   // ---- Group: the 3rd join switches the two to the SFU ----------------------------------------
-  const senderBrowsers: Browser[] = [];
-  const senders: Awaited<ReturnType<typeof appPerson>>[] = [];
-  const senderBrowser = async () => {
-    if (senders.length % PAGES_PER_BROWSER === 0) {
-      const { browser } = await taggedBrowser(`senders${senderBrowsers.length + 1}`);
-      senderBrowsers.push(browser);
-      browsers.push(browser);
-    }
-    return senderBrowsers.at(-1)!;
-  };
+  // The 3rd and the last joiner (full app pages) share a browser; the bots have browsers of their own.
+  const appSenders = await taggedBrowser("senders");
+  browsers.push(appSenders.browser);
+  const botBrowsers: { browser: Browser; pid: number }[] = [];
+  const senders: { context: BrowserContext; page: Page }[] = [];
   for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as Gaps).__gaps.reset());
-  const third = await appPerson(await senderBrowser(), { hidden: true, name: "Sender 3" });
+  const third = await appPerson(appSenders.browser, { hidden: true, name: "Sender 3" });
   senders.push(third);
   const t3 = performance.now();
   await joinLink(third.page, link);
@@ -393,22 +435,33 @@ try {
 
   // ---- The others join, one at a time; the last one is watched ---------------------------------
   line();
-  line("the others join, one at a time (hidden tabs, as a background tab: they receive audio only):");
+  line(`the others join, one at a time: bots (bench/group/bot.ts: they publish and receive nothing), ${BOTS_PER_BROWSER} to a browser:`);
+  const bots: string[] = [];
   for (let n = 4; n < PEOPLE; n++) {
-    const p = await appPerson(await senderBrowser(), { hidden: true, name: `Sender ${n}` });
-    senders.push(p);
+    if ((n - 4) % BOTS_PER_BROWSER === 0) {
+      const browser = await taggedBrowser(`bots${botBrowsers.length + 1}`);
+      botBrowsers.push(browser);
+      browsers.push(browser.browser);
+    }
     const t = performance.now();
-    await joinLink(p.page, link);
-    // In the call once it is connected to anyone ("Connected · k people" counts those whose media flows).
-    await waitForStatus(p.page, /Connected · \d+ people/, 120_000);
-    line(`  person ${n} in the call after ${Math.round(performance.now() - t)} ms, "${await statusOf(p.page)}" (load ${load()})`);
+    const p = await botPerson(botBrowsers.at(-1)!.browser, link, n);
+    senders.push(p);
+    bots.push(`Bot ${n}`);
+    line(`  Bot ${n} (${p.status.self}) publishing ${Math.round(performance.now() - t)} ms after its page opened (load ${load()})`);
   }
-  // Everyone so far is seen moving by both viewers before the last joins.
-  for (const [i, p] of [a, b].entries())
+  // Everyone so far is seen moving by both viewers, each tile under its name, before the last joins.
+  const named = [...bots, "Sender 3"];
+  for (const [i, p] of [a, b].entries()) {
     await seesMoving(p.page, PEOPLE - 2, 180_000).catch(async () =>
       line(`  viewer ${i + 1} does not see all ${PEOPLE - 2} moving: ${JSON.stringify(await frameCounts(p.page))} frames in 1.5 s`),
     );
-  const last = await appPerson(await senderBrowser(), { hidden: false, name: `Sender ${PEOPLE}` });
+    const labels = await tileLabels(p.page);
+    const missing = named.filter((name) => !labels.includes(`Remote video: ${name}`));
+    line(
+      `  viewer ${i + 1}: ${labels.length} tiles${missing.length ? `; no tile named ${missing.join(", ")}: ${JSON.stringify(labels)}` : ", every one named"}`,
+    );
+  }
+  const last = await appPerson(appSenders.browser, { hidden: false, name: `Sender ${PEOPLE}` });
   await joinLink(last.page, link);
   const firsts = await waitFor(
     () => last.page.evaluate(() => (window as unknown as { __firsts: { join: number; frames: Record<string, number> } }).__firsts),
@@ -436,20 +489,35 @@ try {
 
   // ---- Steady state with everyone --------------------------------------------------------------
   await Bun.sleep(5000);
-  const j0 = treeTicks(janus.pid);
+  const ticks = () => ({
+    janus: treeTicks(janus.pid),
+    bots: botBrowsers.reduce((sum, br) => sum + treeTicks(br.pid), 0),
+    apps: treeTicks(appSenders.pid),
+  });
+  const c0 = ticks();
   const jt0 = performance.now();
   const group = await Promise.all([measure(a.page, v1.pid), measure(b.page, v2.pid)]);
-  const janusPct = (100 * (treeTicks(janus.pid) - j0)) / HZ / ((performance.now() - jt0) / 1000);
+  const c1 = ticks();
+  const pctOf = (key: keyof typeof c0) => (100 * (c1[key] - c0[key])) / HZ / ((performance.now() - jt0) / 1000);
+  const janusPct = pctOf("janus");
   line();
   line(`group of ${PEOPLE} through Janus, load ${load()}`);
-  group.forEach((f, i) => line(`  viewer ${i + 1}: ${fmt(f)}`));
+  group.forEach((f, i) => {
+    line(`  viewer ${i + 1}: ${fmt(f)}`);
+    line(`    frames/s per tile: ${f.perTile.map((t) => `${t.label.replace("Remote video: ", "")} ${t.fps.toFixed(1)}`).join(", ")}`);
+  });
   line(`  Janus: ${janusPct.toFixed(0)}% of a core`);
+  line(
+    `  the ${bots.length} bots' ${botBrowsers.length} browser(s): ${pctOf("bots").toFixed(0)}% of a core (${(pctOf("bots") / Math.max(1, bots.length)).toFixed(1)}% per bot); ` +
+      `the 2 hidden app pages' browser: ${pctOf("apps").toFixed(0)}%`,
+  );
+  results.botsPct = pctOf("bots");
   results.group = group;
   results.janusPct = janusPct;
 
   // Leave the group before the mesh (the machine has 2 cores).
   for (const p of [a, b, ...senders]) await p.context.close();
-  for (const br of senderBrowsers) await br.close();
+  for (const br of [appSenders, ...botBrowsers]) await br.browser.close();
 
   // ---- Mesh: the same, all-to-all, as far as it holds -------------------------------------------
   const mesh: { size: number; figures: Figures[] }[] = [];

@@ -1,0 +1,164 @@
+/**
+ * A lean sender for bench/group (bundled by run.ts, served on the app's origin as /bench/bot.js;
+ * not part of the app). It is one more person in the room as the server and the others see it:
+ *
+ *   wire      the app's own socket actor (machines/link/socket.ts): `join`, the msgpack codec,
+ *             pings, and relayed group messages sealed with the link's message key;
+ *   publish   the app's own media-server actor (machines/transport/sfu.ts): one publishing
+ *             connection, audio and video in the app's three simulcast layers (rids h, m, l),
+ *             every frame sealed in the app's e2ee worker (/workers/e2ee.js) with the link's media
+ *             key, so that the viewers open and decode it;
+ *   name      a `media-state` with its name on the control channel, relayed to everyone when it
+ *             joins and to each newcomer, as the app tells a participant (so tiles read "Bot N").
+ *
+ * What it leaves out is what makes a full page cost ~20% of a core on the bench's machine: it
+ * receives nothing (the server's offers of its subscription are never answered, so Janus sends it
+ * no audio and no video), renders nothing, runs no noise suppression or background effects, and
+ * takes no part in the key exchange (it seals with the link's own keys, epoch 0, which every page
+ * keeps: enough while nobody leaves). Its microphone is a WebAudio oscillator, its camera
+ * Chromium's fake device.
+ */
+import { createActor, enqueueActions, setup, type ActorRefFrom } from "xstate";
+import { socketActor, type SocketEvent } from "../../machines/link/socket.ts";
+import { type SfuEvent, sfuActor } from "../../machines/transport/sfu.ts";
+import { deriveKeys } from "../../protocol/e2ee.ts";
+import { KeyRing } from "../../protocol/group-keys.ts";
+import type { IceServer } from "../../protocol/messages.ts";
+import { encodeControl } from "../../protocol/peer-wire.ts";
+
+export interface BotOptions {
+  room: string;
+  /** The link's secret (its fragment). */
+  secret: string;
+  name: string;
+  width: number;
+  height: number;
+  frameRate: number;
+  /** The oscillator's pitch (Hz). */
+  tone: number;
+}
+
+/** What the bench reads of a bot (window.__bot). */
+export interface BotStatus {
+  self: string | null;
+  mode: string | null;
+  pub: RTCPeerConnectionState | "new";
+  /** Offers of a subscription the server made, left unanswered (the bot receives nothing). */
+  subOffersIgnored: number;
+  /** Participants told our name. */
+  told: number;
+  errors: string[];
+}
+
+const status: BotStatus = { self: null, mode: null, pub: "new", subOffersIgnored: 0, told: 0, errors: [] };
+(window as unknown as { __bot: BotStatus }).__bot = status;
+
+interface BotContext {
+  options: BotOptions;
+  ring: KeyRing;
+  stream: MediaStream;
+  sfu: ActorRefFrom<typeof sfuActor> | null;
+}
+
+const botMachine = setup({
+  types: {
+    input: {} as Omit<BotContext, "sfu">,
+    context: {} as BotContext,
+    events: {} as SocketEvent | SfuEvent,
+  },
+  actors: { socket: socketActor, sfu: sfuActor },
+}).createMachine({
+  id: "bot",
+  context: ({ input }) => ({ ...input, sfu: null }),
+  invoke: {
+    id: "socket",
+    src: "socket",
+    input: ({ context }) => ({
+      url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
+      room: context.options.room,
+      messageKeys: context.ring,
+    }),
+  },
+  on: {
+    "SOCKET.MESSAGE": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const msg = event.msg;
+        /** Our name, as the app says it: a media-state on the control channel, relayed by the server. */
+        const announce = (peer?: string) => {
+          status.told++;
+          const data = encodeControl({ type: "media-state", audio: true, video: true, name: context.options.name });
+          enqueue.sendTo("socket", { type: "SOCKET.SEND", msg: { type: "relay", channel: "control", data, ...(peer ? { peer } : {}) } });
+        };
+        const startPublishing = (iceServers: IceServer[]) =>
+          enqueue.assign(({ spawn }) => ({
+            sfu: spawn("sfu", { input: { iceServers, iceTransportPolicy: "all", stream: context.stream, extraAudio: null, keys: context.ring, view: null } }),
+          }));
+        switch (msg.type) {
+          case "joined":
+            status.self = msg.self;
+            status.mode = msg.mode;
+            if (msg.mode !== "sfu") status.errors.push("joined a call of two: a bot only joins a group (the 4th person or later)");
+            else if (!context.sfu) startPublishing(msg.iceServers);
+            announce();
+            return;
+          case "peer-joined":
+            announce(msg.peer);
+            return;
+          case "mode":
+            status.mode = msg.mode;
+            return;
+          case "sfu":
+            if (msg.pc === "sub") {
+              if ("description" in msg.data) status.subOffersIgnored++;
+              return; // never answered: Janus sends us nothing
+            }
+            if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.SIGNAL_IN", pc: "pub", data: msg.data });
+            return;
+          case "error":
+            status.errors.push(`${msg.code}: ${msg.text}`);
+            return;
+        }
+      }),
+    },
+    "SOCKET.CLOSED": { actions: ({ event }) => status.errors.push(`socket closed: ${event.code} ${event.reason}`) },
+    "SFU.SIGNAL_OUT": {
+      actions: enqueueActions(({ event, enqueue }) => {
+        if (event.pc === "pub") enqueue.sendTo("socket", { type: "SOCKET.SEND", msg: { type: "sfu", pc: "pub", data: event.data } });
+      }),
+    },
+    "SFU.STATE": {
+      actions: ({ event }) => {
+        if (event.pc === "pub") status.pub = event.state;
+      },
+    },
+  },
+});
+
+/** Joins, publishes, and resolves once the publishing connection is up (rejects on an error or after `timeoutMs`). */
+async function startBot(options: BotOptions, timeoutMs = 120_000): Promise<BotStatus> {
+  const camera = await navigator.mediaDevices.getUserMedia({
+    video: { width: options.width, height: options.height, frameRate: options.frameRate },
+    audio: false,
+  });
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  tone.frequency.value = options.tone;
+  const quiet = audio.createGain();
+  quiet.gain.value = 0.05;
+  const out = audio.createMediaStreamDestination();
+  tone.connect(quiet).connect(out);
+  tone.start();
+  await audio.resume(); // the bench's browsers allow autoplay; this only makes sure
+  const stream = new MediaStream([...out.stream.getAudioTracks(), ...camera.getVideoTracks()]);
+  const ring = new KeyRing(deriveKeys(options.secret, options.room), options.room);
+  createActor(botMachine, { input: { options, ring, stream } }).start();
+  const started = performance.now();
+  while (status.pub !== "connected") {
+    if (status.errors.length || status.pub === "failed" || performance.now() - started > timeoutMs)
+      throw new Error(`bot ${options.name} not publishing: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return status;
+}
+
+(window as unknown as { startBot: typeof startBot }).startBot = startBot;

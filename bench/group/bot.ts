@@ -1,6 +1,6 @@
 /**
- * A lean sender for bench/group (bundled by run.ts, served on the app's origin as /bench/bot.js;
- * not part of the app). It is one more person in the room as the server and the others see it:
+ * A lean sender for bench/group (bundled by run.ts and served by it with the app's built e2ee
+ * worker; not part of the app). It is one more person in the room as the server and the others see it:
  *
  *   wire      the app's own socket actor (machines/link/socket.ts): `join`, the msgpack codec,
  *             pings, and relayed group messages sealed with the link's message key;
@@ -27,6 +27,8 @@ import type { IceServer } from "../../protocol/messages.ts";
 import { encodeControl } from "../../protocol/peer-wire.ts";
 
 export interface BotOptions {
+  /** The OneLink server (its /ws), which lets the bot page's origin in (ALLOWED_ORIGINS). */
+  server: string;
   room: string;
   /** The link's secret (its fragment). */
   secret: string;
@@ -74,7 +76,7 @@ const botMachine = setup({
     id: "socket",
     src: "socket",
     input: ({ context }) => ({
-      url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
+      url: `${context.options.server.replace(/^http/, "ws")}/ws`,
       room: context.options.room,
       messageKeys: context.ring,
     }),

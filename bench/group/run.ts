@@ -313,11 +313,10 @@ const load = () =>
 line(`bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s`);
 line(`load average at start: ${load()}`);
 
-const janus = await startTestJanus();
-const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret });
 const meshServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.file(resolve(import.meta.dir, "mesh.html"))) });
-// The bots' page, bundled now and served on the app's own origin (routed by each bot's browser
-// context), so that its socket is same-origin and its e2ee worker is the app's /workers/e2ee.js.
+// The bots' page (bot.html, and bot.ts bundled now) with the app's built e2ee worker, which the
+// app's transport loads from /workers/e2ee.js of the page's origin. The app lets this origin open
+// its /ws (ALLOWED_ORIGINS), as an operator lists another site of theirs.
 const botBuild = await Bun.build({
   entrypoints: [resolve(import.meta.dir, "bot.ts")],
   target: "browser",
@@ -325,7 +324,21 @@ const botBuild = await Bun.build({
 });
 if (!botBuild.success) throw new AggregateError(botBuild.logs, "bundling bench/group/bot.ts failed");
 const BOT_JS = await botBuild.outputs[0]!.text();
-const BOT_HTML = await Bun.file(resolve(import.meta.dir, "bot.html")).text();
+const E2EE_WORKER = resolve(import.meta.dir, "../../build/public/workers/e2ee.js");
+if (!(await Bun.file(E2EE_WORKER).exists())) throw new Error(`${E2EE_WORKER} is missing: run \`npm run build\` first`);
+const botServer = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (path === "/bench/bot.html") return new Response(Bun.file(resolve(import.meta.dir, "bot.html")));
+    if (path === "/bench/bot.js") return new Response(BOT_JS, { headers: { "content-type": "text/javascript; charset=utf-8" } });
+    if (path === "/workers/e2ee.js") return new Response(Bun.file(E2EE_WORKER), { headers: { "content-type": "text/javascript; charset=utf-8" } });
+    return new Response(null, { status: path === "/favicon.ico" ? 204 : 404 });
+  },
+});
+const janus = await startTestJanus();
+const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret, ALLOWED_ORIGINS: botServer.url.origin });
 const browsers: Browser[] = [];
 const results: Record<string, unknown> = {};
 
@@ -341,23 +354,22 @@ async function appPerson(browser: Browser, opts: { hidden: boolean; name: string
   return p;
 }
 /**
- * A bot (bench/group/bot.ts) in `browser`, its page on the app's origin, joined to the link's room
- * as "Bot n"; resolves once it publishes (its publishing connection with Janus is up).
+ * A bot (bench/group/bot.ts) in `browser`, joined to the link's room on the app's server as
+ * "Bot n"; resolves once it publishes (its publishing connection with Janus is up).
  */
 async function botPerson(browser: Browser, link: string, n: number) {
-  const p = await newPerson(browser, app.url);
+  const p = await newPerson(browser, botServer.url.origin);
   p.page.setDefaultTimeout(120_000);
   p.page.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") console.error(`[Bot ${n}] ${m.text()}`);
   });
-  await p.context.route(`${app.url}/bench/bot.html`, (r) => r.fulfill({ contentType: "text/html; charset=utf-8", body: BOT_HTML }));
-  await p.context.route(`${app.url}/bench/bot.js`, (r) => r.fulfill({ contentType: "text/javascript; charset=utf-8", body: BOT_JS }));
-  await p.page.goto(`${app.url}/bench/bot.html`);
+  await p.page.goto(new URL("/bench/bot.html", botServer.url).href);
   await p.page.waitForFunction(() => "startBot" in window);
   const url = new URL(link);
   const options: BotOptions = {
     room: decodeURIComponent(url.pathname.split("/").pop() ?? ""),
     secret: url.hash.slice(1),
+    server: app.url,
     name: `Bot ${n}`,
     ...CAMERA,
     tone: 200 + 20 * n,
@@ -596,6 +608,7 @@ try {
 } finally {
   for (const br of browsers) await br.close().catch(() => {});
   meshServer.stop(true);
+  botServer.stop(true);
   await app.stop();
   await janus.stop();
 }

@@ -52,6 +52,31 @@ export interface BotStatus {
   errors: string[];
 }
 
+/** The connections the app's actors make here (read by `botStats`). */
+const connections: RTCPeerConnection[] = [];
+const NativeConnection = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends NativeConnection {
+  constructor(config?: RTCConfiguration) {
+    super(config);
+    connections.push(this);
+  }
+};
+
+/** What each simulcast layer of the bot's camera has sent so far (when a viewer sees no picture of it). */
+async function botStats(): Promise<Record<string, unknown>[]> {
+  const layers: Record<string, unknown>[] = [];
+  for (const pc of connections) {
+    if (pc.connectionState === "closed") continue;
+    (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+      if (r.type !== "outbound-rtp" || r.kind !== "video") return;
+      const { rid, frameWidth, framesSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active } = r;
+      layers.push({ rid, frameWidth, framesSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active });
+    });
+  }
+  return layers;
+}
+(window as unknown as { botStats: typeof botStats }).botStats = botStats;
+
 const status: BotStatus = { self: null, mode: null, pub: "new", subOffersIgnored: 0, told: 0, errors: [] };
 (window as unknown as { __bot: BotStatus }).__bot = status;
 

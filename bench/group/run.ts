@@ -463,6 +463,7 @@ try {
   }
   // Everyone so far is seen moving by both viewers, each tile under its name, before the last joins.
   const named = [...bots, "Sender 3"];
+  const botPages = senders.slice(1);
   for (const [i, p] of [a, b].entries()) {
     await seesMoving(p.page, PEOPLE - 2, 180_000).catch(async () =>
       line(`  viewer ${i + 1} does not see all ${PEOPLE - 2} moving: ${JSON.stringify(await frameCounts(p.page))} frames in 1.5 s`),
@@ -472,6 +473,14 @@ try {
     line(
       `  viewer ${i + 1}: ${labels.length} tiles${missing.length ? `; no tile named ${missing.join(", ")}: ${JSON.stringify(labels)}` : ", every one named"}`,
     );
+    // What a bot without a tile has sent, layer by layer (did its camera reach Janus at all?).
+    for (const name of missing.filter((m) => m.startsWith("Bot "))) {
+      const page = botPages[bots.indexOf(name)]?.page;
+      const stats = await page
+        ?.evaluate(() => (window as unknown as { botStats: () => Promise<unknown> }).botStats())
+        .catch((err: Error) => `unreadable: ${err.message}`);
+      line(`    ${name} has sent: ${JSON.stringify(stats)}`);
+    }
   }
   const last = await appPerson(appSenders.browser, { hidden: false, name: `Sender ${PEOPLE}` });
   await joinLink(last.page, link);

@@ -62,8 +62,9 @@ export interface LoadProgress {
 
 /**
  * Frames from another worker (the background segmenter, which already reads the camera): over a
- * MessagePort the hand worker posts "want" when it is ready for a frame and gets exactly one
- * `FedFrame` back (its bitmap transferred), so frames never queue; "stop" ends the feed.
+ * MessagePort each "want" from the hand worker gets exactly one `FedFrame` back (its bitmap
+ * transferred), and the hand worker has one "want" out at a time (the next as soon as it takes a
+ * frame, so that frame arrives while the model runs), so frames never queue; "stop" ends the feed.
  */
 export type FeedRequest = "want" | "stop";
 export interface FedFrame {

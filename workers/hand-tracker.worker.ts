@@ -167,41 +167,65 @@ type MaybeReleasable = { [Comlink.releaseProxy]?: () => void };
 
 /** How long detectNext waits for the feeder: a paused or stopped pipeline sends nothing. */
 const FEED_WAIT_MS = 1000;
-/** The frame feed (takeFrames) and whoever waits for its next frame. */
-let feed: { port: MessagePort; waiting: ((frame: FedFrame | null) => void) | null } | null = null;
+/**
+ * The frame feed (takeFrames). One frame is asked for at a time: the next as soon as one is taken,
+ * so it arrives while the model runs and is `held` for the next detectNext (at most one frame old,
+ * like a processor's one-frame buffer); `waiting` is a detectNext with nothing held.
+ */
+interface Feed {
+  port: MessagePort;
+  asked: boolean;
+  held: FedFrame | null;
+  waiting: ((frame: FedFrame | null) => void) | null;
+}
+let feed: Feed | null = null;
 
 function endFeed(): void {
   if (!feed) return;
-  const { port, waiting } = feed;
+  const { port, waiting, held } = feed;
   feed = null;
   port.postMessage("stop" satisfies FeedRequest);
   port.close();
+  held?.bitmap.close();
   waiting?.(null);
 }
 
+function ask(f: Feed): void {
+  if (f.asked) return;
+  f.asked = true;
+  f.port.postMessage("want" satisfies FeedRequest);
+}
+
 function startFeed(port: MessagePort): void {
-  const mine = { port, waiting: null as ((frame: FedFrame | null) => void) | null };
+  const mine: Feed = { port, asked: false, held: null, waiting: null };
   feed = mine;
   port.onmessage = (e: MessageEvent<FedFrame>) => {
-    // Nobody waits any more (the wait ran out): a stale frame is dropped, and asked for again.
-    if (feed === mine && mine.waiting) mine.waiting(e.data);
-    else e.data.bitmap.close();
+    mine.asked = false;
+    if (feed !== mine) return e.data.bitmap.close();
+    if (mine.waiting) return mine.waiting(e.data);
+    mine.held?.bitmap.close();
+    mine.held = e.data;
   };
+  ask(mine);
 }
 
 function nextFed(): Promise<FedFrame | null> {
   const f = feed;
   if (!f) return Promise.resolve(null);
+  const held = f.held;
+  f.held = null;
+  ask(f);
+  if (held) return Promise.resolve(held);
   f.waiting?.(null);
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(null), FEED_WAIT_MS);
     const done = (frame: FedFrame | null) => {
       clearTimeout(timer);
       if (f.waiting === done) f.waiting = null;
+      if (frame && feed === f) ask(f);
       resolve(frame);
     };
     f.waiting = done;
-    f.port.postMessage("want" satisfies FeedRequest);
   });
 }
 

@@ -80,9 +80,10 @@ describe("hand-tracker worker in Chromium", () => {
     expectTipIn({ hands: [raised!], inferenceMs: 0 }, { x: [200, 242], y: [94, 130] }, 2 * W, H);
   }, 15_000);
 
-  test("takes frames from a port the way the segmenter feeds them: one per 'want', the fingertip found, 'stop' at the end", async () => {
+  test("takes frames from a port the way the segmenter feeds them: one 'want' out at a time, the next as one is taken, the fingertip found, 'stop' at the end", async () => {
     const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
-    expect(fed.heard).toEqual(["want", "want", "want", "stop"]);
+    // Three taken, and the fourth asked for as the third was taken.
+    expect(fed.heard).toEqual(["want", "want", "want", "want", "stop"]);
     expect(fed.results).toHaveLength(3);
     const last = fed.results[2]!;
     expect(last.aspect).toBeCloseTo(W / H, 5);
@@ -92,7 +93,8 @@ describe("hand-tracker worker in Chromium", () => {
   test("a feeder that sends nothing (its pipeline paused or gone): detectNext gives null, and detect() still works", async () => {
     const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 2, true);
     expect(fed.results).toEqual([null, null]);
-    expect(fed.heard).toEqual(["want", "want", "stop"]);
+    // The unanswered 'want' stays out: no second one piles up.
+    expect(fed.heard).toEqual(["want", "stop"]);
     expectTipIn(await detect(["nocurl"]), { x: [200, 242], y: [94, 130] });
   }, 20_000);
 

@@ -11,7 +11,7 @@
  * detect() in flight and drop camera frames meanwhile, so latency never builds up.
  */
 import * as Comlink from "comlink";
-import type { DetectResult, HandTrackerApi, InitOptions, InitResult, LoadProgress, ModelVariant } from "../protocol/hand-tracker.ts";
+import type { DetectResult, FedDetectResult, HandTrackerApi, InitOptions, InitResult, LoadProgress, ModelVariant } from "../protocol/hand-tracker.ts";
 
 export type * from "../protocol/hand-tracker.ts";
 
@@ -27,6 +27,10 @@ export interface HandTracker {
   /** Transfers `frame` to the worker, which closes it. */
   detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult>;
   setNumHands(numHands: number): Promise<{ ms: number }>;
+  /** Frames for detectNext() come from `port` (transferred), fed by another worker; null ends that. */
+  takeFrames(port: MessagePort | null): Promise<void>;
+  /** The model on the feed's next frame; null when none came (see HandTrackerApi.detectNext). */
+  detectNext(timestampMs: number): Promise<FedDetectResult | null>;
   /** Frees the model and terminates the worker. */
   dispose(): Promise<void>;
   /** The raw Comlink remote, for callers that manage transfers themselves. */
@@ -47,6 +51,12 @@ export function createHandTracker(workerUrl: string = HAND_TRACKER_WORKER_URL): 
     },
     setNumHands(numHands) {
       return remote.setNumHands(numHands);
+    },
+    takeFrames(port) {
+      return remote.takeFrames(port ? Comlink.transfer(port, [port]) : null);
+    },
+    detectNext(timestampMs) {
+      return remote.detectNext(timestampMs);
     },
     async dispose() {
       if (disposed) return;

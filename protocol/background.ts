@@ -28,6 +28,8 @@ export interface SegmenterStats {
   /** Sums over `frames`, ms: the model, and painting the result. */
   segmentMs: number;
   composeMs: number;
+  /** Frames handed to hand tracking (feedHands), downscaled from the same camera frames. */
+  handFrames: number;
 }
 
 export interface SegmenterApi {
@@ -37,6 +39,11 @@ export interface SegmenterApi {
   pipe(frames: ReadableStream<VideoFrame>, out: WritableStream<VideoFrame>): Promise<void>;
   /** One frame (the canvas path where the browser cannot hand over streams); the bitmap is closed. */
   process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap>;
+  /**
+   * Hand tracking reads the frames this worker already reads: one copy at most `maxWidth` wide per
+   * "want" on `port` (protocol/hand-tracker.ts FedFrame), until "stop". Transfer the port.
+   */
+  feedHands(port: MessagePort, maxWidth: number): Promise<void>;
   /** Off: pipe() stops reading frames until on again (the camera is off or not shown). */
   setRunning(on: boolean): Promise<void>;
   stats(): Promise<SegmenterStats>;

@@ -60,6 +60,21 @@ export interface LoadProgress {
   total?: number;
 }
 
+/**
+ * Frames from another worker (the background segmenter, which already reads the camera): over a
+ * MessagePort each "want" from the hand worker gets exactly one `FedFrame` back (its bitmap
+ * transferred), and the hand worker has one "want" out at a time (the next as soon as it takes a
+ * frame, so that frame arrives while the model runs), so frames never queue; "stop" ends the feed.
+ */
+export type FeedRequest = "want" | "stop";
+export interface FedFrame {
+  /** Scaled down to at most the feed's width, un-mirrored like the camera. */
+  bitmap: ImageBitmap;
+  /** The camera frame's width / height. */
+  aspect: number;
+}
+export type FedDetectResult = DetectResult & { aspect: number };
+
 /** The object the worker exposes with Comlink. */
 export interface HandTrackerApi {
   /** Loads wasm and model, warms the graph up. Safe to call again (replaces the model). */
@@ -75,6 +90,13 @@ export interface HandTrackerApi {
    * view costs about twice numHands 1. Returns how long the graph rebuild took.
    */
   setNumHands(numHands: number): Promise<{ ms: number }>;
+  /** Frames for detectNext() come from `port` (see FedFrame); null ends the feed. Transfer the port. */
+  takeFrames(port: MessagePort | null): Promise<void>;
+  /**
+   * Asks the feed for its next frame and runs the model on it; null when no feed is set or no frame
+   * came within a second (the feeder paused or went away).
+   */
+  detectNext(timestampMs: number): Promise<FedDetectResult | null>;
   /** Frees the model. The worker can be init()-ed again or terminated. */
   close(): Promise<void>;
 }

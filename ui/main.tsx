@@ -6,7 +6,7 @@ import { createRoot } from "react-dom/client";
 import { createActor, type InspectionEvent } from "xstate";
 import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
-import { backgroundStats } from "../machines/media/background.ts";
+import { backgroundStats, shareFramesWithHands } from "../machines/media/background.ts";
 import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
@@ -56,8 +56,8 @@ async function boot() {
   window.addEventListener("popstate", () => {
     if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
   });
-  // For tests and bench/camera: the root actor, and the background worker's own figures.
-  Object.assign(window, { __onelink: actor, __onelinkCamera: { stats: backgroundStats } });
+  // For tests and bench/camera: the root actor, the background worker's own figures, and whether hand tracking reads its frames.
+  Object.assign(window, { __onelink: actor, __onelinkCamera: { stats: backgroundStats, shareFramesWithHands } });
   createRoot(document.getElementById("root")!).render(
     <ErrorBoundary name="OneLink" fatal>
       <CallContext.Provider value={actor}>

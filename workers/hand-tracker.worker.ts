@@ -9,11 +9,26 @@
  * first call); the wasm is loaded as an ES module (FilesetResolver.forVisionTasks(base, true)),
  * since module workers have no importScripts; tasks-vision needs a WebGL2 context even with the
  * CPU delegate; the first detect is slow, so init() warms the graph up.
+ *
+ * Frames come from the page (detect) or, while a background effect runs, straight from the
+ * segmenter worker over a MessagePort (takeFrames, detectNext), one per request.
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
 import { allowSameOriginFetchOnly } from "./same-origin-fetch.ts";
-import type { DetectResult, HandTrackerApi, Handedness, InitErrorCode, InitOptions, InitResult, LoadProgress, TrackedHand } from "../protocol/hand-tracker.ts";
+import type {
+  DetectResult,
+  FedDetectResult,
+  FedFrame,
+  FeedRequest,
+  HandTrackerApi,
+  Handedness,
+  InitErrorCode,
+  InitOptions,
+  InitResult,
+  LoadProgress,
+  TrackedHand,
+} from "../protocol/hand-tracker.ts";
 
 allowSameOriginFetchOnly("hand-tracker");
 
@@ -150,6 +165,85 @@ async function load(options: InitOptions, report: (p: LoadProgress) => void): Pr
 
 type MaybeReleasable = { [Comlink.releaseProxy]?: () => void };
 
+/** How long detectNext waits for the feeder: a paused or stopped pipeline sends nothing. */
+const FEED_WAIT_MS = 1000;
+/**
+ * The frame feed (takeFrames). One frame is asked for at a time: the next as soon as one is taken,
+ * so it arrives while the model runs and is `held` for the next detectNext (at most one frame old,
+ * like a processor's one-frame buffer); `waiting` is a detectNext with nothing held.
+ */
+interface Feed {
+  port: MessagePort;
+  asked: boolean;
+  held: FedFrame | null;
+  waiting: ((frame: FedFrame | null) => void) | null;
+}
+let feed: Feed | null = null;
+
+function endFeed(): void {
+  if (!feed) return;
+  const { port, waiting, held } = feed;
+  feed = null;
+  port.postMessage("stop" satisfies FeedRequest);
+  port.close();
+  held?.bitmap.close();
+  waiting?.(null);
+}
+
+function ask(f: Feed): void {
+  if (f.asked) return;
+  f.asked = true;
+  f.port.postMessage("want" satisfies FeedRequest);
+}
+
+function startFeed(port: MessagePort): void {
+  const mine: Feed = { port, asked: false, held: null, waiting: null };
+  feed = mine;
+  port.onmessage = (e: MessageEvent<FedFrame>) => {
+    mine.asked = false;
+    if (feed !== mine) return e.data.bitmap.close();
+    if (mine.waiting) return mine.waiting(e.data);
+    mine.held?.bitmap.close();
+    mine.held = e.data;
+  };
+  ask(mine);
+}
+
+function nextFed(): Promise<FedFrame | null> {
+  const f = feed;
+  if (!f) return Promise.resolve(null);
+  const held = f.held;
+  f.held = null;
+  ask(f);
+  if (held) return Promise.resolve(held);
+  f.waiting?.(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(null), FEED_WAIT_MS);
+    const done = (frame: FedFrame | null) => {
+      clearTimeout(timer);
+      if (f.waiting === done) f.waiting = null;
+      if (frame && feed === f) ask(f);
+      resolve(frame);
+    };
+    f.waiting = done;
+  });
+}
+
+/** Runs the model on `frame` (closed afterwards). */
+function detectOn(frame: ImageBitmap, timestampMs: number): DetectResult {
+  try {
+    if (!landmarker) throw new Error("hand tracker is not initialised");
+    const timestamp = Math.max(Math.round(timestampMs), lastTimestamp + 1);
+    lastTimestamp = timestamp;
+    const started = performance.now();
+    const result = landmarker.detectForVideo(frame, timestamp);
+    const inferenceMs = performance.now() - started;
+    return { hands: toHands(result), inferenceMs };
+  } finally {
+    frame.close();
+  }
+}
+
 const api: HandTrackerApi = {
   async init(options: InitOptions, onProgress?: (progress: LoadProgress) => void): Promise<InitResult> {
     const report = (p: LoadProgress): void => {
@@ -165,17 +259,18 @@ const api: HandTrackerApi = {
   },
 
   async detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult> {
-    try {
-      if (!landmarker) throw new Error("hand tracker is not initialised");
-      const timestamp = Math.max(Math.round(timestampMs), lastTimestamp + 1);
-      lastTimestamp = timestamp;
-      const started = performance.now();
-      const result = landmarker.detectForVideo(frame, timestamp);
-      const inferenceMs = performance.now() - started;
-      return { hands: toHands(result), inferenceMs };
-    } finally {
-      frame.close();
-    }
+    return detectOn(frame, timestampMs);
+  },
+
+  async takeFrames(port: MessagePort | null): Promise<void> {
+    endFeed();
+    if (port) startFeed(port);
+  },
+
+  async detectNext(timestampMs: number): Promise<FedDetectResult | null> {
+    const frame = await nextFed();
+    if (!frame) return null;
+    return { ...detectOn(frame.bitmap, timestampMs), aspect: frame.aspect };
   },
 
   async setNumHands(numHands: number): Promise<{ ms: number }> {
@@ -187,6 +282,7 @@ const api: HandTrackerApi = {
 
   async close(): Promise<void> {
     generation++;
+    endFeed();
     closeLandmarker();
   },
 };

@@ -8,11 +8,14 @@
  * MediaStreamTrackGenerator's writable, transferred, so no frame touches the main thread) or one
  * at a time as ImageBitmaps (process: the canvas path). The mask is 256x144; it is upscaled with
  * smoothing, which softens its edge. Blur runs on a quarter-size copy (as blurred, and 16x less work).
+ * Hand tracking, when on, takes its frames from here (feedHands): a downscaled copy of a camera
+ * frame this worker read anyway, posted to the hand worker's port each time it asks for one.
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, ImageSegmenter } from "@mediapipe/tasks-vision";
 import { allowSameOriginFetchOnly } from "./same-origin-fetch.ts";
 import type { BackgroundEffect, SegmenterApi, SegmenterInit, SegmenterInitResult, SegmenterStats } from "../protocol/background.ts";
+import type { FedFrame, FeedRequest } from "../protocol/hand-tracker.ts";
 
 allowSameOriginFetchOnly("segmenter");
 
@@ -22,7 +25,32 @@ let lastTimestamp = -1;
 /** False while the camera is off or not shown: the pipe reads no frames. */
 let running = true;
 let wake: (() => void) | null = null;
-const stats: SegmenterStats = { frames: 0, segmentMs: 0, composeMs: 0 };
+const stats: SegmenterStats = { frames: 0, segmentMs: 0, composeMs: 0, handFrames: 0 };
+
+/** Hand trackers reading our frames: each has asked for one (`wanted`) or not. */
+interface HandFeed {
+  port: MessagePort;
+  maxWidth: number;
+  wanted: boolean;
+}
+const handFeeds = new Set<HandFeed>();
+
+/** A copy of `frame` (w x h) at most `maxWidth` wide for each hand feed that asked; done before the frame is closed. */
+async function feedHands(frame: VideoFrame | ImageBitmap, w: number, h: number): Promise<void> {
+  if (!w || !h) return;
+  const sends = [...handFeeds]
+    .filter((f) => f.wanted)
+    .map(async (f) => {
+      f.wanted = false;
+      const width = Math.min(w, f.maxWidth);
+      const bitmap = await createImageBitmap(frame, { resizeWidth: width, resizeHeight: Math.round((h * width) / w) });
+      const fed: FedFrame = { bitmap, aspect: w / h };
+      f.port.postMessage(fed, [bitmap]);
+      stats.handFrames++;
+    });
+  // A copy that failed is not sent: the hand worker asks again after its wait.
+  await Promise.all(sends).catch(() => undefined);
+}
 
 type Ctx = OffscreenCanvasRenderingContext2D;
 function canvas(w: number, h: number): { canvas: OffscreenCanvas; ctx: Ctx } {
@@ -175,11 +203,14 @@ const api: SegmenterApi = {
         while (!running) await new Promise<void>((resume) => (wake = resume));
         const { value: frame, done } = await reader.read();
         if (done) break;
+        let handed: Promise<void> | null = null;
         try {
           if (!running) continue; // read just as the camera went off
+          handed = feedHands(frame, frame.displayWidth, frame.displayHeight);
           const painted = compose(frame, frame.displayWidth, frame.displayHeight, frame.timestamp / 1000);
           await writer.write(new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined }));
         } finally {
+          await handed;
           frame.close();
         }
       }
@@ -191,6 +222,18 @@ const api: SegmenterApi = {
     }
   },
 
+  async feedHands(port: MessagePort, maxWidth: number): Promise<void> {
+    const feed: HandFeed = { port, maxWidth, wanted: false };
+    port.onmessage = (e: MessageEvent<FeedRequest>) => {
+      if (e.data === "want") feed.wanted = true;
+      else if (e.data === "stop") {
+        handFeeds.delete(feed);
+        port.close();
+      }
+    };
+    handFeeds.add(feed);
+  },
+
   async setRunning(on: boolean): Promise<void> {
     running = on;
     if (on) {
@@ -200,11 +243,13 @@ const api: SegmenterApi = {
   },
 
   async process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap> {
+    const handed = feedHands(frame, frame.width, frame.height);
     try {
       const painted = compose(frame, frame.width, frame.height, timestampMs);
       const result = await createImageBitmap(painted);
       return Comlink.transfer(result, [result]);
     } finally {
+      await handed;
       frame.close();
     }
   },

@@ -6,7 +6,10 @@
  *   second and ms per frame split into the model and painting (SegmenterApi.stats(), reached
  *   through window.__onelinkCamera), and the main thread's long tasks (> 50 ms) meanwhile;
  * - in a call with Blur (light) and hand drawing on: the same, plus the hand tracker's detections
- *   per second (its worker's detect() calls, counted inside the worker);
+ *   per second (its worker's detect() and detectNext() calls, counted inside the worker), with the
+ *   hand tracker reading its own copy of the camera ("own", as before hand tracking shared the
+ *   pipeline's frames: window.__onelinkCamera.shareFramesWithHands(false)) and reading the
+ *   pipeline's frames ("shared"), interleaved twice on the same page;
  * - the noise suppressor: RNNoise's processFrame on the real wasm in a loop here (Bun), ms per
  *   480-sample frame against the 10 ms of audio it stands for.
  * Run `node_modules/.bin/bun scripts/build.ts` first.
@@ -100,7 +103,7 @@ function row(label: string, m: Awaited<ReturnType<typeof measure>>) {
   const worker = m.workerFps ? `worker ${m.workerFps.toFixed(1)} fps, model ${m.modelMs.toFixed(1)} ms + paint ${m.paintMs.toFixed(1)} ms` : "no worker";
   const hands = m.handFps === null ? "" : `  hands ${m.handFps.toFixed(1)} fps`;
   console.log(
-    `${label.padEnd(30)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,
+    `${label.padEnd(40)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,
   );
 }
 
@@ -164,17 +167,24 @@ try {
       await (await moreButton(page, "Draw")).click();
       const handWorker = await started;
       await handWorker.evaluate(() => {
-        // Comlink's messages name the method called: count detect() calls.
+        // Comlink's messages name the method called: count detect() and detectNext() calls.
         const scope = self as unknown as { __detects: number; addEventListener(type: "message", f: (e: MessageEvent) => void): void };
         scope.__detects = 0;
         scope.addEventListener("message", (e) => {
-          if ((e.data as { path?: string[] } | null)?.path?.[0] === "detect") scope.__detects++;
+          const method = (e.data as { path?: string[] } | null)?.path?.[0];
+          if (method === "detect" || method === "detectNext") scope.__detects++;
         });
       });
       const detects = () => handWorker.evaluate(() => (self as unknown as { __detects: number }).__detects);
       await waitFor(detects, (n) => n > 0, 120_000);
-      await Bun.sleep(2000);
-      row(`${w}x${h} Blur (light) + hands`, await measure(page, detects));
+      for (const shared of [false, true, false, true]) {
+        await page.evaluate(
+          (on) => (window as never as { __onelinkCamera: { shareFramesWithHands(on: boolean): void } }).__onelinkCamera.shareFramesWithHands(on),
+          shared,
+        );
+        await Bun.sleep(2000);
+        row(`${w}x${h} Blur (light) + hands, ${shared ? "shared" : "own"}`, await measure(page, detects));
+      }
     } finally {
       await browser.close();
     }

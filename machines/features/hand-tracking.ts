@@ -5,11 +5,16 @@
  * drawing machine what the hands do in plain events. Points are in un-mirrored camera-frame
  * coordinates, like the strokes.
  *
- * Frames come from a clone of the camera track constrained to at most 640 px and 30 fps (the model
- * looks at 192-224 px anyway; the call keeps sending the original), through
- * MediaStreamTrackProcessor where the browser has it (nothing buffered), else a hidden <video>
- * and createImageBitmap. One detect() is in flight at a time; frames that arrive meanwhile are
- * dropped. The camera switched off (or shared screen instead) = no hands.
+ * While a background effect runs on the camera (the track we are given is its processed track,
+ * machines/media/background.ts pipelineOf), the segmenter worker, which reads every camera frame
+ * anyway, posts a copy at most 640 px wide straight to the hand worker each time it asks for one:
+ * the camera is read once and no frame crosses the main thread. Otherwise frames come from a
+ * clone of the camera track constrained to at most 640 px and 30 fps (the model looks at 192-224
+ * px anyway; the call keeps sending the original), through MediaStreamTrackProcessor where the
+ * browser has it (nothing buffered), else a hidden <video> and createImageBitmap. An effect
+ * turned on or off switches source at the next frame. One detection is in flight at a time;
+ * frames that arrive meanwhile are dropped. The camera switched off (or shared screen instead) =
+ * no hands.
  *
  * How many hands the model looks for (lite model). Measured with the worker in headless Chromium,
  * 640x480 frames, software WebGL, 2 busy shared cores, configurations interleaved (ms a frame):
@@ -22,7 +27,8 @@
  * while two hands are seen. That costs ~15% of the frames with one hand, instead of 70%.
  */
 import { fromCallback } from "xstate";
-import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE } from "../../drawing/hand-tracker-client.ts";
+import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE, type HandTracker } from "../../drawing/hand-tracker-client.ts";
+import { pipelineOf, type BackgroundPipeline } from "../media/background.ts";
 import type { LoadProgress, TrackedHand } from "../../protocol/hand-tracker.ts";
 import {
   assignHands,
@@ -132,8 +138,22 @@ interface Frame {
   bitmap: ImageBitmap;
   aspect: number;
 }
+/** One frame's hands; `aspect` = the frame's width / height; `timeMs`: when the frame was taken up (performance.now()). */
+interface Detection {
+  hands: TrackedHand[];
+  aspect: number;
+  timeMs: number;
+}
 interface FrameSource {
   track: MediaStreamTrack;
+  /** The pipeline the frames come from; null: our own clone of the track. */
+  pipeline: BackgroundPipeline | null;
+  /** The model on the next frame; null when there was none. */
+  detect(): Promise<Detection | null>;
+  close(): void;
+}
+/** Reads the frames itself; `tracker` detects on them. */
+interface OwnFrames {
   next(): Promise<Frame | null>;
   close(): void;
 }
@@ -157,11 +177,10 @@ async function smallClone(track: MediaStreamTrack): Promise<MediaStreamTrack> {
   return clone;
 }
 
-function processorSource(track: MediaStreamTrack, Processor: ProcessorCtor): FrameSource {
+function processorFrames(track: MediaStreamTrack, Processor: ProcessorCtor): OwnFrames {
   const clone = smallClone(track);
   const reader = clone.then((t) => new Processor({ track: t, maxBufferSize: 1 }).readable.getReader());
   return {
-    track,
     async next() {
       const { value, done } = await (await reader).read();
       if (done || !value) return null;
@@ -180,7 +199,7 @@ function processorSource(track: MediaStreamTrack, Processor: ProcessorCtor): Fra
   };
 }
 
-function videoSource(track: MediaStreamTrack): FrameSource {
+function videoFrames(track: MediaStreamTrack): OwnFrames {
   const video = document.createElement("video");
   video.muted = true;
   video.playsInline = true;
@@ -190,7 +209,6 @@ function videoSource(track: MediaStreamTrack): FrameSource {
     return t;
   });
   return {
-    track,
     async next() {
       await clone;
       await new Promise<void>((resolve) => {
@@ -210,10 +228,44 @@ function videoSource(track: MediaStreamTrack): FrameSource {
   };
 }
 
-function openSource(track: MediaStreamTrack): FrameSource {
+function ownSource(track: MediaStreamTrack, tracker: HandTracker): FrameSource {
   const Processor = (globalThis as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
-  return Processor ? processorSource(track, Processor) : videoSource(track);
+  const frames = Processor ? processorFrames(track, Processor) : videoFrames(track);
+  return {
+    track,
+    pipeline: null,
+    async detect() {
+      const frame = await frames.next();
+      if (!frame) return null;
+      const timeMs = performance.now();
+      const { hands } = await tracker.detect(frame.bitmap, timeMs);
+      return { hands, aspect: frame.aspect, timeMs };
+    },
+    close: () => frames.close(),
+  };
 }
+
+/** The background pipeline's own camera frames, posted by its worker straight to the hand worker. */
+function pipelineSource(track: MediaStreamTrack, pipeline: BackgroundPipeline, tracker: HandTracker): FrameSource {
+  const { port1, port2 } = new MessageChannel();
+  pipeline.feedHands(port1, MAX_WIDTH);
+  const taken = tracker.takeFrames(port2);
+  return {
+    track,
+    pipeline,
+    async detect() {
+      await taken;
+      const found = await tracker.detectNext(performance.now());
+      return found && { hands: found.hands, aspect: found.aspect, timeMs: performance.now() - found.inferenceMs };
+    },
+    close: () => void tracker.takeFrames(null).catch(() => undefined),
+  };
+}
+
+const openSource = (track: MediaStreamTrack, tracker: HandTracker): FrameSource => {
+  const pipeline = pipelineOf(track);
+  return pipeline ? pipelineSource(track, pipeline, tracker) : ownSource(track, tracker);
+};
 
 const liveCamera = (camera: MediaStream | null) => {
   const track = camera?.getVideoTracks()[0];
@@ -270,15 +322,12 @@ export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingI
         await sleep(250);
         continue;
       }
-      if (source?.track !== track) {
+      if (source?.track !== track || source.pipeline !== pipelineOf(track)) {
         source?.close();
-        source = openSource(track);
+        source = openSource(track, tracker);
       }
-      const frame = await source.next();
-      if (stopped) {
-        frame?.bitmap.close();
-        break;
-      }
+      const frame = await source.detect();
+      if (stopped) break;
       if (!frame) {
         // No picture yet; a source with none for a second is opened again (its stream may have ended).
         if (++empty % 20 === 0) {
@@ -289,9 +338,7 @@ export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingI
         continue;
       }
       empty = 0;
-      const now = performance.now();
-      const { hands } = await tracker.detect(frame.bitmap, now);
-      if (stopped) break;
+      const { hands, timeMs: now } = frame;
       const step = gestureStep(gesture, hands, frame.aspect, now);
       gesture = step.state;
       step.events.forEach(send);

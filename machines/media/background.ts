@@ -24,23 +24,31 @@ export interface BackgroundPipeline {
   stats(): Promise<SegmenterStats>;
   /** Off while the camera is off or not shown: no frame is read or segmented until it is on again. */
   setRunning(on: boolean): void;
+  /** Hand tracking gets the camera frames the worker reads anyway, one per request on `port` (SegmenterApi.feedHands). */
+  feedHands(port: MessagePort, maxWidth: number): void;
   stop(): void;
 }
 
-/** The pipelines running on this page, for the bench and tests (window.__onelinkCamera in ui/main.tsx). */
-const running = new Set<BackgroundPipeline>();
-/** The worker's own figures of every running pipeline (usually one). */
-export const backgroundStats = (): Promise<SegmenterStats[]> => Promise.all([...running].map((p) => p.stats()));
-/** Adds `p` to the running pipelines until it stops. */
+/** The pipelines running on this page by their processed track: hand tracking finds its frames here; tests and the bench read their figures. */
+const running = new Map<MediaStreamTrack, BackgroundPipeline>();
+/** The worker's own figures of every running pipeline (usually one); window.__onelinkCamera in ui/main.tsx. */
+export const backgroundStats = (): Promise<SegmenterStats[]> => Promise.all([...running.values()].map((p) => p.stats()));
+/** Whether hand tracking reads a running pipeline's frames; bench/camera turns it off to measure the other way. */
+let handsShare = true;
+export const shareFramesWithHands = (on: boolean) => void (handsShare = on);
+/** The running pipeline whose processed track is `track` (what the call sends while an effect runs), if hand tracking may read it. */
+export const pipelineOf = (track: MediaStreamTrack): BackgroundPipeline | null => (handsShare ? (running.get(track) ?? null) : null);
+/** Lists `p` under its track until it stops. */
 function listed(p: BackgroundPipeline): BackgroundPipeline {
-  running.add(p);
-  return {
+  const pipeline = {
     ...p,
     stop() {
-      running.delete(p);
+      if (running.get(p.track) === pipeline) running.delete(p.track);
       p.stop();
     },
   };
+  running.set(p.track, pipeline);
+  return pipeline;
 }
 
 type Processor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
@@ -95,6 +103,8 @@ export async function startBackground(
   const common = {
     setEffect: (next: BackgroundEffect) => remote.setEffect(transferOf(next)),
     stats: () => remote.stats(),
+    // Not awaited: a pipeline stopping meanwhile never answers; the hand worker then waits in vain and looks again.
+    feedHands: (port: MessagePort, maxWidth: number) => void remote.feedHands(Comlink.transfer(port, [port]), maxWidth).catch(() => undefined),
   };
   const { MediaStreamTrackProcessor, MediaStreamTrackGenerator } = streams;
   if (MediaStreamTrackProcessor && MediaStreamTrackGenerator) {
@@ -121,7 +131,7 @@ export async function startBackground(
 function canvasPipeline(
   source: MediaStreamTrack,
   remote: Comlink.Remote<SegmenterApi>,
-  common: Pick<BackgroundPipeline, "setEffect" | "stats">,
+  common: Pick<BackgroundPipeline, "setEffect" | "stats" | "feedHands">,
   stopWorker: () => void,
 ): BackgroundPipeline {
   const video = document.createElement("video");

@@ -5,14 +5,11 @@
  * gets the drawing back from the other side.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { cursorOf, HAND_TIP, handCamera, SOFTWARE_WEBGL } from "../helpers/hand-camera.ts";
 import type { Browser, Page } from "playwright-core";
 import { button, moreButton, launchBrowser, newPerson, startApp, waitForStatus, type AppServer, openCallLink, expectAttribute } from "./harness.ts";
 
-/** Software WebGL, so the hand tracker can really load (it needs a WebGL2 context). */
-const SOFTWARE_WEBGL = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"];
 let app: AppServer;
 let browser: Browser;
 
@@ -262,75 +259,26 @@ describe("drawing without hand tracking", () => {
   }, 90_000);
 });
 
-/**
- * A fake camera showing a hand: the fingerpose photo of a raised index finger (480x640) fitted
- * into 640x480 frames, decoded by Chromium and written as a Y4M clip Chromium plays as the camera.
- */
-async function handCamera(): Promise<string> {
-  const page = await browser.newPage();
-  try {
-    const jpeg = readFileSync(resolve(import.meta.dir, "../../node_modules/fingerpose/assets/nocurl.jpg")).toString("base64");
-    const rgba = await page.evaluate(async (b64) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const img = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
-      const ctx = new OffscreenCanvas(640, 480).getContext("2d")!;
-      ctx.fillStyle = "#405060";
-      ctx.fillRect(0, 0, 640, 480);
-      ctx.drawImage(img, 140, 0, 360, 480);
-      return Array.from(ctx.getImageData(0, 0, 640, 480).data);
-    }, jpeg);
-    const W = 640;
-    const H = 480;
-    const frame = new Uint8Array(W * H * 1.5);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const i = (y * W + x) * 4;
-        const [r, g, b] = [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!];
-        frame[y * W + x] = 0.299 * r + 0.587 * g + 0.114 * b;
-        if (y % 2 || x % 2) continue;
-        const c = (y / 2) * (W / 2) + x / 2;
-        frame[W * H + c] = 128 - 0.1687 * r - 0.3313 * g + 0.5 * b;
-        frame[W * H * 1.25 + c] = 128 + 0.5 * r - 0.4187 * g - 0.0813 * b;
-      }
-    }
-    const path = join(tmpdir(), `onelink-hand-${process.pid}.y4m`);
-    const header = new TextEncoder().encode(`YUV4MPEG2 W${W} H${H} F30:1 Ip A1:1 C420jpeg\n`);
-    const marker = new TextEncoder().encode("FRAME\n");
-    writeFileSync(path, Buffer.concat([header, marker, frame, marker, frame]));
-    return path;
-  } finally {
-    await page.close();
-  }
-}
-
 describe("drawing with a hand in front of the camera", () => {
   test("the hand tracker finds the hand in the camera frames: hand found, the pointer at the fingertip", async () => {
-    const clip = await handCamera();
+    const clip = await handCamera(browser);
     const handBrowser = await launchBrowser([...SOFTWARE_WEBGL, `--use-file-for-fake-video-capture=${clip}`]);
     try {
       const { page } = await newPerson(handBrowser, app.url);
       await openCallLink(page, `${app.url}/c/${crypto.randomUUID()}`);
       await waitForStatus(page, "Waiting for someone to join", 20_000);
       await (await moreButton(page, "Draw")).click();
-      const cursorOf = () =>
-        page.evaluate(() => {
-          const call = (
-            window as unknown as {
-              __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { value: unknown; context: { cursor: unknown } } }> } };
-            }
-          ).__onelink;
-          const d = call.getSnapshot().children.drawing!.getSnapshot();
-          return JSON.parse(JSON.stringify({ value: d.value, cursor: d.context.cursor })) as {
-            value: unknown;
-            cursor: { mode: string; point: { x: number; y: number } } | null;
-          };
-        });
-      const found = await until("hand found", cursorOf, (s) => s.cursor !== null, 90_000);
+      const found = await until(
+        "hand found",
+        () => cursorOf(page),
+        (s) => s.cursor !== null,
+        90_000,
+      );
       expect(found.value).toEqual({ active: { hands: { tracking: "handFound" } } });
-      // The raised index fingertip: about (220, 105) in the photo, which fills x 140..500 of the frame at 0.75 scale.
+      // The raised index fingertip.
       expect(found.cursor!.mode).toBe("hover");
-      expect(found.cursor!.point.x).toBeCloseTo((140 + 220 * 0.75) / 640, 1);
-      expect(found.cursor!.point.y).toBeCloseTo((105 * 0.75) / 480, 1);
+      expect(found.cursor!.point.x).toBeCloseTo(HAND_TIP.x, 1);
+      expect(found.cursor!.point.y).toBeCloseTo(HAND_TIP.y, 1);
       await page.getByText("Pinch to draw").waitFor();
     } finally {
       await handBrowser.close();

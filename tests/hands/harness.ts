@@ -7,7 +7,7 @@
 import { chromium, type Browser, type Page } from "playwright-core";
 import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
-import type { DetectResult, InitResult, ModelVariant } from "../../protocol/hand-tracker.ts";
+import type { FedDetectResult, DetectResult, InitResult, ModelVariant } from "../../protocol/hand-tracker.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 export const PUBLIC_DIR = join(ROOT, "build", "public");
@@ -34,6 +34,12 @@ export interface PageApi {
   detectPhotos(photos: string[], width: number, height: number, timestampMs: number): Promise<DetectResult>;
   run(photos: string[], width: number, height: number, durationMs: number): Promise<RunStats>;
   setNumHands(numHands: number): Promise<{ ms: number }>;
+  /**
+   * Feeds the worker over a MessagePort the way the segmenter does (takeFrames), the photos as one
+   * frame per "want" (none when `silent`), calls detectNext `times` times, then ends the feed.
+   * Returns the results and what the worker said on the port.
+   */
+  detectFed(photos: string[], width: number, height: number, times: number, silent: boolean): Promise<{ results: (FedDetectResult | null)[]; heard: string[] }>;
   /** init() a throwaway worker with another model URL / wasm base, return its result. */
   tryModel(modelUrl: string, wasmBase?: string): Promise<InitResult>;
   dispose(): Promise<void>;

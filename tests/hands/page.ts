@@ -92,6 +92,26 @@ const api: PageApi = {
     return need().setNumHands(numHands);
   },
 
+  async detectFed(names, width, height, times, silent) {
+    const t = need();
+    const canvas = await compose(names, width, height);
+    const { port1, port2 } = new MessageChannel();
+    const heard: string[] = [];
+    port1.onmessage = async (e: MessageEvent<string>) => {
+      heard.push(e.data);
+      if (e.data !== "want" || silent) return;
+      const bitmap = await createImageBitmap(canvas);
+      port1.postMessage({ bitmap, aspect: width / height }, [bitmap]);
+    };
+    await t.takeFrames(port2);
+    const results = [];
+    for (let i = 0; i < times; i++) results.push(await t.detectNext(performance.now()));
+    await t.takeFrames(null);
+    await new Promise((r) => setTimeout(r, 100)); // the "stop" on its way
+    port1.close();
+    return { results, heard };
+  },
+
   async tryModel(modelUrl, wasmBase = MEDIAPIPE_WASM_BASE) {
     const other = createHandTracker();
     try {

@@ -80,6 +80,24 @@ describe("hand-tracker worker in Chromium", () => {
     expectTipIn({ hands: [raised!], inferenceMs: 0 }, { x: [200, 242], y: [94, 130] }, 2 * W, H);
   }, 15_000);
 
+  test("takes frames from a port the way the segmenter feeds them: one 'want' out at a time, the next as one is taken, the fingertip found, 'stop' at the end", async () => {
+    const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
+    // Three taken, and the fourth asked for as the third was taken.
+    expect(fed.heard).toEqual(["want", "want", "want", "want", "stop"]);
+    expect(fed.results).toHaveLength(3);
+    const last = fed.results[2]!;
+    expect(last.aspect).toBeCloseTo(W / H, 5);
+    expectTipIn(last, { x: [200, 242], y: [94, 130] });
+  }, 20_000);
+
+  test("a feeder that sends nothing (its pipeline paused or gone): detectNext gives null, and detect() still works", async () => {
+    const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 2, true);
+    expect(fed.results).toEqual([null, null]);
+    // The unanswered 'want' stays out: no second one piles up.
+    expect(fed.heard).toEqual(["want", "stop"]);
+    expectTipIn(await detect(["nocurl"]), { x: [200, 242], y: [94, 130] });
+  }, 20_000);
+
   test("init reports typed errors for a missing or broken model or wasm", async () => {
     expect(await call(hp.page, "tryModel", "/models/nope.task")).toMatchObject({ ok: false, code: "model-fetch-failed" });
     const notAModel = await call(hp.page, "tryModel", "/workers/hand-tracker.js");

@@ -2,7 +2,7 @@
  * From link to face (issue 21): the app against a floor (floor.html + floor-server.ts: a bare
  * two-page WebRTC call) in the same Chromium, alternating, on the same in-page clock:
  * performance.now() at B's first remote video frame (requestVideoFrameCallback), counted from B's
- * navigation, with B's Join clicked by the page itself the moment it appears (probe below).
+ * navigation, with B's Join clicked by the page itself the moment it appears (probe.ts).
  * Variants: warm cache, cold cache, and B 100 ms from the servers (bench/call/latency-proxy.ts on
  * the way to the app and to the floor relay; media stays direct). The app is also timed on a reload
  * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
@@ -16,6 +16,7 @@ import type { Browser, Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { BUN, launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
+import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -32,59 +33,6 @@ const VARIANTS = args.variants.split(",") as Variant[];
 type Variant = "warm" | "cold" | "rtt";
 type Kind = "floor" | "app";
 
-/**
- * An init script for B's page (runs in the page, may use nothing from outside itself): clicks Join
- * the moment it is in the page, notes when the first WebSocket opened, and when the first remote
- * video frame was presented, all on the page's own clock.
- */
-function probe() {
-  const w = window as unknown as {
-    __bench: { wsOpen: number | null; join: number | null; frame: number | null; size?: string; steps: Record<string, number> };
-    WebSocket: typeof WebSocket;
-  };
-  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {} };
-  w.__bench = b;
-  const note = (step: string) => void (b.steps[step] ??= performance.now());
-  const Native = w.WebSocket;
-  w.WebSocket = class extends Native {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
-      note("socket created");
-      this.addEventListener("open", () => void (b.wsOpen ??= performance.now()));
-    }
-  };
-  const media = navigator.mediaDevices;
-  const getUserMedia = media.getUserMedia.bind(media);
-  media.getUserMedia = (constraints) => {
-    note("camera asked");
-    return getUserMedia(constraints).then((stream) => {
-      note("camera open");
-      return stream;
-    });
-  };
-  const watched = new WeakSet<HTMLVideoElement>();
-  const look = () => {
-    if (b.join === null)
-      for (const el of document.querySelectorAll("button"))
-        if (el.textContent?.trim() === "Join" && !el.disabled) {
-          b.join = performance.now();
-          el.click();
-          break;
-        }
-    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
-      if (watched.has(v)) continue;
-      watched.add(v);
-      v.requestVideoFrameCallback((_, meta) => {
-        b.size ??= `${meta.width}x${meta.height}`;
-        b.frame ??= performance.now();
-        observer.disconnect();
-      });
-    }
-  };
-  const observer = new MutationObserver(look);
-  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
-}
-
 interface Timing {
   /** Navigation → first remote frame. */
   frame: number;
@@ -96,11 +44,9 @@ interface Timing {
   size: string;
 }
 
-async function readTiming(page: Page, kind: Kind): Promise<Timing> {
-  await page.waitForFunction(() => (window as unknown as { __bench?: { frame: number | null } }).__bench?.frame != null, null, {
-    timeout: 20_000,
-    polling: 200,
-  });
+/** B's figures, once `shown` (firstFrameShown, set up before B navigated) has resolved. */
+async function readTiming(page: Page, kind: Kind, shown: Promise<void>): Promise<Timing> {
+  await shown;
   const { bench, marks, parsed, response } = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
     const marks: Record<string, number> = {};
@@ -174,12 +120,14 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
+    const shown = firstFrameShown(b.page);
     await b.page.goto(bUrl);
-    const fresh = await readTiming(b.page, kind);
+    const fresh = await readTiming(b.page, kind, shown);
     if (!reload) return { fresh };
     await waitForNewFrames(a.page, "Remote video", 5);
+    const shownAgain = firstFrameShown(b.page);
     await b.page.reload();
-    return { fresh, reload: await readTiming(b.page, kind) };
+    return { fresh, reload: await readTiming(b.page, kind, shownAgain) };
   } finally {
     await a.context.close();
     await b.context.close();

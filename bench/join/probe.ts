@@ -1,0 +1,78 @@
+import type { Page } from "playwright-core";
+
+/**
+ * Resolves when the probe in `page` has seen the first remote frame. Set it up before navigating.
+ * It listens for the probe's console message rather than polling the page: evaluating anything
+ * in B's page while it joins (Playwright's injected script alone took ~40-140 ms of its main
+ * thread) would be counted against whichever page is being measured.
+ */
+export function firstFrameShown(page: Page, timeout = 20_000): Promise<void> {
+  return page.waitForEvent("console", { predicate: (m) => m.text() === "bench: first remote frame", timeout }).then(() => undefined);
+}
+
+/**
+ * An init script for B's page (runs in the page, may use nothing from outside itself): clicks Join
+ * the moment it is in the page, notes when the first WebSocket opened, and when the first remote
+ * video frame was presented, all on the page's own clock.
+ */
+export function probe() {
+  const FRAME_SHOWN = "bench: first remote frame"; // firstFrameShown's
+
+  const w = window as unknown as {
+    __bench: { wsOpen: number | null; join: number | null; frame: number | null; size?: string; steps: Record<string, number> };
+    WebSocket: typeof WebSocket;
+  };
+  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {} };
+  w.__bench = b;
+  const note = (step: string) => {
+    if (b.steps[step] !== undefined) return;
+    b.steps[step] = performance.now();
+    performance.mark(`bench:${step}`); // for a trace (trace.ts)
+  };
+  const Native = w.WebSocket;
+  w.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      note("socket created");
+      this.addEventListener("open", () => {
+        if (b.wsOpen !== null) return;
+        b.wsOpen = performance.now();
+        performance.mark("bench:socket open");
+      });
+    }
+  };
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia.bind(media);
+  media.getUserMedia = (constraints) => {
+    note("camera asked");
+    return getUserMedia(constraints).then((stream) => {
+      note("camera open");
+      return stream;
+    });
+  };
+  const watched = new WeakSet<HTMLVideoElement>();
+  const look = () => {
+    if (b.join === null)
+      for (const el of document.querySelectorAll("button"))
+        if (el.textContent?.trim() === "Join" && !el.disabled) {
+          b.join = performance.now();
+          performance.mark("bench:join clicked");
+          el.click();
+          break;
+        }
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      v.requestVideoFrameCallback((_, meta) => {
+        b.size ??= `${meta.width}x${meta.height}`;
+        if (b.frame !== null) return;
+        b.frame = performance.now();
+        performance.mark("bench:first frame");
+        console.debug(FRAME_SHOWN);
+        observer.disconnect();
+      });
+    }
+  };
+  const observer = new MutationObserver(look);
+  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
+}

@@ -1,0 +1,264 @@
+/**
+ * Where the app's time goes on one join (issue 21), as Chromium sees it: a trace of the whole
+ * browser while B opens a call link where A waits (warm cache, Join clicked by probe.ts), cut at
+ * B's marks (machines/timeline.ts `ol:*`, probe.ts `bench:*`). For each step it prints how busy
+ * B's and A's main threads were, their longest tasks, and the functions the sampling profiler saw
+ * most (self time, then time including callees). Read it with an unminified build for names:
+ *   node_modules/.bin/bun bench/join/trace.ts [--samples] [--out /tmp/join.trace.json | --from a.json] [--min 4] [--top 8]
+ * The trace file opens in Chromium's DevTools (Performance, "Load profile").
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { newSecret } from "../../protocol/e2ee.ts";
+import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
+import { firstFrameShown, probe } from "./probe.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string", default: "/tmp/join.trace.json" },
+    /** Report on a trace saved before instead of recording one. */
+    from: { type: "string" },
+    /** Tasks at least this long (ms) are listed one by one. */
+    min: { type: "string", default: "4" },
+    /** Functions listed per step and thread. */
+    top: { type: "string", default: "8" },
+    /** Also sample the JavaScript (names; heavy: the timeline stretches). */
+    samples: { type: "boolean", default: false },
+  },
+});
+const MIN_TASK_MS = Number(args.min);
+const TOP = Number(args.top);
+
+interface TraceEvent {
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  ph: string;
+  name: string;
+  cat: string;
+  id?: string;
+  args?: Record<string, unknown> & { data?: Record<string, unknown>; name?: string };
+}
+
+const CATEGORIES = ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "v8.execute"];
+/** The sampling profiler: which functions ran (with --samples; it slows the pages down a lot). */
+const SAMPLES = "disabled-by-default-v8.cpu_profiler";
+
+async function record(): Promise<TraceEvent[]> {
+  const app = await startApp();
+  const browser = await launchBrowser();
+  try {
+    const a = await newPerson(browser, app.url);
+    const b = await newPerson(browser, app.url);
+    await b.context.addInitScript(probe);
+    const link = `${app.url}/c/${crypto.randomUUID()}#${newSecret()}`;
+    await openCallLink(a.page, link);
+    await waitForStatus(a.page, "Waiting for someone to join");
+    // A returning visitor, as run.ts's warm variant.
+    await b.page.goto(`${app.url}/`);
+    await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+    await browser.startTracing(undefined, { categories: args.samples ? [...CATEGORIES, SAMPLES] : CATEGORIES });
+    // Starting the sampling profiler stalls every page for a moment: let that pass first.
+    await Bun.sleep(args.samples ? 3_000 : 300);
+    const shown = firstFrameShown(b.page);
+    await b.page.goto(link);
+    await shown;
+    await Bun.sleep(300);
+    const buffer = await browser.stopTracing();
+    writeFileSync(args.out, buffer);
+    return events(buffer.toString());
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+}
+
+/** A renderer's main thread: its pid and tid, and its marks (ms on the trace clock). */
+interface Page {
+  pid: number;
+  tid: number;
+  marks: Map<string, number>;
+}
+
+function pagesOf(events: TraceEvent[]): { a: Page; b: Page } {
+  const mains = new Map<number, number>();
+  for (const e of events) if (e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain") mains.set(e.pid, e.tid);
+  const marks = new Map<number, Map<string, number>>();
+  for (const e of events) {
+    if (!e.cat.includes("blink.user_timing") || !(e.name.startsWith("ol:") || e.name.startsWith("bench:"))) continue;
+    const m = marks.get(e.pid) ?? new Map<string, number>();
+    if (!m.has(e.name)) m.set(e.name, e.ts / 1000);
+    marks.set(e.pid, m);
+  }
+  // B is the page with the probe's marks; A the other one (its earlier marks came before the trace).
+  const b = [...marks].find(([, m]) => m.has("bench:join clicked"));
+  const a = [...marks].find(([pid]) => pid !== b?.[0]);
+  if (!a || !b) throw new Error(`could not find both pages in the trace (pages with marks: ${[...marks.keys()].join(", ")})`);
+  const page = ([pid, m]: [number, Map<string, number>]): Page => ({ pid, tid: mains.get(pid) ?? -1, marks: m });
+  return { a: page(a), b: page(b) };
+}
+
+/** Where B's navigation started (ms, trace clock): the last navigationStart before its first mark. */
+function navigationStart(events: TraceEvent[], b: Page): number {
+  const first = Math.min(...b.marks.values());
+  let at = first;
+  let best = -Infinity;
+  for (const e of events) {
+    if (e.pid !== b.pid || e.name !== "navigationStart") continue;
+    const t = e.ts / 1000;
+    if (t <= first && t > best) best = t;
+  }
+  if (best > -Infinity) at = best;
+  return at;
+}
+
+/** Sampled stacks of one thread: when, and the frames from leaf to root. */
+interface Sample {
+  at: number;
+  stack: string[];
+}
+
+function samplesOf(events: TraceEvent[], page: Page): Sample[] {
+  const nodes = new Map<string, Map<number, { name: string; parent?: number }>>();
+  const starts = new Map<string, number>();
+  const out: Sample[] = [];
+  const times = new Map<string, number>();
+  const pending: { id: string; samples: number[]; deltas: number[] }[] = [];
+  for (const e of events) {
+    if (e.pid !== page.pid || !e.cat.includes("cpu_profiler")) continue;
+    const id = `${e.id}`;
+    const data = e.args?.data as
+      | {
+          startTime?: number;
+          cpuProfile?: {
+            nodes?: { id: number; parent?: number; callFrame: { functionName: string; url?: string; lineNumber?: number } }[];
+            samples?: number[];
+          };
+          timeDeltas?: number[];
+        }
+      | undefined;
+    if (e.name === "Profile" && e.tid === page.tid) starts.set(id, (data?.startTime ?? e.ts) / 1000);
+    if (e.name !== "ProfileChunk") continue;
+    const map = nodes.get(id) ?? new Map();
+    nodes.set(id, map);
+    for (const n of data?.cpuProfile?.nodes ?? []) {
+      const f = n.callFrame;
+      const where = f.url ? ` ${f.url.split("/").pop()}:${(f.lineNumber ?? 0) + 1}` : "";
+      map.set(n.id, { name: `${f.functionName || "(anonymous)"}${where}`, parent: n.parent });
+    }
+    pending.push({ id, samples: data?.cpuProfile?.samples ?? [], deltas: data?.timeDeltas ?? [] });
+  }
+  for (const { id, samples, deltas } of pending) {
+    if (!starts.has(id)) continue;
+    let t = times.get(id) ?? starts.get(id)!;
+    const map = nodes.get(id)!;
+    samples.forEach((leaf, i) => {
+      t += (deltas[i] ?? 0) / 1000;
+      const stack: string[] = [];
+      for (let n: number | undefined = leaf; n !== undefined; n = map.get(n)?.parent) stack.push(map.get(n)?.name ?? "?");
+      out.push({ at: t, stack });
+    });
+    times.set(id, t);
+  }
+  return out.sort((x, y) => x.at - y.at);
+}
+
+/** The longest named pieces inside a task, for a one-line label. */
+function labelOf(events: TraceEvent[], task: TraceEvent): string {
+  const end = task.ts + (task.dur ?? 0);
+  const inside = events.filter(
+    (e) =>
+      e !== task &&
+      e.pid === task.pid &&
+      e.tid === task.tid &&
+      e.ph === "X" &&
+      e.ts >= task.ts &&
+      e.ts < end &&
+      (e.dur ?? 0) >= 500 &&
+      e.name !== "RunTask" &&
+      e.name !== "ThreadControllerImpl::RunTask",
+  );
+  const parts = inside
+    .sort((x, y) => (y.dur ?? 0) - (x.dur ?? 0))
+    .slice(0, 4)
+    .map((e) => {
+      const d = e.args?.data as { functionName?: string; url?: string; type?: string; lineNumber?: number } | undefined;
+      const what = d?.functionName ? `${d.functionName}@${d.url?.split("/").pop() ?? ""}:${d.lineNumber ?? ""}` : (d?.type ?? d?.url?.split("/").pop() ?? "");
+      return `${e.name}${what ? `(${what})` : ""} ${((e.dur ?? 0) / 1000).toFixed(1)}`;
+    });
+  return parts.join(", ");
+}
+
+function report(events: TraceEvent[]) {
+  const { a, b } = pagesOf(events);
+  const nav = navigationStart(events, b);
+  const steps = [...b.marks].map(([name, at]) => ({ name, at: at - nav })).sort((x, y) => x.at - y.at);
+  steps.unshift({ name: "navigation", at: 0 });
+  // Top-level tasks only (a task event may hold another one of the other name).
+  const tasks = (page: Page) => {
+    const all = events
+      .filter((e) => e.pid === page.pid && e.tid === page.tid && e.ph === "X" && (e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask"))
+      .sort((x, y) => x.ts - y.ts || (y.dur ?? 0) - (x.dur ?? 0));
+    const top: TraceEvent[] = [];
+    for (const e of all) {
+      const last = top.at(-1);
+      if (!last || e.ts >= last.ts + (last.dur ?? 0)) top.push(e);
+    }
+    return top;
+  };
+  const threads = { B: { page: b, tasks: tasks(b), samples: samplesOf(events, b) }, A: { page: a, tasks: tasks(a), samples: samplesOf(events, a) } };
+  console.log(`B: pid ${b.pid}, A: pid ${a.pid}; times in ms from B's navigation`);
+  console.log(
+    `A's marks: ${[...a.marks]
+      .filter(([, t]) => t >= nav)
+      .map(([n, t]) => `${n} ${(t - nav).toFixed(0)}`)
+      .join(", ")}`,
+  );
+  for (let i = 0; i + 1 < steps.length; i++) {
+    const from = steps[i]!;
+    const to = steps[i + 1]!;
+    if (to.at - from.at < 1) continue;
+    console.log(`\n== ${from.name} ${from.at.toFixed(0)} -> ${to.name} ${to.at.toFixed(0)} (${(to.at - from.at).toFixed(0)} ms)`);
+    for (const [who, t] of Object.entries(threads)) {
+      const lo = nav + from.at;
+      const hi = nav + to.at;
+      let busy = 0;
+      const long: string[] = [];
+      for (const task of t.tasks) {
+        const s = task.ts / 1000;
+        const e = s + (task.dur ?? 0) / 1000;
+        const overlap = Math.min(e, hi) - Math.max(s, lo);
+        if (overlap <= 0) continue;
+        busy += overlap;
+        if ((task.dur ?? 0) / 1000 >= MIN_TASK_MS)
+          long.push(`    ${(s - nav).toFixed(0).padStart(5)} +${((task.dur ?? 0) / 1000).toFixed(1).padStart(5)}  ${labelOf(events, task)}`);
+      }
+      console.log(`  ${who} main thread busy ${busy.toFixed(0)} ms`);
+      for (const l of long) console.log(l);
+      const inWindow = t.samples.filter((s) => s.at >= lo && s.at < hi);
+      if (!inWindow.length) continue;
+      const self = new Map<string, number>();
+      const total = new Map<string, number>();
+      for (const s of inWindow) {
+        self.set(s.stack[0]!, (self.get(s.stack[0]!) ?? 0) + 1);
+        for (const f of new Set(s.stack)) total.set(f, (total.get(f) ?? 0) + 1);
+      }
+      const fmt = (m: Map<string, number>) =>
+        [...m]
+          .filter(([n]) => n !== "(root)" && n !== "(program)" && n !== "(idle)")
+          .sort((x, y) => y[1] - x[1])
+          .slice(0, TOP)
+          .map(([n, c]) => `${c}×${n}`)
+          .join("; ");
+      console.log(`    samples ${inWindow.length} (idle ${self.get("(idle)") ?? 0}); self: ${fmt(self)}`);
+      console.log(`    incl: ${fmt(total)}`);
+    }
+  }
+}
+
+const events = (text: string) => {
+  const parsed = JSON.parse(text) as TraceEvent[] | { traceEvents: TraceEvent[] };
+  return Array.isArray(parsed) ? parsed : parsed.traceEvents;
+};
+report(args.from ? events(await Bun.file(args.from).text()) : await record());

@@ -8,14 +8,9 @@
  */
 import { TOKEN_MAX } from "../protocol/messages.ts";
 import { cleanName } from "../protocol/peer-wire.ts";
+import { webStorage } from "./web-storage.ts";
 
-export function webStorage(kind: "session" | "local"): Storage | null {
-  try {
-    return (kind === "session" ? globalThis.sessionStorage : globalThis.localStorage) ?? null;
-  } catch {
-    return null;
-  }
-}
+export { webStorage };
 
 /** The value kept under `key` if it passes `check`; otherwise null (and a bad value is removed). Never throws. */
 export function readStored(kind: "session" | "local", key: string, check: (text: string) => boolean): string | null {

@@ -2,20 +2,34 @@
  * The web app bundled from ui/index.html, the same way ahead of time (scripts/build.ts) and at run
  * time (the server, when build/app is missing or older than the app's sources).
  */
-import { join, resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 
 export const APP_ENTRY = resolve(import.meta.dir, "../ui/index.html");
+/** The page's first script, a bundle of its own (ui/head-start.ts). */
+export const HEAD_START_ENTRY = resolve(import.meta.dir, "../ui/head-start.ts");
 
-export async function bundleApp(outdir: string): Promise<void> {
-  const result = await Bun.build({
-    entrypoints: [APP_ENTRY],
-    outdir,
-    target: "browser",
-    minify: true,
-    publicPath: "/",
-    define: { "process.env.NODE_ENV": JSON.stringify("production") },
-  });
+const common = {
+  target: "browser",
+  minify: true,
+  publicPath: "/",
+  define: { "process.env.NODE_ENV": JSON.stringify("production") },
+} as const;
+
+/** `minify: false` keeps the names (a profile, bench/join/trace.ts). */
+export async function bundleApp(outdir: string, { minify = true } = {}): Promise<void> {
+  const result = await Bun.build({ ...common, minify, entrypoints: [APP_ENTRY], outdir });
   if (!result.success) throw new AggregateError(result.logs, "bundling the web app failed");
+  // The head start is not one of the page's scripts (Bun would fold it into the app's bundle): it
+  // is bundled alone and put first, async, so that it runs while the app's code still loads.
+  const head = await Bun.build({ ...common, minify, entrypoints: [HEAD_START_ENTRY], outdir, naming: "chunk-[hash].[ext]" });
+  const file = head.outputs.find((o) => o.kind === "entry-point")?.path;
+  if (!head.success || !file) throw new AggregateError(head.logs, "bundling the head start failed");
+  const page = bundledPage(outdir);
+  const html = readFileSync(page, "utf8");
+  const tag = `<script type="module" async crossorigin src="/${basename(file)}"></script>`;
+  if (!html.includes("</title>")) throw new Error("bundling the web app: no </title> to put the head start after");
+  writeFileSync(page, html.replace("</title>", `</title>\n    ${tag}`));
 }
 
 /** Where the page's index.html lands in a bundle folder. */

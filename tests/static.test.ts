@@ -22,15 +22,34 @@ afterAll(() => app.stop());
 const raw = (path: string, headers: Record<string, string> = {}) =>
   fetch(httpUrl(app, path), { headers: { "accept-encoding": "identity", ...headers }, decompress: false });
 
-async function mainChunk(): Promise<string> {
+/** The page's module scripts, in order: [attributes, src]. */
+async function scripts(): Promise<[string, string][]> {
   const page = await raw("/c/some-room");
   expect(page.status).toBe(200);
   expect(page.headers.get("content-type")).toContain("text/html");
   expect(page.headers.get("cache-control")).toBe("no-cache");
-  const src = /<script type="module"[^>]* src="(\/chunk-[a-z0-9]+\.js)"/.exec(await page.text())?.[1];
+  return [...(await page.text()).matchAll(/<script type="module"([^>]*) src="(\/chunk-[a-z0-9]+\.js)"/g)].map((m) => [m[1]!, m[2]!]);
+}
+
+/** The app's own script (not the head start). */
+async function mainChunk(): Promise<string> {
+  const src = (await scripts()).find(([attributes]) => !attributes.includes("async"))?.[1];
   expect(src).toBeDefined();
   return src!;
 }
+
+test("a call link's page starts with the head start: a small script of its own, async, before the app's", async () => {
+  const [first, ...rest] = await scripts();
+  expect(first?.[0]).toContain("async");
+  expect(rest.map(([attributes]) => attributes.includes("async"))).toEqual([false]);
+  const head = await raw(first![1]);
+  expect(head.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+  const text = await head.text();
+  // It asks for the devices and opens the socket, and is small: none of the app's libraries come with it.
+  expect(text).toContain("getUserMedia");
+  expect(text).toContain("WebSocket");
+  expect(text.length).toBeLessThan(10_000);
+});
 
 test("a call link serves the app, and its script comes in the best encoding the browser accepts", async () => {
   const chunk = await mainChunk();

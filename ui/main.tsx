@@ -10,15 +10,10 @@ import { backgroundStats, shareFramesWithHands } from "../machines/media/backgro
 import { App } from "./App.tsx";
 import { CallContext } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
-import { routeOf } from "./route.ts";
+import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
 
 mark("script");
-
-function signalingUrl(): string {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws`;
-}
 
 /**
  * The color emoji font served by the app (scripts/build-emoji.ts). Linked from here, not from
@@ -45,7 +40,7 @@ async function boot() {
     console.warn("inspector unavailable", err);
     return undefined;
   });
-  const actor: CallActor = createActor(callMachine, { input: { signalingUrl: signalingUrl() }, inspect });
+  const actor: CallActor = createActor(callMachine, { input: { signalingUrl: signalingUrl(location) }, inspect });
   // An error that stops the call actor is reported here; the page then offers a reload (the
   // top boundary: every useSelector of a stopped actor throws its error while rendering).
   actor.subscribe({ error: (err) => console.error("OneLink stopped: the call actor failed", err) });

@@ -11,6 +11,7 @@
  */
 import { fromCallback, type EventObject } from "xstate";
 import { namesOnCards } from "../../protocol/cards.ts";
+import { adoptSocket } from "../head-start.ts";
 import { messageEpoch, openMessage, sealMessage } from "../../protocol/e2ee.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { CloseCode, decodeServer, encode, type ClientMessage, type OccupancyMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
@@ -80,7 +81,8 @@ export class WarmSockets {
   hold(url: string): () => void {
     if (this.warm && this.warm.url !== url) this.drop();
     if (!this.warm) {
-      const entry: NonNullable<WarmSockets["warm"]> = { url, ws: openSocket(url), holders: 0, onOccupancy: null };
+      // The page's first script may have opened it already (head-start.ts).
+      const entry: NonNullable<WarmSockets["warm"]> = { url, ws: adoptSocket(url) ?? openSocket(url), holders: 0, onOccupancy: null };
       // A warm socket that fails is simply forgotten: the socket actor opens its own.
       entry.ws.onclose = entry.ws.onerror = () => {
         if (this.warm === entry) this.warm = null;

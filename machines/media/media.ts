@@ -7,6 +7,7 @@
 import { fromCallback, fromPromise } from "xstate";
 import type { Outgoing } from "../transport/rtp-tuning.ts";
 import { probeVideoCodecs, SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
+import { adoptMedia, firstConstraints } from "../head-start.ts";
 import { audioConstraints, DEFAULT_SETTINGS, videoConstraints, type MediaSettings } from "./settings.ts";
 
 export type MediaProblem = "denied" | "missing" | "busy" | "unsupported";
@@ -70,7 +71,8 @@ export async function getLocalMedia(constraints: MediaStreamConstraints = defaul
   if (!navigator.mediaDevices?.getUserMedia) {
     return { stream: null, issue: { problem: "unsupported", missing: ["camera", "microphone"], text: describe("unsupported", ["camera", "microphone"]) } };
   }
-  const both = await tryGet(constraints);
+  // The page's first script may have asked already (head-start.ts).
+  const both = await (adoptMedia(constraints) ?? tryGet(constraints));
   if (both instanceof MediaStream) return { stream: both, issue: null };
   const problem = problemOf(both.error);
   // One device may still work on its own (no camera, or only the microphone denied).
@@ -98,7 +100,7 @@ export const acquireMedia = fromPromise<LocalMedia, { settings: MediaSettings }>
   const s = input.settings;
   const codecs = probeVideoCodecs().catch(() => SOFTWARE_ORDER);
   // The saved devices exactly ("ideal" loses to a closer resolution match on another camera)...
-  let got = await getLocalMedia({ video: videoConstraints(s, s.cameraId, true), audio: audioConstraints(s, s.micId, true) });
+  let got = await getLocalMedia(firstConstraints(s));
   if (got.issue && (s.cameraId || s.micId)) {
     // ...and if one is gone, whichever works.
     const any = await getLocalMedia({ video: videoConstraints(s, null, false), audio: audioConstraints(s, null, false) });

@@ -1,0 +1,9 @@
+/**
+ * The page's first script, a bundle of its own (index.html): on a call link it asks for the camera
+ * and microphone and opens the server connection while the app's code is still loading; the app
+ * adopts them (machines/head-start.ts). Kept tiny: it must not wait for anything.
+ */
+import { startHeadStart } from "../machines/head-start.ts";
+import { routeOf, signalingUrl } from "./route.ts";
+
+if (routeOf(location.pathname).kind === "call") startHeadStart(signalingUrl(location));

@@ -133,7 +133,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     senders.tracksAdded();
   };
 
-  pc.onnegotiationneeded = async () => {
+  const makeOffer = async () => {
     try {
       makingOffer = true;
       await pc.setLocalDescription();
@@ -146,6 +146,11 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     } finally {
       makingOffer = false;
     }
+  };
+  pc.onnegotiationneeded = () => {
+    // The first offer was started at once (below): the event that its tracks queued adds nothing.
+    if (makingOffer) return;
+    void makeOffer();
   };
   pc.onicecandidate = ({ candidate }) => {
     signalOut({ candidate: candidate ? (candidate.toJSON() as never) : null });
@@ -257,7 +262,12 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     }
   });
 
-  if (input.initiator) addLocalTracks();
+  if (input.initiator) {
+    addLocalTracks();
+    // Offer now rather than on the negotiationneeded event, which the browser queues as a task:
+    // behind whatever the page does next (the call's view rendering who joined, bench/join).
+    void makeOffer();
+  }
   if (input.firstSignal) enqueueSignal(input.firstSignal, "server");
 
   return () => {

@@ -1,4 +1,5 @@
 import { createContext, useContext } from "react";
+import type { Observer } from "xstate";
 import type { CallActor } from "../machines/call/call.ts";
 
 export const CallContext = createContext<CallActor | null>(null);
@@ -7,4 +8,46 @@ export function useCallActor(): CallActor {
   const actor = useContext(CallContext);
   if (!actor) throw new Error("useCallActor outside CallContext");
   return actor;
+}
+
+type Snapshot = ReturnType<CallActor["getSnapshot"]>;
+
+/**
+ * The call actor as the page's components see it: the same actor, except that they hear of a new
+ * snapshot in a task of its own rather than at once. React renders what it hears at once, in a
+ * microtask, so a render would otherwise run inside whatever made the change, and a connection's
+ * steps wait behind it: a remote track arrives (the call shows it), and only after the render
+ * does the answer to that offer go out (bench/join: offer to answer was ~4x the floor's).
+ * Changes that come in one burst are shown by one render. Sending is unchanged.
+ */
+export function deferredView(actor: CallActor): CallActor {
+  let shown: Snapshot = actor.getSnapshot();
+  const listeners = new Set<Partial<Observer<Snapshot>>>();
+  let pending = false;
+  // A message task: not throttled in a background tab (timers are), so a call answered there still plays at once.
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    pending = false;
+    shown = actor.getSnapshot();
+    for (const l of [...listeners]) l.next?.(shown);
+  };
+  const later = () => {
+    if (pending) return;
+    pending = true;
+    channel.port2.postMessage(null);
+  };
+  actor.subscribe({ next: later, error: later, complete: later });
+  const subscribe = (observer: Partial<Observer<Snapshot>> | ((s: Snapshot) => void)) => {
+    const l = typeof observer === "function" ? { next: observer } : observer;
+    listeners.add(l);
+    return { unsubscribe: () => void listeners.delete(l) };
+  };
+  return new Proxy(actor, {
+    get(target, key, receiver) {
+      if (key === "getSnapshot") return () => shown;
+      if (key === "subscribe") return subscribe;
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -8,7 +8,7 @@ import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { backgroundStats, shareFramesWithHands } from "../machines/media/background.ts";
 import { App } from "./App.tsx";
-import { CallContext } from "./call-context.tsx";
+import { CallContext, deferredView } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
 import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
@@ -55,7 +55,7 @@ async function boot() {
   Object.assign(window, { __onelink: actor, __onelinkCamera: { stats: backgroundStats, shareFramesWithHands } });
   createRoot(document.getElementById("root")!).render(
     <ErrorBoundary name="OneLink" fatal>
-      <CallContext.Provider value={actor}>
+      <CallContext.Provider value={deferredView(actor)}>
         <App problem={route.kind === "badLink" || route.kind === "notFound" ? route.kind : null} />
       </CallContext.Provider>
     </ErrorBoundary>,

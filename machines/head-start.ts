@@ -38,7 +38,7 @@ export function startHeadStart(signalingUrl: string): void {
   if (slot()) return;
   const head: HeadStart = { media: null, socket: null };
   (globalThis as Holder)[GLOBAL] = head;
-  if (globalThis.navigator?.mediaDevices?.getUserMedia) {
+  if (typeof globalThis.navigator?.mediaDevices?.getUserMedia === "function") {
     const constraints = firstConstraints(loadSettings(webStorage("local") ?? undefined));
     const got: Promise<Got> = navigator.mediaDevices.getUserMedia(constraints).catch((error: unknown) => ({ error }));
     head.media = { key: keyOf(constraints), got };

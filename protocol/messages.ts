@@ -64,6 +64,12 @@ export interface SignalMessage {
   peer: string;
   /** Id of the sender's current peer connection; a new one tells the receiver to start afresh. */
   session: string;
+  /**
+   * The receiver's connection this answers (its `session`, as the sender last heard it); absent
+   * while the sender has heard from none (a first offer). A receiver drops a signal meant for a
+   * connection it no longer has: one its earlier page or session made.
+   */
+  re?: string;
   data: SignalPayload;
 }
 export interface LeaveMessage {

@@ -158,8 +158,12 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
     case "signal":
       if (!isPeerId(x.peer)) return bad("Signal needs a peer id in `peer`.");
       if (!isSessionId(x.session)) return bad("Signal needs a `session` id.");
+      if (x.re !== undefined && !isSessionId(x.re)) return bad("A signal's `re` must be a session id.");
       if (!isSignalPayload(x.data)) return bad("Signal needs a description or a candidate in `data`.");
-      return { ok: true, msg: { v: PROTOCOL_VERSION, type: "signal", peer: x.peer, session: x.session, data: cleanPayload(x.data) } };
+      return {
+        ok: true,
+        msg: { v: PROTOCOL_VERSION, type: "signal", peer: x.peer, session: x.session, ...(x.re === undefined ? {} : { re: x.re }), data: cleanPayload(x.data) },
+      };
     case "sfu":
       if (!isSfuConnection(x.pc)) return bad('A sfu frame names its connection, "pub" or "sub", in `pc`.');
       if (!isSignalPayload(x.data)) return bad("A sfu frame needs a description or a candidate in `data`.");
@@ -228,7 +232,7 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
     case "peer-left":
       return isPeerId(x.peer) && (x.reason === "left" || x.reason === "gone") ? ok : bad("Malformed peer-left.");
     case "signal":
-      return isPeerId(x.peer) && isSessionId(x.session) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
+      return isPeerId(x.peer) && isSessionId(x.session) && (x.re === undefined || isSessionId(x.re)) && isSignalPayload(x.data) ? ok : bad("Malformed signal.");
     case "occupancy": {
       if (!isStr(x.room, ROOM_ID_MAX) || !isCount(x.people) || !isCount(x.capacity)) return bad("Malformed occupancy.");
       const occupancy: OccupancyMessage = { v: PROTOCOL_VERSION, type: "occupancy", room: x.room, people: x.people as number, capacity: x.capacity as number };

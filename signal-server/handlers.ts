@@ -74,7 +74,8 @@ function settle<T>(value: Awaitable<T>, then: (v: T) => void): Promise<void> | u
 
 const isPeer: Matches<SignalMessage> = (msg, id) => msg.peer === id;
 /** The relayed frame for a decoded signal: the same fields, naming the sender. */
-const encodeRelayed = (msg: SignalMessage, from: string) => encode({ type: "signal", peer: from, session: msg.session, data: msg.data });
+const encodeRelayed = (msg: SignalMessage, from: string) =>
+  encode({ type: "signal", peer: from, session: msg.session, ...(msg.re === undefined ? {} : { re: msg.re }), data: msg.data });
 const peerOf = (msg: SignalMessage) => msg.peer;
 
 export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<S, H>) {

@@ -38,6 +38,7 @@ const K = {
   type: ascii("type"),
   peer: ascii("peer"),
   session: ascii("session"),
+  re: ascii("re"),
   data: ascii("data"),
   signal: ascii("signal"),
   description: ascii("description"),
@@ -175,7 +176,7 @@ function readPayload(b: Uint8Array, at: number): number {
   return seen & 1 ? p : -1; // `candidate` itself is required
 }
 
-const TOP_KEYS = [K.v, K.type, K.peer, K.session, K.data];
+const TOP_KEYS = [K.v, K.type, K.peer, K.session, K.data, K.re];
 const last: ReadSignal = { frame: new Uint8Array(0), peerStart: 0, peerEnd: 0 };
 
 /**
@@ -183,12 +184,14 @@ const last: ReadSignal = { frame: new Uint8Array(0), peerStart: 0, peerEnd: 0 };
  * The result is one shared object, overwritten by the next call: use it before reading another.
  */
 export function readSignal(b: Uint8Array): ReadSignal | null {
-  if (readMap(b, 0) !== 5) return null;
+  // Five fields, or six with the optional `re`.
+  const fields = readMap(b, 0);
+  if (fields !== 5 && fields !== 6) return null;
   let p = mapBody;
   let seen = 0;
   let peerStart = 0;
   let peerEnd = 0;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < fields; i++) {
     if (!readStr(b, p)) return null;
     const k = keyIndex(b, TOP_KEYS);
     if (k < 0 || seen & (1 << k)) return null;
@@ -209,6 +212,7 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
         peerEnd = p = strEnd;
         break;
       case 3: // session
+      case 5: // re
         if (!readAscii(b, p, SESSION_ID_MAX)) return null;
         p = strEnd;
         break;
@@ -218,7 +222,7 @@ export function readSignal(b: Uint8Array): ReadSignal | null {
         break;
     }
   }
-  if (p !== b.length) return null;
+  if (p !== b.length || (seen & 0b11111) !== 0b11111) return null;
   last.frame = b;
   last.peerStart = peerStart;
   last.peerEnd = peerEnd;

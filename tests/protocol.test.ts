@@ -33,6 +33,7 @@ const clientMessages: WithoutVersion<ClientMessage>[] = [
   { type: "signal", peer: "peer-a", session: "s2", data: candidate },
   { type: "signal", peer: "peer-a", session: "s2", data: { candidate: { candidate: "", sdpMid: null, sdpMLineIndex: null } } },
   { type: "signal", peer: "peer-a", session: "s2", data: { candidate: null } },
+  { type: "signal", peer: "peer-a", session: "s3", re: "their-1", data: offer },
   { type: "leave" },
   { type: "ping" },
   { type: "sfu", pc: "pub", data: { description: { type: "offer", sdp: "v=0" } } },
@@ -75,6 +76,7 @@ const serverMessages: WithoutVersion<ServerMessage>[] = [
   { type: "signal", peer: "p", session: "s", data: offer },
   { type: "signal", peer: "p", session: "s", data: candidate },
   { type: "signal", peer: "p", session: "s", data: { candidate: null } },
+  { type: "signal", peer: "p", session: "s", re: "r", data: candidate },
   { type: "error", code: "room-full", text: "This call is full." },
   { type: "pong" },
 ];
@@ -114,6 +116,11 @@ describe("round trips", () => {
     expectRejected(decodeClient(encode({ type: "pong" })), "bad-frame");
     expectRejected(decodeClient(encode({ type: "peer-joined", peer: "p" })), "bad-frame");
     expectRejected(decodeServer(encode({ type: "join", room: "abc" })), "bad-frame");
+    // A signal's `re` (which of the addressee's connections it answers) is a session id when present.
+    for (const re of ["", "r".repeat(65), 7, null, ["r"]]) {
+      expectRejected(decodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", re, data: offer })), "bad-frame");
+      expectRejected(decodeServer(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", re, data: offer })), "bad-frame");
+    }
     // A signal has the same shape both ways (`peer` is the addressee, then the sender).
     const signal = encode({ type: "signal", peer: "p", session: "s", data: offer });
     expect(decodeClient(signal)).toEqual(decodeServer(signal) as Validated<ClientMessage>);

@@ -28,7 +28,8 @@ const PAYLOADS: SignalPayload[] = [
   { candidate: null },
 ];
 
-const frameOf = (data: SignalPayload, peer = "YWJjZGVmZ2hpamts", session = "s-1234") => new Uint8Array(encode({ type: "signal", peer, session, data }));
+const frameOf = (data: SignalPayload, peer = "YWJjZGVmZ2hpamts", session = "s-1234", re?: string) =>
+  new Uint8Array(encode({ type: "signal", peer, session, ...(re === undefined ? {} : { re }), data }));
 
 /** The property: a fast-path result means the general path agrees, to the byte of meaning. */
 function expectAgreement(bytes: Uint8Array) {
@@ -49,7 +50,8 @@ function expectAgreement(bytes: Uint8Array) {
   const relayed = decodeServer(relayInPlace(fast, from));
   expect(relayed.ok).toBe(true);
   if (!relayed.ok) return true;
-  expect(relayed.msg).toEqual({ v: V, type: "signal", peer: from, session: slow.msg.session, data: slow.msg.data });
+  const re = slow.msg.re === undefined ? {} : { re: slow.msg.re };
+  expect(relayed.msg).toEqual({ v: V, type: "signal", peer: from, session: slow.msg.session, ...re, data: slow.msg.data });
   return true;
 }
 
@@ -58,11 +60,20 @@ describe("relay fast path", () => {
     for (const data of PAYLOADS) expect(expectAgreement(frameOf(data))).toBe(true);
     // Long peer ids and sessions (str8 headers) at their bounds.
     expect(expectAgreement(frameOf(PAYLOADS[5]!, "p".repeat(64), "s".repeat(64)))).toBe(true);
+    // Saying which of the addressee's connections it answers (`re`), anywhere in the map.
+    for (const data of PAYLOADS) expect(expectAgreement(frameOf(data, undefined, undefined, "r-5678"))).toBe(true);
+    expect(expectAgreement(frameOf(PAYLOADS[0]!, undefined, undefined, "r".repeat(64)))).toBe(true);
+    expect(expectAgreement(new Uint8Array(encodeRaw({ re: "r-1", v: V, peer: "abc", data: PAYLOADS[9], type: "signal", session: "s" })))).toBe(true);
   });
 
   test("leaves to the general path what it does not fully understand", () => {
     const odd: unknown[] = [
       { v: V, type: "signal", peer: "abc", session: "s", data: PAYLOADS[5], extra: 1 }, // extra field
+      { v: V, type: "signal", peer: "abc", session: "s", re: "r", data: PAYLOADS[5], extra: 1 }, // extra field besides `re`
+      { v: V, type: "signal", peer: "abc", re: "r", data: PAYLOADS[5] }, // `re` instead of `session`
+      { v: V, type: "signal", peer: "abc", session: "s", re: "", data: PAYLOADS[5] }, // empty `re`
+      { v: V, type: "signal", peer: "abc", session: "s", re: "r".repeat(65), data: PAYLOADS[5] }, // long `re`
+      { v: V, type: "signal", peer: "abc", session: "s", re: 7, data: PAYLOADS[5] }, // `re` not a string
       { v: V + 1, type: "signal", peer: "abc", session: "s", data: PAYLOADS[5] }, // other version
       { v: V, type: "signal", peer: "", session: "s", data: PAYLOADS[5] }, // empty id
       { v: V, type: "signal", peer: "abc", session: "s".repeat(65), data: PAYLOADS[5] }, // long session

@@ -44,7 +44,7 @@ export type SignalingReport =
   | { type: "SIGNALING.PEER_JOINED"; peer: string }
   | { type: "SIGNALING.PEER_AWAY"; peer: string }
   | { type: "SIGNALING.PEER_LEFT"; peer: string; reason: PeerLeftReason }
-  | { type: "SIGNALING.SIGNAL"; from: string; session: string; data: SignalPayload }
+  | { type: "SIGNALING.SIGNAL"; from: string; session: string; re?: string; data: SignalPayload }
   | { type: "SIGNALING.ERROR"; code: ErrorCode | "replaced"; text: string }
   | { type: "SIGNALING.OFFLINE" };
 
@@ -122,7 +122,7 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
     case "peer-left":
       return { type: "SIGNALING.PEER_LEFT", peer: msg.peer, reason: msg.reason };
     case "signal":
-      return { type: "SIGNALING.SIGNAL", from: msg.peer, session: msg.session, data: msg.data };
+      return { type: "SIGNALING.SIGNAL", from: msg.peer, session: msg.session, ...(msg.re === undefined ? {} : { re: msg.re }), data: msg.data };
     case "error":
       return { type: "SIGNALING.ERROR", code: msg.code, text: msg.text };
     case "ice-servers":

@@ -402,8 +402,14 @@ export const meshTransport = setup({
     "SIGNALING.SIGNAL": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const known = context.connections[event.from];
-        if (known?.ref && (known.remoteSession === null || known.remoteSession === event.session)) {
-          if (known.remoteSession === null)
+        // Meant for a connection of ours that is gone (made by our earlier page, or replaced): a
+        // leftover of theirs toward it, which must not be taken for their current one.
+        if (event.re !== undefined && event.re !== known?.session) return;
+        // Ours, from their current connection: the one we know, the first we hear from (by its
+        // offer or answer, never by a stray candidate), or a new one of theirs answering ours.
+        const theirs = known?.remoteSession === event.session || (known?.remoteSession === null && "description" in event.data) || event.re !== undefined;
+        if (known?.ref && theirs) {
+          if (known.remoteSession !== event.session)
             enqueue.assign({ connections: { ...context.connections, [event.from]: { ...known, remoteSession: event.session } } });
           enqueue.sendTo(known.ref, { type: "PEER.SIGNAL_IN", data: event.data });
           return;
@@ -482,11 +488,13 @@ export const meshTransport = setup({
     },
     "PEER.SIGNAL_OUT": {
       actions: enqueueActions(({ context, event, enqueue, system }) => {
-        // Only the current session of a peer may speak.
-        if (context.connections[event.peer]?.session !== event.session) return;
+        // Only the current session of a peer may speak, saying which of theirs it answers.
+        const known = context.connections[event.peer];
+        if (known?.session !== event.session) return;
         const link = system.get(LINK_ID);
+        const re = known.remoteSession === null ? {} : { re: known.remoteSession };
         if (link)
-          enqueue.sendTo(link, asEvent({ type: "SIGNALING.SEND", msg: { type: "signal", peer: event.peer, session: event.session, data: event.data } }));
+          enqueue.sendTo(link, asEvent({ type: "SIGNALING.SEND", msg: { type: "signal", peer: event.peer, session: event.session, ...re, data: event.data } }));
       }),
     },
     "PEER.STATUS": {

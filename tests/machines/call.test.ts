@@ -173,6 +173,44 @@ describe("call machine", () => {
     expect(h.phase()).toBe("inCall");
   });
 
+  test("back after a reload: leftovers of their old connection, meant for our old page, are not taken for their answer", async () => {
+    const h = harness();
+    h.send({ type: "START", room: "room-1" });
+    await Promise.resolve();
+    await Promise.resolve();
+    // Our page is new: we offer to "aaa", whose connection still points at our old page.
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    expect(h.peers).toHaveLength(1);
+    const ours = h.connections().aaa!.session;
+    // Their old connection, restarting ICE toward our old page: candidates and an offer, all dropped.
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-old", re: "our-old-page", data: { candidate: null } });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-old", re: "our-old-page", data: offer });
+    expect(h.peers).toHaveLength(1);
+    expect(h.peers[0]!.commands.filter((c) => c.type === "PEER.SIGNAL_IN")).toEqual([]);
+    expect(h.connections().aaa!.remoteSession).toBeNull();
+    // Their new connection answers ours: taken, and what we send next says it is for that one.
+    const answer = { description: { type: "answer" as const, sdp: "v=0" } };
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-new", re: ours, data: answer });
+    expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SIGNAL_IN", data: answer });
+    expect(h.connections().aaa!.remoteSession).toBe("their-new");
+    h.send({ type: "PEER.SIGNAL_OUT", peer: "aaa", session: ours, data: { candidate: null } } as never);
+    expect(h.signalingSent).toContainEqual({
+      type: "SIGNALING.SEND",
+      msg: { type: "signal", peer: "aaa", session: ours, re: "their-new", data: { candidate: null } },
+    });
+    // A stray candidate of a session we never heard from does not take a connection that has none.
+    const h2 = harness();
+    h2.send({ type: "START", room: "room-1" });
+    await Promise.resolve();
+    await Promise.resolve();
+    h2.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    h2.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-old", data: { candidate: null } });
+    expect(h2.connections().aaa!.remoteSession).toBeNull();
+    h2.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-new", data: answer });
+    expect(h2.connections().aaa!.remoteSession).toBe("their-new");
+    expect(h2.peers[0]!.commands).toEqual([{ type: "PEER.SIGNAL_IN", data: answer }]);
+  });
+
   test("a peer away with a dead connection is presumed gone after a while, and may come back", async () => {
     const h = harness();
     await inCallWithAaa(h);

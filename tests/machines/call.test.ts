@@ -108,12 +108,17 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
   return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, cameraOn, reloads, warm, linkStarts: () => linkStarts };
 }
 
-async function joinedAlone(h: ReturnType<typeof harness>) {
+/** Started, then joined as "bbb" with `peers` already in the room. */
+async function joinedWith(h: ReturnType<typeof harness>, peers: string[]) {
   h.send({ type: "START", room: "room-1" });
   await Promise.resolve();
   await Promise.resolve();
   expect(h.phase()).toBe("joining");
-  h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+  h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers, iceServers: [] });
+}
+
+async function joinedAlone(h: ReturnType<typeof harness>) {
+  await joinedWith(h, []);
   expect(h.phase()).toBe("waiting");
 }
 
@@ -175,11 +180,8 @@ describe("call machine", () => {
 
   test("back after a reload: leftovers of their old connection, meant for our old page, are not taken for their answer", async () => {
     const h = harness();
-    h.send({ type: "START", room: "room-1" });
-    await Promise.resolve();
-    await Promise.resolve();
     // Our page is new: we offer to "aaa", whose connection still points at our old page.
-    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    await joinedWith(h, ["aaa"]);
     expect(h.peers).toHaveLength(1);
     const ours = h.connections().aaa!.session;
     // Their old connection, restarting ICE toward our old page: candidates and an offer, all dropped.
@@ -200,10 +202,7 @@ describe("call machine", () => {
     });
     // A stray candidate of a session we never heard from does not take a connection that has none.
     const h2 = harness();
-    h2.send({ type: "START", room: "room-1" });
-    await Promise.resolve();
-    await Promise.resolve();
-    h2.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    await joinedWith(h2, ["aaa"]);
     h2.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-old", data: { candidate: null } });
     expect(h2.connections().aaa!.remoteSession).toBeNull();
     h2.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-new", data: answer });
@@ -567,11 +566,8 @@ describe("call machine", () => {
   });
   test("rejoining a restarted server before the other member drops a connection that never came up; their fresh offer is answered", async () => {
     const h = harness();
-    h.send({ type: "START", room: "room-1" });
-    await Promise.resolve();
-    await Promise.resolve();
     // We joined and offered to aaa; the offer died with the server.
-    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+    await joinedWith(h, ["aaa"]);
     expect(h.peers).toHaveLength(1);
     expect(h.peers[0]!.input.initiator).toBe(true);
     // The server restarted and we are back first: the room lists nobody else yet.

@@ -136,6 +136,18 @@ function syncStream(c: LocalMediaContext) {
   for (const t of want) if (!c.stream.getTracks().includes(t)) c.stream.addTrack(t);
 }
 
+/**
+ * A processed track (denoised microphone, camera with its background) goes out in place of `sent` (the raw
+ * track or an earlier processed one). Mute and camera-off carry over: the call switches what the stream
+ * holds. The raw track feeds the processing and must stay live, or a mute made before the processing
+ * started (on the pre-join screen, say) would silence the processed track for good: unmuting enables only
+ * what is sent.
+ */
+function takeOver(processed: MediaStreamTrack, sent: MediaStreamTrack | null, raw: MediaStreamTrack) {
+  processed.enabled = sent?.enabled ?? raw.enabled;
+  raw.enabled = true;
+}
+
 /** The issue once `source` works again: it drops out of what is missing. */
 function issueWithout(issue: MediaIssue | null, source: Source): MediaIssue | null {
   if (!issue) return null;
@@ -209,13 +221,13 @@ export const localMediaMachine = setup({
         event.track.stop();
         return {};
       }
+      takeOver(event.track, sentCamera(context), context.camera);
       if (context.processed && context.processed !== event.track) context.processed.stop();
       return { processed: event.track };
     }),
     useDenoised: assign(({ context, event }) => {
       if (event.type !== "DENOISE.TRACK" || !context.mic || event.mic !== context.mic) return {};
-      // Mute carries over: the call machine mutes what the stream holds, here still the raw microphone.
-      event.track.enabled = context.mic.enabled;
+      takeOver(event.track, sentMic(context), context.mic);
       return { denoised: event.track };
     }),
     /** Back to sending the microphone as it is (the actor that made the track has stopped it). */
@@ -230,6 +242,7 @@ export const localMediaMachine = setup({
     /** Back to sending the camera as it is. */
     dropProcessed: enqueueActions(({ context, enqueue }) => {
       if (!context.processed) return;
+      if (context.camera) context.camera.enabled = context.processed.enabled;
       context.processed.stop();
       const next = { ...context, processed: null };
       syncStream(next);

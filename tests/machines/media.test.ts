@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef } from "xstate";
+import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef, type EventObject } from "xstate";
 import type { DeviceInfo } from "../../machines/media/devices.ts";
 import type { BackgroundCommand, BackgroundEvent, BackgroundInput } from "../../machines/media/background.ts";
+import type { DenoiseEvent } from "../../machines/media/denoise.ts";
 import { localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
 import type { LocalMedia, OpenTrackInput } from "../../machines/media/media.ts";
 import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/media/settings.ts";
@@ -64,6 +65,8 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
   const stream = new FakeStream([mic, camera]);
   /** What the background pipeline was told: started shown or not, then each BACKGROUND.SHOWN. */
   const shown: boolean[] = [];
+  /** The running noise suppressor's way to hand back its track (set while one runs). */
+  const denoiser: { give: ((track: FakeTrack, mic: FakeTrack) => void) | null } = { give: null };
   const machine = localMediaMachine.provide({
     actors: {
       acquire: fromPromise<LocalMedia, { settings: MediaSettings }>(async ({ input }) => {
@@ -84,6 +87,10 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
         return screen as unknown as { video: MediaStreamTrack; audio: MediaStreamTrack };
       }),
       devices: fromCallback(() => {}),
+      denoise: fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ sendBack }) => {
+        denoiser.give = (track, mic) => sendBack({ type: "DENOISE.TRACK", track, mic });
+        return () => void (denoiser.give = null);
+      }),
       background: fromCallback<BackgroundCommand, BackgroundInput, BackgroundEvent>(({ input, receive }) => {
         shown.push(input.shown);
         receive((cmd) => void (cmd.type === "BACKGROUND.SHOWN" && shown.push(cmd.on)));
@@ -110,7 +117,7 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
     await flush();
     media.send({ type: "DEVICES.CHANGED", devices });
   };
-  return { media, ctx, reports, outgoing, last, opened, reshaped, saved, acquiredWith, camera, mic, screen, stream, flush, start, shown };
+  return { media, ctx, reports, outgoing, last, opened, reshaped, saved, acquiredWith, camera, mic, screen, stream, flush, start, shown, denoiser };
 }
 
 describe("local media machine", () => {
@@ -221,6 +228,37 @@ describe("local media machine", () => {
     h.media.send({ type: "MEDIA.SETTINGS", change: { background: "blur-strong" } });
     expect(h.shown.at(-1)).toBe(false);
     expect(h.ctx().cameraOn).toBe(false);
+  });
+
+  test("a mute made before noise suppression starts carries to the denoised track, and unmuting is heard", async () => {
+    const h = harness();
+    await h.start();
+    // Muted on the pre-join screen while the suppressor is still loading: the call disables what is sent, the raw mic.
+    h.mic.enabled = false;
+    const denoised = new FakeTrack("audio", "mic1", "denoised");
+    h.denoiser.give?.(denoised, h.mic);
+    expect(h.stream.getAudioTracks()).toEqual([denoised]);
+    expect(denoised.enabled).toBe(false);
+    // The raw microphone feeds the suppressor: it stays live, so enabling the sent track is enough to be heard.
+    expect(h.mic.enabled).toBe(true);
+    // Suppression switched off while muted: the raw microphone goes out again, still muted.
+    h.media.send({ type: "MEDIA.SETTINGS", change: { denoise: false } });
+    expect(h.stream.getAudioTracks()).toEqual([h.mic]);
+    expect(h.mic.enabled).toBe(false);
+  });
+
+  test("camera off before the background starts carries to the processed track; the raw camera stays live", async () => {
+    const h = harness({ stored: { background: "blur-light" } });
+    await h.start();
+    h.camera.enabled = false;
+    const processed = new FakeTrack("video", "cam1", "processed");
+    h.media.send({ type: "BACKGROUND.TRACK", track: processed as unknown as MediaStreamTrack, camera: h.camera as unknown as MediaStreamTrack });
+    expect(h.stream.getVideoTracks()).toEqual([processed]);
+    expect(processed.enabled).toBe(false);
+    expect(h.camera.enabled).toBe(true);
+    h.media.send({ type: "MEDIA.SETTINGS", change: { background: "none" } });
+    expect(h.stream.getVideoTracks()).toEqual([h.camera]);
+    expect(h.camera.enabled).toBe(false);
   });
 
   test("stopping the share from the browser's own bar (track ended) restores the camera", async () => {

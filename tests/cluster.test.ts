@@ -37,6 +37,20 @@ async function joinOn(app: App | string, id: string, token?: string) {
   return { c, joined, self: joined.self };
 }
 
+/**
+ * Restarts `redis` (losing all it held) under `nodes` running nodes: each says it lost Redis, then
+ * that it is back. Returns what they logged meanwhile.
+ */
+async function restartUnder(redis: Redis, nodes: number): Promise<string[]> {
+  warnings.mockClear();
+  await redis.down();
+  const said = () => warnings.mock.calls.map((args) => args.map(String).join(" "));
+  await until(() => said().filter((l) => l.includes("lost Redis")).length >= nodes, 5000, "a log line per node saying Redis is away");
+  await redis.up();
+  await until(() => said().filter((l) => l.includes("Redis is back")).length >= nodes, 15_000, "every node back");
+  return said();
+}
+
 describe("nodes sharing one Redis", () => {
   let redis: Redis;
   let nodes: App[];
@@ -324,13 +338,8 @@ describe("failures", () => {
       const a = await joinOn(n1, id);
       const b = await joinOn(n2, id);
       await a.c.next("peer-joined");
-      warnings.mockClear();
-      await redis.down();
-      const said = () => warnings.mock.calls.map((args) => args.map(String).join(" "));
-      await until(() => said().filter((l) => l.includes("lost Redis")).length >= 2, 5000, "a log line per node saying Redis is away");
-      await redis.up();
-      await until(() => said().filter((l) => l.includes("Redis is back")).length >= 2, 15_000, "both nodes back");
-      expect(said().some((l) => /re-registered 1 member\b/.test(l))).toBe(true);
+      const said = await restartUnder(redis, 2);
+      expect(said.some((l) => /re-registered 1 member\b/.test(l))).toBe(true);
       a.c.send({ type: "signal", peer: b.self, session: "after", data: offer });
       expect((await b.c.next("signal", 3000)).session).toBe("after");
       b.c.send({ type: "signal", peer: a.self, session: "back", data: answer });
@@ -343,6 +352,44 @@ describe("failures", () => {
       const c = track(await openClient(n1));
       c.send({ type: "join", room: id });
       expect((await c.next("error")).code).toBe("room-full");
+    } finally {
+      await n1.stop();
+      await n2.stop();
+      await redis.down();
+    }
+  }, 40_000);
+
+  test("Redis restarting: a newcomer's pre-join screen still gets the cards of the members already in the call", async () => {
+    const redis = await Redis.start();
+    const n1 = await startNode(redis, { roomCapacity: 5 });
+    const n2 = await startNode(redis, { roomCapacity: 5 });
+    try {
+      const id = room();
+      const ada = await joinOn(n1, id);
+      const bob = await joinOn(n2, id);
+      const adaCard = Uint8Array.of(1, 2, 3);
+      ada.c.send({ type: "card", data: Uint8Array.of(9) }); // replaced by the next: only the current card comes back
+      ada.c.send({ type: "card", data: adaCard });
+      bob.c.send({ type: "card", data: Uint8Array.of(4, 5) });
+      bob.c.send({ type: "card", data: new Uint8Array(0) }); // taken down: none comes back
+      const peek = async (on: App) => {
+        const c = track(await openClient(on));
+        c.send({ type: "peek", room: id });
+        return c.next("occupancy");
+      };
+      // Cards are written a moment after they are sent: look again (bounded) until Redis has Ada's alone.
+      let before = await peek(n2);
+      for (let i = 0; i < 100 && !(before.cards?.length === 1 && before.cards[0]!.length === 3); i++) {
+        await sleep(20);
+        before = await peek(n2);
+      }
+      expect(before.cards).toEqual([adaCard]);
+      await restartUnder(redis, 2);
+      for (const on of [n1, n2]) {
+        const seen = await peek(on);
+        expect(seen.people).toBe(2);
+        expect(seen.cards).toEqual([adaCard]);
+      }
     } finally {
       await n1.stop();
       await n2.stop();

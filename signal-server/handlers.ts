@@ -29,6 +29,11 @@ export interface Member {
   seatId: string | null;
   /** The socket has closed (a join the store answers later must not seat it). */
   closed: boolean;
+  /**
+   * The card this member shows now (sealed, a copy), null for none: with many nodes the node writes
+   * it back when Redis comes back empty (a restart), as it does the seat.
+   */
+  card: Uint8Array | null;
 }
 
 export interface HandlerDeps<S extends { data: Member }, H> {
@@ -162,6 +167,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
       deps.entered(ws);
       ws.data.room = result.room; // the store's own copy of the id: one string per room
       ws.data.seatId = result.seat.id;
+      ws.data.card = null;
       const previous = presence.set(result.room, result.seat.id, ws);
       if (result.replaced !== null) {
         if (previous !== null) deps.closeWith(previous, deps.replacedCode, "seat taken by a newer connection");
@@ -200,13 +206,14 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
   function card(ws: S, data: Uint8Array) {
     const { room, seatId } = ws.data;
     if (!room || !seatId) return fail(ws, "not-joined", "Join a room before showing your name.");
-    settle(store.card(room, seatId, data.byteLength ? data : null), () => {});
+    ws.data.card = data.byteLength ? data.slice() : null;
+    settle(store.card(room, seatId, ws.data.card), () => {});
   }
 
   function leave(ws: S) {
     const { room, seatId } = ws.data;
     if (!room || !seatId) return;
-    ws.data.room = ws.data.seatId = null;
+    ws.data.room = ws.data.seatId = ws.data.card = null;
     presence.delete(room, seatId, ws);
     deps.left(ws);
     groups.left(room, seatId);

@@ -6,7 +6,8 @@
  * - `ol:r:<room>`: a hash per room, seat id -> its holder, `<node>#<conn>`, or `~` while the seat is
  *   held for a rejoin (its holder went away).
  * - `ol:k:<room>`: a hash per room, seat id -> its card for the pre-join screen (sealed, base64): a
- *   card goes with its seat (every script that frees a seat drops it) and expires with the room.
+ *   card goes with its seat (every script that frees a seat drops it) and expires with the room;
+ *   the member's node keeps the card too and writes it back with the seat after a Redis restart.
  * - `ol:a:<room>:<seat>`: the grace period of a seat held for a rejoin, as a key that expires
  *   (SET PX): once it is gone, the seat is free.
  * - `ol:n:<node>`: a node's heartbeat (SET PX, refreshed every second): a seat whose holder's node
@@ -204,10 +205,17 @@ if node == ARGV[4] then return '=' end
 if redis.call('PUBLISH', ARGV[2] .. node, ARGV[3]) > 0 then return node end
 return '!' .. node`;
 
-/** KEYS[1] room hash, KEYS[2] away key. ARGV: seat, holder. A live node's member, written back after Redis lost it. */
+/**
+ * KEYS[1] room hash, KEYS[2] away key, KEYS[3] the room's cards. ARGV: seat, holder, its card ('' for
+ * none: left as Redis has it). A live node's member, written back after Redis lost it, with its card.
+ */
 const REGISTER = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('DEL', KEYS[2])
 redis.call('PERSIST', KEYS[1])
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+  redis.call('PERSIST', KEYS[3])
+end
 return 1`;
 
 /**
@@ -333,8 +341,8 @@ export interface ClusterOptions {
   onUnknown: (room: string, from: string) => void;
   /** The seat `seat` of `room` was taken from `holder` (on this node) by a newer connection. */
   onKick: (room: string, seat: string, holder: string) => void;
-  /** Every member with a socket here (room, seat, holder), to write back after Redis lost them. */
-  members: () => Iterable<[string, string, string]>;
+  /** Every member with a socket here, to write back after Redis lost them. */
+  members: () => Iterable<ClusterMember>;
   /** This node's numbers for /healthz. */
   counts: () => Counts;
   /** Seat `seat` of `room` is held for a rejoin: its node died (this node swept it). */
@@ -342,6 +350,14 @@ export interface ClusterOptions {
   /** A change of a group room, from another node. */
   onGroup?: (event: GroupEvent) => void;
   log?: (line: string) => void;
+}
+
+/** A member with a socket on this node: its seat, held by `holder` (`<node>#<conn>`), and the card it shows (null: none). */
+export interface ClusterMember {
+  room: string;
+  seat: string;
+  holder: string;
+  card: Uint8Array | null;
 }
 
 /** The connections to Redis, the node's heartbeat and channel, and the scripts. */
@@ -584,8 +600,8 @@ export class Cluster {
       await this.cmd.send("SADD", [NODES, this.nodeId]);
       let n = 0;
       const writes: Promise<unknown>[] = [];
-      for (const [room, seat, holder] of this.opts.members()) {
-        writes.push(this.run(SCRIPTS.register, [ROOM + room, awayKey(room, seat)], [seat, holder]));
+      for (const { room, seat, holder, card } of this.opts.members()) {
+        writes.push(this.run(SCRIPTS.register, [ROOM + room, awayKey(room, seat), CARDS + room], [seat, holder, base64Card(card)]));
         n++;
       }
       await Promise.all(writes);
@@ -759,6 +775,8 @@ interface Outgoing {
   body: string;
 }
 
+/** A card as Redis keeps it (base64); "" for none. */
+const base64Card = (card: Uint8Array | null) => (card?.byteLength ? Buffer.from(card.buffer, card.byteOffset, card.byteLength).toString("base64") : "");
 const awayKey = (room: string, seat: string) => `${AWAY}${room}:${seat}`;
 /** The URL without its password, for the log. */
 const redact = (url: string) => url.replace(/\/\/([^@/]*)@/, "//***@");
@@ -840,8 +858,7 @@ export class RedisStore implements RoomStore<string> {
   }
 
   async card(room: string, seatId: string, card: Uint8Array | null): Promise<boolean> {
-    const text = card?.byteLength ? Buffer.from(card.buffer, card.byteOffset, card.byteLength).toString("base64") : "";
-    return Number(await this.cluster.run(SCRIPTS.card, [ROOM + room, CARDS + room], [seatId, text])) === 1;
+    return Number(await this.cluster.run(SCRIPTS.card, [ROOM + room, CARDS + room], [seatId, base64Card(card)])) === 1;
   }
 
   counts(): Counts {

@@ -21,7 +21,7 @@ import { Groups, type SfuTarget } from "./sfu/group.ts";
 import { Presence } from "./presence.ts";
 import { fullBucket, isFull, take, type Bucket } from "./rate.ts";
 import { readJoin, readSignal } from "./relay-wire.ts";
-import { Cluster, RedisBus } from "./redis.ts";
+import { Cluster, type ClusterMember, RedisBus } from "./redis.ts";
 import { MemoryStore, type RoomStore } from "./store.ts";
 
 export interface SocketData extends Member {
@@ -145,9 +145,9 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
           const ws = presence.get(room, seat);
           if (ws && holderOf(ws) === holder) closeWith(ws, CloseCode.Replaced, "seat taken by a newer connection");
         },
-        members: function* (): Generator<[string, string, string]> {
+        members: function* (): Generator<ClusterMember> {
           for (const ws of presence.sockets())
-            if (ws.data.room && ws.data.seatId) yield [ws.data.room, ws.data.seatId, holderOf(ws)] as [string, string, string];
+            if (ws.data.room && ws.data.seatId) yield { room: ws.data.room, seat: ws.data.seatId, holder: String(holderOf(ws)), card: ws.data.card };
         },
         counts: () => ({ rooms: presence.rooms, seats: presence.size, connected: presence.size }),
         onGroup: (event) => groups.heard(event),
@@ -421,6 +421,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       joinTimer: null,
       held: null,
       closed: false,
+      card: null,
     };
     if (!server.upgrade(req, { data })) return new Response("Expected a WebSocket upgrade", { status: 426 });
     socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);

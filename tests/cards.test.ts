@@ -7,8 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { CARD_MAX, encode, OCCUPANCY_CARDS_MAX, PROTOCOL_VERSION } from "../protocol/index.ts";
-import { Redis, startNode } from "./helpers/cluster.ts";
-import { openClient, sleep, startTestServer, type App, type TestClient } from "./helpers/ws-client.ts";
+import { nodesSharingRedis, serverTests } from "./helpers/servers.ts";
+import { openClient, sleep, type App, type TestClient } from "./helpers/ws-client.ts";
 
 let clients: TestClient[] = [];
 const track = (c: TestClient) => (clients.push(c), c);
@@ -126,13 +126,13 @@ function cardSuite(nodes: () => App[], graceMs: number) {
 }
 
 describe("cards, one node", () => {
+  const start = serverTests();
   let app: App;
   const graceMs = 300;
   beforeAll(() => {
     // Junk counts against MAX_BAD_FRAMES; the junk test sends more than the default allows.
-    app = startTestServer({ roomCapacity: 3, ratePerSecond: 200, graceMs, maxBadFrames: 100 }, { sfu: [] });
+    app = start({ roomCapacity: 3, ratePerSecond: 200, graceMs, maxBadFrames: 100 }, { sfu: [] });
   });
-  afterAll(() => app.stop());
   cardSuite(() => [app], graceMs);
 
   test("junk cards are refused with a clear error, before joining too; nothing is kept and the server keeps serving", async () => {
@@ -170,16 +170,11 @@ describe("cards, one node", () => {
 });
 
 describe("cards, nodes sharing Redis", () => {
-  let redis: Redis;
-  const nodes: App[] = [];
+  const sharing = nodesSharingRedis();
+  let nodes: App[] = [];
   const graceMs = 400;
   beforeAll(async () => {
-    redis = await Redis.start();
-    for (let i = 0; i < 2; i++) nodes.push(await startNode(redis, { roomCapacity: 3, ratePerSecond: 200, graceMs }));
-  });
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    await redis.down();
+    ({ nodes } = await sharing(2, { roomCapacity: 3, ratePerSecond: 200, graceMs }));
   });
   cardSuite(() => nodes, graceMs);
 });

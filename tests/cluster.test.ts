@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { CloseCode, PROTOCOL_VERSION } from "../protocol/index.ts";
 import { Redis, spawnNode, startForwarder, startNode } from "./helpers/cluster.ts";
+import { nodesSharingRedis } from "./helpers/servers.ts";
 import { openClient, sleep, until, withTimeout, type App, type TestClient } from "./helpers/ws-client.ts";
 
 const V = PROTOCOL_VERSION;
@@ -37,17 +38,26 @@ async function joinOn(app: App | string, id: string, token?: string) {
   return { c, joined, self: joined.self };
 }
 
+/**
+ * Restarts `redis` (losing all it held) under `nodes` running nodes: each says it lost Redis, then
+ * that it is back. Returns what they logged meanwhile.
+ */
+async function restartUnder(redis: Redis, nodes: number): Promise<string[]> {
+  warnings.mockClear();
+  await redis.down();
+  const said = () => warnings.mock.calls.map((args) => args.map(String).join(" "));
+  await until(() => said().filter((l) => l.includes("lost Redis")).length >= nodes, 5000, "a log line per node saying Redis is away");
+  await redis.up();
+  await until(() => said().filter((l) => l.includes("Redis is back")).length >= nodes, 15_000, "every node back");
+  return said();
+}
+
 describe("nodes sharing one Redis", () => {
+  const sharing = nodesSharingRedis();
   let redis: Redis;
   let nodes: App[];
   beforeAll(async () => {
-    redis = await Redis.start();
-    nodes = [];
-    for (let i = 0; i < 3; i++) nodes.push(await startNode(redis, { roomCapacity: 20, ratePerSecond: 500 }));
-  });
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    await redis.down();
+    ({ redis, nodes } = await sharing(3, { roomCapacity: 20, ratePerSecond: 500 }));
   });
 
   test("two members on different nodes pair, signal both ways and see each other leave", async () => {
@@ -217,15 +227,10 @@ describe("nodes sharing one Redis", () => {
 });
 
 describe("seat expiry across nodes", () => {
-  let redis: Redis;
+  const sharing = nodesSharingRedis();
   let nodes: App[];
   beforeAll(async () => {
-    redis = await Redis.start();
-    nodes = [await startNode(redis, { graceMs: 400, roomCapacity: 2 }), await startNode(redis, { graceMs: 400, roomCapacity: 2 })];
-  });
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    await redis.down();
+    ({ nodes } = await sharing(2, { graceMs: 400, roomCapacity: 2 }));
   });
 
   test("a dropped member's seat is held for the grace period, then freed and the room told", async () => {
@@ -258,10 +263,14 @@ describe("seat expiry across nodes", () => {
 });
 
 describe("failures", () => {
+  const sharing = nodesSharingRedis();
+
   test("a node killed (-9) with members on it: they rejoin through the same address and the call goes on", async () => {
-    const redis = await Redis.start();
+    const {
+      redis,
+      nodes: [live],
+    } = await sharing(1);
     const killed = await spawnNode(redis);
-    const live = await startNode(redis);
     let alive = [killed.port, live.server.port!];
     const lb = await startForwarder(() => alive);
     try {
@@ -286,15 +295,15 @@ describe("failures", () => {
     } finally {
       lb.close();
       killed.proc.kill(9);
-      await live.stop();
-      await redis.down();
     }
   }, 30_000);
 
   test("a node killed (-9): a live node frees its members' seats, the rooms told they are away, then gone, with no join needed", async () => {
-    const redis = await Redis.start();
+    const {
+      redis,
+      nodes: [live],
+    } = await sharing(1, { graceMs: 300 });
     const killed = await spawnNode(redis, { SEAT_GRACE_MS: "300" });
-    const live = await startNode(redis, { graceMs: 300 });
     try {
       const id = room();
       const a = await joinOn(killed.url, id);
@@ -310,43 +319,64 @@ describe("failures", () => {
       expect(c.joined.peers).toEqual([b.self]);
     } finally {
       killed.proc.kill(9);
-      await live.stop();
-      await redis.down();
     }
   }, 30_000);
 
   test("Redis restarting: nodes say so, reconnect, re-register their members, and signals cross again", async () => {
-    const redis = await Redis.start();
-    const n1 = await startNode(redis, { roomCapacity: 2 });
-    const n2 = await startNode(redis, { roomCapacity: 2 });
-    try {
-      const id = room();
-      const a = await joinOn(n1, id);
-      const b = await joinOn(n2, id);
-      await a.c.next("peer-joined");
-      warnings.mockClear();
-      await redis.down();
-      const said = () => warnings.mock.calls.map((args) => args.map(String).join(" "));
-      await until(() => said().filter((l) => l.includes("lost Redis")).length >= 2, 5000, "a log line per node saying Redis is away");
-      await redis.up();
-      await until(() => said().filter((l) => l.includes("Redis is back")).length >= 2, 15_000, "both nodes back");
-      expect(said().some((l) => /re-registered 1 member\b/.test(l))).toBe(true);
-      a.c.send({ type: "signal", peer: b.self, session: "after", data: offer });
-      expect((await b.c.next("signal", 3000)).session).toBe("after");
-      b.c.send({ type: "signal", peer: a.self, session: "back", data: answer });
-      expect((await a.c.next("signal", 3000)).session).toBe("back");
-      await sleep(100);
-      // Subscribed again exactly once: no frame arrives twice.
-      expect(b.c.pending("signal")).toEqual([]);
-      expect(a.c.pending("signal")).toEqual([]);
-      // The room is whole again in Redis: a third member of a two-seat room is refused.
-      const c = track(await openClient(n1));
-      c.send({ type: "join", room: id });
-      expect((await c.next("error")).code).toBe("room-full");
-    } finally {
-      await n1.stop();
-      await n2.stop();
-      await redis.down();
+    const {
+      redis,
+      nodes: [n1, n2],
+    } = await sharing(2, { roomCapacity: 2 });
+    const id = room();
+    const a = await joinOn(n1, id);
+    const b = await joinOn(n2, id);
+    await a.c.next("peer-joined");
+    const said = await restartUnder(redis, 2);
+    expect(said.some((l) => /re-registered 1 member\b/.test(l))).toBe(true);
+    a.c.send({ type: "signal", peer: b.self, session: "after", data: offer });
+    expect((await b.c.next("signal", 3000)).session).toBe("after");
+    b.c.send({ type: "signal", peer: a.self, session: "back", data: answer });
+    expect((await a.c.next("signal", 3000)).session).toBe("back");
+    await sleep(100);
+    // Subscribed again exactly once: no frame arrives twice.
+    expect(b.c.pending("signal")).toEqual([]);
+    expect(a.c.pending("signal")).toEqual([]);
+    // The room is whole again in Redis: a third member of a two-seat room is refused.
+    const c = track(await openClient(n1));
+    c.send({ type: "join", room: id });
+    expect((await c.next("error")).code).toBe("room-full");
+  }, 40_000);
+
+  test("Redis restarting: a newcomer's pre-join screen still gets the cards of the members already in the call", async () => {
+    const {
+      redis,
+      nodes: [n1, n2],
+    } = await sharing(2, { roomCapacity: 5 });
+    const id = room();
+    const ada = await joinOn(n1, id);
+    const bob = await joinOn(n2, id);
+    const adaCard = Uint8Array.of(1, 2, 3);
+    ada.c.send({ type: "card", data: Uint8Array.of(9) }); // replaced by the next: only the current card comes back
+    ada.c.send({ type: "card", data: adaCard });
+    bob.c.send({ type: "card", data: Uint8Array.of(4, 5) });
+    bob.c.send({ type: "card", data: new Uint8Array(0) }); // taken down: none comes back
+    const peek = async (on: App) => {
+      const c = track(await openClient(on));
+      c.send({ type: "peek", room: id });
+      return c.next("occupancy");
+    };
+    // Cards are written a moment after they are sent: look again (bounded) until Redis has Ada's alone.
+    let before = await peek(n2);
+    for (let i = 0; i < 100 && !(before.cards?.length === 1 && before.cards[0]!.length === 3); i++) {
+      await sleep(20);
+      before = await peek(n2);
+    }
+    expect(before.cards).toEqual([adaCard]);
+    await restartUnder(redis, 2);
+    for (const on of [n1, n2]) {
+      const seen = await peek(on);
+      expect(seen.people).toBe(2);
+      expect(seen.cards).toEqual([adaCard]);
     }
   }, 40_000);
 });

@@ -9,7 +9,8 @@ import { resolve } from "node:path";
 import { CloseCode } from "../protocol/index.ts";
 import { fullBucket, take } from "../signal-server/rate.ts";
 import { PUBLIC_DIR } from "../signal-server/server.ts";
-import { httpUrl, openClient, startTestServer, TestClient, wsUrl, type App } from "./helpers/ws-client.ts";
+import { serverTests } from "./helpers/servers.ts";
+import { httpUrl, openClient, TestClient, wsUrl, type App } from "./helpers/ws-client.ts";
 import { startApp } from "./e2e/harness.ts";
 
 /** stderr without the notice about bundling at run time (seen whenever sources are newer than build/app). */
@@ -35,14 +36,12 @@ describe("HTTP", () => {
   }, 30_000);
 });
 
-let app: App | undefined;
 let clients: TestClient[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const c of clients) c.close();
   clients = [];
-  await app?.stop();
-  app = undefined;
 });
+const start = serverTests();
 const track = (c: TestClient) => (clients.push(c), c);
 
 /** The status a WebSocket upgrade gets, as a browser (or anything else) would send it. */
@@ -56,7 +55,7 @@ async function upgradeStatus(a: App, headers: Record<string, string>): Promise<n
 
 describe("security headers", () => {
   test("every response carries them: the page, its scripts, assets, 404s, /healthz, a refused /ws", async () => {
-    app = startTestServer({ allowedOrigins: [] });
+    const app = start({ allowedOrigins: [] });
     const page = await fetch(httpUrl(app, "/c/some-room"));
     const html = await page.text();
     const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1];
@@ -95,12 +94,12 @@ describe("security headers", () => {
 
 describe("?inspect", () => {
   test("the inspector bundle is served only where the operator allows it", async () => {
-    app = startTestServer({ inspect: false });
+    let app = start({ inspect: false });
     const refused = await fetch(httpUrl(app, "/inspect/inspect.js"));
     expect(refused.status).toBe(404);
     expect(await refused.text()).not.toContain("createBrowserInspector");
     await app.stop();
-    app = startTestServer({ inspect: true });
+    app = start({ inspect: true });
     const served = await fetch(httpUrl(app, "/inspect/inspect.js"));
     expect(served.status).toBe(200);
     expect(served.headers.get("content-type")).toContain("javascript");
@@ -118,7 +117,7 @@ describe("?inspect", () => {
 
 describe("/ws origin", () => {
   test("by default only the page's own origin (and non-browser clients, with no Origin) may connect", async () => {
-    app = startTestServer();
+    const app = start();
     const port = app.server.port!;
     expect(await upgradeStatus(app, { origin: "http://evil.test" })).toBe(403);
     expect(await upgradeStatus(app, { origin: `http://evil.test:${port}` })).toBe(403);
@@ -134,7 +133,7 @@ describe("/ws origin", () => {
   });
 
   test("ALLOWED_ORIGINS adds origins; a trusted proxy's X-Forwarded-Host is the host", async () => {
-    app = startTestServer({ allowedOrigins: ["https://ok.test"], trustProxy: 1 });
+    const app = start({ allowedOrigins: ["https://ok.test"], trustProxy: 1 });
     const port = app.server.port;
     expect(await upgradeStatus(app, { origin: "https://evil.test" })).toBe(403);
     for (const headers of [
@@ -151,7 +150,7 @@ describe("/ws origin", () => {
 
 describe("per-client limits", () => {
   test("a socket that does not join in time is closed; one that joins stays", async () => {
-    app = startTestServer({ joinTimeoutMs: 300 });
+    const app = start({ joinTimeoutMs: 300 });
     const idle = track(await openClient(app));
     const joiner = track(await openClient(app));
     joiner.send({ type: "join", room: "timeout-room" });
@@ -168,7 +167,7 @@ describe("per-client limits", () => {
   });
 
   test("sockets per address are capped; a closed one frees its place", async () => {
-    app = startTestServer({ maxSocketsPerIp: 3 });
+    const app = start({ maxSocketsPerIp: 3 });
     const open = [];
     for (let i = 0; i < 3; i++) open.push(track(await openClient(app)));
     expect(await upgradeStatus(app, {})).toBe(429);
@@ -177,17 +176,17 @@ describe("per-client limits", () => {
     open[0]!.close();
     await open[0]!.closed;
     const { until } = await import("./helpers/ws-client.ts");
-    await until(() => app!.stats().sockets === 2, 2000, "the server to see the close");
+    await until(() => app.stats().sockets === 2, 2000, "the server to see the close");
     track(await openClient(app));
   });
 
   test("X-Forwarded-For names the client only when TRUST_PROXY says so", async () => {
-    app = startTestServer({ maxSocketsPerIp: 1 });
+    let app = start({ maxSocketsPerIp: 1 });
     track(await openClient(app, { "x-forwarded-for": "10.0.0.1" }));
     expect(await upgradeStatus(app, { "x-forwarded-for": "10.0.0.2" })).toBe(429); // the same TCP peer
     await app.stop();
     for (const c of clients) c.close();
-    app = startTestServer({ maxSocketsPerIp: 1, trustProxy: 1 });
+    app = start({ maxSocketsPerIp: 1, trustProxy: 1 });
     track(await openClient(app, { "x-forwarded-for": "10.0.0.1" }));
     // What the client wrote itself (left of the proxy's entry) does not make it someone else.
     track(await openClient(app, { "x-forwarded-for": "10.0.0.1, 10.0.0.2" }));
@@ -195,7 +194,7 @@ describe("per-client limits", () => {
   });
 
   test("joins per address are capped: past the budget a join is refused and the socket closed", async () => {
-    app = startTestServer({ joinsPerMinutePerIp: 3 });
+    const app = start({ joinsPerMinutePerIp: 3 });
     const a = track(await openClient(app));
     for (let i = 0; i < 3; i++) {
       a.send({ type: "join", room: `probe-${i}` });
@@ -229,7 +228,7 @@ describe("frame rate limit", () => {
 
   test("a client that idled and then bursts is cut at the burst cap", async () => {
     let now = 0;
-    app = startTestServer({ ratePerSecond: 5 }, { now: () => now });
+    const app = start({ ratePerSecond: 5 }, { now: () => now });
     const c = track(await openClient(app));
     now += 3_600_000; // an hour of silence on the server's clock
     for (let i = 0; i < 40; i++) c.send({ type: "ping" });

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { CloseCode, PROTOCOL_VERSION, encode } from "../protocol/index.ts";
-import { Redis, startNode } from "./helpers/cluster.ts";
-import { openClient, sleep, startTestServer, type App, type TestClient } from "./helpers/ws-client.ts";
+import { nodesSharingRedis, serverTests } from "./helpers/servers.ts";
+import { openClient, sleep, type App, type TestClient } from "./helpers/ws-client.ts";
 
 const V = PROTOCOL_VERSION;
 let clients: TestClient[] = [];
@@ -95,11 +95,11 @@ function peekSuite(nodes: () => App[], capacity: number) {
 }
 
 describe("peek, one node", () => {
+  const start = serverTests();
   let app: App;
   beforeAll(() => {
-    app = startTestServer({ roomCapacity: 3, ratePerSecond: 200, graceMs: 5_000, joinTimeoutMs: 400 }, { sfu: [] });
+    app = start({ roomCapacity: 3, ratePerSecond: 200, graceMs: 5_000, joinTimeoutMs: 400 }, { sfu: [] });
   });
-  afterAll(() => app.stop());
   // Without a media server a room holds two people whatever ROOM_CAPACITY says: the peek says two.
   peekSuite(() => [app], 2);
 
@@ -131,29 +131,20 @@ describe("peek, one node", () => {
   });
 
   test("a flood of peeks is rate limited like any frame", async () => {
-    const flood = startTestServer({ ratePerSecond: 20 });
-    try {
-      const c = track(await openClient(flood));
-      const id = room();
-      for (let i = 0; i < 200; i++) c.send({ type: "peek", room: id });
-      expect(await c.closeCode()).toBe(CloseCode.RateLimited);
-      expect(c.pending("occupancy").length).toBeLessThanOrEqual(40);
-    } finally {
-      flood.stop();
-    }
+    const flood = start({ ratePerSecond: 20 });
+    const c = track(await openClient(flood));
+    const id = room();
+    for (let i = 0; i < 200; i++) c.send({ type: "peek", room: id });
+    expect(await c.closeCode()).toBe(CloseCode.RateLimited);
+    expect(c.pending("occupancy").length).toBeLessThanOrEqual(40);
   });
 });
 
 describe("peek, nodes sharing Redis", () => {
-  let redis: Redis;
-  const nodes: App[] = [];
+  const sharing = nodesSharingRedis();
+  let nodes: App[] = [];
   beforeAll(async () => {
-    redis = await Redis.start();
-    for (let i = 0; i < 2; i++) nodes.push(await startNode(redis, { roomCapacity: 3, ratePerSecond: 200, graceMs: 5_000 }));
-  });
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    await redis.down();
+    ({ nodes } = await sharing(2, { roomCapacity: 3, ratePerSecond: 200, graceMs: 5_000 }));
   });
   peekSuite(() => nodes, 3);
 });

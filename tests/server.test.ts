@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { CloseCode, PROTOCOL_VERSION, encode, encodeRaw } from "../protocol/index.ts";
-import { httpUrl, openClient, openPair, openSilentSocket, sleep, startTestServer, until, type App, type TestClient } from "./helpers/ws-client.ts";
+import { serverTests } from "./helpers/servers.ts";
+import { httpUrl, openClient, openPair, openSilentSocket, sleep, until, type App, type TestClient } from "./helpers/ws-client.ts";
 
 const V = PROTOCOL_VERSION;
 
@@ -29,11 +30,11 @@ let roomCounter = 0;
 const room = () => `room-${++roomCounter}-${Math.random().toString(36).slice(2, 8)}`;
 
 describe("shared server", () => {
+  const start = serverTests();
   let app: App;
   beforeAll(() => {
-    app = startTestServer({ stunUrls: ["stun:127.0.0.1:3478"], ratePerSecond: 200, roomCapacity: 2 });
+    app = start({ stunUrls: ["stun:127.0.0.1:3478"], ratePerSecond: 200, roomCapacity: 2 });
   });
-  afterAll(() => app.stop());
 
   test("/healthz reports JSON stats", async () => {
     track(await openPair(app, room()));
@@ -173,14 +174,10 @@ describe("shared server", () => {
 });
 
 describe("own server", () => {
-  let app: App | undefined;
-  afterEach(async () => {
-    await app?.stop();
-    app = undefined;
-  });
+  const start = serverTests();
 
   test("rate limiting closes with 4002", async () => {
-    app = startTestServer({ ratePerSecond: 5 });
+    const app = start({ ratePerSecond: 5 });
     const c = track(await openClient(app));
     for (let i = 0; i < 40; i++) c.send({ type: "ping" });
     expect(await c.closeCode()).toBe(CloseCode.RateLimited);
@@ -191,7 +188,7 @@ describe("own server", () => {
   });
 
   test("a token rejoin replaces the old socket, the peer sees the same id", async () => {
-    app = startTestServer();
+    const app = start();
     const { a, b, aId, bId, aJoined } = track(await openPair(app, room()));
     const a2 = track(await openClient(app));
     a2.send({ type: "join", room: aJoined.room, token: aJoined.token });
@@ -201,7 +198,7 @@ describe("own server", () => {
     expect(await a.closeCode()).toBe(CloseCode.Replaced);
     expect(await b.next("peer-joined")).toEqual({ v: V, type: "peer-joined", peer: aId });
     // The server has handled the replaced socket's close (only b and a2 are left open) ...
-    await until(() => app!.stats().sockets === 2, 2000, "the replaced socket's close");
+    await until(() => app.stats().sockets === 2, 2000, "the replaced socket's close");
     // ... so anything that close sent b is queued ahead of this pong: nothing can arrive later.
     b.send({ type: "ping" });
     await b.next("pong");
@@ -211,7 +208,7 @@ describe("own server", () => {
   });
 
   test("a dropped member is away, then gone after the grace period", async () => {
-    app = startTestServer({ graceMs: 300 });
+    const app = start({ graceMs: 300 });
     const { a, b, aId, bId } = track(await openPair(app, room()));
     a.close();
     expect(await b.next("peer-away")).toEqual({ v: V, type: "peer-away", peer: aId });
@@ -221,14 +218,14 @@ describe("own server", () => {
     expect(Date.now() - awayAt).toBeGreaterThanOrEqual(200);
     expect(app.stats()).toMatchObject({ rooms: 1, seats: 1, connected: 1 });
     b.close();
-    await until(() => app!.stats().sockets === 0, 2000, "socket close");
+    await until(() => app.stats().sockets === 0, 2000, "socket close");
     await sleep(400);
     expect(app.stats()).toEqual({ sockets: 0, rooms: 0, seats: 0, connected: 0 });
     expect(bId).not.toBe(aId);
   });
 
   test("a member back within the grace period keeps its seat", async () => {
-    app = startTestServer({ graceMs: 300 });
+    const app = start({ graceMs: 300 });
     const { a, b, aId, aJoined } = track(await openPair(app, room()));
     a.close();
     await b.next("peer-away");
@@ -241,17 +238,16 @@ describe("own server", () => {
   });
 
   test("stop() closes clients with 1012", async () => {
-    app = startTestServer();
+    const app = start();
     const { a, b } = track(await openPair(app, room()));
     const lone = track(await openClient(app));
     const stopping = app.stop();
-    app = undefined;
     expect(await Promise.all([a.closeCode(), b.closeCode(), lone.closeCode()])).toEqual([1012, 1012, 1012]);
     await stopping;
   });
 
   test("a silent dead socket is dropped by the idle timeout", async () => {
-    app = startTestServer({ idleTimeoutS: 4 });
+    const app = start({ idleTimeoutS: 4 });
     const dead = await openSilentSocket(app);
     dead.sendBinary(encode({ type: "join", room: "idle-room" }));
     const live = track(await openClient(app));
@@ -268,7 +264,7 @@ describe("own server", () => {
   }, 15_000);
 
   test("a client that stops reading is closed once too much waits for it; its peer is unaffected", async () => {
-    app = startTestServer({ maxBufferedBytes: 64 * 1024, ratePerSecond: 1_000_000 });
+    const app = start({ maxBufferedBytes: 64 * 1024, ratePerSecond: 1_000_000 });
     // A separate process that joins and never reads (Bun's own sockets always read).
     const stuck = Bun.spawn(["python3", `${import.meta.dir}/helpers/stuck-client.py`, String(app.server.port), "stuck-room", String(V)], { stdout: "pipe" });
     try {
@@ -295,12 +291,12 @@ describe("own server", () => {
   }, 20_000);
 
   test("origin allow-list and signaling off", async () => {
-    app = startTestServer({ allowedOrigins: ["http://ok.test"] });
+    let app = start({ allowedOrigins: ["http://ok.test"] });
     const up = { headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } };
     const denied = await fetch(httpUrl(app, "/ws"), { headers: { ...up.headers, origin: "http://evil.test" } });
     expect(denied.status).toBe(403);
     await app.stop();
-    app = startTestServer({ signaling: false });
+    app = start({ signaling: false });
     expect((await fetch(httpUrl(app, "/ws"))).status).toBe(404);
   });
 });

@@ -56,6 +56,8 @@ export interface CallContext {
   occupancy: Occupancy | null;
   /** What we call ourselves, as typed on the pre-join screen (sent cleaned: cleanName); "" for none. */
   name: string;
+  /** The name changed since our card last went out: it goes when the name settles, or at once when typing is done. */
+  cardStale: boolean;
   /** Participants whose arrival was announced (chime and toast) and who have not left since, by id. */
   greeted: Greeted;
   /** Parts of the call that failed and were restarted (by actor id), so a part that keeps failing is given up on. */
@@ -67,6 +69,8 @@ export type CallUiEvent =
   | { type: "START"; room: string; lobby?: boolean; secret?: string | null }
   | { type: "JOIN" }
   | { type: "SET_NAME"; name: string }
+  /** Done typing the name (the field lost focus, or Enter): its card goes now rather than when it settles. */
+  | { type: "NAME_DONE" }
   | { type: "SET_RELAY_ONLY"; on: boolean }
   | { type: "START_SERVERLESS"; role: ServerlessRole }
   | ServerlessCommand
@@ -86,6 +90,8 @@ export type CallEvent =
   | MediaReport
   | RoomWatchReport
   | { type: "PEER.PRESUMED_GONE"; peer: string }
+  /** The name typed has not changed for `cardSettles`. */
+  | { type: "NAME.SETTLED" }
   /** A child actor threw: XState reports it to the parent under this type. */
   | { type: `xstate.error.actor.${string}`; error: unknown };
 

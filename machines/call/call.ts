@@ -48,6 +48,7 @@ export const callMachine = callSetup.createMachine({
     lobby: false,
     occupancy: null,
     name: "",
+    cardStale: false,
     greeted: {},
     restarts: {},
   }),
@@ -61,7 +62,10 @@ export const callMachine = callSetup.createMachine({
     // A part of the call that throws is reported and restarted, never left dead under a live page.
     "xstate.error.actor.*": { actions: "restartFailedChild" },
     // What we call ourselves, as typed (cleaned when kept and when sent); everyone hears it with our media state.
-    SET_NAME: { actions: ["takeName", "saveName", "broadcastMediaState", "showCard"] },
+    // Our card (the pre-join screen's name) waits until the name settles or typing is done: one card, not one a keystroke.
+    SET_NAME: { actions: ["takeName", "saveName", "broadcastMediaState", "showCardLater"] },
+    "NAME.SETTLED": { actions: "showCard" },
+    NAME_DONE: { guard: "cardStale", actions: "showCard" },
     SET_RELAY_ONLY: { actions: "setRelayOnly" },
     "MEDIA.OUTGOING": { actions: "takeOutgoing" },
   },

@@ -60,6 +60,8 @@ const roomIs =
   (view: RoomView) =>
   ({ context }: { context: CallContext }) =>
     roomView(context.peers, context.departure) === view;
+/** The id of the pending NAME.SETTLED, so a newer keystroke replaces it. */
+const CARD_SETTLES = "cardSettles";
 const goneLater = (peer: string) =>
   [
     { type: "PEER.PRESUMED_GONE" as const, peer },
@@ -87,10 +89,13 @@ export const callSetup = setup({
   delays: {
     /** A member away (socket dropped) with a dead connection for this long is presumed gone; they may still return. */
     presumedGone: 3_000,
+    /** Our card goes out once the name typed has not changed for this long, not at every keystroke. */
+    cardSettles: 400,
   },
   guards: {
     /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
     wantsLobby: ({ context }) => context.lobby && !context.token,
+    cardStale: ({ context }) => context.cardStale,
     heardFromRoom: ({ event }) => ROOM_NEWS.has(event.type),
     // Where the room stands (roster.ts `roomView`): exactly one of these holds at a time.
     theyLeft: roomIs("peerLeft"),
@@ -179,8 +184,16 @@ export const callSetup = setup({
      * with the link's key (none without one; empty when we have no name, which takes it down).
      */
     showCard: enqueueActions(({ context, enqueue, self }) => {
+      enqueue.cancel(CARD_SETTLES);
+      if (context.cardStale) enqueue.assign({ cardStale: false });
       if (!context.keys || context.serverless || !self.getSnapshot().children.signaling) return;
       enqueue.sendTo("signaling", { type: "SIGNALING.SEND", msg: { type: "card", data: cardText(context.name) } } satisfies SignalingCommand);
+    }),
+    /** A name being typed: its card goes when the name settles (or at once on NAME_DONE), the last one typed. */
+    showCardLater: enqueueActions(({ enqueue }) => {
+      enqueue.cancel(CARD_SETTLES);
+      enqueue.raise({ type: "NAME.SETTLED" }, { delay: "cardSettles", id: CARD_SETTLES });
+      enqueue.assign({ cardStale: true });
     }),
     markJoin: () => mark("join"),
     clearError: assign({ error: null }),

@@ -108,6 +108,10 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
   return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, cameraOn, reloads, warm, linkStarts: () => linkStarts };
 }
 
+/** The names on the cards sent to the link, in order (null: an empty card, no name). */
+const cardsSent = (h: ReturnType<typeof harness>) =>
+  h.signalingSent.flatMap((c) => (c.type === "SIGNALING.SEND" && c.msg.type === "card" ? [c.msg.data.byteLength ? nameOnCard(c.msg.data) : null] : []));
+
 /** Started, then joined as "bbb" with `peers` already in the room. */
 async function joinedWith(h: ReturnType<typeof harness>, peers: string[]) {
   h.send({ type: "START", room: "room-1" });
@@ -269,20 +273,18 @@ describe("call machine", () => {
   });
 
   test("our name goes to the link as a card when we join, again when it changes or we rejoin; with no key in the link, never", async () => {
-    const cards = (h: ReturnType<typeof harness>) =>
-      h.signalingSent.flatMap((c) => (c.type === "SIGNALING.SEND" && c.msg.type === "card" ? [c.msg.data.byteLength ? nameOnCard(c.msg.data) : null] : []));
     const h = harness();
     h.send({ type: "START", room: "room-1", secret: newSecret() });
     await Promise.resolve();
     await Promise.resolve();
-    expect(cards(h)).toEqual([]);
+    expect(cardsSent(h)).toEqual([]);
     h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
-    expect(cards(h)).toEqual([null]); // no name yet: an empty card (takes down one a previous page of ours showed)
-    h.send({ type: "SET_NAME", name: "Ada" });
+    expect(cardsSent(h)).toEqual([null]); // no name yet: an empty card (takes down one a previous page of ours showed)
     h.send({ type: "SET_NAME", name: "  Ada  Lovelace\n" });
-    expect(cards(h)).toEqual([null, "Ada", "Ada Lovelace"]);
+    h.clock.increment(400);
+    expect(cardsSent(h)).toEqual([null, "Ada Lovelace"]);
     h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
-    expect(cards(h)).toEqual([null, "Ada", "Ada Lovelace", "Ada Lovelace"]);
+    expect(cardsSent(h)).toEqual([null, "Ada Lovelace", "Ada Lovelace"]);
 
     const typed = harness();
     typed.send({ type: "START", room: "room-1" });
@@ -290,8 +292,46 @@ describe("call machine", () => {
     await Promise.resolve();
     typed.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
     typed.send({ type: "SET_NAME", name: "Ada" });
+    typed.clock.increment(400);
+    typed.send({ type: "NAME_DONE" });
     expect(typed.phase()).toBe("waiting");
-    expect(cards(typed)).toEqual([]);
+    expect(cardsSent(typed)).toEqual([]);
+  });
+
+  test("typing a name sends one card, with the last name typed, once it has settled for 400 ms; done typing or a rejoin sends it at once", async () => {
+    const h = harness();
+    h.send({ type: "START", room: "room-1", secret: newSecret() });
+    await Promise.resolve();
+    await Promise.resolve();
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+    expect(cardsSent(h)).toEqual([null]);
+    for (const name of ["A", "Ad", "Ada", "Ada ", "Ada L"]) {
+      h.send({ type: "SET_NAME", name });
+      h.clock.increment(300);
+    }
+    expect(cardsSent(h)).toEqual([null]); // still typing: no card yet
+    h.clock.increment(99);
+    expect(cardsSent(h)).toEqual([null]);
+    h.clock.increment(1);
+    expect(cardsSent(h)).toEqual([null, "Ada L"]);
+    h.clock.increment(5_000);
+    expect(cardsSent(h)).toEqual([null, "Ada L"]);
+
+    // The field loses focus: the card goes now, and not again when the name would have settled.
+    h.send({ type: "SET_NAME", name: "Ada Lo" });
+    h.send({ type: "SET_NAME", name: "Ada Lov" });
+    h.send({ type: "NAME_DONE" });
+    expect(cardsSent(h)).toEqual([null, "Ada L", "Ada Lov"]);
+    h.clock.increment(400);
+    h.send({ type: "NAME_DONE" }); // nothing new typed: nothing sent
+    expect(cardsSent(h)).toEqual([null, "Ada L", "Ada Lov"]);
+
+    // A rejoin while typing sends the name as it is, once.
+    h.send({ type: "SET_NAME", name: "Ada Love" });
+    h.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: [] });
+    expect(cardsSent(h)).toEqual([null, "Ada L", "Ada Lov", "Ada Love"]);
+    h.clock.increment(400);
+    expect(cardsSent(h)).toEqual([null, "Ada L", "Ada Lov", "Ada Love"]);
   });
 
   test("the server connection is warmed up while the camera starts and the pre-join screen shows", async () => {

@@ -30,8 +30,11 @@ export function NameField({ id, onEnter }: { id: string; onEnter?: () => void })
         spellCheck={false}
         placeholder="How others see you"
         onChange={(e) => actor.send({ type: "SET_NAME", name: e.target.value })}
+        onBlur={() => actor.send({ type: "NAME_DONE" })}
         onKeyDown={(e) => {
-          if (e.key === "Enter") onEnter?.();
+          if (e.key !== "Enter") return;
+          actor.send({ type: "NAME_DONE" });
+          onEnter?.();
         }}
       />
     </>

@@ -25,6 +25,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { button, launchBrowser, newPerson, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
 import type { BotOptions, BotStatus } from "./bot.ts";
+import { frameCounts, recordFirstFrames, recordGaps, seesMoving } from "./probes.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -197,38 +198,9 @@ const fmt = (f: Figures) =>
   `downlink ${Math.round(f.downlinkKbps)} kbit/s, ${f.decodedFps.toFixed(0)} frames decoded/s, browser CPU ${f.cpuPct.toFixed(0)}% of a core, ` +
   `${f.cpuMsPerFrame.toFixed(2)} ms CPU per received frame`;
 
-/** Frames each remote video presents over 1.5 s. */
-const frameCounts = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
-        const counts = videos.map(() => 0);
-        let done = false;
-        videos.forEach((v, i) => {
-          const tick = () => {
-            if (done) return;
-            counts[i]!++;
-            v.requestVideoFrameCallback(tick);
-          };
-          v.requestVideoFrameCallback(tick);
-        });
-        setTimeout(() => {
-          done = true;
-          resolve(counts);
-        }, 1500);
-      }),
-  );
 /** The labels of the remote videos on the page ("Remote video: NAME"). */
 const tileLabels = (page: Page) =>
   page.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')].map((v) => v.getAttribute("aria-label") ?? ""));
-const seesMoving = (page: Page, n: number, timeout = 60_000) =>
-  waitFor(
-    () => frameCounts(page),
-    (c) => c.length === n && c.every((x) => x >= 3),
-    timeout,
-  );
-
 // ---- Init scripts (run in the page: nothing from outside themselves) -------------------------
 
 /** The app's own media settings, at the bench's low resolution. */
@@ -247,59 +219,6 @@ function hiddenTab() {
     w.__hidden = h;
     document.dispatchEvent(new Event("visibilitychange"));
   };
-}
-
-/**
- * Per participant (a tile's label), the longest time between two presented frames since
- * `__gaps.reset()`, whichever video element or stream (direct or through Janus) showed them.
- */
-function recordGaps() {
-  const last = new Map<string, number>();
-  const longest = new Map<string, number>();
-  const w = window as unknown as { __gaps: { reset: () => void; read: () => Record<string, number> } };
-  w.__gaps = {
-    reset: () => longest.clear(),
-    read: () => Object.fromEntries(longest),
-  };
-  const watched = new WeakSet<HTMLVideoElement>();
-  setInterval(() => {
-    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
-      if (watched.has(v)) continue;
-      watched.add(v);
-      const tick = (now: number) => {
-        const label = v.getAttribute("aria-label") ?? "";
-        const prev = last.get(label);
-        if (prev !== undefined && now > prev) longest.set(label, Math.max(longest.get(label) ?? 0, now - prev));
-        last.set(label, Math.max(prev ?? 0, now));
-        v.requestVideoFrameCallback(tick);
-      };
-      v.requestVideoFrameCallback(tick);
-    }
-  }, 10);
-}
-
-/** When Join was clicked, and when each remote video (by label) first presented a frame. */
-function recordFirstFrames() {
-  const w = window as unknown as { __firsts: { join: number; frames: Record<string, number> } };
-  w.__firsts = { join: 0, frames: {} };
-  document.addEventListener(
-    "click",
-    (e) => {
-      if (e.target instanceof Element && e.target.closest("button")?.textContent?.trim() === "Join") w.__firsts.join = performance.now();
-    },
-    true,
-  );
-  const watched = new WeakSet<HTMLVideoElement>();
-  setInterval(() => {
-    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
-      if (watched.has(v)) continue;
-      watched.add(v);
-      v.requestVideoFrameCallback(() => {
-        const label = v.getAttribute("aria-label") ?? "";
-        w.__firsts.frames[label] ??= performance.now();
-      });
-    }
-  }, 5);
 }
 
 // ---- The run ---------------------------------------------------------------------------------

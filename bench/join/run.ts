@@ -7,6 +7,7 @@
  * the way to the app and to the floor relay; media stays direct). The app is also timed on a reload
  * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
  *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100]
+ * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
  */
 import { loadavg } from "node:os";
@@ -16,6 +17,7 @@ import type { Browser, Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { BUN, launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
+import { groupLines } from "./group.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -29,7 +31,9 @@ const { values: args } = parseArgs({
 });
 const RUNS = Math.max(1, Number(args.runs));
 const RTT = Number(args.rtt);
-const VARIANTS = args.variants.split(",") as Variant[];
+const VARIANTS = args.variants.split(",").filter((v) => v !== "group") as Variant[];
+/** The group lines (group.ts): a third person's first frames and the switch to the media server. */
+const GROUP = args.variants.split(",").includes("group");
 type Variant = "warm" | "cold" | "rtt";
 type Kind = "floor" | "app";
 
@@ -140,6 +144,7 @@ const results: Record<Variant, { floor: Timing[]; app: Timing[]; reload: Timing[
   rtt: { floor: [], app: [], reload: [] },
 };
 const failures: string[] = [];
+let groupOut: string[] = [];
 try {
   for (const variant of VARIANTS) {
     for (let i = 0; i < RUNS; i++) {
@@ -160,6 +165,10 @@ try {
         process.stderr.write(`${variant} ${i + 1}/${RUNS} ${kind}: ${line(r.fresh)}${r.reload ? `\n  reload ${line(r.reload)}` : ""}\n`);
       }
     }
+  }
+  if (GROUP) {
+    const warm = results.warm.app.map((t) => t.fromStart);
+    groupOut = await groupLines(browser, RUNS, warm.length ? median(warm) : undefined);
   }
 } finally {
   await browser.close();
@@ -208,3 +217,4 @@ for (const variant of VARIANTS) {
     console.log(breakdown(reload));
   }
 }
+for (const l of groupOut) console.log(l);

@@ -1,0 +1,91 @@
+/**
+ * What a page shows, read in the page, shared by bench/group and bench/join's group lines:
+ * remote videos presenting frames, the longest gap between frames per tile, first frames.
+ * The init scripts (recordGaps, recordFirstFrames) run in the page and use nothing from outside.
+ */
+import type { Page } from "playwright-core";
+import { waitFor } from "../../tests/e2e/harness.ts";
+
+/** Frames each remote video presents over 1.5 s. */
+export const frameCounts = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
+        const counts = videos.map(() => 0);
+        let done = false;
+        videos.forEach((v, i) => {
+          const tick = () => {
+            if (done) return;
+            counts[i]!++;
+            v.requestVideoFrameCallback(tick);
+          };
+          v.requestVideoFrameCallback(tick);
+        });
+        setTimeout(() => {
+          done = true;
+          resolve(counts);
+        }, 1500);
+      }),
+  );
+
+/** Until `page` shows `n` remote videos, each presenting frames. */
+export const seesMoving = (page: Page, n: number, timeout = 60_000) =>
+  waitFor(
+    () => frameCounts(page),
+    (c) => c.length === n && c.every((x) => x >= 3),
+    timeout,
+  );
+
+/**
+ * Per participant (a tile's label), the longest time between two presented frames since
+ * `__gaps.reset()`, whichever video element or stream (direct or through Janus) showed them.
+ */
+export function recordGaps() {
+  const last = new Map<string, number>();
+  const longest = new Map<string, number>();
+  const w = window as unknown as { __gaps: { reset: () => void; read: () => Record<string, number> } };
+  w.__gaps = {
+    reset: () => longest.clear(),
+    read: () => Object.fromEntries(longest),
+  };
+  const watched = new WeakSet<HTMLVideoElement>();
+  setInterval(() => {
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      const tick = (now: number) => {
+        const label = v.getAttribute("aria-label") ?? "";
+        const prev = last.get(label);
+        if (prev !== undefined && now > prev) longest.set(label, Math.max(longest.get(label) ?? 0, now - prev));
+        last.set(label, Math.max(prev ?? 0, now));
+        v.requestVideoFrameCallback(tick);
+      };
+      v.requestVideoFrameCallback(tick);
+    }
+  }, 10);
+}
+
+/** When Join was clicked, and when each remote video (by label) first presented a frame. */
+export function recordFirstFrames() {
+  const w = window as unknown as { __firsts: { join: number; frames: Record<string, number> } };
+  w.__firsts = { join: 0, frames: {} };
+  document.addEventListener(
+    "click",
+    (e) => {
+      if (e.target instanceof Element && e.target.closest("button")?.textContent?.trim() === "Join") w.__firsts.join = performance.now();
+    },
+    true,
+  );
+  const watched = new WeakSet<HTMLVideoElement>();
+  setInterval(() => {
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      v.requestVideoFrameCallback(() => {
+        const label = v.getAttribute("aria-label") ?? "";
+        w.__firsts.frames[label] ??= performance.now();
+      });
+    }
+  }, 5);
+}

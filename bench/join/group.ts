@@ -1,0 +1,167 @@
+/**
+ * bench/join's group lines (issue 21): a third person opening the link of a call of two, with the
+ * app's media server (Janus, VideoRoom). Per run, on the same Chromium as the other lines:
+ *   - the third's navigation → first remote frame, Join → first frame and Join → frames on both
+ *     tiles (probe.ts clicks Join the moment it is enabled; recordFirstFrames notes every tile);
+ *   - the switch of the two already in the call from their direct connection to the media server:
+ *     from the third's Join to the later of the two closing their direct connection (each page's
+ *     clock read as wall time, performance.timeOrigin + now), and the longest gap between presented
+ *     frames on the tile each of them already had (recordGaps), which is what a person sees of it.
+ * Janus's ICE skips loopback, so these lines need the namespace of scripts/netns.sh:
+ *   bash scripts/netns.sh node_modules/.bin/bun bench/join/run.ts --variants warm,group
+ */
+import type { Browser } from "playwright-core";
+import { newSecret } from "../../protocol/e2ee.ts";
+import { newPerson, openCallLink, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
+import { startTestJanus } from "../../tests/helpers/janus.ts";
+import { recordFirstFrames, recordGaps, seesMoving } from "../group/probes.ts";
+import { firstFrameShown, probe } from "./probe.ts";
+
+export interface GroupTiming {
+  /** The third's navigation → first remote frame. */
+  frame: number;
+  /** The third's Join → first remote frame, and → a frame on every tile (both people). */
+  joinToFrame: number;
+  joinToAll: number;
+  /** The third's Join → the later of the two others closing their direct connection. */
+  switchMs: number;
+  /** The longest gap between frames on the tile each of the two had before (the two values). */
+  gaps: number[];
+}
+
+/** Init script: the wall time at which this page closed a direct (sendrecv) connection, first. */
+function recordDirectClose() {
+  const w = window as unknown as { __directClosed: number | null; RTCPeerConnection: typeof RTCPeerConnection };
+  w.__directClosed = null;
+  const Native = w.RTCPeerConnection;
+  w.RTCPeerConnection = class extends Native {
+    override close() {
+      // close() fires no event of its own: note it here, before the transceivers go.
+      if (this.getTransceivers().some((t) => t.currentDirection === "sendrecv")) w.__directClosed ??= performance.timeOrigin + performance.now();
+      super.close();
+    }
+  };
+}
+
+async function person(browser: Browser, origin: string, name: string) {
+  const p = await newPerson(browser, origin);
+  await p.context.addInitScript((n) => localStorage.setItem("onelink.name", n), name);
+  return p;
+}
+
+/** One third join into a call of two on `origin` (an app with a media server). */
+async function oneRun(browser: Browser, origin: string): Promise<GroupTiming> {
+  const a = await person(browser, origin, "Ann");
+  const b = await person(browser, origin, "Bo");
+  const c = await person(browser, origin, "Cy");
+  try {
+    for (const p of [a, b]) {
+      await p.context.addInitScript(recordPeerConnections);
+      await p.context.addInitScript(recordDirectClose);
+      await p.context.addInitScript(recordGaps);
+    }
+    await c.context.addInitScript(probe);
+    await c.context.addInitScript(recordFirstFrames);
+    const link = `${origin}/c/${crypto.randomUUID()}#${newSecret()}`;
+    await openCallLink(a.page, link);
+    await waitForStatus(a.page, "Waiting for someone to join");
+    await openCallLink(b.page, link);
+    await Promise.all([seesMoving(a.page, 1, 20_000), seesMoving(b.page, 1, 20_000)]);
+    type Gaps = { __gaps: { reset: () => void; read: () => Record<string, number> } };
+    for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as Gaps).__gaps.reset());
+
+    // A returning visitor, as the warm line: the page, its code and its service worker already here.
+    await c.page.goto(`${origin}/`);
+    await c.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+    const shown = firstFrameShown(c.page, 30_000);
+    await c.page.goto(link);
+    await shown;
+    const third = await waitFor(
+      () =>
+        c.page.evaluate(() => {
+          const w = window as unknown as { __bench: { join: number | null; frame: number | null }; __firsts: { frames: Record<string, number> } };
+          return { join: w.__bench.join, frame: w.__bench.frame, tiles: Object.values(w.__firsts.frames), origin: performance.timeOrigin };
+        }),
+      (t) => t.tiles.length >= 2,
+      30_000,
+    );
+    if (third.join === null || third.frame === null) throw new Error("the third never joined or saw no frame");
+    const joinWall = third.origin + third.join;
+    // Both on the media server only: their direct connection closed, the two others' tiles moving.
+    const closed = await Promise.all(
+      [a, b].map((p) =>
+        waitFor(
+          () => p.page.evaluate(() => (window as unknown as { __directClosed: number | null }).__directClosed),
+          (t) => t !== null,
+          30_000,
+        ),
+      ),
+    );
+    await Promise.all([seesMoving(a.page, 2, 30_000), seesMoving(b.page, 2, 30_000)]);
+    const gaps = await Promise.all(
+      [a, b].map((p, i) =>
+        p.page.evaluate((label) => (window as unknown as Gaps).__gaps.read()[label] ?? Number.NaN, `Remote video: ${i === 0 ? "Bo" : "Ann"}`),
+      ),
+    );
+    return {
+      frame: third.frame,
+      joinToFrame: third.frame - third.join,
+      joinToAll: Math.max(...third.tiles) - third.join,
+      switchMs: Math.max(...(closed as number[])) - joinWall,
+      gaps,
+    };
+  } finally {
+    for (const p of [a, b, c]) await p.context.close();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+  if (!s.length) return Number.NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * `runs` third joins with a Janus and an app of their own (started here, stopped after); the lines
+ * to print. `oneToOneJoinToFrame`: the 1:1 app's median Join → first frame, to read them against.
+ */
+export async function groupLines(browser: Browser, runs: number, oneToOneJoinToFrame?: number): Promise<string[]> {
+  if (!process.env.ONELINK_NETNS_IFACE) return ["", "== group: skipped (Janus needs the namespace: bash scripts/netns.sh ... bench/join/run.ts)"];
+  const janus = await startTestJanus();
+  const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret });
+  const timings: GroupTiming[] = [];
+  const failures: string[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const t = await oneRun(browser, app.url).catch((err: Error) => {
+        failures.push(err.message.split("\n")[0] ?? String(err));
+        return null;
+      });
+      if (!t) continue;
+      timings.push(t);
+      process.stderr.write(
+        `group ${i + 1}/${runs}: third nav->frame ${t.frame.toFixed(0)} ms, Join->frame ${t.joinToFrame.toFixed(0)}, Join->both ${t.joinToAll.toFixed(0)}; switch ${t.switchMs.toFixed(0)} ms, gaps ${t.gaps.map((g) => g.toFixed(0)).join("/")} ms\n`,
+      );
+    }
+  } finally {
+    await app.stop();
+    await janus.stop();
+  }
+  const f0 = (x: number) => x.toFixed(0);
+  const jf = median(timings.map((t) => t.joinToFrame));
+  const out = ["", `== group: a third person joins a call of two (media server: Janus in the namespace), ${timings.length} runs`];
+  for (const f of failures) out.push(`  failed: ${f}`);
+  if (!timings.length) return out;
+  out.push(`  third: navigation -> first remote frame median ${f0(median(timings.map((t) => t.frame)))} ms  [${timings.map((t) => f0(t.frame)).join(", ")}]`);
+  out.push(
+    `  third: Join -> first frame median ${f0(jf)} ms, Join -> frames on both tiles ${f0(median(timings.map((t) => t.joinToAll)))} ms` +
+      (oneToOneJoinToFrame ? `  (${(jf / oneToOneJoinToFrame).toFixed(2)}x the 1:1 Join -> frame)` : ""),
+  );
+  const gaps = timings.flatMap((t) => t.gaps);
+  out.push(
+    `  switch to the media server (the third's Join -> both closed their direct connection): median ${f0(median(timings.map((t) => t.switchMs)))} ms; ` +
+      `longest gap on a tile already shown: median ${f0(median(gaps))} ms, worst ${f0(Math.max(...gaps.filter(Number.isFinite)))} ms (target <= 300)`,
+  );
+  return out;
+}

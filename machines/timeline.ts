@@ -3,7 +3,24 @@
  * a link to the first remote frame, so a benchmark (bench/join) can say where the time goes. The
  * first of each name is what counts; marking costs next to nothing and sends nothing anywhere.
  */
-export type TimelineStep = "script" | "devices" | "join" | "joined" | "offer-sent" | "answer" | "ice-connected" | "connected" | "first-frame";
+export type TimelineStep =
+  | "script"
+  | "devices"
+  | "join"
+  | "joined"
+  | "offer-sent"
+  | "answer"
+  | "ice-connected"
+  | "connected"
+  | "first-frame"
+  // The media server's path (machines/transport/sfu.ts): publishing, then receiving.
+  | "sfu-start"
+  | "sfu-offer-sent"
+  | "sfu-answer"
+  | "sfu-pub-connected"
+  | "sfu-sub-offer"
+  | "sfu-sub-answered"
+  | "sfu-sub-connected";
 
 const marked = new Set<TimelineStep>();
 

@@ -10,7 +10,7 @@
  * Janus's ICE skips loopback, so these lines need the namespace of scripts/netns.sh:
  *   bash scripts/netns.sh node_modules/.bin/bun bench/join/run.ts --variants warm,group
  */
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { newPerson, openCallLink, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
@@ -27,7 +27,19 @@ export interface GroupTiming {
   switchMs: number;
   /** The longest gap between frames on the tile each of the two had before (the two values). */
   gaps: number[];
+  /** The third's steps (its app's marks, machines/timeline.ts), ms from its Join. */
+  steps: Record<string, number>;
+  /** The first of the two's media-server steps, ms from the third's Join (wall time). */
+  switchSteps: Record<string, number>;
 }
+
+/** The page's timeline marks (ol:…), each at its first, as wall time. */
+const wallMarks = (page: Page) =>
+  page.evaluate(() => {
+    const out: Record<string, number> = {};
+    for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) out[m.name.slice(3)] ??= performance.timeOrigin + m.startTime;
+    return out;
+  });
 
 /** Init script: the wall time at which this page closed a direct (sendrecv) connection, first. */
 function recordDirectClose() {
@@ -103,7 +115,14 @@ async function oneRun(browser: Browser, origin: string): Promise<GroupTiming> {
         p.page.evaluate((label) => (window as unknown as Gaps).__gaps.read()[label] ?? Number.NaN, `Remote video: ${i === 0 ? "Bo" : "Ann"}`),
       ),
     );
+    const fromJoin = (marks: Record<string, number>) => Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, v - joinWall]));
+    const steps = fromJoin(await wallMarks(c.page));
+    const switchSteps = fromJoin(await wallMarks(a.page));
+    for (const k of Object.keys(switchSteps)) if (!k.startsWith("sfu")) delete switchSteps[k];
+    switchSteps["direct closed"] = closed[0]! - joinWall;
     return {
+      steps,
+      switchSteps,
       frame: third.frame,
       joinToFrame: third.frame - third.join,
       joinToAll: Math.max(...third.tiles) - third.join,
@@ -163,5 +182,16 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
     `  switch to the media server (the third's Join -> both closed their direct connection): median ${f0(median(timings.map((t) => t.switchMs)))} ms; ` +
       `longest gap on a tile already shown: median ${f0(median(gaps))} ms, worst ${f0(Math.max(...gaps.filter(Number.isFinite)))} ms (target <= 300)`,
   );
+  out.push("  the third's steps (median ms from its Join):");
+  out.push(...breakdown(timings.map((t) => t.steps)));
+  out.push("  the first person's steps in the switch (median ms from the third's Join):");
+  out.push(...breakdown(timings.map((t) => t.switchSteps)));
   return out;
+}
+
+/** Median of each step over the runs, in the order they happen. */
+function breakdown(runs: Record<string, number>[]): string[] {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  const rows = names.map((n) => ({ n, at: median(runs.map((r) => r[n]).filter((x): x is number => x !== undefined)) })).sort((x, y) => x.at - y.at);
+  return rows.map((r, i) => `    ${r.n.padEnd(18)} ${r.at.toFixed(0).padStart(6)} ms   (+${(r.at - (rows[i - 1]?.at ?? r.at)).toFixed(0)})`);
 }

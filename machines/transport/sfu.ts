@@ -19,6 +19,7 @@ import { type AudioMix, mixAudio } from "./audio-mix.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
 import { mediaEncryption } from "./e2ee-media.ts";
+import { mark } from "../timeline.ts";
 
 /** What the page shows of each participant: the layer that fits their tile, -1 off screen. */
 export type SfuView = Record<string, SfuLayer>;
@@ -76,6 +77,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     bundlePolicy: "max-bundle",
     ...e2ee?.rtcConfig,
   };
+  mark("sfu-start");
   const pub = new RTCPeerConnection(config);
   const sub = new RTCPeerConnection(config);
   let stopped = false;
@@ -114,7 +116,10 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   ] as const) {
     pc.onicecandidate = ({ candidate }) =>
       sendBack({ type: "SFU.SIGNAL_OUT", pc: name, data: { candidate: candidate ? (candidate.toJSON() as never) : null } });
-    pc.onconnectionstatechange = () => sendBack({ type: "SFU.STATE", pc: name, state: pc.connectionState });
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "connected") mark(name === "pub" ? "sfu-pub-connected" : "sfu-sub-connected");
+      sendBack({ type: "SFU.STATE", pc: name, state: pc.connectionState });
+    };
   }
 
   // ---- receiving: whose is each media line, and their streams ----
@@ -245,6 +250,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   async function offerToPublish() {
     await pub.setLocalDescription(await pub.createOffer());
     if (pub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "pub", data: { description: { type: "offer", sdp: pub.localDescription.sdp } } });
+    mark("sfu-offer-sent");
   }
 
   async function apply(pc: SfuConnection, data: SignalPayload, list?: SfuStream[]) {
@@ -255,10 +261,14 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     }
     const { description } = data;
     if (pc === "pub") {
-      if (description.type === "answer" && pub.signalingState === "have-local-offer") await pub.setRemoteDescription(description);
+      if (description.type === "answer" && pub.signalingState === "have-local-offer") {
+        mark("sfu-answer");
+        await pub.setRemoteDescription(description);
+      }
       return;
     }
     if (description.type !== "offer") return;
+    mark("sfu-sub-offer");
     // An offer may list only what changed: lines it does not name keep their owner (a line Janus
     // no longer uses is inactive, and skipped).
     if (list) for (const { mid, peer } of list) owners.set(mid, peer);
@@ -266,6 +276,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     if (e2ee) for (const t of sub.getTransceivers()) e2ee.receiver(t.receiver);
     await sub.setLocalDescription(await sub.createAnswer());
     if (sub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "sub", data: { description: { type: "answer", sdp: sub.localDescription.sdp } } });
+    mark("sfu-sub-answered");
     regroup();
   }
 

@@ -25,7 +25,9 @@ export type SegmenterInitResult = { ok: true; loadMs: number } | { ok: false; me
 
 export interface SegmenterStats {
   frames: number;
-  /** Sums over `frames`, ms: the model, and painting the result. */
+  /** Frames the model ran on: all of them, or every other one when it cannot keep up with the camera. */
+  modelFrames: number;
+  /** Sums over `frames`, ms: the model (scaling its input and running it), and reading and painting the frames. */
   segmentMs: number;
   composeMs: number;
   /** Frames handed to hand tracking (feedHands), downscaled from the same camera frames. */

@@ -6,14 +6,19 @@
  *
  * Frames arrive as a stream (pipe: MediaStreamTrackProcessor's readable and a
  * MediaStreamTrackGenerator's writable, transferred, so no frame touches the main thread) or one
- * at a time as ImageBitmaps (process: the canvas path). The mask is 256x144; it is upscaled with
- * smoothing, which softens its edge. Blur runs on a quarter-size copy (as blurred, and 16x less work).
+ * at a time as ImageBitmaps (process: the canvas path). Each camera frame (YUV) is read once, drawn
+ * on the "camera" canvas; everything else is drawn from that canvas: the model's input, scaled down
+ * to the model's own size (so MediaPipe does not scale a 720p frame itself), a quarter-size copy
+ * that is blurred (as blurred, and 16x less work), and the hand tracker's copy. The mask is 256x144;
+ * it and the blurred copy are upscaled bilinearly, which softens the mask's edge. When the model
+ * cannot keep up with the camera it runs on every other frame (segmenter-pacing.ts).
  * Hand tracking, when on, takes its frames from here (feedHands): a downscaled copy of a camera
  * frame this worker read anyway, posted to the hand worker's port each time it asks for one.
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, ImageSegmenter } from "@mediapipe/tasks-vision";
 import { allowSameOriginFetchOnly } from "./same-origin-fetch.ts";
+import { modelDone, newPacing, shouldRunModel } from "./segmenter-pacing.ts";
 import type { BackgroundEffect, SegmenterApi, SegmenterInit, SegmenterInitResult, SegmenterStats } from "../protocol/background.ts";
 import type { FedFrame, FeedRequest } from "../protocol/hand-tracker.ts";
 
@@ -25,31 +30,35 @@ let lastTimestamp = -1;
 /** False while the camera is off or not shown: the pipe reads no frames. */
 let running = true;
 let wake: (() => void) | null = null;
-const stats: SegmenterStats = { frames: 0, segmentMs: 0, composeMs: 0, handFrames: 0 };
+const stats: SegmenterStats = { frames: 0, modelFrames: 0, segmentMs: 0, composeMs: 0, handFrames: 0 };
+let pacing = newPacing();
+/** The model's input width (selfie_segmenter_landscape takes 256x144): frames are scaled to it here, keeping their shape. */
+const MODEL_WIDTH = 256;
 
-/** Hand trackers reading our frames: each has asked for one (`wanted`) or not. */
+/** Hand trackers reading our frames: each has asked for one (`wanted`) or not, and has its own canvas at its width. */
 interface HandFeed {
   port: MessagePort;
   maxWidth: number;
   wanted: boolean;
+  copy: ReturnType<typeof canvas> | null;
 }
 const handFeeds = new Set<HandFeed>();
 
-/** A copy of `frame` (w x h) at most `maxWidth` wide for each hand feed that asked; done before the frame is closed. */
-async function feedHands(frame: VideoFrame | ImageBitmap, w: number, h: number): Promise<void> {
+/** A copy of the camera frame on `camera` (w x h) at most `maxWidth` wide for each hand feed that asked. */
+function feedHands(camera: OffscreenCanvas, w: number, h: number): void {
   if (!w || !h) return;
-  const sends = [...handFeeds]
-    .filter((f) => f.wanted)
-    .map(async (f) => {
-      f.wanted = false;
-      const width = Math.min(w, f.maxWidth);
-      const bitmap = await createImageBitmap(frame, { resizeWidth: width, resizeHeight: Math.round((h * width) / w) });
-      const fed: FedFrame = { bitmap, aspect: w / h };
-      f.port.postMessage(fed, [bitmap]);
-      stats.handFrames++;
-    });
-  // A copy that failed is not sent: the hand worker asks again after its wait.
-  await Promise.all(sends).catch(() => undefined);
+  for (const f of handFeeds) {
+    if (!f.wanted) continue;
+    const width = Math.min(w, f.maxWidth);
+    const height = Math.max(1, Math.round((h * width) / w));
+    if (f.copy?.canvas.width !== width || f.copy.canvas.height !== height) f.copy = canvas(width, height);
+    f.copy.ctx.drawImage(camera, 0, 0, width, height);
+    const bitmap = f.copy.canvas.transferToImageBitmap();
+    const fed: FedFrame = { bitmap, aspect: w / h };
+    f.wanted = false;
+    f.port.postMessage(fed, [bitmap]);
+    stats.handFrames++;
+  }
 }
 
 type Ctx = OffscreenCanvasRenderingContext2D;
@@ -60,15 +69,23 @@ function canvas(w: number, h: number): { canvas: OffscreenCanvas; ctx: Ctx } {
   return { canvas: c, ctx };
 }
 
+type Surface = ReturnType<typeof canvas>;
 /** Canvases reused from frame to frame, remade when the frame size changes. */
-let surfaces: { w: number; h: number; out: ReturnType<typeof canvas>; person: ReturnType<typeof canvas>; small: ReturnType<typeof canvas> } | null = null;
+let surfaces: { w: number; h: number; out: Surface; camera: Surface; small: Surface; modelInput: Surface } | null = null;
 let mask: { canvas: OffscreenCanvas; ctx: Ctx; pixels: ImageData } | null = null;
 /** The background image drawn at the frame's size, for the current effect. */
 let backdrop: { key: string; canvas: OffscreenCanvas } | null = null;
 
 function surfacesFor(w: number, h: number) {
   if (surfaces?.w !== w || surfaces.h !== h) {
-    surfaces = { w, h, out: canvas(w, h), person: canvas(w, h), small: canvas(Math.max(1, Math.round(w / 4)), Math.max(1, Math.round(h / 4))) };
+    const out = canvas(w, h);
+    const camera = canvas(w, h);
+    camera.ctx.globalCompositeOperation = "copy";
+    // The mask (256x144) and the blurred quarter-size copy are scaled up bilinearly: "high" costs more and shows no better.
+    out.ctx.imageSmoothingQuality = "low";
+    const small = canvas(Math.max(1, Math.round(w / 4)), Math.max(1, Math.round(h / 4)));
+    const modelInput = canvas(MODEL_WIDTH, Math.max(1, Math.round((h * MODEL_WIDTH) / w)));
+    surfaces = { w, h, out, camera, small, modelInput };
     backdrop = null;
   }
   return surfaces;
@@ -115,7 +132,7 @@ function backdropFor(e: Exclude<BackgroundEffect, { kind: "blur" }>, w: number, 
 }
 
 /** The person mask of `frame` as an alpha canvas (mask size), or null when the model gave none. */
-function segment(frame: TexImageSource, timestampMs: number): OffscreenCanvas | null {
+function segment(frame: OffscreenCanvas, timestampMs: number): OffscreenCanvas | null {
   if (!segmenter) throw new Error("segmenter is not initialised");
   const timestamp = Math.max(Math.round(timestampMs), lastTimestamp + 1);
   lastTimestamp = timestamp;
@@ -137,33 +154,47 @@ function segment(frame: TexImageSource, timestampMs: number): OffscreenCanvas | 
   return painted;
 }
 
-/** The frame with its background blurred or replaced, on the reused output canvas. */
-function compose(frame: CanvasImageSource & TexImageSource, w: number, h: number, timestampMs: number): OffscreenCanvas {
+/** The newest mask, while the frame after it may still use it (segmenter-pacing.ts). */
+let lastMask: OffscreenCanvas | null = null;
+
+/**
+ * The frame with its background blurred or replaced, on the reused output canvas. `frame` is read
+ * once, onto the camera canvas; the model's input, the blurred copy and the hands' copies come from there.
+ */
+function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: number): OffscreenCanvas {
   const started = performance.now();
-  const personMask = segment(frame, timestampMs);
-  const segmented = performance.now();
   const s = surfacesFor(w, h);
+  s.camera.ctx.drawImage(frame, 0, 0, w, h);
+  feedHands(s.camera.canvas, w, h);
+  const read = performance.now();
+  let modelMs = 0;
+  if (shouldRunModel(pacing, timestampMs)) {
+    s.modelInput.ctx.drawImage(s.camera.canvas, 0, 0, s.modelInput.canvas.width, s.modelInput.canvas.height);
+    lastMask = segment(s.modelInput.canvas, timestampMs);
+    modelMs = performance.now() - read;
+    modelDone(pacing, modelMs, lastMask !== null);
+    stats.modelFrames++;
+  } else modelDone(pacing, null, false);
+  const painting = performance.now();
+  // The person first (the mask's alpha, filled with the camera), then the background behind it: three passes over the frame.
   const out = s.out.ctx;
+  out.globalCompositeOperation = "copy";
+  if (lastMask) {
+    out.drawImage(lastMask, 0, 0, w, h);
+    out.globalCompositeOperation = "source-in";
+    out.drawImage(s.camera.canvas, 0, 0);
+    out.globalCompositeOperation = "destination-over";
+  }
   if (effect.kind === "blur") {
     // Blurred at quarter size (the upscale smooths it further): light ~8 px, strong ~24 px at 720p.
     const small = s.small;
     small.ctx.filter = `blur(${(small.canvas.height / (effect.strength === "light" ? 90 : 30)).toFixed(2)}px)`;
-    small.ctx.drawImage(frame, 0, 0, small.canvas.width, small.canvas.height);
-    out.imageSmoothingQuality = "high";
+    small.ctx.drawImage(s.camera.canvas, 0, 0, small.canvas.width, small.canvas.height);
     out.drawImage(small.canvas, 0, 0, w, h);
   } else out.drawImage(backdropFor(effect, w, h), 0, 0);
-  if (personMask) {
-    const p = s.person.ctx;
-    p.globalCompositeOperation = "copy";
-    p.drawImage(frame, 0, 0, w, h);
-    p.globalCompositeOperation = "destination-in";
-    p.imageSmoothingQuality = "high";
-    p.drawImage(personMask, 0, 0, w, h);
-    out.drawImage(s.person.canvas, 0, 0);
-  }
   stats.frames++;
-  stats.segmentMs += segmented - started;
-  stats.composeMs += performance.now() - segmented;
+  stats.segmentMs += modelMs;
+  stats.composeMs += read - started + (performance.now() - painting);
   return s.out.canvas;
 }
 
@@ -203,14 +234,11 @@ const api: SegmenterApi = {
         while (!running) await new Promise<void>((resume) => (wake = resume));
         const { value: frame, done } = await reader.read();
         if (done) break;
-        let handed: Promise<void> | null = null;
         try {
           if (!running) continue; // read just as the camera went off
-          handed = feedHands(frame, frame.displayWidth, frame.displayHeight);
           const painted = compose(frame, frame.displayWidth, frame.displayHeight, frame.timestamp / 1000);
           await writer.write(new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined }));
         } finally {
-          await handed;
           frame.close();
         }
       }
@@ -223,7 +251,7 @@ const api: SegmenterApi = {
   },
 
   async feedHands(port: MessagePort, maxWidth: number): Promise<void> {
-    const feed: HandFeed = { port, maxWidth, wanted: false };
+    const feed: HandFeed = { port, maxWidth, wanted: false, copy: null };
     port.onmessage = (e: MessageEvent<FeedRequest>) => {
       if (e.data === "want") feed.wanted = true;
       else if (e.data === "stop") {
@@ -237,19 +265,19 @@ const api: SegmenterApi = {
   async setRunning(on: boolean): Promise<void> {
     running = on;
     if (on) {
+      // Frames after a pause are new: the model runs on the first, and the camera's pace is learned again.
+      pacing = newPacing();
       wake?.();
       wake = null;
     }
   },
 
   async process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap> {
-    const handed = feedHands(frame, frame.width, frame.height);
     try {
       const painted = compose(frame, frame.width, frame.height, timestampMs);
       const result = await createImageBitmap(painted);
       return Comlink.transfer(result, [result]);
     } finally {
-      await handed;
       frame.close();
     }
   },

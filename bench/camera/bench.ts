@@ -4,7 +4,8 @@
  * - the pre-join preview's frames per second with each background choice (the preview shows the
  *   processed track, so its rate is the whole pipeline's), the segmenter worker's own frames per
  *   second and ms per frame split into the model and painting (SegmenterApi.stats(), reached
- *   through window.__onelinkCamera), and the main thread's long tasks (> 50 ms) meanwhile;
+ *   through window.__onelinkCamera), the share of frames the model ran on (it may skip every
+ *   other frame when it cannot keep up), and the main thread's long tasks (> 50 ms) meanwhile;
  * - in a call with Blur (light) and hand drawing on: the same, plus the hand tracker's detections
  *   per second (its worker's detect() and detectNext() calls, counted inside the worker), with the
  *   hand tracker reading its own copy of the camera ("own", as before hand tracking shared the
@@ -15,6 +16,7 @@
  * Run `node_modules/.bin/bun scripts/build.ts` first.
  *
  *   node_modules/.bin/bun bench/camera/bench.ts [seconds]
+ *   BENCH_SIZES=1280x720 node_modules/.bin/bun bench/camera/bench.ts [seconds]   # one size only
  */
 import { readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -25,25 +27,32 @@ import { button, launchBrowser, moreButton, newPerson, startApp, waitFor, waitFo
 import { writeFixtureY4m } from "../../tests/helpers/fixture-video.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
-const SIZES = [
-  [640, 360],
-  [1280, 720],
-] as const;
+/** BENCH_SIZES=1280x720 (or "640x360,1280x720") picks the sizes; both by default. */
+const SIZES = (process.env.BENCH_SIZES ?? "640x360,1280x720").split(",").map((size) => {
+  const [w, h] = size.split("x").map(Number);
+  if (!w || !h) throw new Error(`BENCH_SIZES: "${size}" is not WIDTHxHEIGHT`);
+  return [w, h] as const;
+});
 const CHOICES = ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(" ");
 
-type Stats = { frames: number; segmentMs: number; composeMs: number };
+/** modelFrames is absent from workers built before the model could skip frames: every frame ran it. */
+type Stats = { frames: number; modelFrames?: number; segmentMs: number; composeMs: number };
 const workerStats = (page: Page) =>
   page.evaluate(async () => {
     const all = await (window as never as { __onelinkCamera: { stats(): Promise<Stats[]> } }).__onelinkCamera.stats();
-    return all.reduce((sum, s) => ({ frames: sum.frames + s.frames, segmentMs: sum.segmentMs + s.segmentMs, composeMs: sum.composeMs + s.composeMs }), {
-      frames: 0,
-      segmentMs: 0,
-      composeMs: 0,
-    });
+    return all.reduce<Required<Stats>>(
+      (sum, s) => ({
+        frames: sum.frames + s.frames,
+        modelFrames: sum.modelFrames + (s.modelFrames ?? s.frames),
+        segmentMs: sum.segmentMs + s.segmentMs,
+        composeMs: sum.composeMs + s.composeMs,
+      }),
+      { frames: 0, modelFrames: 0, segmentMs: 0, composeMs: 0 },
+    );
   });
 
 const processing = (page: Page) =>
@@ -94,13 +103,16 @@ async function measure(page: Page, hands?: () => Promise<number>) {
     ...got,
     workerFps: n / elapsed,
     modelMs: n ? (after.segmentMs - before.segmentMs) / n : 0,
+    modelShare: n ? (after.modelFrames - before.modelFrames) / n : 0,
     paintMs: n ? (after.composeMs - before.composeMs) / n : 0,
     handFps: hands ? (handsAfter - handsBefore) / elapsed : null,
   };
 }
 
 function row(label: string, m: Awaited<ReturnType<typeof measure>>) {
-  const worker = m.workerFps ? `worker ${m.workerFps.toFixed(1)} fps, model ${m.modelMs.toFixed(1)} ms + paint ${m.paintMs.toFixed(1)} ms` : "no worker";
+  const worker = m.workerFps
+    ? `worker ${m.workerFps.toFixed(1)} fps, model ${m.modelMs.toFixed(1)} ms + paint ${m.paintMs.toFixed(1)} ms, model on ${(m.modelShare * 100).toFixed(0)}% of frames`
+    : "no worker";
   const hands = m.handFps === null ? "" : `  hands ${m.handFps.toFixed(1)} fps`;
   console.log(
     `${label.padEnd(40)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,

@@ -1,0 +1,55 @@
+/**
+ * Whether the segmentation model runs on a frame (workers/segmenter.worker.ts). When one model run
+ * costs more than SKIP_SHARE of the camera's frame gap, running it on every frame would make the
+ * worker fall behind the camera (drop frames); then it runs on every other frame and the frame
+ * between is painted with the previous frame's mask, so a mask is at most one frame old.
+ *
+ * The frame gap is the camera's: the mean gap between consecutive frames. Timestamps jitter (a
+ * 33 ms camera shows gaps of 21 to 45 ms), so the smallest gap seen would be too small. A gap
+ * over 1.5 times the estimate means frames the worker was too slow to read were dropped: it says
+ * nothing of the camera's pace, so it only lets the estimate drift up slowly, which is how a
+ * camera that turns slower is followed. Plain data and pure functions: no clock, no canvas.
+ */
+
+/** Share of the frame gap one model run may take and still run on every frame. */
+export const SKIP_SHARE = 0.7;
+/** Per frame after dropped frames, the frame gap grows by this factor (a 30 fps camera turned 15 fps is followed in ~10 s). */
+export const GAP_DRIFT = 1.002;
+/** A gap over this many frame gaps means frames were dropped. */
+const DROPPED = 1.5;
+/** Weights of the newest gap in the frame gap, and of the newest run in the model's cost (one run the thread was preempted in counts little). */
+const GAP_WEIGHT = 0.1;
+const COST_WEIGHT = 0.1;
+
+export interface Pacing {
+  /** The camera's frame gap, ms (Infinity until two frames were seen). */
+  frameMs: number;
+  /** The last frame's timestamp, ms (null before the first). */
+  lastFrameAt: number | null;
+  /** A model run's running cost, ms (0 before the first). */
+  modelMs: number;
+  /** Whether the previous frame ran the model and got a mask: only then may this one skip. */
+  freshMask: boolean;
+}
+
+export const newPacing = (): Pacing => ({ frameMs: Number.POSITIVE_INFINITY, lastFrameAt: null, modelMs: 0, freshMask: false });
+
+/** Takes the frame at `timestampMs` in: whether the model runs on it. */
+export function shouldRunModel(p: Pacing, timestampMs: number): boolean {
+  const gap = p.lastFrameAt === null ? 0 : timestampMs - p.lastFrameAt;
+  if (gap > 0 && p.frameMs === Number.POSITIVE_INFINITY) p.frameMs = gap;
+  else if (gap > 0) p.frameMs = gap < DROPPED * p.frameMs ? p.frameMs + GAP_WEIGHT * (gap - p.frameMs) : p.frameMs * GAP_DRIFT;
+  p.lastFrameAt = timestampMs;
+  const behind = p.modelMs > SKIP_SHARE * p.frameMs;
+  return !(behind && p.freshMask);
+}
+
+/** After a frame: what its model run cost (null when it did not run) and whether it gave a mask. */
+export function modelDone(p: Pacing, spentMs: number | null, gotMask: boolean): void {
+  if (spentMs === null) {
+    p.freshMask = false;
+    return;
+  }
+  p.modelMs = p.modelMs ? p.modelMs + COST_WEIGHT * (spentMs - p.modelMs) : spentMs;
+  p.freshMask = gotMask;
+}

@@ -3,7 +3,18 @@
  * a link to the first remote frame, so a benchmark (bench/join) can say where the time goes. The
  * first of each name is what counts; marking costs next to nothing and sends nothing anywhere.
  */
-export type TimelineStep = "script" | "devices" | "join" | "joined" | "offer-sent" | "answer" | "ice-connected" | "connected" | "first-frame";
+export type TimelineStep =
+  | "script"
+  | "devices"
+  | "peeked"
+  | "offer-prepared"
+  | "join"
+  | "joined"
+  | "offer-sent"
+  | "answer"
+  | "ice-connected"
+  | "connected"
+  | "first-frame";
 
 const marked = new Set<TimelineStep>();
 

@@ -23,6 +23,16 @@ export function phaseOf(s: CallSnapshot): Phase {
   return "joining";
 }
 
+/**
+ * The pre-join screen shows, and stays up after Join until the server says we joined (its button
+ * says "Joining…"): the call's view is not rendered while the prepared offer waits to go out. A
+ * server out of reach shows the call's view, which says so.
+ */
+export function showsLobby(s: CallSnapshot): boolean {
+  if (s.matches("lobby")) return true;
+  return s.matches({ inRoom: "joining" }) && s.context.lobby && s.context.token === null && !s.context.signalingFailed && !s.context.serverless;
+}
+
 export function statusText(s: CallSnapshot): string {
   const phase = phaseOf(s);
   const serverless = s.context.serverless;

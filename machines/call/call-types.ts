@@ -10,6 +10,7 @@ import type { CallSignalingReport } from "../link/signaling.ts";
 import type { Occupancy, RoomWatchReport, WarmSockets } from "../link/socket.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import type { Sounds } from "../features/sound.ts";
+import type { PreparedSlot } from "../transport/prepared.ts";
 
 export type { Participant };
 
@@ -22,6 +23,8 @@ export interface CallContext {
   signalingUrl: string;
   /** Sockets to the server opened ahead of time (owned by this call; the link adopts one). */
   warmSockets: WarmSockets;
+  /** The connection the pre-join screen prepares (owned by this call; the transport takes it on joining). */
+  prepared: PreparedSlot;
   /** The page's notification sounds (owned by this call; chat and notifications play them). */
   sounds: Sounds;
   room: string | null;

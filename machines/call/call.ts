@@ -10,6 +10,7 @@
 import { type ActorRefFrom, stopChild } from "xstate";
 import { Sounds } from "../features/sound.ts";
 import { WarmSockets } from "../link/socket.ts";
+import { PreparedSlot } from "../transport/prepared.ts";
 import { RELAY_ONLY_KEY } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
@@ -20,13 +21,14 @@ export * from "./call-types.ts";
 
 export { RELAY_ONLY_KEY };
 
-const toIdle = { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] } as const;
+const toIdle = { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar", "dropPrepared"] } as const;
 
 export const callMachine = callSetup.createMachine({
   id: "call",
   context: ({ input }) => ({
     signalingUrl: input.signalingUrl,
     warmSockets: new WarmSockets(),
+    prepared: new PreparedSlot(),
     sounds: new Sounds(),
     room: null,
     secret: null,
@@ -74,10 +76,15 @@ export const callMachine = callSetup.createMachine({
       },
     },
     preparing: {
-      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia"],
-      // The server connection opens while the camera starts, so joining does not wait for it.
-      invoke: { src: "warmSocket", input: warmSocketInput },
+      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia", "forgetOccupancy"],
+      // The server connection opens while the camera starts, so joining does not wait for it; on
+      // its way to the pre-join screen, the page asks on it how full the room is (not a returning refresh).
+      invoke: [
+        { src: "warmSocket", input: warmSocketInput },
+        { src: "roomWatch", input: roomWatchInput },
+      ],
       on: {
+        "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
         "MEDIA.READY": [
           { guard: "wantsLobby", target: "lobby", actions: "takeLocalMedia" },
           { target: "inRoom", actions: "takeLocalMedia" },
@@ -87,11 +94,15 @@ export const callMachine = callSetup.createMachine({
     },
     /** Pre-join: see yourself, check the microphone, pick devices, then Join. */
     lobby: {
-      // The socket Join will use opens now; on it the screen asks how full the room is (a peek, not a join).
-      entry: "forgetOccupancy",
+      // On the socket Join will use, the screen asks how full the room is (a peek, not a join). With
+      // one person there, the connection to them is prepared here, its offer made: nothing is sent
+      // before Join, after which only the wire remains (transport/prepared.ts).
+      entry: "prepareConnection",
       invoke: { src: "roomWatch", input: roomWatchInput },
       on: {
-        "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
+        "ROOM.OCCUPANCY": { actions: ["takeOccupancy", "prepareConnection"] },
+        SET_RELAY_ONLY: { actions: ["setRelayOnly", "prepareConnection"] },
+        "MEDIA.OUTGOING": { actions: ["takeOutgoing", "prepareConnection"] },
         JOIN: { target: "inRoom", actions: "markJoin" },
         EXIT: toIdle,
         // Joining muted or with the camera off: the transport starts from this (inputs.ts mediaState).
@@ -101,7 +112,7 @@ export const callMachine = callSetup.createMachine({
     },
     inRoom: {
       // Exit actions run before the link is stopped, so the `leave` still goes out.
-      exit: ["leaveRoom", stopChild("signaling")],
+      exit: ["leaveRoom", stopChild("signaling"), "dropPrepared"],
       // Features find the transport (and it them) by system id: their messages never pass through here.
       invoke: [
         { id: TRANSPORT_ID, systemId: TRANSPORT_ID, src: "transport", input: transportInput },

@@ -22,7 +22,17 @@ import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { deriveKeys } from "../../protocol/e2ee.ts";
 import { KeyRing } from "../../protocol/group-keys.ts";
-import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput } from "./inputs.ts";
+import {
+  cameraOf,
+  chatInput,
+  drawingInput,
+  iceErrorText,
+  mediaState,
+  preparePlan,
+  showHomeInAddressBar,
+  showRoomInAddressBar,
+  transportInput,
+} from "./inputs.ts";
 import {
   departed,
   departureOf,
@@ -171,8 +181,13 @@ export const callSetup = setup({
     clearLobby: assign({ lobby: false }),
     takeOccupancy: assign(({ event }) => {
       assertEvent(event, "ROOM.OCCUPANCY");
-      return { occupancy: { people: event.people, capacity: event.capacity, names: event.names } };
+      return {
+        occupancy: { people: event.people, capacity: event.capacity, names: event.names, ...(event.iceServers ? { iceServers: event.iceServers } : {}) },
+      };
     }),
+    /** The pre-join screen prepares the connection the room calls for, or none (inputs.ts preparePlan). */
+    prepareConnection: ({ context }) => context.prepared.want(preparePlan(context)),
+    dropPrepared: ({ context }) => context.prepared.drop(),
     forgetOccupancy: assign({ occupancy: null }),
     /**
      * Our card for the pre-join screens of people about to join: our name, which the link seals

@@ -24,13 +24,12 @@ export function phaseOf(s: CallSnapshot): Phase {
 }
 
 /**
- * The pre-join screen shows, and stays up after Join until the server says we joined (its button
- * says "Joining…"): the call's view is not rendered while the prepared offer waits to go out. A
- * server out of reach shows the call's view, which says so.
+ * The pre-join screen shows, and stays up after Join (its button says "Joining…") until the call
+ * has something to show (machines/call `handover`): the call's view is not rendered while the
+ * offer and answer are on their way, and renders while the connection comes up.
  */
 export function showsLobby(s: CallSnapshot): boolean {
-  if (s.matches("lobby")) return true;
-  return s.matches({ inRoom: "joining" }) && s.context.lobby && s.context.token === null && !s.context.signalingFailed && !s.context.serverless;
+  return s.matches("lobby") || (s.context.handover && s.matches("inRoom"));
 }
 
 export function statusText(s: CallSnapshot): string {

@@ -55,6 +55,12 @@ export interface CallContext {
   serverless: (ServerlessView & { connected: boolean }) | null;
   /** Show the pre-join screen before entering the room. */
   lobby: boolean;
+  /**
+   * Join was pressed on the pre-join screen and the call has nothing to show yet: the screen stays
+   * up ("Joining…") until someone's picture arrives or the room says otherwise, so that the call's
+   * view is not rendered while the connection's offer and answer are on their way (issue 21).
+   */
+  handover: boolean;
   /** How full the room is, while the pre-join screen shows (null until the server answers, and with no server). */
   occupancy: Occupancy | null;
   /** What we call ourselves, as typed on the pre-join screen (sent cleaned: cleanName); "" for none. */

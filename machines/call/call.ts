@@ -48,6 +48,7 @@ export const callMachine = callSetup.createMachine({
     error: null,
     serverless: null,
     lobby: false,
+    handover: false,
     occupancy: null,
     name: "",
     greeted: {},
@@ -103,7 +104,7 @@ export const callMachine = callSetup.createMachine({
         "ROOM.OCCUPANCY": { actions: ["takeOccupancy", "prepareConnection"] },
         SET_RELAY_ONLY: { actions: ["setRelayOnly", "prepareConnection"] },
         "MEDIA.OUTGOING": { actions: ["takeOutgoing", "prepareConnection"] },
-        JOIN: { target: "inRoom", actions: "markJoin" },
+        JOIN: { target: "inRoom", actions: ["markJoin", "startHandover"] },
         EXIT: toIdle,
         // Joining muted or with the camera off: the transport starts from this (inputs.ts mediaState).
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches"] },
@@ -112,7 +113,7 @@ export const callMachine = callSetup.createMachine({
     },
     inRoom: {
       // Exit actions run before the link is stopped, so the `leave` still goes out.
-      exit: ["leaveRoom", stopChild("signaling"), "dropPrepared"],
+      exit: ["leaveRoom", stopChild("signaling"), "dropPrepared", "endHandover"],
       // Features find the transport (and it them) by system id: their messages never pass through here.
       invoke: [
         { id: TRANSPORT_ID, systemId: TRANSPORT_ID, src: "transport", input: transportInput },
@@ -132,6 +133,8 @@ export const callMachine = callSetup.createMachine({
           always: { guard: "heardFromRoom", target: "waiting" },
         },
         waiting: {
+          // (Passed through on the way to `connecting` as we join: only nobody here ends the handover.)
+          entry: "endHandoverIfAlone",
           always: [
             { guard: "stillConnecting", target: "connecting" },
             { guard: "someoneUp", target: "inCall" },
@@ -148,7 +151,7 @@ export const callMachine = callSetup.createMachine({
           ],
         },
         inCall: {
-          entry: "noteServerlessConnected",
+          entry: ["noteServerlessConnected", "endHandover"],
           always: [
             { guard: "someoneInTrouble", target: "reconnecting" },
             { guard: "stillConnecting", target: "connecting" },
@@ -157,6 +160,7 @@ export const callMachine = callSetup.createMachine({
           ],
         },
         reconnecting: {
+          entry: "endHandover",
           always: [
             { guard: "someoneUp", target: "inCall" },
             { guard: "theyLeft", target: "peerLeft" },
@@ -166,6 +170,7 @@ export const callMachine = callSetup.createMachine({
         },
         /** They left (or are presumed gone): the user may wait for someone (WAIT) or hang up. */
         peerLeft: {
+          entry: "endHandover",
           on: { WAIT: { actions: ["forgetDeparted", "announcePresence", "tellChatWhoIsWho"] } },
           always: [
             { guard: "nobodyHere", target: "waiting" },
@@ -182,7 +187,7 @@ export const callMachine = callSetup.createMachine({
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
         "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_LEFT": { actions: ["noteLeft", "announcePresence", "tellChatWhoIsWho"] },
-        "SIGNALING.OFFLINE": { actions: "noteOffline" },
+        "SIGNALING.OFFLINE": { actions: ["noteOffline", "endHandover"] },
         "SIGNALING.ERROR": [
           { guard: "outdatedMidCall", actions: "noteOutdated" },
           { guard: "fatalSignalingError", target: "#call.failed", actions: "takeError" },
@@ -192,7 +197,7 @@ export const callMachine = callSetup.createMachine({
         // What the transport says of the participants' connections.
         "TRANSPORT.CONNECTING": { actions: ["noteConnecting", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.STATUS": { actions: ["noteStatus", "serverlessPeerAway", "announcePresence", "tellChatWhoIsWho"] },
-        "PEER.REMOTE_STREAM": { actions: "takeStream" },
+        "PEER.REMOTE_STREAM": { actions: ["takeStream", "endHandover"] },
         "PEER.CONTROL": { actions: ["takeControl", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.ICE_ERROR": { actions: "noteIceError" },
         // What the user does.

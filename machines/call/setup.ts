@@ -198,6 +198,9 @@ export const callSetup = setup({
       enqueue.sendTo("signaling", { type: "SIGNALING.SEND", msg: { type: "card", data: cardText(context.name) } } satisfies SignalingCommand);
     }),
     markJoin: () => mark("join"),
+    startHandover: assign({ handover: true }),
+    endHandover: assign({ handover: false }),
+    endHandoverIfAlone: assign({ handover: ({ context }) => context.handover && roomView(context.peers, context.departure) !== "waiting" }),
     clearError: assign({ error: null }),
     takeError: assign(({ event }) => {
       assertEvent(event, "SIGNALING.ERROR");

@@ -18,7 +18,7 @@ class FakePc {
   onicecandidate: ((e: { candidate: { toJSON(): object } | null }) => void) | null = null;
   onicecandidateerror: ((e: object) => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
-  ontrack = null;
+  ontrack: ((e: { track: FakeTrack }) => void) | null = null;
   onconnectionstatechange = null;
   oniceconnectionstatechange = null;
   onsignalingstatechange = null;
@@ -217,7 +217,6 @@ describe("a connection prepared on the pre-join screen", () => {
     const mine = [{ urls: ["turn:turn.test:3478"], username: "1:bbb", credential: "d" }];
     h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: mine, mode: "direct" });
     await settle();
-    expect(showsLobby(h.actor.getSnapshot())).toBe(false);
     expect(pcs).toHaveLength(1); // no second connection
     expect(pc.closed).toBe(false);
     expect(pc.offers).toBe(1); // the prepared offer, not a new one
@@ -231,6 +230,11 @@ describe("a connection prepared on the pre-join screen", () => {
       "candidate:2 1 udp 1 10.0.0.2 5001 typ host",
     ]);
     expect("description" in signals[0]!.data && signals[0]!.data.description.sdp).toContain(`o=fake 0 1`);
+    // The pre-join screen stays until their picture arrives (with the answer), then the call shows.
+    expect(showsLobby(h.actor.getSnapshot())).toBe(true);
+    pc.ontrack?.({ track: track("their-cam", "video") });
+    await settle();
+    expect(showsLobby(h.actor.getSnapshot())).toBe(false);
   });
 
   test("a device changed on the pre-join screen is swapped in place; a relay error before Join is told only after it", async () => {

@@ -97,7 +97,7 @@ function isIceServer(x: unknown): x is IceServer {
   return urlsOk && optStr(x.username, 512) && optStr(x.credential, 512);
 }
 
-const isIceServerList = (x: unknown): x is IceServer[] => Array.isArray(x) && x.length <= 8 && x.every(isIceServer);
+export const isIceServerList = (x: unknown): x is IceServer[] => Array.isArray(x) && x.length <= 8 && x.every(isIceServer);
 
 const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Number.isInteger(x) && (x as number) > 0);
 

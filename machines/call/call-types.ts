@@ -11,6 +11,7 @@ import type { Occupancy, RoomWatchReport, WarmSockets } from "../link/socket.ts"
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import type { Sounds } from "../features/sound.ts";
 import type { PreparedSlot } from "../transport/prepared.ts";
+import type { ReturnIce } from "../storage.ts";
 
 export type { Participant };
 
@@ -61,6 +62,8 @@ export interface CallContext {
    * view is not rendered while the connection's offer and answer are on their way (issue 21).
    */
   handover: boolean;
+  /** A refresh taking its seat back: the relay servers its page had, to prepare its connection with (storage.ts). */
+  returnIce: ReturnIce | null;
   /** How full the room is, while the pre-join screen shows (null until the server answers, and with no server). */
   occupancy: Occupancy | null;
   /** What we call ourselves, as typed on the pre-join screen (sent cleaned: cleanName); "" for none. */

@@ -49,6 +49,7 @@ export const callMachine = callSetup.createMachine({
     serverless: null,
     lobby: false,
     handover: false,
+    returnIce: null,
     occupancy: null,
     name: "",
     greeted: {},
@@ -129,7 +130,7 @@ export const callMachine = callSetup.createMachine({
         joining: {
           // The link (id "signaling") is spawned, not invoked, as which one depends on the mode; here,
           // after the transport it reports to exists.
-          entry: ["resetServerlessView", "startLink"],
+          entry: ["resetServerlessView", "startLink", "prepareReturn"],
           always: { guard: "heardFromRoom", target: "waiting" },
         },
         waiting: {

@@ -3,7 +3,7 @@
  * context: the features' inputs, the transport's, the warm socket's; and what the page shows of
  * the call outside the app (the address bar).
  */
-import { cleanName, type ControlMessage } from "../../protocol/index.ts";
+import { cleanName, type ControlMessage, type IceServer } from "../../protocol/index.ts";
 import type { TransportInput } from "../transport/mesh.ts";
 import type { PreparePlan } from "../transport/prepared.ts";
 import type { RoomWatchInput } from "../link/socket.ts";
@@ -47,11 +47,25 @@ export const transportInput = ({ context }: { context: CallContext }): Transport
  * media goes through the media server), nor before the server says.
  */
 export function preparePlan(context: CallContext): PreparePlan | null {
-  const stream = context.local?.stream;
   const o = context.occupancy;
-  if (!o?.iceServers || o.people !== 1 || !stream || context.serverless) return null;
+  return o?.iceServers && o.people === 1 ? planWith(context, o.iceServers) : null;
+}
+
+/**
+ * What a refresh taking its seat back prepares while its join is on the way: the connection to
+ * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
+ * only if `joined` says the room is still that; the join never waits for it.
+ */
+export function returnPlan(context: CallContext): PreparePlan | null {
+  const r = context.returnIce;
+  return context.token && r && !r.group ? planWith(context, r.iceServers) : null;
+}
+
+function planWith(context: CallContext, iceServers: IceServer[]): PreparePlan | null {
+  const stream = context.local?.stream;
+  if (!stream || context.serverless) return null;
   return {
-    iceServers: o.iceServers,
+    iceServers,
     iceTransportPolicy: context.relayOnly ? "relay" : "all",
     stream,
     ...(context.local?.outgoing ? { videoCodecs: context.local.outgoing.videoCodecs } : {}),

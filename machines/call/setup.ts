@@ -13,7 +13,7 @@ import { type SignalingCommand, signalingMachine } from "../link/signaling.ts";
 import { cardText } from "../../protocol/cards.ts";
 import { roomWatchActor, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine, type MediaCommand } from "../media/local-media.ts";
-import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
+import { loadName, loadRelayOnly, loadReturnIce, loadSeat, saveName, saveRelayOnly, saveReturnIce, saveSeat } from "../storage.ts";
 import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
@@ -29,6 +29,7 @@ import {
   iceErrorText,
   mediaState,
   preparePlan,
+  returnPlan,
   showHomeInAddressBar,
   showRoomInAddressBar,
   transportInput,
@@ -117,6 +118,7 @@ export const callSetup = setup({
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
     loadSeat: assign({
       token: ({ context }) => (context.room ? loadSeat(context.room) : null),
+      returnIce: ({ context }) => (context.room ? loadReturnIce(context.room) : null),
       relayOnly: () => loadRelayOnly(),
       name: ({ context }) => context.name || loadName(),
     }),
@@ -128,8 +130,16 @@ export const callSetup = setup({
       },
     }),
     saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
-    saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
-    forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
+    saveSeat: ({ context, event }) => {
+      if (!context.room || !context.token) return;
+      saveSeat(context.room, context.token);
+      if (event.type === "SIGNALING.JOINED") saveReturnIce(context.room, { iceServers: event.iceServers, group: event.mode === "sfu" });
+    },
+    forgetSeat: ({ context }) => {
+      if (!context.room) return;
+      saveSeat(context.room, null);
+      saveReturnIce(context.room, null);
+    },
     showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room, context.secret),
     reloadPage: () => location.reload(),
     showHomeInAddressBar: () => showHomeInAddressBar(),
@@ -188,6 +198,13 @@ export const callSetup = setup({
     /** The pre-join screen prepares the connection the room calls for, or none (inputs.ts preparePlan). */
     prepareConnection: ({ context }) => context.prepared.want(preparePlan(context)),
     dropPrepared: ({ context }) => context.prepared.drop(),
+    /** A refresh back in its seat prepares its connection while the join is on its way (once: a later rejoin does not). */
+    prepareReturn: enqueueActions(({ context, enqueue }) => {
+      const plan = returnPlan(context);
+      if (!context.returnIce) return;
+      enqueue.assign({ returnIce: null });
+      if (plan) enqueue(() => context.prepared.want(plan));
+    }),
     forgetOccupancy: assign({ occupancy: null }),
     /**
      * Our card for the pre-join screens of people about to join: our name, which the link seals

@@ -6,7 +6,8 @@
  * machines are the real ones; the browser's RTCPeerConnection is a fake that records what is done.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { createActor, fromCallback } from "xstate";
+import { assign, createActor, fromCallback } from "xstate";
+import type { ReturnIce } from "../../machines/storage.ts";
 import { type CallEvent, callMachine } from "../../machines/call/call.ts";
 import { hearersOf, type SignalingCommand, type SignalingReport } from "../../machines/link/signaling.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
@@ -118,7 +119,7 @@ const settle = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
-function harness(opts: { token?: string } = {}) {
+function harness(opts: { token?: string; returnIce?: ReturnIce } = {}) {
   const sent: SignalingCommand[] = [];
   let occupancy: ((o: { people: number; iceServers?: typeof ICE }) => void) | null = null;
   const watched: (string | null)[] = [];
@@ -143,7 +144,7 @@ function harness(opts: { token?: string } = {}) {
       signaling: fromCallback<SignalingCommand>(({ receive }) => receive((c) => void sent.push(c))) as never,
     },
     actions: {
-      loadSeat: ({ context }) => Object.assign(context, { token: opts.token ?? null }),
+      loadSeat: assign({ token: opts.token ?? null, returnIce: opts.returnIce ?? null }),
       saveSeat: () => {},
       forgetSeat: () => {},
       showRoomInAddressBar: () => {},
@@ -305,6 +306,38 @@ describe("a connection prepared on the pre-join screen", () => {
     // Hanging up on the pre-join screen's way out leaves nothing open either.
     h.actor.send({ type: "EXIT" });
     expect(pcs.every((p) => p.closed)).toBe(true);
+  });
+
+  test("a refresh taking its seat back prepares its connection with the relay servers its page had while the join is on its way", async () => {
+    const h = harness({ token: "seat-token", returnIce: { iceServers: ICE, group: false } });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(h.phase()).toBe("joining");
+    expect(h.watched.every((url) => url === null)).toBe(true); // no peek
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.config.iceServers).toEqual(ICE);
+    expect(h.signals()).toEqual([]);
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct" });
+    await settle();
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.offers).toBe(1);
+    expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer", sdp: expect.stringContaining("o=fake 0 1") } });
+
+    // Back in a group, or alone: nothing of it is used, and nothing is left open.
+    for (const [returnIce, peers, mode] of [
+      [{ iceServers: ICE, group: true }, ["aaa", "ccc"], "sfu"],
+      [{ iceServers: ICE, group: false }, [], "direct"],
+    ] as const) {
+      pcs = [];
+      const g = harness({ token: "seat-token", returnIce });
+      g.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      expect(pcs).toHaveLength(returnIce.group ? 0 : 1);
+      g.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [...peers], iceServers: ICE, mode });
+      await settle();
+      if (!returnIce.group) expect(pcs[0]!.closed).toBe(true);
+      expect(g.signals()).toEqual([]);
+    }
   });
 
   test("a refresh taking its seat back peeks at nothing and prepares nothing: it joins at once", async () => {

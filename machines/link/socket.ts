@@ -274,6 +274,8 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
  */
 function relayCrypto(ring: KeyRing) {
   let outbound: Promise<void> = Promise.resolve();
+  // Cards keep their own order, apart: sealing ours as we join must not hold back the offer behind it.
+  let cards: Promise<void> = Promise.resolve();
   let inbound: Promise<void> = Promise.resolve();
   return {
     out(msg: WithoutVersion<ClientMessage>, send: (msg: WithoutVersion<ClientMessage>) => void, base: boolean) {
@@ -283,9 +285,10 @@ function relayCrypto(ring: KeyRing) {
         msg.type === "relay" || (msg.type === "card" && msg.data.byteLength > 0)
           ? { ...msg, data: await sealMessage(await keys.message, msg.data, epoch) }
           : msg;
-      outbound = outbound
-        .then(async () => send(await sealed()))
-        .catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
+      const next = (chain: Promise<void>) =>
+        chain.then(async () => send(await sealed())).catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
+      if (msg.type === "card") cards = next(cards);
+      else outbound = next(outbound);
     },
     in(msg: ServerMessage, deliver: (msg: ServerMessage) => void) {
       inbound = inbound.then(async () => {
@@ -296,7 +299,7 @@ function relayCrypto(ring: KeyRing) {
         else console.warn(`signaling: dropped a ${msg.channel} message from ${msg.peer ?? "?"} that does not decrypt with this call's key`);
       });
     },
-    drained: () => outbound,
+    drained: () => Promise.all([outbound, cards]).then(() => {}),
   };
 }
 

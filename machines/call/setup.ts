@@ -198,12 +198,14 @@ export const callSetup = setup({
     /** The pre-join screen prepares the connection the room calls for, or none (inputs.ts preparePlan). */
     prepareConnection: ({ context }) => context.prepared.want(preparePlan(context)),
     dropPrepared: ({ context }) => context.prepared.drop(),
+    /** Join pressed before the preparation was made: it is made during the join's round trip. */
+    hurryPrepared: ({ context }) => context.prepared.hurry(),
     /** A refresh back in its seat prepares its connection while the join is on its way (once: a later rejoin does not). */
     prepareReturn: enqueueActions(({ context, enqueue }) => {
       const plan = returnPlan(context);
       if (!context.returnIce) return;
       enqueue.assign({ returnIce: null });
-      if (plan) enqueue(() => context.prepared.want(plan));
+      if (plan) enqueue(() => context.prepared.want(plan, "soon"));
     }),
     forgetOccupancy: assign({ occupancy: null }),
     /**

@@ -45,6 +45,11 @@ export interface PreparePlan {
   videoCodecs?: string[];
 }
 
+/** What the call sends now, to which a preparation must fit. */
+type Wanted = { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] };
+const planFits = (plan: PreparePlan, want: Wanted) =>
+  kindsOf(want.stream) === kindsOf(plan.stream) && want.iceTransportPolicy === plan.iceTransportPolicy && codecsOf(want) === codecsOf(plan);
+
 export type IceErrorReport = { code: number; text: string; url: string };
 
 const kindsOf = (stream: MediaStream | null) =>
@@ -137,18 +142,41 @@ export class PreparedConnection {
 /**
  * The call's prepared connection, if any: at most one, for the room the pre-join screen looks at.
  * `want(plan)` prepares one (keeping one that fits), `want(null)` drops it; `take` hands it over.
+ * The work is done after the page has painted (the pre-join screen, its Join button, come first),
+ * or `soon` (Join was pressed: in the next task, once the join is on its way, during its round trip).
  */
 export class PreparedSlot {
   private current: PreparedConnection | null = null;
+  private pending: PreparePlan | null = null;
+  /** Each change of plan: a scheduled preparation of an older one does nothing. */
+  private generation = 0;
 
-  want(plan: PreparePlan | null) {
-    if (plan && this.current?.fits(plan)) return;
+  want(plan: PreparePlan | null, when: "afterPaint" | "soon" = "afterPaint") {
+    const kept = this.current?.plan ?? this.pending;
+    if (plan && kept && planFits(kept, plan)) {
+      if (when === "soon") this.hurry();
+      return;
+    }
     this.current?.close();
-    this.current = plan && typeof RTCPeerConnection !== "undefined" ? new PreparedConnection(plan) : null;
+    this.current = null;
+    this.pending = plan && typeof RTCPeerConnection !== "undefined" ? plan : null;
+    const generation = ++this.generation;
+    if (!this.pending) return;
+    const make = () => generation === this.generation && this.make();
+    if (when === "afterPaint" && typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(make, 0));
+    else setTimeout(make, 0);
+  }
+
+  /** A preparation still waiting for the page to paint is made in the next task. */
+  hurry() {
+    if (!this.pending) return;
+    const generation = ++this.generation;
+    setTimeout(() => generation === this.generation && this.make(), 0);
   }
 
   /** The prepared connection if it fits what the call now sends (else it is closed): the caller's from now on. */
   take(want: Parameters<PreparedConnection["fits"]>[0]): PreparedConnection | null {
+    this.make();
     const prepared = this.current;
     this.current = null;
     if (prepared?.fits(want)) return prepared;
@@ -158,5 +186,12 @@ export class PreparedSlot {
 
   drop() {
     this.want(null);
+  }
+
+  private make() {
+    if (!this.pending) return;
+    this.current = new PreparedConnection(this.pending);
+    this.pending = null;
+    this.generation++;
   }
 }

@@ -115,7 +115,10 @@ const streamOf = (...tracks: FakeTrack[]) =>
   }) as unknown as MediaStream;
 
 const ICE = [{ urls: ["turn:turn.test:3478"], username: "1:lobby-ab12cd34", credential: "c" }];
+/** Microtasks, and the task in which a preparation is made (after the page paints: here, a timer). */
 const settle = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((r) => setTimeout(r, 1));
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
@@ -236,6 +239,22 @@ describe("a connection prepared on the pre-join screen", () => {
     pc.ontrack?.({ track: track("their-cam", "video") });
     await settle();
     expect(showsLobby(h.actor.getSnapshot())).toBe(false);
+  });
+
+  test("Join pressed before the preparation was made (an instant click): made during the join's round trip, and used", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    h.room({ people: 1, iceServers: ICE });
+    h.actor.send({ type: "JOIN" });
+    expect(pcs).toHaveLength(0); // not in the task that pressed Join (the join goes out first)
+    await settle();
+    expect(pcs).toHaveLength(1);
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct" });
+    await settle();
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.offers).toBe(1);
+    expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer" } });
   });
 
   test("a device changed on the pre-join screen is swapped in place; a relay error before Join is told only after it", async () => {

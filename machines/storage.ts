@@ -6,7 +6,8 @@
  * may have written it): `readStored` gives a value only when it passes its check, and forgets
  * one that does not, so a poisoned value is dropped rather than used.
  */
-import { TOKEN_MAX } from "../protocol/messages.ts";
+import { type IceServer, TOKEN_MAX } from "../protocol/messages.ts";
+import { isIceServerList } from "../protocol/validate.ts";
 import { cleanName } from "../protocol/peer-wire.ts";
 import { webStorage } from "./web-storage.ts";
 
@@ -54,6 +55,37 @@ export const RELAY_ONLY_KEY = "onelink.relayOnly";
 /** The seat token of `room` (sessionStorage: a refresh of this tab gets the same seat back). */
 export const loadSeat = (room: string) => readStored("session", seatKey(room), isSeatToken);
 export const saveSeat = (room: string, token: string | null) => void writeStored("session", seatKey(room), token);
+
+/**
+ * What a refresh of this tab prepares its connection with while it takes its seat back: the relay
+ * servers (with TURN credentials) `joined` gave the page before, kept with the seat, and whether
+ * the call was a group then (nothing direct to prepare). Credentials about to expire are not used.
+ */
+export interface ReturnIce {
+  iceServers: IceServer[];
+  group: boolean;
+}
+const returnKey = (room: string) => `onelink.return.${room}`;
+/** TURN REST usernames begin with their expiry (unix seconds): one expiring within this is no use. */
+const EXPIRY_MARGIN_S = 120;
+const fresh = (servers: IceServer[], nowMs = Date.now()) =>
+  servers.every((s) => {
+    const expiry = /^(\d{9,11}):/.exec(s.username ?? "")?.[1];
+    return expiry === undefined || Number(expiry) > nowMs / 1000 + EXPIRY_MARGIN_S;
+  });
+const parseReturn = (text: string): ReturnIce | null => {
+  try {
+    const x = JSON.parse(text) as Partial<ReturnIce>;
+    return isIceServerList(x.iceServers) && typeof x.group === "boolean" ? { iceServers: x.iceServers, group: x.group } : null;
+  } catch {
+    return null;
+  }
+};
+export function loadReturnIce(room: string): ReturnIce | null {
+  const r = parseReturn(readStored("session", returnKey(room), (t) => parseReturn(t) !== null) ?? "");
+  return r && fresh(r.iceServers) ? r : null;
+}
+export const saveReturnIce = (room: string, r: ReturnIce | null) => void writeStored("session", returnKey(room), r && JSON.stringify(r));
 /** The privacy setting "connect only through the relay" (localStorage: every call of this browser). */
 export const loadRelayOnly = () => readStored("local", RELAY_ONLY_KEY, (v) => v === "true" || v === "false") === "true";
 export const saveRelayOnly = (on: boolean) => void writeStored("local", RELAY_ONLY_KEY, String(on));

@@ -6,6 +6,8 @@
 export type TimelineStep =
   | "script"
   | "devices"
+  | "peeked"
+  | "offer-prepared"
   | "join"
   | "joined"
   | "offer-sent"

@@ -13,6 +13,7 @@
  * (group keys, rotated when someone leaves), so a page of 3 in a group of 4 could read nothing.
  * Still 4 with cards: an older page ignores `occupancy.cards` and `joined.cards`, and a page sends
  * a `card` only to a server whose `joined` says it keeps them (an older one would call it bad).
+ * Still 4 with `occupancy.iceServers`: an older page ignores it.
  */
 export const PROTOCOL_VERSION = 4;
 
@@ -242,6 +243,12 @@ export interface OccupancyMessage {
   capacity: number;
   /** The sealed cards of those seats that show one (at most OCCUPANCY_CARDS_MAX, never more than `people`), in no meaningful order. */
   cards?: Uint8Array[];
+  /**
+   * The relay servers a page may prepare its connection with before it joins (TURN credentials of
+   * a user `lobby-<random>`, not yet a member); `joined` brings the member's own. Absent from an
+   * older server: the page then prepares nothing.
+   */
+  iceServers?: IceServer[];
 }
 /** Most people a room may report (a bound for the validators, far above any capacity). */
 export const OCCUPANCY_MAX = 10_000;

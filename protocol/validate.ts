@@ -97,6 +97,8 @@ function isIceServer(x: unknown): x is IceServer {
   return urlsOk && optStr(x.username, 512) && optStr(x.credential, 512);
 }
 
+export const isIceServerList = (x: unknown): x is IceServer[] => Array.isArray(x) && x.length <= 8 && x.every(isIceServer);
+
 const isOptionalExpiry = (x: unknown) => x === undefined || x === null || (Number.isInteger(x) && (x as number) > 0);
 
 const isCount = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= OCCUPANCY_MAX;
@@ -223,9 +225,7 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
         ? ok
         : bad("Malformed joined.");
     case "ice-servers":
-      return Array.isArray(x.iceServers) && x.iceServers.length <= 8 && x.iceServers.every(isIceServer) && isOptionalExpiry(x.iceExpiresAt)
-        ? ok
-        : bad("Malformed ice-servers.");
+      return isIceServerList(x.iceServers) && isOptionalExpiry(x.iceExpiresAt) ? ok : bad("Malformed ice-servers.");
     case "peer-joined":
     case "peer-away":
       return isPeerId(x.peer) ? ok : bad(`Malformed ${x.type}.`);
@@ -238,6 +238,10 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
       const occupancy: OccupancyMessage = { v: PROTOCOL_VERSION, type: "occupancy", room: x.room, people: x.people as number, capacity: x.capacity as number };
       const cards = cleanCards(x.cards, occupancy.people);
       if (cards.length) occupancy.cards = cards;
+      if (x.iceServers !== undefined) {
+        if (!isIceServerList(x.iceServers)) return bad("Malformed occupancy.");
+        occupancy.iceServers = x.iceServers;
+      }
       return { ok: true, msg: occupancy };
     }
     case "mode":

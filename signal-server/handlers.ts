@@ -194,11 +194,15 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
 
   /**
    * How full a room is, for the pre-join screen: read from the store and answered to this socket
-   * only; the room's members hear nothing of it, and nothing is kept.
+   * only; the room's members hear nothing of it, and nothing is kept. The relay servers come with
+   * it (credentials for a user who is not a member yet), so the page can prepare its connection
+   * before Join; `joined` brings the member's own.
    */
   function peek(ws: S, roomId: string) {
     settle(store.peek(roomId), ({ people, cards }) => {
-      if (!ws.data.closed) send(ws, { type: "occupancy", room: roomId, people, capacity: deps.storeCapacity, ...(cards.length ? { cards } : {}) });
+      if (ws.data.closed) return;
+      const { iceServers } = iceServersFor(config, `lobby-${crypto.randomUUID().slice(0, 8)}`);
+      send(ws, { type: "occupancy", room: roomId, people, capacity: deps.storeCapacity, ...(cards.length ? { cards } : {}), iceServers });
     });
   }
 

@@ -57,7 +57,7 @@ function cardSuite(nodes: () => App[], graceMs: number) {
     expect(a.joined.cards).toBe(true);
     const looker = track(await openClient(last()));
     // No card yet: the occupancy carries none (the field is left out).
-    expect(await peek(looker, id)).toEqual({ v: PROTOCOL_VERSION, type: "occupancy", room: id, people: 1, capacity: expect.any(Number) });
+    expect(await peek(looker, id)).toEqual({ v: PROTOCOL_VERSION, type: "occupancy", room: id, people: 1, capacity: expect.any(Number), iceServers: [] });
     a.c.send({ type: "card", data: bytes("sealed-ada") });
     expect(texts((await peekFor(looker, id, ["sealed-ada"])).cards)).toEqual(["sealed-ada"]);
     // A name change sends the card again: it replaces the first.
@@ -102,7 +102,7 @@ function cardSuite(nodes: () => App[], graceMs: number) {
       await sleep(20);
       gone = await peek(looker, id);
     }
-    expect(gone).toEqual({ v: PROTOCOL_VERSION, type: "occupancy", room: id, people: 0, capacity: expect.any(Number) });
+    expect(gone).toEqual({ v: PROTOCOL_VERSION, type: "occupancy", room: id, people: 0, capacity: expect.any(Number), iceServers: [] });
     // Someone new in the same room shows no card of theirs.
     await join(first(), id);
     expect((await peek(looker, id)).cards).toBeUndefined();

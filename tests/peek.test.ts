@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { CloseCode, PROTOCOL_VERSION, encode } from "../protocol/index.ts";
+import { turnCredential } from "../signal-server/turn.ts";
 import { nodesSharingRedis, serverTests } from "./helpers/servers.ts";
 import { openClient, sleep, type App, type TestClient } from "./helpers/ws-client.ts";
 
@@ -42,7 +43,7 @@ function peekSuite(nodes: () => App[], capacity: number) {
   test("counts the people in a room as it fills and empties, and says when it is full", async () => {
     const id = room();
     const looker = track(await openClient(last()));
-    expect(await peek(looker, id)).toEqual({ v: V, type: "occupancy", room: id, people: 0, capacity });
+    expect(await peek(looker, id)).toEqual({ v: V, type: "occupancy", room: id, people: 0, capacity, iceServers: [] });
     const members = [];
     for (let i = 1; i <= capacity; i++) {
       members.push(await join(first(), id));
@@ -128,6 +129,25 @@ describe("peek, one node", () => {
     expect((await d.next("occupancy")).people).toBe(0);
     const after = await health();
     expect({ rooms: after.rooms, seats: after.seats }).toEqual({ rooms: before.rooms, seats: before.seats });
+  });
+
+  test("a peek brings relay credentials of a user who is not a member, so the page can prepare its connection; a join brings its own", async () => {
+    const turn = start({ turnUrls: ["turn:127.0.0.1:3478?transport=udp"], turnSecret: "s3cr3t", turnTtlS: 600 });
+    const c = track(await openClient(turn));
+    const id = room();
+    const [server] = (await peek(c, id)).iceServers ?? [];
+    expect(server?.urls).toEqual(["turn:127.0.0.1:3478?transport=udp"]);
+    expect(server?.username).toMatch(/^\d+:lobby-[0-9a-f]{8}$/);
+    expect(server?.credential).toBe(
+      turnCredential("s3cr3t", server!.username!.split(":")[1]!, 600, (Number(server!.username!.split(":")[0]) - 600) * 1000).credential,
+    );
+    const again = (await peek(c, id)).iceServers?.[0];
+    expect(again?.username).not.toBe(server?.username);
+    // Nobody joined: the room is as empty as before, and the joiner's credentials name its seat.
+    c.send({ type: "join", room: id });
+    const joined = await c.next("joined");
+    expect(joined.peers).toEqual([]);
+    expect(joined.iceServers[0]?.username).toEndWith(`:${joined.self}`);
   });
 
   test("a flood of peeks is rate limited like any frame", async () => {

@@ -328,6 +328,14 @@ describe("cards", () => {
     const decoded = decodeServer(occupancy({ cards: [five], junk: "x" }));
     expect(decoded).toEqual({ ok: true, msg: { v: V, type: "occupancy", room: "r-1", people: 3, capacity: 20, cards: [five] } });
     expectRejected(decodeServer(occupancy({ people: -1, cards: [] })), "bad-frame");
+    // The relay servers for a connection prepared before Join: checked as `joined`'s are.
+    const turn = { urls: ["turn:t.example:3478"], username: "1:lobby-ab12cd34", credential: "c" };
+    expect(decodeServer(occupancy({ iceServers: [turn] }))).toEqual({
+      ok: true,
+      msg: { v: V, type: "occupancy", room: "r-1", people: 3, capacity: 20, iceServers: [turn] },
+    });
+    for (const iceServers of ["turn:x", [{ urls: 42 }], [{ urls: "turn:x", username: "u".repeat(513) }], Array(9).fill(turn), null])
+      expectRejected(decodeServer(occupancy({ iceServers })), "bad-frame");
     // `joined` says whether the server keeps cards: a boolean or nothing.
     const joined = (cards: unknown) =>
       encodeRaw({ v: V, type: "joined", mode: "direct", room: "r-1", self: "me", token: "t", peers: [], iceServers: [], cards });

@@ -5,14 +5,14 @@ import { CallView } from "./components/CallView.tsx";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";
-import { statusText } from "./selectors.ts";
+import { showsLobby, statusText } from "./selectors.ts";
 import { useShortcuts } from "./shortcuts.ts";
 
 /** `problem`: the address the page was opened at is a bad call link or no page at all. */
 export function App({ problem: opened = null }: { problem?: "badLink" | "notFound" | null }) {
   const actor = useCallActor();
   const idle = useSelector(actor, (s) => s.matches("idle"));
-  const lobby = useSelector(actor, (s) => s.matches("lobby"));
+  const lobby = useSelector(actor, showsLobby);
   const status = useSelector(actor, statusText);
   const [problem, setProblem] = useState(opened);
   useShortcuts(!idle && !lobby);

@@ -23,6 +23,15 @@ export function phaseOf(s: CallSnapshot): Phase {
   return "joining";
 }
 
+/**
+ * The pre-join screen shows, and stays up after Join (its button says "Joining…") until the call
+ * has something to show (machines/call `handover`): the call's view is not rendered while the
+ * offer and answer are on their way, and renders while the connection comes up.
+ */
+export function showsLobby(s: CallSnapshot): boolean {
+  return s.matches("lobby") || (s.context.handover && s.matches("inRoom"));
+}
+
 export function statusText(s: CallSnapshot): string {
   const phase = phaseOf(s);
   const serverless = s.context.serverless;

@@ -10,6 +10,8 @@ import type { CallSignalingReport } from "../link/signaling.ts";
 import type { Occupancy, RoomWatchReport, WarmSockets } from "../link/socket.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import type { Sounds } from "../features/sound.ts";
+import type { PreparedSlot } from "../transport/prepared.ts";
+import type { ReturnIce } from "../storage.ts";
 
 export type { Participant };
 
@@ -22,6 +24,8 @@ export interface CallContext {
   signalingUrl: string;
   /** Sockets to the server opened ahead of time (owned by this call; the link adopts one). */
   warmSockets: WarmSockets;
+  /** The connection the pre-join screen prepares (owned by this call; the transport takes it on joining). */
+  prepared: PreparedSlot;
   /** The page's notification sounds (owned by this call; chat and notifications play them). */
   sounds: Sounds;
   room: string | null;
@@ -52,6 +56,14 @@ export interface CallContext {
   serverless: (ServerlessView & { connected: boolean }) | null;
   /** Show the pre-join screen before entering the room. */
   lobby: boolean;
+  /**
+   * Join was pressed on the pre-join screen and the call has nothing to show yet: the screen stays
+   * up ("Joining…") until someone's picture arrives or the room says otherwise, so that the call's
+   * view is not rendered while the connection's offer and answer are on their way (issue 21).
+   */
+  handover: boolean;
+  /** A refresh taking its seat back: the relay servers its page had, to prepare its connection with (storage.ts). */
+  returnIce: ReturnIce | null;
   /** How full the room is, while the pre-join screen shows (null until the server answers, and with no server). */
   occupancy: Occupancy | null;
   /** What we call ourselves, as typed on the pre-join screen (sent cleaned: cleanName); "" for none. */

@@ -10,6 +10,7 @@
 import { type ActorRefFrom, stopChild } from "xstate";
 import { Sounds } from "../features/sound.ts";
 import { WarmSockets } from "../link/socket.ts";
+import { PreparedSlot } from "../transport/prepared.ts";
 import { RELAY_ONLY_KEY } from "../storage.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
@@ -20,13 +21,14 @@ export * from "./call-types.ts";
 
 export { RELAY_ONLY_KEY };
 
-const toIdle = { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar"] } as const;
+const toIdle = { target: "idle", actions: ["stopLocalMedia", "showHomeInAddressBar", "dropPrepared"] } as const;
 
 export const callMachine = callSetup.createMachine({
   id: "call",
   context: ({ input }) => ({
     signalingUrl: input.signalingUrl,
     warmSockets: new WarmSockets(),
+    prepared: new PreparedSlot(),
     sounds: new Sounds(),
     room: null,
     secret: null,
@@ -46,6 +48,8 @@ export const callMachine = callSetup.createMachine({
     error: null,
     serverless: null,
     lobby: false,
+    handover: false,
+    returnIce: null,
     occupancy: null,
     name: "",
     cardStale: false,
@@ -78,10 +82,15 @@ export const callMachine = callSetup.createMachine({
       },
     },
     preparing: {
-      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia"],
-      // The server connection opens while the camera starts, so joining does not wait for it.
-      invoke: { src: "warmSocket", input: warmSocketInput },
+      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia", "forgetOccupancy"],
+      // The server connection opens while the camera starts, so joining does not wait for it; on
+      // its way to the pre-join screen, the page asks on it how full the room is (not a returning refresh).
+      invoke: [
+        { src: "warmSocket", input: warmSocketInput },
+        { src: "roomWatch", input: roomWatchInput },
+      ],
       on: {
+        "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
         "MEDIA.READY": [
           { guard: "wantsLobby", target: "lobby", actions: "takeLocalMedia" },
           { target: "inRoom", actions: "takeLocalMedia" },
@@ -91,12 +100,16 @@ export const callMachine = callSetup.createMachine({
     },
     /** Pre-join: see yourself, check the microphone, pick devices, then Join. */
     lobby: {
-      // The socket Join will use opens now; on it the screen asks how full the room is (a peek, not a join).
-      entry: "forgetOccupancy",
+      // On the socket Join will use, the screen asks how full the room is (a peek, not a join). With
+      // one person there, the connection to them is prepared here, its offer made: nothing is sent
+      // before Join, after which only the wire remains (transport/prepared.ts).
+      entry: "prepareConnection",
       invoke: { src: "roomWatch", input: roomWatchInput },
       on: {
-        "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
-        JOIN: { target: "inRoom", actions: "markJoin" },
+        "ROOM.OCCUPANCY": { actions: ["takeOccupancy", "prepareConnection"] },
+        SET_RELAY_ONLY: { actions: ["setRelayOnly", "prepareConnection"] },
+        "MEDIA.OUTGOING": { actions: ["takeOutgoing", "prepareConnection"] },
+        JOIN: { target: "inRoom", actions: ["markJoin", "startHandover", "hurryPrepared"] },
         EXIT: toIdle,
         // Joining muted or with the camera off: the transport starts from this (inputs.ts mediaState).
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches"] },
@@ -105,7 +118,7 @@ export const callMachine = callSetup.createMachine({
     },
     inRoom: {
       // Exit actions run before the link is stopped, so the `leave` still goes out.
-      exit: ["leaveRoom", stopChild("signaling")],
+      exit: ["leaveRoom", stopChild("signaling"), "dropPrepared", "endHandover"],
       // Features find the transport (and it them) by system id: their messages never pass through here.
       invoke: [
         { id: TRANSPORT_ID, systemId: TRANSPORT_ID, src: "transport", input: transportInput },
@@ -121,10 +134,12 @@ export const callMachine = callSetup.createMachine({
         joining: {
           // The link (id "signaling") is spawned, not invoked, as which one depends on the mode; here,
           // after the transport it reports to exists.
-          entry: ["resetServerlessView", "startLink"],
+          entry: ["resetServerlessView", "startLink", "prepareReturn"],
           always: { guard: "heardFromRoom", target: "waiting" },
         },
         waiting: {
+          // (Passed through on the way to `connecting` as we join: only nobody here ends the handover.)
+          entry: "endHandoverIfAlone",
           always: [
             { guard: "stillConnecting", target: "connecting" },
             { guard: "someoneUp", target: "inCall" },
@@ -141,7 +156,7 @@ export const callMachine = callSetup.createMachine({
           ],
         },
         inCall: {
-          entry: "noteServerlessConnected",
+          entry: ["noteServerlessConnected", "endHandover"],
           always: [
             { guard: "someoneInTrouble", target: "reconnecting" },
             { guard: "stillConnecting", target: "connecting" },
@@ -150,6 +165,7 @@ export const callMachine = callSetup.createMachine({
           ],
         },
         reconnecting: {
+          entry: "endHandover",
           always: [
             { guard: "someoneUp", target: "inCall" },
             { guard: "theyLeft", target: "peerLeft" },
@@ -159,6 +175,7 @@ export const callMachine = callSetup.createMachine({
         },
         /** They left (or are presumed gone): the user may wait for someone (WAIT) or hang up. */
         peerLeft: {
+          entry: "endHandover",
           on: { WAIT: { actions: ["forgetDeparted", "announcePresence", "tellChatWhoIsWho"] } },
           always: [
             { guard: "nobodyHere", target: "waiting" },
@@ -175,7 +192,7 @@ export const callMachine = callSetup.createMachine({
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
         "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_LEFT": { actions: ["noteLeft", "announcePresence", "tellChatWhoIsWho"] },
-        "SIGNALING.OFFLINE": { actions: "noteOffline" },
+        "SIGNALING.OFFLINE": { actions: ["noteOffline", "endHandover"] },
         "SIGNALING.ERROR": [
           { guard: "outdatedMidCall", actions: "noteOutdated" },
           { guard: "fatalSignalingError", target: "#call.failed", actions: "takeError" },
@@ -185,7 +202,7 @@ export const callMachine = callSetup.createMachine({
         // What the transport says of the participants' connections.
         "TRANSPORT.CONNECTING": { actions: ["noteConnecting", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.STATUS": { actions: ["noteStatus", "serverlessPeerAway", "announcePresence", "tellChatWhoIsWho"] },
-        "PEER.REMOTE_STREAM": { actions: "takeStream" },
+        "PEER.REMOTE_STREAM": { actions: ["takeStream", "endHandover"] },
         "PEER.CONTROL": { actions: ["takeControl", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.ICE_ERROR": { actions: "noteIceError" },
         // What the user does.

@@ -3,8 +3,9 @@
  * context: the features' inputs, the transport's, the warm socket's; and what the page shows of
  * the call outside the app (the address bar).
  */
-import { cleanName, type ControlMessage } from "../../protocol/index.ts";
+import { cleanName, type ControlMessage, type IceServer } from "../../protocol/index.ts";
 import type { TransportInput } from "../transport/mesh.ts";
+import type { PreparePlan } from "../transport/prepared.ts";
 import type { RoomWatchInput } from "../link/socket.ts";
 import type { CallContext } from "./call-types.ts";
 import { spokenNames, storageScope } from "./roster.ts";
@@ -37,7 +38,39 @@ export const transportInput = ({ context }: { context: CallContext }): Transport
   outgoing: context.local?.outgoing ?? null,
   mediaState: mediaState(context),
   keys: context.keys,
+  prepared: context.prepared,
 });
+
+/**
+ * What the pre-join screen prepares (transport/prepared.ts): a connection to the one person in the
+ * room, with the relay servers the peek gave and our media; none for an empty room or a group (its
+ * media goes through the media server), nor before the server says.
+ */
+export function preparePlan(context: CallContext): PreparePlan | null {
+  const o = context.occupancy;
+  return o?.iceServers && o.people === 1 ? planWith(context, o.iceServers) : null;
+}
+
+/**
+ * What a refresh taking its seat back prepares while its join is on the way: the connection to
+ * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
+ * only if `joined` says the room is still that; the join never waits for it.
+ */
+export function returnPlan(context: CallContext): PreparePlan | null {
+  const r = context.returnIce;
+  return context.token && r && !r.group ? planWith(context, r.iceServers) : null;
+}
+
+function planWith(context: CallContext, iceServers: IceServer[]): PreparePlan | null {
+  const stream = context.local?.stream;
+  if (!stream || context.serverless) return null;
+  return {
+    iceServers,
+    iceTransportPolicy: context.relayOnly ? "relay" : "all",
+    stream,
+    ...(context.local?.outgoing ? { videoCodecs: context.local.outgoing.videoCodecs } : {}),
+  };
+}
 
 /** A serverless call has no server to warm up a connection to. */
 export const warmSocketInput = ({ context }: { context: CallContext }) => ({
@@ -45,9 +78,13 @@ export const warmSocketInput = ({ context }: { context: CallContext }) => ({
   sockets: context.warmSockets,
 });
 
-/** The pre-join screen watches its room on the warm socket (a serverless call has none), opening the cards with the link's key. */
+/**
+ * The pre-join screen watches its room on the warm socket (a serverless call has none), opening the
+ * cards with the link's key; a page that will not show it (a refresh taking its seat back) does not.
+ */
 export const roomWatchInput = ({ context }: { context: CallContext }): RoomWatchInput => ({
   ...warmSocketInput({ context }),
+  ...(context.lobby && !context.token ? {} : { url: null }),
   room: context.room,
   keys: context.keys,
 });

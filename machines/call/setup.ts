@@ -13,7 +13,7 @@ import { type SignalingCommand, signalingMachine } from "../link/signaling.ts";
 import { cardText } from "../../protocol/cards.ts";
 import { roomWatchActor, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine, type MediaCommand } from "../media/local-media.ts";
-import { loadName, loadRelayOnly, loadSeat, saveName, saveRelayOnly, saveSeat } from "../storage.ts";
+import { loadName, loadRelayOnly, loadReturnIce, loadSeat, saveName, saveRelayOnly, saveReturnIce, saveSeat } from "../storage.ts";
 import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
@@ -22,7 +22,18 @@ import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { deriveKeys } from "../../protocol/e2ee.ts";
 import { KeyRing } from "../../protocol/group-keys.ts";
-import { cameraOf, chatInput, drawingInput, iceErrorText, mediaState, showHomeInAddressBar, showRoomInAddressBar, transportInput } from "./inputs.ts";
+import {
+  cameraOf,
+  chatInput,
+  drawingInput,
+  iceErrorText,
+  mediaState,
+  preparePlan,
+  returnPlan,
+  showHomeInAddressBar,
+  showRoomInAddressBar,
+  transportInput,
+} from "./inputs.ts";
 import {
   departed,
   departureOf,
@@ -112,6 +123,7 @@ export const callSetup = setup({
     /** Side effects a test can swap: where the seat token is kept, and the address bar. */
     loadSeat: assign({
       token: ({ context }) => (context.room ? loadSeat(context.room) : null),
+      returnIce: ({ context }) => (context.room ? loadReturnIce(context.room) : null),
       relayOnly: () => loadRelayOnly(),
       name: ({ context }) => context.name || loadName(),
     }),
@@ -123,8 +135,16 @@ export const callSetup = setup({
       },
     }),
     saveRelayOnly: ({ context }) => saveRelayOnly(context.relayOnly),
-    saveSeat: ({ context }) => void (context.room && context.token && saveSeat(context.room, context.token)),
-    forgetSeat: ({ context }) => void (context.room && saveSeat(context.room, null)),
+    saveSeat: ({ context, event }) => {
+      if (!context.room || !context.token) return;
+      saveSeat(context.room, context.token);
+      if (event.type === "SIGNALING.JOINED") saveReturnIce(context.room, { iceServers: event.iceServers, group: event.mode === "sfu" });
+    },
+    forgetSeat: ({ context }) => {
+      if (!context.room) return;
+      saveSeat(context.room, null);
+      saveReturnIce(context.room, null);
+    },
     showRoomInAddressBar: ({ context }) => showRoomInAddressBar(context.room, context.secret),
     reloadPage: () => location.reload(),
     showHomeInAddressBar: () => showHomeInAddressBar(),
@@ -176,7 +196,21 @@ export const callSetup = setup({
     clearLobby: assign({ lobby: false }),
     takeOccupancy: assign(({ event }) => {
       assertEvent(event, "ROOM.OCCUPANCY");
-      return { occupancy: { people: event.people, capacity: event.capacity, names: event.names } };
+      return {
+        occupancy: { people: event.people, capacity: event.capacity, names: event.names, ...(event.iceServers ? { iceServers: event.iceServers } : {}) },
+      };
+    }),
+    /** The pre-join screen prepares the connection the room calls for, or none (inputs.ts preparePlan). */
+    prepareConnection: ({ context }) => context.prepared.want(preparePlan(context)),
+    dropPrepared: ({ context }) => context.prepared.drop(),
+    /** Join pressed before the preparation was made: it is made during the join's round trip. */
+    hurryPrepared: ({ context }) => context.prepared.hurry(),
+    /** A refresh back in its seat prepares its connection while the join is on its way (once: a later rejoin does not). */
+    prepareReturn: enqueueActions(({ context, enqueue }) => {
+      const plan = returnPlan(context);
+      if (!context.returnIce) return;
+      enqueue.assign({ returnIce: null });
+      if (plan) enqueue(() => context.prepared.want(plan, "soon"));
     }),
     forgetOccupancy: assign({ occupancy: null }),
     /**
@@ -196,6 +230,9 @@ export const callSetup = setup({
       enqueue.assign({ cardStale: true });
     }),
     markJoin: () => mark("join"),
+    startHandover: assign({ handover: true }),
+    endHandover: assign({ handover: false }),
+    endHandoverIfAlone: assign({ handover: ({ context }) => context.handover && roomView(context.peers, context.departure) !== "waiting" }),
     clearError: assign({ error: null }),
     takeError: assign(({ event }) => {
       assertEvent(event, "SIGNALING.ERROR");

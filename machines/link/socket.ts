@@ -14,7 +14,17 @@ import { namesOnCards } from "../../protocol/cards.ts";
 import { adoptSocket } from "../head-start.ts";
 import { messageEpoch, openMessage, sealMessage } from "../../protocol/e2ee.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
-import { CloseCode, decodeServer, encode, type ClientMessage, type OccupancyMessage, type ServerMessage, type WithoutVersion } from "../../protocol/index.ts";
+import {
+  CloseCode,
+  decodeServer,
+  encode,
+  type ClientMessage,
+  type IceServer,
+  type OccupancyMessage,
+  type ServerMessage,
+  type WithoutVersion,
+} from "../../protocol/index.ts";
+import { mark } from "../timeline.ts";
 
 export interface SocketInput {
   url: string;
@@ -33,7 +43,7 @@ export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { typ
 export type SocketCommand = { type: "SOCKET.SEND"; msg: WithoutVersion<ClientMessage>; base?: boolean };
 
 /** How full a room is, as the pre-join screen shows it: with the names on the cards that opened with the link's key. */
-export type Occupancy = Pick<OccupancyMessage, "people" | "capacity"> & { names: string[] };
+export type Occupancy = Pick<OccupancyMessage, "people" | "capacity" | "iceServers"> & { names: string[] };
 
 /**
  * Sockets opened ahead of time (while the camera starts and the pre-join screen shows), so that
@@ -48,11 +58,20 @@ export class WarmSockets {
   static readonly GRACE_MS = 2_000;
   /** How often the pre-join screen asks again (the server keeps a socket that asks open for its join). */
   static readonly PEEK_EVERY_MS = 3_000;
-  private warm: { url: string; ws: WebSocket; holders: number; onOccupancy: ((room: string, o: OccupancyMessage) => void) | null } | null = null;
+  private warm: {
+    url: string;
+    ws: WebSocket;
+    holders: number;
+    onOccupancy: ((room: string, o: OccupancyMessage) => void) | null;
+    /** The last peek asked on this socket (or about to be, once it opens), and its answer once heard. */
+    asked: { room: string; at: number; answer: OccupancyMessage | null } | null;
+  } | null = null;
 
   /**
    * Holds a warm socket to `url` and asks on it how full `room` is, at once and every
    * PEEK_EVERY_MS, until the returned function is called; a socket that dropped is opened again.
+   * A watch that takes over from another of the same room (the camera was starting, now the
+   * pre-join screen shows) does not ask again at once: it hears the answer already given or awaited.
    */
   watchRoom(url: string, room: string, onAnswer: (o: OccupancyMessage) => void, everyMs = WarmSockets.PEEK_EVERY_MS): () => void {
     let release = this.hold(url);
@@ -64,11 +83,20 @@ export class WarmSockets {
       }
       const entry = this.warm!;
       entry.onOccupancy = listen;
-      const peek = () => entry.ws.send(encode({ type: "peek", room }));
+      entry.asked = { room, at: performance.now(), answer: null };
+      const peek = () => {
+        entry.ws.send(encode({ type: "peek", room }));
+        mark("peeked");
+      };
       if (entry.ws.readyState === WebSocket.OPEN) peek();
       else entry.ws.onopen = peek;
     };
-    ask();
+    const recent = this.warm?.url === url && this.warm.asked?.room === room && performance.now() - this.warm.asked.at < everyMs ? this.warm.asked : null;
+    if (recent && this.warm) {
+      this.warm.onOccupancy = listen;
+      const known = recent.answer;
+      if (known) queueMicrotask(() => this.warm?.onOccupancy === listen && onAnswer(known));
+    } else ask();
     const timer = setInterval(ask, everyMs);
     return () => {
       clearInterval(timer);
@@ -82,14 +110,16 @@ export class WarmSockets {
     if (this.warm && this.warm.url !== url) this.drop();
     if (!this.warm) {
       // The page's first script may have opened it already (head-start.ts).
-      const entry: NonNullable<WarmSockets["warm"]> = { url, ws: adoptSocket(url) ?? openSocket(url), holders: 0, onOccupancy: null };
+      const entry: NonNullable<WarmSockets["warm"]> = { url, ws: adoptSocket(url) ?? openSocket(url), holders: 0, onOccupancy: null, asked: null };
       // A warm socket that fails is simply forgotten: the socket actor opens its own.
       entry.ws.onclose = entry.ws.onerror = () => {
         if (this.warm === entry) this.warm = null;
       };
       entry.ws.onmessage = (ev) => {
         const decoded = decodeServer(ev.data);
-        if (decoded.ok && decoded.msg.type === "occupancy") entry.onOccupancy?.(decoded.msg.room, decoded.msg);
+        if (!decoded.ok || decoded.msg.type !== "occupancy") return;
+        if (entry.asked?.room === decoded.msg.room) entry.asked.answer = decoded.msg;
+        entry.onOccupancy?.(decoded.msg.room, decoded.msg);
       };
       this.warm = entry;
     }
@@ -134,7 +164,7 @@ function openSocket(url: string): WebSocket {
  * The pre-join screen's view of the room: how full it is, as the server answers (see
  * WarmSockets.watchRoom), and who is there, as the cards opened with the link's key say.
  */
-export type RoomWatchReport = { type: "ROOM.OCCUPANCY"; people: number; capacity: number; names: string[] };
+export type RoomWatchReport = { type: "ROOM.OCCUPANCY"; people: number; capacity: number; names: string[]; iceServers?: IceServer[] };
 export interface RoomWatchInput {
   url: string | null;
   room: string | null;
@@ -152,7 +182,14 @@ export const roomWatchActor = fromCallback<EventObject, RoomWatchInput, RoomWatc
     // Opening cards is async: an answer overtaken by a newer one is not reported.
     const names = key && o.cards?.length ? key.then((k) => namesOnCards(k, o.cards!)).catch(() => []) : Promise.resolve([]);
     void names.then((found) => {
-      if (!stopped && n === asked) sendBack({ type: "ROOM.OCCUPANCY", people: o.people, capacity: o.capacity, names: found.slice(0, o.people) });
+      if (!stopped && n === asked)
+        sendBack({
+          type: "ROOM.OCCUPANCY",
+          people: o.people,
+          capacity: o.capacity,
+          names: found.slice(0, o.people),
+          ...(o.iceServers ? { iceServers: o.iceServers } : {}),
+        });
     });
   });
   return () => {
@@ -237,6 +274,8 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
  */
 function relayCrypto(ring: KeyRing) {
   let outbound: Promise<void> = Promise.resolve();
+  // Cards keep their own order, apart: sealing ours as we join must not hold back the offer behind it.
+  let cards: Promise<void> = Promise.resolve();
   let inbound: Promise<void> = Promise.resolve();
   return {
     out(msg: WithoutVersion<ClientMessage>, send: (msg: WithoutVersion<ClientMessage>) => void, base: boolean) {
@@ -246,9 +285,10 @@ function relayCrypto(ring: KeyRing) {
         msg.type === "relay" || (msg.type === "card" && msg.data.byteLength > 0)
           ? { ...msg, data: await sealMessage(await keys.message, msg.data, epoch) }
           : msg;
-      outbound = outbound
-        .then(async () => send(await sealed()))
-        .catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
+      const next = (chain: Promise<void>) =>
+        chain.then(async () => send(await sealed())).catch((err) => console.warn("signaling: a group message could not be encrypted; not sent", err));
+      if (msg.type === "card") cards = next(cards);
+      else outbound = next(outbound);
     },
     in(msg: ServerMessage, deliver: (msg: ServerMessage) => void) {
       inbound = inbound.then(async () => {
@@ -259,7 +299,7 @@ function relayCrypto(ring: KeyRing) {
         else console.warn(`signaling: dropped a ${msg.channel} message from ${msg.peer ?? "?"} that does not decrypt with this call's key`);
       });
     },
-    drained: () => outbound,
+    drained: () => Promise.all([outbound, cards]).then(() => {}),
   };
 }
 

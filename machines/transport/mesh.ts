@@ -32,6 +32,7 @@ import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 import { sfuActor, type SfuEvent, type SfuView } from "./sfu.ts";
+import type { PreparedConnection, PreparedSlot } from "./prepared.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type GroupKeysCommand, type GroupKeysEvent, groupKeysActor, isE2eeControl } from "./group-keys.ts";
 
@@ -63,6 +64,8 @@ export interface TransportInput {
   mediaState: Extract<ControlMessage, { type: "media-state" }>;
   /** The call's keys (a link with a secret): media through the media server is end-to-end encrypted. */
   keys: KeyRing | null;
+  /** A connection the pre-join screen may have prepared (prepared.ts): taken when we join a room of one other person, direct. */
+  prepared?: PreparedSlot | null;
 }
 
 export interface TransportContext extends TransportInput {
@@ -121,8 +124,15 @@ export type TransportEvent =
 export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
 /** How to start a connection to `peer`: we offer (initiator), or we answer their first offer. */
-export function connectionInput(context: TransportContext, peer: string, session: string, firstSignal?: SignalPayload): PeerInput {
+export function connectionInput(
+  context: TransportContext,
+  peer: string,
+  session: string,
+  firstSignal?: SignalPayload,
+  prepared?: PreparedConnection | null,
+): PeerInput {
   return {
+    ...(prepared ? { prepared } : {}),
     peer,
     polite: (context.self ?? "") > peer,
     session,
@@ -364,6 +374,16 @@ export const meshTransport = setup({
     "SIGNALING.JOINED": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         enqueue({ type: "tellKeys", params: { type: "KEYS.SELF", self: event.self } });
+        // Prepared on the pre-join screen for one person to call directly: used only if that is what we joined.
+        const fresh = event.peers.length === 1 && event.mode !== "sfu" && !context.connections[event.peers[0]!]?.ref;
+        const prepared = fresh
+          ? (context.prepared?.take({
+              stream: context.stream,
+              iceTransportPolicy: context.relayOnly ? "relay" : "all",
+              videoCodecs: context.outgoing?.videoCodecs,
+            }) ?? null)
+          : null;
+        if (!fresh) context.prepared?.drop();
         if (event.mode === "sfu") {
           // A group call: media goes through the media server, nothing direct is started.
           enqueue.assign({ self: event.self, iceServers: event.iceServers });
@@ -392,7 +412,7 @@ export const meshTransport = setup({
           for (const id of event.peers) {
             if (keep(connections[id])) continue;
             const session = newSession();
-            const ref = spawn("peer", { input: connectionInput(joined, id, session) });
+            const ref = spawn("peer", { input: connectionInput(joined, id, session, undefined, prepared) });
             connections[id] = { id, ref, session, remoteSession: null, status: "connecting" };
           }
           return { self: event.self, iceServers: event.iceServers, connections };

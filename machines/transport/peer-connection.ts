@@ -7,16 +7,15 @@ import { fromCallback } from "xstate";
 import { fullBucket, take } from "../../protocol/bucket.ts";
 import {
   CHANNEL_BYTE_BUDGET,
-  DataChannelId,
   decodeControl,
   encodeControl,
-  FEATURE_CHANNELS,
   type ControlMessage,
   type FeatureChannel,
   type IceServer,
   type SignalPayload,
 } from "../../protocol/index.ts";
-import { SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
+import { openConnection, type PreparedConnection } from "./prepared.ts";
+import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mark } from "../timeline.ts";
 
@@ -35,6 +34,8 @@ export interface PeerConnectionInput {
   firstSignal?: SignalPayload;
   /** No signaling server (a serverless call): once the control channel is open, every signal goes over it. */
   noServer?: boolean;
+  /** A connection made on the pre-join screen with its offer set (prepared.ts): an initiator sends that offer. */
+  prepared?: PreparedConnection;
 }
 
 export type PeerConnectionEvent =
@@ -63,17 +64,13 @@ export type PeerConnectionCommand =
 const FLOOD_CUTOFF = 4;
 
 export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ input, sendBack, receive }) => {
-  const pc = new RTCPeerConnection({
-    iceServers: input.iceServers as RTCIceServer[],
-    iceTransportPolicy: input.iceTransportPolicy ?? "all",
-    bundlePolicy: "max-bundle",
-  });
-  const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
-  control.binaryType = "arraybuffer";
-  const features = new Map<FeatureChannel, RTCDataChannel>();
-  for (const name of FEATURE_CHANNELS) {
-    const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
-    channel.binaryType = "arraybuffer";
+  const prepared = input.initiator ? (input.prepared?.adopt() ?? null) : null;
+  const { pc, control, features } =
+    prepared ?? openConnection({ iceServers: input.iceServers as RTCIceServer[], iceTransportPolicy: input.iceTransportPolicy ?? "all" });
+  // Prepared with the relay servers the peek gave: the member's own (from `joined`) replace them.
+  if (prepared && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
+    pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
+  for (const [name, channel] of features) {
     channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
     // Over its byte budget a frame is dropped here, before it becomes an event for anyone. A peer
     // that keeps pouring far past it (no page of ours does) is cut off: the channel is closed,
@@ -98,7 +95,6 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         channel.close();
       }
     };
-    features.set(name, channel);
   }
   let makingOffer = false;
   // Signals go over the control channel once it is open and the connection is up (renegotiating
@@ -122,6 +118,15 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   const addLocalTracks = () => {
     if (tracksAdded) return;
     tracksAdded = true;
+    if (prepared) {
+      // Added on the pre-join screen: a device changed since is swapped in place (same kinds: PreparedConnection.fits).
+      for (const kind of ["audio", "video"] as const) {
+        const track = input.stream?.getTracks().find((t) => t.kind === kind) ?? null;
+        void placeTrack(pc, kind, track, input.stream, null).catch((err) => console.warn("peer: could not swap a prepared track", err));
+      }
+      senders.tracksAdded();
+      return;
+    }
     const tracks = input.stream?.getTracks() ?? [];
     for (const track of tracks) pc.addTrack(track, input.stream!);
     // Receive even what we cannot send (no camera, denied microphone).
@@ -152,18 +157,19 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     if (makingOffer) return;
     void makeOffer();
   };
-  pc.onicecandidate = ({ candidate }) => {
-    signalOut({ candidate: candidate ? (candidate.toJSON() as never) : null });
-  };
+  const candidateOut = (candidate: RTCIceCandidateInit | null) => signalOut({ candidate: candidate as never });
+  const iceErrorOut = (e: { code: number; text: string; url: string }) => sendBack({ type: "PC.ICE_ERROR", ...e });
+  if (!prepared) pc.onicecandidate = ({ candidate }) => candidateOut(candidate ? candidate.toJSON() : null);
   pc.ontrack = ({ track }) => {
     remoteStream.addTrack(track);
     sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
   };
-  pc.onicecandidateerror = (ev) => {
-    const e = ev as RTCPeerConnectionIceErrorEvent;
-    // 701 is "no answer from this server" for every unreachable STUN/TURN host: only relay errors matter.
-    if (e.url?.startsWith("turn")) sendBack({ type: "PC.ICE_ERROR", code: e.errorCode, text: e.errorText, url: e.url });
-  };
+  if (!prepared)
+    pc.onicecandidateerror = (ev) => {
+      const e = ev as RTCPeerConnectionIceErrorEvent;
+      // 701 is "no answer from this server" for every unreachable STUN/TURN host: only relay errors matter.
+      if (e.url?.startsWith("turn")) iceErrorOut({ code: e.errorCode, text: e.errorText, url: e.url });
+    };
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === "connected") mark("connected");
     sendBack({ type: "PC.STATE", state: pc.connectionState });
@@ -262,7 +268,24 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     }
   });
 
-  if (input.initiator) {
+  /** The offer made on the pre-join screen goes out, then the candidates gathered meanwhile; one that failed is made again. */
+  const sendPrepared = async (ready: Promise<boolean>, release: (c: typeof candidateOut, e: typeof iceErrorOut) => void) => {
+    makingOffer = true;
+    const made = await ready;
+    makingOffer = false;
+    if (stopped) return;
+    if (made && pc.localDescription && pc.signalingState === "have-local-offer") {
+      signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
+      mark("offer-sent");
+    }
+    release(candidateOut, iceErrorOut);
+    if (!made || pc.signalingState === "stable") void makeOffer();
+  };
+
+  if (prepared && input.prepared) {
+    addLocalTracks();
+    void sendPrepared(input.prepared.offer, prepared.release);
+  } else if (input.initiator) {
     addLocalTracks();
     // Offer now rather than on the negotiationneeded event, which the browser queues as a task:
     // behind whatever the page does next (the call's view rendering who joined, bench/join).

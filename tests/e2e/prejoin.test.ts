@@ -10,6 +10,7 @@ import type { Page } from "playwright-core";
 import { button, expectAttribute, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
+import { type ClientMessage, decodeClient, decodeServer, type ServerMessage } from "../../protocol/index.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -25,6 +26,42 @@ const audioEnergy = (page: Page) =>
     }
     return energy;
   });
+
+/**
+ * An init script: keeps every frame the page's WebSockets send and receive (as bytes), so a test
+ * can say what left the page and what it heard. Runs in the page: it may use nothing from outside.
+ */
+function recordSocketFrames() {
+  const w = window as unknown as { __frames: { out: number[][]; in: number[][] }; WebSocket: typeof WebSocket };
+  w.__frames = { out: [], in: [] };
+  const bytes = (data: unknown) =>
+    data instanceof ArrayBuffer
+      ? [...new Uint8Array(data)]
+      : ArrayBuffer.isView(data)
+        ? [...new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]
+        : [];
+  const Native = w.WebSocket;
+  w.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener("message", (ev) => w.__frames.in.push(bytes(ev.data)));
+    }
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      w.__frames.out.push(bytes(data));
+      super.send(data);
+    }
+  };
+}
+
+/** The frames a page sent (`out`) or heard (`in`) so far, decoded (recordSocketFrames). */
+async function frames<D extends "out" | "in">(page: Page, dir: D): Promise<D extends "out" ? ClientMessage[] : ServerMessage[]> {
+  const raw = await page.evaluate((d) => (window as unknown as { __frames: Record<string, number[][]> }).__frames[d]!, dir);
+  return raw.map((b) => {
+    const decoded = (dir === "out" ? decodeClient : decodeServer)(new Uint8Array(b));
+    if (!decoded.ok) throw new Error(`a frame that does not decode: ${decoded.text}`);
+    return decoded.msg;
+  }) as never;
+}
 
 describe("pre-join", () => {
   test("joining with the microphone and camera off: the other side sees it at once, hears nothing, and sees the camera once it is on", async () => {
@@ -75,6 +112,53 @@ describe("pre-join", () => {
         (e) => e > 1e-3,
         10_000,
       );
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 60_000);
+
+  test("with the connection and offer prepared on the pre-join screen, nothing leaves B before Join; after it the call connects on that connection", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      for (const p of [a, b]) {
+        await p.context.addInitScript(recordPeerConnections);
+        await p.context.addInitScript(recordSocketFrames);
+      }
+      await a.page.goto(ctx.app.url);
+      await button(a.page, "New call").click();
+      await waitForStatus(a.page, "Waiting for someone to join");
+      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const heardBefore = (await frames(a.page, "in")).length;
+
+      await b.page.goto(link);
+      // B's page learns the room (one person) and prepares its connection and offer.
+      await b.page.waitForFunction(() => performance.getEntriesByName("ol:offer-prepared").length > 0, null, { timeout: 15_000 });
+      const prepared = await b.page.evaluate(() => {
+        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+        return pcs.map((pc) => ({ local: pc.localDescription?.type ?? null, remote: pc.remoteDescription?.type ?? null }));
+      });
+      expect(prepared).toEqual([{ local: "offer", remote: null }]);
+      await Bun.sleep(1_500);
+      // Nothing went out but peeks (and keep-alives): no join, no signal, no candidate.
+      expect(new Set((await frames(b.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));
+      // A heard nothing of B: no arrival, no signal; no connection on A's side; still alone.
+      expect((await frames(a.page, "in")).slice(heardBefore).filter((m) => m.type !== "pong")).toEqual([]);
+      expect(await a.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length)).toBe(0);
+      await waitForStatus(a.page, "Waiting for someone to join");
+      expect(await a.page.locator(".toasts").innerText()).toBe("");
+
+      await button(b.page, "Join").click();
+      await Promise.all([waitForStatus(a.page, "Connected", 20_000), waitForStatus(b.page, "Connected", 20_000)]);
+      await Promise.all([waitForNewFrames(a.page, "Remote video", 5), waitForNewFrames(b.page, "Remote video", 5)]);
+      // The prepared connection carried the call: B made no other, and its first signal was that offer.
+      expect(await b.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length)).toBe(1);
+      const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
+      expect(out.slice(0, 2).map((m) => (m.type === "signal" ? `signal ${"description" in m.data ? m.data.description.type : "candidate"}` : m.type))).toEqual([
+        "join",
+        "signal offer",
+      ]);
     } finally {
       await a.context.close();
       await b.context.close();

@@ -340,9 +340,9 @@ describe("call machine", () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(h.phase()).toBe("lobby");
-    // Held while the camera starts, then again by the pre-join screen (the holders share one socket).
-    // Held while the camera starts, then by the pre-join screen watching how full its room is.
-    expect(h.warm).toEqual(["+ws://test/ws", "-ws://test/ws", "+ws://test/ws room-1"]);
+    // Held while the camera starts, the room watched already then (the peek goes out meanwhile),
+    // then by the pre-join screen watching how full its room is (the holders share one socket).
+    expect(h.warm).toEqual(["+ws://test/ws", "+ws://test/ws room-1", "-ws://test/ws", "-ws://test/ws room-1", "+ws://test/ws room-1"]);
     expect(h.actor.getSnapshot().context.occupancy).toEqual({ people: 1, capacity: 2, names: ["Ada"] });
     h.send({ type: "JOIN" });
     expect(h.phase()).toBe("joining");

@@ -126,9 +126,9 @@ describe("names through the real server", () => {
     const other = watcher(room, ring(newSecret(), room));
     const none = watcher(room, null);
     await until(() => [same, other, none].every((w) => w.reports.length > 0), 3000, "answers");
-    expect(same.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 1, capacity: 5, names: ["Ada Lovelace"] });
-    expect(other.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 1, capacity: 5, names: [] });
-    expect(none.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 1, capacity: 5, names: [] });
+    expect(same.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 1, capacity: 5, names: ["Ada Lovelace"], iceServers: [] });
+    expect(other.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 1, capacity: 5, names: [], iceServers: [] });
+    expect(none.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 1, capacity: 5, names: [], iceServers: [] });
 
     // A rename sends the card again, in place of the first; an emptied name takes it down.
     const first = cards[0]!;
@@ -181,7 +181,7 @@ describe("names through the real server", () => {
     expect(await rawCardsUntil(looker, room, (c) => c.length === 5)).toHaveLength(5);
     const w = watcher(room, ring(secret, room));
     await until(() => w.reports.length > 0, 3000);
-    expect(w.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 5, capacity: 5, names: ["Ada"] });
+    expect(w.last()).toEqual({ type: "ROOM.OCCUPANCY", people: 5, capacity: 5, names: ["Ada"], iceServers: [] });
     w.actor.stop();
     ada.actor.stop();
     for (const c of [...hostile, looker]) c.close();

@@ -4,12 +4,12 @@
  * key drops it. (A room of three turns to the media server, whose address here points nowhere:
  * no media flows, so it is never contacted.)
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
 import { socketActor, type SocketCommand, type SocketEvent } from "../../machines/link/socket.ts";
 import { deriveKeys, newSecret } from "../../protocol/e2ee.ts";
 import { KeyRing } from "../../protocol/group-keys.ts";
-import type { ServerMessage } from "../../protocol/index.ts";
+import { decodeClient, type ServerMessage } from "../../protocol/index.ts";
 import { openClient, startTestServer, until, wsUrl, type App, type TestClient } from "../helpers/ws-client.ts";
 
 let app: App;
@@ -80,4 +80,29 @@ test("a relayed chat frame reaches the server sealed; the call's pages read it, 
   expect(text(relays(b.heard)[3]!.data)).toBe("last words");
   for (const m of [b, stranger]) m.actor.stop();
   server.close();
+});
+
+test("our card, sealed as we join, does not hold back the signal sent after it (the offer goes out at once)", async () => {
+  const room = `card-${Math.random().toString(36).slice(2, 10)}`;
+  const peer: TestClient = await openClient(app);
+  peer.send({ type: "join", room });
+  const peerId = (await peer.next("joined")).self;
+  const b = member(room, new KeyRing(deriveKeys(newSecret(), room), room));
+  await until(() => b.heard.some((x) => x.type === "joined"), 3000);
+  const sent = spyOn(WebSocket.prototype, "send");
+  try {
+    b.send({ type: "card", data: new TextEncoder().encode("Ada") });
+    b.send({ type: "signal", peer: peerId, session: "s1", data: { candidate: null } });
+    await until(() => sent.mock.calls.length === 2, 3000);
+    const order = sent.mock.calls.map(([frame]) => {
+      const d = decodeClient(frame);
+      return d.ok ? d.msg.type : "?";
+    });
+    expect(order).toEqual(["signal", "card"]);
+    expect((await peer.next("signal")).data).toEqual({ candidate: null });
+  } finally {
+    sent.mockRestore();
+    b.actor.stop();
+    peer.close();
+  }
 });

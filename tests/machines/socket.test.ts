@@ -2,7 +2,7 @@
  * The socket actor against the real server: a socket warmed up ahead of time (while the camera
  * starts and the pre-join screen shows) is the one that joins; one nobody adopts is closed.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
 import type { ServerMessage } from "../../protocol/index.ts";
 import { socketActor, WarmSockets, type SocketEvent } from "../../machines/link/socket.ts";
@@ -64,4 +64,29 @@ test("a warm socket nobody adopts is closed shortly after it is let go", async (
   expect(app.stats().sockets).toBe(1); // still held
   again();
   await until(() => app.stats().sockets === 0, 4000);
+});
+
+test("the pre-join screen's watch, taking over from the one started with the camera, hears the answer given and asks no second time at once", async () => {
+  const warm = new WarmSockets();
+  const url = wsUrl(app);
+  const sent = spyOn(WebSocket.prototype, "send");
+  try {
+    const first: number[] = [];
+    const stopFirst = warm.watchRoom(url, "watched-room", (o) => first.push(o.people));
+    await until(() => first.length === 1, 3000);
+    stopFirst();
+    const second: number[] = [];
+    const stopSecond = warm.watchRoom(url, "watched-room", (o) => second.push(o.people));
+    await until(() => second.length === 1, 1000);
+    expect(sent.mock.calls).toHaveLength(1); // one peek for both
+    stopSecond();
+    // Another room is asked about at once.
+    const other: number[] = [];
+    const stopOther = warm.watchRoom(url, "other-room", (o) => other.push(o.people));
+    await until(() => other.length === 1, 3000);
+    expect(sent.mock.calls).toHaveLength(2);
+    stopOther();
+  } finally {
+    sent.mockRestore();
+  }
 });

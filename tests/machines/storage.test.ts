@@ -1,6 +1,6 @@
 /** Values read back from Web Storage are checked again: a poisoned one is dropped, never used. */
 import { afterAll, describe, expect, spyOn, test } from "bun:test";
-import { isSeatToken, readStored, writeStored } from "../../machines/storage.ts";
+import { isSeatToken, loadReturnIce, readStored, saveReturnIce, writeStored } from "../../machines/storage.ts";
 
 /** A Storage with the browser's interface (bun has none), optionally refusing writes like a full quota. */
 class MemoryStorage {
@@ -29,6 +29,25 @@ describe("stored values are validated when read back", () => {
       expect(session.getItem("onelink.seat.r")).toBeNull();
     }
     expect(readStored("session", "missing", isSeatToken)).toBeNull();
+    warn.mockRestore();
+  });
+
+  test("the relay servers a refresh prepares with: read back as kept, poison dropped, credentials about to expire not used", () => {
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    const later = Math.floor(Date.now() / 1000) + 3600;
+    const turn = { urls: ["turn:t.example:3478"], username: `${later}:seat-1`, credential: "c" };
+    saveReturnIce("r", { iceServers: [turn, { urls: "stun:s.example" }], group: false });
+    expect(loadReturnIce("r")).toEqual({ iceServers: [turn, { urls: "stun:s.example" }], group: false });
+    saveReturnIce("r", { iceServers: [{ ...turn, username: `${Math.floor(Date.now() / 1000) + 30}:seat-1` }], group: false });
+    expect(loadReturnIce("r")).toBeNull(); // expiring within two minutes
+    for (const poison of ["{", '{"iceServers":"turn:x","group":false}', '{"iceServers":[{"urls":42}],"group":false}', '{"iceServers":[]}', "null"]) {
+      session.map.set("onelink.return.r", poison);
+      expect(loadReturnIce("r")).toBeNull();
+      expect(session.getItem("onelink.return.r")).toBeNull();
+    }
+    saveReturnIce("r", { iceServers: [], group: true });
+    saveReturnIce("r", null);
+    expect(loadReturnIce("r")).toBeNull();
     warn.mockRestore();
   });
 

@@ -31,8 +31,10 @@ export function Lobby() {
   const hasCam = (stream?.getVideoTracks().length ?? 0) > 0;
   const occupancy = useSelector(actor, (s) => s.context.occupancy);
   const full = occupancy !== null && occupancy.people >= occupancy.capacity;
+  // Join pressed: the screen stays until the server says we are in (ui/selectors.ts showsLobby).
+  const joining = useSelector(actor, (s) => !s.matches("lobby"));
   const join = () => {
-    if (!full) actor.send({ type: "JOIN" });
+    if (!full && !joining) actor.send({ type: "JOIN" });
   };
   const [infoOpen, setInfoOpen] = useState(false);
 
@@ -88,8 +90,8 @@ export function Lobby() {
             <NameField id={`${id}-name`} onEnter={join} />
             {/* Join right after the name, so that it is in view on a phone; devices are there to check, below. */}
             <div className="row lobby-join">
-              <button type="button" className="primary big" disabled={full} onClick={join}>
-                Join
+              <button type="button" className="primary big" disabled={full || joining} onClick={join}>
+                {joining ? "Joining…" : "Join"}
               </button>
             </div>
             <DevicePickers idPrefix={`${id}-lobby`} />

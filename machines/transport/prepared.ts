@@ -1,0 +1,197 @@
+/**
+ * A connection prepared on the pre-join screen (issue 21): when the room holds one person to call
+ * directly, the page builds its RTCPeerConnection there, with the preview's tracks, candidates
+ * gathered ahead (`iceCandidatePoolSize`) and its offer made and set, so that after Join only the
+ * wire remains. Nothing leaves the browser for anyone before Join: the offer and the candidates
+ * wait here until the joiner's connection (peer-connection.ts) adopts them, which sends them; ICE
+ * errors wait too, so none is shown on the pre-join screen. A preparation nobody adopts is closed.
+ *
+ * `PreparedSlot` is the call's one place for it: the pre-join screen says what it wants (`want`),
+ * the transport takes it when `joined` says the room is what was prepared for (one person, direct).
+ */
+import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer } from "../../protocol/index.ts";
+import { preferCodecs, SOFTWARE_ORDER } from "./rtp-tuning.ts";
+import { mark } from "../timeline.ts";
+
+/** Candidates gathered before the offer asks for them: ready the moment it is made. */
+const CANDIDATE_POOL = 1;
+
+/** A connection's parts as peer-connection.ts wires them: the pc and its negotiated data channels. */
+export interface ConnectionParts {
+  pc: RTCPeerConnection;
+  control: RTCDataChannel;
+  features: Map<FeatureChannel, RTCDataChannel>;
+}
+
+/** A new connection with the data channels every call has (negotiated, so they are in the first offer). */
+export function openConnection(config: RTCConfiguration): ConnectionParts {
+  const pc = new RTCPeerConnection({ ...config, bundlePolicy: "max-bundle" });
+  const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
+  control.binaryType = "arraybuffer";
+  const features = new Map<FeatureChannel, RTCDataChannel>();
+  for (const name of FEATURE_CHANNELS) {
+    const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
+    channel.binaryType = "arraybuffer";
+    features.set(name, channel);
+  }
+  return { pc, control, features };
+}
+
+/** What a preparation is made from: the room's relay servers and our media as the pre-join screen has it. */
+export interface PreparePlan {
+  iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  stream: MediaStream;
+  videoCodecs?: string[];
+}
+
+/** What the call sends now, to which a preparation must fit. */
+type Wanted = { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] };
+const planFits = (plan: PreparePlan, want: Wanted) =>
+  kindsOf(want.stream) === kindsOf(plan.stream) && want.iceTransportPolicy === plan.iceTransportPolicy && codecsOf(want) === codecsOf(plan);
+
+export type IceErrorReport = { code: number; text: string; url: string };
+
+const kindsOf = (stream: MediaStream | null) =>
+  (stream?.getTracks() ?? [])
+    .map((t) => t.kind)
+    .sort()
+    .join(",");
+const codecsOf = (plan: Pick<PreparePlan, "videoCodecs">) => (plan.videoCodecs ?? SOFTWARE_ORDER).join(",");
+
+export class PreparedConnection {
+  private readonly parts: ConnectionParts;
+  /** Resolves true once our offer is set as the local description (false: it could not be made). */
+  readonly offer: Promise<boolean>;
+  private candidates: (RTCIceCandidateInit | null)[] = [];
+  private iceErrors: IceErrorReport[] = [];
+  private adopted = false;
+
+  constructor(readonly plan: PreparePlan) {
+    this.parts = openConnection({
+      iceServers: plan.iceServers as RTCIceServer[],
+      iceTransportPolicy: plan.iceTransportPolicy,
+      iceCandidatePoolSize: CANDIDATE_POOL,
+    });
+    const { pc } = this.parts;
+    // Kept here until Join: nothing goes anywhere.
+    pc.onicecandidate = ({ candidate }) => this.candidates.push(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+    pc.onicecandidateerror = (ev) => {
+      const e = ev as RTCPeerConnectionIceErrorEvent;
+      if (e.url?.startsWith("turn")) this.iceErrors.push({ code: e.errorCode, text: e.errorText, url: e.url });
+    };
+    // As the joiner's connection starts (peer-connection.ts addLocalTracks): our tracks, and receiving what we do not send.
+    const tracks = plan.stream.getTracks();
+    for (const track of tracks) pc.addTrack(track, plan.stream);
+    for (const kind of ["audio", "video"] as const) if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "recvonly" });
+    preferCodecs(pc, plan.videoCodecs ?? SOFTWARE_ORDER);
+    this.offer = pc
+      .setLocalDescription()
+      .then(() => {
+        mark("offer-prepared");
+        return true;
+      })
+      .catch((err) => {
+        console.warn("peer: could not prepare an offer", err);
+        return false;
+      });
+  }
+
+  /** Made for this: the same kinds of track (a changed device is swapped in place), relay policy and codec order. */
+  fits(want: { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] }): boolean {
+    return (
+      kindsOf(want.stream) === kindsOf(this.plan.stream) && want.iceTransportPolicy === this.plan.iceTransportPolicy && codecsOf(want) === codecsOf(this.plan)
+    );
+  }
+
+  /**
+   * The connection is the caller's from now on (once). `release` hands over what was kept: the
+   * candidates gathered so far, then every later one, and the relay errors; call it after the offer is sent.
+   */
+  adopt(): ConnectionParts & { release(onCandidate: (c: RTCIceCandidateInit | null) => void, onIceError: (e: IceErrorReport) => void): void } {
+    if (this.adopted) throw new Error("PreparedConnection: adopted twice");
+    this.adopted = true;
+    const { pc } = this.parts;
+    return {
+      ...this.parts,
+      release: (onCandidate, onIceError) => {
+        pc.onicecandidate = ({ candidate }) => onCandidate(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+        pc.onicecandidateerror = (ev) => {
+          const e = ev as RTCPeerConnectionIceErrorEvent;
+          if (e.url?.startsWith("turn")) onIceError({ code: e.errorCode, text: e.errorText, url: e.url });
+        };
+        const [candidates, errors] = [this.candidates, this.iceErrors];
+        this.candidates = [];
+        this.iceErrors = [];
+        for (const c of candidates) onCandidate(c);
+        for (const e of errors) onIceError(e);
+      },
+    };
+  }
+
+  /** Closes it, unless it was adopted (its new owner closes it). */
+  close() {
+    if (this.adopted) return;
+    this.adopted = true;
+    const { pc } = this.parts;
+    pc.onicecandidate = pc.onicecandidateerror = null;
+    pc.close();
+  }
+}
+
+/**
+ * The call's prepared connection, if any: at most one, for the room the pre-join screen looks at.
+ * `want(plan)` prepares one (keeping one that fits), `want(null)` drops it; `take` hands it over.
+ * The work is done after the page has painted (the pre-join screen, its Join button, come first),
+ * or `soon` (Join was pressed: in the next task, once the join is on its way, during its round trip).
+ */
+export class PreparedSlot {
+  private current: PreparedConnection | null = null;
+  private pending: PreparePlan | null = null;
+  /** Each change of plan: a scheduled preparation of an older one does nothing. */
+  private generation = 0;
+
+  want(plan: PreparePlan | null, when: "afterPaint" | "soon" = "afterPaint") {
+    const kept = this.current?.plan ?? this.pending;
+    if (plan && kept && planFits(kept, plan)) {
+      if (when === "soon") this.hurry();
+      return;
+    }
+    this.current?.close();
+    this.current = null;
+    this.pending = plan && typeof RTCPeerConnection !== "undefined" ? plan : null;
+    const generation = ++this.generation;
+    if (!this.pending) return;
+    const make = () => generation === this.generation && this.make();
+    if (when === "afterPaint" && typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(make, 0));
+    else setTimeout(make, 0);
+  }
+
+  /** A preparation still waiting for the page to paint is made in the next task. */
+  hurry() {
+    if (!this.pending) return;
+    const generation = ++this.generation;
+    setTimeout(() => generation === this.generation && this.make(), 0);
+  }
+
+  /** The prepared connection if it fits what the call now sends (else it is closed): the caller's from now on. */
+  take(want: Parameters<PreparedConnection["fits"]>[0]): PreparedConnection | null {
+    this.make();
+    const prepared = this.current;
+    this.current = null;
+    if (prepared?.fits(want)) return prepared;
+    prepared?.close();
+    return null;
+  }
+
+  drop() {
+    this.want(null);
+  }
+
+  private make() {
+    if (!this.pending) return;
+    this.current = new PreparedConnection(this.pending);
+    this.pending = null;
+    this.generation++;
+  }
+}

@@ -119,6 +119,8 @@ export const callMachine = callSetup.createMachine({
     inRoom: {
       // Exit actions run before the link is stopped, so the `leave` still goes out.
       exit: ["leaveRoom", stopChild("signaling"), "dropPrepared", "endHandover"],
+      // The pre-join screen never outstays its welcome: whatever is still on its way, the call shows.
+      after: { handoverLimit: { actions: "endHandover" } },
       // Features find the transport (and it them) by system id: their messages never pass through here.
       invoke: [
         { id: TRANSPORT_ID, systemId: TRANSPORT_ID, src: "transport", input: transportInput },

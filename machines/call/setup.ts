@@ -102,6 +102,8 @@ export const callSetup = setup({
     presumedGone: 3_000,
     /** Our card goes out once the name typed has not changed for this long, not at every keystroke. */
     cardSettles: 400,
+    /** Join shows the call's own view after this long at most, picture or not (a connection still coming up, frames that do not open). */
+    handoverLimit: 2_000,
   },
   guards: {
     /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */

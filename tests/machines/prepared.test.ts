@@ -122,7 +122,7 @@ const settle = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
-function harness(opts: { token?: string; returnIce?: ReturnIce } = {}) {
+function harness(opts: { token?: string; returnIce?: ReturnIce; handoverLimit?: number } = {}) {
   const sent: SignalingCommand[] = [];
   let occupancy: ((o: { people: number; iceServers?: typeof ICE }) => void) | null = null;
   const watched: (string | null)[] = [];
@@ -153,6 +153,7 @@ function harness(opts: { token?: string; returnIce?: ReturnIce } = {}) {
       showRoomInAddressBar: () => {},
       showHomeInAddressBar: () => {},
     },
+    ...(opts.handoverLimit !== undefined ? { delays: { handoverLimit: opts.handoverLimit } } : {}),
   });
   const actor = createActor(machine, { input: { signalingUrl: "ws://test/ws" } }).start();
   const report = (e: SignalingReport) => {
@@ -239,6 +240,21 @@ describe("a connection prepared on the pre-join screen", () => {
     pc.ontrack?.({ track: track("their-cam", "video") });
     await settle();
     expect(showsLobby(h.actor.getSnapshot())).toBe(false);
+  });
+
+  test("no picture comes (frames that do not open, a connection still coming up): the call's view shows anyway after handoverLimit", async () => {
+    const h = harness({ handoverLimit: 40 });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    h.room({ people: 1, iceServers: ICE });
+    await settle();
+    h.actor.send({ type: "JOIN" });
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct" });
+    await settle();
+    expect(showsLobby(h.actor.getSnapshot())).toBe(true);
+    await Bun.sleep(80);
+    expect(showsLobby(h.actor.getSnapshot())).toBe(false);
+    expect(h.phase()).not.toBe("lobby");
   });
 
   test("Join pressed before the preparation was made (an instant click): made during the join's round trip, and used", async () => {

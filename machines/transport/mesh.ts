@@ -316,6 +316,12 @@ export const meshTransport = setup({
         }
       }),
     },
+    // Nobody's picture of theirs to protect (no direct connection, none through the media server yet):
+    // their tile takes the stream now, and shows its first frame as it decodes, not after a poll sees it.
+    "SFU.REMOTE_PENDING": {
+      guard: ({ context, event }) => !context.connections[event.peer] && !context.viaSfu.includes(event.peer) && !(event.peer in context.directStreams),
+      actions: sendParent(({ event }) => ({ type: "PEER.REMOTE_STREAM", peer: event.peer, stream: event.stream }) satisfies TransportReport),
+    },
     "SFU.REMOTE_GONE": [
       // Their direct stream is waiting to take over: it does now, the media server's has ended.
       { guard: ({ context, event }) => event.peer in context.directStreams, actions: ["showDirect", "closeSfuIfUnused"] },

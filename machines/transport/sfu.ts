@@ -50,6 +50,11 @@ export type SfuEvent =
   | { type: "SFU.SIGNAL_OUT"; pc: SfuConnection; data: SignalPayload }
   /** A participant's media through the SFU (a new stream object whenever its tracks change). */
   | { type: "SFU.REMOTE_STREAM"; peer: string; stream: MediaStream }
+  /**
+   * Their stream, before a frame of it has decoded: for a participant with no picture of theirs
+   * shown yet (a newcomer's tiles), which may take it at once; SFU.REMOTE_STREAM follows once it flows.
+   */
+  | { type: "SFU.REMOTE_PENDING"; peer: string; stream: MediaStream }
   /** The SFU no longer sends anything of theirs. */
   | { type: "SFU.REMOTE_GONE"; peer: string }
   | { type: "SFU.STATE"; pc: SfuConnection; state: RTCPeerConnectionState }
@@ -143,7 +148,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       if (same) continue;
       const stream = new MediaStream(list);
       streams.set(peer, stream);
-      if (flowing.has(peer)) sendBack({ type: "SFU.REMOTE_STREAM", peer, stream });
+      sendBack({ type: flowing.has(peer) ? "SFU.REMOTE_STREAM" : "SFU.REMOTE_PENDING", peer, stream });
     }
     for (const peer of [...streams.keys()]) {
       if (tracks.has(peer)) continue;

@@ -3,6 +3,7 @@ import { createActor, createMachine, fromCallback } from "xstate";
 import { meshTransport, type TransportInput } from "../../machines/transport/mesh.ts";
 import { peerMachine } from "../../machines/transport/peer.ts";
 import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
+import type { SfuCommand, SfuEvent, SfuInput } from "../../machines/transport/sfu.ts";
 
 test("a peer that throws is replaced by a fresh connection, and the failed one's RTCPeerConnection is closed", () => {
   const connections: { session: string; closed: boolean }[] = [];
@@ -49,4 +50,47 @@ test("a peer that throws is replaced by a fresh connection, and the failed one's
   } finally {
     console.error = logged;
   }
+});
+
+test("through the media server, a newcomer's tiles take each stream before its first frame; a picture already shown directly waits for the new one to flow", async () => {
+  const streams: Record<string, MediaStream> = {};
+  let sfuOut: ((e: SfuEvent) => void) | null = null;
+  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ sendBack }) => {
+    sfuOut = sendBack;
+  });
+  // Up at once: a direct call in progress.
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ sendBack }) => {
+    queueMicrotask(() => sendBack({ type: "PC.STATE", state: "connected" }));
+  });
+  const peer = peerMachine.provide({ actors: { connection } });
+  const input: TransportInput = {
+    relayOnly: false,
+    noServer: false,
+    stream: null,
+    outgoing: null,
+    mediaState: { type: "media-state", audio: true, video: true },
+    keys: null,
+  };
+  const heard: { type: string; peer?: string; stream?: MediaStream }[] = [];
+  const parent = createMachine({
+    invoke: { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { peer, sfu } }), input },
+    on: { "*": { actions: ({ event }) => void heard.push(event as never) } },
+  });
+  const actor = createActor(parent).start();
+  const transport = actor.system.get("transport")!;
+  const stream = (id: string) => (streams[id] ??= { id } as unknown as MediaStream);
+  const shown = (p: string) => heard.filter((e) => e.type === "PEER.REMOTE_STREAM" && e.peer === p).map((e) => e.stream);
+
+  // Ada is here directly; then the room turns to the media server as Cleo joins.
+  transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+  await Bun.sleep(0);
+  transport.send({ type: "SIGNALING.MODE", mode: "sfu" } as never);
+  expect(sfuOut).not.toBeNull();
+  sfuOut!({ type: "SFU.REMOTE_PENDING", peer: "aaa", stream: stream("aaa-sfu") });
+  sfuOut!({ type: "SFU.REMOTE_PENDING", peer: "ccc", stream: stream("ccc-sfu") });
+  // Cleo's tile had nothing: it takes her stream now. Ada's direct picture stays until the new one flows.
+  expect(shown("ccc")).toEqual([stream("ccc-sfu")]);
+  expect(shown("aaa")).toEqual([]);
+  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: stream("aaa-sfu") });
+  expect(shown("aaa")).toEqual([stream("aaa-sfu")]);
 });

@@ -21,7 +21,7 @@
  *   node_modules/.bin/bun bench/camera/bench.ts [seconds]
  *   BENCH_SIZES=1280x720 node_modules/.bin/bun bench/camera/bench.ts [seconds]   # one size only
  * BENCH_ROWS=hands: only the "+ hands" rows; BENCH_WAYS=shared (or own): only that way, twice;
- * BENCH_HAND=1: a camera with a raised hand beside the person (bench/camera/hand-fixture.ts).
+ * BENCH_HAND=1 (or 2): a camera with a raised hand (two hands) beside the person (bench/camera/hand-fixture.ts).
  */
 import { readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -42,7 +42,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "640x360,1280x720").split(",").map((si
 });
 const CHOICES = process.env.BENCH_ROWS === "hands" ? [] : ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
 const WAYS = process.env.BENCH_WAYS ? [process.env.BENCH_WAYS === "shared", process.env.BENCH_WAYS === "shared"] : [false, true, false, true];
-const WITH_HAND = process.env.BENCH_HAND === "1";
+const HANDS_IN_VIEW = Number(process.env.BENCH_HAND ?? 0);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -172,7 +172,7 @@ const app = await startApp();
 try {
   for (const [w, h] of SIZES) {
     const fixture = join(tmpdir(), `onelink-bench-${w}x${h}-${process.pid}.y4m`);
-    if (WITH_HAND) await writeHandFixtureY4m(fixture, w, h);
+    if (HANDS_IN_VIEW === 1 || HANDS_IN_VIEW === 2) await writeHandFixtureY4m(fixture, w, h, HANDS_IN_VIEW);
     else writeFixtureY4m(fixture, w, h, 10);
     const browser = await launchBrowser([`--use-file-for-fake-video-capture=${fixture}`]);
     try {

@@ -1,16 +1,17 @@
 /**
  * A camera fixture with a hand in view, for bench/camera (BENCH_HAND=1): the person fixture
  * (tests/helpers/fixture-video.ts) with the fingerpose photo of a raised index finger (480x640)
- * pasted on its right at 3/4 of the frame's height, as a one-frame Y4M clip Chromium loops. The
- * photo is decoded and scaled by Chromium.
+ * pasted on its right at 3/4 of the frame's height (BENCH_HAND=2: and the hooked finger of
+ * halfcurl.jpg on its left), as a one-frame Y4M clip Chromium loops. Photos are decoded and
+ * scaled by Chromium.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { launchBrowser } from "../../tests/e2e/harness.ts";
 import { fixtureRgb, writeFixtureY4m } from "../../tests/helpers/fixture-video.ts";
 
-async function handPixels(w: number, h: number): Promise<number[]> {
-  const jpeg = readFileSync(resolve(import.meta.dir, "../../node_modules/fingerpose/assets/nocurl.jpg")).toString("base64");
+async function photoPixels(photo: string, w: number, h: number): Promise<number[]> {
+  const jpeg = readFileSync(resolve(import.meta.dir, `../../node_modules/fingerpose/assets/${photo}.jpg`)).toString("base64");
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
@@ -29,17 +30,21 @@ async function handPixels(w: number, h: number): Promise<number[]> {
   }
 }
 
-export async function writeHandFixtureY4m(path: string, width: number, height: number): Promise<void> {
+/** `hands` 1: the raised index finger on the right; 2: the hooked one (halfcurl.jpg) on the left too. */
+export async function writeHandFixtureY4m(path: string, width: number, height: number, hands: 1 | 2 = 1): Promise<void> {
   const rgb = fixtureRgb(width, height);
   const ph = Math.round((height * 3) / 4);
   const pw = Math.round((ph * 480) / 640);
-  const left = Math.round(width * 0.7);
   const top = height - ph;
-  const hand = await handPixels(pw, ph);
-  for (let y = 0; y < ph; y++)
-    for (let x = 0; x < pw && left + x < width; x++) {
-      const i = (y * pw + x) * 4;
-      rgb.set([hand[i]!, hand[i + 1]!, hand[i + 2]!], ((top + y) * width + left + x) * 3);
-    }
+  const photos: [string, number][] = [["nocurl", Math.round(width * 0.7)]];
+  if (hands === 2) photos.push(["halfcurl", Math.round(width * 0.05)]);
+  for (const [photo, left] of photos) {
+    const pixels = await photoPixels(photo, pw, ph);
+    for (let y = 0; y < ph; y++)
+      for (let x = 0; x < pw && left + x < width; x++) {
+        const i = (y * pw + x) * 4;
+        rgb.set([pixels[i]!, pixels[i + 1]!, pixels[i + 2]!], ((top + y) * width + left + x) * 3);
+      }
+  }
   writeFixtureY4m(path, width, height, 1, rgb);
 }

@@ -104,8 +104,8 @@ const api: PageApi = {
       if (e.data !== "want" || silent) return;
       if (sentAt !== null) gaps.push(performance.now() - sentAt);
       const bitmap = await createImageBitmap(canvas);
-      port1.postMessage({ bitmap, aspect: width / height }, [bitmap]);
       sentAt = performance.now();
+      port1.postMessage({ bitmap, aspect: width / height }, [bitmap]);
     };
     await t.takeFrames(port2);
     const results = [];

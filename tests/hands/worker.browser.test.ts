@@ -96,7 +96,8 @@ describe("hand-tracker worker in Chromium", () => {
     const fed = await call(hp.page, "detectFed", [], W, H, 4, false);
     expect(fed.results.map((r) => r?.hands.length)).toEqual([0, 0, 0, 0]);
     expect(fed.gaps.length).toBeGreaterThanOrEqual(3);
-    for (const gap of fed.gaps) expect(gap).toBeGreaterThanOrEqual(SEARCH_GAP_MS);
+    // Less a few ms: the page and the worker read coarsened clocks (an ask at once comes back in under 1 ms).
+    for (const gap of fed.gaps) expect(gap).toBeGreaterThanOrEqual(SEARCH_GAP_MS - 5);
     // A hand in view again: found, and the worker is back to asking as each frame is taken.
     const back = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
     expect(back.heard).toEqual(["want", "want", "want", "want", "stop"]);

@@ -11,10 +11,12 @@
  * CPU delegate; the first detect is slow, so init() warms the graph up.
  *
  * Frames come from the page (detect) or, while a background effect runs, straight from the
- * segmenter worker over a MessagePort (takeFrames, detectNext), one per request.
+ * segmenter worker over a MessagePort (takeFrames, detectNext), one per request; with no hand in
+ * view for a second, on every other camera frame (hand-search-pacing.ts).
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
+import { askDelay, handsFound, newSearchPacing } from "./hand-search-pacing.ts";
 import { allowSameOriginFetchOnly } from "./same-origin-fetch.ts";
 import type {
   DetectResult,
@@ -167,44 +169,63 @@ type MaybeReleasable = { [Comlink.releaseProxy]?: () => void };
 
 /** How long detectNext waits for the feeder: a paused or stopped pipeline sends nothing. */
 const FEED_WAIT_MS = 1000;
+/** A fed frame and when it arrived (performance.now()). */
+interface Arrived {
+  frame: FedFrame;
+  at: number;
+}
 /**
  * The frame feed (takeFrames). One frame is asked for at a time: the next as soon as one is taken,
  * so it arrives while the model runs and is `held` for the next detectNext (at most one frame old,
- * like a processor's one-frame buffer); `waiting` is a detectNext with nothing held.
+ * like a processor's one-frame buffer); `waiting` is a detectNext with nothing held. While no hand
+ * is in view the ask waits (`later`) so the palm search skips frames (hand-search-pacing.ts).
  */
 interface Feed {
   port: MessagePort;
   asked: boolean;
-  held: FedFrame | null;
-  waiting: ((frame: FedFrame | null) => void) | null;
+  held: Arrived | null;
+  waiting: ((got: Arrived | null) => void) | null;
+  later: ReturnType<typeof setTimeout> | undefined;
 }
 let feed: Feed | null = null;
+const pacing = newSearchPacing();
 
 function endFeed(): void {
   if (!feed) return;
-  const { port, waiting, held } = feed;
+  const { port, waiting, held, later } = feed;
   feed = null;
+  clearTimeout(later);
   port.postMessage("stop" satisfies FeedRequest);
   port.close();
-  held?.bitmap.close();
+  held?.frame.bitmap.close();
   waiting?.(null);
 }
 
 function ask(f: Feed): void {
-  if (f.asked) return;
+  clearTimeout(f.later);
+  f.later = undefined;
+  if (f.asked || feed !== f) return;
   f.asked = true;
   f.port.postMessage("want" satisfies FeedRequest);
 }
 
+/** Asks for the frame after `taken`: at once, or later while the search is idle. */
+function askAfter(f: Feed, taken: Arrived): void {
+  const delay = askDelay(pacing, taken.at, performance.now());
+  if (delay <= 0) ask(f);
+  else if (f.later === undefined) f.later = setTimeout(() => ask(f), delay);
+}
+
 function startFeed(port: MessagePort): void {
-  const mine: Feed = { port, asked: false, held: null, waiting: null };
+  const mine: Feed = { port, asked: false, held: null, waiting: null, later: undefined };
   feed = mine;
   port.onmessage = (e: MessageEvent<FedFrame>) => {
     mine.asked = false;
     if (feed !== mine) return e.data.bitmap.close();
-    if (mine.waiting) return mine.waiting(e.data);
-    mine.held?.bitmap.close();
-    mine.held = e.data;
+    const got = { frame: e.data, at: performance.now() };
+    if (mine.waiting) return mine.waiting(got);
+    mine.held?.frame.bitmap.close();
+    mine.held = got;
   };
   ask(mine);
 }
@@ -214,16 +235,18 @@ function nextFed(): Promise<FedFrame | null> {
   if (!f) return Promise.resolve(null);
   const held = f.held;
   f.held = null;
-  ask(f);
-  if (held) return Promise.resolve(held);
+  if (held) {
+    askAfter(f, held);
+    return Promise.resolve(held.frame);
+  }
   f.waiting?.(null);
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(null), FEED_WAIT_MS);
-    const done = (frame: FedFrame | null) => {
+    const done = (got: Arrived | null) => {
       clearTimeout(timer);
       if (f.waiting === done) f.waiting = null;
-      if (frame && feed === f) ask(f);
-      resolve(frame);
+      if (got && feed === f) askAfter(f, got);
+      resolve(got?.frame ?? null);
     };
     f.waiting = done;
   });
@@ -238,6 +261,7 @@ function detectOn(frame: ImageBitmap, timestampMs: number): DetectResult {
     const started = performance.now();
     const result = landmarker.detectForVideo(frame, timestamp);
     const inferenceMs = performance.now() - started;
+    handsFound(pacing, result.landmarks.length, performance.now());
     return { hands: toHands(result), inferenceMs };
   } finally {
     frame.close();
@@ -270,7 +294,10 @@ const api: HandTrackerApi = {
   async detectNext(timestampMs: number): Promise<FedDetectResult | null> {
     const frame = await nextFed();
     if (!frame) return null;
-    return { ...detectOn(frame.bitmap, timestampMs), aspect: frame.aspect };
+    const found = { ...detectOn(frame.bitmap, timestampMs), aspect: frame.aspect };
+    // A hand just came into view: the next frame at once, not after the idle search's pause.
+    if (found.hands.length && feed?.later !== undefined) ask(feed);
+    return found;
   },
 
   async setNumHands(numHands: number): Promise<{ ms: number }> {

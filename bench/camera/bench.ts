@@ -15,8 +15,13 @@
  *   480-sample frame against the 10 ms of audio it stands for.
  * Run `node_modules/.bin/bun scripts/build.ts` first.
  *
+ * With hands, also the model's own ms per call (detectForVideo, timed inside the hand worker) and
+ * the hands it saw per call.
+ *
  *   node_modules/.bin/bun bench/camera/bench.ts [seconds]
  *   BENCH_SIZES=1280x720 node_modules/.bin/bun bench/camera/bench.ts [seconds]   # one size only
+ * BENCH_ROWS=hands: only the "+ hands" rows; BENCH_WAYS=shared (or own): only that way, twice;
+ * BENCH_HAND=1 (or 2): a camera with a raised hand (two hands) beside the person (bench/camera/hand-fixture.ts).
  */
 import { readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -25,6 +30,8 @@ import type { Page } from "playwright-core";
 import { Denoiser, FRAME } from "../../machines/media/rnnoise.ts";
 import { button, launchBrowser, moreButton, newPerson, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { writeFixtureY4m } from "../../tests/helpers/fixture-video.ts";
+import { writeHandFixtureY4m } from "./hand-fixture.ts";
+import { cpuPerSecond, sampleThreads } from "./threads.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
 /** BENCH_SIZES=1280x720 (or "640x360,1280x720") picks the sizes; both by default. */
@@ -33,7 +40,9 @@ const SIZES = (process.env.BENCH_SIZES ?? "640x360,1280x720").split(",").map((si
   if (!w || !h) throw new Error(`BENCH_SIZES: "${size}" is not WIDTHxHEIGHT`);
   return [w, h] as const;
 });
-const CHOICES = ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
+const CHOICES = process.env.BENCH_ROWS === "hands" ? [] : ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
+const WAYS = process.env.BENCH_WAYS ? [process.env.BENCH_WAYS === "shared", process.env.BENCH_WAYS === "shared"] : [false, true, false, true];
+const HANDS_IN_VIEW = Number(process.env.BENCH_HAND ?? 0);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -89,23 +98,33 @@ const preview = (page: Page, ms: number) =>
     ms,
   );
 
+/** The hand worker's counts: detect()/detectNext() calls, and over their answers the model's ms and the hands seen. */
+type HandCounts = { detects: number; answers: number; modelMs: number; hands: number };
+const NO_HANDS: HandCounts = { detects: 0, answers: 0, modelMs: 0, hands: 0 };
+
 /** Preview, worker figures and (when `hands` counts them) hand detections over the bench's seconds. */
-async function measure(page: Page, hands?: () => Promise<number>) {
+async function measure(page: Page, hands?: () => Promise<HandCounts>) {
   const before = await workerStats(page);
-  const handsBefore = (await hands?.()) ?? 0;
+  const handsBefore = (await hands?.()) ?? NO_HANDS;
+  const threadsBefore = sampleThreads();
   const started = performance.now();
   const got = await preview(page, seconds * 1000);
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuPerSecond(threadsBefore, sampleThreads(), elapsed);
   const after = await workerStats(page);
-  const handsAfter = (await hands?.()) ?? 0;
+  const handsAfter = (await hands?.()) ?? NO_HANDS;
   const n = after.frames - before.frames;
+  const answers = handsAfter.answers - handsBefore.answers;
   return {
     ...got,
     workerFps: n / elapsed,
     modelMs: n ? (after.segmentMs - before.segmentMs) / n : 0,
     modelShare: n ? (after.modelFrames - before.modelFrames) / n : 0,
     paintMs: n ? (after.composeMs - before.composeMs) / n : 0,
-    handFps: hands ? (handsAfter - handsBefore) / elapsed : null,
+    handFps: hands ? (handsAfter.detects - handsBefore.detects) / elapsed : null,
+    handModelMs: answers ? (handsAfter.modelMs - handsBefore.modelMs) / answers : 0,
+    handsPerCall: answers ? (handsAfter.hands - handsBefore.hands) / answers : 0,
+    cpu,
   };
 }
 
@@ -113,10 +132,12 @@ function row(label: string, m: Awaited<ReturnType<typeof measure>>) {
   const worker = m.workerFps
     ? `worker ${m.workerFps.toFixed(1)} fps, model ${m.modelMs.toFixed(1)} ms + paint ${m.paintMs.toFixed(1)} ms, model on ${(m.modelShare * 100).toFixed(0)}% of frames`
     : "no worker";
-  const hands = m.handFps === null ? "" : `  hands ${m.handFps.toFixed(1)} fps`;
+  const hands =
+    m.handFps === null ? "" : `  hands ${m.handFps.toFixed(1)} fps (model ${m.handModelMs.toFixed(1)} ms a call, ${m.handsPerCall.toFixed(2)} hands seen)`;
   console.log(
     `${label.padEnd(40)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,
   );
+  console.log(`${"".padEnd(40)} ${m.cpu}`);
 }
 
 function denoiserBench() {
@@ -151,7 +172,8 @@ const app = await startApp();
 try {
   for (const [w, h] of SIZES) {
     const fixture = join(tmpdir(), `onelink-bench-${w}x${h}-${process.pid}.y4m`);
-    writeFixtureY4m(fixture, w, h, 10);
+    if (HANDS_IN_VIEW === 1 || HANDS_IN_VIEW === 2) await writeHandFixtureY4m(fixture, w, h, HANDS_IN_VIEW);
+    else writeFixtureY4m(fixture, w, h, 10);
     const browser = await launchBrowser([`--use-file-for-fake-video-capture=${fixture}`]);
     try {
       const { page } = await newPerson(browser, app.url);
@@ -179,17 +201,33 @@ try {
       await (await moreButton(page, "Draw")).click();
       const handWorker = await started;
       await handWorker.evaluate(() => {
-        // Comlink's messages name the method called: count detect() and detectNext() calls.
-        const scope = self as unknown as { __detects: number; addEventListener(type: "message", f: (e: MessageEvent) => void): void };
-        scope.__detects = 0;
+        // Comlink's messages name the method called: count detect() and detectNext() calls; its
+        // answers go out through self.postMessage: read the model's ms and the hands from them.
+        type Answer = { value?: { inferenceMs?: number; hands?: unknown[] } } | null;
+        const scope = self as unknown as {
+          __hands: { detects: number; answers: number; modelMs: number; hands: number };
+          addEventListener(type: "message", f: (e: MessageEvent) => void): void;
+          postMessage(message: unknown, transfer?: Transferable[]): void;
+        };
+        scope.__hands = { detects: 0, answers: 0, modelMs: 0, hands: 0 };
         scope.addEventListener("message", (e) => {
           const method = (e.data as { path?: string[] } | null)?.path?.[0];
-          if (method === "detect" || method === "detectNext") scope.__detects++;
+          if (method === "detect" || method === "detectNext") scope.__hands.detects++;
         });
+        const post = scope.postMessage.bind(scope);
+        scope.postMessage = (message, transfer) => {
+          const value = (message as Answer)?.value;
+          if (typeof value?.inferenceMs === "number" && Array.isArray(value.hands)) {
+            scope.__hands.answers++;
+            scope.__hands.modelMs += value.inferenceMs;
+            scope.__hands.hands += value.hands.length;
+          }
+          post(message, transfer);
+        };
       });
-      const detects = () => handWorker.evaluate(() => (self as unknown as { __detects: number }).__detects);
-      await waitFor(detects, (n) => n > 0, 120_000);
-      for (const shared of [false, true, false, true]) {
+      const detects = () => handWorker.evaluate(() => ({ ...(self as unknown as { __hands: HandCounts }).__hands }));
+      await waitFor(detects, (n) => n.detects > 0, 120_000);
+      for (const shared of WAYS) {
         await page.evaluate(
           (on) => (window as never as { __onelinkCamera: { shareFramesWithHands(on: boolean): void } }).__onelinkCamera.shareFramesWithHands(on),
           shared,

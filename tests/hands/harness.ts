@@ -37,9 +37,16 @@ export interface PageApi {
   /**
    * Feeds the worker over a MessagePort the way the segmenter does (takeFrames), the photos as one
    * frame per "want" (none when `silent`), calls detectNext `times` times, then ends the feed.
-   * Returns the results and what the worker said on the port.
+   * Returns the results, what the worker said on the port and, for each "want" after a frame was
+   * sent, the ms since that frame was sent.
    */
-  detectFed(photos: string[], width: number, height: number, times: number, silent: boolean): Promise<{ results: (FedDetectResult | null)[]; heard: string[] }>;
+  detectFed(
+    photos: string[],
+    width: number,
+    height: number,
+    times: number,
+    silent: boolean,
+  ): Promise<{ results: (FedDetectResult | null)[]; heard: string[]; gaps: number[] }>;
   /** init() a throwaway worker with another model URL / wasm base, return its result. */
   tryModel(modelUrl: string, wasmBase?: string): Promise<InitResult>;
   dispose(): Promise<void>;

@@ -97,10 +97,14 @@ const api: PageApi = {
     const canvas = await compose(names, width, height);
     const { port1, port2 } = new MessageChannel();
     const heard: string[] = [];
+    const gaps: number[] = [];
+    let sentAt: number | null = null;
     port1.onmessage = async (e: MessageEvent<string>) => {
       heard.push(e.data);
       if (e.data !== "want" || silent) return;
+      if (sentAt !== null) gaps.push(performance.now() - sentAt);
       const bitmap = await createImageBitmap(canvas);
+      sentAt = performance.now();
       port1.postMessage({ bitmap, aspect: width / height }, [bitmap]);
     };
     await t.takeFrames(port2);
@@ -109,7 +113,7 @@ const api: PageApi = {
     await t.takeFrames(null);
     await new Promise((r) => setTimeout(r, 100)); // the "stop" on its way
     port1.close();
-    return { results, heard };
+    return { results, heard, gaps };
   },
 
   async tryModel(modelUrl, wasmBase = MEDIAPIPE_WASM_BASE) {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import type { DetectResult } from "../../protocol/hand-tracker.ts";
+import { IDLE_MS, SEARCH_GAP_MS } from "../../workers/hand-search-pacing.ts";
 import { call, launchHandBrowser, openHandPage, startHandServer, type HandPage, type HandServer } from "./harness.ts";
 
 const W = 480;
@@ -88,6 +89,19 @@ describe("hand-tracker worker in Chromium", () => {
     const last = fed.results[2]!;
     expect(last.aspect).toBeCloseTo(W / H, 5);
     expectTipIn(last, { x: [200, 242], y: [94, 130] });
+  }, 20_000);
+
+  test("no hand in view for a second: the next frame is asked for no sooner than SEARCH_GAP_MS after one was sent (the palm search skips a camera frame)", async () => {
+    await Bun.sleep(IDLE_MS + 100);
+    const fed = await call(hp.page, "detectFed", [], W, H, 4, false);
+    expect(fed.results.map((r) => r?.hands.length)).toEqual([0, 0, 0, 0]);
+    expect(fed.gaps.length).toBeGreaterThanOrEqual(3);
+    // Less a few ms: the page and the worker read coarsened clocks (an ask at once comes back in under 1 ms).
+    for (const gap of fed.gaps) expect(gap).toBeGreaterThanOrEqual(SEARCH_GAP_MS - 5);
+    // A hand in view again: found, and the worker is back to asking as each frame is taken.
+    const back = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
+    expect(back.heard).toEqual(["want", "want", "want", "want", "stop"]);
+    expectTipIn(back.results[2]!, { x: [200, 242], y: [94, 130] });
   }, 20_000);
 
   test("a feeder that sends nothing (its pipeline paused or gone): detectNext gives null, and detect() still works", async () => {

@@ -63,8 +63,8 @@ export function fixtureRgb(width: number, height: number): Uint8Array {
   return rgb;
 }
 
-export function writeFixtureY4m(path: string, width = 640, height = 360, frames = 30): void {
-  const rgb = fixtureRgb(width, height);
+/** Writes `frames` copies of `rgb` (by default the person fixture) as a Y4M clip. */
+export function writeFixtureY4m(path: string, width = 640, height = 360, frames = 30, rgb = fixtureRgb(width, height)): void {
   const y = new Uint8Array(width * height);
   const u = new Uint8Array((width / 2) * (height / 2));
   const v = new Uint8Array((width / 2) * (height / 2));

@@ -1,0 +1,72 @@
+/**
+ * CPU time of the bench's own Chromium, thread by thread, from /proc (Linux): what each worker
+ * and process really spends, which wall-clock ms on a loaded shared machine do not show (a thread
+ * waiting for a core counts there too). The browser is the Chromium child of this process; its
+ * threads are grouped by name: "DedicatedWorker" threads one by one in the order they were
+ * started (the segmenter's before the hand tracker's), the GPU process, the renderers' main
+ * threads, and everything else (the browser process, compositing, capture, ...).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICK_MS = 10; // USER_HZ 100
+type Sample = Map<string, number>;
+
+const read = (path: string): string | null => {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+};
+/** Fields after the ")" of /proc/.../stat: [0] state, [1] ppid, ... [11] utime, [12] stime. */
+const statFields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    const stat = /^\d+$/.test(name) ? read(`/proc/${name}/stat`) : null;
+    if (stat) parent.set(Number(name), Number(statFields(stat)[1]));
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, p] of parent) if (p === pid) out.push(child), walk(child);
+  };
+  walk(root);
+  return out;
+}
+
+/** CPU ms so far per thread group of this process's browsers. */
+export function sampleThreads(): Sample {
+  const sample: Sample = new Map();
+  const add = (key: string, ms: number) => sample.set(key, (sample.get(key) ?? 0) + ms);
+  for (const pid of descendants(process.pid)) {
+    const cmd = read(`/proc/${pid}/cmdline`) ?? "";
+    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? "browser";
+    const workers: [number, number][] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
+      const stat = read(`/proc/${pid}/task/${tid}/stat`);
+      const comm = read(`/proc/${pid}/task/${tid}/comm`)?.trim() ?? "";
+      if (!stat) continue;
+      const f = statFields(stat);
+      const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+      if (type === "renderer" && comm.startsWith("DedicatedWorker")) workers.push([tid, ms]);
+      else if (type === "renderer" && tid === pid) add("renderer main", ms);
+      else if (type === "gpu-process") add("gpu process", ms);
+      else add("other", ms);
+    }
+    workers.sort((a, b) => a[0] - b[0]).forEach(([, ms], i) => add(`worker ${i + 1}`, ms));
+  }
+  return sample;
+}
+
+/** CPU ms per second of each group between two samples `seconds` apart. */
+export function cpuPerSecond(before: Sample, after: Sample, seconds: number): string {
+  const parts: string[] = [];
+  let total = 0;
+  for (const [key, ms] of after) {
+    const spent = (ms - (before.get(key) ?? 0)) / seconds;
+    total += spent;
+    parts.push(`${key} ${spent.toFixed(0)}`);
+  }
+  return `CPU ms/s: ${parts.join(", ")}; total ${total.toFixed(0)}`;
+}

@@ -4,30 +4,10 @@
  * The init scripts (recordGaps, recordFirstFrames) run in the page and use nothing from outside.
  */
 import type { Page } from "playwright-core";
-import { waitFor } from "../../tests/e2e/harness.ts";
+import { remoteFrameCounts, waitFor } from "../../tests/e2e/harness.ts";
 
 /** Frames each remote video presents over 1.5 s. */
-export const frameCounts = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
-        const counts = videos.map(() => 0);
-        let done = false;
-        videos.forEach((v, i) => {
-          const tick = () => {
-            if (done) return;
-            counts[i]!++;
-            v.requestVideoFrameCallback(tick);
-          };
-          v.requestVideoFrameCallback(tick);
-        });
-        setTimeout(() => {
-          done = true;
-          resolve(counts);
-        }, 1500);
-      }),
-  );
+export const frameCounts = (page: Page) => remoteFrameCounts(page);
 
 /** Until `page` shows `n` remote videos, each presenting frames. */
 export const seesMoving = (page: Page, n: number, timeout = 60_000) =>

@@ -5,6 +5,16 @@ import { peerMachine } from "../../machines/transport/peer.ts";
 import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
 import type { SfuCommand, SfuEvent, SfuInput } from "../../machines/transport/sfu.ts";
 
+/** A transport's input: nothing to send yet, no keys. */
+const input: TransportInput = {
+  relayOnly: false,
+  noServer: false,
+  stream: null,
+  outgoing: null,
+  mediaState: { type: "media-state", audio: true, video: true },
+  keys: null,
+};
+
 test("a peer that throws is replaced by a fresh connection, and the failed one's RTCPeerConnection is closed", () => {
   const connections: { session: string; closed: boolean }[] = [];
   // A stand-in for the RTCPeerConnection actor: answers a stats request, and records being closed.
@@ -25,14 +35,6 @@ test("a peer that throws is replaced by a fresh connection, and the failed one's
       },
     },
   });
-  const input: TransportInput = {
-    relayOnly: false,
-    noServer: false,
-    stream: null,
-    outgoing: null,
-    mediaState: { type: "media-state", audio: true, video: true },
-    keys: null,
-  };
   const parent = createMachine({ invoke: { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { peer } }), input } });
   const actor = createActor(parent).start();
   const transport = actor.system.get("transport")!;
@@ -63,14 +65,6 @@ test("through the media server, a newcomer's tiles take each stream before its f
     queueMicrotask(() => sendBack({ type: "PC.STATE", state: "connected" }));
   });
   const peer = peerMachine.provide({ actors: { connection } });
-  const input: TransportInput = {
-    relayOnly: false,
-    noServer: false,
-    stream: null,
-    outgoing: null,
-    mediaState: { type: "media-state", audio: true, video: true },
-    keys: null,
-  };
   const heard: { type: string; peer?: string; stream?: MediaStream }[] = [];
   const parent = createMachine({
     invoke: { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { peer, sfu } }), input },

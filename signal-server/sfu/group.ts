@@ -284,14 +284,26 @@ export class Groups {
 
   /** Tells Janus what to send on `m`'s video lines of these participants. */
   private async applyLayers(m: MemberMedia, peers: readonly string[]) {
-    if (!m.sub.handle) return;
-    const streams = m.streams
-      .filter((s) => s.kind === "video" && peers.includes(s.peer))
-      .map((s) => {
-        const layer = m.layers.get(s.peer) ?? 2;
-        return layer < 0 ? { mid: s.mid, send: false } : { mid: s.mid, send: true, substream: layer };
-      });
-    if (streams.length) await m.sub.handle.message({ request: "configure", streams });
+    // Janus refuses a configure whole when one of its lines is no longer in the subscription (its
+    // publisher left, the line was reused): that line is forgotten and the others are asked again.
+    for (let tries = 0; tries <= m.streams.length; tries++) {
+      if (!m.sub.handle) return;
+      const streams = m.streams
+        .filter((s) => s.kind === "video" && peers.includes(s.peer))
+        .map((s) => {
+          const layer = m.layers.get(s.peer) ?? 2;
+          return layer < 0 ? { mid: s.mid, send: false } : { mid: s.mid, send: true, substream: layer };
+        });
+      if (!streams.length) return;
+      try {
+        await m.sub.handle.message({ request: "configure", streams });
+        return;
+      } catch (err) {
+        const gone = err instanceof JanusError ? /No such mid '([^']*)'/.exec(err.message)?.[1] : undefined;
+        if (gone === undefined || !m.streams.some((s) => s.mid === gone)) throw err;
+        m.streams = m.streams.filter((s) => s.mid !== gone);
+      }
+    }
   }
 
   /** Ends every group (the server is stopping). */

@@ -34,6 +34,7 @@
 import { RedisClient } from "bun";
 import { createHash, randomBytes } from "node:crypto";
 import type { Bus } from "./bus.ts";
+import { RedisChannel } from "./redis-channel.ts";
 import type { GroupEvent } from "./sfu/group.ts";
 import type { Placement } from "./sfu/placement.ts";
 import type { Matches, Presence } from "./presence.ts";
@@ -252,7 +253,7 @@ return 1`;
 
 /**
  * KEYS[1] room hash. ARGV: sender, addressee ('' for every other member), channel prefix, source
- * node, frame (latin1), room, the frame's length in characters. Publishes the frame to the node of each member it is for, one batch
+ * node, frame (bytes), room, the frame's length in bytes. Publishes the frame to the node of each member it is for, one batch
  * per node. Returns 0 when the named addressee is no member of the room, else 1.
  */
 const FANOUT = `${LUA_NODE_OF}
@@ -302,6 +303,11 @@ for i = 1, #all, 2 do
 end
 return {swept, others}`;
 
+const LF = 10;
+const utf8 = new TextDecoder();
+/** How many decimal digits `n` (a length) takes. */
+const digits = (n: number) => (n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10_000 ? 4 : n < 100_000 ? 5 : String(n).length);
+
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
 interface Script {
@@ -334,9 +340,12 @@ export interface ClusterOptions {
   /**
    * A frame for member `seat` of `room`, whose socket should be on this node: true when it was
    * written to that socket. With `final`, Redis says the member is here (its join is being
-   * answered): keep the frame for it.
+   * answered): keep the frame for it. The frame may be a view of the bytes read from Redis: it
+   * must be written out by `onRead` (or copied, to keep it longer).
    */
   onDeliver: (room: string, seat: string, frame: Uint8Array, final: boolean) => boolean;
+  /** A read from this node's channel is handled: write out what it delivered. */
+  onRead?: () => void;
   /** A signal from member `from` of `room` (on this node) found no such addressee on its node. */
   onUnknown: (room: string, from: string) => void;
   /** The seat `seat` of `room` was taken from `holder` (on this node) by a newer connection. */
@@ -374,9 +383,16 @@ export class Cluster {
   private log: (line: string) => void;
   /** `<room>\n<seat>` -> the node holding that member's socket, learnt from the route script. */
   private routes = new Map<string, string>();
-  /** Frames for each node, sent as one PUBLISH at the end of this event-loop turn. */
+  /**
+   * Frames for each node, sent as one PUBLISH once the socket read they came from is handled (the
+   * server calls `flush`), or at the end of this event-loop turn at the latest.
+   */
   private outbox = new Map<string, Outgoing[]>();
   private flushing: ReturnType<typeof setImmediate> | null = null;
+  /** This node's channel, heard as bytes (Bun's client would hand them over as text). */
+  private own: RedisChannel;
+  /** The start of this node's batches: `b<node>\n` (its senders are here) and `c<node>\n`. */
+  private batchHead: [Buffer, Buffer];
   /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
   private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
   private beats = 0;
@@ -390,6 +406,13 @@ export class Cluster {
     const clientOptions = { maxRetries: 1_000_000, connectionTimeout: 5000 };
     this.cmd = new RedisClient(opts.url, clientOptions);
     this.sub = new RedisClient(opts.url, clientOptions);
+    this.own = new RedisChannel({
+      url: opts.url,
+      channel: CHANNEL + this.nodeId,
+      onMessage: this.onMessage,
+      onRead: opts.onRead,
+    });
+    this.batchHead = [Buffer.from(`b${this.nodeId}\n`), Buffer.from(`c${this.nodeId}\n`)];
   }
 
   get channel() {
@@ -413,17 +436,18 @@ export class Cluster {
     this.connectedOnce = { cmd: true, sub: true };
     await this.beat();
     await this.cmd.send("SADD", [NODES, this.nodeId]);
-    await this.sub.subscribe(this.channel, this.onMessage);
+    await this.own.start();
     await this.sub.subscribe(INVALIDATE, this.onInvalidate);
     await this.sub.subscribe(GROUPS, this.onGroups);
     this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
-  private onMessage = (message: string) => {
-    const kind = message.charCodeAt(0);
-    if (kind === 98 /* b */ || kind === 99 /* c */) return this.onBatch(message, kind === 98);
+  private onMessage = (bytes: Uint8Array) => {
+    const kind = bytes[0];
+    if (kind === 98 /* b */ || kind === 99 /* c */) return this.onBatch(bytes, kind === 98);
     // `k<room>\n<seat>\n<holder>` or `u<room>\n<from>`.
+    const message = utf8.decode(bytes);
     const a = message.indexOf("\n");
     if (a < 0) return;
     const room = message.slice(1, a);
@@ -434,31 +458,45 @@ export class Cluster {
   };
 
   /**
-   * `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame as latin1>`. A member
-   * who sent a frame from there is there: the way back is known without the route script (`from`
-   * `@<seat>`: a notice about that member, sent from its node). `c`: the same, sent on by a node the
-   * frames reached by a stale route, so its senders are not there.
+   * `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame>` (length in bytes). A
+   * member who sent a frame from there is there: the way back is known without the route script
+   * (`from` `@<seat>`: a notice about that member, sent from its node). `c`: the same, sent on by a
+   * node the frames reached by a stale route, so its senders are not there. The frames are views of
+   * the bytes read from Redis, written to their sockets before the read is over.
    */
-  private onBatch(message: string, learn: boolean) {
-    let i = message.indexOf("\n");
+  private onBatch(b: Uint8Array, learn: boolean) {
+    let i = b.indexOf(LF);
     if (i < 0) return;
-    const source = message.slice(1, i);
+    const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    const source = buf.toString("utf8", 1, i);
     i++;
-    while (i < message.length) {
-      const a = message.indexOf("\n", i);
-      const b = message.indexOf("\n", a + 1);
-      const c = message.indexOf("\n", b + 1);
-      const d = message.indexOf("\n", c + 1);
-      if (a < 0 || b < 0 || c < 0 || d < 0) return;
-      const length = Number(message.slice(c + 1, d));
+    // A sender's frames come one after another: its route is learnt once for them.
+    let lastRoom = "";
+    let lastFrom = "";
+    while (i < b.length) {
+      const a = b.indexOf(LF, i);
+      const c1 = a < 0 ? -1 : b.indexOf(LF, a + 1);
+      const c2 = c1 < 0 ? -1 : b.indexOf(LF, c1 + 1);
+      const d = c2 < 0 ? -1 : b.indexOf(LF, c2 + 1);
+      if (d < 0 || d - c2 > 11) return;
+      let length = 0;
+      for (let k = c2 + 1; k < d; k++) {
+        const digit = b[k]! - 48;
+        if (digit < 0 || digit > 9) return;
+        length = length * 10 + digit;
+      }
       const end = d + 1 + length;
-      if (!Number.isInteger(length) || end > message.length) return;
-      const room = message.slice(i, a);
-      const to = message.slice(a + 1, b);
-      const body = message.slice(d + 1, end);
-      const from = message.slice(b + 1, c);
-      if (learn && from) this.learnRoute(room, from.charCodeAt(0) === 64 /* @ */ ? from.slice(1) : from, source);
-      if (!this.opts.onDeliver(room, to, Buffer.from(body, "latin1"), false)) this.stale(source, { room, to, from, body });
+      if (end > b.length) return;
+      const room = buf.toString("latin1", i, a);
+      const to = buf.toString("latin1", a + 1, c1);
+      const from = c2 > c1 + 1 ? buf.toString("latin1", c1 + 1, c2) : "";
+      if (learn && from && (from !== lastFrom || room !== lastRoom)) {
+        this.learnRoute(room, from.charCodeAt(0) === 64 /* @ */ ? from.slice(1) : from, source);
+        lastRoom = room;
+        lastFrom = from;
+      }
+      const frame = b.subarray(d + 1, end);
+      if (!this.opts.onDeliver(room, to, frame, false)) this.stale(source, { room, to, from, frame: frame.slice() });
       i = end;
     }
   }
@@ -504,10 +542,12 @@ export class Cluster {
    * A group message (latin1 frame) from member `from` of `room` to member `to` ('' for every other
    * member), published by Redis to the nodes of those it is for. False: `to` is no member.
    */
-  fanout(room: string, from: string, to: string, body: string): Promise<boolean> {
+  fanout(room: string, from: string, to: string, frame: Uint8Array): Promise<boolean> {
     // Frames gathered for this turn go first: the group message keeps its place after them.
     this.flush();
-    return this.run(SCRIPTS.fanout, [ROOM + room], [from, to, CHANNEL, this.nodeId, body, room, String(body.length)]).then((r) => Number(r) === 1);
+    return this.run(SCRIPTS.fanout, [ROOM + room], [from, to, CHANNEL, this.nodeId, frame as unknown as string, room, String(frame.byteLength)]).then(
+      (r) => Number(r) === 1,
+    );
   }
 
   /** Group rooms' servers, recorded in Redis for every node. */
@@ -526,7 +566,7 @@ export class Cluster {
 
   private tick() {
     if (this.stopped) return;
-    const connected = this.cmd.connected && this.sub.connected;
+    const connected = this.cmd.connected && this.sub.connected && this.own.connected;
     if (!connected && this.up) {
       this.up = false;
       this.log(`signal: lost Redis at ${redact(this.opts.url)}; reconnecting (joins and signals across nodes wait until it is back)`);
@@ -582,8 +622,6 @@ export class Cluster {
   private async resubscribe() {
     try {
       // The client forgets nothing of its listener: drop it, then subscribe afresh on the new connection.
-      await this.sub.unsubscribe(this.channel);
-      await this.sub.subscribe(this.channel, this.onMessage);
       await this.sub.unsubscribe(INVALIDATE);
       await this.sub.subscribe(INVALIDATE, this.onInvalidate);
       await this.sub.unsubscribe(GROUPS);
@@ -627,12 +665,12 @@ export class Cluster {
   }
 
   /**
-   * Sends frame `body` (latin1) from member `from` ('' for the server's own notices) to member `to`
+   * Sends `frame` from member `from` ('' for the server's own notices) to member `to`
    * of `room` on another node. True: on its way through a known route (a stale one is answered
    * later, by onUnknown); a promise: routed by Redis, whether a node took it.
    */
-  send(room: string, to: string, from: string, body: string): true | Promise<boolean> {
-    const r: Outgoing = { room, to, from, body };
+  send(room: string, to: string, from: string, frame: Uint8Array): true | Promise<boolean> {
+    const r: Outgoing = { room, to, from, frame };
     const key = `${room}\n${to}`;
     const node = this.routes.get(key);
     if (node === undefined) return this.learn(key, r);
@@ -651,10 +689,13 @@ export class Cluster {
   private learn(key: string, r: Outgoing): Promise<boolean> {
     const waiting = this.learning.get(key);
     if (waiting) {
+      r.frame = r.frame.slice(); // kept past this read: a copy of its own
       waiting.records.push(r);
       return new Promise((resolve) => waiting.waiters.push(resolve));
     }
     const mine = { records: [] as Outgoing[], waiters: [] as ((ok: boolean) => void)[] };
+    // Kept past this read: a copy of its own.
+    r.frame = r.frame.slice();
     this.learning.set(key, mine);
     const release = () => {
       if (this.learning.get(key) === mine) this.learning.delete(key);
@@ -677,9 +718,9 @@ export class Cluster {
 
   /** Routes one frame by the script (and learns its route); `skip`: this node, when the frame came here stale. */
   private routeOne(r: Outgoing, skip: string): Promise<boolean | "here"> {
-    return this.run(SCRIPTS.route, [ROOM + r.room], [r.to, CHANNEL, this.batchOf([r], skip === ""), skip]).then((answer: string) => {
+    return this.run(SCRIPTS.route, [ROOM + r.room], [r.to, CHANNEL, this.batchOf([r], skip === "") as unknown as string, skip]).then((answer: string) => {
       const node = String(answer ?? "");
-      if (node === "=") return this.opts.onDeliver(r.room, r.to, Buffer.from(r.body, "latin1"), true) && "here";
+      if (node === "=") return this.opts.onDeliver(r.room, r.to, r.frame, true) && "here";
       if (node === "" || node.startsWith("!")) return false;
       this.learnRoute(r.room, r.to, node);
       return true;
@@ -696,21 +737,34 @@ export class Cluster {
   }
 
   /** `learn`: the senders are on this node (false when frames that reached here stale are sent on). */
-  private batchOf(records: Outgoing[], learn = true) {
-    let m = `${learn ? "b" : "c"}${this.nodeId}\n`;
-    for (const r of records) m += `${r.room}\n${r.to}\n${r.from}\n${r.body.length}\n${r.body}`;
+  private batchOf(records: Outgoing[], learn = true): Buffer {
+    const head = this.batchHead[learn ? 0 : 1];
+    let size = head.length;
+    for (const r of records) size += r.room.length + r.to.length + r.from.length + 4 + digits(r.frame.byteLength) + r.frame.byteLength;
+    const m = Buffer.allocUnsafe(size);
+    m.set(head, 0);
+    let at = head.length;
+    for (const r of records) {
+      at += m.write(`${r.room}\n${r.to}\n${r.from}\n${r.frame.byteLength}\n`, at, "latin1");
+      m.set(r.frame, at);
+      at += r.frame.byteLength;
+    }
     return m;
   }
 
-  /** One PUBLISH per node for the frames of this turn; a node nobody listens for (it died) loses its routes. */
-  private flush = () => {
+  /**
+   * One PUBLISH per node for the frames gathered (the server calls this once a socket's read is
+   * handled, and it runs at the end of the turn anyway); a node nobody listens for (it died) loses
+   * its routes.
+   */
+  flush = () => {
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = null;
     if (!this.outbox.size) return;
     const outbox = this.outbox;
     this.outbox = new Map();
     for (const [node, records] of outbox) {
-      const p = this.cmd.publish(CHANNEL + node, this.batchOf(records)).then((n) => {
+      const p = (this.cmd.send("PUBLISH", [CHANNEL + node, this.batchOf(records) as unknown as string]) as Promise<number>).then((n) => {
         if (n > 0) return;
         for (const [key, at] of this.routes) if (at === node) this.routes.delete(key);
         for (const r of records) this.stale(this.nodeId, r);
@@ -758,6 +812,7 @@ export class Cluster {
     this.cmd.onconnect = this.sub.onconnect = null;
     this.cmd.close();
     this.sub.close();
+    this.own.stop();
   }
 
   store() {
@@ -771,8 +826,8 @@ interface Outgoing {
   room: string;
   to: string;
   from: string;
-  /** The frame's bytes as latin1. */
-  body: string;
+  /** The frame's bytes: a view of what was read until the batch leaves (see flush), else a copy. */
+  frame: Uint8Array;
 }
 
 /** A card as Redis keeps it (base64); "" for none. */
@@ -926,7 +981,7 @@ export class RedisBus<S> implements Bus {
    * wherever their sockets are, as Redis lists the room. False: `to` is no member of the room.
    */
   toGroup(room: string, from: string, to: string | undefined, frame: Uint8Array): Promise<boolean> {
-    return this.cluster.fanout(room, from, to ?? "", Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("latin1"));
+    return this.cluster.fanout(room, from, to ?? "", frame);
   }
 
   /** Tells the node of `holder` that its socket for `seat` was replaced. */
@@ -937,7 +992,7 @@ export class RedisBus<S> implements Bus {
   }
 
   private remote(room: string, seat: string, from: string, frame: Uint8Array): true | Promise<boolean> {
-    const p = this.cluster.send(room, seat, from, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("latin1"));
+    const p = this.cluster.send(room, seat, from, frame);
     if (p !== true) p.catch(() => {});
     return p;
   }

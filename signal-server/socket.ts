@@ -105,6 +105,11 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     lastSource = null;
     flushPending();
   }
+  /** A socket's read is handled: its relays leave now, to sockets here and (one batch per node) to other nodes. */
+  function readDone() {
+    if (pending.length) flushPending();
+    cluster?.flush();
+  }
   /** Closes after sending what is queued for the socket (an error saying why, say). */
   const closeWith = (ws: Ws, code: number, reason: string) => {
     flushOne(ws);
@@ -134,9 +139,11 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
         onDeliver: (room, seat, frame, final) => {
           const ws = presence.get(room, seat);
           if (ws) out(ws, frame);
-          else if (final) early(room, seat, frame);
+          else if (final) early(room, seat, frame.slice());
           return ws !== null || final;
         },
+        // Frames from another node go out as soon as their read is handled: no later turn.
+        onRead: () => flushPending(),
         onUnknown: (room, from) => {
           const ws = presence.get(room, from);
           if (ws) fail(ws, "unknown-peer", "No such member in this room.");
@@ -323,7 +330,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     },
     message(ws: Ws, data: string | Buffer) {
       if (ws !== lastSource) {
-        if (pending.length) flushPending();
+        readDone();
         lastSource = ws;
       }
       try {

@@ -393,6 +393,8 @@ export class Cluster {
   private own: RedisChannel;
   /** The start of this node's batches: `b<node>\n` (its senders are here) and `c<node>\n`. */
   private batchHead: [Buffer, Buffer];
+  /** Where batches are written before their PUBLISH copies them (see batchOf). */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
   /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
   private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
   private beats = 0;
@@ -736,12 +738,20 @@ export class Cluster {
     this.routes.set(key, node);
   }
 
-  /** `learn`: the senders are on this node (false when frames that reached here stale are sent on). */
-  private batchOf(records: Outgoing[], learn = true): Buffer {
+  /**
+   * `learn`: the senders are on this node (false when frames that reached here stale are sent on).
+   * `reuse`: written into a buffer kept for the purpose, for a command that copies it at once (a
+   * PUBLISH: Bun's client writes a command's arguments out when it is sent); fresh otherwise.
+   */
+  private batchOf(records: Outgoing[], learn = true, reuse = false): Buffer {
     const head = this.batchHead[learn ? 0 : 1];
     let size = head.length;
     for (const r of records) size += r.room.length + r.to.length + r.from.length + 4 + digits(r.frame.byteLength) + r.frame.byteLength;
-    const m = Buffer.allocUnsafe(size);
+    let m: Buffer;
+    if (reuse) {
+      if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.scratch.length));
+      m = this.scratch.subarray(0, size);
+    } else m = Buffer.allocUnsafe(size);
     m.set(head, 0);
     let at = head.length;
     for (const r of records) {
@@ -764,7 +774,7 @@ export class Cluster {
     const outbox = this.outbox;
     this.outbox = new Map();
     for (const [node, records] of outbox) {
-      const p = (this.cmd.send("PUBLISH", [CHANNEL + node, this.batchOf(records) as unknown as string]) as Promise<number>).then((n) => {
+      const p = (this.cmd.send("PUBLISH", [CHANNEL + node, this.batchOf(records, true, true) as unknown as string]) as Promise<number>).then((n) => {
         if (n > 0) return;
         for (const [key, at] of this.routes) if (at === node) this.routes.delete(key);
         for (const r of records) this.stale(this.nodeId, r);

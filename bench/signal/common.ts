@@ -176,6 +176,8 @@ export interface Started {
   pid: number;
   port: number;
   proc: ReturnType<typeof Bun.spawn>;
+  /** Every process serving (a cluster's nodes and its Redis); absent: `pid` alone. */
+  pids?: number[];
   stop(): Promise<void>;
 }
 
@@ -240,8 +242,9 @@ export async function startServer(kind: ServerKind, opts: { hostname: string; en
 
 /**
  * Cluster mode: a redis-server on a free loopback port and `nodes` of our servers sharing it
- * (REDIS_URL). `pid` is the first node's (its RSS and CPU are reported: one node's share of the
- * load); `ports` are every node's, and each pair is split over two of them.
+ * (REDIS_URL). `pid` is the first node's (its RSS is reported: one node's share of the sockets);
+ * `pids` are every node's and Redis's (their CPU is reported: the frames' whole way); `ports` are
+ * every node's, and each pair is split over two of them.
  */
 export async function startCluster(nodes: number, opts: { hostname: string; oursMain?: string }): Promise<Started & { ports: number[] }> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -264,6 +267,7 @@ export async function startCluster(nodes: number, opts: { hostname: string; ours
   return {
     ...first,
     ports: started.map((s) => s.port),
+    pids: [...started.map((s) => s.pid), redis.pid],
     async stop() {
       for (const s of started) await s.stop();
       redis.kill("SIGKILL");

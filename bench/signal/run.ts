@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     "quiet-wait": { type: "string", default: "90" },
     /** Start the pairs' negotiations evenly over this many ms instead of at once (0: one burst). */
     spread: { type: "string", default: "0" },
+    /** Unmeasured bursts before the measured one (JIT tiers, heap sizing). */
+    warmup: { type: "string", default: "1" },
   },
 });
 
@@ -60,6 +62,7 @@ const settleMs = Number(args.settle);
 const repeats = Math.max(1, Number(args.repeat));
 const quietWaitS = Number(args["quiet-wait"]);
 const spreadMs = Math.max(0, Number(args.spread));
+const warmups = Math.max(1, Number(args.warmup));
 const hardFds = fdHardLimit();
 const portsPerDestination = ephemeralPorts();
 
@@ -222,22 +225,31 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     // Burst: every pair negotiates at once (offer, answer, 10 candidates each way). The first
     // burst warms the server up (JIT tiers, heap sizing: Bun and Node alike) and is only checked;
     // the second, a renegotiation of the same pairs, is the one measured.
-    const warm = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
+    let warm = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
+    for (let i = 1; i < warmups; i++) {
+      for (const b of warm) result.problems.push(...b.problems);
+      warm = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
+    }
     result.warmupMsgsPerS = warm.reduce((s, b) => s + b.delivered, 0) / ((Math.max(...warm.map((b) => b.t1)) - Math.min(...warm.map((b) => b.t0))) / 1000);
     for (const b of warm) result.problems.push(...b.problems);
     await sleep(500);
-    const cpu0 = cpuSeconds(server.pid);
-    const sys0 = systemCpuSeconds(server.pid);
-    const faults0 = minorFaults(server.pid);
+    // Every process of the server under test: for a cluster, its nodes and Redis (the frames' whole way).
+    const pids = server.pids ?? [server.pid];
+    const sum = (f: (pid: number) => number) => pids.reduce((s, pid) => s + f(pid), 0);
+    const cpu0 = sum(cpuSeconds);
+    const split0 = pids.map(cpuSeconds);
+    const sys0 = sum(systemCpuSeconds);
+    const faults0 = sum(minorFaults);
     const clientCpu0 = workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0);
     const busy0 = machineBusySeconds();
     const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
     const t0 = Math.min(...bursts.map((b) => b.t0));
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
-    const serverCpu = cpuSeconds(server.pid) - cpu0;
-    result.serverKernelShare = serverCpu > 0 ? (systemCpuSeconds(server.pid) - sys0) / serverCpu : 0;
-    result.serverFaults = minorFaults(server.pid) - faults0;
+    const serverCpu = sum(cpuSeconds) - cpu0;
+    if (process.env.BENCH_SPLIT) console.log("\n    per process CPU s:", pids.map((pid, i) => (cpuSeconds(pid) - split0[i]!).toFixed(2)).join(" "));
+    result.serverKernelShare = serverCpu > 0 ? (sum(systemCpuSeconds) - sys0) / serverCpu : 0;
+    result.serverFaults = sum(minorFaults) - faults0;
     result.serverCpuBurst = serverCpu / wall;
     result.clientCpuBurst = (workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0) - clientCpu0) / wall;
     result.otherCpuBurst = Math.max(0, (machineBusySeconds() - busy0) / wall - result.serverCpuBurst - result.clientCpuBurst);

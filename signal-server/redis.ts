@@ -398,6 +398,8 @@ export class Cluster {
   /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
   private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
   private beats = 0;
+  /** Scripts sent by their text on this connection (see run). */
+  private loaded = new Set<string>();
   private sweeping = false;
   private rooms: RedisStore | null = null;
 
@@ -406,7 +408,10 @@ export class Cluster {
     if (this.nodeId.includes("#")) throw new Error(`NODE_ID must not contain "#", got "${this.nodeId}"`);
     this.log = opts.log ?? ((line) => console.warn(line));
     const clientOptions = { maxRetries: 1_000_000, connectionTimeout: 5000 };
-    this.cmd = new RedisClient(opts.url, clientOptions);
+    // Written as each command is sent, not at the end of the event-loop turn (auto-pipelining):
+    // a batch published once its socket read is handled leaves then, not after the turn's other
+    // reads (up to about a thousand sockets' in a burst). Commands are still pipelined.
+    this.cmd = new RedisClient(opts.url, { ...clientOptions, enableAutoPipelining: false });
     this.sub = new RedisClient(opts.url, clientOptions);
     this.own = new RedisChannel({
       url: opts.url,
@@ -427,6 +432,7 @@ export class Cluster {
       if (!this.connectedOnce.cmd) return void (this.connectedOnce.cmd = true);
       // Redis may have lost everything (a restart): routes are learnt again.
       this.routes.clear();
+      this.loaded.clear();
       void this.reregister();
     };
     this.sub.onconnect = () => {
@@ -652,14 +658,25 @@ export class Cluster {
     }
   }
 
-  /** Runs a script by its hash, sending its text when Redis does not have it (a restart forgets them). */
+  /**
+   * Runs a script: by its text the first time on this connection (which loads it), by its hash
+   * after that. Commands on one connection run in the order sent, so a script's later calls find
+   * it loaded and keep their order; answering a missing script (NOSCRIPT) with its text instead
+   * would let a later call that found it run first (a card taken down, then shown again). A call
+   * that meets NOSCRIPT anyway (sent as Redis restarted) is sent again with the text.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: each script answers its own shape; callers read it
   run(s: Script, keys: string[], args: string[]): Promise<any> {
     const argv = [String(keys.length), ...keys, ...args];
-    const p = this.cmd.send("EVALSHA", [s.sha, ...argv]).catch((err: Error) => {
-      if (!String(err?.message).includes("NOSCRIPT")) throw err;
-      return this.cmd.send("EVAL", [s.text, ...argv]);
-    });
+    let p: Promise<unknown>;
+    if (!this.loaded.has(s.sha)) {
+      this.loaded.add(s.sha);
+      p = this.cmd.send("EVAL", [s.text, ...argv]);
+    } else
+      p = this.cmd.send("EVALSHA", [s.sha, ...argv]).catch((err: Error) => {
+        if (!String(err?.message).includes("NOSCRIPT")) throw err;
+        return this.cmd.send("EVAL", [s.text, ...argv]);
+      });
     this.inflight.add(p);
     const done = () => this.inflight.delete(p);
     p.then(done, done);
@@ -813,8 +830,12 @@ export class Cluster {
   async stop() {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.flush();
-    await this.settle();
+    // The work under way may gather frames (a member's "away" after its disconnect): sent too.
+    const end = Date.now() + 5000;
+    do {
+      this.flush();
+      await this.settle(Math.max(1, end - Date.now()));
+    } while (this.outbox.size && Date.now() < end);
     try {
       // Bounded: with Redis away the command would wait in the offline queue, and the node never exit.
       await Promise.race([Promise.all([this.cmd.send("DEL", [NODE + this.nodeId]), this.cmd.send("SREM", [NODES, this.nodeId])]), Bun.sleep(1000)]);

@@ -237,7 +237,6 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const pids = server.pids ?? [server.pid];
     const sum = (f: (pid: number) => number) => pids.reduce((s, pid) => s + f(pid), 0);
     const cpu0 = sum(cpuSeconds);
-    const split0 = pids.map(cpuSeconds);
     const sys0 = sum(systemCpuSeconds);
     const faults0 = sum(minorFaults);
     const clientCpu0 = workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0);
@@ -247,7 +246,6 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
     const serverCpu = sum(cpuSeconds) - cpu0;
-    if (process.env.BENCH_SPLIT) console.log("\n    per process CPU s:", pids.map((pid, i) => (cpuSeconds(pid) - split0[i]!).toFixed(2)).join(" "));
     result.serverKernelShare = serverCpu > 0 ? (sum(systemCpuSeconds) - sys0) / serverCpu : 0;
     result.serverFaults = sum(minorFaults) - faults0;
     result.serverCpuBurst = serverCpu / wall;

@@ -27,7 +27,10 @@ export interface SegmenterStats {
   frames: number;
   /** Frames the model ran on: all of them, or every other one when it cannot keep up with the camera. */
   modelFrames: number;
-  /** Sums over `frames`, ms: the model (scaling its input and running it), and reading and painting the frames. */
+  /**
+   * Sums over `frames`, ms: the model (scaling its input and running it), and reading and painting
+   * the frames, with making the output frame (where the canvas's deferred drawing runs).
+   */
   segmentMs: number;
   composeMs: number;
   /** Frames handed to hand tracking (feedHands), downscaled from the same camera frames. */

@@ -25,6 +25,11 @@ export interface DetectResult {
   hands: TrackedHand[];
   /** Wall time of the model call inside the worker. */
   inferenceMs: number;
+  /**
+   * detect() only: how long to wait before giving it the next frame (0: at once). While no hand is
+   * in view the palm search runs on every other camera frame (workers/hand-search-pacing.ts).
+   */
+  nextInMs?: number;
 }
 
 export type ModelVariant = "lite" | "full";

@@ -12,7 +12,8 @@
  *
  * Frames come from the page (detect) or, while a background effect runs, straight from the
  * segmenter worker over a MessagePort (takeFrames, detectNext), one per request; with no hand in
- * view for a second, on every other camera frame (hand-search-pacing.ts).
+ * view for a second, on every other camera frame (hand-search-pacing.ts): the feed's next frame
+ * is asked for later, and detect() tells the page how long to wait (nextInMs).
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
@@ -283,7 +284,9 @@ const api: HandTrackerApi = {
   },
 
   async detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult> {
-    return detectOn(frame, timestampMs);
+    const arrived = performance.now();
+    const found = detectOn(frame, timestampMs);
+    return { ...found, nextInMs: askDelay(pacing, arrived, performance.now()) };
   },
 
   async takeFrames(port: MessagePort | null): Promise<void> {

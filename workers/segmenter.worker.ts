@@ -7,11 +7,13 @@
  * Frames arrive as a stream (pipe: MediaStreamTrackProcessor's readable and a
  * MediaStreamTrackGenerator's writable, transferred, so no frame touches the main thread) or one
  * at a time as ImageBitmaps (process: the canvas path). Each camera frame (YUV) is read once, drawn
- * on the "camera" canvas; everything else is drawn from that canvas: the model's input, scaled down
- * to the model's own size (so MediaPipe does not scale a 720p frame itself), a quarter-size copy
- * that is blurred (as blurred, and 16x less work), and the hand tracker's copy. The mask is 256x144;
- * it and the blurred copy are upscaled bilinearly, which softens the mask's edge. When the model
- * cannot keep up with the camera it runs on every other frame (segmenter-pacing.ts).
+ * on a canvas (the output itself for a blur); everything else is drawn from that canvas: the
+ * model's input, scaled down to the model's own size (so MediaPipe does not scale a 720p frame
+ * itself), a quarter-size copy that is blurred (as blurred, and 16x less work), and the hand
+ * tracker's copy. The mask is 256x144. A blur cuts the person out of the quarter-size blurred copy
+ * and lays that, upscaled bilinearly, over the camera: one pass over the full frame after reading
+ * it, where cutting the person out at full size took three. When the model cannot keep up with
+ * the camera it runs on every other frame (segmenter-pacing.ts).
  * Hand tracking, when on, takes its frames from here (feedHands): a downscaled copy of a camera
  * frame this worker read anyway, posted to the hand worker's port each time it asks for one.
  */
@@ -159,24 +161,62 @@ let lastMask: OffscreenCanvas | null = null;
 
 /**
  * The frame with its background blurred or replaced, on the reused output canvas. `frame` is read
- * once, onto the camera canvas; the model's input, the blurred copy and the hands' copies come from there.
+ * once (YUV to RGB), onto the output canvas for a blur or the camera canvas for a picture; the
+ * model's input, the blurred copy and the hands' copies come from there. Canvas drawing is
+ * deferred: the passes over the frame run when the output is taken (pipe's VideoFrame).
  */
 function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: number): OffscreenCanvas {
   const started = performance.now();
   const s = surfacesFor(w, h);
-  s.camera.ctx.drawImage(frame, 0, 0, w, h);
-  feedHands(s.camera.canvas, w, h);
+  // For a blur the camera goes straight onto the output, and the background over it (blurBehind).
+  const camera = effect.kind === "blur" ? s.out : s.camera;
+  camera.ctx.globalCompositeOperation = "copy";
+  camera.ctx.drawImage(frame, 0, 0, w, h);
+  feedHands(camera.canvas, w, h);
   const read = performance.now();
   let modelMs = 0;
   if (shouldRunModel(pacing, timestampMs)) {
-    s.modelInput.ctx.drawImage(s.camera.canvas, 0, 0, s.modelInput.canvas.width, s.modelInput.canvas.height);
+    s.modelInput.ctx.drawImage(camera.canvas, 0, 0, s.modelInput.canvas.width, s.modelInput.canvas.height);
     lastMask = segment(s.modelInput.canvas, timestampMs);
     modelMs = performance.now() - read;
     modelDone(pacing, modelMs, lastMask !== null);
     stats.modelFrames++;
   } else modelDone(pacing, null, false);
   const painting = performance.now();
-  // The person first (the mask's alpha, filled with the camera), then the background behind it: three passes over the frame.
+  if (effect.kind === "blur") blurBehind(s, effect.strength, w, h);
+  else pictureBehind(s, backdropFor(effect, w, h), w, h);
+  stats.frames++;
+  stats.segmentMs += modelMs;
+  stats.composeMs += read - started + (performance.now() - painting);
+  return s.out.canvas;
+}
+
+/**
+ * Blur: the camera is on the output already; the background is made at quarter size, blurred
+ * (the upscale smooths it further: light ~8 px, strong ~24 px at 720p), cut out where the mask
+ * says person, and laid over the camera. One pass over the frame besides reading it.
+ */
+function blurBehind(s: NonNullable<typeof surfaces>, strength: "light" | "strong", w: number, h: number): void {
+  const small = s.small;
+  const sw = small.canvas.width;
+  const sh = small.canvas.height;
+  const radius = sh / (strength === "light" ? 90 : 30);
+  // Drawn a blur's reach larger than the canvas, so its edges blur the picture and not the transparency beyond it.
+  const pad = Math.ceil(3 * radius);
+  small.ctx.globalCompositeOperation = "copy";
+  small.ctx.filter = `blur(${radius.toFixed(2)}px)`;
+  small.ctx.drawImage(s.out.canvas, -pad, -pad, sw + 2 * pad, sh + 2 * pad);
+  small.ctx.filter = "none";
+  if (lastMask) {
+    small.ctx.globalCompositeOperation = "destination-out";
+    small.ctx.drawImage(lastMask, 0, 0, sw, sh);
+  }
+  s.out.ctx.globalCompositeOperation = "source-over";
+  s.out.ctx.drawImage(small.canvas, 0, 0, w, h);
+}
+
+/** A picture: the person first (the mask's alpha, filled with the camera), then the picture behind: three passes over the frame. */
+function pictureBehind(s: NonNullable<typeof surfaces>, picture: OffscreenCanvas, w: number, h: number): void {
   const out = s.out.ctx;
   out.globalCompositeOperation = "copy";
   if (lastMask) {
@@ -185,17 +225,7 @@ function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: nu
     out.drawImage(s.camera.canvas, 0, 0);
     out.globalCompositeOperation = "destination-over";
   }
-  if (effect.kind === "blur") {
-    // Blurred at quarter size (the upscale smooths it further): light ~8 px, strong ~24 px at 720p.
-    const small = s.small;
-    small.ctx.filter = `blur(${(small.canvas.height / (effect.strength === "light" ? 90 : 30)).toFixed(2)}px)`;
-    small.ctx.drawImage(s.camera.canvas, 0, 0, small.canvas.width, small.canvas.height);
-    out.drawImage(small.canvas, 0, 0, w, h);
-  } else out.drawImage(backdropFor(effect, w, h), 0, 0);
-  stats.frames++;
-  stats.segmentMs += modelMs;
-  stats.composeMs += read - started + (performance.now() - painting);
-  return s.out.canvas;
+  out.drawImage(picture, 0, 0);
 }
 
 const api: SegmenterApi = {
@@ -237,7 +267,11 @@ const api: SegmenterApi = {
         try {
           if (!running) continue; // read just as the camera went off
           const painted = compose(frame, frame.displayWidth, frame.displayHeight, frame.timestamp / 1000);
-          await writer.write(new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined }));
+          // Making the frame runs the canvas's deferred drawing: most of painting's time.
+          const taken = performance.now();
+          const made = new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined });
+          stats.composeMs += performance.now() - taken;
+          await writer.write(made);
         } finally {
           frame.close();
         }
@@ -275,7 +309,9 @@ const api: SegmenterApi = {
   async process(frame: ImageBitmap, timestampMs: number): Promise<ImageBitmap> {
     try {
       const painted = compose(frame, frame.width, frame.height, timestampMs);
+      const started = performance.now();
       const result = await createImageBitmap(painted);
+      stats.composeMs += performance.now() - started;
       return Comlink.transfer(result, [result]);
     } finally {
       frame.close();

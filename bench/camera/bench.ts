@@ -12,7 +12,8 @@
  *   pipeline's frames: window.__onelinkCamera.shareFramesWithHands(false)) and reading the
  *   pipeline's frames ("shared"), interleaved twice on the same page;
  * - the noise suppressor: RNNoise's processFrame on the real wasm in a loop here (Bun), ms per
- *   480-sample frame against the 10 ms of audio it stands for.
+ *   480-sample frame against the 10 ms of audio it stands for; and in Chromium, the app's worklet
+ *   rendering 30 s of audio offline, less the same graph without it.
  * Run `node_modules/.bin/bun scripts/build.ts` first.
  *
  * With hands, also the model's own ms per call (detectForVideo, timed inside the hand worker) and
@@ -167,6 +168,52 @@ function denoiserBench() {
   );
 }
 
+/**
+ * RNNoise in Chromium: 30 s of audio rendered offline (OfflineAudioContext) through the app's own
+ * worklet and wasm (what the call runs, under V8 on an audio thread), less the same graph without
+ * the worklet; the worklet's second render, after the first warmed it up.
+ */
+async function denoiserInChromium(page: Page) {
+  const { plain, denoised, frames } = await page.evaluate(async () => {
+    const seconds = 30;
+    const rate = 48_000;
+    const module = await WebAssembly.compileStreaming(fetch("/rnnoise/rnnoise.wasm"));
+    const render = async (worklet: boolean) => {
+      const ctx = new OfflineAudioContext(1, seconds * rate, rate);
+      const buffer = ctx.createBuffer(1, seconds * rate, rate);
+      const data = buffer.getChannelData(0);
+      let seed = 1;
+      for (let k = 0; k < data.length; k++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        data[k] = (seed / 2 ** 32 - 0.5) * 0.2 + 0.3 * Math.sin((k * 2 * Math.PI * 220) / rate);
+      }
+      const source = ctx.createBufferSource();
+      source.buffer = buffer;
+      if (worklet) {
+        await ctx.audioWorklet.addModule("/rnnoise/denoise.worklet.js");
+        const node = new AudioWorkletNode(ctx, "onelink-denoise", {
+          numberOfInputs: 1,
+          numberOfOutputs: 1,
+          outputChannelCount: [1],
+          processorOptions: { module },
+        });
+        source.connect(node).connect(ctx.destination);
+      } else source.connect(ctx.destination);
+      source.start();
+      const started = performance.now();
+      await ctx.startRendering();
+      return performance.now() - started;
+    };
+    const plain = await render(false);
+    await render(true);
+    return { plain, denoised: await render(true), frames: (seconds * rate) / 480 };
+  });
+  const ms = (denoised - plain) / frames;
+  console.log(
+    `rnnoise in Chromium (the worklet, offline render): ${ms.toFixed(3)} ms per 480-sample frame = ${((ms / 10) * 100).toFixed(1)}% of its 10 ms (30 s of audio: ${denoised.toFixed(0)} ms, ${plain.toFixed(0)} without it)  load ${load()}`,
+  );
+}
+
 denoiserBench();
 const app = await startApp();
 try {
@@ -178,6 +225,7 @@ try {
     try {
       const { page } = await newPerson(browser, app.url);
       await page.goto(`${app.url}/c/${crypto.randomUUID()}`);
+      if (w === SIZES[0]![0] && h === SIZES[0]![1]) await denoiserInChromium(page);
       for (const choice of CHOICES) {
         await page.getByRole("combobox", { name: "Background" }).selectOption({ label: choice });
         await waitFor(

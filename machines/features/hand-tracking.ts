@@ -13,8 +13,10 @@
  * px anyway; the call keeps sending the original), through MediaStreamTrackProcessor where the
  * browser has it (nothing buffered), else a hidden <video> and createImageBitmap. An effect
  * turned on or off switches source at the next frame. One detection is in flight at a time;
- * frames that arrive meanwhile are dropped. The camera switched off (or shared screen instead) =
- * no hands.
+ * frames that arrive meanwhile are dropped. With no hand in view for a second, the palm search
+ * runs on every other camera frame either way (workers/hand-search-pacing.ts: the worker asks the
+ * pipeline for frames later, or tells this loop to read its next frame later). The camera switched
+ * off (or shared screen instead) = no hands.
  *
  * How many hands the model looks for (lite model). Measured with the worker in headless Chromium,
  * 640x480 frames, software WebGL, 2 busy shared cores, configurations interleaved (ms a frame):
@@ -134,17 +136,17 @@ export function chooseNumHands(p: HandCountPolicy, handsSeen: number, now: numbe
 
 // ---- frames ----
 
-interface Frame {
+export interface Frame {
   bitmap: ImageBitmap;
   aspect: number;
 }
 /** One frame's hands; `aspect` = the frame's width / height; `timeMs`: when the frame was taken up (performance.now()). */
-interface Detection {
+export interface Detection {
   hands: TrackedHand[];
   aspect: number;
   timeMs: number;
 }
-interface FrameSource {
+export interface FrameSource {
   track: MediaStreamTrack;
   /** The pipeline the frames come from; null: our own clone of the track. */
   pipeline: BackgroundPipeline | null;
@@ -153,7 +155,7 @@ interface FrameSource {
   close(): void;
 }
 /** Reads the frames itself; `tracker` detects on them. */
-interface OwnFrames {
+export interface OwnFrames {
   next(): Promise<Frame | null>;
   close(): void;
 }
@@ -228,17 +230,29 @@ function videoFrames(track: MediaStreamTrack): OwnFrames {
   };
 }
 
-function ownSource(track: MediaStreamTrack, tracker: HandTracker): FrameSource {
+function cameraFrames(track: MediaStreamTrack): OwnFrames {
   const Processor = (globalThis as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
-  const frames = Processor ? processorFrames(track, Processor) : videoFrames(track);
+  return Processor ? processorFrames(track, Processor) : videoFrames(track);
+}
+
+/**
+ * Frames this page reads itself, one at a time; the next is read when the worker says
+ * (`nextInMs`: later while no hand is in view, so the palm search skips camera frames as it does
+ * on the pipeline's frames). Exported for tests, which give `frames` and `tracker` of their own.
+ */
+export function ownSource(track: MediaStreamTrack, tracker: Pick<HandTracker, "detect">, frames: OwnFrames = cameraFrames(track)): FrameSource {
+  let readAt = 0;
   return {
     track,
     pipeline: null,
     async detect() {
+      const wait = readAt - performance.now();
+      if (wait > 0) await sleep(wait);
       const frame = await frames.next();
       if (!frame) return null;
       const timeMs = performance.now();
-      const { hands } = await tracker.detect(frame.bitmap, timeMs);
+      const { hands, nextInMs = 0 } = await tracker.detect(frame.bitmap, timeMs);
+      readAt = performance.now() + nextInMs;
       return { hands, aspect: frame.aspect, timeMs };
     },
     close: () => frames.close(),

@@ -104,6 +104,19 @@ describe("hand-tracker worker in Chromium", () => {
     expectTipIn(back.results[2]!, { x: [200, 242], y: [94, 130] });
   }, 20_000);
 
+  test("detect() from the page, no hand in view for a second: the page is told to wait until SEARCH_GAP_MS after it gave the frame; a hand in view: at once", async () => {
+    await Bun.sleep(IDLE_MS + 100);
+    const none = await detect([]);
+    expect(none.hands).toHaveLength(0);
+    // The wait counts from the frame's arrival, so a model run slower than the gap leaves none.
+    expect(none.nextInMs).toBeGreaterThanOrEqual(0);
+    expect(none.nextInMs! + none.inferenceMs).toBeGreaterThanOrEqual(SEARCH_GAP_MS - 1);
+    expect(none.nextInMs).toBeLessThanOrEqual(SEARCH_GAP_MS);
+    const hand = await detect(["nocurl"]);
+    expect(hand.hands).toHaveLength(1);
+    expect(hand.nextInMs).toBe(0);
+  }, 20_000);
+
   test("a feeder that sends nothing (its pipeline paused or gone): detectNext gives null, and detect() still works", async () => {
     const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 2, true);
     expect(fed.results).toEqual([null, null]);

@@ -10,7 +10,7 @@
  *          saying they are hidden once in (so, as a hidden tab does, they receive no video);
  *          everyone between is a bot (bench/group/bot.ts: the app's own socket and media-server
  *          actors publishing a fake camera in three simulcast layers and a tone, end-to-end
- *          encrypted with the link's key, receiving nothing), ≤ 8 to a browser. Two cores cannot
+ *          encrypted with the link's key, receiving nothing), up to 16 in one page of one browser. Two cores cannot
  *          run 20 full pages, each decoding 18+ audio streams.
  * Every camera is Chromium's fake device at 320x180, 15 fps (the app's own media settings).
  * Reported per viewer: frames/s per tile, downlink kbit/s, CPU per received frame (the viewer's
@@ -39,7 +39,7 @@ const MESH_SIZES = flag("mesh", "4,8")
   .filter((n) => n >= 2);
 const WINDOW_MS = Number(flag("window", "10")) * 1000;
 const PAGES_PER_BROWSER = 6;
-const BOTS_PER_BROWSER = 8;
+const BOTS_PER_BROWSER = 16;
 const CAMERA = { width: 320, height: 180, frameRate: 15 };
 if (!(PEOPLE >= 3 && PEOPLE <= 20)) throw new Error("--people must be 3..20 (the room holds 20)");
 
@@ -177,6 +177,8 @@ interface Figures {
   minFps: number;
   /** The lowest frames/s a visible tile's stream decoded. */
   minDecodedFps: number;
+  /** Frames/s decoded of the tiles not on screen (which should receive no video). */
+  offscreenDecodedFps: number;
   medianFps: number;
   downlinkKbps: number;
   decodedFps: number;
@@ -205,6 +207,7 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
     visible: fps.length,
     minFps: sorted[0] ?? 0,
     minDecodedFps: Math.min(...perTile.map((t) => t.decodedFps)),
+    offscreenDecodedFps: w.tiles.filter((t) => !t.visible).reduce((n, t) => n + t.decoded, 0) / (ms / 1000),
     medianFps: sorted[Math.floor(sorted.length / 2)] ?? 0,
     downlinkKbps: (w.bytes * 8) / 1000 / (ms / 1000),
     decodedFps: w.decoded / (ms / 1000),
@@ -219,7 +222,7 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
 
 const fmt = (f: Figures) =>
   `${f.visible}/${f.tiles} tiles visible (${f.widths} px wide), fps per tile min ${f.minFps.toFixed(1)} median ${f.medianFps.toFixed(1)}, ` +
-  `downlink ${Math.round(f.downlinkKbps)} kbit/s, ${f.receivedFps.toFixed(0)} frames received/s, ${f.decodedFps.toFixed(0)} decoded/s, ${f.droppedFps.toFixed(0)} dropped/s, browser CPU ${f.cpuPct.toFixed(0)}% of a core, ` +
+  `downlink ${Math.round(f.downlinkKbps)} kbit/s, ${f.receivedFps.toFixed(0)} frames received/s, ${f.decodedFps.toFixed(0)} decoded/s, ${f.droppedFps.toFixed(0)} dropped/s (${f.offscreenDecodedFps.toFixed(0)}/s decoded for tiles off screen), browser CPU ${f.cpuPct.toFixed(0)}% of a core, ` +
   `${f.cpuMsPerFrame.toFixed(2)} ms CPU per received frame`;
 
 /** The labels of the remote videos on the page ("Remote video: NAME"). */
@@ -453,7 +456,17 @@ try {
   line(
     `the ${PEOPLE}th joiner, from its click on Join: first frame ${Math.round(firstFrame.first)} ms, all ${PEOPLE - 1} tiles ${Math.round(firstFrame.all)} ms`,
   );
-  results.lastJoiner = firstFrame;
+  // Its steps from Join (machines/timeline.ts marks: joined, the media server's connections, offers).
+  const steps = await last.page.evaluate(
+    (join) =>
+      performance
+        .getEntriesByType("mark")
+        .filter((m) => m.name.startsWith("ol:") && m.startTime >= join)
+        .map((m) => `${m.name.slice(3)} ${Math.round(m.startTime - join)}`),
+    firsts.join,
+  );
+  line(`  its steps from Join (ms): ${steps.join(", ")}`);
+  results.lastJoiner = { ...firstFrame, steps };
   await last.page.evaluate(() => (window as unknown as { __firsts: { stop: () => void } }).__firsts.stop());
   // Everyone now sees it moving; then it becomes a sender like the others: hidden.
   for (const [i, p] of [a, b].entries())

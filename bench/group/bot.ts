@@ -17,6 +17,10 @@
  * takes no part in the key exchange (it seals with the link's own keys, epoch 0, which every page
  * keeps: enough while nobody leaves). Its microphone is a WebAudio oscillator, its camera
  * Chromium's fake device.
+ *
+ * One page holds several bots (each `startBot` call adds one): they share the page's renderer,
+ * its WebRTC threads, one capture of the fake camera (each bot sends its own clone of the track)
+ * and one AudioContext (an oscillator each), where a page per bot made each of these once per bot.
  */
 import { createActor, enqueueActions, setup, type ActorRefFrom } from "xstate";
 import { socketActor, type SocketEvent } from "../../machines/link/socket.ts";
@@ -40,7 +44,7 @@ export interface BotOptions {
   tone: number;
 }
 
-/** What the bench reads of a bot (window.__bot). */
+/** What the bench reads of a bot (`startBot`'s result). */
 export interface BotStatus {
   self: string | null;
   mode: string | null;
@@ -62,11 +66,15 @@ window.RTCPeerConnection = class extends NativeConnection {
   }
 };
 
-/** What each simulcast layer of the bot's camera has sent so far (when a viewer sees no picture of it). */
-async function botStats(): Promise<Record<string, unknown>[]> {
+/** Each bot's camera track (its own clone), by name: its publishing connection is the one sending it. */
+const cameras = new Map<string, MediaStreamTrack>();
+
+/** What each simulcast layer of a bot's camera has sent so far (when a viewer sees no picture of it). */
+async function botStats(name: string): Promise<Record<string, unknown>[]> {
   const layers: Record<string, unknown>[] = [];
+  const camera = cameras.get(name);
   for (const pc of connections) {
-    if (pc.connectionState === "closed") continue;
+    if (pc.connectionState === "closed" || !pc.getSenders().some((s) => s.track === camera)) continue;
     (await pc.getStats()).forEach((r: Record<string, unknown>) => {
       if (r.type !== "outbound-rtp" || r.kind !== "video") return;
       const { rid, frameWidth, framesSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active } = r;
@@ -77,10 +85,8 @@ async function botStats(): Promise<Record<string, unknown>[]> {
 }
 (window as unknown as { botStats: typeof botStats }).botStats = botStats;
 
-const status: BotStatus = { self: null, mode: null, pub: "new", subOffersIgnored: 0, told: 0, errors: [] };
-(window as unknown as { __bot: BotStatus }).__bot = status;
-
 interface BotContext {
+  status: BotStatus;
   options: BotOptions;
   ring: KeyRing;
   stream: MediaStream;
@@ -120,6 +126,7 @@ const botMachine = setup({
           enqueue.assign(({ spawn }) => ({
             sfu: spawn("sfu", { input: { iceServers, iceTransportPolicy: "all", stream: context.stream, extraAudio: null, keys: context.ring, view: null } }),
           }));
+        const status = context.status;
         switch (msg.type) {
           case "joined":
             status.self = msg.self;
@@ -147,27 +154,41 @@ const botMachine = setup({
         }
       }),
     },
-    "SOCKET.CLOSED": { actions: ({ event }) => status.errors.push(`socket closed: ${event.code} ${event.reason}`) },
+    "SOCKET.CLOSED": { actions: ({ context, event }) => context.status.errors.push(`socket closed: ${event.code} ${event.reason}`) },
     "SFU.SIGNAL_OUT": {
       actions: enqueueActions(({ event, enqueue }) => {
         if (event.pc === "pub") enqueue.sendTo("socket", { type: "SOCKET.SEND", msg: { type: "sfu", pc: "pub", data: event.data } });
       }),
     },
     "SFU.STATE": {
-      actions: ({ event }) => {
-        if (event.pc === "pub") status.pub = event.state;
+      actions: ({ context, event }) => {
+        if (event.pc === "pub") context.status.pub = event.state;
       },
     },
   },
 });
 
-/** Joins, publishes, and resolves once the publishing connection is up (rejects on an error or after `timeoutMs`). */
+/** The page's one capture of the fake camera and one AudioContext, shared by its bots. */
+let shared: Promise<{ camera: MediaStreamTrack; audio: AudioContext }> | null = null;
+function sharedMedia(options: BotOptions) {
+  shared ??= (async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: options.width, height: options.height, frameRate: options.frameRate },
+      audio: false,
+    });
+    const audio = new AudioContext();
+    await audio.resume(); // the bench's browsers allow autoplay; this only makes sure
+    return { camera: stream.getVideoTracks()[0]!, audio };
+  })();
+  return shared;
+}
+
+/**
+ * One more bot in this page: joins, publishes, and resolves once its publishing connection is up
+ * (rejects on an error or after `timeoutMs`).
+ */
 async function startBot(options: BotOptions, timeoutMs = 120_000): Promise<BotStatus> {
-  const camera = await navigator.mediaDevices.getUserMedia({
-    video: { width: options.width, height: options.height, frameRate: options.frameRate },
-    audio: false,
-  });
-  const audio = new AudioContext();
+  const { camera, audio } = await sharedMedia(options);
   const tone = audio.createOscillator();
   tone.frequency.value = options.tone;
   const quiet = audio.createGain();
@@ -175,10 +196,12 @@ async function startBot(options: BotOptions, timeoutMs = 120_000): Promise<BotSt
   const out = audio.createMediaStreamDestination();
   tone.connect(quiet).connect(out);
   tone.start();
-  await audio.resume(); // the bench's browsers allow autoplay; this only makes sure
-  const stream = new MediaStream([...out.stream.getAudioTracks(), ...camera.getVideoTracks()]);
+  const video = camera.clone();
+  cameras.set(options.name, video);
+  const stream = new MediaStream([...out.stream.getAudioTracks(), video]);
   const ring = new KeyRing(deriveKeys(options.secret, options.room), options.room);
-  createActor(botMachine, { input: { options, ring, stream } }).start();
+  const status: BotStatus = { self: null, mode: null, pub: "new", subOffersIgnored: 0, told: 0, errors: [] };
+  createActor(botMachine, { input: { status, options, ring, stream } }).start();
   const started = performance.now();
   while (status.pub !== "connected") {
     if (status.errors.length || status.pub === "failed" || performance.now() - started > timeoutMs)

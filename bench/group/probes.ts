@@ -20,21 +20,29 @@ export const seesMoving = (page: Page, n: number, timeout = 60_000) =>
 /**
  * Per participant (a tile's label), the longest time between two presented frames since
  * `__gaps.reset()`, whichever video element or stream (direct or through Janus) showed them.
+ * `__gaps.stop()` ends the watching (a DOM scan every 10 ms and a callback per frame), which
+ * would otherwise go on costing the page's main thread during later measurements.
  */
 export function recordGaps() {
   const last = new Map<string, number>();
   const longest = new Map<string, number>();
-  const w = window as unknown as { __gaps: { reset: () => void; read: () => Record<string, number> } };
+  let stopped = false;
+  const w = window as unknown as { __gaps: { reset: () => void; read: () => Record<string, number>; stop: () => void } };
   w.__gaps = {
     reset: () => longest.clear(),
     read: () => Object.fromEntries(longest),
+    stop: () => {
+      stopped = true;
+      clearInterval(scan);
+    },
   };
   const watched = new WeakSet<HTMLVideoElement>();
-  setInterval(() => {
+  const scan = setInterval(() => {
     for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
       if (watched.has(v)) continue;
       watched.add(v);
       const tick = (now: number) => {
+        if (stopped) return;
         const label = v.getAttribute("aria-label") ?? "";
         const prev = last.get(label);
         if (prev !== undefined && now > prev) longest.set(label, Math.max(longest.get(label) ?? 0, now - prev));
@@ -46,10 +54,13 @@ export function recordGaps() {
   }, 10);
 }
 
-/** When Join was clicked, and when each remote video (by label) first presented a frame. */
+/**
+ * When Join was clicked, and when each remote video (by label) first presented a frame;
+ * `__firsts.stop()` ends the watching (a DOM scan every 5 ms).
+ */
 export function recordFirstFrames() {
-  const w = window as unknown as { __firsts: { join: number; frames: Record<string, number> } };
-  w.__firsts = { join: 0, frames: {} };
+  const w = window as unknown as { __firsts: { join: number; frames: Record<string, number>; stop: () => void } };
+  w.__firsts = { join: 0, frames: {}, stop: () => clearInterval(scan) };
   document.addEventListener(
     "click",
     (e) => {
@@ -58,7 +69,7 @@ export function recordFirstFrames() {
     true,
   );
   const watched = new WeakSet<HTMLVideoElement>();
-  setInterval(() => {
+  const scan = setInterval(() => {
     for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
       if (watched.has(v)) continue;
       watched.add(v);

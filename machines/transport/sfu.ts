@@ -247,9 +247,11 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     }, 100);
   }
 
-  let queue: Promise<void> = Promise.resolve();
-  const later = (op: () => Promise<void>) => {
-    queue = queue.then(op).catch((err) => console.warn("sfu: signal failed", err));
+  // Each connection's signals in their order; the two connections apart, so that the others'
+  // pictures (an offer to receive) never wait behind our own offer being made.
+  const queues: Record<SfuConnection, Promise<void>> = { pub: Promise.resolve(), sub: Promise.resolve() };
+  const later = (pc: SfuConnection, op: () => Promise<void>) => {
+    queues[pc] = queues[pc].then(op).catch((err) => console.warn("sfu: signal failed", err));
   };
 
   async function offerToPublish() {
@@ -289,7 +291,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     if (stopped) return;
     switch (cmd.type) {
       case "SFU.SIGNAL_IN":
-        later(() => apply(cmd.pc, cmd.data, cmd.streams));
+        later(cmd.pc, () => apply(cmd.pc, cmd.data, cmd.streams));
         return;
       case "SFU.STREAM":
         audioSender.replaceTrack(audioOf(cmd.stream, cmd.extraAudio)).catch(() => {});
@@ -308,7 +310,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     }
   });
 
-  later(offerToPublish);
+  later("pub", offerToPublish);
 
   /**
    * Each participant's media as a stats sample of its own: their inbound lines (by mid) from the

@@ -47,6 +47,8 @@ export interface GroupDeps {
   reconnect?: (room: string, member: string) => void;
   /** Many nodes: a change of a group room, for the other nodes (see `heard`). */
   share?: (event: GroupEvent) => void;
+  /** Opens a session with a Janus server (default: its WebSocket API; tests give a fake). */
+  openJanus?: (url: string, secret: string) => Promise<JanusSession>;
 }
 
 /** What a node tells the others about a group room. */
@@ -138,8 +140,10 @@ export class Groups {
   joined(room: string, member: string, members: readonly string[]): CallMode {
     const group = this.groupOf(room);
     for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
-    (group.members.get(member) as MemberMedia).local = true;
+    const m = group.members.get(member) as MemberMedia;
+    m.local = true;
     this.keepGroup(group);
+    if (group.mode === "sfu") this.receiveNow(group, m);
     if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
       group.mode = "sfu";
       // The other nodes first: their members' offers, answering the news, find the room a group there.
@@ -147,6 +151,20 @@ export class Groups {
       for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
     } else if (group.mode === "sfu") this.deps.share?.({ kind: "joined", room, member });
     return group.mode;
+  }
+
+  /**
+   * A newcomer to a group receives whoever publishes there at once, in one subscription, without
+   * waiting for its own media to be published first: its first pictures do not queue behind its
+   * offer. A member whose media we still hold (a refreshed page) is left to its publish, which
+   * tells an old page's connections from a new one's.
+   */
+  private receiveNow(group: Group, m: MemberMedia) {
+    if (m.pub.handle || m.sub.handle) return;
+    const feeds = [...group.feeds].filter((feed) => feed !== m.id);
+    if (feeds.length === 0) return;
+    for (const feed of feeds) m.wanted.add(feed);
+    this.queue(m.sub, () => this.renegotiate(group, m));
   }
 
   private groupOf(room: string): Group {
@@ -360,7 +378,7 @@ export class Groups {
     let session = this.sessions.get(url);
     if (!session) {
       const target = this.deps.targets.find((t) => t.url === url) as SfuTarget;
-      session = JanusSession.open(target.url, target.secret).then((s) => {
+      session = (this.deps.openJanus ?? JanusSession.open)(target.url, target.secret).then((s) => {
         s.onLost = (why) => this.lost(url, why);
         return s;
       });
@@ -552,23 +570,46 @@ export class Groups {
 
   private async renegotiate(group: Group, m: MemberMedia) {
     if (m.offerOut || !group.members.has(m.id)) return;
-    const add = [...m.wanted].filter((f) => !m.subscribed.has(f) && (group.members.get(f)?.publishing || group.feeds.has(f)));
-    if (add.length === 0) return;
-    let event: PluginEvent;
-    if (!m.sub.handle) {
-      const janus = await this.roomReady(group);
-      const handle = await janus.attach();
-      m.sub.handle = handle;
-      handle.onEvent = (ev) => {
-        // Janus offers again by itself when a publisher it forwards leaves.
-        if (m.sub.handle === handle && ev.jsep?.type === "offer") this.offer(group, m, ev);
-      };
-      event = await handle.message({ request: "join", ptype: "subscriber", room: group.room, streams: add.map((feed) => ({ feed })) });
-    } else {
-      event = await m.sub.handle.message({ request: "update", subscribe: add.map((feed) => ({ feed })) });
+    let add = [...m.wanted].filter((f) => !m.subscribed.has(f) && (group.members.get(f)?.publishing || group.feeds.has(f)));
+    // Janus refuses a subscription whole when one feed in it is gone (its publisher left, or is
+    // publishing anew under the same id): that one is left out and the others asked again, or
+    // nobody of the group would reach this member. Its publisher's connection coming up again wants it back.
+    while (add.length > 0) {
+      let event: PluginEvent;
+      try {
+        event = await this.subscribe(group, m, add);
+      } catch (err) {
+        const gone = err instanceof JanusError ? /No such feed \(([^)]*)\)/.exec(err.message)?.[1] : undefined;
+        if (gone === undefined || !add.includes(gone)) throw err; // each retry asks for one feed fewer
+        m.wanted.delete(gone);
+        add = add.filter((f) => f !== gone);
+        continue;
+      }
+      for (const f of add) m.subscribed.add(f);
+      if (event.jsep) this.offer(group, m, event);
+      return;
     }
-    for (const f of add) m.subscribed.add(f);
-    if (event.jsep) this.offer(group, m, event);
+  }
+
+  /** Asks Janus to send `m` these feeds: its subscription grows, or starts (a handle that fails to join is let go). */
+  private async subscribe(group: Group, m: MemberMedia, feeds: readonly string[]): Promise<PluginEvent> {
+    const streams = feeds.map((feed) => ({ feed }));
+    if (m.sub.handle) return m.sub.handle.message({ request: "update", subscribe: streams });
+    const janus = await this.roomReady(group);
+    const handle = await janus.attach();
+    m.sub.handle = handle;
+    handle.onEvent = (ev) => {
+      // Janus offers again by itself when a publisher it forwards leaves.
+      if (m.sub.handle === handle && ev.jsep?.type === "offer") this.offer(group, m, ev);
+    };
+    try {
+      return await handle.message({ request: "join", ptype: "subscriber", room: group.room, streams });
+    } catch (err) {
+      // Joined nothing: an update on it would be refused ("unconfigured participant"); the next try starts afresh.
+      if (m.sub.handle === handle) m.sub.handle = null;
+      handle.detach();
+      throw err;
+    }
   }
 
   private offer(group: Group, m: MemberMedia, event: PluginEvent) {

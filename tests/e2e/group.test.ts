@@ -479,6 +479,44 @@ describe("group call through the media server", () => {
     }
   }, 60_000);
 
+  test("a newcomer to a group is offered everyone's media at once, before it has published anything", async () => {
+    const room = `early-${Math.random().toString(36).slice(2, 10)}`;
+    const ws = `${ctx.app.url.replace("http", "ws")}/ws`;
+    const members: TestClient[] = [];
+    const seat = async () => {
+      const m = await openClient(ws);
+      members.push(m);
+      m.send({ type: "join", room });
+      return m.next("joined", 5000);
+    };
+    try {
+      // Two seats held by sockets (no media), then a page: the third, it publishes through the media server.
+      await seat();
+      const second = (await seat()).self;
+      const p = await newPerson(ctx.browser, ctx.app.url);
+      await p.page.goto(`${ctx.app.url}/c/${room}`);
+      await button(p.page, "Join").click();
+      expect((await members[0]!.next("peer-joined")).peer).toBe(second);
+      const publisher = (await members[0]!.next("peer-joined", 20_000)).peer;
+      // The Janus room is made with its first publisher: asked before, it does not exist.
+      await waitFor(
+        () => publishersIn(room).catch(() => 0),
+        (n) => n === 1,
+        30_000,
+      );
+      // A fourth joins and sends nothing more: what the page publishes is offered to it all the same.
+      const joined = await seat();
+      expect(joined.mode).toBe("sfu");
+      const offer = await members.at(-1)!.next("sfu", 10_000);
+      expect(offer).toMatchObject({ pc: "sub", data: { description: { type: "offer" } } });
+      expect([...new Set(offer.streams?.map((s) => s.peer))]).toEqual([publisher]);
+      expect(offer.streams?.map((s) => s.kind).sort()).toEqual(["audio", "video"]);
+      await p.context.close();
+    } finally {
+      for (const m of members) m.close();
+    }
+  }, 60_000);
+
   test("someone leaves: the others move to a new key, and a page holding only the keys from before decodes none of what follows", async () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c, w] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];

@@ -1,0 +1,129 @@
+/**
+ * How the server subscribes a group's members to each other (signal-server/sfu/group.ts), against
+ * a fake Janus that answers the VideoRoom requests the server makes and records them: no media,
+ * no browser. Real Janus and browsers are in tests/e2e/group.test.ts.
+ */
+import { expect, test } from "bun:test";
+import type { ServerMessage, WithoutVersion } from "../protocol/index.ts";
+import { Groups } from "../signal-server/sfu/group.ts";
+import { JanusError, type JanusSession, type Jsep, type PluginEvent } from "../signal-server/sfu/janus.ts";
+import { until } from "./helpers/ws-client.ts";
+
+type Body = Record<string, unknown> & { request?: string };
+
+class FakeHandle {
+  onEvent: (event: PluginEvent) => void = () => {};
+  onUp: () => void = () => {};
+  onHangup: (reason: string) => void = () => {};
+  /** The publisher this handle joined as, if it did. */
+  publisher: string | null = null;
+  detached = false;
+  constructor(private readonly janus: FakeJanus) {}
+  async request(_body: Body) {
+    return {};
+  }
+  async message(body: Body, _jsep?: Jsep): Promise<PluginEvent> {
+    return this.janus.answer(this, body);
+  }
+  trickle() {}
+  detach() {
+    this.detached = true;
+  }
+}
+
+/** Janus as far as subscriptions go: who publishes, and the subscriptions asked for. */
+class FakeJanus {
+  alive = true;
+  onLost: (why: string) => void = () => {};
+  readonly handles: FakeHandle[] = [];
+  /** Feeds Janus holds. */
+  readonly publishers = new Set<string>();
+  /** Every subscriber join or update: the feeds it named. */
+  readonly subscriptions: { request: string; feeds: string[] }[] = [];
+  async attach() {
+    const handle = new FakeHandle(this);
+    this.handles.push(handle);
+    return handle;
+  }
+  close() {}
+  answer(handle: FakeHandle, body: Body): PluginEvent {
+    switch (body.request) {
+      case "joinandconfigure":
+        handle.publisher = String(body.id);
+        this.publishers.add(handle.publisher);
+        return { data: { publishers: [] }, jsep: { type: "answer", sdp: "v=0\r\n" } };
+      case "join":
+      case "update": {
+        const list = (body.request === "join" ? body.streams : body.subscribe) as { feed: string }[];
+        const feeds = list.map((s) => s.feed);
+        this.subscriptions.push({ request: body.request, feeds });
+        const missing = feeds.find((f) => !this.publishers.has(f));
+        if (missing) throw new JanusError(428, `No such feed (${missing})`);
+        const streams = feeds.flatMap((feed, i) => [
+          { mid: String(2 * i), feed_id: feed, type: "audio" },
+          { mid: String(2 * i + 1), feed_id: feed, type: "video" },
+        ]);
+        return { data: { streams }, jsep: { type: "offer", sdp: "v=0\r\n" } };
+      }
+      default:
+        return { data: {} };
+    }
+  }
+  publisherHandle(id: string) {
+    return this.handles.find((h) => h.publisher === id);
+  }
+}
+
+const room = "r1";
+
+/** A group of three (a, b, c) whose first `publishing` members publish, their connections with Janus up. */
+async function groupOf(publishing: string[]) {
+  const janus = new FakeJanus();
+  const told: { member: string; msg: WithoutVersion<ServerMessage> }[] = [];
+  const groups = new Groups({
+    targets: [{ url: "ws://fake", secret: "" }],
+    capacity: 20,
+    tell: (_room, member, msg) => told.push({ member, msg }),
+    openJanus: async () => janus as unknown as JanusSession,
+    log: () => {},
+  });
+  groups.joined(room, "a", ["a"]);
+  groups.joined(room, "b", ["a", "b"]);
+  expect(groups.joined(room, "c", ["a", "b", "c"])).toBe("sfu");
+  for (const id of publishing) {
+    groups.signal(room, id, "pub", { description: { type: "offer", sdp: `v=0\r\na=fingerprint:sha-256 ${id}\r\n` } });
+    await until(() => janus.publisherHandle(id) !== undefined, 2000, `${id} publishing`);
+    janus.publisherHandle(id)!.onUp();
+  }
+  /** The offers of a subscription `member` was told, with whose media each lists. */
+  const offersTo = (member: string) =>
+    told.flatMap(({ member: to, msg }) =>
+      to === member && msg.type === "sfu" && msg.pc === "sub" ? [[...new Set(msg.streams?.map((s) => s.peer))].sort()] : [],
+    );
+  // Settled: each of the three was offered a subscription (none is answered here, so none grows further).
+  for (const id of ["a", "b", "c"]) if (publishing.some((p) => p !== id)) await until(() => offersTo(id).length > 0, 2000, `an offer to ${id}`);
+  return { janus, groups, offersTo };
+}
+
+test("a newcomer to a group is offered everyone publishing there at once, in one request, before it publishes", async () => {
+  const { janus, groups, offersTo } = await groupOf(["a", "b"]);
+  const before = janus.subscriptions.length;
+  expect(groups.joined(room, "d", ["a", "b", "c", "d"])).toBe("sfu");
+  await until(() => offersTo("d").length > 0, 2000, "an offer to d");
+  expect(offersTo("d")).toEqual([["a", "b"]]);
+  expect(janus.subscriptions.slice(before)).toEqual([{ request: "join", feeds: ["a", "b"] }]);
+});
+
+test("a feed Janus no longer has is left out of a subscription; the others are still offered", async () => {
+  const { janus, groups, offersTo } = await groupOf(["a", "b"]);
+  // Janus has let b go (its page went, or it is publishing anew); this server still lists it.
+  janus.publishers.delete("b");
+  groups.joined(room, "d", ["a", "b", "c", "d"]);
+  await until(() => offersTo("d").length > 0, 2000, "an offer to d");
+  expect(offersTo("d")).toEqual([["a"]]);
+  const joins = janus.subscriptions.slice(-2);
+  expect(joins).toEqual([
+    { request: "join", feeds: ["a", "b"] },
+    { request: "join", feeds: ["a"] },
+  ]);
+});

@@ -1,0 +1,93 @@
+/**
+ * The media-server path's actor (machines/transport/sfu.ts) with the browser's RTCPeerConnection
+ * faked: what it answers and sends, and in which order, whatever the browser takes its time over.
+ */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { createActor, setup } from "xstate";
+import { type SfuEvent, sfuActor } from "../../machines/transport/sfu.ts";
+
+let pcs: FakePc[] = [];
+
+/** A connection whose publishing offer is made only when the test says so. */
+class FakePc {
+  onicecandidate = null;
+  onconnectionstatechange = null;
+  ontrack = null;
+  localDescription: { type: string; sdp: string } | null = null;
+  signalingState = "stable";
+  connectionState = "new";
+  offerMade: (() => void) | null = null;
+  constructor() {
+    pcs.push(this);
+  }
+  addTransceiver() {
+    return { sender: { replaceTrack: async () => {} } };
+  }
+  getTransceivers() {
+    return [];
+  }
+  createOffer() {
+    return new Promise<{ type: string; sdp: string }>((resolve) => {
+      this.offerMade = () => resolve({ type: "offer", sdp: "v=0\r\no=pub\r\n" });
+    });
+  }
+  async createAnswer() {
+    return { type: "answer", sdp: "v=0\r\no=sub\r\n" };
+  }
+  async setLocalDescription(d: { type: string; sdp: string }) {
+    this.localDescription = d;
+    this.signalingState = d.type === "offer" ? "have-local-offer" : "stable";
+  }
+  async setRemoteDescription() {}
+  async addIceCandidate() {}
+  async getStats() {
+    return new Map();
+  }
+  close() {}
+}
+
+const browser = globalThis as { RTCPeerConnection?: unknown };
+beforeEach(() => {
+  pcs = [];
+  browser.RTCPeerConnection = FakePc;
+});
+afterEach(() => {
+  delete browser.RTCPeerConnection;
+});
+
+function start() {
+  const out: SfuEvent[] = [];
+  const parent = setup({ types: { events: {} as SfuEvent }, actors: { sfu: sfuActor } }).createMachine({
+    invoke: {
+      id: "sfu",
+      src: "sfu",
+      input: { iceServers: [], iceTransportPolicy: "all", stream: null, extraAudio: null, keys: null, view: null },
+    },
+    on: { "*": { actions: ({ event }) => out.push(event) } },
+  });
+  const actor = createActor(parent).start();
+  const sfu = actor.getSnapshot().children.sfu!;
+  return { actor, sfu, out };
+}
+
+const descriptionsOut = (out: SfuEvent[]) =>
+  out.flatMap((e) => (e.type === "SFU.SIGNAL_OUT" && "description" in e.data ? [`${e.pc} ${e.data.description.type}`] : []));
+
+test("the others' media is answered at once, while our own publishing offer is still being made", async () => {
+  const { actor, sfu, out } = start();
+  const [pub] = pcs;
+  await Bun.sleep(10);
+  expect(pub?.offerMade).not.toBeNull(); // our offer is on its way, not made yet
+  sfu.send({
+    type: "SFU.SIGNAL_IN",
+    pc: "sub",
+    data: { description: { type: "offer", sdp: "v=0\r\no=janus\r\n" } },
+    streams: [{ mid: "0", peer: "p1", kind: "video" }],
+  });
+  await Bun.sleep(20);
+  expect(descriptionsOut(out)).toEqual(["sub answer"]);
+  pub!.offerMade!();
+  await Bun.sleep(20);
+  expect(descriptionsOut(out)).toEqual(["sub answer", "pub offer"]);
+  actor.stop();
+});

@@ -15,7 +15,8 @@
  * - `ol:ns`: the set of nodes that registered; a node whose heartbeat is gone is swept by one live
  *   node (`ol:sw:<node>`, SET NX, says which): its members' seats are held for a rejoin, the rooms
  *   told they are away, and freed after the grace period, with no join into the room needed.
- * - `ol:c:<node>`: the pub/sub channel of a node: frames for members whose sockets are there.
+ * - `ol:c:<node>`: the pub/sub channel of a node: frames for members whose sockets are there, as
+ *   bytes (heard on a connection of its own, redis-channel.ts).
  * - `ol:i`: the channel every node listens on for routes gone stale (a member moved node).
  * - `ol:g`: the channel every node listens on for changes of group rooms (sfu/group.ts GroupEvent).
  * - `ol:p:<room>`: the Janus server a group room is placed on; `ol:sp` and `ol:sr`: hashes of
@@ -25,7 +26,7 @@
  * be raced. The first frame for a member whose socket is on another node is routed by a script that
  * reads the member's holder and publishes the frame to its node's channel, in the same round trip,
  * and answers the node: the sender's node keeps that route, and later frames go straight to the
- * node, gathered per node and per event-loop turn into one PUBLISH. A route may go stale (the
+ * node, gathered per node and per socket read into one PUBLISH. A route may go stale (the
  * member left, or moved to another node): the node that gets a frame for a member not on it routes
  * it again by the script, tells the nodes to drop that route, and tells the sender's node when no
  * such member is left (unknown-peer). A frame thus never reaches a member of another room, nor a

@@ -691,6 +691,48 @@ describe("group call through the media server", () => {
     await Promise.all(people.map((p) => p.context.close()));
   }, 240_000);
 
+  test("someone joining onto a page not shown: no video of theirs is received", async () => {
+    const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    await d.context.addInitScript(recordPeerConnections);
+    for (const p of people)
+      await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 320, height: 180, frameRate: 15 })));
+    const link = await startCallAs(a, "Ada");
+    await joinAs(b.page, link, "Bob");
+    await waitForStatus(b.page, "Connected · 2 people", 20_000);
+    // D, on a narrow window, pins Ada: her tile is large and the strip under it holds one tile (Bob's).
+    await d.page.setViewportSize({ width: 340, height: 700 });
+    await joinAs(d.page, link, "Dan");
+    await seesMoving(d.page, 2, 40_000);
+    await button(d.page, "Pin Ada").click();
+    await waitFor(
+      () => tilesOf(d.page),
+      (t) => t.length === 2 && tileOf(t, "Ada")?.place === "focus" && tileOf(t, "Bob")?.place === "strip",
+      10_000,
+    );
+    // Cleo joins: her tile goes on the strip's next page, which nothing on D's screen changes for.
+    await joinAs(c.page, link, "Cleo");
+    await waitFor(
+      () => tilesOf(d.page),
+      (t) => t.length === 3 && tileOf(t, "Cleo")?.place === "away",
+      30_000,
+    );
+    await waitFor(
+      () => inboundVideo(d.page),
+      (lines) => lines.length === 3,
+      30_000,
+    );
+    await Bun.sleep(2000); // the view settles (300 ms) and what was on its way arrives
+    const byLine = await videoPacketsByLine(d.page, 2000);
+    console.log("D, video packets per line in 2 s, Cleo off the page:", JSON.stringify(byLine));
+    const packets = Object.values(byLine).sort((x, y) => x - y);
+    expect(packets).toHaveLength(3);
+    // Cleo's line: nothing (a packet or two on its way); Ada's and Bob's: flowing.
+    expect(packets[0]).toBeLessThanOrEqual(2);
+    expect(packets[1]).toBeGreaterThanOrEqual(6);
+    await Promise.all(people.map((p) => p.context.close()));
+  }, 120_000);
+
   test("a page opening the call with a wrong key in the link decodes no picture; the others go on seeing each other", async () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];

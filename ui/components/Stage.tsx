@@ -53,7 +53,9 @@ export function Stage({ phase }: { phase: Phase }) {
   const perStrip = perStripFor(box.width);
   const layout = arrange({ ids, mode, pinned, sharing: screens, speaker, page, perPage: perPageFor(box.width, box.height), perStrip });
   const shown = new Set(layout.onPage);
-  useReceiveShown(tilesRef, `${layout.focus}|${layout.onPage.join()}`);
+  // Everyone's ids too: a newcomer placed off the page changes nothing on it, yet must be told
+  // (none), or the media server sends their video at the highest layer to a tile nobody sees.
+  useReceiveShown(tilesRef, `${layout.focus}|${layout.onPage.join()}|${ids.join()}`);
   const placeOf = (id: string | null): Place =>
     id === null || !many ? "grid" : id === layout.focus ? "focus" : !shown.has(id) ? "away" : layout.focus ? "strip" : "grid";
   // The strip has a slot for each tile that fits (small tiles, whether or not all are taken).

@@ -9,13 +9,23 @@ import { remoteFrameCounts, waitFor } from "../../tests/e2e/harness.ts";
 /** Frames each remote video presents over 1.5 s. */
 export const frameCounts = (page: Page) => remoteFrameCounts(page);
 
-/** Until `page` shows `n` remote videos, each presenting frames. */
+/**
+ * Until `page` has `n` remote videos and each one on screen presents frames: tiles off the
+ * stage's page receive no video by design, so they are not waited for.
+ */
 export const seesMoving = (page: Page, n: number, timeout = 60_000) =>
   waitFor(
-    () => frameCounts(page),
-    (c) => c.length === n && c.every((x) => x >= 3),
+    async () => {
+      const [counts, shown] = await Promise.all([frameCounts(page), shownVideos(page)]);
+      return { counts, shown };
+    },
+    ({ counts, shown }) => counts.length === n && shown.length === n && counts.every((x, i) => !shown[i] || x >= 3) && shown.some(Boolean),
     timeout,
   );
+
+/** For each remote video, in page order: whether it is on screen (not on another page of the stage). */
+const shownVideos = (page: Page) =>
+  page.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')].map((v) => v.checkVisibility()));
 
 /**
  * Per participant (a tile's label), the longest time between two presented frames since

@@ -12,6 +12,9 @@ export type TimelineStep =
   | "joined"
   | "offer-sent"
   | "answer"
+  // The answering side (the person already in the room): the joiner's offer heard, our answer sent.
+  | "offer-in"
+  | "answer-sent"
   | "ice-connected"
   | "connected"
   | "first-frame"

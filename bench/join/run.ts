@@ -48,10 +48,29 @@ interface Timing {
   size: string;
 }
 
+/** The answering page's (A's) own marks, as ms after B's navigation (both pages' clocks from `performance.timeOrigin`). */
+const A_STEPS = ["offer-in", "answer-sent"];
+async function answererSteps(a: Page, bOrigin: number): Promise<Record<string, number>> {
+  const { origin, marks } = await a.evaluate((names) => {
+    const marks: Record<string, number> = {};
+    for (const n of names) {
+      const m = performance.getEntriesByName(`ol:${n}`)[0];
+      if (m) marks[n] = m.startTime;
+    }
+    return { origin: performance.timeOrigin, marks };
+  }, A_STEPS);
+  // Marks are made once per page: an earlier join's (before a reload of B's) are not this one's.
+  return Object.fromEntries(
+    Object.entries(marks)
+      .map(([n, at]) => [`A ${n}`, origin + at - bOrigin] as const)
+      .filter(([, at]) => at >= 0),
+  );
+}
+
 /** B's figures, once `shown` (firstFrameShown, set up before B navigated) has resolved. */
-async function readTiming(page: Page, kind: Kind, shown: Promise<void>): Promise<Timing> {
+async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer: Page): Promise<Timing> {
   await shown;
-  const { bench, marks, parsed, response } = await page.evaluate(() => {
+  const { bench, marks, parsed, response, origin } = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
     const marks: Record<string, number> = {};
     for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
@@ -60,12 +79,14 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>): Promise
       marks,
       parsed: nav?.domInteractive ?? 0,
       response: nav?.responseEnd ?? 0,
+      origin: performance.timeOrigin,
     };
   });
   const steps: Record<string, number> = {
     "page received": response,
     "page parsed": parsed,
     ...marks,
+    ...(await answererSteps(answerer, origin)),
     ...bench.steps,
     "socket open": bench.wsOpen,
     "first frame": bench.frame,
@@ -126,12 +147,12 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
     const shown = firstFrameShown(b.page);
     await b.page.goto(bUrl);
-    const fresh = await readTiming(b.page, kind, shown);
+    const fresh = await readTiming(b.page, kind, shown, a.page);
     if (!reload) return { fresh };
     await waitForNewFrames(a.page, "Remote video", 5);
     const shownAgain = firstFrameShown(b.page);
     await b.page.reload();
-    return { fresh, reload: await readTiming(b.page, kind, shownAgain) };
+    return { fresh, reload: await readTiming(b.page, kind, shownAgain, a.page) };
   } finally {
     await a.context.close();
     await b.context.close();

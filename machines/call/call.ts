@@ -190,7 +190,7 @@ export const callMachine = callSetup.createMachine({
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
         "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho", "showCard"] },
-        "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "announcePresence", "tellChatWhoIsWho"] },
+        "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "awaitTheirOffer", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
         "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_LEFT": { actions: ["noteLeft", "announcePresence", "tellChatWhoIsWho"] },

@@ -18,6 +18,7 @@ import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { mark } from "../timeline.ts";
+import { answerFirst, OFFER_EXPECTED_MS } from "../answer-first.ts";
 import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { deriveKeys } from "../../protocol/e2ee.ts";
@@ -315,6 +316,10 @@ export const callSetup = setup({
       enqueue.cancel(`gone:${event.peer}`);
       enqueue.assign({ peers: onArrived(context.peers, event.peer), departure: null });
     }),
+    /** Someone arrived in a room of two: their offer follows, and is answered before their arrival is shown (answer-first.ts). */
+    awaitTheirOffer: ({ context }) => {
+      if (!context.serverless && Object.keys(context.peers).length === 1) answerFirst.hold(OFFER_EXPECTED_MS);
+    },
     noteAway: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, "SIGNALING.PEER_AWAY");
       if (!context.peers[event.peer]) return;

@@ -3,6 +3,7 @@
  * chime in the app (a chat message, someone arriving or leaving); callers pick the notes. The
  * person's "Mute notifications" choice (chat panel) silences them all, and is kept on the device.
  */
+import { answerFirst } from "../answer-first.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
 
 /** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
@@ -41,8 +42,12 @@ export class Sounds {
     writeStored("local", MUTED_KEY, muted ? "1" : "0");
   }
 
-  /** Plays the notes softly (sine, a 20 ms rise and a fade). Silently does nothing without WebAudio. */
+  /** Plays the notes softly (sine, a 20 ms rise and a fade), after an answer being made (answer-first.ts). Silently does nothing without WebAudio. */
   play(notes: Notes = CHIME_UP) {
+    answerFirst.after(() => this.playNow(notes));
+  }
+
+  private playNow(notes: Notes) {
     try {
       if (typeof AudioContext === "undefined" || this.muted()) return;
       this.audio ??= new AudioContext();

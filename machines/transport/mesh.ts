@@ -14,7 +14,7 @@
  * the same events.
  */
 import { stopChildrenOfFailed } from "../failed-actor.ts";
-import { assign, enqueueActions, type EventObject, raise, sendParent, setup, type ActorRefFrom } from "xstate";
+import { assign, enqueueActions, type EventObject, fromCallback, raise, sendParent, setup, type ActorRefFrom } from "xstate";
 import { fullBucket, take, type Bucket } from "../../protocol/bucket.ts";
 import {
   CHANNEL_BYTE_BUDGET,
@@ -32,7 +32,8 @@ import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 import { sfuActor, type SfuEvent, type SfuView } from "./sfu.ts";
-import type { PreparedConnection, PreparedSlot } from "./prepared.ts";
+import type { PreparedConnection, PreparedSlot, PreparePlan, Wanted } from "./prepared.ts";
+import { type SpareConnection, SpareSlot, type SpareWhen } from "./spare.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type GroupKeysCommand, type GroupKeysEvent, groupKeysActor, isE2eeControl } from "./group-keys.ts";
 
@@ -45,6 +46,8 @@ const MAX_RESTARTS = 3;
 const MAX_SFU_RESTARTS = 5;
 /** Back to direct: how long a direct connection's stream has to decode before it replaces the media server's. */
 const DIRECT_TAKEOVER_MS = 1_000;
+/** A spare taken by an offer is made again this long after, once the connection it answered has come up. */
+const SPARE_AGAIN_MS = 2_000;
 
 export interface Connection {
   id: string;
@@ -93,6 +96,8 @@ export interface TransportContext extends TransportInput {
   relayBudgets: Record<string, Bucket>;
   /** The group's key exchange (group-keys.ts), in an end-to-end encrypted call. */
   groupKeys: ActorRefFrom<typeof groupKeysActor> | null;
+  /** A connection made ahead to answer the next first offer with (spare.ts), in a direct room. */
+  spare: SpareSlot;
 }
 
 /** What the call tells the transport (besides the link's reports it passes on). */
@@ -123,16 +128,38 @@ export type TransportEvent =
 
 export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
+/** What we send now, which a connection made ahead must fit. */
+const wanted = (context: TransportContext): Wanted => ({
+  stream: context.stream,
+  iceTransportPolicy: context.relayOnly ? "relay" : "all",
+  videoCodecs: context.outgoing?.videoCodecs,
+});
+
+/** The spare we keep (spare.ts): in a direct room we have joined through a server, with something to send. */
+function sparePlan(context: TransportContext): PreparePlan | null {
+  if (context.self === null || context.noServer || context.mode === "sfu" || !context.stream) return null;
+  const { iceTransportPolicy, videoCodecs } = wanted(context);
+  return { iceServers: context.iceServers, iceTransportPolicy, stream: context.stream, ...(videoCodecs ? { videoCodecs } : {}) };
+}
+
+/** Keeps the transport's spare until it stops (a stopped machine runs no exit actions). */
+const spareKeeper = fromCallback<EventObject, SpareSlot>(
+  ({ input }) =>
+    () =>
+      input.drop(),
+);
+
 /** How to start a connection to `peer`: we offer (initiator), or we answer their first offer. */
 export function connectionInput(
   context: TransportContext,
   peer: string,
   session: string,
   firstSignal?: SignalPayload,
-  prepared?: PreparedConnection | null,
+  ahead: { prepared?: PreparedConnection | null; spare?: SpareConnection | null } = {},
 ): PeerInput {
   return {
-    ...(prepared ? { prepared } : {}),
+    ...(ahead.prepared ? { prepared: ahead.prepared } : {}),
+    ...(ahead.spare ? { spare: ahead.spare } : {}),
     peer,
     polite: (context.self ?? "") > peer,
     session,
@@ -161,9 +188,11 @@ const relayed = (channel: "chat" | "draw" | "control", data: Uint8Array, peer?: 
 
 export const meshTransport = setup({
   types: { input: {} as TransportInput, context: {} as TransportContext, events: {} as TransportEvent },
-  actors: { peer: peerMachine, sfu: sfuActor, groupKeys: groupKeysActor },
+  actors: { peer: peerMachine, sfu: sfuActor, groupKeys: groupKeysActor, spareKeeper },
   actions: {
     forwardToCall: sendParent(({ event }) => event as TransportReport),
+    /** A spare for what the room now is (none in a group), made `when`; one that still fits is kept. */
+    keepSpare: ({ context }, { when }: { when: SpareWhen }) => context.spare.want(sparePlan(context), when),
     /** They left: nothing of theirs is awaited on either path; the last one gone from the media server ends it when we are direct. */
     /** Tells the key exchange (in an end-to-end encrypted call). */
     tellKeys: enqueueActions(({ context, enqueue }, command: GroupKeysCommand) => {
@@ -207,6 +236,8 @@ export const meshTransport = setup({
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
     startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean }) => {
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.GROUP" });
+      // Nothing new starts directly in a group: no spare.
+      enqueue(() => context.spare.drop());
       if (context.sfu && !params?.fresh && !context.sfuStale) {
         enqueue.assign({ mode: "sfu" });
         return;
@@ -239,6 +270,7 @@ export const meshTransport = setup({
      */
     goDirect: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ mode: "direct" });
+      enqueue(({ context: ctx }) => ctx.spare.want(sparePlan(ctx), SPARE_AGAIN_MS));
       const offerTo = context.viaSfu.filter((p) => !context.connections[p] && (context.self ?? "") < p);
       if (offerTo.length === 0) return;
       enqueue.assign(({ context: ctx, spawn }) => {
@@ -270,7 +302,9 @@ export const meshTransport = setup({
     sfuRestarts: 0,
     sfuStale: false,
     view: null,
+    spare: new SpareSlot(),
   }),
+  invoke: { src: "spareKeeper", input: ({ context }) => context.spare },
   on: {
     "SIGNALING.MODE": [{ guard: ({ event }) => event.mode === "sfu", actions: "startSfu" }, { actions: "goDirect" }],
     "SFU.STATE": [
@@ -382,13 +416,7 @@ export const meshTransport = setup({
         enqueue({ type: "tellKeys", params: { type: "KEYS.SELF", self: event.self } });
         // Prepared on the pre-join screen for one person to call directly: used only if that is what we joined.
         const fresh = event.peers.length === 1 && event.mode !== "sfu" && !context.connections[event.peers[0]!]?.ref;
-        const prepared = fresh
-          ? (context.prepared?.take({
-              stream: context.stream,
-              iceTransportPolicy: context.relayOnly ? "relay" : "all",
-              videoCodecs: context.outgoing?.videoCodecs,
-            }) ?? null)
-          : null;
+        const prepared = fresh ? (context.prepared?.take(wanted(context)) ?? null) : null;
         if (!fresh) context.prepared?.drop();
         if (event.mode === "sfu") {
           // A group call: media goes through the media server, nothing direct is started.
@@ -396,6 +424,9 @@ export const meshTransport = setup({
           enqueue({ type: "startSfu", params: { fresh: !event.keep } });
           return;
         }
+        // Alone, the spare waits for whoever comes; with someone here (we offer), it is for later.
+        enqueue.assign({ self: event.self, iceServers: event.iceServers });
+        enqueue({ type: "keepSpare", params: { when: event.peers.length === 0 ? "afterPaint" : SPARE_AGAIN_MS } });
         // The server holds no group for us (it restarted, or the room is two again): what we had
         // with the media server is gone; pictures stay until direct connections replace them.
         if (context.sfu) enqueue.assign({ mode: "direct", sfuStale: true });
@@ -418,7 +449,7 @@ export const meshTransport = setup({
           for (const id of event.peers) {
             if (keep(connections[id])) continue;
             const session = newSession();
-            const ref = spawn("peer", { input: connectionInput(joined, id, session, undefined, prepared) });
+            const ref = spawn("peer", { input: connectionInput(joined, id, session, undefined, { prepared }) });
             connections[id] = { id, ref, session, remoteSession: null, status: "connecting" };
           }
           return { self: event.self, iceServers: event.iceServers, connections };
@@ -447,11 +478,14 @@ export const meshTransport = setup({
         if (known?.ref) enqueue.stopChild(known.ref);
         enqueue.assign(({ context: ctx, spawn }) => {
           const session = newSession();
-          const ref = spawn("peer", { input: connectionInput(ctx, event.from, session, event.data) });
+          // Answered by the spare made while we waited, if it still fits what we send; another follows later.
+          const spare = ctx.spare.take(wanted(ctx));
+          const ref = spawn("peer", { input: connectionInput(ctx, event.from, session, event.data, { spare }) });
           return {
             connections: { ...ctx.connections, [event.from]: { id: event.from, ref, session, remoteSession: event.session, status: "connecting" as const } },
           };
         });
+        enqueue({ type: "keepSpare", params: { when: SPARE_AGAIN_MS } });
         // (Back to direct from the media server, their picture stays up meanwhile: not news for the call.)
         if (!context.viaSfu.includes(event.from)) enqueue.sendParent({ type: "TRANSPORT.CONNECTING", peer: event.from, fresh: true } satisfies TransportReport);
       }),
@@ -485,6 +519,7 @@ export const meshTransport = setup({
           enqueue.stopChild(c.ref);
         }
         enqueue.assign({ connections: {} });
+        enqueue(() => context.spare.drop());
       }),
     },
     "SIGNALING.ICE_SERVERS": {
@@ -493,10 +528,12 @@ export const meshTransport = setup({
         for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.SET_ICE_SERVERS", iceServers: event.iceServers });
       }),
     },
-    "TRANSPORT.RELAY_ONLY": { actions: enqueueActions(({ event, enqueue }) => enqueue.assign({ relayOnly: event.on })) },
+    "TRANSPORT.RELAY_ONLY": { actions: [assign({ relayOnly: ({ event }) => event.on }), { type: "keepSpare", params: { when: "afterPaint" } }] },
     "TRANSPORT.PUBLISH": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         enqueue.assign({ stream: event.stream, outgoing: event.outgoing });
+        // Another kind of track (or none): the spare is made again for it.
+        enqueue({ type: "keepSpare", params: { when: "afterPaint" } });
         if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.STREAM", stream: event.stream, extraAudio: event.outgoing?.extraAudio ?? null });
         const outgoing = event.outgoing;
         if (outgoing) for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.OUTGOING", outgoing });

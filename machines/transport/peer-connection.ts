@@ -15,9 +15,11 @@ import {
   type SignalPayload,
 } from "../../protocol/index.ts";
 import { openConnection, type PreparedConnection } from "./prepared.ts";
+import type { SpareConnection } from "./spare.ts";
 import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mark } from "../timeline.ts";
+import { ANSWERING_MS, answerFirst } from "../answer-first.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -36,6 +38,8 @@ export interface PeerConnectionInput {
   noServer?: boolean;
   /** A connection made on the pre-join screen with its offer set (prepared.ts): an initiator sends that offer. */
   prepared?: PreparedConnection;
+  /** A connection made ahead while we waited (spare.ts): answers `firstSignal`, their offer. */
+  spare?: SpareConnection;
 }
 
 export type PeerConnectionEvent =
@@ -65,10 +69,11 @@ const FLOOD_CUTOFF = 4;
 
 export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ input, sendBack, receive }) => {
   const prepared = input.initiator ? (input.prepared?.adopt() ?? null) : null;
+  const spare = !input.initiator && input.firstSignal ? (input.spare?.adopt() ?? null) : null;
   const { pc, control, features } =
-    prepared ?? openConnection({ iceServers: input.iceServers as RTCIceServer[], iceTransportPolicy: input.iceTransportPolicy ?? "all" });
-  // Prepared with the relay servers the peek gave: the member's own (from `joined`) replace them.
-  if (prepared && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
+    prepared ?? spare ?? openConnection({ iceServers: input.iceServers as RTCIceServer[], iceTransportPolicy: input.iceTransportPolicy ?? "all" });
+  // Made ahead with the relay servers the peek gave (or older ones): the member's current ones replace them.
+  if ((prepared || spare) && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
     pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
   for (const [name, channel] of features) {
     channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
@@ -118,8 +123,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   const addLocalTracks = () => {
     if (tracksAdded) return;
     tracksAdded = true;
-    if (prepared) {
-      // Added on the pre-join screen: a device changed since is swapped in place (same kinds: PreparedConnection.fits).
+    if (prepared || spare) {
+      // Added ahead (the pre-join screen, or the spare): a device changed since is swapped in place (same kinds: planFits).
       for (const kind of ["audio", "video"] as const) {
         const track = input.stream?.getTracks().find((t) => t.kind === kind) ?? null;
         void placeTrack(pc, kind, track, input.stream, null).catch((err) => console.warn("peer: could not swap a prepared track", err));
@@ -199,20 +204,30 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       const offerCollision = description.type === "offer" && (makingOffer || pc.signalingState !== "stable");
       ignoreOffer = !input.polite && offerCollision;
       if (ignoreOffer) return;
-      await pc.setRemoteDescription(tuneRemoteDescription(description)); // rolls back our own offer when polite
+      if (description.type === "offer") return answer(description, path);
+      await pc.setRemoteDescription(tuneRemoteDescription(description));
       if (description.type === "answer") mark("answer");
-      if (description.type === "offer") {
-        addLocalTracks();
-        await pc.setLocalDescription();
-        via = path;
-        if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
-      }
     } else {
       try {
         await pc.addIceCandidate(data.candidate ?? undefined);
       } catch (err) {
         if (!ignoreOffer) throw err;
       }
+    }
+  }
+
+  /** Their offer: applied and answered before the page shows or plays anything more (answer-first.ts). */
+  async function answer(offer: RTCSessionDescriptionInit, path: typeof via) {
+    answerFirst.hold(ANSWERING_MS);
+    try {
+      await pc.setRemoteDescription(tuneRemoteDescription(offer)); // rolls back our own offer when polite
+      addLocalTracks();
+      await pc.setLocalDescription();
+      via = path;
+      if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
+      mark("answer-sent");
+    } finally {
+      answerFirst.release();
     }
   }
 

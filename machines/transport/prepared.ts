@@ -46,8 +46,9 @@ export interface PreparePlan {
 }
 
 /** What the call sends now, to which a preparation must fit. */
-type Wanted = { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] };
-const planFits = (plan: PreparePlan, want: Wanted) =>
+export type Wanted = { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] };
+/** Made for this: the same kinds of track (a changed device is swapped in place), relay policy and codec order. */
+export const planFits = (plan: PreparePlan, want: Wanted) =>
   kindsOf(want.stream) === kindsOf(plan.stream) && want.iceTransportPolicy === plan.iceTransportPolicy && codecsOf(want) === codecsOf(plan);
 
 export type IceErrorReport = { code: number; text: string; url: string };
@@ -97,11 +98,9 @@ export class PreparedConnection {
       });
   }
 
-  /** Made for this: the same kinds of track (a changed device is swapped in place), relay policy and codec order. */
-  fits(want: { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] }): boolean {
-    return (
-      kindsOf(want.stream) === kindsOf(this.plan.stream) && want.iceTransportPolicy === this.plan.iceTransportPolicy && codecsOf(want) === codecsOf(this.plan)
-    );
+  /** Made for this (planFits). */
+  fits(want: Wanted): boolean {
+    return planFits(this.plan, want);
   }
 
   /**

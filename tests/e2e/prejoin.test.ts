@@ -145,7 +145,10 @@ describe("pre-join", () => {
       expect(new Set((await frames(b.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));
       // A heard nothing of B: no arrival, no signal; no connection on A's side; still alone.
       expect((await frames(a.page, "in")).slice(heardBefore).filter((m) => m.type !== "pong")).toEqual([]);
-      expect(await a.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length)).toBe(0);
+      // (A's one connection is its spare, made ahead to answer with: no description, nothing sent.)
+      expect(await a.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.map((pc) => pc.localDescription?.type ?? null))).toEqual([
+        null,
+      ]);
       await waitForStatus(a.page, "Waiting for someone to join");
       expect(await a.page.locator(".toasts").innerText()).toBe("");
 
@@ -153,7 +156,15 @@ describe("pre-join", () => {
       await Promise.all([waitForStatus(a.page, "Connected", 20_000), waitForStatus(b.page, "Connected", 20_000)]);
       await Promise.all([waitForNewFrames(a.page, "Remote video", 5), waitForNewFrames(b.page, "Remote video", 5)]);
       // The prepared connection carried the call: B made no other, and its first signal was that offer.
-      expect(await b.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length)).toBe(1);
+      // (Any later one is B's spare, made a while after joining: no description.)
+      expect(
+        await b.page.evaluate(() =>
+          (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.map((pc) => `${pc.localDescription?.type}/${pc.remoteDescription?.type}`),
+        ),
+      ).toEqual(expect.arrayContaining(["offer/answer"]));
+      expect(await b.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.localDescription !== null).length)).toBe(
+        1,
+      );
       const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
       expect(out.slice(0, 2).map((m) => (m.type === "signal" ? `signal ${"description" in m.data ? m.data.description.type : "candidate"}` : m.type))).toEqual([
         "join",

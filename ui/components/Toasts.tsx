@@ -7,11 +7,13 @@
  */
 import { useSelector } from "@xstate/react";
 import type { NotificationsActor } from "../../machines/features/notifications.ts";
-import { useCallActor } from "../call-context.tsx";
+import { deferredView, useCallActor } from "../call-context.tsx";
 import { useChatActor } from "./ChatPanel.tsx";
 
+/** The notifications actor, seen as the call is (deferredView): a toast shows in a task of its own, after an answer being made. */
 export function useNotifyActor(): NotificationsActor | undefined {
-  return useSelector(useCallActor(), (s) => s.children.notify as NotificationsActor | undefined);
+  const notify = useSelector(useCallActor(), (s) => s.children.notify as NotificationsActor | undefined);
+  return notify && deferredView(notify);
 }
 
 export function Toasts() {

@@ -1,0 +1,68 @@
+/**
+ * Answer first, show later (issue 21). The person already in a room hears someone arrive, then
+ * their offer a moment later; showing the arrival (the toast, the chime, their tile) renders and
+ * plays on the page's one main thread, and the steps of the answer (applying the offer, making the
+ * answer, sending it) would wait behind that work. So while an answer is expected or being made,
+ * what the page shows and plays waits (the view, ui/call-context.tsx; sounds, features/sound.ts),
+ * and comes in a task of its own once the answer has gone.
+ *
+ * Never for long: a hold ends by itself after its limit, whatever happens to the offer.
+ */
+
+/** How long the arrival is kept back for the offer that should follow it. */
+export const OFFER_EXPECTED_MS = 300;
+/** How long making an answer may hold the page's view (it takes ~10-60 ms). */
+export const ANSWERING_MS = 300;
+
+export class AnswerFirst {
+  /** Until when (performance.now()) the view waits; 0: it does not. */
+  private until = 0;
+  private waiting: (() => void)[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly flushTask: () => void;
+
+  constructor() {
+    // A message task: not throttled in a background tab (timers are), so a call answered there still plays at once.
+    if (typeof MessageChannel === "function") {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => this.flush();
+      this.flushTask = () => channel.port2.postMessage(null);
+    } else this.flushTask = () => setTimeout(() => this.flush(), 0);
+  }
+
+  /** The view waits for up to `ms` more (an answer is expected, or being made). */
+  hold(ms: number) {
+    const now = performance.now();
+    this.until = Math.max(this.until, now + ms);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.release(), this.until - now);
+  }
+
+  /** The answer has gone (or will not come): what waited runs, in a task of its own. */
+  release() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const was = this.until;
+    this.until = 0;
+    if (was && this.waiting.length) this.flushTask();
+  }
+
+  get held(): boolean {
+    return this.until > 0 && performance.now() < this.until;
+  }
+
+  /** Runs `fn` now, or once the hold ends. */
+  after(fn: () => void) {
+    if (!this.held) fn();
+    else this.waiting.push(fn);
+  }
+
+  private flush() {
+    // Held again meanwhile (another answer): they wait for that one.
+    if (this.held) return;
+    for (const fn of this.waiting.splice(0)) fn();
+  }
+}
+
+/** The page's one. */
+export const answerFirst = new AnswerFirst();

@@ -219,7 +219,7 @@ describe("fault matrix", () => {
     const { a, b } = await call(app.url, { relayOnly: true });
     const username = (p: Page) =>
       p.evaluate(() => {
-        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== "closed");
+        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== "closed" && pc.remoteDescription); // the call's, not the spare kept for a next session
         return String(
           pcs
             .at(-1)

@@ -717,19 +717,31 @@ describe("group call through the media server", () => {
       (t) => t.length === 3 && tileOf(t, "Cleo")?.place === "away",
       30_000,
     );
+    // Ada's and Bob's video flowing; Cleo's line may have no stats at all (nothing of hers ever arrived).
     await waitFor(
       () => inboundVideo(d.page),
-      (lines) => lines.length === 3,
+      (lines) => lines.filter((l) => l.packets > 0).length >= 2,
       30_000,
     );
     await Bun.sleep(2000); // the view settles (300 ms) and what was on its way arrives
     const byLine = await videoPacketsByLine(d.page, 2000);
     console.log("D, video packets per line in 2 s, Cleo off the page:", JSON.stringify(byLine));
-    const packets = Object.values(byLine).sort((x, y) => x - y);
-    expect(packets).toHaveLength(3);
-    // Cleo's line: nothing (a packet or two on its way); Ada's and Bob's: flowing.
-    expect(packets[0]).toBeLessThanOrEqual(2);
-    expect(packets[1]).toBeGreaterThanOrEqual(6);
+    // Ada's and Bob's lines flowing; Cleo's absent or a packet or two that were on their way.
+    expect(Object.values(byLine).filter((n) => n >= 6)).toHaveLength(2);
+    expect(Object.values(byLine).filter((n) => n > 2)).toHaveLength(2);
+    // Her page turned to: her video comes (she was subscribed all along, only paused).
+    await button(d.page, "Next page").click();
+    await waitFor(
+      () => tilesOf(d.page),
+      (t) => tileOf(t, "Cleo")?.place === "strip",
+      10_000,
+    );
+    const again = await waitFor(
+      () => videoPacketsByLine(d.page, 1000),
+      (p) => Object.entries(p).some(([line, n]) => n >= 3 && (byLine[line] ?? 0) <= 2),
+      20_000,
+    );
+    console.log("D, video packets per line in 1 s after the page turned:", JSON.stringify(again));
     await Promise.all(people.map((p) => p.context.close()));
   }, 120_000);
 

@@ -91,6 +91,17 @@ function wsUrls(env: Record<string, string | undefined>, name: string): string[]
   return urls;
 }
 
+/** REDIS_URL: empty (one node, no Redis), or redis://… / rediss://… (TLS). */
+function redisUrl(raw: string): string {
+  if (!raw) return "";
+  let protocol = "";
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {}
+  if (protocol !== "redis:" && protocol !== "rediss:")
+    throw new Error(`REDIS_URL must be redis://host:port or rediss://host:port (TLS), got "${raw.replace(/:[^:@/]*@/, ":***@")}"`);
+  return raw;
+}
 export function readConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
   return {
     port: int(env, "PORT", 3000),
@@ -116,7 +127,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     fallbackTurnUsername: env.FALLBACK_TURN_USERNAME ?? "",
     fallbackTurnCredential: env.FALLBACK_TURN_CREDENTIAL ?? "",
     signaling: env.SIGNALING !== "off",
-    redisUrl: env.REDIS_URL ?? "",
+    redisUrl: redisUrl(env.REDIS_URL ?? ""),
     nodeId: env.NODE_ID ?? "",
     sfu: env.SFU !== "off",
     sfuUrls: wsUrls(env, "SFU_URLS"),

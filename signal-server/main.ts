@@ -4,6 +4,7 @@
  */
 import { type RunningJanus, startJanus } from "../scripts/janus.ts";
 import { type ServerConfig, readConfig } from "./config.ts";
+import { printableRedisUrl, probeRedis } from "./redis-diagnose.ts";
 import { type SfuEndpoint, startServer } from "./server.ts";
 import { describeIce } from "./turn.ts";
 
@@ -31,10 +32,34 @@ async function startSfu(config: ServerConfig): Promise<{ sfu: SfuEndpoint[]; loc
 }
 
 let stopping = false;
-const config = readConfig();
+let config: ServerConfig;
+try {
+  config = readConfig();
+} catch (err) {
+  console.error(`Could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+}
 const { sfu, local } = await startSfu(config);
 const app = startServer(config, { sfu });
-await app.ready;
+// A Redis that is not there yet is waited for (it may be starting too); the log says so.
+const waiting = config.redisUrl
+  ? setInterval(async () => {
+      const why = await probeRedis(config.redisUrl);
+      if (why) console.warn(`Waiting for Redis at ${printableRedisUrl(config.redisUrl)}: ${why}`);
+    }, 3000)
+  : undefined;
+try {
+  await app.ready;
+  clearInterval(waiting);
+} catch (err) {
+  // Only Redis can fail here (a single node is ready at once): say why, stop, exit non-zero.
+  clearInterval(waiting);
+  const why = (await probeRedis(config.redisUrl)) ?? (err instanceof Error ? err.message : String(err));
+  console.error(`Could not start: Redis at ${printableRedisUrl(config.redisUrl)}: ${why}`);
+  await app.stop().catch(() => {});
+  await local?.stop();
+  process.exit(1);
+}
 console.log(`Listening on http://localhost:${app.server.port}`);
 if (config.redisUrl) console.log(`Node ${app.nodeId}: rooms shared with every node on the same Redis`);
 console.log(describeIce(config));

@@ -56,15 +56,14 @@ export function preparePlan(context: CallContext): AnyPlan | null {
 }
 
 /**
- * What a refresh taking its seat back prepares while its join is on the way, with the relay
- * servers its page had (storage.ts ReturnIce): the connection to whoever it was calling directly,
- * or its publishing path in a group. Used only if `joined` says the room is still that; the join
- * never waits for it.
+ * What a refresh taking its seat back prepares while its join is on the way: the connection to
+ * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
+ * only if `joined` says the room is still that; the join never waits for it. Nothing for a group
+ * (a group's path made during the join only competes with it: prepared.ts `hurry`).
  */
-export function returnPlan(context: CallContext): AnyPlan | null {
+export function returnPlan(context: CallContext): PreparePlan | null {
   const r = context.returnIce;
-  if (!context.token || !r) return null;
-  return r.group ? groupPlanWith(context, r.iceServers) : planWith(context, r.iceServers);
+  return context.token && r && !r.group ? planWith(context, r.iceServers) : null;
 }
 
 function planWith(context: CallContext, iceServers: IceServer[]): PreparePlan | null {

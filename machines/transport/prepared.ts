@@ -170,8 +170,13 @@ export class PreparedSlot {
     else setTimeout(make, 0);
   }
 
-  /** A preparation still waiting for the page to paint is made in the next task. */
+  /**
+   * A preparation still waiting for the page to paint is made in the next task. A group's is not:
+   * made during the join's round trip, its connections and frame transforms only compete with the
+   * join on the main thread (bench/join), and the path makes the same once joined.
+   */
   hurry() {
+    if (this.pending && isGroup(this.pending)) return this.drop();
     if (!this.pending) return;
     const generation = ++this.generation;
     setTimeout(() => generation === this.generation && this.make(), 0);

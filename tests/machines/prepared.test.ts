@@ -178,8 +178,7 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(pcs[0]!.offers).toBe(1);
     expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer", sdp: expect.stringContaining("o=fake 0 1") } });
 
-    // Back in a group (its publishing path prepared instead: prepared-group.test.ts), or alone:
-    // nothing direct is used, and nothing is left open.
+    // Back in a group, or alone: nothing of it is used, and nothing is left open.
     for (const [returnIce, peers, mode] of [
       [{ iceServers: ICE, group: true }, ["aaa", "ccc"], "sfu"],
       [{ iceServers: ICE, group: false }, [], "direct"],
@@ -188,7 +187,7 @@ describe("a connection prepared on the pre-join screen", () => {
       const g = harness({ token: "seat-token", returnIce });
       g.actor.send({ type: "START", room: "room-1", lobby: true });
       await settle();
-      expect(pcs).toHaveLength(returnIce.group ? 2 : 1);
+      expect(pcs).toHaveLength(returnIce.group ? 0 : 1);
       g.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [...peers], iceServers: ICE, mode });
       await settle();
       if (!returnIce.group) expect(pcs[0]!.closed).toBe(true);

@@ -20,7 +20,6 @@ import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
 import { openSfu, type PreparedGroup } from "./prepared-group.ts";
 import { mark } from "../timeline.ts";
-import { ANSWERING_MS, answerFirst } from "../answer-first.ts";
 
 /** What the page shows of each participant: the layer that fits their tile, -1 off screen. */
 export type SfuView = Record<string, SfuLayer>;
@@ -243,13 +242,9 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   };
 
   async function offerToPublish() {
-    try {
-      await pub.setLocalDescription(await pub.createOffer());
-      if (pub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "pub", data: { description: { type: "offer", sdp: pub.localDescription.sdp } } });
-      mark("sfu-offer-sent");
-    } finally {
-      answerFirst.release();
-    }
+    await pub.setLocalDescription(await pub.createOffer());
+    if (pub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "pub", data: { description: { type: "offer", sdp: pub.localDescription.sdp } } });
+    mark("sfu-offer-sent");
   }
 
   /** The offer made on the pre-join screen goes first, then the candidates gathered meanwhile; one that could not be made is made now. */
@@ -260,7 +255,6 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     }
     sendBack({ type: "SFU.SIGNAL_OUT", pc: "pub", data: { description: { type: "offer", sdp: pub.localDescription.sdp } } });
     mark("sfu-offer-sent");
-    answerFirst.release();
     release(candidateOut("pub"));
   }
 
@@ -283,16 +277,11 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     // An offer may list only what changed: lines it does not name keep their owner (a line Janus
     // no longer uses is inactive, and skipped).
     if (list) for (const { mid, peer } of list) owners.set(mid, peer);
-    answerFirst.hold(ANSWERING_MS);
-    try {
-      await sub.setRemoteDescription(description);
-      if (e2ee) for (const t of sub.getTransceivers()) e2ee.receiver(t.receiver);
-      await sub.setLocalDescription(await sub.createAnswer());
-      if (sub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "sub", data: { description: { type: "answer", sdp: sub.localDescription.sdp } } });
-      mark("sfu-sub-answered");
-    } finally {
-      answerFirst.release();
-    }
+    await sub.setRemoteDescription(description);
+    if (e2ee) for (const t of sub.getTransceivers()) e2ee.receiver(t.receiver);
+    await sub.setLocalDescription(await sub.createAnswer());
+    if (sub.localDescription) sendBack({ type: "SFU.SIGNAL_OUT", pc: "sub", data: { description: { type: "answer", sdp: sub.localDescription.sdp } } });
+    mark("sfu-sub-answered");
     regroup();
   }
 
@@ -319,9 +308,6 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     }
   });
 
-  // Publish first, show later (answer-first.ts): what the page shows of the group forming (the
-  // arrival's tile, toast and chime) waits until our offer has gone, or ANSWERING_MS.
-  answerFirst.hold(ANSWERING_MS);
   if (adopted && input.prepared) later("pub", () => sendPrepared(input.prepared!.offer, adopted.release));
   else later("pub", offerToPublish);
 

@@ -8,6 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { type FakeTrack, harness, ICE, pcs, settle, streamOf, track, useFakeBrowser } from "../helpers/fake-call.ts";
+import { showsLobby } from "../../ui/selectors.ts";
 
 const descriptions = (h: ReturnType<typeof harness>) =>
   h.sfuSignals().map((s) => `${s.pc} ${"description" in s.data ? s.data.description.type : (s.data.candidate?.candidate ?? "end")}`);
@@ -102,5 +103,23 @@ describe("the media-server path prepared on the pre-join screen", () => {
     await settle();
     expect(pcs).toHaveLength(2);
     expect(descriptions(h)).toEqual(["pub offer"]);
+  });
+  test("we make a call of two a group: the call's view shows once joined (the others publish first); a later joiner's view waits for the first stream", async () => {
+    for (const [peers, lobby] of [
+      [["aaa", "bbb"], false],
+      [["aaa", "bbb", "ddd"], true],
+    ] as const) {
+      const h = harness();
+      h.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      h.room({ people: peers.length, iceServers: ICE });
+      await settle();
+      h.actor.send({ type: "JOIN" });
+      await settle();
+      expect(showsLobby(h.actor.getSnapshot())).toBe(true); // "Joining…" until the server answers
+      h.report({ type: "SIGNALING.JOINED", self: "ccc", token: "t", peers: [...peers], iceServers: ICE, mode: "sfu" });
+      await settle();
+      expect(showsLobby(h.actor.getSnapshot())).toBe(lobby);
+    }
   });
 });

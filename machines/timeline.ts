@@ -19,6 +19,7 @@ export type TimelineStep =
   | "connected"
   | "first-frame"
   // The media server's path (machines/transport/sfu.ts): publishing, then receiving.
+  | "sfu-offer-prepared"
   | "sfu-start"
   | "sfu-offer-sent"
   | "sfu-answer"

@@ -61,8 +61,8 @@ async function person(browser: Browser, origin: string, name: string) {
   return p;
 }
 
-/** One third join into a call of two on `origin` (an app with a media server). */
-async function oneRun(browser: Browser, origin: string): Promise<GroupTiming> {
+/** One third join into a call of two on `origin` (an app with a media server); the third clicks Join `dwell` ms after it shows. */
+async function oneRun(browser: Browser, origin: string, dwell: number): Promise<GroupTiming> {
   const a = await person(browser, origin, "Ann");
   const b = await person(browser, origin, "Bo");
   const c = await person(browser, origin, "Cy");
@@ -72,6 +72,7 @@ async function oneRun(browser: Browser, origin: string): Promise<GroupTiming> {
       await p.context.addInitScript(recordDirectClose);
       await p.context.addInitScript(recordGaps);
     }
+    if (dwell > 0) await c.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), dwell);
     await c.context.addInitScript(probe);
     await c.context.addInitScript(recordFirstFrames);
     const link = `${origin}/c/${crypto.randomUUID()}#${newSecret()}`;
@@ -145,7 +146,7 @@ const median = (xs: number[]) => {
  * `runs` third joins with a Janus and an app of their own (started here, stopped after); the lines
  * to print. `oneToOneJoinToFrame`: the 1:1 app's median Join → first frame, to read them against.
  */
-export async function groupLines(browser: Browser, runs: number, oneToOneJoinToFrame?: number): Promise<string[]> {
+export async function groupLines(browser: Browser, runs: number, oneToOneJoinToFrame?: number, dwell = 0): Promise<string[]> {
   if (!process.env.ONELINK_NETNS_IFACE) return ["", "== group: skipped (Janus needs the namespace: bash scripts/netns.sh ... bench/join/run.ts)"];
   const janus = await startTestJanus();
   const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret });
@@ -153,7 +154,7 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
   const failures: string[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const t = await oneRun(browser, app.url).catch((err: Error) => {
+      const t = await oneRun(browser, app.url, dwell).catch((err: Error) => {
         failures.push(err.message.split("\n")[0] ?? String(err));
         return null;
       });
@@ -169,7 +170,8 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
   }
   const f0 = (x: number) => x.toFixed(0);
   const jf = median(timings.map((t) => t.joinToFrame));
-  const out = ["", `== group: a third person joins a call of two (media server: Janus in the namespace), ${timings.length} runs`];
+  const how = dwell > 0 ? `, Join clicked ${dwell} ms after it shows` : "";
+  const out = ["", `== group: a third person joins a call of two (media server: Janus in the namespace${how}), ${timings.length} runs`];
   for (const f of failures) out.push(`  failed: ${f}`);
   if (!timings.length) return out;
   out.push(`  third: navigation -> first remote frame median ${f0(median(timings.map((t) => t.frame)))} ms  [${timings.map((t) => f0(t.frame)).join(", ")}]`);

@@ -13,15 +13,20 @@ export function firstFrameShown(page: Page, timeout = 20_000): Promise<void> {
 /**
  * An init script for B's page (runs in the page, may use nothing from outside itself): clicks Join
  * the moment it is in the page, notes when the first WebSocket opened, and when the first remote
- * video frame was presented, all on the page's own clock.
+ * video frame was presented, all on the page's own clock. With `window.__benchDwell` set (ms, by an
+ * init script before this one), Join is clicked that long after it is enabled instead, as a person
+ * who looks at the pre-join screen first.
  */
 export function probe() {
   const FRAME_SHOWN = "bench: first remote frame"; // firstFrameShown's
 
   const w = window as unknown as {
     __bench: { wsOpen: number | null; join: number | null; frame: number | null; size?: string; steps: Record<string, number> };
+    __benchDwell?: number;
     WebSocket: typeof WebSocket;
   };
+  const dwell = w.__benchDwell ?? 0;
+  let pressing = false;
   const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {} };
   w.__bench = b;
   const note = (step: string) => {
@@ -52,12 +57,17 @@ export function probe() {
   };
   const watched = new WeakSet<HTMLVideoElement>();
   const look = () => {
-    if (b.join === null)
+    if (b.join === null && !pressing)
       for (const el of document.querySelectorAll("button"))
         if (el.textContent?.trim() === "Join" && !el.disabled) {
-          b.join = performance.now();
-          performance.mark("bench:join clicked");
-          el.click();
+          pressing = true;
+          const press = () => {
+            b.join = performance.now();
+            performance.mark("bench:join clicked");
+            el.click();
+          };
+          if (dwell > 0) setTimeout(press, dwell);
+          else press();
           break;
         }
     for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {

@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     rtt: { type: "string", default: "100" },
     /** The floor asks for the app's camera size and rate (1080p60) instead of the browser's default. */
     "floor-hd": { type: "boolean", default: false },
+    /** The group lines' third clicks Join this long (ms) after it shows, as a person would (0: at once). */
+    "group-dwell": { type: "string", default: "0" },
   },
 });
 const RUNS = Math.max(1, Number(args.runs));
@@ -189,7 +191,7 @@ try {
   }
   if (GROUP) {
     const warm = results.warm.app.map((t) => t.fromStart);
-    groupOut = await groupLines(browser, RUNS, warm.length ? median(warm) : undefined);
+    groupOut = await groupLines(browser, RUNS, warm.length ? median(warm) : undefined, Number(args["group-dwell"]));
   }
 } finally {
   await browser.close();

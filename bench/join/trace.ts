@@ -5,12 +5,16 @@
  * B's and A's main threads were, their longest tasks, and the functions the sampling profiler saw
  * most (self time, then time including callees). Read it with an unminified build for names:
  *   node_modules/.bin/bun bench/join/trace.ts [--samples] [--out /tmp/join.trace.json | --from a.json] [--min 4] [--top 8]
- * The trace file opens in Chromium's DevTools (Performance, "Load profile").
+ * The trace file opens in Chromium's DevTools (Performance, "Load profile"). With `--group`
+ * (inside scripts/netns.sh, for Janus) B is a third person joining a call of two; `--dwell MS`
+ * has B click Join that long after it shows.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
+import { startTestJanus } from "../../tests/helpers/janus.ts";
+import { seesMoving } from "../group/probes.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -24,6 +28,13 @@ const { values: args } = parseArgs({
     top: { type: "string", default: "8" },
     /** Also sample the JavaScript (names; heavy: the timeline stretches). */
     samples: { type: "boolean", default: false },
+    /**
+     * A third person joining a call of two, through the media server (Janus: run inside
+     * scripts/netns.sh): the traced joiner is the third, the "A" of the report one of the two.
+     */
+    group: { type: "boolean", default: false },
+    /** The traced joiner clicks Join this long (ms) after it shows (probe.ts `__benchDwell`). */
+    dwell: { type: "string", default: "0" },
   },
 });
 const MIN_TASK_MS = Number(args.min);
@@ -46,15 +57,24 @@ const CATEGORIES = ["toplevel", "devtools.timeline", "disabled-by-default-devtoo
 const SAMPLES = "disabled-by-default-v8.cpu_profiler";
 
 async function record(): Promise<TraceEvent[]> {
-  const app = await startApp();
+  const janus = args.group ? await startTestJanus() : null;
+  const app = await startApp(janus ? { SFU_URLS: janus.url, SFU_SECRET: janus.secret } : {});
   const browser = await launchBrowser();
   try {
     const a = await newPerson(browser, app.url);
     const b = await newPerson(browser, app.url);
+    const dwell = Number(args.dwell);
+    if (dwell > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), dwell);
     await b.context.addInitScript(probe);
     const link = `${app.url}/c/${crypto.randomUUID()}#${newSecret()}`;
     await openCallLink(a.page, link);
     await waitForStatus(a.page, "Waiting for someone to join");
+    if (janus) {
+      // The call of two the traced page joins as the third.
+      const second = await newPerson(browser, app.url);
+      await openCallLink(second.page, link);
+      await Promise.all([seesMoving(a.page, 1, 20_000), seesMoving(second.page, 1, 20_000)]);
+    }
     // A returning visitor, as run.ts's warm variant.
     await b.page.goto(`${app.url}/`);
     await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
@@ -71,6 +91,7 @@ async function record(): Promise<TraceEvent[]> {
   } finally {
     await browser.close();
     await app.stop();
+    await janus?.stop();
   }
 }
 

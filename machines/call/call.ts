@@ -189,7 +189,9 @@ export const callMachine = callSetup.createMachine({
       },
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
-        "SIGNALING.JOINED": { actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho", "showCard"] },
+        "SIGNALING.JOINED": {
+          actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho", "showCard", "endHandoverIfGroupForms"],
+        },
         "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "awaitTheirOffer", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },
         "PEER.PRESUMED_GONE": { actions: ["presumeGone", "announcePresence", "tellChatWhoIsWho"] },

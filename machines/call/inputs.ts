@@ -5,7 +5,8 @@
  */
 import { cleanName, type ControlMessage, type IceServer } from "../../protocol/index.ts";
 import type { TransportInput } from "../transport/mesh.ts";
-import type { PreparePlan } from "../transport/prepared.ts";
+import type { AnyPlan, PreparePlan } from "../transport/prepared.ts";
+import type { GroupPlan } from "../transport/prepared-group.ts";
 import type { RoomWatchInput } from "../link/socket.ts";
 import type { CallContext } from "./call-types.ts";
 import { spokenNames, storageScope } from "./roster.ts";
@@ -42,19 +43,23 @@ export const transportInput = ({ context }: { context: CallContext }): Transport
 });
 
 /**
- * What the pre-join screen prepares (transport/prepared.ts): a connection to the one person in the
- * room, with the relay servers the peek gave and our media; none for an empty room or a group (its
- * media goes through the media server), nor before the server says.
+ * What the pre-join screen prepares (transport/prepared.ts), with the relay servers the peek gave
+ * and our media: a connection to the one person in the room; with two or more there (Join makes
+ * it a group), our publishing path to the media server (transport/prepared-group.ts). None for an
+ * empty or full room, nor before the server says.
  */
-export function preparePlan(context: CallContext): PreparePlan | null {
+export function preparePlan(context: CallContext): AnyPlan | null {
   const o = context.occupancy;
-  return o?.iceServers && o.people === 1 ? planWith(context, o.iceServers) : null;
+  if (!o?.iceServers) return null;
+  if (o.people === 1) return planWith(context, o.iceServers);
+  return o.people >= 2 && o.people < o.capacity ? groupPlanWith(context, o.iceServers) : null;
 }
 
 /**
  * What a refresh taking its seat back prepares while its join is on the way: the connection to
  * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
- * only if `joined` says the room is still that; the join never waits for it.
+ * only if `joined` says the room is still that; the join never waits for it. Nothing for a group
+ * (a group's path made during the join only competes with it: prepared.ts `hurry`).
  */
 export function returnPlan(context: CallContext): PreparePlan | null {
   const r = context.returnIce;
@@ -70,6 +75,12 @@ function planWith(context: CallContext, iceServers: IceServer[]): PreparePlan | 
     stream,
     ...(context.local?.outgoing ? { videoCodecs: context.local.outgoing.videoCodecs } : {}),
   };
+}
+
+function groupPlanWith(context: CallContext, iceServers: IceServer[]): GroupPlan | null {
+  const stream = context.local?.stream;
+  if (!stream || context.serverless) return null;
+  return { group: true, iceServers, iceTransportPolicy: context.relayOnly ? "relay" : "all", stream, keys: context.keys };
 }
 
 /** A serverless call has no server to warm up a connection to. */

@@ -236,6 +236,19 @@ export const callSetup = setup({
     startHandover: assign({ handover: true }),
     endHandover: assign({ handover: false }),
     endHandoverIfAlone: assign({ handover: ({ context }) => context.handover && roomView(context.peers, context.departure) !== "waiting" }),
+    /**
+     * We made a call of two a group: the others' pictures come only once they publish to the media
+     * server (a few hundred ms), so the call's view renders now, meanwhile, rather than after
+     * their first stream, where its first render stood between our answer and the first frame
+     * (bench/join trace.ts --group). A later joiner is offered the others' media at once: its
+     * view waits for it, as ever.
+     */
+    endHandoverIfGroupForms: assign({
+      handover: ({ context, event }) => {
+        assertEvent(event, "SIGNALING.JOINED");
+        return context.handover && !(event.mode === "sfu" && !event.keep && event.peers.length === 2);
+      },
+    }),
     clearError: assign({ error: null }),
     takeError: assign(({ event }) => {
       assertEvent(event, "SIGNALING.ERROR");

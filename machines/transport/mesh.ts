@@ -33,6 +33,7 @@ import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from ".
 import type { Outgoing } from "./rtp-tuning.ts";
 import { sfuActor, type SfuEvent, type SfuView } from "./sfu.ts";
 import type { PreparedConnection, PreparedSlot, PreparePlan, Wanted } from "./prepared.ts";
+import type { GroupWanted, PreparedGroup } from "./prepared-group.ts";
 import { type SpareConnection, SpareSlot, type SpareWhen } from "./spare.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type GroupKeysCommand, type GroupKeysEvent, groupKeysActor, isE2eeControl } from "./group-keys.ts";
@@ -135,6 +136,13 @@ const wanted = (context: TransportContext): Wanted => ({
   videoCodecs: context.outgoing?.videoCodecs,
 });
 
+/** What our publishing path to the media server starts with, which one prepared on the pre-join screen must fit. */
+const wantedGroup = (context: TransportContext): GroupWanted => ({
+  stream: context.stream,
+  iceTransportPolicy: context.relayOnly ? "relay" : "all",
+  keys: context.keys,
+});
+
 /** The spare we keep (spare.ts): in a direct room we have joined through a server, with something to send. */
 function sparePlan(context: TransportContext): PreparePlan | null {
   if (context.self === null || context.noServer || context.mode === "sfu" || !context.stream) return null;
@@ -234,11 +242,12 @@ export const meshTransport = setup({
       enqueue.assign({ connections: without(context.connections, peer) });
     }),
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
-    startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean }) => {
+    startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean; prepared?: PreparedGroup | null }) => {
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.GROUP" });
       // Nothing new starts directly in a group: no spare.
       enqueue(() => context.spare.drop());
       if (context.sfu && !params?.fresh && !context.sfuStale) {
+        params?.prepared?.close();
         enqueue.assign({ mode: "sfu" });
         return;
       }
@@ -259,6 +268,7 @@ export const meshTransport = setup({
             extraAudio: ctx.outgoing?.extraAudio ?? null,
             keys: ctx.keys,
             view: ctx.view,
+            prepared: params?.prepared ?? null,
           },
         }),
       }));
@@ -417,13 +427,16 @@ export const meshTransport = setup({
         // Prepared on the pre-join screen for one person to call directly: used only if that is what we joined.
         const fresh = event.peers.length === 1 && event.mode !== "sfu" && !context.connections[event.peers[0]!]?.ref;
         const prepared = fresh ? (context.prepared?.take(wanted(context)) ?? null) : null;
-        if (!fresh) context.prepared?.drop();
         if (event.mode === "sfu") {
-          // A group call: media goes through the media server, nothing direct is started.
+          // A group call: media goes through the media server, nothing direct is started. Our
+          // publishing path prepared for it on the pre-join screen is used if we start one.
+          const group = context.sfu ? null : (context.prepared?.takeGroup(wantedGroup(context)) ?? null);
+          if (!group) context.prepared?.drop();
           enqueue.assign({ self: event.self, iceServers: event.iceServers });
-          enqueue({ type: "startSfu", params: { fresh: !event.keep } });
+          enqueue({ type: "startSfu", params: { fresh: !event.keep, prepared: group } });
           return;
         }
+        if (!fresh) context.prepared?.drop();
         // Alone, the spare waits for whoever comes; with someone here (we offer), it is for later.
         enqueue.assign({ self: event.self, iceServers: event.iceServers });
         enqueue({ type: "keepSpare", params: { when: event.peers.length === 0 ? "afterPaint" : SPARE_AGAIN_MS } });

@@ -8,10 +8,13 @@
  *
  * `PreparedSlot` is the call's one place for it: the pre-join screen says what it wants (`want`),
  * the transport takes it when `joined` says the room is what was prepared for (one person, direct).
+ * For a room of two or more (a group) it holds the media server's publishing path instead
+ * (prepared-group.ts), taken when `joined` says the room is a group.
  */
 import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer } from "../../protocol/index.ts";
 import { preferCodecs, SOFTWARE_ORDER } from "./rtp-tuning.ts";
 import { mark } from "../timeline.ts";
+import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
 
 /** Candidates gathered before the offer asks for them: ready the moment it is made. */
 const CANDIDATE_POOL = 1;
@@ -53,11 +56,6 @@ export const planFits = (plan: PreparePlan, want: Wanted) =>
 
 export type IceErrorReport = { code: number; text: string; url: string };
 
-const kindsOf = (stream: MediaStream | null) =>
-  (stream?.getTracks() ?? [])
-    .map((t) => t.kind)
-    .sort()
-    .join(",");
 const codecsOf = (plan: Pick<PreparePlan, "videoCodecs">) => (plan.videoCodecs ?? SOFTWARE_ORDER).join(",");
 
 export class PreparedConnection {
@@ -138,6 +136,12 @@ export class PreparedConnection {
   }
 }
 
+/** What the pre-join screen may prepare: the connection to the one person there, or our publishing path to a group's media server. */
+export type AnyPlan = PreparePlan | GroupPlan;
+const isGroup = (plan: AnyPlan): plan is GroupPlan => "group" in plan;
+/** A preparation made for `kept` serves `plan` too. */
+const serves = (kept: AnyPlan, plan: AnyPlan) => (isGroup(kept) ? isGroup(plan) && groupPlanFits(kept, plan) : !isGroup(plan) && planFits(kept, plan));
+
 /**
  * The call's prepared connection, if any: at most one, for the room the pre-join screen looks at.
  * `want(plan)` prepares one (keeping one that fits), `want(null)` drops it; `take` hands it over.
@@ -145,14 +149,14 @@ export class PreparedConnection {
  * or `soon` (Join was pressed: in the next task, once the join is on its way, during its round trip).
  */
 export class PreparedSlot {
-  private current: PreparedConnection | null = null;
-  private pending: PreparePlan | null = null;
+  private current: PreparedConnection | PreparedGroup | null = null;
+  private pending: AnyPlan | null = null;
   /** Each change of plan: a scheduled preparation of an older one does nothing. */
   private generation = 0;
 
-  want(plan: PreparePlan | null, when: "afterPaint" | "soon" = "afterPaint") {
+  want(plan: AnyPlan | null, when: "afterPaint" | "soon" = "afterPaint") {
     const kept = this.current?.plan ?? this.pending;
-    if (plan && kept && planFits(kept, plan)) {
+    if (plan && kept && serves(kept, plan)) {
       if (when === "soon") this.hurry();
       return;
     }
@@ -166,21 +170,39 @@ export class PreparedSlot {
     else setTimeout(make, 0);
   }
 
-  /** A preparation still waiting for the page to paint is made in the next task. */
+  /**
+   * A preparation still waiting for the page to paint is made in the next task. A group's is not:
+   * made during the join's round trip, its connections and frame transforms only compete with the
+   * join on the main thread (bench/join), and the path makes the same once joined.
+   */
   hurry() {
+    if (this.pending && isGroup(this.pending)) return this.drop();
     if (!this.pending) return;
     const generation = ++this.generation;
     setTimeout(() => generation === this.generation && this.make(), 0);
   }
 
   /** The prepared connection if it fits what the call now sends (else it is closed): the caller's from now on. */
-  take(want: Parameters<PreparedConnection["fits"]>[0]): PreparedConnection | null {
+  take(want: Wanted): PreparedConnection | null {
+    const prepared = this.takeAny();
+    if (prepared instanceof PreparedConnection && prepared.fits(want)) return prepared;
+    prepared?.close();
+    return null;
+  }
+
+  /** The prepared publishing path if it fits what the group's path starts with (else it is closed): the caller's from now on. */
+  takeGroup(want: GroupWanted): PreparedGroup | null {
+    const prepared = this.takeAny();
+    if (prepared instanceof PreparedGroup && prepared.fits(want)) return prepared;
+    prepared?.close();
+    return null;
+  }
+
+  private takeAny() {
     this.make();
     const prepared = this.current;
     this.current = null;
-    if (prepared?.fits(want)) return prepared;
-    prepared?.close();
-    return null;
+    return prepared;
   }
 
   drop() {
@@ -189,7 +211,7 @@ export class PreparedSlot {
 
   private make() {
     if (!this.pending) return;
-    this.current = new PreparedConnection(this.pending);
+    this.current = isGroup(this.pending) ? new PreparedGroup(this.pending) : new PreparedConnection(this.pending);
     this.pending = null;
     this.generation++;
   }

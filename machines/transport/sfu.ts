@@ -18,7 +18,7 @@ import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type AudioMix, mixAudio } from "./audio-mix.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
-import { mediaEncryption } from "./e2ee-media.ts";
+import { openSfu, type PreparedGroup } from "./prepared-group.ts";
 import { mark } from "../timeline.ts";
 
 /** What the page shows of each participant: the layer that fits their tile, -1 off screen. */
@@ -34,6 +34,8 @@ export interface SfuInput {
   keys: KeyRing | null;
   /** What the stage last said it shows (null: nothing said yet, everyone at the highest layer). */
   view: SfuView | null;
+  /** The connections the pre-join screen prepared (prepared-group.ts), made for this input (groupPlanFits). */
+  prepared?: PreparedGroup | null;
 }
 
 export type SfuCommand =
@@ -63,28 +65,8 @@ export type SfuEvent =
   /** One participant's media as we receive it (and ours as we publish it). */
   | { type: "SFU.STATS"; peer: string; sample: StatsSample };
 
-/**
- * Simulcast layers: a viewer's tile gets the one that fits it. Janus reads the rids in the order
- * high, medium, low (its substream 2, 1, 0): listed the other way, a tile asking for the low
- * layer received the high one.
- */
-const LAYERS: RTCRtpEncodingParameters[] = [
-  { rid: "h", scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
-  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-];
-
 export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, sendBack, receive }) => {
-  const e2ee = input.keys ? mediaEncryption(input.keys) : null;
-  const config: RTCConfiguration = {
-    iceServers: input.iceServers as RTCIceServer[],
-    iceTransportPolicy: input.iceTransportPolicy,
-    bundlePolicy: "max-bundle",
-    ...e2ee?.rtcConfig,
-  };
   mark("sfu-start");
-  const pub = new RTCPeerConnection(config);
-  const sub = new RTCPeerConnection(config);
   let stopped = false;
 
   /** The microphone, or it mixed with a shared screen's sound. */
@@ -104,23 +86,28 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   }
   const audio = audioOf(input.stream, input.extraAudio);
   const video = input.stream?.getVideoTracks()[0] ?? null;
-  const audioSender = pub.addTransceiver(audio ?? "audio", { direction: "sendonly", ...(input.stream ? { streams: [input.stream] } : {}) }).sender;
-  const videoSender = pub.addTransceiver(video ?? "video", {
-    direction: "sendonly",
-    sendEncodings: LAYERS,
-    ...(input.stream ? { streams: [input.stream] } : {}),
-  }).sender;
-  e2ee?.sender(audioSender, "audio");
-  e2ee?.sender(videoSender, "video");
+  // Prepared on the pre-join screen (prepared-group.ts), with its offer made: else made now.
+  const adopted = input.prepared?.adopt() ?? null;
+  const { pub, sub, audioSender, videoSender, e2ee } = adopted ?? openSfu(input, audio, input.stream);
+  if (adopted) {
+    // Made with the relay servers the peek gave: the member's own replace them; a device changed since (or a screen's sound) is swapped in place.
+    for (const pc of [pub, sub])
+      if (JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
+    if (audioSender.track !== audio) audioSender.replaceTrack(audio).catch(() => {});
+    if (videoSender.track !== video) videoSender.replaceTrack(video).catch(() => {});
+  }
   // Before any frame of theirs can reach the decoder.
   if (e2ee) sub.ontrack = ({ receiver }) => e2ee.receiver(receiver);
 
+  const candidateOut = (name: SfuConnection) => (candidate: RTCIceCandidateInit | null) =>
+    sendBack({ type: "SFU.SIGNAL_OUT", pc: name, data: { candidate: candidate as never } });
   for (const [name, pc] of [
     ["pub", pub],
     ["sub", sub],
   ] as const) {
-    pc.onicecandidate = ({ candidate }) =>
-      sendBack({ type: "SFU.SIGNAL_OUT", pc: name, data: { candidate: candidate ? (candidate.toJSON() as never) : null } });
+    // A prepared publishing connection's candidates go once its offer has (release, below).
+    if (name === "sub" || !adopted) pc.onicecandidate = ({ candidate }) => candidateOut(name)(candidate ? candidate.toJSON() : null);
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === "connected") mark(name === "pub" ? "sfu-pub-connected" : "sfu-sub-connected");
       sendBack({ type: "SFU.STATE", pc: name, state: pc.connectionState });
@@ -260,6 +247,17 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     mark("sfu-offer-sent");
   }
 
+  /** The offer made on the pre-join screen goes first, then the candidates gathered meanwhile; one that could not be made is made now. */
+  async function sendPrepared(ready: Promise<boolean>, release: (out: (c: RTCIceCandidateInit | null) => void) => void) {
+    if (!(await ready) || stopped || !pub.localDescription) {
+      if (!stopped) pub.onicecandidate = ({ candidate }) => candidateOut("pub")(candidate ? candidate.toJSON() : null);
+      return offerToPublish();
+    }
+    sendBack({ type: "SFU.SIGNAL_OUT", pc: "pub", data: { description: { type: "offer", sdp: pub.localDescription.sdp } } });
+    mark("sfu-offer-sent");
+    release(candidateOut("pub"));
+  }
+
   async function apply(pc: SfuConnection, data: SignalPayload, list?: SfuStream[]) {
     const conn = pc === "pub" ? pub : sub;
     if ("candidate" in data) {
@@ -310,7 +308,8 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     }
   });
 
-  later("pub", offerToPublish);
+  if (adopted && input.prepared) later("pub", () => sendPrepared(input.prepared!.offer, adopted.release));
+  else later("pub", offerToPublish);
 
   /**
    * Each participant's media as a stats sample of its own: their inbound lines (by mid) from the

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { resolve } from "node:path";
+import { type ClientMessage, decodeClient, decodeServer, type ServerMessage } from "../../protocol/index.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 export const BUN = resolve(ROOT, "node_modules/.bin/bun");
@@ -169,6 +170,42 @@ export function recordDataChannels() {
 }
 
 export const statusOf = (page: Page) => page.getByRole("status").first().innerText();
+
+/**
+ * An init script: keeps every frame the page's WebSockets send and receive (as bytes), so a test
+ * can say what left the page and what it heard. Runs in the page: it may use nothing from outside.
+ */
+export function recordSocketFrames() {
+  const w = window as unknown as { __frames: { out: number[][]; in: number[][] }; WebSocket: typeof WebSocket };
+  w.__frames = { out: [], in: [] };
+  const bytes = (data: unknown) =>
+    data instanceof ArrayBuffer
+      ? [...new Uint8Array(data)]
+      : ArrayBuffer.isView(data)
+        ? [...new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]
+        : [];
+  const Native = w.WebSocket;
+  w.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener("message", (ev) => w.__frames.in.push(bytes(ev.data)));
+    }
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      w.__frames.out.push(bytes(data));
+      super.send(data);
+    }
+  };
+}
+
+/** The frames a page sent (`out`) or heard (`in`) so far, decoded (recordSocketFrames). */
+export async function frames<D extends "out" | "in">(page: Page, dir: D): Promise<D extends "out" ? ClientMessage[] : ServerMessage[]> {
+  const raw = await page.evaluate((d) => (window as unknown as { __frames: Record<string, number[][]> }).__frames[d]!, dir);
+  return raw.map((b) => {
+    const decoded = (dir === "out" ? decodeClient : decodeServer)(new Uint8Array(b));
+    if (!decoded.ok) throw new Error(`a frame that does not decode: ${decoded.text}`);
+    return decoded.msg;
+  }) as never;
+}
 
 export async function waitForStatus(page: Page, text: string | RegExp, timeout = 15_000) {
   await page.getByRole("status").filter({ hasText: text }).first().waitFor({ timeout });

@@ -2,13 +2,25 @@
  * The pre-join screen of a group call (a real Janus, inside the network namespace the test
  * command makes: `bash scripts/netns.sh node_modules/.bin/bun test tests/e2e/prejoin-group.test.ts`):
  * it names the people already there (those with no name are guests), and a room at its capacity
- * (ROOM_CAPACITY, 3 here) is said to be full with Join disabled.
+ * (ROOM_CAPACITY, 3 here) is said to be full with Join disabled; the third's publishing connection
+ * is prepared there, sending nothing before Join, and publishes after it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import type { RunningJanus } from "../../scripts/janus.ts";
 import { startTestJanus } from "../helpers/janus.ts";
-import { type AppServer, button, launchBrowser, newPerson, startApp, waitForStatus } from "./harness.ts";
+import {
+  type AppServer,
+  button,
+  frames,
+  launchBrowser,
+  newPerson,
+  recordPeerConnections,
+  recordSocketFrames,
+  startApp,
+  waitForNewFrames,
+  waitForStatus,
+} from "./harness.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
 
 const ctx = {} as { app: AppServer; browser: Browser; janus: RunningJanus };
@@ -57,6 +69,58 @@ describe("pre-join of a group call", () => {
       await button(b.page, "Leave").click();
       await says(d.page, "Ada and 1 guest are in this call");
       expect(await button(d.page, "Join").isDisabled()).toBe(false);
+    } finally {
+      await Promise.all(people.map((p) => p.context.close()));
+    }
+  }, 90_000);
+
+  test("two people in the call: the third's publishing connection and offer are prepared on the pre-join screen, nothing leaves before Join, and that connection publishes after it", async () => {
+    const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    const link = `${ctx.app.url}/c/group-prepared-${Date.now()}#${newSecret()}`;
+    type Pcs = { __pcs: RTCPeerConnection[] };
+    try {
+      await c.context.addInitScript(recordPeerConnections);
+      await c.context.addInitScript(recordSocketFrames);
+      for (const p of [a, b]) {
+        await p.page.goto(link);
+        await button(p.page, "Join").click();
+      }
+      await Promise.all([waitForStatus(a.page, "Connected · 2 people", 20_000), waitForStatus(b.page, "Connected · 2 people", 20_000)]);
+
+      await c.page.goto(link);
+      await c.page.waitForFunction(() => performance.getEntriesByName("ol:sfu-offer-prepared").length > 0, null, { timeout: 15_000 });
+      const prepared = await c.page.evaluate(() =>
+        (window as unknown as Pcs).__pcs.map((pc) => ({
+          local: pc.localDescription?.type ?? null,
+          remote: pc.remoteDescription?.type ?? null,
+          lines: pc.getTransceivers().map((t) => `${t.sender.track?.kind ?? "none"} ${t.direction} ${t.sender.getParameters().encodings.length}`),
+        })),
+      );
+      // The publishing connection (audio, video in three simulcast layers) with its offer set, and the receiving one, empty.
+      expect(prepared).toEqual([
+        { local: "offer", remote: null, lines: ["audio sendonly 1", "video sendonly 3"] },
+        { local: null, remote: null, lines: [] },
+      ]);
+      await Bun.sleep(1_500);
+      // Nothing went out but peeks: no join, no offer, no candidate.
+      expect(new Set((await frames(c.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));
+      await waitForStatus(a.page, "Connected · 2 people");
+
+      await button(c.page, "Join").click();
+      await Promise.all([a, b, c].map((p) => waitForStatus(p.page, "Connected · 3 people", 30_000)));
+      await waitForNewFrames(c.page, "Remote video", 5, 30_000);
+      // The prepared connection published (the media server answered it, and it is up); A shows C's tile beside B's.
+      await c.page.waitForFunction(() => (window as unknown as Pcs).__pcs[0]?.connectionState === "connected", null, { timeout: 30_000 });
+      await a.page.locator('video[aria-label^="Remote video"]').nth(1).waitFor({ timeout: 30_000 });
+      // Its offer was the first the page sent to the media server, and no other connection was made.
+      const out = (await frames(c.page, "out")).filter((m) => m.type === "sfu" && "description" in m.data);
+      const sdp = await c.page.evaluate(() => (window as unknown as Pcs).__pcs[0]!.localDescription?.sdp);
+      expect(out[0]).toMatchObject({ pc: "pub", data: { description: { type: "offer", sdp } } });
+      expect(await c.page.evaluate(() => (window as unknown as Pcs).__pcs.map((pc) => `${pc.localDescription?.type}/${pc.remoteDescription?.type}`))).toEqual([
+        "offer/answer",
+        "answer/offer",
+      ]);
     } finally {
       await Promise.all(people.map((p) => p.context.close()));
     }

@@ -7,10 +7,20 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
-import { button, expectAttribute, newPerson, recordPeerConnections, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import {
+  button,
+  expectAttribute,
+  frames,
+  newPerson,
+  recordPeerConnections,
+  recordSocketFrames,
+  useAppAndBrowser,
+  waitFor,
+  waitForNewFrames,
+  waitForStatus,
+} from "./harness.ts";
 import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
-import { type ClientMessage, decodeClient, decodeServer, type ServerMessage } from "../../protocol/index.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -26,42 +36,6 @@ const audioEnergy = (page: Page) =>
     }
     return energy;
   });
-
-/**
- * An init script: keeps every frame the page's WebSockets send and receive (as bytes), so a test
- * can say what left the page and what it heard. Runs in the page: it may use nothing from outside.
- */
-function recordSocketFrames() {
-  const w = window as unknown as { __frames: { out: number[][]; in: number[][] }; WebSocket: typeof WebSocket };
-  w.__frames = { out: [], in: [] };
-  const bytes = (data: unknown) =>
-    data instanceof ArrayBuffer
-      ? [...new Uint8Array(data)]
-      : ArrayBuffer.isView(data)
-        ? [...new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]
-        : [];
-  const Native = w.WebSocket;
-  w.WebSocket = class extends Native {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
-      this.addEventListener("message", (ev) => w.__frames.in.push(bytes(ev.data)));
-    }
-    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-      w.__frames.out.push(bytes(data));
-      super.send(data);
-    }
-  };
-}
-
-/** The frames a page sent (`out`) or heard (`in`) so far, decoded (recordSocketFrames). */
-async function frames<D extends "out" | "in">(page: Page, dir: D): Promise<D extends "out" ? ClientMessage[] : ServerMessage[]> {
-  const raw = await page.evaluate((d) => (window as unknown as { __frames: Record<string, number[][]> }).__frames[d]!, dir);
-  return raw.map((b) => {
-    const decoded = (dir === "out" ? decodeClient : decodeServer)(new Uint8Array(b));
-    if (!decoded.ok) throw new Error(`a frame that does not decode: ${decoded.text}`);
-    return decoded.msg;
-  }) as never;
-}
 
 describe("pre-join", () => {
   test("joining with the microphone and camera off: the other side sees it at once, hears nothing, and sees the camera once it is on", async () => {

@@ -26,6 +26,8 @@ type Transceiver = {
   /** The line of a remote offer it took (null: none yet), and whether addTrack made it. */
   mid: string | null;
   added: boolean;
+  /** Simulcast layers it was made with (addTransceiver's sendEncodings). */
+  encodings: unknown[];
 };
 
 export class FakePc {
@@ -64,7 +66,7 @@ export class FakePc {
       getParameters: () => ({ encodings: [] }),
       setParameters: async () => {},
     };
-    this.transceivers.push({ sender, receiver: { track: { kind } }, direction, currentDirection: null, mid: null, added });
+    this.transceivers.push({ sender, receiver: { track: { kind } }, direction, currentDirection: null, mid: null, added, encodings: [] });
     return sender;
   }
   addTrack(track: FakeTrack) {
@@ -77,8 +79,13 @@ export class FakePc {
     }
     return this.transceiver(track.kind, track, "sendrecv", true);
   }
-  addTransceiver(kind: string, init: { direction: string }) {
-    return this.transceiver(kind, null, init.direction);
+  /** A kind or a track, as the browser takes either; the transceiver made. */
+  addTransceiver(what: string | FakeTrack, init: { direction: string; sendEncodings?: unknown[] }) {
+    if (typeof what === "string") this.transceiver(what, null, init.direction);
+    else this.transceiver(what.kind, what, init.direction);
+    const made = this.transceivers.at(-1)!;
+    made.encodings = init.sendEncodings ?? [];
+    return made;
   }
   getTransceivers() {
     return this.transceivers;
@@ -92,7 +99,7 @@ export class FakePc {
   setConfiguration(config: RTCConfiguration) {
     this.config = config;
   }
-  async setLocalDescription() {
+  async setLocalDescription(_made?: { type: string; sdp: string }) {
     if (this.signalingState === "have-remote-offer") {
       this.answers++;
       this.localDescription = { type: "answer", sdp: `v=0\r\no=fake ${pcs.indexOf(this)} ${this.answers}\r\n` };
@@ -122,7 +129,7 @@ export class FakePc {
     }
   }
   async createOffer() {
-    return { type: "offer", sdp: "v=0\r\n" };
+    return { type: "offer", sdp: `v=0\r\no=fake ${pcs.indexOf(this)} ${this.offers + 1}\r\n` };
   }
   async addIceCandidate() {}
   async getStats() {
@@ -209,10 +216,13 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
     for (const to of hearersOf(e)) (to === "call" ? actor : transport)?.send(e as never);
   };
   const signals = () => sent.flatMap((c) => (c.type === "SIGNALING.SEND" && c.msg.type === "signal" ? [c.msg] : []));
+  /** What went to the media server (its publishing and receiving connections' signals). */
+  const sfuSignals = () => sent.flatMap((c) => (c.type === "SIGNALING.SEND" && c.msg.type === "sfu" ? [c.msg] : []));
   return {
     actor,
     sent,
     signals,
+    sfuSignals,
     watched,
     report,
     room: (o: { people: number; iceServers?: typeof ICE }) => occupancy?.(o),

@@ -111,7 +111,7 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(h.actor.getSnapshot().context.iceError?.code).toBe("401");
   });
 
-  test("an empty room, a group, or a room that changed by Join: nothing prepared is used, and it is closed", async () => {
+  test("an empty room, a group, or a room that changed by Join: no direct connection prepared is used, and it is closed", async () => {
     const h = harness();
     h.actor.send({ type: "START", room: "room-1", lobby: true });
     await settle();
@@ -123,22 +123,22 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(pcs).toHaveLength(0);
     h.room({ people: 1, iceServers: ICE });
     await settle();
-    h.room({ people: 2, iceServers: ICE }); // a group now: through the media server
+    h.room({ people: 2, iceServers: ICE }); // a group now: our path to the media server instead (prepared-group.test.ts)
     await settle();
-    expect(pcs.map((p) => p.closed)).toEqual([true]);
+    expect(pcs.map((p) => p.closed)).toEqual([true, false, false]);
     h.room({ people: 1, iceServers: ICE });
     await settle();
-    expect(pcs.map((p) => p.closed)).toEqual([true, false]);
+    expect(pcs.map((p) => p.closed)).toEqual([true, true, true, false]);
     // Relay only switched on: prepared again for it.
     h.actor.send({ type: "SET_RELAY_ONLY", on: true });
     await settle();
-    expect(pcs.map((p) => p.closed)).toEqual([true, true, false]);
-    expect(pcs[2]!.config.iceTransportPolicy).toBe("relay");
+    expect(pcs.map((p) => p.closed)).toEqual([true, true, true, true, false]);
+    expect(pcs[4]!.config.iceTransportPolicy).toBe("relay");
     // Two people by the time we joined (the room became a group): dropped, nothing direct starts.
     h.actor.send({ type: "JOIN" });
     h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa", "ccc"], iceServers: ICE, mode: "sfu" });
     await settle();
-    expect(pcs[2]!.closed).toBe(true);
+    expect(pcs[4]!.closed).toBe(true);
     expect(h.signals()).toEqual([]);
     h.actor.send({ type: "SET_RELAY_ONLY", on: false });
   });

@@ -1,0 +1,141 @@
+/**
+ * The media-server path's connections prepared on the pre-join screen (issues 16 and 21): when the
+ * room already holds two people or more, Join will put us in a group, so the page builds what the
+ * path publishes with before Join: the publishing RTCPeerConnection with its audio line and its
+ * video line in three simulcast layers, the end-to-end encryption worker and its frame transforms,
+ * our publishing offer made and set; and the (empty) receiving connection. Nothing leaves the
+ * browser for anyone before Join: the offer and the candidates gathered wait here until the path
+ * (sfu.ts) adopts them, which sends them. A preparation nobody adopts is closed.
+ *
+ * `openSfu` is the one place both connections are made, prepared or not.
+ */
+import type { IceServer } from "../../protocol/index.ts";
+import type { KeyRing } from "../../protocol/group-keys.ts";
+import { type MediaEncryption, mediaEncryption } from "./e2ee-media.ts";
+import { mark } from "../timeline.ts";
+
+/**
+ * Simulcast layers: a viewer's tile gets the one that fits it. Janus reads the rids in the order
+ * high, medium, low (its substream 2, 1, 0): listed the other way, a tile asking for the low
+ * layer received the high one.
+ */
+const LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: "h", scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+];
+
+/** How to reach the media server, and the call's keys (null: the media server sees our media). */
+export interface SfuPlan {
+  iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  keys: KeyRing | null;
+}
+
+/** The path's two connections, its publishing senders and its frame transforms. */
+export interface SfuParts {
+  pub: RTCPeerConnection;
+  sub: RTCPeerConnection;
+  audioSender: RTCRtpSender;
+  videoSender: RTCRtpSender;
+  e2ee: MediaEncryption | null;
+}
+
+/** Both connections, ready to publish `audio` and our camera (a line of each kind even without them: replaceTrack fills it later). */
+export function openSfu(plan: SfuPlan, audio: MediaStreamTrack | null, stream: MediaStream | null): SfuParts {
+  const e2ee = plan.keys ? mediaEncryption(plan.keys) : null;
+  const config: RTCConfiguration = {
+    iceServers: plan.iceServers as RTCIceServer[],
+    iceTransportPolicy: plan.iceTransportPolicy,
+    bundlePolicy: "max-bundle",
+    ...e2ee?.rtcConfig,
+  };
+  const pub = new RTCPeerConnection(config);
+  const sub = new RTCPeerConnection(config);
+  const video = stream?.getVideoTracks()[0] ?? null;
+  const streams = stream ? { streams: [stream] } : {};
+  const audioSender = pub.addTransceiver(audio ?? "audio", { direction: "sendonly", ...streams }).sender;
+  const videoSender = pub.addTransceiver(video ?? "video", { direction: "sendonly", sendEncodings: LAYERS, ...streams }).sender;
+  e2ee?.sender(audioSender, "audio");
+  e2ee?.sender(videoSender, "video");
+  return { pub, sub, audioSender, videoSender, e2ee };
+}
+
+/** What the pre-join screen prepares for a group: our media as it has it, and how to reach the media server. */
+export interface GroupPlan extends SfuPlan {
+  group: true;
+  stream: MediaStream;
+}
+
+/** What the path is started with, to which a preparation must fit. */
+export type GroupWanted = { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; keys: KeyRing | null };
+
+export const kindsOf = (stream: MediaStream | null) =>
+  (stream?.getTracks() ?? [])
+    .map((t) => t.kind)
+    .sort()
+    .join(",");
+
+/** Made for this: the same kinds of track (a changed device is swapped in place), relay policy and keys. */
+export const groupPlanFits = (plan: GroupPlan, want: GroupWanted) =>
+  kindsOf(want.stream) === kindsOf(plan.stream) && want.iceTransportPolicy === plan.iceTransportPolicy && want.keys === plan.keys;
+
+export class PreparedGroup {
+  private readonly parts: SfuParts;
+  /** Resolves true once our publishing offer is set as the local description (false: it could not be made). */
+  readonly offer: Promise<boolean>;
+  private candidates: (RTCIceCandidateInit | null)[] = [];
+  private adopted = false;
+
+  constructor(readonly plan: GroupPlan) {
+    this.parts = openSfu(plan, plan.stream.getAudioTracks()[0] ?? null, plan.stream);
+    const { pub } = this.parts;
+    // Kept here until Join: nothing goes anywhere.
+    pub.onicecandidate = ({ candidate }) => this.candidates.push(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+    this.offer = pub
+      .createOffer()
+      .then((offer) => pub.setLocalDescription(offer))
+      .then(() => {
+        mark("sfu-offer-prepared");
+        return true;
+      })
+      .catch((err) => {
+        console.warn("sfu: could not prepare an offer", err);
+        return false;
+      });
+  }
+
+  fits(want: GroupWanted): boolean {
+    return groupPlanFits(this.plan, want);
+  }
+
+  /**
+   * The connections are the caller's from now on (once). `release` hands over the candidates the
+   * publishing connection gathered so far, then every later one; call it after the offer is sent.
+   */
+  adopt(): SfuParts & { release(onCandidate: (c: RTCIceCandidateInit | null) => void): void } {
+    if (this.adopted) throw new Error("PreparedGroup: adopted twice");
+    this.adopted = true;
+    const { pub } = this.parts;
+    return {
+      ...this.parts,
+      release: (onCandidate) => {
+        pub.onicecandidate = ({ candidate }) => onCandidate(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+        const kept = this.candidates;
+        this.candidates = [];
+        for (const c of kept) onCandidate(c);
+      },
+    };
+  }
+
+  /** Closes it, unless it was adopted (its new owner closes it). */
+  close() {
+    if (this.adopted) return;
+    this.adopted = true;
+    const { pub, sub, e2ee } = this.parts;
+    pub.onicecandidate = null;
+    pub.close();
+    sub.close();
+    e2ee?.close();
+  }
+}

@@ -2,10 +2,12 @@
  * The web app bundled from ui/index.html, the same way ahead of time (scripts/build.ts) and at run
  * time (the server, when build/app is missing or older than the app's sources).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 
 export const APP_ENTRY = resolve(import.meta.dir, "../ui/index.html");
+/** The service worker, served from the bundle with the list of the bundle's files to keep (see precacheWorker). */
+export const SERVICE_WORKER = resolve(import.meta.dir, "../ui/static/sw.js");
 /** The page's first script, a bundle of its own (ui/head-start.ts). */
 export const HEAD_START_ENTRY = resolve(import.meta.dir, "../ui/head-start.ts");
 
@@ -18,7 +20,8 @@ const common = {
 
 /** `minify: false` keeps the names (a profile, bench/join/trace.ts). */
 export async function bundleApp(outdir: string, { minify = true } = {}): Promise<void> {
-  const result = await Bun.build({ ...common, minify, entrypoints: [APP_ENTRY], outdir });
+  // `splitting`: what the first picture does not need (ui/lazy.tsx) goes into chunks of its own.
+  const result = await Bun.build({ ...common, minify, splitting: true, entrypoints: [APP_ENTRY], outdir });
   if (!result.success) throw new AggregateError(result.logs, "bundling the web app failed");
   // The head start is not one of the page's scripts (Bun would fold it into the app's bundle): it
   // is bundled alone and put first, async, so that it runs while the app's code still loads.
@@ -30,6 +33,27 @@ export async function bundleApp(outdir: string, { minify = true } = {}): Promise
   const tag = `<script type="module" async crossorigin src="/${basename(file)}"></script>`;
   if (!html.includes("</title>")) throw new Error("bundling the web app: no </title> to put the head start after");
   writeFileSync(page, html.replace("</title>", `</title>\n    ${tag}`));
+  precacheWorker(outdir);
+}
+
+/**
+ * The service worker with every file of this bundle to keep on install (the chunks fetched only when
+ * a panel first opens too, so that it opens offline), under a cache named for them: a new build is a
+ * new worker, which drops the previous build's files once it takes over.
+ */
+function precacheWorker(outdir: string): void {
+  const files = readdirSync(outdir)
+    .filter((f) => /^(chunk-[\w-]+\.(js|css)|manifest[\w-]*\.webmanifest|icon[\w-]*\.svg)$/.test(f))
+    .sort()
+    .map((f) => `/${f}`);
+  const worker = readFileSync(SERVICE_WORKER, "utf8");
+  const list = "const PRECACHE = [];";
+  if (!worker.includes(list)) throw new Error(`bundling the web app: no "${list}" in the service worker to fill`);
+  const version = new Bun.CryptoHasher("sha256").update(files.join(",")).digest("hex").slice(0, 12);
+  writeFileSync(
+    join(outdir, "sw.js"),
+    worker.replace(list, `const PRECACHE = ${JSON.stringify(files)};`).replace('"onelink-shell-v1"', `"onelink-shell-${version}"`),
+  );
 }
 
 /** Where the page's index.html lands in a bundle folder. */

@@ -7,7 +7,7 @@
  * another one, and `notice` says so.
  */
 import { webStorage } from "../storage.ts";
-import { assign, enqueueActions, not, sendParent, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assertEvent, assign, enqueueActions, not, sendParent, setup, spawnChild, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import {
   devicesActor,
   devicesOf,
@@ -34,6 +34,7 @@ import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSetting
 import { backgroundActor, type BackgroundCommand, type BackgroundEvent } from "./background.ts";
 import { type DenoiseEvent, denoiseActor } from "./denoise.ts";
 import { SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
+import { codecProbe, type CodecsEvent, recallCodecs, rememberCodecs } from "./codecs.ts";
 
 export type MediaCommand =
   | { type: "MEDIA.START" }
@@ -52,6 +53,7 @@ type Source = "camera" | "mic";
 /** Decided internally (settings, fallbacks), carried out by the camera or microphone region. */
 type Internal =
   | DevicesEvent
+  | CodecsEvent
   | { type: "TRACK.ENDED"; track: MediaStreamTrack }
   | { type: "OPEN"; source: Source; deviceId: string | null; notice: string | null; failNotice: string }
   | { type: "LOST"; source: Source; notice: string }
@@ -80,7 +82,7 @@ export interface LocalMediaContext {
   denoisedFor: MediaStreamTrack | null;
   /** The camera track the background pipeline was started on. */
   backgroundFor: MediaStreamTrack | null;
-  /** Video codecs in the order we ask for, probed when the devices open. */
+  /** Video codecs in the order we ask for: probed as the devices open (codecs.ts), until then the order kept from an earlier visit. */
   videoCodecs: string[];
   /** The pending open of each source: which device, and what to say when it works or fails. */
   plan: Record<Source, { deviceId: string | null; notice: string | null; failNotice: string } | null>;
@@ -161,6 +163,7 @@ export const localMediaMachine = setup({
     background: backgroundActor,
     denoise: denoiseActor,
     acquire: acquireMedia,
+    codecProbe,
     openTrack,
     reshapeTrack,
     captureScreen,
@@ -171,6 +174,20 @@ export const localMediaMachine = setup({
     /** Side effects a test can swap: where settings are kept. */
     loadSettings: assign({ settings: () => loadSettings(webStorage("local") ?? undefined) }),
     saveSettings: ({ context }) => saveSettings(webStorage("local") ?? undefined, context.settings),
+    recallCodecs: assign({ videoCodecs: ({ context }) => recallCodecs() ?? context.videoCodecs }),
+    /** The probe runs once a visit, beside the first opening of the devices; they do not wait for it. */
+    probeCodecs: enqueueActions(({ enqueue, self }) => {
+      if (!self.getSnapshot().children.codecs) enqueue(spawnChild("codecProbe", { id: "codecs" }));
+    }),
+    /** The probe's order replaces the one used until now; if it differs, what we send is reported again. */
+    takeCodecs: enqueueActions(({ context, event, enqueue, self }) => {
+      assertEvent(event, "CODECS.PROBED");
+      const changed = event.order.join(",") !== context.videoCodecs.join(",");
+      enqueue.assign({ videoCodecs: event.order });
+      enqueue(() => rememberCodecs(event.order));
+      if (changed && self.getSnapshot().matches("active"))
+        enqueue.sendParent({ type: "MEDIA.OUTGOING", local: localOf({ ...context, videoCodecs: event.order }) } satisfies MediaReport);
+    }),
     reportReady: sendParent(({ context }) => ({ type: "MEDIA.READY", local: localOf(context) }) satisfies MediaReport),
     reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
     syncStream: ({ context }) => syncStream(context),
@@ -291,20 +308,20 @@ export const localMediaMachine = setup({
     "MEDIA.SETTINGS": { actions: [assign({ settings: ({ context, event }) => sanitize(context.settings, event.change) }), "saveSettings"] },
     "MEDIA.DISMISS_NOTICE": { actions: assign({ notice: null }) },
     "MEDIA.CAMERA": { actions: [assign({ cameraOn: ({ event }) => event.on }), "tellShown"] },
+    "CODECS.PROBED": { actions: "takeCodecs" },
   },
   states: {
     off: { on: { "MEDIA.START": "acquiring" } },
     acquiring: {
       // A new start begins with the camera on (the call's own switch starts on too).
-      entry: ["loadSettings", assign({ cameraOn: true })],
+      entry: ["loadSettings", "recallCodecs", "probeCodecs", assign({ cameraOn: true })],
       invoke: {
         src: "acquire",
         input: ({ context }) => ({ settings: context.settings }),
         onDone: {
           target: "active",
           actions: [
-            assign(({ context, event }) => ({
-              videoCodecs: event.output.videoCodecs ?? context.videoCodecs,
+            assign(({ event }) => ({
               stream: event.output.stream,
               issue: event.output.issue,
               camera: event.output.stream?.getVideoTracks()[0] ?? null,

@@ -6,7 +6,6 @@
  */
 import { fromCallback, fromPromise } from "xstate";
 import type { Outgoing } from "../transport/rtp-tuning.ts";
-import { probeVideoCodecs, SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
 import { adoptMedia, firstConstraints } from "../head-start.ts";
 import { audioConstraints, DEFAULT_SETTINGS, videoConstraints, type MediaSettings } from "./settings.ts";
 
@@ -27,8 +26,6 @@ export interface LocalMedia {
   sharing?: boolean;
   /** What each peer connection should send, set by the local media machine. */
   outgoing?: Outgoing;
-  /** Video codecs in the order we ask for, probed when the devices open (acquireMedia). */
-  videoCodecs?: string[];
 }
 
 /** Video up to 1080p60, favouring frame rate; audio tuned for speech (settings.ts builds them from the user's choices). */
@@ -98,7 +95,6 @@ function hint(track: MediaStreamTrack | undefined, contentHint: string) {
 /** The first camera and microphone, with the saved settings; never fails (it says what is missing). */
 export const acquireMedia = fromPromise<LocalMedia, { settings: MediaSettings }>(async ({ input, signal }) => {
   const s = input.settings;
-  const codecs = probeVideoCodecs().catch(() => SOFTWARE_ORDER);
   // The saved devices exactly ("ideal" loses to a closer resolution match on another camera)...
   let got = await getLocalMedia(firstConstraints(s));
   if (got.issue && (s.cameraId || s.micId)) {
@@ -108,12 +104,11 @@ export const acquireMedia = fromPromise<LocalMedia, { settings: MediaSettings }>
     stopStream(better ? got.stream : any.stream);
     if (better) got = any;
   }
-  const videoCodecs = await codecs;
   if (signal.aborted) stopStream(got.stream);
   hint(got.stream?.getVideoTracks()[0], "motion");
   hint(got.stream?.getAudioTracks()[0], "speech");
   // One stream object for the whole visit, even empty: devices plugged in later join it.
-  return { ...got, stream: got.stream ?? (typeof MediaStream === "function" ? new MediaStream() : null), videoCodecs };
+  return { ...got, stream: got.stream ?? (typeof MediaStream === "function" ? new MediaStream() : null) };
 });
 
 export interface OpenTrackInput {

@@ -3,6 +3,7 @@ import { assign, createActor, createMachine, fromCallback, fromPromise, type Any
 import type { DeviceInfo } from "../../machines/media/devices.ts";
 import type { BackgroundCommand, BackgroundEvent, BackgroundInput } from "../../machines/media/background.ts";
 import type { DenoiseEvent } from "../../machines/media/denoise.ts";
+import type { CodecsEvent } from "../../machines/media/codecs.ts";
 import { localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
 import type { LocalMedia, OpenTrackInput } from "../../machines/media/media.ts";
 import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/media/settings.ts";
@@ -54,7 +55,7 @@ const devices: DeviceInfo[] = [
   { id: "mic2", kind: "audioinput", label: "Headset" },
 ];
 
-function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMException; failOpen?: string[] } = {}) {
+function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMException; failOpen?: string[]; recalledCodecs?: string[] } = {}) {
   const opened: OpenTrackInput[] = [];
   const reshaped: MediaTrackConstraints[] = [];
   const saved: MediaSettings[] = [];
@@ -67,6 +68,8 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
   const shown: boolean[] = [];
   /** The running noise suppressor's way to hand back its track (set while one runs). */
   const denoiser: { give: ((track: FakeTrack, mic: FakeTrack) => void) | null } = { give: null };
+  /** The codec probe's answer, given when a test says (the probe runs from the first MEDIA.START). */
+  const probe: { answer: ((order: string[]) => void) | null; started: number } = { answer: null, started: 0 };
   const machine = localMediaMachine.provide({
     actors: {
       acquire: fromPromise<LocalMedia, { settings: MediaSettings }>(async ({ input }) => {
@@ -87,6 +90,10 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
         return screen as unknown as { video: MediaStreamTrack; audio: MediaStreamTrack };
       }),
       devices: fromCallback(() => {}),
+      codecProbe: fromCallback<EventObject, void, CodecsEvent>(({ sendBack }) => {
+        probe.started++;
+        probe.answer = (order) => sendBack({ type: "CODECS.PROBED", order });
+      }),
       denoise: fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ sendBack }) => {
         denoiser.give = (track, mic) => sendBack({ type: "DENOISE.TRACK", track, mic });
         return () => void (denoiser.give = null);
@@ -99,6 +106,7 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
     actions: {
       loadSettings: assign({ settings: () => ({ ...DEFAULT_SETTINGS, ...opts.stored }) }),
       saveSettings: ({ context }) => void saved.push(context.settings),
+      recallCodecs: assign({ videoCodecs: ({ context }) => opts.recalledCodecs ?? context.videoCodecs }),
     },
   });
   const reports: MediaReport[] = [];
@@ -117,7 +125,7 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
     await flush();
     media.send({ type: "DEVICES.CHANGED", devices });
   };
-  return { media, ctx, reports, outgoing, last, opened, reshaped, saved, acquiredWith, camera, mic, screen, stream, flush, start, shown, denoiser };
+  return { media, ctx, reports, outgoing, last, opened, reshaped, saved, acquiredWith, camera, mic, screen, stream, flush, start, shown, denoiser, probe };
 }
 
 describe("local media machine", () => {
@@ -127,6 +135,44 @@ describe("local media machine", () => {
     expect(h.acquiredWith[0]!.cameraId).toBe("cam2");
     expect(h.reports[0]!.type).toBe("MEDIA.READY");
     expect(h.outgoing()).toMatchObject({ audio: h.mic, video: h.camera, extraAudio: null, videoMode: "camera", maxBitrateKbps: 5000 });
+  });
+
+  test("the devices are ready before the codec probe answers, with the order kept from an earlier visit", async () => {
+    const h = harness({ recalledCodecs: ["video/VP9", "video/H264", "video/VP8"] });
+    await h.start();
+    expect(h.probe.started).toBe(1);
+    expect(h.reports.map((r) => r.type)).toEqual(["MEDIA.READY"]);
+    expect(h.outgoing().videoCodecs).toEqual(["video/VP9", "video/H264", "video/VP8"]);
+    // The probe agrees: nothing more to say.
+    h.probe.answer!(["video/VP9", "video/H264", "video/VP8"]);
+    await h.flush();
+    expect(h.reports.length).toBe(1);
+  });
+
+  test("a probed order unlike the one in use is reported as outgoing; a later start does not probe again", async () => {
+    const h = harness();
+    await h.start();
+    expect(h.outgoing().videoCodecs).toEqual(["video/H264", "video/VP8"]);
+    h.probe.answer!(["video/AV1", "video/H264", "video/VP8"]);
+    await h.flush();
+    expect(h.reports.at(-1)!.type).toBe("MEDIA.OUTGOING");
+    expect(h.outgoing().videoCodecs).toEqual(["video/AV1", "video/H264", "video/VP8"]);
+    h.media.send({ type: "MEDIA.STOP" });
+    h.media.send({ type: "MEDIA.START" });
+    await h.flush();
+    expect(h.probe.started).toBe(1);
+    const ready = h.reports.filter((r) => r.type === "MEDIA.READY");
+    expect(ready.length).toBe(2);
+    expect(ready[1]!.local.outgoing!.videoCodecs).toEqual(["video/AV1", "video/H264", "video/VP8"]);
+  });
+
+  test("a probe answering while the devices still open is in the first report", async () => {
+    const h = harness();
+    h.media.send({ type: "MEDIA.START" });
+    h.probe.answer!(["video/VP9", "video/H264", "video/VP8"]);
+    await h.flush();
+    expect(h.reports.map((r) => r.type)).toEqual(["MEDIA.READY"]);
+    expect(h.outgoing().videoCodecs).toEqual(["video/VP9", "video/H264", "video/VP8"]);
   });
 
   test("switching camera mid-call opens the new one, releases the old one and keeps the same stream", async () => {

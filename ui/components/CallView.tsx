@@ -9,14 +9,27 @@ import { ChatPanel } from "./ChatPanel.tsx";
 import { DrawPanel } from "./DrawControls.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Controls } from "./Controls.tsx";
-import { InfoDialog } from "./InfoDialog.tsx";
 import { PeoplePanel } from "./People.tsx";
 import { QualityIndicator } from "./QualityIndicator.tsx";
 import { SettingsNotice } from "./SettingsNotice.tsx";
-import { StatsPanel } from "./StatsPanel.tsx";
 import { Stage } from "./Stage.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Toasts } from "./Toasts.tsx";
+import { Later, lazyPart } from "../lazy.tsx";
+import { useStatsActor } from "../media-hooks.ts";
+
+const InfoDialog = lazyPart(() => import("./InfoDialog.tsx").then((m) => m.InfoDialog));
+const StatsPanel = lazyPart(() => import("./StatsPanel.tsx").then((m) => m.StatsPanel));
+
+/** The statistics panel's code is fetched when it is first opened. */
+function StatsWhenOpen() {
+  const open = useSelector(useStatsActor(), (s) => s?.context.open ?? false);
+  return open ? (
+    <Later>
+      <StatsPanel />
+    </Later>
+  ) : null;
+}
 
 export function CallView() {
   const actor = useCallActor();
@@ -57,7 +70,7 @@ export function CallView() {
           <QualityIndicator />
         </ErrorBoundary>
         <ErrorBoundary name="Call statistics" className="at-top-right">
-          <StatsPanel />
+          <StatsWhenOpen />
         </ErrorBoundary>
         <ErrorBoundary name="The call's state" className="at-center">
           <PhaseOverlay phase={phase} length={length} />
@@ -91,7 +104,9 @@ export function CallView() {
       )}
       {infoOpen && (
         <ErrorBoundary name="Information" className="at-center" onClose={() => setInfoOpen(false)}>
-          <InfoDialog onClose={() => setInfoOpen(false)} />
+          <Later>
+            <InfoDialog onClose={() => setInfoOpen(false)} />
+          </Later>
         </ErrorBoundary>
       )}
     </div>

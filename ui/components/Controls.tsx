@@ -17,7 +17,9 @@ import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Icon } from "./Icon.tsx";
 import { MoreMenu } from "./MoreMenu.tsx";
 import { PeopleButton } from "./People.tsx";
-import { SettingsDialog } from "./SettingsDialog.tsx";
+import { Later, lazyPart } from "../lazy.tsx";
+
+const SettingsDialog = lazyPart(() => import("./SettingsDialog.tsx").then((m) => m.SettingsDialog));
 
 const canShareScreen = () => typeof navigator !== "undefined" && typeof navigator.mediaDevices?.getDisplayMedia === "function";
 
@@ -76,7 +78,9 @@ export function Controls({
       </nav>
       {settingsOpen && (
         <ErrorBoundary name="Settings" className="at-center" onClose={() => setSettingsOpen(false)}>
-          <SettingsDialog onClose={() => setSettingsOpen(false)} />
+          <Later>
+            <SettingsDialog onClose={() => setSettingsOpen(false)} />
+          </Later>
         </ErrorBoundary>
       )}
     </div>

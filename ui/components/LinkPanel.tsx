@@ -4,8 +4,10 @@
  */
 import { canShare } from "../../machines/features/notifications.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
-import { QrCode } from "./QrCode.tsx";
+import { Later, lazyPart } from "../lazy.tsx";
 import { useNotifyActor } from "./Toasts.tsx";
+
+const QrCode = lazyPart(() => import("./QrCode.tsx").then((m) => m.QrCode));
 
 export function LinkPanel({ link, encrypted }: { link: string; encrypted: boolean }) {
   const notify = useNotifyActor();
@@ -27,7 +29,9 @@ export function LinkPanel({ link, encrypted }: { link: string; encrypted: boolea
         <p className="hint">Send this link to the person you want to talk to, or scan the code with a phone to join from it.</p>
         {!encrypted && <NoKeyNotice />}
       </div>
-      <QrCode text={link} label="QR code of the call link" />
+      <Later>
+        <QrCode text={link} label="QR code of the call link" />
+      </Later>
     </section>
   );
 }

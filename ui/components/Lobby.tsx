@@ -11,12 +11,14 @@ import { DevicePickers } from "./DevicePickers.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Icon } from "./Icon.tsx";
 import { Video } from "./Video.tsx";
-import { InfoDialog } from "./InfoDialog.tsx";
+import { Later, lazyPart } from "../lazy.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
 import { occupancyText } from "../occupancy.ts";
 
 import { NameField } from "./People.tsx";
+
+const InfoDialog = lazyPart(() => import("./InfoDialog.tsx").then((m) => m.InfoDialog));
 
 export function Lobby() {
   const actor = useCallActor();
@@ -99,7 +101,11 @@ export function Lobby() {
           </div>
         </section>
       </main>
-      {infoOpen && <InfoDialog onClose={() => setInfoOpen(false)} />}
+      {infoOpen && (
+        <Later>
+          <InfoDialog onClose={() => setInfoOpen(false)} />
+        </Later>
+      )}
     </div>
   );
 }

@@ -3,8 +3,10 @@ import { useId, useState, type FormEvent } from "react";
 import type { ServerlessView } from "../../machines/link/serverless.ts";
 import { useCallActor } from "../call-context.tsx";
 import { phaseOf } from "../selectors.ts";
-import { QrCode } from "./QrCode.tsx";
+import { Later, lazyPart } from "../lazy.tsx";
 import "../serverless.css";
+
+const QrCode = lazyPart(() => import("./QrCode.tsx").then((m) => m.QrCode));
 
 /**
  * The code exchange of a serverless call, over the stage until the call first connects.
@@ -78,7 +80,11 @@ function CodeOut({ label, view, step }: { label: string; view: ServerlessView; s
             </span>
           </div>
         </div>
-        {view.code && <QrCode text={view.code} label={`QR code of the ${label.toLowerCase()}`} />}
+        {view.code && (
+          <Later>
+            <QrCode text={view.code} label={`QR code of the ${label.toLowerCase()}`} />
+          </Later>
+        )}
       </div>
     </div>
   );

@@ -2,13 +2,16 @@
 // app opens without a network. Network first, cache as fallback. Media, signaling (/ws), models,
 // health checks and anything cross-origin are never cached.
 const CACHE = "onelink-shell-v1";
+// The bundle's files (signal-server/bundle.ts fills this in, and names the cache after them): the
+// code of panels fetched only when first opened is kept too, so that they open offline.
+const PRECACHE = [];
 const SHELL = /^\/($|c\/[^/]+$|chunk-[\w-]+\.(js|css)$|manifest[\w-]*\.webmanifest$|icon[\w-]*\.(svg|png)$)/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(["/"]))
+      .then((cache) => cache.addAll(["/", ...PRECACHE]))
       .then(() => self.skipWaiting()),
   );
 });

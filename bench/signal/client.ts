@@ -38,7 +38,7 @@ export type WorkerReport =
       expected: number;
       latencies: Float64Array;
       problems: string[];
-      /** Bare PUBLISH → SUBSCRIBE round trips through the cluster's Redis during the burst (floor.ts), ms. */
+      /** Bare PUBLISH → SUBSCRIBE round trips through a Redis during the burst (floor.ts), ms. */
       floor?: Float64Array;
     }
   | { ev: "closed" };

@@ -1,6 +1,7 @@
 /**
  * The floor of a frame's way through Redis: a bare PUBLISH → SUBSCRIBE round trip through the
- * cluster's own Redis, from the load generator's process, while the measured burst runs. A frame
+ * cluster's own Redis (or, beside one node, one started for this alone), from the load generator's
+ * process, while the measured burst runs. A frame
  * between two nodes takes that way (node → Redis → node) plus a hop in and a hop out; one node's
  * frame takes only the hop in and the hop out. What this round trip costs under the same load is
  * what no code of ours is in: Redis, loopback TCP and two process wake-ups on the same cores.

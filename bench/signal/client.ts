@@ -17,19 +17,30 @@
  * (one TCP connection each way, single-threaded servers), so send times are matched in FIFO order.
  */
 import { decodeServer, encode, type SignalPayload } from "../../protocol/index.ts";
+import { startFloor } from "./floor.ts";
 import { RawWs, clientFrame, concat, indexOf, type RawHandlers } from "./raw-ws.ts";
 import { ANSWER_SDP, CANDIDATES_PER_SIDE, MSGS_PER_PAIR, OFFER_SDP, PEERJS_KEY, PEERJS_PATH, makeCandidate, now, type ServerKind } from "./common.ts";
 
 export type WorkerCommand =
   | { cmd: "connect"; kind: ServerKind; hosts: string[]; port: number; first: number; count: number; window: number; tag: string; ports?: number[] }
   /** `spreadMs`: the pairs' negotiations start evenly over this long instead of all at once (a steady load). */
-  | { cmd: "burst"; spreadMs?: number }
+  | { cmd: "burst"; spreadMs?: number; floorPort?: number }
   | { cmd: "close" };
 
 export type WorkerReport =
   | { ev: "up" }
   | { ev: "joined"; t0: number; t1: number; ready: number; failed: number; problems: string[] }
-  | { ev: "burst"; t0: number; t1: number; delivered: number; expected: number; latencies: Float64Array; problems: string[] }
+  | {
+      ev: "burst";
+      t0: number;
+      t1: number;
+      delivered: number;
+      expected: number;
+      latencies: Float64Array;
+      problems: string[];
+      /** Bare PUBLISH → SUBSCRIBE round trips through a Redis during the burst (floor.ts), ms. */
+      floor?: Float64Array;
+    }
   | { ev: "closed" };
 
 const send = (r: WorkerReport) => process.send!(r);
@@ -311,8 +322,13 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
   problemCount = 0;
 }
 
-function burst(spreadMs = 0) {
+/** Floor probes: one every this many ms, as big as a side's batch of frames (an offer and 10 candidates). */
+const FLOOR_EVERY_MS = 2;
+const FLOOR_BYTES = 6000;
+
+async function burst(spreadMs = 0, floorPort?: number) {
   phase = "burst";
+  const stopFloor = floorPort ? await startFloor(floorPort, FLOOR_EVERY_MS, FLOOR_BYTES) : null;
   const live = pairs.filter((p) => p.ready && !p.failed);
   for (const p of live) {
     // A later burst is a renegotiation of the same pairs (an ICE restart, say).
@@ -328,9 +344,10 @@ function burst(spreadMs = 0) {
   pairsDone = pairs.length - live.length;
   const t0 = now();
   let reported = false;
-  const report = () => {
+  const report = async () => {
     if (reported) return;
     reported = true;
+    const floor = stopFloor ? await stopFloor() : undefined;
     send({
       ev: "burst",
       t0,
@@ -339,19 +356,20 @@ function burst(spreadMs = 0) {
       expected: live.length * MSGS_PER_PAIR,
       latencies: latencies.slice(0, delivered),
       problems: problemCount > problems.length ? [...problems, `(${problemCount} problems in all)`] : problems,
+      floor,
     });
   };
   onBurstProgress = () => {
-    if (pairsDone === pairs.length) report();
+    if (pairsDone === pairs.length) void report();
   };
-  setTimeout(report, 120_000); // a server that stalls still gets a (partial) report
+  setTimeout(() => void report(), 120_000); // a server that stalls still gets a (partial) report
   if (spreadMs > 0) {
     // A steady load: one pair starts every spreadMs / pairs ms, so a frame's time is its way
     // through the servers rather than its place in a queue of every pair's frames.
     const step = spreadMs / Math.max(1, live.length);
     live.forEach((p, i) => setTimeout(() => sendAll(p, p.offerer), i * step));
   } else for (const p of live) sendAll(p, p.offerer);
-  if (live.length === 0) report();
+  if (live.length === 0) void report();
 }
 
 async function close() {
@@ -378,7 +396,7 @@ async function close() {
 
 process.on("message", (m: WorkerCommand) => {
   if (m.cmd === "connect") void connect(m);
-  else if (m.cmd === "burst") burst(m.spreadMs);
+  else if (m.cmd === "burst") void burst(m.spreadMs, m.floorPort);
   else if (m.cmd === "close") void close();
 });
 send({ ev: "up" });

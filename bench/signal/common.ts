@@ -121,6 +121,15 @@ export function minorFaults(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
 }
 
+/**
+ * Times a process's main thread has gone to sleep waiting (voluntary context switches): each one is
+ * a wake-up later, when its next read arrives.
+ */
+export function sleeps(pid: number): number {
+  const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : 0;
+}
+
 /** CPU seconds a process has spent in the kernel (system time) so far. */
 export function systemCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -178,6 +187,9 @@ export interface Started {
   proc: ReturnType<typeof Bun.spawn>;
   /** Every process serving (a cluster's nodes and its Redis); absent: `pid` alone. */
   pids?: number[];
+  /** A cluster's Redis: its port (for the floor probe, floor.ts) and process. */
+  redisPort?: number;
+  redisPid?: number;
   stop(): Promise<void>;
 }
 
@@ -246,15 +258,21 @@ export async function startServer(kind: ServerKind, opts: { hostname: string; en
  * `pids` are every node's and Redis's (their CPU is reported: the frames' whole way); `ports` are
  * every node's, and each pair is split over two of them.
  */
-export async function startCluster(nodes: number, opts: { hostname: string; oursMain?: string }): Promise<Started & { ports: number[] }> {
+/** A redis-server on a free loopback port, with nothing saved to disk. */
+export async function startRedis(): Promise<{ port: number; proc: ReturnType<typeof Bun.spawn> }> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const redisPort = probe.port;
+  const port = probe.port;
   probe.stop(true);
-  const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+  const proc = Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdout: "ignore",
     stderr: "inherit",
   });
   await sleep(300);
+  return { port, proc };
+}
+
+export async function startCluster(nodes: number, opts: { hostname: string; oursMain?: string }): Promise<Started & { ports: number[] }> {
+  const { port: redisPort, proc: redis } = await startRedis();
   const started: Started[] = [];
   try {
     for (let i = 0; i < nodes; i++) started.push(await startServer("cluster", { ...opts, env: { REDIS_URL: `redis://127.0.0.1:${redisPort}` } }));
@@ -267,6 +285,8 @@ export async function startCluster(nodes: number, opts: { hostname: string; ours
   return {
     ...first,
     ports: started.map((s) => s.port),
+    redisPort,
+    redisPid: redis.pid,
     pids: [...started.map((s) => s.pid), redis.pid],
     async stop() {
       for (const s of started) await s.stop();

@@ -10,6 +10,7 @@
  *   load, so latency is a frame's way through the servers, not its place in one big queue)
  */
 import { parseArgs } from "node:util";
+import { type SchedDelays, startSched } from "./sched.ts";
 import type { WorkerCommand, WorkerReport } from "./client.ts";
 import {
   BUN,
@@ -17,6 +18,7 @@ import {
   ROOT,
   SERVER_LABEL,
   cpuSeconds,
+  sleeps,
   systemCpuSeconds,
   minorFaults,
   ephemeralPorts,
@@ -26,6 +28,7 @@ import {
   rssKb,
   sleep,
   startCluster,
+  startRedis,
   startServer,
   withFdLimit,
   type ServerKind,
@@ -47,6 +50,8 @@ const { values: args } = parseArgs({
     spread: { type: "string", default: "0" },
     /** Unmeasured bursts before the measured one (JIT tiers, heap sizing). */
     warmup: { type: "string", default: "1" },
+    /** Record the scheduler (perf sched) during each measured burst: how long a woken process waited for a core. */
+    sched: { type: "boolean", default: false },
   },
 });
 
@@ -90,6 +95,15 @@ interface Result {
   /** Minor page faults the server took during the burst (fresh memory touched). */
   serverFaults?: number;
   clientCpuBurst?: number;
+  /** Times the serving processes' and the clients' main threads slept (each a wake-up), per relayed frame. */
+  serverWakeupsPerMsg?: number;
+  clientWakeupsPerMsg?: number;
+  /** A bare PUBLISH → SUBSCRIBE round trip through a Redis during the burst (floor.ts): the cluster's, or one of the floor's own. */
+  floorP50?: number;
+  floorP99?: number;
+  floorCount?: number;
+  /** With --sched: wake-up to running, per role (perf sched). */
+  sched?: SchedDelays;
   /** CPU used during the burst by everything else on the machine (other work shares the cores). */
   otherCpuBurst?: number;
   problems: string[];
@@ -185,6 +199,9 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     kind === "cluster"
       ? await startCluster(3, { hostname: spread ? "0.0.0.0" : "127.0.0.1", oursMain: args["ours-main"] })
       : await startServer(kind, { hostname: spread ? "0.0.0.0" : "127.0.0.1", oursMain: args["ours-main"] });
+  // One node measured beside a cluster gets a Redis of its own for the floor probe alone (floor.ts):
+  // the same round trip, measured under one node's load, to set beside the cluster's.
+  const floorRedis = kind === "ours" && kinds.includes("cluster") ? await startRedis() : null;
   const workers: Worker[] = [];
   try {
     await sleep(1000);
@@ -240,8 +257,15 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const sys0 = sum(systemCpuSeconds);
     const faults0 = sum(minorFaults);
     const clientCpu0 = workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0);
+    const sleeps0 = sum(sleeps);
+    const clientSleeps0 = workers.reduce((s, w) => s + sleeps(w.proc.pid), 0);
+    const floorPort = server.redisPort ?? floorRedis?.port;
+    const redisPid = server.redisPid;
+    const sched = args.sched
+      ? await startSched({ nodes: pids.filter((p) => p !== redisPid), redis: redisPid ? [redisPid] : [], client: workers.map((w) => w.proc.pid) })
+      : null;
     const busy0 = machineBusySeconds();
-    const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs }, 150_000)));
+    const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs, floorPort }, 150_000)));
     const t0 = Math.min(...bursts.map((b) => b.t0));
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
@@ -252,6 +276,15 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     result.clientCpuBurst = (workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0) - clientCpu0) / wall;
     result.otherCpuBurst = Math.max(0, (machineBusySeconds() - busy0) / wall - result.serverCpuBurst - result.clientCpuBurst);
     result.delivered = bursts.reduce((s, b) => s + b.delivered, 0);
+    result.serverWakeupsPerMsg = (sum(sleeps) - sleeps0) / Math.max(1, result.delivered);
+    result.clientWakeupsPerMsg = (workers.reduce((s, w) => s + sleeps(w.proc.pid), 0) - clientSleeps0) / Math.max(1, result.delivered);
+    if (sched) result.sched = await sched.stop();
+    if (floorPort) {
+      const floor = Float64Array.from(bursts.flatMap((b) => [...(b.floor ?? [])])).sort();
+      result.floorCount = floor.length;
+      result.floorP50 = percentile(floor, 50);
+      result.floorP99 = percentile(floor, 99);
+    }
     result.expected = bursts.reduce((s, b) => s + b.expected, 0);
     result.msgsPerS = result.delivered / wall;
     result.serverUsPerMsg = (serverCpu * 1e6) / result.delivered;
@@ -272,11 +305,19 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
   } finally {
     await Promise.all(workers.map((w) => w.kill()));
     await server.stop();
+    floorRedis?.proc.kill("SIGKILL");
   }
   return result;
 }
 
 // ---------------------------------------------------------------- output
+
+function describeSched(d: SchedDelays): string {
+  return Object.entries(d)
+    .filter(([, v]) => v.n > 0)
+    .map(([role, v]) => `${role} p50 ${fmt(v.p50, 3)} / p99 ${fmt(v.p99, 3)} / max ${fmt(v.max, 2)} ms (${fmt(v.n)} wake-ups)`)
+    .join("; ");
+}
 
 const fmt = (x: number | undefined, digits = 0) =>
   x === undefined || !Number.isFinite(x) ? "-" : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -394,6 +435,13 @@ for (const n of sizes) {
           : `${fmt(r.joinedPerS)} joined/s, ${fmt(r.msgsPerS)} msgs/s (warm-up burst ${fmt(r.warmupMsgsPerS)}), p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ` +
               `${fmt(r.kbPerSocket, 2)} KB/socket, server ${fmt(r.serverUsPerMsg, 1)} µs CPU/msg (${Math.round((r.serverKernelShare ?? 0) * 100)}% of it in the kernel, ${fmt((r.serverFaults ?? 0) / Math.max(1, r.delivered ?? 1), 2)} page faults/msg), other CPU ${Math.round((r.otherCpuBurst ?? 0) * 100)}%`,
       );
+      if (!r.skipped) {
+        let more = `    wake-ups per relayed frame: serving processes ${fmt(r.serverWakeupsPerMsg, 2)}, client ${fmt(r.clientWakeupsPerMsg, 2)}`;
+        if (r.floorCount)
+          more += `; floor (bare PUBLISH → SUBSCRIBE through a Redis, ${fmt(r.floorCount)} in the burst): p50 ${fmt(r.floorP50, 2)} ms, p99 ${fmt(r.floorP99, 2)} ms`;
+        console.log(more);
+        if (r.sched) console.log(`    wake-up → running (perf sched, main threads): ${describeSched(r.sched)}`);
+      }
       for (const p of r.problems.slice(0, 5)) console.log(`    ! ${p}`);
     }
   }

@@ -7,9 +7,22 @@
  */
 import { type ComponentType, lazy, type ReactNode, Suspense } from "react";
 
+const loaders = new Set<() => Promise<unknown>>();
+
 /** A component whose code is fetched when it first renders: `lazyPart(() => import("./X.tsx").then((m) => m.X))`. */
 export function lazyPart<P extends object>(load: () => Promise<ComponentType<P>>) {
+  loaders.add(load);
   return lazy(async () => ({ default: await load() }));
+}
+
+/**
+ * Fetches every lazy part's code now, so that a dialog opened later shows at once. Called once a
+ * call is up and has settled (CallView), off the way to the first picture; a part that fails to
+ * load here is tried again when it is shown.
+ */
+export function preloadLazyParts() {
+  for (const load of loaders) load().catch(() => {});
+  loaders.clear();
 }
 
 /** Where lazy parts render: nothing until their code is there. */

@@ -61,6 +61,7 @@ describe("media", () => {
     await (await moreButton(a.page, "Settings")).click();
     const dialog = a.page.getByRole("dialog", { name: "Settings" });
     const select = dialog.getByRole("combobox", { name: "Camera" });
+    await select.waitFor();
     const options = await select.locator("option").evaluateAll((os) => os.map((o) => ({ id: (o as HTMLOptionElement).value, label: o.textContent })));
     expect(options.map((o) => o.label)).toEqual(["fake_device_0", "fake_device_1", "fake_device_2"]);
     expect(before.label).toBe("fake_device_0");
@@ -83,6 +84,23 @@ describe("media", () => {
     await waitForNewFrames(b.page, "Remote video", 10, 30_000);
     await close();
   }, 120_000);
+
+  test("once the call has been up a moment, the dialogs' code is already fetched: opening Settings fetches nothing", async () => {
+    const { a, close } = await call();
+    const chunks = () =>
+      a.page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\/chunk-[\w-]+\.js$/.test(new URL(e.name).pathname)).length);
+    // The page fetches them 2 s into the call; 5 s after its first remote frame they are there.
+    await waitFor(
+      () => a.page.evaluate(() => performance.now() - (performance.getEntriesByName("ol:first-frame")[0]?.startTime ?? Number.POSITIVE_INFINITY)),
+      (since) => since > 5000,
+      15_000,
+    );
+    const before = await chunks();
+    await (await moreButton(a.page, "Settings")).click();
+    await a.page.getByRole("dialog", { name: "Settings" }).getByRole("combobox", { name: "Camera" }).waitFor();
+    expect(await chunks()).toBe(before);
+    await close();
+  });
 
   test("the camera in use ends (unplugged): the call falls back to another one and says so", async () => {
     const { a, b, close } = await call();

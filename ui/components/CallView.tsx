@@ -15,7 +15,7 @@ import { SettingsNotice } from "./SettingsNotice.tsx";
 import { Stage } from "./Stage.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Toasts } from "./Toasts.tsx";
-import { Later, lazyPart } from "../lazy.tsx";
+import { Later, lazyPart, preloadLazyParts } from "../lazy.tsx";
 import { useStatsActor } from "../media-hooks.ts";
 
 const InfoDialog = lazyPart(() => import("./InfoDialog.tsx").then((m) => m.InfoDialog));
@@ -47,6 +47,7 @@ export function CallView() {
   const length = useCallLength(phase);
   // After the call (or a failure) the overlay's choices are the only controls: no half-disabled bar.
   const over = phase === "ended" || phase === "failed";
+  usePreloadOnceInCall(phase);
 
   return (
     <div className="call" ref={callRef}>
@@ -111,6 +112,15 @@ export function CallView() {
       )}
     </div>
   );
+}
+
+/** The dialogs' and panels' code, fetched once a call has been up for a moment, so they open at once. */
+function usePreloadOnceInCall(phase: Phase) {
+  useEffect(() => {
+    if (phase !== "inCall") return;
+    const timer = setTimeout(preloadLazyParts, 2000);
+    return () => clearTimeout(timer);
+  }, [phase]);
 }
 
 /** How long the last call went on with someone, in ms, once it has ended; null before or if nobody came. */

@@ -5,9 +5,16 @@
  * inference ms/frame, round trip, achieved fps, and main-thread long tasks (>50 ms,
  * PerformanceObserver "longtask") seen by the page meanwhile.
  *
+ * "busy ms/s" is the worker's time per second of the row: model calls, graph rebuilds and probes;
+ * "2nd-hand ms" the rebuilds' and the probes' share of it, summed over the row.
+ *
  *   node_modules/.bin/bun scripts/build.ts && node_modules/.bin/bun bench/hands.bench.ts [seconds]
+ * BENCH_CONFIGS=second: only the looks for a second hand while one is tracked (numHands 1), the
+ * app's old peek (numHands 2 for 0.4 s every 3 s) against its probe (a second IMAGE-mode model on
+ * one frame every 3 s), interleaved twice.
  */
 import { call, launchHandBrowser, median, openHandPage, startHandServer, type RunStats } from "../tests/hands/harness.ts";
+import { loadavg } from "node:os";
 import type { ModelVariant } from "../protocol/hand-tracker.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -19,9 +26,12 @@ interface Config {
   variant: ModelVariant;
   numHands: number;
   photos: string[];
+  secondHand?: "peek" | "probe";
 }
 
-const configs: Config[] = [
+const peek: Config = { label: "lite, 1 hand, numHands 1, peek every 3 s", variant: "lite", numHands: 1, photos: ["nocurl"], secondHand: "peek" };
+const probe: Config = { label: "lite, 1 hand, numHands 1, probe every 3 s", variant: "lite", numHands: 1, photos: ["nocurl"], secondHand: "probe" };
+const all: Config[] = [
   { label: "lite, 1 hand, numHands 1", variant: "lite", numHands: 1, photos: ["nocurl"] },
   { label: "full, 1 hand, numHands 1", variant: "full", numHands: 1, photos: ["nocurl"] },
   { label: "lite, 1 hand, numHands 2", variant: "lite", numHands: 2, photos: ["nocurl"] },
@@ -29,6 +39,7 @@ const configs: Config[] = [
   { label: "lite, 2 hands", variant: "lite", numHands: 2, photos: ["nocurl", "halfcurl"] },
   { label: "full, 2 hands", variant: "full", numHands: 2, photos: ["nocurl", "halfcurl"] },
 ];
+const configs = process.env.BENCH_CONFIGS === "second" ? [peek, probe, peek, probe] : all;
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -43,6 +54,9 @@ interface Row {
   "round trip med": string;
   fps: string;
   "hands/frame": string;
+  "busy ms/s": string;
+  "2nd-hand ms": string;
+  "load avg": string;
   "long tasks": string;
 }
 
@@ -54,7 +68,9 @@ try {
     const { page, offsite, errors } = await openHandPage(browser, server);
     const ready = await call(page, "init", c.variant, c.numHands);
     if (!ready.ok) throw new Error(`${c.label}: init failed: ${ready.code} ${ready.message}`);
-    const s: RunStats = await call(page, "run", c.photos, WIDTH, HEIGHT, seconds * 1000);
+    // The probe's model loads after init() is ready: give it time, as a call gives it before its first probe.
+    if (c.secondHand) await Bun.sleep(3000);
+    const s: RunStats = await call(page, "run", c.photos, WIDTH, HEIGHT, seconds * 1000, c.secondHand);
     await call(page, "dispose");
     await page.context().close();
     if (offsite.length || errors.length) console.warn(c.label, { offsite, errors });
@@ -67,6 +83,9 @@ try {
       "round trip med": median(s.roundTripMs.slice(5)).toFixed(1),
       fps: s.fps.toFixed(1),
       "hands/frame": (s.handsSeen.reduce((a, b) => a + b, 0) / s.frames).toFixed(2),
+      "load avg": loadavg()[0]!.toFixed(1),
+      "2nd-hand ms": `${s.switchMs.toFixed(0)} switch, ${s.probeMs.toFixed(0)} probe`,
+      "busy ms/s": ((s.inferenceMs.reduce((a, b) => a + b, 0) + s.switchMs + s.probeMs) / seconds).toFixed(0),
       "long tasks": s.longTasks.length ? `${s.longTasks.length} (max ${Math.round(Math.max(...s.longTasks))} ms)` : "0",
     });
     console.log(`done: ${c.label}`);
@@ -76,5 +95,9 @@ try {
   await server.stop();
 }
 
-console.log(`\nHand tracker, ${WIDTH}x${HEIGHT} frames, ${seconds} s per row, ms per frame inside the worker:`);
+console.log(
+  `\nHand tracker, ${WIDTH}x${HEIGHT} frames, ${seconds} s per row, ms per frame inside the worker (load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}):`,
+);
 console.table(rows);

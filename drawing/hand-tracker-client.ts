@@ -24,13 +24,13 @@ export const HAND_MODEL_URLS: Record<ModelVariant, string> = {
 
 export interface HandTracker {
   init(options: InitOptions, onProgress?: (progress: LoadProgress) => void): Promise<InitResult>;
-  /** Transfers `frame` to the worker, which closes it. */
-  detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult>;
+  /** Transfers `frame` to the worker, which closes it. `probe`: also a full search for more hands (DetectResult.probedHands). */
+  detect(frame: ImageBitmap, timestampMs: number, probe?: boolean): Promise<DetectResult>;
   setNumHands(numHands: number): Promise<{ ms: number }>;
   /** Frames for detectNext() come from `port` (transferred), fed by another worker; null ends that. */
   takeFrames(port: MessagePort | null): Promise<void>;
   /** The model on the feed's next frame; null when none came (see HandTrackerApi.detectNext). */
-  detectNext(timestampMs: number): Promise<FedDetectResult | null>;
+  detectNext(timestampMs: number, probe?: boolean): Promise<FedDetectResult | null>;
   /** Frees the model and terminates the worker. */
   dispose(): Promise<void>;
   /** The raw Comlink remote, for callers that manage transfers themselves. */
@@ -46,8 +46,8 @@ export function createHandTracker(workerUrl: string = HAND_TRACKER_WORKER_URL): 
     init(options, onProgress) {
       return remote.init(options, onProgress ? Comlink.proxy(onProgress) : undefined);
     },
-    detect(frame, timestampMs) {
-      return remote.detect(Comlink.transfer(frame, [frame]), timestampMs);
+    detect(frame, timestampMs, probe) {
+      return remote.detect(Comlink.transfer(frame, [frame]), timestampMs, probe);
     },
     setNumHands(numHands) {
       return remote.setNumHands(numHands);
@@ -55,8 +55,8 @@ export function createHandTracker(workerUrl: string = HAND_TRACKER_WORKER_URL): 
     takeFrames(port) {
       return remote.takeFrames(port ? Comlink.transfer(port, [port]) : null);
     },
-    detectNext(timestampMs) {
-      return remote.detectNext(timestampMs);
+    detectNext(timestampMs, probe) {
+      return remote.detectNext(timestampMs, probe);
     },
     async dispose() {
       if (disposed) return;

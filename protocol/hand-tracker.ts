@@ -30,6 +30,14 @@ export interface DetectResult {
    * in view the palm search runs on every other camera frame (workers/hand-search-pacing.ts).
    */
   nextInMs?: number;
+  /**
+   * When the call asked for a probe: how many hands a full search of this frame found (a second
+   * model, in IMAGE mode, beside the tracking one, so the tracked hands and the graph are left as
+   * they are). Absent when no probe was asked or the second model is not loaded (yet, or failed).
+   */
+  probedHands?: number;
+  /** Wall time of the probe, when it ran (not in inferenceMs). */
+  probeMs?: number;
 }
 
 export type ModelVariant = "lite" | "full";
@@ -88,7 +96,7 @@ export interface HandTrackerApi {
    * Runs the model on one frame (VIDEO mode: timestamps must increase; the worker bumps equal
    * or decreasing ones). The bitmap is closed by the worker; transfer it.
    */
-  detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult>;
+  detect(frame: ImageBitmap, timestampMs: number, probe?: boolean): Promise<DetectResult>;
   /**
    * Changes how many hands are looked for, keeping the loaded model. While fewer hands than
    * numHands are tracked the palm detector runs on every frame, so numHands 2 with one hand in
@@ -101,7 +109,7 @@ export interface HandTrackerApi {
    * Asks the feed for its next frame and runs the model on it; null when no feed is set or no frame
    * came within a second (the feeder paused or went away).
    */
-  detectNext(timestampMs: number): Promise<FedDetectResult | null>;
+  detectNext(timestampMs: number, probe?: boolean): Promise<FedDetectResult | null>;
   /** Frees the model. The worker can be init()-ed again or terminated. */
   close(): Promise<void>;
 }

@@ -36,6 +36,14 @@ import type {
 allowSameOriginFetchOnly("hand-tracker");
 
 let landmarker: HandLandmarker | null = null;
+/**
+ * The probe: the same model in IMAGE mode for two hands, run on a frame now and then while one hand
+ * is tracked (detect's `probe`), to see whether a second hand came into view. A full search on one
+ * frame, beside the tracking landmarker, which keeps its graph and its tracked hand; before, the
+ * tracker itself was rebuilt for two hands (and back), with the palm search on every frame between.
+ * Loaded after init() is ready, in the background; null until then (or if it failed).
+ */
+let prober: HandLandmarker | null = null;
 /** Bumped by init() and close(): a slower, superseded init() discards what it built. */
 let generation = 0;
 let lastTimestamp = -1;
@@ -100,6 +108,39 @@ function toHands(result: HandLandmarkerResult): TrackedHand[] {
 function closeLandmarker(): void {
   landmarker?.close();
   landmarker = null;
+  prober?.close();
+  prober = null;
+}
+
+type Fileset = Awaited<ReturnType<typeof FilesetResolver.forVisionTasks>>;
+
+/**
+ * tasks-vision takes the wasm's factory from globalThis.ModuleFactory, which its loader module sets
+ * when it runs, and clears it once a task is made; in a module worker the loader is imported (and
+ * runs) only once, so a second task would find none ("ModuleFactory not set."). The loader also
+ * exports the factory: put it back before making a task.
+ */
+async function provideModuleFactory(fileset: Fileset): Promise<void> {
+  const loader = (await import(fileset.wasmLoaderPath)) as { default?: unknown };
+  (globalThis as { ModuleFactory?: unknown }).ModuleFactory = loader.default;
+}
+
+/** Loads the probe (see `prober`) for init() number `myGeneration`; a failure only leaves it absent. */
+async function loadProber(fileset: Fileset, model: Uint8Array, confidence: number, myGeneration: number) {
+  try {
+    await provideModuleFactory(fileset);
+    const created = await HandLandmarker.createFromOptions(fileset, {
+      baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
+      runningMode: "IMAGE",
+      numHands: 2,
+      minHandDetectionConfidence: confidence,
+      minHandPresenceConfidence: confidence,
+    });
+    if (myGeneration === generation && landmarker) prober = created;
+    else created.close();
+  } catch (e) {
+    console.warn("hand-tracker: no probe for a second hand:", e instanceof Error ? e.message : e);
+  }
 }
 
 async function load(options: InitOptions, report: (p: LoadProgress) => void): Promise<InitResult> {
@@ -119,10 +160,12 @@ async function load(options: InitOptions, report: (p: LoadProgress) => void): Pr
 
   report({ phase: "wasm" });
   let created: HandLandmarker;
+  let fileset: Fileset;
+  const confidence = options.minConfidence ?? 0.5;
   try {
-    const fileset = await FilesetResolver.forVisionTasks(options.wasmBase, true);
+    fileset = await FilesetResolver.forVisionTasks(options.wasmBase, true);
+    await provideModuleFactory(fileset);
     report({ phase: "graph" });
-    const confidence = options.minConfidence ?? 0.5;
     created = await HandLandmarker.createFromOptions(fileset, {
       baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
       runningMode: "VIDEO",
@@ -162,6 +205,7 @@ async function load(options: InitOptions, report: (p: LoadProgress) => void): Pr
   const warmupMs = performance.now() - warmStarted;
 
   landmarker = created;
+  void loadProber(fileset, model, confidence, myGeneration);
   report({ phase: "ready" });
   return { ok: true, loadMs: performance.now() - started, warmupMs };
 }
@@ -253,8 +297,8 @@ function nextFed(): Promise<FedFrame | null> {
   });
 }
 
-/** Runs the model on `frame` (closed afterwards). */
-function detectOn(frame: ImageBitmap, timestampMs: number): DetectResult {
+/** Runs the model on `frame` (closed afterwards); `probe`: the probe too (see `prober`). */
+function detectOn(frame: ImageBitmap, timestampMs: number, probe = false): DetectResult {
   try {
     if (!landmarker) throw new Error("hand tracker is not initialised");
     const timestamp = Math.max(Math.round(timestampMs), lastTimestamp + 1);
@@ -263,7 +307,10 @@ function detectOn(frame: ImageBitmap, timestampMs: number): DetectResult {
     const result = landmarker.detectForVideo(frame, timestamp);
     const inferenceMs = performance.now() - started;
     handsFound(pacing, result.landmarks.length, performance.now());
-    return { hands: toHands(result), inferenceMs };
+    const found = { hands: toHands(result), inferenceMs };
+    if (!probe || !prober) return found;
+    const probed = prober.detect(frame).landmarks.length;
+    return { ...found, probedHands: probed, probeMs: performance.now() - started - inferenceMs };
   } finally {
     frame.close();
   }
@@ -283,9 +330,9 @@ const api: HandTrackerApi = {
     }
   },
 
-  async detect(frame: ImageBitmap, timestampMs: number): Promise<DetectResult> {
+  async detect(frame: ImageBitmap, timestampMs: number, probe?: boolean): Promise<DetectResult> {
     const arrived = performance.now();
-    const found = detectOn(frame, timestampMs);
+    const found = detectOn(frame, timestampMs, probe);
     return { ...found, nextInMs: askDelay(pacing, arrived, performance.now()) };
   },
 
@@ -294,10 +341,10 @@ const api: HandTrackerApi = {
     if (port) startFeed(port);
   },
 
-  async detectNext(timestampMs: number): Promise<FedDetectResult | null> {
+  async detectNext(timestampMs: number, probe?: boolean): Promise<FedDetectResult | null> {
     const frame = await nextFed();
     if (!frame) return null;
-    const found = { ...detectOn(frame.bitmap, timestampMs), aspect: frame.aspect };
+    const found = { ...detectOn(frame.bitmap, timestampMs, probe), aspect: frame.aspect };
     // A hand just came into view: the next frame at once, not after the idle search's pause.
     if (found.hands.length && feed?.later !== undefined) ask(feed);
     return found;

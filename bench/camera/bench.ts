@@ -100,8 +100,8 @@ const preview = (page: Page, ms: number) =>
   );
 
 /** The hand worker's counts: detect()/detectNext() calls, and over their answers the model's ms and the hands seen. */
-type HandCounts = { detects: number; answers: number; modelMs: number; hands: number };
-const NO_HANDS: HandCounts = { detects: 0, answers: 0, modelMs: 0, hands: 0 };
+type HandCounts = { detects: number; answers: number; modelMs: number; hands: number; switches: number; switchMs: number; probes: number };
+const NO_HANDS: HandCounts = { detects: 0, answers: 0, modelMs: 0, hands: 0, switches: 0, switchMs: 0, probes: 0 };
 
 /** Preview, worker figures and (when `hands` counts them) hand detections over the bench's seconds. */
 async function measure(page: Page, hands?: () => Promise<HandCounts>) {
@@ -125,6 +125,9 @@ async function measure(page: Page, hands?: () => Promise<HandCounts>) {
     handFps: hands ? (handsAfter.detects - handsBefore.detects) / elapsed : null,
     handModelMs: answers ? (handsAfter.modelMs - handsBefore.modelMs) / answers : 0,
     handsPerCall: answers ? (handsAfter.hands - handsBefore.hands) / answers : 0,
+    switches: handsAfter.switches - handsBefore.switches,
+    switchMs: handsAfter.switchMs - handsBefore.switchMs,
+    probes: handsAfter.probes - handsBefore.probes,
     cpu,
   };
 }
@@ -134,7 +137,9 @@ function row(label: string, m: Awaited<ReturnType<typeof measure>>) {
     ? `worker ${m.workerFps.toFixed(1)} fps, model ${m.modelMs.toFixed(1)} ms + paint ${m.paintMs.toFixed(1)} ms, model on ${(m.modelShare * 100).toFixed(0)}% of frames`
     : "no worker";
   const hands =
-    m.handFps === null ? "" : `  hands ${m.handFps.toFixed(1)} fps (model ${m.handModelMs.toFixed(1)} ms a call, ${m.handsPerCall.toFixed(2)} hands seen)`;
+    m.handFps === null
+      ? ""
+      : `  hands ${m.handFps.toFixed(1)} fps (model ${m.handModelMs.toFixed(1)} ms a call, ${m.handsPerCall.toFixed(2)} hands seen, numHands switched ${m.switches} times, ${m.switchMs.toFixed(0)} ms, ${m.probes} probes)`;
   console.log(
     `${label.padEnd(40)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,
   );
@@ -251,13 +256,13 @@ try {
       await handWorker.evaluate(() => {
         // Comlink's messages name the method called: count detect() and detectNext() calls; its
         // answers go out through self.postMessage: read the model's ms and the hands from them.
-        type Answer = { value?: { inferenceMs?: number; hands?: unknown[] } } | null;
+        type Answer = { value?: { inferenceMs?: number; probeMs?: number; hands?: unknown[]; ms?: number } } | null;
         const scope = self as unknown as {
-          __hands: { detects: number; answers: number; modelMs: number; hands: number };
+          __hands: { detects: number; answers: number; modelMs: number; hands: number; switches: number; switchMs: number; probes: number };
           addEventListener(type: "message", f: (e: MessageEvent) => void): void;
           postMessage(message: unknown, transfer?: Transferable[]): void;
         };
-        scope.__hands = { detects: 0, answers: 0, modelMs: 0, hands: 0 };
+        scope.__hands = { detects: 0, answers: 0, modelMs: 0, hands: 0, switches: 0, switchMs: 0, probes: 0 };
         scope.addEventListener("message", (e) => {
           const method = (e.data as { path?: string[] } | null)?.path?.[0];
           if (method === "detect" || method === "detectNext") scope.__hands.detects++;
@@ -267,8 +272,13 @@ try {
           const value = (message as Answer)?.value;
           if (typeof value?.inferenceMs === "number" && Array.isArray(value.hands)) {
             scope.__hands.answers++;
-            scope.__hands.modelMs += value.inferenceMs;
+            scope.__hands.modelMs += value.inferenceMs + (value.probeMs ?? 0);
+            if (typeof value.probeMs === "number") scope.__hands.probes++;
             scope.__hands.hands += value.hands.length;
+          } else if (typeof value?.ms === "number") {
+            // setNumHands's answer: the graph rebuilt for another number of hands.
+            scope.__hands.switches++;
+            scope.__hands.switchMs += value.ms;
           }
           post(message, transfer);
         };

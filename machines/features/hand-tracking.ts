@@ -24,9 +24,12 @@
  * numHands are tracked the palm detector runs on every frame); two hands 34 (23 fps); no hand
  * ~28 either way; setNumHands 20-120 ms (graph rebuild). Most of the time one hand draws, so
  * chooseNumHands() keeps numHands 1 while exactly one hand is seen, goes to 2 when no hand is
- * seen (free: the detector runs every frame then anyway) and, while the pen is up, peeks with 2
- * for 0.4 s every 3 s so a raised second hand (colour and thickness) is found; it stays at 2
- * while two hands are seen. That costs ~15% of the frames with one hand, instead of 70%.
+ * seen (free: the detector runs every frame then anyway) and stays at 2 while two hands are seen.
+ * While one hand is tracked and the pen is up, a frame every 3 s carries a probe (wantsProbe): the
+ * worker also runs a full two-hand search on it with a second model in IMAGE mode, beside the
+ * tracking one, and a second hand found there (colour and thickness) switches to 2. Before, the
+ * tracker itself was switched to 2 for 0.4 s and back: two graph rebuilds, the tracked hand lost,
+ * and the palm search on every frame between, about a quarter of the hand worker's time.
  */
 import { fromCallback } from "xstate";
 import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE, type HandTracker } from "../../drawing/hand-tracker-client.ts";
@@ -115,22 +118,25 @@ export interface HandCountPolicy {
   numHands: 1 | 2;
   /** Since when exactly one hand is seen with numHands 2. */
   oneHandSince: number | null;
-  /** When to peek for a second hand next. */
+  /** With numHands 1: when to probe for a second hand next. */
   probeAt: number;
 }
 const ONE_HAND_MS = 1000;
 const PROBE_EVERY_MS = 3000;
-const PROBE_MS = 400;
 export const INITIAL_POLICY: HandCountPolicy = { numHands: 2, oneHandSince: null, probeAt: 0 };
 
-export function chooseNumHands(p: HandCountPolicy, handsSeen: number, now: number, penDown: boolean): HandCountPolicy {
+/** Whether the next frame should carry a probe for a second hand (never while drawing: the probe's frame comes later). */
+export const wantsProbe = (p: HandCountPolicy, now: number, penDown: boolean): boolean => p.numHands === 1 && !penDown && now >= p.probeAt;
+
+/** After a frame with `handsSeen` hands tracked and, when it carried a probe, `probedHands` found by it. */
+export function chooseNumHands(p: HandCountPolicy, handsSeen: number, now: number, probedHands?: number): HandCountPolicy {
   if (p.numHands === 2) {
     if (handsSeen !== 1) return { ...p, oneHandSince: null };
     const since = p.oneHandSince ?? now;
     return now - since >= ONE_HAND_MS ? { numHands: 1, oneHandSince: null, probeAt: now + PROBE_EVERY_MS } : { ...p, oneHandSince: since };
   }
-  if (handsSeen === 0) return { numHands: 2, oneHandSince: null, probeAt: 0 };
-  if (now >= p.probeAt && !penDown) return { numHands: 2, oneHandSince: now - ONE_HAND_MS + PROBE_MS, probeAt: 0 };
+  if (handsSeen === 0 || (probedHands ?? 0) >= 2) return { numHands: 2, oneHandSince: null, probeAt: 0 };
+  if (probedHands !== undefined) return { ...p, probeAt: now + PROBE_EVERY_MS };
   return p;
 }
 
@@ -143,6 +149,8 @@ export interface Frame {
 /** One frame's hands; `aspect` = the frame's width / height; `timeMs`: when the frame was taken up (performance.now()). */
 export interface Detection {
   hands: TrackedHand[];
+  /** When the frame carried a probe (and the worker could run it): the hands its full search found. */
+  probedHands?: number;
   aspect: number;
   timeMs: number;
 }
@@ -150,8 +158,8 @@ export interface FrameSource {
   track: MediaStreamTrack;
   /** The pipeline the frames come from; null: our own clone of the track. */
   pipeline: BackgroundPipeline | null;
-  /** The model on the next frame; null when there was none. */
-  detect(): Promise<Detection | null>;
+  /** The model on the next frame, and the probe when `probe` (FedDetectResult.probedHands); null when there was none. */
+  detect(probe?: boolean): Promise<Detection | null>;
   close(): void;
 }
 /** Reads the frames itself; `tracker` detects on them. */
@@ -245,15 +253,15 @@ export function ownSource(track: MediaStreamTrack, tracker: Pick<HandTracker, "d
   return {
     track,
     pipeline: null,
-    async detect() {
+    async detect(probe) {
       const wait = readAt - performance.now();
       if (wait > 0) await sleep(wait);
       const frame = await frames.next();
       if (!frame) return null;
       const timeMs = performance.now();
-      const { hands, nextInMs = 0 } = await tracker.detect(frame.bitmap, timeMs);
+      const { hands, nextInMs = 0, probedHands } = await tracker.detect(frame.bitmap, timeMs, probe);
       readAt = performance.now() + nextInMs;
-      return { hands, aspect: frame.aspect, timeMs };
+      return { hands, aspect: frame.aspect, timeMs, probedHands };
     },
     close: () => frames.close(),
   };
@@ -267,10 +275,12 @@ function pipelineSource(track: MediaStreamTrack, pipeline: BackgroundPipeline, t
   return {
     track,
     pipeline,
-    async detect() {
+    async detect(probe) {
       await taken;
-      const found = await tracker.detectNext(performance.now());
-      return found && { hands: found.hands, aspect: found.aspect, timeMs: performance.now() - found.inferenceMs };
+      const found = await tracker.detectNext(performance.now(), probe);
+      if (!found) return null;
+      const timeMs = performance.now() - found.inferenceMs - (found.probeMs ?? 0);
+      return { hands: found.hands, aspect: found.aspect, timeMs, probedHands: found.probedHands };
     },
     close: () => void tracker.takeFrames(null).catch(() => undefined),
   };
@@ -340,7 +350,7 @@ export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingI
         source?.close();
         source = openSource(track, tracker);
       }
-      const frame = await source.detect();
+      const frame = await source.detect(wantsProbe(policy, performance.now(), gesture.mode === "draw"));
       if (stopped) break;
       if (!frame) {
         // No picture yet; a source with none for a second is opened again (its stream may have ended).
@@ -356,7 +366,7 @@ export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingI
       const step = gestureStep(gesture, hands, frame.aspect, now);
       gesture = step.state;
       step.events.forEach(send);
-      const next = chooseNumHands(policy, hands.length, now, gesture.mode === "draw");
+      const next = chooseNumHands(policy, hands.length, now, frame.probedHands);
       if (next.numHands !== policy.numHands) await tracker.setNumHands(next.numHands);
       policy = next;
     }

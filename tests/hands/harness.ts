@@ -31,8 +31,13 @@ export interface PageApi {
   /** (Re)creates the worker (default URL: the built /workers/hand-tracker.js) and init()s it. */
   init(variant: ModelVariant, numHands: number, workerUrl?: string): Promise<InitResult & { phases: string[] }>;
   /** Draws the photos side by side (each fitted into its half/whole) on a width x height canvas. */
-  detectPhotos(photos: string[], width: number, height: number, timestampMs: number): Promise<DetectResult>;
-  run(photos: string[], width: number, height: number, durationMs: number): Promise<RunStats>;
+  detectPhotos(photos: string[], width: number, height: number, timestampMs: number, probe?: boolean): Promise<DetectResult>;
+  /**
+   * detect() on the photos (a little motion) for `durationMs`, one call in flight. `secondHand`: every
+   * 3 s look for a second hand as the app did before (numHands 2 for 0.4 s, "peek") or does now
+   * (one frame with a probe, "probe"); the worker should be at numHands 1.
+   */
+  run(photos: string[], width: number, height: number, durationMs: number, secondHand?: "peek" | "probe"): Promise<RunStats>;
   setNumHands(numHands: number): Promise<{ ms: number }>;
   /**
    * Feeds the worker over a MessagePort the way the segmenter does (takeFrames), the photos as one
@@ -59,6 +64,9 @@ export interface RunStats {
   roundTripMs: number[];
   handsSeen: number[];
   longTasks: number[];
+  /** setNumHands ms and probe ms, summed (secondHand). */
+  switchMs: number;
+  probeMs: number;
 }
 
 export interface HandServer {

@@ -54,29 +54,43 @@ const api: PageApi = {
     return { ...result, phases };
   },
 
-  async detectPhotos(names, width, height, timestampMs) {
+  async detectPhotos(names, width, height, timestampMs, probe) {
     const canvas = await compose(names, width, height);
-    return need().detect(canvas.transferToImageBitmap(), timestampMs);
+    return need().detect(canvas.transferToImageBitmap(), timestampMs, probe);
   },
 
-  async run(names, width, height, durationMs) {
+  async run(names, width, height, durationMs, secondHand) {
     const t = need();
     const base = await compose(names, width, height);
     const frame = new OffscreenCanvas(width, height);
     const ctx = frame.getContext("2d");
     if (!ctx) throw new Error("no 2d context");
-    const stats: RunStats = { frames: 0, fps: 0, inferenceMs: [], roundTripMs: [], handsSeen: [], longTasks: [] };
+    const stats: RunStats = { frames: 0, fps: 0, inferenceMs: [], roundTripMs: [], handsSeen: [], longTasks: [], switchMs: 0, probeMs: 0 };
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) stats.longTasks.push(entry.duration);
     });
     observer.observe({ type: "longtask" });
     const started = performance.now();
+    let lookAt = started + 3000;
+    let peekUntil = 0;
     while (performance.now() - started < durationMs) {
+      const now = performance.now();
+      if (peekUntil && now >= peekUntil) {
+        stats.switchMs += (await t.setNumHands(1)).ms;
+        peekUntil = 0;
+      }
+      const look = secondHand !== undefined && now >= lookAt;
+      if (look) lookAt = now + 3000;
+      if (look && secondHand === "peek") {
+        stats.switchMs += (await t.setNumHands(2)).ms;
+        peekUntil = performance.now() + 400;
+      }
       // Small motion, like a hand held in front of a camera.
       const phase = stats.frames / 15;
       ctx.drawImage(base, Math.sin(phase) * 6, Math.cos(phase) * 4);
       const sent = performance.now();
-      const result = await t.detect(frame.transferToImageBitmap(), sent);
+      const result = await t.detect(frame.transferToImageBitmap(), sent, look && secondHand === "probe");
+      stats.probeMs += result.probeMs ?? 0;
       stats.roundTripMs.push(performance.now() - sent);
       stats.inferenceMs.push(result.inferenceMs);
       stats.handsSeen.push(result.hands.length);

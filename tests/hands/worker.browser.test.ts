@@ -81,6 +81,30 @@ describe("hand-tracker worker in Chromium", () => {
     expectTipIn({ hands: [raised!], inferenceMs: 0 }, { x: [200, 242], y: [94, 130] }, 2 * W, H);
   }, 15_000);
 
+  test("a probe runs a full two-hand search on its frame beside the tracking: at numHands 1 it sees the second hand the tracker does not, and the tracked hand stays", async () => {
+    await call(hp.page, "setNumHands", 1);
+    // A photo's width apart: a fresh two-hand tracker finds both (adjacent, their crops overlap and one goes).
+    const photos = ["nocurl", "halfcurl"];
+    // The probe's model loads after init() was ready, in the background: no probedHands until then.
+    let probed: DetectResult | null = null;
+    for (let i = 0; i < 100 && probed?.probedHands === undefined; i++) {
+      if (probed) await Bun.sleep(100);
+      probed = await call(hp.page, "detectPhotos", photos, 3 * W, H, (ts += 33), true);
+    }
+    expect(probed?.probedHands).toBe(2);
+    expect(probed!.hands).toHaveLength(1);
+    expect(probed!.probeMs).toBeGreaterThan(0);
+    await call(hp.page, "detectPhotos", ["nocurl"], W, H, (ts += 33));
+    const one = await call(hp.page, "detectPhotos", ["nocurl"], W, H, (ts += 33), true);
+    expect(one.probedHands).toBe(1);
+    expectTipIn(one, { x: [200, 242], y: [94, 130] });
+    const plain = await call(hp.page, "detectPhotos", ["nocurl"], W, H, (ts += 33));
+    expect(plain.probedHands).toBeUndefined();
+    expect(plain.probeMs).toBeUndefined();
+    expectTipIn(plain, { x: [200, 242], y: [94, 130] });
+    await call(hp.page, "setNumHands", 2);
+  }, 30_000);
+
   test("takes frames from a port the way the segmenter feeds them: one 'want' out at a time, the next as one is taken, the fingertip found, 'stop' at the end", async () => {
     const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
     // Three taken, and the fourth asked for as the third was taken.

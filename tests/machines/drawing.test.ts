@@ -3,7 +3,7 @@ import { Packr } from "msgpackr";
 import { assign, createActor, fromCallback, setup, type ActorRefFrom } from "xstate";
 import type { FeatureOutbound } from "../../machines/transport/channels.ts";
 import { DRAW_RATE, drawingMachine, drawStorageKey, otherVersionText, SELF_FRAME, type DrawingEvent } from "../../machines/features/drawing.ts";
-import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, type HandTrackingEvent } from "../../machines/features/hand-tracking.ts";
+import { chooseNumHands, gestureStep, INITIAL_GESTURE, INITIAL_POLICY, wantsProbe, type HandTrackingEvent } from "../../machines/features/hand-tracking.ts";
 import {
   decodeDraw,
   docPoints,
@@ -386,18 +386,28 @@ describe("hand gestures to drawing events", () => {
     ]);
   });
 
-  test("numHands: 2 while no hand or two hands are seen, 1 with one hand, a short peek for a second hand now and then", () => {
-    let p = chooseNumHands(INITIAL_POLICY, 1, 0, false);
+  test("numHands: 2 while no hand or two hands are seen, 1 with one hand, a probe for a second hand now and then", () => {
+    let p = chooseNumHands(INITIAL_POLICY, 1, 0);
     expect(p.numHands).toBe(2);
-    p = chooseNumHands(p, 1, 1000, false);
+    expect(wantsProbe(p, 0, false)).toBe(false); // at 2 the tracker searches by itself
+    p = chooseNumHands(p, 1, 1000);
     expect(p.numHands).toBe(1);
-    expect(chooseNumHands(p, 1, 2000, false).numHands).toBe(1);
-    expect(chooseNumHands(p, 1, 4000, true).numHands).toBe(1); // never while drawing
-    const peek = chooseNumHands(p, 1, 4000, false);
-    expect(peek.numHands).toBe(2);
-    expect(chooseNumHands(peek, 2, 4500, false).numHands).toBe(2);
-    expect(chooseNumHands(peek, 1, 4400, false).numHands).toBe(1);
-    expect(chooseNumHands(p, 0, 2000, false).numHands).toBe(2);
+    expect(wantsProbe(p, 2000, false)).toBe(false);
+    expect(chooseNumHands(p, 1, 2000)).toEqual(p);
+    expect(wantsProbe(p, 4000, true)).toBe(false); // never while drawing
+    expect(wantsProbe(p, 4000, false)).toBe(true);
+    // The probe found only the tracked hand: still 1, the next probe 3 s later.
+    const alone = chooseNumHands(p, 1, 4000, 1);
+    expect(alone.numHands).toBe(1);
+    expect(wantsProbe(alone, 6900, false)).toBe(false);
+    expect(wantsProbe(alone, 7000, false)).toBe(true);
+    // No probe ran (its model not loaded yet): asked again on the next frame.
+    expect(wantsProbe(chooseNumHands(p, 1, 4000), 4033, false)).toBe(true);
+    // The probe found a second hand: 2, which keeps it while two hands are tracked.
+    const both = chooseNumHands(p, 1, 4000, 2);
+    expect(both.numHands).toBe(2);
+    expect(chooseNumHands(both, 2, 4500).numHands).toBe(2);
+    expect(chooseNumHands(p, 0, 2000).numHands).toBe(2);
   });
 });
 

@@ -213,7 +213,8 @@ function breakdown(ts: Timing[]): string {
 /** B's own marks before Join, run by run: script (bundle run) / devices ready / Join clicked, and devices -> Join. */
 function preJoin(ts: Timing[]): string {
   const at = (t: Timing, n: string) => (t.steps[n] === undefined ? "-" : t.steps[n]!.toFixed(0));
-  const gap = (t: Timing) => (t.steps.devices === undefined || t.steps["join clicked"] === undefined ? "-" : (t.steps["join clicked"]! - t.steps.devices!).toFixed(0));
+  const gap = (t: Timing) =>
+    t.steps.devices === undefined || t.steps["join clicked"] === undefined ? "-" : (t.steps["join clicked"]! - t.steps.devices!).toFixed(0);
   return ts.map((t) => `${at(t, "script")}/${at(t, "devices")}/${at(t, "join clicked")} (+${gap(t)})`).join("  ");
 }
 

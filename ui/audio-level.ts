@@ -38,12 +38,34 @@ export function watchLevels(
   };
 }
 
-/** 0..1 loudness of the stream's microphone, sampled a dozen times a second. */
+/** Runs `start` once the page has painted what is rendered now (a frame, then a task); returns what undoes it. */
+function afterPaint(start: () => () => void): () => void {
+  let stop: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    timer = setTimeout(() => {
+      stop = start();
+    }, 0);
+  };
+  const frame = typeof requestAnimationFrame === "function" ? requestAnimationFrame(run) : (run(), 0);
+  return () => {
+    if (typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    stop?.();
+  };
+}
+
+/**
+ * 0..1 loudness of the stream's microphone, sampled a dozen times a second. Its `AudioContext` is
+ * made after the page has painted the render that brought the stream: on the pre-join screen, that
+ * render enables Join, which comes first (issue 21).
+ */
 export function useMicLevel(stream: MediaStream | null): number {
   const [level, setLevel] = useState(0);
   useEffect(() => {
     const track = stream?.getAudioTracks()[0];
-    return watchLevels(track ? [["mic", track]] : [], 80, (levels) => setLevel(levels.get("mic") ?? 0));
+    if (!track) return;
+    return afterPaint(() => watchLevels([["mic", track]], 80, (levels) => setLevel(levels.get("mic") ?? 0)));
   }, [stream]);
   return level;
 }

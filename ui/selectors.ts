@@ -3,6 +3,7 @@
  */
 import type { SnapshotFrom } from "xstate";
 import type { callMachine, Participant } from "../machines/call/call.ts";
+import { wantsPreJoin } from "../machines/call/inputs.ts";
 import { isUp } from "../machines/call/roster.ts";
 import { serverlessStatus } from "../machines/link/serverless.ts";
 import { displayName as nameIn } from "../machines/call/roster.ts";
@@ -24,12 +25,14 @@ export function phaseOf(s: CallSnapshot): Phase {
 }
 
 /**
- * The pre-join screen shows, and stays up after Join (its button says "Joining…") until the call
- * has something to show (machines/call `handover`): the call's view is not rendered while the
- * offer and answer are on their way, and renders while the connection comes up.
+ * The pre-join screen shows while the camera and microphone start (its Join button disabled until
+ * they are ready, see `canJoin`), so that its first render is not on the way from devices ready to
+ * Join (issue 21). It stays up after Join (its button says "Joining…") until the call has
+ * something to show (machines/call `handover`): the call's view is not rendered while the offer
+ * and answer are on their way, and renders while the connection comes up.
  */
 export function showsLobby(s: CallSnapshot): boolean {
-  return s.matches("lobby") || (s.context.handover && s.matches("inRoom"));
+  return s.matches("lobby") || (s.matches("preparing") && wantsPreJoin(s.context)) || (s.context.handover && s.matches("inRoom"));
 }
 
 export function statusText(s: CallSnapshot): string {

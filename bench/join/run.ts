@@ -210,6 +210,14 @@ function breakdown(ts: Timing[]): string {
   return rows.map((r, i) => `    ${r.n.padEnd(14)} ${f0(r.at)} ms   (+${(r.at - (rows[i - 1]?.at ?? 0)).toFixed(0)})`).join("\n");
 }
 
+/** B's own marks before Join, run by run: script (bundle run) / devices ready / Join clicked, and devices -> Join. */
+function preJoin(ts: Timing[]): string {
+  const at = (t: Timing, n: string) => (t.steps[n] === undefined ? "-" : t.steps[n]!.toFixed(0));
+  const gap = (t: Timing) =>
+    t.steps.devices === undefined || t.steps["join clicked"] === undefined ? "-" : (t.steps["join clicked"]! - t.steps.devices!).toFixed(0);
+  return ts.map((t) => `${at(t, "script")}/${at(t, "devices")}/${at(t, "join clicked")} (+${gap(t)})`).join("  ");
+}
+
 const loadAfter = loadavg();
 for (const f of failures) console.log(`failed: ${f}`);
 console.log(
@@ -235,6 +243,7 @@ for (const variant of VARIANTS) {
   console.log(breakdown(floor));
   console.log("  app steps (median ms from navigation):");
   console.log(breakdown(appRuns));
+  console.log(`  app, B before Join per run (ms from navigation): ${preJoin(appRuns)}`);
   if (reload.length) {
     console.log("  app reload steps:");
     console.log(breakdown(reload));

@@ -89,13 +89,16 @@ export const warmSocketInput = ({ context }: { context: CallContext }) => ({
   sockets: context.warmSockets,
 });
 
+/** Someone opening a link sees the pre-join screen first; a returning refresh (a seat token is kept) rejoins at once. */
+export const wantsPreJoin = (context: Pick<CallContext, "lobby" | "token">): boolean => context.lobby && !context.token;
+
 /**
  * The pre-join screen watches its room on the warm socket (a serverless call has none), opening the
  * cards with the link's key; a page that will not show it (a refresh taking its seat back) does not.
  */
 export const roomWatchInput = ({ context }: { context: CallContext }): RoomWatchInput => ({
   ...warmSocketInput({ context }),
-  ...(context.lobby && !context.token ? {} : { url: null }),
+  ...(wantsPreJoin(context) ? {} : { url: null }),
   room: context.room,
   keys: context.keys,
 });

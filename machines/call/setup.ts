@@ -34,6 +34,7 @@ import {
   showHomeInAddressBar,
   showRoomInAddressBar,
   transportInput,
+  wantsPreJoin,
 } from "./inputs.ts";
 import {
   departed,
@@ -108,7 +109,7 @@ export const callSetup = setup({
   },
   guards: {
     /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
-    wantsLobby: ({ context }) => context.lobby && !context.token,
+    wantsLobby: ({ context }) => wantsPreJoin(context),
     cardStale: ({ context }) => context.cardStale,
     heardFromRoom: ({ event }) => ROOM_NEWS.has(event.type),
     // Where the room stands (roster.ts `roomView`): exactly one of these holds at a time.

@@ -12,6 +12,7 @@ import { startTestJanus } from "../helpers/janus.ts";
 import {
   type AppServer,
   button,
+  expectAttribute,
   frames,
   launchBrowser,
   newPerson,
@@ -57,7 +58,8 @@ describe("pre-join of a group call", () => {
 
       await c.page.goto(link);
       await says(c.page, "Ada and Bob are in this call");
-      expect(await button(c.page, "Join").isDisabled()).toBe(false);
+      // Enabled once its camera and microphone are ready (the screen shows while they start).
+      await expectAttribute(button(c.page, "Join"), "disabled", null);
       // C joins with no name.
       await nameField(c.page).fill("");
       await button(c.page, "Join").click();

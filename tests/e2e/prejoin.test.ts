@@ -232,7 +232,8 @@ describe("pre-join", () => {
       await b.page.goto(link);
       await says(b.page, "Ada is in this call");
       expect(await b.page.getByRole("status").filter({ hasText: "Ada is in this call" }).count()).toBe(1);
-      expect(await button(b.page, "Join").isDisabled()).toBe(false);
+      // Enabled once its camera and microphone are ready (the screen shows while they start).
+      await expectAttribute(button(b.page, "Join"), "disabled", null);
       // The same room typed by its ID, without the link's key: a count, no name.
       await c.page.goto(`${ctx.app.url}/c/${room}`);
       await says(c.page, "1 person is in this call");

@@ -176,12 +176,14 @@ export const settle = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
-export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverLimit?: number } = {}) {
+/** `holdDevices`: the camera and microphone are not ready until `devicesReady()` (else at once). */
+export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverLimit?: number; holdDevices?: boolean } = {}) {
   const sent: SignalingCommand[] = [];
   let occupancy: ((o: { people: number; iceServers?: typeof ICE }) => void) | null = null;
   const watched: (string | null)[] = [];
   let stream = streamOf(track("mic-1", "audio"), track("cam-1", "video"));
   let media: ((e: CallEvent) => void) | null = null;
+  let held = false;
   const machine = callMachine.provide({
     actors: {
       warmSocket: fromCallback(() => undefined) as never,
@@ -195,7 +197,9 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
       localMedia: fromCallback<{ type: string }>(({ sendBack, receive }) => {
         media = sendBack as never;
         receive((e) => {
-          if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream, issue: null } satisfies LocalMedia });
+          if (e.type !== "MEDIA.START") return;
+          if (opts.holdDevices) held = true;
+          else sendBack({ type: "MEDIA.READY", local: { stream, issue: null } satisfies LocalMedia });
         });
       }) as never,
       signaling: fromCallback<SignalingCommand>(({ receive }) => receive((c) => void sent.push(c))) as never,
@@ -226,6 +230,12 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
     watched,
     report,
     room: (o: { people: number; iceServers?: typeof ICE }) => occupancy?.(o),
+    /** With `holdDevices`: the camera and microphone asked for are ready now. */
+    devicesReady: () => {
+      if (!held) throw new Error("no devices asked for, or not held");
+      held = false;
+      media?.({ type: "MEDIA.READY", local: { stream, issue: null } });
+    },
     /** A device picked on the pre-join screen: the call's stream changes. */
     newStream: (s: MediaStream) => {
       stream = s;

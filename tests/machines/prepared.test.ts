@@ -59,6 +59,38 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(showsLobby(h.actor.getSnapshot())).toBe(false);
   });
 
+  test("the pre-join screen shows while the devices start; Join does nothing until they are ready, and nothing leaves", async () => {
+    const h = harness({ holdDevices: true });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(h.phase()).toBe("preparing");
+    expect(showsLobby(h.actor.getSnapshot())).toBe(true);
+    h.room({ people: 1, iceServers: ICE });
+    h.actor.send({ type: "JOIN" });
+    await settle();
+    expect(h.phase()).toBe("preparing");
+    expect(h.sent).toEqual([]);
+    expect(pcs).toHaveLength(0); // no connection without devices
+    h.devicesReady();
+    await settle();
+    expect(h.phase()).toBe("lobby");
+    expect(showsLobby(h.actor.getSnapshot())).toBe(true);
+    expect(pcs).toHaveLength(1); // prepared for the one person the peek saw
+    expect(h.sent).toEqual([]);
+  });
+
+  test("a refresh taking its seat back never shows the pre-join screen, not even while its devices start", async () => {
+    const h = harness({ holdDevices: true, token: "t" });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(h.phase()).toBe("preparing");
+    expect(showsLobby(h.actor.getSnapshot())).toBe(false);
+    h.devicesReady();
+    await settle();
+    expect(h.phase()).not.toBe("lobby");
+    expect(showsLobby(h.actor.getSnapshot())).toBe(false);
+  });
+
   test("no picture comes (frames that do not open, a connection still coming up): the call's view shows anyway after handoverLimit", async () => {
     const h = harness({ handoverLimit: 40 });
     h.actor.send({ type: "START", room: "room-1", lobby: true });

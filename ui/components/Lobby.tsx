@@ -33,10 +33,12 @@ export function Lobby() {
   const hasCam = (stream?.getVideoTracks().length ?? 0) > 0;
   const occupancy = useSelector(actor, (s) => s.context.occupancy);
   const full = occupancy !== null && occupancy.people >= occupancy.capacity;
-  // Join pressed: the screen stays until the server says we are in (ui/selectors.ts showsLobby).
-  const joining = useSelector(actor, (s) => !s.matches("lobby"));
+  // The screen shows while the camera and microphone start; Join waits for them (ui/selectors.ts showsLobby).
+  const starting = useSelector(actor, (s) => s.matches("preparing"));
+  // Join pressed: the screen stays until the server says we are in.
+  const joining = useSelector(actor, (s) => s.matches("inRoom"));
   const join = () => {
-    if (!full && !joining) actor.send({ type: "JOIN" });
+    if (!full && !starting && !joining) actor.send({ type: "JOIN" });
   };
   const [infoOpen, setInfoOpen] = useState(false);
 
@@ -92,7 +94,7 @@ export function Lobby() {
             <NameField id={`${id}-name`} onEnter={join} />
             {/* Join right after the name, so that it is in view on a phone; devices are there to check, below. */}
             <div className="row lobby-join">
-              <button type="button" className="primary big" disabled={full || joining} onClick={join}>
+              <button type="button" className="primary big" disabled={full || starting || joining} onClick={join}>
                 {joining ? "Joining…" : "Join"}
               </button>
             </div>

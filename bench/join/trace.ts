@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     group: { type: "boolean", default: false },
     /** The traced joiner clicks Join this long (ms) after it shows (probe.ts `__benchDwell`). */
     dwell: { type: "string", default: "0" },
+    /** With --group: how many are in the call before the traced joiner (2: it makes the group; more: it joins one). */
+    size: { type: "string", default: "2" },
   },
 });
 const MIN_TASK_MS = Number(args.min);
@@ -74,6 +76,13 @@ async function record(): Promise<TraceEvent[]> {
       const second = await newPerson(browser, app.url);
       await openCallLink(second.page, link);
       await Promise.all([seesMoving(a.page, 1, 20_000), seesMoving(second.page, 1, 20_000)]);
+      const inside = [a, second];
+      for (let i = 2; i < Number(args.size); i++) {
+        const next = await newPerson(browser, app.url);
+        await openCallLink(next.page, link);
+        inside.push(next);
+        await Promise.all(inside.map((p) => seesMoving(p.page, inside.length - 1, 30_000)));
+      }
     }
     // A returning visitor, as run.ts's warm variant.
     await b.page.goto(`${app.url}/`);

@@ -95,6 +95,7 @@ async function oneRun(browser: Browser, origin: string, dwell: number, size: num
       inside.push(p);
       await Promise.all(inside.map((q) => seesMoving(q.page, inside.length - 1, 30_000)));
     }
+    // Gaps from here on: the measured joiner's own effect on the tiles A and B already show.
     type Gaps = { __gaps: { reset: () => void; read: () => Record<string, number> } };
     for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as Gaps).__gaps.reset());
 

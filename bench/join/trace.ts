@@ -123,7 +123,9 @@ function pagesOf(events: TraceEvent[]): { a: Page; b: Page } {
   }
   // B is the page with the probe's marks; A the other one (its earlier marks came before the trace).
   const b = [...marks].find(([, m]) => m.has("bench:join clicked"));
-  const a = [...marks].find(([pid]) => pid !== b?.[0]);
+  // Joining a group already formed (--size 3), the others make no mark meanwhile: A is then another page's main thread.
+  const other = [...mains.keys()].find((pid) => pid !== b?.[0]);
+  const a = [...marks].find(([pid]) => pid !== b?.[0]) ?? (other === undefined ? undefined : ([other, new Map<string, number>()] as const));
   if (!a || !b) throw new Error(`could not find both pages in the trace (pages with marks: ${[...marks.keys()].join(", ")})`);
   const page = ([pid, m]: [number, Map<string, number>]): Page => ({ pid, tid: mains.get(pid) ?? -1, marks: m });
   return { a: page(a), b: page(b) };

@@ -61,11 +61,19 @@ async function person(browser: Browser, origin: string, name: string) {
   return p;
 }
 
-/** One third join into a call of two on `origin` (an app with a media server); the third clicks Join `dwell` ms after it shows. */
-async function oneRun(browser: Browser, origin: string, dwell: number): Promise<GroupTiming> {
-  const a = await person(browser, origin, "Ann");
-  const b = await person(browser, origin, "Bo");
-  const c = await person(browser, origin, "Cy");
+const NAMES = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"];
+
+/**
+ * One join into a call of `size` people on `origin` (an app with a media server); the joiner clicks
+ * Join `dwell` ms after it shows. With `size` 2 the joiner makes a call of two a group (the third);
+ * with more it joins a room that is a group already (the 4th..: the others join first, each once
+ * the ones before it see everyone moving), and the switch lines do not apply (NaN).
+ */
+async function oneRun(browser: Browser, origin: string, dwell: number, size: number): Promise<GroupTiming> {
+  const a = await person(browser, origin, NAMES[0]!);
+  const b = await person(browser, origin, NAMES[1]!);
+  const more = await Promise.all(NAMES.slice(2, size).map((n) => person(browser, origin, n)));
+  const c = await person(browser, origin, NAMES[size] ?? "Zed");
   try {
     for (const p of [a, b]) {
       await p.context.addInitScript(recordPeerConnections);
@@ -80,6 +88,14 @@ async function oneRun(browser: Browser, origin: string, dwell: number): Promise<
     await waitForStatus(a.page, "Waiting for someone to join");
     await openCallLink(b.page, link);
     await Promise.all([seesMoving(a.page, 1, 20_000), seesMoving(b.page, 1, 20_000)]);
+    // The others of a bigger room, one at a time, each once everyone already in sees everyone moving.
+    const inside = [a, b];
+    for (const p of more) {
+      await openCallLink(p.page, link);
+      inside.push(p);
+      await Promise.all(inside.map((q) => seesMoving(q.page, inside.length - 1, 30_000)));
+    }
+    // Gaps from here on: the measured joiner's own effect on the tiles A and B already show.
     type Gaps = { __gaps: { reset: () => void; read: () => Record<string, number> } };
     for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as Gaps).__gaps.reset());
 
@@ -95,14 +111,15 @@ async function oneRun(browser: Browser, origin: string, dwell: number): Promise<
           const w = window as unknown as { __bench: { join: number | null; frame: number | null }; __firsts: { frames: Record<string, number> } };
           return { join: w.__bench.join, frame: w.__bench.frame, tiles: Object.values(w.__firsts.frames), origin: performance.timeOrigin };
         }),
-      (t) => t.tiles.length >= 2,
+      (t) => t.tiles.length >= size,
       30_000,
     );
     if (third.join === null || third.frame === null) throw new Error("the third never joined or saw no frame");
     const joinWall = third.origin + third.join;
     // Both on the media server only: their direct connection closed, the two others' tiles moving.
+    // (In a bigger room they closed it before the joiner came: nothing to wait for.)
     const closed = await Promise.all(
-      [a, b].map((p) =>
+      (size === 2 ? [a, b] : []).map((p) =>
         waitFor(
           () => p.page.evaluate(() => (window as unknown as { __directClosed: number | null }).__directClosed),
           (t) => t !== null,
@@ -110,7 +127,7 @@ async function oneRun(browser: Browser, origin: string, dwell: number): Promise<
         ),
       ),
     );
-    await Promise.all([seesMoving(a.page, 2, 30_000), seesMoving(b.page, 2, 30_000)]);
+    await Promise.all([seesMoving(a.page, size, 30_000), seesMoving(b.page, size, 30_000)]);
     const gaps = await Promise.all(
       [a, b].map((p, i) =>
         p.page.evaluate((label) => (window as unknown as Gaps).__gaps.read()[label] ?? Number.NaN, `Remote video: ${i === 0 ? "Bo" : "Ann"}`),
@@ -120,18 +137,18 @@ async function oneRun(browser: Browser, origin: string, dwell: number): Promise<
     const steps = fromJoin(await wallMarks(c.page));
     const switchSteps = fromJoin(await wallMarks(a.page));
     for (const k of Object.keys(switchSteps)) if (!k.startsWith("sfu")) delete switchSteps[k];
-    switchSteps["direct closed"] = closed[0]! - joinWall;
+    if (closed.length) switchSteps["direct closed"] = closed[0]! - joinWall;
     return {
       steps,
       switchSteps,
       frame: third.frame,
       joinToFrame: third.frame - third.join,
       joinToAll: Math.max(...third.tiles) - third.join,
-      switchMs: Math.max(...(closed as number[])) - joinWall,
+      switchMs: closed.length ? Math.max(...(closed as number[])) - joinWall : Number.NaN,
       gaps,
     };
   } finally {
-    for (const p of [a, b, c]) await p.context.close();
+    for (const p of [a, b, ...more, c]) await p.context.close();
   }
 }
 
@@ -146,7 +163,7 @@ const median = (xs: number[]) => {
  * `runs` third joins with a Janus and an app of their own (started here, stopped after); the lines
  * to print. `oneToOneJoinToFrame`: the 1:1 app's median Join → first frame, to read them against.
  */
-export async function groupLines(browser: Browser, runs: number, oneToOneJoinToFrame?: number, dwell = 0): Promise<string[]> {
+export async function groupLines(browser: Browser, runs: number, oneToOneJoinToFrame?: number, dwell = 0, size = 2): Promise<string[]> {
   if (!process.env.ONELINK_NETNS_IFACE) return ["", "== group: skipped (Janus needs the namespace: bash scripts/netns.sh ... bench/join/run.ts)"];
   const janus = await startTestJanus();
   const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret });
@@ -154,7 +171,7 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
   const failures: string[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const t = await oneRun(browser, app.url, dwell).catch((err: Error) => {
+      const t = await oneRun(browser, app.url, dwell, size).catch((err: Error) => {
         failures.push(err.message.split("\n")[0] ?? String(err));
         return null;
       });
@@ -171,12 +188,13 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
   const f0 = (x: number) => x.toFixed(0);
   const jf = median(timings.map((t) => t.joinToFrame));
   const how = dwell > 0 ? `, Join clicked ${dwell} ms after it shows` : "";
-  const out = ["", `== group: a third person joins a call of two (media server: Janus in the namespace${how}), ${timings.length} runs`];
+  const who = size === 2 ? "a third person joins a call of two" : `person ${size + 1} joins a group of ${size}`;
+  const out = ["", `== group: ${who} (media server: Janus in the namespace${how}), ${timings.length} runs`];
   for (const f of failures) out.push(`  failed: ${f}`);
   if (!timings.length) return out;
   out.push(`  third: navigation -> first remote frame median ${f0(median(timings.map((t) => t.frame)))} ms  [${timings.map((t) => f0(t.frame)).join(", ")}]`);
   out.push(
-    `  third: Join -> first frame median ${f0(jf)} ms, Join -> frames on both tiles ${f0(median(timings.map((t) => t.joinToAll)))} ms` +
+    `  third: Join -> first frame median ${f0(jf)} ms, Join -> frames on all ${size} tiles ${f0(median(timings.map((t) => t.joinToAll)))} ms` +
       (oneToOneJoinToFrame ? `  (${(jf / oneToOneJoinToFrame).toFixed(2)}x the 1:1 Join -> frame)` : ""),
   );
   const gaps = timings.flatMap((t) => t.gaps);

@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     "floor-hd": { type: "boolean", default: false },
     /** The group lines' third clicks Join this long (ms) after it shows, as a person would (0: at once). */
     "group-dwell": { type: "string", default: "0" },
+    /** The group lines' room before the measured joiner comes: 2 (it makes the call a group) or more (it joins a group). */
+    "group-size": { type: "string", default: "2" },
   },
 });
 const RUNS = Math.max(1, Number(args.runs));
@@ -191,7 +193,7 @@ try {
   }
   if (GROUP) {
     const warm = results.warm.app.map((t) => t.fromStart);
-    groupOut = await groupLines(browser, RUNS, warm.length ? median(warm) : undefined, Number(args["group-dwell"]));
+    groupOut = await groupLines(browser, RUNS, warm.length ? median(warm) : undefined, Number(args["group-dwell"]), Math.max(2, Number(args["group-size"])));
   }
 } finally {
   await browser.close();

@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     group: { type: "boolean", default: false },
     /** The traced joiner clicks Join this long (ms) after it shows (probe.ts `__benchDwell`). */
     dwell: { type: "string", default: "0" },
+    /** With --group: how many are in the call before the traced joiner (2: it makes the group; more: it joins one). */
+    size: { type: "string", default: "2" },
   },
 });
 const MIN_TASK_MS = Number(args.min);
@@ -74,6 +76,13 @@ async function record(): Promise<TraceEvent[]> {
       const second = await newPerson(browser, app.url);
       await openCallLink(second.page, link);
       await Promise.all([seesMoving(a.page, 1, 20_000), seesMoving(second.page, 1, 20_000)]);
+      const inside = [a, second];
+      for (let i = 2; i < Number(args.size); i++) {
+        const next = await newPerson(browser, app.url);
+        await openCallLink(next.page, link);
+        inside.push(next);
+        await Promise.all(inside.map((p) => seesMoving(p.page, inside.length - 1, 30_000)));
+      }
     }
     // A returning visitor, as run.ts's warm variant.
     await b.page.goto(`${app.url}/`);
@@ -114,7 +123,9 @@ function pagesOf(events: TraceEvent[]): { a: Page; b: Page } {
   }
   // B is the page with the probe's marks; A the other one (its earlier marks came before the trace).
   const b = [...marks].find(([, m]) => m.has("bench:join clicked"));
-  const a = [...marks].find(([pid]) => pid !== b?.[0]);
+  // Joining a group already formed (--size 3), the others make no mark meanwhile: A is then another page's main thread.
+  const other = [...mains.keys()].find((pid) => pid !== b?.[0]);
+  const a = [...marks].find(([pid]) => pid !== b?.[0]) ?? (other === undefined ? undefined : ([other, new Map<string, number>()] as const));
   if (!a || !b) throw new Error(`could not find both pages in the trace (pages with marks: ${[...marks.keys()].join(", ")})`);
   const page = ([pid, m]: [number, Map<string, number>]): Page => ({ pid, tid: mains.get(pid) ?? -1, marks: m });
   return { a: page(a), b: page(b) };

@@ -9,6 +9,7 @@
  *
  * `openSfu` is the one place both connections are made, prepared or not.
  */
+import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
 import type { IceServer } from "../../protocol/index.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type MediaEncryption, mediaEncryption } from "./e2ee-media.ts";
@@ -84,14 +85,14 @@ export class PreparedGroup {
   private readonly parts: SfuParts;
   /** Resolves true once our publishing offer is set as the local description (false: it could not be made). */
   readonly offer: Promise<boolean>;
-  private candidates: (RTCIceCandidateInit | null)[] = [];
+  private readonly candidates: ReturnType<typeof holdCandidates>;
   private adopted = false;
 
   constructor(readonly plan: GroupPlan) {
     this.parts = openSfu(plan, plan.stream.getAudioTracks()[0] ?? null, plan.stream);
     const { pub } = this.parts;
     // Kept here until Join: nothing goes anywhere.
-    pub.onicecandidate = ({ candidate }) => this.candidates.push(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+    this.candidates = holdCandidates(pub);
     this.offer = pub
       .createOffer()
       .then((offer) => pub.setLocalDescription(offer))
@@ -113,19 +114,10 @@ export class PreparedGroup {
    * The connections are the caller's from now on (once). `release` hands over the candidates the
    * publishing connection gathered so far, then every later one; call it after the offer is sent.
    */
-  adopt(): SfuParts & { release(onCandidate: (c: RTCIceCandidateInit | null) => void): void } {
+  adopt(): SfuParts & { release(onCandidate: CandidateOut): void } {
     if (this.adopted) throw new Error("PreparedGroup: adopted twice");
     this.adopted = true;
-    const { pub } = this.parts;
-    return {
-      ...this.parts,
-      release: (onCandidate) => {
-        pub.onicecandidate = ({ candidate }) => onCandidate(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
-        const kept = this.candidates;
-        this.candidates = [];
-        for (const c of kept) onCandidate(c);
-      },
-    };
+    return { ...this.parts, release: (onCandidate) => this.candidates.release(onCandidate) };
   }
 
   /** Closes it, unless it was adopted (its new owner closes it). */

@@ -11,6 +11,7 @@
  * For a room of two or more (a group) it holds the media server's publishing path instead
  * (prepared-group.ts), taken when `joined` says the room is a group.
  */
+import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
 import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer } from "../../protocol/index.ts";
 import { preferCodecs, SOFTWARE_ORDER } from "./rtp-tuning.ts";
 import { mark } from "../timeline.ts";
@@ -62,7 +63,7 @@ export class PreparedConnection {
   private readonly parts: ConnectionParts;
   /** Resolves true once our offer is set as the local description (false: it could not be made). */
   readonly offer: Promise<boolean>;
-  private candidates: (RTCIceCandidateInit | null)[] = [];
+  private readonly candidates: ReturnType<typeof holdCandidates>;
   private iceErrors: IceErrorReport[] = [];
   private adopted = false;
 
@@ -74,7 +75,7 @@ export class PreparedConnection {
     });
     const { pc } = this.parts;
     // Kept here until Join: nothing goes anywhere.
-    pc.onicecandidate = ({ candidate }) => this.candidates.push(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+    this.candidates = holdCandidates(pc);
     pc.onicecandidateerror = (ev) => {
       const e = ev as RTCPeerConnectionIceErrorEvent;
       if (e.url?.startsWith("turn")) this.iceErrors.push({ code: e.errorCode, text: e.errorText, url: e.url });
@@ -105,22 +106,20 @@ export class PreparedConnection {
    * The connection is the caller's from now on (once). `release` hands over what was kept: the
    * candidates gathered so far, then every later one, and the relay errors; call it after the offer is sent.
    */
-  adopt(): ConnectionParts & { release(onCandidate: (c: RTCIceCandidateInit | null) => void, onIceError: (e: IceErrorReport) => void): void } {
+  adopt(): ConnectionParts & { release(onCandidate: CandidateOut, onIceError: (e: IceErrorReport) => void): void } {
     if (this.adopted) throw new Error("PreparedConnection: adopted twice");
     this.adopted = true;
     const { pc } = this.parts;
     return {
       ...this.parts,
       release: (onCandidate, onIceError) => {
-        pc.onicecandidate = ({ candidate }) => onCandidate(candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
         pc.onicecandidateerror = (ev) => {
           const e = ev as RTCPeerConnectionIceErrorEvent;
           if (e.url?.startsWith("turn")) onIceError({ code: e.errorCode, text: e.errorText, url: e.url });
         };
-        const [candidates, errors] = [this.candidates, this.iceErrors];
-        this.candidates = [];
+        this.candidates.release(onCandidate);
+        const errors = this.iceErrors;
         this.iceErrors = [];
-        for (const c of candidates) onCandidate(c);
         for (const e of errors) onIceError(e);
       },
     };

@@ -1,0 +1,21 @@
+/**
+ * The candidates a connection prepared before Join gathers (prepared.ts, prepared-group.ts): kept
+ * on the page, since nothing may leave before Join, until `release` hands them over in order, then
+ * every later one as it comes.
+ */
+export type CandidateOut = (candidate: RTCIceCandidateInit | null) => void;
+
+const asInit = (candidate: RTCIceCandidate | null) => (candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+
+export function holdCandidates(pc: RTCPeerConnection): { release(onCandidate: CandidateOut): void } {
+  let kept: (RTCIceCandidateInit | null)[] = [];
+  pc.onicecandidate = ({ candidate }) => kept.push(asInit(candidate));
+  return {
+    release(onCandidate) {
+      pc.onicecandidate = ({ candidate }) => onCandidate(asInit(candidate));
+      const held = kept;
+      kept = [];
+      for (const c of held) onCandidate(c);
+    },
+  };
+}

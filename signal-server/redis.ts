@@ -36,6 +36,8 @@ import { RedisClient } from "bun";
 import { createHash, randomBytes } from "node:crypto";
 import type { Bus } from "./bus.ts";
 import { RedisChannel } from "./redis-channel.ts";
+import { RedisPipe } from "./redis-pipe.ts";
+import { command } from "./redis-resp.ts";
 import type { GroupEvent } from "./sfu/group.ts";
 import type { Placement } from "./sfu/placement.ts";
 import type { Matches, Presence } from "./presence.ts";
@@ -392,10 +394,14 @@ export class Cluster {
   private flushing: ReturnType<typeof setImmediate> | null = null;
   /** This node's channel, heard as bytes (Bun's client would hand them over as text). */
   private own: RedisChannel;
+  /** Batches for other nodes (and group messages, which keep their place after them), published as bytes. */
+  private pipe: RedisPipe;
   /** The start of this node's batches: `b<node>\n` (its senders are here) and `c<node>\n`. */
   private batchHead: [Buffer, Buffer];
-  /** Where batches are written before their PUBLISH copies them (see batchOf). */
+  /** Where a flush's PUBLISH commands are written before the socket takes them (see flush). */
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  /** `*3 $7 PUBLISH $n <channel>` per node, the start of a PUBLISH to it. */
+  private publishHeads = new Map<string, Buffer>();
   /** Routes being learnt: the frames sent meanwhile wait for the answer, in order, then go as one batch. */
   private learning = new Map<string, { records: Outgoing[]; waiters: ((ok: boolean) => void)[] }>();
   private beats = 0;
@@ -420,6 +426,7 @@ export class Cluster {
       onMessage: this.onMessage,
       onRead: opts.onRead,
     });
+    this.pipe = new RedisPipe(opts.url);
     this.batchHead = [Buffer.from(`b${this.nodeId}\n`), Buffer.from(`c${this.nodeId}\n`)];
   }
 
@@ -445,6 +452,7 @@ export class Cluster {
     this.connectedOnce = { cmd: true, sub: true };
     await this.beat();
     await this.cmd.send("SADD", [NODES, this.nodeId]);
+    await this.pipe.start();
     await this.own.start();
     await this.sub.subscribe(INVALIDATE, this.onInvalidate);
     await this.sub.subscribe(GROUPS, this.onGroups);
@@ -552,11 +560,15 @@ export class Cluster {
    * member), published by Redis to the nodes of those it is for. False: `to` is no member.
    */
   fanout(room: string, from: string, to: string, frame: Uint8Array): Promise<boolean> {
-    // Frames gathered for this turn go first: the group message keeps its place after them.
+    // Frames gathered for this turn go first, on the same connection: the group message keeps its place after them.
     this.flush();
-    return this.run(SCRIPTS.fanout, [ROOM + room], [from, to, CHANNEL, this.nodeId, frame as unknown as string, room, String(frame.byteLength)]).then(
-      (r) => Number(r) === 1,
-    );
+    const p = new Promise<boolean>((resolve, reject) => {
+      this.pipe.expect((r) => (typeof r === "number" ? resolve(r === 1) : reject(r)));
+      // By its text every time (Redis keeps it compiled): a connection made again needs no loading.
+      this.pipe.write(command(["EVAL", SCRIPTS.fanout.text, "1", ROOM + room, from, to, CHANNEL, this.nodeId, frame, room, String(frame.byteLength)]), 1);
+    });
+    this.track(p);
+    return p;
   }
 
   /** Group rooms' servers, recorded in Redis for every node. */
@@ -575,7 +587,7 @@ export class Cluster {
 
   private tick() {
     if (this.stopped) return;
-    const connected = this.cmd.connected && this.sub.connected && this.own.connected;
+    const connected = this.cmd.connected && this.sub.connected && this.own.connected && this.pipe.connected;
     if (!connected && this.up) {
       this.up = false;
       this.log(`signal: lost Redis at ${redact(this.opts.url)}; reconnecting (joins and signals across nodes wait until it is back)`);
@@ -756,34 +768,48 @@ export class Cluster {
     this.routes.set(key, node);
   }
 
-  /**
-   * `learn`: the senders are on this node (false when frames that reached here stale are sent on).
-   * `reuse`: written into a buffer kept for the purpose, for a command that copies it at once (a
-   * PUBLISH: Bun's client writes a command's arguments out when it is sent); fresh otherwise.
-   */
-  private batchOf(records: Outgoing[], learn = true, reuse = false): Buffer {
-    const head = this.batchHead[learn ? 0 : 1];
-    let size = head.length;
+  /** A batch's length in bytes (see onBatch for its shape). */
+  private batchLength(records: Outgoing[]): number {
+    let size = this.batchHead[0].length;
     for (const r of records) size += r.room.length + r.to.length + r.from.length + 4 + digits(r.frame.byteLength) + r.frame.byteLength;
-    let m: Buffer;
-    if (reuse) {
-      if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.scratch.length));
-      m = this.scratch.subarray(0, size);
-    } else m = Buffer.allocUnsafe(size);
-    m.set(head, 0);
-    let at = head.length;
+    return size;
+  }
+
+  /** Writes a batch into `m` at `at`; returns where it ends. `learn`: the senders are on this node (false when frames that reached here stale are sent on). */
+  private writeBatch(m: Buffer, at: number, records: Outgoing[], learn: boolean): number {
+    const head = this.batchHead[learn ? 0 : 1];
+    m.set(head, at);
+    at += head.length;
     for (const r of records) {
       at += m.write(`${r.room}\n${r.to}\n${r.from}\n${r.frame.byteLength}\n`, at, "latin1");
       m.set(r.frame, at);
       at += r.frame.byteLength;
     }
+    return at;
+  }
+
+  /** A batch in a buffer of its own. */
+  private batchOf(records: Outgoing[], learn = true): Buffer {
+    const m = Buffer.allocUnsafe(this.batchLength(records));
+    this.writeBatch(m, 0, records, learn);
     return m;
+  }
+
+  private publishHead(node: string): Buffer {
+    let head = this.publishHeads.get(node);
+    if (!head) {
+      const channel = Buffer.from(CHANNEL + node);
+      head = Buffer.from(`*3\r\n$7\r\nPUBLISH\r\n$${channel.length}\r\n${CHANNEL + node}\r\n`);
+      if (this.publishHeads.size > 1000) this.publishHeads.clear();
+      this.publishHeads.set(node, head);
+    }
+    return head;
   }
 
   /**
    * One PUBLISH per node for the frames gathered (the server calls this once a socket's read is
-   * handled, and it runs at the end of the turn anyway); a node nobody listens for (it died) loses
-   * its routes.
+   * handled, and it runs at the end of the turn anyway), all in one write; a node nobody listens
+   * for (it died) loses its routes.
    */
   flush = () => {
     if (this.flushing) clearImmediate(this.flushing);
@@ -791,14 +817,29 @@ export class Cluster {
     if (!this.outbox.size) return;
     const outbox = this.outbox;
     this.outbox = new Map();
+    let size = 0;
     for (const [node, records] of outbox) {
-      const p = (this.cmd.send("PUBLISH", [CHANNEL + node, this.batchOf(records, true, true) as unknown as string]) as Promise<number>).then((n) => {
-        if (n > 0) return;
-        for (const [key, at] of this.routes) if (at === node) this.routes.delete(key);
+      const length = this.batchLength(records);
+      size += this.publishHead(node).length + digits(length) + 5 + length;
+    }
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.scratch.length));
+    const m = this.scratch;
+    let at = 0;
+    for (const [node, records] of outbox) {
+      const head = this.publishHead(node);
+      m.set(head, at);
+      at += head.length;
+      at += m.write(`$${this.batchLength(records)}\r\n`, at, "latin1");
+      at = this.writeBatch(m, at, records, true);
+      m[at++] = 13;
+      m[at++] = 10;
+      this.pipe.expect((n) => {
+        if (typeof n !== "number" || n > 0) return;
+        for (const [key, where] of this.routes) if (where === node) this.routes.delete(key);
         for (const r of records) this.stale(this.nodeId, r);
       });
-      this.track(p);
     }
+    this.pipe.write(m.subarray(0, at), outbox.size);
   };
 
   private track(p: Promise<unknown>) {
@@ -825,7 +866,8 @@ export class Cluster {
   /** Waits for the store operations under way (a drain), at most `timeoutMs`. */
   async settle(timeoutMs = 5000) {
     const end = Date.now() + timeoutMs;
-    while (this.inflight.size && Date.now() < end) await Promise.race([Promise.allSettled([...this.inflight]), Bun.sleep(Math.max(1, end - Date.now()))]);
+    while ((this.inflight.size || !this.pipe.settled) && Date.now() < end)
+      await Promise.race([Promise.allSettled([...this.inflight, this.pipe.whenSettled()]), Bun.sleep(Math.max(1, end - Date.now()))]);
   }
 
   async stop() {
@@ -845,6 +887,7 @@ export class Cluster {
     this.cmd.close();
     this.sub.close();
     this.own.stop();
+    this.pipe.stop();
   }
 
   store() {

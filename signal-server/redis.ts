@@ -475,8 +475,9 @@ export class Cluster {
   };
 
   /**
-   * `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame>` (length in bytes). A
-   * member who sent a frame from there is there: the way back is known without the route script
+   * `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame>` (length in bytes), or
+   * `+<length>\n<frame>` for one more frame the way of the record before it (a sender's burst, read
+   * once: its strings made and its route learnt once). A member who sent a frame from there is there: the way back is known without the route script
    * (`from` `@<seat>`: a notice about that member, sent from its node). `c`: the same, sent on by a
    * node the frames reached by a stale route, so its senders are not there. The frames are views of
    * the bytes read from Redis, written to their sockets before the read is over.
@@ -490,23 +491,31 @@ export class Cluster {
     // A sender's frames come one after another: its route is learnt once for them.
     let lastRoom = "";
     let lastFrom = "";
+    let room = "";
+    let to = "";
+    let from = "";
     while (i < b.length) {
+      if (b[i] === 43 /* + */ && room) {
+        // The next frame of the same sender to the same member: only its length.
+        const d = b.indexOf(LF, i);
+        const length = d < 0 || d - i > 11 ? -1 : decimal(b, i + 1, d);
+        if (length < 0 || d + 1 + length > b.length) return;
+        const frame = b.subarray(d + 1, d + 1 + length);
+        if (!this.opts.onDeliver(room, to, frame, false)) this.stale(source, { room, to, from, frame: frame.slice() });
+        i = d + 1 + length;
+        continue;
+      }
       const a = b.indexOf(LF, i);
       const c1 = a < 0 ? -1 : b.indexOf(LF, a + 1);
       const c2 = c1 < 0 ? -1 : b.indexOf(LF, c1 + 1);
       const d = c2 < 0 ? -1 : b.indexOf(LF, c2 + 1);
       if (d < 0 || d - c2 > 11) return;
-      let length = 0;
-      for (let k = c2 + 1; k < d; k++) {
-        const digit = b[k]! - 48;
-        if (digit < 0 || digit > 9) return;
-        length = length * 10 + digit;
-      }
+      const length = decimal(b, c2 + 1, d);
       const end = d + 1 + length;
-      if (end > b.length) return;
-      const room = buf.toString("latin1", i, a);
-      const to = buf.toString("latin1", a + 1, c1);
-      const from = c2 > c1 + 1 ? buf.toString("latin1", c1 + 1, c2) : "";
+      if (length < 0 || end > b.length) return;
+      room = buf.toString("latin1", i, a);
+      to = buf.toString("latin1", a + 1, c1);
+      from = c2 > c1 + 1 ? buf.toString("latin1", c1 + 1, c2) : "";
       if (learn && from && (from !== lastFrom || room !== lastRoom)) {
         this.learnRoute(room, from.charCodeAt(0) === 64 /* @ */ ? from.slice(1) : from, source);
         lastRoom = room;
@@ -771,7 +780,11 @@ export class Cluster {
   /** A batch's length in bytes (see onBatch for its shape). */
   private batchLength(records: Outgoing[]): number {
     let size = this.batchHead[0].length;
-    for (const r of records) size += r.room.length + r.to.length + r.from.length + 4 + digits(r.frame.byteLength) + r.frame.byteLength;
+    let last: Outgoing | null = null;
+    for (const r of records) {
+      size += (sameWay(last, r) ? 2 : r.room.length + r.to.length + r.from.length + 4) + digits(r.frame.byteLength) + r.frame.byteLength;
+      last = r;
+    }
     return size;
   }
 
@@ -780,10 +793,12 @@ export class Cluster {
     const head = this.batchHead[learn ? 0 : 1];
     m.set(head, at);
     at += head.length;
+    let last: Outgoing | null = null;
     for (const r of records) {
-      at += m.write(`${r.room}\n${r.to}\n${r.from}\n${r.frame.byteLength}\n`, at, "latin1");
+      at += m.write(sameWay(last, r) ? `+${r.frame.byteLength}\n` : `${r.room}\n${r.to}\n${r.from}\n${r.frame.byteLength}\n`, at, "latin1");
       m.set(r.frame, at);
       at += r.frame.byteLength;
+      last = r;
     }
     return at;
   }
@@ -903,6 +918,20 @@ interface Outgoing {
   from: string;
   /** The frame's bytes: a view of what was read until the batch leaves (see flush), else a copy. */
   frame: Uint8Array;
+}
+
+/** `r` goes the way `last` went (same room, addressee and sender): in a batch, only its length is written. */
+const sameWay = (last: Outgoing | null, r: Outgoing) => last !== null && last.to === r.to && last.from === r.from && last.room === r.room;
+
+/** The decimal digits in b[from, to), or -1 if there is anything else. */
+function decimal(b: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const digit = b[k]! - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 /** A card as Redis keeps it (base64); "" for none. */

@@ -432,7 +432,7 @@ for (const n of sizes) {
       console.log(
         r.skipped
           ? `skipped (${r.skipped})`
-          : `${fmt(r.joinedPerS)} joined/s, ${fmt(r.msgsPerS)} msgs/s (warm-up burst ${fmt(r.warmupMsgsPerS)}), p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ` +
+          : `${fmt(r.joinedPerS)} joined/s, ${fmt(r.msgsPerS)} msgs/s (warm-up burst ${fmt(r.warmupMsgsPerS)}), p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ` +
               `${fmt(r.kbPerSocket, 2)} KB/socket, server ${fmt(r.serverUsPerMsg, 1)} µs CPU/msg (${Math.round((r.serverKernelShare ?? 0) * 100)}% of it in the kernel, ${fmt((r.serverFaults ?? 0) / Math.max(1, r.delivered ?? 1), 2)} page faults/msg), other CPU ${Math.round((r.otherCpuBurst ?? 0) * 100)}%`,
       );
       if (!r.skipped) {

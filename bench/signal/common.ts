@@ -194,6 +194,12 @@ export interface Started {
 }
 
 /** Starts one server under test in its own process and waits for its "Listening on …:PORT" line. */
+/** BENCH_OURS_ENV: `NAME=value` pairs, separated by spaces, for our servers only. */
+function oursEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_OURS_ENV ?? "").split(/\s+/).filter((p) => p.includes("="));
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+}
+
 export async function startServer(kind: ServerKind, opts: { hostname: string; env?: Record<string, string>; oursMain?: string }): Promise<Started> {
   const cmd =
     kind === "ours" || kind === "cluster"
@@ -214,6 +220,8 @@ export async function startServer(kind: ServerKind, opts: { hostname: string; en
       : {}),
     // Profiling aid, e.g. BENCH_OURS_BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof".
     ...((kind === "ours" || kind === "cluster") && process.env.BENCH_OURS_BUN_OPTIONS ? { BUN_OPTIONS: process.env.BENCH_OURS_BUN_OPTIONS } : {}),
+    // Our servers' environment only, e.g. BENCH_OURS_ENV="BUN_JSC_useFTLJIT=0" (JavaScriptCore's options; the clients keep theirs).
+    ...(kind === "ours" || kind === "cluster" ? oursEnv() : {}),
     ...opts.env,
   };
   const proc = Bun.spawn(withFdLimit(cmd), { cwd: ROOT, env, stdout: "pipe", stderr: "inherit" });

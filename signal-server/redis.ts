@@ -477,10 +477,11 @@ export class Cluster {
   /**
    * `b<source node>\n` then records `<room>\n<to>\n<from>\n<length>\n<frame>` (length in bytes), or
    * `+<length>\n<frame>` for one more frame the way of the record before it (a sender's burst, read
-   * once: its strings made and its route learnt once). A member who sent a frame from there is there: the way back is known without the route script
-   * (`from` `@<seat>`: a notice about that member, sent from its node). `c`: the same, sent on by a
-   * node the frames reached by a stale route, so its senders are not there. The frames are views of
-   * the bytes read from Redis, written to their sockets before the read is over.
+   * once: its strings made and its route learnt once). A member who sent a frame from there is
+   * there: the way back is known without the route script (`from` `@<seat>`: a notice about that
+   * member, sent from its node). `c`: the same, sent on by a node the frames reached by a stale
+   * route, so its senders are not there. The frames are views of the bytes read from Redis, written
+   * to their sockets before the read is over.
    */
   private onBatch(b: Uint8Array, learn: boolean) {
     let i = b.indexOf(LF);
@@ -788,7 +789,10 @@ export class Cluster {
     return size;
   }
 
-  /** Writes a batch into `m` at `at`; returns where it ends. `learn`: the senders are on this node (false when frames that reached here stale are sent on). */
+  /**
+   * Writes a batch into `m` at `at`; returns where it ends. `learn`: the senders are on this node
+   * (false when frames that reached here stale are sent on).
+   */
   private writeBatch(m: Buffer, at: number, records: Outgoing[], learn: boolean): number {
     const head = this.batchHead[learn ? 0 : 1];
     m.set(head, at);

@@ -16,9 +16,9 @@
  * no audio and no video), renders nothing, runs no noise suppression or background effects, and
  * takes no part in the key exchange (it seals with the link's own keys, epoch 0, which every page
  * keeps: enough while nobody leaves). Its camera is Chromium's fake device; its microphone is
- * WebAudio: room noise by default (a listener's microphone, as 18 of 20 people in a call are, which
- * Opus's DTX sends as almost nothing), or silence, or a tone that never stops (the bench before
- * 1 Dec: 16 people talking at once).
+ * WebAudio (run.ts --bot-mic): silence, as a listener's is after the app's noise suppression (18 of
+ * 20 people in a call are listening), which Opus's DTX sends as a packet every 400 ms; or room
+ * noise, unprocessed; or a tone that never stops (the bench before 1 Dec: 16 people talking at once).
  *
  * One page holds several bots (each `startBot` call adds one): they share the page's renderer,
  * its WebRTC threads, one capture of the fake camera (each bot sends its own clone of the track)
@@ -42,7 +42,7 @@ export interface BotOptions {
   width: number;
   height: number;
   frameRate: number;
-  /** What its microphone hears: room noise (~-60 dBFS), nothing, or a tone of `tone` Hz. */
+  /** What its microphone hears: nothing (zeros), room noise (~-60 dBFS), or a tone of `tone` Hz. */
   mic: "noise" | "silence" | "tone";
   tone: number;
 }

@@ -43,9 +43,22 @@ const BOTS_PER_BROWSER = 16;
 const CAMERA = { width: 320, height: 180, frameRate: 15 };
 if (!(PEOPLE >= 3 && PEOPLE <= 20)) throw new Error("--people must be 3..20 (the room holds 20)");
 
-/** The bots' microphone: room noise (a listener's, the default), silence, or a tone that never stops (before 1 Dec). */
-const BOT_MIC = flag("bot-mic", "noise") as BotOptions["mic"];
+/**
+ * The bots' microphone: silence (the default: a listener's microphone after the app's noise
+ * suppression, or muted), room noise (white, about -60 dBFS, unprocessed), or a tone that never
+ * stops (the bench before 1 Dec: 16 people talking at once).
+ */
+const BOT_MIC = flag("bot-mic", "silence") as BotOptions["mic"];
 if (!["noise", "silence", "tone"].includes(BOT_MIC)) throw new Error("--bot-mic must be noise, silence or tone");
+
+/**
+ * `--smoothing off`: the viewers' Chromium runs with --disable-rtc-smoothness-algorithm. Headless,
+ * Chromium's smoothing of WebRTC video presentation often shows 10 of 15 decoded frames/s even in a
+ * bare page (bench/group/present.ts): off, what a tile presents is what its stream decodes.
+ */
+const SMOOTHING = flag("smoothing", "on");
+if (!["on", "off"].includes(SMOOTHING)) throw new Error("--smoothing must be on or off");
+const VIEWER_ARGS = SMOOTHING === "off" ? ["--disable-rtc-smoothness-algorithm"] : [];
 
 const TARGET = { fps: 15, downlinkKbps: 2500, cpuRatio: 1.5, joinMs: 2000, gapMs: 300 };
 
@@ -248,7 +261,9 @@ const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(" ");
-line(`bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s`);
+line(
+  `bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s, bots' microphones: ${BOT_MIC}, viewers' video smoothing: ${SMOOTHING}`,
+);
 line(`load average at start: ${load()}`);
 
 const meshServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.file(resolve(import.meta.dir, "mesh.html"))) });
@@ -342,8 +357,8 @@ async function joinLink(page: Page, link: string) {
 
 try {
   // Two viewers, each in a browser of its own (its CPU is its whole process tree's).
-  const v1 = await taggedBrowser("viewer1");
-  const v2 = await taggedBrowser("viewer2");
+  const v1 = await taggedBrowser("viewer1", VIEWER_ARGS);
+  const v2 = await taggedBrowser("viewer2", VIEWER_ARGS);
   browsers.push(v1.browser, v2.browser);
   const viewers = [v1, v2];
 

@@ -15,12 +15,14 @@
  * receives nothing (the server's offers of its subscription are never answered, so Janus sends it
  * no audio and no video), renders nothing, runs no noise suppression or background effects, and
  * takes no part in the key exchange (it seals with the link's own keys, epoch 0, which every page
- * keeps: enough while nobody leaves). Its microphone is a WebAudio oscillator, its camera
- * Chromium's fake device.
+ * keeps: enough while nobody leaves). Its camera is Chromium's fake device; its microphone is
+ * WebAudio (run.ts --bot-mic): silence, as a listener's is after the app's noise suppression (18 of
+ * 20 people in a call are listening), which Opus's DTX sends as a packet every 400 ms; or room
+ * noise, unprocessed; or a tone that never stops (the bench before 1 Dec: 16 people talking at once).
  *
  * One page holds several bots (each `startBot` call adds one): they share the page's renderer,
  * its WebRTC threads, one capture of the fake camera (each bot sends its own clone of the track)
- * and one AudioContext (an oscillator each), where a page per bot made each of these once per bot.
+ * and one AudioContext (its room noise, or an oscillator each), where a page per bot made each of these once per bot.
  */
 import { createActor, enqueueActions, setup, type ActorRefFrom } from "xstate";
 import { socketActor, type SocketEvent } from "../../machines/link/socket.ts";
@@ -40,7 +42,8 @@ export interface BotOptions {
   width: number;
   height: number;
   frameRate: number;
-  /** The oscillator's pitch (Hz). */
+  /** What its microphone hears: nothing (zeros), room noise (~-60 dBFS), or a tone of `tone` Hz. */
+  mic: "noise" | "silence" | "tone";
   tone: number;
 }
 
@@ -69,16 +72,26 @@ window.RTCPeerConnection = class extends NativeConnection {
 /** Each bot's camera track (its own clone), by name: its publishing connection is the one sending it. */
 const cameras = new Map<string, MediaStreamTrack>();
 
-/** What each simulcast layer of a bot's camera has sent so far (when a viewer sees no picture of it). */
+/** The media server's Opus parameters for what we send (`usedtx=1`: discontinuous transmission). */
+const opusFmtp = (sdp: string) => {
+  const pt = /a=rtpmap:(\d+) opus\//i.exec(sdp)?.[1];
+  return pt ? (new RegExp(`a=fmtp:${pt} (.*)`).exec(sdp)?.[1]?.trim() ?? "") : "";
+};
+
+/**
+ * What each simulcast layer of a bot's camera has sent so far (when a viewer sees no picture of it),
+ * and its microphone's line (kind "audio": packets sent).
+ */
 async function botStats(name: string): Promise<Record<string, unknown>[]> {
   const layers: Record<string, unknown>[] = [];
   const camera = cameras.get(name);
   for (const pc of connections) {
     if (pc.connectionState === "closed" || !pc.getSenders().some((s) => s.track === camera)) continue;
     (await pc.getStats()).forEach((r: Record<string, unknown>) => {
-      if (r.type !== "outbound-rtp" || r.kind !== "video") return;
-      const { rid, frameWidth, framesSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active } = r;
-      layers.push({ rid, frameWidth, framesSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active });
+      if (r.type !== "outbound-rtp") return;
+      const { kind, rid, frameWidth, framesSent, packetsSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active } = r;
+      if (kind === "audio") layers.push({ kind, packetsSent, bytesSent, opus: opusFmtp(pc.remoteDescription?.sdp ?? "") });
+      else layers.push({ kind, rid, frameWidth, framesSent, keyFramesEncoded, pliCount, firCount, nackCount, bytesSent, qualityLimitationReason, active });
     });
   }
   return layers;
@@ -168,8 +181,11 @@ const botMachine = setup({
   },
 });
 
-/** The page's one capture of the fake camera and one AudioContext, shared by its bots. */
-let shared: Promise<{ camera: MediaStreamTrack; audio: AudioContext }> | null = null;
+/**
+ * The page's one capture of the fake camera and one AudioContext, shared by its bots, with one
+ * room-noise and one silent microphone (each bot sends its own clone of the one it uses).
+ */
+let shared: Promise<{ camera: MediaStreamTrack; audio: AudioContext; noise: MediaStreamTrack; silence: MediaStreamTrack }> | null = null;
 function sharedMedia(options: BotOptions) {
   shared ??= (async () => {
     const stream = await navigator.mediaDevices.getUserMedia({
@@ -178,9 +194,38 @@ function sharedMedia(options: BotOptions) {
     });
     const audio = new AudioContext();
     await audio.resume(); // the bench's browsers allow autoplay; this only makes sure
-    return { camera: stream.getVideoTracks()[0]!, audio };
+    // Room noise: white noise at about -60 dBFS (rms), a quiet room through a laptop's microphone.
+    const buffer = audio.createBuffer(1, audio.sampleRate * 2, audio.sampleRate);
+    const samples = buffer.getChannelData(0);
+    for (let i = 0; i < samples.length; i++) samples[i] = (Math.random() * 2 - 1) * 0.0017;
+    const source = audio.createBufferSource();
+    source.buffer = buffer;
+    source.loop = true;
+    const noise = audio.createMediaStreamDestination();
+    source.connect(noise);
+    source.start();
+    // Silence: zeros (a destination with nothing connected sends no audio at all, not even silence).
+    const zero = audio.createConstantSource();
+    zero.offset.value = 0;
+    const silence = audio.createMediaStreamDestination();
+    zero.connect(silence);
+    zero.start();
+    return { camera: stream.getVideoTracks()[0]!, audio, noise: noise.stream.getAudioTracks()[0]!, silence: silence.stream.getAudioTracks()[0]! };
   })();
   return shared;
+}
+
+/** A bot's microphone (see BotOptions.mic). */
+function microphone(media: Awaited<ReturnType<typeof sharedMedia>>, options: BotOptions): MediaStreamTrack {
+  if (options.mic !== "tone") return media[options.mic].clone();
+  const tone = media.audio.createOscillator();
+  tone.frequency.value = options.tone;
+  const quiet = media.audio.createGain();
+  quiet.gain.value = 0.05;
+  const out = media.audio.createMediaStreamDestination();
+  tone.connect(quiet).connect(out);
+  tone.start();
+  return out.stream.getAudioTracks()[0]!;
 }
 
 /**
@@ -188,17 +233,10 @@ function sharedMedia(options: BotOptions) {
  * (rejects on an error or after `timeoutMs`).
  */
 async function startBot(options: BotOptions, timeoutMs = 120_000): Promise<BotStatus> {
-  const { camera, audio } = await sharedMedia(options);
-  const tone = audio.createOscillator();
-  tone.frequency.value = options.tone;
-  const quiet = audio.createGain();
-  quiet.gain.value = 0.05;
-  const out = audio.createMediaStreamDestination();
-  tone.connect(quiet).connect(out);
-  tone.start();
-  const video = camera.clone();
+  const media = await sharedMedia(options);
+  const video = media.camera.clone();
   cameras.set(options.name, video);
-  const stream = new MediaStream([...out.stream.getAudioTracks(), video]);
+  const stream = new MediaStream([microphone(media, options), video]);
   const ring = new KeyRing(deriveKeys(options.secret, options.room), options.room);
   const status: BotStatus = { self: null, mode: null, pub: "new", subOffersIgnored: 0, told: 0, errors: [] };
   createActor(botMachine, { input: { status, options, ring, stream } }).start();

@@ -18,13 +18,13 @@
  * join (direct → SFU); the last joiner's time from Join to first frames. Targets printed pass/miss.
  *   bash scripts/netns.sh node_modules/.bin/bun bench/group/run.ts [--people 20] [--mesh 4,8] [--window 10]
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { button, launchBrowser, newPerson, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
 import type { BotOptions, BotStatus } from "./bot.ts";
+import { browserPid, busiest, byProcess, HZ, threadTicks, treeTicks } from "./cpu.ts";
 import { frameCounts, recordFirstFrames, recordGaps, seesMoving } from "./probes.ts";
 
 const argv = process.argv.slice(2);
@@ -43,57 +43,24 @@ const BOTS_PER_BROWSER = 16;
 const CAMERA = { width: 320, height: 180, frameRate: 15 };
 if (!(PEOPLE >= 3 && PEOPLE <= 20)) throw new Error("--people must be 3..20 (the room holds 20)");
 
+/**
+ * The bots' microphone: silence (the default: a listener's microphone after the app's noise
+ * suppression, or muted), room noise (white, about -60 dBFS, unprocessed), or a tone that never
+ * stops (the bench before 1 Dec: 16 people talking at once).
+ */
+const BOT_MIC = flag("bot-mic", "silence") as BotOptions["mic"];
+if (!["noise", "silence", "tone"].includes(BOT_MIC)) throw new Error("--bot-mic must be noise, silence or tone");
+
+/**
+ * `--smoothing off`: the viewers' Chromium runs with --disable-rtc-smoothness-algorithm. Headless,
+ * Chromium's smoothing of WebRTC video presentation often shows 10 of 15 decoded frames/s even in a
+ * bare page (bench/group/present.ts): off, what a tile presents is what its stream decodes.
+ */
+const SMOOTHING = flag("smoothing", "on");
+if (!["on", "off"].includes(SMOOTHING)) throw new Error("--smoothing must be on or off");
+const VIEWER_ARGS = SMOOTHING === "off" ? ["--disable-rtc-smoothness-algorithm"] : [];
+
 const TARGET = { fps: 15, downlinkKbps: 2500, cpuRatio: 1.5, joinMs: 2000, gapMs: 300 };
-const HZ = 100; // clock ticks per second in /proc/<pid>/stat (USER_HZ)
-
-// ---- CPU from /proc -------------------------------------------------------------------------
-
-function statOf(pid: number): { ppid: number; ticks: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU ticks of a process and all its descendants (a browser: its GPU, network, renderer processes). */
-function treeTicks(root: number): number {
-  const children = new Map<number, number[]>();
-  const ticks = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const s = statOf(pid);
-    if (!s) continue;
-    ticks.set(pid, s.ticks);
-    children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
-  }
-  let total = 0;
-  const todo = [root];
-  while (todo.length) {
-    const pid = todo.pop()!;
-    total += ticks.get(pid) ?? 0;
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return total;
-}
-
-/** The pid of the Chromium browser process launched with this tag among its switches. */
-function browserPid(tag: string): number {
-  const mine: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(`--onelink-bench=${tag}`)) mine.push(pid);
-    } catch {}
-  }
-  const root = mine.find((pid) => !mine.includes(statOf(pid)?.ppid ?? -1));
-  if (root === undefined) throw new Error(`no browser process tagged ${tag}`);
-  return root;
-}
 
 async function taggedBrowser(tag: string, extra: string[] = []): Promise<{ browser: Browser; pid: number }> {
   const browser = await launchBrowser([`--onelink-bench=${tag}`, ...extra]);
@@ -104,12 +71,14 @@ async function taggedBrowser(tag: string, extra: string[] = []): Promise<{ brows
 
 interface Window_ {
   /** `frames`: presented (requestVideoFrameCallback); `decoded`: by its stream's decoder (stats). */
-  tiles: { label: string; frames: number; decoded: number; visible: boolean; width: number }[];
+  tiles: { label: string; frames: number; presented: number; decoded: number; visible: boolean; width: number }[];
   bytes: number;
   decoded: number;
   /** Video frames assembled from packets, and those dropped before or after decoding. */
   received: number;
   dropped: number;
+  /** Audio packets received (every remote microphone). */
+  audioPackets: number;
 }
 
 /**
@@ -125,6 +94,7 @@ function windowOf(page: Page, ms: number): Promise<Window_> {
       let decoded = 0;
       let received = 0;
       let dropped = 0;
+      let audioPackets = 0;
       const byTrack = new Map<string, number>();
       for (const pc of Array.from(w.__pcs.values())) {
         if (pc.connectionState === "closed") continue;
@@ -136,18 +106,23 @@ function windowOf(page: Page, ms: number): Promise<Window_> {
             received += s.framesReceived ?? 0;
             dropped += s.framesDropped ?? 0;
           }
+          if (s.type === "inbound-rtp" && s.kind === "audio") audioPackets += s.packetsReceived ?? 0;
         });
       }
-      return { bytes, decoded, received, dropped, byTrack };
+      return { bytes, decoded, received, dropped, audioPackets, byTrack };
     };
     const trackOf = (v: HTMLVideoElement) => (v.srcObject as MediaStream | null)?.getVideoTracks()[0]?.id ?? "";
     const videos = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
     const frames = videos.map(() => 0);
+    // The callbacks' metadata.presentedFrames: frames handed to the compositor, counted even when a callback was skipped.
+    const presented = videos.map(() => ({ first: -1, last: -1 }));
     let done = false;
     videos.forEach((v, i) => {
-      const tick = () => {
+      const tick = (_now: number, meta: VideoFrameCallbackMetadata) => {
         if (done) return;
         frames[i]!++;
+        if (presented[i]!.first < 0) presented[i]!.first = meta.presentedFrames;
+        presented[i]!.last = meta.presentedFrames;
         v.requestVideoFrameCallback(tick);
       };
       v.requestVideoFrameCallback(tick);
@@ -161,12 +136,21 @@ function windowOf(page: Page, ms: number): Promise<Window_> {
         const r = v.getBoundingClientRect();
         const visible = r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
         const decoded = (end.byTrack.get(trackOf(v)) ?? 0) - (start.byTrack.get(trackOf(v)) ?? 0);
-        return { label: v.getAttribute("aria-label") ?? "", frames: frames[i]!, decoded, visible, width: v.videoWidth };
+        const p = presented[i]!;
+        return {
+          label: v.getAttribute("aria-label") ?? "",
+          frames: frames[i]!,
+          presented: p.first < 0 ? 0 : p.last - p.first + 1,
+          decoded,
+          visible,
+          width: v.videoWidth,
+        };
       }),
       bytes: end.bytes - start.bytes,
       decoded: end.decoded - start.decoded,
       received: end.received - start.received,
       dropped: end.dropped - start.dropped,
+      audioPackets: end.audioPackets - start.audioPackets,
     };
   }, ms);
 }
@@ -184,11 +168,12 @@ interface Figures {
   decodedFps: number;
   receivedFps: number;
   droppedFps: number;
+  audioPacketsPerSecond: number;
   cpuPct: number;
   cpuMsPerFrame: number;
   widths: string;
   /** Frames/s of each visible tile, by its label. */
-  perTile: { label: string; fps: number; decodedFps: number }[];
+  perTile: { label: string; fps: number; presentedFps: number; decodedFps: number }[];
 }
 
 /** Measures one viewer (its page, its browser's pid) over the window. */
@@ -199,7 +184,9 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
   const c1 = treeTicks(pid);
   const seconds = (performance.now() - t0) / 1000;
   const cpuSeconds = (c1 - c0) / HZ;
-  const perTile = w.tiles.filter((t) => t.visible).map((t) => ({ label: t.label, fps: t.frames / (ms / 1000), decodedFps: t.decoded / (ms / 1000) }));
+  const perTile = w.tiles
+    .filter((t) => t.visible)
+    .map((t) => ({ label: t.label, fps: t.frames / (ms / 1000), presentedFps: t.presented / (ms / 1000), decodedFps: t.decoded / (ms / 1000) }));
   const fps = perTile.map((t) => t.fps);
   const sorted = [...fps].sort((a, b) => a - b);
   return {
@@ -213,6 +200,7 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
     decodedFps: w.decoded / (ms / 1000),
     receivedFps: w.received / (ms / 1000),
     droppedFps: w.dropped / (ms / 1000),
+    audioPacketsPerSecond: w.audioPackets / (ms / 1000),
     cpuPct: (100 * cpuSeconds) / seconds,
     cpuMsPerFrame: w.decoded > 0 ? (1000 * cpuSeconds) / w.decoded : Number.NaN,
     widths: [...new Set(w.tiles.map((t) => t.width))].sort((a, b) => a - b).join("/"),
@@ -222,8 +210,12 @@ async function measure(page: Page, pid: number, ms = WINDOW_MS): Promise<Figures
 
 const fmt = (f: Figures) =>
   `${f.visible}/${f.tiles} tiles visible (${f.widths} px wide), fps per tile min ${f.minFps.toFixed(1)} median ${f.medianFps.toFixed(1)}, ` +
-  `downlink ${Math.round(f.downlinkKbps)} kbit/s, ${f.receivedFps.toFixed(0)} frames received/s, ${f.decodedFps.toFixed(0)} decoded/s, ${f.droppedFps.toFixed(0)} dropped/s (${f.offscreenDecodedFps.toFixed(0)}/s decoded for tiles off screen), browser CPU ${f.cpuPct.toFixed(0)}% of a core, ` +
+  `downlink ${Math.round(f.downlinkKbps)} kbit/s, ${f.receivedFps.toFixed(0)} frames received/s, ${f.decodedFps.toFixed(0)} decoded/s, ${f.droppedFps.toFixed(0)} dropped/s (${f.offscreenDecodedFps.toFixed(0)}/s decoded for tiles off screen), ${f.audioPacketsPerSecond.toFixed(0)} audio packets/s, browser CPU ${f.cpuPct.toFixed(0)}% of a core, ` +
   `${f.cpuMsPerFrame.toFixed(2)} ms CPU per received frame`;
+
+/** Each visible tile's frames/s: rVFC callbacks, metadata.presentedFrames, decoded by its stream. */
+const fmtTiles = (f: Figures) =>
+  `frames/s per tile, rVFC callbacks / presentedFrames / decoded: ${f.perTile.map((t) => `${t.label.replace("Remote video: ", "")} ${t.fps.toFixed(1)}/${t.presentedFps.toFixed(1)}/${t.decodedFps.toFixed(1)}`).join(", ")}`;
 
 /** The labels of the remote videos on the page ("Remote video: NAME"). */
 const tileLabels = (page: Page) =>
@@ -251,12 +243,27 @@ function hiddenTab() {
 // ---- The run ---------------------------------------------------------------------------------
 
 const line = (s = "") => console.log(s);
+/** Where the CPU went between two `threadTicks`: per process, then the busiest threads (% of one core). */
+function printCpu(before: Map<string, number>, after: Map<string, number>, seconds: number, top = 30) {
+  line(
+    `  CPU per process (% of a core): ${byProcess(before, after, seconds)
+      .map((r) => `${r.key} ${r.pct.toFixed(1)}`)
+      .join(", ")}`,
+  );
+  line(
+    `  busiest threads (% of a core): ${busiest(before, after, seconds, top)
+      .map((r) => `${r.key} ${r.pct.toFixed(1)}`)
+      .join(", ")}`,
+  );
+}
 const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(" ");
-line(`bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s`);
+line(
+  `bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s, bots' microphones: ${BOT_MIC}, viewers' video smoothing: ${SMOOTHING}`,
+);
 line(`load average at start: ${load()}`);
 
 const meshServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.file(resolve(import.meta.dir, "mesh.html"))) });
@@ -327,6 +334,7 @@ async function botPerson(page: Page, link: string, n: number) {
     server: app.url,
     name: `Bot ${n}`,
     ...CAMERA,
+    mic: BOT_MIC,
     tone: 200 + 20 * n,
   };
   return page.evaluate((o) => (window as unknown as { startBot: (o: BotOptions) => Promise<BotStatus> }).startBot(o), options);
@@ -334,7 +342,12 @@ async function botPerson(page: Page, link: string, n: number) {
 /** What a bot's camera has sent, layer by layer (bot.ts `botStats`). */
 const botStats = (page: Page, name: string) =>
   page.evaluate(
-    (name) => (window as unknown as { botStats: (name: string) => Promise<{ framesSent?: number; qualityLimitationReason?: string }[]> }).botStats(name),
+    (name) =>
+      (
+        window as unknown as {
+          botStats: (name: string) => Promise<{ kind?: string; framesSent?: number; packetsSent?: number; opus?: string; qualityLimitationReason?: string }[]>;
+        }
+      ).botStats(name),
     name,
   );
 async function joinLink(page: Page, link: string) {
@@ -344,8 +357,8 @@ async function joinLink(page: Page, link: string) {
 
 try {
   // Two viewers, each in a browser of its own (its CPU is its whole process tree's).
-  const v1 = await taggedBrowser("viewer1");
-  const v2 = await taggedBrowser("viewer2");
+  const v1 = await taggedBrowser("viewer1", VIEWER_ARGS);
+  const v2 = await taggedBrowser("viewer2", VIEWER_ARGS);
   browsers.push(v1.browser, v2.browser);
   const viewers = [v1, v2];
 
@@ -361,12 +374,20 @@ try {
   await Bun.sleep(3000); // bitrate ramps up
   type Gaps = { __gaps: { reset: () => void; read: () => Record<string, number>; stop: () => void } };
   for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as Gaps).__gaps.reset());
+  const oneTh0 = threadTicks({ viewer1: v1.pid, viewer2: v2.pid });
+  const oneT0 = performance.now();
   const oneToOne = await Promise.all([measure(a.page, v1.pid), measure(b.page, v2.pid)]);
+  const oneTh1 = threadTicks({ viewer1: v1.pid, viewer2: v2.pid });
+  const oneSeconds = (performance.now() - oneT0) / 1000;
   // The longest gap with no switch at all: what the machine's own stalls cost, to read the switch's against.
   const steadyGaps = await Promise.all([a, b].map((p) => p.page.evaluate(() => Math.max(0, ...Object.values((window as unknown as Gaps).__gaps.read())))));
   line();
   line(`1:1 (direct), load ${load()}`);
-  oneToOne.forEach((f, i) => line(`  viewer ${i + 1}: ${fmt(f)}; longest gap between frames ${Math.round(steadyGaps[i]!)} ms`));
+  oneToOne.forEach((f, i) => {
+    line(`  viewer ${i + 1}: ${fmt(f)}; longest gap between frames ${Math.round(steadyGaps[i]!)} ms`);
+    line(`    ${fmtTiles(f)}`);
+  });
+  printCpu(oneTh0, oneTh1, oneSeconds, 16);
   results.oneToOne = oneToOne;
 
   // ---- Group: the 3rd join switches the two to the SFU ----------------------------------------
@@ -424,6 +445,11 @@ try {
     bots.push(`Bot ${n}`);
     botPages.set(`Bot ${n}`, senders.at(-1)!.page);
     line(`  Bot ${n} (${status.self}) publishing ${Math.round(performance.now() - t)} ms after it started (load ${load()})`);
+  }
+  if (botPages.size) {
+    const [name, page] = [...botPages][0]!;
+    const audio = (await botStats(page, name)).find((l) => l.kind === "audio");
+    line(`  ${name}'s microphone: Opus as the media server answered "${audio?.opus}", ${audio?.packetsSent} packets sent so far`);
   }
   // Everyone so far is seen moving by both viewers, each tile under its name, before the last joins.
   const named = [...bots, "Sender 3"];
@@ -487,31 +513,44 @@ try {
     bots: botBrowsers.reduce((sum, br) => sum + treeTicks(br.pid), 0),
     apps: treeTicks(appSenders.pid),
   });
-  /** Per bot, the frames its layers have sent so far and why its encoder holds back, if it does. */
+  /** Per bot, the frames its layers and the packets its microphone have sent so far, and why its encoder holds back, if it does. */
   const botsSent = () =>
     Promise.all(
       [...botPages].map(async ([name, page]) => {
-        const layers = await botStats(page, name);
-        return { frames: layers.reduce((n, l) => n + (l.framesSent ?? 0), 0), limited: [...new Set(layers.map((l) => l.qualityLimitationReason))].join("/") };
+        const lines = await botStats(page, name);
+        const layers = lines.filter((l) => l.kind === "video");
+        return {
+          frames: layers.reduce((n, l) => n + (l.framesSent ?? 0), 0),
+          audioPackets: lines.filter((l) => l.kind === "audio").reduce((n, l) => n + (l.packetsSent ?? 0), 0),
+          limited: [...new Set(layers.map((l) => l.qualityLimitationReason))].join("/"),
+        };
       }),
     );
   const sent0 = await botsSent();
+  const roots = {
+    viewer1: v1.pid,
+    viewer2: v2.pid,
+    apps: appSenders.pid,
+    janus: janus.pid,
+    ...Object.fromEntries(botBrowsers.map((br, i) => [`bots${i + 1}`, br.pid])),
+  };
+  const th0 = threadTicks(roots);
   const c0 = ticks();
   const jt0 = performance.now();
   const group = await Promise.all([measure(a.page, v1.pid), measure(b.page, v2.pid)]);
   const c1 = ticks();
+  const th1 = threadTicks(roots);
   const sentSeconds = (performance.now() - jt0) / 1000;
   const sent1 = await botsSent();
   const botFps = sent1.map((x, i) => (x.frames - sent0[i]!.frames) / sentSeconds).sort((x, y) => x - y);
+  const botAudio = sent1.map((x, i) => (x.audioPackets - sent0[i]!.audioPackets) / sentSeconds).sort((x, y) => x - y);
   const pctOf = (key: keyof typeof c0) => (100 * (c1[key] - c0[key])) / HZ / ((performance.now() - jt0) / 1000);
   const janusPct = pctOf("janus");
   line();
   line(`group of ${PEOPLE} through Janus, load ${load()}`);
   group.forEach((f, i) => {
     line(`  viewer ${i + 1}: ${fmt(f)}`);
-    line(
-      `    frames/s per tile, presented (decoded): ${f.perTile.map((t) => `${t.label.replace("Remote video: ", "")} ${t.fps.toFixed(1)} (${t.decodedFps.toFixed(1)})`).join(", ")}`,
-    );
+    line(`    ${fmtTiles(f)}`);
   });
   line(`  Janus: ${janusPct.toFixed(0)}% of a core`);
   line(
@@ -520,8 +559,11 @@ try {
   );
   line(
     `  the bots send ${botFps[0]?.toFixed(1)}–${botFps.at(-1)?.toFixed(1)} frames/s (median ${botFps[Math.floor(botFps.length / 2)]?.toFixed(1)}); ` +
-      `their encoders limited by: ${[...new Set(sent1.map((x) => x.limited))].join(", ")}`,
+      `their encoders limited by: ${[...new Set(sent1.map((x) => x.limited))].join(", ")}; ` +
+      `their microphones (${BOT_MIC}) ${botAudio[0]?.toFixed(1)}–${botAudio.at(-1)?.toFixed(1)} audio packets/s`,
   );
+  printCpu(th0, th1, sentSeconds);
+  results.botAudio = botAudio;
   results.botsPct = pctOf("bots");
   results.botFps = botFps;
   results.group = group;

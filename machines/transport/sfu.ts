@@ -19,6 +19,7 @@ import { type AudioMix, mixAudio } from "./audio-mix.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
 import { openSfu, type PreparedGroup } from "./prepared-group.ts";
+import { withOpusDtx } from "./rtp-tuning.ts";
 import { mark } from "../timeline.ts";
 
 /** What the page shows of each participant: the layer that fits their tile, -1 off screen. */
@@ -268,7 +269,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     if (pc === "pub") {
       if (description.type === "answer" && pub.signalingState === "have-local-offer") {
         mark("sfu-answer");
-        await pub.setRemoteDescription(description);
+        await pub.setRemoteDescription(withOpusDtx(description));
       }
       return;
     }

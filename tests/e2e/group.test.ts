@@ -349,6 +349,23 @@ describe("group call through the media server", () => {
     expect(await framesSent(c.page, "hello group")).toMatchObject({ holding: 0 });
     await button(c.page, "Microphone").click();
     for (const p of [a, b]) await p.page.getByText("Their microphone is muted").first().waitFor({ timeout: 10_000 });
+    // Muted, C's microphone sends silence, which Opus's DTX (the media server asks for usedtx=1) sends
+    // as a packet every 400 ms instead of 50 a second: a quiet person costs the listeners next to nothing.
+    const audioSent = () =>
+      c.page.evaluate(async () => {
+        let packets = 0;
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState === "connected"))
+          (await pc.getStats()).forEach((s) => {
+            if (s.type === "outbound-rtp" && s.kind === "audio") packets += s.packetsSent ?? 0;
+          });
+        return packets;
+      });
+    await Bun.sleep(1000); // DTX starts after a short hangover
+    const sent0 = await audioSent();
+    await Bun.sleep(2000);
+    const silentPackets = (await audioSent()) - sent0;
+    console.log(`a muted microphone through the media server: ${silentPackets} audio packets in 2 s`);
+    expect(silentPackets).toBeLessThan(20); // 100 without DTX
 
     // C's tab is hidden: the media server stops sending it video (audio goes on); shown again, it resumes.
     const received = (page: Page) =>

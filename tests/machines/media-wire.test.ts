@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine, SimulatedClock, type AnyActorRef } from "xstate";
 import { CpuGuard } from "../../machines/transport/cpu-guard.ts";
-import { AUDIO_ORDER, orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription } from "../../machines/transport/rtp-tuning.ts";
+import { AUDIO_ORDER, orderCodecs, START_BITRATE_KBPS, tuneOpus, tuneRemoteDescription, withOpusDtx } from "../../machines/transport/rtp-tuning.ts";
 import { DEFAULT_SETTINGS, loadSettings, SETTINGS_KEY } from "../../machines/media/settings.ts";
 import { isOwnImage } from "../../machines/media/own-background.ts";
 import { qualityOf, statsMachine, type StatsSample } from "../../machines/features/stats.ts";
@@ -39,6 +39,29 @@ describe("rtp tuning", () => {
       "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1;stereo=0;sprop-stereo=0\r\na=rtpmap:63 red/48000/2\r\n",
     );
     expect(tuneOpus("a=rtpmap:111 opus/48000/2\n")).toBe("a=rtpmap:111 opus/48000/2\na=fmtp:111 useinbandfec=1;stereo=0;sprop-stereo=0\n");
+  });
+
+  test("the media server's answer asks our Opus for DTX, keeping its other parameters and every other line", () => {
+    const sdp = [
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+      "a=rtpmap:111 opus/48000/2",
+      "a=fmtp:111 useinbandfec=1",
+      "m=video 9 UDP/TLS/RTP/SAVPF 96",
+      "a=rtpmap:96 VP8/90000",
+      "",
+    ].join("\r\n");
+    const tuned = withOpusDtx({ type: "answer" as const, sdp });
+    expect(tuned.sdp.split("\r\n")).toEqual([
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+      "a=rtpmap:111 opus/48000/2",
+      "a=fmtp:111 useinbandfec=1;usedtx=1",
+      "m=video 9 UDP/TLS/RTP/SAVPF 96",
+      "a=rtpmap:96 VP8/90000",
+      "",
+    ]);
+    expect(withOpusDtx(tuned).sdp).toBe(tuned.sdp);
+    // An answer with no fmtp line for Opus gets one.
+    expect(withOpusDtx({ type: "answer" as const, sdp: "a=rtpmap:111 opus/48000/2\r\n" }).sdp).toBe("a=rtpmap:111 opus/48000/2\r\na=fmtp:111 usedtx=1\r\n");
   });
 
   test("a received description gets a start bitrate on every video codec, and nothing else changes", () => {

@@ -148,6 +148,62 @@ function recordKeyFrames() {
   }, 100);
 }
 
+/** Init script: the page's long animation frames (over 50 ms) with the scripts in them (wall clock), in `__longFrames`. */
+function recordLongFrames() {
+  type Script = { invoker: string; fn: string; url: string; ms: number; layout: number };
+  const frames: { at: number; ms: number; render: number; scripts: Script[] }[] = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as {
+        startTime: number;
+        duration: number;
+        renderStart: number;
+        scripts: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number; forcedStyleAndLayoutDuration: number }[];
+      }[])
+        frames.push({
+          at: performance.timeOrigin + e.startTime,
+          ms: e.duration,
+          // From the rendering's start (style, layout, paint) to the frame's end.
+          render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+          scripts: e.scripts.map((x) => ({
+            invoker: x.invoker,
+            fn: x.sourceFunctionName,
+            url: x.sourceURL.split("/").pop() ?? "",
+            ms: x.duration,
+            layout: x.forcedStyleAndLayoutDuration,
+          })),
+        });
+    }).observe({ type: "long-animation-frame", buffered: true });
+  } catch {
+    // no long-animation-frame timing in this browser
+  }
+  Object.assign(window, { __longFrames: () => frames });
+}
+
+/** What filled the joiner's main thread from its Join to `joined`, and from `joined` to its first frame: its long animation frames and their scripts. */
+async function joinerStory(page: Page, joinWall: number, steps: Record<string, number>): Promise<string[]> {
+  type Frame = { at: number; ms: number; render: number; scripts: { invoker: string; fn: string; url: string; ms: number; layout: number }[] };
+  const frames = await page.evaluate(() => (window as unknown as { __longFrames: () => Frame[] }).__longFrames());
+  const out: string[] = [];
+  const stretches: [string, number, number][] = [
+    ["Join -> joined", 0, steps.joined ?? 0],
+    ["joined -> first frame", steps.joined ?? 0, steps["first-frame"] ?? 0],
+  ];
+  for (const [name, from, to] of stretches) {
+    const inside = frames.filter((f) => f.at - joinWall < to && f.at - joinWall + f.ms > from);
+    const busy = inside.reduce((sum, f) => sum + f.ms, 0);
+    out.push(`    joiner, ${name} (${from.toFixed(0)}..${to.toFixed(0)} ms): ${inside.length} long frames, ${busy.toFixed(0)} ms`);
+    for (const f of inside) {
+      const scripts = [...f.scripts]
+        .sort((x, y) => y.ms - x.ms)
+        .slice(0, 4)
+        .map((x) => `${x.invoker}${x.fn ? ` ${x.fn}` : ""} ${x.ms.toFixed(0)}${x.layout ? ` (layout ${x.layout.toFixed(0)})` : ""}`);
+      out.push(`      at ${(f.at - joinWall).toFixed(0)} +${f.ms.toFixed(0)} (rendering ${f.render.toFixed(0)}): ${scripts.join("; ")}`);
+    }
+  }
+  return out;
+}
+
 /** Where each longest gap of A's and B's was, what the page's main thread and its connections did then (ms from the joiner's Join). */
 async function gapStory(pages: Page[], joinWall: number): Promise<string[]> {
   const out: string[] = [];
@@ -210,6 +266,7 @@ async function oneRun(browser: Browser, origin: string, dwell: number, size: num
         await p.context.addInitScript(recordKeyFrames);
       }
     if (dwell > 0) await c.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), dwell);
+    if (detail) await c.context.addInitScript(recordLongFrames);
     await c.context.addInitScript(probe);
     await c.context.addInitScript(recordFirstFrames);
     const link = `${origin}/c/${crypto.randomUUID()}#${newSecret()}`;
@@ -290,6 +347,7 @@ async function oneRun(browser: Browser, origin: string, dwell: number, size: num
           `    ${name}'s key frames sent: ${late.map((k) => `${(k.at - joinWall).toFixed(0)} ${k.rid}${k.height}p pacer ${k.pacerMs.toFixed(0)}ms`).join(", ")}`,
         );
       }
+    if (detail) story.push(...(await joinerStory(c.page, joinWall, steps)));
     if (detail) for (const i of [0, 1]) story.push(`    ${"AB"[i]}'s ${countersMoved(countersBefore[i]!, countersAfter[i]!)}`);
     return {
       story,

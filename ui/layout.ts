@@ -4,6 +4,7 @@
  * of a given size asks for. The Stage component measures and renders; these decide.
  */
 import type { SfuLayer } from "../protocol/index.ts";
+import { LAYER_WIDTHS } from "../machines/transport/prepared-group.ts";
 
 export type LayoutMode = "grid" | "speaker";
 
@@ -97,9 +98,6 @@ export function speakerStep(state: SpeakerState, levels: ReadonlyMap<string, num
   if (loudest !== state.candidate) return { current, candidate: loudest, since: now };
   return now - state.since >= holdMs ? { current: loudest, candidate: null, since: now } : state;
 }
-
-/** Widths (device pixels) the three simulcast layers are meant for. */
-export const LAYER_WIDTHS = [320, 640, 1280] as const;
 
 /**
  * The layer a tile asks for: the smallest whose width covers the tile on screen (CSS pixels ×

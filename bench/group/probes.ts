@@ -30,17 +30,40 @@ const shownVideos = (page: Page) =>
 /**
  * Per participant (a tile's label), the longest time between two presented frames since
  * `__gaps.reset()`, whichever video element or stream (direct or through Janus) showed them.
- * `__gaps.stop()` ends the watching (a DOM scan every 10 ms and a callback per frame), which
- * would otherwise go on costing the page's main thread during later measurements.
+ * `__gaps.detail()` says where each longest gap was (wall clock: timeOrigin + now) and how many
+ * frames the element presented inside it (`presentedFrames`, counted by the compositor): more
+ * than one means the picture moved and only this page's main thread, which runs the callbacks,
+ * was held up. `__gaps.frozen()` is the longest time the picture itself stood still: between two
+ * callbacks of one element with no other frame presented between them. `__gaps.stop()` ends the watching (a DOM scan every 10 ms and a callback per
+ * frame), which would otherwise go on costing the page's main thread during later measurements.
  */
 export function recordGaps() {
   const last = new Map<string, number>();
   const longest = new Map<string, number>();
+  const still = new Map<string, number>();
+  type Detail = { from: number; to: number; frames: number };
+  const where = new Map<string, Detail>();
+  const count = new WeakMap<HTMLVideoElement, number>();
+  const lastOwn = new WeakMap<HTMLVideoElement, number>();
   let stopped = false;
-  const w = window as unknown as { __gaps: { reset: () => void; read: () => Record<string, number>; stop: () => void } };
+  const w = window as unknown as {
+    __gaps: {
+      reset: () => void;
+      read: () => Record<string, number>;
+      frozen: () => Record<string, number>;
+      detail: () => Record<string, Detail>;
+      stop: () => void;
+    };
+  };
   w.__gaps = {
-    reset: () => longest.clear(),
+    reset: () => {
+      longest.clear();
+      still.clear();
+      where.clear();
+    },
     read: () => Object.fromEntries(longest),
+    frozen: () => Object.fromEntries(still),
+    detail: () => Object.fromEntries(where),
     stop: () => {
       stopped = true;
       clearInterval(scan);
@@ -51,17 +74,40 @@ export function recordGaps() {
     for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
       if (watched.has(v)) continue;
       watched.add(v);
-      const tick = (now: number) => {
+      const tick = (now: number, meta: { presentedFrames: number }) => {
         if (stopped) return;
         const label = v.getAttribute("aria-label") ?? "";
         const prev = last.get(label);
-        if (prev !== undefined && now > prev) longest.set(label, Math.max(longest.get(label) ?? 0, now - prev));
+        const before = count.get(v);
+        count.set(v, meta.presentedFrames);
+        const own = lastOwn.get(v);
+        lastOwn.set(v, now);
+        if (own !== undefined && before !== undefined && meta.presentedFrames - before === 1) still.set(label, Math.max(still.get(label) ?? 0, now - own));
+        if (prev !== undefined && now > prev && now - prev > (longest.get(label) ?? 0)) {
+          longest.set(label, now - prev);
+          // Frames this element presented since its last callback (-1: the element is new).
+          const frames = before === undefined ? -1 : meta.presentedFrames - before;
+          where.set(label, { from: performance.timeOrigin + prev, to: performance.timeOrigin + now, frames });
+        }
         last.set(label, Math.max(prev ?? 0, now));
         v.requestVideoFrameCallback(tick);
       };
       v.requestVideoFrameCallback(tick);
     }
   }, 10);
+}
+
+/** Init script: the page's main-thread tasks over 50 ms (`__longTasks()`, wall clock start and duration). */
+export function recordLongTasks() {
+  const tasks: { at: number; ms: number }[] = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) tasks.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+    }).observe({ type: "longtask", buffered: true });
+  } catch {
+    // no long-task timing in this browser
+  }
+  Object.assign(window, { __longTasks: () => tasks });
 }
 
 /**

@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     "group-dwell": { type: "string", default: "0" },
     /** The group lines' room before the measured joiner comes: 2 (it makes the call a group) or more (it joins a group). */
     "group-size": { type: "string", default: "2" },
+    /** The group lines also say, per run, where A's and B's longest gaps were: their main threads' long tasks, remote descriptions and the key frames each sent (polls getStats: costs the pages). */
+    "group-detail": { type: "boolean", default: false },
   },
 });
 const RUNS = Math.max(1, Number(args.runs));
@@ -193,7 +195,14 @@ try {
   }
   if (GROUP) {
     const warm = results.warm.app.map((t) => t.fromStart);
-    groupOut = await groupLines(browser, RUNS, warm.length ? median(warm) : undefined, Number(args["group-dwell"]), Math.max(2, Number(args["group-size"])));
+    groupOut = await groupLines(
+      browser,
+      RUNS,
+      warm.length ? median(warm) : undefined,
+      Number(args["group-dwell"]),
+      Math.max(2, Number(args["group-size"])),
+      args["group-detail"],
+    );
   }
 } finally {
   await browser.close();

@@ -90,7 +90,8 @@ async function record(): Promise<TraceEvent[]> {
     await browser.startTracing(undefined, { categories: args.samples ? [...CATEGORIES, SAMPLES] : CATEGORIES });
     // Starting the sampling profiler stalls every page for a moment: let that pass first.
     await Bun.sleep(args.samples ? 3_000 : 300);
-    const shown = firstFrameShown(b.page);
+    // The sampling profiler slows every page several times over: a joiner into a group then takes longer than 20 s.
+    const shown = firstFrameShown(b.page, args.samples ? 90_000 : 20_000);
     await b.page.goto(link);
     await shown;
     await Bun.sleep(300);

@@ -26,6 +26,35 @@ const LAYERS: RTCRtpEncodingParameters[] = [
   { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
 ];
 
+/** The widest tile (device pixels) each layer is for, low to high: a tile asks for the smallest that covers it (ui/layout.ts). */
+export const LAYER_WIDTHS = [320, 640, 1280] as const;
+
+/**
+ * How much each layer (high, medium, low) scales our video down: by 1, 2 and 4, and further for a
+ * camera larger than the layer's tiles need (a 1080p camera is sent at 720p, 360p and 180p, not
+ * 1080p, 540p and 270p). No tile asks for more, and every join has each publisher encode a key
+ * frame on every layer for the newcomer: at 1080p that stalled everyone's picture of them (bench/join).
+ * A shared screen keeps 1, 2 and 4, for legible text.
+ */
+export function layerScales(track: MediaStreamTrack | null): number[] {
+  const base = LAYERS.map((l) => l.scaleResolutionDownBy ?? 1);
+  const screen = track?.contentHint === "detail" || track?.contentHint === "text";
+  const { width = 0, height = 0 } = (!screen && track?.getSettings?.()) || {};
+  const side = Math.max(width, height);
+  return base.map((scale, i) => Math.max(scale, side / LAYER_WIDTHS[LAYER_WIDTHS.length - 1 - i]!));
+}
+
+/** The video sender's layers scaled for `track` (layerScales), when they are not already. */
+export async function fitLayers(sender: RTCRtpSender, track: MediaStreamTrack | null): Promise<void> {
+  const params = sender.getParameters();
+  const scales = layerScales(track);
+  if (!params.encodings?.length || params.encodings.every((e, i) => e.scaleResolutionDownBy === scales[i])) return;
+  params.encodings.forEach((e, i) => {
+    e.scaleResolutionDownBy = scales[i] ?? e.scaleResolutionDownBy;
+  });
+  await sender.setParameters(params);
+}
+
 /** How to reach the media server, and the call's keys (null: the media server sees our media). */
 export interface SfuPlan {
   iceServers: IceServer[];
@@ -56,7 +85,9 @@ export function openSfu(plan: SfuPlan, audio: MediaStreamTrack | null, stream: M
   const video = stream?.getVideoTracks()[0] ?? null;
   const streams = stream ? { streams: [stream] } : {};
   const audioSender = pub.addTransceiver(audio ?? "audio", { direction: "sendonly", ...streams }).sender;
-  const videoSender = pub.addTransceiver(video ?? "video", { direction: "sendonly", sendEncodings: LAYERS, ...streams }).sender;
+  const scales = layerScales(video);
+  const sendEncodings = LAYERS.map((l, i) => ({ ...l, scaleResolutionDownBy: scales[i] }));
+  const videoSender = pub.addTransceiver(video ?? "video", { direction: "sendonly", sendEncodings, ...streams }).sender;
   e2ee?.sender(audioSender, "audio");
   e2ee?.sender(videoSender, "video");
   return { pub, sub, audioSender, videoSender, e2ee };

@@ -18,7 +18,7 @@ import type { KeyRing } from "../../protocol/group-keys.ts";
 import { type AudioMix, mixAudio } from "./audio-mix.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
-import { openSfu, type PreparedGroup } from "./prepared-group.ts";
+import { fitLayers, openSfu, type PreparedGroup } from "./prepared-group.ts";
 import { withOpusDtx } from "./rtp-tuning.ts";
 import { mark } from "../timeline.ts";
 
@@ -96,7 +96,11 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
       if (JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
         pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
     if (audioSender.track !== audio) audioSender.replaceTrack(audio).catch(() => {});
-    if (videoSender.track !== video) videoSender.replaceTrack(video).catch(() => {});
+    if (videoSender.track !== video)
+      videoSender
+        .replaceTrack(video)
+        .then(() => fitLayers(videoSender, video))
+        .catch(() => {});
   }
   // Before any frame of theirs can reach the decoder.
   if (e2ee) sub.ontrack = ({ receiver }) => e2ee.receiver(receiver);
@@ -294,7 +298,14 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
         return;
       case "SFU.STREAM":
         audioSender.replaceTrack(audioOf(cmd.stream, cmd.extraAudio)).catch(() => {});
-        videoSender.replaceTrack(cmd.stream?.getVideoTracks()[0] ?? null).catch(() => {});
+        {
+          const video = cmd.stream?.getVideoTracks()[0] ?? null;
+          // A screen shared or another camera: its own layer sizes.
+          videoSender
+            .replaceTrack(video)
+            .then(() => fitLayers(videoSender, video))
+            .catch(() => {});
+        }
         return;
       case "SFU.VIEW":
         view = cmd.view;

@@ -9,6 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { type FakeTrack, harness, ICE, pcs, settle, streamOf, track, useFakeBrowser } from "../helpers/fake-call.ts";
 import { showsLobby } from "../../ui/selectors.ts";
+import { layerScales } from "../../machines/transport/prepared-group.ts";
 
 const descriptions = (h: ReturnType<typeof harness>) =>
   h.sfuSignals().map((s) => `${s.pc} ${"description" in s.data ? s.data.description.type : (s.data.candidate?.candidate ?? "end")}`);
@@ -121,5 +122,21 @@ describe("the media-server path prepared on the pre-join screen", () => {
       await settle();
       expect(showsLobby(h.actor.getSnapshot())).toBe(lobby);
     }
+  });
+});
+
+describe("the size of each simulcast layer", () => {
+  const camera = (width: number, height: number, contentHint = "") => ({ contentHint, getSettings: () => ({ width, height }) }) as unknown as MediaStreamTrack;
+
+  test("a 1080p camera is sent at 720p, 360p and 180p: no tile asks for more than 1280 px", () => {
+    expect(layerScales(camera(1920, 1080))).toEqual([1.5, 3, 6]);
+    expect(layerScales(camera(1080, 1920))).toEqual([1.5, 3, 6]); // upright, its longer side counts
+  });
+
+  test("a camera no larger than the layers' tiles keeps halving from its own size; a shared screen too, for legible text", () => {
+    expect(layerScales(camera(960, 540))).toEqual([1, 2, 4]);
+    expect(layerScales(camera(1280, 720))).toEqual([1, 2, 4]);
+    expect(layerScales(camera(1920, 1080, "detail"))).toEqual([1, 2, 4]);
+    expect(layerScales(null)).toEqual([1, 2, 4]);
   });
 });

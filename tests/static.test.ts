@@ -72,6 +72,18 @@ test("a call link serves the app, and its script comes in the best encoding the 
   expect(new Uint8Array(gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toEqual(bytes);
 });
 
+test("the app's script leaves out what only a call uses: those parts come in chunks of their own, all kept by the service worker", async () => {
+  const main = await (await raw(await mainChunk())).text();
+  const worker = await (await raw("/sw.js")).text();
+  const kept = JSON.parse(/const PRECACHE = (\[[^\]]*\]);/.exec(worker)?.[1] ?? "[]") as string[];
+  const chunks = await Promise.all(kept.filter((f) => f.endsWith(".js")).map(async (f) => (await raw(f)).text()));
+  // Words only each part's own code has: the chat panel, the drawing, the people list, hand tracking, the serverless codes.
+  for (const words of ["Mute notifications", "Pen thickness", "People in this call", "setNumHands", "a=extmap-allow-mixed", "Connection codes"]) {
+    expect({ words, inMain: main.includes(words) }).toEqual({ words, inMain: false });
+    expect({ words, chunks: chunks.filter((c) => c.includes(words)).length }).toEqual({ words, chunks: 1 });
+  }
+});
+
 test("built assets are compressed too, and an unchanged one revalidates with a 304", async () => {
   const first = await raw("/emoji/native.json", { "accept-encoding": "br" });
   expect(first.status).toBe(200);

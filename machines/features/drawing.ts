@@ -31,11 +31,13 @@ import {
   roomInStroke,
   storeDocs,
 } from "../../protocol/draw-wire.ts";
-import { PALETTE, THICKNESS_LEVELS, type DrawMode, type Point } from "../../drawing/gestures.ts";
+import type { DrawMode, Point } from "../../drawing/gestures.ts";
+import { PALETTE, THICKNESS_LEVELS } from "../../protocol/draw-shapes.ts";
 import type { LoadProgress } from "../../protocol/hand-tracker.ts";
 import { emptyDoc, type StrokeDoc, type StrokeOp } from "../../drawing/strokes.ts";
 import { transportOf, type FeatureInbound, type FeatureOutbound } from "../transport/channels.ts";
-import { handTrackingActor, type HandTrackingEvent, type HandTrackingInput } from "./hand-tracking.ts";
+import type { HandTrackingEvent, HandTrackingInput } from "./hand-tracking.ts";
+import { handTrackingActor } from "./hands-on-demand.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
 import { NOTIFY_ID } from "../system-ids.ts";
 import { DRAW_RATE, dropped, newReceipt, type PeerReceipt, spend } from "./draw-receipts.ts";
@@ -102,6 +104,7 @@ const MIN_STEP = 0.002;
 const ERROR_TEXT: Record<string, string> = {
   "webgl-unavailable": "Hand drawing needs WebGL, which is turned off in this browser.",
   "wasm-load-failed": "The hand-tracking program could not be loaded.",
+  "code-load-failed": "The hand-tracking program could not be loaded.",
   "model-fetch-failed": "The hand-tracking model could not be loaded.",
   "model-invalid": "The hand-tracking model is damaged.",
   "no-camera": "Hand drawing needs your camera.",

@@ -31,7 +31,6 @@
  * tracker itself was switched to 2 for 0.4 s and back: two graph rebuilds, the tracked hand lost,
  * and the palm search on every frame between, about a quarter of the hand worker's time.
  */
-import { fromCallback } from "xstate";
 import { createHandTracker, HAND_MODEL_URLS, MEDIAPIPE_WASM_BASE, type HandTracker } from "../../drawing/hand-tracker-client.ts";
 import { pipelineOf, type BackgroundPipeline } from "../media/background.ts";
 import type { LoadProgress, TrackedHand } from "../../protocol/hand-tracker.ts";
@@ -298,7 +297,15 @@ const liveCamera = (camera: MediaStream | null) => {
 
 // ---- the actor ----
 
-export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingInput>(({ input, sendBack, receive }) => {
+/** What an actor gives its logic: the hand-tracking actor (hands-on-demand.ts) runs trackHands once this module is loaded. */
+export interface HandTrackingLink {
+  input: HandTrackingInput;
+  sendBack: (e: HandTrackingEvent) => void;
+  receive: (listener: (c: HandTrackingCommand) => void) => void;
+}
+
+/** Tracks hands on the local camera until the returned function is called. */
+export function trackHands({ input, sendBack, receive }: HandTrackingLink): () => void {
   let stopped = false;
   let camera = input.camera;
   receive((e) => {
@@ -379,4 +386,4 @@ export const handTrackingActor = fromCallback<HandTrackingCommand, HandTrackingI
     source?.close();
     void tracker.dispose().catch(() => {});
   };
-});
+}

@@ -11,8 +11,14 @@
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from "xstate";
 import type { IceCandidate, SessionDescription, SignalPayload } from "../../protocol/index.ts";
-import { decodeCode, encodeCode, unixNow, type CodeKind, type ConnectionCode, type DecodedCode } from "../../protocol/serverless-code.ts";
+import type { CodeKind, ConnectionCode, DecodedCode } from "../../protocol/serverless-code.ts";
 import { type SignalingCommand, tell } from "./signaling.ts";
+
+/**
+ * The codes' format (with its SDP dictionary), fetched when a code is first made or read: a chunk
+ * of its own, not part of what runs before a call's pre-join screen.
+ */
+const codes = () => import("../../protocol/serverless-code.ts");
 
 export type ServerlessRole = "offerer" | "answerer";
 /** Where the exchange stands, as the UI shows it. */
@@ -84,8 +90,11 @@ type Event = SignalingCommand | ServerlessCommand;
 export const serverlessLink = setup({
   types: { input: {} as ServerlessInput, context: {} as Context, events: {} as Event },
   actors: {
-    encode: fromPromise<string, ConnectionCode>(({ input }) => encodeCode(input)),
-    decode: fromPromise<DecodedCode, { text: string; kind: CodeKind; replyTo?: string }>(({ input }) => decodeCode(input.text, input)),
+    encode: fromPromise<string, Omit<ConnectionCode, "created">>(async ({ input }) => {
+      const { encodeCode, unixNow } = await codes();
+      return encodeCode({ ...input, created: unixNow() });
+    }),
+    decode: fromPromise<DecodedCode, { text: string; kind: CodeKind; replyTo?: string }>(async ({ input }) => (await codes()).decodeCode(input.text, input)),
     copyText: fromPromise<void, string>(({ input }) => navigator.clipboard.writeText(input)),
   },
   delays: {
@@ -175,7 +184,6 @@ export const serverlessLink = setup({
               kind: ourKind(context.role),
               session: context.session!,
               replyTo: context.remoteSession,
-              created: unixNow(),
               description: context.description!,
               candidates: context.candidates,
             }),

@@ -5,11 +5,10 @@ import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
 import { useAutoHide } from "../auto-hide.ts";
 import { type Phase, phaseOf, statusText } from "../selectors.ts";
-import { ChatPanel } from "./ChatPanel.tsx";
-import { DrawPanel } from "./DrawControls.tsx";
+import { Chat } from "./Chat.tsx";
+import { DrawingTools } from "./Drawing.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Controls } from "./Controls.tsx";
-import { PeoplePanel } from "./People.tsx";
 import { QualityIndicator } from "./QualityIndicator.tsx";
 import { SettingsNotice } from "./SettingsNotice.tsx";
 import { Stage } from "./Stage.tsx";
@@ -19,6 +18,7 @@ import { Later, lazyPart, preloadLazyParts } from "../lazy.tsx";
 import { useStatsActor } from "../media-hooks.ts";
 
 const InfoDialog = lazyPart(() => import("./InfoDialog.tsx").then((m) => m.InfoDialog));
+const PeoplePanel = lazyPart(() => import("./People.tsx").then((m) => m.PeoplePanel));
 const StatsPanel = lazyPart(() => import("./StatsPanel.tsx").then((m) => m.StatsPanel));
 
 /** The statistics panel's code is fetched when it is first opened. */
@@ -58,14 +58,18 @@ export function CallView() {
       </div>
       <div className="stage" ref={stageRef}>
         <Stage phase={phase} />
-        <ChatPanel />
+        <ErrorBoundary name="Chat" className="at-top-right">
+          <Chat />
+        </ErrorBoundary>
         {peopleOpen && (
           <ErrorBoundary name="People" className="at-top-right" onClose={() => setPeopleOpen(false)}>
-            <PeoplePanel onClose={() => setPeopleOpen(false)} />
+            <Later>
+              <PeoplePanel onClose={() => setPeopleOpen(false)} />
+            </Later>
           </ErrorBoundary>
         )}
         <ErrorBoundary name="Drawing tools" className="at-top-left">
-          <DrawPanel />
+          <DrawingTools />
         </ErrorBoundary>
         <ErrorBoundary name="Call quality" className="at-top-right">
           <QualityIndicator />
@@ -114,12 +118,21 @@ export function CallView() {
   );
 }
 
-/** The dialogs' and panels' code, fetched once a call has been up for a moment, so they open at once. */
+/**
+ * The panels' and dialogs' code (chat, drawing, people, settings…), fetched once the call shows
+ * someone, right after that render has been painted, so that they open at once when used.
+ */
 function usePreloadOnceInCall(phase: Phase) {
   useEffect(() => {
     if (phase !== "inCall") return;
-    const timer = setTimeout(preloadLazyParts, 2000);
-    return () => clearTimeout(timer);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(preloadLazyParts, 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
   }, [phase]);
 }
 

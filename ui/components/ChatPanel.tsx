@@ -1,54 +1,14 @@
 /**
- * The chat side panel and its toggle. Both read the chat actor the call invokes while in a room
- * (snapshot.children.chat); outside a room there is none, and the toggle is disabled.
+ * The chat side panel: the messages the chat actor holds (snapshot.children.chat) and the
+ * composer. A lazy part (ui/lazy.tsx), mounted by Chat.tsx the first time the chat opens; its
+ * styles (chat.css) are imported there.
  */
 import { useSelector } from "@xstate/react";
-import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ChatActor, ChatMessage } from "../../machines/features/chat.ts";
-import { useCallActor } from "../call-context.tsx";
-import "../chat.css";
 import { ChatComposer } from "./ChatComposer.tsx";
 import { ChatText } from "./ChatText.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
-import { Icon } from "./Icon.tsx";
-
-export function useChatActor(): ChatActor | undefined {
-  const call = useCallActor();
-  return useSelector(call, (s) => s.children.chat as ChatActor | undefined);
-}
-
-/** "Chat" in the call controls: pressed while the panel is open, with the unread count while closed. */
-export function ChatButton() {
-  const chat = useChatActor();
-  const open = useSelector(chat, (s) => s?.context.open ?? false);
-  const unread = useSelector(chat, (s) => s?.context.unread ?? 0);
-  const descId = useId();
-  const unreadText = unread === 1 ? "1 unread message" : `${unread} unread messages`;
-  return (
-    <>
-      <button
-        type="button"
-        className="chat-toggle"
-        aria-pressed={open}
-        disabled={!chat}
-        aria-describedby={unread > 0 ? descId : undefined}
-        title={open ? "Close the chat" : "Open the chat"}
-        onClick={() => chat?.send({ type: "CHAT.TOGGLE" })}
-      >
-        <Icon name="chat" />
-        <span className="label">Chat</span>
-        {unread > 0 && (
-          <span key={unread} className="chat-unread" aria-hidden="true">
-            {unread > 99 ? "99+" : unread}
-          </span>
-        )}
-      </button>
-      <span id={descId} hidden>
-        {unreadText}
-      </span>
-    </>
-  );
-}
 
 /**
  * Changes shortly after the browser loads a web font. Chromium caches how it shaped text while
@@ -77,13 +37,8 @@ export function useFontEpoch(): number {
   return epoch;
 }
 
-export function ChatPanel() {
-  const chat = useChatActor();
-  return chat ? <GuardedChatPanel chat={chat} /> : null;
-}
-
 /** A message that cannot be shown leaves the call, its video and its controls alone. */
-function GuardedChatPanel({ chat }: { chat: ChatActor }) {
+export function ChatPanel({ chat }: { chat: ChatActor }) {
   const open = useSelector(chat, (s) => s.context.open);
   return (
     <ErrorBoundary name="Chat" className="at-top-right" hidden={!open} resetKey={open} onClose={() => chat.send({ type: "CHAT.CLOSE" })}>

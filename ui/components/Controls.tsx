@@ -11,12 +11,12 @@ import { useCanFlip, useMediaActor, useSharing, useStatsActor } from "../media-h
 import { pipSupported, usePictureInPicture } from "../picture-in-picture.ts";
 import { mainPeer } from "../selectors.ts";
 import { nextCorner, selfCorner, setSelfCorner } from "../self-view.ts";
-import { ChatButton } from "./ChatPanel.tsx";
-import { DrawButton } from "./DrawControls.tsx";
+import { ChatButton } from "./Chat.tsx";
+import { DrawButton } from "./Drawing.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Icon } from "./Icon.tsx";
 import { MoreMenu } from "./MoreMenu.tsx";
-import { PeopleButton } from "./People.tsx";
+import { PeopleButton } from "./PeopleButton.tsx";
 import { Later, lazyPart } from "../lazy.tsx";
 
 const SettingsDialog = lazyPart(() => import("./SettingsDialog.tsx").then((m) => m.SettingsDialog));

@@ -1,33 +1,15 @@
 /**
- * "Draw" in the call controls, and the drawing panel over the stage while Draw is on: what hand
+ * The drawing panel over the stage while Draw is on (a lazy part, mounted by Drawing.tsx): what hand
  * tracking is doing (loading, hand found or not, why it is unavailable), the pen (colour and
  * thickness, also set by the other hand), how to draw, and Clear.
  */
 import { useSelector } from "@xstate/react";
 import { type DrawingSnapshot, otherVersionText } from "../../machines/features/drawing.ts";
-import { PALETTE, THICKNESS_LEVELS } from "../../drawing/gestures.ts";
-import { useDrawingActor } from "./DrawOverlay.tsx";
+import { PALETTE, THICKNESS_LEVELS } from "../../protocol/draw-shapes.ts";
+import { useDrawingActor } from "../feature-hooks.ts";
 import { Icon } from "./Icon.tsx";
 
 const COLOUR_NAMES: Record<string, string> = { "#ff3b30": "Red", "#34c759": "Green", "#0a84ff": "Blue", "#ffd60a": "Yellow" };
-
-export function DrawButton() {
-  const drawing = useDrawingActor();
-  const on = useSelector(drawing, (s) => (s ? !s.matches("off") : false));
-  return (
-    <button
-      type="button"
-      className="draw-toggle"
-      aria-pressed={on}
-      disabled={!drawing}
-      title={on ? "Stop drawing" : "Draw on the video with your hand, mouse or finger"}
-      onClick={() => drawing?.send({ type: "DRAW.TOGGLE" })}
-    >
-      <Icon name="draw" />
-      <span className="label">Draw</span>
-    </button>
-  );
-}
 
 function statusText(s: DrawingSnapshot): string {
   const { progress, error } = s.context;

@@ -2,20 +2,16 @@
  * The drawing over a video: a canvas over the whole video box that paints the strokes of that
  * video's camera (machines/features/drawing.ts) where the picture actually is (object-fit contain for the
  * remote video, cover for the preview, which is also mirrored), and while Draw is on turns mouse,
- * pen and touch input into DRAW.POINTER_* events in the same camera-frame coordinates.
+ * pen and touch input into DRAW.POINTER_* events in the same camera-frame coordinates. A lazy
+ * part (ui/lazy.tsx), mounted by Drawing.tsx once there is something to draw or Draw is on; its
+ * styles (draw.css) are imported there.
  */
 import { useSelector } from "@xstate/react";
 import { useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from "react";
-import type { DrawingActor, DrawingContext } from "../../machines/features/drawing.ts";
+import type { DrawingContext } from "../../machines/features/drawing.ts";
 import { SELF_FRAME } from "../../machines/features/drawing.ts";
 import type { Stroke } from "../../drawing/strokes.ts";
-import { useCallActor } from "../call-context.tsx";
-import "../draw.css";
-
-export function useDrawingActor(): DrawingActor | undefined {
-  const call = useCallActor();
-  return useSelector(call, (s) => s.children.drawing as DrawingActor | undefined);
-}
+import { useDrawingActor } from "../feature-hooks.ts";
 
 type Fit = "contain" | "cover";
 interface Rect {

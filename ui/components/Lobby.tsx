@@ -16,7 +16,7 @@ import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
 import { occupancyText } from "../occupancy.ts";
 
-import { NameField } from "./People.tsx";
+import { NameField } from "./NameField.tsx";
 
 const InfoDialog = lazyPart(() => import("./InfoDialog.tsx").then((m) => m.InfoDialog));
 

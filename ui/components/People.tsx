@@ -1,55 +1,16 @@
 /**
- * Names and the people list: the "Your name" field (pre-join screen, and the list itself for
- * whoever started the call without one), the People button and the list of everyone in the call
- * with what they have turned off and who is speaking. Names are text, rendered as text.
+ * The people list: everyone in the call with what they have turned off and who is speaking, and
+ * "Your name" for whoever started the call without one. A lazy part (ui/lazy.tsx), fetched when
+ * People first opens; its styles (people.css) are imported by Stage.tsx. Names are text, rendered
+ * as text.
  */
 import { useSelector } from "@xstate/react";
 import { useId } from "react";
-import { NAME_MAX } from "../../protocol/index.ts";
 import { isTrouble, type Participant } from "../../machines/call/roster.ts";
 import { useSpeaking } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
 import { displayName, participantIds, sameIds, sameStreams } from "../selectors.ts";
-import { Icon } from "./Icon.tsx";
-import "../people.css";
-
-/** "Your name": a label and its field (two cells of a settings grid). Kept on this device; others see it once they connect. */
-export function NameField({ id, onEnter }: { id: string; onEnter?: () => void }) {
-  const actor = useCallActor();
-  const name = useSelector(actor, (s) => s.context.name);
-  return (
-    <>
-      <label htmlFor={id}>Your name</label>
-      <input
-        id={id}
-        type="text"
-        className="name-field"
-        value={name}
-        maxLength={NAME_MAX}
-        autoComplete="nickname"
-        spellCheck={false}
-        placeholder="How others see you"
-        onChange={(e) => actor.send({ type: "SET_NAME", name: e.target.value })}
-        onBlur={() => actor.send({ type: "NAME_DONE" })}
-        onKeyDown={(e) => {
-          if (e.key !== "Enter") return;
-          actor.send({ type: "NAME_DONE" });
-          onEnter?.();
-        }}
-      />
-    </>
-  );
-}
-
-export function PeopleButton({ open, onToggle }: { open: boolean; onToggle: () => void }) {
-  const count = useSelector(useCallActor(), (s) => participantIds(s).length + 1);
-  return (
-    <button type="button" className="compact" aria-pressed={open} title={`People (${count})`} onClick={onToggle}>
-      <Icon name="people" />
-      <span className="label">People</span>
-    </button>
-  );
-}
+import { NameField } from "./NameField.tsx";
 
 /** What a person has turned off, and whether they are speaking, in words. */
 function PersonFlags({ audio, video, speaking, trouble }: { audio: boolean; video: boolean; speaking: boolean; trouble?: boolean }) {

@@ -10,7 +10,7 @@ import { useCallActor } from "../call-context.tsx";
 import { useSharing } from "../media-hooks.ts";
 import { clampDrag, cornerAfterKey, nearestCorner, setSelfCorner, useSelfCorner } from "../self-view.ts";
 import { Avatar } from "./Avatar.tsx";
-import { DrawOverlay } from "./DrawOverlay.tsx";
+import { DrawingLayer } from "./Drawing.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { Video } from "./Video.tsx";
 
@@ -98,7 +98,7 @@ export function SelfView() {
         <Video stream={localStream} label="Your video" self className="local-video" />
       </ErrorBoundary>
       <ErrorBoundary name="Your drawing" className="at-top-left">
-        <DrawOverlay which="local" />
+        <DrawingLayer which="local" />
       </ErrorBoundary>
       {!camOn && (
         <Avatar name={name || null} colourKey={name || "self"} micOff={!micOn}>

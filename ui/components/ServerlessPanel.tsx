@@ -4,7 +4,6 @@ import type { ServerlessView } from "../../machines/link/serverless.ts";
 import { useCallActor } from "../call-context.tsx";
 import { phaseOf } from "../selectors.ts";
 import { Later, lazyPart } from "../lazy.tsx";
-import "../serverless.css";
 
 const QrCode = lazyPart(() => import("./QrCode.tsx").then((m) => m.QrCode));
 

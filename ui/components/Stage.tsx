@@ -16,13 +16,17 @@ import { arrange, layerFor, type LayoutMode, perPageFor, perStripFor } from "../
 import { useSinkId } from "../media-hooks.ts";
 import { callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
 import { Avatar } from "./Avatar.tsx";
-import { DrawOverlay } from "./DrawOverlay.tsx";
+import { DrawingLayer } from "./Drawing.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { LinkPanel } from "./LinkPanel.tsx";
-import { ServerlessPanel } from "./ServerlessPanel.tsx";
 import { SelfView } from "./SelfView.tsx";
 import { Video } from "./Video.tsx";
+import { Later, lazyPart } from "../lazy.tsx";
 import "../stage.css";
+// The name tags on the tiles, and the people list (a lazy part, People.tsx).
+import "../people.css";
+
+const ServerlessPanel = lazyPart(() => import("./ServerlessPanel.tsx").then((m) => m.ServerlessPanel));
 
 /**
  * Columns for `n` tiles: as square a grid as fits a wide window, and fewer, taller rows' worth
@@ -177,6 +181,7 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
   const name = useSelector(actor, (s) => (id ? displayName(s, id) : null));
   const room = useSelector(actor, (s) => s.context.room);
   const secret = useSelector(actor, (s) => s.context.secret);
+  const serverless = useSelector(actor, (s) => s.context.serverless !== null);
   const sinkId = useSinkId();
   // A double tap (or click) switches between the whole picture and the picture filling the tile.
   const [fit, setFit] = useState<"auto" | "contain" | "cover">("auto");
@@ -198,7 +203,7 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
         <Video stream={peer?.stream ?? null} label={name ? `Remote video: ${name}` : "Remote video"} className="remote-video" sinkId={sinkId} />
       </ErrorBoundary>
       <ErrorBoundary name="The drawing" className="at-top-left">
-        <DrawOverlay which="remote" peer={id} />
+        <DrawingLayer which="remote" peer={id} />
       </ErrorBoundary>
       {noPicture && <Avatar name={name} colourKey={name ?? id ?? ""} micOff={!peer.audio} />}
       {pin && name && (
@@ -226,9 +231,11 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
           <LinkPanel link={callLink(room, secret)} encrypted={secret !== null} />
         </ErrorBoundary>
       )}
-      {first && (
+      {first && serverless && (
         <ErrorBoundary name="The connection codes" className="at-center">
-          <ServerlessPanel />
+          <Later>
+            <ServerlessPanel />
+          </Later>
         </ErrorBoundary>
       )}
     </div>

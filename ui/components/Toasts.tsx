@@ -8,7 +8,7 @@
 import { useSelector } from "@xstate/react";
 import type { NotificationsActor } from "../../machines/features/notifications.ts";
 import { deferredView, useCallActor } from "../call-context.tsx";
-import { useChatActor } from "./ChatPanel.tsx";
+import { useChatActor } from "../feature-hooks.ts";
 
 /** The notifications actor, seen as the call is (deferredView): a toast shows in a task of its own, after an answer being made. */
 export function useNotifyActor(): NotificationsActor | undefined {

@@ -1,10 +1,12 @@
 // OneLink service worker: keeps the app shell (the page, its scripts and styles, icons) so the
-// app opens without a network. Network first, cache as fallback. Media, signaling (/ws), models,
-// health checks and anything cross-origin are never cached.
+// app opens without a network. The page network first, cache as fallback; the bundle's
+// content-hashed files cache first. Media, signaling (/ws), models, health checks and anything
+// cross-origin are never cached.
 const CACHE = "onelink-shell-v1";
 // The bundle's files (signal-server/bundle.ts fills this in, and names the cache after them): the
 // code of panels fetched only when first opened is kept too, so that they open offline.
 const PRECACHE = [];
+const HASHED = /^\/(chunk-[\w-]+\.(js|css)|manifest-[\w-]+\.webmanifest|icon-[\w-]+\.svg)$/;
 const SHELL = /^\/($|c\/[^/]+$|chunk-[\w-]+\.(js|css)$|manifest[\w-]*\.webmanifest$|icon[\w-]*\.(svg|png)$)/;
 
 self.addEventListener("install", (event) => {
@@ -30,15 +32,22 @@ self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET" || url.origin !== self.location.origin || !SHELL.test(url.pathname)) return;
   // Every call link is the same page: cache it once, under "/".
   const key = url.pathname.startsWith("/c/") ? "/" : event.request;
+  const keep = (response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      void caches.open(CACHE).then((cache) => cache.put(key, copy));
+    }
+    return response;
+  };
+  // A content-hashed file never changes under its name: from the cache at once, without waiting
+  // for the network (the app's script no longer waits for a round trip and a copy on every start).
+  if (HASHED.test(url.pathname)) {
+    event.respondWith(caches.match(key).then((hit) => hit || fetch(event.request).then(keep)));
+    return;
+  }
   event.respondWith(
     fetch(event.request)
-      .then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          void caches.open(CACHE).then((cache) => cache.put(key, copy));
-        }
-        return response;
-      })
+      .then(keep)
       .catch(() => caches.match(key).then((hit) => hit || Response.error())),
   );
 });

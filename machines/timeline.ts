@@ -11,6 +11,8 @@ export type TimelineStep =
   | "join"
   | "joined"
   | "offer-sent"
+  // The other side's answer read off the socket (how long its frame waited for our main thread), then applied.
+  | "answer-in"
   | "answer"
   // The answering side (the person already in the room): the joiner's offer heard, our answer sent.
   | "offer-in"

@@ -236,7 +236,8 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
     lastHeard = Date.now();
     const decoded = decodeServer(ev.data);
     if (decoded.ok && decoded.msg.type === "joined") keepsCards = decoded.msg.cards === true;
-    if (decoded.ok && decoded.msg.type === "signal" && "description" in decoded.msg.data && decoded.msg.data.description.type === "offer") mark("offer-in");
+    const description = decoded.ok && decoded.msg.type === "signal" && "description" in decoded.msg.data ? decoded.msg.data.description.type : null;
+    if (description === "offer" || description === "answer") mark(`${description}-in`);
     if (!decoded.ok) console.warn("signaling: dropped a bad frame from the server:", decoded.text);
     else if (e2ee) e2ee.in(decoded.msg, (msg) => !stopped && sendBack({ type: "SOCKET.MESSAGE", msg }));
     else sendBack({ type: "SOCKET.MESSAGE", msg: decoded.msg });

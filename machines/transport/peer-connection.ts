@@ -120,7 +120,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   // Incoming signals are applied strictly in order, so a candidate never races its description.
   let queue: Promise<void> = Promise.resolve();
 
-  const addLocalTracks = () => {
+  /** Our tracks on the connection; `answering`: the senders are tuned once the answer is set, not before it. */
+  const addLocalTracks = (answering: boolean) => {
     if (tracksAdded) return;
     tracksAdded = true;
     if (prepared || spare) {
@@ -129,7 +130,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         const track = input.stream?.getTracks().find((t) => t.kind === kind) ?? null;
         void placeTrack(pc, kind, track, input.stream, null).catch((err) => console.warn("peer: could not swap a prepared track", err));
       }
-      senders.tracksAdded();
+      // Their codec order was set as they were made (planFits: the same); a spare's lines we only receive on came with the offer.
+      // A prepared offer's senders are tuned once it has gone (sendPrepared).
+      senders.tracksAdded({ codecs: prepared ? "none" : "receiveOnly", tune: false });
       return;
     }
     const tracks = input.stream?.getTracks() ?? [];
@@ -140,7 +143,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         pc.addTransceiver(kind, { direction: "recvonly" });
       }
     }
-    senders.tracksAdded();
+    senders.tracksAdded({ tune: !answering });
   };
 
   const makeOffer = async () => {
@@ -221,7 +224,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     answerFirst.hold(ANSWERING_MS);
     try {
       await pc.setRemoteDescription(tuneRemoteDescription(offer)); // rolls back our own offer when polite
-      addLocalTracks();
+      addLocalTracks(true);
       await pc.setLocalDescription();
       via = path;
       if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
@@ -294,14 +297,15 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       mark("offer-sent");
     }
     release(candidateOut, iceErrorOut);
+    senders.tune();
     if (!made || pc.signalingState === "stable") void makeOffer();
   };
 
   if (prepared && input.prepared) {
-    addLocalTracks();
+    addLocalTracks(false);
     void sendPrepared(input.prepared.offer, prepared.release);
   } else if (input.initiator) {
-    addLocalTracks();
+    addLocalTracks(false);
     // Offer now rather than on the negotiationneeded event, which the browser queues as a task:
     // behind whatever the page does next (the call's view rendering who joined, bench/join).
     void makeOffer();

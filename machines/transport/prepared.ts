@@ -144,8 +144,12 @@ const serves = (kept: AnyPlan, plan: AnyPlan) => (isGroup(kept) ? isGroup(plan) 
 /**
  * The call's prepared connection, if any: at most one, for the room the pre-join screen looks at.
  * `want(plan)` prepares one (keeping one that fits), `want(null)` drops it; `take` hands it over.
- * The work is done after the page has painted (the pre-join screen, its Join button, come first),
- * or `soon` (Join was pressed: in the next task, once the join is on its way, during its round trip).
+ * A direct connection is made in the next task, as soon as the devices and the peek allow: its
+ * offer is then set long before `joined` even with Join pressed the instant it is enabled
+ * (bench/join; made after the paint, it was made after Join and `joined` waited ~30 ms for it).
+ * Its part on the main thread is a few ms; the offer and the candidates are the browser's own
+ * work. A group's publishing path (three layers, frame transforms) waits for the paint, so the
+ * pre-join screen and its Join button come first.
  */
 export class PreparedSlot {
   private current: PreparedConnection | PreparedGroup | null = null;
@@ -153,7 +157,7 @@ export class PreparedSlot {
   /** Each change of plan: a scheduled preparation of an older one does nothing. */
   private generation = 0;
 
-  want(plan: AnyPlan | null, when: "afterPaint" | "soon" = "afterPaint") {
+  want(plan: AnyPlan | null, when: "afterPaint" | "soon" = plan && isGroup(plan) ? "afterPaint" : "soon") {
     const kept = this.current?.plan ?? this.pending;
     if (plan && kept && serves(kept, plan)) {
       if (when === "soon") this.hurry();

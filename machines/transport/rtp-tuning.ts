@@ -75,16 +75,26 @@ export function orderCodecs(codecs: RTCRtpCodec[], order: string[]): RTCRtpCodec
  */
 export const AUDIO_ORDER = ["audio/red", "audio/opus"];
 
-/** Call after tracks are added and before an offer or answer is made. */
-export function preferCodecs(pc: RTCPeerConnection, videoOrder: string[]) {
+/**
+ * What this browser can receive, asked once a page: the question is a synchronous trip to the
+ * WebRTC thread, which is busy applying the offer when an answer is being made.
+ */
+const capabilities = new Map<"audio" | "video", RTCRtpCodec[] | undefined>();
+function receivable(kind: "audio" | "video"): RTCRtpCodec[] | undefined {
+  if (!capabilities.has(kind)) capabilities.set(kind, globalThis.RTCRtpReceiver?.getCapabilities?.(kind)?.codecs);
+  return capabilities.get(kind);
+}
+
+/** Call after tracks are added and before an offer or answer is made; `only`: on these transceivers alone. */
+export function preferCodecs(pc: RTCPeerConnection, videoOrder: string[], only: (t: RTCRtpTransceiver) => boolean = () => true) {
   for (const [kind, order] of [
     ["audio", AUDIO_ORDER],
     ["video", videoOrder],
   ] as const) {
-    const codecs = globalThis.RTCRtpReceiver?.getCapabilities?.(kind)?.codecs;
+    const codecs = receivable(kind);
     if (!codecs) continue;
     for (const t of pc.getTransceivers()) {
-      if (t.receiver.track.kind !== kind || t.currentDirection === "stopped" || !t.setCodecPreferences) continue;
+      if (t.receiver.track.kind !== kind || t.currentDirection === "stopped" || !t.setCodecPreferences || !only(t)) continue;
       try {
         t.setCodecPreferences(orderCodecs(codecs, order));
       } catch (err) {
@@ -290,12 +300,20 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null, vi
     chain = chain.then(sync).catch((err) => console.warn("rtp: could not update what we send", err));
   };
   return {
-    /** Our tracks are on the connection: set the codec order before the offer or answer, and sync. */
-    tracksAdded() {
+    /**
+     * Our tracks are on the connection: set the codec order before the offer or answer (`codecs`:
+     * on every transceiver, on those we only receive on, for a connection made ahead whose senders
+     * have it, or none), and tune the senders. With `tune: false` they are tuned by `tune()` or at
+     * the negotiation's end (`negotiated`): an answer, or an offer made ahead, goes out first, and
+     * reading a sender's parameters waits for the WebRTC thread that is applying the description.
+     */
+    tracksAdded({ codecs = "all", tune = true }: { codecs?: "all" | "receiveOnly" | "none"; tune?: boolean } = {}) {
       ready = true;
-      preferCodecs(pc, videoOrder);
-      run();
+      if (codecs !== "none") preferCodecs(pc, videoOrder, codecs === "all" ? undefined : (t) => !t.sender.track);
+      if (tune) run();
     },
+    /** Tunes the senders (after `tracksAdded` without it). */
+    tune: run,
     set(next: Outgoing) {
       // Another camera or resolution: its cost is unknown, start again from full size.
       if (next.video !== outgoing?.video || next.maxFramerate !== outgoing?.maxFramerate) cpu.reset();

@@ -106,6 +106,35 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(h.phase()).not.toBe("lobby");
   });
 
+  test("the devices ready with one person there: the connection is made in the next task, not after a paint; a group's path waits for it", async () => {
+    // A page that has not painted yet (a Join pressed the instant it is enabled comes before the paint).
+    const paints: (() => void)[] = [];
+    const raf = globalThis.requestAnimationFrame;
+    globalThis.requestAnimationFrame = (fn: FrameRequestCallback) => paints.push(() => fn(0));
+    try {
+      const h = harness({ holdDevices: true });
+      h.actor.send({ type: "START", room: "room-1", lobby: true });
+      h.room({ people: 1, iceServers: ICE });
+      await settle();
+      expect(pcs).toHaveLength(0); // no devices yet
+      h.devicesReady();
+      await settle();
+      expect(pcs).toHaveLength(1);
+      expect(pcs[0]!.localDescription?.type).toBe("offer");
+      expect(h.sent).toEqual([]);
+      // Two there: our path to the media server comes after the pre-join screen has painted.
+      h.room({ people: 2, iceServers: ICE });
+      await settle();
+      expect(pcs.map((p) => p.closed)).toEqual([true]);
+      for (const paint of paints.splice(0)) paint();
+      await settle();
+      expect(pcs.length).toBeGreaterThan(1);
+      expect(h.sent).toEqual([]);
+    } finally {
+      globalThis.requestAnimationFrame = raf;
+    }
+  });
+
   test("Join pressed before the preparation was made (an instant click): made during the join's round trip, and used", async () => {
     const h = harness();
     h.actor.send({ type: "START", room: "room-1", lobby: true });

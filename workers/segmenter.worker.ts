@@ -37,11 +37,11 @@ let pacing = newPacing();
 /** The model's input width (selfie_segmenter_landscape takes 256x144): frames are scaled to it here, keeping their shape. */
 const MODEL_WIDTH = 256;
 
-/** Hand trackers reading our frames: each has asked for one (`wanted`) or not, and has its own canvas at its width. */
+/** Hand trackers reading our frames: each has asked for `wanted` frames (one each "want", the next camera frames), and has its own canvas at its width. */
 interface HandFeed {
   port: MessagePort;
   maxWidth: number;
-  wanted: boolean;
+  wanted: number;
   copy: ReturnType<typeof canvas> | null;
 }
 const handFeeds = new Set<HandFeed>();
@@ -50,14 +50,14 @@ const handFeeds = new Set<HandFeed>();
 function feedHands(camera: OffscreenCanvas, w: number, h: number): void {
   if (!w || !h) return;
   for (const f of handFeeds) {
-    if (!f.wanted) continue;
+    if (f.wanted <= 0) continue;
     const width = Math.min(w, f.maxWidth);
     const height = Math.max(1, Math.round((h * width) / w));
     if (f.copy?.canvas.width !== width || f.copy.canvas.height !== height) f.copy = canvas(width, height);
     f.copy.ctx.drawImage(camera, 0, 0, width, height);
     const bitmap = f.copy.canvas.transferToImageBitmap();
     const fed: FedFrame = { bitmap, aspect: w / h };
-    f.wanted = false;
+    f.wanted--;
     f.port.postMessage(fed, [bitmap]);
     stats.handFrames++;
   }
@@ -285,9 +285,9 @@ const api: SegmenterApi = {
   },
 
   async feedHands(port: MessagePort, maxWidth: number): Promise<void> {
-    const feed: HandFeed = { port, maxWidth, wanted: false, copy: null };
+    const feed: HandFeed = { port, maxWidth, wanted: 0, copy: null };
     port.onmessage = (e: MessageEvent<FeedRequest>) => {
-      if (e.data === "want") feed.wanted = true;
+      if (e.data === "want") feed.wanted++;
       else if (e.data === "stop") {
         handFeeds.delete(feed);
         port.close();

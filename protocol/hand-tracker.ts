@@ -75,9 +75,10 @@ export interface LoadProgress {
 
 /**
  * Frames from another worker (the background segmenter, which already reads the camera): over a
- * MessagePort each "want" from the hand worker gets exactly one `FedFrame` back (its bitmap
- * transferred), and the hand worker has one "want" out at a time (the next as soon as it takes a
- * frame, so that frame arrives while the model runs), so frames never queue; "stop" ends the feed.
+ * MessagePort each "want" from the hand worker gets one `FedFrame` back, of the next camera frame
+ * (its bitmap transferred). The hand worker asks ahead, as it takes a frame, so the next arrives
+ * while the model runs: one "want" out at a time, two for a frame that carries a probe (which takes
+ * about two camera frames); so at most two frames wait. "stop" ends the feed.
  */
 export type FeedRequest = "want" | "stop";
 export interface FedFrame {

@@ -220,20 +220,27 @@ interface Arrived {
   at: number;
 }
 /**
- * The frame feed (takeFrames). One frame is asked for at a time: the next as soon as one is taken,
- * so it arrives while the model runs and is `held` for the next detectNext (at most one frame old,
- * like a processor's one-frame buffer); `waiting` is a detectNext with nothing held. While no hand
- * is in view the ask waits (`later`) so the palm search skips frames (hand-search-pacing.ts).
+ * The frame feed (takeFrames). Frames are asked for ahead, one "want" each, so that they arrive
+ * while the model runs and wait (`held`) for the next detectNext: normally one (at most one frame
+ * old, like a processor's one-frame buffer). Two when the frame just taken carries a probe: the
+ * model and the probe take about two camera frames (~15 + 35 ms), and with one asked for, the
+ * frame after the one that came meanwhile was not asked for in time, so it was never tracked. The
+ * queue drains back to one by itself (the model alone takes under a frame), and a machine too
+ * slow for every frame still tracks frames at most one frame old between probes. `waiting` is a detectNext with nothing held. While no hand is in view the ask waits (`later`) so
+ * the palm search skips frames (hand-search-pacing.ts).
  */
 interface Feed {
   port: MessagePort;
-  asked: boolean;
-  held: Arrived | null;
+  /** Wants sent and not answered yet. */
+  asked: number;
+  held: Arrived[];
   waiting: ((got: Arrived | null) => void) | null;
   later: ReturnType<typeof setTimeout> | undefined;
 }
 let feed: Feed | null = null;
 const pacing = newSearchPacing();
+/** Frames asked for or held at most (see Feed): a probe's frame asks for this many. */
+const MAX_AHEAD = 2;
 
 function endFeed(): void {
   if (!feed) return;
@@ -242,46 +249,50 @@ function endFeed(): void {
   clearTimeout(later);
   port.postMessage("stop" satisfies FeedRequest);
   port.close();
-  held?.frame.bitmap.close();
+  for (const h of held) h.frame.bitmap.close();
   waiting?.(null);
 }
 
-function ask(f: Feed): void {
+/** Asks until `ahead` frames are asked for or held. */
+function ask(f: Feed, ahead = 1): void {
   clearTimeout(f.later);
   f.later = undefined;
-  if (f.asked || feed !== f) return;
-  f.asked = true;
-  f.port.postMessage("want" satisfies FeedRequest);
+  if (feed !== f) return;
+  while (f.asked + f.held.length < ahead) {
+    f.asked++;
+    f.port.postMessage("want" satisfies FeedRequest);
+  }
 }
 
-/** Asks for the frame after `taken`: at once, or later while the search is idle. */
-function askAfter(f: Feed, taken: Arrived): void {
+/** Asks for the frames after `taken`: at once, or later while the search is idle; `probe`: `taken` carries one. */
+function askAfter(f: Feed, taken: Arrived, probe: boolean): void {
   const delay = askDelay(pacing, taken.at, performance.now());
-  if (delay <= 0) ask(f);
+  if (delay <= 0) ask(f, probe ? MAX_AHEAD : 1);
   else if (f.later === undefined) f.later = setTimeout(() => ask(f), delay);
 }
 
 function startFeed(port: MessagePort): void {
-  const mine: Feed = { port, asked: false, held: null, waiting: null, later: undefined };
+  const mine: Feed = { port, asked: 0, held: [], waiting: null, later: undefined };
   feed = mine;
   port.onmessage = (e: MessageEvent<FedFrame>) => {
-    mine.asked = false;
+    mine.asked = Math.max(0, mine.asked - 1);
     if (feed !== mine) return e.data.bitmap.close();
     const got = { frame: e.data, at: performance.now() };
     if (mine.waiting) return mine.waiting(got);
-    mine.held?.frame.bitmap.close();
-    mine.held = got;
+    mine.held.push(got);
+    // Only what was asked for comes; should more ever come, the oldest goes.
+    if (mine.held.length > MAX_AHEAD) mine.held.shift()?.frame.bitmap.close();
   };
   ask(mine);
 }
 
-function nextFed(): Promise<FedFrame | null> {
+/** The next frame of the feed (the oldest held, else the next to come); `probe`: it will carry a probe. */
+function nextFed(probe: boolean): Promise<FedFrame | null> {
   const f = feed;
   if (!f) return Promise.resolve(null);
-  const held = f.held;
-  f.held = null;
+  const held = f.held.shift();
   if (held) {
-    askAfter(f, held);
+    askAfter(f, held, probe);
     return Promise.resolve(held.frame);
   }
   f.waiting?.(null);
@@ -290,7 +301,7 @@ function nextFed(): Promise<FedFrame | null> {
     const done = (got: Arrived | null) => {
       clearTimeout(timer);
       if (f.waiting === done) f.waiting = null;
-      if (got && feed === f) askAfter(f, got);
+      if (got && feed === f) askAfter(f, got, probe);
       resolve(got?.frame ?? null);
     };
     f.waiting = done;
@@ -342,7 +353,7 @@ const api: HandTrackerApi = {
   },
 
   async detectNext(timestampMs: number, probe?: boolean): Promise<FedDetectResult | null> {
-    const frame = await nextFed();
+    const frame = await nextFed(probe === true && prober !== null);
     if (!frame) return null;
     const found = { ...detectOn(frame.bitmap, timestampMs, probe), aspect: frame.aspect };
     // A hand just came into view: the next frame at once, not after the idle search's pause.

@@ -6,13 +6,14 @@
  *
  * Frames arrive as a stream (pipe: MediaStreamTrackProcessor's readable and a
  * MediaStreamTrackGenerator's writable, transferred, so no frame touches the main thread) or one
- * at a time as ImageBitmaps (process: the canvas path). Each camera frame (YUV) is read once, drawn
- * on a canvas (the output itself for a blur); everything else is drawn from that canvas: the
- * model's input, scaled down to the model's own size (so MediaPipe does not scale a 720p frame
- * itself), a quarter-size copy that is blurred (as blurred, and 16x less work), and the hand
- * tracker's copy. The mask is 256x144. A blur cuts the person out of the quarter-size blurred copy
- * and lays that, upscaled bilinearly, over the camera: one pass over the full frame after reading
- * it, where cutting the person out at full size took three. When the model cannot keep up with
+ * at a time as ImageBitmaps (process: the canvas path). Each camera frame (YUV) is read once,
+ * straight onto the output canvas; everything else is drawn from there: the model's input, scaled
+ * down to the model's own size (so MediaPipe does not scale a 720p frame itself), a quarter-size
+ * copy that is blurred (as blurred, and 16x less work), and the hand tracker's copy. The mask is
+ * 256x144. A blur cuts the person out of the quarter-size blurred copy and lays that, upscaled
+ * bilinearly, over the camera: one pass over the full frame after reading it. A picture takes the
+ * background out of the camera and puts the picture behind: two passes (it must stay sharp, so it
+ * is not cut at quarter size), where cutting the person out at full size took three. When the model cannot keep up with
  * the camera it runs on every other frame (segmenter-pacing.ts).
  * Hand tracking, when on, takes its frames from here (feedHands): a downscaled copy of a camera
  * frame this worker read anyway, posted to the hand worker's port each time it asks for one.
@@ -37,11 +38,11 @@ let pacing = newPacing();
 /** The model's input width (selfie_segmenter_landscape takes 256x144): frames are scaled to it here, keeping their shape. */
 const MODEL_WIDTH = 256;
 
-/** Hand trackers reading our frames: each has asked for one (`wanted`) or not, and has its own canvas at its width. */
+/** Hand trackers reading our frames: each has asked for `wanted` frames (one each "want", the next camera frames), and has its own canvas at its width. */
 interface HandFeed {
   port: MessagePort;
   maxWidth: number;
-  wanted: boolean;
+  wanted: number;
   copy: ReturnType<typeof canvas> | null;
 }
 const handFeeds = new Set<HandFeed>();
@@ -50,14 +51,14 @@ const handFeeds = new Set<HandFeed>();
 function feedHands(camera: OffscreenCanvas, w: number, h: number): void {
   if (!w || !h) return;
   for (const f of handFeeds) {
-    if (!f.wanted) continue;
+    if (f.wanted <= 0) continue;
     const width = Math.min(w, f.maxWidth);
     const height = Math.max(1, Math.round((h * width) / w));
     if (f.copy?.canvas.width !== width || f.copy.canvas.height !== height) f.copy = canvas(width, height);
     f.copy.ctx.drawImage(camera, 0, 0, width, height);
     const bitmap = f.copy.canvas.transferToImageBitmap();
     const fed: FedFrame = { bitmap, aspect: w / h };
-    f.wanted = false;
+    f.wanted--;
     f.port.postMessage(fed, [bitmap]);
     stats.handFrames++;
   }
@@ -73,7 +74,7 @@ function canvas(w: number, h: number): { canvas: OffscreenCanvas; ctx: Ctx } {
 
 type Surface = ReturnType<typeof canvas>;
 /** Canvases reused from frame to frame, remade when the frame size changes. */
-let surfaces: { w: number; h: number; out: Surface; camera: Surface; small: Surface; modelInput: Surface } | null = null;
+let surfaces: { w: number; h: number; out: Surface; small: Surface; modelInput: Surface } | null = null;
 let mask: { canvas: OffscreenCanvas; ctx: Ctx; pixels: ImageData } | null = null;
 /** The background image drawn at the frame's size, for the current effect. */
 let backdrop: { key: string; canvas: OffscreenCanvas } | null = null;
@@ -81,13 +82,11 @@ let backdrop: { key: string; canvas: OffscreenCanvas } | null = null;
 function surfacesFor(w: number, h: number) {
   if (surfaces?.w !== w || surfaces.h !== h) {
     const out = canvas(w, h);
-    const camera = canvas(w, h);
-    camera.ctx.globalCompositeOperation = "copy";
     // The mask (256x144) and the blurred quarter-size copy are scaled up bilinearly: "high" costs more and shows no better.
     out.ctx.imageSmoothingQuality = "low";
     const small = canvas(Math.max(1, Math.round(w / 4)), Math.max(1, Math.round(h / 4)));
     const modelInput = canvas(MODEL_WIDTH, Math.max(1, Math.round((h * MODEL_WIDTH) / w)));
-    surfaces = { w, h, out, camera, small, modelInput };
+    surfaces = { w, h, out, small, modelInput };
     backdrop = null;
   }
   return surfaces;
@@ -133,8 +132,15 @@ function backdropFor(e: Exclude<BackgroundEffect, { kind: "blur" }>, w: number, 
   return c;
 }
 
-/** The person mask of `frame` as an alpha canvas (mask size), or null when the model gave none. */
-function segment(frame: OffscreenCanvas, timestampMs: number): OffscreenCanvas | null {
+/**
+ * What a mask's alpha is: the person's confidence (a blur cuts the person out of its background
+ * copy) or 1 - that (a picture takes the background out of the camera). Either way the composite
+ * op is "destination-out", which Chromium's canvas draws directly; "destination-in" and "source-in"
+ * (the picture's old cut) it draws through a layer the size of the canvas, composited after.
+ */
+type MaskOf = "person" | "background";
+/** The mask of `frame` (alpha: `of`'s share of each pixel) as a canvas of the model's size, or null when the model gave none. */
+function segment(frame: OffscreenCanvas, timestampMs: number, of: MaskOf): OffscreenCanvas | null {
   if (!segmenter) throw new Error("segmenter is not initialised");
   const timestamp = Math.max(Math.round(timestampMs), lastTimestamp + 1);
   lastTimestamp = timestamp;
@@ -149,35 +155,37 @@ function segment(frame: OffscreenCanvas, timestampMs: number): OffscreenCanvas |
     }
     const values = confidence.getAsFloat32Array();
     const data = mask.pixels.data;
-    for (let i = 0; i < values.length; i++) data[i * 4 + 3] = values[i]! * 255;
+    if (of === "person") for (let i = 0; i < values.length; i++) data[i * 4 + 3] = values[i]! * 255;
+    else for (let i = 0; i < values.length; i++) data[i * 4 + 3] = (1 - values[i]!) * 255;
     mask.ctx.putImageData(mask.pixels, 0, 0);
     painted = mask.canvas;
   });
   return painted;
 }
 
-/** The newest mask, while the frame after it may still use it (segmenter-pacing.ts). */
-let lastMask: OffscreenCanvas | null = null;
+/** The newest mask, while the frame after it may still use it (segmenter-pacing.ts); `of`: what its alpha is. */
+let lastMask: { canvas: OffscreenCanvas; of: MaskOf } | null = null;
 
 /**
  * The frame with its background blurred or replaced, on the reused output canvas. `frame` is read
- * once (YUV to RGB), onto the output canvas for a blur or the camera canvas for a picture; the
- * model's input, the blurred copy and the hands' copies come from there. Canvas drawing is
+ * once (YUV to RGB), onto the output canvas; the model's input, the blurred copy and the hands'
+ * copies come from there (a canvas drawn from is copied before it changes). Canvas drawing is
  * deferred: the passes over the frame run when the output is taken (pipe's VideoFrame).
  */
 function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: number): OffscreenCanvas {
   const started = performance.now();
   const s = surfacesFor(w, h);
-  // For a blur the camera goes straight onto the output, and the background over it (blurBehind).
-  const camera = effect.kind === "blur" ? s.out : s.camera;
-  camera.ctx.globalCompositeOperation = "copy";
-  camera.ctx.drawImage(frame, 0, 0, w, h);
-  feedHands(camera.canvas, w, h);
+  s.out.ctx.globalCompositeOperation = "copy";
+  s.out.ctx.drawImage(frame, 0, 0, w, h);
+  feedHands(s.out.canvas, w, h);
   const read = performance.now();
   let modelMs = 0;
-  if (shouldRunModel(pacing, timestampMs)) {
-    s.modelInput.ctx.drawImage(camera.canvas, 0, 0, s.modelInput.canvas.width, s.modelInput.canvas.height);
-    lastMask = segment(s.modelInput.canvas, timestampMs);
+  const of: MaskOf = effect.kind === "blur" ? "person" : "background";
+  // A mask of the other kind (the effect changed on a frame the model would skip) is not used.
+  if (shouldRunModel(pacing, timestampMs) || (lastMask && lastMask.of !== of)) {
+    s.modelInput.ctx.drawImage(s.out.canvas, 0, 0, s.modelInput.canvas.width, s.modelInput.canvas.height);
+    const painted = segment(s.modelInput.canvas, timestampMs, of);
+    lastMask = painted ? { canvas: painted, of } : null;
     modelMs = performance.now() - read;
     modelDone(pacing, modelMs, lastMask !== null);
     stats.modelFrames++;
@@ -209,22 +217,25 @@ function blurBehind(s: NonNullable<typeof surfaces>, strength: "light" | "strong
   small.ctx.filter = "none";
   if (lastMask) {
     small.ctx.globalCompositeOperation = "destination-out";
-    small.ctx.drawImage(lastMask, 0, 0, sw, sh);
+    small.ctx.drawImage(lastMask.canvas, 0, 0, sw, sh);
   }
   s.out.ctx.globalCompositeOperation = "source-over";
   s.out.ctx.drawImage(small.canvas, 0, 0, w, h);
 }
 
-/** A picture: the person first (the mask's alpha, filled with the camera), then the picture behind: three passes over the frame. */
+/**
+ * A picture: the camera is on the output already; the background is taken out of it (what is left
+ * is the camera times the person's share) and the picture drawn behind, so the result is camera ×
+ * person + picture × background as when the person was cut out and laid over the picture: two
+ * passes over the frame besides reading it, where that took three.
+ */
 function pictureBehind(s: NonNullable<typeof surfaces>, picture: OffscreenCanvas, w: number, h: number): void {
   const out = s.out.ctx;
-  out.globalCompositeOperation = "copy";
   if (lastMask) {
-    out.drawImage(lastMask, 0, 0, w, h);
-    out.globalCompositeOperation = "source-in";
-    out.drawImage(s.camera.canvas, 0, 0);
+    out.globalCompositeOperation = "destination-out";
+    out.drawImage(lastMask.canvas, 0, 0, w, h);
     out.globalCompositeOperation = "destination-over";
-  }
+  } else out.globalCompositeOperation = "copy";
   out.drawImage(picture, 0, 0);
 }
 
@@ -285,9 +296,9 @@ const api: SegmenterApi = {
   },
 
   async feedHands(port: MessagePort, maxWidth: number): Promise<void> {
-    const feed: HandFeed = { port, maxWidth, wanted: false, copy: null };
+    const feed: HandFeed = { port, maxWidth, wanted: 0, copy: null };
     port.onmessage = (e: MessageEvent<FeedRequest>) => {
-      if (e.data === "want") feed.wanted = true;
+      if (e.data === "want") feed.wanted++;
       else if (e.data === "stop") {
         handFeeds.delete(feed);
         port.close();

@@ -23,6 +23,9 @@
  *   BENCH_SIZES=1280x720 node_modules/.bin/bun bench/camera/bench.ts [seconds]   # one size only
  * BENCH_ROWS=hands: only the "+ hands" rows; BENCH_WAYS=shared (or own): only that way, twice;
  * BENCH_HAND=1 (or 2): a camera with a raised hand (two hands) beside the person (bench/camera/hand-fixture.ts).
+ * After the "+ hands" rows: the browser's resident memory by process and the hand worker's wasm
+ * heaps (one per model: the tracker's, then the probe's), read through a few lines put before the
+ * worker's script; BENCH_PROBE=0 makes its second model fail to load, as a page without the probe.
  */
 import { readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -32,7 +35,7 @@ import { Denoiser, FRAME } from "../../machines/media/rnnoise.ts";
 import { button, launchBrowser, moreButton, newPerson, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { writeFixtureY4m } from "../../tests/helpers/fixture-video.ts";
 import { writeHandFixtureY4m } from "./hand-fixture.ts";
-import { cpuPerSecond, sampleThreads } from "./threads.ts";
+import { cpuPerSecond, residentMb, sampleThreads } from "./threads.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
 /** BENCH_SIZES=1280x720 (or "640x360,1280x720") picks the sizes; both by default. */
@@ -44,13 +47,37 @@ const SIZES = (process.env.BENCH_SIZES ?? "640x360,1280x720").split(",").map((si
 const CHOICES = process.env.BENCH_ROWS === "hands" ? [] : ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
 const WAYS = process.env.BENCH_WAYS ? [process.env.BENCH_WAYS === "shared", process.env.BENCH_WAYS === "shared"] : [false, true, false, true];
 const HANDS_IN_VIEW = Number(process.env.BENCH_HAND ?? 0);
+const NO_PROBE = process.env.BENCH_PROBE === "0";
+/**
+ * Put before the hand worker's script: keeps each wasm instance's memory (self.__wasmMemories), and
+ * with BENCH_PROBE=0 refuses a second instance (the worker then runs without its probe).
+ */
+const WASM_PRELUDE = `(() => {
+  const memories = [];
+  self.__wasmMemories = memories;
+  const keep = (result, imports) => {
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    const found = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((ns) => Object.values(ns ?? {}))];
+    const memory = found.find((v) => v instanceof WebAssembly.Memory);
+    if (memory) memories.push(memory);
+    return result;
+  };
+  for (const name of ["instantiate", "instantiateStreaming"]) {
+    const original = WebAssembly[name].bind(WebAssembly);
+    WebAssembly[name] = async (source, imports) => {
+      if (${NO_PROBE} && memories.length >= 1) throw new Error("bench: no second model (BENCH_PROBE=0)");
+      return keep(await original(source, imports), imports);
+    };
+  }
+})();
+`;
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(" ");
 
 /** modelFrames is absent from workers built before the model could skip frames: every frame ran it. */
-type Stats = { frames: number; modelFrames?: number; segmentMs: number; composeMs: number };
+type Stats = { frames: number; modelFrames?: number; segmentMs: number; composeMs: number; handFrames?: number };
 const workerStats = (page: Page) =>
   page.evaluate(async () => {
     const all = await (window as never as { __onelinkCamera: { stats(): Promise<Stats[]> } }).__onelinkCamera.stats();
@@ -60,8 +87,9 @@ const workerStats = (page: Page) =>
         modelFrames: sum.modelFrames + (s.modelFrames ?? s.frames),
         segmentMs: sum.segmentMs + s.segmentMs,
         composeMs: sum.composeMs + s.composeMs,
+        handFrames: sum.handFrames + (s.handFrames ?? 0),
       }),
-      { frames: 0, modelFrames: 0, segmentMs: 0, composeMs: 0 },
+      { frames: 0, modelFrames: 0, segmentMs: 0, composeMs: 0, handFrames: 0 },
     );
   });
 
@@ -123,6 +151,9 @@ async function measure(page: Page, hands?: () => Promise<HandCounts>) {
     modelShare: n ? (after.modelFrames - before.modelFrames) / n : 0,
     paintMs: n ? (after.composeMs - before.composeMs) / n : 0,
     handFps: hands ? (handsAfter.detects - handsBefore.detects) / elapsed : null,
+    /** Hand model calls per frame the segmenter read (the camera's frames), and the copies it made for them. */
+    handsPerFrame: n ? (handsAfter.detects - handsBefore.detects) / n : 0,
+    copiesPerFrame: n ? (after.handFrames - before.handFrames) / n : 0,
     handModelMs: answers ? (handsAfter.modelMs - handsBefore.modelMs) / answers : 0,
     handsPerCall: answers ? (handsAfter.hands - handsBefore.hands) / answers : 0,
     switches: handsAfter.switches - handsBefore.switches,
@@ -139,7 +170,7 @@ function row(label: string, m: Awaited<ReturnType<typeof measure>>) {
   const hands =
     m.handFps === null
       ? ""
-      : `  hands ${m.handFps.toFixed(1)} fps (model ${m.handModelMs.toFixed(1)} ms a call, ${m.handsPerCall.toFixed(2)} hands seen, numHands switched ${m.switches} times, ${m.switchMs.toFixed(0)} ms, ${m.probes} probes)`;
+      : `  hands ${m.handFps.toFixed(1)} fps, ${m.handsPerFrame.toFixed(3)} a camera frame (copies ${m.copiesPerFrame.toFixed(3)}) (model ${m.handModelMs.toFixed(1)} ms a call, ${m.handsPerCall.toFixed(2)} hands seen, numHands switched ${m.switches} times, ${m.switchMs.toFixed(0)} ms, ${m.probes} probes)`;
   console.log(
     `${label.padEnd(40)} preview ${m.fps.toFixed(1).padStart(5)} fps  ${worker}${hands}  long tasks ${m.longTasks} (longest ${m.longestMs.toFixed(0)} ms)  load ${load()}`,
   );
@@ -228,7 +259,12 @@ try {
     else writeFixtureY4m(fixture, w, h, 10);
     const browser = await launchBrowser([`--use-file-for-fake-video-capture=${fixture}`]);
     try {
-      const { page } = await newPerson(browser, app.url);
+      const { page, context } = await newPerson(browser, app.url);
+      await context.route("**/workers/hand-tracker.js", async (route) => {
+        const response = await route.fetch();
+        const headers = { "content-type": "text/javascript", "cache-control": "no-store" };
+        await route.fulfill({ status: response.status(), headers, body: WASM_PRELUDE + (await response.text()) });
+      });
       await page.goto(`${app.url}/c/${crypto.randomUUID()}`);
       if (w === SIZES[0]![0] && h === SIZES[0]![1]) await denoiserInChromium(page);
       for (const choice of CHOICES) {
@@ -293,6 +329,12 @@ try {
         await Bun.sleep(2000);
         row(`${w}x${h} Blur (light) + hands, ${shared ? "shared" : "own"}`, await measure(page, detects));
       }
+      const heaps = await handWorker.evaluate(() =>
+        (self as unknown as { __wasmMemories?: WebAssembly.Memory[] }).__wasmMemories?.map((m) => m.buffer.byteLength / 2 ** 20),
+      );
+      console.log(
+        `${w}x${h} memory${NO_PROBE ? " (no probe)" : ""}: hand worker wasm heaps ${heaps?.map((mb) => mb.toFixed(1)).join(" + ") ?? "unread"} MB; resident MB ${residentMb()}  load ${load()}`,
+      );
     } finally {
       await browser.close();
     }

@@ -70,3 +70,15 @@ export function cpuPerSecond(before: Sample, after: Sample, seconds: number): st
   }
   return `CPU ms/s: ${parts.join(", ")}; total ${total.toFixed(0)}`;
 }
+
+/** Resident memory (VmRSS) of this process's browsers now, MB, by process type (renderer, gpu-process, browser, ...). */
+export function residentMb(): string {
+  const byType = new Map<string, number>();
+  for (const pid of descendants(process.pid)) {
+    const cmd = read(`/proc/${pid}/cmdline`) ?? "";
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(read(`/proc/${pid}/status`) ?? "")?.[1] ?? 0);
+    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? "browser";
+    byType.set(type, (byType.get(type) ?? 0) + kb / 1024);
+  }
+  return [...byType].map(([type, mb]) => `${type} ${mb.toFixed(0)}`).join(", ");
+}

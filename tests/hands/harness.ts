@@ -52,6 +52,12 @@ export interface PageApi {
     times: number,
     silent: boolean,
   ): Promise<{ results: (FedDetectResult | null)[]; heard: string[]; gaps: number[] }>;
+  /**
+   * Feeds the worker over a MessagePort like detectFed, but frames go only just before each
+   * detectNext call, one for each "want" not answered yet; a call carries a probe where `probes`
+   * says. Returns the results and how many "want"s were heard after takeFrames and after each call.
+   */
+  feedOnCall(photos: string[], width: number, height: number, probes: boolean[]): Promise<{ results: (FedDetectResult | null)[]; wantsAfter: number[] }>;
   /** init() a throwaway worker with another model URL / wasm base, return its result. */
   tryModel(modelUrl: string, wasmBase?: string): Promise<InitResult>;
   dispose(): Promise<void>;

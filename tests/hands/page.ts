@@ -130,6 +130,35 @@ const api: PageApi = {
     return { results, heard, gaps };
   },
 
+  async feedOnCall(names, width, height, probes) {
+    const t = need();
+    const canvas = await compose(names, width, height);
+    const { port1, port2 } = new MessageChannel();
+    let wants = 0;
+    let sent = 0;
+    port1.onmessage = (e: MessageEvent<string>) => {
+      if (e.data === "want") wants++;
+    };
+    const settle = () => new Promise((r) => setTimeout(r, 50)); // the worker's "want"s on their way
+    await t.takeFrames(port2);
+    await settle();
+    const wantsAfter = [wants];
+    const results = [];
+    for (const probe of probes) {
+      for (; sent < wants; sent++) {
+        const bitmap = await createImageBitmap(canvas);
+        port1.postMessage({ bitmap, aspect: width / height }, [bitmap]);
+      }
+      results.push(await t.detectNext(performance.now(), probe));
+      await settle();
+      wantsAfter.push(wants);
+    }
+    await t.takeFrames(null);
+    await settle();
+    port1.close();
+    return { results, wantsAfter };
+  },
+
   async tryModel(modelUrl, wasmBase = MEDIAPIPE_WASM_BASE) {
     const other = createHandTracker();
     try {

@@ -115,6 +115,19 @@ describe("hand-tracker worker in Chromium", () => {
     expectTipIn(last, { x: [200, 242], y: [94, 130] });
   }, 20_000);
 
+  test("a frame that carries a probe asks for two frames ahead, so the frames that come while the model and the probe run are all kept; then back to one ahead", async () => {
+    await detect(["nocurl"]); // a hand in view: frames are asked for at once
+    const plain = await call(hp.page, "feedOnCall", ["nocurl"], W, H, [false, false, false]);
+    // One "want" out at first, and one more as each frame is taken.
+    expect(plain.wantsAfter).toEqual([1, 2, 3, 4]);
+    const probed = await call(hp.page, "feedOnCall", ["nocurl"], W, H, [true, false, false]);
+    expect(probed.results[0]?.probedHands).toBe(1);
+    // Taking the probe's frame asked for two; the next call takes one of them and asks for none
+    // (the other waits), the third takes that one and asks for one again.
+    expect(probed.wantsAfter).toEqual([1, 3, 3, 4]);
+    for (const r of probed.results) expectTipIn(r!, { x: [200, 242], y: [94, 130] });
+  }, 20_000);
+
   test("no hand in view for a second: the next frame is asked for no sooner than SEARCH_GAP_MS after one was sent (the palm search skips a camera frame)", async () => {
     await Bun.sleep(IDLE_MS + 100);
     const fed = await call(hp.page, "detectFed", [], W, H, 4, false);

@@ -6,20 +6,11 @@
  * started (the segmenter's before the hand tracker's), the GPU process, the renderers' main
  * threads, and everything else (the browser process, compositing, capture, ...).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readProc as read, statFields } from "../proc.ts";
 
 const TICK_MS = 10; // USER_HZ 100
 type Sample = Map<string, number>;
-
-const read = (path: string): string | null => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-};
-/** Fields after the ")" of /proc/.../stat: [0] state, [1] ppid, ... [11] utime, [12] stime. */
-const statFields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 
 function descendants(root: number): number[] {
   const parent = new Map<number, number>();

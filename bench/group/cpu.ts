@@ -3,19 +3,10 @@
  * where it goes thread by thread. Time a thread spends waiting for a core is not counted, which is
  * what a loaded 2-core machine needs: wall-clock figures there mostly measure the queue.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readProc as read, statFields as fields } from "../proc.ts";
 
 export const HZ = 100; // clock ticks per second in /proc/<pid>/stat
-
-const read = (path: string): string | null => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-};
-/** Fields after the ")" of a stat line: [1] ppid, [11] utime, [12] stime. */
-const fields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 
 function statOf(pid: number): { ppid: number; ticks: number } | null {
   const text = read(`/proc/${pid}/stat`);

@@ -54,6 +54,12 @@ export interface JoinMessage {
   room: string;
   /** Seat token from an earlier `joined`, to take the same seat back after a refresh. */
   token?: string;
+  /**
+   * The video layer the joiner's tiles will need at first (its guess from how many are in the room
+   * and its window): a group's media server subscribes it to everyone at that layer, before its
+   * stage can say, instead of at the highest and then switching.
+   */
+  layer?: 0 | 1 | 2;
 }
 /**
  * A signal between two members, the same shape both ways: `peer` is the addressee when a browser

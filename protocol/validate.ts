@@ -148,8 +148,10 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       const problem = roomIdProblem(x.room);
       if (problem) return bad(problem, "bad-room");
       if (!optStr(x.token, TOKEN_MAX)) return bad("Seat token malformed.");
+      if (x.layer !== undefined && x.layer !== 0 && x.layer !== 1 && x.layer !== 2) return bad("A join's `layer` is 0, 1 or 2.");
       const join: JoinMessage = { v: PROTOCOL_VERSION, type: "join", room: x.room as string };
       if (typeof x.token === "string") join.token = x.token;
+      if (x.layer !== undefined) join.layer = x.layer;
       return { ok: true, msg: join };
     }
     case "peek": {

@@ -10,6 +10,7 @@ import {
   type ErrorCode,
   type RelayMessage,
   type ServerMessage,
+  type SfuLayer,
   type SignalMessage,
   type WithoutVersion,
 } from "../protocol/index.ts";
@@ -152,7 +153,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
   }
 
   /** Returns a promise when the store answers later: the socket's next frames wait for it. */
-  function join(ws: S, roomId: string, token: string | undefined): Promise<void> | void {
+  function join(ws: S, roomId: string, token: string | undefined, layer: SfuLayer | undefined): Promise<void> | void {
     if (ws.data.room) return fail(ws, "already-joined", "This connection is already in a room.");
     const holder = deps.holderOf(ws);
     return settle(store.join(roomId, holder, token), (result) => {
@@ -174,7 +175,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         else deps.kick?.(result.room, result.seat.id, result.replaced);
       }
       const ice = iceServersFor(config, result.seat.id);
-      const mode = groups.joined(result.room, result.seat.id, [...result.peers, result.seat.id]);
+      const mode = groups.joined(result.room, result.seat.id, [...result.peers, result.seat.id], layer);
       send(ws, {
         type: "joined",
         mode,
@@ -239,7 +240,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
       case "ping":
         return send(ws, { type: "pong" });
       case "join":
-        return join(ws, msg.room, msg.token);
+        return join(ws, msg.room, msg.token, msg.layer);
       case "peek":
         return peek(ws, msg.room);
       case "card":

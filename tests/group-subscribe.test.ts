@@ -18,6 +18,8 @@ class FakeHandle {
   /** The publisher this handle joined as, if it did. */
   publisher: string | null = null;
   detached = false;
+  /** A subscriber's media lines so far. */
+  readonly lines: { mid: string; feed_id: string; type: string }[] = [];
   constructor(private readonly janus: FakeJanus) {}
   async request(_body: Body) {
     return {};
@@ -40,6 +42,10 @@ class FakeJanus {
   readonly publishers = new Set<string>();
   /** Every subscriber join or update: the feeds it named. */
   readonly subscriptions: { request: string; feeds: string[] }[] = [];
+  /** Every subscriber join or update, as asked: each feed with the layer named for it, if any. */
+  readonly asked: { request: string; streams: { feed: string; substream?: number }[] }[] = [];
+  /** Every subscriber configure: the video lines (by mid) it changed. */
+  readonly configures: { mid: string; send?: boolean; substream?: number }[][] = [];
   async attach() {
     const handle = new FakeHandle(this);
     this.handles.push(handle);
@@ -54,17 +60,26 @@ class FakeJanus {
         return { data: { publishers: [] }, jsep: { type: "answer", sdp: "v=0\r\n" } };
       case "join":
       case "update": {
-        const list = (body.request === "join" ? body.streams : body.subscribe) as { feed: string }[];
+        const list = (body.request === "join" ? body.streams : body.subscribe) as { feed: string; substream?: number }[];
         const feeds = list.map((s) => s.feed);
         this.subscriptions.push({ request: body.request, feeds });
+        this.asked.push({ request: body.request, streams: list });
         const missing = feeds.find((f) => !this.publishers.has(f));
         if (missing) throw new JanusError(428, `No such feed (${missing})`);
-        const streams = feeds.flatMap((feed, i) => [
-          { mid: String(2 * i), feed_id: feed, type: "audio" },
-          { mid: String(2 * i + 1), feed_id: feed, type: "video" },
-        ]);
+        // An update appends lines to the handle's (Janus numbers them on), listed with the old ones.
+        const first = handle.lines.length;
+        handle.lines.push(
+          ...feeds.flatMap((feed, i) => [
+            { mid: String(first + 2 * i), feed_id: feed, type: "audio" },
+            { mid: String(first + 2 * i + 1), feed_id: feed, type: "video" },
+          ]),
+        );
+        const streams = handle.lines;
         return { data: { streams }, jsep: { type: "offer", sdp: "v=0\r\n" } };
       }
+      case "configure":
+        if (Array.isArray(body.streams)) this.configures.push(body.streams as { mid: string }[]);
+        return { data: {} };
       default:
         return { data: {} };
     }
@@ -126,4 +141,84 @@ test("a feed Janus no longer has is left out of a subscription; the others are s
     { request: "join", feeds: ["a", "b"] },
     { request: "join", feeds: ["a"] },
   ]);
+});
+
+/** `member` answers Janus's last offer of its subscription. */
+const answer = (groups: Groups, member: string) => groups.signal(room, member, "sub", { description: { type: "answer", sdp: "v=0\r\n" } });
+
+/** c answers its subscription until it holds a's lines (mids 0, 1) and b's (2, 3): b came while a's offer was out. */
+async function holdingBoth(groups: Groups, offersTo: (member: string) => string[][]) {
+  answer(groups, "c");
+  await until(() => offersTo("c").length === 2, 2000, "c offered b");
+  answer(groups, "c");
+}
+
+test("a feed added to a subscription is asked at the layer its tile needs, and the lines that did not change are not asked again", async () => {
+  const { janus, groups, offersTo } = await groupOf(["a", "b"]);
+  await holdingBoth(groups, offersTo);
+  groups.view(room, "c", [
+    { peer: "a", layer: 1 },
+    { peer: "b", layer: 1 },
+  ]);
+  await until(() => janus.configures.length === 1, 2000, "c's layers configured");
+  expect(janus.configures[0]).toEqual([
+    { mid: "1", send: true, substream: 1 },
+    { mid: "3", send: true, substream: 1 },
+  ]);
+  // d comes: c's stage lays out four tiles (d's small) before d's media reaches c.
+  groups.joined(room, "d", ["a", "b", "c", "d"]);
+  groups.view(room, "c", [
+    { peer: "a", layer: 1 },
+    { peer: "b", layer: 1 },
+    { peer: "d", layer: 0 },
+  ]);
+  groups.signal(room, "d", "pub", { description: { type: "offer", sdp: "v=0\r\na=fingerprint:sha-256 d\r\n" } });
+  await until(() => janus.publisherHandle("d") !== undefined, 2000, "d publishing");
+  janus.publisherHandle("d")!.onUp();
+  await until(() => offersTo("c").length === 3, 2000, "c offered d");
+  expect(janus.asked.filter((a) => a.request === "update").slice(1)).toEqual([{ request: "update", streams: [{ feed: "d", substream: 0 }] }]);
+  answer(groups, "c");
+  // A later change of one tile asks for that line only (none was asked after the answer).
+  groups.view(room, "c", [
+    { peer: "a", layer: 0 },
+    { peer: "b", layer: 1 },
+    { peer: "d", layer: 0 },
+  ]);
+  await until(() => janus.configures.length > 1, 2000, "c's change configured");
+  expect(janus.configures.slice(1)).toEqual([[{ mid: "1", send: true, substream: 0 }]]);
+});
+
+test("a feed whose tile is off screen is subscribed, then turned off once answered", async () => {
+  const { janus, groups, offersTo } = await groupOf(["a", "b"]);
+  await holdingBoth(groups, offersTo);
+  groups.joined(room, "d", ["a", "b", "c", "d"]);
+  groups.view(room, "c", [{ peer: "d", layer: -1 }]);
+  groups.signal(room, "d", "pub", { description: { type: "offer", sdp: "v=0\r\na=fingerprint:sha-256 d\r\n" } });
+  await until(() => janus.publisherHandle("d") !== undefined, 2000, "d publishing");
+  janus.publisherHandle("d")!.onUp();
+  await until(() => offersTo("c").length === 3, 2000, "c offered d");
+  expect(janus.asked.filter((a) => a.request === "update").slice(1)).toEqual([{ request: "update", streams: [{ feed: "d" }] }]);
+  answer(groups, "c");
+  await until(() => janus.configures.length === 1, 2000, "d's line turned off");
+  expect(janus.configures).toEqual([[{ mid: "5", send: false }]]);
+});
+
+test("a newcomer is subscribed at the layer it guessed with its join; its stage's choice then changes only the lines it differs on", async () => {
+  const { janus, groups, offersTo } = await groupOf(["a", "b"]);
+  groups.joined(room, "d", ["a", "b", "c", "d"], 1);
+  await until(() => offersTo("d").length > 0, 2000, "an offer to d");
+  expect(janus.asked.at(-1)).toEqual({
+    request: "join",
+    streams: [
+      { feed: "a", substream: 1 },
+      { feed: "b", substream: 1 },
+    ],
+  });
+  answer(groups, "d");
+  groups.view(room, "d", [
+    { peer: "a", layer: 1 },
+    { peer: "b", layer: 0 },
+  ]);
+  await until(() => janus.configures.length > 0, 2000, "d's change configured");
+  expect(janus.configures).toEqual([[{ mid: "3", send: true, substream: 0 }]]);
 });

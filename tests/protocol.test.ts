@@ -27,6 +27,7 @@ const candidate = {
 const clientMessages: WithoutVersion<ClientMessage>[] = [
   { type: "join", room: "room-1" },
   { type: "join", room: "Room_2", token: "secret-token" },
+  { type: "join", room: "room-3", layer: 1 },
   { type: "signal", peer: "peer-a", session: "s1", data: offer },
   { type: "signal", peer: "peer-a", session: "s1", data: { description: { type: "answer", sdp: "v=0" } } },
   { type: "signal", peer: "peer-a", session: "s1", data: { description: { type: "rollback", sdp: "" } } },
@@ -116,6 +117,8 @@ describe("round trips", () => {
     expectRejected(decodeClient(encode({ type: "pong" })), "bad-frame");
     expectRejected(decodeClient(encode({ type: "peer-joined", peer: "p" })), "bad-frame");
     expectRejected(decodeServer(encode({ type: "join", room: "abc" })), "bad-frame");
+    // A join's guessed layer is one a subscription can ask for (not -1, "none").
+    for (const layer of [-1, 3, 1.5, "1", null]) expectRejected(decodeClient(encodeRaw({ v: V, type: "join", room: "abc", layer })), "bad-frame");
     // A signal's `re` (which of the addressee's connections it answers) is a session id when present.
     for (const re of ["", "r".repeat(65), 7, null, ["r"]]) {
       expectRejected(decodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", re, data: offer })), "bad-frame");

@@ -64,6 +64,31 @@ export function perPageFor(width: number, height: number): number {
   return portrait ? 8 : width < 1200 ? 9 : 16;
 }
 
+/**
+ * Columns of the grid for `n` tiles: as square a grid as fits a wide window, and fewer, taller
+ * rows' worth on a tall one (a phone held upright shows one or two columns).
+ */
+export function columnsFor(n: number): { wide: number; tall: number } {
+  return { wide: Math.ceil(Math.sqrt(n)), tall: n <= 2 ? 1 : n <= 8 ? 2 : 3 };
+}
+
+/** The gap between grid tiles, CSS px (ui/styles.css `.tiles`). */
+const TILE_GAP = 4;
+
+/**
+ * The layer our tiles will need when we join `others` people, before the stage is drawn: the grid
+ * the stage would lay out in a window of this size. Told with the join, so that a group's media
+ * server subscribes us to everyone at it instead of at the highest and then switching (each
+ * switch costs every sender a key frame). The stage tells what it really shows once drawn.
+ */
+export function firstLayerFor(others: number, window: { width: number; height: number; dpr: number }): 0 | 1 | 2 {
+  const n = Math.max(1, Math.min(others, perPageFor(window.width, window.height)));
+  const { wide, tall } = columnsFor(n);
+  const cols = window.height > window.width ? tall : wide;
+  const width = (window.width - TILE_GAP * (cols - 1)) / cols;
+  return layerFor({ visible: true, width }, window.dpr) as 0 | 1 | 2;
+}
+
 /** How many tiles the strip under a large tile holds: as many of about 180 px as fit the width. */
 export const perStripFor = (width: number) => Math.min(8, Math.max(1, Math.floor(width / 180)));
 

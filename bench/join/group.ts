@@ -31,6 +31,8 @@ export interface GroupTiming {
   frozen: number[];
   /** The WebRTC freezes on A's and B's received video meanwhile (all tiles, summed): count and seconds. */
   freezes: { count: number; seconds: number }[];
+  /** The key frames A's and B's cameras encoded for the join (from its Join until 3 s after the joiner's last tile moved), per layer: the mean over the layers, the two values. */
+  keyFrames: number[];
   /** With `detail`: where A's and B's longest gaps were and what their pages did then (gapStory). */
   story: string[];
   /** The third's steps (its app's marks, machines/timeline.ts), ms from its Join. */
@@ -81,6 +83,7 @@ const mediaCounters = (page: Page) =>
   page.evaluate(async () => {
     const inbound: Record<string, number> = {};
     const outbound: Record<string, string> = {};
+    const keys: Record<string, number> = {};
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== "closed");
     for (const pc of pcs)
       (await pc.getStats()).forEach((r: Record<string, unknown>) => {
@@ -97,12 +100,20 @@ const mediaCounters = (page: Page) =>
             "framesDropped",
           ])
             inbound[k] = (inbound[k] ?? 0) + Number(r[k] ?? 0);
+        if (r.type === "outbound-rtp" && r.kind === "video") keys[String(r.rid ?? r.mid)] = Number(r.keyFramesEncoded ?? 0);
         if (r.type === "outbound-rtp" && r.kind === "video")
           outbound[String(r.rid ?? r.mid)] =
             `${r.frameHeight ?? "-"}p key ${r.keyFramesEncoded ?? 0} pli ${r.pliCount ?? 0} nack ${r.nackCount ?? 0} frames ${r.framesEncoded ?? 0} limit ${r.qualityLimitationReason ?? "-"}`;
       });
-    return { inbound, outbound };
+    return { inbound, outbound, keys };
   });
+
+/** Key frames encoded between two mediaCounters readings, per sending layer (the mean over them). */
+function keyFramesPerLayer(before: Awaited<ReturnType<typeof mediaCounters>>, after: typeof before): number {
+  const layers = Object.keys(after.keys);
+  if (!layers.length) return Number.NaN;
+  return layers.reduce((sum, rid) => sum + after.keys[rid]! - (before.keys[rid] ?? 0), 0) / layers.length;
+}
 
 /** What changed between two mediaCounters readings. */
 function countersMoved(before: Awaited<ReturnType<typeof mediaCounters>>, after: typeof before): string {
@@ -325,6 +336,9 @@ async function oneRun(browser: Browser, origin: string, dwell: number, size: num
         ),
       ),
     );
+    // The joiner's stage says its tiles' layers ~300 ms after it is drawn, and the key frames a layer
+    // switch asks of the senders come after that: counted until then too.
+    await Bun.sleep(3_000);
     const countersAfter = await Promise.all([a, b].map((p) => mediaCounters(p.page)));
     const fromJoin = (marks: Record<string, number>) => Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, v - joinWall]));
     const steps = fromJoin(await wallMarks(c.page));
@@ -359,6 +373,7 @@ async function oneRun(browser: Browser, origin: string, dwell: number, size: num
       switchMs: closed.length ? Math.max(...(closed as number[])) - joinWall : Number.NaN,
       gaps: await gaps,
       frozen: await frozen,
+      keyFrames: countersAfter.map((after, i) => keyFramesPerLayer(countersBefore[i]!, after)),
       freezes: countersAfter.map((after, i) => ({
         count: (after.inbound.freezeCount ?? 0) - (countersBefore[i]!.inbound.freezeCount ?? 0),
         seconds: (after.inbound.totalFreezesDuration ?? 0) - (countersBefore[i]!.inbound.totalFreezesDuration ?? 0),
@@ -396,7 +411,8 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
       timings.push(t);
       process.stderr.write(
         `group ${i + 1}/${runs}: third nav->frame ${t.frame.toFixed(0)} ms, Join->frame ${t.joinToFrame.toFixed(0)}, Join->both ${t.joinToAll.toFixed(0)}; switch ${t.switchMs.toFixed(0)} ms, gaps ${t.gaps.map((g) => g.toFixed(0)).join("/")} ms, ` +
-          `still ${t.frozen.map((g) => g.toFixed(0)).join("/")} ms, WebRTC freezes ${t.freezes.map((f) => `${f.count} (${f.seconds.toFixed(2)} s)`).join("/")}\n`,
+          `still ${t.frozen.map((g) => g.toFixed(0)).join("/")} ms, WebRTC freezes ${t.freezes.map((f) => `${f.count} (${f.seconds.toFixed(2)} s)`).join("/")}, ` +
+          `key frames per layer A/B ${t.keyFrames.map((k) => k.toFixed(1)).join("/")}\n`,
       );
       for (const line of t.story) process.stderr.write(`${line}\n`);
     }
@@ -428,6 +444,8 @@ export async function groupLines(browser: Browser, runs: number, oneToOneJoinToF
       `WebRTC freezes on A's and B's received video (all tiles), per page: median ${median(freezes.map((f) => f.count))}, ` +
       `${median(freezes.map((f) => f.seconds)).toFixed(2)} s`,
   );
+  const keys = timings.flatMap((t) => t.keyFrames);
+  out.push(`  key frames A's and B's cameras encoded for the join, per layer: median ${median(keys).toFixed(1)} [${keys.map((k) => k.toFixed(1)).join(", ")}]`);
   out.push("  the third's steps (median ms from its Join):");
   out.push(...breakdown(timings.map((t) => t.steps)));
   out.push("  the first person's steps in the switch (median ms from the third's Join):");

@@ -35,6 +35,8 @@ export interface CallContext {
   keys: KeyRing | null;
   self: string | null;
   token: string | null;
+  /** The layer Join guessed our tiles will need at first (told with the join, for a group's media server). */
+  firstLayer: 0 | 1 | 2 | null;
   local: LocalMedia | null;
   micOn: boolean;
   camOn: boolean;
@@ -79,7 +81,8 @@ export interface CallContext {
 export type CallUiEvent =
   /** `lobby`: show the pre-join screen first (someone opening a link), unless rejoining a seat. */
   | { type: "START"; room: string; lobby?: boolean; secret?: string | null }
-  | { type: "JOIN" }
+  /** `layer`: the video layer the stage's tiles will need at first, as the screen guesses it (ui/layout.ts firstLayerFor). */
+  | { type: "JOIN"; layer?: 0 | 1 | 2 }
   | { type: "SET_NAME"; name: string }
   /** Done typing the name (the field lost focus, or Enter): its card goes now rather than when it settles. */
   | { type: "NAME_DONE" }

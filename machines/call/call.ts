@@ -35,6 +35,7 @@ export const callMachine = callSetup.createMachine({
     keys: null,
     self: null,
     token: null,
+    firstLayer: null,
     local: null,
     micOn: true,
     camOn: true,
@@ -109,7 +110,7 @@ export const callMachine = callSetup.createMachine({
         "ROOM.OCCUPANCY": { actions: ["takeOccupancy", "prepareConnection"] },
         SET_RELAY_ONLY: { actions: ["setRelayOnly", "prepareConnection"] },
         "MEDIA.OUTGOING": { actions: ["takeOutgoing", "prepareConnection"] },
-        JOIN: { target: "inRoom", actions: ["markJoin", "startHandover", "hurryPrepared"] },
+        JOIN: { target: "inRoom", actions: ["markJoin", "takeFirstLayer", "startHandover", "hurryPrepared"] },
         EXIT: toIdle,
         // Joining muted or with the camera off: the transport starts from this (inputs.ts mediaState).
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches"] },

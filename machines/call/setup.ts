@@ -185,6 +185,7 @@ export const callSetup = setup({
             url: context.signalingUrl,
             room: context.room!,
             token: context.token ?? undefined,
+            layer: context.firstLayer ?? undefined,
             warm: context.warmSockets,
             messageKeys: context.keys,
           },
@@ -198,6 +199,7 @@ export const callSetup = setup({
     dropPeers: assign({ peers: {} }),
     clearToken: assign({ token: null }),
     clearLobby: assign({ lobby: false }),
+    takeFirstLayer: assign({ firstLayer: ({ event }) => (event.type === "JOIN" ? (event.layer ?? null) : null) }),
     takeOccupancy: assign(({ event }) => {
       assertEvent(event, "ROOM.OCCUPANCY");
       return {

@@ -27,6 +27,8 @@ export interface SignalingInput {
   url: string;
   room: string;
   token?: string;
+  /** The video layer our tiles will need at first, told with each join (socket.ts). */
+  layer?: 0 | 1 | 2;
   policy?: ReconnectPolicy;
   /** The call's warm sockets: the first connection adopts one opened ahead of time. */
   warm?: WarmSockets;
@@ -143,6 +145,7 @@ export const signalingMachine = setup({
       url: string;
       room: string;
       token?: string;
+      layer?: 0 | 1 | 2;
       warm?: WarmSockets;
       messageKeys?: KeyRing | null;
       policy: ReconnectPolicy;
@@ -197,7 +200,14 @@ export const signalingMachine = setup({
       invoke: {
         id: "socket",
         src: "socket",
-        input: ({ context }) => ({ url: context.url, room: context.room, token: context.token, warm: context.warm, messageKeys: context.messageKeys }),
+        input: ({ context }) => ({
+          url: context.url,
+          room: context.room,
+          token: context.token,
+          layer: context.layer,
+          warm: context.warm,
+          messageKeys: context.messageKeys,
+        }),
       },
       initial: "joining",
       states: {

@@ -30,6 +30,8 @@ export interface SocketInput {
   url: string;
   room: string;
   token?: string;
+  /** The video layer our tiles will need at first, told with the join (protocol JoinMessage `layer`). */
+  layer?: 0 | 1 | 2;
   pingEveryMs?: number;
   /** Where a socket opened ahead of time may be waiting for us. */
   warm?: WarmSockets;
@@ -229,7 +231,8 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
     sendBack({ type: "SOCKET.CLOSED", code, reason });
   };
 
-  const join = () => send({ type: "join", room: input.room, ...(input.token ? { token: input.token } : {}) });
+  const join = () =>
+    send({ type: "join", room: input.room, ...(input.token ? { token: input.token } : {}), ...(input.layer !== undefined ? { layer: input.layer } : {}) });
   if (ws.readyState === WebSocket.OPEN) join();
   else ws.onopen = join;
   ws.onmessage = (ev) => {

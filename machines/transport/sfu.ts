@@ -155,14 +155,17 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   /**
    * What we ask the server for of each participant's video: nothing in a hidden tab or for a tile
    * off screen, else the layer that fits their tile, lowered while our downlink is short. Told
-   * whenever any of these changes (the server's default is the highest layer).
+   * whenever any of these changes (the server's default is the highest layer), also for a tile
+   * shown before its media comes (a newcomer's): their subscription then starts at that layer
+   * instead of switching to it right after, which would cost them a key frame.
    */
   let view: SfuView | null = input.view;
   let downlink = freshDownlink(performance.now());
   let told = "";
   function wanted(): { peer: string; layer: SfuLayer }[] {
     const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
-    return [...streams.keys()].map((peer) => ({ peer, layer: hidden ? -1 : capped(view?.[peer] ?? 2, downlink.cap) }));
+    const peers = new Set([...streams.keys(), ...Object.keys(view ?? {})]);
+    return [...peers].map((peer) => ({ peer, layer: hidden ? -1 : capped(view?.[peer] ?? 2, downlink.cap) }));
   }
   function tellView() {
     if (stopped) return;
@@ -192,7 +195,11 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
         },
       );
       const before = downlink.cap;
-      downlink = downlinkStep(downlink, { at: performance.now(), received, lost, availableKbps }, neededKbps(wanted().map((w) => w.layer)));
+      downlink = downlinkStep(
+        downlink,
+        { at: performance.now(), received, lost, availableKbps },
+        neededKbps(wanted().flatMap((w) => (streams.has(w.peer) ? [w.layer] : []))),
+      );
       if (downlink.cap !== before) tellView();
     } catch {
       // closed meanwhile

@@ -83,6 +83,14 @@ interface MemberMedia {
   streams: SfuStream[];
   /** The video layer it wants of each participant (none named: the highest). */
   layers: Map<string, SfuLayer>;
+  /** The layer it guessed with its join, for participants it has not chosen one for yet (null: the highest). */
+  guess: SfuLayer | null;
+  /**
+   * The layer Janus was last asked to send of each participant it subscribes to (by their id): a
+   * layer asked again is not sent again. Every switch costs each publisher a key frame, so a new
+   * line is subscribed at its chosen layer, not at Janus's default then switched.
+   */
+  asked: Map<string, SfuLayer>;
   /** The server its publisher is counted on (placement load). */
   countedAt: string | null;
   /** Its socket joined through this node (with one node, every member is). */
@@ -137,11 +145,13 @@ export class Groups {
    * `member` took a seat; `members` is everyone in the room now (it included). Returns the room's
    * mode for its `joined`; the others are told when it changes.
    */
-  joined(room: string, member: string, members: readonly string[]): CallMode {
+  /** `layer`: what the joiner guessed its tiles will need, asked of its subscriptions until it says (`view`). */
+  joined(room: string, member: string, members: readonly string[], layer?: SfuLayer): CallMode {
     const group = this.groupOf(room);
     for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
     const m = group.members.get(member) as MemberMedia;
     m.local = true;
+    m.guess = layer ?? null;
     this.keepGroup(group);
     if (group.mode === "sfu") this.receiveNow(group, m);
     if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
@@ -306,15 +316,15 @@ export class Groups {
     // publisher left, the line was reused): that line is forgotten and the others are asked again.
     for (let tries = 0; tries <= m.streams.length; tries++) {
       if (!m.sub.handle) return;
-      const streams = m.streams
-        .filter((s) => s.kind === "video" && peers.includes(s.peer))
-        .map((s) => {
-          const layer = m.layers.get(s.peer) ?? 2;
-          return layer < 0 ? { mid: s.mid, send: false } : { mid: s.mid, send: true, substream: layer };
-        });
+      const lines = m.streams.filter((s) => s.kind === "video" && peers.includes(s.peer) && (m.layers.get(s.peer) ?? 2) !== m.asked.get(s.peer));
+      const streams = lines.map((s) => {
+        const layer = m.layers.get(s.peer) ?? 2;
+        return layer < 0 ? { mid: s.mid, send: false } : { mid: s.mid, send: true, substream: layer };
+      });
       if (!streams.length) return;
       try {
         await m.sub.handle.message({ request: "configure", streams });
+        for (const s of lines) m.asked.set(s.peer, m.layers.get(s.peer) ?? 2);
         return;
       } catch (err) {
         const gone = err instanceof JanusError ? /No such mid '([^']*)'/.exec(err.message)?.[1] : undefined;
@@ -358,6 +368,8 @@ export class Groups {
       offerOut: false,
       streams: [],
       layers: new Map(),
+      guess: null,
+      asked: new Map(),
       countedAt: null,
       local: !this.deps.share,
     };
@@ -493,6 +505,7 @@ export class Groups {
       m.sub.handle?.detach();
       m.sub.handle = null;
       m.subscribed.clear();
+      m.asked.clear();
       m.offerOut = false;
     }
     const janus = await this.roomReady(group);
@@ -553,7 +566,10 @@ export class Groups {
 
   /** Its publisher ends: Janus offers every subscriber a smaller set, and a new one is subscribed afresh. */
   private unpublish(group: Group, m: MemberMedia) {
-    for (const other of group.members.values()) other.subscribed.delete(m.id);
+    for (const other of group.members.values()) {
+      other.subscribed.delete(m.id);
+      other.asked.delete(m.id);
+    }
     if (m.publishing) group.feeds.delete(m.id);
     m.pub.handle?.detach();
     m.pub.handle = null;
@@ -585,7 +601,10 @@ export class Groups {
         add = add.filter((f) => f !== gone);
         continue;
       }
-      for (const f of add) m.subscribed.add(f);
+      for (const f of add) {
+        m.subscribed.add(f);
+        m.asked.set(f, this.substreamOf(m, f) ?? 2);
+      }
       if (event.jsep) this.offer(group, m, event);
       return;
     }
@@ -593,7 +612,11 @@ export class Groups {
 
   /** Asks Janus to send `m` these feeds: its subscription grows, or starts (a handle that fails to join is let go). */
   private async subscribe(group: Group, m: MemberMedia, feeds: readonly string[]): Promise<PluginEvent> {
-    const streams = feeds.map((feed) => ({ feed }));
+    // Each at the layer its tile needs (a simulcast target per stream; Janus's default is the highest).
+    const streams = feeds.map((feed) => {
+      const substream = this.substreamOf(m, feed);
+      return substream === undefined ? { feed } : { feed, substream };
+    });
     if (m.sub.handle) return m.sub.handle.message({ request: "update", subscribe: streams });
     const janus = await this.roomReady(group);
     const handle = await janus.attach();
@@ -610,6 +633,15 @@ export class Groups {
       handle.detach();
       throw err;
     }
+  }
+
+  /**
+   * The layer `m` asks of `feed` when subscribing to it, if it chose or guessed one (a line not
+   * shown is subscribed, then turned off).
+   */
+  private substreamOf(m: MemberMedia, feed: string): 0 | 1 | 2 | undefined {
+    const layer = m.layers.get(feed) ?? m.guess ?? undefined;
+    return layer === undefined || layer === -1 ? undefined : layer;
   }
 
   private offer(group: Group, m: MemberMedia, event: PluginEvent) {
@@ -633,7 +665,8 @@ export class Groups {
     if (!m.sub.handle) return;
     await m.sub.handle.message({ request: "start" }, answer);
     m.offerOut = false;
-    // Lines that came with this offer get the layer chosen for their participant.
+    // Lines whose chosen layer is not the one Janus was asked for (a tile now off screen, a choice
+    // that came after the subscription) get it; the others are left alone.
     const chosen = [...m.layers.keys()];
     if (chosen.length) await this.applyLayers(m, chosen);
     await this.renegotiate(group, m);
@@ -645,6 +678,7 @@ export class Groups {
     m.pubFingerprint = null;
     m.publishing = false;
     m.subscribed.clear();
+    m.asked.clear();
     m.offerOut = false;
   }
 

@@ -91,3 +91,23 @@ test("the others' media is answered at once, while our own publishing offer is s
   expect(descriptionsOut(out)).toEqual(["sub answer", "pub offer"]);
   actor.stop();
 });
+
+test("a tile shown before its participant's media comes has its layer told, so that their subscription starts at it", async () => {
+  const { actor, sfu, out } = start();
+  await Bun.sleep(10);
+  // The stage shows p1's tile small (four tiles), before anything of p1 is received.
+  sfu.send({ type: "SFU.VIEW", view: { p1: 0 } });
+  await Bun.sleep(10);
+  const told = () => out.flatMap((e) => (e.type === "SFU.VIEW_OUT" ? [e.want] : []));
+  expect(told()).toEqual([[{ peer: "p1", layer: 0 }]]);
+  // Their media comes at that layer: nothing new to tell.
+  sfu.send({
+    type: "SFU.SIGNAL_IN",
+    pc: "sub",
+    data: { description: { type: "offer", sdp: "v=0\r\no=janus\r\n" } },
+    streams: [{ mid: "0", peer: "p1", kind: "video" }],
+  });
+  await Bun.sleep(20);
+  expect(told()).toEqual([[{ peer: "p1", layer: 0 }]]);
+  actor.stop();
+});

@@ -1,5 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { arrange, focusOf, layerFor, noSpeaker, perPageFor, perStripFor, SPEAKER_HOLD_MS, speakerStep, type LayoutInput } from "../../ui/layout.ts";
+import {
+  arrange,
+  firstLayerFor,
+  focusOf,
+  layerFor,
+  noSpeaker,
+  perPageFor,
+  perStripFor,
+  SPEAKER_HOLD_MS,
+  speakerStep,
+  type LayoutInput,
+} from "../../ui/layout.ts";
 
 const base: LayoutInput = { ids: ["a", "b", "c", "d"], mode: "grid", pinned: null, sharing: [], speaker: null, page: 0, perPage: 9, perStrip: 6 };
 
@@ -98,5 +109,20 @@ describe("the layer a tile asks for", () => {
     // A small tile on a dense screen needs more pixels.
     expect(layerFor({ visible: true, width: 200 }, 2)).toBe(1);
     expect(layerFor({ visible: true, width: 400 }, 2)).toBe(2);
+  });
+});
+
+describe("the layer guessed before the stage is drawn (told with a join)", () => {
+  test("the grid the stage would lay out: two columns of three or four tiles, one of two tiles upright", () => {
+    // Joining three on a 1280 × 720 window: two columns of 638 px, the middle layer.
+    expect(firstLayerFor(3, { width: 1280, height: 720, dpr: 1 })).toBe(1);
+    // The same at twice the pixel density needs the highest.
+    expect(firstLayerFor(3, { width: 1280, height: 720, dpr: 2 })).toBe(2);
+    // Joining two on a wide 1920 window: two columns of 958 px.
+    expect(firstLayerFor(2, { width: 1920, height: 1080, dpr: 1 })).toBe(2);
+    // Ten others on 1280 × 720: four columns of 317 px, the lowest.
+    expect(firstLayerFor(10, { width: 1280, height: 720, dpr: 1 })).toBe(0);
+    // A phone held upright, two others: one column 390 px wide at density 3.
+    expect(firstLayerFor(2, { width: 390, height: 844, dpr: 3 })).toBe(2);
   });
 });

@@ -15,6 +15,7 @@ import { Later, lazyPart } from "../lazy.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
 import { occupancyText } from "../occupancy.ts";
+import { firstLayerFor } from "../layout.ts";
 
 import { NameField } from "./NameField.tsx";
 
@@ -38,7 +39,11 @@ export function Lobby() {
   // Join pressed: the screen stays until the server says we are in.
   const joining = useSelector(actor, (s) => s.matches("inRoom"));
   const join = () => {
-    if (!full && !starting && !joining) actor.send({ type: "JOIN" });
+    if (full || starting || joining) return;
+    // Joining two or more: a group, whose media server is told the layer our tiles will need at first.
+    const others = occupancy?.people ?? 0;
+    const layer = others >= 2 ? firstLayerFor(others, { width: innerWidth, height: innerHeight, dpr: devicePixelRatio || 1 }) : undefined;
+    actor.send({ type: "JOIN", layer });
   };
   const [infoOpen, setInfoOpen] = useState(false);
 

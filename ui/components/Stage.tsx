@@ -12,7 +12,7 @@ import type { SfuView } from "../../machines/transport/sfu.ts";
 import { TRANSPORT_ID } from "../../machines/system-ids.ts";
 import { useActiveSpeaker } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
-import { arrange, layerFor, type LayoutMode, perPageFor, perStripFor } from "../layout.ts";
+import { arrange, columnsFor, layerFor, type LayoutMode, perPageFor, perStripFor } from "../layout.ts";
 import { useSinkId } from "../media-hooks.ts";
 import { callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
 import { Avatar } from "./Avatar.tsx";
@@ -33,8 +33,7 @@ const ServerlessPanel = lazyPart(() => import("./ServerlessPanel.tsx").then((m) 
  * on a tall one (a phone held upright shows one or two columns).
  */
 export function gridFor(n: number): CSSProperties {
-  const wide = Math.ceil(Math.sqrt(n));
-  const tall = n <= 2 ? 1 : n <= 8 ? 2 : 3;
+  const { wide, tall } = columnsFor(n);
   return { "--cols-wide": wide, "--cols-tall": tall } as CSSProperties;
 }
 

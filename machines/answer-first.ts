@@ -66,3 +66,14 @@ export class AnswerFirst {
 
 /** The page's one. */
 export const answerFirst = new AnswerFirst();
+
+/**
+ * The joiner's side: from its first offer until the other person's picture shows (or this long),
+ * its own extra work waits (the denoised microphone swapped in, media/denoise.ts; the pre-join
+ * meter, ui/audio-level.ts), so that the answer's frame is read and applied at once and the call
+ * view renders without it. Nothing the joiner sees is late: the "Joining…" screen stays up till then.
+ */
+export const PICTURE_AWAITED_MS = 1_000;
+
+/** The page's one, held by its first offer (peer-connection.ts), released by the first remote frame (ui Video). */
+export const awaitingPicture = new AnswerFirst();

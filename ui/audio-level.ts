@@ -3,6 +3,7 @@
  * few reads a second): the pre-join level meter and who is speaking in the people list.
  */
 import { useEffect, useState } from "react";
+import { awaitingPicture } from "../machines/answer-first.ts";
 import { noSpeaker, speakerStep } from "./layout.ts";
 
 /** 0..1 loudness now (root mean square of the last samples, scaled so speech reaches the middle). */
@@ -65,7 +66,12 @@ export function useMicLevel(stream: MediaStream | null): number {
   useEffect(() => {
     const track = stream?.getAudioTracks()[0];
     if (!track) return;
-    return afterPaint(() => watchLevels([["mic", track]], 80, (levels) => setLevel(levels.get("mic") ?? 0)));
+    // Still while a joiner waits for the other's picture: the meter's renders would delay reading their answer.
+    return afterPaint(() =>
+      watchLevels([["mic", track]], 80, (levels) => {
+        if (!awaitingPicture.held) setLevel(levels.get("mic") ?? 0);
+      }),
+    );
   }, [stream]);
   return level;
 }

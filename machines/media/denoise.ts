@@ -5,6 +5,7 @@
  * the raw track. Mute keeps working on the sent track's enabled flag: `setEnabled` mirrors it.
  */
 import { type EventObject, fromCallback } from "xstate";
+import { type AnswerFirst, awaitingPicture } from "../answer-first.ts";
 
 export const DENOISE_WASM_URL = "/rnnoise/rnnoise.wasm";
 export const DENOISE_WORKLET_URL = "/rnnoise/denoise.worklet.js";
@@ -63,22 +64,36 @@ export async function denoiseMic(raw: MediaStreamTrack, active = true): Promise<
 
 export type DenoiseEvent = { type: "DENOISE.TRACK"; track: MediaStreamTrack; mic: MediaStreamTrack } | { type: "DENOISE.FAILED"; message: string };
 
-/** The pipeline for one microphone track while suppression is wanted; stops what it made when stopped. */
-export const denoiseActor = fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ input, sendBack }) => {
-  let running: DenoisedMic | null = null;
-  let stopped = false;
-  void denoiseMic(input.mic).then(
-    (d) => {
-      if (stopped) return d.stop();
-      running = d;
-      sendBack({ type: "DENOISE.TRACK", track: d.track, mic: input.mic });
-    },
-    (err) => {
-      if (!stopped) sendBack({ type: "DENOISE.FAILED", message: err instanceof Error ? err.message : String(err) });
-    },
-  );
-  return () => {
-    stopped = true;
-    running?.stop();
-  };
-});
+/** What hands the made track over: at once, or once the joiner's wait for a picture ends (answer-first.ts). */
+type Gate = Pick<AnswerFirst, "after">;
+
+/**
+ * The pipeline for one microphone track while suppression is wanted; stops what it made when stopped.
+ * Its track is handed over through `gate`: swapping it in (the senders' `replaceTrack` and tuning)
+ * is main-thread work that a joiner's page would otherwise do while the other side's answer waits
+ * to be read; the raw microphone is sent meanwhile.
+ */
+export function denoiseActorOf(make: (mic: MediaStreamTrack) => Promise<DenoisedMic>, gate: Gate) {
+  return fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ input, sendBack }) => {
+    let running: DenoisedMic | null = null;
+    let stopped = false;
+    void make(input.mic).then(
+      (d) => {
+        if (stopped) return d.stop();
+        running = d;
+        gate.after(() => {
+          if (!stopped) sendBack({ type: "DENOISE.TRACK", track: d.track, mic: input.mic });
+        });
+      },
+      (err) => {
+        if (!stopped) sendBack({ type: "DENOISE.FAILED", message: err instanceof Error ? err.message : String(err) });
+      },
+    );
+    return () => {
+      stopped = true;
+      running?.stop();
+    };
+  });
+}
+
+export const denoiseActor = denoiseActorOf(denoiseMic, awaitingPicture);

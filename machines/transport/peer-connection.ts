@@ -19,7 +19,7 @@ import type { SpareConnection } from "./spare.ts";
 import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mark } from "../timeline.ts";
-import { ANSWERING_MS, answerFirst } from "../answer-first.ts";
+import { ANSWERING_MS, answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -114,6 +114,13 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   /** An ICE restart is under way: its offer goes through the server, not the path in doubt. */
   let restartingIce = false;
   let tracksAdded = false;
+  let offered = false;
+  /** Our offer has gone; a joiner's first holds its page's extra work until the other's picture shows (answer-first.ts). */
+  const offerSent = () => {
+    mark("offer-sent");
+    if (input.initiator && !offered) awaitingPicture.hold(PICTURE_AWAITED_MS);
+    offered = true;
+  };
   let stopped = false;
   const remoteStream = new MediaStream();
   const senders = senderSync(pc, input.stream, input.videoCodecs ?? SOFTWARE_ORDER);
@@ -153,7 +160,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       via = control.readyState === "open" && (input.noServer || (pc.connectionState === "connected" && !restartingIce)) ? "channel" : "server";
       restartingIce = false;
       if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
-      mark("offer-sent");
+      offerSent();
     } catch (err) {
       console.warn("peer: could not make an offer", err);
     } finally {
@@ -294,7 +301,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     if (stopped) return;
     if (made && pc.localDescription && pc.signalingState === "have-local-offer") {
       signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
-      mark("offer-sent");
+      offerSent();
     }
     release(candidateOut, iceErrorOut);
     senders.tune();

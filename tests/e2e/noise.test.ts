@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { newPerson, openCallLink, useAppAndBrowser, waitFor, waitForStatus } from "./harness.ts";
+import { newPerson, openCallLink, recordPeerConnections, useAppAndBrowser, waitFor, waitForStatus } from "./harness.ts";
 
 const RATE = 48_000;
 /** 0.3 s bursts every 0.8 s: a 300 Hz tone with harmonics, over white noise at -30 dBFS. */
@@ -121,11 +121,24 @@ describe("noise suppression", () => {
   test("the receiver hears a clearly lower noise floor with suppression on than off, bursts kept", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
     const b = await newPerson(ctx.browser, ctx.app.url);
+    await b.context.addInitScript(recordPeerConnections);
     const room = `${ctx.app.url}/c/${crypto.randomUUID()}`;
     await openCallLink(a.page, room);
     await waitForStatus(a.page, "Waiting for someone to join", 20_000);
     await openCallLink(b.page, room);
     await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+    // The joiner's denoised microphone is swapped in once A's picture shows (answer-first.ts): it does end up sent.
+    const joinerSendsDenoised = () =>
+      b.page.evaluate(() => {
+        const w = window as never as {
+          __pcs: RTCPeerConnection[];
+          __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: Ctx } }> } };
+        };
+        const denoised = w.__onelink.getSnapshot().children.media!.getSnapshot().context.denoised;
+        const sent = w.__pcs.flatMap((pc) => (pc.connectionState === "connected" ? pc.getSenders() : [])).find((s) => s.track?.kind === "audio")?.track;
+        return denoised?.readyState === "live" && sent?.id === denoised.id;
+      });
+    await waitFor(joinerSendsDenoised, (yes) => yes, 10_000);
     const setDenoise = (on: boolean) =>
       a.page.evaluate((on) => {
         const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { send(e: unknown): void }> } } }).__onelink.getSnapshot()

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { mark } from "../../machines/timeline.ts";
+import { awaitingPicture } from "../../machines/answer-first.ts";
 
 interface Props {
   stream: MediaStream | null;
@@ -21,7 +22,11 @@ export function Video({ stream, label, self = false, className, sinkId }: Props)
     if (!video || video.srcObject === stream) return;
     video.srcObject = stream;
     if (!stream) return;
-    if (!self) video.requestVideoFrameCallback?.(() => mark("first-frame"));
+    if (!self)
+      video.requestVideoFrameCallback?.(() => {
+        mark("first-frame");
+        awaitingPicture.release();
+      });
     video.play().catch(() => {
       if (self) return;
       video.muted = true;

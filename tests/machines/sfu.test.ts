@@ -70,6 +70,15 @@ function start() {
   return { actor, sfu, out };
 }
 
+/** Janus offers the receiving connection one video line, of `peer`. */
+const janusOffersVideoOf = (sfu: ReturnType<typeof start>["sfu"], peer: string) =>
+  sfu.send({
+    type: "SFU.SIGNAL_IN",
+    pc: "sub",
+    data: { description: { type: "offer", sdp: "v=0\r\no=janus\r\n" } },
+    streams: [{ mid: "0", peer, kind: "video" }],
+  });
+
 const descriptionsOut = (out: SfuEvent[]) =>
   out.flatMap((e) => (e.type === "SFU.SIGNAL_OUT" && "description" in e.data ? [`${e.pc} ${e.data.description.type}`] : []));
 
@@ -78,12 +87,7 @@ test("the others' media is answered at once, while our own publishing offer is s
   const [pub] = pcs;
   await Bun.sleep(10);
   expect(pub?.offerMade).not.toBeNull(); // our offer is on its way, not made yet
-  sfu.send({
-    type: "SFU.SIGNAL_IN",
-    pc: "sub",
-    data: { description: { type: "offer", sdp: "v=0\r\no=janus\r\n" } },
-    streams: [{ mid: "0", peer: "p1", kind: "video" }],
-  });
+  janusOffersVideoOf(sfu, "p1");
   await Bun.sleep(20);
   expect(descriptionsOut(out)).toEqual(["sub answer"]);
   pub!.offerMade!();
@@ -101,12 +105,7 @@ test("a tile shown before its participant's media comes has its layer told, so t
   const told = () => out.flatMap((e) => (e.type === "SFU.VIEW_OUT" ? [e.want] : []));
   expect(told()).toEqual([[{ peer: "p1", layer: 0 }]]);
   // Their media comes at that layer: nothing new to tell.
-  sfu.send({
-    type: "SFU.SIGNAL_IN",
-    pc: "sub",
-    data: { description: { type: "offer", sdp: "v=0\r\no=janus\r\n" } },
-    streams: [{ mid: "0", peer: "p1", kind: "video" }],
-  });
+  janusOffersVideoOf(sfu, "p1");
   await Bun.sleep(20);
   expect(told()).toEqual([[{ peer: "p1", layer: 0 }]]);
   actor.stop();

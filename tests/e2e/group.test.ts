@@ -122,10 +122,15 @@ const inboundVideo = (page: Page) =>
     return out;
   });
 
-/** The page's peer connections that are not closed, and the remote address each is connected to. */
+/**
+ * The page's peer connections that are not closed, and the remote address each is connected to. A
+ * spare kept ready to answer a next session (transport/spare.ts) has no description yet: not counted.
+ */
 const openConnections = (page: Page) =>
   page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== "closed");
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter(
+      (pc) => pc.connectionState !== "closed" && (pc.localDescription || pc.remoteDescription),
+    );
     return Promise.all(
       pcs.map(async (pc) => {
         let remote = "";

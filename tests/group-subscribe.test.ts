@@ -228,41 +228,46 @@ test("a newcomer is subscribed at the layer it guessed with its join; its stage'
 
 test("dynacast: each publisher is told the highest layer anyone wants of it, more at once, less once nobody has wanted more for a while", async () => {
   const downAfter = 150;
-  const { groups, layersTold } = await groupOf(["a", "b", "c"], { layersDownAfterMs: downAfter });
+  const { janus, groups, layersTold } = await groupOf(["a", "b", "c"], { layersDownAfterMs: downAfter });
   const settle = () => Bun.sleep(downAfter + 100);
-  // Nobody has chosen yet: everyone's highest layer is wanted (Janus's default), nothing is said.
+  // Nobody has chosen yet: everyone's highest layer is wanted (Janus's default), told as each publisher came up.
   await settle();
-  expect(["a", "b", "c"].map(layersTold)).toEqual([[], [], []]);
+  expect(["a", "b", "c"].map(layersTold)).toEqual([[2], [2], [2]]);
   // b shows a small, c medium: a may pause its high layer, once the choice has held.
   groups.view(room, "b", [{ peer: "a", layer: 0 }]);
   groups.view(room, "c", [{ peer: "a", layer: 1 }]);
   await Bun.sleep(downAfter / 3);
-  expect(layersTold("a")).toEqual([]);
-  await until(() => layersTold("a").length > 0, 2000, "a told its layers");
-  expect(layersTold("a")).toEqual([1]);
+  expect(layersTold("a")).toEqual([2]);
+  await until(() => layersTold("a").length > 1, 2000, "a told its layers");
+  expect(layersTold("a")).toEqual([2, 1]);
   groups.view(room, "c", [{ peer: "a", layer: 0 }]);
   await settle();
-  expect(layersTold("a")).toEqual([1, 0]);
+  expect(layersTold("a")).toEqual([2, 1, 0]);
   // b pins a: its high layer is asked for at once.
   groups.view(room, "b", [{ peer: "a", layer: 2 }]);
-  expect(layersTold("a")).toEqual([1, 0, 2]);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2]);
   // A layout flipping back and forth does not pause and resume it.
   groups.view(room, "b", [{ peer: "a", layer: 0 }]);
   await Bun.sleep(downAfter / 3);
   groups.view(room, "b", [{ peer: "a", layer: 2 }]);
   await settle();
-  expect(layersTold("a")).toEqual([1, 0, 2]);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2]);
   // Off everyone's screen (a hidden tab, another page): the lowest layer still goes, for a newcomer's first picture.
   groups.view(room, "b", [{ peer: "a", layer: -1 }]);
   groups.view(room, "c", [{ peer: "a", layer: -1 }]);
   await settle();
-  expect(layersTold("a")).toEqual([1, 0, 2, 0]);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0]);
   // A newcomer guessing medium tiles wants a's medium layer from its join on; when it leaves, that pauses again.
   groups.joined(room, "d", ["a", "b", "c", "d"], 1);
-  expect(layersTold("a")).toEqual([1, 0, 2, 0, 1]);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1]);
   groups.left(room, "d");
   await settle();
-  expect(layersTold("a")).toEqual([1, 0, 2, 0, 1, 0]);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0]);
   // Nobody chose anything of b and c: they keep every layer, unbothered.
-  expect([layersTold("b"), layersTold("c")]).toEqual([[], []]);
+  expect([layersTold("b"), layersTold("c")]).toEqual([[2], [2]]);
+  // a publishes afresh (a new page, or this server restarted while its page kept what it was told): told at once.
+  groups.signal(room, "a", "pub", { description: { type: "offer", sdp: "v=0\r\na=fingerprint:sha-256 a2\r\n" } });
+  await until(() => janus.handles.filter((h) => h.publisher === "a").length === 2, 2000, "a publishing again");
+  janus.handles.filter((h) => h.publisher === "a")[1]!.onUp();
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0, 0]);
 });

@@ -96,8 +96,8 @@ interface MemberMedia {
   /** The server its publisher is counted on (placement load). */
   countedAt: string | null;
   /**
-   * Dynacast: the highest video layer its page was told to encode (a fresh publishing connection
-   * encodes all three), and the pending pause of those above what anyone now wants.
+   * Dynacast: the highest video layer its page was told to encode (told whenever its publishing
+   * connection comes up), and the pending pause of those above what anyone now wants.
    */
   encodes: 0 | 1 | 2;
   encodesDown: ReturnType<typeof setTimeout> | null;
@@ -573,10 +573,6 @@ export class Groups {
     const janus = await this.roomReady(group);
     const at = group.at;
     m.pubFingerprint = fingerprint;
-    // A new publishing connection encodes every layer: those nobody wants pause once it is up, after a while.
-    if (m.encodesDown) clearTimeout(m.encodesDown);
-    m.encodesDown = null;
-    m.encodes = 2;
     const join = { request: "joinandconfigure", ptype: "publisher", room: group.room, id: m.id, display: m.id, audio: true, video: true };
     let handle = await this.attachPublisher(janus, group, m, at);
     let answer: PluginEvent;
@@ -605,7 +601,13 @@ export class Groups {
       if (m.pub.handle !== handle) return;
       m.publishing = true;
       group.feeds.add(m.id);
-      this.retellLayers(group);
+      // A publishing connection up is told its layers at once, whatever it encodes: a fresh page all
+      // three, a page that kept its connection through a restart of this server what it was told before.
+      if (m.local) {
+        if (m.encodesDown) clearTimeout(m.encodesDown);
+        m.encodesDown = null;
+        this.tellEncodes(group, m, this.topLayerOf(group, m.id));
+      }
       if (at && m.countedAt === null) {
         m.countedAt = at;
         this.placement.count(at, 1);

@@ -790,6 +790,15 @@ describe("group call through the media server", () => {
       (t) => tileOf(t, "Bob").place === "focus" && tileOf(t, "Bob").videoWidth === 960,
       20_000,
     );
+    // Unpinned: a grid again, and a few seconds later his high layer stops again.
+    await button(a.page, "Unpin Bob").click();
+    const unpinned = await waitFor(
+      () => layersSent(b.page, 1000),
+      (l) => l.h?.bytes === 0 && !l.h.active && (l.m?.bytes ?? 0) > 0,
+      20_000,
+    );
+    console.log("Bob's layers sent in 1 s, unpinned:", JSON.stringify(unpinned));
+    await seesMoving(a.page, 2);
     await Promise.all(people.map((p) => p.context.close()));
   }, 180_000);
 

@@ -240,6 +240,15 @@ export interface SfuServerMessage {
   data: SignalPayload;
   streams?: SfuStream[];
 }
+/**
+ * Dynacast: the highest simulcast layer anyone receiving our video wants (0 low, 1 medium, 2 high):
+ * the layers above it need not be encoded until told otherwise. A page that ignores it encodes all three.
+ */
+export interface SfuLayersMessage {
+  v: number;
+  type: "sfu-layers";
+  max: 0 | 1 | 2;
+}
 /** How many seats `room` has taken (also those held for a rejoin) and how many it can hold: full when equal. */
 export interface OccupancyMessage {
   v: number;
@@ -301,6 +310,7 @@ export type ServerMessage =
   | OccupancyMessage
   | ModeMessage
   | SfuServerMessage
+  | SfuLayersMessage
   | RelayMessage;
 
 /** Distributive Omit so each union member keeps its own fields. */

@@ -254,6 +254,8 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
         (x.streams === undefined || (Array.isArray(x.streams) && x.streams.length <= SFU_STREAMS_MAX && x.streams.every(isSfuStream)))
         ? ok
         : bad("Malformed sfu.");
+    case "sfu-layers":
+      return x.max === 0 || x.max === 1 || x.max === 2 ? ok : bad("Malformed sfu-layers.");
     case "relay":
       return isRelayChannel(x.channel) && isPeerId(x.peer) && isRelayData(x.data) ? ok : bad("Malformed relay.");
     case "error":

@@ -5,7 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import type { ServerMessage, WithoutVersion } from "../protocol/index.ts";
-import { Groups } from "../signal-server/sfu/group.ts";
+import { type GroupDeps, Groups } from "../signal-server/sfu/group.ts";
 import { JanusError, type JanusSession, type Jsep, type PluginEvent } from "../signal-server/sfu/janus.ts";
 import { until } from "./helpers/ws-client.ts";
 
@@ -92,7 +92,7 @@ class FakeJanus {
 const room = "r1";
 
 /** A group of three (a, b, c) whose first `publishing` members publish, their connections with Janus up. */
-async function groupOf(publishing: string[]) {
+async function groupOf(publishing: string[], options: Partial<GroupDeps> = {}) {
   const janus = new FakeJanus();
   const told: { member: string; msg: WithoutVersion<ServerMessage> }[] = [];
   const groups = new Groups({
@@ -101,6 +101,7 @@ async function groupOf(publishing: string[]) {
     tell: (_room, member, msg) => told.push({ member, msg }),
     openJanus: async () => janus as unknown as JanusSession,
     log: () => {},
+    ...options,
   });
   groups.joined(room, "a", ["a"]);
   groups.joined(room, "b", ["a", "b"]);
@@ -117,7 +118,9 @@ async function groupOf(publishing: string[]) {
     );
   // Settled: each of the three was offered a subscription (none is answered here, so none grows further).
   for (const id of ["a", "b", "c"]) if (publishing.some((p) => p !== id)) await until(() => offersTo(id).length > 0, 2000, `an offer to ${id}`);
-  return { janus, groups, offersTo };
+  /** The highest layers `member` was told to encode, in order. */
+  const layersTold = (member: string) => told.flatMap(({ member: to, msg }) => (to === member && msg.type === "sfu-layers" ? [msg.max] : []));
+  return { janus, groups, offersTo, layersTold };
 }
 
 test("a newcomer to a group is offered everyone publishing there at once, in one request, before it publishes", async () => {
@@ -221,4 +224,50 @@ test("a newcomer is subscribed at the layer it guessed with its join; its stage'
   ]);
   await until(() => janus.configures.length > 0, 2000, "d's change configured");
   expect(janus.configures).toEqual([[{ mid: "3", send: true, substream: 0 }]]);
+});
+
+test("dynacast: each publisher is told the highest layer anyone wants of it, more at once, less once nobody has wanted more for a while", async () => {
+  const downAfter = 150;
+  const { janus, groups, layersTold } = await groupOf(["a", "b", "c"], { layersDownAfterMs: downAfter });
+  const settle = () => Bun.sleep(downAfter + 100);
+  // Nobody has chosen yet: everyone's highest layer is wanted (Janus's default), told as each publisher came up.
+  await settle();
+  expect(["a", "b", "c"].map(layersTold)).toEqual([[2], [2], [2]]);
+  // b shows a small, c medium: a may pause its high layer, once the choice has held.
+  groups.view(room, "b", [{ peer: "a", layer: 0 }]);
+  groups.view(room, "c", [{ peer: "a", layer: 1 }]);
+  await Bun.sleep(downAfter / 3);
+  expect(layersTold("a")).toEqual([2]);
+  await until(() => layersTold("a").length > 1, 2000, "a told its layers");
+  expect(layersTold("a")).toEqual([2, 1]);
+  groups.view(room, "c", [{ peer: "a", layer: 0 }]);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 0]);
+  // b pins a: its high layer is asked for at once.
+  groups.view(room, "b", [{ peer: "a", layer: 2 }]);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2]);
+  // A layout flipping back and forth does not pause and resume it.
+  groups.view(room, "b", [{ peer: "a", layer: 0 }]);
+  await Bun.sleep(downAfter / 3);
+  groups.view(room, "b", [{ peer: "a", layer: 2 }]);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 0, 2]);
+  // Off everyone's screen (a hidden tab, another page): the lowest layer still goes, for a newcomer's first picture.
+  groups.view(room, "b", [{ peer: "a", layer: -1 }]);
+  groups.view(room, "c", [{ peer: "a", layer: -1 }]);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0]);
+  // A newcomer guessing medium tiles wants a's medium layer from its join on; when it leaves, that pauses again.
+  groups.joined(room, "d", ["a", "b", "c", "d"], 1);
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1]);
+  groups.left(room, "d");
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0]);
+  // Nobody chose anything of b and c: they keep every layer, unbothered.
+  expect([layersTold("b"), layersTold("c")]).toEqual([[2], [2]]);
+  // a publishes afresh (a new page, or this server restarted while its page kept what it was told): told at once.
+  groups.signal(room, "a", "pub", { description: { type: "offer", sdp: "v=0\r\na=fingerprint:sha-256 a2\r\n" } });
+  await until(() => janus.handles.filter((h) => h.publisher === "a").length === 2, 2000, "a publishing again");
+  janus.handles.filter((h) => h.publisher === "a")[1]!.onUp();
+  expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0, 0]);
 });

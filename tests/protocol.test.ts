@@ -47,6 +47,8 @@ const clientMessages: WithoutVersion<ClientMessage>[] = [
 
 const serverMessages: WithoutVersion<ServerMessage>[] = [
   { type: "mode", mode: "sfu" },
+  { type: "sfu-layers", max: 0 },
+  { type: "sfu-layers", max: 2 },
   {
     type: "sfu",
     pc: "sub",
@@ -124,6 +126,9 @@ describe("round trips", () => {
       expectRejected(decodeClient(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", re, data: offer })), "bad-frame");
       expectRejected(decodeServer(encodeRaw({ v: V, type: "signal", peer: "p", session: "s", re, data: offer })), "bad-frame");
     }
+    // A publisher is told one of its three layers, the highest anyone wants; it is never a client's to send.
+    for (const max of [-1, 3, 0.5, "1", null, undefined]) expectRejected(decodeServer(encodeRaw({ v: V, type: "sfu-layers", max })), "bad-frame");
+    expectRejected(decodeClient(encode({ type: "sfu-layers", max: 1 })), "bad-frame");
     // A signal has the same shape both ways (`peer` is the addressee, then the sender).
     const signal = encode({ type: "signal", peer: "p", session: "s", data: offer });
     expect(decodeClient(signal)).toEqual(decodeServer(signal) as Validated<ClientMessage>);

@@ -123,6 +123,9 @@ const botMachine = setup({
       url: `${context.options.server.replace(/^http/, "ws")}/ws`,
       room: context.options.room,
       messageKeys: context.ring,
+      // It receives nothing: it asks for no more than the lowest layer of anyone, so that it keeps
+      // no publisher's higher layers on (dynacast) that no screen shows.
+      layer: 0,
     }),
   },
   on: {
@@ -160,6 +163,9 @@ const botMachine = setup({
               return; // never answered: Janus sends us nothing
             }
             if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.SIGNAL_IN", pc: "pub", data: msg.data });
+            return;
+          case "sfu-layers":
+            if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.LAYERS", max: msg.max });
             return;
           case "error":
             status.errors.push(`${msg.code}: ${msg.text}`);

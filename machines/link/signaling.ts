@@ -41,6 +41,8 @@ export type SignalingReport =
   | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode; keep?: boolean }
   | { type: "SIGNALING.MODE"; mode: CallMode }
   | { type: "SIGNALING.SFU"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
+  /** The highest video layer anyone receiving ours through the media server wants (dynacast). */
+  | { type: "SIGNALING.SFU_LAYERS"; max: 0 | 1 | 2 }
   | { type: "SIGNALING.RELAY"; channel: RelayChannel; from: string; data: Uint8Array }
   | { type: "SIGNALING.ICE_SERVERS"; iceServers: IceServer[] }
   | { type: "SIGNALING.PEER_JOINED"; peer: string }
@@ -53,13 +55,21 @@ export type SignalingReport =
 /** The reports the call hears: what the user experiences of the room. */
 export type CallSignalingReport = Exclude<
   SignalingReport,
-  { type: "SIGNALING.SIGNAL" | "SIGNALING.ICE_SERVERS" | "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY" }
+  { type: "SIGNALING.SIGNAL" | "SIGNALING.ICE_SERVERS" | "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.SFU_LAYERS" | "SIGNALING.RELAY" }
 >;
 /** The reports the transport hears: what it connects by. */
 export type TransportSignalingReport = Extract<
   SignalingReport,
   {
-    type: "SIGNALING.JOINED" | "SIGNALING.SIGNAL" | "SIGNALING.PEER_LEFT" | "SIGNALING.ICE_SERVERS" | "SIGNALING.MODE" | "SIGNALING.SFU" | "SIGNALING.RELAY";
+    type:
+      | "SIGNALING.JOINED"
+      | "SIGNALING.SIGNAL"
+      | "SIGNALING.PEER_LEFT"
+      | "SIGNALING.ICE_SERVERS"
+      | "SIGNALING.MODE"
+      | "SIGNALING.SFU"
+      | "SIGNALING.SFU_LAYERS"
+      | "SIGNALING.RELAY";
   }
 >;
 
@@ -70,6 +80,7 @@ export function hearersOf(report: SignalingReport): readonly ("call" | "transpor
     case "SIGNALING.ICE_SERVERS":
     case "SIGNALING.MODE":
     case "SIGNALING.SFU":
+    case "SIGNALING.SFU_LAYERS":
     case "SIGNALING.RELAY":
       return ["transport"];
     case "SIGNALING.JOINED":
@@ -115,6 +126,8 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
       return { type: "SIGNALING.MODE", mode: msg.mode };
     case "sfu":
       return { type: "SIGNALING.SFU", pc: msg.pc, data: msg.data, ...(msg.streams ? { streams: msg.streams } : {}) };
+    case "sfu-layers":
+      return { type: "SIGNALING.SFU_LAYERS", max: msg.max };
     case "relay":
       return { type: "SIGNALING.RELAY", channel: msg.channel, from: msg.peer ?? "", data: msg.data };
     case "peer-joined":

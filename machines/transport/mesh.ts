@@ -334,6 +334,11 @@ export const meshTransport = setup({
           enqueue.sendTo(context.sfu, { type: "SFU.SIGNAL_IN", pc: event.pc, data: event.data, ...(event.streams ? { streams: event.streams } : {}) });
       }),
     },
+    "SIGNALING.SFU_LAYERS": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.LAYERS", max: event.max });
+      }),
+    },
     "SFU.SIGNAL_OUT": {
       actions: enqueueActions(({ event, enqueue, system }) => {
         const link = system.get(LINK_ID);

@@ -44,13 +44,20 @@ export function layerScales(track: MediaStreamTrack | null): number[] {
   return base.map((scale, i) => Math.max(scale, side / LAYER_WIDTHS[LAYER_WIDTHS.length - 1 - i]!));
 }
 
-/** The video sender's layers scaled for `track` (layerScales), when they are not already. */
-export async function fitLayers(sender: RTCRtpSender, track: MediaStreamTrack | null): Promise<void> {
+/**
+ * The video sender's layers scaled for `track` (layerScales) and, dynacast, those above `max`
+ * paused (nobody receiving us wants them: encoding them only costs our CPU), when they are not
+ * already. The encodings are listed high to low, as LAYERS; the lowest is never paused.
+ */
+export async function fitLayers(sender: RTCRtpSender, track: MediaStreamTrack | null, max: 0 | 1 | 2 = 2): Promise<void> {
   const params = sender.getParameters();
   const scales = layerScales(track);
-  if (!params.encodings?.length || params.encodings.every((e, i) => e.scaleResolutionDownBy === scales[i])) return;
-  params.encodings.forEach((e, i) => {
+  const encodings = params.encodings ?? [];
+  const activeAt = (i: number) => encodings.length - 1 - i <= max;
+  if (!encodings.length || encodings.every((e, i) => e.scaleResolutionDownBy === scales[i] && (e.active ?? true) === activeAt(i))) return;
+  encodings.forEach((e, i) => {
     e.scaleResolutionDownBy = scales[i] ?? e.scaleResolutionDownBy;
+    e.active = activeAt(i);
   });
   await sender.setParameters(params);
 }

@@ -44,6 +44,8 @@ export type SfuCommand =
   | { type: "SFU.STREAM"; stream: MediaStream | null; extraAudio: MediaStreamTrack | null }
   /** The stage shows these tiles at these sizes. */
   | { type: "SFU.VIEW"; view: SfuView }
+  /** The highest layer of our video anyone receiving it wants (dynacast): the ones above pause. */
+  | { type: "SFU.LAYERS"; max: 0 | 1 | 2 }
   /** Measure each participant's media (the stats panel). */
   | { type: "SFU.GET_STATS" }
   /** Close both connections now (the transport stops this actor right after). */
@@ -90,6 +92,16 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   // Prepared on the pre-join screen (prepared-group.ts), with its offer made: else made now.
   const adopted = input.prepared?.adopt() ?? null;
   const { pub, sub, audioSender, videoSender, e2ee } = adopted ?? openSfu(input, audio, input.stream);
+  /**
+   * Our video's layers: sized for the track sent, and paused above what anyone wants (all three
+   * until the server says). One change at a time (a setParameters must start from the last
+   * getParameters); a replaced track (a shared screen) keeps the choice.
+   */
+  let encodeUpTo: 0 | 1 | 2 = 2;
+  let tuning = Promise.resolve();
+  const tuneLayers = () => {
+    tuning = tuning.then(() => fitLayers(videoSender, videoSender.track, encodeUpTo)).catch((err) => console.warn("sfu: could not set our layers", err));
+  };
   if (adopted) {
     // Made with the relay servers the peek gave: the member's own replace them; a device changed since (or a screen's sound) is swapped in place.
     for (const pc of [pub, sub])
@@ -99,7 +111,7 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
     if (videoSender.track !== video)
       videoSender
         .replaceTrack(video)
-        .then(() => fitLayers(videoSender, video))
+        .then(tuneLayers)
         .catch(() => {});
   }
   // Before any frame of theirs can reach the decoder.
@@ -310,13 +322,18 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
           // A screen shared or another camera: its own layer sizes.
           videoSender
             .replaceTrack(video)
-            .then(() => fitLayers(videoSender, video))
+            .then(tuneLayers)
             .catch(() => {});
         }
         return;
       case "SFU.VIEW":
         view = cmd.view;
         tellView();
+        return;
+      case "SFU.LAYERS":
+        if (cmd.max === encodeUpTo) return;
+        encodeUpTo = cmd.max;
+        tuneLayers();
         return;
       case "SFU.GET_STATS":
         void measure();

@@ -49,6 +49,8 @@ export interface GroupDeps {
   share?: (event: GroupEvent) => void;
   /** Opens a session with a Janus server (default: its WebSocket API; tests give a fake). */
   openJanus?: (url: string, secret: string) => Promise<JanusSession>;
+  /** How long nobody must want a publisher's higher layers before it is told to pause them (dynacast). */
+  layersDownAfterMs?: number;
 }
 
 /** What a node tells the others about a group room. */
@@ -93,6 +95,12 @@ interface MemberMedia {
   asked: Map<string, SfuLayer>;
   /** The server its publisher is counted on (placement load). */
   countedAt: string | null;
+  /**
+   * Dynacast: the highest video layer its page was told to encode (told whenever its publishing
+   * connection comes up), and the pending pause of those above what anyone now wants.
+   */
+  encodes: 0 | 1 | 2;
+  encodesDown: ReturnType<typeof setTimeout> | null;
   /** Its socket joined through this node (with one node, every member is). */
   local: boolean;
 }
@@ -113,6 +121,9 @@ interface Group {
 
 /** How long members back on direct connections keep their media-server ones (their switch is make before break). */
 const RELEASE_AFTER_DIRECT_MS = 15_000;
+
+/** How long a publisher's higher layers nobody wants are still encoded (a layout flipping back needs them at once). */
+const LAYERS_DOWN_AFTER_MS = 3_000;
 
 const fingerprintOf = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? "";
 
@@ -160,6 +171,7 @@ export class Groups {
       this.deps.share?.({ kind: "sfu", room, members: [...members] });
       for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
     } else if (group.mode === "sfu") this.deps.share?.({ kind: "joined", room, member });
+    this.retellLayers(group);
     return group.mode;
   }
 
@@ -239,6 +251,7 @@ export class Groups {
     group.members.delete(member);
     group.feeds.delete(member);
     for (const other of group.members.values()) other.wanted.delete(member);
+    this.retellLayers(group);
     if (group.members.size === 0) this.close(group);
     else if (here && group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
       group.directTimer = setTimeout(() => this.backToDirect(group), this.deps.directAfterMs ?? 5_000);
@@ -302,12 +315,59 @@ export class Groups {
     const m = group?.members.get(member);
     if (!group || !m) return;
     for (const w of want) m.layers.set(w.peer, w.layer);
+    this.retellLayers(group);
     this.queue(m.sub, () =>
       this.applyLayers(
         m,
         want.map((w) => w.peer),
       ),
     );
+  }
+
+  /**
+   * Dynacast: the highest layer anyone in the group wants of `publisher`'s video. A member on
+   * another node is not known here and counts as wanting the highest; one off screen or in a
+   * hidden tab wants none. Nobody wanting any still leaves the lowest (a newcomer's first picture).
+   */
+  private topLayerOf(group: Group, publisher: string): 0 | 1 | 2 {
+    let top: SfuLayer = 0;
+    for (const m of group.members.values()) {
+      if (m.id === publisher) continue;
+      const layer = m.local ? (m.layers.get(publisher) ?? m.guess ?? 2) : 2;
+      if (layer > top) top = layer;
+    }
+    return top as 0 | 1 | 2;
+  }
+
+  /**
+   * Tells each publisher here the highest layer it need encode, when that changes: more at once (a
+   * viewer asking for a layer its publisher pauses keeps the lower one until the new one's key frame
+   * reaches Janus), less only once nobody has wanted more for a while (a layout flip does not thrash).
+   */
+  private retellLayers(group: Group) {
+    if (this.rooms.get(group.room) !== group || group.mode !== "sfu") return;
+    for (const m of group.members.values()) {
+      if (!m.local || !m.publishing) continue;
+      const top = this.topLayerOf(group, m.id);
+      if (top >= m.encodes) {
+        if (m.encodesDown) clearTimeout(m.encodesDown);
+        m.encodesDown = null;
+        if (top > m.encodes) this.tellEncodes(group, m, top);
+      } else if (!m.encodesDown) {
+        m.encodesDown = setTimeout(() => {
+          m.encodesDown = null;
+          if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.get(m.id) !== m || !m.publishing) return;
+          const now = this.topLayerOf(group, m.id);
+          if (now < m.encodes) this.tellEncodes(group, m, now);
+        }, this.deps.layersDownAfterMs ?? LAYERS_DOWN_AFTER_MS);
+        m.encodesDown.unref?.();
+      }
+    }
+  }
+
+  private tellEncodes(group: Group, m: MemberMedia, max: 0 | 1 | 2) {
+    m.encodes = max;
+    this.deps.tell(group.room, m.id, { type: "sfu-layers", max });
   }
 
   /** Tells Janus what to send on `m`'s video lines of these participants. */
@@ -371,6 +431,8 @@ export class Groups {
       guess: null,
       asked: new Map(),
       countedAt: null,
+      encodes: 2,
+      encodesDown: null,
       local: !this.deps.share,
     };
   }
@@ -539,6 +601,13 @@ export class Groups {
       if (m.pub.handle !== handle) return;
       m.publishing = true;
       group.feeds.add(m.id);
+      // A publishing connection up is told its layers at once, whatever it encodes: a fresh page all
+      // three, a page that kept its connection through a restart of this server what it was told before.
+      if (m.local) {
+        if (m.encodesDown) clearTimeout(m.encodesDown);
+        m.encodesDown = null;
+        this.tellEncodes(group, m, this.topLayerOf(group, m.id));
+      }
       if (at && m.countedAt === null) {
         m.countedAt = at;
         this.placement.count(at, 1);
@@ -673,6 +742,9 @@ export class Groups {
   }
 
   private forgetMedia(m: MemberMedia) {
+    if (m.encodesDown) clearTimeout(m.encodesDown);
+    m.encodesDown = null;
+    m.encodes = 2;
     m.pub.handle = m.sub.handle = null;
     m.streams = [];
     m.pubFingerprint = null;

@@ -227,6 +227,45 @@ async function videoPacketsByLine(page: Page, ms: number): Promise<Record<string
   return Object.fromEntries((await inboundVideo(page)).map((s) => [s.line, s.packets - (before.get(s.line) ?? 0)]));
 }
 
+/** Bytes each simulcast layer (by rid) of the page's published video sent over `ms`, and whether the browser counts it active. */
+async function layersSent(page: Page, ms: number): Promise<Record<string, { bytes: number; active: boolean }>> {
+  const read = () =>
+    page.evaluate(async () => {
+      const out: [string, number, boolean][] = [];
+      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+      for (const pc of pcs) {
+        if (pc.connectionState === "closed") continue;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === "outbound-rtp" && s.kind === "video" && s.rid) out.push([s.rid, s.bytesSent ?? 0, s.active !== false]);
+        });
+      }
+      return out;
+    });
+  const before = new Map((await read()).map(([rid, bytes]) => [rid, bytes]));
+  await Bun.sleep(ms);
+  return Object.fromEntries((await read()).map(([rid, bytes, active]) => [rid, { bytes: bytes - (before.get(rid) ?? 0), active }]));
+}
+
+/**
+ * Watches every inbound video line of the page for `ms`: the longest time (ms) each went without a
+ * newly decoded frame.
+ */
+async function longestStallByLine(page: Page, ms: number): Promise<Record<string, number>> {
+  const last = new Map<string, { decoded: number; at: number }>();
+  const stall: Record<string, number> = {};
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const now = Date.now();
+    for (const s of await inboundVideo(page)) {
+      const seen = last.get(s.line);
+      if (!seen || s.decoded > seen.decoded) last.set(s.line, { decoded: s.decoded, at: now });
+      stall[s.line] = Math.max(stall[s.line] ?? 0, now - (last.get(s.line)?.at ?? now));
+    }
+    await Bun.sleep(100);
+  }
+  return stall;
+}
+
 /** Audio energy each inbound audio line (connection and mid) received over `ms`. */
 async function audioEnergyByLine(page: Page, ms: number): Promise<Record<string, number>> {
   const read = () =>
@@ -712,6 +751,61 @@ describe("group call through the media server", () => {
     await seesNames(d.page, ["Ada", "Bob", "Cleo"]);
     await Promise.all(people.map((p) => p.context.close()));
   }, 240_000);
+
+  test("dynacast: in a grid of three nobody wants a publisher's high layer, so it is not sent; pinning that person brings it back, their picture flowing throughout", async () => {
+    const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    for (const p of [a, b]) await p.context.addInitScript(recordPeerConnections);
+    // Cameras at 540p (layers 960, 480 and 240 px wide): a grid tile of about 545 px asks for the middle one.
+    for (const p of people)
+      await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 960, height: 540, frameRate: 15 })));
+    const link = await startCallAs(a, "Ada");
+    await joinAs(b.page, link, "Bob");
+    await waitForStatus(b.page, "Connected · 2 people", 20_000);
+    await joinAs(c.page, link, "Cleo");
+    await Promise.all(people.map((p) => seesMoving(p.page, 2, 40_000)));
+
+    // Both others see Bob in a grid tile: his high layer stops (paused a few seconds after the grid settles), the two others go on.
+    const grid = await waitFor(
+      () => layersSent(b.page, 1000),
+      (l) => l.h?.bytes === 0 && (l.m?.bytes ?? 0) > 0 && (l.l?.bytes ?? 0) > 0,
+      30_000,
+    );
+    console.log("Bob's layers sent in 1 s, everyone in a grid:", JSON.stringify(grid));
+    expect(grid.h!.active).toBe(false);
+    expect(Object.keys(grid).sort()).toEqual(["h", "l", "m"]);
+
+    // Ada pins Bob: his large tile asks for the high layer, which he sends again; Ada's picture of him never stops meanwhile.
+    await button(a.page, "Pin Bob").click();
+    const [stalls, pinned] = await Promise.all([
+      longestStallByLine(a.page, 6000),
+      waitFor(
+        () => layersSent(b.page, 1000),
+        (l) => (l.h?.bytes ?? 0) > 0 && l.h!.active,
+        20_000,
+      ),
+    ]);
+    console.log("Bob's layers sent in 1 s, pinned by Ada:", JSON.stringify(pinned), "Ada's longest stall per line (ms):", JSON.stringify(stalls));
+    expect(Object.keys(stalls)).toHaveLength(2);
+    // A picture that froze (waiting for a layer that never came) stalls for seconds; a loaded machine's frames come every few hundred ms.
+    for (const ms of Object.values(stalls)) expect(ms).toBeLessThan(1500);
+    // The high layer reaches Ada's large tile.
+    await waitFor(
+      () => tilesOf(a.page),
+      (t) => tileOf(t, "Bob").place === "focus" && tileOf(t, "Bob").videoWidth === 960,
+      20_000,
+    );
+    // Unpinned: a grid again, and a few seconds later his high layer stops again.
+    await button(a.page, "Unpin Bob").click();
+    const unpinned = await waitFor(
+      () => layersSent(b.page, 1000),
+      (l) => l.h?.bytes === 0 && !l.h.active && (l.m?.bytes ?? 0) > 0,
+      20_000,
+    );
+    console.log("Bob's layers sent in 1 s, unpinned:", JSON.stringify(unpinned));
+    await seesMoving(a.page, 2);
+    await Promise.all(people.map((p) => p.context.close()));
+  }, 180_000);
 
   test("someone joining onto a page not shown: no video of theirs is received", async () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));

@@ -20,8 +20,11 @@ class FakePc {
   constructor() {
     pcs.push(this);
   }
-  addTransceiver() {
-    return { sender: { replaceTrack: async () => {} } };
+  readonly senders: FakeSender[] = [];
+  addTransceiver(_what: unknown, init?: { sendEncodings?: RTCRtpEncodingParameters[] }) {
+    const sender = new FakeSender(init?.sendEncodings ?? []);
+    this.senders.push(sender);
+    return { sender };
   }
   getTransceivers() {
     return [];
@@ -44,6 +47,29 @@ class FakePc {
     return new Map();
   }
   close() {}
+}
+
+/** A sender that keeps its encodings as the browser does, and records each setParameters. */
+class FakeSender {
+  track: unknown = null;
+  readonly set: RTCRtpEncodingParameters[][] = [];
+  constructor(private encodings: RTCRtpEncodingParameters[]) {
+    this.encodings = encodings.map((e) => ({ active: true, ...e }));
+  }
+  async replaceTrack(track: unknown) {
+    this.track = track;
+  }
+  getParameters() {
+    return { encodings: this.encodings.map((e) => ({ ...e })) };
+  }
+  async setParameters(params: { encodings: RTCRtpEncodingParameters[] }) {
+    this.encodings = params.encodings.map((e) => ({ ...e }));
+    this.set.push(this.encodings);
+  }
+  /** Each layer high to low: whether it is sent, and how much it is scaled down. */
+  get layers() {
+    return this.encodings.map((e) => `${e.rid} ${e.active ? "on" : "off"} /${e.scaleResolutionDownBy}`);
+  }
 }
 
 const browser = globalThis as { RTCPeerConnection?: unknown };
@@ -108,5 +134,33 @@ test("a tile shown before its participant's media comes has its layer told, so t
   janusOffersVideoOf(sfu, "p1");
   await Bun.sleep(20);
   expect(told()).toEqual([[{ peer: "p1", layer: 0 }]]);
+  actor.stop();
+});
+
+test("dynacast: the layers above the highest anyone wants are paused and resumed on the server's word; a replaced track keeps the choice and gets its own sizes", async () => {
+  const { actor, sfu } = start();
+  await Bun.sleep(10);
+  const video = pcs[0]!.senders.find((s) => s.layers.length === 3)!;
+  expect(video.layers).toEqual(["h on /1", "m on /2", "l on /4"]);
+  sfu.send({ type: "SFU.LAYERS", max: 0 });
+  await Bun.sleep(10);
+  expect(video.layers).toEqual(["h off /1", "m off /2", "l on /4"]);
+  // Another camera, a 1080p one: sized for it (720p, 360p, 180p), still only the low layer sent.
+  const camera = { kind: "video", contentHint: "", getSettings: () => ({ width: 1920, height: 1080 }) };
+  const stream = { getVideoTracks: () => [camera], getAudioTracks: () => [], getTracks: () => [camera] } as unknown as MediaStream;
+  sfu.send({ type: "SFU.STREAM", stream, extraAudio: null });
+  await Bun.sleep(10);
+  expect(video.layers).toEqual(["h off /1.5", "m off /3", "l on /6"]);
+  sfu.send({ type: "SFU.LAYERS", max: 1 });
+  await Bun.sleep(10);
+  expect(video.layers).toEqual(["h off /1.5", "m on /3", "l on /6"]);
+  const changes = video.set.length;
+  // Told the same again: nothing to change.
+  sfu.send({ type: "SFU.LAYERS", max: 1 });
+  await Bun.sleep(10);
+  expect(video.set.length).toBe(changes);
+  sfu.send({ type: "SFU.LAYERS", max: 2 });
+  await Bun.sleep(10);
+  expect(video.layers).toEqual(["h on /1.5", "m on /3", "l on /6"]);
   actor.stop();
 });

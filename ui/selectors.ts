@@ -32,8 +32,11 @@ export function phaseOf(s: CallSnapshot): Phase {
  * and answer are on their way, and renders while the connection comes up.
  */
 export function showsLobby(s: CallSnapshot): boolean {
-  return s.matches("lobby") || (s.matches("preparing") && wantsPreJoin(s.context)) || (s.context.handover && s.matches("inRoom"));
+  return s.matches("lobby") || (s.matches("preparing") && wantsPreJoin(s.context)) || handingOver(s);
 }
+
+/** Join was pressed and the call has nothing to show yet: the pre-join screen says "Joining…" (the call's view is drawn behind it, ui/App.tsx). */
+export const handingOver = (s: CallSnapshot): boolean => s.context.handover && s.matches("inRoom");
 
 export function statusText(s: CallSnapshot): string {
   const phase = phaseOf(s);

@@ -1,11 +1,11 @@
 import { useSelector } from "@xstate/react";
-import { useEffect, useState } from "react";
+import { Activity, useEffect, useState } from "react";
 import { useCallActor } from "./call-context.tsx";
 import { CallView } from "./components/CallView.tsx";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";
-import { showsLobby, statusText } from "./selectors.ts";
+import { handingOver, showsLobby, statusText } from "./selectors.ts";
 import { useShortcuts } from "./shortcuts.ts";
 
 /** `problem`: the address the page was opened at is a bad call link or no page at all. */
@@ -13,23 +13,56 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
   const actor = useCallActor();
   const idle = useSelector(actor, (s) => s.matches("idle"));
   const lobby = useSelector(actor, showsLobby);
-  const status = useSelector(actor, statusText);
+  const joining = useSelector(actor, handingOver);
   const [problem, setProblem] = useState(opened);
   useShortcuts(!idle && !lobby);
   // Once a call starts, the bad address is behind us: leaving it later shows the start page.
   useEffect(() => {
     if (!idle) setProblem(null);
   }, [idle]);
-  useEffect(() => {
-    document.title = idle ? "OneLink" : `${status} · OneLink`;
-  }, [idle, status]);
   if (idle && problem) {
     const home = () => {
       history.pushState(null, "", "/");
       setProblem(null);
     };
-    return <NotFound kind={problem} onHome={home} />;
+    return (
+      <>
+        <TabTitle idle />
+        <NotFound kind={problem} onHome={home} />
+      </>
+    );
   }
-  if (idle) return <Landing />;
-  return lobby ? <Lobby /> : <CallView />;
+  if (idle)
+    return (
+      <>
+        <TabTitle idle />
+        <Landing />
+      </>
+    );
+  // From Join until the call has something to show (the handover), the call's view is drawn hidden
+  // behind "Joining…", at React's lowest priority and in slices that let the join's messages through
+  // (bench/join: its first draw, ~90-230 ms in one task, was between the answer and the first frame).
+  // When the handover ends only what changed since renders, and the view is shown in place of the
+  // pre-join screen. Hidden, it is out of the page (display: none): no focus, nothing read aloud,
+  // its effects (listeners, the video's stream) start only once it shows.
+  return (
+    <>
+      <TabTitle />
+      {lobby && <Lobby />}
+      {(joining || !lobby) && (
+        <Activity mode={lobby ? "hidden" : "visible"}>
+          <CallView />
+        </Activity>
+      )}
+    </>
+  );
+}
+
+/** The tab's title says how the call is going; only this renders when it changes. */
+function TabTitle({ idle = false }: { idle?: boolean }) {
+  const status = useSelector(useCallActor(), statusText);
+  useEffect(() => {
+    document.title = idle ? "OneLink" : `${status} · OneLink`;
+  }, [idle, status]);
+  return null;
 }

@@ -27,16 +27,20 @@ function useMediaQuery(query: string): boolean {
   return matches;
 }
 
+/** Calls its listener on each piece of news (the status line changed); returns the way to stop. A stable function. */
+export type NewsFeed = (listener: () => void) => () => void;
+
 /**
  * Whether the bars around the stage are hidden now. `active`: in a call (someone is on the stage);
- * `call`: the element holding the bars and the stage; `news`: the status line (a change shows the bars).
+ * `call`: the element holding the bars and the stage; `news`: changes of the status line (they show
+ * the bars), heard without rendering the caller for each.
  */
-export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null>, call: RefObject<HTMLElement | null>, news: string): boolean {
+export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null>, call: RefObject<HTMLElement | null>, news: NewsFeed): boolean {
   const enabled = useMediaQuery(AUTO_HIDE_MEDIA) && active;
   const [hidden, setHidden] = useState(false);
   const wakeRef = useRef<() => void>(() => {});
   // News in the status line shows the bars.
-  useEffect(() => wakeRef.current(), [news]);
+  useEffect(() => news(() => wakeRef.current()), [news]);
 
   useEffect(() => {
     setHidden(false);

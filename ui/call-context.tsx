@@ -58,5 +58,24 @@ export function deferredView<T extends AnyActorRef>(actor: T): T {
   return view;
 }
 
+/**
+ * Calls `onChange` each time what `select` picks from the actor's snapshots changes (not for the
+ * one it has now), without rendering anything; returns the way to stop.
+ */
+export function watchSelected<S>(
+  actor: { getSnapshot(): S; subscribe(next: (s: S) => void): { unsubscribe(): void } },
+  select: (s: S) => unknown,
+  onChange: () => void,
+): () => void {
+  let last = select(actor.getSnapshot());
+  const sub = actor.subscribe((s) => {
+    const now = select(s);
+    if (Object.is(now, last)) return;
+    last = now;
+    onChange();
+  });
+  return () => sub.unsubscribe();
+}
+
 /** One view per actor (it listens as long as the actor lives), however many components ask. */
 const views = new WeakMap<AnyActorRef, AnyActorRef>();

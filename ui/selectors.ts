@@ -28,12 +28,15 @@ export function phaseOf(s: CallSnapshot): Phase {
  * The pre-join screen shows while the camera and microphone start (its Join button disabled until
  * they are ready, see `canJoin`), so that its first render is not on the way from devices ready to
  * Join (issue 21). It stays up after Join (its button says "Joining…") until the call has
- * something to show (machines/call `handover`): the call's view is not rendered while the offer
- * and answer are on their way, and renders while the connection comes up.
+ * something to show (machines/call `handover`): meanwhile the call's view is drawn hidden behind
+ * it, at React's lowest priority (ui/App.tsx), and shown once the connection comes up.
  */
 export function showsLobby(s: CallSnapshot): boolean {
-  return s.matches("lobby") || (s.matches("preparing") && wantsPreJoin(s.context)) || (s.context.handover && s.matches("inRoom"));
+  return s.matches("lobby") || (s.matches("preparing") && wantsPreJoin(s.context)) || handingOver(s);
 }
+
+/** Join was pressed and the call has nothing to show yet: the pre-join screen says "Joining…" (the call's view is drawn behind it, ui/App.tsx). */
+export const handingOver = (s: CallSnapshot): boolean => s.context.handover && s.matches("inRoom");
 
 export function statusText(s: CallSnapshot): string {
   const phase = phaseOf(s);

@@ -21,14 +21,37 @@ export function probe() {
   const FRAME_SHOWN = "bench: first remote frame"; // firstFrameShown's
 
   const w = window as unknown as {
-    __bench: { wsOpen: number | null; join: number | null; frame: number | null; size?: string; steps: Record<string, number> };
+    __bench: {
+      wsOpen: number | null;
+      join: number | null;
+      frame: number | null;
+      size?: string;
+      steps: Record<string, number>;
+      /** Long animation frames (> 50 ms): start, duration, and the longest script in each (its invoker). */
+      loaf: [number, number, string][];
+    };
     __benchDwell?: number;
     WebSocket: typeof WebSocket;
   };
   const dwell = w.__benchDwell ?? 0;
   let pressing = false;
-  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {} };
+  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {}, loaf: [] };
   w.__bench = b;
+  type Script = { duration: number; invoker: string; sourceFunctionName: string };
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as (PerformanceEntry & { scripts: Script[] })[]) {
+        const top = [...e.scripts].sort((x, y) => y.duration - x.duration)[0];
+        b.loaf.push([
+          e.startTime,
+          e.duration,
+          top ? `${top.invoker}${top.sourceFunctionName ? ` ${top.sourceFunctionName}` : ""} ${top.duration.toFixed(0)}` : "",
+        ]);
+      }
+    }).observe({ type: "long-animation-frame", buffered: true });
+  } catch {
+    // no long-animation-frame timing in this browser
+  }
   const note = (step: string) => {
     if (b.steps[step] !== undefined) return;
     b.steps[step] = performance.now();

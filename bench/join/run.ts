@@ -52,6 +52,10 @@ interface Timing {
   steps: Record<string, number>;
   /** The first remote frame's size. */
   size: string;
+  /** B's long animation frames (> 50 ms) from the answer's frame read (`answer-in`) to the first remote frame: "start+duration longest-script". */
+  afterAnswer: string[];
+  /** Their total duration, ms. */
+  afterAnswerMs: number;
 }
 
 /** The answering page's (A's) own marks, as ms after B's navigation (both pages' clocks from `performance.timeOrigin`). */
@@ -81,7 +85,11 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     const marks: Record<string, number> = {};
     for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
     return {
-      bench: (window as unknown as { __bench: { wsOpen: number; join: number | null; frame: number; size: string; steps: Record<string, number> } }).__bench,
+      bench: (
+        window as unknown as {
+          __bench: { wsOpen: number; join: number | null; frame: number; size: string; steps: Record<string, number>; loaf: [number, number, string][] };
+        }
+      ).__bench,
       marks,
       parsed: nav?.domInteractive ?? 0,
       response: nav?.responseEnd ?? 0,
@@ -99,7 +107,16 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
   };
   if (bench.join !== null) steps["join clicked"] = bench.join;
   const start = kind === "app" ? (bench.join ?? bench.wsOpen) : bench.wsOpen;
-  return { frame: bench.frame, fromStart: bench.frame - start, steps, size: bench.size };
+  const from = steps["answer-in"] ?? steps.answer ?? bench.frame;
+  const long = bench.loaf.filter(([at, d]) => at + d > from && at < bench.frame);
+  return {
+    frame: bench.frame,
+    fromStart: bench.frame - start,
+    steps,
+    size: bench.size,
+    afterAnswer: long.map(([at, d, top]) => `${at.toFixed(0)}+${d.toFixed(0)} ${top}`),
+    afterAnswerMs: long.reduce((sum, [, d]) => sum + d, 0),
+  };
 }
 
 const median = (xs: number[]) => {
@@ -190,6 +207,7 @@ try {
             .map(([n, at]) => `${n} ${at.toFixed(0)}`)
             .join(", ")})`;
         process.stderr.write(`${variant} ${i + 1}/${RUNS} ${kind}: ${line(r.fresh)}${r.reload ? `\n  reload ${line(r.reload)}` : ""}\n`);
+        if (r.fresh.afterAnswer.length) process.stderr.write(`  long frames answer-in -> first frame: ${r.fresh.afterAnswer.join("; ")}\n`);
       }
     }
   }
@@ -255,6 +273,8 @@ for (const variant of VARIANTS) {
   console.log("  app steps (median ms from navigation):");
   console.log(breakdown(appRuns));
   console.log(`  app, B before Join per run (ms from navigation): ${preJoin(appRuns)}`);
+  const longMs = (ts: Timing[]) => ts.map((t) => t.afterAnswerMs.toFixed(0)).join(", ");
+  console.log(`  B's long animation frames from answer-in to the first frame, ms per run: floor [${longMs(floor)}], app [${longMs(appRuns)}]`);
   if (reload.length) {
     console.log("  app reload steps:");
     console.log(breakdown(reload));

@@ -3,7 +3,7 @@
  * chime in the app (a chat message, someone arriving or leaving); callers pick the notes. The
  * person's "Mute notifications" choice (chat panel) silences them all, and is kept on the device.
  */
-import { answerFirst } from "../answer-first.ts";
+import { answerFirst, awaitingPicture } from "../answer-first.ts";
 import { anyText, readStored, writeStored } from "../storage.ts";
 
 /** [frequency in Hz, start in seconds]: two notes going up (something arrived)... */
@@ -42,9 +42,13 @@ export class Sounds {
     writeStored("local", MUTED_KEY, muted ? "1" : "0");
   }
 
-  /** Plays the notes softly (sine, a 20 ms rise and a fade), after an answer being made (answer-first.ts). Silently does nothing without WebAudio. */
+  /**
+   * Plays the notes softly (sine, a 20 ms rise and a fade), after an answer being made and, on the
+   * joiner's side, once the other's first picture shows (answer-first.ts): making the AudioContext
+   * and its nodes is main-thread work. Silently does nothing without WebAudio.
+   */
   play(notes: Notes = CHIME_UP) {
-    answerFirst.after(() => this.playNow(notes));
+    answerFirst.after(() => awaitingPicture.after(() => this.playNow(notes)));
   }
 
   private playNow(notes: Notes) {

@@ -10,6 +10,7 @@ import {
   openCallLink,
   expectAttribute,
 } from "./harness.ts";
+import { countTileRenders, tileRenders } from "./renders.ts";
 
 const ctx = useAppAndBrowser({ ROOM_CAPACITY: "2" });
 
@@ -102,6 +103,54 @@ describe("the one-link call", () => {
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  test("a new status line (status bar and tab title) draws none of the stage's tiles again; what a tile shows does", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    await a.context.addInitScript(countTileRenders);
+    await a.page.goto(ctx.app.url);
+    await button(a.page, "New call").click();
+    await waitForStatus(a.page, "Waiting for someone to join");
+    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    await openCallLink(b.page, link.replace(/^http:\/\/[^/]+/, ctx.app.url));
+    await waitForStatus(a.page, "Connected · 2 people");
+    await waitForNewFrames(a.page, "Remote video", 5);
+    // Settled: no tile renders for a second (names, media states and layout arrive after the picture).
+    let settled = await tileRenders(a.page);
+    for (let i = 0; i < 20; i++) {
+      await a.page.waitForTimeout(1_000);
+      const now = await tileRenders(a.page);
+      if (now === settled) break;
+      settled = now;
+    }
+    // The transport reporting the connection in trouble, then back: the status line changes twice.
+    const report = (status: string) =>
+      a.page.evaluate((status) => {
+        const call = (window as unknown as { __onelink: { getSnapshot(): { context: { peers: object } }; send(e: object): void } }).__onelink;
+        for (const peer of Object.keys(call.getSnapshot().context.peers)) call.send({ type: "PEER.STATUS", peer, status });
+      }, status);
+    await report("unstable");
+    await waitForStatus(a.page, "Reconnecting…");
+    await waitFor(
+      () => a.page.title(),
+      (title) => title === "Reconnecting… · OneLink",
+      5_000,
+    );
+    await report("connected");
+    await waitForStatus(a.page, "Connected · 2 people");
+    await waitFor(
+      () => a.page.title(),
+      (title) => title === "Connected · 2 people · OneLink",
+      5_000,
+    );
+    expect(await tileRenders(a.page)).toBe(settled);
+    // The count sees a tile that has something new to show: B's camera off.
+    await button(b.page, "Camera").click();
+    await a.page.getByText("Their camera is off").waitFor({ timeout: 5_000 });
+    expect(await tileRenders(a.page)).toBeGreaterThan(settled);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
 
   test("a third person opening a full room is told it is full", async () => {
     const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));

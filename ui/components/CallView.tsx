@@ -1,9 +1,10 @@
 import { useSelector } from "@xstate/react";
-import { useEffect, useRef, useState } from "react";
-import { useCallActor } from "../call-context.tsx";
+import { memo, useCallback, useEffect, useRef, useState } from "react";
+import { useCallActor, watchSelected } from "../call-context.tsx";
+import { awaitingPicture } from "../../machines/answer-first.ts";
 import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
-import { useAutoHide } from "../auto-hide.ts";
+import { type NewsFeed, useAutoHide } from "../auto-hide.ts";
 import { type Phase, phaseOf, statusText } from "../selectors.ts";
 import { Chat } from "./Chat.tsx";
 import { DrawingTools } from "./Drawing.tsx";
@@ -31,7 +32,12 @@ function StatsWhenOpen() {
   ) : null;
 }
 
-export function CallView() {
+/**
+ * The call: the stage and what is around it. It renders when its own selections change; a new
+ * status line is heard (for the bars on phones) without rendering it, so the stage and its tiles
+ * do not render again for a word in the status bar.
+ */
+export const CallView = memo(function CallView() {
   const actor = useCallActor();
   const phase = useSelector(actor, phaseOf);
   const mediaIssue = useSelector(actor, (s) => s.context.local?.issue ?? null);
@@ -39,9 +45,9 @@ export function CallView() {
   const outdated = useSelector(actor, (s) => s.context.outdated);
   const stageRef = useRef<HTMLDivElement>(null);
   const callRef = useRef<HTMLDivElement>(null);
-  const status = useSelector(actor, statusText);
+  const statusNews = useCallback<NewsFeed>((listener) => watchSelected(actor, statusText, listener), [actor]);
   // On phones the top bar and the controls hide together, and come back together.
-  const barsHidden = useAutoHide(phase === "inCall", stageRef, callRef, status);
+  const barsHidden = useAutoHide(phase === "inCall", stageRef, callRef, statusNews);
   const [infoOpen, setInfoOpen] = useState(false);
   const [peopleOpen, setPeopleOpen] = useState(false);
   const length = useCallLength(phase);
@@ -116,18 +122,20 @@ export function CallView() {
       )}
     </div>
   );
-}
+});
 
 /**
  * The panels' and dialogs' code (chat, drawing, people, settings…), fetched once the call shows
- * someone, right after that render has been painted, so that they open at once when used.
+ * someone, right after that render has been painted, so that they open at once when used; on the
+ * joiner's side after the other person's first picture (machines/answer-first.ts `awaitingPicture`):
+ * evaluating them held its main thread between the connection and that picture (bench/join).
  */
 function usePreloadOnceInCall(phase: Phase) {
   useEffect(() => {
     if (phase !== "inCall") return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const frame = requestAnimationFrame(() => {
-      timer = setTimeout(preloadLazyParts, 0);
+      timer = setTimeout(() => awaitingPicture.after(preloadLazyParts), 0);
     });
     return () => {
       cancelAnimationFrame(frame);

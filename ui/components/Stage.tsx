@@ -6,15 +6,16 @@
  * What is around the stage (bars, panels, dialogs) lives in CallView.
  */
 import { useSelector } from "@xstate/react";
-import { type CSSProperties, type RefObject, useEffect, useRef, useState } from "react";
+import { type CSSProperties, memo, type RefObject, useCallback, useEffect, useRef, useState } from "react";
 import type { TransportCommand } from "../../machines/transport/mesh.ts";
+import type { Participant } from "../../machines/call/call.ts";
 import type { SfuView } from "../../machines/transport/sfu.ts";
 import { TRANSPORT_ID } from "../../machines/system-ids.ts";
 import { useActiveSpeaker } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
 import { arrange, columnsFor, layerFor, type LayoutMode, perPageFor, perStripFor } from "../layout.ts";
 import { useSinkId } from "../media-hooks.ts";
-import { callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
+import { type CallSnapshot, callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
 import { Avatar } from "./Avatar.tsx";
 import { DrawingLayer } from "./Drawing.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
@@ -40,14 +41,23 @@ export function gridFor(n: number): CSSProperties {
 /** Where a tile is: the grid, large, in the strip under the large one, or not on screen (only heard). */
 type Place = "grid" | "focus" | "strip" | "away";
 
-/** The participants' tiles and our self view (none once the call is over: the camera is off then). */
-export function Stage({ phase }: { phase: Phase }) {
+/**
+ * The participants' tiles and our self view (none once the call is over: the camera is off then).
+ * Memoized, as its tiles are: it renders for what it selects and its phase, not for its parent.
+ */
+export const Stage = memo(function Stage({ phase }: { phase: Phase }) {
   const actor = useCallActor();
   const ids = useSelector(actor, participantIds, sameIds);
   const streams = useSelector(actor, streamsOf, sameStreams);
   const screens = useSelector(actor, (s) => Object.values(s.context.peers).flatMap((p) => (p.screen ? [p.id] : [])), sameIds);
   const [mode, setMode] = useState<LayoutMode>("grid");
+  // Whoever opened a link (the pre-join screen) or came back (a seat kept) may find people there:
+  // the invite waits until the room says nobody is. Drawing it (its QR code) while joining cost
+  // ~100 ms of the joiner's main thread between Join and the first frame (bench/join).
+  const mayFindOthers = useSelector(actor, (s) => s.context.lobby || s.context.token !== null);
+  const alone = phase === "waiting" || (!mayFindOthers && (phase === "joining" || phase === "preparing"));
   const [pinned, setPinned] = useState<string | null>(null);
+  const togglePin = useCallback((id: string) => setPinned((p) => (p === id ? null : id)), []);
   const [page, setPage] = useState(0);
   const tilesRef = useRef<HTMLDivElement>(null);
   const box = useSize(tilesRef);
@@ -73,9 +83,10 @@ export function Stage({ phase }: { phase: Phase }) {
             key={i === 0 ? "first" : id}
             id={id}
             first={i === 0}
-            phase={phase}
+            alone={alone}
             place={placeOf(id)}
-            pin={many && id ? { pinned: pinned === id, toggle: () => setPinned((p) => (p === id ? null : id)) } : null}
+            pinned={many && id ? pinned === id : null}
+            onPin={togglePin}
           />
         ))}
       </div>
@@ -102,7 +113,7 @@ export function Stage({ phase }: { phase: Phase }) {
       {phase !== "ended" && phase !== "failed" && <SelfView /> /* out of the call the camera is off: no empty self view */}
     </>
   );
-}
+});
 
 /** The element's size, kept up to date. */
 function useSize(ref: RefObject<HTMLElement | null>) {
@@ -167,16 +178,28 @@ function useReceiveShown(tilesRef: RefObject<HTMLDivElement | null>, layoutKey: 
 interface TileProps {
   id: string | null;
   first: boolean;
-  phase: Phase;
+  /** Nobody else is here (or can be yet): the first tile shows the call link. */
+  alone: boolean;
   place: Place;
-  /** With two or more people: the tile's Pin button. */
-  pin: { pinned: boolean; toggle: () => void } | null;
+  /** With two or more people, whether this tile is pinned (its Pin button); null: no button. */
+  pinned: boolean | null;
+  /** Pins or unpins the tile of this id (one function for all tiles, so a tile's props stay the same). */
+  onPin: (id: string) => void;
 }
 
+/** What a tile shows of its participant: a new roster entry with the same of these draws nothing new. */
+type TileView = Pick<Participant, "stream" | "video" | "audio" | "screen">;
+const tileViewOf = (s: CallSnapshot, id: string | null): TileView | null => {
+  const p = id ? s.context.peers[id] : undefined;
+  return p ? { stream: p.stream, video: p.video, audio: p.audio, screen: p.screen } : null;
+};
+const sameTileView = (a: TileView | null, b: TileView | null) =>
+  a === b || (a !== null && b !== null && a.stream === b.stream && a.video === b.video && a.audio === b.audio && a.screen === b.screen);
+
 /** A participant's video, their drawing and what they have turned off; the first tile also holds the call link and codes. */
-function RemoteTile({ id, first, phase, place, pin }: TileProps) {
+const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, onPin }: TileProps) {
   const actor = useCallActor();
-  const peer = useSelector(actor, (s) => (id ? (s.context.peers[id] ?? null) : null));
+  const peer = useSelector(actor, (s) => tileViewOf(s, id), sameTileView);
   const name = useSelector(actor, (s) => (id ? displayName(s, id) : null));
   const room = useSelector(actor, (s) => s.context.room);
   const secret = useSelector(actor, (s) => s.context.secret);
@@ -187,11 +210,6 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
   const remoteCamOff = peer !== null && !peer.video;
   // Camera off, or no picture yet: their initials instead of a black void.
   const noPicture = peer !== null && (remoteCamOff || !peer.stream);
-  // Whoever opened a link (the pre-join screen) or came back (a seat kept) may find people there:
-  // the invite waits until the room says nobody is. Drawing it (its QR code) while joining cost
-  // ~100 ms of the joiner's main thread between Join and the first frame (bench/join).
-  const mayFindOthers = useSelector(actor, (s) => s.context.lobby || s.context.token !== null);
-  const alone = phase === "waiting" || (!mayFindOthers && (phase === "joining" || phase === "preparing"));
   const classes = ["remote", place, peer?.stream ? "" : "empty", noPicture ? "no-picture" : "", peer?.screen ? "screen" : "", fit === "auto" ? "" : fit]
     .filter(Boolean)
     .join(" ");
@@ -205,9 +223,9 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
         <DrawingLayer which="remote" peer={id} />
       </ErrorBoundary>
       {noPicture && <Avatar name={name} colourKey={name ?? id ?? ""} micOff={!peer.audio} />}
-      {pin && name && (
-        <button type="button" className="pin" aria-label={pin.pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={pin.toggle}>
-          {pin.pinned ? "Unpin" : "Pin"}
+      {pinned !== null && id && name && (
+        <button type="button" className="pin" aria-label={pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={() => onPin(id)}>
+          {pinned ? "Unpin" : "Pin"}
         </button>
       )}
       {/* What is off and who it is, in one column at the bottom left: the labels never overlap. */}
@@ -239,4 +257,4 @@ function RemoteTile({ id, first, phase, place, pin }: TileProps) {
       )}
     </div>
   );
-}
+});

@@ -77,8 +77,8 @@ export interface LoadProgress {
  * Frames from another worker (the background segmenter, which already reads the camera): over a
  * MessagePort each "want" from the hand worker gets one `FedFrame` back, of the next camera frame
  * (its bitmap transferred). The hand worker asks ahead, as it takes a frame, so the next arrives
- * while the model runs: one "want" out at a time, two for a frame that carries a probe (which takes
- * about two camera frames); so at most two frames wait. "stop" ends the feed.
+ * while the model runs: two "want"s out while a hand is in view (a call slower than a frame gap
+ * then loses no frame), one while it only searches; so at most two frames wait. "stop" ends the feed.
  */
 export type FeedRequest = "want" | "stop";
 export interface FedFrame {

@@ -17,7 +17,7 @@
  */
 import * as Comlink from "comlink";
 import { FilesetResolver, HandLandmarker, type HandLandmarkerResult } from "@mediapipe/tasks-vision";
-import { askDelay, handsFound, newSearchPacing } from "./hand-search-pacing.ts";
+import { askDelay, handsFound, idle, newSearchPacing } from "./hand-search-pacing.ts";
 import { allowSameOriginFetchOnly } from "./same-origin-fetch.ts";
 import type {
   DetectResult,
@@ -221,13 +221,14 @@ interface Arrived {
 }
 /**
  * The frame feed (takeFrames). Frames are asked for ahead, one "want" each, so that they arrive
- * while the model runs and wait (`held`) for the next detectNext: normally one (at most one frame
- * old, like a processor's one-frame buffer). Two when the frame just taken carries a probe: the
- * model and the probe take about two camera frames (~15 + 35 ms), and with one asked for, the
- * frame after the one that came meanwhile was not asked for in time, so it was never tracked. The
- * queue drains back to one by itself (the model alone takes under a frame), and a machine too
- * slow for every frame still tracks frames at most one frame old between probes. `waiting` is a detectNext with nothing held. While no hand is in view the ask waits (`later`) so
- * the palm search skips frames (hand-search-pacing.ts).
+ * while the model runs and wait (`held`) for the next detectNext. While a hand is in view, two
+ * ahead: a call that takes more than a frame gap (the probe's frame, ~15 + 35 ms; a model call
+ * that waited for a core on a busy machine) costs no camera frame, as the frame after the one that
+ * came meanwhile was asked for too and waits (at one ahead it was never tracked). While the worker
+ * keeps up nothing waits (each frame is taken as it comes) and the queue drains by itself after a
+ * slow call; a machine too slow for every frame tracks frames at most two frames old. With no hand
+ * for a second (idle: hand-search-pacing.ts), one ahead, and the ask waits (`later`) so the palm
+ * search skips frames. `waiting` is a detectNext with nothing held.
  */
 interface Feed {
   port: MessagePort;
@@ -239,7 +240,7 @@ interface Feed {
 }
 let feed: Feed | null = null;
 const pacing = newSearchPacing();
-/** Frames asked for or held at most (see Feed): a probe's frame asks for this many. */
+/** Frames asked for or held at most (see Feed), while a hand is in view. */
 const MAX_AHEAD = 2;
 
 function endFeed(): void {
@@ -264,10 +265,11 @@ function ask(f: Feed, ahead = 1): void {
   }
 }
 
-/** Asks for the frames after `taken`: at once, or later while the search is idle; `probe`: `taken` carries one. */
-function askAfter(f: Feed, taken: Arrived, probe: boolean): void {
-  const delay = askDelay(pacing, taken.at, performance.now());
-  if (delay <= 0) ask(f, probe ? MAX_AHEAD : 1);
+/** Asks for the frames after `taken`: at once (two ahead while a hand is in view), or later while the search is idle. */
+function askAfter(f: Feed, taken: Arrived): void {
+  const now = performance.now();
+  const delay = askDelay(pacing, taken.at, now);
+  if (delay <= 0) ask(f, idle(pacing, now) ? 1 : MAX_AHEAD);
   else if (f.later === undefined) f.later = setTimeout(() => ask(f), delay);
 }
 
@@ -286,13 +288,13 @@ function startFeed(port: MessagePort): void {
   ask(mine);
 }
 
-/** The next frame of the feed (the oldest held, else the next to come); `probe`: it will carry a probe. */
-function nextFed(probe: boolean): Promise<FedFrame | null> {
+/** The next frame of the feed (the oldest held, else the next to come). */
+function nextFed(): Promise<FedFrame | null> {
   const f = feed;
   if (!f) return Promise.resolve(null);
   const held = f.held.shift();
   if (held) {
-    askAfter(f, held, probe);
+    askAfter(f, held);
     return Promise.resolve(held.frame);
   }
   f.waiting?.(null);
@@ -301,7 +303,7 @@ function nextFed(probe: boolean): Promise<FedFrame | null> {
     const done = (got: Arrived | null) => {
       clearTimeout(timer);
       if (f.waiting === done) f.waiting = null;
-      if (got && feed === f) askAfter(f, got, probe);
+      if (got && feed === f) askAfter(f, got);
       resolve(got?.frame ?? null);
     };
     f.waiting = done;
@@ -353,11 +355,11 @@ const api: HandTrackerApi = {
   },
 
   async detectNext(timestampMs: number, probe?: boolean): Promise<FedDetectResult | null> {
-    const frame = await nextFed(probe === true && prober !== null);
+    const frame = await nextFed();
     if (!frame) return null;
     const found = { ...detectOn(frame.bitmap, timestampMs, probe), aspect: frame.aspect };
-    // A hand just came into view: the next frame at once, not after the idle search's pause.
-    if (found.hands.length && feed?.later !== undefined) ask(feed);
+    // A hand just came into view: the next frames at once, not after the idle search's pause.
+    if (found.hands.length && feed?.later !== undefined) ask(feed, MAX_AHEAD);
     return found;
   },
 

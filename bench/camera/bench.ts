@@ -21,16 +21,20 @@
  *
  *   node_modules/.bin/bun bench/camera/bench.ts [seconds]
  *   BENCH_SIZES=1280x720 node_modules/.bin/bun bench/camera/bench.ts [seconds]   # one size only
- * BENCH_ROWS=hands: only the "+ hands" rows; BENCH_WAYS=shared (or own): only that way, twice;
+ * BENCH_ROWS=hands: only the "+ hands" rows; BENCH_WAYS=shared (or own): only that way, twice
+ * (BENCH_ROUNDS=3: three times each way);
  * BENCH_HAND=1 (or 2): a camera with a raised hand (two hands) beside the person (bench/camera/hand-fixture.ts).
  * After the "+ hands" rows: the browser's resident memory by process and the hand worker's wasm
  * heaps (one per model: the tracker's, then the probe's), read through a few lines put before the
  * worker's script; BENCH_PROBE=0 makes its second model fail to load, as a page without the probe.
+ * BENCH_ROWS=blur: only None and Blur (light), then the "+ hands" rows.
+ * BENCH_THROTTLE=4: a phone-class CPU, the browser's renderers let run a quarter of the time
+ * (bench/camera/throttle.ts; the camera keeps its 30 fps).
  */
 import { readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Page, Worker } from "playwright-core";
 import { Denoiser, FRAME } from "../../machines/media/rnnoise.ts";
 import { button, launchBrowser, moreButton, newPerson, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
 import { writeFixtureY4m } from "../../tests/helpers/fixture-video.ts";
@@ -44,10 +48,18 @@ const SIZES = (process.env.BENCH_SIZES ?? "640x360,1280x720").split(",").map((si
   if (!w || !h) throw new Error(`BENCH_SIZES: "${size}" is not WIDTHxHEIGHT`);
   return [w, h] as const;
 });
-const CHOICES = process.env.BENCH_ROWS === "hands" ? [] : ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
-const WAYS = process.env.BENCH_WAYS ? [process.env.BENCH_WAYS === "shared", process.env.BENCH_WAYS === "shared"] : [false, true, false, true];
+const CHOICES =
+  process.env.BENCH_ROWS === "hands"
+    ? []
+    : process.env.BENCH_ROWS === "blur"
+      ? ["None", "Blur (light)"]
+      : ["None", "Blur (light)", "Blur (strong)", "Picture: dusk"];
+/** BENCH_ROUNDS: how many "+ hands" rows each way (2). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WAYS = Array.from({ length: ROUNDS }, () => (process.env.BENCH_WAYS ? [process.env.BENCH_WAYS === "shared"] : [false, true])).flat();
 const HANDS_IN_VIEW = Number(process.env.BENCH_HAND ?? 0);
 const NO_PROBE = process.env.BENCH_PROBE === "0";
+const THROTTLE = Number(process.env.BENCH_THROTTLE ?? 1);
 /**
  * Put before the hand worker's script: keeps each wasm instance's memory (self.__wasmMemories), and
  * with BENCH_PROBE=0 refuses a second instance (the worker then runs without its probe).
@@ -250,6 +262,68 @@ async function denoiserInChromium(page: Page) {
   );
 }
 
+/**
+ * BENCH_HAND_SCRIPTS="a=/path/a.js,b=/path/b.js": the hand worker's script is read from these
+ * files in turn (built hand-tracker.js of two builds), a "+ hands" row with each, hand drawing
+ * turned off and on between them (a new worker), so builds compare on one page seconds apart.
+ */
+const HAND_SCRIPTS = (process.env.BENCH_HAND_SCRIPTS ?? "")
+  .split(",")
+  .filter(Boolean)
+  .map((entry) => {
+    const [label, path] = entry.split("=");
+    if (!label || !path) throw new Error(`BENCH_HAND_SCRIPTS: "${entry}" is not LABEL=PATH`);
+    return { label, path };
+  });
+let handScript = HAND_SCRIPTS[0] ?? null;
+
+/** Turns hand drawing on and waits for the hand worker's first detection; counts its calls (see HandCounts). */
+async function startHands(page: Page) {
+  const started = page.waitForEvent("worker", { predicate: (wk) => wk.url().endsWith("/hand-tracker.js"), timeout: 20_000 });
+  await (await moreButton(page, "Draw")).click();
+  const handWorker = await started;
+  await handWorker.evaluate(() => {
+    // Comlink's messages name the method called: count detect() and detectNext() calls; its
+    // answers go out through self.postMessage: read the model's ms and the hands from them.
+    type Answer = { value?: { inferenceMs?: number; probeMs?: number; hands?: unknown[]; ms?: number } } | null;
+    const scope = self as unknown as {
+      __hands: { detects: number; answers: number; modelMs: number; hands: number; switches: number; switchMs: number; probes: number };
+      addEventListener(type: "message", f: (e: MessageEvent) => void): void;
+      postMessage(message: unknown, transfer?: Transferable[]): void;
+    };
+    scope.__hands = { detects: 0, answers: 0, modelMs: 0, hands: 0, switches: 0, switchMs: 0, probes: 0 };
+    scope.addEventListener("message", (e) => {
+      const method = (e.data as { path?: string[] } | null)?.path?.[0];
+      if (method === "detect" || method === "detectNext") scope.__hands.detects++;
+    });
+    const post = scope.postMessage.bind(scope);
+    scope.postMessage = (message, transfer) => {
+      const value = (message as Answer)?.value;
+      if (typeof value?.inferenceMs === "number" && Array.isArray(value.hands)) {
+        scope.__hands.answers++;
+        scope.__hands.modelMs += value.inferenceMs + (value.probeMs ?? 0);
+        if (typeof value.probeMs === "number") scope.__hands.probes++;
+        scope.__hands.hands += value.hands.length;
+      } else if (typeof value?.ms === "number") {
+        // setNumHands's answer: the graph rebuilt for another number of hands.
+        scope.__hands.switches++;
+        scope.__hands.switchMs += value.ms;
+      }
+      post(message, transfer);
+    };
+  });
+  const detects = () => handWorker.evaluate(() => ({ ...(self as unknown as { __hands: HandCounts }).__hands }));
+  await waitFor(detects, (n) => n.detects > 0, 120_000);
+  return { worker: handWorker, detects };
+}
+
+/** Turns hand drawing off and waits for its worker to end. */
+async function stopHands(page: Page, handWorker: Worker) {
+  const closed = new Promise((resolve) => handWorker.once("close", resolve));
+  await (await moreButton(page, "Draw")).click();
+  await closed;
+}
+
 denoiserBench();
 const app = await startApp();
 try {
@@ -258,12 +332,14 @@ try {
     if (HANDS_IN_VIEW === 1 || HANDS_IN_VIEW === 2) await writeHandFixtureY4m(fixture, w, h, HANDS_IN_VIEW);
     else writeFixtureY4m(fixture, w, h, 10);
     const browser = await launchBrowser([`--use-file-for-fake-video-capture=${fixture}`]);
+    const throttler = THROTTLE > 1 ? Bun.spawn([process.execPath, join(import.meta.dir, "throttle.ts"), String(THROTTLE), String(process.pid)]) : null;
     try {
       const { page, context } = await newPerson(browser, app.url);
       await context.route("**/workers/hand-tracker.js", async (route) => {
         const response = await route.fetch();
         const headers = { "content-type": "text/javascript", "cache-control": "no-store" };
-        await route.fulfill({ status: response.status(), headers, body: WASM_PRELUDE + (await response.text()) });
+        const script = handScript ? readFileSync(handScript.path, "utf8") : await response.text();
+        await route.fulfill({ status: response.status(), headers, body: WASM_PRELUDE + script });
       });
       await page.goto(`${app.url}/c/${crypto.randomUUID()}`);
       if (w === SIZES[0]![0] && h === SIZES[0]![1]) await denoiserInChromium(page);
@@ -286,49 +362,26 @@ try {
         (on) => on,
         30_000,
       );
-      const started = page.waitForEvent("worker", { predicate: (wk) => wk.url().endsWith("/hand-tracker.js"), timeout: 20_000 });
-      await (await moreButton(page, "Draw")).click();
-      const handWorker = await started;
-      await handWorker.evaluate(() => {
-        // Comlink's messages name the method called: count detect() and detectNext() calls; its
-        // answers go out through self.postMessage: read the model's ms and the hands from them.
-        type Answer = { value?: { inferenceMs?: number; probeMs?: number; hands?: unknown[]; ms?: number } } | null;
-        const scope = self as unknown as {
-          __hands: { detects: number; answers: number; modelMs: number; hands: number; switches: number; switchMs: number; probes: number };
-          addEventListener(type: "message", f: (e: MessageEvent) => void): void;
-          postMessage(message: unknown, transfer?: Transferable[]): void;
-        };
-        scope.__hands = { detects: 0, answers: 0, modelMs: 0, hands: 0, switches: 0, switchMs: 0, probes: 0 };
-        scope.addEventListener("message", (e) => {
-          const method = (e.data as { path?: string[] } | null)?.path?.[0];
-          if (method === "detect" || method === "detectNext") scope.__hands.detects++;
-        });
-        const post = scope.postMessage.bind(scope);
-        scope.postMessage = (message, transfer) => {
-          const value = (message as Answer)?.value;
-          if (typeof value?.inferenceMs === "number" && Array.isArray(value.hands)) {
-            scope.__hands.answers++;
-            scope.__hands.modelMs += value.inferenceMs + (value.probeMs ?? 0);
-            if (typeof value.probeMs === "number") scope.__hands.probes++;
-            scope.__hands.hands += value.hands.length;
-          } else if (typeof value?.ms === "number") {
-            // setNumHands's answer: the graph rebuilt for another number of hands.
-            scope.__hands.switches++;
-            scope.__hands.switchMs += value.ms;
+      let hands = await startHands(page);
+      const scripts = HAND_SCRIPTS.length ? HAND_SCRIPTS : [null];
+      for (const [round, shared] of WAYS.entries()) {
+        // Every other round in the opposite order, so no script always follows the same one.
+        for (const script of round % 2 ? [...scripts].reverse() : scripts) {
+          if (script && script !== handScript) {
+            await stopHands(page, hands.worker);
+            handScript = script;
+            hands = await startHands(page);
           }
-          post(message, transfer);
-        };
-      });
-      const detects = () => handWorker.evaluate(() => ({ ...(self as unknown as { __hands: HandCounts }).__hands }));
-      await waitFor(detects, (n) => n.detects > 0, 120_000);
-      for (const shared of WAYS) {
-        await page.evaluate(
-          (on) => (window as never as { __onelinkCamera: { shareFramesWithHands(on: boolean): void } }).__onelinkCamera.shareFramesWithHands(on),
-          shared,
-        );
-        await Bun.sleep(2000);
-        row(`${w}x${h} Blur (light) + hands, ${shared ? "shared" : "own"}`, await measure(page, detects));
+          await page.evaluate(
+            (on) => (window as never as { __onelinkCamera: { shareFramesWithHands(on: boolean): void } }).__onelinkCamera.shareFramesWithHands(on),
+            shared,
+          );
+          await Bun.sleep(2000);
+          const label = `${w}x${h} Blur (light) + hands, ${shared ? "shared" : "own"}${script ? ` [${script.label}]` : ""}`;
+          row(label, await measure(page, hands.detects));
+        }
       }
+      const handWorker = hands.worker;
       const heaps = await handWorker.evaluate(() =>
         (self as unknown as { __wasmMemories?: WebAssembly.Memory[] }).__wasmMemories?.map((m) => m.buffer.byteLength / 2 ** 20),
       );
@@ -336,6 +389,8 @@ try {
         `${w}x${h} memory${NO_PROBE ? " (no probe)" : ""}: hand worker wasm heaps ${heaps?.map((mb) => mb.toFixed(1)).join(" + ") ?? "unread"} MB; resident MB ${residentMb()}  load ${load()}`,
       );
     } finally {
+      throttler?.kill();
+      await throttler?.exited;
       await browser.close();
     }
   }

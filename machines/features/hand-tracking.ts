@@ -28,8 +28,9 @@
  * While one hand is tracked and the pen is up, a frame every 3 s carries a probe (wantsProbe): the
  * worker also runs a full two-hand search on it with a second model in IMAGE mode, beside the
  * tracking one, and a second hand found there (colour and thickness) switches to 2. On the
- * pipeline's frames the worker asks for the two frames after a probe's at once, so the ~35 ms the
- * probe adds costs no camera frame its tracking (on our own frames one may be dropped). Before, the
+ * pipeline's frames the worker asks two frames ahead while a hand is in view, so a call slower than
+ * a frame gap (the probe's ~35 ms, a model call waiting for a core) costs no camera frame its
+ * tracking (on our own frames one may be dropped). Before, the
  * tracker itself was switched to 2 for 0.4 s and back: two graph rebuilds, the tracked hand lost,
  * and the palm search on every frame between, about a quarter of the hand worker's time.
  */

@@ -105,27 +105,28 @@ describe("hand-tracker worker in Chromium", () => {
     await call(hp.page, "setNumHands", 2);
   }, 30_000);
 
-  test("takes frames from a port the way the segmenter feeds them: one 'want' out at a time, the next as one is taken, the fingertip found, 'stop' at the end", async () => {
+  test("takes frames from a port the way the segmenter feeds them: a 'want' for each, asked as one is taken (two out while a hand is in view), the fingertip found, 'stop' at the end", async () => {
+    await detect(["nocurl"]); // a hand in view: frames are asked for at once, two ahead
     const fed = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
-    // Three taken, and the fourth asked for as the third was taken.
-    expect(fed.heard).toEqual(["want", "want", "want", "want", "stop"]);
+    // Three taken, and two more asked for by the time the third was taken.
+    expect(fed.heard).toEqual(["want", "want", "want", "want", "want", "stop"]);
     expect(fed.results).toHaveLength(3);
     const last = fed.results[2]!;
     expect(last.aspect).toBeCloseTo(W / H, 5);
     expectTipIn(last, { x: [200, 242], y: [94, 130] });
   }, 20_000);
 
-  test("a frame that carries a probe asks for two frames ahead, so the frames that come while the model and the probe run are all kept; then back to one ahead", async () => {
+  test("with a hand in view, frames are asked for two ahead, so a call slower than a frame gap (the probe's) loses none of the frames that came meanwhile", async () => {
     await detect(["nocurl"]); // a hand in view: frames are asked for at once
     const plain = await call(hp.page, "feedOnCall", ["nocurl"], W, H, [false, false, false]);
-    // One "want" out at first, and one more as each frame is taken.
-    expect(plain.wantsAfter).toEqual([1, 2, 3, 4]);
+    // One "want" out at first; taking the first frame asks for two; each frame taken after it
+    // (one of them waiting) asks for one more, so two are always asked for or waiting.
+    expect(plain.wantsAfter).toEqual([1, 3, 4, 5]);
     const probed = await call(hp.page, "feedOnCall", ["nocurl"], W, H, [true, false, false]);
     expect(probed.results[0]?.probedHands).toBe(1);
-    // Taking the probe's frame asked for two; the next call takes one of them and asks for none
-    // (the other waits), the third takes that one and asks for one again.
-    expect(probed.wantsAfter).toEqual([1, 3, 3, 4]);
-    for (const r of probed.results) expectTipIn(r!, { x: [200, 242], y: [94, 130] });
+    // The probe's frame asks as any other: the same wants.
+    expect(probed.wantsAfter).toEqual([1, 3, 4, 5]);
+    for (const r of [...plain.results, ...probed.results]) expectTipIn(r!, { x: [200, 242], y: [94, 130] });
   }, 20_000);
 
   test("no hand in view for a second: the next frame is asked for no sooner than SEARCH_GAP_MS after one was sent (the palm search skips a camera frame)", async () => {
@@ -135,9 +136,13 @@ describe("hand-tracker worker in Chromium", () => {
     expect(fed.gaps.length).toBeGreaterThanOrEqual(3);
     // Less a few ms: the page and the worker read coarsened clocks (an ask at once comes back in under 1 ms).
     for (const gap of fed.gaps) expect(gap).toBeGreaterThanOrEqual(SEARCH_GAP_MS - 5);
-    // A hand in view again: found, and the worker is back to asking as each frame is taken.
+    // A hand in view again: found, and the worker is back to asking as each frame is taken: a
+    // "want" for each of the 3 frames taken and one or two more out at the end (two once the
+    // hand was seen before the last frame was taken; the model may miss it on the first frames
+    // after the idle search).
     const back = await call(hp.page, "detectFed", ["nocurl"], W, H, 3, false);
-    expect(back.heard).toEqual(["want", "want", "want", "want", "stop"]);
+    expect(back.heard.at(-1)).toBe("stop");
+    expect(back.heard.filter((m) => m === "want").length).toBeOneOf([4, 5]);
     expectTipIn(back.results[2]!, { x: [200, 242], y: [94, 130] });
   }, 20_000);
 

@@ -2,11 +2,11 @@
 import { describe, expect, test } from "bun:test";
 import { GAP_DRIFT, modelDone, newPacing, SKIP_SHARE, shouldRunModel } from "../workers/segmenter-pacing.ts";
 
-/** Feeds frames `gapMs` apart, each model run costing `costMs`; which frames ran the model. */
-function run(frames: number, gapMs: number, costMs: number, pacing = newPacing(), from = 0): boolean[] {
+/** Feeds frames `gapMs` apart, each model run costing `costMs`, the worker waiting `waitedMs` for each; which frames ran the model. */
+function run(frames: number, gapMs: number, costMs: number, pacing = newPacing(), from = 0, waitedMs?: number): boolean[] {
   const ran: boolean[] = [];
   for (let i = 0; i < frames; i++) {
-    const runs = shouldRunModel(pacing, from + i * gapMs);
+    const runs = shouldRunModel(pacing, from + i * gapMs, waitedMs);
     modelDone(pacing, runs ? costMs : null, true);
     ran.push(runs);
   }
@@ -68,5 +68,15 @@ describe("segmenter pacing", () => {
     expect(cost).toBeLessThan(SKIP_SHARE * pacing.frameMs);
     expect(slower.slice(0, 10)).toContain(false);
     expect(slower.slice(-10).every(Boolean)).toBe(true);
+  });
+
+  test("a worker that stays too slow for the camera (the frames it reads 100 ms apart, each already waiting) keeps the camera's pace and keeps skipping", () => {
+    const pacing = newPacing();
+    const cost = 0.8 * 33.3;
+    run(30, 33.3, cost, pacing, 0, 20);
+    // A minute of it: with the frames' gaps taken for the camera's, the estimate would reach 100 ms.
+    const behind = run(600, 100, cost, pacing, 30 * 33.3, 0);
+    expect(pacing.frameMs).toBeCloseTo(33.3, 0);
+    expect(behind.slice(-10)).toContain(false);
   });
 });

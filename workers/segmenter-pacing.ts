@@ -6,9 +6,12 @@
  *
  * The frame gap is the camera's: the mean gap between consecutive frames. Timestamps jitter (a
  * 33 ms camera shows gaps of 21 to 45 ms), so the smallest gap seen would be too small. A gap
- * over 1.5 times the estimate means frames the worker was too slow to read were dropped: it says
- * nothing of the camera's pace, so it only lets the estimate drift up slowly, which is how a
- * camera that turns slower is followed. Plain data and pure functions: no clock, no canvas.
+ * over 1.5 times the estimate means frames were dropped: it says nothing of the camera's pace, so
+ * it only lets the estimate drift up slowly, which is how a camera that turns slower is followed;
+ * and only when the worker waited for that frame (at least half a frame gap): a frame that was
+ * already there when the worker asked says the worker was the slow one, and a worker that stays
+ * too slow (a phone's CPU) would otherwise take its own pace for the camera's within a minute and
+ * stop skipping. Plain data and pure functions: no clock, no canvas.
  */
 
 /** Share of the frame gap one model run may take and still run on every frame. */
@@ -34,11 +37,18 @@ export interface Pacing {
 
 export const newPacing = (): Pacing => ({ frameMs: Number.POSITIVE_INFINITY, lastFrameAt: null, modelMs: 0, freshMask: false });
 
-/** Takes the frame at `timestampMs` in: whether the model runs on it. */
-export function shouldRunModel(p: Pacing, timestampMs: number): boolean {
+/** Share of the frame gap the worker must have waited for a frame for a dropped-frame gap to count as the camera's. */
+const WAITED_SHARE = 0.5;
+
+/**
+ * Takes the frame at `timestampMs` in: whether the model runs on it. `waitedMs`: how long the
+ * worker waited for this frame after the previous one (0: it was already there).
+ */
+export function shouldRunModel(p: Pacing, timestampMs: number, waitedMs = Number.POSITIVE_INFINITY): boolean {
   const gap = p.lastFrameAt === null ? 0 : timestampMs - p.lastFrameAt;
   if (gap > 0 && p.frameMs === Number.POSITIVE_INFINITY) p.frameMs = gap;
-  else if (gap > 0) p.frameMs = gap < DROPPED * p.frameMs ? p.frameMs + GAP_WEIGHT * (gap - p.frameMs) : p.frameMs * GAP_DRIFT;
+  else if (gap > 0 && gap < DROPPED * p.frameMs) p.frameMs += GAP_WEIGHT * (gap - p.frameMs);
+  else if (gap > 0 && waitedMs >= WAITED_SHARE * p.frameMs) p.frameMs *= GAP_DRIFT;
   p.lastFrameAt = timestampMs;
   const behind = p.modelMs > SKIP_SHARE * p.frameMs;
   return !(behind && p.freshMask);

@@ -172,7 +172,7 @@ let lastMask: { canvas: OffscreenCanvas; of: MaskOf } | null = null;
  * copies come from there (a canvas drawn from is copied before it changes). Canvas drawing is
  * deferred: the passes over the frame run when the output is taken (pipe's VideoFrame).
  */
-function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: number): OffscreenCanvas {
+function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: number, waitedMs?: number): OffscreenCanvas {
   const started = performance.now();
   const s = surfacesFor(w, h);
   s.out.ctx.globalCompositeOperation = "copy";
@@ -182,7 +182,7 @@ function compose(frame: CanvasImageSource, w: number, h: number, timestampMs: nu
   let modelMs = 0;
   const of: MaskOf = effect.kind === "blur" ? "person" : "background";
   // A mask of the other kind (the effect changed on a frame the model would skip) is not used.
-  if (shouldRunModel(pacing, timestampMs) || (lastMask && lastMask.of !== of)) {
+  if (shouldRunModel(pacing, timestampMs, waitedMs) || (lastMask && lastMask.of !== of)) {
     s.modelInput.ctx.drawImage(s.out.canvas, 0, 0, s.modelInput.canvas.width, s.modelInput.canvas.height);
     const painted = segment(s.modelInput.canvas, timestampMs, of);
     lastMask = painted ? { canvas: painted, of } : null;
@@ -273,11 +273,13 @@ const api: SegmenterApi = {
       for (;;) {
         // Camera off: nothing is read, so nothing is segmented (the processor keeps only the newest frame).
         while (!running) await new Promise<void>((resume) => (wake = resume));
+        const asked = performance.now();
         const { value: frame, done } = await reader.read();
         if (done) break;
+        const waitedMs = performance.now() - asked;
         try {
           if (!running) continue; // read just as the camera went off
-          const painted = compose(frame, frame.displayWidth, frame.displayHeight, frame.timestamp / 1000);
+          const painted = compose(frame, frame.displayWidth, frame.displayHeight, frame.timestamp / 1000, waitedMs);
           // Making the frame runs the canvas's deferred drawing: most of painting's time.
           const taken = performance.now();
           const made = new VideoFrame(painted, { timestamp: frame.timestamp, duration: frame.duration ?? undefined });

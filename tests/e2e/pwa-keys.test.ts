@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { button, newPerson, useAppAndBrowser, waitForStatus, expectAttribute } from "./harness.ts";
+import { newSecret } from "../../protocol/e2ee.ts";
+import { button, newPerson, startApp, useAppAndBrowser, waitForStatus, expectAttribute } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -27,6 +28,26 @@ describe("installable app", () => {
     expect(cached.filter((u) => !/^\/($|chunk-|manifest|icon)/.test(u))).toEqual([]);
     await a.context.close();
   }, 30_000);
+
+  test("opens without its server, from what the service worker kept: the start page and a call link's pre-join screen", async () => {
+    const app = await startApp();
+    const a = await newPerson(ctx.browser, app.url);
+    try {
+      await a.page.goto(app.url);
+      await a.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+      // Controlled from the next load on.
+      await a.page.reload();
+      await a.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+      await app.stop();
+      await a.page.goto(`${app.url}/`);
+      await button(a.page, "New call").waitFor({ timeout: 10_000 });
+      await a.page.goto(`${app.url}/c/${crypto.randomUUID()}#${newSecret()}`);
+      await a.page.getByRole("heading", { name: "Ready to join?" }).waitFor({ timeout: 10_000 });
+    } finally {
+      await a.context.close();
+      await app.stop();
+    }
+  }, 40_000);
 });
 
 describe("keyboard shortcuts", () => {

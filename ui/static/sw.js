@@ -9,13 +9,20 @@ const PRECACHE = [];
 const HASHED = /^\/(chunk-[\w-]+\.(js|css)|manifest-[\w-]+\.webmanifest|icon-[\w-]+\.svg)$/;
 const SHELL = /^\/($|c\/[^/]+$|chunk-[\w-]+\.(js|css)$|manifest[\w-]*\.webmanifest$|icon[\w-]*\.(svg|png)$)/;
 
+// Where the browser itself may serve a request without running this worker (the static routing
+// API, Chromium 123+; elsewhere the fetch handler below does the same, a little later): the
+// bundle's files straight from this build's cache (the network when one is missing), and the page
+// from the network raced against the handler (which falls back to the cache offline). Through the
+// handler, the page came ~10 ms and the app's script ~40 ms after they would from the network
+// (bench/join).
+const ROUTES = [
+  ...["/chunk-*", "/manifest-*", "/icon-*"].map((urlPattern) => ({ condition: { urlPattern, requestMethod: "GET" }, source: { cacheName: CACHE } })),
+  { condition: { requestMode: "navigate", requestMethod: "GET" }, source: "race-network-and-fetch-handler" },
+];
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.addAll(["/", ...PRECACHE]))
-      .then(() => self.skipWaiting()),
-  );
+  const routed = typeof event.addRoutes === "function" ? event.addRoutes(ROUTES).catch((err) => console.warn("sw: no static routes", err)) : null;
+  event.waitUntil(Promise.all([routed, caches.open(CACHE).then((cache) => cache.addAll(["/", ...PRECACHE]))]).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {

@@ -12,9 +12,9 @@ const SHELL = /^\/($|c\/[^/]+$|chunk-[\w-]+\.(js|css)$|manifest[\w-]*\.webmanife
 // Where the browser itself may serve a request without running this worker (the static routing
 // API, Chromium 123+; elsewhere the fetch handler below does the same, a little later): the
 // bundle's files straight from this build's cache (the network when one is missing), and the page
-// from the network raced against the handler (which falls back to the cache offline). Through the
-// handler, the page came ~10 ms and the app's script ~40 ms after they would from the network
-// (bench/join).
+// from the network raced against the handler (which keeps its copy, and falls back to the cache
+// offline). Through the handler, a warm page's app script came back 67 ms after it was asked for,
+// 4-10 ms with the route (bench/join/README.md, wt-lobby).
 const ROUTES = [
   ...["/chunk-*", "/manifest-*", "/icon-*"].map((urlPattern) => ({ condition: { urlPattern, requestMethod: "GET" }, source: { cacheName: CACHE } })),
   { condition: { requestMode: "navigate", requestMethod: "GET" }, source: "race-network-and-fetch-handler" },

@@ -174,15 +174,18 @@ export class PreparedSlot {
   }
 
   /**
-   * A preparation still waiting for the page to paint is made in the next task. A group's is not:
-   * made during the join's round trip, its connections and frame transforms only compete with the
-   * join on the main thread (bench/join), and the path makes the same once joined.
+   * Join pressed: a preparation not made yet is made right after Join's own work (a microtask),
+   * not in a task of its own that the page's paint and the browser's code caching would come
+   * before: Join pressed the instant it is enabled comes before the next task, and `joined`
+   * then waited for the offer (bench/join). A group's is not: made during the join's round trip,
+   * its connections and frame transforms only compete with the join on the main thread
+   * (bench/join), and the path makes the same once joined.
    */
   hurry() {
     if (this.pending && isGroup(this.pending)) return this.drop();
     if (!this.pending) return;
     const generation = ++this.generation;
-    setTimeout(() => generation === this.generation && this.make(), 0);
+    queueMicrotask(() => generation === this.generation && this.make());
   }
 
   /** The prepared connection if it fits what the call now sends (else it is closed): the caller's from now on. */

@@ -7,6 +7,8 @@ export type TimelineStep =
   | "script"
   | "devices"
   | "peeked"
+  // The peek's answer read (on the pre-join screen's watch, or after Join on the socket it adopted).
+  | "peek-answer"
   | "offer-prepared"
   | "join"
   | "joined"

@@ -139,6 +139,9 @@ export const callMachine = callSetup.createMachine({
           // after the transport it reports to exists.
           entry: ["resetServerlessView", "startLink", "prepareReturn"],
           always: { guard: "heardFromRoom", target: "waiting" },
+          // The pre-join screen's peek answered after Join (pressed the instant it was enabled): the
+          // server answers it before `joined`, on the same socket, so `joined` still finds the offer made.
+          on: { "SIGNALING.OCCUPANCY": { actions: "prepareBeforeJoined" } },
         },
         waiting: {
           // (Passed through on the way to `connecting` as we join: only nobody here ends the handover.)

@@ -211,6 +211,19 @@ export const callSetup = setup({
     dropPrepared: ({ context }) => context.prepared.drop(),
     /** Join pressed before the preparation was made: it is made during the join's round trip. */
     hurryPrepared: ({ context }) => context.prepared.hurry(),
+    /**
+     * The peek's answer came after Join: a direct connection is made at once (in a microtask, before
+     * the `joined` behind the answer is read). Not a group's path, which would only compete with the
+     * join (prepared.ts `hurry`); nor a drop: `joined` decides what is used.
+     */
+    prepareBeforeJoined: ({ context, event }) => {
+      assertEvent(event, "SIGNALING.OCCUPANCY");
+      const { people, capacity, iceServers } = event;
+      const plan = preparePlan({ ...context, occupancy: { people, capacity, names: [], ...(iceServers ? { iceServers } : {}) } });
+      if (!plan || "group" in plan) return;
+      context.prepared.want(plan);
+      context.prepared.hurry();
+    },
     /** A refresh back in its seat prepares its connection while the join is on its way (once: a later rejoin does not). */
     prepareReturn: enqueueActions(({ context, enqueue }) => {
       const plan = returnPlan(context);

@@ -50,7 +50,9 @@ export type SignalingReport =
   | { type: "SIGNALING.PEER_LEFT"; peer: string; reason: PeerLeftReason }
   | { type: "SIGNALING.SIGNAL"; from: string; session: string; re?: string; data: SignalPayload }
   | { type: "SIGNALING.ERROR"; code: ErrorCode | "replaced"; text: string }
-  | { type: "SIGNALING.OFFLINE" };
+  | { type: "SIGNALING.OFFLINE" }
+  /** How full the room was: a late answer to the pre-join screen's peek, on the socket Join adopted (it comes before `joined`). */
+  | { type: "SIGNALING.OCCUPANCY"; people: number; capacity: number; iceServers?: IceServer[] };
 
 /** The reports the call hears: what the user experiences of the room. */
 export type CallSignalingReport = Exclude<
@@ -142,8 +144,9 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
       return { type: "SIGNALING.ERROR", code: msg.code, text: msg.text };
     case "ice-servers":
       return { type: "SIGNALING.ICE_SERVERS", iceServers: msg.iceServers };
+    case "occupancy":
+      return { type: "SIGNALING.OCCUPANCY", people: msg.people, capacity: msg.capacity, ...(msg.iceServers ? { iceServers: msg.iceServers } : {}) };
     case "pong":
-    case "occupancy": // a late answer to the pre-join screen's peek
       return null;
   }
 }
@@ -179,8 +182,8 @@ export const signalingMachine = setup({
   },
   guards: {
     isFatalError: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "error" && FATAL_ERRORS.has(event.msg.code),
-    /** Nothing to report: a pong, or a late answer to the pre-join screen's peek on the socket Join adopted. */
-    isQuiet: ({ event }) => event.type === "SOCKET.MESSAGE" && (event.msg.type === "pong" || event.msg.type === "occupancy"),
+    /** Nothing to report: a pong. */
+    isQuiet: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "pong",
     isJoined: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "joined",
     isIceServers: ({ event }) => event.type === "SOCKET.MESSAGE" && event.msg.type === "ice-servers",
     hasExpiringIce: ({ context }) => context.iceExpiresAt !== undefined,

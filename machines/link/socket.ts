@@ -120,6 +120,7 @@ export class WarmSockets {
       entry.ws.onmessage = (ev) => {
         const decoded = decodeServer(ev.data);
         if (!decoded.ok || decoded.msg.type !== "occupancy") return;
+        mark("peek-answer");
         if (entry.asked?.room === decoded.msg.room) entry.asked.answer = decoded.msg;
         entry.onOccupancy?.(decoded.msg.room, decoded.msg);
       };
@@ -239,6 +240,7 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
     lastHeard = Date.now();
     const decoded = decodeServer(ev.data);
     if (decoded.ok && decoded.msg.type === "joined") keepsCards = decoded.msg.cards === true;
+    if (decoded.ok && decoded.msg.type === "occupancy") mark("peek-answer");
     const description = decoded.ok && decoded.msg.type === "signal" && "description" in decoded.msg.data ? decoded.msg.data.description.type : null;
     if (description === "offer" || description === "answer") mark(`${description}-in`);
     if (!decoded.ok) console.warn("signaling: dropped a bad frame from the server:", decoded.text);

@@ -155,6 +155,46 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer" } });
   });
 
+  test("Join pressed before the peek's answer: the answer, read after Join and before `joined`, still prepares the offer that `joined` sends", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(h.phase()).toBe("lobby");
+    h.actor.send({ type: "JOIN" });
+    await settle();
+    expect(pcs).toHaveLength(0); // nobody known to be there yet
+    // On the socket Join adopted, the server answers the peek before it answers the join.
+    h.report({ type: "SIGNALING.OCCUPANCY", people: 1, capacity: 20, iceServers: ICE });
+    await Promise.resolve();
+    expect(pcs).toHaveLength(1); // before the next message (`joined`) is read
+    await settle();
+    expect(pcs[0]!.localDescription?.type).toBe("offer");
+    expect(h.signals()).toEqual([]); // nothing goes before `joined`
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct" });
+    await settle();
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.offers).toBe(1);
+    expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer", sdp: expect.stringContaining("o=fake 0 1") } });
+
+    // A late answer that says a group, or one after `joined`: nothing is prepared from it.
+    for (const late of [
+      { before: true, people: 2 },
+      { before: false, people: 1 },
+    ]) {
+      pcs.length = 0;
+      const g = harness();
+      g.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      g.actor.send({ type: "JOIN" });
+      const joined = () => g.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: ICE, mode: "direct" });
+      if (!late.before) joined();
+      g.report({ type: "SIGNALING.OCCUPANCY", people: late.people, capacity: 20, iceServers: ICE });
+      await settle();
+      expect(pcs.filter((p) => p.offers > 0)).toEqual([]);
+      if (late.before) joined();
+    }
+  });
+
   test("a device changed on the pre-join screen is swapped in place; a relay error before Join is told only after it", async () => {
     const h = harness();
     h.actor.send({ type: "START", room: "room-1", lobby: true });

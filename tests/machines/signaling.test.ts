@@ -47,9 +47,10 @@ function harness(policy = { baseMs: 100, maxMs: 1_000, jitter: 0 }) {
 }
 
 describe("signaling link", () => {
-  test("a late answer to the pre-join peek on the adopted socket is ignored: the link stays up and joins", () => {
+  test("a late answer to the pre-join peek on the adopted socket is told to the call (it prepares from it): the link stays up and joins", () => {
     const h = harness();
-    h.sockets.server({ type: "occupancy", room: "room-1", people: 1, capacity: 2 });
+    h.sockets.server({ type: "occupancy", room: "room-1", people: 1, capacity: 2, iceServers: [] });
+    expect(h.reports.at(-1)).toEqual({ type: "SIGNALING.OCCUPANCY", people: 1, capacity: 2, iceServers: [] });
     expect(h.link().getSnapshot().status).toBe("active");
     expect(h.sockets.opened).toHaveLength(1);
     h.sockets.server({ type: "joined", mode: "direct", room: "room-1", self: "me", token: "secret-1", peers: ["a"], iceServers: [] });

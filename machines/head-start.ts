@@ -26,6 +26,16 @@ export const UNCLAIMED_MS = 20_000;
 type Holder = { [GLOBAL]?: HeadStart };
 const slot = (): HeadStart | null => (globalThis as Holder)[GLOBAL] ?? null;
 
+/**
+ * The app's code is running: a head start that has not begun by now never will. The head start
+ * is an async script, so it may run after the app's own (a slow or busy machine, the app's code
+ * from the service worker's cache); begun then, it would ask for the camera and open a socket a
+ * second time, beside the app's own, holding the camera's light on until UNCLAIMED_MS.
+ */
+export function closeHeadStart(): void {
+  if (!slot()) (globalThis as Holder)[GLOBAL] = { media: null, socket: null };
+}
+
 /** What local media asks for first (media.ts acquireMedia): the saved devices exactly. */
 export function firstConstraints(s: MediaSettings): MediaStreamConstraints {
   return { video: videoConstraints(s, s.cameraId, true), audio: audioConstraints(s, s.micId, true) };
@@ -66,6 +76,7 @@ export function startHeadStart(signalingUrl: string): void {
  * One asked for with other constraints is released: the app asks for what it wants itself.
  */
 export function adoptMedia(constraints: MediaStreamConstraints): Promise<Got> | null {
+  closeHeadStart();
   const head = slot();
   const media = head?.media;
   if (!head || !media) return null;
@@ -77,6 +88,7 @@ export function adoptMedia(constraints: MediaStreamConstraints): Promise<Got> | 
 
 /** The head start's socket to `url`, still opening or open (taken once); null otherwise. */
 export function adoptSocket(url: string): WebSocket | null {
+  closeHeadStart();
   const head = slot();
   const socket = head?.socket;
   if (!head || !socket) return null;

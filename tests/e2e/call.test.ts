@@ -209,7 +209,8 @@ describe("the one-link call", () => {
     /** The codecs of the audio section, in order, as each side sent its description. */
     const audioOrder = (page: typeof a.page) =>
       page.evaluate(() => {
-        const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!;
+        // The call's connection, not the spare made ahead for whoever comes next (which has no description).
+        const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((p) => p.connectionState === "connected")!;
         const sdp = pc.localDescription!.sdp;
         const section = sdp.slice(sdp.indexOf("m=audio"), sdp.indexOf("m=video"));
         const pts = section.split("\r\n")[0]!.split(" ").slice(3);

@@ -66,8 +66,13 @@ function screenPoint(page: Page, box: "remote" | "local", fx: number, fy: number
   );
 }
 
-/** Alpha of the overlay canvas pixel at frame point (fx, fy) (the most opaque in a 5x5 patch). */
+/** Alpha of the overlay canvas pixel at frame point (fx, fy) (the most opaque in a 5x5 patch); -1 while there is no overlay yet (its code still loading after a reload). */
 async function inkAt(page: Page, box: "remote" | "local", fx: number, fy: number): Promise<number> {
+  const shown = await page.evaluate(
+    (box) => document.querySelector(`.${box} canvas.draw-overlay`) !== null && document.querySelector(`.${box} video`) !== null,
+    box,
+  );
+  if (!shown) return -1;
   const at = await screenPoint(page, box, fx, fy);
   return page.evaluate(
     ({ box, at }) => {

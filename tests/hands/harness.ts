@@ -31,7 +31,8 @@ export interface PageApi {
   /** (Re)creates the worker (default URL: the built /workers/hand-tracker.js) and init()s it. */
   init(variant: ModelVariant, numHands: number, workerUrl?: string): Promise<InitResult & { phases: string[] }>;
   /** Draws the photos side by side (each fitted into its half/whole) on a width x height canvas. */
-  detectPhotos(photos: string[], width: number, height: number, timestampMs: number, probe?: boolean): Promise<DetectResult>;
+  /** `roundTripMs`: from handing the frame to the worker to its answer, as the page times it. */
+  detectPhotos(photos: string[], width: number, height: number, timestampMs: number, probe?: boolean): Promise<DetectResult & { roundTripMs: number }>;
   /**
    * detect() on the photos (a little motion) for `durationMs`, one call in flight. `secondHand`: every
    * 3 s look for a second hand as the app did before (numHands 2 for 0.4 s, "peek") or does now

@@ -56,7 +56,10 @@ const api: PageApi = {
 
   async detectPhotos(names, width, height, timestampMs, probe) {
     const canvas = await compose(names, width, height);
-    return need().detect(canvas.transferToImageBitmap(), timestampMs, probe);
+    const bitmap = canvas.transferToImageBitmap();
+    const sent = performance.now();
+    const result = await need().detect(bitmap, timestampMs, probe);
+    return { ...result, roundTripMs: performance.now() - sent };
   },
 
   async run(names, width, height, durationMs, secondHand) {

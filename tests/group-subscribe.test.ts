@@ -331,3 +331,25 @@ test("dynacast across nodes: a layout change sending many views is shared as one
   expect(wants.length).toBeLessThanOrEqual(2);
   expect(wants.at(-1)).toEqual({ kind: "wants", room, members: [{ member: "b", layers: [["a", 1]], guess: null }] });
 });
+
+test("dynacast across nodes: a member whose page moved to another node is spoken for by that node only", async () => {
+  const downAfter = 150;
+  const { nodes, layersTold, publish } = cluster(3, { groupFrom: 2, layersDownAfterMs: downAfter, wantsEveryMs: 50 });
+  const [one, two, three] = nodes as [Groups, Groups, Groups];
+  const settle = () => Bun.sleep(downAfter + 150);
+  one.joined(room, "a", ["a"]);
+  three.joined(room, "b", ["a", "b"]);
+  await until(() => one.modeOf(room) === "sfu", 2000, "the group on a's node");
+  await publish(one, "a");
+  three.view(room, "b", [{ peer: "a", layer: 0 }]);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 0]);
+  // b's page is refreshed through the second node, and pins a there.
+  two.joined(room, "b", ["a", "b"]);
+  two.view(room, "b", [{ peer: "a", layer: 2 }]);
+  await until(() => layersTold("a").length > 2, 2000, "a told b's choice");
+  // d joins through a's node: the others say what their members want, b's old node no longer b's old choice.
+  one.joined(room, "d", ["a", "b", "d"], 0);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 0, 2]);
+});

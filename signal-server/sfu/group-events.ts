@@ -22,7 +22,8 @@ export interface MemberWants {
 
 /** What a node tells the others about a group room. */
 export type GroupEvent =
-  | { kind: "sfu"; room: string; members: string[] }
+  /** The room is a group now, decided where `member` (if named) joined. */
+  | { kind: "sfu"; room: string; members: string[]; member?: string }
   | { kind: "joined" | "left"; room: string; member: string }
   | { kind: "direct"; room: string }
   | { kind: "wants"; room: string; members: MemberWants[] };
@@ -53,7 +54,9 @@ export function groupEventOf(x: unknown): { ok: true; event: GroupEvent } | { ok
   const room = e.room;
   switch (e.kind) {
     case "sfu":
-      return isIdList(e.members) ? { ok: true, event: { kind: "sfu", room, members: e.members } } : { ok: false, why: "bad members" };
+      if (!isIdList(e.members)) return { ok: false, why: "bad members" };
+      if (e.member === undefined) return { ok: true, event: { kind: "sfu", room, members: e.members } };
+      return isId(e.member) ? { ok: true, event: { kind: "sfu", room, members: e.members, member: e.member } } : { ok: false, why: "bad member" };
     case "joined":
     case "left":
       return isId(e.member) ? { ok: true, event: { kind: e.kind, room, member: e.member } } : { ok: false, why: "no member" };

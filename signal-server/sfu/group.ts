@@ -176,7 +176,7 @@ export class Groups {
     if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
       group.mode = "sfu";
       // The other nodes first: their members' offers, answering the news, find the room a group there.
-      this.deps.share?.({ kind: "sfu", room, members: [...members] });
+      this.deps.share?.({ kind: "sfu", room, members: [...members], member });
       for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
       this.shareWants(group, this.localIds(group));
     } else if (group.mode === "sfu") {
@@ -245,22 +245,18 @@ export class Groups {
       case "sfu":
         for (const id of event.members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
         group.mode = "sfu";
+        if (event.member !== undefined) this.joinedThere(group, event.member);
         this.keepGroup(group);
         this.shareWants(group, this.localIds(group));
         return;
-      case "joined": {
-        let m = group.members.get(event.member);
-        if (!m) group.members.set(event.member, (m = this.newMember(event.member)));
-        // A new page there: what it wants is not known until its node says (the highest until then).
-        m.shared = null;
+      case "joined":
+        this.joinedThere(group, event.member);
         this.keepGroup(group);
         this.shareWants(group, this.localIds(group));
-        // Its node says right behind this; the publishers here are told once that had time to come
-        // (a joiner guessing small tiles does not make them all encode their highest layer meanwhile).
-        const retell = setTimeout(() => this.retellLayers(group), 2 * this.wantsEveryMs);
-        retell.unref?.();
+        // Its node says what it wants right behind this; the publishers here are told once that had
+        // time to come (a joiner guessing small tiles does not make them all encode their highest meanwhile).
+        setTimeout(() => this.retellLayers(group), 2 * this.wantsEveryMs).unref?.();
         return;
-      }
       case "wants":
         return this.heardWants(group, event.members);
       case "left":
@@ -271,6 +267,17 @@ export class Groups {
         group.directTimer = null;
         return this.goneDirect(group);
     }
+  }
+
+  /** `id` joined through another node: a new page there, whose wants its node is to say (the highest until then). */
+  private joinedThere(group: Group, id: string) {
+    let m = group.members.get(id);
+    if (!m) group.members.set(id, (m = this.newMember(id)));
+    m.shared = null;
+    // One that was here moved there (a refresh through another node): this node no longer speaks
+    // for it (its layers, what it publishes, what it receives), or its old choices would be said
+    // again over its new page's.
+    m.local = false;
   }
 
   /** Layers wanted by members on another node: the publishers here encode what they need. */

@@ -278,6 +278,8 @@ export class Groups {
     // for it (its layers, what it publishes, what it receives), or its old choices would be said
     // again over its new page's.
     m.local = false;
+    if (m.encodesDown) clearTimeout(m.encodesDown);
+    m.encodesDown = null;
   }
 
   /** Layers wanted by members on another node: the publishers here encode what they need. */
@@ -478,7 +480,7 @@ export class Groups {
       } else if (!m.encodesDown) {
         m.encodesDown = setTimeout(() => {
           m.encodesDown = null;
-          if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.get(m.id) !== m || !m.publishing) return;
+          if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.get(m.id) !== m || !m.local || !m.publishing) return;
           const now = this.topLayerOf(group, m.id);
           if (now < m.encodes) this.tellEncodes(group, m, now);
         }, this.deps.layersDownAfterMs ?? LAYERS_DOWN_AFTER_MS);

@@ -87,12 +87,17 @@ test("three people on three nodes: a group call through one Janus, everyone sees
     for (const n of nodes) expect(((await (await fetch(`${n.url}/healthz`)).json()) as { connected: number }).connected).toBe(1);
     // Everyone sees the two others in grid tiles, each viewer on another node than the person it
     // sees: their choices reach each publisher's node, whose high layer stops (a few seconds after the grid settles).
-    for (const p of [a, b, c]) {
+    for (const [name, p] of [
+      ["a", a],
+      ["b", b],
+      ["c", c],
+    ] as const) {
       const sent = await waitFor(
         () => layersSent(p.page, 1000),
         (l) => l.h?.bytes === 0 && (l.m?.bytes ?? 0) > 0 && (l.l?.bytes ?? 0) > 0,
         30_000,
       );
+      console.log(`${name}'s layers sent in 1 s, seen in grids on the two other nodes:`, JSON.stringify(sent));
       expect(sent.h!.active).toBe(false);
     }
   } finally {

@@ -273,8 +273,11 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
     }
   }
 
-  /** A member's node died: its seat is held for a rejoin, and its room told it is away. */
-  const away = (room: string, seatId: string, others: string[]) => tell(room, others, { type: "peer-away", peer: seatId });
+  /** A member's node died: its seat is held for a rejoin, and its room told it is away (its wanted layers forgotten). */
+  const away = (room: string, seatId: string, others: string[]) => {
+    groups.away(room, seatId, others);
+    tell(room, others, { type: "peer-away", peer: seatId });
+  };
 
   return { handle, relayRaw, disconnect, expired, away };
 }

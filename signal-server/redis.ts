@@ -38,7 +38,7 @@ import type { Bus } from "./bus.ts";
 import { RedisChannel } from "./redis-channel.ts";
 import { RedisPipe } from "./redis-pipe.ts";
 import { command } from "./redis-resp.ts";
-import type { GroupEvent } from "./sfu/group.ts";
+import type { GroupEvent } from "./sfu/group-events.ts";
 import type { Placement } from "./sfu/placement.ts";
 import type { Matches, Presence } from "./presence.ts";
 import { OCCUPANCY_CARDS_MAX } from "../protocol/messages.ts";
@@ -359,8 +359,8 @@ export interface ClusterOptions {
   counts: () => Counts;
   /** Seat `seat` of `room` is held for a rejoin: its node died (this node swept it). */
   onAway?: (room: string, seat: string, others: string[]) => void;
-  /** A change of a group room, from another node. */
-  onGroup?: (event: GroupEvent) => void;
+  /** A change of a group room from another node, as heard (checked by its listener). */
+  onGroup?: (event: unknown) => void;
   log?: (line: string) => void;
 }
 
@@ -555,9 +555,17 @@ export class Cluster {
   private onGroups = (message: string) => {
     const at = message.indexOf("\n");
     if (at < 0 || message.slice(0, at) === this.nodeId) return;
+    let event: unknown;
     try {
-      this.opts.onGroup?.(JSON.parse(message.slice(at + 1)) as GroupEvent);
-    } catch {}
+      event = JSON.parse(message.slice(at + 1));
+    } catch {
+      return this.log("signal: a group event that is not JSON is ignored");
+    }
+    try {
+      this.opts.onGroup?.(event);
+    } catch (err) {
+      this.log(`signal: a group event failed: ${err instanceof Error ? err.message : err}`);
+    }
   };
 
   /** Tells the other nodes of a change of a group room. */

@@ -17,7 +17,7 @@ import {
 import { LocalBus } from "./bus.ts";
 import type { ServerConfig } from "./config.ts";
 import { createHandlers, type Member } from "./handlers.ts";
-import { Groups, type SfuTarget } from "./sfu/group.ts";
+import { type GroupDeps, Groups, type SfuTarget } from "./sfu/group.ts";
 import { Presence } from "./presence.ts";
 import { fullBucket, isFull, take, type Bucket } from "./rate.ts";
 import { readJoin, readSignal } from "./relay-wire.ts";
@@ -46,6 +46,8 @@ export interface SignalingOptions {
   now?: () => number;
   /** Janus servers for group calls (none: rooms hold two people, peer to peer). */
   sfu?: SfuTarget[];
+  /** Tests: how group calls reach Janus (a fake), and how long dynacast waits before pausing a layer. */
+  groups?: Pick<GroupDeps, "openJanus" | "layersDownAfterMs">;
 }
 
 type Ws = ServerWebSocket<SocketData>;
@@ -202,6 +204,7 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       if (ws) closeWith(ws, CloseCode.Restart, "media server lost");
     },
     share: cluster ? (event) => cluster.shareGroup(event) : undefined,
+    ...options.groups,
   });
   const bus = cluster ? new RedisBus(cluster, presence, out) : new LocalBus(presence, out);
   const handlers = createHandlers<Ws, number | string>({

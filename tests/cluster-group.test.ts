@@ -3,12 +3,15 @@
  * two real Janus servers (inside the namespace of scripts/netns.sh), real WebSocket clients. No
  * browser media here: a member's offer is enough for its node to place the room and create it on
  * a Janus server (Janus then refuses the offer itself), which the test reads back from Janus.
+ * What needs a publisher whose connection is up (dynacast) runs against a fake Janus instead.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { CloseCode } from "../protocol/index.ts";
 import { openJanusSocket, type RunningJanus } from "../scripts/janus.ts";
+import type { JanusSession } from "../signal-server/sfu/janus.ts";
 import { Redis, startNode } from "./helpers/cluster.ts";
+import { FakeJanus } from "./helpers/fake-janus.ts";
 import { startTestJanus } from "./helpers/janus.ts";
 import { openClient, sleep, startTestServer, type App, type TestClient } from "./helpers/ws-client.ts";
 
@@ -248,4 +251,52 @@ describe("one node without Redis, two media servers", () => {
     await eventually(() => roomOn(second.at, id), 10_000, "the room on the other Janus");
     for (const m of second.members) expect(m.c.isClosed).toBe(false);
   }, 60_000);
+});
+
+describe("dynacast across nodes, through Redis", () => {
+  let redis: Redis;
+  const janus = new FakeJanus();
+  let nodes: App[];
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    redis = await Redis.start();
+    const options = { sfu: [{ url: "ws://fake", secret: "" }], groups: { openJanus: async () => janus as unknown as JanusSession, layersDownAfterMs: 300 } };
+    nodes = [];
+    for (let i = 0; i < 2; i++) nodes.push(await startNode(redis, { roomCapacity: 20, ratePerSecond: 500 }, options));
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    for (const n of nodes ?? []) await n.stop();
+    await redis?.down();
+  });
+
+  async function joinOn(app: App, id: string, layer?: 0 | 1 | 2) {
+    const c = await openClient(app);
+    clients.push(c);
+    c.send({ type: "join", room: id, ...(layer === undefined ? {} : { layer }) });
+    const joined = await c.next("joined", 5000);
+    return { c, self: joined.self, mode: joined.mode };
+  }
+
+  test("a publisher is told the layers its viewers on another node ask for: less once held, more at once", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    const c = await joinOn(nodes[1]!, id, 1);
+    expect(c.mode).toBe("sfu");
+    await a.c.next("mode");
+    a.c.send({ type: "sfu", pc: "pub", data: { description: { type: "offer", sdp: "v=0\r\na=fingerprint:sha-256 a\r\n" } } });
+    await eventually(async () => janus.publisherHandle(a.self) !== undefined, 5000, "a publishing");
+    janus.publisherHandle(a.self)!.onUp();
+    // b has chosen nothing yet: a encodes every layer.
+    expect(await a.c.next("sfu-layers", 5000)).toMatchObject({ max: 2 });
+    // Both viewers, on the other node, show a small.
+    b.c.send({ type: "sfu-view", want: [{ peer: a.self, layer: 0 }] });
+    c.c.send({ type: "sfu-view", want: [{ peer: a.self, layer: 0 }] });
+    expect(await a.c.next("sfu-layers", 5000)).toMatchObject({ max: 0 });
+    // b pins a.
+    b.c.send({ type: "sfu-view", want: [{ peer: a.self, layer: 2 }] });
+    expect(await a.c.next("sfu-layers", 5000)).toMatchObject({ max: 2 });
+    expect(a.c.pending("error")).toEqual([]);
+  }, 30_000);
 });

@@ -5,89 +5,11 @@
  */
 import { expect, test } from "bun:test";
 import type { ServerMessage, WithoutVersion } from "../protocol/index.ts";
+import type { GroupEvent } from "../signal-server/sfu/group-events.ts";
 import { type GroupDeps, Groups } from "../signal-server/sfu/group.ts";
-import { JanusError, type JanusSession, type Jsep, type PluginEvent } from "../signal-server/sfu/janus.ts";
+import type { JanusSession } from "../signal-server/sfu/janus.ts";
+import { FakeJanus } from "./helpers/fake-janus.ts";
 import { until } from "./helpers/ws-client.ts";
-
-type Body = Record<string, unknown> & { request?: string };
-
-class FakeHandle {
-  onEvent: (event: PluginEvent) => void = () => {};
-  onUp: () => void = () => {};
-  onHangup: (reason: string) => void = () => {};
-  /** The publisher this handle joined as, if it did. */
-  publisher: string | null = null;
-  detached = false;
-  /** A subscriber's media lines so far. */
-  readonly lines: { mid: string; feed_id: string; type: string }[] = [];
-  constructor(private readonly janus: FakeJanus) {}
-  async request(_body: Body) {
-    return {};
-  }
-  async message(body: Body, _jsep?: Jsep): Promise<PluginEvent> {
-    return this.janus.answer(this, body);
-  }
-  trickle() {}
-  detach() {
-    this.detached = true;
-  }
-}
-
-/** Janus as far as subscriptions go: who publishes, and the subscriptions asked for. */
-class FakeJanus {
-  alive = true;
-  onLost: (why: string) => void = () => {};
-  readonly handles: FakeHandle[] = [];
-  /** Feeds Janus holds. */
-  readonly publishers = new Set<string>();
-  /** Every subscriber join or update: the feeds it named. */
-  readonly subscriptions: { request: string; feeds: string[] }[] = [];
-  /** Every subscriber join or update, as asked: each feed with the layer named for it, if any. */
-  readonly asked: { request: string; streams: { feed: string; substream?: number }[] }[] = [];
-  /** Every subscriber configure: the video lines (by mid) it changed. */
-  readonly configures: { mid: string; send?: boolean; substream?: number }[][] = [];
-  async attach() {
-    const handle = new FakeHandle(this);
-    this.handles.push(handle);
-    return handle;
-  }
-  close() {}
-  answer(handle: FakeHandle, body: Body): PluginEvent {
-    switch (body.request) {
-      case "joinandconfigure":
-        handle.publisher = String(body.id);
-        this.publishers.add(handle.publisher);
-        return { data: { publishers: [] }, jsep: { type: "answer", sdp: "v=0\r\n" } };
-      case "join":
-      case "update": {
-        const list = (body.request === "join" ? body.streams : body.subscribe) as { feed: string; substream?: number }[];
-        const feeds = list.map((s) => s.feed);
-        this.subscriptions.push({ request: body.request, feeds });
-        this.asked.push({ request: body.request, streams: list });
-        const missing = feeds.find((f) => !this.publishers.has(f));
-        if (missing) throw new JanusError(428, `No such feed (${missing})`);
-        // An update appends lines to the handle's (Janus numbers them on), listed with the old ones.
-        const first = handle.lines.length;
-        handle.lines.push(
-          ...feeds.flatMap((feed, i) => [
-            { mid: String(first + 2 * i), feed_id: feed, type: "audio" },
-            { mid: String(first + 2 * i + 1), feed_id: feed, type: "video" },
-          ]),
-        );
-        const streams = handle.lines;
-        return { data: { streams }, jsep: { type: "offer", sdp: "v=0\r\n" } };
-      }
-      case "configure":
-        if (Array.isArray(body.streams)) this.configures.push(body.streams as { mid: string }[]);
-        return { data: {} };
-      default:
-        return { data: {} };
-    }
-  }
-  publisherHandle(id: string) {
-    return this.handles.find((h) => h.publisher === id);
-  }
-}
 
 const room = "r1";
 
@@ -270,4 +192,164 @@ test("dynacast: each publisher is told the highest layer anyone wants of it, mor
   await until(() => janus.handles.filter((h) => h.publisher === "a").length === 2, 2000, "a publishing again");
   janus.handles.filter((h) => h.publisher === "a")[1]!.onUp();
   expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0, 0]);
+});
+
+/**
+ * Nodes of a cluster, each a `Groups` of its own, driving one (fake) Janus; what one shares reaches
+ * the others as through Redis: as JSON, a moment later, in order.
+ */
+function cluster(count: number, options: Partial<GroupDeps> = {}) {
+  const janus = new FakeJanus();
+  const told: { member: string; msg: WithoutVersion<ServerMessage> }[] = [];
+  const shared: GroupEvent[] = [];
+  const logged: string[] = [];
+  const nodes: Groups[] = [];
+  for (let i = 0; i < count; i++) {
+    const node: Groups = new Groups({
+      targets: [{ url: "ws://fake", secret: "" }],
+      capacity: 20,
+      tell: (_room, member, msg) => told.push({ member, msg }),
+      openJanus: async () => janus as unknown as JanusSession,
+      log: (...args) => logged.push(args.join(" ")),
+      share: (event) => {
+        shared.push(event);
+        const text = JSON.stringify(event);
+        setTimeout(() => {
+          for (const other of nodes) if (other !== node) other.heard(JSON.parse(text));
+        }, 0);
+      },
+      ...options,
+    });
+    nodes.push(node);
+  }
+  const layersTold = (member: string) => told.flatMap(({ member: to, msg }) => (to === member && msg.type === "sfu-layers" ? [msg.max] : []));
+  /** `member`, on `node`, publishes; its connection with Janus comes up. */
+  const publish = async (node: Groups, member: string) => {
+    node.signal(room, member, "pub", { description: { type: "offer", sdp: `v=0\r\na=fingerprint:sha-256 ${member}\r\n` } });
+    await until(() => janus.publisherHandle(member) !== undefined, 2000, `${member} publishing`);
+    janus.publisherHandle(member)!.onUp();
+  };
+  return { janus, nodes, shared, logged, layersTold, publish };
+}
+
+test("dynacast across nodes: a publisher whose only viewer is on another node encodes what that viewer watches, more as soon as it asks", async () => {
+  const downAfter = 200;
+  const { nodes, layersTold, publish } = cluster(2, { groupFrom: 2, layersDownAfterMs: downAfter, wantsEveryMs: 50 });
+  const [one, two] = nodes as [Groups, Groups];
+  one.joined(room, "a", ["a"]);
+  expect(two.joined(room, "b", ["a", "b"])).toBe("sfu");
+  await until(() => one.modeOf(room) === "sfu", 2000, "the group on a's node");
+  await publish(one, "a");
+  expect(layersTold("a")).toEqual([2]);
+  // b, on the other node, shows a small: a pauses its higher layers once that has held.
+  two.view(room, "b", [{ peer: "a", layer: 0 }]);
+  await Bun.sleep(downAfter / 2);
+  expect(layersTold("a")).toEqual([2]);
+  await until(() => layersTold("a").length > 1, 2000, "a told its layers");
+  expect(layersTold("a")).toEqual([2, 0]);
+  // b enlarges it: asked of a as soon as b's node says so, not after the pause's wait.
+  two.view(room, "b", [{ peer: "a", layer: 2 }]);
+  await until(() => layersTold("a").length > 2, downAfter, "a told to encode more");
+  expect(layersTold("a")).toEqual([2, 0, 2]);
+});
+
+test("dynacast across nodes: a member nobody has said the wants of counts as wanting the highest, and so does one whose node died", async () => {
+  const downAfter = 150;
+  const { nodes, layersTold, publish, logged } = cluster(2, { groupFrom: 2, layersDownAfterMs: downAfter, wantsEveryMs: 50 });
+  const [one, two] = nodes as [Groups, Groups];
+  const settle = () => Bun.sleep(downAfter + 150);
+  one.joined(room, "a", ["a"]);
+  two.joined(room, "b", ["a", "b"]);
+  await until(() => one.modeOf(room) === "sfu", 2000, "the group on a's node");
+  // c joins through a third node, which never says what c wants.
+  one.heard({ kind: "joined", room, member: "c" });
+  two.heard({ kind: "joined", room, member: "c" });
+  await publish(one, "a");
+  two.view(room, "b", [{ peer: "a", layer: 0 }]);
+  await settle();
+  expect(layersTold("a")).toEqual([2]);
+  // Its node says: c wants a's middle layer.
+  one.heard({ kind: "wants", room, members: [{ member: "c", layers: [["a", 1]], guess: null }] });
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1]);
+  // c's node died (b's node swept it): what c wanted is forgotten everywhere, at once.
+  two.away(room, "c", ["a", "b"]);
+  await until(() => layersTold("a").length > 2, 2000, "a told to encode its highest");
+  expect(layersTold("a")).toEqual([2, 1, 2]);
+  // c rejoins through b's node guessing small tiles, then leaves: b's wants alone count.
+  two.joined(room, "c", ["a", "b", "c"], 0);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 2, 0]);
+  two.view(room, "c", [{ peer: "a", layer: 2 }]);
+  await until(() => layersTold("a").length > 4, 2000, "a told c's choice");
+  two.left(room, "c");
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 2, 0, 2, 0]);
+
+  // What comes off the bus is checked: a bad event is logged and changes nothing.
+  const bad: unknown[] = [
+    null,
+    "wants",
+    { kind: "wants", room, members: [{ member: "b", layers: [["a", 5]], guess: null }] },
+    { kind: "wants", room, members: [{ member: "b", layers: { a: 2 }, guess: null }] },
+    { kind: "wants", room, members: [{ member: "b", layers: [], guess: 3 }] },
+    { kind: "wants", room, members: "b" },
+    { kind: "joined", room, member: 7 },
+    { kind: "sfu", room: "", members: [] },
+    { kind: "pause", room },
+  ];
+  const before = logged.length;
+  for (const event of bad) expect(() => one.heard(event)).not.toThrow();
+  expect(logged.length - before).toBe(bad.length);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 1, 2, 0, 2, 0]);
+});
+
+test("dynacast across nodes: a node new to a group is told what the members already there want", async () => {
+  const downAfter = 150;
+  const { nodes, layersTold, publish } = cluster(2, { layersDownAfterMs: downAfter, wantsEveryMs: 50 });
+  const [one, two] = nodes as [Groups, Groups];
+  // b and c, on one node, joined guessing small tiles while the room was direct; a is the third, on the other.
+  two.joined(room, "b", ["b"], 0);
+  two.joined(room, "c", ["b", "c"], 0);
+  expect(one.joined(room, "a", ["b", "c", "a"])).toBe("sfu");
+  await publish(one, "a");
+  await Bun.sleep(downAfter + 150);
+  expect(layersTold("a").at(-1)).toBe(0);
+});
+
+test("dynacast across nodes: a layout change sending many views is shared as one or two events", async () => {
+  const { nodes, shared } = cluster(2, { groupFrom: 2, wantsEveryMs: 100 });
+  const [one, two] = nodes as [Groups, Groups];
+  one.joined(room, "a", ["a"]);
+  two.joined(room, "b", ["a", "b"]);
+  await Bun.sleep(150);
+  const before = shared.length;
+  for (const layer of [0, 1, 2, 1, 0, -1, 0, 1, 2, 1] as const) two.view(room, "b", [{ peer: "a", layer }]);
+  await Bun.sleep(250);
+  const wants = shared.slice(before).filter((e) => e.kind === "wants");
+  expect(wants.length).toBeLessThanOrEqual(2);
+  expect(wants.at(-1)).toEqual({ kind: "wants", room, members: [{ member: "b", layers: [["a", 1]], guess: null }] });
+});
+
+test("dynacast across nodes: a member whose page moved to another node is spoken for by that node only", async () => {
+  const downAfter = 150;
+  const { nodes, layersTold, publish } = cluster(3, { groupFrom: 2, layersDownAfterMs: downAfter, wantsEveryMs: 50 });
+  const [one, two, three] = nodes as [Groups, Groups, Groups];
+  const settle = () => Bun.sleep(downAfter + 150);
+  one.joined(room, "a", ["a"]);
+  three.joined(room, "b", ["a", "b"]);
+  await until(() => one.modeOf(room) === "sfu", 2000, "the group on a's node");
+  await publish(one, "a");
+  three.view(room, "b", [{ peer: "a", layer: 0 }]);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 0]);
+  // b's page is refreshed through the second node, and pins a there.
+  two.joined(room, "b", ["a", "b"]);
+  two.view(room, "b", [{ peer: "a", layer: 2 }]);
+  await until(() => layersTold("a").length > 2, 2000, "a told b's choice");
+  // d joins through a's node: the others say what their members want, b's old node no longer b's old choice.
+  one.joined(room, "d", ["a", "b", "d"], 0);
+  await settle();
+  expect(layersTold("a")).toEqual([2, 0, 2]);
 });

@@ -18,9 +18,11 @@
  *
  * With many nodes a room's members may be on several of them: each node drives Janus for its own
  * members, the mode and the membership of group rooms travel between nodes as `GroupEvent`s, and
- * who publishes in the Janus room is learnt from Janus itself (its "publishers" events).
+ * who publishes in the Janus room is learnt from Janus itself (its "publishers" events). So do the
+ * layers each member wants (`wants`), for dynacast on the node where each publisher is.
  */
 import type { CallMode, ServerMessage, SfuConnection, SfuLayer, SfuStream, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
+import { type GroupEvent, groupEventOf, type MemberWants } from "./group-events.ts";
 import { JanusError, type JanusHandle, JanusSession, type Jsep, type PluginEvent } from "./janus.ts";
 import { MemoryPlacement, type Placement } from "./placement.ts";
 
@@ -51,13 +53,9 @@ export interface GroupDeps {
   openJanus?: (url: string, secret: string) => Promise<JanusSession>;
   /** How long nobody must want a publisher's higher layers before it is told to pause them (dynacast). */
   layersDownAfterMs?: number;
+  /** Many nodes: how often at most this node shares its members' wanted layers of one room. */
+  wantsEveryMs?: number;
 }
-
-/** What a node tells the others about a group room. */
-export type GroupEvent =
-  | { kind: "sfu"; room: string; members: string[] }
-  | { kind: "joined" | "left"; room: string; member: string }
-  | { kind: "direct"; room: string };
 
 /** How long a Janus server that failed is left out of new placements. */
 const DOWN_FOR_MS = 10_000;
@@ -103,6 +101,8 @@ interface MemberMedia {
   encodesDown: ReturnType<typeof setTimeout> | null;
   /** Its socket joined through this node (with one node, every member is). */
   local: boolean;
+  /** The layers it wants, as another node (where its socket is) last said; null: not heard (the highest). */
+  shared: { layers: Map<string, SfuLayer>; guess: SfuLayer | null } | null;
 }
 
 interface Group {
@@ -117,6 +117,10 @@ interface Group {
   at: string | null;
   /** Publishers whose connection with Janus is up, on this node or another. */
   feeds: Set<string>;
+  /** Members here whose wanted layers the other nodes are yet to be told, and when they last were (ms). */
+  wantsOut: Set<string>;
+  wantsTimer: ReturnType<typeof setTimeout> | null;
+  wantsSentAt: number;
 }
 
 /** How long members back on direct connections keep their media-server ones (their switch is make before break). */
@@ -124,6 +128,9 @@ const RELEASE_AFTER_DIRECT_MS = 15_000;
 
 /** How long a publisher's higher layers nobody wants are still encoded (a layout flipping back needs them at once). */
 const LAYERS_DOWN_AFTER_MS = 3_000;
+
+/** How often at most a node tells the others its members' wanted layers of a room (a layout change sends several views). */
+const WANTS_EVERY_MS = 150;
 
 const fingerprintOf = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? "";
 
@@ -163,14 +170,19 @@ export class Groups {
     const m = group.members.get(member) as MemberMedia;
     m.local = true;
     m.guess = layer ?? null;
+    m.shared = null; // what it wants is this node's to say now
     this.keepGroup(group);
     if (group.mode === "sfu") this.receiveNow(group, m);
     if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
       group.mode = "sfu";
       // The other nodes first: their members' offers, answering the news, find the room a group there.
-      this.deps.share?.({ kind: "sfu", room, members: [...members] });
+      this.deps.share?.({ kind: "sfu", room, members: [...members], member });
       for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
-    } else if (group.mode === "sfu") this.deps.share?.({ kind: "joined", room, member });
+      this.shareWants(group, this.localIds(group));
+    } else if (group.mode === "sfu") {
+      this.deps.share?.({ kind: "joined", room, member });
+      this.shareWants(group, [member]);
+    }
     this.retellLayers(group);
     return group.mode;
   }
@@ -192,7 +204,18 @@ export class Groups {
   private groupOf(room: string): Group {
     let group = this.rooms.get(room);
     if (!group) {
-      group = { room, mode: "direct", directTimer: null, members: new Map(), ready: null, at: null, feeds: new Set() };
+      group = {
+        room,
+        mode: "direct",
+        directTimer: null,
+        members: new Map(),
+        ready: null,
+        at: null,
+        feeds: new Set(),
+        wantsOut: new Set(),
+        wantsTimer: null,
+        wantsSentAt: 0,
+      };
       this.rooms.set(room, group);
     }
     return group;
@@ -207,22 +230,35 @@ export class Groups {
   }
 
   /**
-   * Another node changed a group room. Only rooms with members here matter (a node that gets its
-   * first member of a room later reads the room's members from the store).
+   * Another node changed a group room (what came off the bus, checked here). Only rooms with
+   * members here matter (a node that gets its first member of a room later reads the room's
+   * members from the store). A node new to a group, or a newcomer's, is told the wants of this
+   * node's members.
    */
-  heard(event: GroupEvent) {
+  heard(message: unknown) {
+    const checked = groupEventOf(message);
+    if (!checked.ok) return this.log(`a group event from another node is ignored (${checked.why})`);
+    const event = checked.event;
     const group = this.rooms.get(event.room);
     if (!group) return;
     switch (event.kind) {
       case "sfu":
         for (const id of event.members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
         group.mode = "sfu";
+        if (event.member !== undefined) this.joinedThere(group, event.member);
         this.keepGroup(group);
+        this.shareWants(group, this.localIds(group));
         return;
       case "joined":
-        if (!group.members.has(event.member)) group.members.set(event.member, this.newMember(event.member));
+        this.joinedThere(group, event.member);
         this.keepGroup(group);
+        this.shareWants(group, this.localIds(group));
+        // Its node says what it wants right behind this; the publishers here are told once that had
+        // time to come (a joiner guessing small tiles does not make them all encode their highest meanwhile).
+        setTimeout(() => this.retellLayers(group), 2 * this.wantsEveryMs).unref?.();
         return;
+      case "wants":
+        return this.heardWants(group, event.members);
       case "left":
         return this.left(event.room, event.member, false);
       case "direct":
@@ -231,6 +267,84 @@ export class Groups {
         group.directTimer = null;
         return this.goneDirect(group);
     }
+  }
+
+  /** `id` joined through another node: a new page there, whose wants its node is to say (the highest until then). */
+  private joinedThere(group: Group, id: string) {
+    let m = group.members.get(id);
+    if (!m) group.members.set(id, (m = this.newMember(id)));
+    m.shared = null;
+    // One that was here moved there (a refresh through another node): this node no longer speaks
+    // for it (its layers, what it publishes, what it receives), or its old choices would be said
+    // again over its new page's.
+    m.local = false;
+    if (m.encodesDown) clearTimeout(m.encodesDown);
+    m.encodesDown = null;
+  }
+
+  /** Layers wanted by members on another node: the publishers here encode what they need. */
+  private heardWants(group: Group, wants: readonly MemberWants[]) {
+    for (const w of wants) {
+      const m = group.members.get(w.member);
+      if (!m) continue; // not a member (any more): its node's "left" came first
+      m.shared = w.layers && { layers: new Map(w.layers), guess: w.guess };
+    }
+    this.retellLayers(group);
+  }
+
+  /**
+   * The other nodes are told what these members here want (coalesced: at most one event per room
+   * every WANTS_EVERY_MS, the first at once, so a layout change does not flood the bus).
+   */
+  private shareWants(group: Group, ids: Iterable<string>) {
+    if (!this.deps.share) return;
+    for (const id of ids) group.wantsOut.add(id);
+    if (group.wantsTimer || group.wantsOut.size === 0) return;
+    const wait = group.wantsSentAt + this.wantsEveryMs - Date.now();
+    if (wait <= 0) return this.sendWants(group);
+    group.wantsTimer = setTimeout(() => {
+      group.wantsTimer = null;
+      this.sendWants(group);
+    }, wait);
+    group.wantsTimer.unref?.();
+  }
+
+  private sendWants(group: Group) {
+    const ids = [...group.wantsOut];
+    group.wantsOut.clear();
+    if (this.rooms.get(group.room) !== group || group.mode !== "sfu") return;
+    const members: MemberWants[] = [];
+    for (const id of ids) {
+      const m = group.members.get(id);
+      if (!m?.local) continue;
+      // Only of those still in the room (a member's choices outlive the people it chose for).
+      const layers = [...m.layers].filter(([peer]) => group.members.has(peer));
+      members.push({ member: id, layers, guess: m.guess });
+    }
+    if (members.length === 0) return;
+    group.wantsSentAt = Date.now();
+    this.deps.share?.({ kind: "wants", room: group.room, members });
+  }
+
+  private get wantsEveryMs() {
+    return this.deps.wantsEveryMs ?? WANTS_EVERY_MS;
+  }
+
+  private localIds(group: Group): string[] {
+    return [...group.members.values()].filter((m) => m.local).map((m) => m.id);
+  }
+
+  /**
+   * `member`'s node died (this node swept it): what it wanted is not known any more, here or on
+   * the other nodes, so it counts as wanting the highest until it rejoins or its seat expires.
+   */
+  away(room: string, member: string, others: readonly string[]) {
+    if (others.length + 1 < this.groupFrom) return; // no group (most rooms hold two)
+    const group = this.rooms.get(room);
+    const m = group?.members.get(member);
+    if (m && !m.local) m.shared = null;
+    this.deps.share?.({ kind: "wants", room, members: [{ member, layers: null, guess: null }] });
+    if (group) this.retellLayers(group);
   }
 
   /** Whether the media server still has this member's publishing connection (it may keep it). */
@@ -250,6 +364,7 @@ export class Groups {
     this.release(group, m);
     group.members.delete(member);
     group.feeds.delete(member);
+    group.wantsOut.delete(member);
     for (const other of group.members.values()) other.wanted.delete(member);
     this.retellLayers(group);
     if (group.members.size === 0) this.close(group);
@@ -274,6 +389,11 @@ export class Groups {
   /** Direct again: this node's members let go of their media-server connections a little later. */
   private goneDirect(group: Group) {
     group.mode = "direct";
+    // What members wanted through the media server is said again if the room is a group again.
+    if (group.wantsTimer) clearTimeout(group.wantsTimer);
+    group.wantsTimer = null;
+    group.wantsOut.clear();
+    for (const m of group.members.values()) m.shared = null;
     const release = setTimeout(() => {
       if (this.rooms.get(group.room) !== group || group.mode !== "direct") return;
       for (const m of group.members.values()) this.release(group, m);
@@ -316,6 +436,7 @@ export class Groups {
     if (!group || !m) return;
     for (const w of want) m.layers.set(w.peer, w.layer);
     this.retellLayers(group);
+    this.shareWants(group, [member]);
     this.queue(m.sub, () =>
       this.applyLayers(
         m,
@@ -326,15 +447,18 @@ export class Groups {
 
   /**
    * Dynacast: the highest layer anyone in the group wants of `publisher`'s video. A member on
-   * another node is not known here and counts as wanting the highest; one off screen or in a
-   * hidden tab wants none. Nobody wanting any still leaves the lowest (a newcomer's first picture).
+   * another node wants what its node last said; one never heard of (or whose node died) counts as
+   * wanting the highest. One off screen or in a hidden tab wants none. Nobody wanting any still
+   * leaves the lowest (a newcomer's first picture). A member both here and said by another node
+   * (it moved there) wants the higher of the two.
    */
   private topLayerOf(group: Group, publisher: string): 0 | 1 | 2 {
     let top: SfuLayer = 0;
     for (const m of group.members.values()) {
       if (m.id === publisher) continue;
-      const layer = m.local ? (m.layers.get(publisher) ?? m.guess ?? 2) : 2;
-      if (layer > top) top = layer;
+      const here: SfuLayer = m.local ? (m.layers.get(publisher) ?? m.guess ?? 2) : -1;
+      const there: SfuLayer = m.shared ? (m.shared.layers.get(publisher) ?? m.shared.guess ?? 2) : m.local ? -1 : 2;
+      top = Math.max(top, here, there) as SfuLayer;
     }
     return top as 0 | 1 | 2;
   }
@@ -356,7 +480,7 @@ export class Groups {
       } else if (!m.encodesDown) {
         m.encodesDown = setTimeout(() => {
           m.encodesDown = null;
-          if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.get(m.id) !== m || !m.publishing) return;
+          if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.get(m.id) !== m || !m.local || !m.publishing) return;
           const now = this.topLayerOf(group, m.id);
           if (now < m.encodes) this.tellEncodes(group, m, now);
         }, this.deps.layersDownAfterMs ?? LAYERS_DOWN_AFTER_MS);
@@ -434,6 +558,7 @@ export class Groups {
       encodes: 2,
       encodesDown: null,
       local: !this.deps.share,
+      shared: null,
     };
   }
 
@@ -762,6 +887,7 @@ export class Groups {
 
   private close(group: Group) {
     if (group.directTimer) clearTimeout(group.directTimer);
+    if (group.wantsTimer) clearTimeout(group.wantsTimer);
     for (const m of group.members.values()) this.release(group, m);
     this.rooms.delete(group.room);
     this.destroyRoom(group);

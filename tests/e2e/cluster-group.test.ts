@@ -1,7 +1,8 @@
 /**
  * A group call whose three members are on three different nodes sharing one Redis, with one Janus
  * (inside the namespace of scripts/netns.sh): every page sees the two others through the media
- * server, their nodes having sent them to the same Janus room, and a chat message crosses nodes.
+ * server, their nodes having sent them to the same Janus room; each of them is viewed only from
+ * other nodes, whose viewers' choices of layer reach it (dynacast across nodes).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
@@ -9,7 +10,18 @@ import type { RunningJanus } from "../../scripts/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
 import { Redis } from "../helpers/cluster.ts";
 import { startTestJanus } from "../helpers/janus.ts";
-import { type AppServer, button, launchBrowser, newPerson, remoteFrameCounts, startApp, waitFor, waitForStatus } from "./harness.ts";
+import {
+  type AppServer,
+  button,
+  launchBrowser,
+  layersSent,
+  newPerson,
+  recordPeerConnections,
+  remoteFrameCounts,
+  startApp,
+  waitFor,
+  waitForStatus,
+} from "./harness.ts";
 
 let browser: Browser;
 let redis: Redis;
@@ -40,8 +52,13 @@ async function publishersIn(room: string): Promise<number> {
   }
 }
 
-test("three people on three nodes: a group call through one Janus, everyone sees everyone", async () => {
+test("three people on three nodes: a group call through one Janus, everyone sees everyone, and nobody's high layer is sent to a grid", async () => {
   const people = await Promise.all(nodes.map((n) => newPerson(browser, n.url)));
+  // Cameras at 540p (layers 960, 480 and 240 px wide): a grid tile of about 545 px asks for the middle one.
+  for (const p of people) {
+    await p.context.addInitScript(recordPeerConnections);
+    await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 960, height: 540, frameRate: 15 })));
+  }
   try {
     const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
     await a.page.goto(nodes[0]!.url);
@@ -68,6 +85,21 @@ test("three people on three nodes: a group call through one Janus, everyone sees
     expect(await publishersIn(room)).toBe(3);
     // Each node has one of them.
     for (const n of nodes) expect(((await (await fetch(`${n.url}/healthz`)).json()) as { connected: number }).connected).toBe(1);
+    // Everyone sees the two others in grid tiles, each viewer on another node than the person it
+    // sees: their choices reach each publisher's node, whose high layer stops (a few seconds after the grid settles).
+    for (const [name, p] of [
+      ["a", a],
+      ["b", b],
+      ["c", c],
+    ] as const) {
+      const sent = await waitFor(
+        () => layersSent(p.page, 1000),
+        (l) => l.h?.bytes === 0 && (l.m?.bytes ?? 0) > 0 && (l.l?.bytes ?? 0) > 0,
+        30_000,
+      );
+      console.log(`${name}'s layers sent in 1 s, seen in grids on the two other nodes:`, JSON.stringify(sent));
+      expect(sent.h!.active).toBe(false);
+    }
   } finally {
     for (const p of people) await p.context.close();
   }

@@ -11,6 +11,7 @@ import {
   expectAttribute,
   freePort,
   launchBrowser,
+  layersSent,
   moreButton,
   newPerson,
   openCallLink,
@@ -225,25 +226,6 @@ async function videoPacketsByLine(page: Page, ms: number): Promise<Record<string
   const before = new Map((await inboundVideo(page)).map((s) => [s.line, s.packets]));
   await Bun.sleep(ms);
   return Object.fromEntries((await inboundVideo(page)).map((s) => [s.line, s.packets - (before.get(s.line) ?? 0)]));
-}
-
-/** Bytes each simulcast layer (by rid) of the page's published video sent over `ms`, and whether the browser counts it active. */
-async function layersSent(page: Page, ms: number): Promise<Record<string, { bytes: number; active: boolean }>> {
-  const read = () =>
-    page.evaluate(async () => {
-      const out: [string, number, boolean][] = [];
-      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-      for (const pc of pcs) {
-        if (pc.connectionState === "closed") continue;
-        (await pc.getStats()).forEach((s) => {
-          if (s.type === "outbound-rtp" && s.kind === "video" && s.rid) out.push([s.rid, s.bytesSent ?? 0, s.active !== false]);
-        });
-      }
-      return out;
-    });
-  const before = new Map((await read()).map(([rid, bytes]) => [rid, bytes]));
-  await Bun.sleep(ms);
-  return Object.fromEntries((await read()).map(([rid, bytes, active]) => [rid, { bytes: bytes - (before.get(rid) ?? 0), active }]));
 }
 
 /**

@@ -169,6 +169,28 @@ export function recordDataChannels() {
   };
 }
 
+/**
+ * Bytes each simulcast layer (by rid) of the page's published video sent over `ms`, and whether the browser counts it active
+ * (the page needs `recordPeerConnections`).
+ */
+export async function layersSent(page: Page, ms: number): Promise<Record<string, { bytes: number; active: boolean }>> {
+  const read = () =>
+    page.evaluate(async () => {
+      const out: [string, number, boolean][] = [];
+      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+      for (const pc of pcs) {
+        if (pc.connectionState === "closed") continue;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === "outbound-rtp" && s.kind === "video" && s.rid) out.push([s.rid, s.bytesSent ?? 0, s.active !== false]);
+        });
+      }
+      return out;
+    });
+  const before = new Map((await read()).map(([rid, bytes]) => [rid, bytes]));
+  await Bun.sleep(ms);
+  return Object.fromEntries((await read()).map(([rid, bytes, active]) => [rid, { bytes: bytes - (before.get(rid) ?? 0), active }]));
+}
+
 export const statusOf = (page: Page) => page.getByRole("status").first().innerText();
 
 /**

@@ -475,7 +475,8 @@ describe("drawing within the limits", () => {
     tab.hand({ type: "PEN.UP" });
     expect(tab.strokes()[0]!.points).toHaveLength(DRAW_MAX_STROKE_POINTS);
     expect(sentPoints(tab.drain())).toBe(DRAW_MAX_STROKE_POINTS);
-  });
+    // (Thousands of moves through the real machine: ~1.5 s in CI, several on a busy machine.)
+  }, 30_000);
 
   test("local strokes stop at the drawing's point limit (mid-stroke), and a full drawing takes no new stroke", () => {
     const tab = new Tab();
@@ -487,7 +488,7 @@ describe("drawing within the limits", () => {
     const sent = tab.drain();
     expect(sentPoints(sent)).toBe(DRAW_MAX_DOC_POINTS);
     expect(sent.flatMap((s) => (s.wire.type === "ops" ? s.wire.ops : [])).filter((o) => o.type === "begin")).toHaveLength(7);
-  });
+  }, 30_000);
 
   test("frames from the peer: a stroke stops at its point limit, the drawing at its own, whatever the peer sends", () => {
     const tab = new Tab();

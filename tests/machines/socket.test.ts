@@ -1,6 +1,7 @@
 /**
  * The socket actor against the real server: a socket warmed up ahead of time (while the camera
  * starts and the pre-join screen shows) is the one that joins; one nobody adopts is closed.
+ * Some wait out the 2 s grace period and more: each has 15 s, not bun's 5 s (a busy machine).
  */
 import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
@@ -41,7 +42,7 @@ test("a warm socket is adopted: joining opens no second connection", async () =>
   expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
   actor.stop();
   await until(() => app.stats().sockets === 0, 3000);
-});
+}, 15_000);
 
 test("a warm socket adopted while still connecting joins once it opens", async () => {
   const warm = new WarmSockets();
@@ -52,7 +53,7 @@ test("a warm socket adopted while still connecting joins once it opens", async (
   expect(app.stats()).toMatchObject({ sockets: 1, connected: 1 });
   actor.stop();
   await until(() => app.stats().sockets === 0, 3000);
-});
+}, 15_000);
 
 test("a warm socket nobody adopts is closed shortly after it is let go", async () => {
   const warm = new WarmSockets();
@@ -64,7 +65,7 @@ test("a warm socket nobody adopts is closed shortly after it is let go", async (
   expect(app.stats().sockets).toBe(1); // still held
   again();
   await until(() => app.stats().sockets === 0, 4000);
-});
+}, 15_000);
 
 test("the pre-join screen's watch, taking over from the one started with the camera, hears the answer given and asks no second time at once", async () => {
   const warm = new WarmSockets();
@@ -89,4 +90,4 @@ test("the pre-join screen's watch, taking over from the one started with the cam
   } finally {
     sent.mockRestore();
   }
-});
+}, 15_000);

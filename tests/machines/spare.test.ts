@@ -55,7 +55,7 @@ describe("a spare connection for answering", () => {
     expect(pcs[1]!.closed).toBe(false);
     h.actor.send({ type: "HANG_UP" });
     expect(pcs.map((p) => p.closed)).toEqual([true, true]);
-  });
+  }, 15_000); // (2.1 s of it waiting: more than bun's 5 s on a busy machine)
 
   test("someone arriving in a room of two: what the page shows and plays of it waits until our answer to their offer has gone", async () => {
     const h = await aloneInRoom();

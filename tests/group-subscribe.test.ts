@@ -1,7 +1,8 @@
 /**
  * How the server subscribes a group's members to each other (signal-server/sfu/group.ts), against
  * a fake Janus that answers the VideoRoom requests the server makes and records them: no media,
- * no browser. Real Janus and browsers are in tests/e2e/group.test.ts.
+ * no browser. Real Janus and browsers are in tests/e2e/group.test.ts. Some wait out real debounces:
+ * each test has 15 s, not bun's 5 s (a busy machine).
  */
 import { expect, test } from "bun:test";
 import type { ServerMessage, WithoutVersion } from "../protocol/index.ts";
@@ -52,7 +53,7 @@ test("a newcomer to a group is offered everyone publishing there at once, in one
   await until(() => offersTo("d").length > 0, 2000, "an offer to d");
   expect(offersTo("d")).toEqual([["a", "b"]]);
   expect(janus.subscriptions.slice(before)).toEqual([{ request: "join", feeds: ["a", "b"] }]);
-});
+}, 15_000);
 
 test("a feed Janus no longer has is left out of a subscription; the others are still offered", async () => {
   const { janus, groups, offersTo } = await groupOf(["a", "b"]);
@@ -66,7 +67,7 @@ test("a feed Janus no longer has is left out of a subscription; the others are s
     { request: "join", feeds: ["a", "b"] },
     { request: "join", feeds: ["a"] },
   ]);
-});
+}, 15_000);
 
 /** `member` answers Janus's last offer of its subscription. */
 const answer = (groups: Groups, member: string) => groups.signal(room, member, "sub", { description: { type: "answer", sdp: "v=0\r\n" } });
@@ -111,7 +112,7 @@ test("a feed added to a subscription is asked at the layer its tile needs, and t
   ]);
   await until(() => janus.configures.length > 1, 2000, "c's change configured");
   expect(janus.configures.slice(1)).toEqual([[{ mid: "1", send: true, substream: 0 }]]);
-});
+}, 15_000);
 
 test("a feed whose tile is off screen is subscribed, then turned off once answered", async () => {
   const { janus, groups, offersTo } = await groupOf(["a", "b"]);
@@ -126,7 +127,7 @@ test("a feed whose tile is off screen is subscribed, then turned off once answer
   answer(groups, "c");
   await until(() => janus.configures.length === 1, 2000, "d's line turned off");
   expect(janus.configures).toEqual([[{ mid: "5", send: false }]]);
-});
+}, 15_000);
 
 test("a newcomer is subscribed at the layer it guessed with its join; its stage's choice then changes only the lines it differs on", async () => {
   const { janus, groups, offersTo } = await groupOf(["a", "b"]);
@@ -146,7 +147,7 @@ test("a newcomer is subscribed at the layer it guessed with its join; its stage'
   ]);
   await until(() => janus.configures.length > 0, 2000, "d's change configured");
   expect(janus.configures).toEqual([[{ mid: "3", send: true, substream: 0 }]]);
-});
+}, 15_000);
 
 test("dynacast: each publisher is told the highest layer anyone wants of it, more at once, less once nobody has wanted more for a while", async () => {
   const downAfter = 150;
@@ -192,7 +193,7 @@ test("dynacast: each publisher is told the highest layer anyone wants of it, mor
   await until(() => janus.handles.filter((h) => h.publisher === "a").length === 2, 2000, "a publishing again");
   janus.handles.filter((h) => h.publisher === "a")[1]!.onUp();
   expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0, 0]);
-});
+}, 15_000);
 
 /**
  * Nodes of a cluster, each a `Groups` of its own, driving one (fake) Janus; what one shares reaches
@@ -251,7 +252,7 @@ test("dynacast across nodes: a publisher whose only viewer is on another node en
   two.view(room, "b", [{ peer: "a", layer: 2 }]);
   await until(() => layersTold("a").length > 2, downAfter, "a told to encode more");
   expect(layersTold("a")).toEqual([2, 0, 2]);
-});
+}, 15_000);
 
 test("dynacast across nodes: a member nobody has said the wants of counts as wanting the highest, and so does one whose node died", async () => {
   const downAfter = 150;
@@ -303,7 +304,7 @@ test("dynacast across nodes: a member nobody has said the wants of counts as wan
   expect(logged.length - before).toBe(bad.length);
   await settle();
   expect(layersTold("a")).toEqual([2, 1, 2, 0, 2, 0]);
-});
+}, 15_000);
 
 test("dynacast across nodes: a node new to a group is told what the members already there want", async () => {
   const downAfter = 150;
@@ -316,7 +317,7 @@ test("dynacast across nodes: a node new to a group is told what the members alre
   await publish(one, "a");
   await Bun.sleep(downAfter + 150);
   expect(layersTold("a").at(-1)).toBe(0);
-});
+}, 15_000);
 
 test("dynacast across nodes: a layout change sending many views is shared as one or two events", async () => {
   const { nodes, shared } = cluster(2, { groupFrom: 2, wantsEveryMs: 100 });
@@ -330,7 +331,7 @@ test("dynacast across nodes: a layout change sending many views is shared as one
   const wants = shared.slice(before).filter((e) => e.kind === "wants");
   expect(wants.length).toBeLessThanOrEqual(2);
   expect(wants.at(-1)).toEqual({ kind: "wants", room, members: [{ member: "b", layers: [["a", 1]], guess: null }] });
-});
+}, 15_000);
 
 test("dynacast across nodes: a member whose page moved to another node is spoken for by that node only", async () => {
   const downAfter = 150;
@@ -352,4 +353,4 @@ test("dynacast across nodes: a member whose page moved to another node is spoken
   one.joined(room, "d", ["a", "b", "d"], 0);
   await settle();
   expect(layersTold("a")).toEqual([2, 0, 2]);
-});
+}, 15_000);

@@ -239,6 +239,25 @@ function breakdown(ts: Timing[]): string {
   return rows.map((r, i) => `    ${r.n.padEnd(14)} ${f0(r.at)} ms   (+${(r.at - (rows[i - 1]?.at ?? 0)).toFixed(0)})`).join("\n");
 }
 
+/** The path after the start (the floor's socket open, the app's Join), floor beside app: the same marks, both pages on B's clock. */
+const AFTER_START = ["joined", "offer-sent", "A offer-in", "A answer-sent", "answer-in", "answer", "ice-connected", "connected", "first frame"];
+function sideBySide(floor: Timing[], appRuns: Timing[]): string {
+  const since = (ts: Timing[], n: string) => {
+    // Per run, ms after that run's start (first frame − fromStart), then the median.
+    const xs = ts.map((t) => (t.steps[n] === undefined ? undefined : t.steps[n]! - (t.frame - t.fromStart))).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : Number.NaN;
+  };
+  const rows: string[] = [`    ${"step".padEnd(14)} ${"floor".padStart(6)} ${"(+)".padStart(6)}  ${"app".padStart(6)} ${"(+)".padStart(6)}`];
+  let prev = [0, 0];
+  for (const n of AFTER_START) {
+    const f = since(floor, n);
+    const a = since(appRuns, n);
+    rows.push(`    ${n.padEnd(14)} ${f0(f)} ${f0(f - prev[0]!)}  ${f0(a)} ${f0(a - prev[1]!)}`);
+    prev = [Number.isNaN(f) ? prev[0]! : f, Number.isNaN(a) ? prev[1]! : a];
+  }
+  return rows.join("\n");
+}
+
 /** B's own marks before Join, run by run: script (bundle run) / devices ready / Join clicked, and devices -> Join. */
 function preJoin(ts: Timing[]): string {
   const at = (t: Timing, n: string) => (t.steps[n] === undefined ? "-" : t.steps[n]!.toFixed(0));
@@ -272,6 +291,8 @@ for (const variant of VARIANTS) {
   console.log(breakdown(floor));
   console.log("  app steps (median ms from navigation):");
   console.log(breakdown(appRuns));
+  console.log("  after the start (floor: socket open; app: Join clicked), median ms per run, and the step's own part (+):");
+  console.log(sideBySide(floor, appRuns));
   console.log(`  app, B before Join per run (ms from navigation): ${preJoin(appRuns)}`);
   const longMs = (ts: Timing[]) => ts.map((t) => t.afterAnswerMs.toFixed(0)).join(", ");
   console.log(`  B's long animation frames from answer-in to the first frame, ms per run: floor [${longMs(floor)}], app [${longMs(appRuns)}]`);

@@ -56,6 +56,8 @@ interface Timing {
   afterAnswer: string[];
   /** Their total duration, ms. */
   afterAnswerMs: number;
+  /** React's commits from Join to the answer's frame read (`answer-in`): each one restarts the hidden call view's first draw if it is not done. */
+  commitsBeforeAnswer: number;
 }
 
 /** The answering page's (A's) own marks, as ms after B's navigation (both pages' clocks from `performance.timeOrigin`). */
@@ -87,7 +89,15 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     return {
       bench: (
         window as unknown as {
-          __bench: { wsOpen: number; join: number | null; frame: number; size: string; steps: Record<string, number>; loaf: [number, number, string][] };
+          __bench: {
+            wsOpen: number;
+            join: number | null;
+            frame: number;
+            size: string;
+            steps: Record<string, number>;
+            loaf: [number, number, string][];
+            commits: number[];
+          };
         }
       ).__bench,
       marks,
@@ -116,6 +126,7 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     size: bench.size,
     afterAnswer: long.map(([at, d, top]) => `${at.toFixed(0)}+${d.toFixed(0)} ${top}`),
     afterAnswerMs: long.reduce((sum, [, d]) => sum + d, 0),
+    commitsBeforeAnswer: bench.commits.filter((at) => at >= start && at <= from).length,
   };
 }
 
@@ -207,6 +218,11 @@ try {
             .map(([n, at]) => `${n} ${at.toFixed(0)}`)
             .join(", ")})`;
         process.stderr.write(`${variant} ${i + 1}/${RUNS} ${kind}: ${line(r.fresh)}${r.reload ? `\n  reload ${line(r.reload)}` : ""}\n`);
+        const v = r.fresh.steps;
+        if (kind === "app")
+          process.stderr.write(
+            `  ${r.fresh.commitsBeforeAnswer} commits from Join to answer-in; view drawn ${v["view drawn"] === undefined || v["answer-in"] === undefined ? "-" : (v["view drawn"]! - v["answer-in"]!).toFixed(0)} ms from answer-in\n`,
+          );
         if (r.fresh.afterAnswer.length) process.stderr.write(`  long frames answer-in -> first frame: ${r.fresh.afterAnswer.join("; ")}\n`);
       }
     }
@@ -240,7 +256,19 @@ function breakdown(ts: Timing[]): string {
 }
 
 /** The path after the start (the floor's socket open, the app's Join), floor beside app: the same marks, both pages on B's clock. */
-const AFTER_START = ["joined", "offer-sent", "A offer-in", "A answer-sent", "answer-in", "answer", "ice-connected", "connected", "first frame"];
+const AFTER_START = [
+  "joined",
+  "offer-sent",
+  "A offer-in",
+  "A answer-sent",
+  "view drawn",
+  "answer-in",
+  "answer",
+  "view shown",
+  "ice-connected",
+  "connected",
+  "first frame",
+];
 function sideBySide(floor: Timing[], appRuns: Timing[]): string {
   const since = (ts: Timing[], n: string) => {
     // Per run, ms after that run's start (first frame − fromStart), then the median.

@@ -60,7 +60,7 @@ export function probe() {
     performance.mark(`bench:${step}`); // for a trace (trace.ts)
   };
   // React's commits (production React calls the DevTools hook too): when, and when the call's view
-  // (`div.call`) was first in the page, drawn hidden behind "Joining…" (`view drawn`), then shown.
+  // (`div.call`, not the pre-join screen's `div.call.lobby`) was first in the page, drawn hidden behind "Joining…" (`view drawn`), then shown.
   const wr = window as unknown as { __REACT_DEVTOOLS_GLOBAL_HOOK__?: unknown };
   if (!wr.__REACT_DEVTOOLS_GLOBAL_HOOK__)
     wr.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
@@ -70,7 +70,7 @@ export function probe() {
       inject: () => 1,
       onCommitFiberRoot: () => {
         b.commits.push(performance.now());
-        const view = document.querySelector<HTMLElement>("div.call");
+        const view = document.querySelector<HTMLElement>("div.call:not(.lobby)");
         if (view) note("view drawn");
         if (view && view.style.display !== "none") note("view shown");
       },

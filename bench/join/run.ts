@@ -280,8 +280,10 @@ function sideBySide(floor: Timing[], appRuns: Timing[]): string {
   for (const n of AFTER_START) {
     const f = since(floor, n);
     const a = since(appRuns, n);
-    rows.push(`    ${n.padEnd(14)} ${f0(f)} ${f0(f - prev[0]!)}  ${f0(a)} ${f0(a - prev[1]!)}`);
-    prev = [Number.isNaN(f) ? prev[0]! : f, Number.isNaN(a) ? prev[1]! : a];
+    // The call view's own moments are beside the path, not steps of it.
+    const aside = n.startsWith("view ");
+    rows.push(`    ${n.padEnd(14)} ${f0(f)} ${aside ? "".padStart(6) : f0(f - prev[0]!)}  ${f0(a)} ${aside ? "" : f0(a - prev[1]!)}`);
+    if (!aside) prev = [Number.isNaN(f) ? prev[0]! : f, Number.isNaN(a) ? prev[1]! : a];
   }
   return rows.join("\n");
 }

@@ -1,6 +1,6 @@
 import { useSelector } from "@xstate/react";
-import { Activity, useEffect, useLayoutEffect, useState } from "react";
-import { HIDDEN_DRAW_MS, hiddenDraw, useCallActor } from "./call-context.tsx";
+import { Activity, useEffect, useState } from "react";
+import { useCallActor } from "./call-context.tsx";
 import { CallView } from "./components/CallView.tsx";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
@@ -16,7 +16,6 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
   const joining = useSelector(actor, handingOver);
   const [problem, setProblem] = useState(opened);
   useShortcuts(!idle && !lobby);
-  useHiddenDraw(joining && lobby);
   // Once a call starts, the bad address is behind us: leaving it later shows the start page.
   useEffect(() => {
     if (!idle) setProblem(null);
@@ -57,30 +56,6 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
       )}
     </>
   );
-}
-
-/**
- * While the call's view is drawn hidden for the first time (from the commit that puts it in the
- * page, until its elements are there), the page's components hear of no new snapshot
- * (call-context.tsx `hiddenDraw`): a render of the visible part would start that draw again.
- */
-function useHiddenDraw(drawing: boolean) {
-  useLayoutEffect(() => {
-    if (!drawing) return;
-    const drawn = () => document.querySelector(".call:not(.lobby)") !== null;
-    if (drawn()) return;
-    hiddenDraw.hold(HIDDEN_DRAW_MS);
-    const observer = new MutationObserver(() => {
-      if (!drawn()) return;
-      observer.disconnect();
-      hiddenDraw.release();
-    });
-    observer.observe(document.body, { childList: true, subtree: true });
-    return () => {
-      observer.disconnect();
-      hiddenDraw.release();
-    };
-  }, [drawing]);
 }
 
 /** The tab's title says how the call is going; only this renders when it changes. */

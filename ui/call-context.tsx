@@ -1,6 +1,6 @@
 import { createContext, useContext } from "react";
 import type { AnyActorRef, Observer } from "xstate";
-import { AnswerFirst, answerFirst } from "../machines/answer-first.ts";
+import { answerFirst } from "../machines/answer-first.ts";
 import type { CallActor } from "../machines/call/call.ts";
 
 export const CallContext = createContext<CallActor | null>(null);
@@ -12,27 +12,13 @@ export function useCallActor(): CallActor {
 }
 
 /**
- * The call's view drawn hidden behind "Joining…" for the first time (App.tsx). React draws it at
- * its lowest priority, in slices, and until that draw has been committed once, any render of the
- * page's visible part (a new status line, the pre-join screen's "Joining…") throws the draw away
- * and starts it again, and a snapshot changed under it is redrawn in one blocking task (React's
- * tearing check): during a join the call changes every few tens of ms, so the draw rarely finished
- * before the answer came, and then the whole view was drawn at once between the answer and the
- * first frame (bench/join). So the components hear of nothing new while it is drawn (at most
- * HIDDEN_DRAW_MS), then of the latest snapshot at once.
- */
-export const hiddenDraw = new AnswerFirst();
-export const HIDDEN_DRAW_MS = 400;
-
-/**
  * An actor as the page's components see it: the same actor, except that they hear of a new
  * snapshot in a task of its own rather than at once. React renders what it hears at once, in a
  * microtask, so a render would otherwise run inside whatever made the change, and a connection's
  * steps wait behind it: a remote track arrives (the call shows it), and only after the render
  * does the answer to that offer go out (bench/join: offer to answer was ~4x the floor's).
  * Changes that come in one burst are shown by one render; while an answer is expected or being
- * made (machines/answer-first.ts), they wait until it has gone, and so while the call's view is
- * first drawn hidden (`hiddenDraw`). Sending is unchanged.
+ * made (machines/answer-first.ts), they wait until it has gone. Sending is unchanged.
  */
 export function deferredView<T extends AnyActorRef>(actor: T): T {
   const known = views.get(actor);
@@ -48,7 +34,7 @@ export function deferredView<T extends AnyActorRef>(actor: T): T {
   };
   // A message task: not throttled in a background tab (timers are), so a call answered there still plays at once.
   const channel = new MessageChannel();
-  channel.port1.onmessage = () => answerFirst.after(() => hiddenDraw.after(show));
+  channel.port1.onmessage = () => answerFirst.after(show);
   const later = () => {
     if (pending) return;
     pending = true;

@@ -29,13 +29,15 @@ export function probe() {
       steps: Record<string, number>;
       /** Long animation frames (> 50 ms): start, duration, and the longest script in each (its invoker). */
       loaf: [number, number, string][];
+      /** When React committed (the app only). */
+      commits: number[];
     };
     __benchDwell?: number;
     WebSocket: typeof WebSocket;
   };
   const dwell = w.__benchDwell ?? 0;
   let pressing = false;
-  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {}, loaf: [] };
+  const b: typeof w.__bench = { wsOpen: null, join: null, frame: null, steps: {}, loaf: [], commits: [] };
   w.__bench = b;
   type Script = { duration: number; invoker: string; sourceFunctionName: string };
   try {
@@ -57,6 +59,25 @@ export function probe() {
     b.steps[step] = performance.now();
     performance.mark(`bench:${step}`); // for a trace (trace.ts)
   };
+  // React's commits (production React calls the DevTools hook too): when, and when the call's view
+  // (`div.call`, not the pre-join screen's `div.call.lobby`) was first in the page, drawn hidden behind "Joining…" (`view drawn`), then shown.
+  const wr = window as unknown as { __REACT_DEVTOOLS_GLOBAL_HOOK__?: unknown };
+  if (!wr.__REACT_DEVTOOLS_GLOBAL_HOOK__)
+    wr.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+      isDisabled: false,
+      supportsFiber: true,
+      renderers: new Map(),
+      inject: () => 1,
+      onCommitFiberRoot: () => {
+        b.commits.push(performance.now());
+        const view = document.querySelector<HTMLElement>("div.call:not(.lobby)");
+        if (view) note("view drawn");
+        if (view && view.style.display !== "none") note("view shown");
+      },
+      onCommitFiberUnmount: () => {},
+      onPostCommitFiberRoot: () => {},
+      checkDCE: () => {},
+    };
   const Native = w.WebSocket;
   w.WebSocket = class extends Native {
     constructor(url: string | URL, protocols?: string | string[]) {

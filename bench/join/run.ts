@@ -56,6 +56,8 @@ interface Timing {
   afterAnswer: string[];
   /** Their total duration, ms. */
   afterAnswerMs: number;
+  /** React's commits from Join to the answer's frame read (`answer-in`): each one restarts the hidden call view's first draw if it is not done. */
+  commitsBeforeAnswer: number;
 }
 
 /** The answering page's (A's) own marks, as ms after B's navigation (both pages' clocks from `performance.timeOrigin`). */
@@ -87,7 +89,15 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     return {
       bench: (
         window as unknown as {
-          __bench: { wsOpen: number; join: number | null; frame: number; size: string; steps: Record<string, number>; loaf: [number, number, string][] };
+          __bench: {
+            wsOpen: number;
+            join: number | null;
+            frame: number;
+            size: string;
+            steps: Record<string, number>;
+            loaf: [number, number, string][];
+            commits: number[];
+          };
         }
       ).__bench,
       marks,
@@ -116,6 +126,7 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     size: bench.size,
     afterAnswer: long.map(([at, d, top]) => `${at.toFixed(0)}+${d.toFixed(0)} ${top}`),
     afterAnswerMs: long.reduce((sum, [, d]) => sum + d, 0),
+    commitsBeforeAnswer: bench.commits.filter((at) => at >= start && at <= from).length,
   };
 }
 
@@ -207,6 +218,11 @@ try {
             .map(([n, at]) => `${n} ${at.toFixed(0)}`)
             .join(", ")})`;
         process.stderr.write(`${variant} ${i + 1}/${RUNS} ${kind}: ${line(r.fresh)}${r.reload ? `\n  reload ${line(r.reload)}` : ""}\n`);
+        const v = r.fresh.steps;
+        if (kind === "app")
+          process.stderr.write(
+            `  ${r.fresh.commitsBeforeAnswer} commits from Join to answer-in; view drawn ${v["view drawn"] === undefined || v["answer-in"] === undefined ? "-" : (v["view drawn"]! - v["answer-in"]!).toFixed(0)} ms from answer-in\n`,
+          );
         if (r.fresh.afterAnswer.length) process.stderr.write(`  long frames answer-in -> first frame: ${r.fresh.afterAnswer.join("; ")}\n`);
       }
     }
@@ -237,6 +253,39 @@ function breakdown(ts: Timing[]): string {
   const names = [...new Set(ts.flatMap((t) => Object.keys(t.steps)))];
   const rows = names.map((n) => ({ n, at: median(ts.map((t) => t.steps[n]).filter((x): x is number => x !== undefined)) })).sort((x, y) => x.at - y.at);
   return rows.map((r, i) => `    ${r.n.padEnd(14)} ${f0(r.at)} ms   (+${(r.at - (rows[i - 1]?.at ?? 0)).toFixed(0)})`).join("\n");
+}
+
+/** The path after the start (the floor's socket open, the app's Join), floor beside app: the same marks, both pages on B's clock. */
+const AFTER_START = [
+  "joined",
+  "offer-sent",
+  "A offer-in",
+  "A answer-sent",
+  "view drawn",
+  "answer-in",
+  "answer",
+  "view shown",
+  "ice-connected",
+  "connected",
+  "first frame",
+];
+function sideBySide(floor: Timing[], appRuns: Timing[]): string {
+  const since = (ts: Timing[], n: string) => {
+    // Per run, ms after that run's start (first frame − fromStart), then the median.
+    const xs = ts.map((t) => (t.steps[n] === undefined ? undefined : t.steps[n]! - (t.frame - t.fromStart))).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : Number.NaN;
+  };
+  const rows: string[] = [`    ${"step".padEnd(14)} ${"floor".padStart(6)} ${"(+)".padStart(6)}  ${"app".padStart(6)} ${"(+)".padStart(6)}`];
+  let prev = [0, 0];
+  for (const n of AFTER_START) {
+    const f = since(floor, n);
+    const a = since(appRuns, n);
+    // The call view's own moments are beside the path, not steps of it.
+    const aside = n.startsWith("view ");
+    rows.push(`    ${n.padEnd(14)} ${f0(f)} ${aside ? "".padStart(6) : f0(f - prev[0]!)}  ${f0(a)} ${aside ? "" : f0(a - prev[1]!)}`);
+    if (!aside) prev = [Number.isNaN(f) ? prev[0]! : f, Number.isNaN(a) ? prev[1]! : a];
+  }
+  return rows.join("\n");
 }
 
 /** B's own marks before Join, run by run: script (bundle run) / devices ready / Join clicked, and devices -> Join. */
@@ -272,6 +321,8 @@ for (const variant of VARIANTS) {
   console.log(breakdown(floor));
   console.log("  app steps (median ms from navigation):");
   console.log(breakdown(appRuns));
+  console.log("  after the start (floor: socket open; app: Join clicked), median ms per run, and the step's own part (+):");
+  console.log(sideBySide(floor, appRuns));
   console.log(`  app, B before Join per run (ms from navigation): ${preJoin(appRuns)}`);
   const longMs = (ts: Timing[]) => ts.map((t) => t.afterAnswerMs.toFixed(0)).join(", ");
   console.log(`  B's long animation frames from answer-in to the first frame, ms per run: floor [${longMs(floor)}], app [${longMs(appRuns)}]`);

@@ -70,7 +70,8 @@ describe("pre-join of a group call", () => {
       // Bob leaves: Ada and the guest remain, and D may join.
       await button(b.page, "Leave").click();
       await says(d.page, "Ada and 1 guest are in this call");
-      expect(await button(d.page, "Join").isDisabled()).toBe(false);
+      // (Once its camera and microphone are ready too: on a busy machine they may still be starting.)
+      await expectAttribute(button(d.page, "Join"), "disabled", null);
     } finally {
       await Promise.all(people.map((p) => p.context.close()));
     }

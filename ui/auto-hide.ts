@@ -1,7 +1,7 @@
 /**
  * On phones (touch or small screens) the top bar and the call controls step aside together during
  * a call, leaving the video the whole screen: they hide after AUTO_HIDE_MS without interaction and
- * come back together on a tap on the stage, a mouse move over it, any key, any focus, or news in
+ * come back together on a tap on the stage (once the finger is lifted), a mouse move over it, any key, any focus, or news in
  * the status line (someone left, reconnecting). They stay while something in the call has keyboard
  * focus or a panel or dialog is open. Hidden bars are inert (not focusable); a key press brings
  * them back before the browser moves focus.
@@ -68,19 +68,31 @@ export function useAutoHide(active: boolean, stage: RefObject<HTMLElement | null
     const onMove = (e: PointerEvent) => {
       if (e.pointerType === "mouse") wake();
     };
+    // A finger's tap shows them once it is lifted: shown at the touch, they would push the stage
+    // (and the control under the finger) down mid-tap, and the tap would land elsewhere or nowhere.
+    const onDown = (e: PointerEvent) => {
+      if (e.pointerType === "mouse") wake();
+    };
+    const onUp = (e: PointerEvent) => {
+      if (e.pointerType !== "mouse") wake();
+    };
     const stageEl = stage.current;
     const callEl = call.current;
     window.addEventListener("keydown", onKey, true);
     document.addEventListener("focusin", wake, true);
     stageEl?.addEventListener("pointermove", onMove, true);
-    callEl?.addEventListener("pointerdown", wake, true);
+    callEl?.addEventListener("pointerdown", onDown, true);
+    callEl?.addEventListener("pointerup", onUp, true);
+    callEl?.addEventListener("pointercancel", onUp, true);
     arm();
     return () => {
       clearTimeout(timer);
       window.removeEventListener("keydown", onKey, true);
       document.removeEventListener("focusin", wake, true);
       stageEl?.removeEventListener("pointermove", onMove, true);
-      callEl?.removeEventListener("pointerdown", wake, true);
+      callEl?.removeEventListener("pointerdown", onDown, true);
+      callEl?.removeEventListener("pointerup", onUp, true);
+      callEl?.removeEventListener("pointercancel", onUp, true);
       wakeRef.current = () => {};
     };
   }, [enabled, stage, call]);

@@ -84,7 +84,14 @@ describe("the call stage", () => {
             10_000,
           );
           await a.page.locator(".topbar").waitFor({ state: "hidden", timeout: 2_000 }); // after the slide away
-          await a.page.locator(".tiles").tap({ position: { x: 60, y: 200 } });
+          // Not while the finger is down: shown then, they would push what it touches down mid-tap.
+          const tiles = (await boxOf(a.page, ".tiles"))!;
+          const cdp = await a.context.newCDPSession(a.page);
+          const at = [{ x: tiles.left + 60, y: tiles.top + 200 }];
+          await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: at });
+          await Bun.sleep(400);
+          expect(await dockHidden(a.page)).toEqual([true, true]);
+          await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
           await waitFor(
             () => dockHidden(a.page),
             (v) => v[0] === false && v[1] === false,

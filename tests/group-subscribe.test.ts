@@ -230,8 +230,25 @@ function cluster(count: number, options: Partial<GroupDeps> = {}) {
     await until(() => janus.publisherHandle(member) !== undefined, 2000, `${member} publishing`);
     janus.publisherHandle(member)!.onUp();
   };
-  return { janus, nodes, shared, logged, layersTold, publish };
+  return { janus, nodes, shared, logged, layersTold, publish, told };
 }
+
+test("across nodes, a member is told its room is a group by its own node, once that node has it a group: its offer, sent at once, is taken there", async () => {
+  const { nodes, told, janus } = cluster(2, { groupFrom: 2 });
+  const [one, two] = nodes as [Groups, Groups];
+  one.joined(room, "a", ["a"]);
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  expect(two.joined(room, "b", ["a", "b"])).toBe("sfu");
+  // The news is still on its way to a's node: nobody has told a yet (told then, its offer would find the room direct there).
+  expect(one.modeOf(room)).toBe("direct");
+  expect(modesOf("a")).toEqual([]);
+  await until(() => modesOf("a").length > 0, 2000, "a told");
+  expect(one.modeOf(room)).toBe("sfu");
+  expect(modesOf("a")).toEqual(["sfu"]);
+  // As a page does on hearing it: its offer goes to its node, which takes it.
+  expect(one.signal(room, "a", "pub", { description: { type: "offer", sdp: "v=0\r\na=fingerprint:sha-256 a\r\n" } })).toBe(true);
+  await until(() => janus.publisherHandle("a") !== undefined, 2000, "a publishing");
+}, 15_000);
 
 test("dynacast across nodes: a publisher whose only viewer is on another node encodes what that viewer watches, more as soon as it asks", async () => {
   const downAfter = 200;

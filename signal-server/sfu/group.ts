@@ -175,9 +175,10 @@ export class Groups {
     if (group.mode === "sfu") this.receiveNow(group, m);
     if (group.mode === "direct" && this.available && members.length >= this.groupFrom) {
       group.mode = "sfu";
-      // The other nodes first: their members' offers, answering the news, find the room a group there.
+      // Each node tells its own members once it knows (`heard`): a member told from here before its
+      // own node had heard could send its offer there while the room was still direct there.
       this.deps.share?.({ kind: "sfu", room, members: [...members], member });
-      for (const id of members) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
+      for (const id of this.localIds(group)) if (id !== member) this.deps.tell(room, id, { type: "mode", mode: "sfu" });
       this.shareWants(group, this.localIds(group));
     } else if (group.mode === "sfu") {
       this.deps.share?.({ kind: "joined", room, member });
@@ -242,13 +243,17 @@ export class Groups {
     const group = this.rooms.get(event.room);
     if (!group) return;
     switch (event.kind) {
-      case "sfu":
+      case "sfu": {
         for (const id of event.members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+        const was = group.mode;
         group.mode = "sfu";
         if (event.member !== undefined) this.joinedThere(group, event.member);
+        // Our members hear it from us, now that their offers find the room a group here.
+        if (was !== "sfu") for (const id of this.localIds(group)) this.deps.tell(event.room, id, { type: "mode", mode: "sfu" });
         this.keepGroup(group);
         this.shareWants(group, this.localIds(group));
         return;
+      }
       case "joined":
         this.joinedThere(group, event.member);
         this.keepGroup(group);

@@ -112,6 +112,26 @@ describe("background", () => {
     }
   }, 120_000);
 
+  test("a call without a server started once the site is gone, before the background could load: the person is told it could not start", async () => {
+    const own = await startApp();
+    const a = await newPerson(ctx.browser, own.url);
+    try {
+      await a.page.goto(`${own.url}/c/${crypto.randomUUID()}`);
+      await chooseBackground(a.page, "Blur (strong)");
+      await a.page.goto(own.url);
+      await button(a.page, "Call without a server…").click();
+      await own.stop();
+      // The camera starts with the offer code; the background's worker and model would come from the site.
+      await button(a.page, "Create an offer code").click();
+      await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
+      await a.page.getByRole("alert").filter({ hasText: "The background effect could not start." }).waitFor({ timeout: 30_000 });
+      expect(await processing(a.page)).toBe(false);
+    } finally {
+      await a.context.close();
+      await own.stop();
+    }
+  }, 120_000);
+
   test("switching mid-call (none, blur, a picture, none) keeps frames flowing with no new offer", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
     const b = await newPerson(ctx.browser, ctx.app.url);

@@ -12,11 +12,17 @@ import { fixtureRgb, personAt, writeFixtureY4m } from "../helpers/fixture-video.
 const W = 640;
 const H = 360;
 
-/** Writes the fixture camera (a 640x360 clip) for this process; returns the Chromium switch that makes it the camera. */
+let clip: string | null = null;
+/**
+ * The Chromium switch that makes the fixture (a 640x360 clip) the camera. Written once per process:
+ * test files share a process, and a browser may still be reading it.
+ */
 export function fixtureCamera(): string {
-  const path = join(tmpdir(), `onelink-bg-${process.pid}.y4m`);
-  writeFixtureY4m(path, W, H, 10);
-  return `--use-file-for-fake-video-capture=${path}`;
+  if (!clip) {
+    clip = join(tmpdir(), `onelink-bg-${process.pid}.y4m`);
+    writeFixtureY4m(clip, W, H, 10);
+  }
+  return `--use-file-for-fake-video-capture=${clip}`;
 }
 
 /** Sample points: every 4 px (the wall's checks are 8 px, so neighbours alternate in pairs). */

@@ -77,6 +77,13 @@ export async function effectOf(choice: BackgroundChoice, ownImage: () => Blob | 
 
 const transferOf = (effect: BackgroundEffect) => Comlink.transfer(effect, effect.kind === "image" ? [effect.image] : []);
 
+/**
+ * Rejects if the worker's script fails to load (the site gone offline, as a call without a server
+ * allows): its calls would otherwise wait for ever, and the camera go out as it is with nobody told.
+ */
+const loadFailure = (worker: Worker) =>
+  new Promise<never>((_, reject) => worker.addEventListener("error", () => reject(new Error("background: the worker did not load")), { once: true }));
+
 /** `running` false: started paused (the camera is off), see BackgroundPipeline.setRunning. */
 export async function startBackground(
   camera: MediaStreamTrack,
@@ -91,7 +98,7 @@ export async function startBackground(
     worker.terminate();
   };
   try {
-    const ready = await remote.init({ modelUrl: SEGMENTER_MODEL_URL, wasmBase: MEDIAPIPE_WASM_BASE });
+    const ready = await Promise.race([remote.init({ modelUrl: SEGMENTER_MODEL_URL, wasmBase: MEDIAPIPE_WASM_BASE }), loadFailure(worker)]);
     if (!ready.ok) throw new Error(`background: ${ready.message}`);
     await remote.setEffect(transferOf(effect));
     await remote.setRunning(running);

@@ -6,84 +6,11 @@
  * mid-call keeps frames flowing with no new offer (replaceTrack, no renegotiation).
  */
 import { describe, expect, test } from "bun:test";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { fixtureRgb, personAt, writeFixtureY4m } from "../helpers/fixture-video.ts";
-import { button, moreButton, newPerson, openCallLink, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { chooseBackground, compare, countOffers, fixtureCamera, offers, processing } from "./background-measure.ts";
+import { button, moreButton, newPerson, openCallLink, startApp, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
 
-const W = 640;
-const H = 360;
-const fixture = join(tmpdir(), `onelink-bg-${process.pid}.y4m`);
-writeFixtureY4m(fixture, W, H, 10);
-const ctx = useAppAndBrowser({}, [`--use-file-for-fake-video-capture=${fixture}`]);
-
-/** Sample points: every 4 px (the wall's checks are 8 px, so neighbours alternate in pairs). */
-const STEP = 4;
-const raw = fixtureRgb(W, H);
-const points: { x: number; y: number; where: ReturnType<typeof personAt> }[] = [];
-for (let y = STEP / 2; y < H; y += STEP) for (let x = STEP / 2; x < W; x += STEP) points.push({ x, y, where: personAt(x / W, y / H, 0.05) });
-
-/** Counts every offer the page's connections create: a switch that renegotiates shows here. */
-function countOffers() {
-  const w = window as unknown as { __offers: number };
-  w.__offers = 0;
-  const create = RTCPeerConnection.prototype.createOffer;
-  RTCPeerConnection.prototype.createOffer = function (this: RTCPeerConnection, ...args: unknown[]) {
-    w.__offers++;
-    return (create as (...a: unknown[]) => Promise<RTCSessionDescriptionInit>).apply(this, args);
-  } as typeof create;
-}
-const offers = (page: Page) => page.evaluate(() => (window as unknown as { __offers: number }).__offers);
-
-/** The RGB of the named video at the sample points, scaled to the fixture's size. */
-const grab = (page: Page, label: string) =>
-  page.evaluate(
-    ({ label, W, H, STEP }) => {
-      const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`)!;
-      const canvas = document.createElement("canvas");
-      canvas.width = W;
-      canvas.height = H;
-      const c = canvas.getContext("2d", { willReadFrequently: true })!;
-      c.drawImage(video, 0, 0, W, H);
-      const data = c.getImageData(0, 0, W, H).data;
-      const out: number[] = [];
-      for (let y = STEP / 2; y < H; y += STEP)
-        for (let x = STEP / 2; x < W; x += STEP) out.push(data[(y * W + x) * 4]!, data[(y * W + x) * 4 + 1]!, data[(y * W + x) * 4 + 2]!);
-      return out;
-    },
-    { label, W, H, STEP },
-  );
-
-/** Mean absolute difference from the raw camera, on the wall and on the person (edges left out), and the wall's mean colour. */
-async function compare(page: Page, label: string) {
-  const got = await grab(page, label);
-  const sum = { wall: 0, person: 0 };
-  const n = { wall: 0, person: 0 };
-  const wallColour = [0, 0, 0];
-  points.forEach((p, i) => {
-    if (p.where === "edge") return;
-    const at = (p.y * W + p.x) * 3;
-    let d = 0;
-    for (let k = 0; k < 3; k++) d += Math.abs(got[i * 3 + k]! - raw[at + k]!) / 3;
-    sum[p.where] += d;
-    n[p.where]++;
-    if (p.where === "wall") for (let k = 0; k < 3; k++) wallColour[k]! += got[i * 3 + k]!;
-  });
-  return { wall: sum.wall / n.wall, person: sum.person / n.person, wallColour: wallColour.map((c) => Math.round(c / n.wall)) };
-}
-
-const chooseBackground = async (scope: ReturnType<Page["getByRole"]> | Page, label: string) =>
-  scope.getByRole("combobox", { name: "Background" }).selectOption({ label });
-
-/** Whether this page sends a processed camera track (the pipeline is running), read from the local media machine. */
-const processing = (page: Page) =>
-  page.evaluate(() => {
-    const media = (
-      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { processed: MediaStreamTrack | null } } }> } } }
-    ).__onelink.getSnapshot().children.media!;
-    return media.getSnapshot().context.processed?.readyState === "live";
-  });
+const ctx = useAppAndBrowser({}, [fixtureCamera()]);
 
 /** Frames the page's background worker has segmented so far (null: no pipeline running). */
 const segmented = (page: Page) =>
@@ -141,6 +68,69 @@ describe("background", () => {
     );
     await Promise.all([a.context.close(), b.context.close()]);
   }, 300_000);
+
+  test("in a call without a server, blur chosen before: the other side sees the wall blurred and the person as the camera gives it", async () => {
+    // A server of its own, stopped once the pages have loaded what they use: the call itself goes peer to peer on codes carried by hand.
+    const own = await startApp();
+    const a = await newPerson(ctx.browser, own.url);
+    const b = await newPerson(ctx.browser, own.url);
+    try {
+      await a.page.goto(`${own.url}/c/${crypto.randomUUID()}`);
+      await chooseBackground(a.page, "Blur (strong)"); // on a pre-join screen, remembered
+      const START = "Call without a server…";
+      await Promise.all([a.page.goto(own.url), b.page.goto(own.url)]);
+      await button(a.page, START).click();
+      await button(a.page, "Create an offer code").click();
+      await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
+      // The camera starts with the offer code, and its background pipeline with it (its worker and model come from the site).
+      await waitFor(
+        () => processing(a.page),
+        (on) => on,
+        30_000,
+      );
+      await button(b.page, START).waitFor();
+      await own.stop();
+
+      const code = (page: Page, name: "Offer code" | "Answer code") => page.getByRole("textbox", { name, exact: true });
+      await button(b.page, START).click();
+      await button(b.page, "I have an offer code").click();
+      await code(b.page, "Offer code").fill(await code(a.page, "Offer code").inputValue());
+      await button(b.page, "Create answer code").click();
+      await waitForStatus(b.page, "Share this answer code", 20_000);
+      await code(a.page, "Answer code").fill(await code(b.page, "Answer code").inputValue());
+      await button(a.page, "Connect").click();
+      await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+      await waitForNewFrames(b.page, "Remote video", 5, 60_000);
+      const seen = await compare(b.page, "Remote video");
+      console.log("received without a server, blur strong", seen);
+      expect(seen.wall).toBeGreaterThan(40);
+      expect(seen.person).toBeLessThan(25);
+      await waitForNewFrames(b.page, "Remote video", 5, 30_000);
+    } finally {
+      await Promise.all([a.context.close(), b.context.close()]);
+      await own.stop();
+    }
+  }, 120_000);
+
+  test("a call without a server started once the site is gone, before the background could load: the person is told it could not start", async () => {
+    const own = await startApp();
+    const a = await newPerson(ctx.browser, own.url);
+    try {
+      await a.page.goto(`${own.url}/c/${crypto.randomUUID()}`);
+      await chooseBackground(a.page, "Blur (strong)");
+      await a.page.goto(own.url);
+      await button(a.page, "Call without a server…").click();
+      await own.stop();
+      // The camera starts with the offer code; the background's worker and model would come from the site.
+      await button(a.page, "Create an offer code").click();
+      await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
+      await a.page.getByRole("alert").filter({ hasText: "The background effect could not start." }).waitFor({ timeout: 30_000 });
+      expect(await processing(a.page)).toBe(false);
+    } finally {
+      await a.context.close();
+      await own.stop();
+    }
+  }, 120_000);
 
   test("switching mid-call (none, blur, a picture, none) keeps frames flowing with no new offer", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);

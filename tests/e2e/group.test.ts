@@ -26,6 +26,7 @@ import { startTestJanus } from "../helpers/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
 import { openClient, type TestClient } from "../helpers/ws-client.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
+import { chooseBackground, compare, countOffers, fixtureCamera, offers } from "./background-measure.ts";
 
 const ctx = {} as { app: AppServer; browser: Browser; janus: RunningJanus };
 
@@ -931,4 +932,51 @@ describe("group call through the media server", () => {
     expect(Object.keys(shared)).toHaveLength(2);
     await Promise.all(people.map((p) => p.context.close()));
   }, 150_000);
+
+  test("a picture background chosen mid-call reaches both others through the media server, frames flowing, with no new offer", async () => {
+    // Cameras showing a person in front of a checkered wall (tests/e2e/background-measure.ts), in a browser of their own.
+    const cams = await launchBrowser([fixtureCamera()]);
+    try {
+      const people = await Promise.all([0, 1, 2].map(() => newPerson(cams, ctx.app.url)));
+      const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+      for (const p of people) await p.context.addInitScript(countOffers);
+      const link = await startCallAs(a, "Ada");
+      await joinAs(b.page, link, "Bob");
+      await waitForStatus(b.page, "Connected · 2 people", 20_000);
+      await joinAs(c.page, link, "Cleo");
+      await Promise.all(people.map((p) => seesMoving(p.page, 2, 40_000)));
+      for (const p of people) await waitForStatus(p.page, "Connected · 3 people");
+      const plain = await Promise.all([b, c].map((p) => compare(p.page, "Remote video: Ada")));
+      const offersBefore = await Promise.all(people.map((p) => offers(p.page)));
+      expect(offersBefore[0]).toBeGreaterThan(0); // Ada's publish offer to the media server was counted
+
+      await (await moreButton(a.page, "Settings")).click();
+      await chooseBackground(a.page.getByRole("dialog", { name: "Settings" }), "Picture: dusk");
+      // The wall's checks average to a light grey; the dusk picture is dark and purple.
+      const pictured = await Promise.all(
+        [b, c].map((p) =>
+          waitFor(
+            () => compare(p.page, "Remote video: Ada"),
+            (x) => x.wallColour[1]! < 80,
+            30_000,
+          ),
+        ),
+      );
+      console.log("Bob and Cleo receive Ada, camera as it is, then with the dusk picture:", JSON.stringify(plain), JSON.stringify(pictured));
+      console.log("offers made by Ada, Bob and Cleo before the switch:", JSON.stringify(offersBefore));
+      for (const x of plain) {
+        expect(x.wall).toBeLessThan(25);
+        expect(x.wallColour[1]!).toBeGreaterThan(90);
+      }
+      for (const x of pictured) {
+        expect(x.wall).toBeGreaterThan(60);
+        expect(x.person).toBeLessThan(25);
+      }
+      await Promise.all([b, c].map((p) => seesMoving(p.page, 2)));
+      expect(await Promise.all(people.map((p) => offers(p.page)))).toEqual(offersBefore);
+      await Promise.all(people.map((p) => p.context.close()));
+    } finally {
+      await cams.close();
+    }
+  }, 120_000);
 });

@@ -19,6 +19,8 @@ export interface SegmenterInit {
   modelUrl: string;
   /** Directory holding vision_wasm_module_internal.{js,wasm}, e.g. "/mediapipe/wasm". */
   wasmBase: string;
+  /** The camera's frame rate as it states it (its settings), the model's pacing starts from (workers/segmenter-pacing.ts). */
+  frameRate?: number;
 }
 
 export type SegmenterInitResult = { ok: true; loadMs: number } | { ok: false; message: string };

@@ -79,4 +79,24 @@ describe("segmenter pacing", () => {
     expect(pacing.frameMs).toBeCloseTo(33.3, 0);
     expect(behind.slice(-10)).toContain(false);
   });
+  test("a worker too slow from its first frame (the model's first run 434 ms, then frames read ~67 ms apart, each already there) keeps the camera's stated pace and skips", () => {
+    const cost = 38; // a phone-class CPU: over 70% of the camera's 33 ms, within 70% of the worker's own 67 ms
+    const firstRunThenBehind = (pacing: ReturnType<typeof newPacing>) => {
+      shouldRunModel(pacing, 0, 5);
+      modelDone(pacing, 434, true);
+      return run(600, 66.7, cost, pacing, 434, 0);
+    };
+    const stated = newPacing(1000 / 30);
+    const ran = firstRunThenBehind(stated);
+    expect(stated.frameMs).toBeCloseTo(33.3, 0);
+    expect(ran.slice(-10)).toContain(false);
+    // Without the camera's word the first gap seeds the estimate and it settles at the worker's own pace.
+    const unknown = newPacing();
+    expect(firstRunThenBehind(unknown).slice(-10).every(Boolean)).toBe(true);
+    expect(unknown.frameMs).toBeGreaterThan(60);
+  });
+
+  test("a stated frame rate that is no number leaves the first gap to tell", () => {
+    for (const bad of [0, Number.NaN, Number.POSITIVE_INFINITY, -33]) expect(newPacing(bad).frameMs).toBe(Number.POSITIVE_INFINITY);
+  });
 });

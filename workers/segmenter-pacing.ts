@@ -35,7 +35,18 @@ export interface Pacing {
   freshMask: boolean;
 }
 
-export const newPacing = (): Pacing => ({ frameMs: Number.POSITIVE_INFINITY, lastFrameAt: null, modelMs: 0, freshMask: false });
+/**
+ * `statedFrameMs`: the camera's own frame gap (1000 / its settings' frameRate), where known: the
+ * first gap seen may be anything but the camera's (the model's first run, hundreds of ms on a slow
+ * CPU, with the frames after it read as fast as the worker can: taking that for the camera's pace
+ * let a too slow worker settle on its own and stop skipping). Without it, the first gap is taken.
+ */
+export const newPacing = (statedFrameMs?: number): Pacing => ({
+  frameMs: statedFrameMs && Number.isFinite(statedFrameMs) && statedFrameMs > 0 ? statedFrameMs : Number.POSITIVE_INFINITY,
+  lastFrameAt: null,
+  modelMs: 0,
+  freshMask: false,
+});
 
 /** Share of the frame gap the worker must have waited for a frame for a dropped-frame gap to count as the camera's. */
 const WAITED_SHARE = 0.5;

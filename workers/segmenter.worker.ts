@@ -34,6 +34,8 @@ let lastTimestamp = -1;
 let running = true;
 let wake: (() => void) | null = null;
 const stats: SegmenterStats = { frames: 0, modelFrames: 0, segmentMs: 0, composeMs: 0, handFrames: 0 };
+/** The camera's frame gap as it states it (init), where the pacing starts from; undefined if unknown. */
+let statedFrameMs: number | undefined;
 let pacing = newPacing();
 /** The model's input width (selfie_segmenter_landscape takes 256x144): frames are scaled to it here, keeping their shape. */
 const MODEL_WIDTH = 256;
@@ -242,6 +244,8 @@ function pictureBehind(s: NonNullable<typeof surfaces>, picture: OffscreenCanvas
 const api: SegmenterApi = {
   async init(options: SegmenterInit): Promise<SegmenterInitResult> {
     const started = performance.now();
+    statedFrameMs = options.frameRate ? 1000 / options.frameRate : undefined;
+    pacing = newPacing(statedFrameMs);
     try {
       const res = await fetch(options.modelUrl);
       if (!res.ok) throw new Error(`GET ${options.modelUrl}: HTTP ${res.status}`);
@@ -313,7 +317,7 @@ const api: SegmenterApi = {
     running = on;
     if (on) {
       // Frames after a pause are new: the model runs on the first, and the camera's pace is learned again.
-      pacing = newPacing();
+      pacing = newPacing(statedFrameMs);
       wake?.();
       wake = null;
     }

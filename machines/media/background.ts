@@ -98,7 +98,10 @@ export async function startBackground(
     worker.terminate();
   };
   try {
-    const ready = await Promise.race([remote.init({ modelUrl: SEGMENTER_MODEL_URL, wasmBase: MEDIAPIPE_WASM_BASE }), loadFailure(worker)]);
+    const ready = await Promise.race([
+      remote.init({ modelUrl: SEGMENTER_MODEL_URL, wasmBase: MEDIAPIPE_WASM_BASE, frameRate: camera.getSettings().frameRate }),
+      loadFailure(worker),
+    ]);
     if (!ready.ok) throw new Error(`background: ${ready.message}`);
     await remote.setEffect(transferOf(effect));
     await remote.setRunning(running);

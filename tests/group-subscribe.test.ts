@@ -371,3 +371,40 @@ test("dynacast across nodes: a member whose page moved to another node is spoken
   await settle();
   expect(layersTold("a")).toEqual([2, 0, 2]);
 }, 15_000);
+
+test("across nodes, a member whose seat expires on a node holding no group of its room is dropped by the nodes that do: its wants stop counting, and the room goes direct at two", async () => {
+  const downAfter = 150;
+  const directAfter = 1000;
+  const { nodes, layersTold, publish, told } = cluster(4, { layersDownAfterMs: downAfter, wantsEveryMs: 50, directAfterMs: directAfter });
+  const [one, two, three, four] = nodes as [Groups, Groups, Groups, Groups];
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  // a on the first node, b on the second, c (the third: a group) on the fourth; the third node has nobody of the room.
+  one.joined(room, "a", ["a"]);
+  two.joined(room, "b", ["a", "b"]);
+  expect(four.joined(room, "c", ["a", "b", "c"])).toBe("sfu");
+  await until(() => one.modeOf(room) === "sfu" && two.modeOf(room) === "sfu", 2000, "the group on a's and b's nodes");
+  await publish(one, "a");
+  two.view(room, "b", [{ peer: "a", layer: 0 }]);
+  four.view(room, "c", [{ peer: "a", layer: 0 }]);
+  await until(() => layersTold("a").at(-1) === 0, 2000, "a told to encode its lowest layer only");
+  // c's node dies (it hears and says nothing more); the third node sweeps its seats: c is away, then its grace runs out.
+  nodes.splice(nodes.indexOf(four), 1);
+  three.away(room, "c", ["a", "b"]);
+  await until(() => layersTold("a").at(-1) === 2, 2000, "a told to encode its highest for c, away");
+  three.expired(room, "c", ["a", "b"]);
+  // The nodes holding the group let c go: a encodes for b alone again, and the two go direct after
+  // the usual wait, each told once, by its own node.
+  await until(() => one.membersOf(room).length === 2 && two.membersOf(room).length === 2, 2000, "c gone from a's and b's nodes");
+  expect([one.membersOf(room).sort(), two.membersOf(room).sort()]).toEqual([
+    ["a", "b"],
+    ["a", "b"],
+  ]);
+  expect([one.modeOf(room), two.modeOf(room)]).toEqual(["sfu", "sfu"]);
+  await until(() => layersTold("a").at(-1) === 0, 2000, "a told to encode its lowest again");
+  await until(() => one.modeOf(room) === "direct" && two.modeOf(room) === "direct", 2 * directAfter, "the room direct on both nodes");
+  await Bun.sleep(50);
+  expect([modesOf("a"), modesOf("b")]).toEqual([
+    ["sfu", "direct"],
+    ["sfu", "direct"],
+  ]);
+}, 15_000);

@@ -408,3 +408,24 @@ test("across nodes, a member whose seat expires on a node holding no group of it
     ["sfu", "direct"],
   ]);
 }, 15_000);
+
+test("across nodes, a member that left while the room was direct is no member once it is a group: back at two, it goes direct", async () => {
+  const directAfter = 300;
+  const { nodes, told } = cluster(2, { directAfterMs: directAfter });
+  const [one, two] = nodes as [Groups, Groups];
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  // b on the second node, then a on the first: a call of two, direct. b hangs up (nothing is shared of a direct room).
+  two.joined(room, "b", ["b"]);
+  one.joined(room, "a", ["b", "a"]);
+  two.left(room, "b");
+  // c and d join on a's node: a group of three, then of two again.
+  one.joined(room, "c", ["a", "c"]);
+  expect(one.joined(room, "d", ["a", "c", "d"])).toBe("sfu");
+  expect(one.membersOf(room).sort()).toEqual(["a", "c", "d"]);
+  one.left(room, "d");
+  await until(() => one.modeOf(room) === "direct", 2000 + directAfter, "the room direct again");
+  expect([modesOf("a"), modesOf("c")]).toEqual([
+    ["sfu", "direct"],
+    ["sfu", "direct"],
+  ]);
+}, 15_000);

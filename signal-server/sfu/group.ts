@@ -166,7 +166,10 @@ export class Groups {
   /** `layer`: what the joiner guessed its tiles will need, asked of its subscriptions until it says (`view`). */
   joined(room: string, member: string, members: readonly string[], layer?: SfuLayer): CallMode {
     const group = this.groupOf(room);
-    for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+    // A direct room holds only this node's members here: its leaves are not told to other nodes, so
+    // members of theirs kept now could stay on when it becomes a group. A group's come with the news.
+    const grouped = group.mode === "sfu" || (this.available && members.length >= this.groupFrom);
+    for (const id of grouped ? members : [member]) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
     const m = group.members.get(member) as MemberMedia;
     m.local = true;
     m.guess = layer ?? null;
@@ -410,11 +413,15 @@ export class Groups {
     if (group.wantsTimer) clearTimeout(group.wantsTimer);
     group.wantsTimer = null;
     group.wantsOut.clear();
-    for (const m of group.members.values()) m.shared = null;
+    // The other nodes' members are forgotten here (see `joined`): a group again lists them anew.
+    for (const m of [...group.members.values()])
+      if (m.local) m.shared = null;
+      else group.members.delete(m.id);
     const release = setTimeout(() => {
       if (this.rooms.get(group.room) !== group || group.mode !== "direct") return;
       for (const m of group.members.values()) this.release(group, m);
       this.destroyRoom(group);
+      if (group.members.size === 0) this.rooms.delete(group.room); // nobody of the room here any more
     }, RELEASE_AFTER_DIRECT_MS);
     release.unref?.();
   }

@@ -43,7 +43,9 @@ async function groupOf(publishing: string[], options: Partial<GroupDeps> = {}) {
   for (const id of ["a", "b", "c"]) if (publishing.some((p) => p !== id)) await until(() => offersTo(id).length > 0, 2000, `an offer to ${id}`);
   /** The highest layers `member` was told to encode, in order. */
   const layersTold = (member: string) => told.flatMap(({ member: to, msg }) => (to === member && msg.type === "sfu-layers" ? [msg.max] : []));
-  return { janus, groups, offersTo, layersTold };
+  /** The modes `member` was told, in order. */
+  const modesOf = (member: string) => told.flatMap(({ member: to, msg }) => (to === member && msg.type === "mode" ? [msg.mode] : []));
+  return { janus, groups, offersTo, layersTold, modesOf };
 }
 
 test("a newcomer to a group is offered everyone publishing there at once, in one request, before it publishes", async () => {
@@ -193,6 +195,17 @@ test("dynacast: each publisher is told the highest layer anyone wants of it, mor
   await until(() => janus.handles.filter((h) => h.publisher === "a").length === 2, 2000, "a publishing again");
   janus.handles.filter((h) => h.publisher === "a")[1]!.onUp();
   expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0, 0]);
+}, 15_000);
+
+test("back at two, a group goes direct after its wait, each member told once", async () => {
+  const directAfter = 300;
+  const { groups, modesOf } = await groupOf(["a", "b"], { directAfterMs: directAfter });
+  groups.left(room, "c");
+  await Bun.sleep(directAfter / 2);
+  expect(groups.modeOf(room)).toBe("sfu");
+  await until(() => groups.modeOf(room) === "direct", 2000 + directAfter, "the room direct");
+  await Bun.sleep(50);
+  expect([modesOf("a"), modesOf("b"), modesOf("c")]).toEqual([["sfu", "direct"], ["sfu", "direct"], []]);
 }, 15_000);
 
 /**

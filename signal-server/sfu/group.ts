@@ -167,7 +167,8 @@ export class Groups {
   joined(room: string, member: string, members: readonly string[], layer?: SfuLayer): CallMode {
     const group = this.groupOf(room);
     // A direct room holds only this node's members here: its leaves are not told to other nodes, so
-    // members of theirs kept now could stay on when it becomes a group. A group's come with the news.
+    // members of theirs kept now could stay on when it becomes a group. A group lists them all (this
+    // join's list when it decides, or the news from the node that did).
     const grouped = group.mode === "sfu" || (this.available && members.length >= this.groupFrom);
     for (const id of grouped ? members : [member]) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
     const m = group.members.get(member) as MemberMedia;

@@ -93,7 +93,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
 
   /** A seat expired in the store: its room is told it is gone. */
   const expired = (room: string, seatId: string, others: string[]) => {
-    groups.left(room, seatId);
+    groups.expired(room, seatId, others);
     tell(room, others, { type: "peer-left", peer: seatId, reason: "gone" });
   };
 

@@ -11,7 +11,8 @@
  * - `ol:a:<room>:<seat>`: the grace period of a seat held for a rejoin, as a key that expires
  *   (SET PX): once it is gone, the seat is free.
  * - `ol:n:<node>`: a node's heartbeat (SET PX, refreshed every second): a seat whose holder's node
- *   has no heartbeat is treated as away (its node died) by the next join into that room.
+ *   has no heartbeat is treated as away (its node died) by the next join into that room, whose
+ *   node then tells the room and frees it after the grace period, as a sweep does.
  * - `ol:ns`: the set of nodes that registered; a node whose heartbeat is gone is swept by one live
  *   node (`ol:sw:<node>`, SET NX, says which): its members' seats are held for a rejoin, the rooms
  *   told they are away, and freed after the grace period, with no join into the room needed.
@@ -79,28 +80,39 @@ end`;
 
 /**
  * KEYS[1] room hash, KEYS[2] its cards. ARGV: claimed seat id ('' for a new one), new seat id, holder, capacity, away
- * key prefix for this room, node key prefix, grace ms. Returns {0} (full) or {1, replaced holder or
- * '', {peers}, resumed 0/1, {each peer's node}}.
+ * key prefix for this room, node key prefix, grace ms. Returns {0 (full) or 1, replaced holder or
+ * '', {peers}, resumed 0/1, {each peer's node}, {seats held now}, {seats freed now}}: the seats of a
+ * dead node this join found before any sweep, now held for a rejoin (or freed, without grace), and
+ * those whose grace had run out, freed here (their rooms are told, as by a sweep or an expiry).
  */
 const JOIN = `${LUA_NODE_OF}
 local room = KEYS[1]
 local claim, newId, holder, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local away, nodes, grace = ARGV[5], ARGV[6], tonumber(ARGV[7])
 local all = redis.call('HGETALL', room)
-local peers, at, count, found, replaced = {}, {}, 0, false, ''
+local peers, at, count, found, replaced, held, gone = {}, {}, 0, false, '', {}, {}
 for i = 1, #all, 2 do
   local id, h = all[i], all[i + 1]
   if id == claim and claim ~= '' then
     found = true
     if h ~= '~' then replaced = h end
   elseif h == '~' then
-    if redis.call('EXISTS', away .. id) == 0 then redis.call('HDEL', room, id); redis.call('HDEL', KEYS[2], id) else count = count + 1 end
+    if redis.call('EXISTS', away .. id) == 0 then
+      redis.call('HDEL', room, id); redis.call('HDEL', KEYS[2], id)
+      gone[#gone + 1] = id
+    else count = count + 1 end
   else
     local node = nodeOf(h)
     if node and redis.call('EXISTS', nodes .. node) == 0 then
       -- Its node died with the socket: held for a rejoin from now on.
       redis.call('HSET', room, id, '~')
-      if grace > 0 then redis.call('SET', away .. id, '1', 'PX', grace) else redis.call('HDEL', room, id); redis.call('HDEL', KEYS[2], id); count = count - 1 end
+      if grace > 0 then
+        redis.call('SET', away .. id, '1', 'PX', grace)
+        held[#held + 1] = id
+      else
+        redis.call('HDEL', room, id); redis.call('HDEL', KEYS[2], id); count = count - 1
+        gone[#gone + 1] = id
+      end
     else
       peers[#peers + 1] = id
       at[#at + 1] = node or ''
@@ -113,13 +125,13 @@ if found then
   redis.call('DEL', away .. claim)
   redis.call('PERSIST', room)
   redis.call('PERSIST', KEYS[2])
-  return {1, replaced, peers, 1, at}
+  return {1, replaced, peers, 1, at, held, gone}
 end
-if count >= cap then return {0} end
+if count >= cap then return {0, '', peers, 0, at, held, gone} end
 redis.call('HSET', room, newId, holder)
 redis.call('PERSIST', room)
 redis.call('PERSIST', KEYS[2])
-return {1, '', peers, 0, at}`;
+return {1, '', peers, 0, at, held, gone}`;
 
 /**
  * KEYS[1] room hash, KEYS[2] its cards. ARGV: away key prefix for this room, most cards. Returns
@@ -969,15 +981,29 @@ export class RedisStore implements RoomStore<string> {
       [ROOM + room, CARDS + room],
       [token ? id : "", id, holder, String(this.opts.capacity), `${AWAY}${room}:`, NODE, String(this.opts.graceMs)],
     );
+    const peers = (r[2] as string[]) ?? [];
+    this.foundDead(room, (r[5] as string[]) ?? [], (r[6] as string[]) ?? [], peers);
     if (Number(r[0]) !== 1) return { ok: false, code: "room-full" };
     const replaced = (r[1] as string) || null;
-    const peers = (r[2] as string[]) ?? [];
     // Where the others' sockets are: this node's first frames to them need no route script.
     const at = (r[4] as string[]) ?? [];
     peers.forEach((peer, i) => this.cluster.learnRoute(room, peer, at[i] ?? ""));
     // A seat taken back may have been on another node: the nodes drop the route they knew for it.
     if (Number(r[3]) === 1) this.cluster.moved(room, id);
     return { ok: true, room, seat: { id, holder, expiresAt: null }, token: seatToken, peers, replaced, resumed: Number(r[3]) === 1 };
+  }
+
+  /**
+   * A join came before any sweep: the seats of a dead node it found are held for their rejoin now
+   * (`held`), and freed when their grace runs out, by this node; those it freed (`gone`) are over.
+   * Their rooms are told, as by the sweep, which will not see them any more.
+   */
+  private foundDead(room: string, held: string[], gone: string[], others: string[]) {
+    for (const seat of gone) this.opts.onExpire(room, seat, others);
+    for (const seat of held) {
+      this.opts.onAway?.(room, seat, others);
+      this.expireIn(room, seat, this.opts.graceMs);
+    }
   }
 
   async leave(room: string, seatId: string): Promise<string[]> {

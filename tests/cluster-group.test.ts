@@ -5,12 +5,13 @@
  * a Janus server (Janus then refuses the offer itself), which the test reads back from Janus.
  * What needs a publisher whose connection is up (dynacast) runs against a fake Janus instead.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { RedisClient } from "bun";
 import { CloseCode } from "../protocol/index.ts";
 import { openJanusSocket, type RunningJanus } from "../scripts/janus.ts";
+import { Cluster } from "../signal-server/redis.ts";
 import type { JanusSession } from "../signal-server/sfu/janus.ts";
-import { Redis, startNode } from "./helpers/cluster.ts";
+import { Redis, spawnNode, startNode } from "./helpers/cluster.ts";
 import { FakeJanus } from "./helpers/fake-janus.ts";
 import { startTestJanus } from "./helpers/janus.ts";
 import { openClient, sleep, startTestServer, type App, type TestClient } from "./helpers/ws-client.ts";
@@ -52,7 +53,7 @@ describe("group calls across nodes and media servers", () => {
   const clients: TestClient[] = [];
   const track = (c: TestClient) => (clients.push(c), c);
 
-  async function joinOn(app: App, id: string, token?: string) {
+  async function joinOn(app: App | string, id: string, token?: string) {
     const c = track(await openClient(app));
     c.send({ type: "join", room: id, ...(token ? { token } : {}) });
     const joined = await c.next("joined", 5000);
@@ -192,6 +193,34 @@ describe("group calls across nodes and media servers", () => {
     // The lost server's publishers count for nothing now.
     expect(await store.send("HGET", ["ol:sp", dying.url])).toBeNull();
   }, 60_000);
+
+  test("a member of a group on a node killed (-9), its seat expiring on a live node with nobody of the room: the others drop it and go direct", async () => {
+    // The sweeper is made the node with nobody of the room: the nodes in this process do not sweep.
+    const sweep = spyOn(Cluster.prototype as unknown as { sweep: () => Promise<void> }, "sweep").mockImplementation(async () => {});
+    const env = { SFU: "on", SFU_URLS: janus.map((j) => j.url).join(","), SFU_SECRET: janus[0]!.secret, SEAT_GRACE_MS: "300", ROOM_CAPACITY: "20" };
+    const killed = await spawnNode(redis, env);
+    const sweeper = await spawnNode(redis, env);
+    try {
+      const id = room();
+      const a = await joinOn(nodes[0]!, id);
+      const b = await joinOn(nodes[1]!, id);
+      const c = await joinOn(killed.url, id);
+      expect(c.joined.mode).toBe("sfu");
+      for (const x of [a, b]) expect(await x.c.next("mode")).toMatchObject({ mode: "sfu" });
+      killed.proc.kill(9);
+      await killed.proc.exited;
+      // Its heartbeat runs out (5 s), the sweeper holds c's seat for its grace, then frees it.
+      for (const x of [a, b]) expect(await x.c.next("peer-away", 15_000)).toMatchObject({ peer: c.self });
+      for (const x of [a, b]) expect(await x.c.next("peer-left", 5000)).toMatchObject({ peer: c.self, reason: "gone" });
+      // Two left, on two nodes that both held c as a member: back to direct after the group's wait.
+      for (const x of [a, b]) expect(await x.c.next("mode", 10_000)).toMatchObject({ mode: "direct" });
+      for (const x of [a, b]) expect(x.c.pending("error")).toEqual([]);
+    } finally {
+      sweep.mockRestore();
+      killed.proc.kill(9);
+      sweeper.proc.kill(9);
+    }
+  }, 40_000);
 });
 
 describe("one node without Redis, two media servers", () => {

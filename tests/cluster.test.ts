@@ -3,7 +3,9 @@
  * real nodes (in this process, and as child processes where one is killed), real WebSocket clients.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { RedisClient } from "bun";
 import { CloseCode, PROTOCOL_VERSION } from "../protocol/index.ts";
+import { Cluster } from "../signal-server/redis.ts";
 import { Redis, spawnNode, startForwarder, startNode } from "./helpers/cluster.ts";
 import { nodesSharingRedis } from "./helpers/servers.ts";
 import { openClient, sleep, until, withTimeout, type App, type TestClient } from "./helpers/ws-client.ts";
@@ -319,6 +321,39 @@ describe("failures", () => {
       expect(c.joined.peers).toEqual([b.self]);
     } finally {
       killed.proc.kill(9);
+    }
+  }, 30_000);
+
+  test("a node killed (-9): a join into its room before any sweep holds its members' seats, the room told they are away, then gone", async () => {
+    // No sweep here (the node in this process does not sweep): the join finds the dead node's seat first.
+    const sweep = spyOn(Cluster.prototype as unknown as { sweep: () => Promise<void> }, "sweep").mockImplementation(async () => {});
+    const {
+      redis,
+      nodes: [live],
+    } = await sharing(1, { graceMs: 300 });
+    const nodeId = `doomed-${Math.random().toString(36).slice(2, 8)}`;
+    const killed = await spawnNode(redis, { SEAT_GRACE_MS: "300", NODE_ID: nodeId });
+    const store = new RedisClient(redis.url);
+    try {
+      const id = room();
+      const a = await joinOn(killed.url, id);
+      const b = await joinOn(live, id);
+      await a.c.next("peer-joined");
+      killed.proc.kill(9);
+      await killed.proc.exited;
+      // Its heartbeat runs out (5 s); then someone joins the room.
+      const end = Date.now() + 10_000;
+      while (Number(await store.send("EXISTS", [`ol:n:${nodeId}`])) !== 0 && Date.now() < end) await sleep(100);
+      const c = await joinOn(live, id);
+      expect(c.joined.peers).toEqual([b.self]);
+      expect(await b.c.next("peer-away")).toEqual({ v: V, type: "peer-away", peer: a.self });
+      expect(await b.c.next("peer-left", 5000)).toEqual({ v: V, type: "peer-left", peer: a.self, reason: "gone" });
+      expect(await store.send("HKEYS", [`ol:r:${id}`])).toEqual(expect.arrayContaining([b.self, c.self]));
+      expect(((await store.send("HKEYS", [`ol:r:${id}`])) as string[]).length).toBe(2);
+    } finally {
+      sweep.mockRestore();
+      killed.proc.kill(9);
+      store.close();
     }
   }, 30_000);
 

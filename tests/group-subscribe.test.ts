@@ -43,7 +43,9 @@ async function groupOf(publishing: string[], options: Partial<GroupDeps> = {}) {
   for (const id of ["a", "b", "c"]) if (publishing.some((p) => p !== id)) await until(() => offersTo(id).length > 0, 2000, `an offer to ${id}`);
   /** The highest layers `member` was told to encode, in order. */
   const layersTold = (member: string) => told.flatMap(({ member: to, msg }) => (to === member && msg.type === "sfu-layers" ? [msg.max] : []));
-  return { janus, groups, offersTo, layersTold };
+  /** The modes `member` was told, in order. */
+  const modesOf = (member: string) => told.flatMap(({ member: to, msg }) => (to === member && msg.type === "mode" ? [msg.mode] : []));
+  return { janus, groups, offersTo, layersTold, modesOf };
 }
 
 test("a newcomer to a group is offered everyone publishing there at once, in one request, before it publishes", async () => {
@@ -193,6 +195,17 @@ test("dynacast: each publisher is told the highest layer anyone wants of it, mor
   await until(() => janus.handles.filter((h) => h.publisher === "a").length === 2, 2000, "a publishing again");
   janus.handles.filter((h) => h.publisher === "a")[1]!.onUp();
   expect(layersTold("a")).toEqual([2, 1, 0, 2, 0, 1, 0, 0]);
+}, 15_000);
+
+test("back at two, a group goes direct after its wait, each member told once", async () => {
+  const directAfter = 300;
+  const { groups, modesOf } = await groupOf(["a", "b"], { directAfterMs: directAfter });
+  groups.left(room, "c");
+  await Bun.sleep(directAfter / 2);
+  expect(groups.modeOf(room)).toBe("sfu");
+  await until(() => groups.modeOf(room) === "direct", 2000 + directAfter, "the room direct");
+  await Bun.sleep(50);
+  expect([modesOf("a"), modesOf("b"), modesOf("c")]).toEqual([["sfu", "direct"], ["sfu", "direct"], []]);
 }, 15_000);
 
 /**
@@ -370,4 +383,62 @@ test("dynacast across nodes: a member whose page moved to another node is spoken
   one.joined(room, "d", ["a", "b", "d"], 0);
   await settle();
   expect(layersTold("a")).toEqual([2, 0, 2]);
+}, 15_000);
+
+test("across nodes, a member whose seat expires on a node holding no group of its room is dropped by the nodes that do: its wants stop counting, and the room goes direct at two", async () => {
+  const downAfter = 150;
+  const directAfter = 1000;
+  const { nodes, layersTold, publish, told } = cluster(4, { layersDownAfterMs: downAfter, wantsEveryMs: 50, directAfterMs: directAfter });
+  const [one, two, three, four] = nodes as [Groups, Groups, Groups, Groups];
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  // a on the first node, b on the second, c (the third: a group) on the fourth; the third node has nobody of the room.
+  one.joined(room, "a", ["a"]);
+  two.joined(room, "b", ["a", "b"]);
+  expect(four.joined(room, "c", ["a", "b", "c"])).toBe("sfu");
+  await until(() => one.modeOf(room) === "sfu" && two.modeOf(room) === "sfu", 2000, "the group on a's and b's nodes");
+  await publish(one, "a");
+  two.view(room, "b", [{ peer: "a", layer: 0 }]);
+  four.view(room, "c", [{ peer: "a", layer: 0 }]);
+  await until(() => layersTold("a").at(-1) === 0, 2000, "a told to encode its lowest layer only");
+  // c's node dies (it hears and says nothing more); the third node sweeps its seats: c is away, then its grace runs out.
+  nodes.splice(nodes.indexOf(four), 1);
+  three.away(room, "c", ["a", "b"]);
+  await until(() => layersTold("a").at(-1) === 2, 2000, "a told to encode its highest for c, away");
+  three.expired(room, "c", ["a", "b"]);
+  // The nodes holding the group let c go: a encodes for b alone again, and the two go direct after
+  // the usual wait, each told once, by its own node.
+  await until(() => one.membersOf(room).length === 2 && two.membersOf(room).length === 2, 2000, "c gone from a's and b's nodes");
+  expect([one.membersOf(room).sort(), two.membersOf(room).sort()]).toEqual([
+    ["a", "b"],
+    ["a", "b"],
+  ]);
+  expect([one.modeOf(room), two.modeOf(room)]).toEqual(["sfu", "sfu"]);
+  await until(() => layersTold("a").at(-1) === 0, 2000, "a told to encode its lowest again");
+  await until(() => one.modeOf(room) === "direct" && two.modeOf(room) === "direct", 2 * directAfter, "the room direct on both nodes");
+  await Bun.sleep(50);
+  expect([modesOf("a"), modesOf("b")]).toEqual([
+    ["sfu", "direct"],
+    ["sfu", "direct"],
+  ]);
+}, 15_000);
+
+test("across nodes, a member that left while the room was direct is no member once it is a group: back at two, it goes direct", async () => {
+  const directAfter = 300;
+  const { nodes, told } = cluster(2, { directAfterMs: directAfter });
+  const [one, two] = nodes as [Groups, Groups];
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  // b on the second node, then a on the first: a call of two, direct. b hangs up (nothing is shared of a direct room).
+  two.joined(room, "b", ["b"]);
+  one.joined(room, "a", ["b", "a"]);
+  two.left(room, "b");
+  // c and d join on a's node: a group of three, then of two again.
+  one.joined(room, "c", ["a", "c"]);
+  expect(one.joined(room, "d", ["a", "c", "d"])).toBe("sfu");
+  expect(one.membersOf(room).sort()).toEqual(["a", "c", "d"]);
+  one.left(room, "d");
+  await until(() => one.modeOf(room) === "direct", 2000 + directAfter, "the room direct again");
+  expect([modesOf("a"), modesOf("c")]).toEqual([
+    ["sfu", "direct"],
+    ["sfu", "direct"],
+  ]);
 }, 15_000);

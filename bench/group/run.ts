@@ -16,12 +16,16 @@
  * Reported per viewer: frames/s per tile, downlink kbit/s, CPU per received frame (the viewer's
  * whole browser, /proc), Janus CPU (/proc/<pid>/stat); the longest received-frame gap at the 3rd
  * join (direct → SFU); the last joiner's time from Join to first frames. Targets printed pass/miss.
- *   bash scripts/netns.sh node_modules/.bin/bun bench/group/run.ts [--people 20] [--mesh 4,8] [--window 10]
+ * `--nodes 3`: the app runs as that many nodes sharing one Redis (#17), the people on them in turn
+ * (person n on node n mod 3: the two viewers on different nodes, the bots spread), as behind a
+ * balancer; the 1:1 call is then across two nodes too.
+ *   bash scripts/netns.sh node_modules/.bin/bun bench/group/run.ts [--people 20] [--mesh 4,8] [--window 10] [--nodes 1]
  */
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { button, launchBrowser, newPerson, recordPeerConnections, startApp, waitFor, waitForStatus } from "../../tests/e2e/harness.ts";
+import { Redis } from "../../tests/helpers/cluster.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
 import type { BotOptions, BotStatus } from "./bot.ts";
 import { browserPid, busiest, byProcess, HZ, threadTicks, treeTicks } from "./cpu.ts";
@@ -42,6 +46,8 @@ const PAGES_PER_BROWSER = 6;
 const BOTS_PER_BROWSER = 16;
 const CAMERA = { width: 320, height: 180, frameRate: 15 };
 if (!(PEOPLE >= 3 && PEOPLE <= 20)) throw new Error("--people must be 3..20 (the room holds 20)");
+const NODES = Number(flag("nodes", "1"));
+if (!(NODES >= 1 && NODES <= 8)) throw new Error("--nodes must be 1..8");
 
 /**
  * The bots' microphone: silence (the default: a listener's microphone after the app's noise
@@ -262,7 +268,7 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(" ");
 line(
-  `bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s, bots' microphones: ${BOT_MIC}, viewers' video smoothing: ${SMOOTHING}`,
+  `bench/group: ${new Date().toISOString()}, ${PEOPLE} people, camera ${CAMERA.width}x${CAMERA.height}@${CAMERA.frameRate}, window ${WINDOW_MS / 1000} s, ${NODES === 1 ? "one node" : `${NODES} nodes sharing a Redis`}, bots' microphones: ${BOT_MIC}, viewers' video smoothing: ${SMOOTHING}`,
 );
 line(`load average at start: ${load()}`);
 
@@ -291,7 +297,20 @@ const botServer = Bun.serve({
   },
 });
 const janus = await startTestJanus();
-const app = await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret, ALLOWED_ORIGINS: botServer.url.origin });
+const redis = NODES > 1 ? await Redis.start() : null;
+const apps: Awaited<ReturnType<typeof startApp>>[] = [];
+for (let i = 0; i < NODES; i++)
+  apps.push(
+    await startApp({ SFU_URLS: janus.url, SFU_SECRET: janus.secret, ALLOWED_ORIGINS: botServer.url.origin, ...(redis ? { REDIS_URL: redis.url } : {}) }),
+  );
+const app = apps[0]!;
+/** The node person `n` (1: the first viewer) reaches, in turn. */
+const nodeOf = (n: number) => apps[(n - 1) % apps.length]!.url;
+/** `link` as reached through person `n`'s node. */
+const linkFor = (link: string, n: number) => {
+  const url = new URL(link);
+  return new URL(url.pathname + url.hash, nodeOf(n)).href;
+};
 const browsers: Browser[] = [];
 const results: Record<string, unknown> = {};
 
@@ -300,8 +319,8 @@ const results: Record<string, unknown> = {};
  * switch; `firsts`: the last joiner), and they are stopped once read: they poll the DOM every
  * 5–10 ms, which would otherwise tax the very pages being measured.
  */
-async function appPerson(browser: Browser, opts: { hidden: boolean; name: string; probe?: "gaps" | "firsts" }) {
-  const p = await newPerson(browser, app.url);
+async function appPerson(browser: Browser, opts: { hidden: boolean; name: string; probe?: "gaps" | "firsts"; n: number }) {
+  const p = await newPerson(browser, nodeOf(opts.n));
   p.page.setDefaultTimeout(120_000); // a 2-core machine shared with others can be slow to load a page
   await p.context.addInitScript((name) => localStorage.setItem("onelink.name", name), opts.name);
   await p.context.addInitScript(recordPeerConnections);
@@ -331,7 +350,7 @@ async function botPerson(page: Page, link: string, n: number) {
   const options: BotOptions = {
     room: decodeURIComponent(url.pathname.split("/").pop() ?? ""),
     secret: url.hash.slice(1),
-    server: app.url,
+    server: nodeOf(n),
     name: `Bot ${n}`,
     ...CAMERA,
     mic: BOT_MIC,
@@ -345,7 +364,20 @@ const botStats = (page: Page, name: string) =>
     (name) =>
       (
         window as unknown as {
-          botStats: (name: string) => Promise<{ kind?: string; framesSent?: number; packetsSent?: number; opus?: string; qualityLimitationReason?: string }[]>;
+          botStats: (name: string) => Promise<
+            {
+              kind?: string;
+              rid?: string;
+              framesSent?: number;
+              keyFramesEncoded?: number;
+              pliCount?: number;
+              firCount?: number;
+              packetsSent?: number;
+              opus?: string;
+              qualityLimitationReason?: string;
+              active?: boolean;
+            }[]
+          >;
         }
       ).botStats(name),
     name,
@@ -363,13 +395,13 @@ try {
   const viewers = [v1, v2];
 
   // ---- 1:1 ------------------------------------------------------------------------------------
-  const a = await appPerson(v1.browser, { hidden: false, name: "Viewer 1", probe: "gaps" });
-  const b = await appPerson(v2.browser, { hidden: false, name: "Viewer 2", probe: "gaps" });
+  const a = await appPerson(v1.browser, { hidden: false, name: "Viewer 1", probe: "gaps", n: 1 });
+  const b = await appPerson(v2.browser, { hidden: false, name: "Viewer 2", probe: "gaps", n: 2 });
   await a.page.goto(app.url);
   await button(a.page, "New call").click();
   await waitForStatus(a.page, "Waiting for someone to join");
   const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
-  await joinLink(b.page, link);
+  await joinLink(b.page, linkFor(link, 2));
   await Promise.all([seesMoving(a.page, 1), seesMoving(b.page, 1)]);
   await Bun.sleep(3000); // bitrate ramps up
   type Gaps = { __gaps: { reset: () => void; read: () => Record<string, number>; stop: () => void } };
@@ -397,10 +429,10 @@ try {
   const botBrowsers: { browser: Browser; pid: number }[] = [];
   const senders: { context: BrowserContext; page: Page }[] = [];
   for (const p of [a, b]) await p.page.evaluate(() => (window as unknown as Gaps).__gaps.reset());
-  const third = await appPerson(appSenders.browser, { hidden: true, name: "Sender 3" });
+  const third = await appPerson(appSenders.browser, { hidden: true, name: "Sender 3", n: 3 });
   senders.push(third);
   const t3 = performance.now();
-  await joinLink(third.page, link);
+  await joinLink(third.page, linkFor(link, 3));
   // Until both viewers receive each other and the third through Janus only, the direct connection closed.
   for (const p of [a, b])
     await waitFor(
@@ -469,8 +501,8 @@ try {
       line(`    ${name} has sent: ${JSON.stringify(stats)}`);
     }
   }
-  const last = await appPerson(appSenders.browser, { hidden: false, name: `Sender ${PEOPLE}`, probe: "firsts" });
-  await joinLink(last.page, link);
+  const last = await appPerson(appSenders.browser, { hidden: false, name: `Sender ${PEOPLE}`, probe: "firsts", n: PEOPLE });
+  await joinLink(last.page, linkFor(link, PEOPLE));
   const firsts = await waitFor(
     () => last.page.evaluate(() => (window as unknown as { __firsts: { join: number; frames: Record<string, number> } }).__firsts),
     (f) => Object.keys(f.frames).length >= PEOPLE - 1,
@@ -512,6 +544,7 @@ try {
     janus: treeTicks(janus.pid),
     bots: botBrowsers.reduce((sum, br) => sum + treeTicks(br.pid), 0),
     apps: treeTicks(appSenders.pid),
+    nodes: apps.reduce((sum, node) => sum + treeTicks(node.proc.pid), 0) + (redis?.proc ? treeTicks(redis.proc.pid) : 0),
   });
   /** Per bot, the frames its layers and the packets its microphone have sent so far, and why its encoder holds back, if it does. */
   const botsSent = () =>
@@ -520,7 +553,11 @@ try {
         const lines = await botStats(page, name);
         const layers = lines.filter((l) => l.kind === "video");
         return {
+          name,
+          byLayer: Object.fromEntries(layers.map((l) => [String(l.rid), { frames: l.framesSent ?? 0, active: l.active !== false }])),
           frames: layers.reduce((n, l) => n + (l.framesSent ?? 0), 0),
+          keyFrames: layers.reduce((n, l) => n + (l.keyFramesEncoded ?? 0), 0),
+          plis: layers.reduce((n, l) => n + (l.pliCount ?? 0) + (l.firCount ?? 0), 0),
           audioPackets: lines.filter((l) => l.kind === "audio").reduce((n, l) => n + (l.packetsSent ?? 0), 0),
           limited: [...new Set(layers.map((l) => l.qualityLimitationReason))].join("/"),
         };
@@ -552,7 +589,7 @@ try {
     line(`  viewer ${i + 1}: ${fmt(f)}`);
     line(`    ${fmtTiles(f)}`);
   });
-  line(`  Janus: ${janusPct.toFixed(0)}% of a core`);
+  line(`  Janus: ${janusPct.toFixed(0)}% of a core; the OneLink server${NODES > 1 ? `'s ${NODES} nodes and Redis` : ""}: ${pctOf("nodes").toFixed(0)}%`);
   line(
     `  the ${bots.length} bots' ${botBrowsers.length} browser(s): ${pctOf("bots").toFixed(0)}% of a core (${(pctOf("bots") / Math.max(1, bots.length)).toFixed(1)}% per bot); ` +
       `the 2 hidden app pages' browser: ${pctOf("apps").toFixed(0)}%`,
@@ -561,6 +598,18 @@ try {
     `  the bots send ${botFps[0]?.toFixed(1)}–${botFps.at(-1)?.toFixed(1)} frames/s (median ${botFps[Math.floor(botFps.length / 2)]?.toFixed(1)}); ` +
       `their encoders limited by: ${[...new Set(sent1.map((x) => x.limited))].join(", ")}; ` +
       `their microphones (${BOT_MIC}) ${botAudio[0]?.toFixed(1)}–${botAudio.at(-1)?.toFixed(1)} audio packets/s`,
+  );
+  line(
+    `  each bot's layers, frames/s (paused ones marked): ${sent1
+      .map(
+        (x, i) =>
+          `${x.name} ${Object.entries(x.byLayer)
+            .map(([rid, l]) => `${rid} ${((l.frames - (sent0[i]!.byLayer[rid]?.frames ?? 0)) / sentSeconds).toFixed(1)}${l.active ? "" : " (paused)"}`)
+            .join(
+              " ",
+            )}, ${((x.keyFrames - sent0[i]!.keyFrames) / sentSeconds).toFixed(1)} key frames/s, ${((x.plis - sent0[i]!.plis) / sentSeconds).toFixed(1)} PLI+FIR/s`,
+      )
+      .join("; ")}`,
   );
   printCpu(th0, th1, sentSeconds);
   results.botAudio = botAudio;
@@ -651,6 +700,7 @@ try {
   for (const br of browsers) await br.close().catch(() => {});
   meshServer.stop(true);
   botServer.stop(true);
-  await app.stop();
+  for (const node of apps) await node.stop();
   await janus.stop();
+  await redis?.down();
 }

@@ -166,7 +166,11 @@ export class Groups {
   /** `layer`: what the joiner guessed its tiles will need, asked of its subscriptions until it says (`view`). */
   joined(room: string, member: string, members: readonly string[], layer?: SfuLayer): CallMode {
     const group = this.groupOf(room);
-    for (const id of members) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
+    // A direct room holds only this node's members here: its leaves are not told to other nodes, so
+    // members of theirs kept now could stay on when it becomes a group. A group lists them all (this
+    // join's list when it decides, or the news from the node that did).
+    const grouped = group.mode === "sfu" || (this.available && members.length >= this.groupFrom);
+    for (const id of grouped ? members : [member]) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
     const m = group.members.get(member) as MemberMedia;
     m.local = true;
     m.guess = layer ?? null;
@@ -359,7 +363,8 @@ export class Groups {
 
   /**
    * `member` left the room for good (hung up, or away past its grace). `here`: seen by this node
-   * (told to the others, and this node decides when the group goes back to direct).
+   * (told to the others). Every node holding the group decides when it goes back to direct, the
+   * first to do so tells the others (a node that saw the member leave may hold no group of it).
    */
   left(room: string, member: string, here = true) {
     const group = this.rooms.get(room);
@@ -373,36 +378,51 @@ export class Groups {
     for (const other of group.members.values()) other.wanted.delete(member);
     this.retellLayers(group);
     if (group.members.size === 0) this.close(group);
-    else if (here && group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
+    else if (group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
       group.directTimer = setTimeout(() => this.backToDirect(group), this.deps.directAfterMs ?? 5_000);
       group.directTimer.unref?.();
     }
   }
 
   /**
+   * `member`'s seat expired (away past its grace); `others` still hold theirs. The node expiring it
+   * may hold no group of its room (one that swept a dead node's seats, with no member of the room
+   * here): the nodes that hold the group are told all the same, or they would keep it as a member.
+   */
+  expired(room: string, member: string, others: readonly string[]) {
+    if (this.rooms.get(room)?.members.has(member)) return this.left(room, member);
+    if (others.length > 0 && this.available) this.deps.share?.({ kind: "left", room, member });
+  }
+
+  /**
    * Down to two for a while: the members connect directly again (they keep their media-server
    * connections until the direct one carries the picture), and the Janus room goes a little later.
+   * Each node tells its own members, once it has the room direct (several may decide at once).
    */
   private backToDirect(group: Group) {
     group.directTimer = null;
     if (this.rooms.get(group.room) !== group || group.mode !== "sfu" || group.members.size >= this.groupFrom) return;
-    for (const id of group.members.keys()) this.deps.tell(group.room, id, { type: "mode", mode: "direct" });
     this.deps.share?.({ kind: "direct", room: group.room });
     this.goneDirect(group);
   }
 
-  /** Direct again: this node's members let go of their media-server connections a little later. */
+  /** Direct again: this node's members are told, and let go of their media-server connections a little later. */
   private goneDirect(group: Group) {
     group.mode = "direct";
+    for (const id of this.localIds(group)) this.deps.tell(group.room, id, { type: "mode", mode: "direct" });
     // What members wanted through the media server is said again if the room is a group again.
     if (group.wantsTimer) clearTimeout(group.wantsTimer);
     group.wantsTimer = null;
     group.wantsOut.clear();
-    for (const m of group.members.values()) m.shared = null;
+    // The other nodes' members are forgotten here (see `joined`): a group again lists them anew.
+    for (const m of [...group.members.values()])
+      if (m.local) m.shared = null;
+      else group.members.delete(m.id);
     const release = setTimeout(() => {
       if (this.rooms.get(group.room) !== group || group.mode !== "direct") return;
       for (const m of group.members.values()) this.release(group, m);
       this.destroyRoom(group);
+      if (group.members.size === 0) this.rooms.delete(group.room); // nobody of the room here any more
     }, RELEASE_AFTER_DIRECT_MS);
     release.unref?.();
   }

@@ -19,7 +19,7 @@ import type { SpareConnection } from "./spare.ts";
 import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mark } from "../timeline.ts";
-import { ANSWERING_MS, answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
+import { ANSWERING_MS, answerFirst, awaitingPicture, PICTURE_AFTER_CONNECTED_MS, PICTURE_AWAITED_MS } from "../answer-first.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -75,8 +75,17 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   // Made ahead with the relay servers the peek gave (or older ones): the member's current ones replace them.
   if ((prepared || spare) && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
     pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
+  let stopped = false;
+  // On the joiner's side the channels' opening (chat history replayed, drawings, the control
+  // channel's media state and sender tuning) and what comes over them before the other's picture
+  // shows wait for it (answer-first.ts `awaitingPicture`), in the order they came.
+  const later = awaitingPicture.inOrder();
+  const sendLater = (event: PeerConnectionEvent) =>
+    later(() => {
+      if (!stopped) sendBack(event);
+    });
   for (const [name, channel] of features) {
-    channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
+    channel.onopen = () => sendLater({ type: "PC.CHANNEL_OPEN", channel: name });
     // Over its byte budget a frame is dropped here, before it becomes an event for anyone. A peer
     // that keeps pouring far past it (no page of ours does) is cut off: the channel is closed,
     // which stops the flood at its source, since even unread frames cost the browser to receive.
@@ -88,7 +97,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       const now = performance.now();
       const data = ev.data instanceof ArrayBuffer ? ev.data : null;
       if (data && take(bucket, now, budget.perSecond, budget.burst, data.byteLength)) {
-        sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
+        sendLater({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
         return;
       }
       // What was dropped, forgiven at the budget's own rate.
@@ -121,7 +130,6 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     if (input.initiator && !offered) awaitingPicture.hold(PICTURE_AWAITED_MS);
     offered = true;
   };
-  let stopped = false;
   const remoteStream = new MediaStream();
   const senders = senderSync(pc, input.stream, input.videoCodecs ?? SOFTWARE_ORDER);
   // Incoming signals are applied strictly in order, so a candidate never races its description.
@@ -186,7 +194,10 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (e.url?.startsWith("turn")) iceErrorOut({ code: e.errorCode, text: e.errorText, url: e.url });
     };
   pc.onconnectionstatechange = () => {
-    if (pc.connectionState === "connected") mark("connected");
+    if (pc.connectionState === "connected") {
+      mark("connected");
+      awaitingPicture.limit(PICTURE_AFTER_CONNECTED_MS);
+    }
     sendBack({ type: "PC.STATE", state: pc.connectionState });
   };
   pc.oniceconnectionstatechange = () => {
@@ -196,7 +207,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   pc.onsignalingstatechange = () => {
     if (pc.signalingState === "stable") senders.negotiated();
   };
-  control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
+  control.onopen = () => sendLater({ type: "PC.CONTROL_OPEN" });
   // The control channel only closes when the other side's connection is gone (page closed or
   // reloaded): say so at once rather than waiting seconds for ICE consent checks to fail.
   control.onclose = () => {

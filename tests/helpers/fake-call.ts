@@ -30,12 +30,25 @@ type Transceiver = {
   encodings: unknown[];
 };
 
+export interface FakeChannel {
+  label: string;
+  readyState: string;
+  binaryType: string;
+  onopen: (() => void) | null;
+  onmessage: ((e: { data: ArrayBuffer }) => void) | null;
+  onclose: (() => void) | null;
+  /** What the page sent over it. */
+  sent: unknown[];
+  send(data: unknown): void;
+  close(): void;
+}
+
 export class FakePc {
   onicecandidate: ((e: { candidate: { toJSON(): object } | null }) => void) | null = null;
   onicecandidateerror: ((e: object) => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
   ontrack: ((e: { track: FakeTrack }) => void) | null = null;
-  onconnectionstatechange = null;
+  onconnectionstatechange: (() => void) | null = null;
   oniceconnectionstatechange = null;
   onsignalingstatechange = null;
   localDescription: { type: string; sdp: string } | null = null;
@@ -51,9 +64,40 @@ export class FakePc {
   constructor(public config: RTCConfiguration) {
     pcs.push(this);
   }
+  /** The data channels made, by label: a test opens them and sends over them (`open`, `receive`). */
+  dataChannels: Record<string, FakeChannel> = {};
   createDataChannel(label: string) {
     this.channels.push(label);
-    return { label, readyState: "connecting", binaryType: "blob", onopen: null, onmessage: null, onclose: null, send() {}, close() {} };
+    const channel: FakeChannel = {
+      label,
+      readyState: "connecting",
+      binaryType: "blob",
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+      sent: [],
+      send(data) {
+        channel.sent.push(data);
+      },
+      close() {},
+    };
+    this.dataChannels[label] = channel;
+    return channel;
+  }
+  /** The channel `label` opens (both sides' negotiated channels are up). */
+  open(label: string) {
+    const channel = this.dataChannels[label]!;
+    channel.readyState = "open";
+    channel.onopen?.();
+  }
+  /** The other side sends `data` over the channel `label`. */
+  receive(label: string, data: Uint8Array) {
+    this.dataChannels[label]!.onmessage?.({ data: new Uint8Array(data).buffer });
+  }
+  /** The connection's state becomes `state`, as the browser tells it. */
+  becomes(state: string) {
+    this.connectionState = state;
+    (this.onconnectionstatechange as (() => void) | null)?.();
   }
   private transceiver(kind: string, track: FakeTrack | null, direction: string, added = false) {
     const sender: FakeSender = {

@@ -131,6 +131,16 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     offered = true;
   };
   const remoteStream = new MediaStream();
+  /**
+   * While we make an answer, what its steps set off waits until it has gone: their tracks told to
+   * the call (the offer brings them), and our senders tuned at `stable` (which the answer itself
+   * brings, before its promise resolves; reading a sender's parameters waits for the WebRTC thread).
+   */
+  let answering: (() => void)[] | null = null;
+  const afterAnswer = (fn: () => void) => {
+    if (answering) answering.push(fn);
+    else fn();
+  };
   const senders = senderSync(pc, input.stream, input.videoCodecs ?? SOFTWARE_ORDER);
   // Incoming signals are applied strictly in order, so a candidate never races its description.
   let queue: Promise<void> = Promise.resolve();
@@ -185,7 +195,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   if (!prepared) pc.onicecandidate = ({ candidate }) => candidateOut(candidate ? candidate.toJSON() : null);
   pc.ontrack = ({ track }) => {
     remoteStream.addTrack(track);
-    sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
+    afterAnswer(() => sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream }));
   };
   if (!prepared)
     pc.onicecandidateerror = (ev) => {
@@ -205,7 +215,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   };
   // Sender parameters need negotiated encodings: tune them after each negotiation.
   pc.onsignalingstatechange = () => {
-    if (pc.signalingState === "stable") senders.negotiated();
+    if (pc.signalingState === "stable") afterAnswer(() => senders.negotiated());
   };
   control.onopen = () => sendLater({ type: "PC.CONTROL_OPEN" });
   // The control channel only closes when the other side's connection is gone (page closed or
@@ -240,6 +250,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   /** Their offer: applied and answered before the page shows or plays anything more (answer-first.ts). */
   async function answer(offer: RTCSessionDescriptionInit, path: typeof via) {
     answerFirst.hold(ANSWERING_MS);
+    answering = [];
     try {
       await pc.setRemoteDescription(tuneRemoteDescription(offer)); // rolls back our own offer when polite
       addLocalTracks(true);
@@ -248,6 +259,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
       mark("answer-sent");
     } finally {
+      const waited = answering;
+      answering = null;
+      for (const fn of waited) fn();
       answerFirst.release();
     }
   }

@@ -50,7 +50,7 @@ export class FakePc {
   ontrack: ((e: { track: FakeTrack }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
   oniceconnectionstatechange = null;
-  onsignalingstatechange = null;
+  onsignalingstatechange: (() => void) | null = null;
   localDescription: { type: string; sdp: string } | null = null;
   signalingState = "stable";
   connectionState = "new";
@@ -58,6 +58,8 @@ export class FakePc {
   remoteDescription: { type: string; sdp: string } | null = null;
   offers = 0;
   answers = 0;
+  /** How many times a sender's parameters were read (each tuning of a sender with a track reads them). */
+  parametersRead = 0;
   channels: string[] = [];
   replaced: (string | null)[] = [];
   transceivers: Transceiver[] = [];
@@ -107,7 +109,10 @@ export class FakePc {
         this.replaced.push(t?.id ?? null);
       },
       setStreams() {},
-      getParameters: () => ({ encodings: [] }),
+      getParameters: () => {
+        this.parametersRead++;
+        return { encodings: [] };
+      },
       setParameters: async () => {},
     };
     this.transceivers.push({ sender, receiver: { track: { kind } }, direction, currentDirection: null, mid: null, added, encodings: [] });
@@ -147,7 +152,9 @@ export class FakePc {
     if (this.signalingState === "have-remote-offer") {
       this.answers++;
       this.localDescription = { type: "answer", sdp: `v=0\r\no=fake ${pcs.indexOf(this)} ${this.answers}\r\n` };
+      // As a browser does: the state's event before the promise resolves.
       this.signalingState = "stable";
+      this.onsignalingstatechange?.();
       return;
     }
     this.offers++;
@@ -162,6 +169,7 @@ export class FakePc {
     this.remoteDescription = description;
     if (description.type !== "offer") {
       this.signalingState = "stable";
+      this.onsignalingstatechange?.();
       return;
     }
     this.signalingState = "have-remote-offer";

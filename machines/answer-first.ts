@@ -47,6 +47,33 @@ export class AnswerFirst {
     if (was && this.waiting.length) this.flushTask();
   }
 
+  /** A hold under way ends `ms` from now at the latest (it is not made longer). */
+  limit(ms: number) {
+    if (!this.held) return;
+    const now = performance.now();
+    if (now + ms >= this.until) return;
+    this.until = now + ms;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.release(), ms);
+  }
+
+  /**
+   * A queue that keeps its order across the hold: each `fn` runs now, or once the hold ends, but
+   * never before one given to it earlier (one given between the end of the hold and the task that
+   * runs what waited, waits behind them).
+   */
+  inOrder(): (fn: () => void) => void {
+    const pending: (() => void)[] = [];
+    const drain = () => {
+      for (const fn of pending.splice(0)) fn();
+    };
+    return (fn) => {
+      if (!pending.length && !this.held) return fn();
+      pending.push(fn);
+      if (pending.length === 1) this.after(drain);
+    };
+  }
+
   get held(): boolean {
     return this.until > 0 && performance.now() < this.until;
   }
@@ -70,10 +97,12 @@ export const answerFirst = new AnswerFirst();
 /**
  * The joiner's side: from its first offer until the other person's picture shows (or this long),
  * its own extra work waits (the denoised microphone swapped in, media/denoise.ts; the pre-join
- * meter, ui/audio-level.ts), so that the answer's frame is read and applied at once and the call
+ * meter, ui/audio-level.ts; the data channels' opening and first messages, transport/peer-connection.ts), so that the answer's frame is read and applied at once and the call
  * view renders without it. Nothing the joiner sees is late: the "Joining…" screen stays up till then.
  */
 export const PICTURE_AWAITED_MS = 1_000;
+/** Once connected, the picture is awaited this much longer at most (a camera that is off sends none). */
+export const PICTURE_AFTER_CONNECTED_MS = 300;
 
 /** The page's one, held by its first offer (peer-connection.ts), released by the first remote frame (ui Video). */
 export const awaitingPicture = new AnswerFirst();

@@ -226,7 +226,11 @@ function labelOf(events: TraceEvent[], task: TraceEvent): string {
 function report(events: TraceEvent[]) {
   const { a, b } = pagesOf(events);
   const nav = navigationStart(events, b);
-  const steps = [...b.marks].map(([name, at]) => ({ name, at: at - nav })).sort((x, y) => x.at - y.at);
+  // A's own marks cut the steps too ("A ol:offer-in" ...), so that what A does before its answer is a step of its own.
+  const steps = [
+    ...[...b.marks].map(([name, at]) => ({ name, at: at - nav })),
+    ...[...a.marks].filter(([, at]) => at >= nav).map(([name, at]) => ({ name: `A ${name}`, at: at - nav })),
+  ].sort((x, y) => x.at - y.at);
   steps.unshift({ name: "navigation", at: 0 });
   // Top-level tasks only (a task event may hold another one of the other name).
   const tasks = (page: Page) => {

@@ -19,7 +19,7 @@ import type { SpareConnection } from "./spare.ts";
 import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { mark } from "../timeline.ts";
-import { ANSWERING_MS, answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
+import { ANSWERING_MS, answerFirst, awaitingPicture, PICTURE_AFTER_CONNECTED_MS, PICTURE_AWAITED_MS } from "../answer-first.ts";
 
 export interface PeerConnectionInput {
   peer: string;
@@ -75,8 +75,17 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   // Made ahead with the relay servers the peek gave (or older ones): the member's current ones replace them.
   if ((prepared || spare) && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
     pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
+  let stopped = false;
+  // On the joiner's side the channels' opening (chat history replayed, drawings, the control
+  // channel's media state and sender tuning) and what comes over them before the other's picture
+  // shows wait for it (answer-first.ts `awaitingPicture`), in the order they came.
+  const later = awaitingPicture.inOrder();
+  const sendLater = (event: PeerConnectionEvent) =>
+    later(() => {
+      if (!stopped) sendBack(event);
+    });
   for (const [name, channel] of features) {
-    channel.onopen = () => sendBack({ type: "PC.CHANNEL_OPEN", channel: name });
+    channel.onopen = () => sendLater({ type: "PC.CHANNEL_OPEN", channel: name });
     // Over its byte budget a frame is dropped here, before it becomes an event for anyone. A peer
     // that keeps pouring far past it (no page of ours does) is cut off: the channel is closed,
     // which stops the flood at its source, since even unread frames cost the browser to receive.
@@ -88,7 +97,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       const now = performance.now();
       const data = ev.data instanceof ArrayBuffer ? ev.data : null;
       if (data && take(bucket, now, budget.perSecond, budget.burst, data.byteLength)) {
-        sendBack({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
+        sendLater({ type: "PC.CHANNEL_MESSAGE", channel: name, data: new Uint8Array(data) });
         return;
       }
       // What was dropped, forgiven at the budget's own rate.
@@ -121,8 +130,17 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     if (input.initiator && !offered) awaitingPicture.hold(PICTURE_AWAITED_MS);
     offered = true;
   };
-  let stopped = false;
   const remoteStream = new MediaStream();
+  /**
+   * While we make an answer, what its steps set off waits until it has gone: their tracks told to
+   * the call (the offer brings them), and our senders tuned at `stable` (which the answer itself
+   * brings, before its promise resolves; reading a sender's parameters waits for the WebRTC thread).
+   */
+  let answering: (() => void)[] | null = null;
+  const afterAnswer = (fn: () => void) => {
+    if (answering) answering.push(fn);
+    else fn();
+  };
   const senders = senderSync(pc, input.stream, input.videoCodecs ?? SOFTWARE_ORDER);
   // Incoming signals are applied strictly in order, so a candidate never races its description.
   let queue: Promise<void> = Promise.resolve();
@@ -177,7 +195,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   if (!prepared) pc.onicecandidate = ({ candidate }) => candidateOut(candidate ? candidate.toJSON() : null);
   pc.ontrack = ({ track }) => {
     remoteStream.addTrack(track);
-    sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream });
+    afterAnswer(() => sendBack({ type: "PC.REMOTE_STREAM", stream: remoteStream }));
   };
   if (!prepared)
     pc.onicecandidateerror = (ev) => {
@@ -186,7 +204,10 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (e.url?.startsWith("turn")) iceErrorOut({ code: e.errorCode, text: e.errorText, url: e.url });
     };
   pc.onconnectionstatechange = () => {
-    if (pc.connectionState === "connected") mark("connected");
+    if (pc.connectionState === "connected") {
+      mark("connected");
+      awaitingPicture.limit(PICTURE_AFTER_CONNECTED_MS);
+    }
     sendBack({ type: "PC.STATE", state: pc.connectionState });
   };
   pc.oniceconnectionstatechange = () => {
@@ -194,9 +215,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   };
   // Sender parameters need negotiated encodings: tune them after each negotiation.
   pc.onsignalingstatechange = () => {
-    if (pc.signalingState === "stable") senders.negotiated();
+    if (pc.signalingState === "stable") afterAnswer(() => senders.negotiated());
   };
-  control.onopen = () => sendBack({ type: "PC.CONTROL_OPEN" });
+  control.onopen = () => sendLater({ type: "PC.CONTROL_OPEN" });
   // The control channel only closes when the other side's connection is gone (page closed or
   // reloaded): say so at once rather than waiting seconds for ICE consent checks to fail.
   control.onclose = () => {
@@ -229,6 +250,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   /** Their offer: applied and answered before the page shows or plays anything more (answer-first.ts). */
   async function answer(offer: RTCSessionDescriptionInit, path: typeof via) {
     answerFirst.hold(ANSWERING_MS);
+    answering = [];
     try {
       await pc.setRemoteDescription(tuneRemoteDescription(offer)); // rolls back our own offer when polite
       addLocalTracks(true);
@@ -237,6 +259,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
       if (pc.localDescription) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
       mark("answer-sent");
     } finally {
+      const waited = answering;
+      answering = null;
+      for (const fn of waited) fn();
       answerFirst.release();
     }
   }

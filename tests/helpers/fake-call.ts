@@ -30,14 +30,27 @@ type Transceiver = {
   encodings: unknown[];
 };
 
+export interface FakeChannel {
+  label: string;
+  readyState: string;
+  binaryType: string;
+  onopen: (() => void) | null;
+  onmessage: ((e: { data: ArrayBuffer }) => void) | null;
+  onclose: (() => void) | null;
+  /** What the page sent over it. */
+  sent: unknown[];
+  send(data: unknown): void;
+  close(): void;
+}
+
 export class FakePc {
   onicecandidate: ((e: { candidate: { toJSON(): object } | null }) => void) | null = null;
   onicecandidateerror: ((e: object) => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
   ontrack: ((e: { track: FakeTrack }) => void) | null = null;
-  onconnectionstatechange = null;
+  onconnectionstatechange: (() => void) | null = null;
   oniceconnectionstatechange = null;
-  onsignalingstatechange = null;
+  onsignalingstatechange: (() => void) | null = null;
   localDescription: { type: string; sdp: string } | null = null;
   signalingState = "stable";
   connectionState = "new";
@@ -45,15 +58,48 @@ export class FakePc {
   remoteDescription: { type: string; sdp: string } | null = null;
   offers = 0;
   answers = 0;
+  /** How many times a sender's parameters were read (each tuning of a sender with a track reads them). */
+  parametersRead = 0;
   channels: string[] = [];
   replaced: (string | null)[] = [];
   transceivers: Transceiver[] = [];
   constructor(public config: RTCConfiguration) {
     pcs.push(this);
   }
+  /** The data channels made, by label: a test opens them and sends over them (`open`, `receive`). */
+  dataChannels: Record<string, FakeChannel> = {};
   createDataChannel(label: string) {
     this.channels.push(label);
-    return { label, readyState: "connecting", binaryType: "blob", onopen: null, onmessage: null, onclose: null, send() {}, close() {} };
+    const channel: FakeChannel = {
+      label,
+      readyState: "connecting",
+      binaryType: "blob",
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+      sent: [],
+      send(data) {
+        channel.sent.push(data);
+      },
+      close() {},
+    };
+    this.dataChannels[label] = channel;
+    return channel;
+  }
+  /** The channel `label` opens (both sides' negotiated channels are up). */
+  open(label: string) {
+    const channel = this.dataChannels[label]!;
+    channel.readyState = "open";
+    channel.onopen?.();
+  }
+  /** The other side sends `data` over the channel `label`. */
+  receive(label: string, data: Uint8Array) {
+    this.dataChannels[label]!.onmessage?.({ data: new Uint8Array(data).buffer });
+  }
+  /** The connection's state becomes `state`, as the browser tells it. */
+  becomes(state: string) {
+    this.connectionState = state;
+    (this.onconnectionstatechange as (() => void) | null)?.();
   }
   private transceiver(kind: string, track: FakeTrack | null, direction: string, added = false) {
     const sender: FakeSender = {
@@ -63,7 +109,10 @@ export class FakePc {
         this.replaced.push(t?.id ?? null);
       },
       setStreams() {},
-      getParameters: () => ({ encodings: [] }),
+      getParameters: () => {
+        this.parametersRead++;
+        return { encodings: [] };
+      },
       setParameters: async () => {},
     };
     this.transceivers.push({ sender, receiver: { track: { kind } }, direction, currentDirection: null, mid: null, added, encodings: [] });
@@ -103,7 +152,9 @@ export class FakePc {
     if (this.signalingState === "have-remote-offer") {
       this.answers++;
       this.localDescription = { type: "answer", sdp: `v=0\r\no=fake ${pcs.indexOf(this)} ${this.answers}\r\n` };
+      // As a browser does: the state's event before the promise resolves.
       this.signalingState = "stable";
+      this.onsignalingstatechange?.();
       return;
     }
     this.offers++;
@@ -118,6 +169,7 @@ export class FakePc {
     this.remoteDescription = description;
     if (description.type !== "offer") {
       this.signalingState = "stable";
+      this.onsignalingstatechange?.();
       return;
     }
     this.signalingState = "have-remote-offer";

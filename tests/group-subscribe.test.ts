@@ -210,9 +210,10 @@ test("back at two, a group goes direct after its wait, each member told once", a
 
 /**
  * Nodes of a cluster, each a `Groups` of its own, driving one (fake) Janus; what one shares reaches
- * the others as through Redis: as JSON, a moment later, in order.
+ * the others as through Redis: as JSON, a moment later, in order. `onShare` sees each event as it
+ * is shared, before any other node has heard it.
  */
-function cluster(count: number, options: Partial<GroupDeps> = {}) {
+function cluster(count: number, options: Partial<GroupDeps> = {}, onShare?: (event: GroupEvent, from: Groups) => void) {
   const janus = new FakeJanus();
   const told: { member: string; msg: WithoutVersion<ServerMessage> }[] = [];
   const shared: GroupEvent[] = [];
@@ -231,6 +232,7 @@ function cluster(count: number, options: Partial<GroupDeps> = {}) {
         setTimeout(() => {
           for (const other of nodes) if (other !== node) other.heard(JSON.parse(text));
         }, 0);
+        onShare?.(event, node);
       },
       ...options,
     });
@@ -442,3 +444,41 @@ test("across nodes, a member that left while the room was direct is no member on
     ["sfu", "direct"],
   ]);
 }, 15_000);
+
+/**
+ * a (first node) and b (second node) are a group again at two, c having left: the first node whose
+ * wait runs out shares "direct", and at that very moment d joins through `joinAt` (the other
+ * node holding the group, or a third with nobody of the room) before it has heard.
+ */
+async function directCrossingJoin(joinAt: "other" | "third") {
+  const directAfter = 200;
+  let joiner: Groups | null = null;
+  let joinedAs: string | null = null;
+  const { nodes, told } = cluster(3, { directAfterMs: directAfter }, (event, from) => {
+    if (event.kind !== "direct" || joiner) return;
+    const [one, two, three] = nodes as [Groups, Groups, Groups];
+    joiner = joinAt === "third" ? three : from === one ? two : one;
+    joinedAs = joiner.joined(room, "d", ["a", "b", "d"]);
+  });
+  const [one, two, three] = nodes as [Groups, Groups, Groups];
+  one.joined(room, "a", ["a"]);
+  two.joined(room, "b", ["a", "b"]);
+  expect(one.joined(room, "c", ["a", "b", "c"])).toBe("sfu");
+  await until(() => two.modeOf(room) === "sfu", 2000, "the group on b's node");
+  one.left(room, "c");
+  await until(() => joiner !== null, 2000 + directAfter, "a node going direct");
+  // Settled: longer than another wait to direct, which three people must not start.
+  await Bun.sleep(3 * directAfter);
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  const holding = joinAt === "third" ? [one, two, three] : [one, two];
+  return { joinedAs, modesOf, holding };
+}
+
+for (const joinAt of ["other", "third"] as const)
+  test(`across nodes, a join crossing another node's return to direct (the joiner on ${joinAt === "other" ? "the other node holding the group" : "a node new to the room"}): the three end up in the group, each told so last`, async () => {
+    const { joinedAs, modesOf, holding } = await directCrossingJoin(joinAt);
+    expect(holding.map((node) => node.modeOf(room))).toEqual(holding.map(() => "sfu"));
+    for (const node of holding) expect(node.membersOf(room).sort()).toEqual(["a", "b", "d"]);
+    // What each member was told last (d's joined said the mode, unless a mode came after it).
+    expect([modesOf("a").at(-1), modesOf("b").at(-1), modesOf("d").at(-1) ?? joinedAs]).toEqual(["sfu", "sfu", "sfu"]);
+  }, 15_000);

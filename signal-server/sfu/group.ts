@@ -274,6 +274,9 @@ export class Groups {
         if (group.mode !== "sfu") return;
         if (group.directTimer) clearTimeout(group.directTimer);
         group.directTimer = null;
+        // A join here crossed that node's decision (made at two, before it heard of the joiner): the
+        // room stays a group, and the nodes that went direct are told so, with everyone in it.
+        if (group.members.size >= this.groupFrom) return this.deps.share?.({ kind: "sfu", room: event.room, members: [...group.members.keys()] });
         return this.goneDirect(group);
     }
   }

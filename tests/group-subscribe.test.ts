@@ -482,3 +482,45 @@ for (const joinAt of ["other", "third"] as const)
     // What each member was told last (d's joined said the mode, unless a mode came after it).
     expect([modesOf("a").at(-1), modesOf("b").at(-1), modesOf("d").at(-1) ?? joinedAs]).toEqual(["sfu", "sfu", "sfu"]);
   }, 15_000);
+
+test("across nodes, the only node holding a group dies during its wait to direct: the two left rejoin through another node and are told direct", async () => {
+  const directAfter = 300;
+  const { nodes, told } = cluster(2, { directAfterMs: directAfter });
+  const [one, two] = nodes as [Groups, Groups];
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  one.joined(room, "a", ["a"]);
+  one.joined(room, "b", ["a", "b"]);
+  expect(one.joined(room, "c", ["a", "b", "c"])).toBe("sfu");
+  one.left(room, "c");
+  await Bun.sleep(directAfter / 3);
+  // The first node dies (it says nothing more); a and b rejoin their seats through the second.
+  nodes.splice(nodes.indexOf(one), 1);
+  one.stop();
+  expect(two.joined(room, "a", ["a", "b"])).toBe("direct");
+  expect(two.joined(room, "b", ["a", "b"])).toBe("direct");
+  await Bun.sleep(2 * directAfter);
+  expect(two.modeOf(room)).toBe("direct");
+  expect([modesOf("a"), modesOf("b")]).toEqual([["sfu"], ["sfu"]]);
+}, 15_000);
+
+test("across nodes, a node holding a member the others let go long ago still goes direct with them: a group is kept only for a join as recent as the wait", async () => {
+  const directAfter = 300;
+  const { nodes, told } = cluster(2, { directAfterMs: directAfter });
+  const [one, two] = nodes as [Groups, Groups];
+  const modesOf = (member: string) => told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  one.joined(room, "a", ["a"]);
+  two.joined(room, "b", ["a", "b"]);
+  expect(one.joined(room, "c", ["a", "b", "c"])).toBe("sfu");
+  await until(() => two.modeOf(room) === "sfu", 2000, "the group on b's node");
+  // The second node alone heard of x (its leave never reached it), longer ago than the wait.
+  two.heard({ kind: "joined", room, member: "x" });
+  await Bun.sleep(directAfter + 50);
+  one.left(room, "c");
+  await until(() => one.modeOf(room) === "direct" && two.modeOf(room) === "direct", 2000 + 2 * directAfter, "the room direct on both nodes");
+  await Bun.sleep(directAfter);
+  expect([one.modeOf(room), two.modeOf(room)]).toEqual(["direct", "direct"]);
+  expect([modesOf("a"), modesOf("b")]).toEqual([
+    ["sfu", "direct"],
+    ["sfu", "direct"],
+  ]);
+}, 15_000);

@@ -103,6 +103,8 @@ interface MemberMedia {
   local: boolean;
   /** The layers it wants, as another node (where its socket is) last said; null: not heard (the highest). */
   shared: { layers: Map<string, SfuLayer>; guess: SfuLayer | null } | null;
+  /** When it last joined, here or as heard from its node (ms): a return to direct decided elsewhere may not have counted it. */
+  joinedAt: number;
 }
 
 interface Group {
@@ -173,6 +175,7 @@ export class Groups {
     for (const id of grouped ? members : [member]) if (!group.members.has(id)) group.members.set(id, this.newMember(id));
     const m = group.members.get(member) as MemberMedia;
     m.local = true;
+    m.joinedAt = Date.now();
     m.guess = layer ?? null;
     m.shared = null; // what it wants is this node's to say now
     this.keepGroup(group);
@@ -275,8 +278,10 @@ export class Groups {
         if (group.directTimer) clearTimeout(group.directTimer);
         group.directTimer = null;
         // A join here crossed that node's decision (made at two, before it heard of the joiner): the
-        // room stays a group, and the nodes that went direct are told so, with everyone in it.
-        if (group.members.size >= this.groupFrom) return this.deps.share?.({ kind: "sfu", room: event.room, members: [...group.members.keys()] });
+        // room stays a group, and the nodes that went direct are told so, with everyone in it. Only
+        // a join that recent: a member held here long since is one that node let go (it heard it leave).
+        if (group.members.size >= this.groupFrom && this.joinedLately(group))
+          return this.deps.share?.({ kind: "sfu", room: event.room, members: [...group.members.keys()] });
         return this.goneDirect(group);
     }
   }
@@ -286,6 +291,7 @@ export class Groups {
     let m = group.members.get(id);
     if (!m) group.members.set(id, (m = this.newMember(id)));
     m.shared = null;
+    m.joinedAt = Date.now();
     // One that was here moved there (a refresh through another node): this node no longer speaks
     // for it (its layers, what it publishes, what it receives), or its old choices would be said
     // again over its new page's.
@@ -382,7 +388,7 @@ export class Groups {
     this.retellLayers(group);
     if (group.members.size === 0) this.close(group);
     else if (group.mode === "sfu" && group.members.size < this.groupFrom && !group.directTimer) {
-      group.directTimer = setTimeout(() => this.backToDirect(group), this.deps.directAfterMs ?? 5_000);
+      group.directTimer = setTimeout(() => this.backToDirect(group), this.directAfterMs);
       group.directTimer.unref?.();
     }
   }
@@ -395,6 +401,16 @@ export class Groups {
   expired(room: string, member: string, others: readonly string[]) {
     if (this.rooms.get(room)?.members.has(member)) return this.left(room, member);
     if (others.length > 0 && this.available) this.deps.share?.({ kind: "left", room, member });
+  }
+
+  private get directAfterMs() {
+    return this.deps.directAfterMs ?? 5_000;
+  }
+
+  /** Someone joined (here, or as heard) within a wait to direct: a node that went direct may not have heard of it then. */
+  private joinedLately(group: Group) {
+    const since = Date.now() - this.directAfterMs;
+    return [...group.members.values()].some((m) => m.joinedAt > since);
   }
 
   /**
@@ -587,6 +603,7 @@ export class Groups {
       encodesDown: null,
       local: !this.deps.share,
       shared: null,
+      joinedAt: Date.now(),
     };
   }
 

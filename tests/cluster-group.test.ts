@@ -221,6 +221,33 @@ describe("group calls across nodes and media servers", () => {
       sweeper.proc.kill(9);
     }
   }, 40_000);
+
+  test("the only node holding a group is killed (-9) during its wait to direct: the two left rejoin through live nodes and are told direct", async () => {
+    const env = { SFU: "on", SFU_URLS: janus.map((j) => j.url).join(","), SFU_SECRET: janus[0]!.secret, ROOM_CAPACITY: "20" };
+    const killed = await spawnNode(redis, env);
+    try {
+      const id = room();
+      const a = await joinOn(killed.url, id);
+      const b = await joinOn(killed.url, id);
+      const c = await joinOn(killed.url, id);
+      expect(c.joined.mode).toBe("sfu");
+      for (const x of [a, b]) expect(await x.c.next("mode")).toMatchObject({ mode: "sfu" });
+      c.c.send({ type: "leave" });
+      for (const x of [a, b]) expect(await x.c.next("peer-left")).toMatchObject({ peer: c.self });
+      // Well within the group's 5 s wait.
+      killed.proc.kill(9);
+      await killed.proc.exited;
+      for (const x of [a, b]) await x.c.closeCode(5000);
+      const back = [await joinOn(nodes[0]!, id, a.token), await joinOn(nodes[1]!, id, b.token)];
+      expect(back.map((x) => [x.joined.mode, x.joined.peers])).toEqual([
+        ["direct", [b.self]],
+        ["direct", [a.self]],
+      ]);
+      for (const x of back) expect(x.c.pending("error")).toEqual([]);
+    } finally {
+      killed.proc.kill(9);
+    }
+  }, 40_000);
 });
 
 describe("one node without Redis, two media servers", () => {

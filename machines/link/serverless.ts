@@ -19,6 +19,13 @@ import { type SignalingCommand, tell } from "./signaling.ts";
  * of its own, not part of what runs before a call's pre-join screen.
  */
 const codes = () => import("../../protocol/serverless-code.ts");
+/**
+ * The code that reads codes could not be had (its chunk fetched from a site that cannot be
+ * reached, before the service worker kept it): the exchange waits, saying so, rather than
+ * "checking" for ever. Pasting again tries again.
+ */
+const UNREADABLE =
+  "This page could not load the part of OneLink that reads codes: the site cannot be reached. Paste the code again once you are online, or reload the page.";
 
 export type ServerlessRole = "offerer" | "answerer";
 /** Where the exchange stands, as the UI shows it. */
@@ -165,6 +172,7 @@ export const serverlessLink = setup({
               },
               { target: "awaitingOffer", actions: assign({ error: ({ event }) => (event.output.ok ? null : event.output.text) }) },
             ],
+            onError: { target: "awaitingOffer", actions: assign({ error: UNREADABLE }) },
           },
         },
         gathering: {
@@ -211,6 +219,7 @@ export const serverlessLink = setup({
               },
               { target: "awaitingAnswer", actions: assign({ error: ({ event }) => (event.output.ok ? null : event.output.text) }) },
             ],
+            onError: { target: "awaitingAnswer", actions: assign({ error: UNREADABLE }) },
           },
         },
         // The exchange is over: from here the peer connection talks over its control channel.

@@ -114,6 +114,9 @@ describe("serverless call", () => {
     await b.context.addInitScript(recordPeerConnections);
     await Promise.all([a.page.goto(app.url), b.page.goto(app.url)]);
     await Promise.all([button(a.page, START).waitFor(), button(b.page, START).waitFor()]);
+    // The app works without its site once the service worker is in (it keeps every chunk, the
+    // code reader's too): before that, a chunk first wanted after the site went is not to be had.
+    await Promise.all([a, b].map((p) => p.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))));
     await app.stop();
     serverStopped = true;
 

@@ -27,7 +27,7 @@ function gather(kind: "offer" | "answer", say: (data: SignalPayload) => void) {
   say({ candidate: null });
 }
 
-function person(role: ServerlessRole) {
+function person(role: ServerlessRole, decode?: ReturnType<typeof fromPromise<never, unknown>>) {
   const peers: FakePeer[] = [];
   const copied: string[] = [];
   const machine = callMachine.provide({
@@ -39,7 +39,9 @@ function person(role: ServerlessRole) {
       signaling: fromCallback(() => {
         throw new Error("a serverless call must not open the signaling link");
       }) as never,
-      serverlessLink: serverlessLink.provide({ actors: { copyText: fromPromise<void, string>(async ({ input }) => void copied.push(input)) } }),
+      serverlessLink: serverlessLink.provide({
+        actors: { copyText: fromPromise<void, string>(async ({ input }) => void copied.push(input)), ...(decode ? { decode: decode as never } : {}) },
+      }),
       transport: meshTransport.provide({
         actors: {
           peer: fromCallback<PeerCommand, PeerInput>(({ input, receive, sendBack }) => {
@@ -120,6 +122,23 @@ describe("serverless call", () => {
     b.fromPeer({ type: "PEER.STATUS", peer: "offerer", status: "connected" });
     expect(b.status()).toBe("Connected · 2 people");
     a.actor.stop();
+    b.actor.stop();
+  });
+
+  test("the code reader failing to load (the site gone before it was kept) says so and waits, not 'checking' for ever", async () => {
+    const b = person(
+      "answerer",
+      fromPromise<never, unknown>(async () => {
+        throw new TypeError("Failed to fetch dynamically imported module");
+      }),
+    );
+    await until("B waiting for an offer", () => b.view().stage === "awaitingOffer");
+    b.actor.send({ type: "CODE.PASTE", code: "OL2o.whatever" });
+    await until("an error", () => b.view().error !== null);
+    expect(b.view().error).toMatch(/could not load the part of OneLink that reads codes/);
+    expect(b.view().stage).toBe("awaitingOffer");
+    expect(b.status()).toBe("Paste the offer code");
+    expect(b.peers).toHaveLength(0);
     b.actor.stop();
   });
 

@@ -8,7 +8,7 @@
  * The trace file opens in Chromium's DevTools (Performance, "Load profile"). With `--group`
  * (inside scripts/netns.sh, for Janus) B is a third person joining a call of two; `--dwell MS`
  * has B click Join that long after it shows. Each task shows its wall time and, as "cpu", the time its
- * thread was on a CPU: on a busy machine most of a long task is waiting for a core, not work.
+ * thread was on a CPU: on a busy machine most of a long task is waiting (for a core, mostly), not work.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";

@@ -5,7 +5,7 @@ import { CallView } from "./components/CallView.tsx";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";
-import { drawsCallBehind, showsLobby, statusText } from "./selectors.ts";
+import { handingOver, showsLobby, statusText } from "./selectors.ts";
 import { useShortcuts } from "./shortcuts.ts";
 
 /** `problem`: the address the page was opened at is a bad call link or no page at all. */
@@ -13,7 +13,7 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
   const actor = useCallActor();
   const idle = useSelector(actor, (s) => s.matches("idle"));
   const lobby = useSelector(actor, showsLobby);
-  const behind = useSelector(actor, drawsCallBehind);
+  const joining = useSelector(actor, handingOver);
   const [problem, setProblem] = useState(opened);
   useShortcuts(!idle && !lobby);
   // Once a call starts, the bad address is behind us: leaving it later shows the start page.
@@ -39,11 +39,9 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
         <Landing />
       </>
     );
-  // From the moment Join can be pressed until the call has something to show (the handover), the
-  // call's view is drawn hidden behind the pre-join screen, at React's lowest priority and in slices
-  // that let the join's messages through (bench/join: its first draw, ~90-230 ms in one task, was
-  // between the answer and the first frame; drawn from Join, it was unfinished at the answer in about
-  // half the runs).
+  // From Join until the call has something to show (the handover), the call's view is drawn hidden
+  // behind "Joining…", at React's lowest priority and in slices that let the join's messages through
+  // (bench/join: its first draw, ~90-230 ms in one task, was between the answer and the first frame).
   // When the handover ends only what changed since renders, and the view is shown in place of the
   // pre-join screen. Hidden, it is out of the page (display: none): no focus, nothing read aloud,
   // its effects (listeners, the video's stream) start only once it shows.
@@ -51,7 +49,7 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
     <>
       <TabTitle />
       {lobby && <Lobby />}
-      {(behind || !lobby) && (
+      {(joining || !lobby) && (
         <Activity mode={lobby ? "hidden" : "visible"}>
           <CallView />
         </Activity>

@@ -38,15 +38,6 @@ export function showsLobby(s: CallSnapshot): boolean {
 /** Join was pressed and the call has nothing to show yet: the pre-join screen says "Joining…" (the call's view is drawn behind it, ui/App.tsx). */
 export const handingOver = (s: CallSnapshot): boolean => s.context.handover && s.matches("inRoom");
 
-/**
- * The call's view is drawn, hidden, behind the pre-join screen from the moment Join can be pressed
- * (ui/App.tsx): while someone looks at their preview it is done, and Join's way to the first
- * picture no longer has it to draw or finish (bench/join: the reveal finished an unfinished draw
- * in one task after the answer in about half the runs). Not while the devices start: that is on
- * the way to Join.
- */
-export const drawsCallBehind = (s: CallSnapshot): boolean => s.matches("lobby") || handingOver(s);
-
 export function statusText(s: CallSnapshot): string {
   const phase = phaseOf(s);
   const serverless = s.context.serverless;

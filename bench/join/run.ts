@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     rtt: { type: "string", default: "100" },
     /** The floor asks for the app's camera size and rate (1080p60) instead of the browser's default. */
     "floor-hd": { type: "boolean", default: false },
+    /** The app's B clicks Join this long (ms) after it is enabled, as a person looks at the preview first (0: at once); the floor has no Join: compare Join → first frame. */
+    dwell: { type: "string", default: "0" },
     /** The group lines' third clicks Join this long (ms) after it shows, as a person would (0: at once). */
     "group-dwell": { type: "string", default: "0" },
     /** The group lines' room before the measured joiner comes: 2 (it makes the call a group) or more (it joins a group). */
@@ -162,6 +164,8 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
   const a = await newPerson(browser, aOrigin);
   const b = await newPerson(browser, bOrigin);
   try {
+    const dwell = Number(args.dwell);
+    if (dwell > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), dwell);
     await b.context.addInitScript(probe);
     const room = crypto.randomUUID();
     const secret = newSecret();

@@ -7,7 +7,8 @@
  *   node_modules/.bin/bun bench/join/trace.ts [--samples] [--out /tmp/join.trace.json | --from a.json] [--min 4] [--top 8]
  * The trace file opens in Chromium's DevTools (Performance, "Load profile"). With `--group`
  * (inside scripts/netns.sh, for Janus) B is a third person joining a call of two; `--dwell MS`
- * has B click Join that long after it shows.
+ * has B click Join that long after it shows. Each task shows its wall time and, as "cpu", the time its
+ * thread was on a CPU: on a busy machine most of a long task is waiting (for a core, mostly), not work.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -47,6 +48,8 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
+  /** Time the thread was on a CPU (µs): far below `dur` when the machine is busy and the thread waits for a core. */
+  tdur?: number;
   ph: string;
   name: string;
   cat: string;
@@ -261,6 +264,7 @@ function report(events: TraceEvent[]) {
       const lo = nav + from.at;
       const hi = nav + to.at;
       let busy = 0;
+      let cpu = 0;
       const long: string[] = [];
       for (const task of t.tasks) {
         const s = task.ts / 1000;
@@ -268,10 +272,14 @@ function report(events: TraceEvent[]) {
         const overlap = Math.min(e, hi) - Math.max(s, lo);
         if (overlap <= 0) continue;
         busy += overlap;
+        // The CPU time in proportion to the part of the task inside the step.
+        cpu += ((task.tdur ?? 0) / 1000) * (overlap / Math.max((task.dur ?? 0) / 1000, 1e-3));
         if ((task.dur ?? 0) / 1000 >= MIN_TASK_MS)
-          long.push(`    ${(s - nav).toFixed(0).padStart(5)} +${((task.dur ?? 0) / 1000).toFixed(1).padStart(5)}  ${labelOf(events, task)}`);
+          long.push(
+            `    ${(s - nav).toFixed(0).padStart(5)} +${((task.dur ?? 0) / 1000).toFixed(1).padStart(5)} (cpu ${((task.tdur ?? 0) / 1000).toFixed(1).padStart(4)})  ${labelOf(events, task)}`,
+          );
       }
-      console.log(`  ${who} main thread busy ${busy.toFixed(0)} ms`);
+      console.log(`  ${who} main thread busy ${busy.toFixed(0)} ms, on a CPU ${cpu.toFixed(0)} ms`);
       for (const l of long) console.log(l);
       const inWindow = t.samples.filter((s) => s.at >= lo && s.at < hi);
       if (!inWindow.length) continue;
@@ -292,6 +300,50 @@ function report(events: TraceEvent[]) {
       console.log(`    incl: ${fmt(total)}`);
     }
   }
+  cpuByThread(events, b);
+}
+
+/**
+ * Every thread of the browser from B's Join to its first remote frame: wall time in its tasks and
+ * time on a CPU, most CPU first. On two shared cores the pages' main threads compete with the GPU
+ * process, the camera, the encoders and whatever else runs on the machine.
+ */
+function cpuByThread(events: TraceEvent[], b: Page) {
+  const from = b.marks.get("ol:join");
+  const to = b.marks.get("ol:first-frame") ?? b.marks.get("bench:first frame");
+  if (from === undefined || to === undefined) return;
+  const names = new Map<string, string>();
+  const processes = new Map<number, string>();
+  for (const e of events) {
+    if (e.ph !== "M") continue;
+    if (e.name === "thread_name") names.set(`${e.pid}/${e.tid}`, `${e.args?.name ?? ""}`);
+    if (e.name === "process_name") processes.set(e.pid, `${e.args?.name ?? ""}`);
+  }
+  const inside = events
+    .filter((e) => e.ph === "X" && e.tdur !== undefined && e.ts / 1000 >= from && e.ts / 1000 < to)
+    .sort((x, y) => x.pid - y.pid || x.tid - y.tid || x.ts - y.ts || (y.dur ?? 0) - (x.dur ?? 0));
+  const totals = new Map<string, { wall: number; cpu: number }>();
+  const ends = new Map<string, number>();
+  for (const e of inside) {
+    const key = `${e.pid}/${e.tid}`;
+    // Top-level events only: one nested in the one before is already counted.
+    if (e.ts < (ends.get(key) ?? -Infinity)) continue;
+    ends.set(key, e.ts + (e.dur ?? 0));
+    const t = totals.get(key) ?? { wall: 0, cpu: 0 };
+    t.wall += (e.dur ?? 0) / 1000;
+    t.cpu += (e.tdur ?? 0) / 1000;
+    totals.set(key, t);
+  }
+  const who = (key: string) => {
+    const pid = Number(key.split("/")[0]);
+    const page = pid === b.pid ? "B " : "";
+    return `${page}${processes.get(pid) ?? pid} ${names.get(key) ?? key}`;
+  };
+  const all = [...totals].sort((x, y) => y[1].cpu - x[1].cpu);
+  const sum = all.reduce((n, [, t]) => n + t.cpu, 0);
+  console.log(`\n== CPU by thread, ol:join -> first frame (${(to - from).toFixed(0)} ms; ${sum.toFixed(0)} ms on a CPU in all)`);
+  for (const [key, t] of all.slice(0, TOP * 2))
+    console.log(`  ${who(key).slice(0, 60).padEnd(60)} tasks ${t.wall.toFixed(0).padStart(5)} ms, on a CPU ${t.cpu.toFixed(0).padStart(4)} ms`);
 }
 
 const events = (text: string) => {

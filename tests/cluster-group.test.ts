@@ -241,7 +241,8 @@ describe("group calls across nodes and media servers", () => {
       killed.proc.kill(9);
       await killed.proc.exited;
       // No sweep finds a seat of c: the nodes holding the group find it gone from Redis, then go
-      // direct after the group's wait (5 s).
+      // direct after the group's wait (5 s). Their pages are told c is gone (by their own nodes).
+      for (const x of [a, b]) expect(await x.c.next("peer-left", 15_000)).toMatchObject({ peer: c.self, reason: "gone" });
       for (const x of [a, b]) expect(await x.c.next("mode", 20_000)).toMatchObject({ mode: "direct" });
       for (const x of [a, b]) expect(x.c.pending("error")).toEqual([]);
     } finally {

@@ -568,7 +568,8 @@ async function fourOnFourNodes(seatsEveryMs: number, directAfterMs: number, seat
 test("across nodes, a member whose node freed its seat and died before saying it left is dropped by the nodes holding the group: its wants stop counting, and at two the room goes direct, each told once", async () => {
   const seatsEvery = 200;
   const directAfter = 500;
-  const { nodes, one, two, three, four, seats, layersTold, modesOf } = await fourOnFourNodes(seatsEvery, directAfter);
+  const c = await fourOnFourNodes(seatsEvery, directAfter);
+  const { nodes, one, two, three, four, seats, layersTold, modesOf } = c;
   // d hangs up: its node frees its seat in the store, then dies before its "left" reaches anyone.
   seats.delete("d");
   nodes.splice(nodes.indexOf(four), 1);
@@ -579,6 +580,9 @@ test("across nodes, a member whose node freed its seat and died before saying it
     ["a", "b", "c"],
     ["a", "b", "c"],
   ]);
+  // Each page left is told, by its own node, once.
+  const leftTold = (member: string) => c.told.filter((t) => t.member === member && t.msg.type === "peer-left").map((t) => (t.msg as { peer: string }).peer);
+  expect([leftTold("a"), leftTold("b"), leftTold("c")]).toEqual([["d"], ["d"], ["d"]]);
   // Nobody wants more than a's lowest layer now; three are still a group.
   await until(() => layersTold("a").at(-1) === 0, 2000, "a told to encode its lowest layer only");
   expect([one, two, three].map((node) => node.modeOf(room))).toEqual(["sfu", "sfu", "sfu"]);

@@ -451,6 +451,8 @@ export class Groups {
       for (const id of gone) {
         this.log(`${group.room}: ${id} has no seat in the store any more, and no node said it left: let go`);
         this.left(group.room, id, false);
+        // Its node never told the pages either: this node tells its own (a page that heard it already ignores a stranger's leave).
+        for (const local of this.localIds(group)) this.deps.tell(group.room, local, { type: "peer-left", peer: id, reason: "gone" });
       }
       if (group.seats === watch) next();
     };

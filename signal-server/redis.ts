@@ -151,6 +151,14 @@ for i = 1, #all, 2 do
 end
 return {count, cards}`;
 
+/** KEYS[1] room hash. ARGV: away key prefix for this room. Returns the seats PEEK counts (held, or within their grace). */
+const SEATS = `local all = redis.call('HGETALL', KEYS[1])
+local ids = {}
+for i = 1, #all, 2 do
+  if all[i + 1] ~= '~' or redis.call('EXISTS', ARGV[1] .. all[i]) == 1 then ids[#ids + 1] = all[i] end
+end
+return ids`;
+
 /**
  * KEYS[1] room hash, KEYS[2] its cards. ARGV: seat, card ('' takes it down). The card lives as long
  * as the room hash does. Returns 0 when there is no such seat, else 1.
@@ -333,6 +341,7 @@ const script = (text: string): Script => ({ text, sha: sha1(text) });
 const SCRIPTS = {
   join: script(JOIN),
   peek: script(PEEK),
+  seats: script(SEATS),
   card: script(CARD),
   leave: script(LEAVE),
   disconnect: script(DISCONNECT),
@@ -1052,6 +1061,11 @@ export class RedisStore implements RoomStore<string> {
     const r = await this.cluster.run(SCRIPTS.peek, [ROOM + room, CARDS + room], [`${AWAY}${room}:`, String(OCCUPANCY_CARDS_MAX)]);
     const cards = ((r?.[1] as string[]) ?? []).map((c) => new Uint8Array(Buffer.from(String(c), "base64")));
     return { people: Number(r?.[0] ?? 0), cards };
+  }
+
+  /** The seats `room` has (held, or away within their grace), for the nodes holding its group (sfu/group.ts). */
+  async seats(room: string): Promise<string[]> {
+    return ((await this.cluster.run(SCRIPTS.seats, [ROOM + room], [`${AWAY}${room}:`])) as string[]) ?? [];
   }
 
   async card(room: string, seatId: string, card: Uint8Array | null): Promise<boolean> {

@@ -192,7 +192,8 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
   const sfu = options.sfu ?? [];
   /** Without a media server a room holds two people (peer to peer). */
   const capacity = sfu.length ? config.roomCapacity : Math.min(config.roomCapacity, 2);
-  const store: RoomStore<number | string> = cluster ? cluster.store() : new MemoryStore<number | string>({ capacity, graceMs: config.graceMs, onExpire });
+  const shared = cluster?.store() ?? null;
+  const store: RoomStore<number | string> = shared ?? new MemoryStore<number | string>({ capacity, graceMs: config.graceMs, onExpire });
   const groups = new Groups({
     targets: sfu,
     capacity: config.roomCapacity,
@@ -204,6 +205,8 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
       if (ws) closeWith(ws, CloseCode.Restart, "media server lost");
     },
     share: cluster ? (event) => cluster.shareGroup(event) : undefined,
+    // A member whose node freed its seat and died before saying it left is let go all the same.
+    seatsOf: shared ? (room) => shared.seats(room) : undefined,
     ...options.groups,
   });
   const bus = cluster ? new RedisBus(cluster, presence, out) : new LocalBus(presence, out);

@@ -194,19 +194,28 @@ describe("group calls across nodes and media servers", () => {
     expect(await store.send("HGET", ["ol:sp", dying.url])).toBeNull();
   }, 60_000);
 
+  /** A node as a child process (to kill), with the media servers. */
+  const spawnSfuNode = (extra: Record<string, string> = {}) =>
+    spawnNode(redis, { SFU: "on", SFU_URLS: janus.map((j) => j.url).join(","), SFU_SECRET: janus[0]!.secret, ROOM_CAPACITY: "20", ...extra });
+
+  /** A group of three in a new room: a and b on the first two nodes, c (the third) on `node`. */
+  async function groupWithThirdOn(node: { url: string }) {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = await joinOn(nodes[1]!, id);
+    const c = await joinOn(node.url, id);
+    expect(c.joined.mode).toBe("sfu");
+    for (const x of [a, b]) expect(await x.c.next("mode")).toMatchObject({ mode: "sfu" });
+    return { id, a, b, c };
+  }
+
   test("a member of a group on a node killed (-9), its seat expiring on a live node with nobody of the room: the others drop it and go direct", async () => {
     // The sweeper is made the node with nobody of the room: the nodes in this process do not sweep.
     const sweep = spyOn(Cluster.prototype as unknown as { sweep: () => Promise<void> }, "sweep").mockImplementation(async () => {});
-    const env = { SFU: "on", SFU_URLS: janus.map((j) => j.url).join(","), SFU_SECRET: janus[0]!.secret, SEAT_GRACE_MS: "300", ROOM_CAPACITY: "20" };
-    const killed = await spawnNode(redis, env);
-    const sweeper = await spawnNode(redis, env);
+    const killed = await spawnSfuNode({ SEAT_GRACE_MS: "300" });
+    const sweeper = await spawnSfuNode({ SEAT_GRACE_MS: "300" });
     try {
-      const id = room();
-      const a = await joinOn(nodes[0]!, id);
-      const b = await joinOn(nodes[1]!, id);
-      const c = await joinOn(killed.url, id);
-      expect(c.joined.mode).toBe("sfu");
-      for (const x of [a, b]) expect(await x.c.next("mode")).toMatchObject({ mode: "sfu" });
+      const { a, b, c } = await groupWithThirdOn(killed);
       killed.proc.kill(9);
       await killed.proc.exited;
       // Its heartbeat runs out (5 s), the sweeper holds c's seat for its grace, then frees it.
@@ -222,9 +231,27 @@ describe("group calls across nodes and media servers", () => {
     }
   }, 40_000);
 
+  test("a member of a group hangs up on a node that frees its seat and is killed (-9) before it says so: the other nodes let it go, and the two left go direct", async () => {
+    const killed = await spawnSfuNode();
+    try {
+      const { id, a, b, c } = await groupWithThirdOn(killed);
+      // c's node stops between freeing c's seat (as its leave does) and saying so, and is killed.
+      killed.proc.kill("SIGSTOP");
+      expect(await store.send("HDEL", [`ol:r:${id}`, c.self])).toBe(1);
+      killed.proc.kill(9);
+      await killed.proc.exited;
+      // No sweep finds a seat of c: the nodes holding the group find it gone from Redis, then go
+      // direct after the group's wait (5 s). Their pages are told c is gone (by their own nodes).
+      for (const x of [a, b]) expect(await x.c.next("peer-left", 15_000)).toMatchObject({ peer: c.self, reason: "gone" });
+      for (const x of [a, b]) expect(await x.c.next("mode", 20_000)).toMatchObject({ mode: "direct" });
+      for (const x of [a, b]) expect(x.c.pending("error")).toEqual([]);
+    } finally {
+      killed.proc.kill(9);
+    }
+  }, 40_000);
+
   test("the only node holding a group is killed (-9) during its wait to direct: the two left rejoin through live nodes and are told direct", async () => {
-    const env = { SFU: "on", SFU_URLS: janus.map((j) => j.url).join(","), SFU_SECRET: janus[0]!.secret, ROOM_CAPACITY: "20" };
-    const killed = await spawnNode(redis, env);
+    const killed = await spawnSfuNode();
     try {
       const id = room();
       const a = await joinOn(killed.url, id);

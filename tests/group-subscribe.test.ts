@@ -524,3 +524,102 @@ test("across nodes, a node holding a member the others let go long ago still goe
     ["sfu", "direct"],
   ]);
 }, 15_000);
+
+/**
+ * A group of four on four nodes whose seats a shared set stands in for (the store): a on the
+ * first, b the second, c the third, d the fourth; a publishing, d wanting its highest layer and
+ * the others its lowest.
+ */
+async function fourOnFourNodes(seatsEveryMs: number, directAfterMs: number, seatsOf?: (seats: Set<string>) => readonly string[]) {
+  const seats = new Set<string>();
+  const reads: number[] = [];
+  const downAfter = 150;
+  const c = cluster(4, {
+    layersDownAfterMs: downAfter,
+    wantsEveryMs: 50,
+    directAfterMs,
+    seatsEveryMs,
+    seatsOf: async () => {
+      reads.push(Date.now());
+      return seatsOf ? seatsOf(seats) : [...seats];
+    },
+  });
+  const [one, two, three, four] = c.nodes as [Groups, Groups, Groups, Groups];
+  const join = (node: Groups, id: string) => {
+    seats.add(id);
+    return node.joined(room, id, [...seats]);
+  };
+  join(one, "a");
+  join(two, "b");
+  expect(join(three, "c")).toBe("sfu");
+  join(four, "d");
+  const everyone = () => [one, two, three, four].map((node) => node.membersOf(room).sort().join());
+  await until(() => everyone().every((m) => m === "a,b,c,d"), 2000, "the group of four on every node");
+  await c.publish(one, "a");
+  two.view(room, "b", [{ peer: "a", layer: 0 }]);
+  three.view(room, "c", [{ peer: "a", layer: 0 }]);
+  four.view(room, "d", [{ peer: "a", layer: 2 }]);
+  await Bun.sleep(downAfter + 150);
+  expect(c.layersTold("a")).toEqual([2]);
+  const modesOf = (member: string) => c.told.filter((t) => t.member === member && t.msg.type === "mode").map((t) => (t.msg as { mode: string }).mode);
+  return { ...c, one, two, three, four, seats, reads, modesOf };
+}
+
+test("across nodes, a member whose node freed its seat and died before saying it left is dropped by the nodes holding the group: its wants stop counting, and at two the room goes direct, each told once", async () => {
+  const seatsEvery = 200;
+  const directAfter = 500;
+  const c = await fourOnFourNodes(seatsEvery, directAfter);
+  const { nodes, one, two, three, four, seats, layersTold, modesOf } = c;
+  // d hangs up: its node frees its seat in the store, then dies before its "left" reaches anyone.
+  seats.delete("d");
+  nodes.splice(nodes.indexOf(four), 1);
+  four.stop();
+  await until(() => [one, two, three].every((node) => node.membersOf(room).length === 3), 10 * seatsEvery, "d dropped by every node holding the group");
+  expect([one, two, three].map((node) => node.membersOf(room).sort())).toEqual([
+    ["a", "b", "c"],
+    ["a", "b", "c"],
+    ["a", "b", "c"],
+  ]);
+  // Each page left is told, by its own node, once.
+  const leftTold = (member: string) => c.told.filter((t) => t.member === member && t.msg.type === "peer-left").map((t) => (t.msg as { peer: string }).peer);
+  expect([leftTold("a"), leftTold("b"), leftTold("c")]).toEqual([["d"], ["d"], ["d"]]);
+  // Nobody wants more than a's lowest layer now; three are still a group.
+  await until(() => layersTold("a").at(-1) === 0, 2000, "a told to encode its lowest layer only");
+  expect([one, two, three].map((node) => node.modeOf(room))).toEqual(["sfu", "sfu", "sfu"]);
+  // c leaves (said as usual): the two left go direct after the usual wait, each told once.
+  seats.delete("c");
+  three.left(room, "c");
+  await until(() => one.modeOf(room) === "direct" && two.modeOf(room) === "direct", 2000 + 2 * directAfter, "the room direct");
+  await Bun.sleep(2 * seatsEvery);
+  expect([modesOf("a"), modesOf("b"), modesOf("c")]).toEqual([["sfu", "direct"], ["sfu", "direct"], []]);
+}, 15_000);
+
+test("across nodes, a store read missing members for a moment (Redis restarted, the nodes not yet written back) drops nobody, and only groups are read", async () => {
+  const seatsEvery = 200;
+  let armed = false;
+  let emptyUntil = 0;
+  let empty = 0;
+  const { one, two, three, four, reads, layersTold, modesOf } = await fourOnFourNodes(seatsEvery, 300, (seats) => {
+    // From the next read on, for less than one wait between reads: each node reads the store empty once at most.
+    if (armed) [armed, emptyUntil] = [false, Date.now() + seatsEvery - 50];
+    if (Date.now() >= emptyUntil) return [...seats];
+    empty++;
+    return [];
+  });
+  armed = true;
+  await Bun.sleep(5 * seatsEvery);
+  expect(empty).toBeGreaterThan(0);
+  expect([one, two, three, four].map((node) => node.membersOf(room).length)).toEqual([4, 4, 4, 4]);
+  expect(layersTold("a")).toEqual([2]);
+  expect(["a", "b", "c", "d"].map(modesOf)).toEqual([["sfu"], ["sfu"], [], []]);
+  // A node with no group reads nothing: a room back to two, then direct, is not read any more.
+  for (const [node, id] of [
+    [three, "c"],
+    [four, "d"],
+  ] as const)
+    node.left(room, id);
+  await until(() => one.modeOf(room) === "direct" && two.modeOf(room) === "direct", 3000, "the room direct");
+  const before = reads.length;
+  await Bun.sleep(3 * seatsEvery);
+  expect(reads.length).toBe(before);
+}, 15_000);

@@ -19,7 +19,8 @@
  * With many nodes a room's members may be on several of them: each node drives Janus for its own
  * members, the mode and the membership of group rooms travel between nodes as `GroupEvent`s, and
  * who publishes in the Janus room is learnt from Janus itself (its "publishers" events). So do the
- * layers each member wants (`wants`), for dynacast on the node where each publisher is.
+ * layers each member wants (`wants`), for dynacast on the node where each publisher is. A member
+ * whose leave no node said (its node died first) is found gone from the store (`watchSeats`).
  */
 import type { CallMode, ServerMessage, SfuConnection, SfuLayer, SfuStream, SignalPayload, WithoutVersion } from "../../protocol/index.ts";
 import { type GroupEvent, groupEventOf, type MemberWants } from "./group-events.ts";
@@ -55,6 +56,13 @@ export interface GroupDeps {
   layersDownAfterMs?: number;
   /** Many nodes: how often at most this node shares its members' wanted layers of one room. */
   wantsEveryMs?: number;
+  /**
+   * Many nodes: the seats the store has in `room` (held, or away within their grace). A group
+   * here is checked against them now and then (see `watchSeats`).
+   */
+  seatsOf?: (room: string) => Promise<readonly string[]>;
+  /** How long between two of those reads of one group room. */
+  seatsEveryMs?: number;
 }
 
 /** How long a Janus server that failed is left out of new placements. */
@@ -123,6 +131,8 @@ interface Group {
   wantsOut: Set<string>;
   wantsTimer: ReturnType<typeof setTimeout> | null;
   wantsSentAt: number;
+  /** Many nodes, while a group: its next read of the room's seats, and who the last one missed. */
+  seats: { timer: ReturnType<typeof setTimeout> | null; missing: Set<string> } | null;
 }
 
 /** How long members back on direct connections keep their media-server ones (their switch is make before break). */
@@ -133,6 +143,9 @@ const LAYERS_DOWN_AFTER_MS = 3_000;
 
 /** How often at most a node tells the others its members' wanted layers of a room (a layout change sends several views). */
 const WANTS_EVERY_MS = 150;
+
+/** How often a node holding a group reads the room's seats from the store (many nodes): a member gone unsaid is let go within two reads. */
+const SEATS_EVERY_MS = 3_000;
 
 const fingerprintOf = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? "";
 
@@ -192,6 +205,7 @@ export class Groups {
       this.shareWants(group, [member]);
     }
     this.retellLayers(group);
+    this.watchSeats(group);
     return group.mode;
   }
 
@@ -223,6 +237,7 @@ export class Groups {
         wantsOut: new Set(),
         wantsTimer: null,
         wantsSentAt: 0,
+        seats: null,
       };
       this.rooms.set(room, group);
     }
@@ -259,6 +274,7 @@ export class Groups {
         if (was !== "sfu") for (const id of this.localIds(group)) this.deps.tell(event.room, id, { type: "mode", mode: "sfu" });
         this.keepGroup(group);
         this.shareWants(group, this.localIds(group));
+        this.watchSeats(group);
         return;
       }
       case "joined":
@@ -407,6 +423,51 @@ export class Groups {
     return this.deps.directAfterMs ?? 5_000;
   }
 
+  /**
+   * Many nodes: while the room is a group here, its seats are read from the store now and then. A
+   * member the store no longer seats (neither held nor within its grace) whose leave this node
+   * never heard (its node freed the seat, then died before saying so, or the news was lost while
+   * Redis was away) is let go as if heard: else it would count for ever, and a room down to two
+   * would never go direct. Only one missed by two reads in a row: a read just after a Redis
+   * restart finds the room empty until the nodes have written their members back. A seat the
+   * store has that this node has not heard of yet (a join on its way) is left to its news.
+   */
+  private watchSeats(group: Group) {
+    const seatsOf = this.deps.seatsOf;
+    if (!seatsOf || group.mode !== "sfu" || group.seats) return;
+    const watch: NonNullable<Group["seats"]> = { timer: null, missing: new Set() };
+    group.seats = watch;
+    const read = async () => {
+      const seats = await seatsOf(group.room).catch((err) => {
+        this.log(`reading the seats of ${group.room} failed: ${err instanceof Error ? err.message : err}`);
+        return null;
+      });
+      if (group.seats !== watch) return; // no group here any more
+      // A read that failed knows nothing: nobody counts as missed.
+      const seated = new Set(seats ?? group.members.keys());
+      const missing = new Set([...group.members.keys()].filter((id) => !seated.has(id)));
+      const gone = [...missing].filter((id) => watch.missing.has(id));
+      watch.missing = missing;
+      for (const id of gone) {
+        this.log(`${group.room}: ${id} has no seat in the store any more, and no node said it left: let go`);
+        this.left(group.room, id, false);
+        // Its node never told the pages either: this node tells its own (a page that heard it already ignores a stranger's leave).
+        for (const local of this.localIds(group)) this.deps.tell(group.room, local, { type: "peer-left", peer: id, reason: "gone" });
+      }
+      if (group.seats === watch) next();
+    };
+    const next = () => {
+      watch.timer = setTimeout(read, this.deps.seatsEveryMs ?? SEATS_EVERY_MS);
+      watch.timer.unref?.();
+    };
+    next();
+  }
+
+  private unwatchSeats(group: Group) {
+    if (group.seats?.timer) clearTimeout(group.seats.timer);
+    group.seats = null;
+  }
+
   /** Someone joined (here, or as heard) within a wait to direct: a node that went direct may not have heard of it then. */
   private joinedLately(group: Group) {
     const since = Date.now() - this.directAfterMs;
@@ -428,6 +489,7 @@ export class Groups {
   /** Direct again: this node's members are told, and let go of their media-server connections a little later. */
   private goneDirect(group: Group) {
     group.mode = "direct";
+    this.unwatchSeats(group);
     for (const id of this.localIds(group)) this.deps.tell(group.room, id, { type: "mode", mode: "direct" });
     // What members wanted through the media server is said again if the room is a group again.
     if (group.wantsTimer) clearTimeout(group.wantsTimer);
@@ -933,6 +995,7 @@ export class Groups {
   private close(group: Group) {
     if (group.directTimer) clearTimeout(group.directTimer);
     if (group.wantsTimer) clearTimeout(group.wantsTimer);
+    this.unwatchSeats(group);
     for (const m of group.members.values()) this.release(group, m);
     this.rooms.delete(group.room);
     this.destroyRoom(group);

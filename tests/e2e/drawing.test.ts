@@ -57,7 +57,9 @@ function screenPoint(page: Page, box: "remote" | "local", fx: number, fy: number
       const video = document.querySelector<HTMLVideoElement>(`.${box} video`)!;
       const r = canvas.getBoundingClientRect();
       const aspect = video.videoWidth / video.videoHeight;
-      const h = box === "remote" ? Math.min(r.width / aspect, r.height) : Math.max(r.width / aspect, r.height);
+      // As the video frames its picture (the whole of it, or filling the box).
+      const cover = getComputedStyle(video).objectFit === "cover";
+      const h = cover ? Math.max(r.width / aspect, r.height) : Math.min(r.width / aspect, r.height);
       const w = aspect * h;
       const x = box === "local" ? 1 - fx : fx; // the preview is mirrored
       return { x: r.left + (r.width - w) / 2 + x * w, y: r.top + (r.height - h) / 2 + fy * h };
@@ -184,6 +186,19 @@ describe("drawing", () => {
         (alpha) => alpha > 200,
       );
       expect(await inkAt(a.page, "local", 0.7, 0.675)).toBeGreaterThan(200);
+      // B double-clicks A's picture to fill the tile (a phone's upright tile and a group's grid do
+      // so too): the stroke moves with the picture, still on the same point of A's camera.
+      const fitOf = () => b.page.locator(".remote video").evaluate((v) => getComputedStyle(v).objectFit);
+      const before = await fitOf();
+      await b.page.locator(".remote").first().dblclick();
+      const after = await fitOf();
+      expect([before, after]).toEqual(["contain", "cover"]);
+      // Its end, far from the tile's centre (about which the two framings scale), tells them apart.
+      await until(
+        "ink on B's remote video filling its tile",
+        async () => [await inkAt(b.page, "remote", 0.6, 0.6), await inkAt(b.page, "remote", 0.8, 0.75)],
+        (alphas) => alphas.every((alpha) => alpha > 200),
+      );
       if (process.env.DRAW_SCREENSHOT) {
         await a.page.screenshot({ path: `${process.env.DRAW_SCREENSHOT}-a.png` });
         await b.page.screenshot({ path: `${process.env.DRAW_SCREENSHOT}-b.png` });

@@ -1,7 +1,8 @@
 /**
  * The drawing over a video: a canvas over the whole video box that paints the strokes of that
- * video's camera (machines/features/drawing.ts) where the picture actually is (object-fit contain for the
- * remote video, cover for the preview, which is also mirrored), and while Draw is on turns mouse,
+ * video's camera (machines/features/drawing.ts) where the picture actually is (as the video's own
+ * object-fit shows it: a remote camera whole or filling its tile, the preview filling its box and
+ * mirrored, a shared screen whole), and while Draw is on turns mouse,
  * pen and touch input into DRAW.POINTER_* events in the same camera-frame coordinates. A lazy
  * part (ui/lazy.tsx), mounted by Drawing.tsx once there is something to draw or Draw is on; its
  * styles (draw.css) are imported there.
@@ -160,7 +161,9 @@ export function DrawOverlay({ which, peer = null }: { which: "remote" | "local";
     const video = canvas?.parentElement?.querySelector("video");
     if (!canvas || !video) return null;
     const aspect = video.videoWidth && video.videoHeight ? video.videoWidth / video.videoHeight : (doc?.aspect ?? 4 / 3);
-    const rect = pictureRect(canvas.clientWidth, canvas.clientHeight, aspect, which === "remote" ? "contain" : "cover");
+    // The tile's framing (a phone's upright tile, a group's grid, a double tap) is the video's style.
+    const fit: Fit = getComputedStyle(video).objectFit === "cover" ? "cover" : "contain";
+    const rect = pictureRect(canvas.clientWidth, canvas.clientHeight, aspect, fit);
     return { rect, mirrored: which === "local" };
   };
 
@@ -172,10 +175,14 @@ export function DrawOverlay({ which, peer = null }: { which: "remote" | "local";
     const bump = () => setLayout((n) => n + 1);
     const observer = new ResizeObserver(bump);
     observer.observe(canvas);
+    // A double tap switches the tile between the whole picture and filling it: its class changes, not its size.
+    const framing = new MutationObserver(bump);
+    if (canvas.parentElement) framing.observe(canvas.parentElement, { attributes: true, attributeFilter: ["class"] });
     video?.addEventListener("resize", bump);
     video?.addEventListener("loadedmetadata", bump);
     return () => {
       observer.disconnect();
+      framing.disconnect();
       video?.removeEventListener("resize", bump);
       video?.removeEventListener("loadedmetadata", bump);
     };

@@ -106,3 +106,60 @@ export const PICTURE_AFTER_CONNECTED_MS = 300;
 
 /** The page's one, held by its first offer (peer-connection.ts), released by the first remote frame (ui Video). */
 export const awaitingPicture = new AnswerFirst();
+
+/** The panels' code (ui/components/CallView.tsx) is fetched this long after the call's first remote picture. */
+export const PANELS_AFTER_PICTURE_MS = 1_000;
+
+/**
+ * The page's first remote picture (ui Video), on either side of a call: what nobody needs then
+ * (the panels' code, ui/lazy.tsx) waits for it and a while after. The person already in the room
+ * (who answers) is not held by `awaitingPicture`, and its own first picture comes before the
+ * joiner's (bench/join: 100-200 ms, both pages on one machine): what it starts then is on the same
+ * cores as the joiner's way to its first picture.
+ */
+export class PictureShown {
+  private seen = false;
+  private readonly waiting = new Set<() => void>();
+
+  /** A remote picture showed: what waits for it is set off. */
+  shown() {
+    if (this.seen) return;
+    this.seen = true;
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const fn of waiting) fn();
+  }
+
+  /**
+   * Runs `fn` `settleMs` after a remote picture has shown (after it now, if one has), or `maxMs`
+   * from now if none has by then (a camera that is off); in a task of its own; returns what cancels it.
+   */
+  after(fn: () => void, settleMs: number, maxMs: number): () => void {
+    let done = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.waiting.delete(settle);
+      fn();
+    };
+    const settle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(run, settleMs);
+    };
+    if (this.seen) settle();
+    else {
+      this.waiting.add(settle);
+      timer = setTimeout(run, maxMs);
+    }
+    return () => {
+      done = true;
+      clearTimeout(timer);
+      this.waiting.delete(settle);
+    };
+  }
+}
+
+/** The page's one, told by ui Video. */
+export const pictureShown = new PictureShown();

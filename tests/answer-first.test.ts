@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createActor, createMachine } from "xstate";
-import { AnswerFirst } from "../machines/answer-first.ts";
+import { AnswerFirst, PictureShown } from "../machines/answer-first.ts";
 import { type DenoisedMic, denoiseActorOf } from "../machines/media/denoise.ts";
 
 const nextTask = () => new Promise((r) => setTimeout(r, 5));
@@ -50,30 +50,74 @@ test("held again before what waited could run: it waits for that answer too", as
   expect(ran).toEqual(["toast"]);
 });
 
+describe("what waits for the page's first remote picture (the panels' code, on either side of a call)", () => {
+  test("runs its settling time after the picture shows, in a task of its own, once; after it, its settling time from then", async () => {
+    const picture = new PictureShown();
+    const ran: string[] = [];
+    picture.after(() => ran.push("panels"), 30, 1_000);
+    await Bun.sleep(50);
+    expect(ran).toEqual([]); // no picture yet
+    picture.shown();
+    expect(ran).toEqual([]); // not inside the frame's callback
+    await nextTask();
+    expect(ran).toEqual([]); // nor at once: the other side's picture may still be on its way
+    await Bun.sleep(50);
+    expect(ran).toEqual(["panels"]);
+    picture.shown();
+    await Bun.sleep(50);
+    expect(ran).toEqual(["panels"]);
+    picture.after(() => ran.push("later"), 0, 1_000);
+    expect(ran).toEqual(["panels"]);
+    await nextTask();
+    expect(ran).toEqual(["panels", "later"]);
+  });
+
+  test("no picture comes (their camera is off): it runs after its limit; cancelled, never", async () => {
+    const picture = new PictureShown();
+    const ran: string[] = [];
+    picture.after(() => ran.push("panels"), 0, 20);
+    const cancel = picture.after(() => ran.push("cancelled"), 0, 20);
+    cancel();
+    await Bun.sleep(60);
+    expect(ran).toEqual(["panels"]);
+    picture.shown();
+    await nextTask();
+    expect(ran).toEqual(["panels"]);
+  });
+});
+
 describe("a joiner's denoised microphone (media/denoise.ts)", () => {
-  /** The denoise actor in a parent that records what it hands back; `make` resolves when the test says. */
-  function run(gate: AnswerFirst) {
-    const made: { resolve: (d: DenoisedMic) => void } = { resolve: () => {} };
-    const make = () => new Promise<DenoisedMic>((r) => (made.resolve = r));
+  /**
+   * The denoise actor in a parent that records what it hands back; `make` is counted and resolves
+   * when the test says (`ready`, once it has been called).
+   */
+  function run(gate: AnswerFirst, startMs = 0) {
+    const made: { calls: number; resolve: (d: DenoisedMic) => void } = { calls: 0, resolve: () => {} };
+    const make = () => {
+      made.calls++;
+      return new Promise<DenoisedMic>((r) => (made.resolve = r));
+    };
     const events: string[] = [];
     const parent = createMachine({
-      invoke: { id: "denoise", src: denoiseActorOf(make, gate), input: { mic: { id: "raw" } as MediaStreamTrack } },
+      invoke: { id: "denoise", src: denoiseActorOf(make, gate, startMs), input: { mic: { id: "raw" } as MediaStreamTrack } },
       on: { "*": { actions: ({ event }) => void events.push(event.type) } },
     });
     const actor = createActor(parent).start();
     const track = { id: "denoised", stopped: false } as unknown as MediaStreamTrack & { stopped: boolean };
     const pipeline: DenoisedMic = { track, setActive: () => {}, stop: () => void ((track as { stopped: boolean }).stopped = true) };
-    return { events, actor, track, ready: () => made.resolve(pipeline) };
+    return { events, actor, track, made, ready: () => made.resolve(pipeline) };
   }
 
   test("its track is handed over only once the other's picture shows, in a task of its own; at once when nothing waits", async () => {
     const idle = run(new AnswerFirst());
+    await nextTask();
     idle.ready();
     await nextTask();
     expect(idle.events).toEqual(["DENOISE.TRACK"]);
 
     const gate = new AnswerFirst();
     const joiner = run(gate);
+    await nextTask(); // being made when the offer goes
     gate.hold(1_000); // the offer went
     joiner.ready();
     await nextTask();
@@ -84,9 +128,34 @@ describe("a joiner's denoised microphone (media/denoise.ts)", () => {
     expect(joiner.events).toEqual(["DENOISE.TRACK"]);
   });
 
-  test("stopped while it waits: its track is stopped and never handed over", async () => {
+  test("Join pressed before it is made: nothing of it is made until the other's picture shows", async () => {
+    const gate = new AnswerFirst();
+    const joiner = run(gate, 20);
+    gate.hold(1_000); // Join at once: the offer went before the pipeline was begun
+    await Bun.sleep(60);
+    expect(joiner.made.calls).toBe(0);
+    gate.release(); // the first remote frame
+    await nextTask();
+    expect(joiner.made.calls).toBe(1);
+    joiner.ready();
+    await nextTask();
+    expect(joiner.events).toEqual(["DENOISE.TRACK"]);
+  });
+
+  test("on the pre-join screen for longer than its delay, it is made before Join, once", async () => {
+    const person = run(new AnswerFirst(), 20);
+    expect(person.made.calls).toBe(0);
+    await Bun.sleep(60);
+    expect(person.made.calls).toBe(1);
+    person.ready();
+    await nextTask();
+    expect(person.events).toEqual(["DENOISE.TRACK"]);
+  });
+
+  test("stopped while it waits: its track is stopped and never handed over; stopped before it starts, nothing is made", async () => {
     const gate = new AnswerFirst();
     const joiner = run(gate);
+    await nextTask();
     gate.hold(1_000);
     joiner.ready();
     await nextTask();
@@ -95,5 +164,10 @@ describe("a joiner's denoised microphone (media/denoise.ts)", () => {
     gate.release();
     await nextTask();
     expect(joiner.events).toEqual([]);
+
+    const early = run(new AnswerFirst(), 20);
+    early.actor.stop();
+    await Bun.sleep(60);
+    expect(early.made.calls).toBe(0);
   });
 });

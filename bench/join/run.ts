@@ -11,13 +11,13 @@
  * See bench/join/README.md for the figures.
  */
 import { loadavg } from "node:os";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
-import { BUN, launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
+import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { groupLines } from "./group.ts";
+import { startFloorServer } from "./floor.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -139,19 +139,9 @@ const median = (xs: number[]) => {
 };
 
 const app = await startApp();
-const floorProc = Bun.spawn([BUN, resolve(import.meta.dir, "floor-server.ts")], { stdout: "pipe", stderr: "inherit" });
-const floorPort = await (async () => {
-  const reader = floorProc.stdout.getReader();
-  let seen = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`floor server did not start: ${seen}`);
-    seen += new TextDecoder().decode(value);
-    const m = /Listening on (\d+)/.exec(seen);
-    if (m) return Number(m[1]);
-  }
-})();
-const floorUrl = `http://127.0.0.1:${floorPort}`;
+const floorServer = await startFloorServer();
+const floorPort = floorServer.port;
+const floorUrl = floorServer.url;
 const proxies = VARIANTS.includes("rtt") ? { app: await startLatencyProxy(app.port, RTT), floor: await startLatencyProxy(floorPort, RTT) } : null;
 const browser: Browser = await launchBrowser();
 const loadBefore = loadavg();
@@ -246,7 +236,7 @@ try {
   await browser.close();
   proxies?.app.stop();
   proxies?.floor.stop();
-  floorProc.kill();
+  floorServer.stop();
   await app.stop();
 }
 

@@ -11,11 +11,13 @@
  * thread was on a CPU: on a busy machine most of a long task is waiting (for a core, mostly), not work.
  */
 import { writeFileSync } from "node:fs";
+import type { Browser, Page as PwPage } from "playwright-core";
 import { parseArgs } from "node:util";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
 import { seesMoving } from "../group/probes.ts";
+import { startFloorServer } from "./floor.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -38,6 +40,8 @@ const { values: args } = parseArgs({
     dwell: { type: "string", default: "0" },
     /** With --group: how many are in the call before the traced joiner (2: it makes the group; more: it joins one). */
     size: { type: "string", default: "2" },
+    /** Trace the floor (floor.html, a bare two-page call) instead of the app: its CPU by thread beside the app's. */
+    floor: { type: "boolean", default: false },
   },
 });
 const MIN_TASK_MS = Number(args.min);
@@ -62,6 +66,7 @@ const CATEGORIES = ["toplevel", "devtools.timeline", "disabled-by-default-devtoo
 const SAMPLES = "disabled-by-default-v8.cpu_profiler";
 
 async function record(): Promise<TraceEvent[]> {
+  if (args.floor) return recordFloor();
   const janus = args.group ? await startTestJanus() : null;
   const app = await startApp(janus ? { SFU_URLS: janus.url, SFU_SECRET: janus.secret } : {});
   const browser = await launchBrowser();
@@ -90,21 +95,45 @@ async function record(): Promise<TraceEvent[]> {
     // A returning visitor, as run.ts's warm variant.
     await b.page.goto(`${app.url}/`);
     await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
-    await browser.startTracing(undefined, { categories: args.samples ? [...CATEGORIES, SAMPLES] : CATEGORIES });
-    // Starting the sampling profiler stalls every page for a moment: let that pass first.
-    await Bun.sleep(args.samples ? 3_000 : 300);
-    // The sampling profiler slows every page several times over: a joiner into a group then takes longer than 20 s.
-    const shown = firstFrameShown(b.page, args.samples ? 90_000 : 20_000);
-    await b.page.goto(link);
-    await shown;
-    await Bun.sleep(300);
-    const buffer = await browser.stopTracing();
-    writeFileSync(args.out, buffer);
-    return events(buffer.toString());
+    return await traced(browser, b.page, link);
   } finally {
     await browser.close();
     await app.stop();
     await janus?.stop();
+  }
+}
+
+/** B's page opens `url` (a call link, the floor's room) while the browser is traced, until its first remote frame; the trace is saved to --out. */
+async function traced(browser: Browser, page: PwPage, url: string): Promise<TraceEvent[]> {
+  await browser.startTracing(undefined, { categories: args.samples ? [...CATEGORIES, SAMPLES] : CATEGORIES });
+  // Starting the sampling profiler stalls every page for a moment: let that pass first.
+  await Bun.sleep(args.samples ? 3_000 : 300);
+  // The sampling profiler slows every page several times over: a joiner into a group then takes longer than 20 s.
+  const shown = firstFrameShown(page, args.samples ? 90_000 : 20_000);
+  await page.goto(url);
+  await shown;
+  await Bun.sleep(300);
+  const buffer = await browser.stopTracing();
+  writeFileSync(args.out, buffer);
+  return events(buffer.toString());
+}
+
+/** The same join on the floor: B opens the room where A waits (warm: B's page visited first), traced. */
+async function recordFloor(): Promise<TraceEvent[]> {
+  const floor = await startFloorServer();
+  const browser = await launchBrowser();
+  try {
+    const a = await newPerson(browser, floor.url);
+    const b = await newPerson(browser, floor.url);
+    await b.context.addInitScript(probe);
+    const room = crypto.randomUUID();
+    await a.page.goto(`${floor.url}/?room=${room}`);
+    await a.page.waitForFunction(() => (window as unknown as { __floorReady?: boolean }).__floorReady === true, null, { timeout: 10_000 });
+    await b.page.goto(`${floor.url}/`);
+    return await traced(browser, b.page, `${floor.url}/?room=${room}`);
+  } finally {
+    await browser.close();
+    floor.stop();
   }
 }
 
@@ -126,7 +155,7 @@ function pagesOf(events: TraceEvent[]): { a: Page; b: Page } {
     marks.set(e.pid, m);
   }
   // B is the page with the probe's marks; A the other one (its earlier marks came before the trace).
-  const b = [...marks].find(([, m]) => m.has("bench:join clicked"));
+  const b = [...marks].find(([, m]) => m.has("bench:join clicked")) ?? [...marks].find(([, m]) => m.has("bench:first frame"));
   // Joining a group already formed (--size 3), the others make no mark meanwhile: A is then another page's main thread.
   const other = [...mains.keys()].find((pid) => pid !== b?.[0]);
   const a = [...marks].find(([pid]) => pid !== b?.[0]) ?? (other === undefined ? undefined : ([other, new Map<string, number>()] as const));
@@ -300,18 +329,19 @@ function report(events: TraceEvent[]) {
       console.log(`    incl: ${fmt(total)}`);
     }
   }
-  cpuByThread(events, b);
+  cpuByThread(events, b, nav);
 }
 
 /**
- * Every thread of the browser from B's Join to its first remote frame: wall time in its tasks and
- * time on a CPU, most CPU first. On two shared cores the pages' main threads compete with the GPU
- * process, the camera, the encoders and whatever else runs on the machine.
+ * Every thread of the browser in B's two windows, navigation → start and start → first remote frame
+ * (the start: the app's Join, the floor's socket open): wall time in its tasks and time on a CPU,
+ * most CPU first, then the same summed per process. On two shared cores the pages' main threads
+ * compete with the GPU process, the camera, the encoders and whatever else runs on the machine.
  */
-function cpuByThread(events: TraceEvent[], b: Page) {
-  const from = b.marks.get("ol:join");
+function cpuByThread(events: TraceEvent[], b: Page, nav: number) {
+  const start = b.marks.get("ol:join") ?? b.marks.get("bench:socket open");
   const to = b.marks.get("ol:first-frame") ?? b.marks.get("bench:first frame");
-  if (from === undefined || to === undefined) return;
+  if (start === undefined || to === undefined) return;
   const names = new Map<string, string>();
   const processes = new Map<number, string>();
   for (const e of events) {
@@ -319,31 +349,47 @@ function cpuByThread(events: TraceEvent[], b: Page) {
     if (e.name === "thread_name") names.set(`${e.pid}/${e.tid}`, `${e.args?.name ?? ""}`);
     if (e.name === "process_name") processes.set(e.pid, `${e.args?.name ?? ""}`);
   }
-  const inside = events
-    .filter((e) => e.ph === "X" && e.tdur !== undefined && e.ts / 1000 >= from && e.ts / 1000 < to)
+  const sorted = events
+    .filter((e) => e.ph === "X" && e.tdur !== undefined)
     .sort((x, y) => x.pid - y.pid || x.tid - y.tid || x.ts - y.ts || (y.dur ?? 0) - (x.dur ?? 0));
-  const totals = new Map<string, { wall: number; cpu: number }>();
-  const ends = new Map<string, number>();
-  for (const e of inside) {
-    const key = `${e.pid}/${e.tid}`;
-    // Top-level events only: one nested in the one before is already counted.
-    if (e.ts < (ends.get(key) ?? -Infinity)) continue;
-    ends.set(key, e.ts + (e.dur ?? 0));
-    const t = totals.get(key) ?? { wall: 0, cpu: 0 };
-    t.wall += (e.dur ?? 0) / 1000;
-    t.cpu += (e.tdur ?? 0) / 1000;
-    totals.set(key, t);
+  const processOf = (pid: number) => `${pid === b.pid ? "B " : ""}${processes.get(pid) ?? pid}`;
+  const startName = b.marks.has("ol:join") ? "ol:join" : "socket open";
+  for (const [from, until, label] of [
+    [nav, start, `navigation -> ${startName}`],
+    [start, to, `${startName} -> first frame`],
+  ] as const) {
+    const totals = new Map<string, { wall: number; cpu: number }>();
+    const ends = new Map<string, number>();
+    for (const e of sorted) {
+      if (e.ts / 1000 < from || e.ts / 1000 >= until) continue;
+      const key = `${e.pid}/${e.tid}`;
+      // Top-level events only: one nested in the one before is already counted.
+      if (e.ts < (ends.get(key) ?? -Infinity)) continue;
+      ends.set(key, e.ts + (e.dur ?? 0));
+      const t = totals.get(key) ?? { wall: 0, cpu: 0 };
+      t.wall += (e.dur ?? 0) / 1000;
+      t.cpu += (e.tdur ?? 0) / 1000;
+      totals.set(key, t);
+    }
+    const all = [...totals].sort((x, y) => y[1].cpu - x[1].cpu);
+    const sum = all.reduce((n, [, t]) => n + t.cpu, 0);
+    console.log(`\n== CPU by thread, ${label} (${(until - from).toFixed(0)} ms; ${sum.toFixed(0)} ms on a CPU in all)`);
+    for (const [key, t] of all.slice(0, TOP * 2))
+      console.log(
+        `  ${`${processOf(Number(key.split("/")[0]))} ${names.get(key) ?? key}`.slice(0, 60).padEnd(60)} tasks ${t.wall.toFixed(0).padStart(5)} ms, on a CPU ${t.cpu.toFixed(0).padStart(4)} ms`,
+      );
+    const byProcess = new Map<string, number>();
+    for (const [key, t] of all) {
+      const p = `${processOf(Number(key.split("/")[0]))} (${key.split("/")[0]})`;
+      byProcess.set(p, (byProcess.get(p) ?? 0) + t.cpu);
+    }
+    console.log(
+      `  per process: ${[...byProcess]
+        .sort((x, y) => y[1] - x[1])
+        .map(([p, c]) => `${p} ${c.toFixed(0)}`)
+        .join("; ")}`,
+    );
   }
-  const who = (key: string) => {
-    const pid = Number(key.split("/")[0]);
-    const page = pid === b.pid ? "B " : "";
-    return `${page}${processes.get(pid) ?? pid} ${names.get(key) ?? key}`;
-  };
-  const all = [...totals].sort((x, y) => y[1].cpu - x[1].cpu);
-  const sum = all.reduce((n, [, t]) => n + t.cpu, 0);
-  console.log(`\n== CPU by thread, ol:join -> first frame (${(to - from).toFixed(0)} ms; ${sum.toFixed(0)} ms on a CPU in all)`);
-  for (const [key, t] of all.slice(0, TOP * 2))
-    console.log(`  ${who(key).slice(0, 60).padEnd(60)} tasks ${t.wall.toFixed(0).padStart(5)} ms, on a CPU ${t.cpu.toFixed(0).padStart(4)} ms`);
 }
 
 const events = (text: string) => {

@@ -68,29 +68,48 @@ export type DenoiseEvent = { type: "DENOISE.TRACK"; track: MediaStreamTrack; mic
 type Gate = Pick<AnswerFirst, "after">;
 
 /**
- * The pipeline for one microphone track while suppression is wanted; stops what it made when stopped.
- * Its track is handed over through `gate`: swapping it in (the senders' `replaceTrack` and tuning)
- * is main-thread work that a joiner's page would otherwise do while the other side's answer waits
- * to be read; the raw microphone is sent meanwhile.
+ * The pipeline is made this long after the microphone is there, not at once. Made at once, a
+ * joiner who presses Join as soon as it can (bench/join) has its making (the wasm's compile, an
+ * AudioContext and its worklet, ~50-60 ms of CPU, bench/join/README.md wt-join6) and its running
+ * land between Join and the other's first picture, on cores the connection needs; so the pipeline
+ * is made then only once the picture shows (`gate`), while a person who looks at the preview for
+ * longer than this has it made before Join, as before. The raw microphone is sent meanwhile.
  */
-export function denoiseActorOf(make: (mic: MediaStreamTrack) => Promise<DenoisedMic>, gate: Gate) {
+export const DENOISE_START_MS = 300;
+
+/**
+ * The pipeline for one microphone track while suppression is wanted; stops what it made when stopped.
+ * It is made DENOISE_START_MS after the actor starts, and its track handed over, through `gate`:
+ * swapping it in (the senders' `replaceTrack` and tuning) is main-thread work that a joiner's page
+ * would otherwise do while the other side's answer waits to be read.
+ */
+export function denoiseActorOf(make: (mic: MediaStreamTrack) => Promise<DenoisedMic>, gate: Gate, startMs = DENOISE_START_MS) {
   return fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ input, sendBack }) => {
     let running: DenoisedMic | null = null;
     let stopped = false;
-    void make(input.mic).then(
-      (d) => {
-        if (stopped) return d.stop();
-        running = d;
+    const start = () =>
+      make(input.mic).then(
+        (d) => {
+          if (stopped) return d.stop();
+          running = d;
+          gate.after(() => {
+            if (!stopped) sendBack({ type: "DENOISE.TRACK", track: d.track, mic: input.mic });
+          });
+        },
+        (err) => {
+          if (!stopped) sendBack({ type: "DENOISE.FAILED", message: err instanceof Error ? err.message : String(err) });
+        },
+      );
+    const timer = setTimeout(
+      () =>
         gate.after(() => {
-          if (!stopped) sendBack({ type: "DENOISE.TRACK", track: d.track, mic: input.mic });
-        });
-      },
-      (err) => {
-        if (!stopped) sendBack({ type: "DENOISE.FAILED", message: err instanceof Error ? err.message : String(err) });
-      },
+          if (!stopped) void start();
+        }),
+      startMs,
     );
     return () => {
       stopped = true;
+      clearTimeout(timer);
       running?.stop();
     };
   });

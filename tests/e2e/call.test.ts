@@ -10,6 +10,7 @@ import {
   openCallLink,
   expectAttribute,
 } from "./harness.ts";
+import { PANELS_AFTER_PICTURE_MS } from "../../machines/answer-first.ts";
 import { countTileRenders, tileRenders } from "./renders.ts";
 
 const ctx = useAppAndBrowser({ ROOM_CAPACITY: "2" });
@@ -58,6 +59,19 @@ describe("the one-link call", () => {
     await waitForStatus(a.page, "Connected");
     await waitForStatus(b.page, "Connected");
     await waitForNewFrames(a.page, "Remote video", 10);
+    // A, who was there first, fetches the panels' code (ui/lazy.tsx) a while after B's picture shows
+    // on its page (answer-first.ts `pictureShown`), not while B's way to its own picture shares the machine.
+    const lazyOnA = () =>
+      a.page.evaluate(() => {
+        const at = (n: string) => performance.getEntriesByName(`ol:${n}`)[0]?.startTime ?? Number.NaN;
+        const chunks = performance
+          .getEntriesByType("resource")
+          .filter((e) => /\/chunk-[\w-]+\.js$/.test(new URL(e.name).pathname) && e.startTime > at("offer-in"))
+          .map((e) => e.startTime);
+        return { firstFrame: at("first-frame"), chunks };
+      });
+    const lazy = await waitFor(lazyOnA, (l) => l.chunks.length > 0);
+    expect(Math.min(...lazy.chunks)).toBeGreaterThanOrEqual(lazy.firstFrame + PANELS_AFTER_PICTURE_MS);
     await waitForNewFrames(b.page, "Remote video", 10);
 
     // Microphone and camera toggles are reflected on the other side.

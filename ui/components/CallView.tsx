@@ -1,7 +1,7 @@
 import { useSelector } from "@xstate/react";
 import { memo, useCallback, useEffect, useRef, useState } from "react";
 import { useCallActor, watchSelected } from "../call-context.tsx";
-import { awaitingPicture } from "../../machines/answer-first.ts";
+import { awaitingPicture, PANELS_AFTER_PICTURE_MS, PICTURE_AWAITED_MS, pictureShown } from "../../machines/answer-first.ts";
 import type { CallContext, CallUiEvent } from "../../machines/call/call.ts";
 import "../first-minute.css";
 import { type NewsFeed, useAutoHide } from "../auto-hide.ts";
@@ -126,21 +126,16 @@ export const CallView = memo(function CallView() {
 
 /**
  * The panels' and dialogs' code (chat, drawing, people, settings…), fetched once the call shows
- * someone, right after that render has been painted, so that they open at once when used; on the
- * joiner's side after the other person's first picture (machines/answer-first.ts `awaitingPicture`):
- * evaluating them held its main thread between the connection and that picture (bench/join).
+ * someone, so that they open at once when used (one opened sooner fetches its own): on either side
+ * a second after the other person's first picture (machines/answer-first.ts `pictureShown`), or
+ * PICTURE_AWAITED_MS into the call if none shows. Evaluating them held the joiner's main thread
+ * between the connection and that picture, and the answerer's, whose own picture comes first,
+ * while the joiner's way to its picture shared the machine (bench/join, wt-join6).
  */
 function usePreloadOnceInCall(phase: Phase) {
   useEffect(() => {
     if (phase !== "inCall") return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => awaitingPicture.after(preloadLazyParts), 0);
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    };
+    return pictureShown.after(() => awaitingPicture.after(preloadLazyParts), PANELS_AFTER_PICTURE_MS, PICTURE_AWAITED_MS);
   }, [phase]);
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { mark } from "../../machines/timeline.ts";
-import { awaitingPicture } from "../../machines/answer-first.ts";
+import { awaitingPicture, pictureShown } from "../../machines/answer-first.ts";
 
 interface Props {
   stream: MediaStream | null;
@@ -26,6 +26,7 @@ export function Video({ stream, label, self = false, className, sinkId }: Props)
       video.requestVideoFrameCallback?.(() => {
         mark("first-frame");
         awaitingPicture.release();
+        pictureShown.shown();
       });
     video.play().catch(() => {
       if (self) return;

@@ -130,6 +130,11 @@ export function cpuNs(pid: number): number {
   return ns;
 }
 
+/** CPU nanoseconds a process's main thread has run so far (its event loop; the rest of `cpuNs` is JIT, GC and other threads). */
+export function mainThreadNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+}
+
 /** Minor page faults a process has taken so far. */
 export function minorFaults(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

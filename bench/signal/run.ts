@@ -18,6 +18,7 @@ import {
   ROOT,
   SERVER_LABEL,
   cpuNs,
+  mainThreadNs,
   cpuSeconds,
   sleeps,
   systemCpuSeconds,
@@ -109,7 +110,7 @@ interface Result {
    * CPU per relayed frame in the measured burst, per process (schedstat, ns): the load generator, each node, Redis;
    * and the machine's busy time per frame (all cores, 10 ms ticks), which bounds msgs/s at cores / that.
    */
-  split?: { role: string; usPerMsg: number }[];
+  split?: { role: string; usPerMsg: number; mainUsPerMsg: number }[];
   machineUsPerMsg?: number;
   /** With several nodes: p99 of the frames each node delivered to its clients (does one node lag?). */
   p99ByNode?: number[];
@@ -279,12 +280,14 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
       ...pids.map((p, i) => (p === redisPid ? "redis" : `node${i + 1}`)),
     ];
     const ns0 = splitPids.map(cpuNs);
+    const main0 = splitPids.map(mainThreadNs);
     const busy0 = machineBusySeconds();
     const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs, floorPort }, 150_000)));
     const t0 = Math.min(...bursts.map((b) => b.t0));
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
     const ns1 = splitPids.map(cpuNs);
+    const main1 = splitPids.map(mainThreadNs);
     const machineBusy = machineBusySeconds() - busy0;
     const serverCpu = sum(cpuSeconds) - cpu0;
     result.serverKernelShare = serverCpu > 0 ? (sum(systemCpuSeconds) - sys0) / serverCpu : 0;
@@ -297,6 +300,7 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     result.split = splitRoles.map((role, i) => ({
       role,
       usPerMsg: (ns1[i] - ns0[i]) / 1000 / frames,
+      mainUsPerMsg: (main1[i] - main0[i]) / 1000 / frames,
     }));
     result.machineUsPerMsg = (machineBusy * 1e6) / frames;
     if (bursts[0]?.nodes) {
@@ -471,7 +475,7 @@ for (const n of sizes) {
         if (r.split) {
           const total = r.split.reduce((s, x) => s + x.usPerMsg, 0);
           console.log(
-            `    CPU per relayed frame (schedstat): ${r.split.map((x) => `${x.role} ${fmt(x.usPerMsg, 2)}`).join(", ")} µs; sum ${fmt(total, 2)} µs, ` +
+            `    CPU per relayed frame (schedstat): ${r.split.map((x) => `${x.role} ${fmt(x.usPerMsg, 2)} (main thread ${fmt(x.mainUsPerMsg, 2)})`).join(", ")} µs; sum ${fmt(total, 2)} µs, ` +
               `machine busy ${fmt(r.machineUsPerMsg, 2)} µs (${navigator.hardwareConcurrency} cores / that: ${fmt((navigator.hardwareConcurrency * 1e6) / (r.machineUsPerMsg ?? 1))} msgs/s)` +
               (r.p99ByNode ? `; p99 by receiving node ${r.p99ByNode.map((x) => fmt(x, 2)).join(" / ")} ms` : ""),
           );

@@ -130,9 +130,20 @@ export function cpuNs(pid: number): number {
   return ns;
 }
 
-/** CPU nanoseconds a process's main thread has run so far (its event loop; the rest of `cpuNs` is JIT, GC and other threads). */
-export function mainThreadNs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+/**
+ * CPU nanoseconds a process's threads have run so far, by thread name (`main` for the main thread, the
+ * event loop; Bun's others are JavaScriptCore's JITWorker and HeapHelper (GC), mimalloc's scavenger …).
+ */
+export function cpuNsByThread(pid: number): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = tid === String(pid) ? "main" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      by.set(name, (by.get(name) ?? 0) + ns);
+    } catch {} // a thread that exited meanwhile
+  }
+  return by;
 }
 
 /** Minor page faults a process has taken so far. */

@@ -18,7 +18,7 @@ import {
   ROOT,
   SERVER_LABEL,
   cpuNs,
-  mainThreadNs,
+  cpuNsByThread,
   cpuSeconds,
   sleeps,
   systemCpuSeconds,
@@ -110,7 +110,7 @@ interface Result {
    * CPU per relayed frame in the measured burst, per process (schedstat, ns): the load generator, each node, Redis;
    * and the machine's busy time per frame (all cores, 10 ms ticks), which bounds msgs/s at cores / that.
    */
-  split?: { role: string; usPerMsg: number; mainUsPerMsg: number }[];
+  split?: { role: string; usPerMsg: number; byThread: [string, number][] }[];
   machineUsPerMsg?: number;
   /** With several nodes: p99 of the frames each node delivered to its clients (does one node lag?). */
   p99ByNode?: number[];
@@ -280,14 +280,14 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
       ...pids.map((p, i) => (p === redisPid ? "redis" : `node${i + 1}`)),
     ];
     const ns0 = splitPids.map(cpuNs);
-    const main0 = splitPids.map(mainThreadNs);
+    const threads0 = splitPids.map(cpuNsByThread);
     const busy0 = machineBusySeconds();
     const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs, floorPort }, 150_000)));
     const t0 = Math.min(...bursts.map((b) => b.t0));
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
     const ns1 = splitPids.map(cpuNs);
-    const main1 = splitPids.map(mainThreadNs);
+    const threads1 = splitPids.map(cpuNsByThread);
     const machineBusy = machineBusySeconds() - busy0;
     const serverCpu = sum(cpuSeconds) - cpu0;
     result.serverKernelShare = serverCpu > 0 ? (sum(systemCpuSeconds) - sys0) / serverCpu : 0;
@@ -300,7 +300,11 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     result.split = splitRoles.map((role, i) => ({
       role,
       usPerMsg: (ns1[i] - ns0[i]) / 1000 / frames,
-      mainUsPerMsg: (main1[i] - main0[i]) / 1000 / frames,
+      // The threads that ran in the burst, busiest first (main, JITWorker, HeapHelper …).
+      byThread: [...threads1[i]!]
+        .map(([name, ns]): [string, number] => [name, (ns - (threads0[i]!.get(name) ?? 0)) / 1000 / frames])
+        .filter(([, us]) => us >= 0.01)
+        .sort((a, b) => b[1] - a[1]),
     }));
     result.machineUsPerMsg = (machineBusy * 1e6) / frames;
     if (bursts[0]?.nodes) {
@@ -475,7 +479,7 @@ for (const n of sizes) {
         if (r.split) {
           const total = r.split.reduce((s, x) => s + x.usPerMsg, 0);
           console.log(
-            `    CPU per relayed frame (schedstat): ${r.split.map((x) => `${x.role} ${fmt(x.usPerMsg, 2)} (main thread ${fmt(x.mainUsPerMsg, 2)})`).join(", ")} µs; sum ${fmt(total, 2)} µs, ` +
+            `    CPU per relayed frame (schedstat): ${r.split.map((x) => `${x.role} ${fmt(x.usPerMsg, 2)} (${x.byThread.map(([name, us]) => `${name} ${fmt(us, 2)}`).join(", ")})`).join(", ")} µs; sum ${fmt(total, 2)} µs, ` +
               `machine busy ${fmt(r.machineUsPerMsg, 2)} µs (${navigator.hardwareConcurrency} cores / that: ${fmt((navigator.hardwareConcurrency * 1e6) / (r.machineUsPerMsg ?? 1))} msgs/s)` +
               (r.p99ByNode ? `; p99 by receiving node ${r.p99ByNode.map((x) => fmt(x, 2)).join(" / ")} ms` : ""),
           );

@@ -23,7 +23,13 @@ const CRLF = enc.encode("\r\n");
 
 export abstract class RespConnection {
   protected socket: Socket<undefined> | null = null;
-  private rest: Uint8Array | null = null;
+  /**
+   * The start of a reply cut by the end of a read, in `held[0, heldLength)`: the next reads are
+   * appended (the buffer grows by doubling, and is kept), so a large reply over several reads is
+   * copied about once, not once per read.
+   */
+  private held = new Uint8Array(0);
+  private heldLength = 0;
   private stopped = false;
   /** Connected once already (a later connection is a reconnect). */
   protected once = false;
@@ -102,7 +108,7 @@ export abstract class RespConnection {
       socket: {
         open: (s) => {
           this.socket = s;
-          this.rest = null;
+          this.heldLength = 0;
           this.opened(s);
         },
         data: (_s, data) => this.read(data),
@@ -116,7 +122,7 @@ export abstract class RespConnection {
 
   private lost(err?: Error) {
     this.socket = null;
-    this.rest = null;
+    this.heldLength = 0;
     this.closed();
     if (this.stopped || this.timer) return;
     if (this.first && !this.once) {
@@ -133,9 +139,15 @@ export abstract class RespConnection {
 
   private read(data: Uint8Array) {
     let b = data;
-    if (this.rest) {
-      b = Buffer.concat([this.rest, data]);
-      this.rest = null;
+    if (this.heldLength) {
+      const length = this.heldLength + data.byteLength;
+      if (length > this.held.byteLength) {
+        const grown = new Uint8Array(Math.max(length, 2 * this.held.byteLength));
+        grown.set(this.held.subarray(0, this.heldLength));
+        this.held = grown;
+      }
+      this.held.set(data, this.heldLength);
+      b = this.held.subarray(0, length);
     }
     let at = 0;
     while (at < b.length) {
@@ -143,8 +155,18 @@ export abstract class RespConnection {
       if (next < 0) break;
       at = next;
     }
-    if (at < b.length) this.rest = b.slice(at);
+    // What the replies handed over (views of `b`) is written out before `b` is overwritten.
     this.readDone();
+    const rest = b.length - at;
+    if (rest === 0) this.heldLength = 0;
+    else if (b === data) {
+      if (rest > this.held.byteLength) this.held = new Uint8Array(Math.max(rest, 2 * this.held.byteLength));
+      this.held.set(data.subarray(at));
+      this.heldLength = rest;
+    } else {
+      if (at > 0) this.held.copyWithin(0, at, b.length);
+      this.heldLength = rest;
+    }
   }
 }
 

@@ -51,6 +51,21 @@ test("every byte value arrives as published, each message whole and in order, ha
   ch.stop();
 });
 
+test("many messages of many sizes published at once: reads that cut them anywhere still hand each over whole and in order", async () => {
+  const { ch, heard } = await listen(redis.url, "t:many");
+  const pub = new RedisClient(redis.url);
+  await pub.connect();
+  // Sizes from empty to 200 KB, sent without waiting: Redis writes them back to back, so a read
+  // ends inside a message, inside its header, or right after one, and a large one spans reads.
+  const sizes = Array.from({ length: 400 }, (_, i) => (i % 7 === 0 ? 200_000 - i : (i * 997) % 9000));
+  const sent = sizes.map((n, k) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + k) & 0xff));
+  await Promise.all(sent.map((m) => pub.send("PUBLISH", ["t:many", m as unknown as string])));
+  await until(() => heard.length === sent.length, 10_000, "every message heard");
+  for (let k = 0; k < sent.length; k++) expect(Buffer.from(heard[k]!).equals(Buffer.from(sent[k]!))).toBe(true);
+  pub.close();
+  ch.stop();
+});
+
 test("a password in the URL is sent before subscribing", async () => {
   const port = await freePort();
   const proc = Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", "s3cret"], {

@@ -37,6 +37,8 @@ export type WorkerReport =
       delivered: number;
       expected: number;
       latencies: Float64Array;
+      /** With several nodes: which node (index in `ports`) delivered each of `latencies`. */
+      nodes?: Uint8Array;
       problems: string[];
       /** Bare PUBLISH → SUBSCRIBE round trips through a Redis during the burst (floor.ts), ms. */
       floor?: Float64Array;
@@ -66,6 +68,8 @@ interface Pair {
   count: [number, number];
   /** Bytes every frame from the partner must contain: the partner's id or session as relayed. */
   needle: [Uint8Array, Uint8Array] | null;
+  /** Several nodes: the node (index in `ports`) each side is connected to. */
+  node: [number, number];
 }
 
 let kind: ServerKind = "ours";
@@ -84,6 +88,8 @@ let onJoinProgress = () => {};
 
 // Burst bookkeeping.
 let latencies = new Float64Array(0);
+let latencyNodes = new Uint8Array(0);
+let severalNodes = false;
 let delivered = 0;
 let pairsDone = 0;
 let burstT1 = 0;
@@ -173,6 +179,7 @@ function onRelayed(p: Pair, side: 0 | 1, payload: Uint8Array) {
   }
   const sentAt = p.inFlight[1 - side].shift();
   if (sentAt === undefined) return problem("a frame arrived that was never sent");
+  latencyNodes[delivered] = p.node[side];
   latencies[delivered++] = now() - sentAt;
   p.received++;
   if (side !== p.offerer && !p.answered) {
@@ -275,11 +282,14 @@ async function connect(c: Extract<WorkerCommand, { cmd: "connect" }>) {
           frames: null,
           count: [0, 0],
           needle: null,
+          node: [0, 0],
         };
         pairs.push(p);
         if (kind === "ours" && c.ports && c.ports.length > 1) {
           // Cluster mode: the two sides of every pair on two different nodes.
           const n = c.ports.length;
+          severalNodes = true;
+          p.node = [i % n, (i + 1) % n];
           openSide(p, 0, `ws://${host}:${c.ports[i % n]}/ws`, room);
           openSide(p, 1, `ws://${host}:${c.ports[(i + 1) % n]}/ws`, room);
         } else if (kind === "ours") {
@@ -340,6 +350,7 @@ async function burst(spreadMs = 0, floorPort?: number) {
   problems = [];
   problemCount = 0;
   latencies = new Float64Array(live.length * MSGS_PER_PAIR);
+  latencyNodes = new Uint8Array(live.length * MSGS_PER_PAIR);
   delivered = 0;
   pairsDone = pairs.length - live.length;
   const t0 = now();
@@ -355,6 +366,7 @@ async function burst(spreadMs = 0, floorPort?: number) {
       delivered,
       expected: live.length * MSGS_PER_PAIR,
       latencies: latencies.slice(0, delivered),
+      nodes: severalNodes ? latencyNodes.slice(0, delivered) : undefined,
       problems: problemCount > problems.length ? [...problems, `(${problemCount} problems in all)`] : problems,
       floor,
     });

@@ -2,7 +2,7 @@
  * Shared pieces of the signaling benchmark: the realistic payloads, /proc readers, percentiles,
  * and how every server under test is started (always its own process, on loopback only).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -114,6 +114,37 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 const CLK_TCK = 100;
+
+/**
+ * CPU nanoseconds a process's threads have run so far (the scheduler's own count, /proc/PID/task/TID/schedstat):
+ * finer than `cpuSeconds` (10 ms ticks), so one process's share of a 0.1 s burst can be read. Threads that exited
+ * are not counted, so read it around a span in which none exit.
+ */
+export function cpuNs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {} // a thread that exited meanwhile
+  }
+  return ns;
+}
+
+/**
+ * CPU nanoseconds a process's threads have run so far, by thread name (`main` for the main thread, the
+ * event loop; Bun's others are JavaScriptCore's JITWorker and HeapHelper (GC), mimalloc's scavenger …).
+ */
+export function cpuNsByThread(pid: number): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = tid === String(pid) ? "main" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      by.set(name, (by.get(name) ?? 0) + ns);
+    } catch {} // a thread that exited meanwhile
+  }
+  return by;
+}
 
 /** Minor page faults a process has taken so far. */
 export function minorFaults(pid: number): number {

@@ -17,6 +17,8 @@ import {
   MSGS_PER_PAIR,
   ROOT,
   SERVER_LABEL,
+  cpuNs,
+  cpuNsByThread,
   cpuSeconds,
   sleeps,
   systemCpuSeconds,
@@ -104,6 +106,14 @@ interface Result {
   floorCount?: number;
   /** With --sched: wake-up to running, per role (perf sched). */
   sched?: SchedDelays;
+  /**
+   * CPU per relayed frame in the measured burst, per process (schedstat, ns): the load generator, each node, Redis;
+   * and the machine's busy time per frame (all cores, 10 ms ticks), which bounds msgs/s at cores / that.
+   */
+  split?: { role: string; usPerMsg: number; byThread: [string, number][] }[];
+  machineUsPerMsg?: number;
+  /** With several nodes: p99 of the frames each node delivered to its clients (does one node lag?). */
+  p99ByNode?: number[];
   /** CPU used during the burst by everything else on the machine (other work shares the cores). */
   otherCpuBurst?: number;
   problems: string[];
@@ -264,18 +274,44 @@ async function measure(kind: ServerKind, pairs: number, runIndex: number): Promi
     const sched = args.sched
       ? await startSched({ nodes: pids.filter((p) => p !== redisPid), redis: redisPid ? [redisPid] : [], client: workers.map((w) => w.proc.pid) })
       : null;
+    const splitPids = [...workers.map((w) => w.proc.pid), ...pids];
+    const splitRoles = [
+      ...workers.map((_, i) => `client${workers.length > 1 ? i + 1 : ""}`),
+      ...pids.map((p, i) => (p === redisPid ? "redis" : `node${i + 1}`)),
+    ];
+    const ns0 = splitPids.map(cpuNs);
+    const threads0 = splitPids.map(cpuNsByThread);
     const busy0 = machineBusySeconds();
     const bursts = await Promise.all(workers.map((w) => w.ask<"burst">({ cmd: "burst", spreadMs, floorPort }, 150_000)));
     const t0 = Math.min(...bursts.map((b) => b.t0));
     const t1 = Math.max(...bursts.map((b) => b.t1));
     const wall = (t1 - t0) / 1000;
+    const ns1 = splitPids.map(cpuNs);
+    const threads1 = splitPids.map(cpuNsByThread);
+    const machineBusy = machineBusySeconds() - busy0;
     const serverCpu = sum(cpuSeconds) - cpu0;
     result.serverKernelShare = serverCpu > 0 ? (sum(systemCpuSeconds) - sys0) / serverCpu : 0;
     result.serverFaults = sum(minorFaults) - faults0;
     result.serverCpuBurst = serverCpu / wall;
     result.clientCpuBurst = (workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0) - clientCpu0) / wall;
-    result.otherCpuBurst = Math.max(0, (machineBusySeconds() - busy0) / wall - result.serverCpuBurst - result.clientCpuBurst);
+    result.otherCpuBurst = Math.max(0, machineBusy / wall - result.serverCpuBurst - result.clientCpuBurst);
     result.delivered = bursts.reduce((s, b) => s + b.delivered, 0);
+    const frames = Math.max(1, result.delivered);
+    result.split = splitRoles.map((role, i) => ({
+      role,
+      usPerMsg: (ns1[i] - ns0[i]) / 1000 / frames,
+      // The threads that ran in the burst, busiest first (main, JITWorker, HeapHelper …).
+      byThread: [...threads1[i]!]
+        .map(([name, ns]): [string, number] => [name, (ns - (threads0[i]!.get(name) ?? 0)) / 1000 / frames])
+        .filter(([, us]) => us >= 0.01)
+        .sort((a, b) => b[1] - a[1]),
+    }));
+    result.machineUsPerMsg = (machineBusy * 1e6) / frames;
+    if (bursts[0]?.nodes) {
+      const byNode: number[][] = [];
+      for (const b of bursts) b.latencies.forEach((ms, i) => (byNode[b.nodes![i]] ??= []).push(ms));
+      result.p99ByNode = byNode.map((xs) => percentile(Float64Array.from(xs).sort(), 99));
+    }
     result.serverWakeupsPerMsg = (sum(sleeps) - sleeps0) / Math.max(1, result.delivered);
     result.clientWakeupsPerMsg = (workers.reduce((s, w) => s + sleeps(w.proc.pid), 0) - clientSleeps0) / Math.max(1, result.delivered);
     if (sched) result.sched = await sched.stop();
@@ -440,6 +476,14 @@ for (const n of sizes) {
         if (r.floorCount)
           more += `; floor (bare PUBLISH → SUBSCRIBE through a Redis, ${fmt(r.floorCount)} in the burst): p50 ${fmt(r.floorP50, 2)} ms, p99 ${fmt(r.floorP99, 2)} ms`;
         console.log(more);
+        if (r.split) {
+          const total = r.split.reduce((s, x) => s + x.usPerMsg, 0);
+          console.log(
+            `    CPU per relayed frame (schedstat): ${r.split.map((x) => `${x.role} ${fmt(x.usPerMsg, 2)} (${x.byThread.map(([name, us]) => `${name} ${fmt(us, 2)}`).join(", ")})`).join(", ")} µs; sum ${fmt(total, 2)} µs, ` +
+              `machine busy ${fmt(r.machineUsPerMsg, 2)} µs (${navigator.hardwareConcurrency} cores / that: ${fmt((navigator.hardwareConcurrency * 1e6) / (r.machineUsPerMsg ?? 1))} msgs/s)` +
+              (r.p99ByNode ? `; p99 by receiving node ${r.p99ByNode.map((x) => fmt(x, 2)).join(" / ")} ms` : ""),
+          );
+        }
         if (r.sched) console.log(`    wake-up → running (perf sched, main threads): ${describeSched(r.sched)}`);
       }
       for (const p of r.problems.slice(0, 5)) console.log(`    ! ${p}`);

@@ -57,14 +57,6 @@ const GROUPS = "ol:g";
 const PLACED = "ol:p:";
 const SFU_PUBLISHERS = "ol:sp";
 const SFU_ROOMS = "ol:sr";
-/**
- * A socket read's frames for other nodes leave once it is handled if the outbox holds this many bytes,
- * else at the end of the event-loop turn: in a burst (hundreds of reads in one turn) one PUBLISH per
- * node then carries several reads' batches (fewer writes, Redis commands and reads on the other node),
- * and an early read's frames wait behind at most this many bytes of later ones; a read alone in its
- * turn leaves at its end, as before.
- */
-const FLUSH_BYTES = 48 * 1024;
 /** At most this many routes are kept (then all are dropped and learnt again). */
 const MAX_ROUTES = 200_000;
 /** A node's heartbeat lives this long; it is refreshed every HEARTBEAT_MS. */
@@ -420,8 +412,6 @@ export class Cluster {
    * server calls `flush`), or at the end of this event-loop turn at the latest.
    */
   private outbox = new Map<string, Outgoing[]>();
-  /** The bytes of the frames in `outbox`. */
-  private outboxBytes = 0;
   private flushing: ReturnType<typeof setImmediate> | null = null;
   /** This node's channel, heard as bytes (Bun's client would hand them over as text). */
   private own: RedisChannel;
@@ -763,13 +753,7 @@ export class Cluster {
     let list = this.outbox.get(node);
     if (!list) this.outbox.set(node, (list = []));
     list.push(r);
-    this.outboxBytes += r.frame.byteLength;
     this.flushing ??= setImmediate(this.flush);
-  }
-
-  /** A socket read is handled: its frames for other nodes leave now if enough are gathered (see FLUSH_BYTES), else at the end of the turn. */
-  readDone() {
-    if (this.outboxBytes >= FLUSH_BYTES) this.flush();
   }
 
   /** The first frame for an unknown route goes by the script; the frames behind it wait for its answer. */
@@ -881,7 +865,6 @@ export class Cluster {
     if (!this.outbox.size) return;
     const outbox = this.outbox;
     this.outbox = new Map();
-    this.outboxBytes = 0;
     let size = 0;
     for (const [node, records] of outbox) {
       const length = this.batchLength(records);

@@ -107,10 +107,10 @@ export function createSignaling(config: ServerConfig, options: SignalingOptions 
     lastSource = null;
     flushPending();
   }
-  /** A socket's read is handled: its relays to sockets here leave now; to other nodes, once enough are gathered (Cluster.readDone). */
+  /** A socket's read is handled: its relays leave now, to sockets here and (one batch per node) to other nodes. */
   function readDone() {
     if (pending.length) flushPending();
-    cluster?.readDone();
+    cluster?.flush();
   }
   /** Closes after sending what is queued for the socket (an error saying why, say). */
   const closeWith = (ws: Ws, code: number, reason: string) => {

@@ -85,7 +85,8 @@ export function Lobby() {
           </div>
         </div>
         <section className="lobby-side" aria-label="Before you join">
-          <h1>Ready to join?</h1>
+          {/* A full call is not one to be ready for: Join comes back by itself once a seat frees up. */}
+          <h1>{full ? "Wait for a free seat" : "Ready to join?"}</h1>
           <p className={`lobby-occupancy${full ? " full" : ""}`} role="status">
             {occupancy && occupancyText(occupancy.people, occupancy.capacity, occupancy.names)}
           </p>

@@ -54,6 +54,8 @@ export function Lobby() {
         <div className="lobby-media">
           <div className="lobby-preview">
             <Video stream={stream} label="Your video" self className="local-video" />
+            {/* Not a black box: no camera (none, or access refused) is said where the picture would be. */}
+            {!hasCam && !starting && <p className="lobby-cam-off">No camera</p>}
             {hasCam && !camOn && <p className="lobby-cam-off">Your camera is off</p>}
             {/* Joining muted or with the camera off: the choice carries into the call. */}
             <div className="lobby-toggles">

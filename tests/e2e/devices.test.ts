@@ -49,6 +49,18 @@ describe("missing or denied camera and microphone", () => {
     }
   }, 60_000);
 
+  test("access denied: the pre-join preview says there is no camera, not a black box", async () => {
+    const browser = await launchWithout(["--use-fake-ui-for-media-stream"]);
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${app.url}/c/${crypto.randomUUID()}`);
+      await page.getByRole("alert").filter({ hasText: "blocked" }).waitFor();
+      await page.locator(".lobby-preview").getByText("No camera", { exact: true }).waitFor({ timeout: 5_000 });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   test("access denied: told how to allow it, and the call still works receive-only", async () => {
     const browser = await launchWithout(["--use-fake-ui-for-media-stream"]);
     try {

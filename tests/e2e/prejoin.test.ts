@@ -191,6 +191,8 @@ describe("pre-join", () => {
       await waitForStatus(b.page, "Connected", 20_000);
       await says(c.page, "This call is full (2 people)");
       expect(await button(c.page, "Join").isDisabled()).toBe(true);
+      // Not "Ready to join?" while no seat is free: the heading says what to do.
+      await c.page.getByRole("heading", { name: "Wait for a free seat" }).waitFor({ timeout: 5_000 });
       mkdirSync(ARTIFACTS, { recursive: true });
       await c.page.screenshot({ path: `${ARTIFACTS}/prejoin-full.png` });
       // Enter in the name field does not join a full call either.
@@ -202,6 +204,7 @@ describe("pre-join", () => {
       await button(a.page, "Leave").click();
       await says(c.page, "1 person is in this call");
       expect(await button(c.page, "Join").isDisabled()).toBe(false);
+      await c.page.getByRole("heading", { name: "Ready to join?" }).waitFor({ timeout: 5_000 });
       await button(c.page, "Join").click();
       await Promise.all([waitForStatus(b.page, "Connected", 20_000), waitForStatus(c.page, "Connected", 20_000)]);
       await waitForNewFrames(c.page, "Remote video", 5);

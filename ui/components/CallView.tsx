@@ -192,7 +192,7 @@ function overlayFor(
       return {
         name: "The other person left",
         text: `${departure?.name ?? "The other person"} ${departure?.reason === "left" ? "hung up" : "left the call"}.`,
-        hint: "If they come back, the call resumes by itself. Leave is below.",
+        hint: "If they come back, the call resumes by itself. Stay to wait for them, or press Leave.",
         primary: { label: "Stay", event: { type: "WAIT" } },
       };
     case "ended":

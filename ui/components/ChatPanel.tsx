@@ -6,6 +6,8 @@
 import { useSelector } from "@xstate/react";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ChatActor, ChatMessage } from "../../machines/features/chat.ts";
+import { useCallActor } from "../call-context.tsx";
+import { isEncrypted, participantIds } from "../selectors.ts";
 import { ChatComposer } from "./ChatComposer.tsx";
 import { ChatText } from "./ChatText.tsx";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
@@ -37,6 +39,17 @@ export function useFontEpoch(): number {
   return epoch;
 }
 
+/**
+ * Where messages go, said under an empty chat: straight to the other person in a call of two; in a
+ * group through the media server, sealed with the link's key when it has one (README, end-to-end encryption).
+ */
+export function chatPrivacyNote(others: number, encrypted: boolean): string {
+  if (others <= 1) return "Messages go straight to the other person, not through the server.";
+  return encrypted
+    ? "Messages are end-to-end encrypted: the media server passes them on without reading them."
+    : "In a group, messages pass through the media server: this room has no key to encrypt them.";
+}
+
 /** A message that cannot be shown leaves the call, its video and its controls alone. */
 export function ChatPanel({ chat }: { chat: ChatActor }) {
   const open = useSelector(chat, (s) => s.context.open);
@@ -52,6 +65,7 @@ function ChatPanelOf({ chat }: { chat: ChatActor }) {
   const messages = useSelector(chat, (s) => s.context.messages);
   const self = useSelector(chat, (s) => s.context.self);
   const muted = useSelector(chat, (s) => s.context.muted);
+  const note = useSelector(useCallActor(), (s) => chatPrivacyNote(participantIds(s).length, isEncrypted(s)));
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const fontEpoch = useFontEpoch();
@@ -94,7 +108,7 @@ function ChatPanelOf({ chat }: { chat: ChatActor }) {
         }}
       >
         {messages.length === 0 ? (
-          <p className="chat-empty">No messages yet. Messages go straight to the other person, not through the server.</p>
+          <p className="chat-empty">No messages yet. {note}</p>
         ) : (
           <ol>
             {messages.map((m) => (

@@ -54,6 +54,8 @@ export function Lobby() {
         <div className="lobby-media">
           <div className="lobby-preview">
             <Video stream={stream} label="Your video" self className="local-video" />
+            {/* Not a black box: no camera (none, or access refused) is said where the picture would be. */}
+            {!hasCam && !starting && <p className="lobby-cam-off">No camera</p>}
             {hasCam && !camOn && <p className="lobby-cam-off">Your camera is off</p>}
             {/* Joining muted or with the camera off: the choice carries into the call. */}
             <div className="lobby-toggles">
@@ -85,7 +87,8 @@ export function Lobby() {
           </div>
         </div>
         <section className="lobby-side" aria-label="Before you join">
-          <h1>Ready to join?</h1>
+          {/* A full call is not one to be ready for: Join comes back by itself once a seat frees up. */}
+          <h1>{full ? "Wait for a free seat" : "Ready to join?"}</h1>
           <p className={`lobby-occupancy${full ? " full" : ""}`} role="status">
             {occupancy && occupancyText(occupancy.people, occupancy.capacity, occupancy.names)}
           </p>

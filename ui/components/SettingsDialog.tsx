@@ -79,8 +79,8 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               <input type="checkbox" checked={settings[key]} onChange={(e) => change({ [key]: e.target.checked })} /> {label}
             </label>
           ))}
+          <NoiseSuppressionSwitch on={settings.denoise} onChange={(denoise) => change({ denoise })} />
         </fieldset>
-        <NoiseSuppressionSwitch on={settings.denoise} onChange={(denoise) => change({ denoise })} />
       </section>
       <section aria-labelledby={`${id}-video`}>
         <h3 id={`${id}-video`}>Video</h3>

@@ -1,6 +1,7 @@
 import { useSelector } from "@xstate/react";
 import { useCallActor } from "../call-context.tsx";
 import { isEncrypted, phaseOf, statusText } from "../selectors.ts";
+import { Icon } from "./Icon.tsx";
 
 export function StatusBar({ onInfo }: { onInfo: () => void }) {
   const actor = useCallActor();
@@ -20,7 +21,8 @@ export function StatusBar({ onInfo }: { onInfo: () => void }) {
           className="badge secure"
           title="Video, sound and messages can be read only by the people with this call's link, also in a group call through the media server."
         >
-          End-to-end encrypted
+          <Icon name="lock" />
+          <span className="badge-text">End-to-end encrypted</span>
         </span>
       )}
       {offline && <span className="badge warn">Signaling offline: your call continues</span>}

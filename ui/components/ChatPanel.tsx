@@ -41,13 +41,14 @@ export function useFontEpoch(): number {
 
 /**
  * Where messages go, said under an empty chat: straight to the other person in a call of two; in a
- * group through the media server, sealed with the link's key when it has one (README, end-to-end encryption).
+ * group relayed by the OneLink server (not the media server), sealed with the link's key when it has
+ * one (README, end-to-end encryption).
  */
 export function chatPrivacyNote(others: number, encrypted: boolean): string {
   if (others <= 1) return "Messages go straight to the other person, not through the server.";
   return encrypted
-    ? "Messages are end-to-end encrypted: the media server passes them on without reading them."
-    : "In a group, messages pass through the media server: this room has no key to encrypt them.";
+    ? "Messages are end-to-end encrypted: the server passes them on without reading them."
+    : "In a group, messages pass through the server: this room has no key to encrypt them.";
 }
 
 /** A message that cannot be shown leaves the call, its video and its controls alone. */

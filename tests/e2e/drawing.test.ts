@@ -226,6 +226,22 @@ describe("drawing", () => {
       await workerGone;
       expect(await a.page.locator(".remote canvas.draw-overlay.drawing-on").count()).toBe(0);
 
+      // B turns the camera off: A's tile shows B's initials, and the stroke on B's picture does not
+      // float over them. It is kept, and shows again with the picture.
+      const inkShown = () => a.page.locator(".remote canvas.draw-overlay").evaluate((c) => c.checkVisibility({ visibilityProperty: true }));
+      await until(
+        "ink on B's video on A",
+        () => inkAt(a.page, "remote", 0.6, 0.55),
+        (alpha) => alpha > 200,
+      );
+      expect(await inkShown()).toBe(true);
+      await button(b.page, "Camera").click();
+      await a.page.getByText("Their camera is off").waitFor();
+      expect(await inkShown()).toBe(false);
+      await button(b.page, "Camera").click();
+      await until("the drawing shown again", inkShown, (shown) => shown);
+      expect(await inkAt(a.page, "remote", 0.6, 0.55)).toBeGreaterThan(200);
+
       // B reloads having lost its copy: A's snapshot brings the drawing back.
       await until(
         "second stroke on B",

@@ -218,16 +218,22 @@ const chatLines = (page: Page) =>
     .locator("li")
     .evaluateAll((items) => items.map((li) => `${li.querySelector(".chat-who")?.textContent}: ${li.querySelector(".chat-text")?.textContent}`));
 
-/** Each remote tile on the page: whose, where it is (focus, strip, grid, away), its width on screen and of the picture received. */
+/**
+ * Each remote tile on the page: whose, where it is (focus, strip, grid, away), its width on screen
+ * and of the picture received, and how far its middle is right of the stage's middle (CSS px).
+ */
 const tilesOf = (page: Page) =>
   page.evaluate(() =>
     [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video: "]')].map((v) => {
       const tile = v.closest(".remote")!;
+      const r = tile.getBoundingClientRect();
+      const stage = tile.closest(".tiles")!.getBoundingClientRect();
       return {
         name: v.getAttribute("aria-label")!.slice("Remote video: ".length),
         place: ["focus", "strip", "grid", "away"].find((c) => tile.classList.contains(c)) ?? "",
-        width: Math.round(tile.getBoundingClientRect().width),
+        width: Math.round(r.width),
         videoWidth: v.videoWidth,
+        offset: Math.round(r.left + r.width / 2 - (stage.left + stage.width / 2)),
       };
     }),
   );
@@ -661,6 +667,9 @@ describe("group call through the media server", () => {
     console.log("D, Bob pinned:", JSON.stringify(pinned));
     expect(tileOf(pinned, "Ada").place).toBe("strip");
     expect(tileOf(pinned, "Bob").width).toBeGreaterThan(3 * tileOf(pinned, "Ada").width);
+    // The strip has room for more: its two tiles are side by side, centred under the large one.
+    expect(Math.abs(tileOf(pinned, "Ada").offset + tileOf(pinned, "Cleo").offset)).toBeLessThanOrEqual(4);
+    expect(Math.abs(tileOf(pinned, "Ada").offset - tileOf(pinned, "Cleo").offset)).toBeLessThan(1.2 * tileOf(pinned, "Ada").width);
     // Unpinned: a grid again, every tile larger than a strip's and at least a layer above the strip's.
     await button(d.page, "Unpin Bob").click();
     const grid = await waitFor(

@@ -71,8 +71,11 @@ export const Stage = memo(function Stage({ phase }: { phase: Phase }) {
   useReceiveShown(tilesRef, `${layout.focus}|${layout.onPage.join()}|${ids.join()}`);
   const placeOf = (id: string | null): Place =>
     id === null || !many ? "grid" : id === layout.focus ? "focus" : !shown.has(id) ? "away" : layout.focus ? "strip" : "grid";
-  // The strip has a slot for each tile that fits (small tiles, whether or not all are taken).
-  const style = layout.focus ? ({ "--strip": perStrip } as CSSProperties) : gridFor(Math.max(1, layout.onPage.length));
+  // The strip has a slot for each tile that fits (small tiles, whether or not all are taken); the
+  // tiles on it are centred, shifted by half the slots left empty (stage.css).
+  const style = layout.focus
+    ? ({ "--strip": perStrip, "--strip-shift": Math.max(0, perStrip - (layout.onPage.length - 1)) / 2 } as CSSProperties)
+    : gridFor(Math.max(1, layout.onPage.length));
   return (
     <>
       {/* One tile per participant (an empty one with the call link while nobody is here). */}

@@ -7,6 +7,7 @@ import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";
 import { handingOver, showsLobby, statusText } from "./selectors.ts";
 import { useShortcuts } from "./shortcuts.ts";
+import { setTabTitle } from "./tab-title.ts";
 
 /** `problem`: the address the page was opened at is a bad call link or no page at all. */
 export function App({ problem: opened = null }: { problem?: "badLink" | "notFound" | null }) {
@@ -62,7 +63,7 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
 function TabTitle({ idle = false }: { idle?: boolean }) {
   const status = useSelector(useCallActor(), statusText);
   useEffect(() => {
-    document.title = idle ? "OneLink" : `${status} · OneLink`;
+    setTabTitle(idle ? "OneLink" : `${status} · OneLink`);
   }, [idle, status]);
   return null;
 }

@@ -330,6 +330,63 @@ function report(events: TraceEvent[]) {
     }
   }
   cpuByThread(events, b, nav);
+  cpuByKind(events, a, b);
+}
+
+/**
+ * B's, A's and the browser's main threads from the start to B's first frame, their CPU summed by
+ * kind of task: where Chromium says the task was posted from (`src_file:src_func`), the mojo
+ * interface of the message it handles, and its longest timeline events (a script's function, an
+ * event's type). Minified names are the bundle's: build with source maps to read them.
+ */
+function cpuByKind(events: TraceEvent[], a: Page, b: Page) {
+  const start = b.marks.get("ol:join") ?? b.marks.get("bench:socket open");
+  const to = b.marks.get("ol:first-frame") ?? b.marks.get("bench:first frame");
+  if (start === undefined || to === undefined) return;
+  const browser = events.find((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrBrowserMain");
+  const threads: [string, number, number][] = [
+    ["B's main thread", b.pid, b.tid],
+    ["A's main thread", a.pid, a.tid],
+    ...(browser ? [["the browser's main thread", browser.pid, browser.tid] as [string, number, number]] : []),
+  ];
+  for (const [label, pid, tid] of threads) {
+    const own = events
+      .filter((e) => e.pid === pid && e.tid === tid && e.ph === "X" && e.ts / 1000 >= start && e.ts / 1000 < to)
+      .sort((x, y) => x.ts - y.ts || (y.dur ?? 0) - (x.dur ?? 0));
+    const totals = new Map<string, { n: number; cpu: number; wall: number }>();
+    let i = 0;
+    while (i < own.length) {
+      const task = own[i]!;
+      const end = task.ts + (task.dur ?? 0);
+      const inside: TraceEvent[] = [];
+      for (i++; i < own.length && own[i]!.ts < end; i++) inside.push(own[i]!);
+      const all = [task, ...inside];
+      const posted = all.find((e) => e.args?.src_file);
+      const info = (e: TraceEvent) => e.args?.chrome_mojo_event_info as { mojo_interface_tag?: string; watcher_notify_interface_tag?: string } | undefined;
+      const mojo = all.map((e) => info(e)?.mojo_interface_tag ?? info(e)?.watcher_notify_interface_tag).find(Boolean);
+      const what = inside
+        .filter((e) => e.cat.includes("devtools.timeline") && e.name !== "RunTask")
+        .sort((x, y) => (y.dur ?? 0) - (x.dur ?? 0))
+        .slice(0, 2)
+        .map((e) => {
+          const d = e.args?.data as { functionName?: string; url?: string; type?: string; lineNumber?: number; columnNumber?: number } | undefined;
+          const where = d?.functionName ? `${d.functionName}@${d.url?.split("/").pop() ?? ""}:${d.lineNumber ?? ""}:${d.columnNumber ?? ""}` : (d?.type ?? "");
+          return `${e.name}${where ? `(${where})` : ""}`;
+        });
+      const kind = [posted ? `${String(posted.args!.src_file).split("/").pop()}:${posted.args!.src_func}` : "", mojo ?? "", what.join(" > ")]
+        .filter(Boolean)
+        .join(" | ");
+      const t = totals.get(kind) ?? { n: 0, cpu: 0, wall: 0 };
+      t.n++;
+      t.cpu += (task.tdur ?? 0) / 1000;
+      t.wall += (task.dur ?? 0) / 1000;
+      totals.set(kind, t);
+    }
+    const sum = [...totals.values()].reduce((n, t) => n + t.cpu, 0);
+    console.log(`\n== ${label}, start -> first frame, by kind of task (${sum.toFixed(0)} ms on a CPU)`);
+    for (const [kind, t] of [...totals].sort((x, y) => y[1].cpu - x[1].cpu).slice(0, TOP * 2))
+      console.log(`  ${t.cpu.toFixed(1).padStart(6)} cpu ${t.wall.toFixed(1).padStart(6)} wall ${String(t.n).padStart(4)}×  ${kind.slice(0, 160)}`);
+  }
 }
 
 /**

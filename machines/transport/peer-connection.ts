@@ -64,6 +64,17 @@ export type PeerConnectionCommand =
   | { type: "PC.SEND_CONTROL"; msg: ControlMessage }
   | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
 
+/**
+ * A connection's stats are first read this long after it is up, when its first picture has shown
+ * (bench/join: 80-250 ms after `connected`): a read is a report built on WebRTC's threads and a
+ * sample, a render and the sender tuning on the page's main thread, and while a person joins both
+ * pages share the machine's cores with their way to that picture (issue 21). What reads them
+ * (the quality shown, the stats panel, the media stall watch, the CPU guard) starts a second later.
+ */
+export const STATS_AFTER_CONNECTED_MS = 1_000;
+/** A connection that is not up by then has its stats read anyway (what the stats panel shows of a connection that does not come up). */
+export const STATS_QUIET_MS = 5_000;
+
 /** Bytes dropped past a channel's budget (in bursts' worth, forgiven at its rate) before the channel is closed. */
 const FLOOD_CUTOFF = 4;
 
@@ -76,6 +87,13 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   if ((prepared || spare) && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
     pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
   let stopped = false;
+  const madeAt = performance.now();
+  /** When the connection first came up (performance.now()). */
+  let connectedAt: number | null = null;
+  const statsDue = () => {
+    const now = performance.now();
+    return connectedAt === null ? now - madeAt >= STATS_QUIET_MS : now - connectedAt >= STATS_AFTER_CONNECTED_MS;
+  };
   // On the joiner's side the channels' opening (chat history replayed, drawings, the control
   // channel's media state and sender tuning) and what comes over them before the other's picture
   // shows wait for it (answer-first.ts `awaitingPicture`), in the order they came.
@@ -205,6 +223,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     };
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === "connected") {
+      connectedAt ??= performance.now();
       mark("connected");
       awaitingPicture.limit(PICTURE_AFTER_CONNECTED_MS);
     }
@@ -302,6 +321,8 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
         senders.set(cmd.outgoing);
         return;
       case "PC.GET_STATS":
+        // Not while the connection comes up and shows its first picture: the next poll will do.
+        if (!statsDue()) return;
         pc.getStats()
           .then((report) => {
             if (stopped) return;

@@ -342,6 +342,50 @@ export async function openCallLink(page: Page, url: string) {
   await button(page, "Join").click();
 }
 
+/**
+ * Waits until the page shows `n` remote videos and each has shown `frames` new frames since the
+ * wait began (requestVideoFrameCallback; a video that appears meanwhile counts from then): every
+ * picture advancing, a frozen one never. Counted, not a rate over a window: a busy machine renders
+ * a moving picture at a few frames a second. Returns the counts, in page order.
+ */
+export function waitForMoving(page: Page, n: number, timeout = 30_000, frames = 3): Promise<number[]> {
+  return page.evaluate(
+    ({ n, frames, timeout }) =>
+      new Promise<number[]>((resolve, reject) => {
+        const counts = new Map<HTMLVideoElement, number>();
+        let done = false;
+        const current = () => [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')];
+        const watch = (v: HTMLVideoElement) => {
+          counts.set(v, 0);
+          const tick = () => {
+            if (done) return;
+            counts.set(v, counts.get(v)! + 1);
+            v.requestVideoFrameCallback(tick);
+          };
+          v.requestVideoFrameCallback(tick);
+        };
+        const now = () => current().map((v) => counts.get(v) ?? 0);
+        const timer = setTimeout(() => {
+          done = true;
+          reject(new Error(`not ${n} remote videos each with ${frames} new frames in ${timeout} ms: ${JSON.stringify(now())}`));
+        }, timeout);
+        const check = () => {
+          if (done) return;
+          const videos = current();
+          for (const v of videos) if (!counts.has(v)) watch(v);
+          const seen = now();
+          if (seen.length === n && seen.every((c) => c >= frames)) {
+            done = true;
+            clearTimeout(timer);
+            resolve(seen);
+          } else setTimeout(check, 100);
+        };
+        check();
+      }),
+    { n, frames, timeout },
+  );
+}
+
 /** Frames each remote video decodes over `ms`, in page order. */
 export function remoteFrameCounts(page: Page, ms = 1500): Promise<number[]> {
   return page.evaluate(

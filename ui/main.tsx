@@ -12,6 +12,7 @@ import { CallContext, deferredView } from "./call-context.tsx";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
 import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
+import { pictureShown } from "../machines/answer-first.ts";
 
 mark("script");
 
@@ -62,12 +63,26 @@ async function boot() {
   );
 }
 
-function registerServiceWorker() {
-  // Secure contexts only (https or localhost); the worker caches the app shell, never media.
+/** On a call link, the service worker is registered this long after the call's first remote picture… */
+const SERVICE_WORKER_AFTER_PICTURE_MS = 2_000;
+/** …or this long after the page started if no picture has shown by then (alone in the room, a long look at the preview). */
+const SERVICE_WORKER_AT_MOST_MS = 10_000;
+
+/**
+ * The worker caches the app shell, never media. Its first install fetches and keeps every file of
+ * the build (ui/static/sw.js), on the browser's, network service's and worker's threads: on a call
+ * link opened cold that was on the same two cores as the page's way to Join and to the first
+ * picture (bench/join, wt-join8), so there it waits for the picture (or a while); the start page
+ * registers it at once. Registering an installed worker again changes nothing.
+ */
+function registerServiceWorker(onCallLink: boolean) {
+  // Secure contexts only (https or localhost).
   if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
-  void navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not registered", err));
+  const register = () => void navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not registered", err));
+  if (onCallLink) pictureShown.after(register, SERVICE_WORKER_AFTER_PICTURE_MS, SERVICE_WORKER_AT_MOST_MS);
+  else register();
 }
 
 linkEmojiFont();
 void boot();
-registerServiceWorker();
+registerServiceWorker(routeOf(location.pathname).kind === "call");

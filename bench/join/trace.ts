@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     size: { type: "string", default: "2" },
     /** Trace the floor (floor.html, a bare two-page call) instead of the app: its CPU by thread beside the app's. */
     floor: { type: "boolean", default: false },
+    /** B opens the link in a fresh context (no HTTP cache, no service worker), as run.ts's cold variant. */
+    cold: { type: "boolean", default: false },
   },
 });
 const MIN_TASK_MS = Number(args.min);
@@ -92,9 +94,11 @@ async function record(): Promise<TraceEvent[]> {
         await Promise.all(inside.map((p) => seesMoving(p.page, inside.length - 1, 30_000)));
       }
     }
-    // A returning visitor, as run.ts's warm variant.
-    await b.page.goto(`${app.url}/`);
-    await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+    // A returning visitor, as run.ts's warm variant (with --cold, a first visit).
+    if (!args.cold) {
+      await b.page.goto(`${app.url}/`);
+      await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+    }
     return await traced(browser, b.page, link);
   } finally {
     await browser.close();

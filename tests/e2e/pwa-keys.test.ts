@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { newSecret } from "../../protocol/e2ee.ts";
-import { button, newPerson, startApp, useAppAndBrowser, waitForStatus, expectAttribute } from "./harness.ts";
+import { button, expectAttribute, newPerson, openCallLink, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -48,6 +48,45 @@ describe("installable app", () => {
       await app.stop();
     }
   }, 40_000);
+
+  test("a call link opened on a first visit installs the service worker only after the call's first picture", async () => {
+    // The install fetches every file of the build: before the picture it was on the way to Join (bench/join, wt-join8).
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    const registrations = () => {
+      const at: number[] = [];
+      Object.assign(window, { __swRegisteredAt: at });
+      const register = ServiceWorkerContainer.prototype.register;
+      ServiceWorkerContainer.prototype.register = function (...args: Parameters<typeof register>) {
+        at.push(performance.now());
+        return register.apply(this, args);
+      };
+    };
+    await a.context.addInitScript(registrations);
+    await b.context.addInitScript(registrations);
+    const registeredAt = (page: typeof a.page) => page.evaluate(() => (window as unknown as { __swRegisteredAt: number[] }).__swRegisteredAt);
+    try {
+      const link = `${ctx.app.url}/c/${crypto.randomUUID()}#${newSecret()}`;
+      await openCallLink(a.page, link);
+      await waitForStatus(a.page, "Waiting for someone to join");
+      // Alone in the room, nothing asked the worker in yet (it will be after a while, or after a picture).
+      expect(await registeredAt(a.page)).toEqual([]);
+      expect(await a.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()) === undefined)).toBe(true);
+      await openCallLink(b.page, link);
+      await waitForNewFrames(b.page);
+      // Registered once, after B's first remote frame, and it then controls the page (it claims it once active).
+      await b.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+      const [firstFrame] = await b.page.evaluate(() => performance.getEntriesByName("ol:first-frame").map((e) => e.startTime));
+      const at = await registeredAt(b.page);
+      expect(at.length).toBe(1);
+      expect(firstFrame).toBeNumber();
+      expect(at[0]!).toBeGreaterThan(firstFrame!);
+      await a.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 45_000);
 });
 
 describe("keyboard shortcuts", () => {

@@ -11,6 +11,8 @@ export type TimelineStep =
   | "peek-answer"
   | "offer-prepared"
   | "join"
+  // The prepared offer read for the join to carry (it leaves with the join, machines/transport/prepared.ts).
+  | "offer-with-join"
   | "joined"
   | "offer-sent"
   // The other side's answer read off the socket (how long its frame waited for our main thread), then applied.

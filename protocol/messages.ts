@@ -14,6 +14,7 @@
  * Still 4 with cards: an older page ignores `occupancy.cards` and `joined.cards`, and a page sends
  * a `card` only to a server whose `joined` says it keeps them (an older one would call it bad).
  * Still 4 with `occupancy.iceServers`: an older page ignores it.
+ * Still 4 with `join.offer`: an older server drops it (and says no `offered`), an older page sends none.
  */
 export const PROTOCOL_VERSION = 4;
 
@@ -60,6 +61,19 @@ export interface JoinMessage {
    * stage can say, instead of at the highest and then switching.
    */
   layer?: 0 | 1 | 2;
+  /**
+   * The joiner's first offer to the one person it expects to find (made on its pre-join screen),
+   * sent with the join so that it reaches them without waiting for `joined`'s round trip. The
+   * server relays it as a `signal` from the new member only if the room it joins is direct with
+   * exactly one other member, and then says so in `joined` (`offered`); otherwise it is dropped
+   * and the joiner sends its offers as usual.
+   */
+  offer?: JoinOffer;
+}
+/** A first offer carried by a join: the sender's connection (`session`, as in `signal`) and its SDP. */
+export interface JoinOffer {
+  session: string;
+  sdp: string;
 }
 /**
  * A signal between two members, the same shape both ways: `peer` is the addressee when a browser
@@ -202,6 +216,8 @@ export interface JoinedMessage {
   iceExpiresAt?: number;
   /** The server keeps a `card` per seat for the pre-join screen (absent: an older server; send none). */
   cards?: boolean;
+  /** The join's `offer` went to the one member in `peers` (absent: it did not; the joiner offers as usual). */
+  offered?: boolean;
 }
 export interface IceServersMessage {
   v: number;

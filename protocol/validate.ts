@@ -149,9 +149,13 @@ export function validateClientMessage(x: unknown): Validated<ClientMessage> {
       if (problem) return bad(problem, "bad-room");
       if (!optStr(x.token, TOKEN_MAX)) return bad("Seat token malformed.");
       if (x.layer !== undefined && x.layer !== 0 && x.layer !== 1 && x.layer !== 2) return bad("A join's `layer` is 0, 1 or 2.");
+      if (x.offer !== undefined && !(isObj(x.offer) && isSessionId(x.offer.session) && isStr(x.offer.sdp, SDP_MAX) && x.offer.sdp.length > 0))
+        return bad("A join's `offer` needs a `session` id and an `sdp`.");
       const join: JoinMessage = { v: PROTOCOL_VERSION, type: "join", room: x.room as string };
       if (typeof x.token === "string") join.token = x.token;
       if (x.layer !== undefined) join.layer = x.layer;
+      // A copy of the checked fields only.
+      if (isObj(x.offer)) join.offer = { session: x.offer.session as string, sdp: x.offer.sdp as string };
       return { ok: true, msg: join };
     }
     case "peek": {
@@ -223,7 +227,8 @@ export function validateServerMessage(x: unknown): Validated<ServerMessage> {
         Array.isArray(x.iceServers) &&
         x.iceServers.every(isIceServer) &&
         isOptionalExpiry(x.iceExpiresAt) &&
-        (x.cards === undefined || typeof x.cards === "boolean")
+        (x.cards === undefined || typeof x.cards === "boolean") &&
+        (x.offered === undefined || typeof x.offered === "boolean")
         ? ok
         : bad("Malformed joined.");
     case "ice-servers":

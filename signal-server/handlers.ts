@@ -8,6 +8,8 @@ import {
   encode,
   type ClientMessage,
   type ErrorCode,
+  type JoinOffer,
+  PROTOCOL_VERSION,
   type RelayMessage,
   type ServerMessage,
   type SfuLayer,
@@ -153,7 +155,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
   }
 
   /** Returns a promise when the store answers later: the socket's next frames wait for it. */
-  function join(ws: S, roomId: string, token: string | undefined, layer: SfuLayer | undefined): Promise<void> | void {
+  function join(ws: S, roomId: string, token: string | undefined, layer: SfuLayer | undefined, offer: JoinOffer | undefined): Promise<void> | void {
     if (ws.data.room) return fail(ws, "already-joined", "This connection is already in a room.");
     const holder = deps.holderOf(ws);
     return settle(store.join(roomId, holder, token), (result) => {
@@ -176,6 +178,9 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
       }
       const ice = iceServersFor(config, result.seat.id);
       const mode = groups.joined(result.room, result.seat.id, [...result.peers, result.seat.id], layer);
+      // The joiner's first offer goes with its join only to the one person of a direct room: what
+      // the joiner would have sent them right after `joined`, one round trip sooner.
+      const offerTo = offer && mode === "direct" && result.peers.length === 1 ? result.peers[0]! : null;
       send(ws, {
         type: "joined",
         mode,
@@ -187,9 +192,18 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
         iceServers: ice.iceServers,
         ...(ice.expiresAt ? { iceExpiresAt: ice.expiresAt } : {}),
         cards: true,
+        ...(offerTo ? { offered: true } : {}),
       });
       deps.seated?.(ws);
       tell(roomId, result.peers, { type: "peer-joined", peer: result.seat.id }, result.seat.id);
+      if (offerTo && offer)
+        relay(
+          ws,
+          { v: PROTOCOL_VERSION, type: "signal", peer: offerTo, session: offer.session, data: { description: { type: "offer", sdp: offer.sdp } } },
+          isPeer,
+          encodeRelayed,
+          peerOf,
+        );
     });
   }
 
@@ -240,7 +254,7 @@ export function createHandlers<S extends { data: Member }, H>(deps: HandlerDeps<
       case "ping":
         return send(ws, { type: "pong" });
       case "join":
-        return join(ws, msg.room, msg.token, msg.layer);
+        return join(ws, msg.room, msg.token, msg.layer, msg.offer);
       case "peek":
         return peek(ws, msg.room);
       case "card":

@@ -125,6 +125,21 @@ describe("nodes sharing one Redis", () => {
     expect(b.pending("error")).toEqual([]);
   });
 
+  test("a join's offer reaches the member on another node, after its peer-joined", async () => {
+    const id = room();
+    const a = await joinOn(nodes[0]!, id);
+    const b = track(await openClient(nodes[1]!));
+    b.send({ type: "join", room: id, offer: { session: "sb", sdp: offer.description.sdp } });
+    const bJoined = await b.next("joined");
+    expect(bJoined.offered).toBe(true);
+    const order: string[] = [];
+    const joinedSeen = a.c.next("peer-joined").then(() => order.push("peer-joined"));
+    const signalSeen = a.c.next("signal").then((s) => (order.push("signal"), s));
+    await joinedSeen;
+    expect(await signalSeen).toEqual({ v: V, type: "signal", peer: bJoined.self, session: "sb", data: offer });
+    expect(order).toEqual(["peer-joined", "signal"]);
+  });
+
   test("relays never cross rooms across nodes: a member of another room is an unknown peer", async () => {
     const r1 = room();
     const r2 = room();

@@ -50,6 +50,23 @@ describe("with a media server", () => {
     expect(full).toMatchObject({ code: "room-full", text: "This call is full (4 people)." });
   });
 
+  test("a join's offer is relayed only into a direct room of one: never to a group", async () => {
+    const id = room();
+    const sdp = "v=0\r\ns=prepared\r\n";
+    const a = await join(app, id);
+    const b = await join(app, id);
+    await a.c.next("peer-joined");
+    const c = await openClient(app);
+    clients.push(c);
+    c.send({ type: "join", room: id, offer: { session: "sc", sdp } });
+    const joined = await c.next("joined");
+    expect(joined.mode).toBe("sfu");
+    expect(joined.offered).toBeUndefined();
+    for (const x of [a, b]) await x.c.next("mode");
+    await Bun.sleep(50);
+    for (const x of [a, b]) expect(x.c.pending("signal")).toEqual([]);
+  });
+
   test("group messages: to everyone else or to one member, naming the sender; never to strangers", async () => {
     const id = room();
     const a = await join(app, id);

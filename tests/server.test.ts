@@ -63,6 +63,30 @@ describe("shared server", () => {
     expect(b.pending("peer-joined")).toHaveLength(0);
   });
 
+  test("a join's offer goes to the one person already there, as a signal after peer-joined, and joined says so", async () => {
+    const id = room();
+    const sdp = "v=0\r\ns=prepared\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n";
+    // Alone: nobody to give it to, so it is dropped and joined says nothing of it.
+    const a = track(await openClient(app));
+    a.send({ type: "join", room: id, offer: { session: "sess-lone", sdp } });
+    const aJoined = await a.next("joined");
+    expect(aJoined.offered).toBeUndefined();
+    const b = track(await openClient(app));
+    b.send({ type: "join", room: id, offer: { session: "sess-b", sdp } });
+    const bJoined = await b.next("joined");
+    expect(bJoined).toMatchObject({ peers: [aJoined.self], offered: true });
+    expect(await a.next("peer-joined")).toMatchObject({ peer: bJoined.self });
+    expect(await a.next("signal")).toEqual({ v: V, type: "signal", peer: bJoined.self, session: "sess-b", data: { description: { type: "offer", sdp } } });
+    // A malformed offer is a bad frame: no seat, nothing relayed.
+    const c = track(await openClient(app));
+    c.send({ type: "join", room: room(), offer: { session: "", sdp } });
+    expect((await c.next("error")).code).toBe("bad-frame");
+    c.send({ type: "join", room: room(), offer: { session: "s", sdp: 42 as unknown as string } });
+    expect((await c.next("error")).code).toBe("bad-frame");
+    expect(c.pending("joined")).toHaveLength(0);
+    expect(a.invalid.concat(b.invalid)).toEqual([]);
+  });
+
   test("signals relay both ways, naming the sender as peer, with its session", async () => {
     const { a, b, aId, bId } = track(await openPair(app, room()));
     a.send({ type: "signal", peer: bId, session: "sess-a", data: offer });

@@ -251,6 +251,8 @@ function breakdown(ts: Timing[]): string {
 
 /** The path after the start (the floor's socket open, the app's Join), floor beside app: the same marks, both pages on B's clock. */
 const AFTER_START = [
+  // The app's prepared offer read for the join to carry (it leaves with the join); the floor has none.
+  "offer-with-join",
   "joined",
   "offer-sent",
   "A offer-in",

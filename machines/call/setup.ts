@@ -188,6 +188,7 @@ export const callSetup = setup({
             layer: context.firstLayer ?? undefined,
             warm: context.warmSockets,
             messageKeys: context.keys,
+            offers: context.prepared,
           },
         });
     }),

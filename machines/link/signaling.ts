@@ -19,7 +19,7 @@ import type {
   WithoutVersion,
 } from "../../protocol/index.ts";
 import { backoffDelay, defaultReconnectPolicy, type ReconnectPolicy } from "./reconnect-policy.ts";
-import { isFatalClose, socketActor, type SocketEvent, type WarmSockets } from "./socket.ts";
+import { isFatalClose, socketActor, type JoinOffers, type SocketEvent, type WarmSockets } from "./socket.ts";
 import { TRANSPORT_ID } from "../system-ids.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
 
@@ -34,11 +34,14 @@ export interface SignalingInput {
   warm?: WarmSockets;
   /** The call's keys: group messages relayed by the server are end-to-end encrypted. */
   messageKeys?: KeyRing | null;
+  /** Where a join finds a first offer to carry (socket.ts). */
+  offers?: JoinOffers;
 }
 
 /** What the link reports (to the call, the transport or both: see `hearersOf`). */
 export type SignalingReport =
-  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode; keep?: boolean }
+  /** `offered`: the offer our join carried went to the one member in `peers` (socket.ts, prepared.ts). */
+  | { type: "SIGNALING.JOINED"; self: string; token: string; peers: string[]; iceServers: IceServer[]; mode?: CallMode; keep?: boolean; offered?: boolean }
   | { type: "SIGNALING.MODE"; mode: CallMode }
   | { type: "SIGNALING.SFU"; pc: SfuConnection; data: SignalPayload; streams?: SfuStream[] }
   /** The highest video layer anyone receiving ours through the media server wants (dynacast). */
@@ -123,6 +126,7 @@ function reportFor(msg: ServerMessage): SignalingReport | null {
         iceServers: msg.iceServers,
         mode: msg.mode,
         ...(msg.keep ? { keep: true } : {}),
+        ...(msg.offered ? { offered: true } : {}),
       };
     case "mode":
       return { type: "SIGNALING.MODE", mode: msg.mode };
@@ -164,6 +168,7 @@ export const signalingMachine = setup({
       layer?: 0 | 1 | 2;
       warm?: WarmSockets;
       messageKeys?: KeyRing | null;
+      offers?: JoinOffers;
       policy: ReconnectPolicy;
       attempt: number;
       /** Unix seconds when the current TURN credentials expire. */
@@ -223,6 +228,7 @@ export const signalingMachine = setup({
           layer: context.layer,
           warm: context.warm,
           messageKeys: context.messageKeys,
+          offers: context.offers,
         }),
       },
       initial: "joining",

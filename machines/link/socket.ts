@@ -20,6 +20,7 @@ import {
   encode,
   type ClientMessage,
   type IceServer,
+  type JoinOffer,
   type OccupancyMessage,
   type ServerMessage,
   type WithoutVersion,
@@ -37,6 +38,13 @@ export interface SocketInput {
   warm?: WarmSockets;
   /** The call's keys by epoch (group messages are sealed with the current one's message key). */
   messageKeys?: KeyRing | null;
+  /** Where the join finds a first offer to carry (the pre-join screen's prepared connection, machines/transport/prepared.ts). */
+  offers?: JoinOffers;
+}
+
+/** A first offer for a join to carry, now, after a short wait for one being made, or none. */
+export interface JoinOffers {
+  forJoin(): JoinOffer | null | Promise<JoinOffer | null>;
 }
 
 export type SocketEvent = { type: "SOCKET.MESSAGE"; msg: ServerMessage } | { type: "SOCKET.CLOSED"; code: number; reason: string };
@@ -220,20 +228,46 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
     if (ws.readyState === WebSocket.OPEN && (msg.type !== "card" || keepsCards)) ws.send(encode(msg));
   };
   const e2ee = input.messageKeys ? relayCrypto(input.messageKeys) : null;
-  const send = e2ee
+  const sendOut = e2ee
     ? (msg: WithoutVersion<ClientMessage>, base = false) => e2ee.out(msg, sendNow, base)
     : (msg: WithoutVersion<ClientMessage>) => {
         // With no key, a card would show our name to the server: none is sent.
         if (msg.type !== "card") sendNow(msg);
       };
+  /** Frames after a join that waits a moment for the offer it carries: they go after it, in order. */
+  let held: [WithoutVersion<ClientMessage>, boolean][] | null = null;
+  const send = (msg: WithoutVersion<ClientMessage>, base = false) => {
+    if (held) held.push([msg, base]);
+    else sendOut(msg, base);
+  };
   const reportClosed = (code: number, reason: string) => {
     if (closed) return;
     closed = true;
     sendBack({ type: "SOCKET.CLOSED", code, reason });
   };
 
-  const join = () =>
-    send({ type: "join", room: input.room, ...(input.token ? { token: input.token } : {}), ...(input.layer !== undefined ? { layer: input.layer } : {}) });
+  const join = () => {
+    const joinWith = (offer: JoinOffer | null) =>
+      sendOut({
+        type: "join",
+        room: input.room,
+        ...(input.token ? { token: input.token } : {}),
+        ...(input.layer !== undefined ? { layer: input.layer } : {}),
+        ...(offer ? { offer } : {}),
+      });
+    const offer = input.offers?.forJoin() ?? null;
+    if (!(offer instanceof Promise)) return joinWith(offer);
+    held = [];
+    void offer
+      .catch(() => null)
+      .then((found) => {
+        const after = held ?? [];
+        held = null;
+        if (stopped) return;
+        joinWith(found);
+        for (const [msg, base] of after) sendOut(msg, base);
+      });
+  };
   if (ws.readyState === WebSocket.OPEN) join();
   else ws.onopen = join;
   ws.onmessage = (ev) => {

@@ -32,7 +32,7 @@ import { LINK_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
 import { peerMachine, type PeerInput, type PeerReport, type PeerStatus } from "./peer.ts";
 import type { Outgoing } from "./rtp-tuning.ts";
 import { sfuActor, type SfuEvent, type SfuView } from "./sfu.ts";
-import type { PreparedConnection, PreparedSlot, PreparePlan, Wanted } from "./prepared.ts";
+import { newSession, type PreparedConnection, type PreparedSlot, type PreparePlan, type Wanted } from "./prepared.ts";
 import type { GroupWanted, PreparedGroup } from "./prepared-group.ts";
 import { type SpareConnection, SpareSlot, type SpareWhen } from "./spare.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
@@ -127,7 +127,7 @@ export type TransportEvent =
   | { type: "DIRECT.READY"; peer: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
-export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+export { newSession };
 
 /** What we send now, which a connection made ahead must fit. */
 const wanted = (context: TransportContext): Wanted => ({
@@ -466,7 +466,8 @@ export const meshTransport = setup({
           for (const c of gone) delete connections[c.id];
           for (const id of event.peers) {
             if (keep(connections[id])) continue;
-            const session = newSession();
+            // An offer prepared and sent with the join goes on under the session the other side heard.
+            const session = prepared ? prepared.joinAnswered(event.offered === true) : newSession();
             const ref = spawn("peer", { input: connectionInput(joined, id, session, undefined, { prepared }) });
             connections[id] = { id, ref, session, remoteSession: null, status: "connecting" };
           }

@@ -339,24 +339,32 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     }
   });
 
-  /** The offer made on the pre-join screen goes out, then the candidates gathered meanwhile; one that failed is made again. */
-  const sendPrepared = async (ready: Promise<boolean>, release: (c: typeof candidateOut, e: typeof iceErrorOut) => void) => {
+  /**
+   * The offer made on the pre-join screen goes out (unless it went with the join and the server
+   * relayed it), then the candidates gathered meanwhile (those the join's offer carried in its SDP
+   * are not sent again); one that failed is made again.
+   */
+  const sendPrepared = async (made: PreparedConnection, release: (c: typeof candidateOut, e: typeof iceErrorOut) => void) => {
+    const relayed = made.relayedOffer;
     makingOffer = true;
-    const made = await ready;
+    const set = relayed !== null || (await made.offer);
     makingOffer = false;
     if (stopped) return;
-    if (made && pc.localDescription && pc.signalingState === "have-local-offer") {
-      signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
+    if (set && pc.localDescription && pc.signalingState === "have-local-offer") {
+      if (!relayed) signalOut({ description: tuneDescription({ type: pc.localDescription.type, sdp: pc.localDescription.sdp }) });
       offerSent();
     }
-    release(candidateOut, iceErrorOut);
+    const carried = (c: RTCIceCandidateInit | null) => relayed !== null && c !== null && relayed.includes(`a=${c.candidate}\r\n`);
+    release((c) => {
+      if (!carried(c)) candidateOut(c);
+    }, iceErrorOut);
     senders.tune();
-    if (!made || pc.signalingState === "stable") void makeOffer();
+    if (!set || pc.signalingState === "stable") void makeOffer();
   };
 
   if (prepared && input.prepared) {
     addLocalTracks(false);
-    void sendPrepared(input.prepared.offer, prepared.release);
+    void sendPrepared(input.prepared, prepared.release);
   } else if (input.initiator) {
     addLocalTracks(false);
     // Offer now rather than on the negotiationneeded event, which the browser queues as a task:

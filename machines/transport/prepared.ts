@@ -12,13 +12,18 @@
  * (prepared-group.ts), taken when `joined` says the room is a group.
  */
 import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
-import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer } from "../../protocol/index.ts";
-import { preferCodecs, SOFTWARE_ORDER } from "./rtp-tuning.ts";
+import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer, type JoinOffer } from "../../protocol/index.ts";
+import { preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
 import { mark } from "../timeline.ts";
 import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
 
 /** Candidates gathered before the offer asks for them: ready the moment it is made. */
 const CANDIDATE_POOL = 1;
+/** Longest a join waits for a prepared offer still being made, to carry it (bench/join: a few ms). */
+export const JOIN_OFFER_WAIT_MS = 50;
+
+/** A connection id (`session` on the wire): a new one tells the other side to start afresh. */
+export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
 /** A connection's parts as peer-connection.ts wires them: the pc and its negotiated data channels. */
 export interface ConnectionParts {
@@ -66,6 +71,10 @@ export class PreparedConnection {
   private readonly candidates: ReturnType<typeof holdCandidates>;
   private iceErrors: IceErrorReport[] = [];
   private adopted = false;
+  /** Our offer as it went with the join (`forJoin`), if it did. */
+  private withJoin: JoinOffer | null = null;
+  /** The server relayed the offer that went with the join (`joined.offered`): it is not sent again. */
+  private relayed = false;
 
   constructor(readonly plan: PreparePlan) {
     this.parts = openConnection({
@@ -100,6 +109,34 @@ export class PreparedConnection {
   /** Made for this (planFits). */
   fits(want: Wanted): boolean {
     return planFits(this.plan, want);
+  }
+
+  /**
+   * Our offer as it stands (with the candidates gathered so far in its SDP), to go with the join,
+   * which is when it may leave the browser; null if it is not set (yet) or was sent already.
+   */
+  forJoin(): JoinOffer | null {
+    const { pc } = this.parts;
+    const local = pc.localDescription;
+    if (this.adopted || this.withJoin || pc.signalingState !== "have-local-offer" || local?.type !== "offer") return null;
+    this.withJoin = { session: newSession(), sdp: tuneDescription({ sdp: local.sdp }).sdp };
+    mark("offer-with-join");
+    return this.withJoin;
+  }
+
+  /**
+   * What `joined` said of the offer that went with the join: relayed (true) or dropped. Gives the
+   * session the connection must go on with: the one the other side heard, or a new one (they may
+   * have heard it on a join whose answer was lost: a new session makes them start afresh).
+   */
+  joinAnswered(relayed: boolean): string {
+    this.relayed = relayed && this.withJoin !== null;
+    return this.relayed ? this.withJoin!.session : newSession();
+  }
+
+  /** The offer went with the join and the server relayed it: the SDP it carried (its candidates are not sent again). */
+  get relayedOffer(): string | null {
+    return this.relayed ? this.withJoin!.sdp : null;
   }
 
   /**
@@ -202,6 +239,26 @@ export class PreparedSlot {
     if (prepared instanceof PreparedGroup && prepared.fits(want)) return prepared;
     prepared?.close();
     return null;
+  }
+
+  /**
+   * The prepared direct connection's offer for the join to carry (`PreparedConnection.forJoin`); a
+   * preparation not made yet is made now, and an offer still being set is waited for, up to
+   * JOIN_OFFER_WAIT_MS. Null: none (the join goes without, and the offer after `joined`).
+   */
+  forJoin(): JoinOffer | null | Promise<JoinOffer | null> {
+    if (this.pending && !isGroup(this.pending)) this.make();
+    const prepared = this.current;
+    if (!(prepared instanceof PreparedConnection)) return null;
+    const now = prepared.forJoin();
+    if (now) return now;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), JOIN_OFFER_WAIT_MS);
+    });
+    return Promise.race([prepared.offer.then((made) => (made && this.current === prepared ? prepared.forJoin() : null)), late]).finally(() =>
+      clearTimeout(timer),
+    );
   }
 
   private takeAny() {

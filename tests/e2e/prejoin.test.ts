@@ -139,11 +139,18 @@ describe("pre-join", () => {
       expect(await b.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.localDescription !== null).length)).toBe(
         1,
       );
+      // That offer went with the join (its SDP listing the candidates gathered on the pre-join
+      // screen), and not again: after it, only candidates and the answer's traffic.
       const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
-      expect(out.slice(0, 2).map((m) => (m.type === "signal" ? `signal ${"description" in m.data ? m.data.description.type : "candidate"}` : m.type))).toEqual([
-        "join",
-        "signal offer",
-      ]);
+      const join = out[0]!;
+      expect(join.type).toBe("join");
+      const carried = join.type === "join" ? join.offer : undefined;
+      expect(carried?.sdp).toContain("a=candidate:");
+      expect(out.filter((m) => m.type === "signal" && "description" in m.data && m.data.description.type === "offer")).toEqual([]);
+      // A heard B arrive, then that offer, relayed as a signal from B.
+      const heard = (await frames(a.page, "in")).slice(heardBefore).filter((m) => m.type === "peer-joined" || m.type === "signal");
+      expect(heard[0]).toMatchObject({ type: "peer-joined" });
+      expect(heard[1]).toMatchObject({ type: "signal", session: carried?.session, data: { description: { type: "offer", sdp: carried?.sdp } } });
     } finally {
       await a.context.close();
       await b.context.close();

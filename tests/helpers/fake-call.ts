@@ -9,7 +9,7 @@ import { afterEach, beforeEach } from "bun:test";
 import { type AnyActorRef, assign, createActor, fromCallback } from "xstate";
 import type { ReturnIce } from "../../machines/storage.ts";
 import { type CallEvent, callMachine } from "../../machines/call/call.ts";
-import { hearersOf, type SignalingCommand, type SignalingReport } from "../../machines/link/signaling.ts";
+import { hearersOf, type SignalingCommand, type SignalingInput, type SignalingReport } from "../../machines/link/signaling.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
@@ -194,6 +194,8 @@ export class FakePc {
   }
   /** The browser found a candidate (the fake's ICE agent). */
   gather(candidate: string) {
+    // As a browser does: the local description lists what was gathered.
+    if (this.localDescription) this.localDescription = { ...this.localDescription, sdp: `${this.localDescription.sdp}a=${candidate}\r\n` };
     this.onicecandidate?.({ candidate: { toJSON: () => ({ candidate, sdpMid: "0", sdpMLineIndex: 0 }) } });
   }
 }
@@ -236,6 +238,7 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
   let stream = streamOf(track("mic-1", "audio"), track("cam-1", "video"));
   let media: ((e: CallEvent) => void) | null = null;
   let held = false;
+  let link: SignalingInput | null = null;
   const machine = callMachine.provide({
     actors: {
       warmSocket: fromCallback(() => undefined) as never,
@@ -254,7 +257,10 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
           else sendBack({ type: "MEDIA.READY", local: { stream, issue: null } satisfies LocalMedia });
         });
       }) as never,
-      signaling: fromCallback<SignalingCommand>(({ receive }) => receive((c) => void sent.push(c))) as never,
+      signaling: fromCallback<SignalingCommand, SignalingInput>(({ receive, input }) => {
+        link = input;
+        receive((c) => void sent.push(c));
+      }) as never,
     },
     actions: {
       loadSeat: assign({ token: opts.token ?? null, returnIce: opts.returnIce ?? null }),
@@ -282,6 +288,8 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
     watched,
     report,
     room: (o: { people: number; iceServers?: typeof ICE }) => occupancy?.(o),
+    /** What the link's join would carry (machines/link/socket.ts asks the same): the prepared offer, or none. */
+    joinOffer: async () => (await link?.offers?.forJoin()) ?? null,
     /** With `holdDevices`: the camera and microphone asked for are ready now. */
     devicesReady: () => {
       if (!held) throw new Error("no devices asked for, or not held");

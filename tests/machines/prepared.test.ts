@@ -59,6 +59,62 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(showsLobby(h.actor.getSnapshot())).toBe(false);
   });
 
+  test("the prepared offer goes with the join: relayed, it is not sent again, nor the candidates its SDP carried; dropped, it goes after `joined` under a new session", async () => {
+    for (const relayed of [true, false]) {
+      const h = harness();
+      h.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      h.room({ people: 1, iceServers: ICE });
+      await settle();
+      const pc = pcs.at(-1)!;
+      pc.gather("candidate:1 1 udp 1 10.0.0.2 5000 typ host");
+      // Before Join the link has nothing to carry it with, and nothing has left.
+      expect(h.sent).toEqual([]);
+      h.actor.send({ type: "JOIN" });
+      await settle();
+      const offer = await h.joinOffer();
+      expect(offer?.sdp).toContain("o=fake");
+      expect(offer?.sdp).toContain("a=candidate:1 1 udp 1 10.0.0.2 5000 typ host\r\n");
+      // Asked again (a join sent again after the socket dropped): not twice.
+      expect(await h.joinOffer()).toBeNull();
+      h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", ...(relayed ? { offered: true } : {}) });
+      await settle();
+      expect(pc.offers).toBe(1);
+      pc.gather("candidate:2 1 udp 1 10.0.0.2 5001 typ host");
+      const signals = h.signals();
+      const what = signals.map((s) => ("description" in s.data ? s.data.description.type : s.data.candidate?.candidate));
+      if (relayed) {
+        expect(what).toEqual(["candidate:2 1 udp 1 10.0.0.2 5001 typ host"]);
+        expect(signals[0]!.session).toBe(offer!.session);
+      } else {
+        expect(what).toEqual(["offer", "candidate:1 1 udp 1 10.0.0.2 5000 typ host", "candidate:2 1 udp 1 10.0.0.2 5001 typ host"]);
+        expect(signals[0]!.session).not.toBe(offer!.session);
+      }
+      // Their answer comes to the session they heard; the picture ends the pre-join screen.
+      h.report({
+        type: "SIGNALING.SIGNAL",
+        from: "aaa",
+        session: "their-1",
+        re: signals[0]!.session,
+        data: { description: { type: "answer", sdp: "v=0\r\n" } },
+      });
+      await settle();
+      expect(pc.remoteDescription?.type).toBe("answer");
+      h.actor.stop();
+    }
+  });
+
+  test("no prepared connection, or one for a group: the join carries no offer", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    h.room({ people: 0, iceServers: ICE });
+    await settle();
+    h.actor.send({ type: "JOIN" });
+    await settle();
+    expect(await h.joinOffer()).toBeNull();
+  });
+
   test("the pre-join screen shows while the devices start; Join does nothing until they are ready, and nothing leaves", async () => {
     const h = harness({ holdDevices: true });
     h.actor.send({ type: "START", room: "room-1", lobby: true });

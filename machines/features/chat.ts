@@ -230,6 +230,11 @@ export const chatMachine = setup({
       const data: StoredChat = { self: context.self, messages: context.messages };
       writeStored("session", chatStorageKey(context.room), JSON.stringify(data));
     },
+    /** The chat is open: its previews (toasts that would open it) have had their use. */
+    dropPreviews: enqueueActions(({ context, system, enqueue }) => {
+      const notify = system.get(NOTIFY_ID);
+      if (context.open && notify) enqueue.sendTo(notify, { type: "NOTIFY.DISMISS_ACTION", action: "openChat" } satisfies NotificationsEvent as EventObject);
+    }),
     loadSettings: assign({ muted: ({ context }) => context.sounds.muted() }),
     saveSettings: ({ context }) => context.sounds.setMuted(context.muted),
     /** A new message from someone else arrived (and notifications are not muted). */
@@ -360,9 +365,9 @@ export const chatMachine = setup({
         }),
       ),
     },
-    "CHAT.OPEN": { actions: assign({ open: true, unread: 0 }) },
+    "CHAT.OPEN": { actions: [assign({ open: true, unread: 0 }), "dropPreviews"] },
     "CHAT.CLOSE": { actions: assign({ open: false }) },
-    "CHAT.TOGGLE": { actions: assign(({ context }) => ({ open: !context.open, unread: 0 })) },
+    "CHAT.TOGGLE": { actions: [assign(({ context }) => ({ open: !context.open, unread: 0 })), "dropPreviews"] },
     "CHAT.SET_MUTED": { actions: [assign({ muted: ({ event }) => event.muted }), "saveSettings"] },
   },
 });

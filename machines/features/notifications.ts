@@ -54,6 +54,8 @@ export type NotificationsEvent =
   | { type: "NOTIFY.BURST_END"; kind: Presence }
   | { type: "NOTIFY.SHOW"; text: string; quiet?: boolean; about?: readonly (string | null)[]; action?: ToastAction }
   | { type: "NOTIFY.DISMISS"; id: number }
+  /** Every toast whose press would do `action` has had its use (the chat opened another way: its previews go). */
+  | { type: "NOTIFY.DISMISS_ACTION"; action: ToastAction }
   | { type: "INVITE.COPY"; link: string }
   | { type: "INVITE.SHARE"; link: string };
 
@@ -185,6 +187,7 @@ export const notificationsMachine = setup({
       }),
     },
     "NOTIFY.DISMISS": { actions: assign({ toasts: ({ context, event }) => context.toasts.filter((t) => t.id !== event.id) }) },
+    "NOTIFY.DISMISS_ACTION": { actions: assign({ toasts: ({ context, event }) => context.toasts.filter((t) => t.action !== event.action) }) },
   },
   states: {
     clipboard: {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
-import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink, expectAttribute, runScriptFile } from "./harness.ts";
+import { button, newPerson, useAppAndBrowser, waitForStatus, openCallLink, expectAttribute, runScriptFile, waitFor } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -153,6 +153,24 @@ describe("chat", () => {
       await say(a.page, "second");
       await waitForTexts(b.page, ["are you there? the slides are in the chat", "second"]);
       expect(await b.page.locator(".toasts").getByRole("button").count()).toBe(0);
+      // Closed again, two previews; opening the chat with its own button takes both away.
+      await button(b.page, "Chat").click();
+      await expectAttribute(button(b.page, "Chat"), "aria-pressed", "false");
+      await say(a.page, "third");
+      await say(a.page, "fourth");
+      const previews = b.page.locator(".toasts").getByRole("button");
+      await waitFor(
+        () => previews.count(),
+        (n) => n === 2,
+        10_000,
+      );
+      await button(b.page, "Chat").click();
+      await waitForTexts(b.page, ["are you there? the slides are in the chat", "second", "third", "fourth"]);
+      await waitFor(
+        () => previews.count(),
+        (n) => n === 0,
+        5_000,
+      );
     } finally {
       await close();
     }

@@ -77,6 +77,16 @@ describe("notifications", () => {
     expect(h.texts()).toEqual(["Ada: hello", "Grace is here", "Ada left"]);
   });
 
+  test("the chat opened another way: every chat preview goes, other toasts stay", () => {
+    const h = harness();
+    h.actor.send({ type: "NOTIFY.SHOW", text: chatPreview("Ada", "one"), action: "openChat" });
+    h.actor.send({ type: "NOTIFY.ARRIVED", who: "Grace" });
+    h.actor.send({ type: "NOTIFY.SHOW", text: chatPreview("Ada", "two"), action: "openChat" });
+    expect(h.texts()).toEqual(["Ada: one", "Grace is here", "Ada: two"]);
+    h.actor.send({ type: "NOTIFY.DISMISS_ACTION", action: "openChat" });
+    expect(h.texts()).toEqual(["Grace is here"]);
+  });
+
   test("a chat preview names the sender and shows the start of the text, on one line", () => {
     expect(chatPreview("Ada", "  see\n you   soon ")).toBe("Ada: see you soon");
     expect(chatPreview(undefined, "hi")).toBe("Someone: hi");

@@ -3,7 +3,7 @@
  * (Janus's ICE skips loopback): three people on one link see each other through the SFU, their
  * media and messages end-to-end encrypted with the key in the link's fragment.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   type AppServer,
@@ -35,6 +35,11 @@ beforeAll(async () => {
   ctx.janus = await startTestJanus();
   ctx.app = await startApp({ SFU_URLS: ctx.janus.url, SFU_SECRET: ctx.janus.secret });
   ctx.browser = await launchBrowser();
+});
+// A test that failed midway leaves its pages in a call: they would go on loading the machine (and
+// its media server) under every later test here. Each test's people are gone after it.
+afterEach(async () => {
+  await Promise.all((ctx.browser?.contexts() ?? []).map((c) => c.close().catch(() => {})));
 });
 afterAll(async () => {
   await ctx.browser?.close();
@@ -311,8 +316,15 @@ describe("group call through the media server", () => {
     await joinAs(c.page, link, "Cleo");
     const counts = await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
     console.log("new frames per remote video once all moved:", JSON.stringify(counts));
+    // Their pictures of each other move before and after the swap: wait for the swap itself.
     const switches = await Promise.all(
-      [a, b].map((p) => p.page.evaluate(() => (window as unknown as { __switch: { gaps: number[]; blanked: number } }).__switch)),
+      [a, b].map((p) =>
+        waitFor(
+          () => p.page.evaluate(() => (window as unknown as { __switch: { gaps: number[]; blanked: number } }).__switch),
+          (s) => s.gaps.length > 0 || s.blanked > 0,
+          20_000,
+        ),
+      ),
     );
     console.log(`A and B, from the last direct frame to the first through the media server: ${switches.map((s) => s.gaps.map(Math.round)).join(" ms, ")} ms`);
     // Make before break: each picture was swapped once, for one that was already decoding, and never went blank.

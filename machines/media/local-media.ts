@@ -6,6 +6,7 @@
  * A device that disappears (unplugged: its track ends, or devicechange drops it) is replaced by
  * another one, and `notice` says so.
  */
+import { syncPicture } from "./picture.ts";
 import { webStorage } from "../storage.ts";
 import { assertEvent, assign, enqueueActions, not, sendParent, setup, spawnChild, type ActorRefFrom, type SnapshotFrom } from "xstate";
 import {
@@ -136,6 +137,7 @@ function syncStream(c: LocalMediaContext) {
   const want = [sentMic(c), c.screen ?? sentCamera(c)].filter((t): t is MediaStreamTrack => t !== null);
   for (const t of c.stream.getTracks()) if (!want.includes(t)) c.stream.removeTrack(t);
   for (const t of want) if (!c.stream.getTracks().includes(t)) c.stream.addTrack(t);
+  syncPicture(c.stream);
 }
 
 /**

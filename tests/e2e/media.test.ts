@@ -43,6 +43,22 @@ const remoteShape = (page: Page) =>
     return { width: v.videoWidth, height: v.videoHeight, liveAudio: stream?.getAudioTracks().filter((t) => !t.muted).length ?? 0 };
   });
 
+/** What our own view plays: its tracks' kinds and ids (picture only: machines/media/picture.ts). */
+const selfViewTracks = (page: Page) =>
+  page.evaluate(() => {
+    const v = document.querySelector<HTMLVideoElement>('video[aria-label="Your video"]')!;
+    return (v.srcObject as MediaStream).getTracks().map((t) => ({ kind: t.kind, id: t.id, state: t.readyState }));
+  });
+const cameraTrackId = (page: Page) =>
+  page.evaluate(
+    () =>
+      (
+        window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
+      ).__onelink
+        .getSnapshot()
+        .children.media!.getSnapshot().context.camera?.id,
+  );
+
 async function chooseCamera(page: Page, label: string) {
   await (await moreButton(page, "Settings")).click();
   const dialog = page.getByRole("dialog", { name: "Settings" });
@@ -58,6 +74,8 @@ describe("media", () => {
   test("switching camera in Settings mid-call keeps the call up, frames flowing, and is remembered", async () => {
     const { a, b, close } = await call();
     const before = (await cameraOf(a.page))!;
+    // Our own view plays the camera without the microphone's sound.
+    expect(await selfViewTracks(a.page)).toEqual([{ kind: "video", id: (await cameraTrackId(a.page))!, state: "live" }]);
     await (await moreButton(a.page, "Settings")).click();
     const dialog = a.page.getByRole("dialog", { name: "Settings" });
     const select = dialog.getByRole("combobox", { name: "Camera" });
@@ -73,6 +91,8 @@ describe("media", () => {
     );
     expect(after!.state).toBe("live");
     await dialog.getByRole("button", { name: "Close" }).click();
+    // Our own view follows the new camera (the stream's tracks change in place: picture.ts keeps up).
+    expect(await selfViewTracks(a.page)).toEqual([{ kind: "video", id: (await cameraTrackId(a.page))!, state: "live" }]);
     // The old camera is released, the new one is on the same sender: no renegotiation, the call stays up.
     await waitForNewFrames(a.page, "Your video", 5, 20_000);
     await waitForNewFrames(b.page, "Remote video", 20, 20_000);

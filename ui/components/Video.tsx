@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { mark } from "../../machines/timeline.ts";
 import { awaitingPicture, pictureShown } from "../../machines/answer-first.ts";
+import { pictureOf } from "../../machines/media/picture.ts";
 
 interface Props {
   stream: MediaStream | null;
@@ -19,8 +20,10 @@ export function Video({ stream, label, self = false, className, sinkId }: Props)
 
   useEffect(() => {
     const video = ref.current;
-    if (!video || video.srcObject === stream) return;
-    video.srcObject = stream;
+    // Our own view shows the picture only: no sound for the browser to treat as playing media (picture.ts).
+    const bound = self && stream ? pictureOf(stream) : stream;
+    if (!video || video.srcObject === bound) return;
+    video.srcObject = bound;
     if (!stream) return;
     if (!self)
       video.requestVideoFrameCallback?.(() => {

@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     rtt: { type: "string", default: "100" },
     /** The floor asks for the app's camera size and rate (1080p60) instead of the browser's default. */
     "floor-hd": { type: "boolean", default: false },
+    /** The app's camera at the floor's size and rate (640x480, 30 fps) instead of its default 1080p60, saved for A and B. */
+    "app-sd": { type: "boolean", default: false },
     /** The app's B clicks Join this long (ms) after it is enabled, as a person looks at the preview first (0: at once); the floor has no Join: compare Join → first frame. */
     dwell: { type: "string", default: "0" },
     /** The group lines' third clicks Join this long (ms) after it shows, as a person would (0: at once). */
@@ -157,6 +159,9 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     const dwell = Number(args.dwell);
     if (dwell > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), dwell);
     await b.context.addInitScript(probe);
+    if (args["app-sd"] && kind === "app")
+      for (const p of [a, b])
+        await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 640, height: 480, frameRate: 30 })));
     const room = crypto.randomUUID();
     const secret = newSecret();
     const hd = args["floor-hd"] ? "&hd" : "";

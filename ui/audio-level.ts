@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from "react";
 import { awaitingPicture } from "../machines/answer-first.ts";
+import { silentAudioContext } from "../machines/media/silent-context.ts";
 import { noSpeaker, speakerStep } from "./layout.ts";
 
 /** 0..1 loudness now (root mean square of the last samples, scaled so speech reaches the middle). */
@@ -25,7 +26,7 @@ export function watchLevels(
   window = 512,
 ) {
   if (tracks.length === 0 || typeof AudioContext === "undefined") return () => {};
-  const audio = new AudioContext();
+  const audio = silentAudioContext();
   const meters = tracks.map(([key, track]) => {
     const analyser = audio.createAnalyser();
     analyser.fftSize = window;

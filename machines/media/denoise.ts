@@ -6,6 +6,7 @@
  */
 import { type EventObject, fromCallback } from "xstate";
 import { type AnswerFirst, awaitingPicture } from "../answer-first.ts";
+import { silentAudioContext } from "./silent-context.ts";
 
 export const DENOISE_WASM_URL = "/rnnoise/rnnoise.wasm";
 export const DENOISE_WORKLET_URL = "/rnnoise/denoise.worklet.js";
@@ -30,7 +31,7 @@ export interface DenoisedMic {
 
 export async function denoiseMic(raw: MediaStreamTrack, active = true): Promise<DenoisedMic> {
   const module = await compileWasm();
-  const ctx = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
+  const ctx = silentAudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
   try {
     await ctx.audioWorklet.addModule(DENOISE_WORKLET_URL);
     const source = ctx.createMediaStreamSource(new MediaStream([raw]));

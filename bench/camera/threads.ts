@@ -7,24 +7,10 @@
  * threads, and everything else (the browser process, compositing, capture, ...).
  */
 import { readdirSync } from "node:fs";
-import { readProc as read, statFields } from "../proc.ts";
+import { descendants, readProc as read, statFields } from "../proc.ts";
 
 const TICK_MS = 10; // USER_HZ 100
 type Sample = Map<string, number>;
-
-function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    const stat = /^\d+$/.test(name) ? read(`/proc/${name}/stat`) : null;
-    if (stat) parent.set(Number(name), Number(statFields(stat)[1]));
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    for (const [child, p] of parent) if (p === pid) out.push(child), walk(child);
-  };
-  walk(root);
-  return out;
-}
 
 /** CPU ms so far per thread group of this process's browsers. */
 export function sampleThreads(): Sample {

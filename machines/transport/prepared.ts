@@ -77,6 +77,7 @@ export class PreparedConnection {
   private relayed = false;
 
   constructor(readonly plan: PreparePlan) {
+    mark("offer-preparing");
     this.parts = openConnection({
       iceServers: plan.iceServers as RTCIceServer[],
       iceTransportPolicy: plan.iceTransportPolicy,

@@ -63,6 +63,9 @@ beforeEach(() => {
   globalThis.WebSocket = FakeSocket as unknown as typeof WebSocket;
 });
 afterEach(() => {
+  // The camera request is taken, so the head start's release timer (UNCLAIMED_MS) finds nothing
+  // to stop long after this test (no MediaStream here to check it against).
+  adoptMedia(firstConstraints(DEFAULT_SETTINGS));
   delete (globalThis as Record<string, unknown>)[GLOBAL];
   delete (globalThis as Record<string, unknown>).sessionStorage;
   if (saved.navigator) Object.defineProperty(globalThis, "navigator", saved.navigator);

@@ -118,12 +118,6 @@ export const callMachine = callSetup.createMachine({
       },
     },
     inRoom: {
-      // The link to the server (id "signaling") is spawned, not invoked, as which link depends on
-      // the mode. It is spawned first, before the actors invoked below start, so that its join (and
-      // the offer riding on it) leaves before their start (bench/join: 13-41 ms of it on a busy
-      // machine sat between Join and the join frame). It reports only what the server says, in
-      // later tasks, when the transport is there.
-      entry: "startServerLink",
       // Exit actions run before the link is stopped, so the `leave` still goes out.
       exit: ["leaveRoom", stopChild("signaling"), "dropPrepared", "endHandover"],
       // The pre-join screen never outstays its welcome: whatever is still on its way, the call shows.
@@ -141,8 +135,9 @@ export const callMachine = callSetup.createMachine({
       states: {
         /** Until the first news of the room (we joined, someone is there, a connection starts). */
         joining: {
-          // A serverless call's link talks to the transport as it starts: it is spawned here, after it.
-          entry: ["resetServerlessView", "startServerlessLink", "prepareReturn"],
+          // The link (id "signaling") is spawned, not invoked, as which one depends on the mode; here,
+          // after the transport it reports to exists.
+          entry: ["resetServerlessView", "startLink", "prepareReturn"],
           always: { guard: "heardFromRoom", target: "waiting" },
           // The pre-join screen's peek answered after Join (pressed the instant it was enabled): the
           // server answers it before `joined`, on the same socket, so `joined` still finds the offer made.

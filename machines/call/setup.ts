@@ -174,18 +174,10 @@ export const callSetup = setup({
     }),
     /** A serverless call starts its exchange of codes afresh in the room (Rejoin too). */
     resetServerlessView: assign({ serverless: ({ context }) => context.serverless && { ...initialServerlessView(context.serverless.role), connected: false } }),
-    /** The link to the other side, whichever the mode (a restart of it, or of the transport). */
-    startLink: enqueueActions(({ enqueue }) => {
-      enqueue("startServerLink");
-      enqueue("startServerlessLink");
-    }),
-    /** The link to the other side in a serverless call: the codes people carry (it starts after the transport it talks to). */
-    startServerlessLink: enqueueActions(({ context, enqueue }) => {
+    /** The link to the other side: the signaling server, or in a serverless call the codes people carry. */
+    startLink: enqueueActions(({ context, enqueue }) => {
       if (context.serverless) enqueue.spawnChild("serverlessLink", { id: "signaling", systemId: LINK_ID, input: { role: context.serverless.role } });
-    }),
-    /** The link to the other side through the signaling server (none in a serverless call). */
-    startServerLink: enqueueActions(({ context, enqueue }) => {
-      if (!context.serverless)
+      else
         enqueue.spawnChild("signaling", {
           id: "signaling",
           systemId: LINK_ID,

@@ -3,20 +3,34 @@
  * camera and microphone and opens the connection to the server while the app's own code is still
  * loading, ~150 ms sooner than the app could (bench/join). The app adopts them: local media's first
  * getUserMedia when it asks with exactly the same constraints (media.ts), the warm socket when it
- * is for the same address (link/socket.ts). Nothing is sent on that socket before the app has it.
+ * is for the same address (link/socket.ts). The one frame sent on that socket before the app has it
+ * is the pre-join screen's `peek` (how full the room is: the room's members hear nothing of it),
+ * the moment it opens, so that its answer is there when the app's code has run (~50-200 ms later,
+ * bench/join); what the server says meanwhile is held, in order, and handed over with the socket.
  * What is not adopted soon enough is released (the camera's light goes off).
  *
  * The two scripts are separate bundles: they meet on a global, not in a shared module.
  */
+import { encodePeek } from "../protocol/peek-frame.ts";
 import { audioConstraints, loadSettings, type MediaSettings, videoConstraints } from "./media/settings.ts";
-import { webStorage } from "./web-storage.ts";
+import { mark } from "./timeline.ts";
+import { seatKey, webStorage } from "./web-storage.ts";
 
 /** What getUserMedia gave: the stream, or why not. */
 export type Got = MediaStream | { error: unknown };
 
+/** The head start's socket as the app adopts it. */
+export interface AdoptedSocket {
+  ws: WebSocket;
+  /** What the server sent before the app adopted the socket (`MessageEvent.data`), in order. */
+  frames: unknown[];
+  /** The peek sent as it opened: for which room, and when (`performance.now()`); null if none was. */
+  peeked: { room: string; at: number } | null;
+}
+
 interface HeadStart {
   media: { key: string; got: Promise<Got> } | null;
-  socket: { url: string; ws: WebSocket } | null;
+  socket: (AdoptedSocket & { url: string }) | null;
 }
 
 const GLOBAL = "__onelinkHeadStart";
@@ -43,8 +57,21 @@ export function firstConstraints(s: MediaSettings): MediaStreamConstraints {
 
 const keyOf = (c: MediaStreamConstraints) => JSON.stringify(c);
 
-/** The page's first script: ask for the devices and open the socket (call links only; see ui/head-start.ts). */
-export function startHeadStart(signalingUrl: string): void {
+/** A refresh of this tab keeps its seat: the app rejoins at once, with no pre-join screen and no peek (call/inputs.ts roomWatchInput). */
+function keepsSeat(room: string): boolean {
+  try {
+    return !!webStorage("session")?.getItem(seatKey(room));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The page's first script: ask for the devices and open the socket (call links only; see
+ * ui/head-start.ts), and on it ask how full `room` is as soon as it opens, as the pre-join screen
+ * will (not for a refresh taking its seat back, which shows none).
+ */
+export function startHeadStart(signalingUrl: string, room: string | null = null): void {
   if (slot()) return;
   const head: HeadStart = { media: null, socket: null };
   (globalThis as Holder)[GLOBAL] = head;
@@ -57,7 +84,20 @@ export function startHeadStart(signalingUrl: string): void {
     try {
       const ws = new WebSocket(signalingUrl);
       ws.binaryType = "arraybuffer";
-      head.socket = { url: signalingUrl, ws };
+      const socket: NonNullable<HeadStart["socket"]> = { url: signalingUrl, ws, frames: [], peeked: null };
+      head.socket = socket;
+      // Held until the app takes the socket (adoptSocket removes these handlers as it does).
+      ws.onmessage = (ev) => {
+        if (socket.peeked) mark("peek-answer");
+        socket.frames.push(ev.data);
+      };
+      const peek = room && !keepsSeat(room) ? encodePeek(room) : null;
+      if (peek)
+        ws.onopen = () => {
+          ws.send(peek);
+          socket.peeked = { room: room!, at: performance.now() };
+          mark("peeked");
+        };
     } catch {
       // A bad address: the app opens its own and says what went wrong.
     }
@@ -86,15 +126,20 @@ export function adoptMedia(constraints: MediaStreamConstraints): Promise<Got> | 
   return null;
 }
 
-/** The head start's socket to `url`, still opening or open (taken once); null otherwise. */
-export function adoptSocket(url: string): WebSocket | null {
+/**
+ * The head start's socket to `url`, still opening or open (taken once), with the frames the server
+ * sent on it so far and the peek it sent; null otherwise. From now on its handlers are the caller's
+ * (none is left set): one still opening sends no peek, so the caller asks itself once it opens.
+ */
+export function adoptSocket(url: string): AdoptedSocket | null {
   closeHeadStart();
   const head = slot();
   const socket = head?.socket;
   if (!head || !socket) return null;
   head.socket = null;
-  const { ws } = socket;
-  if (socket.url === url && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) return ws;
+  const { ws, frames, peeked } = socket;
+  ws.onopen = ws.onmessage = null;
+  if (socket.url === url && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) return { ws, frames, peeked };
   ws.close(1000, "not needed");
   return null;
 }

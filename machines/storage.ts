@@ -9,7 +9,7 @@
 import { type IceServer, TOKEN_MAX } from "../protocol/messages.ts";
 import { isIceServerList } from "../protocol/validate.ts";
 import { cleanName } from "../protocol/peer-wire.ts";
-import { webStorage } from "./web-storage.ts";
+import { seatKey, webStorage } from "./web-storage.ts";
 
 export { webStorage };
 
@@ -49,7 +49,6 @@ export const isSeatToken = (text: string) => text.length > 0 && text.length <= T
 
 // ---- what the call keeps ----
 
-const seatKey = (room: string) => `onelink.seat.${room}`;
 export const RELAY_ONLY_KEY = "onelink.relayOnly";
 
 /** The seat token of `room` (sessionStorage: a refresh of this tab gets the same seat back). */

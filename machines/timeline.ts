@@ -7,8 +7,11 @@ export type TimelineStep =
   | "script"
   | "devices"
   | "peeked"
-  // The peek's answer read (on the pre-join screen's watch, or after Join on the socket it adopted).
+  // The peek's answer heard: by the page's first script (head-start.ts) if it came before the app
+  // took the socket, else read on the pre-join screen's watch, or after Join on the socket it adopted.
   | "peek-answer"
+  // The pre-join screen's connection made (prepared.ts), then its offer set.
+  | "offer-preparing"
   | "offer-prepared"
   | "join"
   // The prepared offer read for the join to carry (it leaves with the join, machines/transport/prepared.ts).

@@ -10,3 +10,6 @@ export function webStorage(kind: "session" | "local"): Storage | null {
     return null;
   }
 }
+
+/** Where a call's seat token is kept (sessionStorage: a refresh of this tab gets the same seat back; storage.ts loadSeat). */
+export const seatKey = (room: string) => `onelink.seat.${room}`;

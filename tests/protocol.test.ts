@@ -16,6 +16,7 @@ import {
   type Validated,
   type WithoutVersion,
 } from "../protocol/index.ts";
+import { encodePeek } from "../protocol/peek-frame.ts";
 
 const V = PROTOCOL_VERSION;
 
@@ -349,5 +350,18 @@ describe("cards", () => {
       encodeRaw({ v: V, type: "joined", mode: "direct", room: "r-1", self: "me", token: "t", peers: [], iceServers: [], cards });
     expect(decodeServer(joined(true)).ok).toBe(true);
     expectRejected(decodeServer(joined("yes")), "bad-frame");
+  });
+});
+
+describe("the head start's peek frame (protocol/peek-frame.ts)", () => {
+  test("is byte for byte the codec's `peek`, for every length a room id may have", () => {
+    for (const room of ["a".repeat(ROOM_ID_MIN), "peek-room", "x".repeat(31), "y".repeat(32), "z".repeat(ROOM_ID_MAX)]) {
+      expect(encodePeek(room)).toEqual(encode({ type: "peek", room }));
+      expect(decodeClient(encodePeek(room)!)).toEqual({ ok: true, msg: { v: V, type: "peek", room } });
+    }
+  });
+
+  test("is not made for a room id longer than a frame of it can say", () => {
+    expect(encodePeek("r".repeat(256))).toBeNull();
   });
 });

@@ -119,20 +119,30 @@ export class WarmSockets {
   hold(url: string): () => void {
     if (this.warm && this.warm.url !== url) this.drop();
     if (!this.warm) {
-      // The page's first script may have opened it already (head-start.ts).
-      const entry: NonNullable<WarmSockets["warm"]> = { url, ws: adoptSocket(url) ?? openSocket(url), holders: 0, onOccupancy: null, asked: null };
+      // The page's first script may have opened it already (head-start.ts), and asked on it how
+      // full the room is: that peek counts as this socket's, and what it heard is read now, in order.
+      const head = adoptSocket(url);
+      const entry: NonNullable<WarmSockets["warm"]> = {
+        url,
+        ws: head?.ws ?? openSocket(url),
+        holders: 0,
+        onOccupancy: null,
+        asked: head?.peeked ? { ...head.peeked, answer: null } : null,
+      };
       // A warm socket that fails is simply forgotten: the socket actor opens its own.
       entry.ws.onclose = entry.ws.onerror = () => {
         if (this.warm === entry) this.warm = null;
       };
-      entry.ws.onmessage = (ev) => {
-        const decoded = decodeServer(ev.data);
+      const hear = (data: unknown) => {
+        const decoded = decodeServer(data);
         if (!decoded.ok || decoded.msg.type !== "occupancy") return;
         mark("peek-answer");
         if (entry.asked?.room === decoded.msg.room) entry.asked.answer = decoded.msg;
         entry.onOccupancy?.(decoded.msg.room, decoded.msg);
       };
+      entry.ws.onmessage = (ev) => hear(ev.data);
       this.warm = entry;
+      for (const data of head?.frames ?? []) hear(data);
     }
     const entry = this.warm;
     entry.holders++;

@@ -14,6 +14,7 @@
 import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
 import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer, type JoinOffer } from "../../protocol/index.ts";
 import { preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
+import { answerFirst } from "../answer-first.ts";
 import { mark } from "../timeline.ts";
 import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
 
@@ -77,6 +78,7 @@ export class PreparedConnection {
   private relayed = false;
 
   constructor(readonly plan: PreparePlan) {
+    mark("offer-preparing");
     this.parts = openConnection({
       iceServers: plan.iceServers as RTCIceServer[],
       iceTransportPolicy: plan.iceTransportPolicy,
@@ -256,9 +258,15 @@ export class PreparedSlot {
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), JOIN_OFFER_WAIT_MS);
     });
-    return Promise.race([prepared.offer.then((made) => (made && this.current === prepared ? prepared.forJoin() : null)), late]).finally(() =>
-      clearTimeout(timer),
-    );
+    // The view waits with the join: the call view's first render, asked for in the task that pressed
+    // Join, would come before the task that sets the offer (and before this wait's timer), and the
+    // join then left 90-180 ms after Join, past JOIN_OFFER_WAIT_MS (bench/join). It renders once the
+    // join has gone, during the round trip to the other side.
+    answerFirst.hold(JOIN_OFFER_WAIT_MS);
+    return Promise.race([prepared.offer.then((made) => (made && this.current === prepared ? prepared.forJoin() : null)), late]).finally(() => {
+      clearTimeout(timer);
+      answerFirst.release();
+    });
   }
 
   private takeAny() {

@@ -37,6 +37,34 @@ const audioEnergy = (page: Page) =>
     return energy;
   });
 
+/**
+ * An init script: the order in which B's first socket opened and sent, and the first task after
+ * its opening, so a test can tell that the peek went out in the open event itself (the page's
+ * first script, machines/head-start.ts), not once the app's code had run.
+ */
+function recordFirstSocket() {
+  const w = window as unknown as { __firstSocket: string[]; WebSocket: typeof WebSocket };
+  w.__firstSocket = [];
+  const Native = w.WebSocket;
+  let first = true;
+  w.WebSocket = class extends Native {
+    private readonly watched = first;
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      if (!first) return;
+      first = false;
+      this.addEventListener("open", () => {
+        w.__firstSocket.push("open");
+        setTimeout(() => w.__firstSocket.push("next task"), 0);
+      });
+    }
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (this.watched) w.__firstSocket.push("send");
+      super.send(data);
+    }
+  };
+}
+
 describe("pre-join", () => {
   test("joining with the microphone and camera off: the other side sees it at once, hears nothing, and sees the camera once it is on", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
@@ -100,6 +128,7 @@ describe("pre-join", () => {
         await p.context.addInitScript(recordPeerConnections);
         await p.context.addInitScript(recordSocketFrames);
       }
+      await b.context.addInitScript(recordFirstSocket);
       await a.page.goto(ctx.app.url);
       await button(a.page, "New call").click();
       await waitForStatus(a.page, "Waiting for someone to join");
@@ -114,6 +143,13 @@ describe("pre-join", () => {
         return pcs.map((pc) => ({ local: pc.localDescription?.type ?? null, remote: pc.remoteDescription?.type ?? null }));
       });
       expect(prepared).toEqual([{ local: "offer", remote: null }]);
+      // The peek went out as the socket opened (in the open event's own task), whether the app's
+      // code had run by then or not: the page's first script sends it.
+      expect((await b.page.evaluate(() => (window as unknown as { __firstSocket: string[] }).__firstSocket)).slice(0, 3)).toEqual([
+        "open",
+        "send",
+        "next task",
+      ]);
       await Bun.sleep(1_500);
       // Nothing went out but peeks (and keep-alives): no join, no signal, no candidate.
       expect(new Set((await frames(b.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));

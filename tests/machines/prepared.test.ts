@@ -8,6 +8,8 @@
 import { describe, expect, test } from "bun:test";
 import { ICE, type FakeTrack, harness, pcs, settle, streamOf, track, useFakeBrowser } from "../helpers/fake-call.ts";
 import { showsLobby } from "../../ui/selectors.ts";
+import { PreparedSlot } from "../../machines/transport/prepared.ts";
+import { answerFirst } from "../../machines/answer-first.ts";
 
 describe("a connection prepared on the pre-join screen", () => {
   useFakeBrowser();
@@ -366,5 +368,37 @@ describe("a connection prepared on the pre-join screen", () => {
     await settle();
     expect(pcs).toHaveLength(1);
     expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer" } });
+  });
+
+  test("the join waiting for an offer still being set holds the call view's render until it has gone (the render would come first)", async () => {
+    // The browser sets the offer when told to (a busy page: after Join).
+    let setOffer: (() => void) | null = null;
+    const Fake = globalThis.RTCPeerConnection as unknown as new (c: RTCConfiguration) => { setLocalDescription(): Promise<void> };
+    (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class extends Fake {
+      override setLocalDescription() {
+        return new Promise<void>((resolve) => {
+          setOffer = () => void super.setLocalDescription().then(resolve);
+        });
+      }
+    };
+    const slot = new PreparedSlot();
+    slot.want({ iceServers: ICE, iceTransportPolicy: "all", stream: streamOf(track("cam", "video"), track("mic", "audio")) as unknown as MediaStream });
+    const join = slot.forJoin(); // Join pressed: the connection is made now, its offer not set yet
+    expect(join).toBeInstanceOf(Promise);
+    let rendered = false;
+    answerFirst.after(() => {
+      rendered = true;
+    });
+    await settle();
+    expect(rendered).toBe(false);
+    setOffer!();
+    const offer = await join;
+    expect(offer?.sdp).toContain("o=fake");
+    expect(answerFirst.held).toBe(false);
+    // The render comes in a task of its own, after the join's.
+    expect(rendered).toBe(false);
+    await settle();
+    expect(rendered).toBe(true);
+    slot.drop();
   });
 });

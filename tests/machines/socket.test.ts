@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import { createActor, setup, type ActorRefFrom } from "xstate";
-import type { ServerMessage } from "../../protocol/index.ts";
+import { encode, type ServerMessage } from "../../protocol/index.ts";
 import { socketActor, WarmSockets, type SocketEvent } from "../../machines/link/socket.ts";
-import { sleep, startTestServer, until, wsUrl, type App } from "../helpers/ws-client.ts";
+import { startHeadStart } from "../../machines/head-start.ts";
+import { openClient, sleep, startTestServer, until, wsUrl, type App } from "../helpers/ws-client.ts";
 
 let app: App;
 beforeAll(() => {
@@ -87,6 +88,60 @@ test("the pre-join screen's watch, taking over from the one started with the cam
     await until(() => other.length === 1, 3000);
     expect(sent.mock.calls).toHaveLength(2);
     stopOther();
+  } finally {
+    sent.mockRestore();
+  }
+}, 15_000);
+
+/** The head start as the page's first script leaves it (machines/head-start.ts), for a test to look at. */
+const HEAD = "__onelinkHeadStart";
+const headSocket = () => (globalThis as Record<string, unknown>)[HEAD] as { socket: { ws: WebSocket; frames: unknown[] } | null } | undefined;
+
+test("the head start's peek, answered before the app runs, is the pre-join screen's: it hears the answers in order and asks no second time", async () => {
+  delete (globalThis as Record<string, unknown>)[HEAD];
+  const url = wsUrl(app);
+  const sent = spyOn(WebSocket.prototype, "send");
+  const a = await openClient(app);
+  try {
+    startHeadStart(url, "head-room");
+    await until(() => headSocket()?.socket?.frames.length === 1, 3000, "the head start's peek answered");
+    expect(sent.mock.calls).toHaveLength(1); // the head start's peek, as its socket opened
+    // Someone joins, and the server answers again before the app's code runs: both are held, in order.
+    a.send({ type: "join", room: "head-room" });
+    await a.next("joined");
+    headSocket()!.socket!.ws.send(encode({ type: "peek", room: "head-room" }));
+    await until(() => headSocket()?.socket?.frames.length === 2, 3000, "the second answer");
+    const sentBefore = sent.mock.calls.length;
+    const headWs = headSocket()!.socket!.ws;
+    const warm = new WarmSockets();
+    const heard: number[] = [];
+    const stop = warm.watchRoom(url, "head-room", (o) => heard.push(o.people));
+    await until(() => heard.length === 1, 1000, "the answer handed over");
+    expect(heard).toEqual([1]); // the latest answer, not the first: none lost, none reordered
+    expect(sent.mock.calls).toHaveLength(sentBefore); // the app asked nothing itself
+    stop();
+    // The socket B joins on is the head start's: no second one opened.
+    const joinOn = warm.take(url);
+    expect(joinOn).toBe(headWs);
+    joinOn?.close();
+  } finally {
+    sent.mockRestore();
+    a.close();
+    delete (globalThis as Record<string, unknown>)[HEAD];
+  }
+}, 15_000);
+
+test("with no head start the pre-join screen peeks itself", async () => {
+  delete (globalThis as Record<string, unknown>)[HEAD];
+  const sent = spyOn(WebSocket.prototype, "send");
+  try {
+    const warm = new WarmSockets();
+    const heard: number[] = [];
+    const stop = warm.watchRoom(wsUrl(app), "no-head-room", (o) => heard.push(o.people));
+    await until(() => heard.length === 1, 3000, "the app's own peek answered");
+    expect(heard).toEqual([0]);
+    expect(sent.mock.calls).toHaveLength(1);
+    stop();
   } finally {
     sent.mockRestore();
   }

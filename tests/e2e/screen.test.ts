@@ -1,6 +1,7 @@
 /**
  * The call screen on every width, from a 320 px phone to a laptop, portrait and landscape: the
- * primary controls in one row, all visible, none over another, no horizontal scroll, axe clean;
+ * primary controls in one row, all visible, none over another, no horizontal scroll, axe clean, the
+ * invite never over the self view;
  * in each state: waiting alone, in a call, the other's camera off (their initials), More open,
  * chat open, after Leave (Rejoin, Home and the call's length), and the codes of a call without
  * a server. Screenshots of each state go to artifacts/screenshots/screen-*.png.
@@ -87,6 +88,8 @@ describe("the call screen", () => {
         await button(a.page, "New call").click();
         await waitForStatus(a.page, "Waiting for someone to join");
         await primaryControlsShown(a.page);
+        // The invite and the self view side by side or one above the other, never one over the other.
+        expect(await boxClashes(a.page, ".link-panel, .local")).toEqual([]);
         await looksRight(a.page, `${size}-waiting`);
         const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
         await b.page.goto(link);

@@ -121,6 +121,11 @@ export class PictureShown {
   private seen = false;
   private readonly waiting = new Set<() => void>();
 
+  /** Whether a remote picture has shown on this page. */
+  get happened(): boolean {
+    return this.seen;
+  }
+
   /** A remote picture showed: what waits for it is set off. */
   shown() {
     if (this.seen) return;

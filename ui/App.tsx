@@ -1,6 +1,6 @@
 import { useSelector } from "@xstate/react";
 import { Activity, useEffect, useState } from "react";
-import { useCallActor } from "./call-context.tsx";
+import { CallContext, useCallActor, useHeldWhile, watchSelected } from "./call-context.tsx";
 import { CallView } from "./components/CallView.tsx";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
@@ -49,7 +49,7 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
   return (
     <>
       <TabTitle />
-      {lobby && <Lobby />}
+      {lobby && <PreJoin joining={joining} />}
       {(joining || !lobby) && (
         <Activity mode={lobby ? "hidden" : "visible"}>
           <CallView />
@@ -59,11 +59,35 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
   );
 }
 
-/** The tab's title says how the call is going; only this renders when it changes. */
+/**
+ * How long at most the pre-join screen stays as it was at Join ("Joining…") while the call's view
+ * is drawn behind it; then it shows the call's news again (a server that cannot be reached).
+ */
+export const PRE_JOIN_HELD_MS = 1_000;
+
+/**
+ * The pre-join screen. From Join until the call's view replaces it, it draws nothing new (its
+ * button says "Joining…"; PRE_JOIN_HELD_MS at most): each render of it during the join made React
+ * throw away the hidden view's unfinished drawing and start it again, so that it was never done
+ * before the reveal, and all of it was drawn then, in one task between the answer and the first
+ * frame (bench/join, join10).
+ */
+function PreJoin({ joining }: { joining: boolean }) {
+  const view = useHeldWhile(useCallActor(), joining, PRE_JOIN_HELD_MS);
+  return (
+    <CallContext.Provider value={view}>
+      <Lobby />
+    </CallContext.Provider>
+  );
+}
+
+/** The tab's title says how the call is going; written as the status changes, with no render (one would stop the hidden view's drawing, see PreJoin). */
 function TabTitle({ idle = false }: { idle?: boolean }) {
-  const status = useSelector(useCallActor(), statusText);
+  const actor = useCallActor();
   useEffect(() => {
-    setTabTitle(idle ? "OneLink" : `${status} · OneLink`);
-  }, [idle, status]);
+    const write = () => setTabTitle(idle ? "OneLink" : `${statusText(actor.getSnapshot())} · OneLink`);
+    write();
+    return idle ? undefined : watchSelected(actor, statusText, write);
+  }, [actor, idle]);
   return null;
 }

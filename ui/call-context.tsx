@@ -1,4 +1,4 @@
-import { createContext, useContext } from "react";
+import { createContext, useContext, useEffect, useMemo, useState } from "react";
 import type { AnyActorRef, Observer } from "xstate";
 import { answerFirst } from "../machines/answer-first.ts";
 import type { CallActor } from "../machines/call/call.ts";
@@ -79,3 +79,33 @@ export function watchSelected<S>(
 
 /** One view per actor (it listens as long as the actor lives), however many components ask. */
 const views = new WeakMap<AnyActorRef, AnyActorRef>();
+
+/**
+ * The actor as a screen that should not change sees it while `hold` is true (`maxMs` at most):
+ * its snapshot of the moment the hold began, and no news; then the actor itself again (its
+ * components read the snapshot of then). Sending is unchanged.
+ */
+export function useHeldWhile<T extends AnyActorRef>(actor: T, hold: boolean, maxMs: number): T {
+  const [expired, setExpired] = useState(false);
+  const held = hold && !expired;
+  const view = useMemo(() => (held ? stillView(actor) : actor), [actor, held]);
+  useEffect(() => {
+    setExpired(false);
+    if (!hold) return;
+    const timer = setTimeout(() => setExpired(true), maxMs);
+    return () => clearTimeout(timer);
+  }, [hold, maxMs]);
+  return view;
+}
+
+function stillView<T extends AnyActorRef>(actor: T): T {
+  const snapshot = actor.getSnapshot();
+  return new Proxy(actor, {
+    get(target, key, receiver) {
+      if (key === "getSnapshot") return () => snapshot;
+      if (key === "subscribe") return () => ({ unsubscribe() {} });
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

@@ -35,6 +35,21 @@ const liveCaptureTracks = (page: import("playwright-core").Page) =>
       .sort(),
   );
 
+/**
+ * What the call's view held the moment it first showed (an init script): the buttons of the closed
+ * More menu, which are drawn only once the call's first picture has shown (ui/after-picture.ts).
+ */
+function recordFirstCallView() {
+  const w = window as unknown as { __firstCallView?: { moreButtons: number } };
+  const observer = new MutationObserver(() => {
+    const view = document.querySelector<HTMLElement>("div.call:not(.lobby)");
+    if (!view || view.style.display === "none") return;
+    w.__firstCallView = { moreButtons: view.querySelectorAll(".more-menu button").length };
+    observer.disconnect();
+  });
+  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] });
+}
+
 describe("the one-link call", () => {
   test("A creates a call, B opens the link, both see each other, toggles and hang up reach the other side", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
@@ -50,10 +65,15 @@ describe("the one-link call", () => {
     await a.page.getByText("End-to-end encrypted").waitFor();
     await waitForNewFrames(a.page, "Your video", 3);
 
+    await b.context.addInitScript(recordFirstCallView);
     const opened = performance.now();
     await openCallLink(b.page, link.replace(/^http:\/\/[^/]+/, ctx.app.url));
     await waitForNewFrames(b.page, "Remote video", 1, 20_000);
     console.log(`B: link opened to first remote frame: ${Math.round(performance.now() - opened)} ms`);
+    // The call's view was shown without the closed More menu's buttons; they come after the picture
+    // (so that the keyboard shortcuts find them), and More then holds them as before.
+    expect(await b.page.evaluate(() => (window as unknown as { __firstCallView?: { moreButtons: number } }).__firstCallView)).toEqual({ moreButtons: 0 });
+    await b.page.getByRole("button", { name: "Move self view", exact: true, includeHidden: true }).waitFor({ state: "attached", timeout: 5_000 });
     expect(new URL(b.page.url()).hash).toBe(new URL(link).hash);
     await b.page.getByText("End-to-end encrypted").waitFor();
     await waitForStatus(a.page, "Connected");

@@ -83,9 +83,12 @@ export const CallView = memo(function CallView() {
         <ErrorBoundary name="Call statistics" className="at-top-right">
           <StatsWhenOpen />
         </ErrorBoundary>
-        <ErrorBoundary name="The call's state" className="at-center">
-          <PhaseOverlay phase={phase} length={length} />
-        </ErrorBoundary>
+        {/* Only when the call is not going on: its selections are not made in the call's first render. */}
+        {(phase === "peerLeft" || phase === "ended" || phase === "failed") && (
+          <ErrorBoundary name="The call's state" className="at-center">
+            <PhaseOverlay phase={phase} length={length} />
+          </ErrorBoundary>
+        )}
         <ErrorBoundary name="Notifications" className="at-top-left">
           <Toasts />
         </ErrorBoundary>

@@ -27,7 +27,10 @@ export function Lobby() {
   const stream = useSelector(actor, (s) => s.context.local?.stream ?? null);
   const issue = useSelector(actor, (s) => s.context.local?.issue ?? null);
   const encrypted = useSelector(actor, isEncrypted);
-  const level = useMicLevel(stream);
+  // Join pressed: the screen stays until the server says we are in.
+  const joining = useSelector(actor, (s) => s.matches("inRoom"));
+  // Still once Join is pressed: its renders, every 80 ms, would stop the drawing of the call's view behind this screen (ui/App.tsx PreJoin).
+  const level = useMicLevel(joining ? null : stream);
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const hasMic = (stream?.getAudioTracks().length ?? 0) > 0;
@@ -36,8 +39,6 @@ export function Lobby() {
   const full = occupancy !== null && occupancy.people >= occupancy.capacity;
   // The screen shows while the camera and microphone start; Join waits for them (ui/selectors.ts showsLobby).
   const starting = useSelector(actor, (s) => s.matches("preparing"));
-  // Join pressed: the screen stays until the server says we are in.
-  const joining = useSelector(actor, (s) => s.matches("inRoom"));
   const join = () => {
     if (full || starting || joining) return;
     // Joining two or more: a group, whose media server is told the layer our tiles will need at first.

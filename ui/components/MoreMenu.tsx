@@ -2,14 +2,20 @@
  * "More" in the call controls: the controls used less often, behind one button so the primary
  * row fits a 320 px phone. A sheet from the bottom on phones, a menu above the button on wider
  * screens (styles in controls.css). Its buttons stay in the page while it is closed, so a
- * keyboard shortcut (shortcuts.ts) still finds and presses them. Esc or a tap outside closes it;
- * choosing an item closes it and gives focus back to "More".
+ * keyboard shortcut (shortcuts.ts) still finds and presses them, from the call's first picture on
+ * (ui/after-picture.ts: they are not drawn in the render that reveals the call), or from the
+ * first time it opens if that is sooner. Esc or a tap outside closes it; choosing an item closes
+ * it and gives focus back to "More".
  */
 import { type CSSProperties, type MouseEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { useAfterPicture } from "../after-picture.ts";
 import { Icon } from "./Icon.tsx";
 
 export function MoreMenu({ children }: { children: ReactNode }) {
   const [open, setOpen] = useState(false);
+  const [opened, setOpened] = useState(false);
+  if (open && !opened) setOpened(true);
+  const drawn = useAfterPicture() || opened || open;
   // Where the menu sits on wide screens: just above More, its right edge at More's (fixed, so the
   // controls' collapsing dock does not clip it). On phones the stylesheet makes it a bottom sheet.
   const [anchor, setAnchor] = useState({ bottom: 0, right: 0 });
@@ -67,7 +73,7 @@ export function MoreMenu({ children }: { children: ReactNode }) {
         onClick={chosen}
         style={{ "--more-bottom": `${anchor.bottom}px`, "--more-right": `${anchor.right}px` } as CSSProperties}
       >
-        {children}
+        {drawn && children}
       </div>
     </div>
   );

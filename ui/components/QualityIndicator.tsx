@@ -1,10 +1,16 @@
 /** Connection quality at a glance (good/fair/poor), always shown during a call; Stats has the numbers. */
 import { qualityOf } from "../../machines/features/stats.ts";
+import { useAfterPicture } from "../after-picture.ts";
 import { useMainStats } from "../media-hooks.ts";
 
 const WORDS = { good: "Good", fair: "Fair", poor: "Poor", unknown: "Measuring" } as const;
 
+/** Drawn from the call's first picture on (ui/after-picture.ts): until a connection there is nothing to say. */
 export function QualityIndicator() {
+  return useAfterPicture() ? <Quality /> : null;
+}
+
+function Quality() {
   const { peer, summary } = useMainStats();
   if (peer?.status !== "connected") return null;
   const quality = qualityOf(summary, peer.video);

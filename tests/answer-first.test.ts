@@ -91,20 +91,26 @@ describe("a joiner's denoised microphone (media/denoise.ts)", () => {
    * The denoise actor in a parent that records what it hands back; `make` is counted and resolves
    * when the test says (`ready`, once it has been called).
    */
-  function run(gate: AnswerFirst, startMs = 0) {
-    const made: { calls: number; resolve: (d: DenoisedMic) => void } = { calls: 0, resolve: () => {} };
-    const make = () => {
+  function run(gate: AnswerFirst, startMs = 0, heard = true) {
+    const made: { calls: number; resolve: (d: DenoisedMic) => void; heard: boolean[] } = { calls: 0, resolve: () => {}, heard: [] };
+    const make = (_mic: MediaStreamTrack, on: boolean) => {
       made.calls++;
+      made.heard.push(on);
       return new Promise<DenoisedMic>((r) => (made.resolve = r));
     };
     const events: string[] = [];
     const parent = createMachine({
-      invoke: { id: "denoise", src: denoiseActorOf(make, gate, startMs), input: { mic: { id: "raw" } as MediaStreamTrack } },
+      invoke: { id: "denoise", src: denoiseActorOf(make, gate, startMs), input: { mic: { id: "raw" } as MediaStreamTrack, heard } },
       on: { "*": { actions: ({ event }) => void events.push(event.type) } },
     });
     const actor = createActor(parent).start();
     const track = { id: "denoised", stopped: false } as unknown as MediaStreamTrack & { stopped: boolean };
-    const pipeline: DenoisedMic = { track, setActive: () => {}, stop: () => void ((track as { stopped: boolean }).stopped = true) };
+    const pipeline: DenoisedMic = {
+      track,
+      setActive: () => {},
+      setHeard: (on) => void made.heard.push(on),
+      stop: () => void ((track as { stopped: boolean }).stopped = true),
+    };
     return { events, actor, track, made, ready: () => made.resolve(pipeline) };
   }
 
@@ -150,6 +156,18 @@ describe("a joiner's denoised microphone (media/denoise.ts)", () => {
     person.ready();
     await nextTask();
     expect(person.events).toEqual(["DENOISE.TRACK"]);
+  });
+
+  test("made while nobody may hear us, it is made asleep; told while it is being made, it follows the latest word", async () => {
+    const alone = run(new AnswerFirst(), 0, false);
+    await nextTask();
+    expect(alone.made.heard).toEqual([false]);
+    alone.actor.getSnapshot().children.denoise!.send({ type: "DENOISE.HEARD", on: true }); // someone came while it was made
+    alone.ready();
+    await nextTask();
+    expect(alone.made.heard).toEqual([false, true]);
+    alone.actor.getSnapshot().children.denoise!.send({ type: "DENOISE.HEARD", on: false });
+    expect(alone.made.heard).toEqual([false, true, false]);
   });
 
   test("stopped while it waits: its track is stopped and never handed over; stopped before it starts, nothing is made", async () => {

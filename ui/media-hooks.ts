@@ -3,6 +3,7 @@
  * the media UI reads from them. Components send their events straight to these actors.
  */
 import { useSelector } from "@xstate/react";
+import { useMemo } from "react";
 import { devicesOf, hasDevice } from "../machines/media/devices.ts";
 import type { LocalMediaActor } from "../machines/media/local-media.ts";
 import type { StatsActor } from "../machines/features/stats.ts";
@@ -43,4 +44,19 @@ export function useMainStats() {
   const peer = useSelector(useCallActor(), mainPeer);
   const summary = useSelector(useStatsActor(), (s) => (peer ? (s?.context.byPeer[peer.id]?.summary ?? null) : null));
   return { peer, summary };
+}
+
+/**
+ * Our microphone as the meters read it (Settings, who is speaking): what is sent, except while nobody
+ * may hear us (waiting alone), when the noise suppression sleeps and what it sends is silence; then
+ * the microphone itself, and nothing while we are muted.
+ */
+export function useMeteredMic(): MediaStream | null {
+  const call = useCallActor();
+  const media = useMediaActor();
+  const sent = useSelector(call, (s) => s.context.local?.stream ?? null);
+  const micOn = useSelector(call, (s) => s.context.micOn);
+  const asleep = useSelector(media, (s) => (s ? !s.context.heard && s.context.denoised !== null : false));
+  const raw = useSelector(media, (s) => s?.context.mic ?? null);
+  return useMemo(() => (asleep ? (micOn && raw ? new MediaStream([raw]) : null) : sent), [asleep, micOn, raw, sent]);
 }

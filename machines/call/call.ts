@@ -146,6 +146,8 @@ export const callMachine = callSetup.createMachine({
         waiting: {
           // (Passed through on the way to `connecting` as we join: only nobody here ends the handover.)
           entry: "endHandoverIfAlone",
+          after: { aloneQuiet: { actions: "notHeard" } },
+          exit: "heardAgain",
           always: [
             { guard: "stillConnecting", target: "connecting" },
             { guard: "someoneUp", target: "inCall" },

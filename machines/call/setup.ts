@@ -106,6 +106,8 @@ export const callSetup = setup({
     cardSettles: 400,
     /** Join shows the call's own view after this long at most, picture or not (a connection still coming up, frames that do not open). */
     handoverLimit: 2_000,
+    /** Waiting alone this long, the noise suppression sleeps (a pass through `waiting` on the way to someone does not). */
+    aloneQuiet: 1_000,
   },
   guards: {
     /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
@@ -293,6 +295,9 @@ export const callSetup = setup({
     dropLocalMedia: assign({ local: null }),
     startLocalMedia: sendTo("media", { type: "MEDIA.START" }),
     stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
+    /** Nobody may hear us (we wait alone) or someone may again: what is sent need not be processed meanwhile. */
+    notHeard: sendTo("media", { type: "MEDIA.HEARD", on: false } satisfies MediaCommand),
+    heardAgain: sendTo("media", { type: "MEDIA.HEARD", on: true } satisfies MediaCommand),
     toggleMic: assign({ micOn: ({ context }) => !context.micOn }),
     toggleCamera: assign({ camOn: ({ context }) => !context.camOn }),
     applyTrackSwitches: enqueueActions(({ context, enqueue }) => {

@@ -33,7 +33,7 @@ import {
 } from "./media.ts";
 import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
 import { backgroundActor, type BackgroundCommand, type BackgroundEvent } from "./background.ts";
-import { type DenoiseEvent, denoiseActor } from "./denoise.ts";
+import { type DenoiseCommand, type DenoiseEvent, denoiseActor } from "./denoise.ts";
 import { SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
 import { codecProbe, type CodecsEvent, recallCodecs, rememberCodecs } from "./codecs.ts";
 
@@ -45,7 +45,9 @@ export type MediaCommand =
   | { type: "MEDIA.FLIP_CAMERA" }
   | { type: "MEDIA.DISMISS_NOTICE" }
   /** The user turned the camera on or off (the call switches the sent track's `enabled`). */
-  | { type: "MEDIA.CAMERA"; on: boolean };
+  | { type: "MEDIA.CAMERA"; on: boolean }
+  /** Whether anyone may hear us (the call: not while we wait alone); the noise suppression sleeps while nobody can. */
+  | { type: "MEDIA.HEARD"; on: boolean };
 
 /** What the local media machine tells the call. */
 export type MediaReport = { type: "MEDIA.READY"; local: LocalMedia } | { type: "MEDIA.OUTGOING"; local: LocalMedia };
@@ -81,6 +83,8 @@ export interface LocalMediaContext {
   notice: string | null;
   /** The microphone track the denoise pipeline was started on. */
   denoisedFor: MediaStreamTrack | null;
+  /** Whether anyone may hear the microphone (MEDIA.HEARD); true until the call says otherwise. */
+  heard: boolean;
   /** The camera track the background pipeline was started on. */
   backgroundFor: MediaStreamTrack | null;
   /** Video codecs in the order we ask for: probed as the devices open (codecs.ts), until then the order kept from an earlier visit. */
@@ -193,6 +197,10 @@ export const localMediaMachine = setup({
     reportReady: sendParent(({ context }) => ({ type: "MEDIA.READY", local: localOf(context) }) satisfies MediaReport),
     reportOutgoing: sendParent(({ context }) => ({ type: "MEDIA.OUTGOING", local: localOf(context) }) satisfies MediaReport),
     syncStream: ({ context }) => syncStream(context),
+    /** The noise suppression sleeps while nobody may hear us, and wakes when someone may. */
+    tellHeard: enqueueActions(({ context, enqueue, self }) => {
+      if (self.getSnapshot().children.denoise) enqueue.sendTo("denoise", { type: "DENOISE.HEARD", on: context.heard } satisfies DenoiseCommand);
+    }),
     /** The background pipeline pauses while nobody sees the camera, and goes on when they do. */
     tellShown: enqueueActions(({ context, enqueue, self }) => {
       if (self.getSnapshot().children.background)
@@ -296,6 +304,7 @@ export const localMediaMachine = setup({
     mic: null,
     denoised: null,
     denoisedFor: null,
+    heard: true,
     screen: null,
     screenAudio: null,
     cameraOn: true,
@@ -310,6 +319,7 @@ export const localMediaMachine = setup({
     "MEDIA.SETTINGS": { actions: [assign({ settings: ({ context, event }) => sanitize(context.settings, event.change) }), "saveSettings"] },
     "MEDIA.DISMISS_NOTICE": { actions: assign({ notice: null }) },
     "MEDIA.CAMERA": { actions: [assign({ cameraOn: ({ event }) => event.on }), "tellShown"] },
+    "MEDIA.HEARD": { actions: [assign({ heard: ({ event }) => event.on }), "tellHeard"] },
     "CODECS.PROBED": { actions: "takeCodecs" },
   },
   states: {
@@ -476,7 +486,7 @@ export const localMediaMachine = setup({
               states: {
                 running: {
                   entry: assign({ denoisedFor: ({ context }) => context.mic }),
-                  invoke: { src: "denoise", input: ({ context }) => ({ mic: context.mic as MediaStreamTrack }) },
+                  invoke: { id: "denoise", src: "denoise", input: ({ context }) => ({ mic: context.mic as MediaStreamTrack, heard: context.heard }) },
                   on: {
                     "DENOISE.TRACK": { actions: ["useDenoised", "syncStream", "reportOutgoing"] },
                     // The microphone goes out as it is, with the browser's own noise filter; no notice, since a

@@ -125,6 +125,19 @@ describe("noise suppression", () => {
     const room = `${ctx.app.url}/c/${crypto.randomUUID()}`;
     await openCallLink(a.page, room);
     await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+    // Alone, nobody hears A: its suppression sleeps (its AudioContext suspended) and the sent track is
+    // silent while the microphone beeps. B's coming wakes it: what B hears below has A's bursts in it.
+    await waitFor(
+      () => mediaContext(a.page),
+      (on) => on,
+      30_000,
+    );
+    await Bun.sleep(1_500);
+    const alone = await levels(a.page, 1_600);
+    const loudest = (xs: number[]) => Math.max(...xs);
+    console.log(`alone: raw up to ${loudest(alone.map((s) => s.raw)).toFixed(1)} dB, sent up to ${loudest(alone.map((s) => s.sent)).toFixed(1)} dB`);
+    expect(loudest(alone.map((s) => s.raw))).toBeGreaterThan(-40);
+    expect(loudest(alone.map((s) => s.sent))).toBeLessThan(-90);
     await openCallLink(b.page, room);
     await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
     // The joiner's denoised microphone is swapped in once A's picture shows (answer-first.ts): it does end up sent.

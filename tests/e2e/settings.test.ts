@@ -16,6 +16,16 @@ describe("settings", () => {
     await page.goto(ctx.app.url);
     await button(page, "New call").click();
     await waitForStatus(page, "Waiting for someone to join");
+    // Alone, nobody hears us: the noise suppression sleeps and sends silence. The meter below still moves.
+    await waitFor(
+      () =>
+        page.evaluate(() => {
+          const w = window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { heard: boolean } } }> } } };
+          return w.__onelink.getSnapshot().children.media!.getSnapshot().context.heard;
+        }),
+      (heard) => !heard,
+      10_000,
+    );
     await (await moreButton(page, "Settings")).click();
     const dialog = page.getByRole("dialog", { name: "Settings" });
     await dialog.waitFor();

@@ -22,6 +22,8 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
   const media: string[] = [];
   /** The camera switch as local media is told it (it pauses the background pipeline while off). */
   const cameraOn: boolean[] = [];
+  /** Whether anyone may hear us, as local media is told it (the noise suppression sleeps while nobody can). */
+  const heard: boolean[] = [];
   const reloads: number[] = [];
   /** Warm sockets: "+url" when one is held, "-url" when let go. */
   const warm: string[] = [];
@@ -42,6 +44,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
       localMedia: fromCallback<{ type: string; on?: boolean }>(({ sendBack, receive }) =>
         receive((e) => {
           if (e.type === "MEDIA.CAMERA") return void cameraOn.push(e.on as boolean);
+          if (e.type === "MEDIA.HEARD") return void heard.push(e.on as boolean);
           media.push(e.type);
           if (e.type === "MEDIA.START") sendBack({ type: "MEDIA.READY", local: { stream: opts.stream ?? null, issue: null } satisfies LocalMedia });
         }),
@@ -105,7 +108,7 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
     else actor.send(e as CallEvent);
   };
   const connections = () => actor.system.get("transport")!.getSnapshot().context.connections;
-  return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, cameraOn, reloads, warm, linkStarts: () => linkStarts };
+  return { actor, send, connections, clock, phase, signalingSent, peers, notices, named, media, cameraOn, heard, reloads, warm, linkStarts: () => linkStarts };
 }
 
 /** The names on the cards sent to the link, in order (null: an empty card, no name). */
@@ -163,6 +166,25 @@ describe("call machine", () => {
     h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: { candidate: null } });
     expect(h.peers).toHaveLength(1);
     expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SIGNAL_IN", data: { candidate: null } });
+  });
+
+  test("waiting alone for a second, nobody may hear us: local media is told so, and told again when someone comes", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.clock.increment(999);
+    expect(h.heard).toEqual([]);
+    h.clock.increment(1);
+    expect(h.heard).toEqual([false]);
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    expect(h.phase()).toBe("connecting");
+    expect(h.heard).toEqual([false, true]);
+
+    // Joining someone already there passes through `waiting`: the microphone is never put to sleep.
+    const joiner = harness();
+    await joinedWith(joiner, ["aaa"]);
+    expect(joiner.phase()).toBe("connecting");
+    joiner.clock.increment(5_000);
+    expect(joiner.heard).not.toContain(false);
   });
 
   test("a refreshed peer (new session) replaces the old connection instead of confusing it", async () => {

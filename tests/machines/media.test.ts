@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef, type EventObject } from "xstate";
 import type { DeviceInfo } from "../../machines/media/devices.ts";
 import type { BackgroundCommand, BackgroundEvent, BackgroundInput } from "../../machines/media/background.ts";
-import type { DenoiseEvent } from "../../machines/media/denoise.ts";
+import type { DenoiseCommand, DenoiseEvent } from "../../machines/media/denoise.ts";
 import type { CodecsEvent } from "../../machines/media/codecs.ts";
 import { localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
 import type { LocalMedia, OpenTrackInput } from "../../machines/media/media.ts";
@@ -67,7 +67,8 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
   /** What the background pipeline was told: started shown or not, then each BACKGROUND.SHOWN. */
   const shown: boolean[] = [];
   /** The running noise suppressor's way to hand back its track (set while one runs). */
-  const denoiser: { give: ((track: FakeTrack, mic: FakeTrack) => void) | null } = { give: null };
+  /** `heard`: what each pipeline was started with, then told (DENOISE.HEARD). */
+  const denoiser: { give: ((track: FakeTrack, mic: FakeTrack) => void) | null; heard: boolean[] } = { give: null, heard: [] };
   /** The codec probe's answer, given when a test says (the probe runs from the first MEDIA.START). */
   const probe: { answer: ((order: string[]) => void) | null; started: number } = { answer: null, started: 0 };
   const machine = localMediaMachine.provide({
@@ -94,7 +95,9 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
         probe.started++;
         probe.answer = (order) => sendBack({ type: "CODECS.PROBED", order });
       }),
-      denoise: fromCallback<EventObject, { mic: MediaStreamTrack }, DenoiseEvent>(({ sendBack }) => {
+      denoise: fromCallback<DenoiseCommand, { mic: MediaStreamTrack; heard: boolean }, DenoiseEvent>(({ input, sendBack, receive }) => {
+        denoiser.heard.push(input.heard);
+        receive((cmd) => void denoiser.heard.push(cmd.on));
         denoiser.give = (track, mic) => sendBack({ type: "DENOISE.TRACK", track, mic });
         return () => void (denoiser.give = null);
       }),
@@ -291,6 +294,20 @@ describe("local media machine", () => {
     h.media.send({ type: "MEDIA.SETTINGS", change: { denoise: false } });
     expect(h.stream.getAudioTracks()).toEqual([h.mic]);
     expect(h.mic.enabled).toBe(false);
+  });
+
+  test("noise suppression sleeps while nobody may hear us; a pipeline made meanwhile starts asleep", async () => {
+    const h = harness();
+    await h.start();
+    expect(h.denoiser.heard).toEqual([true]);
+    h.media.send({ type: "MEDIA.HEARD", on: false });
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    expect(h.denoiser.heard).toEqual([true, false, true]);
+    h.media.send({ type: "MEDIA.HEARD", on: false });
+    // Switched off and on again while alone: the new pipeline is told at once that nobody hears.
+    h.media.send({ type: "MEDIA.SETTINGS", change: { denoise: false } });
+    h.media.send({ type: "MEDIA.SETTINGS", change: { denoise: true } });
+    expect(h.denoiser.heard).toEqual([true, false, true, false, false]);
   });
 
   test("camera off before the background starts carries to the processed track; the raw camera stays live", async () => {

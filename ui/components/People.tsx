@@ -9,6 +9,7 @@ import { useId } from "react";
 import { isTrouble, type Participant } from "../../machines/call/roster.ts";
 import { useSpeaking } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
+import { useMeteredMic } from "../media-hooks.ts";
 import { displayName, participantIds, sameIds, sameStreams } from "../selectors.ts";
 import { NameField } from "./NameField.tsx";
 
@@ -43,8 +44,9 @@ export function PeoplePanel({ onClose }: { onClose: () => void }) {
   const id = useId();
   const ids = useSelector(actor, participantIds, sameIds);
   const self = useSelector(actor, (s) => ({ name: s.context.name.trim(), audio: s.context.micOn, video: s.context.camOn }), sameSelf);
-  const streams = useSelector(actor, (s) => [["self", s.context.local?.stream ?? null] as const, ...Object.values(s.context.peers).map(streamOf)], sameStreams);
-  const speaking = useSpeaking(streams);
+  const mine = useMeteredMic();
+  const theirs = useSelector(actor, (s) => Object.values(s.context.peers).map(streamOf), sameStreams);
+  const speaking = useSpeaking([["self", mine] as const, ...theirs]);
   return (
     <section className="people-panel" aria-labelledby={`${id}-title`}>
       <header className="people-head">

@@ -8,7 +8,7 @@ import { useEffect, useId, useMemo, useRef } from "react";
 import { BITRATES_KBPS, FRAME_RATES, presetChange, presetOf, QUALITY_PRESETS, RESOLUTIONS, type MediaSettings } from "../../machines/media/settings.ts";
 import { useMicLevel } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
-import { useMediaActor } from "../media-hooks.ts";
+import { useMediaActor, useMeteredMic } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { NoiseSuppressionSwitch } from "./NoiseSuppressionSwitch.tsx";
@@ -34,7 +34,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const camera = useSelector(media, (s) => s?.context.camera ?? null);
   const preview = useMemo(() => (sharing ? (camera ? new MediaStream([camera]) : null) : stream), [sharing, camera, stream]);
   const hasCam = (preview?.getVideoTracks().length ?? 0) > 0;
-  const level = useMicLevel(stream);
+  const level = useMicLevel(useMeteredMic());
 
   useEffect(() => {
     const dialog = ref.current;

@@ -9,32 +9,13 @@
  *
  *   bun bench/camera/throttle.ts RATE ROOT_PID     # until SIGTERM; every renderer is let run on exit
  */
-import { readdirSync } from "node:fs";
-import { readProc, statFields } from "../proc.ts";
+import { descendants, readProc } from "../proc.ts";
 
 /** One on/off cycle; short enough that a 33 ms camera frame spans more than one. */
 export const PERIOD_MS = 20;
 
 /** The renderer processes among `root`'s descendants. */
-function renderers(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    const stat = /^\d+$/.test(name) ? readProc(`/proc/${name}/stat`) : null;
-    if (!stat) continue;
-    const parent = Number(statFields(stat)[1]);
-    children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
-  }
-  const out: number[] = [];
-  const walk = (pid: number, depth: number) => {
-    if (depth > 20) return;
-    for (const child of children.get(pid) ?? []) {
-      if ((readProc(`/proc/${child}/cmdline`) ?? "").includes("--type=renderer")) out.push(child);
-      walk(child, depth + 1);
-    }
-  };
-  walk(root, 0);
-  return out;
-}
+const renderers = (root: number): number[] => descendants(root).filter((pid) => (readProc(`/proc/${pid}/cmdline`) ?? "").includes("--type=renderer"));
 
 const signal = (pids: number[], sig: "SIGSTOP" | "SIGCONT") => {
   for (const pid of pids) {

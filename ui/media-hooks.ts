@@ -47,9 +47,9 @@ export function useMainStats() {
 }
 
 /**
- * Our microphone as the meters read it (Settings, who is speaking): what is sent, except while nobody
- * may hear us (waiting alone), when the noise suppression sleeps and what it sends is silence; then
- * the microphone itself, and nothing while we are muted.
+ * Our microphone as the meters read it (the pre-join screen, Settings, who is speaking): what is sent,
+ * except while nobody may hear us (the pre-join screen, waiting alone), when the noise suppression
+ * sleeps and what it sends is silence; then the microphone itself, and nothing while we are muted.
  */
 export function useMeteredMic(): MediaStream | null {
   const call = useCallActor();

@@ -119,7 +119,7 @@ export const callMachine = callSetup.createMachine({
     },
     inRoom: {
       // Exit actions run before the link is stopped, so the `leave` still goes out.
-      exit: ["leaveRoom", stopChild("signaling"), "dropPrepared", "endHandover"],
+      exit: ["leaveRoom", stopChild("signaling"), "dropPrepared", "endHandover", "notHeard"],
       // The pre-join screen never outstays its welcome: whatever is still on its way, the call shows.
       after: { handoverLimit: { actions: "endHandover" } },
       // Features find the transport (and it them) by system id: their messages never pass through here.
@@ -146,8 +146,8 @@ export const callMachine = callSetup.createMachine({
         waiting: {
           // (Passed through on the way to `connecting` as we join: only nobody here ends the handover.)
           entry: "endHandoverIfAlone",
+          // Back to waiting alone after a call: nobody may hear us any more (we start the room unheard).
           after: { aloneQuiet: { actions: "notHeard" } },
-          exit: "heardAgain",
           always: [
             { guard: "stillConnecting", target: "connecting" },
             { guard: "someoneUp", target: "inCall" },
@@ -164,7 +164,8 @@ export const callMachine = callSetup.createMachine({
           ],
         },
         inCall: {
-          entry: ["noteServerlessConnected", "endHandover"],
+          // Someone's connection is up: from now on they may hear us (until we wait alone again).
+          entry: ["noteServerlessConnected", "endHandover", "heardAgain"],
           always: [
             { guard: "someoneInTrouble", target: "reconnecting" },
             { guard: "stillConnecting", target: "connecting" },

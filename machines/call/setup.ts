@@ -106,7 +106,7 @@ export const callSetup = setup({
     cardSettles: 400,
     /** Join shows the call's own view after this long at most, picture or not (a connection still coming up, frames that do not open). */
     handoverLimit: 2_000,
-    /** Waiting alone this long, the noise suppression sleeps (a pass through `waiting` on the way to someone does not). */
+    /** Waiting alone this long after a call, the noise suppression sleeps again (a pass through `waiting` does not). */
     aloneQuiet: 1_000,
   },
   guards: {
@@ -295,7 +295,10 @@ export const callSetup = setup({
     dropLocalMedia: assign({ local: null }),
     startLocalMedia: sendTo("media", { type: "MEDIA.START" }),
     stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
-    /** Nobody may hear us (we wait alone) or someone may again: what is sent need not be processed meanwhile. */
+    /**
+     * Nobody may hear us (the pre-join screen, waiting alone, a connection still coming up) or someone
+     * may (a connection is up): the noise suppression sleeps meanwhile (media/denoise.ts).
+     */
     notHeard: sendTo("media", { type: "MEDIA.HEARD", on: false } satisfies MediaCommand),
     heardAgain: sendTo("media", { type: "MEDIA.HEARD", on: true } satisfies MediaCommand),
     toggleMic: assign({ micOn: ({ context }) => !context.micOn }),

@@ -83,7 +83,7 @@ export interface LocalMediaContext {
   notice: string | null;
   /** The microphone track the denoise pipeline was started on. */
   denoisedFor: MediaStreamTrack | null;
-  /** Whether anyone may hear the microphone (MEDIA.HEARD); true until the call says otherwise. */
+  /** Whether anyone may hear the microphone (MEDIA.HEARD: the call says so once someone's connection is up). */
   heard: boolean;
   /** The camera track the background pipeline was started on. */
   backgroundFor: MediaStreamTrack | null;
@@ -304,7 +304,7 @@ export const localMediaMachine = setup({
     mic: null,
     denoised: null,
     denoisedFor: null,
-    heard: true,
+    heard: false,
     screen: null,
     screenAudio: null,
     cameraOn: true,

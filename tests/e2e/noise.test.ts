@@ -95,6 +95,22 @@ describe("noise suppression", () => {
       (on) => on,
       30_000,
     );
+    // On the pre-join screen nobody hears us: the suppression sleeps and its track is silent, while
+    // the screen's level meter reads the microphone itself and moves with the bursts.
+    const asleep = await levels(a.page, 1_600);
+    expect(Math.max(...asleep.map((s) => s.raw))).toBeGreaterThan(-40);
+    expect(Math.max(...asleep.map((s) => s.sent))).toBeLessThan(-90);
+    await waitFor(
+      () => a.page.getByRole("meter", { name: "Microphone level" }).evaluate((m) => (m as HTMLMeterElement).value),
+      (v) => v > 0.02,
+      10_000,
+    );
+    // What a connection coming up tells it (the call's `inCall`): it wakes.
+    await a.page.evaluate(() => {
+      const media = (window as never as { __onelink: { getSnapshot(): { children: Record<string, { send(e: unknown): void }> } } }).__onelink.getSnapshot()
+        .children.media!;
+      media.send({ type: "MEDIA.HEARD", on: true });
+    });
     const samples = await levels(a.page, 4000);
     // The raw level tells gaps from bursts (the pattern's timing in the page is unknown).
     const sorted = samples.map((s) => s.raw).sort((x, y) => x - y);
@@ -126,13 +142,12 @@ describe("noise suppression", () => {
     await openCallLink(a.page, room);
     await waitForStatus(a.page, "Waiting for someone to join", 20_000);
     // Alone, nobody hears A: its suppression sleeps (its AudioContext suspended) and the sent track is
-    // silent while the microphone beeps. B's coming wakes it: what B hears below has A's bursts in it.
+    // silent while the microphone beeps. B's connection wakes it: what B hears below has A's bursts in it.
     await waitFor(
       () => mediaContext(a.page),
       (on) => on,
       30_000,
     );
-    await Bun.sleep(1_500);
     const alone = await levels(a.page, 1_600);
     const loudest = (xs: number[]) => Math.max(...xs);
     console.log(`alone: raw up to ${loudest(alone.map((s) => s.raw)).toFixed(1)} dB, sent up to ${loudest(alone.map((s) => s.sent)).toFixed(1)} dB`);

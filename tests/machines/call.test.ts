@@ -168,23 +168,29 @@ describe("call machine", () => {
     expect(h.peers[0]!.commands).toContainEqual({ type: "PEER.SIGNAL_IN", data: { candidate: null } });
   });
 
-  test("waiting alone for a second, nobody may hear us: local media is told so, and told again when someone comes", async () => {
+  test("nobody may hear us until someone's connection is up, and again after a second waiting alone", async () => {
     const h = harness();
     await joinedAlone(h);
-    h.clock.increment(999);
-    expect(h.heard).toEqual([]);
-    h.clock.increment(1);
-    expect(h.heard).toEqual([false]);
+    h.clock.increment(5_000);
+    expect(h.heard).not.toContain(true); // local media starts unheard
     h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "their-1", data: offer });
     expect(h.phase()).toBe("connecting");
-    expect(h.heard).toEqual([false, true]);
-
-    // Joining someone already there passes through `waiting`: the microphone is never put to sleep.
-    const joiner = harness();
-    await joinedWith(joiner, ["aaa"]);
-    expect(joiner.phase()).toBe("connecting");
-    joiner.clock.increment(5_000);
-    expect(joiner.heard).not.toContain(false);
+    expect(h.heard).not.toContain(true); // still nobody: no media flows before the connection is up
+    h.heard.length = 0;
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+    expect(h.heard).toEqual([true]);
+    h.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "left" });
+    h.actor.send({ type: "WAIT" });
+    expect(h.phase()).toBe("waiting");
+    h.clock.increment(999);
+    expect(h.heard).toEqual([true]);
+    h.clock.increment(1);
+    expect(h.heard).toEqual([true, false]);
+    // Hanging up: unheard, whatever we were (the next call's pre-join screen starts so).
+    h.actor.send({ type: "HANG_UP" });
+    expect(h.heard.at(-1)).toBe(false);
   });
 
   test("a refreshed peer (new session) replaces the old connection instead of confusing it", async () => {

@@ -296,18 +296,19 @@ describe("local media machine", () => {
     expect(h.mic.enabled).toBe(false);
   });
 
-  test("noise suppression sleeps while nobody may hear us; a pipeline made meanwhile starts asleep", async () => {
+  test("noise suppression sleeps until someone may hear us, and while nobody may; a pipeline made meanwhile starts asleep", async () => {
     const h = harness();
     await h.start();
-    expect(h.denoiser.heard).toEqual([true]);
-    h.media.send({ type: "MEDIA.HEARD", on: false });
+    expect(h.denoiser.heard).toEqual([false]); // the pre-join screen: nobody hears yet
     h.media.send({ type: "MEDIA.HEARD", on: true });
-    expect(h.denoiser.heard).toEqual([true, false, true]);
     h.media.send({ type: "MEDIA.HEARD", on: false });
+    expect(h.denoiser.heard).toEqual([false, true, false]);
     // Switched off and on again while alone: the new pipeline is told at once that nobody hears.
     h.media.send({ type: "MEDIA.SETTINGS", change: { denoise: false } });
     h.media.send({ type: "MEDIA.SETTINGS", change: { denoise: true } });
-    expect(h.denoiser.heard).toEqual([true, false, true, false, false]);
+    expect(h.denoiser.heard).toEqual([false, true, false, false]);
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    expect(h.denoiser.heard.at(-1)).toBe(true);
   });
 
   test("camera off before the background starts carries to the processed track; the raw camera stays live", async () => {

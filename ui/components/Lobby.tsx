@@ -6,6 +6,7 @@ import { useSelector } from "@xstate/react";
 import { useId, useState } from "react";
 import { useMicLevel } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
+import { useMeteredMic } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
 import { DevicePickers } from "./DevicePickers.tsx";
 import { StatusBar } from "./StatusBar.tsx";
@@ -30,7 +31,8 @@ export function Lobby() {
   // Join pressed: the screen stays until the server says we are in.
   const joining = useSelector(actor, (s) => s.matches("inRoom"));
   // Still once Join is pressed: its renders, every 80 ms, would stop the drawing of the call's view behind this screen (ui/App.tsx PreJoin).
-  const level = useMicLevel(joining ? null : stream);
+  const metered = useMeteredMic();
+  const level = useMicLevel(joining ? null : metered);
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const hasMic = (stream?.getAudioTracks().length ?? 0) > 0;

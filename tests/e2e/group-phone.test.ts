@@ -5,7 +5,8 @@
  * with four others in two columns, the self view in any corner leaves every tile's Pin in reach
  * and every name in sight, and the bottom right tile's Pin pins that person at a tap. Held sideways
  * (844x390), the self view is no taller than a grid row and clear of every Pin and name in any
- * corner, and with someone pinned it leaves the strip's Pins to a tap. Screenshots go to artifacts/screenshots/group-phone-*.png.
+ * corner, and with someone pinned it leaves the strip's Pins to a tap; a laptop's window is as before.
+ * Screenshots go to artifacts/screenshots/group-phone-*.png.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
@@ -129,5 +130,13 @@ describe("a group call on a phone", () => {
     const strip = (await boxes(phone)).tiles.filter((t) => t.place.includes("strip"));
     expect(strip).toHaveLength(3);
     expect(strip.map((t) => t.pinHit)).toEqual([true, true, true]);
+
+    // A laptop's window (1280x720) as before: the self view at its full width, clear of every Pin and name.
+    await phone.setViewportSize({ width: 1280, height: 720 });
+    await allInReach(phone, "bottom-right", "1280-pinned");
+    await phone.locator(".remote.focus .pin").tap({ timeout: 20_000 });
+    await expectAttribute(phone.locator(".tiles"), "class", "tiles");
+    await allInReach(phone, "bottom-right", "1280");
+    expect((await boxes(phone)).self.width).toBe(280);
   }, 240_000);
 });

@@ -69,6 +69,7 @@ export type TransportSignalingReport = Extract<
     type:
       | "SIGNALING.JOINED"
       | "SIGNALING.SIGNAL"
+      | "SIGNALING.PEER_JOINED"
       | "SIGNALING.PEER_LEFT"
       | "SIGNALING.ICE_SERVERS"
       | "SIGNALING.MODE"
@@ -89,6 +90,7 @@ export function hearersOf(report: SignalingReport): readonly ("call" | "transpor
     case "SIGNALING.RELAY":
       return ["transport"];
     case "SIGNALING.JOINED":
+    case "SIGNALING.PEER_JOINED":
     case "SIGNALING.PEER_LEFT":
       return ["call", "transport"];
     default:

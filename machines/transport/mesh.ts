@@ -202,6 +202,16 @@ export const meshTransport = setup({
     /** A spare for what the room now is (none in a group), made `when`; one that still fits is kept. */
     keepSpare: ({ context }, { when }: { when: SpareWhen }) => context.spare.want(sparePlan(context), when),
     /** They left: nothing of theirs is awaited on either path; the last one gone from the media server ends it when we are direct. */
+    /**
+     * In a group, our media state (and name) to `peer`, or to everyone, as they arrive: not when
+     * their picture first reaches us, which may be never (their tile off the page, a tab or a
+     * machine too busy to decode) while they would show us unnamed. Sealed with the link's own
+     * key, as our card is: someone who has just come holds only that until handed the current epoch.
+     */
+    greet: enqueueActions(({ context, enqueue, system }, { peer }: { peer?: string }) => {
+      const link = system.get(LINK_ID);
+      if (link) enqueue.sendTo(link, relayed("control", encodeControl(context.mediaState), peer, true));
+    }),
     /** Tells the key exchange (in an end-to-end encrypted call). */
     tellKeys: enqueueActions(({ context, enqueue }, command: GroupKeysCommand) => {
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, command);
@@ -316,7 +326,10 @@ export const meshTransport = setup({
   }),
   invoke: { src: "spareKeeper", input: ({ context }) => context.spare },
   on: {
-    "SIGNALING.MODE": [{ guard: ({ event }) => event.mode === "sfu", actions: "startSfu" }, { actions: "goDirect" }],
+    // Into a group: those we had no direct connection with yet learn who we are (the others already know).
+    "SIGNALING.MODE": [{ guard: ({ event }) => event.mode === "sfu", actions: ["startSfu", { type: "greet", params: {} }] }, { actions: "goDirect" }],
+    // Someone (back) in our group: they learn who we are, whatever they missed while away.
+    "SIGNALING.PEER_JOINED": { guard: ({ context }) => context.mode === "sfu", actions: { type: "greet", params: ({ event }) => ({ peer: event.peer }) } },
     "SFU.STATE": [
       {
         guard: ({ context, event }) => event.state === "failed" && context.mode === "sfu" && context.sfuRestarts < MAX_SFU_RESTARTS,
@@ -357,8 +370,7 @@ export const meshTransport = setup({
         if (link) enqueue.sendTo(link, relayed("control", encodeControl({ type: "via-sfu" }), peer));
         if (context.theyViaSfu.includes(peer)) enqueue({ type: "closeDirect", params: { peer } });
         if (context.connections[peer]) return; // features already talk to them (their channels were open)
-        // As a new connection's channels opening would: features greet them, they learn our media state.
-        if (link) enqueue.sendTo(link, relayed("control", encodeControl(context.mediaState), peer));
+        // As a new connection's channels opening would: features greet them (our media state went when they arrived, see `greet`).
         for (const channel of ["chat", "draw"] as const) {
           const feature = system.get(FEATURE_ACTOR[channel]);
           if (feature) enqueue.sendTo(feature, asEvent({ type: "FEATURE.PEER_OPEN", channel, peer }));
@@ -439,6 +451,7 @@ export const meshTransport = setup({
           if (!group) context.prepared?.drop();
           enqueue.assign({ self: event.self, iceServers: event.iceServers });
           enqueue({ type: "startSfu", params: { fresh: !event.keep, prepared: group } });
+          if (event.peers.length > 0) enqueue({ type: "greet", params: {} });
           return;
         }
         if (!fresh) context.prepared?.drop();

@@ -3,10 +3,9 @@
  * (Janus's ICE skips loopback): three people on one link see each other through the SFU, their
  * media and messages end-to-end encrypted with the key in the link's fragment.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, test } from "bun:test";
+import type { BrowserContext, Page } from "playwright-core";
 import {
-  type AppServer,
   button,
   expectAttribute,
   freePort,
@@ -22,30 +21,13 @@ import {
   waitForMoving,
   waitForStatus,
 } from "./harness.ts";
-import type { RunningJanus } from "../../scripts/janus.ts";
-import { startTestJanus } from "../helpers/janus.ts";
+import { groupSuite } from "./group-suite.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
 import { openClient, type TestClient } from "../helpers/ws-client.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { chooseBackground, compare, countOffers, fixtureCamera, offers } from "./background-measure.ts";
 
-const ctx = {} as { app: AppServer; browser: Browser; janus: RunningJanus };
-
-beforeAll(async () => {
-  ctx.janus = await startTestJanus();
-  ctx.app = await startApp({ SFU_URLS: ctx.janus.url, SFU_SECRET: ctx.janus.secret });
-  ctx.browser = await launchBrowser();
-});
-// A test that failed midway leaves its pages in a call: they would go on loading the machine (and
-// its media server) under every later test here. Each test's people are gone after it.
-afterEach(async () => {
-  await Promise.all((ctx.browser?.contexts() ?? []).map((c) => c.close().catch(() => {})));
-});
-afterAll(async () => {
-  await ctx.browser?.close();
-  await ctx.app?.stop();
-  await ctx.janus?.stop();
-});
+const ctx = groupSuite();
 
 /**
  * Waits until the page shows `n` remote videos, every one of them advancing (each shows 3 new
@@ -827,7 +809,7 @@ describe("group call through the media server", () => {
     await Promise.all(people.map((p) => p.context.close()));
   }, 180_000);
 
-  test("someone joining onto a page not shown: no video of theirs is received", async () => {
+  test("someone joining onto a page not shown: no video of theirs is received, and they know us by name", async () => {
     const people = await Promise.all([0, 1, 2, 3].map(() => newPerson(ctx.browser, ctx.app.url)));
     const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
     await d.context.addInitScript(recordPeerConnections);
@@ -865,6 +847,12 @@ describe("group call through the media server", () => {
     // Ada's and Bob's lines flowing; Cleo's absent or a packet or two that were on their way.
     expect(Object.values(byLine).filter((n) => n >= 6)).toHaveLength(2);
     expect(Object.values(byLine).filter((n) => n > 2)).toHaveLength(2);
+    // No picture of hers has reached Dan, yet she knows him by name (it once waited for her picture to reach him).
+    await waitFor(
+      () => tilesOf(c.page),
+      (t) => t.length === 3 && tileOf(t, "Dan") !== undefined,
+      10_000,
+    );
     // Her page turned to: her video comes (she was subscribed all along, only paused).
     await clickOnStage(d.page, "Next page");
     await waitFor(

@@ -4,6 +4,8 @@ import { meshTransport, type TransportInput } from "../../machines/transport/mes
 import { peerMachine } from "../../machines/transport/peer.ts";
 import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
 import type { SfuCommand, SfuEvent, SfuInput } from "../../machines/transport/sfu.ts";
+import type { SignalingCommand } from "../../machines/link/signaling.ts";
+import { decodeControl } from "../../protocol/index.ts";
 
 /** A transport's input: nothing to send yet, no keys. */
 const input: TransportInput = {
@@ -87,4 +89,54 @@ test("through the media server, a newcomer's tiles take each stream before its f
   expect(shown("aaa")).toEqual([]);
   sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: stream("aaa-sfu") });
   expect(shown("aaa")).toEqual([stream("aaa-sfu")]);
+});
+
+/**
+ * A transport named "Dan" beside a stand-in link, with a media server's path that never reports
+ * anyone's stream flowing; `told()` gives the media states it relayed since the last look: to
+ * whom (undefined: everyone) and whether sealed with the link's own key.
+ */
+function dan() {
+  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(() => {});
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(() => {});
+  const peer = peerMachine.provide({ actors: { connection } });
+  const sent: Extract<SignalingCommand, { type: "SIGNALING.SEND" }>[] = [];
+  const link = fromCallback<SignalingCommand>(({ receive }) => receive((c) => void (c.type === "SIGNALING.SEND" && sent.push(c))));
+  const parent = createMachine({
+    invoke: [
+      { id: "link", systemId: "link", src: link },
+      {
+        id: "transport",
+        systemId: "transport",
+        src: meshTransport.provide({ actors: { sfu, peer } }),
+        input: { ...input, mediaState: { ...input.mediaState, name: "Dan" } },
+      },
+    ],
+  });
+  const transport = createActor(parent).start().system.get("transport")!;
+  const told = () =>
+    sent.splice(0).flatMap(({ msg, base }) => {
+      if (msg.type !== "relay" || msg.channel !== "control") return [];
+      const state = decodeControl(msg.data);
+      return state?.type === "media-state" ? [{ to: msg.peer, name: state.name, base: base === true }] : [];
+    });
+  return { transport, told };
+}
+
+test("in a group, everyone learns our name as they arrive, though their picture never reaches us (a tile off the page, a decoder too busy)", () => {
+  const { transport, told } = dan();
+  // We join a group of two: both learn who we are at once.
+  transport.send({ type: "SIGNALING.JOINED", self: "ddd", token: "t", peers: ["aaa", "bbb"], iceServers: [], mode: "sfu" });
+  expect(told()).toEqual([{ to: undefined, name: "Dan", base: true }]);
+  // Eve comes (or comes back, having missed what was sent while she was away): she is told.
+  transport.send({ type: "SIGNALING.PEER_JOINED", peer: "eee" });
+  expect(told()).toEqual([{ to: "eee", name: "Dan", base: true }]);
+});
+
+test("a call of two turning into a group tells everyone who we are: someone whose direct connection never came up had not heard", () => {
+  const { transport, told } = dan();
+  transport.send({ type: "SIGNALING.JOINED", self: "ddd", token: "t", peers: ["aaa"], iceServers: [] });
+  expect(told()).toEqual([]);
+  transport.send({ type: "SIGNALING.MODE", mode: "sfu" });
+  expect(told()).toEqual([{ to: undefined, name: "Dan", base: true }]);
 });

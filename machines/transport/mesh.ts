@@ -201,7 +201,6 @@ export const meshTransport = setup({
     forwardToCall: sendParent(({ event }) => event as TransportReport),
     /** A spare for what the room now is (none in a group), made `when`; one that still fits is kept. */
     keepSpare: ({ context }, { when }: { when: SpareWhen }) => context.spare.want(sparePlan(context), when),
-    /** They left: nothing of theirs is awaited on either path; the last one gone from the media server ends it when we are direct. */
     /**
      * In a group, our media state (and name) to `peer`, or to everyone, as they arrive: not when
      * their picture first reaches us, which may be never (their tile off the page, a tab or a
@@ -216,6 +215,7 @@ export const meshTransport = setup({
     tellKeys: enqueueActions(({ context, enqueue }, command: GroupKeysCommand) => {
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, command);
     }),
+    /** They left: nothing of theirs is awaited on either path; the last one gone from the media server ends it when we are direct. */
     forgetGroupPeer: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.LEFT", peer });
       const { [peer]: _gone, ...directStreams } = context.directStreams;

@@ -150,11 +150,12 @@ describe("hand-tracker worker in Chromium", () => {
     await Bun.sleep(IDLE_MS + 100);
     const none = await detect([]);
     expect(none.hands).toHaveLength(0);
-    // The wait counts from the frame's arrival, so a model run slower than the gap leaves none: the
-    // model's own time is taken off the gap, and no more than the whole round trip is (less 1 ms: the
-    // page and the worker read coarsened clocks).
+    // The wait counts from the frame's arrival, so a model run slower than the gap leaves none (a busy
+    // machine's run can take longer than the gap: then the wait is 0): the model's own time is taken
+    // off the gap, and no more than the whole round trip is (less 1 ms: the page and the worker read
+    // coarsened clocks).
     expect(none.nextInMs).toBeGreaterThanOrEqual(0);
-    expect(none.nextInMs! + none.inferenceMs).toBeLessThanOrEqual(SEARCH_GAP_MS + 1);
+    expect(none.nextInMs! + Math.min(none.inferenceMs, SEARCH_GAP_MS)).toBeLessThanOrEqual(SEARCH_GAP_MS + 1);
     expect(none.nextInMs! + none.roundTripMs).toBeGreaterThanOrEqual(SEARCH_GAP_MS - 1);
     const hand = await detect(["nocurl"]);
     expect(hand.hands).toHaveLength(1);

@@ -4,8 +4,7 @@
  * page waiting alone (bench/join/floor.html: camera and microphone open, a socket, nothing shown),
  * in one run, alternating. CPU ms per second from /proc, of this process's own Chromium only, by
  * process and, in the page's and the audio service's processes, by thread.
- *   node_modules/.bin/bun bench/idle/run.ts [--rounds 3] [--settle 3000] [--seconds 8] [--fps 60]
- * --fps: the fake camera's frame rate (Chromium's own is 20 fps; the app asks a real one for 60).
+ *   node_modules/.bin/bun bench/idle/run.ts [--rounds 3] [--settle 3000] [--seconds 8]
  */
 import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -20,14 +19,11 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "3" },
     settle: { type: "string", default: "3000" },
     seconds: { type: "string", default: "8" },
-    fps: { type: "string" },
   },
 });
 const ROUNDS = Math.max(1, Number(args.rounds));
 const SECONDS = Math.max(1, Number(args.seconds));
 const TICK_MS = 10; // USER_HZ 100
-// Given again after the harness's own switch, this one wins.
-const browserArgs = args.fps ? [`--use-fake-device-for-media-stream=fps=${Number(args.fps)}`] : [];
 
 /** CPU ms so far: per process kind ("renderer", "gpu-process", "audio.mojom.AudioService", ...) and per "kind/thread". */
 function sample(): Map<string, number> {
@@ -82,7 +78,7 @@ try {
   for (let round = 0; round < ROUNDS; round++)
     for (const kind of (round % 2 ? ["floor", "app"] : ["app", "floor"]) as Kind[]) {
       // A browser of its own each time: nothing left over from the other's page counts.
-      const browser = await launchBrowser(browserArgs);
+      const browser = await launchBrowser();
       try {
         await waitAlone(browser, kind);
         await Bun.sleep(Number(args.settle));

@@ -22,7 +22,6 @@ import { answerFirst, OFFER_EXPECTED_MS } from "../answer-first.ts";
 import { meshTransport, type TransportCommand } from "../transport/mesh.ts";
 import type { CallContext, CallEvent, CallInput } from "./call-types.ts";
 import { deriveKeys } from "../../protocol/e2ee.ts";
-import { syncPicture } from "../media/picture.ts";
 import { KeyRing } from "../../protocol/group-keys.ts";
 import {
   cameraOf,
@@ -307,8 +306,6 @@ export const callSetup = setup({
     applyTrackSwitches: enqueueActions(({ context, enqueue }) => {
       context.local?.stream?.getAudioTracks().forEach((t) => (t.enabled = context.micOn));
       context.local?.stream?.getVideoTracks().forEach((t) => (t.enabled = context.camOn));
-      // The self views play clones of these tracks: they follow.
-      syncPicture(context.local?.stream ?? null);
       // Local media pauses the camera's processing while it is off.
       enqueue.sendTo("media", { type: "MEDIA.CAMERA", on: context.camOn } satisfies MediaCommand);
     }),

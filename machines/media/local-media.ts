@@ -209,8 +209,6 @@ export const localMediaMachine = setup({
     stopAll: enqueueActions(({ context: c, enqueue }) => {
       for (const t of [c.camera, c.processed, c.mic, c.denoised, c.screen, c.screenAudio]) t?.stop();
       stopStream(c.stream);
-      // The self views' clones too: a clone left running keeps the camera open.
-      syncPicture(c.stream);
       enqueue.assign({
         stream: null,
         camera: null,

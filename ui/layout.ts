@@ -57,10 +57,14 @@ export function arrange(input: LayoutInput): Layout {
   return { focus, order, onPage: focus ? [focus, ...shown] : shown, page, pages };
 }
 
-/** How many grid tiles a page holds: fewer on a small or upright screen, so each stays watchable. */
+/**
+ * How many grid tiles a page holds: fewer on a small or upright screen, so each stays watchable.
+ * A short wide stage (a phone held sideways, under 400 px whether its bars show or not) holds two
+ * rows: a third would leave rows too short for a tile's Pin below the layout tools.
+ */
 export function perPageFor(width: number, height: number): number {
   const portrait = height > width;
-  if (width < 600) return portrait ? 4 : 6;
+  if (width < 600 || (!portrait && height < 400)) return portrait ? 4 : 6;
   return portrait ? 8 : width < 1200 ? 9 : 16;
 }
 

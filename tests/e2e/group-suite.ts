@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll } from "bun:test";
 import type { Browser } from "playwright-core";
 import type { RunningJanus } from "../../scripts/janus.ts";
 import { startTestJanus } from "../helpers/janus.ts";
+import { TestClient } from "../helpers/ws-client.ts";
 import { type AppServer, launchBrowser, startApp } from "./harness.ts";
 
 export interface GroupSuite {
@@ -15,6 +16,9 @@ export interface GroupSuite {
   browser: Browser;
   janus: RunningJanus;
 }
+
+/** The quiet peers (quietPeers) of the test running: gone after it, as its pages are. */
+const quiet: TestClient[] = [];
 
 /** Starts them before the file's tests and stops them after; filled in once the tests run. */
 export function groupSuite(): GroupSuite {
@@ -25,6 +29,7 @@ export function groupSuite(): GroupSuite {
     ctx.browser = await launchBrowser();
   });
   afterEach(async () => {
+    for (const c of quiet.splice(0)) c.close();
     await Promise.all((ctx.browser?.contexts() ?? []).map((c) => c.close().catch(() => {})));
   });
   afterAll(async () => {
@@ -33,4 +38,25 @@ export function groupSuite(): GroupSuite {
     await ctx.janus?.stop();
   });
   return ctx;
+}
+
+/**
+ * `n` people joining the call at `link` with no browser and no media: real members of the room
+ * (the server tells everyone of them; a page draws each a tile with a Pin and a name, their
+ * initials for a picture), each a protocol client answering nothing else, so a test of the stage's
+ * layout with many people costs one page instead of one each. They go after the test; one leaves
+ * sooner by sending `{ type: "leave" }`.
+ */
+export async function quietPeers(ctx: GroupSuite, link: string, n: number): Promise<TestClient[]> {
+  const room = decodeURIComponent(new URL(link).pathname.split("/").pop() ?? "");
+  const clients: TestClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const client = new TestClient(`ws://127.0.0.1:${ctx.app.port}/ws`);
+    clients.push(client);
+    quiet.push(client);
+    await client.opened(10_000);
+    client.send({ type: "join", room });
+    await client.next("joined", 10_000);
+  }
+  return clients;
 }

@@ -60,6 +60,13 @@ describe("arrange", () => {
   test("a page holds fewer tiles on a phone than on a wide screen", () => {
     expect(perPageFor(390, 844)).toBeLessThan(perPageFor(1280, 800));
   });
+  test("a phone held sideways holds two rows of three, its bars shown or hidden; a laptop's stage more", () => {
+    // 844 × 390: the stage is 267 px tall under the bars, 390 without them.
+    expect(perPageFor(844, 267)).toBe(6);
+    expect(perPageFor(844, 390)).toBe(6);
+    expect(perPageFor(1280, 597)).toBe(16);
+    expect(perPageFor(1000, 600)).toBe(9);
+  });
 });
 
 describe("active speaker", () => {

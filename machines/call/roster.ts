@@ -107,9 +107,7 @@ export type RoomView = "peerLeft" | "waiting" | "inCall" | "reconnecting" | "con
  */
 export function roomView(roster: Roster, departure: Departure | null): RoomView {
   const everyone = participantList(roster);
-  // "They left" only when nobody else is here: in a group whose others are still connecting, one
-  // leaving is news (a toast), not the end of the call.
-  if (departure !== null && everyone.every((p) => p.id === departure.peer)) return "peerLeft";
+  if (departure !== null && !everyone.some(isUp)) return "peerLeft";
   if (everyone.length === 0) return "waiting";
   if (everyone.some((p) => isUp(p) && !p.away)) return "inCall";
   if (everyone.some(isTrouble)) return "reconnecting";
@@ -153,8 +151,7 @@ export type PresenceNews =
 export function presenceNews(roster: Roster, greeted: Greeted, departure: Departure | null): { greeted: Greeted; news: PresenceNews[] } {
   const next = { ...greeted };
   const news: PresenceNews[] = [];
-  // The status line says "… hung up" only when nobody else is here (roomView): then the toast is quiet.
-  const remaining = participantList(roster).filter((p) => p.id !== departure?.peer);
+  const remaining = participantList(roster).filter((p) => isUp(p) && p.id !== departure?.peer);
   for (const [id, who] of Object.entries(greeted)) {
     const gone = !roster[id] || departure?.peer === id;
     if (!gone) continue;

@@ -91,11 +91,20 @@ describe("a joiner's denoised microphone (media/denoise.ts)", () => {
    * The denoise actor in a parent that records what it hands back; `make` is counted and resolves
    * when the test says (`ready`, once it has been called).
    */
-  function run(gate: AnswerFirst, startMs = 0, heard = true) {
-    const made: { calls: number; resolve: (d: DenoisedMic) => void; heard: boolean[] } = { calls: 0, resolve: () => {}, heard: [] };
-    const make = (_mic: MediaStreamTrack, on: boolean) => {
+  function run(gate: AnswerFirst, startMs = 0, heard = true, compiled: Promise<void> = Promise.resolve()) {
+    const made: { calls: number; resolve: (d: DenoisedMic) => void; heard: boolean[]; contexts: number } = {
+      calls: 0,
+      resolve: () => {},
+      heard: [],
+      contexts: 0,
+    };
+    // As denoiseMic: the compile, then `ready`, then the context (counted), then what the test resolves.
+    const make = async (_mic: MediaStreamTrack, on: boolean, ready: () => Promise<void>) => {
       made.calls++;
       made.heard.push(on);
+      await compiled;
+      await ready();
+      made.contexts++;
       return new Promise<DenoisedMic>((r) => (made.resolve = r));
     };
     const events: string[] = [];
@@ -146,6 +155,21 @@ describe("a joiner's denoised microphone (media/denoise.ts)", () => {
     joiner.ready();
     await nextTask();
     expect(joiner.events).toEqual(["DENOISE.TRACK"]);
+  });
+
+  test("begun before Join and still compiling then: its AudioContext waits for the other's picture", async () => {
+    const gate = new AnswerFirst();
+    let compile = () => {};
+    const joiner = run(gate, 20, true, new Promise<void>((r) => (compile = r)));
+    await Bun.sleep(40); // begun: the wasm compiles
+    expect(joiner.made.calls).toBe(1);
+    gate.hold(1_000); // Join
+    compile();
+    await nextTask();
+    expect(joiner.made.contexts).toBe(0);
+    gate.release(); // the first remote frame
+    await nextTask();
+    expect(joiner.made.contexts).toBe(1);
   });
 
   test("on the pre-join screen for longer than its delay, it is made before Join, once", async () => {

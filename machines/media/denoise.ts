@@ -35,8 +35,13 @@ export interface DenoisedMic {
   stop(): void;
 }
 
-export async function denoiseMic(raw: MediaStreamTrack, active = true, heard = true): Promise<DenoisedMic> {
+/**
+ * `ready`: awaited between the wasm's compile and the AudioContext, so that a wait that began
+ * while it compiled (a joiner's Join, answer-first.ts) also holds the context and its worklet.
+ */
+export async function denoiseMic(raw: MediaStreamTrack, active = true, heard = true, ready: () => Promise<void> = async () => {}): Promise<DenoisedMic> {
   const module = await compileWasm();
+  await ready();
   const ctx = silentAudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
   try {
     await ctx.audioWorklet.addModule(DENOISE_WORKLET_URL);
@@ -100,7 +105,11 @@ export const DENOISE_START_MS = 300;
  * swapping it in (the senders' `replaceTrack` and tuning) is main-thread work that a joiner's page
  * would otherwise do while the other side's answer waits to be read.
  */
-export function denoiseActorOf(make: (mic: MediaStreamTrack, heard: boolean) => Promise<DenoisedMic>, gate: Gate, startMs = DENOISE_START_MS) {
+export function denoiseActorOf(
+  make: (mic: MediaStreamTrack, heard: boolean, ready: () => Promise<void>) => Promise<DenoisedMic>,
+  gate: Gate,
+  startMs = DENOISE_START_MS,
+) {
   return fromCallback<DenoiseCommand, { mic: MediaStreamTrack; heard: boolean }, DenoiseEvent>(({ input, sendBack, receive }) => {
     let running: DenoisedMic | null = null;
     let stopped = false;
@@ -109,8 +118,10 @@ export function denoiseActorOf(make: (mic: MediaStreamTrack, heard: boolean) => 
       heard = cmd.on;
       running?.setHeard(heard);
     });
+    // Begun before a wait for the picture, its making goes on (the compile) but stops at `ready` till the wait ends.
+    const ready = () => new Promise<void>((resolve) => gate.after(resolve));
     const start = () =>
-      make(input.mic, heard).then(
+      make(input.mic, heard, ready).then(
         (d) => {
           if (stopped) return d.stop();
           running = d;
@@ -138,4 +149,4 @@ export function denoiseActorOf(make: (mic: MediaStreamTrack, heard: boolean) => 
   });
 }
 
-export const denoiseActor = denoiseActorOf((mic, heard) => denoiseMic(mic, true, heard), awaitingPicture);
+export const denoiseActor = denoiseActorOf((mic, heard, ready) => denoiseMic(mic, true, heard, ready), awaitingPicture);

@@ -14,7 +14,7 @@
 import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
 import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer, type JoinOffer } from "../../protocol/index.ts";
 import { preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
-import { answerFirst } from "../answer-first.ts";
+import { answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
 import { mark } from "../timeline.ts";
 import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
 
@@ -252,6 +252,10 @@ export class PreparedSlot {
     if (this.pending && !isGroup(this.pending)) this.make();
     const prepared = this.current;
     if (!(prepared instanceof PreparedConnection)) return null;
+    // From Join, not from `joined` (the offer counted as sent, peer-connection.ts): what the page
+    // would begin meanwhile (the denoiser's AudioContext, made DENOISE_START_MS after the devices)
+    // waits for the other's picture too, instead of running while their answer comes (bench/join).
+    awaitingPicture.hold(PICTURE_AWAITED_MS);
     const now = prepared.forJoin();
     if (now) return now;
     let timer: ReturnType<typeof setTimeout> | undefined;

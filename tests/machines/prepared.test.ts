@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { ICE, type FakeTrack, harness, pcs, settle, streamOf, track, useFakeBrowser } from "../helpers/fake-call.ts";
 import { showsLobby } from "../../ui/selectors.ts";
 import { PreparedSlot } from "../../machines/transport/prepared.ts";
-import { answerFirst } from "../../machines/answer-first.ts";
+import { answerFirst, awaitingPicture } from "../../machines/answer-first.ts";
 
 describe("a connection prepared on the pre-join screen", () => {
   useFakeBrowser();
@@ -399,6 +399,19 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(rendered).toBe(false);
     await settle();
     expect(rendered).toBe(true);
+    slot.drop();
+  });
+  test("a join carrying the prepared offer holds the joiner's extra work for the other's picture from Join itself", async () => {
+    awaitingPicture.release();
+    const slot = new PreparedSlot();
+    slot.want({ iceServers: ICE, iceTransportPolicy: "all", stream: streamOf(track("cam", "video"), track("mic", "audio")) as unknown as MediaStream });
+    await settle();
+    expect(awaitingPicture.held).toBe(false); // the pre-join screen holds nothing
+    const offer = await slot.forJoin();
+    expect(offer?.sdp).toContain("o=fake");
+    // What a timer begins now (the denoiser's context) waits: the offer only counts as sent at `joined`.
+    expect(awaitingPicture.held).toBe(true);
+    awaitingPicture.release();
     slot.drop();
   });
 });

@@ -102,12 +102,23 @@ export const departed = (roster: Roster) => participantList(roster).filter((p) =
 export type RoomView = "peerLeft" | "waiting" | "inCall" | "reconnecting" | "connecting";
 
 /**
- * The first that holds: someone left and nobody is connected since; nobody is here; someone is
- * connected (and not away); someone's connection is in trouble; else we are connecting.
+ * Who is still here besides the one who just left (or is presumed gone): everyone else but those
+ * away with a dead connection (presumed gone too, or about to be). Connecting counts as here: in a
+ * group, people still joining are here.
+ */
+export const othersHere = (roster: Roster, departure: Departure | null) =>
+  participantList(roster).filter((p) => p.id !== departure?.peer && !(p.away && !isUp(p)));
+
+/**
+ * The first that holds: someone left and nobody else is here (see othersHere); nobody is here;
+ * someone is connected (and not away); someone's connection is in trouble; else we are connecting.
+ * After a departure only the others still here count: whoever left is no trouble to reconnect.
  */
 export function roomView(roster: Roster, departure: Departure | null): RoomView {
-  const everyone = participantList(roster);
-  if (departure !== null && !everyone.some(isUp)) return "peerLeft";
+  const everyone = departure === null ? participantList(roster) : othersHere(roster, departure);
+  // Not "nobody is connected": in a group whose others are still connecting, one leaving is news
+  // (a toast), not the end of the call.
+  if (departure !== null && everyone.length === 0) return "peerLeft";
   if (everyone.length === 0) return "waiting";
   if (everyone.some((p) => isUp(p) && !p.away)) return "inCall";
   if (everyone.some(isTrouble)) return "reconnecting";
@@ -146,12 +157,13 @@ export type PresenceNews =
  * What to announce now: an arrival once someone is connected and we know who they are (their
  * media state came), a departure once someone announced has left (or is presumed gone). Not
  * on reconnections: someone greeted stays greeted until they go. A departure is quiet when
- * nobody else is here, as the status line then says the same words.
+ * nobody else is here (othersHere), as the status line then says the same words.
  */
 export function presenceNews(roster: Roster, greeted: Greeted, departure: Departure | null): { greeted: Greeted; news: PresenceNews[] } {
   const next = { ...greeted };
   const news: PresenceNews[] = [];
-  const remaining = participantList(roster).filter((p) => isUp(p) && p.id !== departure?.peer);
+  // The status line says "… left" only when nobody else is here (roomView): then the toast is quiet.
+  const remaining = othersHere(roster, departure);
   for (const [id, who] of Object.entries(greeted)) {
     const gone = !roster[id] || departure?.peer === id;
     if (!gone) continue;

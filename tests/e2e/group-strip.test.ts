@@ -8,7 +8,8 @@
  * above the strip. Through a real Janus inside the network namespace the test command makes (`bash
  * scripts/netns.sh node_modules/.bin/bun test tests/e2e/group-strip.test.ts`); the others are quiet
  * peers (group-suite.ts): members of the room with no page and no media, so each test costs one page.
- * Screenshots go to artifacts/screenshots/group-strip-*.png.
+ * Screenshots go to artifacts/screenshots/group-strip-*.png. Also: one of the others leaving while
+ * nobody's connection is up yet is not the end of the call (roster.ts roomView).
  */
 import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
@@ -135,4 +136,30 @@ describe("many people in a group call", () => {
     await expectAttribute(page.locator(".tiles"), "class", "tiles focused");
     for (const corner of CORNERS) await nobodyCovered(page, corner, "laptop-8-strip", [...inReach("focus", 1), ...inReach("strip", 7)]);
   }, 120_000);
+
+  test("one of the others leaving while nobody's connection is up yet: their tile goes and the call goes on; the last leaving ends it", async () => {
+    const { page, link } = await startCall(LAPTOP);
+    // Quiet peers send no media: to the page they are still connecting, as a group joining is.
+    const others = await quietPeers(ctx, link, 3);
+    await tilesWithPins(page, 3);
+    const status = () => page.locator("p.status").innerText();
+    const before = await status();
+    others[0]!.send({ type: "leave" });
+    await tilesWithPins(page, 2);
+    // It once said "The other person hung up" over the whole stage, with Stay and Leave.
+    expect(await status()).toBe(before);
+    expect(await button(page, "Stay").count()).toBe(0);
+    // One other left: a call of two again (no Pins), still not over.
+    others[1]!.send({ type: "leave" });
+    const listed = () =>
+      page.evaluate(
+        () => Object.keys((window as unknown as { __onelink: { getSnapshot(): { context: { peers: object } } } }).__onelink.getSnapshot().context.peers).length,
+      );
+    await waitFor(listed, (n) => n === 1, 20_000);
+    expect(await status()).not.toMatch(/hung up|left the call/);
+    others[2]!.send({ type: "leave" });
+    await waitForStatus(page, "The other person hung up");
+    await button(page, "Stay").click();
+    await waitForStatus(page, "Waiting for someone to join");
+  }, 60_000);
 });

@@ -487,6 +487,41 @@ describe("call machine", () => {
     ]);
   });
 
+  test("in a group whose others are still connecting, one leaving is a toast said aloud, not the end of the call", async () => {
+    const h = harness();
+    await joinedAlone(h);
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "aaa-1", data: offer });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.CONTROL", peer: "aaa", msg: { type: "media-state", audio: true, video: true, name: "Ada" } });
+    // Two more join; their connections are not up yet.
+    for (const peer of ["ccc", "ddd"]) {
+      h.send({ type: "SIGNALING.PEER_JOINED", peer });
+      h.send({ type: "SIGNALING.SIGNAL", from: peer, session: `${peer}-1`, data: offer });
+    }
+    // Ada closes her tab: away, her connection dies, and she is presumed gone.
+    h.send({ type: "SIGNALING.PEER_AWAY", peer: "aaa" });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "unstable" });
+    h.clock.increment(3_000);
+    expect(h.actor.getSnapshot().context.departure).toEqual({ peer: "aaa", reason: "gone", name: "Ada" });
+    // Not "Ada left the call" over the whole stage, nor "Reconnecting" to someone gone: a toast said aloud.
+    expect(h.phase()).toBe("connecting");
+    expect(h.named.at(-1)).toEqual({ type: "NOTIFY.DEPARTED", reason: "gone", who: "Ada", quiet: false });
+    // Her seat expires: the others are still connecting.
+    h.send({ type: "SIGNALING.PEER_LEFT", peer: "aaa", reason: "gone" });
+    expect(h.phase()).toBe("connecting");
+    h.send({ type: "PEER.STATUS", peer: "ccc", status: "connected" });
+    expect(h.phase()).toBe("inCall");
+    // Both others close their tabs at once: whoever is presumed gone first, the call then says they left.
+    for (const peer of ["ccc", "ddd"]) {
+      h.send({ type: "SIGNALING.PEER_AWAY", peer });
+      h.send({ type: "PEER.STATUS", peer, status: "unstable" });
+    }
+    h.clock.increment(3_000);
+    expect(h.phase()).toBe("peerLeft");
+    h.send({ type: "WAIT" });
+    expect(h.phase()).toBe("waiting");
+  });
+
   test("chat names each message by its sender as their tile does, and keeps the name of someone who left", async () => {
     const h = harness();
     await joinedAlone(h);

@@ -6,7 +6,8 @@
  * Variants: warm cache, cold cache, and B 100 ms from the servers (bench/call/latency-proxy.ts on
  * the way to the app and to the floor relay; media stays direct). The app is also timed on a reload
  * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
- *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100]
+ *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100] [--warm-visits N]
+ *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
  * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
  */
@@ -27,6 +28,12 @@ const { values: args } = parseArgs({
     rtt: { type: "string", default: "100" },
     /** The floor asks for the app's camera size and rate (1080p60) instead of the browser's default. */
     "floor-hd": { type: "boolean", default: false },
+    /** The floor sends H.264 first, as the app does (rtp-tuning.ts SOFTWARE_ORDER), instead of the browser's default VP8. */
+    "floor-h264": { type: "boolean", default: false },
+    /** Visits of the start page before the measured one (warm variants): 2 or more lets V8's code cache be made, then used. */
+    "warm-visits": { type: "string", default: "1" },
+    /** The floor shows each page's own camera (muted, filling the window), as the app's pre-join preview and self view do. */
+    "floor-self": { type: "boolean", default: false },
     /** The app's camera at the floor's size and rate (640x480, 30 fps) instead of its default 1080p60, saved for A and B. */
     "app-sd": { type: "boolean", default: false },
     /** The app's B clicks Join this long (ms) after it is enabled, as a person looks at the preview first (0: at once); the floor has no Join: compare Join → first frame. */
@@ -164,7 +171,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
         await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 640, height: 480, frameRate: 30 })));
     const room = crypto.randomUUID();
     const secret = newSecret();
-    const hd = args["floor-hd"] ? "&hd" : "";
+    const hd = (args["floor-hd"] ? "&hd" : "") + (args["floor-h264"] ? "&h264" : "") + (args["floor-self"] ? "&self" : "");
     if (kind === "app") {
       await openCallLink(a.page, `${aOrigin}/c/${room}#${secret}`);
       await waitForStatus(a.page, "Waiting for someone to join");
@@ -174,8 +181,10 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     }
     if (variant !== "cold") {
       // A returning visitor: the page, its code and (the app) its service worker already here.
-      await b.page.goto(`${bOrigin}/`);
-      await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+      for (let visit = 0; visit < Number(args["warm-visits"]); visit++) {
+        await b.page.goto(`${bOrigin}/`);
+        await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+      }
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
     const shown = firstFrameShown(b.page);

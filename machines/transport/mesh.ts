@@ -270,6 +270,12 @@ export const meshTransport = setup({
       enqueue.assign(({ context: ctx, spawn }) => ({
         mode: "sfu" as const,
         sfuStale: false,
+        // Who came (and who said we came) through the old path, for those we also have a direct
+        // connection with: their pictures on the new path start the handover again (each side says
+        // "via-sfu", then the direct connection closes). Kept, a server restart between a call of
+        // two and a group again left a direct connection open beside the group for good.
+        viaSfu: ctx.viaSfu.filter((p) => !ctx.connections[p]),
+        theyViaSfu: ctx.theyViaSfu.filter((p) => !ctx.connections[p]),
         sfu: spawn("sfu", {
           input: {
             iceServers: ctx.iceServers,

@@ -5,7 +5,7 @@ import { peerMachine } from "../../machines/transport/peer.ts";
 import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
 import type { SfuCommand, SfuEvent, SfuInput } from "../../machines/transport/sfu.ts";
 import type { SignalingCommand } from "../../machines/link/signaling.ts";
-import { decodeControl } from "../../protocol/index.ts";
+import { decodeControl, encodeControl } from "../../protocol/index.ts";
 
 /** A transport's input: nothing to send yet, no keys. */
 const input: TransportInput = {
@@ -139,4 +139,52 @@ test("a call of two turning into a group tells everyone who we are: someone whos
   expect(told()).toEqual([]);
   transport.send({ type: "SIGNALING.MODE", mode: "sfu" });
   expect(told()).toEqual([{ to: undefined, name: "Dan", base: true }]);
+});
+
+test("a server restart between a group, a call of two and a group again: the direct connection made meanwhile closes once both pictures come through the new path", async () => {
+  let sfuOut: ((e: SfuEvent) => void) | null = null;
+  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ sendBack }) => {
+    sfuOut = sendBack;
+  });
+  const closed: string[] = [];
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ input, sendBack }) => {
+    queueMicrotask(() => sendBack({ type: "PC.STATE", state: "connected" }));
+    return () => void closed.push(input.session);
+  });
+  const peer = peerMachine.provide({ actors: { connection } });
+  const sent: Extract<SignalingCommand, { type: "SIGNALING.SEND" }>[] = [];
+  const link = fromCallback<SignalingCommand>(({ receive }) => receive((c) => void (c.type === "SIGNALING.SEND" && sent.push(c))));
+  const parent = createMachine({
+    invoke: [
+      { id: "link", systemId: "link", src: link },
+      { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { sfu, peer } }), input },
+    ],
+  });
+  const actor = createActor(parent).start();
+  const transport = actor.system.get("transport")!;
+  const viaSfuTo = () =>
+    sent.splice(0).flatMap(({ msg }) => (msg.type === "relay" && msg.channel === "control" && decodeControl(msg.data)?.type === "via-sfu" ? [msg.peer] : []));
+  const direct = () => Object.keys((transport.getSnapshot() as { context: { connections: Record<string, unknown> } }).context.connections);
+  const stream = { id: "s" } as unknown as MediaStream;
+  const viaSfuFrom = (from: string) => transport.send({ type: "SIGNALING.RELAY", from, channel: "control", data: encodeControl({ type: "via-sfu" }) } as never);
+
+  // A group of three: Ada's and Cleo's pictures come through the media server.
+  transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa", "ccc"], iceServers: [], mode: "sfu" });
+  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream });
+  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "ccc", stream });
+  expect(viaSfuTo()).toEqual(["aaa", "ccc"]);
+  // The server restarts; Ada rejoins first: a call of two, a direct connection to her.
+  transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+  await Bun.sleep(0);
+  expect(direct()).toEqual(["aaa"]);
+  // Cleo rejoins before Ada's direct picture took over: a group again, on a new path.
+  const before = sfuOut;
+  transport.send({ type: "SIGNALING.MODE", mode: "sfu" });
+  expect(sfuOut).not.toBe(before);
+  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream });
+  // Ada is told her picture reaches us through the new path; she says the same: the direct connection closes.
+  expect(viaSfuTo()).toEqual(["aaa"]);
+  viaSfuFrom("aaa");
+  expect(direct()).toEqual([]);
+  expect(closed).toHaveLength(1);
 });

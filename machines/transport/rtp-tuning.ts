@@ -220,7 +220,7 @@ export async function placeTrack(
 }
 
 /** Sender parameters: fluid camera video, sharp screens, audio first in the queue. Needs a negotiated sender. */
-type SenderParams = Pick<Outgoing, "videoMode" | "maxBitrateKbps" | "maxFramerate"> & { scale?: number };
+type SenderParams = Pick<Outgoing, "videoMode" | "maxBitrateKbps" | "maxFramerate"> & { scale?: number; starting?: boolean };
 
 export async function tuneSender(sender: RTCRtpSender, out: SenderParams) {
   try {
@@ -239,7 +239,10 @@ async function tuneOnce(sender: RTCRtpSender, out: SenderParams) {
   if (!p.encodings?.length) return;
   if (kind === "video") {
     const screen = out.videoMode === "screen";
-    p.degradationPreference = screen ? "maintain-resolution" : "maintain-framerate";
+    // While a camera starts (START_MS of frames), its size is kept: allowed to scale, the encoder
+    // dropped its first frames to come down to a size it thought the start bitrate fits (427x240 of
+    // 640x360 asked, "bandwidth"), and the first picture came later and smaller. Then fluid video first.
+    p.degradationPreference = screen || out.starting ? "maintain-resolution" : "maintain-framerate";
     for (const e of p.encodings) {
       e.maxBitrate = out.maxBitrateKbps * 1000;
       e.maxFramerate = screen ? Math.min(30, out.maxFramerate) : out.maxFramerate;
@@ -293,7 +296,7 @@ export function senderSync(pc: RTCPeerConnection, stream: MediaStream | null, vi
       const screen = sender.track.contentHint === "detail" || sender.track.contentHint === "text";
       const params = outgoing ?? { videoMode: screen ? ("screen" as const) : ("camera" as const), maxBitrateKbps: DEFAULT_MAX_BITRATE_KBPS, maxFramerate: 60 };
       const scale = starting ? Math.max(cpu.scale, startScale(sender.track)) : cpu.scale;
-      await tuneSender(sender, { ...params, scale }).catch((err) => console.warn("rtp: sender parameters refused", err));
+      await tuneSender(sender, { ...params, scale, starting }).catch((err) => console.warn("rtp: sender parameters refused", err));
     }
   }
   const run = () => {

@@ -74,8 +74,9 @@ async function nobodyCovered(page: Page, corner: string, shot: string, tiles: st
   await page.keyboard.press(corner.startsWith("top") ? "ArrowUp" : "ArrowDown");
   await page.keyboard.press(corner.endsWith("left") ? "ArrowLeft" : "ArrowRight");
   await page.keyboard.press("Shift");
-  // The bars are back and have slid in.
-  await Bun.sleep(400);
+  // The bars are back and have slid in: two frames for the styles to change, then no transition still running.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"), null, { timeout: 5_000 });
   expect(await page.locator(".local").getAttribute("data-corner")).toBe(corner);
   await page.screenshot({ path: `${ARTIFACTS}/group-strip-${shot}-${corner}.png` });
   expect(await pins(page)).toEqual(tiles);
@@ -135,6 +136,29 @@ describe("many people in a group call", () => {
     await button(page, "Speaker layout").click();
     await expectAttribute(page.locator(".tiles"), "class", "tiles focused");
     for (const corner of CORNERS) await nobodyCovered(page, corner, "laptop-8-strip", [...inReach("focus", 1), ...inReach("strip", 7)]);
+  }, 120_000);
+
+  test("a laptop with two, three and four others (a grid of two columns): the self view in any corner covers no name and no Pin", async () => {
+    const { page, link } = await startCall(LAPTOP);
+    await quietPeers(ctx, link, 2);
+    await tilesWithPins(page, 2);
+    for (const corner of CORNERS) await nobodyCovered(page, corner, "laptop-2", inReach("grid", 2));
+    await quietPeers(ctx, link, 1);
+    await tilesWithPins(page, 3);
+    for (const corner of CORNERS) await nobodyCovered(page, corner, "laptop-3", inReach("grid", 3));
+    await quietPeers(ctx, link, 1);
+    await tilesWithPins(page, 4);
+    for (const corner of CORNERS) await nobodyCovered(page, corner, "laptop-4", inReach("grid", 4));
+    // The chat open beside the stage: a narrower grid (its tiles' Pins 11 px under the self view, once).
+    await button(page, "Chat").click();
+    await page.getByRole("textbox", { name: /message/i }).waitFor({ timeout: 10_000 });
+    for (const corner of CORNERS) await nobodyCovered(page, corner, "laptop-4-chat", inReach("grid", 4));
+    // A smaller laptop (a few px under the self view once, even without the chat), the chat open then closed.
+    await page.setViewportSize({ width: 1024, height: 640 });
+    for (const corner of CORNERS) await nobodyCovered(page, corner, "small-laptop-4-chat", inReach("grid", 4));
+    await button(page, "Chat").click();
+    await page.getByRole("textbox", { name: /message/i }).waitFor({ state: "hidden", timeout: 10_000 });
+    for (const corner of CORNERS) await nobodyCovered(page, corner, "small-laptop-4", inReach("grid", 4));
   }, 120_000);
 
   test("one of the others leaving while nobody's connection is up yet: their tile goes and the call goes on; the last leaving ends it", async () => {

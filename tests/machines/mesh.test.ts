@@ -92,13 +92,18 @@ test("through the media server, a newcomer's tiles take each stream before its f
 });
 
 /**
- * A transport named "Dan" beside a stand-in link, with a media server's path that never reports
- * anyone's stream flowing; `told()` gives the media states it relayed since the last look: to
- * whom (undefined: everyone) and whether sealed with the link's own key.
+ * A transport beside a stand-in link (what it asks the link to send lands in `sent`), with the
+ * media server's path and the direct connections given (by default, ones that never report anything).
  */
-function dan() {
-  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(() => {});
-  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(() => {});
+function standInTransport({
+  sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(() => {}),
+  connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(() => {}),
+  name,
+}: {
+  sfu?: ReturnType<typeof fromCallback<SfuCommand, SfuInput, SfuEvent>>;
+  connection?: ReturnType<typeof fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>>;
+  name?: string;
+} = {}) {
   const peer = peerMachine.provide({ actors: { connection } });
   const sent: Extract<SignalingCommand, { type: "SIGNALING.SEND" }>[] = [];
   const link = fromCallback<SignalingCommand>(({ receive }) => receive((c) => void (c.type === "SIGNALING.SEND" && sent.push(c))));
@@ -109,11 +114,20 @@ function dan() {
         id: "transport",
         systemId: "transport",
         src: meshTransport.provide({ actors: { sfu, peer } }),
-        input: { ...input, mediaState: { ...input.mediaState, name: "Dan" } },
+        input: name ? { ...input, mediaState: { ...input.mediaState, name } } : input,
       },
     ],
   });
-  const transport = createActor(parent).start().system.get("transport")!;
+  return { transport: createActor(parent).start().system.get("transport")!, sent };
+}
+
+/**
+ * A transport named "Dan" whose media server's path never reports anyone's stream flowing; `told()`
+ * gives the media states it relayed since the last look: to whom (undefined: everyone) and whether
+ * sealed with the link's own key.
+ */
+function dan() {
+  const { transport, sent } = standInTransport({ name: "Dan" });
   const told = () =>
     sent.splice(0).flatMap(({ msg, base }) => {
       if (msg.type !== "relay" || msg.channel !== "control") return [];
@@ -151,17 +165,7 @@ test("a server restart between a group, a call of two and a group again: the dir
     queueMicrotask(() => sendBack({ type: "PC.STATE", state: "connected" }));
     return () => void closed.push(input.session);
   });
-  const peer = peerMachine.provide({ actors: { connection } });
-  const sent: Extract<SignalingCommand, { type: "SIGNALING.SEND" }>[] = [];
-  const link = fromCallback<SignalingCommand>(({ receive }) => receive((c) => void (c.type === "SIGNALING.SEND" && sent.push(c))));
-  const parent = createMachine({
-    invoke: [
-      { id: "link", systemId: "link", src: link },
-      { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { sfu, peer } }), input },
-    ],
-  });
-  const actor = createActor(parent).start();
-  const transport = actor.system.get("transport")!;
+  const { transport, sent } = standInTransport({ sfu, connection });
   const viaSfuTo = () =>
     sent.splice(0).flatMap(({ msg }) => (msg.type === "relay" && msg.channel === "control" && decodeControl(msg.data)?.type === "via-sfu" ? [msg.peer] : []));
   const direct = () => Object.keys((transport.getSnapshot() as { context: { connections: Record<string, unknown> } }).context.connections);

@@ -24,6 +24,8 @@ export type TimelineStep =
   // The answering side (the person already in the room): the joiner's offer heard, our answer sent.
   | "offer-in"
   | "answer-sent"
+  // The answer's frame handed to the socket (after any group messages queued before it were sealed).
+  | "answer-wire"
   | "ice-connected"
   | "connected"
   | "first-frame"

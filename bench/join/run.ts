@@ -6,7 +6,7 @@
  * Variants: warm cache, cold cache, and B 100 ms from the servers (bench/call/latency-proxy.ts on
  * the way to the app and to the floor relay; media stays direct). The app is also timed on a reload
  * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
- *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100] [--warm-visits N]
+ *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100] [--warm-visits N] [--warm-dwell MS]
  *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
  * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
@@ -32,6 +32,12 @@ const { values: args } = parseArgs({
     "floor-h264": { type: "boolean", default: false },
     /** Visits of the start page before the measured one (warm variants): 2 or more lets V8's code cache be made, then used. */
     "warm-visits": { type: "string", default: "1" },
+    /**
+     * How long (ms) B stays on each earlier visit once its service worker is ready: a returning
+     * visitor's last visit did not end the instant the worker was ready. 0 navigates at once (join11
+     * and before), while the browser was still busy with that visit (bench/join README, join12).
+     */
+    "warm-dwell": { type: "string", default: "3000" },
     /** The floor shows each page's own camera (muted, filling the window), as the app's pre-join preview and self view do. */
     "floor-self": { type: "boolean", default: false },
     /** The app's camera at the floor's size and rate (640x480, 30 fps) instead of its default 1080p60, saved for A and B. */
@@ -72,7 +78,7 @@ interface Timing {
 }
 
 /** The answering page's (A's) own marks, as ms after B's navigation (both pages' clocks from `performance.timeOrigin`). */
-const A_STEPS = ["offer-in", "answer-sent"];
+const A_STEPS = ["offer-in", "answer-sent", "answer-wire"];
 async function answererSteps(a: Page, bOrigin: number): Promise<Record<string, number>> {
   const { origin, marks } = await a.evaluate((names) => {
     const marks: Record<string, number> = {};
@@ -184,6 +190,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
       for (let visit = 0; visit < Number(args["warm-visits"]); visit++) {
         await b.page.goto(`${bOrigin}/`);
         await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+        await Bun.sleep(Number(args["warm-dwell"]));
       }
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
@@ -271,6 +278,7 @@ const AFTER_START = [
   "offer-sent",
   "A offer-in",
   "A answer-sent",
+  "A answer-wire",
   "view drawn",
   "answer-in",
   "answer",

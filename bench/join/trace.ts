@@ -44,6 +44,8 @@ const { values: args } = parseArgs({
     floor: { type: "boolean", default: false },
     /** B opens the link in a fresh context (no HTTP cache, no service worker), as run.ts's cold variant. */
     cold: { type: "boolean", default: false },
+    /** How long (ms) B stays on its earlier visit once its service worker is ready, as run.ts `--warm-dwell`. */
+    "warm-dwell": { type: "string", default: "3000" },
   },
 });
 const MIN_TASK_MS = Number(args.min);
@@ -98,6 +100,7 @@ async function record(): Promise<TraceEvent[]> {
     if (!args.cold) {
       await b.page.goto(`${app.url}/`);
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+      await Bun.sleep(Number(args["warm-dwell"]));
     }
     return await traced(browser, b.page, link);
   } finally {

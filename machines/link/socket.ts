@@ -236,6 +236,7 @@ export const socketActor = fromCallback<SocketCommand, SocketInput, SocketEvent>
   let keepsCards = false;
   const sendNow = (msg: WithoutVersion<ClientMessage>) => {
     if (ws.readyState === WebSocket.OPEN && (msg.type !== "card" || keepsCards)) ws.send(encode(msg));
+    if (msg.type === "signal" && "description" in msg.data && msg.data.description.type === "answer") mark("answer-wire");
   };
   const e2ee = input.messageKeys ? relayCrypto(input.messageKeys) : null;
   const sendOut = e2ee

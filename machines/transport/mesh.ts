@@ -107,6 +107,8 @@ export type TransportCommand =
   | { type: "TRANSPORT.MEDIA_STATE"; msg: Extract<ControlMessage, { type: "media-state" }> }
   | { type: "TRANSPORT.RELAY_ONLY"; on: boolean }
   | { type: "TRANSPORT.DROP"; peer: string }
+  /** Their picture froze on the page while its frames are decoded (ui/stuck-picture.ts): a new connection to them. */
+  | { type: "TRANSPORT.RENEW"; peer: string }
   /** The stage's tiles: which participants are on screen, at which layer (the media server sends that). */
   | { type: "TRANSPORT.VIEW"; view: SfuView }
   | { type: "TRANSPORT.LEAVE" };
@@ -288,6 +290,17 @@ export const meshTransport = setup({
           },
         }),
       }));
+    }),
+    /** A new connection to `peer` (ours offers, with a new session), in place of one that failed or froze. */
+    connectAfresh: enqueueActions(({ enqueue }, { peer }: { peer: string }) => {
+      enqueue.assign(({ context: ctx, spawn }) => {
+        const known = ctx.connections[peer];
+        if (!known) return {};
+        const session = newSession();
+        const ref = spawn("peer", { input: connectionInput(ctx, peer, session) });
+        return { connections: { ...ctx.connections, [peer]: { ...known, ref, session, remoteSession: null, status: "connecting" as const } } };
+      });
+      enqueue.sendParent({ type: "TRANSPORT.CONNECTING", peer, fresh: false } satisfies TransportReport);
     }),
     /**
      * Back to two: direct connections again, make before break. Each participant keeps their
@@ -536,6 +549,16 @@ export const meshTransport = setup({
         enqueue({ type: "forgetGroupPeer", params: { peer: event.peer } });
       }),
     },
+    "TRANSPORT.RENEW": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const known = context.connections[event.peer];
+        // Only a direct connection that is up; without a server a new one could not be signaled.
+        if (context.mode !== "direct" || context.noServer || !known?.ref || known.status !== "connected") return;
+        console.warn(`OneLink: ${event.peer}'s picture froze while its frames were decoded: a new connection`);
+        enqueue.stopChild(known.ref);
+        enqueue({ type: "connectAfresh", params: { peer: event.peer } });
+      }),
+    },
     "TRANSPORT.DROP": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const known = context.connections[event.peer];
@@ -692,12 +715,7 @@ export const meshTransport = setup({
           enqueue.assign(({ context: ctx }) => ({ connections: { ...ctx.connections, [failed.id]: { ...failed, ref: null } } }));
           return;
         }
-        enqueue.assign(({ context: ctx, spawn }) => {
-          const session = newSession();
-          const ref = spawn("peer", { input: connectionInput(ctx, failed.id, session) });
-          return { connections: { ...ctx.connections, [failed.id]: { ...failed, ref, session, remoteSession: null, status: "connecting" as const } } };
-        });
-        enqueue.sendParent({ type: "TRANSPORT.CONNECTING", peer: failed.id, fresh: false } satisfies TransportReport);
+        enqueue({ type: "connectAfresh", params: { peer: failed.id } });
       }),
     },
   },

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { freePort, newPerson, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
+import { freePort, newPerson, recordPeerConnections, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -71,6 +71,43 @@ test("a peer who closes the tab is reported as gone within seconds, and the othe
   await a.page.getByRole("button", { name: "Stay", exact: true }).click();
   await waitForStatus(a.page, "Waiting for someone to join");
   await a.context.close();
+}, 60_000);
+
+test("a picture that froze on the page while its frames are decoded comes back through a new connection, once", async () => {
+  const a = await newPerson(ctx.browser, ctx.app.url);
+  const b = await newPerson(ctx.browser, ctx.app.url);
+  await a.context.addInitScript(recordPeerConnections);
+  const renewals: string[] = [];
+  a.page.on("console", (m) => m.text().includes("a new connection") && renewals.push(m.text()));
+  const room = crypto.randomUUID();
+  await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
+  await waitForStatus(a.page, "Waiting for someone to join");
+  await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
+  await bothSeeEachOther(a.page, b.page);
+  const calls = () => a.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.remoteDescription).length);
+  const before = await calls();
+  // What Chromium did after a relay came back (ui/stuck-picture.ts): the frames of B's stream, still
+  // decoded, no longer reach A's <video>. Here only the count the page watches stands still for that
+  // stream; the real frames of a new connection's stream are what the test then waits for.
+  await a.page.evaluate(() => {
+    const video = document.querySelector<HTMLVideoElement>('video[aria-label^="Remote video"]')!;
+    const frozen = video.srcObject;
+    const real = HTMLVideoElement.prototype.getVideoPlaybackQuality;
+    HTMLVideoElement.prototype.getVideoPlaybackQuality = function (this: HTMLVideoElement) {
+      const q = real.call(this);
+      return this.srcObject === frozen ? ({ ...q, totalVideoFrames: 0 } as VideoPlaybackQuality) : q;
+    };
+  });
+  await a.page.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.remoteDescription).length > 1, null, {
+    timeout: 20_000,
+  });
+  await bothSeeEachOther(a.page, b.page);
+  await a.page.waitForTimeout(7_000); // three more looks of the watch: the new picture moves, nothing more is done
+  expect(renewals).toHaveLength(1);
+  expect(await calls()).toBe(before + 1);
+  expect(await a.page.getByRole("status").innerText()).toStartWith("Connected");
+  await a.context.close();
+  await b.context.close();
 }, 60_000);
 
 describe("calls survive the signaling server", () => {

@@ -70,6 +70,9 @@ describe("TURN relay", () => {
     const app: AppServer = await startApp({ TURN_URLS: relay.url, TURN_SECRET: secret, TURN_TTL_S: "600" });
     try {
       const { a, b } = await relayOnlyPair(app.url);
+      // A picture frozen on a page while its frames are decoded is given a new connection (ui/stuck-picture.ts).
+      const renewals: string[] = [];
+      for (const p of [a.page, b.page]) p.on("console", (m) => m.text().includes("a new connection") && renewals.push(m.text()));
       await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
       await Promise.all([waitForNewFrames(a.page, "Remote video", 5), waitForNewFrames(b.page, "Remote video", 5)]);
       // Connections that carried a call (a spare kept ready for a next session has no description).
@@ -83,7 +86,10 @@ describe("TURN relay", () => {
       await Promise.all([waitForStatus(a.page, "Connected", 45_000), waitForStatus(b.page, "Connected", 45_000)]);
       // Media follows, at the latest once a side sees nothing arrive and restarts ICE again (peer.ts).
       await Promise.all([waitForNewFrames(a.page, "Remote video", 10, 30_000), waitForNewFrames(b.page, "Remote video", 10, 30_000)]);
-      expect(await connections()).toBe(before); // restarted in place, not replaced by a new connection
+      // Restarted in place, not replaced by a new connection; unless Chromium froze a picture whose
+      // frames came again (about 1 run in 25 under load), which one new connection brings back.
+      expect(renewals.length).toBeLessThanOrEqual(1);
+      expect(await connections()).toBe(before + renewals.length);
       expect(await selectedPairTypes(b.page)).toEqual({ local: "relay", remote: "relay" });
       await a.context.close();
       await b.context.close();

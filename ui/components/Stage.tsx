@@ -14,7 +14,7 @@ import { TRANSPORT_ID } from "../../machines/system-ids.ts";
 import { useActiveSpeaker } from "../audio-level.ts";
 import { useCallActor } from "../call-context.tsx";
 import { arrange, columnsFor, layerFor, type LayoutMode, perPageFor, perStripFor } from "../layout.ts";
-import { useSinkId } from "../media-hooks.ts";
+import { useSinkId, useStatsActor } from "../media-hooks.ts";
 import { type CallSnapshot, callLink, displayName, participantIds, sameIds, sameStreams, streamsOf, type Phase } from "../selectors.ts";
 import { Avatar } from "./Avatar.tsx";
 import { DrawingLayer } from "./Drawing.tsx";
@@ -199,6 +199,9 @@ const tileViewOf = (s: CallSnapshot, id: string | null): TileView | null => {
 const sameTileView = (a: TileView | null, b: TileView | null) =>
   a === b || (a !== null && b !== null && a.stream === b.stream && a.video === b.video && a.audio === b.audio && a.screen === b.screen);
 
+/** A frozen picture (stuck-picture.ts) brings a new connection to that person at most this often. */
+const RENEW_AGAIN_MS = 30_000;
+
 /** A participant's video, their drawing and what they have turned off; the first tile also holds the call link and codes. */
 const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, onPin }: TileProps) {
   const actor = useCallActor();
@@ -208,6 +211,15 @@ const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, o
   const secret = useSelector(actor, (s) => s.context.secret);
   const serverless = useSelector(actor, (s) => s.context.serverless !== null);
   const sinkId = useSinkId();
+  const decoding = useSelector(useStatsActor(), (s) => (id ? (s?.context.byPeer[id]?.summary.received.fps ?? 0) > 0 : false));
+  const transport = useSelector(actor, (s) => s.children[TRANSPORT_ID] ?? null);
+  // Their picture froze while its frames are decoded: a new connection to them, at most once in RENEW_AGAIN_MS.
+  const renewedAt = useRef(Number.NEGATIVE_INFINITY);
+  const onStuck = useCallback(() => {
+    if (!id || !transport || performance.now() - renewedAt.current < RENEW_AGAIN_MS) return;
+    renewedAt.current = performance.now();
+    transport.send({ type: "TRANSPORT.RENEW", peer: id } satisfies TransportCommand);
+  }, [id, transport]);
   // A double tap (or click) switches between the whole picture and the picture filling the tile.
   const [fit, setFit] = useState<"auto" | "contain" | "cover">("auto");
   const remoteCamOff = peer !== null && !peer.video;
@@ -220,7 +232,14 @@ const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, o
     // biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut for the picture's framing; nothing is lost without it (the default frames each kind of video)
     <div className={classes} data-peer={id ?? undefined} onDoubleClick={() => setFit((f) => (f === "cover" ? "contain" : "cover"))}>
       <ErrorBoundary name="The other person's video" className="at-center">
-        <Video stream={peer?.stream ?? null} label={name ? `Remote video: ${name}` : "Remote video"} className="remote-video" sinkId={sinkId} />
+        <Video
+          stream={peer?.stream ?? null}
+          label={name ? `Remote video: ${name}` : "Remote video"}
+          className="remote-video"
+          sinkId={sinkId}
+          decoding={decoding}
+          onStuck={onStuck}
+        />
       </ErrorBoundary>
       <ErrorBoundary name="The drawing" className="at-top-left">
         <DrawingLayer which="remote" peer={id} />

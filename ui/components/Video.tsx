@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { mark } from "../../machines/timeline.ts";
 import { awaitingPicture, pictureShown } from "../../machines/answer-first.ts";
 import { pictureOf } from "../../machines/media/picture.ts";
+import { STUCK_CHECK_MS, stuckPictureWatch } from "../stuck-picture.ts";
 
 interface Props {
   stream: MediaStream | null;
@@ -11,10 +12,14 @@ interface Props {
   className?: string;
   /** Which speaker plays it (setSinkId); "" is the system default. */
   sinkId?: string;
+  /** Someone else's picture whose frames the call's stats say are being decoded: watched for a freeze on the page (stuck-picture.ts). */
+  decoding?: boolean;
+  /** That picture stayed frozen though it was bound again. */
+  onStuck?: () => void;
 }
 
 /** A <video> bound to a MediaStream. If the browser blocks sound, plays muted and offers a tap. */
-export function Video({ stream, label, self = false, className, sinkId }: Props) {
+export function Video({ stream, label, self = false, className, sinkId, decoding = false, onStuck }: Props) {
   const ref = useRef<HTMLVideoElement>(null);
   const [blockedSound, setBlockedSound] = useState(false);
 
@@ -38,6 +43,16 @@ export function Video({ stream, label, self = false, className, sinkId }: Props)
       video.play().catch(() => {});
     });
   }, [stream, self]);
+
+  useEffect(() => {
+    const video = ref.current;
+    if (self || !decoding || !onStuck || !video || !stream) return;
+    const check = stuckPictureWatch(video, onStuck);
+    const timer = setInterval(() => {
+      if (!document.hidden) check();
+    }, STUCK_CHECK_MS);
+    return () => clearInterval(timer);
+  }, [stream, self, decoding, onStuck]);
 
   // Routing this element's sound is part of binding it, like srcObject above.
   useEffect(() => {

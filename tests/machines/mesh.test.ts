@@ -56,6 +56,49 @@ test("a peer that throws is replaced by a fresh connection, and the failed one's
   }
 });
 
+test("a picture frozen on the page (TRANSPORT.RENEW): a direct connection that is up is replaced by a new one of ours, which offers; one not up yet, or without a server, is left alone", async () => {
+  const made: { session: string; initiator: boolean; closed: boolean }[] = [];
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ input, sendBack }) => {
+    const record = { session: input.session, initiator: input.initiator, closed: false };
+    made.push(record);
+    queueMicrotask(() => sendBack({ type: "PC.STATE", state: "connected" }));
+    return () => (record.closed = true);
+  });
+  const peer = peerMachine.provide({ actors: { connection } });
+  const warned = console.warn;
+  console.warn = () => {};
+  try {
+    for (const noServer of [false, true]) {
+      made.length = 0;
+      const heard: { type: string; peer?: string; fresh?: boolean }[] = [];
+      const parent = createMachine({
+        invoke: { id: "transport", systemId: "transport", src: meshTransport.provide({ actors: { peer } }), input: { ...input, noServer } },
+        on: { "*": { actions: ({ event }) => void heard.push(event as never) } },
+      });
+      const actor = createActor(parent).start();
+      const transport = actor.system.get("transport")!;
+      transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+      transport.send({ type: "TRANSPORT.RENEW", peer: "aaa" }); // not up yet: nothing
+      expect(made).toHaveLength(1);
+      await Promise.resolve();
+      transport.send({ type: "TRANSPORT.RENEW", peer: "zzz" }); // nobody of ours: nothing
+      transport.send({ type: "TRANSPORT.RENEW", peer: "aaa" });
+      if (noServer) {
+        expect(made).toHaveLength(1);
+      } else {
+        expect(made).toHaveLength(2);
+        expect(made[0]!.closed).toBe(true);
+        expect(made[1]!).toMatchObject({ initiator: true, closed: false });
+        expect(made[1]!.session).not.toBe(made[0]!.session);
+        expect(heard).toContainEqual({ type: "TRANSPORT.CONNECTING", peer: "aaa", fresh: false });
+      }
+      actor.stop();
+    }
+  } finally {
+    console.warn = warned;
+  }
+});
+
 test("through the media server, a newcomer's tiles take each stream before its first frame; a picture already shown directly waits for the new one to flow", async () => {
   const streams: Record<string, MediaStream> = {};
   let sfuOut: ((e: SfuEvent) => void) | null = null;

@@ -121,6 +121,10 @@ export function probe() {
         b.size ??= `${meta.width}x${meta.height}`;
         if (b.frame !== null) return;
         b.frame = performance.now();
+        // When the frame was handed to the compositor, and when it was to be on screen: the callback
+        // itself runs on the main thread, later than that when the page is busy.
+        b.steps["frame presented"] = meta.presentationTime;
+        b.steps["frame displayed"] = meta.expectedDisplayTime;
         performance.mark("bench:first frame");
         console.debug(FRAME_SHOWN);
         observer.disconnect();

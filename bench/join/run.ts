@@ -285,6 +285,7 @@ const AFTER_START = [
   "view shown",
   "ice-connected",
   "connected",
+  "frame presented",
   "first frame",
 ];
 function sideBySide(floor: Timing[], appRuns: Timing[]): string {

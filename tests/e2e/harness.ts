@@ -31,9 +31,10 @@ export { freePort } from "../../scripts/janus.ts";
  * Without a Janus (SFU=off) unless the test asks for one: `SFU_URLS` of its own (tests/helpers/janus.ts)
  * or `SFU: "on"` for the server's own.
  */
-export async function startApp(env: Record<string, string> = {}, port = 0, opts: { stderr?: "pipe" | "inherit" } = {}): Promise<AppServer> {
+/** `opts.root`: another checkout of the project to run (bench/join/compare.ts: a variant's own build beside this one). */
+export async function startApp(env: Record<string, string> = {}, port = 0, opts: { stderr?: "pipe" | "inherit"; root?: string } = {}): Promise<AppServer> {
   const proc = Bun.spawn([BUN, "signal-server/main.ts"], {
-    cwd: ROOT,
+    cwd: opts.root ?? ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), STUN_URLS: "", NODE_ENV: "production", ...(env.SFU_URLS ? {} : { SFU: "off" }), ...env },
     stdout: "pipe",
     stderr: opts.stderr ?? "inherit",

@@ -1,0 +1,134 @@
+/**
+ * Two builds of the app side by side on one join (issue 21): this checkout's and another's (a git
+ * worktree with its own `build/app`, made by its own `bun scripts/build.ts`), each served by its own
+ * server, in one Chromium, in ABBA order, so that a change is judged against its base under the same
+ * machine load rather than against a run made minutes before. Warm cache as run.ts (B visited the
+ * start page and dwelt there), B's Join clicked by probe.ts. Prints, per build, the medians of
+ * navigation → first remote frame, Join → first remote frame and the marks after Join, then the
+ * paired differences (variant − base, per ABBA pair).
+ *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000]
+ */
+import { parseArgs } from "node:util";
+import type { Page } from "playwright-core";
+import { newSecret } from "../../protocol/e2ee.ts";
+import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
+import { firstFrameShown, probe } from "./probe.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    variant: { type: "string" },
+    pairs: { type: "string", default: "8" },
+    "warm-dwell": { type: "string", default: "3000" },
+  },
+});
+if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
+const PAIRS = Math.max(1, Number(args.pairs));
+const STEPS = [
+  "joined",
+  "A answer-sent",
+  "answer-in",
+  "answer",
+  "view shown",
+  "ice-connected",
+  "A connected",
+  "connected",
+  "A first-frame",
+  "frame presented",
+  "frame displayed",
+  "first frame",
+];
+/** The answering page's (A's) marks that are read, on B's clock. */
+const A_MARKS = ["answer-sent", "connected", "first-frame"];
+
+interface Run {
+  frame: number;
+  fromJoin: number;
+  /** Marks after Join, ms after Join. */
+  steps: Record<string, number>;
+}
+
+async function aMark(a: Page, name: string, bOrigin: number): Promise<number | undefined> {
+  const got = await a.evaluate((n) => {
+    const m = performance.getEntriesByName(`ol:${n}`)[0];
+    return m ? { at: m.startTime, origin: performance.timeOrigin } : null;
+  }, name);
+  return got ? got.origin + got.at - bOrigin : undefined;
+}
+
+const servers = { base: await startApp(), variant: await startApp({}, 0, { root: args.variant }) };
+const browser = await launchBrowser();
+
+async function measure(which: keyof typeof servers): Promise<Run> {
+  const origin = servers[which].url;
+  const a = await newPerson(browser, origin);
+  const b = await newPerson(browser, origin);
+  try {
+    await b.context.addInitScript(probe);
+    const room = crypto.randomUUID();
+    const link = `${origin}/c/${room}#${newSecret()}`;
+    await openCallLink(a.page, link);
+    await waitForStatus(a.page, "Waiting for someone to join");
+    await b.page.goto(`${origin}/`);
+    await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+    await Bun.sleep(Number(args["warm-dwell"]));
+    const shown = firstFrameShown(b.page);
+    await b.page.goto(link);
+    await shown;
+    const got = await b.page.evaluate(() => {
+      const marks: Record<string, number> = {};
+      for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
+      const bench = (window as unknown as { __bench: { join: number | null; frame: number; steps: Record<string, number> } }).__bench;
+      return { marks, bench, origin: performance.timeOrigin };
+    });
+    const join = got.bench.join ?? 0;
+    const all: Record<string, number | undefined> = { ...got.marks, ...got.bench.steps, "first frame": got.bench.frame };
+    await a.page.waitForFunction(() => performance.getEntriesByName("ol:first-frame").length > 0, null, { timeout: 5_000 }).catch(() => {});
+    for (const n of A_MARKS) all[`A ${n}`] = await aMark(a.page, n, got.origin);
+    const steps: Record<string, number> = {};
+    for (const n of STEPS) if (all[n] !== undefined) steps[n] = all[n]! - join;
+    return { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps };
+  } finally {
+    await a.context.close();
+    await b.context.close();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length ? (s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2) : Number.NaN;
+};
+
+const runs = { base: [] as (Run | null)[], variant: [] as (Run | null)[] };
+try {
+  for (let i = 0; i < PAIRS; i++) {
+    for (const which of (i % 2 ? ["variant", "base"] : ["base", "variant"]) as (keyof typeof servers)[]) {
+      const r = await measure(which).catch((err: Error) => {
+        console.log(`failed: ${which} ${err.message.split("\n")[0]}`);
+        return null;
+      });
+      runs[which].push(r);
+      if (r) process.stderr.write(`${i + 1}/${PAIRS} ${which}: nav ${r.frame.toFixed(0)}, join ${r.fromJoin.toFixed(0)}\n`);
+    }
+  }
+} finally {
+  await browser.close();
+  await servers.base.stop();
+  await servers.variant.stop();
+}
+
+const ok = (rs: (Run | null)[]) => rs.filter((r): r is Run => r !== null);
+const f0 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(0)).padStart(6);
+console.log(`bench/join/compare: ${PAIRS} pairs, ABBA; base ${process.cwd()}, variant ${args.variant}`);
+console.log(`  ${"".padEnd(26)} ${"base".padStart(6)} ${"variant".padStart(7)}`);
+const row = (label: string, get: (r: Run) => number | undefined) => {
+  const m = (rs: Run[]) => median(rs.map(get).filter((x): x is number => x !== undefined));
+  console.log(`  ${label.padEnd(26)} ${f0(m(ok(runs.base)))} ${f0(m(ok(runs.variant))).padStart(7)}`);
+};
+row("navigation -> first frame", (r) => r.frame);
+row("Join -> first frame", (r) => r.fromJoin);
+for (const n of STEPS) row(`  Join -> ${n}`, (r) => r.steps[n]);
+const diffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[i]!.fromJoin - b.fromJoin] : []));
+console.log(
+  `  paired Join -> first frame, variant - base: median ${f0(median(diffs)).trim()} ms; variant faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,
+);

@@ -36,10 +36,26 @@ export interface DenoisedMic {
 }
 
 /**
+ * A pipeline made while nobody hears it still runs this long, then sleeps. V8 optimizes RNNoise's
+ * hot functions in their first second of running (a compile job on a worker thread, ~55-65 ms of
+ * CPU; bench/join, a trace of the person waiting): that belongs to the wait alone, not to the
+ * first second of the call, when the other person's first picture needs the cores. Meanwhile the
+ * worklet's output is not connected to the track, which stays silent as while it sleeps.
+ */
+export const DENOISE_WARM_MS = 2_000;
+
+/**
  * `ready`: awaited between the wasm's compile and the AudioContext, so that a wait that began
  * while it compiled (a joiner's Join, answer-first.ts) also holds the context and its worklet.
+ * `warmMs`: how long a pipeline made unheard runs before it sleeps (DENOISE_WARM_MS).
  */
-export async function denoiseMic(raw: MediaStreamTrack, active = true, heard = true, ready: () => Promise<void> = async () => {}): Promise<DenoisedMic> {
+export async function denoiseMic(
+  raw: MediaStreamTrack,
+  active = true,
+  heard = true,
+  ready: () => Promise<void> = async () => {},
+  warmMs = DENOISE_WARM_MS,
+): Promise<DenoisedMic> {
   const module = await compileWasm();
   await ready();
   const ctx = silentAudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
@@ -53,11 +69,26 @@ export async function denoiseMic(raw: MediaStreamTrack, active = true, heard = t
       processorOptions: { module },
     });
     const dest = ctx.createMediaStreamDestination();
-    source.connect(node).connect(dest);
+    source.connect(node);
+    let linked = false;
+    const link = () => {
+      if (linked) return;
+      linked = true;
+      node.connect(dest);
+    };
     node.port.postMessage({ bypass: !active });
     // The latest wish wins: a suspend and a resume asked in turn run in turn.
     let wanted = heard;
-    const follow = () => (wanted ? ctx.resume() : ctx.suspend()).catch(() => {});
+    let warming = !heard;
+    if (heard) link();
+    const follow = () => (wanted || warming ? ctx.resume() : ctx.suspend()).catch(() => {});
+    const warmed = warming
+      ? setTimeout(() => {
+          warming = false;
+          link();
+          void follow();
+        }, warmMs)
+      : null;
     await follow();
     const track = dest.stream.getAudioTracks()[0] as MediaStreamTrack;
     track.enabled = raw.enabled;
@@ -67,9 +98,11 @@ export async function denoiseMic(raw: MediaStreamTrack, active = true, heard = t
       setHeard: (on) => {
         if (on === wanted) return;
         wanted = on;
+        if (on) link();
         void follow();
       },
       stop: () => {
+        if (warmed) clearTimeout(warmed);
         track.stop();
         source.disconnect();
         node.disconnect();

@@ -6,12 +6,15 @@
  * start page and dwelt there), B's Join clicked by probe.ts. Prints, per build, the medians of
  * navigation → first remote frame, Join → first remote frame and the marks after Join, then the
  * paired differences (variant − base, per ABBA pair).
- *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000]
+ * With `--rtt MS`, B reaches each server through bench/call/latency-proxy.ts (that round trip; media
+ * between the browsers stays direct), as run.ts's rtt variant.
+ *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100]
  */
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
+import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -19,6 +22,7 @@ const { values: args } = parseArgs({
     variant: { type: "string" },
     pairs: { type: "string", default: "8" },
     "warm-dwell": { type: "string", default: "3000" },
+    rtt: { type: "string", default: "0" },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
@@ -56,23 +60,28 @@ async function aMark(a: Page, name: string, bOrigin: number): Promise<number | u
 }
 
 const servers = { base: await startApp(), variant: await startApp({}, 0, { root: args.variant }) };
+const RTT = Number(args.rtt);
+const proxies = RTT > 0 ? { base: await startLatencyProxy(servers.base.port, RTT), variant: await startLatencyProxy(servers.variant.port, RTT) } : null;
 const browser = await launchBrowser();
 
 async function measure(which: keyof typeof servers): Promise<Run> {
   const origin = servers[which].url;
+  // B's own way to the server: through the proxy with --rtt (A's is direct, as in run.ts).
+  const bOrigin = proxies ? `http://localhost:${proxies[which].port}` : origin;
   const a = await newPerson(browser, origin);
-  const b = await newPerson(browser, origin);
+  const b = await newPerson(browser, bOrigin);
   try {
     await b.context.addInitScript(probe);
     const room = crypto.randomUUID();
-    const link = `${origin}/c/${room}#${newSecret()}`;
+    const secret = newSecret();
+    const link = `${origin}/c/${room}#${secret}`;
     await openCallLink(a.page, link);
     await waitForStatus(a.page, "Waiting for someone to join");
-    await b.page.goto(`${origin}/`);
+    await b.page.goto(`${bOrigin}/`);
     await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
     await Bun.sleep(Number(args["warm-dwell"]));
     const shown = firstFrameShown(b.page);
-    await b.page.goto(link);
+    await b.page.goto(`${bOrigin}/c/${room}#${secret}`);
     await shown;
     const got = await b.page.evaluate(() => {
       const marks: Record<string, number> = {};
@@ -113,13 +122,17 @@ try {
   }
 } finally {
   await browser.close();
+  proxies?.base.stop();
+  proxies?.variant.stop();
   await servers.base.stop();
   await servers.variant.stop();
 }
 
 const ok = (rs: (Run | null)[]) => rs.filter((r): r is Run => r !== null);
 const f0 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(0)).padStart(6);
-console.log(`bench/join/compare: ${PAIRS} pairs, ABBA; base ${process.cwd()}, variant ${args.variant}`);
+console.log(
+  `bench/join/compare: ${PAIRS} pairs, ABBA${RTT ? `, B ${RTT} ms round trip from the servers` : ""}; base ${process.cwd()}, variant ${args.variant}`,
+);
 console.log(`  ${"".padEnd(26)} ${"base".padStart(6)} ${"variant".padStart(7)}`);
 const row = (label: string, get: (r: Run) => number | undefined) => {
   const m = (rs: Run[]) => median(rs.map(get).filter((x): x is number => x !== undefined));

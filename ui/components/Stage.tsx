@@ -202,6 +202,25 @@ const sameTileView = (a: TileView | null, b: TileView | null) =>
 /** A frozen picture (stuck-picture.ts) brings a new connection to that person at most this often. */
 const RENEW_AGAIN_MS = 30_000;
 
+/**
+ * Someone's picture, watched for a freeze while the call's stats say its frames are decoded
+ * (stuck-picture.ts): then a new connection to them, at most once in RENEW_AGAIN_MS. Its own
+ * component, so that the stats' news (each sample can flip "decoding") draws this element alone,
+ * not the whole tile.
+ */
+function RemoteVideo({ id, stream, label, sinkId }: { id: string | null; stream: MediaStream | null; label: string; sinkId: string }) {
+  const actor = useCallActor();
+  const decoding = useSelector(useStatsActor(), (s) => (id ? (s?.context.byPeer[id]?.summary.received.fps ?? 0) > 0 : false));
+  const transport = useSelector(actor, (s) => s.children[TRANSPORT_ID] ?? null);
+  const renewedAt = useRef(Number.NEGATIVE_INFINITY);
+  const onStuck = useCallback(() => {
+    if (!id || !transport || performance.now() - renewedAt.current < RENEW_AGAIN_MS) return;
+    renewedAt.current = performance.now();
+    transport.send({ type: "TRANSPORT.RENEW", peer: id } satisfies TransportCommand);
+  }, [id, transport]);
+  return <Video stream={stream} label={label} className="remote-video" sinkId={sinkId} decoding={decoding} onStuck={onStuck} />;
+}
+
 /** A participant's video, their drawing and what they have turned off; the first tile also holds the call link and codes. */
 const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, onPin }: TileProps) {
   const actor = useCallActor();
@@ -211,15 +230,6 @@ const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, o
   const secret = useSelector(actor, (s) => s.context.secret);
   const serverless = useSelector(actor, (s) => s.context.serverless !== null);
   const sinkId = useSinkId();
-  const decoding = useSelector(useStatsActor(), (s) => (id ? (s?.context.byPeer[id]?.summary.received.fps ?? 0) > 0 : false));
-  const transport = useSelector(actor, (s) => s.children[TRANSPORT_ID] ?? null);
-  // Their picture froze while its frames are decoded: a new connection to them, at most once in RENEW_AGAIN_MS.
-  const renewedAt = useRef(Number.NEGATIVE_INFINITY);
-  const onStuck = useCallback(() => {
-    if (!id || !transport || performance.now() - renewedAt.current < RENEW_AGAIN_MS) return;
-    renewedAt.current = performance.now();
-    transport.send({ type: "TRANSPORT.RENEW", peer: id } satisfies TransportCommand);
-  }, [id, transport]);
   // A double tap (or click) switches between the whole picture and the picture filling the tile.
   const [fit, setFit] = useState<"auto" | "contain" | "cover">("auto");
   const remoteCamOff = peer !== null && !peer.video;
@@ -232,14 +242,7 @@ const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, o
     // biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut for the picture's framing; nothing is lost without it (the default frames each kind of video)
     <div className={classes} data-peer={id ?? undefined} onDoubleClick={() => setFit((f) => (f === "cover" ? "contain" : "cover"))}>
       <ErrorBoundary name="The other person's video" className="at-center">
-        <Video
-          stream={peer?.stream ?? null}
-          label={name ? `Remote video: ${name}` : "Remote video"}
-          className="remote-video"
-          sinkId={sinkId}
-          decoding={decoding}
-          onStuck={onStuck}
-        />
+        <RemoteVideo id={id} stream={peer?.stream ?? null} label={name ? `Remote video: ${name}` : "Remote video"} sinkId={sinkId} />
       </ErrorBoundary>
       <ErrorBoundary name="The drawing" className="at-top-left">
         <DrawingLayer which="remote" peer={id} />

@@ -29,9 +29,9 @@ export { freePort } from "../../scripts/janus.ts";
  * Starts `signal-server/main.ts` on 127.0.0.1 (an ephemeral port unless one is given). Its stderr
  * goes to ours, or with `stderr: "pipe"` is kept for the test to read what an operator would.
  * Without a Janus (SFU=off) unless the test asks for one: `SFU_URLS` of its own (tests/helpers/janus.ts)
- * or `SFU: "on"` for the server's own.
+ * or `SFU: "on"` for the server's own. `opts.root`: another checkout of the project to run
+ * (bench/join/compare.ts: a variant's own build beside this one).
  */
-/** `opts.root`: another checkout of the project to run (bench/join/compare.ts: a variant's own build beside this one). */
 export async function startApp(env: Record<string, string> = {}, port = 0, opts: { stderr?: "pipe" | "inherit"; root?: string } = {}): Promise<AppServer> {
   const proc = Bun.spawn([BUN, "signal-server/main.ts"], {
     cwd: opts.root ?? ROOT,

@@ -43,11 +43,22 @@ export function countOffers() {
 }
 export const offers = (page: Page) => page.evaluate(() => (window as unknown as { __offers: number }).__offers);
 
-/** The RGB of the named video at the sample points, scaled to the fixture's size. */
+/**
+ * The RGB of the named video at the sample points, scaled to the fixture's size: drawn just after
+ * one of its frames was presented (within 2 s), so never from an element between two pictures (a
+ * group CI run read one all black, as an element with no current frame draws).
+ */
 const grab = (page: Page, label: string) =>
   page.evaluate(
-    ({ label, W, H, STEP }) => {
+    async ({ label, W, H, STEP }) => {
       const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`)!;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        video.requestVideoFrameCallback(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       const canvas = document.createElement("canvas");
       canvas.width = W;
       canvas.height = H;

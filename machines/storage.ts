@@ -85,6 +85,26 @@ export function loadReturnIce(room: string): ReturnIce | null {
   return r && fresh(r.iceServers) ? r : null;
 }
 export const saveReturnIce = (room: string, r: ReturnIce | null) => void writeStored("session", returnKey(room), r && JSON.stringify(r));
+
+/**
+ * The relay servers the server gave this browser last (localStorage: they are the server's, not a
+ * room's): what a Join pressed before the pre-join screen's peek has answered prepares its offer
+ * with (prepared.ts). Credentials about to expire, or anything malformed, read as none.
+ */
+const LAST_ICE_KEY = "onelink.ice";
+const parseServers = (text: string): IceServer[] | null => {
+  try {
+    const x = JSON.parse(text) as unknown;
+    return isIceServerList(x) ? x : null;
+  } catch {
+    return null;
+  }
+};
+export function loadLastIce(): IceServer[] | null {
+  const servers = parseServers(readStored("local", LAST_ICE_KEY, (t) => parseServers(t) !== null) ?? "");
+  return servers && fresh(servers) ? servers : null;
+}
+export const saveLastIce = (servers: IceServer[]) => void writeStored("local", LAST_ICE_KEY, JSON.stringify(servers));
 /** The privacy setting "connect only through the relay" (localStorage: every call of this browser). */
 export const loadRelayOnly = () => readStored("local", RELAY_ONLY_KEY, (v) => v === "true" || v === "false") === "true";
 export const saveRelayOnly = (on: boolean) => void writeStored("local", RELAY_ONLY_KEY, String(on));

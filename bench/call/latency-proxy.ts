@@ -2,7 +2,8 @@
  * A TCP proxy on 127.0.0.1 that puts the app `rttMs` away from a browser pointed at it: every
  * chunk waits half a round trip in each direction, and with `kbps` also its turn on a link of
  * that speed (one link each way, shared by all connections, as a home or phone line is). Pages
- * and the signaling WebSocket go through it; media between browsers does not. Benchmarks only.
+ * and the signaling WebSocket go through it; media between browsers does not. Benchmarks, and a
+ * pre-join test of a joiner far from the server (tests/e2e/prejoin.test.ts).
  */
 import { createServer, connect, type Socket } from "node:net";
 

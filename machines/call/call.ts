@@ -103,8 +103,9 @@ export const callMachine = callSetup.createMachine({
     lobby: {
       // On the socket Join will use, the screen asks how full the room is (a peek, not a join). With
       // one person there, the connection to them is prepared here, its offer made: nothing is sent
-      // before Join, after which only the wire remains (transport/prepared.ts).
-      entry: "prepareConnection",
+      // before Join, after which only the wire remains (transport/prepared.ts). Shown before the peek
+      // has answered, the screen prepares that connection on a guess (setup.ts prepareGuess).
+      entry: ["prepareConnection", "prepareGuess"],
       invoke: { src: "roomWatch", input: roomWatchInput },
       on: {
         "ROOM.OCCUPANCY": { actions: ["takeOccupancy", "prepareConnection"] },
@@ -197,7 +198,16 @@ export const callMachine = callSetup.createMachine({
       on: {
         // What the link says of the room (signals go straight to the transport, not through here).
         "SIGNALING.JOINED": {
-          actions: ["takeSeat", "saveSeat", "tellDrawingWhoWeAre", "announcePresence", "tellChatWhoIsWho", "showCard", "endHandoverIfGroupForms"],
+          actions: [
+            "takeSeat",
+            "saveSeat",
+            "keepLastIce",
+            "tellDrawingWhoWeAre",
+            "announcePresence",
+            "tellChatWhoIsWho",
+            "showCard",
+            "endHandoverIfGroupForms",
+          ],
         },
         "SIGNALING.PEER_JOINED": { actions: ["noteArrival", "awaitTheirOffer", "announcePresence", "tellChatWhoIsWho"] },
         "SIGNALING.PEER_AWAY": { actions: "noteAway" },

@@ -66,6 +66,22 @@ export function returnPlan(context: CallContext): PreparePlan | null {
   return context.token && r && !r.group ? planWith(context, r.iceServers) : null;
 }
 
+/**
+ * What the pre-join screen prepares while its peek has not answered (100 ms from the server, the
+ * screen shows and Join may be pressed a round trip before the answer: bench/join): the direct
+ * connection, on the guess that one person is there, with the relay servers this browser was given
+ * last (storage.ts loadLastIce; none on a first visit). Its offer goes with the join, and the server
+ * relays it only to the one person of a direct room (else it is dropped, and so is the connection).
+ * A peek answered later with other relay servers prepares afresh (prepared.ts `serves`); `joined`
+ * gives the member's own either way (peer-connection.ts). Nothing when relay only is asked with no
+ * relay server known, nor once the peek has answered (preparePlan decides then).
+ */
+export function joinPlan(context: CallContext, lastIce: IceServer[] | null): PreparePlan | null {
+  if (context.occupancy) return null;
+  if (context.relayOnly && !lastIce?.length) return null;
+  return planWith(context, lastIce ?? []);
+}
+
 function planWith(context: CallContext, iceServers: IceServer[]): PreparePlan | null {
   const stream = context.local?.stream;
   if (!stream || context.serverless) return null;

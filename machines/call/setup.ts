@@ -13,7 +13,7 @@ import { type SignalingCommand, signalingMachine } from "../link/signaling.ts";
 import { cardText } from "../../protocol/cards.ts";
 import { roomWatchActor, warmSocketActor } from "../link/socket.ts";
 import { localMediaMachine, type MediaCommand } from "../media/local-media.ts";
-import { loadName, loadRelayOnly, loadReturnIce, loadSeat, saveName, saveRelayOnly, saveReturnIce, saveSeat } from "../storage.ts";
+import { loadLastIce, loadName, loadRelayOnly, loadReturnIce, loadSeat, saveLastIce, saveName, saveRelayOnly, saveReturnIce, saveSeat } from "../storage.ts";
 import { NAME_MAX } from "../../protocol/index.ts";
 import { FEATURE_ACTOR } from "../transport/channels.ts";
 import { LINK_ID, NOTIFY_ID, STATS_ID, TRANSPORT_ID } from "../system-ids.ts";
@@ -29,6 +29,7 @@ import {
   drawingInput,
   iceErrorText,
   mediaState,
+  joinPlan,
   preparePlan,
   returnPlan,
   showHomeInAddressBar,
@@ -80,6 +81,9 @@ const goneLater = (peer: string) =>
     { type: "PEER.PRESUMED_GONE" as const, peer },
     { delay: "presumedGone" as const, id: `gone:${peer}` },
   ] as const;
+
+/** The direct connection on the guess while the peek has not answered (inputs.ts joinPlan), with the relay servers kept. */
+const guessPlan = (context: CallContext) => (context.occupancy ? null : joinPlan(context, loadLastIce()));
 
 export const callSetup = setup({
   types: {
@@ -146,6 +150,11 @@ export const callSetup = setup({
       saveSeat(context.room, context.token);
       if (event.type === "SIGNALING.JOINED") saveReturnIce(context.room, { iceServers: event.iceServers, group: event.mode === "sfu" });
     },
+    /** The relay servers the server gave us, for a later Join pressed before its peek's answer (inputs.ts joinPlan). */
+    keepLastIce: ({ context, event }) => {
+      assertEvent(event, "SIGNALING.JOINED");
+      if (!context.serverless) saveLastIce(event.iceServers);
+    },
     forgetSeat: ({ context }) => {
       if (!context.room) return;
       saveSeat(context.room, null);
@@ -209,11 +218,36 @@ export const callSetup = setup({
         occupancy: { people: event.people, capacity: event.capacity, names: event.names, ...(event.iceServers ? { iceServers: event.iceServers } : {}) },
       };
     }),
-    /** The pre-join screen prepares the connection the room calls for, or none (inputs.ts preparePlan). */
-    prepareConnection: ({ context }) => context.prepared.want(preparePlan(context)),
+    /**
+     * The pre-join screen prepares the connection the room calls for, or none (inputs.ts preparePlan);
+     * until the peek has answered, a guess made meanwhile (prepareGuess) is kept, fitted to what
+     * changed (relay only, the codecs).
+     */
+    prepareConnection: ({ context }) => {
+      const guess = context.prepared.holding ? guessPlan(context) : null;
+      context.prepared.want(preparePlan(context) ?? guess, guess ? "now" : undefined);
+    },
+    /**
+     * The pre-join screen shows before the peek has answered (a server 100 ms away answers after the
+     * devices are ready, bench/join): the direct connection is made on the guess (inputs.ts joinPlan),
+     * at once, before the screen renders, so that its offer is set by a Join pressed the instant the
+     * screen shows (made in a task after the render, it was made at Join, and the join waited ~100 ms
+     * for it). A peek answered later keeps it or replaces it.
+     */
+    prepareGuess: ({ context }) => {
+      const guess = guessPlan(context);
+      if (guess) context.prepared.want(guess, "now");
+    },
     dropPrepared: ({ context }) => context.prepared.drop(),
-    /** Join pressed before the preparation was made: it is made during the join's round trip. */
-    hurryPrepared: ({ context }) => context.prepared.hurry(),
+    /**
+     * Join pressed before the preparation was made: it is made during the join's round trip. Pressed
+     * before the peek has answered, the direct connection is made on the guess (inputs.ts joinPlan).
+     */
+    hurryPrepared: ({ context }) => {
+      const guess = guessPlan(context);
+      if (guess) context.prepared.want(guess);
+      context.prepared.hurry();
+    },
     /**
      * The peek's answer came after Join: a direct connection is made at once (in a microtask, before
      * the `joined` behind the answer is read). Not a group's path, which would only compete with the

@@ -7,10 +7,19 @@ export type CandidateOut = (candidate: RTCIceCandidateInit | null) => void;
 
 const asInit = (candidate: RTCIceCandidate | null) => (candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
 
-export function holdCandidates(pc: RTCPeerConnection): { release(onCandidate: CandidateOut): void } {
+export function holdCandidates(pc: RTCPeerConnection): { release(onCandidate: CandidateOut): void; first: Promise<void> } {
   let kept: (RTCIceCandidateInit | null)[] = [];
-  pc.onicecandidate = ({ candidate }) => kept.push(asInit(candidate));
+  let gathered: () => void = () => {};
+  /** The first candidate gathered (or the end of candidates, with none): an offer's SDP has it from then. */
+  const first = new Promise<void>((resolve) => {
+    gathered = resolve;
+  });
+  pc.onicecandidate = ({ candidate }) => {
+    kept.push(asInit(candidate));
+    gathered();
+  };
   return {
+    first,
     release(onCandidate) {
       pc.onicecandidate = ({ candidate }) => onCandidate(asInit(candidate));
       const held = kept;

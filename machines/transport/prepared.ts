@@ -108,6 +108,11 @@ export class PreparedConnection {
       });
   }
 
+  /** Once the offer is set and has a candidate in its SDP (or none will come): what a join waiting for it waits for. */
+  get ready(): Promise<boolean> {
+    return this.offer.then((made) => made && this.candidates.first.then(() => true));
+  }
+
   /** Made for this (planFits). */
   fits(want: Wanted): boolean {
     return planFits(this.plan, want);
@@ -177,8 +182,15 @@ export class PreparedConnection {
 /** What the pre-join screen may prepare: the connection to the one person there, or our publishing path to a group's media server. */
 export type AnyPlan = PreparePlan | GroupPlan;
 const isGroup = (plan: AnyPlan): plan is GroupPlan => "group" in plan;
-/** A preparation made for `kept` serves `plan` too. */
-const serves = (kept: AnyPlan, plan: AnyPlan) => (isGroup(kept) ? isGroup(plan) && groupPlanFits(kept, plan) : !isGroup(plan) && planFits(kept, plan));
+/** Which relay servers, not with which credentials (the peek's are new each time it answers). */
+const serversOf = (plan: Pick<PreparePlan, "iceServers">) => JSON.stringify(plan.iceServers.map((s) => s.urls));
+/**
+ * A preparation made for `kept` serves `plan` too. A direct one made with other relay servers does
+ * not (one made on a guess before the peek answered, inputs.ts joinPlan): its candidates were
+ * gathered with its own.
+ */
+const serves = (kept: AnyPlan, plan: AnyPlan) =>
+  isGroup(kept) ? isGroup(plan) && groupPlanFits(kept, plan) : !isGroup(plan) && planFits(kept, plan) && serversOf(kept) === serversOf(plan);
 
 /**
  * The call's prepared connection, if any: at most one, for the room the pre-join screen looks at.
@@ -196,7 +208,12 @@ export class PreparedSlot {
   /** Each change of plan: a scheduled preparation of an older one does nothing. */
   private generation = 0;
 
-  want(plan: AnyPlan | null, when: "afterPaint" | "soon" = plan && isGroup(plan) ? "afterPaint" : "soon") {
+  /** A preparation is made, or about to be. */
+  get holding(): boolean {
+    return this.current !== null || this.pending !== null;
+  }
+
+  want(plan: AnyPlan | null, when: "afterPaint" | "soon" | "now" = plan && isGroup(plan) ? "afterPaint" : "soon") {
     const kept = this.current?.plan ?? this.pending;
     if (plan && kept && serves(kept, plan)) {
       if (when === "soon") this.hurry();
@@ -207,6 +224,7 @@ export class PreparedSlot {
     this.pending = plan && typeof RTCPeerConnection !== "undefined" ? plan : null;
     const generation = ++this.generation;
     if (!this.pending) return;
+    if (when === "now") return this.make();
     const make = () => generation === this.generation && this.make();
     if (when === "afterPaint" && typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(make, 0));
     else setTimeout(make, 0);
@@ -259,15 +277,19 @@ export class PreparedSlot {
     const now = prepared.forJoin();
     if (now) return now;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), JOIN_OFFER_WAIT_MS);
+    // Past the wait, the offer goes as it stands if it is set (its candidates follow `joined`).
+    const late = new Promise<JoinOffer | null>((resolve) => {
+      timer = setTimeout(() => resolve(this.current === prepared ? prepared.forJoin() : null), JOIN_OFFER_WAIT_MS);
     });
     // The view waits with the join: the call view's first render, asked for in the task that pressed
     // Join, would come before the task that sets the offer (and before this wait's timer), and the
     // join then left 90-180 ms after Join, past JOIN_OFFER_WAIT_MS (bench/join). It renders once the
     // join has gone, during the round trip to the other side.
     answerFirst.hold(JOIN_OFFER_WAIT_MS);
-    return Promise.race([prepared.offer.then((made) => (made && this.current === prepared ? prepared.forJoin() : null)), late]).finally(() => {
+    // Made just now (Join pressed the instant the screen showed, or before the peek answered): with
+    // its first candidate, or the other side could only try to reach us once our trickled ones came
+    // after `joined`, a round trip later (bench/join, 100 ms away: ICE up 60 ms after the answer).
+    return Promise.race([prepared.ready.then((made) => (made && this.current === prepared ? prepared.forJoin() : null)), late]).finally(() => {
       clearTimeout(timer);
       answerFirst.release();
     });

@@ -21,6 +21,7 @@ import {
 } from "./harness.ts";
 import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
+import { startLatencyProxy } from "../../bench/call/latency-proxy.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -138,8 +139,9 @@ describe("pre-join", () => {
       await b.page.goto(link);
       // B's page learns the room (one person) and prepares its connection and offer.
       await b.page.waitForFunction(() => performance.getEntriesByName("ol:offer-prepared").length > 0, null, { timeout: 15_000 });
+      // (Live ones: a guess made before a peek answered late, and replaced by the answer, is closed.)
       const prepared = await b.page.evaluate(() => {
-        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.signalingState !== "closed");
         return pcs.map((pc) => ({ local: pc.localDescription?.type ?? null, remote: pc.remoteDescription?.type ?? null }));
       });
       expect(prepared).toEqual([{ local: "offer", remote: null }]);
@@ -172,9 +174,12 @@ describe("pre-join", () => {
           (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.map((pc) => `${pc.localDescription?.type}/${pc.remoteDescription?.type}`),
         ),
       ).toEqual(expect.arrayContaining(["offer/answer"]));
-      expect(await b.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.localDescription !== null).length)).toBe(
-        1,
-      );
+      expect(
+        await b.page.evaluate(
+          () =>
+            (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.localDescription !== null && pc.signalingState !== "closed").length,
+        ),
+      ).toBe(1);
       // That offer went with the join (its SDP listing the candidates gathered on the pre-join
       // screen), and not again: after it, only candidates and the answer's traffic.
       const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
@@ -192,6 +197,56 @@ describe("pre-join", () => {
       await b.context.close();
     }
   }, 60_000);
+
+  test("far from the server, Join pressed as the pre-join screen shows, before the peek's answer: the offer made on the guess goes with the join and carries the call", async () => {
+    // B's page and socket go through a proxy 600 ms away (media between the browsers stays direct):
+    // the pre-join screen shows about a round trip before the peek's answer comes back.
+    const proxy = await startLatencyProxy(Number(new URL(ctx.app.url).port), 600);
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      for (const p of [a, b]) {
+        await p.context.addInitScript(recordPeerConnections);
+        await p.context.addInitScript(recordSocketFrames);
+      }
+      await a.page.goto(ctx.app.url);
+      await button(a.page, "New call").click();
+      await waitForStatus(a.page, "Waiting for someone to join");
+      const link = new URL(await a.page.getByRole("textbox", { name: "Call link" }).inputValue());
+      link.port = String(proxy.port);
+      await b.page.goto(link.href, { timeout: 30_000 });
+      await button(b.page, "Join").click({ timeout: 30_000 });
+      await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+      await Promise.all([waitForNewFrames(a.page, "Remote video", 5), waitForNewFrames(b.page, "Remote video", 5)]);
+      // The join went before the peek's answer came, with the offer made while the screen showed.
+      const marks = await b.page.evaluate(() =>
+        Object.fromEntries(
+          ["offer-preparing", "join", "offer-with-join", "peek-answer"].map((n) => [n, performance.getEntriesByName(`ol:${n}`)[0]?.startTime ?? null]),
+        ),
+      );
+      expect(marks["offer-preparing"]!).toBeLessThan(marks.join!);
+      expect(marks["offer-with-join"]!).toBeLessThan(marks["peek-answer"]!);
+      const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
+      const join = out[0]!;
+      const carried = join.type === "join" ? join.offer : undefined;
+      expect(carried?.sdp).toContain("a=candidate:");
+      expect(out.filter((m) => m.type === "signal" && "description" in m.data && m.data.description.type === "offer")).toEqual([]);
+      // That offer's connection is the call's: B's one live connection with descriptions both ways.
+      expect(
+        await b.page.evaluate(() =>
+          (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+            .filter((pc) => pc.signalingState !== "closed" && pc.localDescription)
+            .map((pc) => `${pc.localDescription?.type}/${pc.remoteDescription?.type}`),
+        ),
+      ).toEqual(["offer/answer"]);
+      const heard = (await frames(a.page, "in")).filter((m) => m.type === "signal" && "description" in m.data);
+      expect(heard[0]).toMatchObject({ type: "signal", session: carried?.session, data: { description: { type: "offer", sdp: carried?.sdp } } });
+    } finally {
+      await a.context.close();
+      await b.context.close();
+      proxy.stop();
+    }
+  }, 90_000);
 
   test("the pre-join screen says who is in the call, follows it while open, and refuses Join while the call is full", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);

@@ -1,20 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { memoryStorage } from "../helpers/memory-storage.ts";
 import { CODECS_KEY, isProbeOrder, recallCodecs, rememberCodecs } from "../../machines/media/codecs.ts";
-
-/** A Web Storage of our own for the page's localStorage (Bun has none). */
-function fakeStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    getItem: (k) => items.get(k) ?? null,
-    setItem: (k, v) => void items.set(k, v),
-    removeItem: (k) => void items.delete(k),
-    clear: () => items.clear(),
-    key: (i) => [...items.keys()][i] ?? null,
-    get length() {
-      return items.size;
-    },
-  };
-}
 
 const g = globalThis as { localStorage?: Storage };
 afterEach(() => void delete g.localStorage);
@@ -40,7 +26,7 @@ describe("the codec order kept between visits", () => {
   });
 
   test("the same browser gets back what it probed; another browser or version gets nothing", () => {
-    g.localStorage = fakeStorage();
+    g.localStorage = memoryStorage();
     expect(recallCodecs("Chrome/140")).toBeNull();
     rememberCodecs(["video/VP9", "video/H264", "video/VP8"], "Chrome/140");
     expect(recallCodecs("Chrome/140")).toEqual(["video/VP9", "video/H264", "video/VP8"]);
@@ -48,7 +34,7 @@ describe("the codec order kept between visits", () => {
   });
 
   test("a value that is not a probed order is dropped, not used", () => {
-    g.localStorage = fakeStorage();
+    g.localStorage = memoryStorage();
     g.localStorage.setItem(CODECS_KEY, JSON.stringify({ ua: "Chrome/140", order: ["video/VP8"] }));
     expect(recallCodecs("Chrome/140")).toBeNull();
     expect(g.localStorage.getItem(CODECS_KEY)).toBeNull();

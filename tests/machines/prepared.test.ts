@@ -10,6 +10,8 @@ import { ICE, type FakeTrack, harness, pcs, settle, streamOf, track, useFakeBrow
 import { showsLobby } from "../../ui/selectors.ts";
 import { PreparedSlot } from "../../machines/transport/prepared.ts";
 import { answerFirst, awaitingPicture } from "../../machines/answer-first.ts";
+import { loadLastIce, saveLastIce } from "../../machines/storage.ts";
+import { memoryStorage } from "../helpers/memory-storage.ts";
 
 describe("a connection prepared on the pre-join screen", () => {
   useFakeBrowser();
@@ -213,44 +215,158 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer" } });
   });
 
-  test("Join pressed before the peek's answer: the answer, read after Join and before `joined`, still prepares the offer that `joined` sends", async () => {
+  test("Join pressed before the peek's answer: the direct connection is made on the guess, with no relay servers on a first visit, and its offer goes with the join", async () => {
     const h = harness();
     h.actor.send({ type: "START", room: "room-1", lobby: true });
     await settle();
     expect(h.phase()).toBe("lobby");
+    expect(pcs).toHaveLength(0); // nothing before Join while the room is unknown
     h.actor.send({ type: "JOIN" });
+    const offer = await h.joinOffer();
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.config.iceServers).toEqual([]);
+    expect(offer?.sdp).toContain("o=fake 0 1");
+    // On the socket Join adopted, the server answers the peek before it answers the join: the same servers, kept.
+    h.report({ type: "SIGNALING.OCCUPANCY", people: 1, capacity: 20, iceServers: [] });
     await settle();
-    expect(pcs).toHaveLength(0); // nobody known to be there yet
-    // On the socket Join adopted, the server answers the peek before it answers the join.
-    h.report({ type: "SIGNALING.OCCUPANCY", people: 1, capacity: 20, iceServers: ICE });
-    await Promise.resolve();
-    expect(pcs).toHaveLength(1); // before the next message (`joined`) is read
-    await settle();
-    expect(pcs[0]!.localDescription?.type).toBe("offer");
+    expect(pcs).toHaveLength(1);
     expect(h.signals()).toEqual([]); // nothing goes before `joined`
-    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct" });
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [], mode: "direct", offered: true });
     await settle();
     expect(pcs).toHaveLength(1);
     expect(pcs[0]!.offers).toBe(1);
-    expect(h.signals()[0]?.data).toMatchObject({ description: { type: "offer", sdp: expect.stringContaining("o=fake 0 1") } });
+    expect(h.signals()).toEqual([]); // the server relayed it: not sent again
+  });
 
-    // A late answer that says a group, or one after `joined`: nothing is prepared from it.
+  test("the pre-join screen showing before the peek has answered: the guess is made there, at once, kept by an answer that fits, dropped by one that does not", async () => {
+    const h = harness({ guess: true });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.config.iceServers).toEqual([]);
+    expect(pcs[0]!.localDescription?.type).toBe("offer");
+    expect(h.sent).toEqual([]); // made, nothing sent
+    h.room({ people: 1, iceServers: [] });
+    await settle();
+    expect(pcs).toHaveLength(1); // the answer fits the guess: kept
+    h.actor.send({ type: "JOIN" });
+    expect((await h.joinOffer())?.sdp).toContain("o=fake 0 1");
+    h.actor.stop();
+
+    for (const answer of [{ people: 0 }, { people: 1, iceServers: ICE }]) {
+      pcs.length = 0;
+      const g = harness({ guess: true });
+      g.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      g.room({ iceServers: [], ...answer });
+      await settle();
+      expect(pcs[0]!.closed).toBe(true);
+      expect(pcs.slice(1).map((p) => p.config.iceServers)).toEqual(answer.people ? [ICE] : []);
+      g.actor.stop();
+    }
+
+    // Relay only asked, with no relay server known: the guess is dropped.
+    pcs.length = 0;
+    const r = harness({ guess: true });
+    r.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    r.actor.send({ type: "SET_RELAY_ONLY", on: true });
+    await settle();
+    expect(pcs.map((p) => p.closed)).toEqual([true]);
+    r.actor.send({ type: "SET_RELAY_ONLY", on: false });
+    r.actor.stop();
+  });
+
+  test("Join pressed before the peek's answer, which names other relay servers: prepared afresh with them, the guess closed and its offer not used", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    h.actor.send({ type: "JOIN" });
+    const guessed = await h.joinOffer();
+    expect(guessed).not.toBeNull();
+    h.report({ type: "SIGNALING.OCCUPANCY", people: 1, capacity: 20, iceServers: ICE });
+    await Promise.resolve();
+    expect(pcs).toHaveLength(2); // before the next message (`joined`) is read
+    expect(pcs[0]!.closed).toBe(true);
+    expect(pcs[1]!.config.iceServers).toEqual(ICE);
+    await settle();
+    // The server relayed the guess's offer to them; the connection going on is the new one, under a new session.
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", offered: true });
+    await settle();
+    expect(pcs).toHaveLength(2);
+    expect(pcs[1]!.offers).toBe(1);
+    const first = h.signals()[0]!;
+    expect(first.data).toMatchObject({ description: { type: "offer", sdp: expect.stringContaining("o=fake 1 1") } });
+    expect(first.session).not.toBe(guessed!.session);
+  });
+
+  test("Join pressed before the peek's answer uses the relay servers the server gave last (kept across calls), unless they have expired", async () => {
+    const g = globalThis as { localStorage?: Storage };
+    g.localStorage = memoryStorage();
+    try {
+      const mine = [{ urls: ["turn:turn.test:3478"], username: `${Math.floor(Date.now() / 1000) + 3600}:bbb`, credential: "d" }];
+      const first = harness();
+      first.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      first.room({ people: 0, iceServers: ICE });
+      await settle();
+      first.actor.send({ type: "JOIN" });
+      first.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: mine, mode: "direct" });
+      await settle();
+      first.actor.stop();
+      expect(loadLastIce()).toEqual(mine);
+
+      pcs.length = 0;
+      const again = harness();
+      again.actor.send({ type: "START", room: "room-2", lobby: true });
+      await settle();
+      again.actor.send({ type: "JOIN" });
+      expect(await again.joinOffer()).not.toBeNull();
+      expect(pcs[0]!.config.iceServers).toEqual(mine);
+      again.actor.stop();
+
+      // Expired credentials, or a poisoned value, are none.
+      saveLastIce([{ ...mine[0]!, username: `${Math.floor(Date.now() / 1000) - 10}:bbb` }]);
+      expect(loadLastIce()).toBeNull();
+      g.localStorage.setItem("onelink.ice", '[{"urls":5}]');
+      expect(loadLastIce()).toBeNull();
+      expect(g.localStorage.getItem("onelink.ice")).toBeNull();
+    } finally {
+      delete g.localStorage;
+    }
+  });
+
+  test("Join pressed before the peek's answer: a group, an empty room or relay only with no relay server known sends nothing direct", async () => {
     for (const late of [
-      { before: true, people: 2 },
-      { before: false, people: 1 },
+      { people: 2, peers: ["aaa", "ccc"], mode: "sfu" as const },
+      { people: 0, peers: [], mode: "direct" as const },
     ]) {
       pcs.length = 0;
       const g = harness();
       g.actor.send({ type: "START", room: "room-1", lobby: true });
       await settle();
       g.actor.send({ type: "JOIN" });
-      const joined = () => g.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: ICE, mode: "direct" });
-      if (!late.before) joined();
-      g.report({ type: "SIGNALING.OCCUPANCY", people: late.people, capacity: 20, iceServers: ICE });
+      expect(await g.joinOffer()).not.toBeNull(); // the guess went with the join; the server drops it (server.test.ts, group-server.test.ts)
+      g.report({ type: "SIGNALING.OCCUPANCY", people: late.people, capacity: 20, iceServers: [] });
+      g.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: late.peers, iceServers: [], mode: late.mode });
       await settle();
-      expect(pcs.filter((p) => p.offers > 0)).toEqual([]);
-      if (late.before) joined();
+      expect(pcs[0]!.closed).toBe(true);
+      expect(g.signals()).toEqual([]);
+      g.actor.stop();
     }
+    // A peek answered after `joined` prepares nothing from it.
+    pcs.length = 0;
+    const after = harness();
+    after.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    after.actor.send({ type: "SET_RELAY_ONLY", on: true });
+    after.actor.send({ type: "JOIN" });
+    expect(await after.joinOffer()).toBeNull(); // relay only, and no relay server known: no guess
+    after.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: [], iceServers: ICE, mode: "direct" });
+    after.report({ type: "SIGNALING.OCCUPANCY", people: 1, capacity: 20, iceServers: ICE });
+    await settle();
+    expect(pcs.filter((p) => p.offers > 0)).toEqual([]);
+    after.actor.send({ type: "SET_RELAY_ONLY", on: false });
   });
 
   test("a device changed on the pre-join screen is swapped in place; a relay error before Join is told only after it", async () => {
@@ -392,8 +508,18 @@ describe("a connection prepared on the pre-join screen", () => {
     await settle();
     expect(rendered).toBe(false);
     setOffer!();
+    let gone = false;
+    void (join as Promise<unknown>).then(() => {
+      gone = true;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(gone).toBe(false); // set, but no candidate in it yet: the other side could not reach us before our trickled ones
+    expect(rendered).toBe(false);
+    pcs.at(-1)!.gather("candidate:1 1 udp 1 10.0.0.2 5000 typ host");
     const offer = await join;
     expect(offer?.sdp).toContain("o=fake");
+    expect(offer?.sdp).toContain("a=candidate:1 1 udp 1 10.0.0.2 5000 typ host\r\n");
     expect(answerFirst.held).toBe(false);
     // The render comes in a task of its own, after the join's.
     expect(rendered).toBe(false);

@@ -1,20 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { memoryStorage } from "../helpers/memory-storage.ts";
 import { Sounds } from "../../machines/features/sound.ts";
-
-/** A minimal Storage over a Map, as the page's localStorage. */
-function fakeStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (k) => items.get(k) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (k) => void items.delete(k),
-    setItem: (k, v) => void items.set(k, String(v)),
-  };
-}
 
 /** The page's sounds' mute, as the chat uses it. */
 const bound = (sounds: Sounds) => ({ muted: () => sounds.muted(), setMuted: (on: boolean) => sounds.setMuted(on) });
@@ -36,7 +22,7 @@ describe("notification sounds' mute", () => {
 
   test("with storage it is kept for the device, and a choice made in another tab counts", () => {
     const { muted: soundsMuted, setMuted: setSoundsMuted } = bound(new Sounds());
-    g.localStorage = fakeStorage();
+    g.localStorage = memoryStorage();
     setSoundsMuted(true);
     expect(g.localStorage.getItem("onelink.chat.muted")).toBe("1");
     expect(soundsMuted()).toBe(true);

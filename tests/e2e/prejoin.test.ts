@@ -25,6 +25,23 @@ import { startLatencyProxy } from "../../bench/call/latency-proxy.ts";
 
 const ctx = useAppAndBrowser();
 
+/**
+ * B's offer went with its join (its SDP listing candidates gathered before Join), and not again:
+ * after it, only candidates and the answer's traffic. A heard B arrive (after its first
+ * `heardBefore` frames), then that offer, relayed as a signal from B.
+ */
+async function offerWentWithJoin(a: Page, b: Page, heardBefore = 0) {
+  const out = (await frames(b, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
+  const join = out[0]!;
+  expect(join.type).toBe("join");
+  const carried = join.type === "join" ? join.offer : undefined;
+  expect(carried?.sdp).toContain("a=candidate:");
+  expect(out.filter((m) => m.type === "signal" && "description" in m.data && m.data.description.type === "offer")).toEqual([]);
+  const heard = (await frames(a, "in")).slice(heardBefore).filter((m) => m.type === "peer-joined" || m.type === "signal");
+  expect(heard[0]).toMatchObject({ type: "peer-joined" });
+  expect(heard[1]).toMatchObject({ type: "signal", session: carried?.session, data: { description: { type: "offer", sdp: carried?.sdp } } });
+}
+
 /** The sound energy B has received so far on its incoming audio (inbound-rtp totalAudioEnergy). */
 const audioEnergy = (page: Page) =>
   page.evaluate(async () => {
@@ -180,18 +197,7 @@ describe("pre-join", () => {
             (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.localDescription !== null && pc.signalingState !== "closed").length,
         ),
       ).toBe(1);
-      // That offer went with the join (its SDP listing the candidates gathered on the pre-join
-      // screen), and not again: after it, only candidates and the answer's traffic.
-      const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
-      const join = out[0]!;
-      expect(join.type).toBe("join");
-      const carried = join.type === "join" ? join.offer : undefined;
-      expect(carried?.sdp).toContain("a=candidate:");
-      expect(out.filter((m) => m.type === "signal" && "description" in m.data && m.data.description.type === "offer")).toEqual([]);
-      // A heard B arrive, then that offer, relayed as a signal from B.
-      const heard = (await frames(a.page, "in")).slice(heardBefore).filter((m) => m.type === "peer-joined" || m.type === "signal");
-      expect(heard[0]).toMatchObject({ type: "peer-joined" });
-      expect(heard[1]).toMatchObject({ type: "signal", session: carried?.session, data: { description: { type: "offer", sdp: carried?.sdp } } });
+      await offerWentWithJoin(a.page, b.page, heardBefore);
     } finally {
       await a.context.close();
       await b.context.close();
@@ -226,11 +232,7 @@ describe("pre-join", () => {
       );
       expect(marks["offer-preparing"]!).toBeLessThan(marks.join!);
       expect(marks["offer-with-join"]!).toBeLessThan(marks["peek-answer"]!);
-      const out = (await frames(b.page, "out")).filter((m) => m.type !== "peek" && m.type !== "ping" && m.type !== "card");
-      const join = out[0]!;
-      const carried = join.type === "join" ? join.offer : undefined;
-      expect(carried?.sdp).toContain("a=candidate:");
-      expect(out.filter((m) => m.type === "signal" && "description" in m.data && m.data.description.type === "offer")).toEqual([]);
+      await offerWentWithJoin(a.page, b.page);
       // That offer's connection is the call's: B's one live connection with descriptions both ways.
       expect(
         await b.page.evaluate(() =>
@@ -239,8 +241,6 @@ describe("pre-join", () => {
             .map((pc) => `${pc.localDescription?.type}/${pc.remoteDescription?.type}`),
         ),
       ).toEqual(["offer/answer"]);
-      const heard = (await frames(a.page, "in")).filter((m) => m.type === "signal" && "description" in m.data);
-      expect(heard[0]).toMatchObject({ type: "signal", session: carried?.session, data: { description: { type: "offer", sdp: carried?.sdp } } });
     } finally {
       await a.context.close();
       await b.context.close();

@@ -88,8 +88,8 @@ export const saveReturnIce = (room: string, r: ReturnIce | null) => void writeSt
 
 /**
  * The relay servers the server gave this browser last (localStorage: they are the server's, not a
- * room's): what a Join pressed before the pre-join screen's peek has answered prepares its offer
- * with (prepared.ts). Credentials about to expire, or anything malformed, read as none.
+ * room's): what the pre-join screen makes its guessed connection with while its peek has not
+ * answered (inputs.ts joinPlan). Credentials about to expire, or anything malformed, read as none.
  */
 const LAST_ICE_KEY = "onelink.ice";
 const parseServers = (text: string): IceServer[] | null => {

@@ -1,11 +1,12 @@
 import { useSelector } from "@xstate/react";
-import { Activity, useEffect, useState } from "react";
+import { Activity, useEffect, useState, useSyncExternalStore } from "react";
 import { CallContext, useCallActor, useHeldWhile, watchSelected } from "./call-context.tsx";
 import { CallView } from "./components/CallView.tsx";
+import { faceAwaited } from "./first-face.ts";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";
-import { handingOver, showsLobby, statusText } from "./selectors.ts";
+import { handingOver, joinsOnePerson, showsLobby, statusText } from "./selectors.ts";
 import { useShortcuts } from "./shortcuts.ts";
 import { setTabTitle } from "./tab-title.ts";
 
@@ -13,8 +14,13 @@ import { setTabTitle } from "./tab-title.ts";
 export function App({ problem: opened = null }: { problem?: "badLink" | "notFound" | null }) {
   const actor = useCallActor();
   const idle = useSelector(actor, (s) => s.matches("idle"));
-  const lobby = useSelector(actor, showsLobby);
-  const joining = useSelector(actor, handingOver);
+  const showsTheLobby = useSelector(actor, showsLobby);
+  // Joining one person, the call's view is drawn only once their face has shown (ui/first-face.ts):
+  // till then the pre-join screen stays, under the face.
+  const faceFirst = useSelector(actor, joinsOnePerson);
+  const faceWait = useSyncExternalStore(faceAwaited.subscribe, faceAwaited.get);
+  const joining = useSelector(actor, handingOver) || faceWait;
+  const lobby = showsTheLobby || faceWait;
   const [problem, setProblem] = useState(opened);
   useShortcuts(!idle && !lobby);
   // Once a call starts, the bad address is behind us: leaving it later shows the start page.
@@ -40,8 +46,9 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
         <Landing />
       </>
     );
-  // From Join until the call has something to show (the handover), the call's view is drawn hidden
-  // behind "Joining…", at React's lowest priority and in slices that let the join's messages through
+  // From Join until the call has something to show (the handover), joining a group or an empty
+  // room, the call's view is drawn hidden behind "Joining…", at React's lowest priority and in
+  // slices that let the join's messages through
   // (bench/join: its first draw, ~90-230 ms in one task, was between the answer and the first frame).
   // When the handover ends only what changed since renders, and the view is shown in place of the
   // pre-join screen. Hidden, it is out of the page (display: none): no focus, nothing read aloud,
@@ -50,7 +57,7 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
     <>
       <TabTitle />
       {lobby && <PreJoin joining={joining} />}
-      {(joining || !lobby) && (
+      {((joining && !faceFirst) || !lobby) && (
         <Activity mode={lobby ? "hidden" : "visible"}>
           <CallView />
         </Activity>

@@ -9,6 +9,7 @@ import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { backgroundStats, shareFramesWithHands } from "../machines/media/background.ts";
 import { App } from "./App.tsx";
 import { CallContext, deferredView } from "./call-context.tsx";
+import { showFirstFaces } from "./first-face.ts";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
 import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
@@ -46,6 +47,7 @@ async function boot() {
   // top boundary: every useSelector of a stopped actor throws its error while rendering).
   actor.subscribe({ error: (err) => console.error("OneLink stopped: the call actor failed", err) });
   actor.start();
+  showFirstFaces(actor);
   const route = routeOf(location.pathname);
   // The key of the call is in the link's fragment, which no server ever receives.
   if (route.kind === "call") actor.send({ type: "START", room: route.room, lobby: true, secret: secretFromFragment(location.hash) });

@@ -35,6 +35,12 @@ export function showsLobby(s: CallSnapshot): boolean {
   return s.matches("lobby") || (s.matches("preparing") && wantsPreJoin(s.context)) || handingOver(s);
 }
 
+/**
+ * The pre-join screen's room has one person (or has not said yet: Join prepares a direct call on
+ * that guess too, machines/call setup.ts prepareGuess), so a join brings their face (ui/first-face.ts).
+ */
+export const joinsOnePerson = (s: CallSnapshot): boolean => (s.context.occupancy?.people ?? 1) === 1;
+
 /** Join was pressed and the call has nothing to show yet: the pre-join screen says "Joining…" (the call's view is drawn behind it, ui/App.tsx). */
 export const handingOver = (s: CallSnapshot): boolean => s.context.handover && s.matches("inRoom");
 

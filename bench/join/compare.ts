@@ -39,6 +39,8 @@ const STEPS = [
   "A first-frame",
   "frame presented",
   "frame displayed",
+  "first face",
+  "tile frame",
   "first frame",
 ];
 /** The answering page's (A's) marks that are read, on B's clock. */

@@ -114,11 +114,16 @@ export function probe() {
           else press();
           break;
         }
-    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')) {
+    // The call's pictures of the others, and the app's first face (ui/first-face.ts), shown over the
+    // page as the other's stream arrives, until the call's own picture of them has a frame.
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"], video.first-face')) {
       if (watched.has(v)) continue;
       watched.add(v);
+      const face = v.classList.contains("first-face");
       v.requestVideoFrameCallback((_, meta) => {
         b.size ??= `${meta.width}x${meta.height}`;
+        note(face ? "first face" : "tile frame");
+        if (!face) observer.disconnect();
         if (b.frame !== null) return;
         b.frame = performance.now();
         // When the frame was handed to the compositor, and when it was to be on screen: the callback
@@ -127,7 +132,6 @@ export function probe() {
         b.steps["frame displayed"] = meta.expectedDisplayTime;
         performance.mark("bench:first frame");
         console.debug(FRAME_SHOWN);
-        observer.disconnect();
       });
     }
   };

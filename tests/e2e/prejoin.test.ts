@@ -83,6 +83,35 @@ function recordFirstSocket() {
   };
 }
 
+/**
+ * An init script: when the first face (ui/first-face.ts) came, when its first frame was presented
+ * (requestVideoFrameCallback's presentationTime: its callback runs later, after the page's own) and
+ * its size, when it went, when the call's view (`div.call`, not the pre-join screen's) was first in
+ * the page, and when the pre-join screen left it.
+ */
+function recordFirstFace() {
+  const w = window as unknown as { __face: Record<string, number | string> };
+  const face: Record<string, number | string> = {};
+  w.__face = face;
+  new MutationObserver((records) => {
+    if (face.view === undefined && document.querySelector("div.call:not(.lobby)")) face.view = performance.now();
+    if (face.added !== undefined && face.lobbyGone === undefined && !document.querySelector("div.call.lobby")) face.lobbyGone = performance.now();
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (!(n instanceof HTMLVideoElement) || !n.classList.contains("first-face")) continue;
+        face.added = performance.now();
+        n.requestVideoFrameCallback((_, meta) => {
+          face.presented = meta.presentationTime;
+          face.size = `${meta.width}x${meta.height}`;
+          const box = n.getBoundingClientRect();
+          face.cover = box.left === 0 && box.top === 0 && box.width === innerWidth && box.height === innerHeight ? "window" : `${box.width}x${box.height}`;
+        });
+      }
+      for (const n of r.removedNodes) if (n instanceof HTMLVideoElement && n.classList.contains("first-face")) face.removed = performance.now();
+    }
+  }).observe(document, { childList: true, subtree: true });
+}
+
 describe("pre-join", () => {
   test("joining with the microphone and camera off: the other side sees it at once, hears nothing, and sees the camera once it is on", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
@@ -198,6 +227,44 @@ describe("pre-join", () => {
         ),
       ).toBe(1);
       await offerWentWithJoin(a.page, b.page, heardBefore);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 60_000);
+
+  test("joining one person, their face shows over the pre-join screen as its first frame comes, before the call's view is drawn; then its tile takes over", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await b.context.addInitScript(recordFirstFace);
+      await a.page.goto(ctx.app.url);
+      await button(a.page, "New call").click();
+      await waitForStatus(a.page, "Waiting for someone to join");
+      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      await b.page.goto(link);
+      await b.page.getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 15_000 });
+      await button(b.page, "Join").click();
+      await waitForStatus(b.page, "Connected", 20_000);
+      await waitForNewFrames(b.page, "Remote video", 5);
+      // The face came and showed a decoded frame over the whole window, with the pre-join screen
+      // still under it and the call's view not drawn yet; the view came after, and the face went.
+      const face = await waitFor(
+        () => b.page.evaluate(() => (window as unknown as { __face: Record<string, number | string> }).__face),
+        (f) => f.removed !== undefined,
+        5_000,
+      );
+      expect(face.cover).toBe("window");
+      expect(face.size).toMatch(/^[1-9]\d*x[1-9]\d*$/);
+      expect(Number(face.view)).toBeGreaterThan(Number(face.presented));
+      expect(Number(face.lobbyGone)).toBeGreaterThan(Number(face.presented));
+      expect(Number(face.removed)).toBeGreaterThan(Number(face.view));
+      // What stays is the call's own picture of A, playing with its sound: no face left over it.
+      expect(await b.page.locator("video.first-face").count()).toBe(0);
+      expect(await b.page.locator('video[aria-label^="Remote video"]').evaluate((v: HTMLVideoElement) => ({ muted: v.muted, paused: v.paused }))).toEqual({
+        muted: false,
+        paused: false,
+      });
     } finally {
       await a.context.close();
       await b.context.close();

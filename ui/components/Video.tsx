@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { mark } from "../../machines/timeline.ts";
 import { awaitingPicture, pictureShown } from "../../machines/answer-first.ts";
+import { firstFaceTaken } from "../first-face.ts";
 import { pictureOf } from "../../machines/media/picture.ts";
 import { STUCK_CHECK_MS, stuckPictureWatch } from "../stuck-picture.ts";
 
@@ -33,6 +34,7 @@ export function Video({ stream, label, self = false, className, sinkId, decoding
     if (!self)
       video.requestVideoFrameCallback?.(() => {
         mark("first-frame");
+        firstFaceTaken(stream);
         awaitingPicture.release();
         pictureShown.shown();
       });

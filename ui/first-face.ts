@@ -1,0 +1,132 @@
+/**
+ * The other person's face the moment its first frame comes (issue 21). Joining a call with one
+ * other person, the call's view used to be drawn on Join (hidden behind "Joining…") and shown as
+ * their stream arrived, and their first frame waited for that work on the page's one main thread
+ * (bench/join, join15). Now, as their stream arrives, a plain <video> (no React, nothing else
+ * drawn) shows it over the whole window, and the call's view is drawn only once that video has
+ * shown a frame (ui/App.tsx `faceAwaited`). When the call's own picture of them shows its first
+ * frame (ui Video), this one goes: the same face, now in its tile, with the call around it.
+ *
+ * It plays no sound (the tile's does), takes no clicks or focus, and has no background until its
+ * first frame (nothing shows before it). It goes at once when their camera is off, they leave, we
+ * do, or no frame came in FIRST_FACE_AWAITED_MS; else FIRST_FACE_OUTSTAYS_MS after its frame at most.
+ */
+import type { CallActor } from "../machines/call/call.ts";
+import { mark } from "../machines/timeline.ts";
+import { type CallSnapshot, handingOver } from "./selectors.ts";
+
+/** How long the call's view waits for the first face's first frame at most (then the face goes, and the view shows). */
+export const FIRST_FACE_AWAITED_MS = 1_000;
+/** How long the first face stays over the call's view at most once it has shown a frame, waiting for its tile's. */
+export const FIRST_FACE_OUTSTAYS_MS = 800;
+
+/** What the first face shows: the stream of the one other person in the call, with their camera on (null: nothing). */
+export interface FirstFace {
+  peer: string;
+  stream: MediaStream;
+}
+
+/** The one other person's stream, while their face may show: they have not said their camera is off, and it is not a shared screen. */
+function faceIn(s: CallSnapshot): FirstFace | null {
+  if (!s.matches("inRoom")) return null;
+  const peers = Object.values(s.context.peers);
+  if (peers.length !== 1) return null;
+  const [p] = peers;
+  // (Their video track may join the stream a moment after it arrives: not asked for here.)
+  if (!p?.stream || !p.video || p.screen) return null;
+  return { peer: p.id, stream: p.stream };
+}
+
+/**
+ * A first face starts only as a join brings it: the snapshot before was still handing over (the
+ * stream's arrival itself ends the handover, machines/call PEER.REMOTE_STREAM). Never in a call
+ * already shown, nor in a group.
+ */
+export function firstFaceToStart(before: CallSnapshot, s: CallSnapshot): FirstFace | null {
+  return handingOver(before) ? faceIn(s) : null;
+}
+
+/** Whether a first face already shown for `face` may stay: the same person, the same stream, camera on, still in the room. */
+export function firstFaceMayStay(s: CallSnapshot, face: FirstFace): boolean {
+  const now = faceIn(s);
+  return now !== null && now.peer === face.peer && now.stream === face.stream;
+}
+
+let current: { face: FirstFace; drop: () => void } | null = null;
+
+/**
+ * Whether a first face is on its way (started, no frame shown yet): the call's view waits for it
+ * (ui/App.tsx), so that its first draw is not on the main thread before that frame.
+ */
+export const faceAwaited = (() => {
+  let value = false;
+  const listeners = new Set<() => void>();
+  return {
+    get: () => value,
+    set(v: boolean) {
+      if (v === value) return;
+      value = v;
+      for (const l of listeners) l();
+    },
+    subscribe(l: () => void) {
+      listeners.add(l);
+      return () => void listeners.delete(l);
+    },
+  };
+})();
+
+/** The call's own picture of `stream` has shown a frame (ui Video): the first face of it, if any, goes. */
+export function firstFaceTaken(stream: MediaStream) {
+  if (current?.face.stream === stream) current.drop();
+}
+
+/** Shows the first face whenever a join brings one, for as long as the page lives; returns what stops it. */
+export function showFirstFaces(actor: CallActor): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let video: HTMLVideoElement | null = null;
+  const drop = () => {
+    clearTimeout(timer);
+    current = null;
+    faceAwaited.set(false);
+    if (!video) return;
+    video.srcObject = null;
+    video.remove();
+    video = null;
+  };
+  const start = (face: FirstFace) => {
+    const el = document.createElement("video");
+    el.className = "first-face";
+    el.setAttribute("aria-hidden", "true");
+    el.muted = true;
+    el.autoplay = true;
+    el.playsInline = true;
+    el.srcObject = face.stream;
+    el.requestVideoFrameCallback?.(() => {
+      if (current?.face !== face) return;
+      mark("first-frame");
+      el.classList.add("shown");
+      clearTimeout(timer);
+      timer = setTimeout(drop, FIRST_FACE_OUTSTAYS_MS);
+      faceAwaited.set(false);
+    });
+    video = el;
+    current = { face, drop };
+    timer = setTimeout(drop, FIRST_FACE_AWAITED_MS);
+    faceAwaited.set(true);
+    document.body.append(el);
+    el.play().catch(() => {});
+  };
+  let before = actor.getSnapshot();
+  const sub = actor.subscribe((s) => {
+    if (current && !firstFaceMayStay(s, current.face)) drop();
+    else if (!current) {
+      const face = firstFaceToStart(before, s);
+      if (face) start(face);
+    }
+    before = s;
+  });
+  return () => {
+    sub.unsubscribe();
+    drop();
+  };
+}

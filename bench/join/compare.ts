@@ -43,6 +43,8 @@ const STEPS = [
   "tile frame",
   "first frame",
 ];
+/** B's marks before Join, from its navigation (and when Join was clicked). */
+const BEFORE_JOIN = ["script", "camera open", "devices", "offer-prepared"];
 /** The answering page's (A's) marks that are read, on B's clock. */
 const A_MARKS = ["answer-sent", "connected", "first-frame"];
 
@@ -51,6 +53,8 @@ interface Run {
   fromJoin: number;
   /** Marks after Join, ms after Join. */
   steps: Record<string, number>;
+  /** Marks before Join, ms after navigation. */
+  fromNav: Record<string, number>;
 }
 
 async function aMark(a: Page, name: string, bOrigin: number): Promise<number | undefined> {
@@ -97,7 +101,10 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     for (const n of A_MARKS) all[`A ${n}`] = await aMark(a.page, n, got.origin);
     const steps: Record<string, number> = {};
     for (const n of STEPS) if (all[n] !== undefined) steps[n] = all[n]! - join;
-    return { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps };
+    const fromNav: Record<string, number> = {};
+    for (const n of BEFORE_JOIN) if (all[n] !== undefined) fromNav[n] = all[n]!;
+    if (got.bench.join !== null) fromNav["join clicked"] = got.bench.join;
+    return { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps, fromNav };
   } finally {
     await a.context.close();
     await b.context.close();
@@ -141,8 +148,13 @@ const row = (label: string, get: (r: Run) => number | undefined) => {
   console.log(`  ${label.padEnd(26)} ${f0(m(ok(runs.base)))} ${f0(m(ok(runs.variant))).padStart(7)}`);
 };
 row("navigation -> first frame", (r) => r.frame);
+for (const n of [...BEFORE_JOIN, "join clicked"]) row(`  navigation -> ${n}`, (r) => r.fromNav[n]);
 row("Join -> first frame", (r) => r.fromJoin);
 for (const n of STEPS) row(`  Join -> ${n}`, (r) => r.steps[n]);
+const navDiffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[i]!.frame - b.frame] : []));
+console.log(
+  `  paired navigation -> first frame, variant - base: median ${f0(median(navDiffs)).trim()} ms; variant faster in ${navDiffs.filter((d) => d < 0).length} of ${navDiffs.length} pairs`,
+);
 const diffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[i]!.fromJoin - b.fromJoin] : []));
 console.log(
   `  paired Join -> first frame, variant - base: median ${f0(median(diffs)).trim()} ms; variant faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,

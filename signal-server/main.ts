@@ -41,6 +41,16 @@ try {
 }
 const { sfu, local } = await startSfu(config);
 const app = startServer(config, { sfu });
+// From the moment it listens (before Redis is reached): a node stopped early still tells its clients to move.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.stop();
+    await local?.stop();
+    process.exit(0);
+  });
+}
 // A Redis that is not there yet is waited for (it may be starting too); the log says so.
 const waiting = config.redisUrl
   ? setInterval(async () => {
@@ -52,8 +62,10 @@ try {
   await app.ready;
   clearInterval(waiting);
 } catch (err) {
-  // Only Redis can fail here (a single node is ready at once): say why, stop, exit non-zero.
   clearInterval(waiting);
+  // Stopped while waiting for Redis: the signal's handler ends the process.
+  if (stopping) await new Promise(() => {});
+  // Only Redis can fail here (a single node is ready at once): say why, stop, exit non-zero.
   const why = (await probeRedis(config.redisUrl)) ?? (err instanceof Error ? err.message : String(err));
   console.error(`Could not start: Redis at ${printableRedisUrl(config.redisUrl)}: ${why}`);
   await app.stop().catch(() => {});
@@ -63,13 +75,3 @@ try {
 console.log(`Listening on http://localhost:${app.server.port}`);
 if (config.redisUrl) console.log(`Node ${app.nodeId}: rooms shared with every node on the same Redis`);
 console.log(describeIce(config));
-
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await app.stop();
-    await local?.stop();
-    process.exit(0);
-  });
-}

@@ -79,12 +79,28 @@ export async function spawnNode(redis: Redis, env: Record<string, string> = {}) 
     stdout: "pipe",
     stderr: "pipe",
   });
-  const end = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (Date.now() > end || proc.exitCode !== null) throw new Error("node did not start");
-    await sleep(25);
-  }
+  // Ready when it says so (Redis reached, its signals handled), not when its port first accepts.
+  await withTimeout(saysListening(proc.stdout), 10_000, "the node to start").catch((err) => {
+    proc.kill(9);
+    throw err;
+  });
   return { proc, port, url: `ws://127.0.0.1:${port}/ws` };
+}
+
+/** Resolves once the node's log says it listens; the rest of its log is read and dropped (a full pipe would stall it). */
+async function saysListening(stdout: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stdout.getReader();
+  const decoder = new TextDecoder();
+  let log = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the node exited before listening: ${log.trim()}`);
+    log += decoder.decode(value, { stream: true });
+    if (log.includes("Listening on")) break;
+  }
+  void (async () => {
+    while (!(await reader.read().catch(() => ({ done: true }))).done) {}
+  })();
 }
 
 /** A TCP forwarder on loopback: each connection goes to the first of `ports()` that accepts it. */

@@ -86,7 +86,7 @@ function recordFirstSocket() {
 /**
  * An init script: when the first face (ui/first-face.ts) came, when its first frame was presented
  * (requestVideoFrameCallback's presentationTime: its callback runs later, after the page's own) and
- * its size, when it went, when the call's view (`div.call`, not the pre-join screen's) was first in
+ * its size and the kinds of track it played, when it went, when the call's view (`div.call`, not the pre-join screen's) was first in
  * the page, and when the pre-join screen left it.
  */
 function recordFirstFace() {
@@ -103,6 +103,14 @@ function recordFirstFace() {
         n.requestVideoFrameCallback((_, meta) => {
           face.presented = meta.presentationTime;
           face.size = `${meta.width}x${meta.height}`;
+          // What it plays: their picture only (a sound track, even muted, would start the tab's media session).
+          const played = n.srcObject as MediaStream | null;
+          face.tracks = played
+            ? played
+                .getTracks()
+                .map((t) => t.kind)
+                .join(",")
+            : "none";
           const box = n.getBoundingClientRect();
           face.cover = box.left === 0 && box.top === 0 && box.width === innerWidth && box.height === innerHeight ? "window" : `${box.width}x${box.height}`;
         });
@@ -256,6 +264,7 @@ describe("pre-join", () => {
       );
       expect(face.cover).toBe("window");
       expect(face.size).toMatch(/^[1-9]\d*x[1-9]\d*$/);
+      expect(face.tracks).toBe("video");
       expect(Number(face.view)).toBeGreaterThan(Number(face.presented));
       expect(Number(face.lobbyGone)).toBeGreaterThan(Number(face.presented));
       expect(Number(face.removed)).toBeGreaterThan(Number(face.view));

@@ -86,7 +86,7 @@ function recordFirstSocket() {
 /**
  * An init script: when the first face (ui/first-face.ts) came, when its first frame was presented
  * (requestVideoFrameCallback's presentationTime: its callback runs later, after the page's own) and
- * its size and the kinds of track it played, when it went, when the call's view (`div.call`, not the pre-join screen's) was first in
+ * its size and the kinds of track it played, when it went, when our own preview was held still, when the call's view (`div.call`, not the pre-join screen's) was first in
  * the page, and when the pre-join screen left it.
  */
 function recordFirstFace() {
@@ -118,6 +118,15 @@ function recordFirstFace() {
       for (const n of r.removedNodes) if (n instanceof HTMLVideoElement && n.classList.contains("first-face")) face.removed = performance.now();
     }
   }).observe(document, { childList: true, subtree: true });
+  // Our own preview held still on the screen that is leaving (not paused by its removal from the page).
+  document.addEventListener(
+    "pause",
+    (e) => {
+      const v = e.target;
+      if (v instanceof HTMLVideoElement && v.isConnected && v.closest(".lobby") && face.previewStill === undefined) face.previewStill = performance.now();
+    },
+    true,
+  );
 }
 
 describe("pre-join", () => {
@@ -268,6 +277,8 @@ describe("pre-join", () => {
       expect(Number(face.view)).toBeGreaterThan(Number(face.presented));
       expect(Number(face.lobbyGone)).toBeGreaterThan(Number(face.presented));
       expect(Number(face.removed)).toBeGreaterThan(Number(face.view));
+      // Once Join was pressed our own preview stopped playing (its frames cost the cores the join needs), before the screen left.
+      expect(Number(face.previewStill)).toBeLessThan(Number(face.lobbyGone));
       // What stays is the call's own picture of A, playing with its sound: no face left over it.
       expect(await b.page.locator("video.first-face").count()).toBe(0);
       expect(await b.page.locator('video[aria-label^="Remote video"]').evaluate((v: HTMLVideoElement) => ({ muted: v.muted, paused: v.paused }))).toEqual({

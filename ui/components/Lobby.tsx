@@ -56,7 +56,7 @@ export function Lobby() {
       <main className="lobby-body">
         <div className="lobby-media">
           <div className="lobby-preview">
-            <Video stream={stream} label="Your video" self className="local-video" />
+            <Video stream={stream} label="Your video" self className="local-video" still={joining} />
             {/* Not a black box: no camera (none, or access refused) is said where the picture would be. */}
             {!hasCam && !starting && <p className="lobby-cam-off">No camera</p>}
             {hasCam && !camOn && <p className="lobby-cam-off">Your camera is off</p>}

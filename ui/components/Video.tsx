@@ -17,10 +17,16 @@ interface Props {
   decoding?: boolean;
   /** That picture stayed frozen though it was bound again. */
   onStuck?: () => void;
+  /**
+   * Our own preview on a screen that is leaving (Join pressed): held on the frame it shows, or not
+   * started if it has none yet. Each frame it plays is drawn by the page and the compositor, on the
+   * cores the join needs (bench/join, join16); the call's own self view plays it again.
+   */
+  still?: boolean;
 }
 
 /** A <video> bound to a MediaStream. If the browser blocks sound, plays muted and offers a tap. */
-export function Video({ stream, label, self = false, className, sinkId, decoding = false, onStuck }: Props) {
+export function Video({ stream, label, self = false, className, sinkId, decoding = false, onStuck, still = false }: Props) {
   const ref = useRef<HTMLVideoElement>(null);
   const [blockedSound, setBlockedSound] = useState(false);
 
@@ -28,7 +34,16 @@ export function Video({ stream, label, self = false, className, sinkId, decoding
     const video = ref.current;
     // Our own view shows the picture only: no sound for the browser to treat as playing media (picture.ts).
     const bound = self && stream ? pictureOf(stream) : stream;
-    if (!video || video.srcObject === bound) return;
+    if (!video) return;
+    if (still) {
+      video.pause();
+      return;
+    }
+    if (video.srcObject === bound) {
+      // Held still before (a join that did not happen): it plays on.
+      if (bound && video.paused) video.play().catch(() => {});
+      return;
+    }
     video.srcObject = bound;
     if (!stream) return;
     if (!self)
@@ -44,7 +59,7 @@ export function Video({ stream, label, self = false, className, sinkId, decoding
       setBlockedSound(true);
       video.play().catch(() => {});
     });
-  }, [stream, self]);
+  }, [stream, self, still]);
 
   useEffect(() => {
     const video = ref.current;

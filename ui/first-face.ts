@@ -8,11 +8,13 @@
  * frame (ui Video), this one goes: the same face, now in its tile, with the call around it.
  *
  * It plays no sound (the tile's does), takes no clicks or focus, and has no background until its
- * first frame (nothing shows before it). It plays their picture only (machines/media/picture.ts):
- * a player with a sound track, even muted, starts the tab's media session, whose work (the page's
- * icon drawn for the media controls, on the page's and the browser's main threads) then fell
- * between the answer and the first frame; the tile's player, with the sound, starts it after. It goes at once when their camera is off, they leave, we
+ * first frame (nothing shows before it). It goes at once when their camera is off, they leave, we
  * do, or no frame came in FIRST_FACE_AWAITED_MS; else FIRST_FACE_OUTSTAYS_MS after its frame at most.
+ *
+ * It plays their picture only (machines/media/picture.ts): a player with a sound track, even muted,
+ * starts the tab's media session, whose work (the page's icon drawn for the media controls, on the
+ * page's and the browser's main threads) then fell between the answer and the first frame; the
+ * tile's player, with the sound, starts it after (bench/join, join16).
  */
 import type { CallActor } from "../machines/call/call.ts";
 import { pictureOf, syncPicture } from "../machines/media/picture.ts";
@@ -88,12 +90,12 @@ export function firstFaceTaken(stream: MediaStream) {
 export function showFirstFaces(actor: CallActor): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let video: HTMLVideoElement | null = null;
-  /** Binds the face's picture to its video once it has a track (after each change of the call while the face is on its way). */
-  let bindOnce = () => {};
+  /** Binds the face's picture to its video once it has a video track (tried at each change of the call while the face is on its way). */
+  let bindWhenThere = () => {};
   const drop = () => {
     clearTimeout(timer);
     current = null;
-    bindOnce = () => {};
+    bindWhenThere = () => {};
     faceAwaited.set(false);
     if (!video) return;
     video.srcObject = null;
@@ -109,7 +111,7 @@ export function showFirstFaces(actor: CallActor): () => void {
     el.playsInline = true;
     // Their picture's track may come a moment after the stream (the sound's first): bound once it is there.
     const picture = pictureOf(face.stream);
-    bindOnce = () => {
+    bindWhenThere = () => {
       syncPicture(face.stream);
       if (picture.getVideoTracks().length === 0 || el.srcObject) return;
       el.srcObject = picture;
@@ -128,12 +130,12 @@ export function showFirstFaces(actor: CallActor): () => void {
     timer = setTimeout(drop, FIRST_FACE_AWAITED_MS);
     faceAwaited.set(true);
     document.body.append(el);
-    bindOnce();
+    bindWhenThere();
   };
   let before = actor.getSnapshot();
   const sub = actor.subscribe((s) => {
     if (current && !firstFaceMayStay(s, current.face)) drop();
-    else if (current) bindOnce();
+    else if (current) bindWhenThere();
     else {
       const face = firstFaceToStart(before, s);
       if (face) start(face);

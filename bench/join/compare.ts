@@ -8,12 +8,14 @@
  * paired differences (variant − base, per ABBA pair).
  * With `--rtt MS`, B reaches each server through bench/call/latency-proxy.ts (that round trip; media
  * between the browsers stays direct), as run.ts's rtt variant.
- *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100]
+ * With `--reload`, B then also reloads mid-call (once both see moving pictures), and its reload's
+ * navigation → first remote frame is compared too (issue 21: a reload at most 1.0× a fresh join).
+ *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload]
  */
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
-import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
+import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
     pairs: { type: "string", default: "8" },
     "warm-dwell": { type: "string", default: "3000" },
     rtt: { type: "string", default: "0" },
+    reload: { type: "boolean", default: false },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
@@ -55,6 +58,8 @@ interface Run {
   steps: Record<string, number>;
   /** Marks before Join, ms after navigation. */
   fromNav: Record<string, number>;
+  /** With --reload: B's reload mid-call, navigation → first remote frame. */
+  reload?: number;
 }
 
 async function aMark(a: Page, name: string, bOrigin: number): Promise<number | undefined> {
@@ -104,7 +109,15 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     const fromNav: Record<string, number> = {};
     for (const n of BEFORE_JOIN) if (all[n] !== undefined) fromNav[n] = all[n]!;
     if (got.bench.join !== null) fromNav["join clicked"] = got.bench.join;
-    return { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps, fromNav };
+    const run: Run = { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps, fromNav };
+    if (!args.reload) return run;
+    await waitForNewFrames(a.page, "Remote video", 5);
+    await waitForNewFrames(b.page, "Remote video", 5);
+    const shownAgain = firstFrameShown(b.page);
+    await b.page.reload();
+    await shownAgain;
+    run.reload = await b.page.evaluate(() => (window as unknown as { __bench: { frame: number } }).__bench.frame);
+    return run;
   } finally {
     await a.context.close();
     await b.context.close();
@@ -126,7 +139,10 @@ try {
         return null;
       });
       runs[which].push(r);
-      if (r) process.stderr.write(`${i + 1}/${PAIRS} ${which}: nav ${r.frame.toFixed(0)}, join ${r.fromJoin.toFixed(0)}\n`);
+      if (r)
+        process.stderr.write(
+          `${i + 1}/${PAIRS} ${which}: nav ${r.frame.toFixed(0)}, join ${r.fromJoin.toFixed(0)}${r.reload === undefined ? "" : `, reload ${r.reload.toFixed(0)}`}\n`,
+        );
     }
   }
 } finally {
@@ -150,6 +166,7 @@ const row = (label: string, get: (r: Run) => number | undefined) => {
 row("navigation -> first frame", (r) => r.frame);
 for (const n of [...BEFORE_JOIN, "join clicked"]) row(`  navigation -> ${n}`, (r) => r.fromNav[n]);
 row("Join -> first frame", (r) => r.fromJoin);
+if (args.reload) row("reload -> first frame", (r) => r.reload);
 for (const n of STEPS) row(`  Join -> ${n}`, (r) => r.steps[n]);
 const navDiffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[i]!.frame - b.frame] : []));
 console.log(
@@ -159,3 +176,17 @@ const diffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[
 console.log(
   `  paired Join -> first frame, variant - base: median ${f0(median(diffs)).trim()} ms; variant faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,
 );
+if (args.reload) {
+  const reloadDiffs = runs.base.flatMap((b, i) => {
+    const v = runs.variant[i];
+    return b?.reload !== undefined && v?.reload !== undefined ? [v.reload - b.reload] : [];
+  });
+  console.log(
+    `  paired reload -> first frame, variant - base: median ${f0(median(reloadDiffs)).trim()} ms; variant faster in ${reloadDiffs.filter((d) => d < 0).length} of ${reloadDiffs.length} pairs [${reloadDiffs.map((d) => d.toFixed(0)).join(", ")}]`,
+  );
+  for (const which of ["base", "variant"] as const) {
+    const rs = ok(runs[which]);
+    const r = median(rs.flatMap((x) => (x.reload === undefined ? [] : [x.reload])));
+    console.log(`  ${which}: reload / fresh = ${(r / median(rs.map((x) => x.frame))).toFixed(2)}`);
+  }
+}

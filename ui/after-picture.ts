@@ -18,3 +18,19 @@ export function useAfterPicture(): boolean {
   useEffect(() => (after ? undefined : pictureShown.after(() => setAfter(true), 0, PICTURE_AWAITED_MS)), [after]);
   return after;
 }
+
+/** Whether this page has shown the pre-join screen (ui Lobby). A call page that has not took its seat back after a refresh. */
+export const preJoin = { shown: false };
+
+/**
+ * Whether our own self view is held still (ui Video `still`): on a refresh taking its seat back
+ * (no pre-join screen on this page, a seat token kept) until the other person's picture shows, we
+ * are alone in the room, or PICTURE_AWAITED_MS have passed. Its 1080p frames were drawn by the page
+ * and the compositor on the cores the rejoin needs (bench/join, join16 and join17), and a
+ * refresh shows the other's face and ours together.
+ */
+export function useSelfHeldOnRejoin(tokenKept: boolean, alone: boolean): boolean {
+  const [rejoining] = useState(() => tokenKept && !preJoin.shown && !pictureShown.happened);
+  const after = useAfterPicture();
+  return rejoining && !after && !alone;
+}

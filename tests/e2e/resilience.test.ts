@@ -23,13 +23,38 @@ async function bothSeeEachOther(a: Page, b: Page, timeout = 20_000) {
 const seatOf = (page: Page) =>
   page.evaluate(() => (window as unknown as { __onelink: { getSnapshot(): { context: { self: string } } } }).__onelink.getSnapshot().context.self);
 
+/** An init script: when the page's first frame of our own view, and of anyone else's, was presented (`window.__firstFrames`). */
+function firstFramesNoted() {
+  const first: { self?: number; other?: number } = {};
+  Object.assign(window, { __firstFrames: first });
+  const watched = new WeakSet<HTMLVideoElement>();
+  const look = () => {
+    for (const v of document.querySelectorAll("video")) {
+      if (watched.has(v)) continue;
+      watched.add(v);
+      v.requestVideoFrameCallback(() => {
+        const which = v.getAttribute("aria-label") === "Your video" ? "self" : "other";
+        first[which] ??= performance.now();
+      });
+    }
+    if (first.self === undefined || first.other === undefined) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}
+
 describe("calls survive refreshes", () => {
   test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {
     const { a, b } = await callOf(ctx.app.url);
     const seatBefore = await seatOf(b.page);
+    await b.context.addInitScript(firstFramesNoted);
     await b.page.reload();
     await bothSeeEachOther(a.page, b.page);
     expect(await seatOf(b.page)).toBe(seatBefore);
+    // Our own view waited for the other's face (its frames were drawn on the cores the rejoin needs), then plays.
+    await waitForNewFrames(b.page, "Your video", 3);
+    const first = await b.page.evaluate(() => (window as unknown as { __firstFrames: { self?: number; other?: number } }).__firstFrames);
+    expect(first.other).toBeNumber();
+    expect(first.self).toBeGreaterThanOrEqual(first.other!);
     await a.context.close();
     await b.context.close();
   }, 60_000);

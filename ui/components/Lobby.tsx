@@ -5,6 +5,7 @@
 import { useSelector } from "@xstate/react";
 import { useId, useState } from "react";
 import { useMicLevel } from "../audio-level.ts";
+import { preJoin } from "../after-picture.ts";
 import { useCallActor } from "../call-context.tsx";
 import { useMeteredMic } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";
@@ -23,6 +24,7 @@ import { NameField } from "./NameField.tsx";
 const InfoDialog = lazyPart(() => import("./InfoDialog.tsx").then((m) => m.InfoDialog));
 
 export function Lobby() {
+  preJoin.shown = true;
   const actor = useCallActor();
   const id = useId();
   const stream = useSelector(actor, (s) => s.context.local?.stream ?? null);

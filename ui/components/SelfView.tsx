@@ -6,6 +6,8 @@
  */
 import { useSelector } from "@xstate/react";
 import { type KeyboardEvent, type PointerEvent, useRef, useState } from "react";
+import { roomView } from "../../machines/call/roster.ts";
+import { useSelfHeldOnRejoin } from "../after-picture.ts";
 import { useCallActor } from "../call-context.tsx";
 import { useSharing } from "../media-hooks.ts";
 import { clampDrag, cornerAfterKey, nearestCorner, setSelfCorner, useSelfCorner } from "../self-view.ts";
@@ -34,6 +36,9 @@ export function SelfView() {
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const name = useSelector(actor, (s) => s.context.name);
+  // Alone once the server has answered our join (before it, the room's people are not known yet).
+  const alone = useSelector(actor, (s) => s.matches("inRoom") && s.context.self !== null && roomView(s.context.peers, s.context.departure) === "waiting");
+  const held = useSelfHeldOnRejoin(actor.getSnapshot().context.token !== null, alone);
   const sharing = useSharing();
   const corner = useSelfCorner();
   const ref = useRef<HTMLDivElement>(null);
@@ -95,7 +100,7 @@ export function SelfView() {
       onKeyDown={key}
     >
       <ErrorBoundary name="Your video" className="at-top-left">
-        <Video stream={localStream} label="Your video" self className="local-video" />
+        <Video stream={localStream} label="Your video" self className="local-video" still={held} />
       </ErrorBoundary>
       <ErrorBoundary name="Your drawing" className="at-top-left">
         <DrawingLayer which="local" />

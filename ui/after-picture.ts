@@ -19,7 +19,7 @@ export function useAfterPicture(): boolean {
   return after;
 }
 
-/** Whether this page has shown the pre-join screen (ui Lobby). A call page that has not took its seat back after a refresh. */
+/** Whether this page has shown the pre-join screen (ui Lobby). A call page that has not shown it took its seat back after a refresh. */
 export const preJoin = { shown: false };
 
 /**

@@ -20,7 +20,8 @@ interface Props {
   /**
    * Our own preview on a screen that is leaving (Join pressed): held on the frame it shows, or not
    * started if it has none yet. Each frame it plays is drawn by the page and the compositor, on the
-   * cores the join needs (bench/join, join16); the call's own self view plays it again.
+   * cores the join needs (bench/join, join16); the call's own self view plays it again. The call's
+   * self view on a refresh, until the other's picture shows (ui/after-picture.ts useSelfHeldOnRejoin).
    */
   still?: boolean;
 }

@@ -10,7 +10,9 @@
  * between the browsers stays direct), as run.ts's rtt variant.
  * With `--reload`, B then also reloads mid-call (once both see moving pictures), and its reload's
  * navigation → first remote frame is compared too (issue 21: a reload at most 1.0× a fresh join).
- *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload]
+ * With `--camera-ms MS`, B's camera opens that much later than Chromium's fake one does, as a real
+ * webcam takes 0.3-1 s to start (probe.ts).
+ *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400]
  */
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
@@ -26,10 +28,13 @@ const { values: args } = parseArgs({
     "warm-dwell": { type: "string", default: "3000" },
     rtt: { type: "string", default: "0" },
     reload: { type: "boolean", default: false },
+    "camera-ms": { type: "string", default: "0" },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
 const PAIRS = Math.max(1, Number(args.pairs));
+/** B's camera opens this much later than the fake device (a real webcam's start). */
+const CAMERA_MS = Math.max(0, Number(args["camera-ms"]));
 const STEPS = [
   "joined",
   "A answer-sent",
@@ -82,6 +87,7 @@ async function measure(which: keyof typeof servers): Promise<Run> {
   const a = await newPerson(browser, origin);
   const b = await newPerson(browser, bOrigin);
   try {
+    if (CAMERA_MS > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchCameraMs: ms }), CAMERA_MS);
     await b.context.addInitScript(probe);
     const room = crypto.randomUUID();
     const secret = newSecret();
@@ -156,7 +162,7 @@ try {
 const ok = (rs: (Run | null)[]) => rs.filter((r): r is Run => r !== null);
 const f0 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(0)).padStart(6);
 console.log(
-  `bench/join/compare: ${PAIRS} pairs, ABBA${RTT ? `, B ${RTT} ms round trip from the servers` : ""}; base ${process.cwd()}, variant ${args.variant}`,
+  `bench/join/compare: ${PAIRS} pairs, ABBA${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}; base ${process.cwd()}, variant ${args.variant}`,
 );
 console.log(`  ${"".padEnd(26)} ${"base".padStart(6)} ${"variant".padStart(7)}`);
 const row = (label: string, get: (r: Run) => number | undefined) => {

@@ -15,7 +15,8 @@ export function firstFrameShown(page: Page, timeout = 20_000): Promise<void> {
  * the moment it is in the page, notes when the first WebSocket opened, and when the first remote
  * video frame was presented, all on the page's own clock. With `window.__benchDwell` set (ms, by an
  * init script before this one), Join is clicked that long after it is enabled instead, as a person
- * who looks at the pre-join screen first.
+ * who looks at the pre-join screen first. With `window.__benchCameraMs` set, every camera opens that
+ * much later than the fake device does.
  */
 export function probe() {
   const FRAME_SHOWN = "bench: first remote frame"; // firstFrameShown's
@@ -92,12 +93,17 @@ export function probe() {
   };
   const media = navigator.mediaDevices;
   const getUserMedia = media.getUserMedia.bind(media);
+  // A camera slower to start than the fake one (`window.__benchCameraMs`, compare.ts --camera-ms): a real webcam takes 0.3-1 s.
+  const cameraMs = (window as unknown as { __benchCameraMs?: number }).__benchCameraMs ?? 0;
+  const started = (stream: MediaStream) => (cameraMs > 0 ? new Promise<MediaStream>((r) => setTimeout(() => r(stream), cameraMs)) : stream);
   media.getUserMedia = (constraints) => {
     note("camera asked");
-    return getUserMedia(constraints).then((stream) => {
-      note("camera open");
-      return stream;
-    });
+    return getUserMedia(constraints)
+      .then(started)
+      .then((stream) => {
+        note("camera open");
+        return stream;
+      });
   };
   const watched = new WeakSet<HTMLVideoElement>();
   const look = () => {

@@ -90,6 +90,8 @@ export const callMachine = callSetup.createMachine({
         { src: "warmSocket", input: warmSocketInput },
         { src: "roomWatch", input: roomWatchInput },
       ],
+      // A refresh back in its seat of a direct call rejoins now; its devices follow (inRoom MEDIA.READY).
+      always: { guard: "returnsAtOnce", target: "inRoom" },
       on: {
         "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
         "MEDIA.READY": [
@@ -226,6 +228,8 @@ export const callMachine = callSetup.createMachine({
         "PEER.REMOTE_STREAM": { actions: ["takeStream", "endHandover"] },
         "PEER.CONTROL": { actions: ["takeControl", "announcePresence", "tellChatWhoIsWho"] },
         "PEER.ICE_ERROR": { actions: "noteIceError" },
+        // A refresh rejoined before its devices were ready (preparing's returnsAtOnce): they are here now.
+        "MEDIA.READY": { actions: "takeLateMedia" },
         // What the user does.
         TOGGLE_MIC: { actions: ["toggleMic", "applyTrackSwitches", "broadcastMediaState"] },
         TOGGLE_CAMERA: { actions: ["toggleCamera", "applyTrackSwitches", "broadcastMediaState"] },

@@ -10,6 +10,7 @@ import type { GroupPlan } from "../transport/prepared-group.ts";
 import type { RoomWatchInput } from "../link/socket.ts";
 import type { CallContext } from "./call-types.ts";
 import { spokenNames, storageScope } from "./roster.ts";
+import { recallCodecs } from "../media/codecs.ts";
 
 /** Inputs of the feature actors, shared by their invoke and by a restart after a failure. */
 export const chatInput = ({ context }: { context: CallContext }) => ({
@@ -58,12 +59,22 @@ export function preparePlan(context: CallContext): AnyPlan | null {
 /**
  * What a refresh taking its seat back prepares while its join is on the way: the connection to
  * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
- * only if `joined` says the room is still that; the join never waits for it. Nothing for a group
- * (a group's path made during the join only competes with it: prepared.ts `hurry`).
+ * only if `joined` says the room is still that. Nothing for a group (a group's path made during the
+ * join only competes with it: prepared.ts `hurry`). It does not wait for the camera and microphone:
+ * the join goes as the socket opens, and their tracks take their places on the connection as they
+ * come (`stream` null; prepared.ts), since the other's picture needs none of ours (issue 21: a reload
+ * waited ~80-120 ms for its devices, which the old page's teardown slows).
  */
 export function returnPlan(context: CallContext): PreparePlan | null {
   const r = context.returnIce;
-  return context.token && r && !r.group ? planWith(context, r.iceServers) : null;
+  if (!context.token || !r || r.group || context.serverless) return null;
+  const codecs = context.local?.outgoing?.videoCodecs ?? recallCodecs();
+  return {
+    iceServers: r.iceServers,
+    iceTransportPolicy: context.relayOnly ? "relay" : "all",
+    stream: context.local?.stream ?? null,
+    ...(codecs ? { videoCodecs: codecs } : {}),
+  };
 }
 
 /**

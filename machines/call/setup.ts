@@ -116,6 +116,8 @@ export const callSetup = setup({
   guards: {
     /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
     wantsLobby: ({ context }) => wantsPreJoin(context),
+    /** A refresh taking back its seat in a direct call: it rejoins without waiting for its devices (inputs.ts returnPlan). */
+    returnsAtOnce: ({ context }) => returnPlan(context) !== null,
     cardStale: ({ context }) => context.cardStale,
     heardFromRoom: ({ event }) => ROOM_NEWS.has(event.type),
     // Where the room stands (roster.ts `roomView`): exactly one of these holds at a time.
@@ -326,6 +328,22 @@ export const callSetup = setup({
         camOn: (event.local.stream?.getVideoTracks().length ?? 0) > 0,
       };
     }),
+    /**
+     * The devices came after we went in (a refresh rejoins without waiting for them): as when they
+     * change, the transport sends them and drawing follows the camera; a microphone or camera
+     * switched off meanwhile stays off, and everyone hears what we send.
+     */
+    takeLateMedia: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "MEDIA.READY");
+      mark("devices");
+      const stream = event.local.stream;
+      enqueue.assign({
+        micOn: context.micOn && (stream?.getAudioTracks().length ?? 0) > 0,
+        camOn: context.camOn && (stream?.getVideoTracks().length ?? 0) > 0,
+      });
+      enqueue("publishLocal");
+      enqueue("broadcastMediaState");
+    }),
     dropLocalMedia: assign({ local: null }),
     startLocalMedia: sendTo("media", { type: "MEDIA.START" }),
     stopLocalMedia: sendTo("media", { type: "MEDIA.STOP" }),
@@ -349,19 +367,25 @@ export const callSetup = setup({
       if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.MEDIA_STATE", msg: mediaState(context) }));
     }),
     /** What we send changed (devices, screen sharing): the transport publishes it, drawing follows the camera. */
-    takeOutgoing: enqueueActions(({ context, event, enqueue, system }) => {
+    takeOutgoing: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, "MEDIA.OUTGOING");
       const sharing = event.local.sharing ?? false;
       const sharingChanged = (context.local?.sharing ?? false) !== sharing;
       // Starting to share means showing something: video goes on.
-      enqueue.assign({ local: event.local, camOn: context.camOn || (sharingChanged && sharing) });
+      enqueue.assign({ camOn: context.camOn || (sharingChanged && sharing) });
+      enqueue("publishLocal");
+      if (sharingChanged) enqueue("broadcastMediaState");
+    }),
+    /** Our media as local media reports it (ready or changed): kept, and sent. */
+    publishLocal: enqueueActions(({ context, event, enqueue, system }) => {
+      assertEvent(event, ["MEDIA.READY", "MEDIA.OUTGOING"]);
+      const local = event.local;
+      enqueue.assign({ local });
       enqueue("applyTrackSwitches");
       const drawing = system.get(FEATURE_ACTOR.draw);
-      if (drawing)
-        enqueue.sendTo(drawing, { type: "DRAW.CAMERA", stream: cameraOf({ ...context, local: event.local }) } satisfies DrawCameraEvent as EventObject);
+      if (drawing) enqueue.sendTo(drawing, { type: "DRAW.CAMERA", stream: cameraOf({ ...context, local }) } satisfies DrawCameraEvent as EventObject);
       const transport = system.get(TRANSPORT_ID);
-      if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: event.local.stream, outgoing: event.local.outgoing ?? null }));
-      if (sharingChanged) enqueue("broadcastMediaState");
+      if (transport) enqueue.sendTo(transport, toTransport({ type: "TRANSPORT.PUBLISH", stream: local.stream, outgoing: local.outgoing ?? null }));
     }),
     setRelayOnly: enqueueActions(({ event, enqueue, system }) => {
       assertEvent(event, "SET_RELAY_ONLY");

@@ -593,8 +593,9 @@ export const meshTransport = setup({
     "TRANSPORT.PUBLISH": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         enqueue.assign({ stream: event.stream, outgoing: event.outgoing });
-        // Another kind of track (or none): the spare is made again for it.
-        enqueue({ type: "keepSpare", params: { when: "afterPaint" } });
+        // Another kind of track (or none): the spare is made again for it; in a call, once its start is
+        // past (a refresh's devices come while its connection comes up: a spare then competes with it).
+        enqueue({ type: "keepSpare", params: { when: list(context).length > 0 ? SPARE_AGAIN_MS : "afterPaint" } });
         if (context.sfu) enqueue.sendTo(context.sfu, { type: "SFU.STREAM", stream: event.stream, extraAudio: event.outgoing?.extraAudio ?? null });
         const outgoing = event.outgoing;
         if (outgoing) for (const c of list(context)) if (c.ref) enqueue.sendTo(c.ref, { type: "PEER.OUTGOING", outgoing });

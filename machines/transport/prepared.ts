@@ -13,7 +13,7 @@
  */
 import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
 import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer, type JoinOffer } from "../../protocol/index.ts";
-import { preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
+import { keepStreams, preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
 import { answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
 import { mark } from "../timeline.ts";
 import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
@@ -47,19 +47,30 @@ export function openConnection(config: RTCConfiguration): ConnectionParts {
   return { pc, control, features };
 }
 
-/** What a preparation is made from: the room's relay servers and our media as the pre-join screen has it. */
+/**
+ * What a preparation is made from: the room's relay servers and our media as the pre-join screen
+ * has it; `stream` null for a refresh whose devices are still starting (call/inputs.ts returnPlan):
+ * a line of each kind that sends, empty until their tracks come (replaceTrack: no renegotiation).
+ */
 export interface PreparePlan {
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
-  stream: MediaStream;
+  stream: MediaStream | null;
   videoCodecs?: string[];
 }
 
 /** What the call sends now, to which a preparation must fit. */
 export type Wanted = { stream: MediaStream | null; iceTransportPolicy: RTCIceTransportPolicy; videoCodecs?: string[] };
-/** Made for this: the same kinds of track (a changed device is swapped in place), relay policy and codec order. */
+/**
+ * Made for this: the same kinds of track (a changed device is swapped in place), relay policy and
+ * codec order. One made before the devices were ready fits whatever they gave (its lines of both
+ * kinds take the tracks there are), and, while the call has none yet, the codec order it was made with.
+ */
 export const planFits = (plan: PreparePlan, want: Wanted) =>
-  kindsOf(want.stream) === kindsOf(plan.stream) && want.iceTransportPolicy === plan.iceTransportPolicy && codecsOf(want) === codecsOf(plan);
+  want.iceTransportPolicy === plan.iceTransportPolicy &&
+  (plan.stream === null
+    ? want.stream === null || codecsOf(want) === codecsOf(plan)
+    : kindsOf(want.stream) === kindsOf(plan.stream) && codecsOf(want) === codecsOf(plan));
 
 export type IceErrorReport = { code: number; text: string; url: string };
 
@@ -92,9 +103,15 @@ export class PreparedConnection {
       if (e.url?.startsWith("turn")) this.iceErrors.push({ code: e.errorCode, text: e.errorText, url: e.url });
     };
     // As the joiner's connection starts (peer-connection.ts addLocalTracks): our tracks, and receiving what we do not send.
-    const tracks = plan.stream.getTracks();
-    for (const track of tracks) pc.addTrack(track, plan.stream);
-    for (const kind of ["audio", "video"] as const) if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "recvonly" });
+    // Devices still starting: a sending line of each kind, in one stream (their sound and picture kept in step), empty for now.
+    if (plan.stream === null) {
+      const placeholder = new MediaStream();
+      for (const kind of ["audio", "video"] as const) keepStreams(pc.addTransceiver(kind, { direction: "sendrecv", streams: [placeholder] }).sender);
+    } else {
+      const tracks = plan.stream.getTracks();
+      for (const track of tracks) pc.addTrack(track, plan.stream);
+      for (const kind of ["audio", "video"] as const) if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "recvonly" });
+    }
     preferCodecs(pc, plan.videoCodecs ?? SOFTWARE_ORDER);
     this.offer = pc
       .setLocalDescription()

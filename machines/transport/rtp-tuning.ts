@@ -200,6 +200,13 @@ export function mainTransceiver(pc: RTCPeerConnection, kind: "audio" | "video", 
   return pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.receiver.track.kind === kind && t.sender !== extra) ?? null;
 }
 
+/**
+ * Senders whose line was made with its stream before it had a track (prepared.ts, a refresh whose
+ * devices were still starting): the track slots in alone, as setStreams would renegotiate.
+ */
+const streamsKept = new WeakSet<RTCRtpSender>();
+export const keepStreams = (sender: RTCRtpSender) => void streamsKept.add(sender);
+
 /** Put `track` on the main sender of its kind; a receive-only one starts sending (that renegotiates). */
 export async function placeTrack(
   pc: RTCPeerConnection,
@@ -215,7 +222,7 @@ export async function placeTrack(
   }
   if (t.sender.track === track) return;
   await t.sender.replaceTrack(track);
-  if (track && stream) t.sender.setStreams?.(stream);
+  if (track && stream && !streamsKept.has(t.sender)) t.sender.setStreams?.(stream);
   if (track && (t.direction === "recvonly" || t.direction === "inactive")) t.direction = t.direction === "recvonly" ? "sendrecv" : "sendonly";
 }
 

@@ -22,7 +22,8 @@ export class SpareConnection {
     this.parts = openConnection({ iceServers: plan.iceServers as RTCIceServer[], iceTransportPolicy: plan.iceTransportPolicy });
     const { pc } = this.parts;
     // Only our own tracks: the offer's lines we send nothing on become receive-only transceivers as it is applied.
-    for (const track of plan.stream.getTracks()) pc.addTrack(track, plan.stream);
+    const stream = plan.stream;
+    for (const track of stream?.getTracks() ?? []) pc.addTrack(track, stream!);
     preferCodecs(pc, plan.videoCodecs ?? SOFTWARE_ORDER);
   }
 

@@ -154,6 +154,19 @@ export function recordPeerConnections() {
   };
 }
 
+/** The sound energy a page has received so far on its open connections' incoming audio (inbound-rtp totalAudioEnergy; needs recordPeerConnections). */
+export const audioEnergy = (page: Page) =>
+  page.evaluate(async () => {
+    let energy = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((r) => {
+        if (r.type === "inbound-rtp" && r.kind === "audio") energy += r.totalAudioEnergy ?? 0;
+      });
+    }
+    return energy;
+  });
+
 /**
  * An init script (`context.addInitScript(recordDataChannels)`): keeps every data channel the page
  * creates in `window.__channels`, so a test can send on the app's own negotiated channels as a

@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import {
+  audioEnergy,
   button,
   expectAttribute,
   frames,
@@ -41,19 +42,6 @@ async function offerWentWithJoin(a: Page, b: Page, heardBefore = 0) {
   expect(heard[0]).toMatchObject({ type: "peer-joined" });
   expect(heard[1]).toMatchObject({ type: "signal", session: carried?.session, data: { description: { type: "offer", sdp: carried?.sdp } } });
 }
-
-/** The sound energy B has received so far on its incoming audio (inbound-rtp totalAudioEnergy). */
-const audioEnergy = (page: Page) =>
-  page.evaluate(async () => {
-    let energy = 0;
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-      if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((r) => {
-        if (r.type === "inbound-rtp" && r.kind === "audio") energy += r.totalAudioEnergy ?? 0;
-      });
-    }
-    return energy;
-  });
 
 /**
  * An init script: the order in which B's first socket opened and sent, and the first task after

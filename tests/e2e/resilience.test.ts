@@ -1,12 +1,24 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { freePort, newPerson, recordPeerConnections, startApp, useAppAndBrowser, waitForNewFrames, waitForStatus, openCallLink } from "./harness.ts";
+import {
+  audioEnergy,
+  freePort,
+  newPerson,
+  recordPeerConnections,
+  startApp,
+  useAppAndBrowser,
+  waitFor,
+  waitForNewFrames,
+  waitForStatus,
+  openCallLink,
+} from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
 async function callOf(origin: string) {
   const a = await newPerson(ctx.browser, origin);
   const b = await newPerson(ctx.browser, origin);
+  await a.context.addInitScript(recordPeerConnections);
   const room = crypto.randomUUID();
   await openCallLink(a.page, `${origin}/c/${room}`);
   await waitForStatus(a.page, "Waiting for someone to join");
@@ -42,6 +54,26 @@ function firstFramesNoted() {
   requestAnimationFrame(look);
 }
 
+/** How much later than the fake devices a slow camera and microphone open (a real webcam takes 0.3-1 s). */
+const SLOW_DEVICES_MS = 4_000;
+
+/** An init script: every getUserMedia resolves `ms` late; `window.__devicesOpen` says when the first did. */
+function slowDevices(ms: number) {
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia.bind(media);
+  const w = window as unknown as { __devicesOpen?: number };
+  media.getUserMedia = (constraints) =>
+    getUserMedia(constraints).then(
+      (stream) =>
+        new Promise<MediaStream>((resolve) =>
+          setTimeout(() => {
+            w.__devicesOpen ??= performance.now();
+            resolve(stream);
+          }, ms),
+        ),
+    );
+}
+
 describe("calls survive refreshes", () => {
   test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {
     const { a, b } = await callOf(ctx.app.url);
@@ -55,6 +87,39 @@ describe("calls survive refreshes", () => {
     const first = await b.page.evaluate(() => (window as unknown as { __firstFrames: { self?: number; other?: number } }).__firstFrames);
     expect(first.other).toBeNumber();
     expect(first.self).toBeGreaterThanOrEqual(first.other!);
+    // The reload rejoined without waiting for its devices (call/inputs.ts returnPlan): its microphone
+    // took its place on the new connection as it came, and the other hears it.
+    const heard = await audioEnergy(a.page);
+    await waitFor(
+      () => audioEnergy(a.page),
+      (e) => e > heard,
+      10_000,
+    );
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  test("a reload whose camera is slow to start sees the other again before it opens, then is seen and heard", async () => {
+    const { a, b } = await callOf(ctx.app.url);
+    await b.context.addInitScript(firstFramesNoted);
+    await b.context.addInitScript(slowDevices, SLOW_DEVICES_MS);
+    await b.page.reload();
+    await waitForNewFrames(b.page, "Remote video", 5, 20_000);
+    const early = await b.page.evaluate(() => ({
+      other: (window as unknown as { __firstFrames: { other?: number } }).__firstFrames.other,
+      open: (window as unknown as { __devicesOpen?: number }).__devicesOpen,
+    }));
+    // The other's face came back while our devices were still starting: the rejoin did not wait for them.
+    expect(early.other).toBeNumber();
+    expect(early.open).toBeUndefined();
+    // Once they open, their tracks take their places on the connection: the other sees and hears us.
+    await bothSeeEachOther(a.page, b.page);
+    const heard = await audioEnergy(a.page);
+    await waitFor(
+      () => audioEnergy(a.page),
+      (e) => e > heard,
+      10_000,
+    );
     await a.context.close();
     await b.context.close();
   }, 60_000);

@@ -11,6 +11,7 @@ import type { ReturnIce } from "../../machines/storage.ts";
 import { type CallEvent, callMachine } from "../../machines/call/call.ts";
 import { hearersOf, type SignalingCommand, type SignalingInput, type SignalingReport } from "../../machines/link/signaling.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
+import { type Outgoing, SOFTWARE_ORDER } from "../../machines/transport/rtp-tuning.ts";
 import { phaseOf } from "../../ui/selectors.ts";
 
 /** Every fake connection made in the current test, in order. */
@@ -62,6 +63,8 @@ export class FakePc {
   parametersRead = 0;
   channels: string[] = [];
   replaced: (string | null)[] = [];
+  /** How many times a sender was given other streams (setStreams: a browser renegotiates for it). */
+  streamsSet = 0;
   transceivers: Transceiver[] = [];
   constructor(public config: RTCConfiguration) {
     pcs.push(this);
@@ -108,7 +111,9 @@ export class FakePc {
         sender.track = t;
         this.replaced.push(t?.id ?? null);
       },
-      setStreams() {},
+      setStreams: () => {
+        this.streamsSet++;
+      },
       getParameters: () => {
         this.parametersRead++;
         return { encodings: [] };
@@ -295,12 +300,22 @@ export function harness(opts: { token?: string; returnIce?: ReturnIce; handoverL
     room: (o: { people: number; iceServers?: typeof ICE }) => occupancy?.(o),
     /** What the link's join would carry (machines/link/socket.ts asks the same): the prepared offer, or none. */
     joinOffer: async () => (await link?.offers?.forJoin()) ?? null,
-    /** With `holdDevices`: the camera and microphone asked for are ready now. */
-    devicesReady: () => {
+    /** With `holdDevices`: the camera and microphone asked for are ready now (`outgoing`: with what to send of them, as local media says it). */
+    devicesReady: (outgoing?: Outgoing) => {
       if (!held) throw new Error("no devices asked for, or not held");
       held = false;
-      media?.({ type: "MEDIA.READY", local: { stream, issue: null } });
+      media?.({ type: "MEDIA.READY", local: { stream, issue: null, ...(outgoing ? { outgoing } : {}) } });
     },
+    /** What local media would say to send of the call's stream. */
+    outgoingOf: (s: MediaStream = stream): Outgoing => ({
+      audio: s.getAudioTracks()[0] ?? null,
+      video: s.getVideoTracks()[0] ?? null,
+      extraAudio: null,
+      videoMode: "camera",
+      maxBitrateKbps: 2500,
+      maxFramerate: 30,
+      videoCodecs: SOFTWARE_ORDER,
+    }),
     /** A device picked on the pre-join screen: the call's stream changes. */
     newStream: (s: MediaStream) => {
       stream = s;

@@ -474,6 +474,41 @@ describe("a connection prepared on the pre-join screen", () => {
     }
   });
 
+  test("a refresh taking its seat back in a direct call rejoins before its devices are ready; their tracks then take the offer's lines without another offer", async () => {
+    const h = harness({ holdDevices: true, token: "seat-token", returnIce: { iceServers: ICE, group: false } });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    // In the room, the join on its way with its offer, while the camera and microphone still start.
+    expect(h.phase()).toBe("joining");
+    expect(h.actor.getSnapshot().context.local).toBeNull();
+    expect(pcs).toHaveLength(1);
+    const pc = pcs[0]!;
+    expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.direction, t.sender.track])).toEqual([
+      ["audio", "sendrecv", null],
+      ["video", "sendrecv", null],
+    ]);
+    pc.gather("candidate:1 1 udp 1 10.0.0.2 5000 typ host");
+    const offer = await h.joinOffer();
+    expect(offer?.sdp).toContain("o=fake 0 1");
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", offered: true });
+    await settle();
+    expect(pc.offers).toBe(1);
+    // The microphone switched off while they start stays off once they come.
+    h.actor.send({ type: "TOGGLE_MIC" });
+    h.devicesReady(h.outgoingOf());
+    await settle();
+    const { context } = h.actor.getSnapshot();
+    expect(context.local?.stream?.getTracks().map((t) => t.id)).toEqual(["mic-1", "cam-1"]);
+    expect([context.micOn, context.camOn]).toEqual([false, true]);
+    expect(context.local?.stream?.getAudioTracks()[0]?.enabled).toBe(false);
+    // Each track in its line, swapped in place: no other offer, no new streams (which renegotiate).
+    expect(pc.transceivers.map((t) => t.sender.track?.id ?? null)).toEqual(["mic-1", "cam-1"]);
+    expect(pc.offers).toBe(1);
+    expect(pc.streamsSet).toBe(0);
+    expect(pcs).toHaveLength(1);
+    expect(h.signals().filter((s) => "description" in s.data)).toEqual([]);
+  });
+
   test("a refresh taking its seat back peeks at nothing and prepares nothing: it joins at once", async () => {
     const h = harness({ token: "seat-token" });
     h.actor.send({ type: "START", room: "room-1", lobby: true });

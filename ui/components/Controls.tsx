@@ -36,8 +36,10 @@ export function Controls({
   const actor = useCallActor();
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const camOn = useSelector(actor, (s) => s.context.camOn);
-  const hasMic = useSelector(actor, (s) => (s.context.local?.stream?.getAudioTracks().length ?? 0) > 0);
-  const hasCam = useSelector(actor, (s) => (s.context.local?.stream?.getVideoTracks().length ?? 0) > 0);
+  // In the room while the devices still start (a refresh rejoins without waiting for them): they may be switched off already.
+  const starting = useSelector(actor, (s) => s.matches("inRoom") && s.context.local === null);
+  const hasMic = useSelector(actor, (s) => (s.context.local?.stream?.getAudioTracks().length ?? 0) > 0) || starting;
+  const hasCam = useSelector(actor, (s) => (s.context.local?.stream?.getVideoTracks().length ?? 0) > 0) || starting;
   const inRoom = useSelector(actor, (s) => s.matches("inRoom"));
   const [settingsOpen, setSettingsOpen] = useState(false);
 

@@ -90,7 +90,7 @@ export const callMachine = callSetup.createMachine({
         { src: "warmSocket", input: warmSocketInput },
         { src: "roomWatch", input: roomWatchInput },
       ],
-      // A refresh back in its seat of a direct call rejoins now; its devices follow (inRoom MEDIA.READY).
+      // A refresh back in its seat rejoins now; its devices follow (inRoom MEDIA.READY).
       always: { guard: "returnsAtOnce", target: "inRoom" },
       on: {
         "ROOM.OCCUPANCY": { actions: "takeOccupancy" },

@@ -65,6 +65,15 @@ export function preparePlan(context: CallContext): AnyPlan | null {
  * come (`stream` null; prepared.ts), since the other's picture needs none of ours (issue 21: a reload
  * waited ~80-120 ms for its devices, which the old page's teardown slows).
  */
+/**
+ * A refresh taking back its seat rejoins without waiting for its camera and microphone: in a direct
+ * call with its connection prepared (returnPlan), in a group with its path to the media server made
+ * once joined, whose lines take the tracks as they come (prepared-group.ts openSfu). Not without the
+ * relay servers its page had (none kept, or expired): its connection would start without lines to
+ * send on, and ask for them again once the devices came.
+ */
+export const returnsAtOnce = (context: CallContext): boolean => !!context.token && !!context.returnIce && !context.serverless;
+
 export function returnPlan(context: CallContext): PreparePlan | null {
   const r = context.returnIce;
   if (!context.token || !r || r.group || context.serverless) return null;

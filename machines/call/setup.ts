@@ -32,6 +32,7 @@ import {
   joinPlan,
   preparePlan,
   returnPlan,
+  returnsAtOnce,
   showHomeInAddressBar,
   showRoomInAddressBar,
   transportInput,
@@ -116,8 +117,8 @@ export const callSetup = setup({
   guards: {
     /** A returning refresh (a seat token is kept) skips the pre-join screen: rejoin is automatic. */
     wantsLobby: ({ context }) => wantsPreJoin(context),
-    /** A refresh taking back its seat in a direct call: it rejoins without waiting for its devices (inputs.ts returnPlan). */
-    returnsAtOnce: ({ context }) => returnPlan(context) !== null,
+    /** A refresh taking back its seat: it rejoins without waiting for its devices (inputs.ts returnsAtOnce). */
+    returnsAtOnce: ({ context }) => returnsAtOnce(context),
     cardStale: ({ context }) => context.cardStale,
     heardFromRoom: ({ event }) => ROOM_NEWS.has(event.type),
     // Where the room stands (roster.ts `roomView`): exactly one of these holds at a time.

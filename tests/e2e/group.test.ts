@@ -16,6 +16,7 @@ import {
   openCallLink,
   recordPeerConnections,
   remoteFrameCounts,
+  slowDevices,
   startApp,
   waitFor,
   waitForMoving,
@@ -437,9 +438,13 @@ describe("group call through the media server", () => {
     await setHidden(c.page, false);
     await seesMoving(c.page, 2);
 
-    // C refreshes: back in the same call, everyone sees everyone again.
+    // C refreshes, its camera slow to start: back in the same call, it sees the others before its
+    // devices open (the rejoin does not wait for them); then everyone sees everyone again.
+    await c.context.addInitScript(slowDevices, 8_000);
     await c.page.reload();
     expect(c.page.url()).toBe(link); // the key stays in the address: C's new page decrypts as before
+    await seesMoving(c.page, 2, 40_000);
+    expect(await c.page.evaluate(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen)).toBeUndefined();
     await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));
     for (const p of [a, b, c]) await waitForStatus(p.page, "Connected · 3 people");
     // Her name came back with her (kept on her device).

@@ -154,6 +154,26 @@ export function recordPeerConnections() {
   };
 }
 
+/**
+ * An init script (`context.addInitScript(slowDevices, ms)`): every getUserMedia resolves `ms` later
+ * than the fake devices do, as a slow webcam; `window.__devicesOpen` says when the first did.
+ */
+export function slowDevices(ms: number) {
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia.bind(media);
+  const w = window as unknown as { __devicesOpen?: number };
+  media.getUserMedia = (constraints) =>
+    getUserMedia(constraints).then(
+      (stream) =>
+        new Promise<MediaStream>((resolve) =>
+          setTimeout(() => {
+            w.__devicesOpen ??= performance.now();
+            resolve(stream);
+          }, ms),
+        ),
+    );
+}
+
 /** The sound energy a page has received so far on its open connections' incoming audio (inbound-rtp totalAudioEnergy; needs recordPeerConnections). */
 export const audioEnergy = (page: Page) =>
   page.evaluate(async () => {

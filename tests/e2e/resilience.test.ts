@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import {
   audioEnergy,
+  slowDevices,
   freePort,
   newPerson,
   recordPeerConnections,
@@ -54,25 +55,8 @@ function firstFramesNoted() {
   requestAnimationFrame(look);
 }
 
-/** How much later than the fake devices a slow camera and microphone open (a real webcam takes 0.3-1 s). */
+/** How much later than the fake devices a slow camera and microphone open here (a real webcam takes 0.3-1 s). */
 const SLOW_DEVICES_MS = 4_000;
-
-/** An init script: every getUserMedia resolves `ms` late; `window.__devicesOpen` says when the first did. */
-function slowDevices(ms: number) {
-  const media = navigator.mediaDevices;
-  const getUserMedia = media.getUserMedia.bind(media);
-  const w = window as unknown as { __devicesOpen?: number };
-  media.getUserMedia = (constraints) =>
-    getUserMedia(constraints).then(
-      (stream) =>
-        new Promise<MediaStream>((resolve) =>
-          setTimeout(() => {
-            w.__devicesOpen ??= performance.now();
-            resolve(stream);
-          }, ms),
-        ),
-    );
-}
 
 describe("calls survive refreshes", () => {
   test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {

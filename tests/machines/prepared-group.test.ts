@@ -78,6 +78,28 @@ describe("the media-server path prepared on the pre-join screen", () => {
     expect(descriptions(h)[0]).toBe("pub offer");
   });
 
+  test("a refresh taking back its seat in a group rejoins before its devices are ready; their tracks then take the publishing lines, with no other offer", async () => {
+    const h = harness({ holdDevices: true, token: "seat-token", returnIce: { iceServers: ICE, group: true } });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(h.phase()).toBe("joining");
+    expect(pcs).toHaveLength(0); // nothing made ahead for a group
+    h.report({ type: "SIGNALING.JOINED", self: "ccc", token: "t", peers: ["aaa", "bbb"], iceServers: ICE, mode: "sfu" });
+    await settle();
+    expect(pcs).toHaveLength(2);
+    const pub = pcs[0]!;
+    expect(pub.transceivers.map((t) => [t.receiver.track.kind, t.sender.track])).toEqual([
+      ["audio", null],
+      ["video", null],
+    ]);
+    expect(descriptions(h)).toEqual(["pub offer"]);
+    h.devicesReady(h.outgoingOf());
+    await settle();
+    expect(pub.transceivers.map((t) => t.sender.track?.id ?? null)).toEqual(["mic-1", "cam-1"]);
+    expect(descriptions(h)).toEqual(["pub offer"]);
+    expect(pcs).toHaveLength(2);
+  });
+
   test("prepared for a group, the room is down to one by Join: it is closed, and the direct call starts as without it", async () => {
     const h = harness();
     h.actor.send({ type: "START", room: "room-1", lobby: true });

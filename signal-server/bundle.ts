@@ -24,13 +24,16 @@ export async function bundleApp(outdir: string, { minify = true } = {}): Promise
   const result = await Bun.build({ ...common, minify, splitting: true, entrypoints: [APP_ENTRY], outdir });
   if (!result.success) throw new AggregateError(result.logs, "bundling the web app failed");
   // The head start is not one of the page's scripts (Bun would fold it into the app's bundle): it
-  // is bundled alone and put first, async, so that it runs while the app's code still loads.
-  const head = await Bun.build({ ...common, minify, entrypoints: [HEAD_START_ENTRY], outdir, naming: "chunk-[hash].[ext]" });
+  // is bundled alone and put first, a classic script the parser runs as it reaches it, so that it
+  // always runs before the app's module. Async, it ran after the app's own code on a reload, whose
+  // modules came at once from the memory cache, and the socket and devices waited for that code
+  // (bench/join). It is small and its file is kept by the service worker: the wait is a few ms.
+  const head = await Bun.build({ ...common, minify, format: "iife", entrypoints: [HEAD_START_ENTRY], outdir, naming: "chunk-[hash].[ext]" });
   const file = head.outputs.find((o) => o.kind === "entry-point")?.path;
   if (!head.success || !file) throw new AggregateError(head.logs, "bundling the head start failed");
   const page = bundledPage(outdir);
   const html = readFileSync(page, "utf8");
-  const tag = `<script type="module" async crossorigin src="/${basename(file)}"></script>`;
+  const tag = `<script src="/${basename(file)}"></script>`;
   if (!html.includes("</title>")) throw new Error("bundling the web app: no </title> to put the head start after");
   writeFileSync(page, html.replace("</title>", `</title>\n    ${tag}`));
   precacheWorker(outdir);

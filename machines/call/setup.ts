@@ -269,7 +269,7 @@ export const callSetup = setup({
       const plan = returnPlan(context);
       if (!context.returnIce) return;
       enqueue.assign({ returnIce: null });
-      if (plan) enqueue(() => context.prepared.want(plan, "soon"));
+      if (plan) enqueue(() => context.prepared.want(plan, "now"));
     }),
     forgetOccupancy: assign({ occupancy: null }),
     /**

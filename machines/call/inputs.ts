@@ -57,15 +57,6 @@ export function preparePlan(context: CallContext): AnyPlan | null {
 }
 
 /**
- * What a refresh taking its seat back prepares while its join is on the way: the connection to
- * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
- * only if `joined` says the room is still that. Nothing for a group (a group's path made during the
- * join only competes with it: prepared.ts `hurry`). It does not wait for the camera and microphone:
- * the join goes as the socket opens, and their tracks take their places on the connection as they
- * come (`stream` null; prepared.ts), since the other's picture needs none of ours (issue 21: a reload
- * waited ~80-120 ms for its devices, which the old page's teardown slows).
- */
-/**
  * A refresh taking back its seat rejoins without waiting for its camera and microphone: in a direct
  * call with its connection prepared (returnPlan), in a group with its path to the media server made
  * once joined, whose lines take the tracks as they come (prepared-group.ts openSfu). Not without the
@@ -74,6 +65,15 @@ export function preparePlan(context: CallContext): AnyPlan | null {
  */
 export const returnsAtOnce = (context: CallContext): boolean => !!context.token && !!context.returnIce && !context.serverless;
 
+/**
+ * What a refresh taking its seat back prepares while its join is on the way: the connection to
+ * whoever it was calling directly, with the relay servers its page had (storage.ts ReturnIce). Used
+ * only if `joined` says the room is still that. Nothing for a group (a group's path made during the
+ * join only competes with it: prepared.ts `hurry`). It does not wait for the camera and microphone:
+ * the join goes as the socket opens, and their tracks take their places on the connection as they
+ * come (`stream` null; prepared.ts), since the other's picture needs none of ours (issue 21: a reload
+ * waited ~80-120 ms for its devices, which the old page's teardown slows).
+ */
 export function returnPlan(context: CallContext): PreparePlan | null {
   const r = context.returnIce;
   if (!context.token || !r || r.group || context.serverless) return null;

@@ -58,6 +58,16 @@ function firstFramesNoted() {
 /** How much later than the fake devices a slow camera and microphone open here (a real webcam takes 0.3-1 s). */
 const SLOW_DEVICES_MS = 4_000;
 
+/** The page goes on receiving sound (needs recordPeerConnections): its incoming audio's energy grows. */
+async function hearsMore(page: Page) {
+  const heard = await audioEnergy(page);
+  await waitFor(
+    () => audioEnergy(page),
+    (e) => e > heard,
+    10_000,
+  );
+}
+
 describe("calls survive refreshes", () => {
   test("the joiner reloads mid-call: same seat, video flows again on both sides with no click", async () => {
     const { a, b } = await callOf(ctx.app.url);
@@ -71,14 +81,9 @@ describe("calls survive refreshes", () => {
     const first = await b.page.evaluate(() => (window as unknown as { __firstFrames: { self?: number; other?: number } }).__firstFrames);
     expect(first.other).toBeNumber();
     expect(first.self).toBeGreaterThanOrEqual(first.other!);
-    // The reload rejoined without waiting for its devices (call/inputs.ts returnPlan): its microphone
+    // The reload rejoined without waiting for its devices (call/inputs.ts returnsAtOnce): its microphone
     // took its place on the new connection as it came, and the other hears it.
-    const heard = await audioEnergy(a.page);
-    await waitFor(
-      () => audioEnergy(a.page),
-      (e) => e > heard,
-      10_000,
-    );
+    await hearsMore(a.page);
     await a.context.close();
     await b.context.close();
   }, 60_000);
@@ -98,12 +103,7 @@ describe("calls survive refreshes", () => {
     expect(early.open).toBeUndefined();
     // Once they open, their tracks take their places on the connection: the other sees and hears us.
     await bothSeeEachOther(a.page, b.page);
-    const heard = await audioEnergy(a.page);
-    await waitFor(
-      () => audioEnergy(a.page),
-      (e) => e > heard,
-      10_000,
-    );
+    await hearsMore(a.page);
     await a.context.close();
     await b.context.close();
   }, 60_000);

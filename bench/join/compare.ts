@@ -52,7 +52,7 @@ const STEPS = [
   "first frame",
 ];
 /** B's marks before Join, from its navigation (and when Join was clicked). */
-const BEFORE_JOIN = ["script", "camera open", "devices", "offer-prepared"];
+const BEFORE_JOIN = ["script", "camera open", "devices", "offer-preparing", "offer-prepared"];
 /** The answering page's (A's) marks that are read, on B's clock. */
 const A_MARKS = ["answer-sent", "connected", "first-frame"];
 

@@ -8,6 +8,7 @@
  * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
  *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100] [--warm-visits N] [--warm-dwell MS]
  *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
+ *   [--cold-from elsewhere|blank] (where a cold B opens the link from: another site's page, or a new tab's blank page)
  * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
  */
@@ -38,6 +39,14 @@ const { values: args } = parseArgs({
      * and before), while the browser was still busy with that visit (bench/join README, join12).
      */
     "warm-dwell": { type: "string", default: "3000" },
+    /**
+     * Where B opens the link from in the cold variant: `elsewhere`, a page of another site (a chat,
+     * a mail), as a link is opened; or `blank`, a new tab's blank page (join18 and before). From a
+     * blank tab the app's opener policy (COOP `same-origin`) makes the browser start a renderer for
+     * it that the floor, which sends none, does not need: ~70-130 ms (bench/join README, join18).
+     * From another site both get a renderer of their own (site isolation).
+     */
+    "cold-from": { type: "string", default: "elsewhere" },
     /** The floor shows each page's own camera (muted, filling the window), as the app's pre-join preview and self view do. */
     "floor-self": { type: "boolean", default: false },
     /** The app's camera at the floor's size and rate (640x480, 30 fps) instead of its default 1080p60, saved for A and B. */
@@ -153,6 +162,19 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+if (!["elsewhere", "blank"].includes(args["cold-from"])) throw new Error("run.ts: --cold-from is elsewhere or blank");
+/**
+ * Another site's page for a cold B to open the link from (`--cold-from elsewhere`): `localhost` is
+ * a site of its own beside the servers' 127.0.0.1; the same loopback.
+ */
+const elsewhere =
+  VARIANTS.includes("cold") && args["cold-from"] === "elsewhere"
+    ? Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch: () => new Response("<!doctype html><title>elsewhere</title><p>a link</p>", { headers: { "content-type": "text/html" } }),
+      })
+    : null;
 const app = await startApp();
 const floorServer = await startFloorServer();
 const floorPort = floorServer.port;
@@ -194,6 +216,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
       }
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
+    if (variant === "cold" && elsewhere) await b.page.goto(`http://localhost:${elsewhere.port}/`);
     const shown = firstFrameShown(b.page);
     await b.page.goto(bUrl);
     const fresh = await readTiming(b.page, kind, shown, a.page);
@@ -258,6 +281,7 @@ try {
   proxies?.app.stop();
   proxies?.floor.stop();
   floorServer.stop();
+  elsewhere?.stop();
   await app.stop();
 }
 
@@ -322,7 +346,12 @@ console.log(
 );
 for (const variant of VARIANTS) {
   const { floor, app: appRuns, reload } = results[variant];
-  const label = variant === "rtt" ? `B ${RTT} ms round trip from the servers (warm cache)` : `${variant} cache`;
+  const label =
+    variant === "rtt"
+      ? `B ${RTT} ms round trip from the servers (warm cache)`
+      : variant === "cold"
+        ? `cold cache, the link opened from ${elsewhere ? "another site's page" : "a blank tab"}`
+        : `${variant} cache`;
   const fm = median(floor.map((t) => t.frame));
   const am = median(appRuns.map((t) => t.frame));
   const fs = median(floor.map((t) => t.fromStart));

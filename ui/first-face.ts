@@ -123,7 +123,11 @@ export function showFirstFaces(actor: CallActor): () => void {
       el.classList.add("shown");
       clearTimeout(timer);
       timer = setTimeout(drop, FIRST_FACE_OUTSTAYS_MS);
-      faceAwaited.set(false);
+      // The call's view is drawn in a task after this one, once this frame is painted. Told here,
+      // React drew it in this callback's microtask, before the frame's rendering went on: its
+      // first draw (60-140 ms, bench/join join19) came before anything else the page had for this
+      // frame, the other callbacks for it included.
+      setTimeout(() => current?.face === face && faceAwaited.set(false), 0);
     });
     video = el;
     current = { face, drop };

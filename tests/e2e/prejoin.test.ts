@@ -90,6 +90,9 @@ function recordFirstFace() {
         face.added = performance.now();
         n.requestVideoFrameCallback((_, meta) => {
           face.presented = meta.presentationTime;
+          // Handed to the page in the same frame as the app's own callback for it (ui/first-face.ts):
+          // the call's view must not have been drawn in between, before this frame was painted.
+          face.viewAtFrame = document.querySelector("div.call:not(.lobby)") ? "drawn" : "not yet";
           face.size = `${meta.width}x${meta.height}`;
           // What it plays: their picture only (a sound track, even muted, would start the tab's media session).
           const played = n.srcObject as MediaStream | null;
@@ -263,6 +266,7 @@ describe("pre-join", () => {
       expect(face.size).toMatch(/^[1-9]\d*x[1-9]\d*$/);
       expect(face.tracks).toBe("video");
       expect(Number(face.view)).toBeGreaterThan(Number(face.presented));
+      expect(face.viewAtFrame).toBe("not yet");
       expect(Number(face.lobbyGone)).toBeGreaterThan(Number(face.presented));
       expect(Number(face.removed)).toBeGreaterThan(Number(face.view));
       // Once Join was pressed our own preview stopped playing (its frames cost the cores the join needs), before the screen left.

@@ -9,6 +9,7 @@
  *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100] [--warm-visits N] [--warm-dwell MS]
  *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
  *   [--cold-from elsewhere|blank] (where a cold B opens the link from: another site's page, or a new tab's blank page)
+ *   [--warm-from site|elsewhere] (where a warm B opens it from: the site's own start page its visit left open, or another site's)
  * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
  */
@@ -47,6 +48,12 @@ const { values: args } = parseArgs({
      * From another site both get a renderer of their own (site isolation).
      */
     "cold-from": { type: "string", default: "elsewhere" },
+    /**
+     * Where a returning B (warm, rtt) opens the link from: `site`, the start page its earlier visit
+     * left open in the tab (the page it leaves is torn down first, in the same renderer); or
+     * `elsewhere`, another site's page, as when the link comes in a chat or a mail.
+     */
+    "warm-from": { type: "string", default: "site" },
     /** The floor shows each page's own camera (muted, filling the window), as the app's pre-join preview and self view do. */
     "floor-self": { type: "boolean", default: false },
     /** The app's camera at the floor's size and rate (640x480, 30 fps) instead of its default 1080p60, saved for A and B. */
@@ -163,12 +170,14 @@ const median = (xs: number[]) => {
 };
 
 if (!["elsewhere", "blank"].includes(args["cold-from"])) throw new Error("run.ts: --cold-from is elsewhere or blank");
+if (!["site", "elsewhere"].includes(args["warm-from"])) throw new Error("run.ts: --warm-from is site or elsewhere");
+const WARM_FROM_ELSEWHERE = args["warm-from"] === "elsewhere" && VARIANTS.some((v) => v !== "cold");
 /**
  * Another site's page for a cold B to open the link from (`--cold-from elsewhere`): `localhost` is
  * a site of its own beside the servers' 127.0.0.1; the same loopback.
  */
 const elsewhere =
-  VARIANTS.includes("cold") && args["cold-from"] === "elsewhere"
+  (VARIANTS.includes("cold") && args["cold-from"] === "elsewhere") || WARM_FROM_ELSEWHERE
     ? Bun.serve({
         hostname: "127.0.0.1",
         port: 0,
@@ -216,7 +225,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
       }
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
-    if (variant === "cold" && elsewhere) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    if (elsewhere && (variant === "cold" ? args["cold-from"] === "elsewhere" : WARM_FROM_ELSEWHERE)) await b.page.goto(`http://localhost:${elsewhere.port}/`);
     const shown = firstFrameShown(b.page);
     await b.page.goto(bUrl);
     const fresh = await readTiming(b.page, kind, shown, a.page);
@@ -346,12 +355,13 @@ console.log(
 );
 for (const variant of VARIANTS) {
   const { floor, app: appRuns, reload } = results[variant];
+  const warmFrom = WARM_FROM_ELSEWHERE ? ", the link opened from another site's page" : "";
   const label =
     variant === "rtt"
-      ? `B ${RTT} ms round trip from the servers (warm cache)`
+      ? `B ${RTT} ms round trip from the servers (warm cache${warmFrom})`
       : variant === "cold"
-        ? `cold cache, the link opened from ${elsewhere ? "another site's page" : "a blank tab"}`
-        : `${variant} cache`;
+        ? `cold cache, the link opened from ${args["cold-from"] === "elsewhere" ? "another site's page" : "a blank tab"}`
+        : `${variant} cache${warmFrom}`;
   const fm = median(floor.map((t) => t.frame));
   const am = median(appRuns.map((t) => t.frame));
   const fs = median(floor.map((t) => t.fromStart));

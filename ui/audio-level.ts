@@ -68,11 +68,23 @@ export function useMicLevel(stream: MediaStream | null): number {
     const track = stream?.getAudioTracks()[0];
     if (!track) return;
     // Still while a joiner waits for the other's picture: the meter's renders would delay reading their answer.
-    return afterPaint(() =>
-      watchLevels([["mic", track]], 80, (levels) => {
-        if (!awaitingPicture.held) setLevel(levels.get("mic") ?? 0);
-      }),
-    );
+    return afterPaint(() => {
+      let stop: (() => void) | null = null;
+      let stopped = false;
+      // Join pressed in the render that enabled it (before that render was painted): the meter would
+      // start during the join, its AudioContext made while the other's answer comes. It waits, as
+      // the joiner's other work does (machines/answer-first.ts), and the screen is gone by then.
+      awaitingPicture.after(() => {
+        if (stopped) return;
+        stop = watchLevels([["mic", track]], 80, (levels) => {
+          if (!awaitingPicture.held) setLevel(levels.get("mic") ?? 0);
+        });
+      });
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    });
   }, [stream]);
   return level;
 }

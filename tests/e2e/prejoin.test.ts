@@ -120,6 +120,33 @@ function recordFirstFace() {
   );
 }
 
+/**
+ * An init script: Join clicked by the page itself at the next animation frame after it is enabled
+ * (after what that render asked to run at its first frame: the microphone meter's start), and when
+ * each AudioContext was made. bench/join's probe clicks at once, in the render's own task.
+ */
+function joinAtOnceCountingAudio() {
+  const w = window as unknown as { __audioAt: number[]; __joinAt?: number; AudioContext: typeof AudioContext };
+  w.__audioAt = [];
+  const Native = w.AudioContext;
+  w.AudioContext = class extends Native {
+    constructor(options?: AudioContextOptions) {
+      super(options);
+      w.__audioAt.push(performance.now());
+    }
+  };
+  new MutationObserver(() => {
+    if (w.__joinAt !== undefined) return;
+    const join = [...document.querySelectorAll("button")].find((b) => b.textContent === "Join" && !b.disabled);
+    if (!join) return;
+    w.__joinAt = -1;
+    requestAnimationFrame(() => {
+      w.__joinAt = performance.now();
+      join.click();
+    });
+  }).observe(document, { childList: true, subtree: true, attributes: true });
+}
+
 describe("pre-join", () => {
   test("joining with the microphone and camera off: the other side sees it at once, hears nothing, and sees the camera once it is on", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
@@ -277,6 +304,32 @@ describe("pre-join", () => {
         muted: false,
         paused: false,
       });
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 60_000);
+
+  test("Join pressed the frame after it is enabled: the pre-join screen's microphone meter does not start during the join", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await b.context.addInitScript(joinAtOnceCountingAudio);
+      await a.page.goto(ctx.app.url);
+      await button(a.page, "New call").click();
+      await waitForStatus(a.page, "Waiting for someone to join");
+      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      await b.page.goto(link);
+      await waitForStatus(b.page, "Connected", 20_000);
+      await waitForNewFrames(b.page, "Remote video", 5);
+      const seen = await b.page.evaluate(() => {
+        const w = window as unknown as { __audioAt: number[]; __joinAt?: number };
+        return { joinAt: w.__joinAt ?? null, audioAt: w.__audioAt, picture: performance.getEntriesByName("ol:first-frame")[0]?.startTime ?? null };
+      });
+      expect(seen.joinAt).not.toBeNull();
+      expect(seen.picture).not.toBeNull();
+      // No audio graph is made from Join until the other's picture shows (the denoiser's comes after it).
+      expect(seen.audioAt.filter((at) => at > seen.joinAt! && at < seen.picture!)).toEqual([]);
     } finally {
       await a.context.close();
       await b.context.close();

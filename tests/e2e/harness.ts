@@ -68,6 +68,9 @@ export async function startApp(env: Record<string, string> = {}, port = 0, opts:
   throw new Error(`server did not start: ${seen}`);
 }
 
+/** The browser's own UI pages that a headless window would start (see CHROMIUM_ARGS). */
+export const NO_BROWSER_UI = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"];
+
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -81,7 +84,11 @@ export const CHROMIUM_ARGS = [
   "--autoplay-policy=no-user-gesture-required",
   // Host candidates are real addresses (no mDNS names): loopback here, and inside the test network
   // namespace (scripts/netns.sh) its veth addresses too, which is how browsers reach Janus.
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  // Headless Chromium opens each context as a window of its own, and each window starts a renderer
+  // for the address bar's popup (a WebUI page, chrome://omnibox-popup.top-chrome): ~1.7 s of CPU in
+  // its first 2 s, each time, on these 2 cores, while the test (or bench) is already measuring. A
+  // person's browser made it once, long before a call. Both features are needed to keep it out.
+  `--disable-features=${["WebRtcHideLocalIpsWithMdns", ...NO_BROWSER_UI].join(",")}`,
   "--allow-loopback-in-peer-connection",
 ];
 

@@ -24,6 +24,8 @@ export const HAND_CHROMIUM_ARGS = [
   "--disable-component-update",
   "--no-first-run",
   "--disable-sync",
+  // No renderer for the address bar's popup in each new window (tests/e2e/harness.ts CHROMIUM_ARGS).
+  "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup",
 ];
 
 /** What the page (tests/hands/page.ts) puts on window.hands. */

@@ -9,6 +9,7 @@ import {
   waitForStatus,
   openCallLink,
   expectAttribute,
+  newCall,
 } from "./harness.ts";
 import { PANELS_AFTER_PICTURE_MS } from "../../machines/answer-first.ts";
 import { countTileRenders, tileRenders } from "./renders.ts";
@@ -56,9 +57,7 @@ describe("the one-link call", () => {
     const b = await newPerson(ctx.browser, ctx.app.url);
     await a.context.addInitScript(recordCaptureTracks);
     await a.page.goto(ctx.app.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(a.page);
     // The call's key rides in the fragment (never sent to a server); the address bar keeps it too.
     expect(link).toMatch(/\/c\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}#[A-Za-z0-9_-]{22}$/);
     expect(a.page.url()).toBe(link);
@@ -143,9 +142,7 @@ describe("the one-link call", () => {
     const b = await newPerson(ctx.browser, ctx.app.url);
     await a.context.addInitScript(countTileRenders);
     await a.page.goto(ctx.app.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(a.page);
     await openCallLink(b.page, link.replace(/^http:\/\/[^/]+/, ctx.app.url));
     await waitForStatus(a.page, "Connected · 2 people");
     await waitForNewFrames(a.page, "Remote video", 5);

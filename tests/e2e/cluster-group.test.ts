@@ -10,18 +10,7 @@ import type { RunningJanus } from "../../scripts/janus.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
 import { Redis } from "../helpers/cluster.ts";
 import { startTestJanus } from "../helpers/janus.ts";
-import {
-  type AppServer,
-  button,
-  launchBrowser,
-  layersSent,
-  newPerson,
-  recordPeerConnections,
-  waitForMoving,
-  startApp,
-  waitFor,
-  waitForStatus,
-} from "./harness.ts";
+import { type AppServer, button, launchBrowser, layersSent, newPerson, recordPeerConnections, waitForMoving, startApp, waitFor, newCall } from "./harness.ts";
 
 let browser: Browser;
 let redis: Redis;
@@ -62,9 +51,7 @@ test("three people on three nodes: a group call through one Janus, everyone sees
   try {
     const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
     await a.page.goto(nodes[0]!.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(a.page);
     const path = link.slice(link.indexOf("/c/"));
     // The same call, each through another node (a first visit to that origin: a slow machine may
     // take a while to load everything, the call starts once the page is there).

@@ -12,7 +12,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { groupSuite } from "./group-suite.ts";
-import { button, expectAttribute, waitFor, waitForStatus } from "./harness.ts";
+import { button, expectAttribute, waitFor, newCall } from "./harness.ts";
 import { ARTIFACTS, boxClashes, controlClashes } from "./layout.ts";
 
 const ctx = groupSuite();
@@ -73,9 +73,7 @@ describe("a group call on a phone", () => {
     // Ada starts the call (no pre-join screen: the name her browser remembers).
     await others[0]!.context().addInitScript(() => localStorage.setItem("onelink.name", "Ada"));
     await others[0]!.goto(ctx.app.url);
-    await button(others[0]!, "New call").click();
-    await waitForStatus(others[0]!, "Waiting for someone to join");
-    const link = await others[0]!.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(others[0]!);
     await joinAs(phone, link, "Dan");
     for (const [i, page] of others.entries()) if (i > 0) await joinAs(page, link, names[i]!);
     // Everyone on the phone's grid, by name: the last to come too. (Their name used to wait until

@@ -15,7 +15,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import type { BrowserContextOptions, Page } from "playwright-core";
 import { groupSuite, quietPeers } from "./group-suite.ts";
-import { button, expectAttribute, waitFor, waitForStatus } from "./harness.ts";
+import { button, expectAttribute, waitFor, waitForStatus, newCall } from "./harness.ts";
 import { ARTIFACTS, boxClashes, controlClashes, noHorizontalScroll } from "./layout.ts";
 
 const ctx = groupSuite();
@@ -34,9 +34,7 @@ async function startCall(screen: BrowserContextOptions) {
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
   await page.goto(ctx.app.url);
-  await button(page, "New call").click();
-  await waitForStatus(page, "Waiting for someone to join");
-  return { page, link: await page.getByRole("textbox", { name: "Call link" }).inputValue() };
+  return { page, link: await newCall(page) };
 }
 
 /** Waits until the stage shows `n` tiles, each with its Pin. */

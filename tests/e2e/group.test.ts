@@ -21,6 +21,7 @@ import {
   waitFor,
   waitForMoving,
   waitForStatus,
+  newCall,
 } from "./harness.ts";
 import { groupSuite } from "./group-suite.ts";
 import { JanusSession } from "../../signal-server/sfu/janus.ts";
@@ -165,9 +166,7 @@ async function joinAs(page: Page, link: string, name: string) {
 async function startCallAs(person: { context: BrowserContext; page: Page }, name: string): Promise<string> {
   await person.context.addInitScript((name) => localStorage.setItem("onelink.name", name), name);
   await person.page.goto(ctx.app.url);
-  await button(person.page, "New call").click();
-  await waitForStatus(person.page, "Waiting for someone to join");
-  return person.page.getByRole("textbox", { name: "Call link" }).inputValue();
+  return newCall(person.page);
 }
 
 /** Waits until the page labels a remote video for each of these names (and no other). */
@@ -489,9 +488,7 @@ describe("group call through the media server", () => {
       }
       const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
       await a.page.goto(app.url);
-      await button(a.page, "New call").click();
-      await waitForStatus(a.page, "Waiting for someone to join");
-      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(a.page);
       await openCallLink(b.page, link);
       await openCallLink(c.page, link);
       await Promise.all(people.map((p) => seesMoving(p.page, 2, 40_000)));
@@ -646,9 +643,7 @@ describe("group call through the media server", () => {
       await p.context.addInitScript(() => localStorage.setItem("onelink.media", JSON.stringify({ width: 960, height: 540, frameRate: 15 })));
     await a.context.addInitScript(() => localStorage.setItem("onelink.name", "Ada"));
     await a.page.goto(ctx.app.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(a.page);
     await joinAs(b.page, link, "Bob");
     await waitForStatus(b.page, "Connected · 2 people", 20_000);
     await joinAs(c.page, link, "Cleo");
@@ -882,9 +877,7 @@ describe("group call through the media server", () => {
     const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
     for (const p of people) await p.context.addInitScript(recordPeerConnections);
     await a.page.goto(ctx.app.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(a.page);
     await openCallLink(b.page, link);
     await openCallLink(c.page, link);
     await Promise.all([a, b, c].map((p) => seesMoving(p.page, 2, 40_000)));

@@ -274,6 +274,13 @@ export async function waitForStatus(page: Page, text: string | RegExp, timeout =
   await page.getByRole("status").filter({ hasText: text }).first().waitFor({ timeout });
 }
 
+/** "New call" on the start page: once the call waits for someone, its link (the key in its fragment). */
+export async function newCall(page: Page): Promise<string> {
+  await button(page, "New call").click();
+  await waitForStatus(page, "Waiting for someone to join");
+  return page.getByRole("textbox", { name: "Call link" }).inputValue();
+}
+
 /**
  * Resolves once the named video has decoded `count` new frames (requestVideoFrameCallback), so
  * a frozen or black-holed stream fails. Returns how long that took in ms.

@@ -8,7 +8,7 @@ import * as QRCode from "qrcode";
 import type { BrowserContext } from "playwright-core";
 import { CHIME_DOWN, CHIME_UP } from "../../machines/features/sound.ts";
 import { TOASTS } from "../../machines/features/notifications.ts";
-import { button, isUncovered, newPerson, openCallLink, useAppAndBrowser, waitForStatus } from "./harness.ts";
+import { button, isUncovered, newPerson, openCallLink, useAppAndBrowser, waitForStatus, newCall } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -39,9 +39,7 @@ describe("invite and awareness", () => {
     await instrument(a.context, true);
     await instrument(b.context, false);
     await a.page.goto(ctx.app.url);
-    await button(a.page, "New call").click();
-    await waitForStatus(a.page, "Waiting for someone to join");
-    const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+    const link = await newCall(a.page);
 
     // The QR code is drawn here and holds exactly the link: same size and dark modules as the link's own.
     const qr = a.page.getByRole("img", { name: "QR code of the call link" });

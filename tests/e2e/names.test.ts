@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { button, moreButton, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus } from "./harness.ts";
+import { button, moreButton, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, newCall } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -19,9 +19,7 @@ describe("names", () => {
     const b = await newPerson(ctx.browser, ctx.app.url);
     try {
       await b.page.goto(ctx.app.url);
-      await button(b.page, "New call").click();
-      await waitForStatus(b.page, "Waiting for someone to join");
-      const link = await b.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(b.page);
 
       // Ada names herself before joining; the field takes text as typed (markup included, shown as text).
       await a.page.goto(link);

@@ -19,6 +19,7 @@ import {
   waitFor,
   waitForNewFrames,
   waitForStatus,
+  newCall,
 } from "./harness.ts";
 import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
@@ -154,9 +155,7 @@ describe("pre-join", () => {
     try {
       await b.context.addInitScript(recordPeerConnections);
       await b.page.goto(ctx.app.url);
-      await button(b.page, "New call").click();
-      await waitForStatus(b.page, "Waiting for someone to join");
-      const link = await b.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(b.page);
 
       await a.page.goto(link);
       const mic = button(a.page, "Microphone");
@@ -212,9 +211,7 @@ describe("pre-join", () => {
       }
       await b.context.addInitScript(recordFirstSocket);
       await a.page.goto(ctx.app.url);
-      await button(a.page, "New call").click();
-      await waitForStatus(a.page, "Waiting for someone to join");
-      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(a.page);
       const heardBefore = (await frames(a.page, "in")).length;
 
       await b.page.goto(link);
@@ -274,9 +271,7 @@ describe("pre-join", () => {
     try {
       await b.context.addInitScript(recordFirstFace);
       await a.page.goto(ctx.app.url);
-      await button(a.page, "New call").click();
-      await waitForStatus(a.page, "Waiting for someone to join");
-      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(a.page);
       await b.page.goto(link);
       await b.page.getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 15_000 });
       await button(b.page, "Join").click();
@@ -316,9 +311,7 @@ describe("pre-join", () => {
     try {
       await b.context.addInitScript(joinAtOnceCountingAudio);
       await a.page.goto(ctx.app.url);
-      await button(a.page, "New call").click();
-      await waitForStatus(a.page, "Waiting for someone to join");
-      const link = await a.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(a.page);
       await b.page.goto(link);
       await waitForStatus(b.page, "Connected", 20_000);
       await waitForNewFrames(b.page, "Remote video", 5);
@@ -348,9 +341,7 @@ describe("pre-join", () => {
         await p.context.addInitScript(recordSocketFrames);
       }
       await a.page.goto(ctx.app.url);
-      await button(a.page, "New call").click();
-      await waitForStatus(a.page, "Waiting for someone to join");
-      const link = new URL(await a.page.getByRole("textbox", { name: "Call link" }).inputValue());
+      const link = new URL(await newCall(a.page));
       link.port = String(proxy.port);
       await b.page.goto(link.href, { timeout: 30_000 });
       await button(b.page, "Join").click({ timeout: 30_000 });
@@ -404,9 +395,7 @@ describe("pre-join", () => {
       await says(c.page, "No one else is here yet");
 
       await b.page.goto(ctx.app.url);
-      await button(b.page, "New call").click();
-      await waitForStatus(b.page, "Waiting for someone to join");
-      const link = await b.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(b.page);
       await c.page.goto(link);
       await says(c.page, "1 person is in this call");
       // C's peeks tell B nothing: B is still alone, with no arrival announced.
@@ -500,9 +489,7 @@ describe("pre-join", () => {
     const host = await newPerson(ctx.browser, ctx.app.url);
     try {
       await host.page.goto(ctx.app.url);
-      await button(host.page, "New call").click();
-      await waitForStatus(host.page, "Waiting for someone to join");
-      const link = await host.page.getByRole("textbox", { name: "Call link" }).inputValue();
+      const link = await newCall(host.page);
       for (const [kind, viewport] of [
         ["phone", { width: 390, height: 844 }],
         ["laptop", { width: 1280, height: 800 }],

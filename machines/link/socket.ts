@@ -157,9 +157,15 @@ export class WarmSockets {
     };
   }
 
-  /** The warm socket to `url` if it is still opening or open; it is the caller's from now on. */
+  /**
+   * The warm socket to `url` if it is still opening or open; it is the caller's from now on. With
+   * none held, the page's first script's (head-start.ts): a refresh taking its seat back rejoins at
+   * once, before anything held one, and opened a second socket beside it, its join a round trip
+   * later (bench/join, 100 ms away). What was heard on that one is dropped: nothing was asked on it.
+   */
   take(url: string): WebSocket | null {
-    if (!this.warm || this.warm.url !== url) return null;
+    if (!this.warm) return adoptSocket(url)?.ws ?? null;
+    if (this.warm.url !== url) return null;
     const { ws } = this.warm;
     this.warm = null;
     ws.onclose = ws.onerror = ws.onmessage = ws.onopen = null;

@@ -55,6 +55,19 @@ function firstFramesNoted() {
   requestAnimationFrame(look);
 }
 
+/** An init script: every WebSocket the page makes, by the time it was made (`window.__sockets`). */
+function socketsCounted() {
+  const made: number[] = [];
+  Object.assign(window, { __sockets: made });
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      made.push(performance.now());
+    }
+  };
+}
+
 /** How much later than the fake devices a slow camera and microphone open here (a real webcam takes 0.3-1 s). */
 const SLOW_DEVICES_MS = 4_000;
 
@@ -73,9 +86,13 @@ describe("calls survive refreshes", () => {
     const { a, b } = await callOf(ctx.app.url);
     const seatBefore = await seatOf(b.page);
     await b.context.addInitScript(firstFramesNoted);
+    await b.context.addInitScript(socketsCounted);
     await b.page.reload();
     await bothSeeEachOther(a.page, b.page);
     expect(await seatOf(b.page)).toBe(seatBefore);
+    // One connection to the server: the page's first script opened it, and the rejoin went on it (a second one
+    // opened beside it put the join a round trip later: bench/join, 100 ms away).
+    expect(await b.page.evaluate(() => (window as unknown as { __sockets: number[] }).__sockets.length)).toBe(1);
     // Our own view waited for the other's face (its frames were drawn on the cores the rejoin needs), then plays.
     await waitForNewFrames(b.page, "Your video", 3);
     const first = await b.page.evaluate(() => (window as unknown as { __firstFrames: { self?: number; other?: number } }).__firstFrames);

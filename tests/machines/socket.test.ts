@@ -146,3 +146,22 @@ test("with no head start the pre-join screen peeks itself", async () => {
     sent.mockRestore();
   }
 }, 15_000);
+
+test("a refresh rejoining at once (no pre-join screen held a warm socket): its join goes on the head start's socket, no second one opened", async () => {
+  delete (globalThis as Record<string, unknown>)[HEAD];
+  const before = app.stats().sockets;
+  try {
+    startHeadStart(wsUrl(app)); // no room: nothing peeked, as for a refresh that keeps its seat
+    const headWs = headSocket()!.socket!.ws;
+    await until(() => app.stats().sockets === before + 1, 3000, "the head start's socket open");
+    const { actor, heard } = socketIn("refresh-room", new WarmSockets()); // a call's own, never held
+    await until(() => heard.some((m) => m.type === "joined"), 3000, "joined");
+    expect(app.stats().sockets).toBe(before + 1);
+    expect(headSocket()!.socket).toBeNull(); // taken by the app
+    expect(headWs.readyState).toBe(WebSocket.OPEN);
+    actor.stop();
+    await until(() => app.stats().sockets === before, 3000);
+  } finally {
+    delete (globalThis as Record<string, unknown>)[HEAD];
+  }
+}, 15_000);

@@ -55,6 +55,11 @@ const STEPS = [
 const BEFORE_JOIN = ["script", "camera open", "devices", "offer-preparing", "offer-prepared"];
 /** The answering page's (A's) marks that are read, on B's clock. */
 const A_MARKS = ["answer-sent", "connected", "first-frame"];
+/**
+ * With --reload: B's marks on its reloaded page, ms from the reload's navigation. Not A's: a page
+ * marks each step once (machines/timeline.ts), and A's were its first connection's.
+ */
+const RELOAD_STEPS = ["script", "offer-with-join", "joined", "answer-in", "answer", "ice-connected", "connected", "first frame"];
 
 interface Run {
   frame: number;
@@ -65,6 +70,8 @@ interface Run {
   fromNav: Record<string, number>;
   /** With --reload: B's reload mid-call, navigation → first remote frame. */
   reload?: number;
+  /** With --reload: RELOAD_STEPS, ms from the reload's navigation. */
+  reloadSteps?: Record<string, number>;
 }
 
 async function aMark(a: Page, name: string, bOrigin: number): Promise<number | undefined> {
@@ -122,7 +129,13 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     const shownAgain = firstFrameShown(b.page);
     await b.page.reload();
     await shownAgain;
-    run.reload = await b.page.evaluate(() => (window as unknown as { __bench: { frame: number } }).__bench.frame);
+    const again = await b.page.evaluate(() => {
+      const marks: Record<string, number> = {};
+      for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
+      return { marks, frame: (window as unknown as { __bench: { frame: number } }).__bench.frame };
+    });
+    run.reload = again.frame;
+    run.reloadSteps = { ...again.marks, "first frame": again.frame };
     return run;
   } finally {
     await a.context.close();
@@ -195,4 +208,6 @@ if (args.reload) {
     const r = median(rs.flatMap((x) => (x.reload === undefined ? [] : [x.reload])));
     console.log(`  ${which}: reload / fresh = ${(r / median(rs.map((x) => x.frame))).toFixed(2)}`);
   }
+  console.log("  the reload's steps, ms from its navigation:");
+  for (const n of RELOAD_STEPS) row(`    ${n}`, (r) => r.reloadSteps?.[n]);
 }

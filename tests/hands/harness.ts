@@ -8,6 +8,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
 import type { FedDetectResult, DetectResult, InitResult, ModelVariant } from "../../protocol/hand-tracker.ts";
+import { NO_BROWSER_UI } from "../e2e/harness.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 export const PUBLIC_DIR = join(ROOT, "build", "public");
@@ -25,7 +26,7 @@ export const HAND_CHROMIUM_ARGS = [
   "--no-first-run",
   "--disable-sync",
   // No renderer for the address bar's popup in each new window (tests/e2e/harness.ts CHROMIUM_ARGS).
-  "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup",
+  `--disable-features=${NO_BROWSER_UI.join(",")}`,
 ];
 
 /** What the page (tests/hands/page.ts) puts on window.hands. */

@@ -12,7 +12,9 @@
  * navigation → first remote frame is compared too (issue 21: a reload at most 1.0× a fresh join).
  * With `--camera-ms MS`, B's camera opens that much later than Chromium's fake one does, as a real
  * webcam takes 0.3-1 s to start (probe.ts).
- *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400]
+ * With `--visits N`, B visits the start page N times before the link (1: a second visit, as run.ts's
+ * warm; 2: a third, which reads V8's code cache; 0: cold, the link opened from another site's page).
+ *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--visits 1]
  */
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
@@ -29,12 +31,14 @@ const { values: args } = parseArgs({
     rtt: { type: "string", default: "0" },
     reload: { type: "boolean", default: false },
     "camera-ms": { type: "string", default: "0" },
+    visits: { type: "string", default: "1" },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
 const PAIRS = Math.max(1, Number(args.pairs));
 /** B's camera opens this much later than the fake device (a real webcam's start). */
 const CAMERA_MS = Math.max(0, Number(args["camera-ms"]));
+const VISITS = Math.max(0, Number(args.visits));
 const STEPS = [
   "joined",
   "A answer-sent",
@@ -52,7 +56,7 @@ const STEPS = [
   "first frame",
 ];
 /** B's marks before Join, from its navigation (and when Join was clicked). */
-const BEFORE_JOIN = ["script", "camera open", "devices", "offer-preparing", "offer-prepared"];
+const BEFORE_JOIN = ["camera asked", "socket created", "script", "camera open", "socket open", "devices", "offer-preparing", "offer-prepared"];
 /** The answering page's (A's) marks that are read, on B's clock. */
 const A_MARKS = ["answer-sent", "connected", "first-frame"];
 /**
@@ -86,6 +90,15 @@ const servers = { base: await startApp(), variant: await startApp({}, 0, { root:
 const RTT = Number(args.rtt);
 const proxies = RTT > 0 ? { base: await startLatencyProxy(servers.base.port, RTT), variant: await startLatencyProxy(servers.variant.port, RTT) } : null;
 const browser = await launchBrowser();
+/** Another site's page (`localhost`, beside the servers' 127.0.0.1) that a cold B opens the link from. */
+const elsewhere =
+  VISITS === 0
+    ? Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch: () => new Response("<!doctype html><title>elsewhere</title>", { headers: { "content-type": "text/html" } }),
+      })
+    : null;
 
 async function measure(which: keyof typeof servers): Promise<Run> {
   const origin = servers[which].url;
@@ -101,20 +114,28 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     const link = `${origin}/c/${room}#${secret}`;
     await openCallLink(a.page, link);
     await waitForStatus(a.page, "Waiting for someone to join");
-    await b.page.goto(`${bOrigin}/`);
-    await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
-    await Bun.sleep(Number(args["warm-dwell"]));
+    for (let visit = 0; visit < VISITS; visit++) {
+      await b.page.goto(`${bOrigin}/`);
+      await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
+      await Bun.sleep(Number(args["warm-dwell"]));
+    }
+    if (elsewhere) await b.page.goto(`http://localhost:${elsewhere.port}/`);
     const shown = firstFrameShown(b.page);
     await b.page.goto(`${bOrigin}/c/${room}#${secret}`);
     await shown;
     const got = await b.page.evaluate(() => {
       const marks: Record<string, number> = {};
       for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
-      const bench = (window as unknown as { __bench: { join: number | null; frame: number; steps: Record<string, number> } }).__bench;
+      const bench = (window as unknown as { __bench: { join: number | null; frame: number; wsOpen: number | null; steps: Record<string, number> } }).__bench;
       return { marks, bench, origin: performance.timeOrigin };
     });
     const join = got.bench.join ?? 0;
-    const all: Record<string, number | undefined> = { ...got.marks, ...got.bench.steps, "first frame": got.bench.frame };
+    const all: Record<string, number | undefined> = {
+      ...got.marks,
+      ...got.bench.steps,
+      "socket open": got.bench.wsOpen ?? undefined,
+      "first frame": got.bench.frame,
+    };
     await a.page.waitForFunction(() => performance.getEntriesByName("ol:first-frame").length > 0, null, { timeout: 5_000 }).catch(() => {});
     for (const n of A_MARKS) all[`A ${n}`] = await aMark(a.page, n, got.origin);
     const steps: Record<string, number> = {};
@@ -166,6 +187,7 @@ try {
   }
 } finally {
   await browser.close();
+  elsewhere?.stop();
   proxies?.base.stop();
   proxies?.variant.stop();
   await servers.base.stop();
@@ -175,7 +197,7 @@ try {
 const ok = (rs: (Run | null)[]) => rs.filter((r): r is Run => r !== null);
 const f0 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(0)).padStart(6);
 console.log(
-  `bench/join/compare: ${PAIRS} pairs, ABBA${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}; base ${process.cwd()}, variant ${args.variant}`,
+  `bench/join/compare: ${PAIRS} pairs, ABBA, ${VISITS ? `${VISITS} earlier visit${VISITS > 1 ? "s" : ""}` : "cold"}${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}; base ${process.cwd()}, variant ${args.variant}`,
 );
 console.log(`  ${"".padEnd(26)} ${"base".padStart(6)} ${"variant".padStart(7)}`);
 const row = (label: string, get: (r: Run) => number | undefined) => {

@@ -209,22 +209,31 @@ for (const n of [...BEFORE_JOIN, "join clicked"]) row(`  navigation -> ${n}`, (r
 row("Join -> first frame", (r) => r.fromJoin);
 if (args.reload) row("reload -> first frame", (r) => r.reload);
 for (const n of STEPS) row(`  Join -> ${n}`, (r) => r.steps[n]);
-const navDiffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[i]!.frame - b.frame] : []));
-console.log(
-  `  paired navigation -> first frame, variant - base: median ${f0(median(navDiffs)).trim()} ms; variant faster in ${navDiffs.filter((d) => d < 0).length} of ${navDiffs.length} pairs`,
-);
-const diffs = runs.base.flatMap((b, i) => (b && runs.variant[i] ? [runs.variant[i]!.fromJoin - b.fromJoin] : []));
-console.log(
-  `  paired Join -> first frame, variant - base: median ${f0(median(diffs)).trim()} ms; variant faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,
-);
-if (args.reload) {
-  const reloadDiffs = runs.base.flatMap((b, i) => {
+/**
+ * Two-sided sign test: how likely, were the builds alike (each pair as likely to go either way), a
+ * split at least this uneven would be. Ties count for neither side.
+ */
+function signTest(diffs: number[]): number {
+  const n = diffs.filter((d) => d !== 0).length;
+  const k = Math.min(diffs.filter((d) => d < 0).length, diffs.filter((d) => d > 0).length);
+  let tail = 0;
+  for (let i = 0, c = 1; i <= k; c = (c * (n - i)) / (i + 1), i++) tail += c / 2 ** n;
+  return Math.min(1, 2 * tail);
+}
+const paired = (label: string, get: (r: Run) => number | undefined) => {
+  const diffs = runs.base.flatMap((b, i) => {
     const v = runs.variant[i];
-    return b?.reload !== undefined && v?.reload !== undefined ? [v.reload - b.reload] : [];
+    const [x, y] = [b && get(b), v && get(v)];
+    return x !== undefined && x !== null && y !== undefined && y !== null ? [y - x] : [];
   });
   console.log(
-    `  paired reload -> first frame, variant - base: median ${f0(median(reloadDiffs)).trim()} ms; variant faster in ${reloadDiffs.filter((d) => d < 0).length} of ${reloadDiffs.length} pairs [${reloadDiffs.map((d) => d.toFixed(0)).join(", ")}]`,
+    `  paired ${label}, variant - base: median ${f0(median(diffs)).trim()} ms; variant faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs (sign test p ${signTest(diffs).toFixed(2)}) [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,
   );
+};
+paired("navigation -> first frame", (r) => r.frame);
+paired("Join -> first frame", (r) => r.fromJoin);
+if (args.reload) {
+  paired("reload -> first frame", (r) => r.reload);
   for (const which of ["base", "variant"] as const) {
     const rs = ok(runs[which]);
     const r = median(rs.flatMap((x) => (x.reload === undefined ? [] : [x.reload])));

@@ -13,7 +13,8 @@
  * With `--camera-ms MS`, B's camera opens that much later than Chromium's fake one does, as a real
  * webcam takes 0.3-1 s to start (probe.ts).
  * With `--visits N`, B visits the start page N times before the link (1: a second visit, as run.ts's
- * warm; 2: a third, which reads V8's code cache; 0: cold, the link opened from another site's page).
+ * warm; 2: a third, which reads V8's code cache; 0: cold, the link opened from another site's page);
+ * `--variant-visits N` gives the variant's B another count (the same build on both sides: what a visit is worth).
  *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--visits 1]
  */
 import { parseArgs } from "node:util";
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     reload: { type: "boolean", default: false },
     "camera-ms": { type: "string", default: "0" },
     visits: { type: "string", default: "1" },
+    /** The variant's B visits this many times instead (the same build on both sides: what a third visit's code cache is worth). */
+    "variant-visits": { type: "string" },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
@@ -39,6 +42,7 @@ const PAIRS = Math.max(1, Number(args.pairs));
 /** B's camera opens this much later than the fake device (a real webcam's start). */
 const CAMERA_MS = Math.max(0, Number(args["camera-ms"]));
 const VISITS = Math.max(0, Number(args.visits));
+const VISITS_OF = { base: VISITS, variant: Math.max(0, Number(args["variant-visits"] ?? VISITS)) };
 const STEPS = [
   "joined",
   "A answer-sent",
@@ -92,7 +96,7 @@ const proxies = RTT > 0 ? { base: await startLatencyProxy(servers.base.port, RTT
 const browser = await launchBrowser();
 /** Another site's page (`localhost`, beside the servers' 127.0.0.1) that a cold B opens the link from. */
 const elsewhere =
-  VISITS === 0
+  VISITS_OF.base === 0 || VISITS_OF.variant === 0
     ? Bun.serve({
         hostname: "127.0.0.1",
         port: 0,
@@ -114,12 +118,12 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     const link = `${origin}/c/${room}#${secret}`;
     await openCallLink(a.page, link);
     await waitForStatus(a.page, "Waiting for someone to join");
-    for (let visit = 0; visit < VISITS; visit++) {
+    for (let visit = 0; visit < VISITS_OF[which]; visit++) {
       await b.page.goto(`${bOrigin}/`);
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
       await Bun.sleep(Number(args["warm-dwell"]));
     }
-    if (elsewhere) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    if (elsewhere && VISITS_OF[which] === 0) await b.page.goto(`http://localhost:${elsewhere.port}/`);
     const shown = firstFrameShown(b.page);
     await b.page.goto(`${bOrigin}/c/${room}#${secret}`);
     await shown;
@@ -197,7 +201,7 @@ try {
 const ok = (rs: (Run | null)[]) => rs.filter((r): r is Run => r !== null);
 const f0 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(0)).padStart(6);
 console.log(
-  `bench/join/compare: ${PAIRS} pairs, ABBA, ${VISITS ? `${VISITS} earlier visit${VISITS > 1 ? "s" : ""}` : "cold"}${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}; base ${process.cwd()}, variant ${args.variant}`,
+  `bench/join/compare: ${PAIRS} pairs, ABBA, ${(["base", "variant"] as const).map((w) => `${w} ${VISITS_OF[w] ? `${VISITS_OF[w]} earlier visit${VISITS_OF[w] > 1 ? "s" : ""}` : "cold"}`).join(", ")}${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}; base ${process.cwd()}, variant ${args.variant}`,
 );
 console.log(`  ${"".padEnd(26)} ${"base".padStart(6)} ${"variant".padStart(7)}`);
 const row = (label: string, get: (r: Run) => number | undefined) => {

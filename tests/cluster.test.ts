@@ -406,21 +406,31 @@ describe("failures", () => {
     const ada = await joinOn(n1, id);
     const bob = await joinOn(n2, id);
     const adaCard = Uint8Array.of(1, 2, 3);
-    ada.c.send({ type: "card", data: Uint8Array.of(9) }); // replaced by the next: only the current card comes back
-    ada.c.send({ type: "card", data: adaCard });
-    bob.c.send({ type: "card", data: Uint8Array.of(4, 5) });
-    bob.c.send({ type: "card", data: new Uint8Array(0) }); // taken down: none comes back
     const peek = async (on: App) => {
       const c = track(await openClient(on));
       c.send({ type: "peek", room: id });
       return c.next("occupancy");
     };
-    // Cards are written a moment after they are sent: look again (bounded) until Redis has Ada's alone.
-    let before = await peek(n2);
-    for (let i = 0; i < 100 && !(before.cards?.length === 1 && before.cards[0]!.length === 3); i++) {
-      await sleep(20);
-      before = await peek(n2);
-    }
+    // Cards are written a moment after they are sent, with nothing to say so: look again (bounded)
+    // until each write shows. Then none is still on its way when Redis goes down (one that was
+    // failed there, and said so: the node writes its members' cards back once Redis is up).
+    const lengths = async () => ((await peek(n2)).cards ?? []).map((c) => c.length).sort((x, y) => x - y);
+    const cardsShow = async (want: number[]) => {
+      let seen = await lengths();
+      for (let i = 0; i < 100 && JSON.stringify(seen) !== JSON.stringify(want); i++) {
+        await sleep(20);
+        seen = await lengths();
+      }
+      expect(seen).toEqual(want);
+    };
+    bob.c.send({ type: "card", data: Uint8Array.of(4, 5) });
+    await cardsShow([2]);
+    bob.c.send({ type: "card", data: new Uint8Array(0) }); // taken down: none comes back
+    await cardsShow([]);
+    ada.c.send({ type: "card", data: Uint8Array.of(9) }); // replaced by the next: only the current card comes back
+    ada.c.send({ type: "card", data: adaCard });
+    await cardsShow([3]);
+    const before = await peek(n2);
     expect(before.cards).toEqual([adaCard]);
     await restartUnder(redis, 2);
     for (const on of [n1, n2]) {

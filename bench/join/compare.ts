@@ -22,6 +22,7 @@ import type { Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
+import { cpuBetween, sampleCpu } from "./cpu.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -80,6 +81,9 @@ interface Run {
   reload?: number;
   /** With --reload: RELOAD_STEPS, ms from the reload's navigation. */
   reloadSteps?: Record<string, number>;
+  /** The whole browser's CPU (ms, cpu.ts) from B's navigation until the bench heard of its first frame; with --reload, its reload's too. */
+  cpu: number;
+  reloadCpu?: number;
 }
 
 async function aMark(a: Page, name: string, bOrigin: number): Promise<number | undefined> {
@@ -125,8 +129,10 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     }
     if (elsewhere && VISITS_OF[which] === 0) await b.page.goto(`http://localhost:${elsewhere.port}/`);
     const shown = firstFrameShown(b.page);
+    const before = sampleCpu();
     await b.page.goto(`${bOrigin}/c/${room}#${secret}`);
     await shown;
+    const cpu = cpuBetween(before, sampleCpu()).run;
     const got = await b.page.evaluate(() => {
       const marks: Record<string, number> = {};
       for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
@@ -147,13 +153,15 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     const fromNav: Record<string, number> = {};
     for (const n of BEFORE_JOIN) if (all[n] !== undefined) fromNav[n] = all[n]!;
     if (got.bench.join !== null) fromNav["join clicked"] = got.bench.join;
-    const run: Run = { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps, fromNav };
+    const run: Run = { frame: got.bench.frame, fromJoin: got.bench.frame - join, steps, fromNav, cpu };
     if (!args.reload) return run;
     await waitForNewFrames(a.page, "Remote video", 5);
     await waitForNewFrames(b.page, "Remote video", 5);
     const shownAgain = firstFrameShown(b.page);
+    const beforeReload = sampleCpu();
     await b.page.reload();
     await shownAgain;
+    run.reloadCpu = cpuBetween(beforeReload, sampleCpu()).run;
     const again = await b.page.evaluate(() => {
       const marks: Record<string, number> = {};
       for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("ol:")) marks[m.name.slice(3)] ??= m.startTime;
@@ -209,9 +217,13 @@ const row = (label: string, get: (r: Run) => number | undefined) => {
   console.log(`  ${label.padEnd(26)} ${f0(m(ok(runs.base)))} ${f0(m(ok(runs.variant))).padStart(7)}`);
 };
 row("navigation -> first frame", (r) => r.frame);
+row("  the browser's CPU meanwhile", (r) => r.cpu);
 for (const n of [...BEFORE_JOIN, "join clicked"]) row(`  navigation -> ${n}`, (r) => r.fromNav[n]);
 row("Join -> first frame", (r) => r.fromJoin);
-if (args.reload) row("reload -> first frame", (r) => r.reload);
+if (args.reload) {
+  row("reload -> first frame", (r) => r.reload);
+  row("  the browser's CPU meanwhile", (r) => r.reloadCpu);
+}
 for (const n of STEPS) row(`  Join -> ${n}`, (r) => r.steps[n]);
 /**
  * Two-sided sign test: how likely, were the builds alike (each pair as likely to go either way), a
@@ -224,20 +236,23 @@ function signTest(diffs: number[]): number {
   for (let i = 0, c = 1; i <= k; c = (c * (n - i)) / (i + 1), i++) tail += c / 2 ** n;
   return Math.min(1, 2 * tail);
 }
-const paired = (label: string, get: (r: Run) => number | undefined) => {
+const paired = (label: string, get: (r: Run) => number | undefined, better = "faster") => {
   const diffs = runs.base.flatMap((b, i) => {
     const v = runs.variant[i];
     const [x, y] = [b && get(b), v && get(v)];
     return x !== undefined && x !== null && y !== undefined && y !== null ? [y - x] : [];
   });
   console.log(
-    `  paired ${label}, variant - base: median ${f0(median(diffs)).trim()} ms; variant faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs (sign test p ${signTest(diffs).toFixed(2)}) [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,
+    `  paired ${label}, variant - base: median ${f0(median(diffs)).trim()} ms; variant ${better} in ${diffs.filter((d) => d < 0).length} of ${diffs.length} pairs (sign test p ${signTest(diffs).toFixed(2)}) [${diffs.map((d) => d.toFixed(0)).join(", ")}]`,
   );
 };
 paired("navigation -> first frame", (r) => r.frame);
+// The CPU the whole browser spent meanwhile (cpu.ts): it grows with the stretch itself, the cores being full.
+paired("browser CPU, navigation -> first frame", (r) => r.cpu, "lower");
 paired("Join -> first frame", (r) => r.fromJoin);
 if (args.reload) {
   paired("reload -> first frame", (r) => r.reload);
+  paired("browser CPU, reload -> first frame", (r) => r.reloadCpu, "lower");
   for (const which of ["base", "variant"] as const) {
     const rs = ok(runs[which]);
     const r = median(rs.flatMap((x) => (x.reload === undefined ? [] : [x.reload])));

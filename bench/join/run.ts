@@ -21,6 +21,7 @@ import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, wai
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { groupLines } from "./group.ts";
 import { startFloorServer } from "./floor.ts";
+import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, sampleCpu } from "./cpu.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -91,6 +92,8 @@ interface Timing {
   afterAnswerMs: number;
   /** React's commits from Join to the answer's frame read (`answer-in`): each one restarts the hidden call view's first draw if it is not done. */
   commitsBeforeAnswer: number;
+  /** What the whole browser spent from B's navigation until the bench heard of its first frame (cpu.ts). */
+  cpu: CpuSpent;
 }
 
 /** The answering page's (A's) own marks, as ms after B's navigation (both pages' clocks from `performance.timeOrigin`). */
@@ -112,9 +115,13 @@ async function answererSteps(a: Page, bOrigin: number): Promise<Record<string, n
   );
 }
 
-/** B's figures, once `shown` (firstFrameShown, set up before B navigated) has resolved. */
-async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer: Page): Promise<Timing> {
+/**
+ * B's figures, once `shown` (firstFrameShown, set up before B navigated) has resolved; `before`:
+ * the browser's CPU sampled just before B navigated.
+ */
+async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer: Page, before: CpuSample): Promise<Timing> {
   await shown;
+  const cpu = cpuBetween(before, sampleCpu());
   const { bench, marks, parsed, response, origin } = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
     const marks: Record<string, number> = {};
@@ -160,6 +167,7 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     afterAnswer: long.map(([at, d, top]) => `${at.toFixed(0)}+${d.toFixed(0)} ${top}`),
     afterAnswerMs: long.reduce((sum, [, d]) => sum + d, 0),
     commitsBeforeAnswer: bench.commits.filter((at) => at >= start && at <= from).length,
+    cpu,
   };
 }
 
@@ -227,13 +235,15 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
     if (elsewhere && (variant === "cold" ? args["cold-from"] === "elsewhere" : WARM_FROM_ELSEWHERE)) await b.page.goto(`http://localhost:${elsewhere.port}/`);
     const shown = firstFrameShown(b.page);
+    const before = sampleCpu();
     await b.page.goto(bUrl);
-    const fresh = await readTiming(b.page, kind, shown, a.page);
+    const fresh = await readTiming(b.page, kind, shown, a.page, before);
     if (!reload) return { fresh };
     await waitForNewFrames(a.page, "Remote video", 5);
     const shownAgain = firstFrameShown(b.page);
+    const beforeReload = sampleCpu();
     await b.page.reload();
-    return { fresh, reload: await readTiming(b.page, kind, shownAgain, a.page) };
+    return { fresh, reload: await readTiming(b.page, kind, shownAgain, a.page, beforeReload) };
   } finally {
     await a.context.close();
     await b.context.close();
@@ -260,7 +270,9 @@ try {
         results[variant][kind].push(r.fresh);
         if (r.reload) results[variant].reload.push(r.reload);
         const line = (t: Timing) =>
-          `${t.frame.toFixed(0)} ms, ${t.size} (${Object.entries(t.steps)
+          `${t.frame.toFixed(0)} ms, ${t.size}, browser cpu ${t.cpu.run.toFixed(0)} ms in ${t.cpu.wall.toFixed(0)} (wait ${t.cpu.wait.toFixed(0)}) (${Object.entries(
+            t.steps,
+          )
             .sort((x, y) => x[1] - y[1])
             .map(([n, at]) => `${n} ${at.toFixed(0)}`)
             .join(", ")})`;
@@ -340,6 +352,34 @@ function sideBySide(floor: Timing[], appRuns: Timing[]): string {
   return rows.join("\n");
 }
 
+/**
+ * The browser's CPU from B's navigation to its first frame (cpu.ts), medians: on a CPU and waiting
+ * for one, in all and by kind of process, floor beside app (and the app's reload).
+ */
+function cpuLines(floor: Timing[], appRuns: Timing[], reload: Timing[]): string {
+  const sets: [string, Timing[]][] = [
+    ["floor", floor],
+    ["app", appRuns],
+    ["app reload", reload],
+  ];
+  const kinds = cpuKinds([...floor, ...appRuns, ...reload].map((t) => t.cpu));
+  const rows = sets
+    .filter(([, ts]) => ts.length)
+    .map(
+      ([name, ts]) =>
+        `    ${name.padEnd(10)} ${f0(median(ts.map((t) => t.cpu.run)))} ${f0(median(ts.map((t) => t.cpu.wait)))} ${median(ts.map((t) => t.cpu.run / t.cpu.wall))
+          .toFixed(2)
+          .padStart(6)}  ${kinds.map((k) => f0(median(ts.map((t) => t.cpu.byKind[k])))).join(" ")}`,
+    );
+  const fr = median(floor.map((t) => t.cpu.run));
+  const ar = median(appRuns.map((t) => t.cpu.run));
+  return [
+    `  the whole browser's CPU from B's navigation to its first frame (ms, medians; "wait": ready to run, waiting for a core; "cores": cpu / the stretch's wall time): app / floor = ${(ar / fr).toFixed(2)}`,
+    `    ${"".padEnd(10)} ${"cpu".padStart(6)} ${"wait".padStart(6)} ${"cores".padStart(6)}  ${kinds.map((k) => k.slice(0, 6).padStart(6)).join(" ")}`,
+    ...rows,
+  ].join("\n");
+}
+
 /** B's own marks before Join, run by run: script (bundle run) / devices ready / Join clicked, and devices -> Join. */
 function preJoin(ts: Timing[]): string {
   const at = (t: Timing, n: string) => (t.steps[n] === undefined ? "-" : t.steps[n]!.toFixed(0));
@@ -393,6 +433,7 @@ for (const variant of VARIANTS) {
   console.log(`  app, B before Join per run (ms from navigation): ${preJoin(appRuns)}`);
   const longMs = (ts: Timing[]) => ts.map((t) => t.afterAnswerMs.toFixed(0)).join(", ");
   console.log(`  B's long animation frames from answer-in to the first frame, ms per run: floor [${longMs(floor)}], app [${longMs(appRuns)}]`);
+  console.log(cpuLines(floor, appRuns, reload));
   if (reload.length) {
     console.log("  app reload steps:");
     console.log(breakdown(reload));

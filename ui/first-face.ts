@@ -9,7 +9,8 @@
  *
  * It plays no sound (the tile's does), takes no clicks or focus, and has no background until its
  * first frame (nothing shows before it). It goes at once when their camera is off, they leave, we
- * do, or no frame came in FIRST_FACE_AWAITED_MS; else FIRST_FACE_OUTSTAYS_MS after its frame at most.
+ * do, or no frame came in FIRST_FACE_AWAITED_MS; else FIRST_FACE_OUTSTAYS_MS after its frame at most
+ * (after the app's screens are drawn, when the first pre-join screen stood for them: awaitAppScreens).
  *
  * It plays their picture only (machines/media/picture.ts): a player with a sound track, even muted,
  * starts the tab's media session, whose work (the page's icon drawn for the media controls, on the
@@ -59,6 +60,15 @@ export function firstFaceMayStay(s: CallSnapshot, face: FirstFace): boolean {
 }
 
 let current: { face: FirstFace; drop: () => void } | null = null;
+
+let appScreens: Promise<void> = Promise.resolve();
+/**
+ * The app's screens are still to be drawn (ui/main.tsx: the first pre-join screen stands for them,
+ * ui/quick-lobby.ts): a face that has shown stays until `drawn`, then FIRST_FACE_OUTSTAYS_MS at most.
+ */
+export function awaitAppScreens(drawn: Promise<void>) {
+  appScreens = drawn;
+}
 
 /**
  * Whether a first face is on its way (started, no frame shown yet): the call's view waits for it
@@ -122,7 +132,10 @@ export function showFirstFaces(actor: CallActor): () => void {
       mark("first-frame");
       el.classList.add("shown");
       clearTimeout(timer);
-      timer = setTimeout(drop, FIRST_FACE_OUTSTAYS_MS);
+      // Its tile can only take over once the app's screens are drawn (awaitAppScreens).
+      void appScreens.then(() => {
+        if (current?.face === face) timer = setTimeout(drop, FIRST_FACE_OUTSTAYS_MS);
+      });
       // The call's view is drawn in a task after this one, once this frame is painted. Told here,
       // React drew it in this callback's microtask, before the frame's rendering went on: its
       // first draw (60-140 ms, bench/join join19) came before anything else the page had for this

@@ -1,16 +1,15 @@
 /**
  * Boot: create the call actor (with the Stately inspector only when `?inspect` is in the URL),
- * join the room named in the address, and render.
+ * join the room named in the address, and draw. On a call link the first pre-join screen is drawn
+ * without React (ui/quick-lobby.ts), and React with the app's screens (ui/render.tsx, a chunk of
+ * its own) comes after, when that screen can no longer stand for them; elsewhere it comes at once.
  */
-import { createRoot } from "react-dom/client";
 import { createActor, type InspectionEvent } from "xstate";
 import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { backgroundStats, shareFramesWithHands } from "../machines/media/background.ts";
-import { App } from "./App.tsx";
-import { CallContext, deferredView } from "./call-context.tsx";
-import { showFirstFaces } from "./first-face.ts";
-import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
+import { awaitAppScreens, faceAwaited, showFirstFaces } from "./first-face.ts";
+import { QUICK_DWELL_MS, type QuickFocus, type QuickLobby, quickCanShow, restoreFocus, showQuickLobby } from "./quick-lobby.ts";
 import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
 import { pictureShown } from "../machines/answer-first.ts";
@@ -56,12 +55,60 @@ async function boot() {
   });
   // For tests and bench/camera: the root actor, the background worker's own figures, and whether hand tracking reads its frames.
   Object.assign(window, { __onelink: actor, __onelinkCamera: { stats: backgroundStats, shareFramesWithHands } });
-  createRoot(document.getElementById("root")!).render(
-    <ErrorBoundary name="OneLink" fatal>
-      <CallContext.Provider value={deferredView(actor)}>
-        <App problem={route.kind === "badLink" || route.kind === "notFound" ? route.kind : null} />
-      </CallContext.Provider>
-    </ErrorBoundary>,
+  const problem = route.kind === "badLink" || route.kind === "notFound" ? route.kind : null;
+  const root = document.getElementById("root")!;
+  if (route.kind !== "call" || !quickCanShow(actor.getSnapshot(), false)) return void loadApp(actor, problem, null);
+  const quick = showQuickLobby(actor, root);
+  mark("quick-lobby");
+  let drawn = () => {};
+  awaitAppScreens(new Promise<void>((resolve) => (drawn = resolve)));
+  let dwell: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    const s = actor.getSnapshot();
+    if (!quickCanShow(s, faceAwaited.get())) return hand();
+    // Join can be pressed: whoever looks at the screen a while gets the app's own (device pickers, Info).
+    if (s.matches("lobby")) dwell ??= setTimeout(hand, QUICK_DWELL_MS);
+    else if (s.matches("inRoom")) clearTimeout(dwell);
+  };
+  const sub = actor.subscribe(check);
+  const stopFace = faceAwaited.subscribe(check);
+  let handed = false;
+  function hand() {
+    if (handed) return;
+    handed = true;
+    sub.unsubscribe();
+    stopFace();
+    clearTimeout(dwell);
+    loadApp(actor, problem, quick, drawn);
+  }
+  check();
+}
+
+/** Loads React and the app's screens (ui/render.tsx) and draws them in place of the first pre-join screen, if any. */
+function loadApp(actor: CallActor, problem: "badLink" | "notFound" | null, quick: QuickLobby | null, drawn = () => {}) {
+  import("./render.tsx").then(
+    ({ renderApp }) => {
+      let focus: QuickFocus | null = null;
+      const render = () =>
+        renderApp(actor, problem, {
+          beforeShown: () => void (focus = quick?.focus() ?? null),
+          onShown() {
+            if (!quick) return;
+            quick.stop();
+            restoreFocus(focus);
+            mark("app-shown");
+            drawn();
+          },
+        });
+      if (quick) quick.whenIdle(render);
+      else render();
+    },
+    (err: unknown) => {
+      // The page's code could not be fetched (offline, a new build since): the page says so rather than staying half-drawn.
+      console.error("OneLink: the app's code did not load", err);
+      quick?.stop();
+      document.getElementById("root")!.textContent = "OneLink could not load. Reload the page to try again.";
+    },
   );
 }
 

@@ -45,6 +45,58 @@ async function offerWentWithJoin(a: Page, b: Page, heardBefore = 0) {
 }
 
 /**
+ * Holds the app's code that the page's HTML does not name (React and the app's screens among it,
+ * ui/render.tsx) until `release()` is called: the first pre-join screen (ui/quick-lobby.ts) stays.
+ */
+async function holdAppCode(page: Page, origin: string): Promise<() => void> {
+  const html = await (await fetch(`${origin}/`)).text();
+  const named = new Set([...html.matchAll(/src="(\/chunk-[\w-]+\.js)"/g)].map((m) => m[1]));
+  expect(named.size).toBe(2);
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/chunk-[\w-]+\.js$/, async (route) => {
+    if (!named.has(new URL(route.request().url()).pathname)) await released;
+    await route.continue();
+  });
+  return release;
+}
+
+/** The pre-join screen's parts as a person sees them: tag, class, role, name, text (the device pickers' and Info's left out by neither). */
+function lobbySkeleton(page: Page): Promise<string[]> {
+  return page
+    .locator(".call.lobby")
+    .evaluate((lobby) =>
+      [...lobby.querySelectorAll(".status, .badge, video, button, meter, h1, .lobby-occupancy, label, input")].map((el) =>
+        [
+          el.tagName.toLowerCase(),
+          el.className,
+          el.getAttribute("role") ?? "",
+          el.getAttribute("aria-label") ?? "",
+          el.getAttribute("title") ?? "",
+          (el.textContent ?? "").trim(),
+        ].join(" "),
+      ),
+    );
+}
+
+/** The pre-join screen's layout: the toggles inside the preview, the meter just below it, no sideways scroll, 44 px targets, axe clean. */
+async function preJoinLayout(page: Page) {
+  const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+  const preview = await box(".lobby-preview");
+  for (const name of ["Microphone", "Camera"]) {
+    const b = (await button(page, name).boundingBox())!;
+    expect(b.y).toBeGreaterThanOrEqual(preview.y);
+    expect(b.y + b.height).toBeLessThanOrEqual(preview.y + preview.height);
+  }
+  const meter = await box("meter");
+  expect(meter.y - (preview.y + preview.height)).toBeGreaterThanOrEqual(0);
+  expect(meter.y - (preview.y + preview.height)).toBeLessThan(40);
+  await noHorizontalScroll(page);
+  expect(await smallTargets(page)).toEqual([]);
+  expect(await axeViolations(page)).toEqual([]);
+}
+
+/**
  * An init script: the order in which B's first socket opened and sent, and the first task after
  * its opening, so a test can tell that the peek went out in the open event itself (the page's
  * first script, machines/head-start.ts), not once the app's code had run.
@@ -484,7 +536,7 @@ describe("pre-join", () => {
     }
   }, 90_000);
 
-  test("on a phone and a laptop: toggles over the preview, the level meter right under it, nothing scrolls sideways, axe clean", async () => {
+  test("on a phone and a laptop, the first screen (no React yet) and the app's: toggles over the preview, the level meter right under it, nothing scrolls sideways, axe clean; a name typed on the first carries over, focused", async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const host = await newPerson(ctx.browser, ctx.app.url);
     try {
@@ -497,23 +549,26 @@ describe("pre-join", () => {
         const { context, page } = await newPerson(ctx.browser, ctx.app.url);
         try {
           await page.setViewportSize(viewport);
+          const release = await holdAppCode(page, ctx.app.url);
           await page.goto(link);
           await page.locator(".lobby-occupancy").getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 20_000 });
           await waitForNewFrames(page, "Your video", 3);
-          const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
-          const preview = await box(".lobby-preview");
-          // The toggles sit inside the preview; the meter starts just below it.
-          for (const name of ["Microphone", "Camera"]) {
-            const b = (await button(page, name).boundingBox())!;
-            expect(b.y).toBeGreaterThanOrEqual(preview.y);
-            expect(b.y + b.height).toBeLessThanOrEqual(preview.y + preview.height);
-          }
-          const meter = await box("meter");
-          expect(meter.y - (preview.y + preview.height)).toBeGreaterThanOrEqual(0);
-          expect(meter.y - (preview.y + preview.height)).toBeLessThan(40);
-          await noHorizontalScroll(page);
-          expect(await smallTargets(page)).toEqual([]);
-          expect(await axeViolations(page)).toEqual([]);
+          // The first screen: drawn without React, so without what only the app's has (Info, the device pickers).
+          expect(await button(page, "Info").count()).toBe(0);
+          await preJoinLayout(page);
+          await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}-first.png` });
+          const first = await lobbySkeleton(page);
+          const name = page.getByRole("textbox", { name: "Your name" });
+          await name.fill("Quinn");
+          await name.press("ArrowLeft");
+          release();
+          await button(page, "Info").waitFor({ timeout: 15_000 });
+          // The app's screen has everything the first had, where it was, and the name typed there, still focused.
+          const app = await lobbySkeleton(page);
+          expect(app).toEqual(expect.arrayContaining(first.filter((e) => !e.startsWith("input name-field"))));
+          expect(await name.inputValue()).toBe("Quinn");
+          expect(await name.evaluate((el: HTMLInputElement) => [document.activeElement === el, el.selectionStart])).toEqual([true, 4]);
+          await preJoinLayout(page);
           await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}.png` });
           await button(page, "Microphone").click();
           await button(page, "Camera").click();
@@ -528,4 +583,33 @@ describe("pre-join", () => {
       await host.context.close();
     }
   }, 90_000);
+
+  test("Join on the first screen, before the app's code has come: the other's face shows and stays until the call's view has it; the call goes on", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await a.page.goto(ctx.app.url);
+      const link = await newCall(a.page);
+      const release = await holdAppCode(b.page, ctx.app.url);
+      await b.page.goto(link);
+      await b.page.getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 15_000 });
+      expect(await button(b.page, "Info").count()).toBe(0);
+      await button(b.page, "Join").click();
+      // Their picture is the first face (no tile yet: the app's code is held), over the first screen, and it stays.
+      await b.page.locator("video.first-face.shown").waitFor({ timeout: 15_000 });
+      await Bun.sleep(1_500);
+      expect(await b.page.locator("video.first-face.shown").count()).toBe(1);
+      expect(await b.page.locator(".call:not(.lobby)").count()).toBe(0);
+      release();
+      await waitForStatus(b.page, "Connected", 20_000);
+      await waitForStatus(a.page, "Connected", 20_000);
+      await b.page.locator("video.first-face").waitFor({ state: "detached", timeout: 10_000 });
+      await waitForNewFrames(b.page, "Remote video", 5);
+      await waitForNewFrames(a.page, "Remote video", 5);
+      expect(await b.page.locator(".call.lobby").count()).toBe(0);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 60_000);
 });

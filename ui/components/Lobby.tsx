@@ -1,6 +1,7 @@
 /**
  * Pre-join: someone opening a call link sees themselves, checks their microphone and devices,
- * then joins. (A refresh mid-call skips this: the seat is taken back automatically.)
+ * then joins. (A refresh mid-call skips this: the seat is taken back automatically.) Its first
+ * moments on a call link are drawn without React, with the same markup (ui/quick-lobby.ts).
  */
 import { useSelector } from "@xstate/react";
 import { useId, useState } from "react";
@@ -17,7 +18,7 @@ import { Later, lazyPart } from "../lazy.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
 import { occupancyText } from "../occupancy.ts";
-import { firstLayerFor } from "../layout.ts";
+import { pressJoin } from "../quick-lobby.ts";
 
 import { NameField } from "./NameField.tsx";
 
@@ -43,13 +44,7 @@ export function Lobby() {
   const full = occupancy !== null && occupancy.people >= occupancy.capacity;
   // The screen shows while the camera and microphone start; Join waits for them (ui/selectors.ts showsLobby).
   const starting = useSelector(actor, (s) => s.matches("preparing"));
-  const join = () => {
-    if (full || starting || joining) return;
-    // Joining two or more: a group, whose media server is told the layer our tiles will need at first.
-    const others = occupancy?.people ?? 0;
-    const layer = others >= 2 ? firstLayerFor(others, { width: innerWidth, height: innerHeight, dpr: devicePixelRatio || 1 }) : undefined;
-    actor.send({ type: "JOIN", layer });
-  };
+  const join = () => pressJoin(actor, actor.getSnapshot());
   const [infoOpen, setInfoOpen] = useState(false);
 
   return (

@@ -7,7 +7,8 @@
  */
 import { useSelector } from "@xstate/react";
 import type { NotificationsActor } from "../../machines/features/notifications.ts";
-import { deferredView, useCallActor } from "../call-context.tsx";
+import { useCallActor } from "../call-context.tsx";
+import { deferredView } from "../deferred-view.ts";
 import { useChatActor } from "../feature-hooks.ts";
 
 /** The notifications actor, seen as the call is (deferredView): a toast shows in a task of its own, after an answer being made. */

@@ -1,0 +1,281 @@
+/**
+ * The first pre-join screen of a call link, drawn without React (issue 21). React and the app's
+ * screens are a chunk of their own (ui/render.tsx): compiling and running React, and its renders
+ * of the pre-join screen, were most of the joiner's extra CPU before its first frame against a bare
+ * WebRTC page, on cores the whole browser keeps full (bench/join, join22 and join23). This screen is
+ * the pre-join screen's usual case, drawn from the same snapshots and with the same markup and
+ * classes as ui/components/Lobby.tsx: the self preview, the microphone and camera toggles, the
+ * level meter, who is in the call, the name, Join. The app's own screen replaces it in React's
+ * first commit (which empties #root), a moment after its code has loaded:
+ *
+ * - when someone stays on this screen QUICK_DWELL_MS after Join can be pressed (the device pickers,
+ *   the background and Info come with it);
+ * - when the call needs what only the app draws (quickCanShow): a camera or microphone problem,
+ *   a full call, a room without a key, Join into a group or an empty room, the call itself;
+ * - joining one person, once their face has shown (ui/first-face.ts), over this screen.
+ */
+import { NAME_MAX } from "../protocol/index.ts";
+import type { CallActor } from "../machines/call/call.ts";
+import { pictureOf } from "../machines/media/picture.ts";
+import { deferredView } from "./deferred-view.ts";
+import { iconElement, type IconName } from "./icons.ts";
+import { firstLayerFor } from "./layout.ts";
+import { watchMicLevel } from "./mic-level.ts";
+import { occupancyText } from "./occupancy.ts";
+import { type CallSnapshot, isEncrypted, joinsOnePerson, phaseOf, showsLobby, statusText } from "./selectors.ts";
+import { preJoin } from "./after-picture.ts";
+
+/** How long this screen stays once Join can be pressed, before the app's own replaces it. */
+export const QUICK_DWELL_MS = 400;
+
+/**
+ * Whether this screen can stand for the app: the pre-join screen of a room with the link's key,
+ * with nothing unusual to say, or Join pressed to join one person (their face on its way).
+ */
+export function quickCanShow(s: CallSnapshot, faceOnItsWay: boolean): boolean {
+  if (faceOnItsWay) return true;
+  if (!showsLobby(s) || !isEncrypted(s) || s.context.local?.issue) return false;
+  const o = s.context.occupancy;
+  if (o && o.people >= o.capacity) return false;
+  return !s.matches("inRoom") || joinsOnePerson(s);
+}
+
+/** Join, as the pre-join screen presses it (here and ui Lobby): into a group, with the layer our tiles will need at first. */
+export function pressJoin(actor: Pick<CallActor, "send">, s: CallSnapshot) {
+  const o = s.context.occupancy;
+  if ((o && o.people >= o.capacity) || s.matches("preparing") || s.matches("inRoom")) return;
+  const others = o?.people ?? 0;
+  const layer = others >= 2 ? firstLayerFor(others, { width: innerWidth, height: innerHeight, dpr: devicePixelRatio || 1 }) : undefined;
+  actor.send({ type: "JOIN", layer });
+}
+
+/** The encrypted badge's title, as ui StatusBar's. */
+const SECURE_TITLE = "Video, sound and messages can be read only by the people with this call's link, also in a group call through the media server.";
+
+/** What the screen had focused (the app's screen focuses the same control): its key, and the name field's caret. */
+export interface QuickFocus {
+  key: "name" | "join" | "mic" | "camera";
+  caret: [number, number] | null;
+}
+
+/** Where the same control is on the app's pre-join screen (ui Lobby). */
+const APP_CONTROL: Record<QuickFocus["key"], string> = {
+  name: ".lobby .name-field",
+  join: ".lobby .lobby-join button",
+  mic: ".lobby .lobby-toggles button:nth-of-type(1)",
+  camera: ".lobby .lobby-toggles button:nth-of-type(2)",
+};
+
+/** Gives the app's screen the focus this one had (after React's first commit). */
+export function restoreFocus(focus: QuickFocus | null) {
+  if (!focus || (document.activeElement && document.activeElement !== document.body)) return;
+  const el = document.querySelector<HTMLElement>(APP_CONTROL[focus.key]);
+  if (!el) return;
+  el.focus();
+  if (focus.caret && el instanceof HTMLInputElement) el.setSelectionRange(focus.caret[0], focus.caret[1]);
+}
+
+export interface QuickLobby {
+  /** What it had focused last (null: nothing of it). */
+  focus(): QuickFocus | null;
+  /** Runs `fn` once no press is under way on it (a press begun here and ended on the app's screen would click nothing). */
+  whenIdle(fn: () => void): void;
+  /** Stops it (its elements are left for React's first commit to clear). */
+  stop(): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+function toggle(name: string, onClick: () => void) {
+  let icon: { name: IconName; svg: SVGSVGElement } | null = null;
+  const b = el("button", { type: "button", onclick: onClick }, el("span", { className: "visually-hidden" }, name));
+  return {
+    b,
+    set(pressed: boolean, enabled: boolean, title: string, iconName: IconName) {
+      b.setAttribute("aria-pressed", String(pressed));
+      b.disabled = !enabled;
+      b.title = title;
+      if (icon?.name === iconName) return;
+      const svg = iconElement(iconName);
+      if (icon) icon.svg.replaceWith(svg);
+      else b.prepend(svg);
+      icon = { name: iconName, svg };
+    },
+  };
+}
+
+/** `fn` the first time only. */
+const once = (fn: () => void) => {
+  let done = false;
+  return () => {
+    if (!done) fn();
+    done = true;
+  };
+};
+
+/** Draws the screen into `root` and keeps it in step with the call; returns how to stop it. */
+export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby {
+  preJoin.shown = true;
+  const view = deferredView(actor);
+  const id = "quick";
+  let focused: QuickFocus | null = null;
+
+  const dot = el("span", { className: "dot" });
+  dot.setAttribute("aria-hidden", "true");
+  const status = el("p", { className: "status" });
+  status.setAttribute("role", "status");
+  const badge = el("span", { className: "badge secure", title: SECURE_TITLE });
+  badge.append(iconElement("lock"), el("span", { className: "badge-text" }, "End-to-end encrypted"));
+
+  const video = el("video", { className: "local-video mirrored", autoplay: true, playsInline: true, muted: true });
+  video.setAttribute("aria-label", "Your video");
+  const camOff = el("p", { className: "lobby-cam-off" });
+  const mic = toggle("Microphone", () => actor.send({ type: "TOGGLE_MIC" }));
+  const cam = toggle("Camera", () => actor.send({ type: "TOGGLE_CAMERA" }));
+  const meter = el("meter", { min: 0, max: 1, low: 0.1, high: 0.85, optimum: 0.5, value: 0 });
+  meter.setAttribute("aria-labelledby", `${id}-meter`);
+
+  const occupancy = el("p", { className: "lobby-occupancy" });
+  occupancy.setAttribute("role", "status");
+  const name = el("input", {
+    id: `${id}-name`,
+    type: "text",
+    className: "name-field",
+    maxLength: NAME_MAX,
+    autocomplete: "nickname",
+    spellcheck: false,
+    placeholder: "How others see you",
+  });
+  const join = el("button", { type: "button", className: "primary big", textContent: "Join" });
+  join.onclick = () => pressJoin(actor, actor.getSnapshot());
+  name.oninput = () => actor.send({ type: "SET_NAME", name: name.value });
+  name.onblur = () => actor.send({ type: "NAME_DONE" });
+  name.onkeydown = (e) => {
+    if (e.key !== "Enter") return;
+    actor.send({ type: "NAME_DONE" });
+    pressJoin(actor, actor.getSnapshot());
+  };
+
+  const side = (...children: Node[]) => {
+    const section = el("section", { className: "lobby-side" }, ...children);
+    section.setAttribute("aria-label", "Before you join");
+    return section;
+  };
+  const screen = el(
+    "div",
+    { className: "call lobby" },
+    el("header", { className: "topbar" }, dot, status, badge, el("span", { className: "spacer" })),
+    el(
+      "main",
+      { className: "lobby-body" },
+      el(
+        "div",
+        { className: "lobby-media" },
+        el("div", { className: "lobby-preview" }, video, camOff, el("div", { className: "lobby-toggles" }, mic.b, cam.b)),
+        el("div", { className: "meter-row" }, el("span", { id: `${id}-meter` }, "Microphone level"), meter),
+      ),
+      side(
+        el("h1", {}, "Ready to join?"),
+        occupancy,
+        el("div", { className: "settings-grid" }, el("label", { htmlFor: name.id }, "Your name"), name, el("div", { className: "row lobby-join" }, join)),
+      ),
+    ),
+  );
+  const toggles = screen.querySelector(".lobby-toggles")!;
+  const keyOf = new Map<EventTarget, QuickFocus["key"]>([
+    [name, "name"],
+    [join, "join"],
+    [mic.b, "mic"],
+    [cam.b, "camera"],
+  ]);
+  screen.addEventListener("focusin", (e) => {
+    const key = e.target && keyOf.get(e.target);
+    focused = key ? { key, caret: null } : null;
+  });
+  screen.addEventListener("focusout", (e) => {
+    if (!e.relatedTarget || !screen.contains(e.relatedTarget as Node)) focused = null;
+  });
+
+  // A press under way (a pointer down, a key held on a control): the app's screen waits for its end.
+  let pressing = false;
+  let afterPress: (() => void) | null = null;
+  const pressed = () => {
+    pressing = true;
+  };
+  const released = () => {
+    pressing = false;
+    const fn = afterPress;
+    afterPress = null;
+    // After the click or key's own event (dispatched after the release).
+    if (fn) setTimeout(fn, 0);
+  };
+  screen.addEventListener("pointerdown", pressed);
+  screen.addEventListener("keydown", pressed);
+  for (const type of ["pointerup", "pointercancel", "keyup"]) window.addEventListener(type, released, true);
+
+  let stream: MediaStream | null = null;
+  let stopMeter = () => {};
+  let joining = false;
+  const draw = (s: CallSnapshot) => {
+    // Join pressed: the screen stays as it is until the app's replaces it (ui App PreJoin).
+    if (joining) return;
+    const c = s.context;
+    joining = s.matches("inRoom");
+    const phase = phaseOf(s);
+    if (dot.className !== `dot ${phase}`) dot.className = `dot ${phase}`;
+    status.textContent = statusText(s);
+    const starting = s.matches("preparing");
+    const local = c.local?.stream ?? null;
+    const hasMic = (local?.getAudioTracks().length ?? 0) > 0;
+    const hasCam = (local?.getVideoTracks().length ?? 0) > 0;
+    if (local !== stream) {
+      stream = local;
+      video.srcObject = local && pictureOf(local);
+      if (local) video.play().catch(() => {});
+      stopMeter();
+      stopMeter = once(
+        watchMicLevel(local, (level) => {
+          meter.value = actor.getSnapshot().context.micOn ? level : 0;
+        }),
+      );
+    }
+    // Our own preview is held on its frame once Join is pressed (ui Video `still`).
+    if (joining) video.pause();
+    // Not a black box: no camera is said where the picture would be (ui Lobby).
+    camOff.textContent = !hasCam && !starting ? "No camera" : hasCam && !c.camOn ? "Your camera is off" : "";
+    if (camOff.textContent === "") camOff.remove();
+    else if (!camOff.parentNode) toggles.before(camOff);
+    mic.set(c.micOn, hasMic, hasMic ? (c.micOn ? "Join muted" : "Unmute") : "No microphone", c.micOn ? "mic" : "micOff");
+    cam.set(c.camOn, hasCam, hasCam ? (c.camOn ? "Join with the camera off" : "Turn camera on") : "No camera", c.camOn ? "camera" : "cameraOff");
+    if (!c.micOn) meter.value = 0;
+    const o = c.occupancy;
+    occupancy.textContent = o ? occupancyText(o.people, o.capacity, o.names) : "";
+    if (name.value !== c.name && document.activeElement !== name) name.value = c.name;
+    join.disabled = starting || joining;
+    join.textContent = joining ? "Joining…" : "Join";
+    if (joining) stopMeter();
+  };
+  draw(view.getSnapshot());
+  root.append(screen);
+  const sub = view.subscribe(draw);
+  return {
+    focus: () => {
+      if (focused?.key === "name" && document.activeElement === name) focused.caret = [name.selectionStart ?? 0, name.selectionEnd ?? 0];
+      return focused;
+    },
+    whenIdle(fn) {
+      if (pressing) afterPress = fn;
+      else fn();
+    },
+    stop() {
+      for (const type of ["pointerup", "pointercancel", "keyup"]) window.removeEventListener(type, released, true);
+      sub.unsubscribe();
+      stopMeter();
+      video.srcObject = null;
+    },
+  };
+}

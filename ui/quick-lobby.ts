@@ -11,11 +11,12 @@
  * - when someone stays on this screen QUICK_DWELL_MS after Join can be pressed (the device pickers,
  *   the background and Info come with it);
  * - when the call needs what only the app draws (quickCanShow): a camera or microphone problem,
- *   a full call, a room without a key, Join into a group or an empty room, the call itself;
+ *   a room without a key, a room that is empty, a group or full, the call itself;
  * - joining one person, once their face has shown (ui/first-face.ts), over this screen.
  */
 import { NAME_MAX } from "../protocol/index.ts";
 import type { CallActor } from "../machines/call/call.ts";
+import type { LocalMediaActor } from "../machines/media/local-media.ts";
 import { pictureOf } from "../machines/media/picture.ts";
 import { deferredView } from "./deferred-view.ts";
 import { iconElement, type IconName } from "./icons.ts";
@@ -29,15 +30,14 @@ import { preJoin } from "./after-picture.ts";
 export const QUICK_DWELL_MS = 400;
 
 /**
- * Whether this screen can stand for the app: the pre-join screen of a room with the link's key,
- * with nothing unusual to say, or Join pressed to join one person (their face on its way).
+ * Whether this screen can stand for the app: the pre-join screen of a room with the link's key and
+ * one person in it (or not said yet), with nothing unusual to say, Join pressed or not; then their
+ * face on its way. A group's or an empty room's call view is drawn by the app as Join is pressed
+ * (behind "Joining…", ui App), so the app comes as soon as the room is known to be one.
  */
 export function quickCanShow(s: CallSnapshot, faceOnItsWay: boolean): boolean {
   if (faceOnItsWay) return true;
-  if (!showsLobby(s) || !isEncrypted(s) || s.context.local?.issue) return false;
-  const o = s.context.occupancy;
-  if (o && o.people >= o.capacity) return false;
-  return !s.matches("inRoom") || joinsOnePerson(s);
+  return showsLobby(s) && isEncrypted(s) && !s.context.local?.issue && joinsOnePerson(s);
 }
 
 /** Join, as the pre-join screen presses it (here and ui Lobby): into a group, with the layer our tiles will need at first. */
@@ -218,6 +218,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
   for (const type of ["pointerup", "pointercancel", "keyup"]) window.addEventListener(type, released, true);
 
   let stream: MediaStream | null = null;
+  let metered: MediaStreamTrack | null = null;
   let stopMeter = () => {};
   let joining = false;
   const draw = (s: CallSnapshot) => {
@@ -236,9 +237,16 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
       stream = local;
       video.srcObject = local && pictureOf(local);
       if (local) video.play().catch(() => {});
+    }
+    // The microphone itself, as ui/media-hooks.ts useMeteredMic reads it here: nobody hears us yet, so
+    // what is sent may be the sleeping noise suppression's silence.
+    const media = s.children.media as LocalMediaActor | undefined;
+    const micTrack = media?.getSnapshot().context.mic ?? local?.getAudioTracks()[0] ?? null;
+    if (micTrack !== metered) {
+      metered = micTrack;
       stopMeter();
       stopMeter = once(
-        watchMicLevel(local, (level) => {
+        watchMicLevel(micTrack && new MediaStream([micTrack]), (level) => {
           meter.value = actor.getSnapshot().context.micOn ? level : 0;
         }),
       );

@@ -555,6 +555,12 @@ describe("pre-join", () => {
           await waitForNewFrames(page, "Your video", 3);
           // The first screen: drawn without React, so without what only the app's has (Info, the device pickers).
           expect(await button(page, "Info").count()).toBe(0);
+          // Its meter follows the microphone (the fake one beeps).
+          await waitFor(
+            () => page.locator("meter").evaluate((m: HTMLMeterElement) => m.value),
+            (v) => v > 0,
+            10_000,
+          );
           await preJoinLayout(page);
           await page.screenshot({ path: `${ARTIFACTS}/prejoin-${kind}-first.png` });
           const first = await lobbySkeleton(page);

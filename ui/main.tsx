@@ -70,6 +70,8 @@ async function boot() {
     if (s.matches("lobby")) dwell ??= setTimeout(hand, QUICK_DWELL_MS);
     else if (s.matches("inRoom")) clearTimeout(dwell);
   };
+  // After showFirstFaces's own subscription (above): the snapshot that brings their stream has its
+  // face on its way by the time this reads it, and the app waits for that face's frame.
   const sub = actor.subscribe(check);
   const stopFace = faceAwaited.subscribe(check);
   let handed = false;

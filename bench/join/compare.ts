@@ -60,8 +60,8 @@ const STEPS = [
   "tile frame",
   "first frame",
 ];
-/** B's marks before Join, from its navigation (and when Join was clicked). */
-const BEFORE_JOIN = ["camera asked", "socket created", "script", "camera open", "socket open", "devices", "offer-preparing", "offer-prepared"];
+/** B's marks before Join, from its navigation (and when Join was clicked); `quick-lobby`: its first pre-join screen drawn without React (ui/quick-lobby.ts). */
+const BEFORE_JOIN = ["camera asked", "socket created", "script", "quick-lobby", "camera open", "socket open", "devices", "offer-preparing", "offer-prepared"];
 /** The answering page's (A's) marks that are read, on B's clock. */
 const A_MARKS = ["answer-sent", "connected", "first-frame"];
 /**

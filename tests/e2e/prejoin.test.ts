@@ -47,15 +47,18 @@ async function offerWentWithJoin(a: Page, b: Page, heardBefore = 0) {
 /**
  * Holds the app's code that the page's HTML does not name (React and the app's screens among it,
  * ui/render.tsx) until `release()` is called: the first pre-join screen (ui/quick-lobby.ts) stays.
+ * With `fail`, that code never comes: its requests fail as on a network that dropped.
  */
-async function holdAppCode(page: Page, origin: string): Promise<() => void> {
+async function holdAppCode(page: Page, origin: string, fail = false): Promise<() => void> {
   const html = await (await fetch(`${origin}/`)).text();
   const named = new Set([...html.matchAll(/src="(\/chunk-[\w-]+\.js)"/g)].map((m) => m[1]));
   expect(named.size).toBe(2);
   let release = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
   await page.route(/\/chunk-[\w-]+\.js$/, async (route) => {
-    if (!named.has(new URL(route.request().url()).pathname)) await released;
+    if (named.has(new URL(route.request().url()).pathname)) return route.continue();
+    if (fail) return route.abort("internetdisconnected");
+    await released;
     await route.continue();
   });
   return release;
@@ -589,6 +592,18 @@ describe("pre-join", () => {
       await host.context.close();
     }
   }, 90_000);
+
+  test("the app's code does not come after the first pre-join screen: the page says so and how to recover, instead of staying half-drawn", async () => {
+    const { context, page } = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await holdAppCode(page, ctx.app.url, true);
+      await page.goto(`${ctx.app.url}/c/${crypto.randomUUID()}#${newSecret()}`);
+      await page.getByText("OneLink could not load. Reload the page to try again.", { exact: true }).waitFor({ timeout: 10_000 });
+      expect(await page.locator(".call.lobby").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
 
   test("Join on the first screen, before the app's code has come: the other's face shows and stays until the call's view has it; the call goes on", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);

@@ -232,9 +232,12 @@ test("with the server unreachable the page says so and joins by itself once it i
   let server = await startApp({}, port);
   const a = await newPerson(ctx.browser, server.url);
   await a.page.goto(server.url);
+  // The start page drawn (its code, ui/render.tsx, comes after the page's load event) before the server goes.
+  const newCallButton = a.page.getByRole("button", { name: "New call", exact: true });
+  await newCallButton.waitFor({ timeout: 15_000 });
   await server.stop("SIGKILL");
   try {
-    await a.page.getByRole("button", { name: "New call", exact: true }).click();
+    await newCallButton.click();
     await waitForStatus(a.page, "Can't reach the OneLink server. Trying again…", 15_000);
     server = await startApp({}, port);
     await waitForStatus(a.page, "Waiting for someone to join", 20_000);

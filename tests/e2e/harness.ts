@@ -304,6 +304,13 @@ export async function waitForNewFrames(page: Page, label = "Remote video", count
             } else video.requestVideoFrameCallback(onFrame);
           };
           video.requestVideoFrameCallback(onFrame);
+          // The same picture drawn anew (the first pre-join screen replaced by the app's, ui/quick-lobby.ts): counted on there.
+          const moved = () => {
+            if (seen >= count) return;
+            if (video.isConnected) return void setTimeout(moved, 100);
+            watch();
+          };
+          setTimeout(moved, 100);
         };
         watch();
       }),

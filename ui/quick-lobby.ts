@@ -49,8 +49,8 @@ export function pressJoin(actor: Pick<CallActor, "send">, s: CallSnapshot) {
   actor.send({ type: "JOIN", layer });
 }
 
-/** The encrypted badge's title, as ui StatusBar's. */
-const SECURE_TITLE = "Video, sound and messages can be read only by the people with this call's link, also in a group call through the media server.";
+/** The encrypted badge's title (here and ui StatusBar). */
+export const SECURE_TITLE = "Video, sound and messages can be read only by the people with this call's link, also in a group call through the media server.";
 
 /** What the screen had focused (the app's screen focuses the same control): its key, and the name field's caret. */
 export interface QuickFocus {

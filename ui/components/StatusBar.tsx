@@ -2,6 +2,7 @@ import { useSelector } from "@xstate/react";
 import { useCallActor } from "../call-context.tsx";
 import { isEncrypted, phaseOf, statusText } from "../selectors.ts";
 import { Icon } from "./Icon.tsx";
+import { SECURE_TITLE } from "../quick-lobby.ts";
 
 export function StatusBar({ onInfo }: { onInfo: () => void }) {
   const actor = useCallActor();
@@ -17,10 +18,7 @@ export function StatusBar({ onInfo }: { onInfo: () => void }) {
         {status}
       </p>
       {encrypted && (
-        <span
-          className="badge secure"
-          title="Video, sound and messages can be read only by the people with this call's link, also in a group call through the media server."
-        >
+        <span className="badge secure" title={SECURE_TITLE}>
           <Icon name="lock" />
           <span className="badge-text">End-to-end encrypted</span>
         </span>

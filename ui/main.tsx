@@ -86,32 +86,71 @@ async function boot() {
   check();
 }
 
-/** Loads React and the app's screens (ui/render.tsx) and draws them in place of the first pre-join screen, if any. */
+/** After the app's code failed to arrive, the next tries come this long after each failure (the last one repeating)… */
+const APP_CODE_RETRY_MS = [500, 1_000, 2_000, 4_000, 8_000];
+/** …this many times in all (about 4 minutes), and at once when the browser is back online. */
+const APP_CODE_TRIES = 30;
+
+/**
+ * Loads React and the app's screens (ui/render.tsx) and draws them in place of the first pre-join screen, if any.
+ * The code may not come: a first visit (no service worker yet) whose server restarts, or a network that drops. The
+ * browser fetches a failed import anew, so it is tried again; meanwhile the first pre-join screen stays and works
+ * (Join, the other's face), and a page without one says it is trying.
+ */
 function loadApp(actor: CallActor, problem: "badLink" | "notFound" | null, quick: QuickLobby | null, drawn = () => {}) {
-  import("./render.tsx").then(
-    ({ renderApp }) => {
-      let focus: QuickFocus | null = null;
-      const render = () =>
-        renderApp(actor, problem, {
-          beforeShown: () => void (focus = quick?.focus() ?? null),
-          onShown() {
-            if (!quick) return;
-            quick.stop();
-            restoreFocus(focus);
-            mark("app-shown");
-            drawn();
-          },
-        });
-      if (quick) quick.whenIdle(render);
-      else render();
-    },
-    (err: unknown) => {
-      // The page's code could not be fetched (offline, a new build since): the page says so rather than staying half-drawn.
-      console.error("OneLink: the app's code did not load", err);
-      quick?.stop();
-      document.getElementById("root")!.textContent = "OneLink could not load. Reload the page to try again.";
-    },
-  );
+  const root = document.getElementById("root")!;
+  const say = (text: string) => {
+    const note = document.createElement("p");
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    root.replaceChildren(note);
+  };
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let trying = false;
+  const retryNow = () => {
+    if (trying) return;
+    clearTimeout(timer);
+    attempt();
+  };
+  const attempt = () => {
+    trying = true;
+    import("./render.tsx").then(
+      ({ renderApp }) => {
+        window.removeEventListener("online", retryNow);
+        let focus: QuickFocus | null = null;
+        const render = () =>
+          renderApp(actor, problem, {
+            beforeShown: () => void (focus = quick?.focus() ?? null),
+            onShown() {
+              if (!quick) return;
+              quick.stop();
+              restoreFocus(focus);
+              mark("app-shown");
+              drawn();
+            },
+          });
+        if (quick) quick.whenIdle(render);
+        else render();
+      },
+      (err: unknown) => {
+        trying = false;
+        failures++;
+        console.warn(`OneLink: the app's code did not load (try ${failures} of ${APP_CODE_TRIES})`, err);
+        if (failures >= APP_CODE_TRIES) {
+          // Still nothing after minutes: the page says so rather than staying half-drawn.
+          window.removeEventListener("online", retryNow);
+          quick?.stop();
+          say("OneLink could not load. Reload the page to try again.");
+          return;
+        }
+        if (failures === 1) window.addEventListener("online", retryNow);
+        if (!quick && failures === 1) say("OneLink is not loading yet: trying again…");
+        timer = setTimeout(attempt, APP_CODE_RETRY_MS[Math.min(failures, APP_CODE_RETRY_MS.length) - 1]);
+      },
+    );
+  };
+  attempt();
 }
 
 /** On a call link, the service worker is registered this long after the call's first remote picture… */

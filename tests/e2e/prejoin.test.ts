@@ -49,19 +49,24 @@ async function offerWentWithJoin(a: Page, b: Page, heardBefore = 0) {
  * ui/render.tsx) until `release()` is called: the first pre-join screen (ui/quick-lobby.ts) stays.
  * With `fail`, that code never comes: its requests fail as on a network that dropped.
  */
-async function holdAppCode(page: Page, origin: string, fail = false): Promise<() => void> {
+async function holdAppCode(page: Page, origin: string, fail = false): Promise<{ release: () => void; aborted: () => number }> {
   const html = await (await fetch(`${origin}/`)).text();
   const named = new Set([...html.matchAll(/src="(\/chunk-[\w-]+\.js)"/g)].map((m) => m[1]));
   expect(named.size).toBe(2);
   let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
+  let released = false;
+  const held = new Promise<void>((resolve) => (release = resolve)).then(() => void (released = true));
+  let aborted = 0;
   await page.route(/\/chunk-[\w-]+\.js$/, async (route) => {
     if (named.has(new URL(route.request().url()).pathname)) return route.continue();
-    if (fail) return route.abort("internetdisconnected");
-    await released;
+    if (fail && !released) {
+      aborted++;
+      return route.abort("internetdisconnected");
+    }
+    await held;
     await route.continue();
   });
-  return release;
+  return { release, aborted: () => aborted };
 }
 
 /** The pre-join screen's parts as a person sees them: tag, class, role, name, text (the device pickers' and Info's left out by neither). */
@@ -552,7 +557,7 @@ describe("pre-join", () => {
         const { context, page } = await newPerson(ctx.browser, ctx.app.url);
         try {
           await page.setViewportSize(viewport);
-          const release = await holdAppCode(page, ctx.app.url);
+          const { release } = await holdAppCode(page, ctx.app.url);
           await page.goto(link);
           await page.locator(".lobby-occupancy").getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 20_000 });
           await waitForNewFrames(page, "Your video", 3);
@@ -593,17 +598,41 @@ describe("pre-join", () => {
     }
   }, 90_000);
 
-  test("the app's code does not come after the first pre-join screen: the page says so and how to recover, instead of staying half-drawn", async () => {
+  test("the app's code does not come (a server restarting, a network dropping): the first pre-join screen stays and works, the start page says it is trying, and both get the app once the code comes", async () => {
+    const host = await newPerson(ctx.browser, ctx.app.url);
     const { context, page } = await newPerson(ctx.browser, ctx.app.url);
     try {
-      await holdAppCode(page, ctx.app.url, true);
-      await page.goto(`${ctx.app.url}/c/${crypto.randomUUID()}#${newSecret()}`);
-      await page.getByText("OneLink could not load. Reload the page to try again.", { exact: true }).waitFor({ timeout: 10_000 });
-      expect(await page.locator(".call.lobby").count()).toBe(0);
+      await host.page.goto(ctx.app.url);
+      const link = await newCall(host.page);
+      const code = await holdAppCode(page, ctx.app.url, true);
+      await page.goto(link);
+      await page.getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 15_000 });
+      // Tried again and again (0.5 s, then 1 s after): the first screen is still there, Join still pressable, no error.
+      await waitFor(async () => code.aborted(), (n) => n >= 3, 10_000);
+      expect(await page.locator(".call.lobby").count()).toBe(1);
+      expect(await button(page, "Join").isEnabled()).toBe(true);
+      expect(await page.getByText("OneLink could not load", { exact: false }).count()).toBe(0);
+      code.release();
+      // The next try (2 s after the third) brings the app's screen.
+      await button(page, "Info").waitFor({ timeout: 10_000 });
+      expect(await page.locator(".call.lobby").count()).toBe(1);
     } finally {
       await context.close();
+      await host.context.close();
     }
-  }, 30_000);
+    const start = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      const code = await holdAppCode(start.page, ctx.app.url, true);
+      await start.page.goto(ctx.app.url);
+      await start.page.getByRole("status").getByText("OneLink is not loading yet: trying again…", { exact: true }).waitFor({ timeout: 10_000 });
+      await waitFor(async () => code.aborted(), (n) => n >= 2, 10_000);
+      code.release();
+      await button(start.page, "New call").waitFor({ timeout: 10_000 });
+      expect(await start.page.getByText("OneLink is not loading yet", { exact: false }).count()).toBe(0);
+    } finally {
+      await start.context.close();
+    }
+  }, 60_000);
 
   test("Join on the first screen, before the app's code has come: the other's face shows and stays until the call's view has it; the call goes on", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
@@ -611,7 +640,7 @@ describe("pre-join", () => {
     try {
       await a.page.goto(ctx.app.url);
       const link = await newCall(a.page);
-      const release = await holdAppCode(b.page, ctx.app.url);
+      const { release } = await holdAppCode(b.page, ctx.app.url);
       await b.page.goto(link);
       await b.page.getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 15_000 });
       expect(await button(b.page, "Info").count()).toBe(0);

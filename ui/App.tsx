@@ -3,6 +3,7 @@ import { Activity, useEffect, useState, useSyncExternalStore } from "react";
 import { CallContext, useCallActor, useHeldWhile, watchSelected } from "./call-context.tsx";
 import { CallView } from "./components/CallView.tsx";
 import { faceAwaited } from "./first-face.ts";
+import { preJoin } from "./after-picture.ts";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";
@@ -20,7 +21,8 @@ export function App({ problem: opened = null }: { problem?: "badLink" | "notFoun
   const faceFirst = useSelector(actor, joinsOnePerson);
   const faceWait = useSyncExternalStore(faceAwaited.subscribe, faceAwaited.get);
   const joining = useSelector(actor, handingOver) || faceWait;
-  const lobby = showsTheLobby || faceWait;
+  // (A refresh's face, ui/main.tsx, is not a join's: no pre-join screen under it.)
+  const lobby = showsTheLobby || (faceWait && preJoin.shown);
   const [problem, setProblem] = useState(opened);
   useShortcuts(!idle && !lobby);
   // Once a call starts, the bad address is behind us: leaving it later shows the start page.

@@ -46,11 +46,18 @@ function faceIn(s: CallSnapshot): FirstFace | null {
 
 /**
  * A first face starts only as a join brings it: the snapshot before was still handing over (the
- * stream's arrival itself ends the handover, machines/call PEER.REMOTE_STREAM). Never in a call
- * already shown, nor in a group.
+ * stream's arrival itself ends the handover, machines/call PEER.REMOTE_STREAM), or, on a refresh
+ * taking its seat back before the app's screens are drawn (`rejoin`, ui/main.tsx), their stream
+ * was not there before. Never in a call already shown, nor in a group.
  */
-export function firstFaceToStart(before: CallSnapshot, s: CallSnapshot): FirstFace | null {
-  return handingOver(before) ? faceIn(s) : null;
+export function firstFaceToStart(before: CallSnapshot, s: CallSnapshot, rejoin = false): FirstFace | null {
+  return handingOver(before) || (rejoin && faceIn(before) === null) ? faceIn(s) : null;
+}
+
+let onRejoin = false;
+/** A refresh taking its seat back shows the other's face as it comes, while this is on (ui/main.tsx, until the app's screens come). */
+export function facesOnRejoin(on: boolean) {
+  onRejoin = on;
 }
 
 /** Whether a first face already shown for `face` may stay: the same person, the same stream, camera on, still in the room. */
@@ -154,7 +161,7 @@ export function showFirstFaces(actor: CallActor): () => void {
     if (current && !firstFaceMayStay(s, current.face)) drop();
     else if (current) bindWhenThere();
     else {
-      const face = firstFaceToStart(before, s);
+      const face = firstFaceToStart(before, s, onRejoin);
       if (face) start(face);
     }
     before = s;

@@ -8,8 +8,18 @@ import { createActor, type InspectionEvent } from "xstate";
 import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { backgroundStats, shareFramesWithHands } from "../machines/media/background.ts";
-import { awaitAppScreens, faceAwaited, showFirstFaces } from "./first-face.ts";
-import { QUICK_DWELL_MS, type QuickFocus, type QuickLobby, quickCanShow, restoreFocus, showQuickLobby } from "./quick-lobby.ts";
+import { awaitAppScreens, faceAwaited, facesOnRejoin, showFirstFaces } from "./first-face.ts";
+import {
+  QUICK_DWELL_MS,
+  QUICK_REJOIN_MS,
+  type QuickFocus,
+  type QuickLobby,
+  quickCanShow,
+  quickRejoinCanShow,
+  restoreFocus,
+  showQuickLobby,
+  showQuickRejoin,
+} from "./quick-lobby.ts";
 import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
 import { pictureShown } from "../machines/answer-first.ts";
@@ -57,15 +67,21 @@ async function boot() {
   Object.assign(window, { __onelink: actor, __onelinkCamera: { stats: backgroundStats, shareFramesWithHands } });
   const problem = route.kind === "badLink" || route.kind === "notFound" ? route.kind : null;
   const root = document.getElementById("root")!;
-  if (route.kind !== "call" || !quickCanShow(actor.getSnapshot(), false)) return void loadApp(actor, problem, null);
-  const quick = showQuickLobby(actor, root);
+  const rejoin = route.kind === "call" && quickRejoinCanShow(actor.getSnapshot(), false);
+  const canShow = rejoin ? quickRejoinCanShow : quickCanShow;
+  if (route.kind !== "call" || !canShow(actor.getSnapshot(), false)) return void loadApp(actor, problem, null);
+  // A refresh taking its seat back shows the other's face as it comes, as a join does, and the app after it.
+  facesOnRejoin(rejoin);
+  const quick = rejoin ? showQuickRejoin(actor, root) : showQuickLobby(actor, root);
   mark("quick-lobby");
   let drawn = () => {};
   awaitAppScreens(new Promise<void>((resolve) => (drawn = resolve)));
   let dwell: ReturnType<typeof setTimeout> | undefined;
+  // A refresh's status line alone stays QUICK_REJOIN_MS at most: then the call's own view, with our picture in it.
+  const ceiling = rejoin ? setTimeout(hand, QUICK_REJOIN_MS) : undefined;
   const check = () => {
     const s = actor.getSnapshot();
-    if (!quickCanShow(s, faceAwaited.get())) return hand();
+    if (!canShow(s, faceAwaited.get())) return hand();
     // Join can be pressed: whoever looks at the screen a while gets the app's own (device pickers, Info).
     if (s.matches("lobby")) dwell ??= setTimeout(hand, QUICK_DWELL_MS);
     else if (s.matches("inRoom")) clearTimeout(dwell);
@@ -78,6 +94,8 @@ async function boot() {
   function hand() {
     if (handed) return;
     handed = true;
+    facesOnRejoin(false);
+    clearTimeout(ceiling);
     sub.unsubscribe();
     stopFace();
     clearTimeout(dwell);

@@ -28,6 +28,8 @@ import { preJoin } from "./after-picture.ts";
 
 /** How long this screen stays once Join can be pressed, before the app's own replaces it. */
 export const QUICK_DWELL_MS = 400;
+/** How long a refresh's status line (showQuickRejoin) stays at most, waiting for the other's face. */
+export const QUICK_REJOIN_MS = 1_500;
 
 /**
  * Whether this screen can stand for the app: the pre-join screen of a room with the link's key and
@@ -38,6 +40,21 @@ export const QUICK_DWELL_MS = 400;
 export function quickCanShow(s: CallSnapshot, faceOnItsWay: boolean): boolean {
   if (faceOnItsWay) return true;
   return showsLobby(s) && isEncrypted(s) && !s.context.local?.issue && joinsOnePerson(s);
+}
+
+/**
+ * Whether the first screen can stand for the app on a refresh taking its seat back (no pre-join
+ * screen: the call's status line only), in a room with the link's key: until the room has
+ * answered, while the one other person's stream is on its way, then their face. The app comes as
+ * soon as the room is a group or empty, or their stream came with no face to show.
+ */
+export function quickRejoinCanShow(s: CallSnapshot, faceOnItsWay: boolean): boolean {
+  if (faceOnItsWay) return true;
+  if (!isEncrypted(s) || !s.context.lobby || !s.context.token || preJoin.shown) return false;
+  if (s.matches("preparing") || s.matches({ inRoom: "joining" })) return true;
+  if (!s.matches("inRoom")) return false;
+  const peers = Object.values(s.context.peers);
+  return peers.length === 1 && !peers[0]!.stream;
 }
 
 /** Join, as the pre-join screen presses it (here and ui Lobby): into a group, with the layer our tiles will need at first. */
@@ -117,6 +134,37 @@ const once = (fn: () => void) => {
   };
 };
 
+/** The status line with the encrypted badge, as ui StatusBar draws it (Info comes with the app). */
+function statusBar() {
+  const dot = el("span", { className: "dot" });
+  dot.setAttribute("aria-hidden", "true");
+  const status = el("p", { className: "status" });
+  status.setAttribute("role", "status");
+  const badge = el("span", { className: "badge secure", title: SECURE_TITLE });
+  badge.append(iconElement("lock"), el("span", { className: "badge-text" }, "End-to-end encrypted"));
+  return {
+    header: el("header", { className: "topbar" }, dot, status, badge, el("span", { className: "spacer" })),
+    draw(s: CallSnapshot) {
+      const phase = phaseOf(s);
+      if (dot.className !== `dot ${phase}`) dot.className = `dot ${phase}`;
+      status.textContent = statusText(s);
+    },
+  };
+}
+
+/**
+ * A refresh taking its seat back (quickRejoinCanShow): the call's status line alone, until the
+ * other's face shows over it (ui/first-face.ts) and the app's screens come.
+ */
+export function showQuickRejoin(actor: CallActor, root: HTMLElement): QuickLobby {
+  const bar = statusBar();
+  const view = deferredView(actor);
+  bar.draw(view.getSnapshot());
+  root.append(el("div", { className: "call rejoining" }, bar.header));
+  const sub = view.subscribe((s) => bar.draw(s));
+  return { focus: () => null, whenIdle: (fn) => fn(), stop: () => sub.unsubscribe() };
+}
+
 /** Draws the screen into `root` and keeps it in step with the call; returns how to stop it. */
 export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby {
   preJoin.shown = true;
@@ -124,12 +172,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
   const id = "quick";
   let focused: QuickFocus | null = null;
 
-  const dot = el("span", { className: "dot" });
-  dot.setAttribute("aria-hidden", "true");
-  const status = el("p", { className: "status" });
-  status.setAttribute("role", "status");
-  const badge = el("span", { className: "badge secure", title: SECURE_TITLE });
-  badge.append(iconElement("lock"), el("span", { className: "badge-text" }, "End-to-end encrypted"));
+  const bar = statusBar();
 
   const video = el("video", { className: "local-video mirrored", autoplay: true, playsInline: true, muted: true });
   video.setAttribute("aria-label", "Your video");
@@ -168,7 +211,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
   const screen = el(
     "div",
     { className: "call lobby" },
-    el("header", { className: "topbar" }, dot, status, badge, el("span", { className: "spacer" })),
+    bar.header,
     el(
       "main",
       { className: "lobby-body" },
@@ -226,9 +269,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     if (joining) return;
     const c = s.context;
     joining = s.matches("inRoom");
-    const phase = phaseOf(s);
-    if (dot.className !== `dot ${phase}`) dot.className = `dot ${phase}`;
-    status.textContent = statusText(s);
+    bar.draw(s);
     const starting = s.matches("preparing");
     const local = c.local?.stream ?? null;
     const hasMic = (local?.getAudioTracks().length ?? 0) > 0;

@@ -608,7 +608,11 @@ describe("pre-join", () => {
       await page.goto(link);
       await page.getByText("1 person is in this call", { exact: true }).waitFor({ timeout: 15_000 });
       // Tried again and again (0.5 s, then 1 s after): the first screen is still there, Join still pressable, no error.
-      await waitFor(async () => code.aborted(), (n) => n >= 3, 10_000);
+      await waitFor(
+        async () => code.aborted(),
+        (n) => n >= 3,
+        10_000,
+      );
       expect(await page.locator(".call.lobby").count()).toBe(1);
       expect(await button(page, "Join").isEnabled()).toBe(true);
       expect(await page.getByText("OneLink could not load", { exact: false }).count()).toBe(0);
@@ -625,7 +629,11 @@ describe("pre-join", () => {
       const code = await holdAppCode(start.page, ctx.app.url, true);
       await start.page.goto(ctx.app.url);
       await start.page.getByRole("status").getByText("OneLink is not loading yet: trying again…", { exact: true }).waitFor({ timeout: 10_000 });
-      await waitFor(async () => code.aborted(), (n) => n >= 2, 10_000);
+      await waitFor(
+        async () => code.aborted(),
+        (n) => n >= 2,
+        10_000,
+      );
       code.release();
       await button(start.page, "New call").waitFor({ timeout: 10_000 });
       expect(await start.page.getByText("OneLink is not loading yet", { exact: false }).count()).toBe(0);

@@ -12,6 +12,7 @@ import {
   waitForNewFrames,
   waitForStatus,
   openCallLink,
+  newCall,
 } from "./harness.ts";
 
 const ctx = useAppAndBrowser();
@@ -68,6 +69,24 @@ function socketsCounted() {
   };
 }
 
+/**
+ * An init script: when the other's face (ui/first-face.ts) first showed a frame on this page, when
+ * the call's own view was first in it, and whether a pre-join screen ever was.
+ */
+function rejoinFaceNoted() {
+  const noted: { face?: number; view?: number; lobby?: boolean } = {};
+  Object.assign(window, { __rejoin: noted });
+  new MutationObserver(() => {
+    if (noted.view === undefined && document.querySelector("div.call:not(.lobby, .rejoining)")) noted.view = performance.now();
+    if (document.querySelector(".lobby")) noted.lobby = true;
+    const face = document.querySelector<HTMLVideoElement>("video.first-face");
+    if (face && !face.dataset.watched) {
+      face.dataset.watched = "1";
+      face.requestVideoFrameCallback(() => (noted.face ??= performance.now()));
+    }
+  }).observe(document, { childList: true, subtree: true });
+}
+
 /** How much later than the fake devices a slow camera and microphone open here (a real webcam takes 0.3-1 s). */
 const SLOW_DEVICES_MS = 4_000;
 
@@ -101,6 +120,26 @@ describe("calls survive refreshes", () => {
     // The reload rejoined without waiting for its devices (call/inputs.ts returnsAtOnce): its microphone
     // took its place on the new connection as it came, and the other hears it.
     await hearsMore(a.page);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  test("a reload shows the other's face as it comes, before the call's view is drawn, with no pre-join screen", async () => {
+    // A link with its key (the first screen stands only for an encrypted call).
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    await a.page.goto(ctx.app.url);
+    await openCallLink(b.page, await newCall(a.page));
+    await bothSeeEachOther(a.page, b.page);
+    await b.context.addInitScript(rejoinFaceNoted);
+    await b.page.reload();
+    await bothSeeEachOther(a.page, b.page);
+    const noted = await b.page.evaluate(() => (window as unknown as { __rejoin: { face?: number; view?: number; lobby?: boolean } }).__rejoin);
+    expect(noted.face).toBeNumber();
+    expect(noted.view).toBeGreaterThan(noted.face!);
+    expect(noted.lobby).toBeUndefined();
+    // The face went once the call's own picture of them had a frame.
+    await b.page.locator("video.first-face").waitFor({ state: "detached", timeout: 10_000 });
     await a.context.close();
     await b.context.close();
   }, 60_000);

@@ -41,6 +41,14 @@ describe("first face", () => {
     expect(firstFaceToStart(joining, snap("ended", { peers: [newEntry("a", { stream })] }))).toBeNull();
   });
 
+  test("on a refresh taking its seat back (before the app's screens), starts as their stream comes, not in a group", () => {
+    const rejoined = snap("inRoom", { peers: [newEntry("a")] });
+    expect(firstFaceToStart(rejoined, arrived(), true)).toEqual({ peer: "a", stream });
+    expect(firstFaceToStart(rejoined, arrived(), false)).toBeNull();
+    expect(firstFaceToStart(arrived(), arrived(), true)).toBeNull(); // already there
+    expect(firstFaceToStart(rejoined, arrived({}, [newEntry("b", { stream: other })]), true)).toBeNull();
+  });
+
   test("a face shown stays for the same person and stream only, camera on, in the room", () => {
     const face = { peer: "a", stream };
     expect(firstFaceMayStay(arrived({ status: "connected" }), face)).toBe(true);

@@ -4,23 +4,32 @@
  * the one handed to the other, is tests/e2e/prejoin.test.ts.)
  */
 import { describe, expect, test } from "bun:test";
-import { quickCanShow } from "../../ui/quick-lobby.ts";
+import { quickCanShow, quickRejoinCanShow } from "../../ui/quick-lobby.ts";
 import type { CallSnapshot } from "../../ui/selectors.ts";
 
 /** A call snapshot with what the screen reads: the state, the pre-join wish, the key, the devices' issue, the room's count. */
 function snap(
   state: string,
-  { lobby = true, token = null as string | null, keys = true, issue = false, handover = false, people = undefined as number | undefined } = {},
+  {
+    lobby = true,
+    token = null as string | null,
+    keys = true,
+    issue = false,
+    handover = false,
+    people = undefined as number | undefined,
+    peers = [] as { id: string; stream?: object }[],
+  } = {},
 ): CallSnapshot {
   return {
-    matches: (v: unknown) => v === state,
+    // "inRoom.joining" matches "inRoom" and { inRoom: "joining" }, as xstate's would.
+    matches: (v: unknown) => (typeof v === "string" ? state === v || state.startsWith(`${v}.`) : `inRoom.${(v as { inRoom?: string }).inRoom}` === state),
     context: {
       lobby,
       token,
       handover,
       keys: keys ? {} : null,
       local: issue ? { stream: null, issue: { text: "Camera blocked" } } : null,
-      peers: {},
+      peers: Object.fromEntries(peers.map((p) => [p.id, p])),
       occupancy: people === undefined ? null : { people, capacity: 20, iceServers: [], names: [] },
     },
   } as unknown as CallSnapshot;
@@ -50,5 +59,19 @@ describe("the first pre-join screen", () => {
     // A refresh taking its seat back shows no pre-join screen.
     expect(quickCanShow(snap("preparing", { token: "seat" }), false)).toBe(false);
     expect(quickCanShow(snap("idle"), false)).toBe(false);
+  });
+
+  test("on a refresh taking its seat back: the status line until the room answers, while the one other's stream comes, then their face", () => {
+    const seat = { token: "seat" };
+    expect(quickRejoinCanShow(snap("preparing", seat), false)).toBe(true);
+    expect(quickRejoinCanShow(snap("inRoom.joining", seat), false)).toBe(true);
+    expect(quickRejoinCanShow(snap("inRoom.connecting", { ...seat, peers: [{ id: "a" }] }), false)).toBe(true);
+    expect(quickRejoinCanShow(snap("inRoom.connecting", { ...seat, peers: [{ id: "a", stream: {} }] }), true)).toBe(true);
+    // Their stream came with no face to show, a group, alone, no key, or not a refresh: the app's screens.
+    expect(quickRejoinCanShow(snap("inRoom.connecting", { ...seat, peers: [{ id: "a", stream: {} }] }), false)).toBe(false);
+    expect(quickRejoinCanShow(snap("inRoom.connecting", { ...seat, peers: [{ id: "a" }, { id: "b" }] }), false)).toBe(false);
+    expect(quickRejoinCanShow(snap("inRoom.waiting", seat), false)).toBe(false);
+    expect(quickRejoinCanShow(snap("preparing", { ...seat, keys: false }), false)).toBe(false);
+    expect(quickRejoinCanShow(snap("preparing"), false)).toBe(false);
   });
 });

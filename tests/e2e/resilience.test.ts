@@ -17,16 +17,25 @@ import {
 
 const ctx = useAppAndBrowser();
 
-async function callOf(origin: string) {
+/**
+ * A and B in a call. `keyed`: a link made by New call, with its key, as people share them (a refresh
+ * then starts on the first screen, ui/quick-lobby.ts); without, a Room ID's link (the app's screens at once).
+ */
+async function callOf(origin: string, keyed = true) {
   const a = await newPerson(ctx.browser, origin);
   const b = await newPerson(ctx.browser, origin);
   await a.context.addInitScript(recordPeerConnections);
-  const room = crypto.randomUUID();
-  await openCallLink(a.page, `${origin}/c/${room}`);
-  await waitForStatus(a.page, "Waiting for someone to join");
-  await openCallLink(b.page, `${origin}/c/${room}`);
+  let link = `${origin}/c/${crypto.randomUUID()}`;
+  if (keyed) {
+    await a.page.goto(origin);
+    link = await newCall(a.page);
+  } else {
+    await openCallLink(a.page, link);
+    await waitForStatus(a.page, "Waiting for someone to join");
+  }
+  await openCallLink(b.page, link);
   await bothSeeEachOther(a.page, b.page);
-  return { a, b, room };
+  return { a, b };
 }
 
 async function bothSeeEachOther(a: Page, b: Page, timeout = 20_000) {
@@ -125,12 +134,7 @@ describe("calls survive refreshes", () => {
   }, 60_000);
 
   test("a reload shows the other's face as it comes, before the call's view is drawn, with no pre-join screen", async () => {
-    // A link with its key (the first screen stands only for an encrypted call).
-    const a = await newPerson(ctx.browser, ctx.app.url);
-    const b = await newPerson(ctx.browser, ctx.app.url);
-    await a.page.goto(ctx.app.url);
-    await openCallLink(b.page, await newCall(a.page));
-    await bothSeeEachOther(a.page, b.page);
+    const { a, b } = await callOf(ctx.app.url);
     await b.context.addInitScript(rejoinFaceNoted);
     await b.page.reload();
     await bothSeeEachOther(a.page, b.page);
@@ -244,7 +248,8 @@ describe("calls survive the signaling server", () => {
   test("SIGKILL mid-call: frames keep flowing, both re-register after restart, a reload then works", async () => {
     const port = freePort();
     let server = await startApp({}, port);
-    const { a, b } = await callOf(server.url);
+    // A Room ID's link: its reload below draws the app's screens at once (the other refreshes here start on the first screen).
+    const { a, b } = await callOf(server.url, false);
     await server.stop("SIGKILL");
     await a.page.getByText("Signaling offline").waitFor({ timeout: 15_000 });
     // Media is peer to peer: the call goes on while the server is dead.

@@ -162,8 +162,10 @@ function loadApp(actor: CallActor, problem: "badLink" | "notFound" | null, quick
           say("OneLink could not load. Reload the page to try again.");
           return;
         }
-        if (failures === 1) window.addEventListener("online", retryNow);
-        if (!quick && failures === 1) say("OneLink is not loading yet: trying again…");
+        if (failures === 1) {
+          window.addEventListener("online", retryNow);
+          if (!quick) say("OneLink is not loading yet: trying again…");
+        }
         timer = setTimeout(attempt, APP_CODE_RETRY_MS[Math.min(failures, APP_CODE_RETRY_MS.length) - 1]);
       },
     );

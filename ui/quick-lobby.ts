@@ -182,6 +182,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
   const meter = el("meter", { min: 0, max: 1, low: 0.1, high: 0.85, optimum: 0.5, value: 0 });
   meter.setAttribute("aria-labelledby", `${id}-meter`);
 
+  const heading = el("h1", {}, "Ready to join?");
   const occupancy = el("p", { className: "lobby-occupancy" });
   occupancy.setAttribute("role", "status");
   const name = el("input", {
@@ -222,7 +223,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
         el("div", { className: "meter-row" }, el("span", { id: `${id}-meter` }, "Microphone level"), meter),
       ),
       side(
-        el("h1", {}, "Ready to join?"),
+        heading,
         occupancy,
         el("div", { className: "settings-grid" }, el("label", { htmlFor: name.id }, "Your name"), name, el("div", { className: "row lobby-join" }, join)),
       ),
@@ -302,9 +303,13 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     cam.set(c.camOn, hasCam, hasCam ? (c.camOn ? "Join with the camera off" : "Turn camera on") : "No camera", c.camOn ? "camera" : "cameraOff");
     if (!c.micOn) meter.value = 0;
     const o = c.occupancy;
+    // A full call is not one to be ready for, nor to press Join in (ui Lobby): Join comes back once a seat frees up.
+    const full = o !== null && o.people >= o.capacity;
+    heading.textContent = full ? "Wait for a free seat" : "Ready to join?";
+    occupancy.classList.toggle("full", full);
     occupancy.textContent = o ? occupancyText(o.people, o.capacity, o.names) : "";
     if (name.value !== c.name && document.activeElement !== name) name.value = c.name;
-    join.disabled = starting || joining;
+    join.disabled = full || starting || joining;
     join.textContent = joining ? "Joining…" : "Join";
     if (joining) stopMeter();
   };

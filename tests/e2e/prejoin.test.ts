@@ -495,6 +495,40 @@ describe("pre-join", () => {
     }
   }, 90_000);
 
+  test("the first pre-join screen, the app's code still coming, says a call that fills up is full and refuses Join", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    const c = await newPerson(ctx.browser, ctx.app.url);
+    const says = (page: Page, text: string) => page.locator(".lobby-occupancy").getByText(text, { exact: true }).waitFor({ timeout: 20_000 });
+    try {
+      await b.page.goto(ctx.app.url);
+      const link = await newCall(b.page);
+      // C's page keeps its first screen (drawn without React) while the app's code is held back.
+      const { release } = await holdAppCode(c.page, ctx.app.url);
+      await c.page.goto(link);
+      await says(c.page, "1 person is in this call");
+      expect(await button(c.page, "Join").isDisabled()).toBe(false);
+      await a.page.goto(link);
+      await says(a.page, "1 person is in this call");
+      await button(a.page, "Join").click();
+      await waitForStatus(b.page, "Connected", 20_000);
+      // Still the first screen (it has no Info button), and it says what the app's own would: full, wait, no Join.
+      await says(c.page, "This call is full (2 people)");
+      expect(await button(c.page, "Info").count()).toBe(0);
+      expect(await button(c.page, "Join").isDisabled()).toBe(true);
+      await c.page.getByRole("heading", { name: "Wait for a free seat" }).waitFor({ timeout: 5_000 });
+      // The app's screen, once its code comes, says the same.
+      release();
+      await button(c.page, "Info").waitFor({ timeout: 20_000 });
+      await says(c.page, "This call is full (2 people)");
+      expect(await button(c.page, "Join").isDisabled()).toBe(true);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+      await c.context.close();
+    }
+  }, 90_000);
+
   test("the pre-join screen names who is there, from cards sealed with the link's key; a Room ID typed without the key only counts", async () => {
     const a = await newPerson(ctx.browser, ctx.app.url);
     const b = await newPerson(ctx.browser, ctx.app.url);

@@ -7,6 +7,15 @@
 /** At most this many names before the rest are counted ("Ada, Bob and 2 others"). */
 const NAMED = 2;
 
+/** The server's count of a room: how many are in it, of how many it takes. */
+export interface Seats {
+  readonly people: number;
+  readonly capacity: number;
+}
+
+/** A call with no free seat: Join is refused and the screen says to wait (ui quick-lobby and Lobby, and pressJoin). */
+export const isFull = (o: Seats | null | undefined): boolean => o != null && o.people >= o.capacity;
+
 const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 /** "Ada", "Ada and Bob", "Ada, Bob and Cy". */
 const listed = (items: string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`);
@@ -16,7 +25,7 @@ const listed = (items: string[]) => (items.length <= 1 ? (items[0] ?? "") : `${i
  * call"; with no name known, how many people are there; a full call says so whoever is in it.
  */
 export function occupancyText(people: number, capacity: number, names: readonly string[] = []): string {
-  if (people >= capacity) return `This call is full (${capacity} people)`;
+  if (isFull({ people, capacity })) return `This call is full (${capacity} people)`;
   if (people === 0) return "No one else is here yet";
   const named = names.slice(0, people);
   if (named.length === 0) return people === 1 ? "1 person is in this call" : `${people} people are in this call`;

@@ -22,7 +22,7 @@ import { deferredView } from "./deferred-view.ts";
 import { iconElement, type IconName } from "./icons.ts";
 import { firstLayerFor } from "./layout.ts";
 import { watchMicLevel } from "./mic-level.ts";
-import { occupancyText } from "./occupancy.ts";
+import { isFull, occupancyText } from "./occupancy.ts";
 import { type CallSnapshot, isEncrypted, joinsOnePerson, phaseOf, showsLobby, statusText } from "./selectors.ts";
 import { preJoin } from "./after-picture.ts";
 
@@ -60,7 +60,7 @@ export function quickRejoinCanShow(s: CallSnapshot, faceOnItsWay: boolean): bool
 /** Join, as the pre-join screen presses it (here and ui Lobby): into a group, with the layer our tiles will need at first. */
 export function pressJoin(actor: Pick<CallActor, "send">, s: CallSnapshot) {
   const o = s.context.occupancy;
-  if ((o && o.people >= o.capacity) || s.matches("preparing") || s.matches("inRoom")) return;
+  if (isFull(o) || s.matches("preparing") || s.matches("inRoom")) return;
   const others = o?.people ?? 0;
   const layer = others >= 2 ? firstLayerFor(others, { width: innerWidth, height: innerHeight, dpr: devicePixelRatio || 1 }) : undefined;
   actor.send({ type: "JOIN", layer });
@@ -304,7 +304,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     if (!c.micOn) meter.value = 0;
     const o = c.occupancy;
     // A full call is not one to be ready for, nor to press Join in (ui Lobby): Join comes back once a seat frees up.
-    const full = o !== null && o.people >= o.capacity;
+    const full = isFull(o);
     heading.textContent = full ? "Wait for a free seat" : "Ready to join?";
     occupancy.classList.toggle("full", full);
     occupancy.textContent = o ? occupancyText(o.people, o.capacity, o.names) : "";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { occupancyText } from "../../ui/occupancy.ts";
+import { isFull, occupancyText } from "../../ui/occupancy.ts";
 
 describe("the pre-join line about who is in the call", () => {
   test("with no name known: how many people, as before", () => {
@@ -26,5 +26,14 @@ describe("the pre-join line about who is in the call", () => {
     expect(occupancyText(2, 2, ["Ada", "Bob"])).toBe("This call is full (2 people)");
     expect(occupancyText(5, 3, ["Ada"])).toBe("This call is full (3 people)");
     expect(occupancyText(1, 20, ["Ada", "Bob", "Cy"])).toBe("Ada is in this call");
+  });
+
+  test("full means no free seat: at or over its capacity, and never before the count is known", () => {
+    expect(isFull({ people: 2, capacity: 2 })).toBe(true);
+    expect(isFull({ people: 5, capacity: 3 })).toBe(true);
+    expect(isFull({ people: 1, capacity: 2 })).toBe(false);
+    expect(isFull({ people: 0, capacity: 20 })).toBe(false);
+    expect(isFull(null)).toBe(false);
+    expect(isFull(undefined)).toBe(false);
   });
 });

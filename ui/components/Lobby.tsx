@@ -17,7 +17,7 @@ import { Video } from "./Video.tsx";
 import { Later, lazyPart } from "../lazy.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
-import { occupancyText } from "../occupancy.ts";
+import { isFull, occupancyText } from "../occupancy.ts";
 import { pressJoin } from "../quick-lobby.ts";
 
 import { NameField } from "./NameField.tsx";
@@ -41,7 +41,7 @@ export function Lobby() {
   const hasMic = (stream?.getAudioTracks().length ?? 0) > 0;
   const hasCam = (stream?.getVideoTracks().length ?? 0) > 0;
   const occupancy = useSelector(actor, (s) => s.context.occupancy);
-  const full = occupancy !== null && occupancy.people >= occupancy.capacity;
+  const full = isFull(occupancy);
   // The screen shows while the camera and microphone start; Join waits for them (ui/selectors.ts showsLobby).
   const starting = useSelector(actor, (s) => s.matches("preparing"));
   const join = () => pressJoin(actor, actor.getSnapshot());

@@ -23,6 +23,7 @@ import {
 import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
 import { pictureShown } from "../machines/answer-first.ts";
+import { inFrame, warmCode } from "./code-warm.ts";
 
 mark("script");
 
@@ -63,6 +64,10 @@ async function boot() {
   window.addEventListener("popstate", () => {
     if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
   });
+  // Once the service worker holds the app's code: its code cache written while the start page (or a call's end) is idle.
+  const entry = document.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src;
+  if (entry && "serviceWorker" in navigator)
+    void navigator.serviceWorker.ready.then(() => warmCode(entry, () => (["idle", "ended", "failed"] as const).some((s) => actor.getSnapshot().matches(s))));
   // For tests and bench/camera: the root actor, the background worker's own figures, and whether hand tracking reads its frames.
   Object.assign(window, { __onelink: actor, __onelinkCamera: { stats: backgroundStats, shareFramesWithHands } });
   const problem = route.kind === "badLink" || route.kind === "notFound" ? route.kind : null;
@@ -193,6 +198,10 @@ function registerServiceWorker(onCallLink: boolean) {
   else register();
 }
 
-linkEmojiFont();
-void boot();
-registerServiceWorker(routeOf(location.pathname).kind === "call");
+// In the code-warming frame (ui/code-warm.ts) the app's code is only loaded, with its screens' chunk.
+if (inFrame()) void import("./render.tsx");
+else {
+  linkEmojiFont();
+  void boot();
+  registerServiceWorker(routeOf(location.pathname).kind === "call");
+}

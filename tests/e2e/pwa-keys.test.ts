@@ -49,6 +49,49 @@ describe("installable app", () => {
     }
   }, 40_000);
 
+  test("a returning visitor's app code is compiled from V8's code cache, written by a hidden frame once the worker holds it", async () => {
+    // ui/code-warm.ts: without it the first start from the worker's copy compiles the whole first chunk on the way to Join.
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await a.context.addInitScript(() => {
+        const frames: string[] = [];
+        Object.assign(window, { __frames: frames });
+        new MutationObserver((records) => {
+          for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLIFrameElement) frames.push(n.srcdoc);
+        }).observe(document, { childList: true, subtree: true });
+      });
+      await a.page.goto(ctx.app.url);
+      await a.page.waitForFunction(() => localStorage.getItem("onelink.codeWarmed") !== null, null, { timeout: 20_000 });
+      const entry = await a.page.evaluate(() => document.querySelector<HTMLScriptElement>('script[type="module"][src]')!.src);
+      expect(await a.page.evaluate(() => localStorage.getItem("onelink.codeWarmed"))).toBe(entry);
+      // The frame only loaded the code: it drew nothing, made no call actor, and is gone again.
+      const frame = a.page.frames().find((f) => f !== a.page.mainFrame());
+      if (frame) expect(await frame.evaluate(() => ["__onelink" in window, document.body?.childElementCount ?? 0]).catch(() => [false, 0])).toEqual([false, 0]);
+      await a.page.waitForFunction(() => document.querySelector("iframe") === null, null, { timeout: 10_000 });
+      expect(await a.page.evaluate(() => (window as unknown as { __frames: string[] }).__frames.length)).toBe(1);
+      await button(a.page, "New call").waitFor();
+
+      // Once per build: the start page again makes no frame.
+      await a.page.reload();
+      await a.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+      await a.page.evaluate(() => new Promise((resolve) => requestIdleCallback(() => setTimeout(resolve, 1_500), { timeout: 5_000 })));
+      expect(await a.page.evaluate(() => (window as unknown as { __frames: string[] }).__frames.length)).toBe(0);
+
+      // The visit after: a call link's first chunk is read from the code cache, not compiled anew.
+      await ctx.browser.startTracing(a.page, { categories: ["devtools.timeline", "v8"] });
+      await a.page.goto(`${ctx.app.url}/c/${crypto.randomUUID()}#${newSecret()}`);
+      await a.page.getByRole("heading", { name: "Ready to join?" }).waitFor({ timeout: 10_000 });
+      const trace = JSON.parse((await ctx.browser.stopTracing()).toString()) as {
+        traceEvents: { name: string; args?: { data?: { url?: string; consumedCacheSize?: number } } }[];
+      };
+      const compiles = trace.traceEvents.filter((e) => e.name === "v8.compileModule" && e.args?.data?.url === entry);
+      expect(compiles.length).toBeGreaterThan(0);
+      expect(compiles.some((e) => (e.args!.data!.consumedCacheSize ?? 0) > 100_000)).toBe(true);
+    } finally {
+      await a.context.close();
+    }
+  }, 60_000);
+
   test("a call link opened on a first visit installs the service worker only after the call's first picture", async () => {
     // The install fetches every file of the build: before the picture it was on the way to Join (bench/join, wt-join8).
     const a = await newPerson(ctx.browser, ctx.app.url);

@@ -198,8 +198,9 @@ function registerServiceWorker(onCallLink: boolean) {
   else register();
 }
 
-// In the code-warming frame (ui/code-warm.ts) the app's code is only loaded, with its screens' chunk.
-if (inFrame()) void import("./render.tsx");
+// In the code-warming frame (ui/code-warm.ts) the app's code is only loaded, with its screens' chunk
+// (which may not be there: offline, or a newer build; then there is nothing to warm).
+if (inFrame()) import("./render.tsx").catch(() => {});
 else {
   linkEmojiFont();
   void boot();

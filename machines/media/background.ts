@@ -1,22 +1,17 @@
 /**
  * The camera's background, blurred or replaced: the page side of workers/segmenter.worker.ts.
- * `startBackground(camera, effect)` gives a new video track carrying the processed picture, which
- * the local media machine sends instead of the camera (replaceTrack: no renegotiation), and
- * which `setEffect` changes in place.
+ * `startBackground(camera, effect)` (background-pipeline.ts, a chunk loaded when first wanted)
+ * gives a new video track carrying the processed picture, which the local media machine sends
+ * instead of the camera (replaceTrack: no renegotiation), and which `setEffect` changes in place.
  *
  * Where the browser has MediaStreamTrackProcessor and MediaStreamTrackGenerator (Chromium), their
  * streams are handed to the worker and no frame passes through the main thread. Elsewhere a
  * hidden <video> gives frames (requestVideoFrameCallback) as ImageBitmaps, the worker returns
  * painted ones, and a canvas's captureStream() is the track; one frame in flight at a time.
  */
-import * as Comlink from "comlink";
 import { fromCallback } from "xstate";
 import { loadOwnImage } from "./own-background.ts";
-import type { BackgroundChoice, BackgroundEffect, SegmenterApi, SegmenterStats } from "../../protocol/background.ts";
-
-export const SEGMENTER_WORKER_URL = "/workers/segmenter.js";
-export const SEGMENTER_MODEL_URL = "/models/selfie_segmenter_landscape.tflite";
-export const MEDIAPIPE_WASM_BASE = "/mediapipe/wasm";
+import type { BackgroundChoice, BackgroundEffect, SegmenterStats } from "../../protocol/background.ts";
 
 export interface BackgroundPipeline {
   track: MediaStreamTrack;
@@ -51,10 +46,6 @@ function listed(p: BackgroundPipeline): BackgroundPipeline {
   return pipeline;
 }
 
-type Processor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
-type Generator = new (init: { kind: "video" }) => MediaStreamTrack & { writable: WritableStream<VideoFrame> };
-const streams = globalThis as unknown as { MediaStreamTrackProcessor?: Processor; MediaStreamTrackGenerator?: Generator };
-
 /** The worker's effect for a stored choice; null for none, or for "own image" without one. */
 export async function effectOf(choice: BackgroundChoice, ownImage: () => Blob | null = loadOwnImage): Promise<BackgroundEffect | null> {
   switch (choice) {
@@ -73,125 +64,6 @@ export async function effectOf(choice: BackgroundChoice, ownImage: () => Blob | 
       return blob ? { kind: "image", image: await createImageBitmap(blob) } : null;
     }
   }
-}
-
-const transferOf = (effect: BackgroundEffect) => Comlink.transfer(effect, effect.kind === "image" ? [effect.image] : []);
-
-/**
- * Rejects if the worker's script fails to load (the site gone offline, as a call without a server
- * allows): its calls would otherwise wait for ever, and the camera go out as it is with nobody told.
- */
-const loadFailure = (worker: Worker) =>
-  new Promise<never>((_, reject) => worker.addEventListener("error", () => reject(new Error("background: the worker did not load")), { once: true }));
-
-/** `running` false: started paused (the camera is off), see BackgroundPipeline.setRunning. */
-export async function startBackground(
-  camera: MediaStreamTrack,
-  effect: BackgroundEffect,
-  running = true,
-  workerUrl = SEGMENTER_WORKER_URL,
-): Promise<BackgroundPipeline> {
-  const worker = new Worker(workerUrl, { type: "module", name: "segmenter" });
-  const remote = Comlink.wrap<SegmenterApi>(worker);
-  const stopWorker = () => {
-    remote[Comlink.releaseProxy]();
-    worker.terminate();
-  };
-  try {
-    const ready = await Promise.race([
-      remote.init({ modelUrl: SEGMENTER_MODEL_URL, wasmBase: MEDIAPIPE_WASM_BASE, frameRate: camera.getSettings().frameRate }),
-      loadFailure(worker),
-    ]);
-    if (!ready.ok) throw new Error(`background: ${ready.message}`);
-    await remote.setEffect(transferOf(effect));
-    await remote.setRunning(running);
-  } catch (err) {
-    stopWorker();
-    throw err;
-  }
-  const source = camera.clone();
-  const common = {
-    setEffect: (next: BackgroundEffect) => remote.setEffect(transferOf(next)),
-    stats: () => remote.stats(),
-    // Not awaited: a pipeline stopping meanwhile never answers; the hand worker then waits in vain and looks again.
-    feedHands: (port: MessagePort, maxWidth: number) => void remote.feedHands(Comlink.transfer(port, [port]), maxWidth).catch(() => undefined),
-  };
-  const { MediaStreamTrackProcessor, MediaStreamTrackGenerator } = streams;
-  if (MediaStreamTrackProcessor && MediaStreamTrackGenerator) {
-    const frames = new MediaStreamTrackProcessor({ track: source, maxBufferSize: 1 }).readable;
-    const track = new MediaStreamTrackGenerator({ kind: "video" });
-    void remote.pipe(Comlink.transfer(frames, [frames]), Comlink.transfer(track.writable, [track.writable])).catch(() => undefined);
-    return listed({
-      ...common,
-      track,
-      setRunning: (on) => void remote.setRunning(on).catch(() => undefined),
-      stop() {
-        track.stop();
-        source.stop();
-        stopWorker();
-      },
-    });
-  }
-  const pipeline = listed(canvasPipeline(source, remote, common, stopWorker));
-  pipeline.setRunning(running);
-  return pipeline;
-}
-
-/** Where streams cannot go to the worker: bitmaps there and back, painted on a captured canvas. */
-function canvasPipeline(
-  source: MediaStreamTrack,
-  remote: Comlink.Remote<SegmenterApi>,
-  common: Pick<BackgroundPipeline, "setEffect" | "stats" | "feedHands">,
-  stopWorker: () => void,
-): BackgroundPipeline {
-  const video = document.createElement("video");
-  video.muted = true;
-  video.playsInline = true;
-  video.srcObject = new MediaStream([source]);
-  void video.play().catch(() => undefined);
-  const canvas = document.createElement("canvas");
-  const ctx = canvas.getContext("2d");
-  const frameRate = source.getSettings().frameRate ?? 30;
-  const track = canvas.captureStream(frameRate).getVideoTracks()[0]!;
-  let stopped = false;
-  let paused = false;
-  /** A frame is awaited or being painted: the one chain of frames is alive. */
-  let chained = false;
-  const next = () => {
-    chained = !stopped && !paused;
-    if (chained) video.requestVideoFrameCallback(onFrame);
-  };
-  const onFrame = async (now: number) => {
-    try {
-      if (paused) return;
-      if (!video.videoWidth) return;
-      const bitmap = await createImageBitmap(video);
-      const painted = await remote.process(Comlink.transfer(bitmap, [bitmap]), now);
-      if (canvas.width !== painted.width || canvas.height !== painted.height) [canvas.width, canvas.height] = [painted.width, painted.height];
-      ctx?.drawImage(painted, 0, 0);
-      painted.close();
-    } catch {
-      // A frame lost (the worker going away on stop): the next one tries again.
-    } finally {
-      next();
-    }
-  };
-  next();
-  return {
-    ...common,
-    track,
-    setRunning(on) {
-      paused = !on;
-      if (on && !chained) next();
-    },
-    stop() {
-      stopped = true;
-      track.stop();
-      source.stop();
-      video.srcObject = null;
-      stopWorker();
-    },
-  };
 }
 
 export type BackgroundEvent = { type: "BACKGROUND.TRACK"; track: MediaStreamTrack; camera: MediaStreamTrack } | { type: "BACKGROUND.FAILED"; message: string };
@@ -222,7 +94,10 @@ export const backgroundActor = fromCallback<BackgroundCommand, BackgroundInput, 
     try {
       const effect = await effectOf(input.choice);
       if (!effect || stopped) return;
-      const started = await startBackground(input.camera, effect, shown);
+      // The pipeline's code (and comlink) is a chunk of its own: most calls never blur (issue 21, bench/join README join26).
+      const { startBackground } = await import("./background-pipeline.ts");
+      if (stopped) return;
+      const started = listed(await startBackground(input.camera, effect, shown));
       if (stopped) return started.stop();
       pipeline = started;
       started.setRunning(shown); // it may have changed while the worker loaded

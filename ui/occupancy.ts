@@ -16,6 +16,9 @@ export interface Seats {
 /** A call with no free seat: Join is refused and the screen says to wait (ui quick-lobby and Lobby, and pressJoin). */
 export const isFull = (o: Seats | null | undefined): boolean => o != null && o.people >= o.capacity;
 
+/** The pre-join screen's heading (ui quick-lobby and Lobby): a full call is not one to be ready for. */
+export const lobbyHeading = (full: boolean): string => (full ? "Wait for a free seat" : "Ready to join?");
+
 const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 /** "Ada", "Ada and Bob", "Ada, Bob and Cy". */
 const listed = (items: string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`);

@@ -22,7 +22,7 @@ import { deferredView } from "./deferred-view.ts";
 import { iconElement, type IconName } from "./icons.ts";
 import { firstLayerFor } from "./layout.ts";
 import { watchMicLevel } from "./mic-level.ts";
-import { isFull, occupancyText } from "./occupancy.ts";
+import { isFull, lobbyHeading, occupancyText } from "./occupancy.ts";
 import { type CallSnapshot, isEncrypted, joinsOnePerson, phaseOf, showsLobby, statusText } from "./selectors.ts";
 import { preJoin } from "./after-picture.ts";
 
@@ -182,7 +182,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
   const meter = el("meter", { min: 0, max: 1, low: 0.1, high: 0.85, optimum: 0.5, value: 0 });
   meter.setAttribute("aria-labelledby", `${id}-meter`);
 
-  const heading = el("h1", {}, "Ready to join?");
+  const heading = el("h1", {}, lobbyHeading(false));
   const occupancy = el("p", { className: "lobby-occupancy" });
   occupancy.setAttribute("role", "status");
   const name = el("input", {
@@ -305,7 +305,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     const o = c.occupancy;
     // A full call is not one to be ready for, nor to press Join in (ui Lobby): Join comes back once a seat frees up.
     const full = isFull(o);
-    heading.textContent = full ? "Wait for a free seat" : "Ready to join?";
+    heading.textContent = lobbyHeading(full);
     occupancy.classList.toggle("full", full);
     occupancy.textContent = o ? occupancyText(o.people, o.capacity, o.names) : "";
     if (name.value !== c.name && document.activeElement !== name) name.value = c.name;

@@ -17,7 +17,7 @@ import { Video } from "./Video.tsx";
 import { Later, lazyPart } from "../lazy.tsx";
 import { isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
-import { isFull, occupancyText } from "../occupancy.ts";
+import { isFull, lobbyHeading, occupancyText } from "../occupancy.ts";
 import { pressJoin } from "../quick-lobby.ts";
 
 import { NameField } from "./NameField.tsx";
@@ -88,7 +88,7 @@ export function Lobby() {
         </div>
         <section className="lobby-side" aria-label="Before you join">
           {/* A full call is not one to be ready for: Join comes back by itself once a seat frees up. */}
-          <h1>{full ? "Wait for a free seat" : "Ready to join?"}</h1>
+          <h1>{lobbyHeading(full)}</h1>
           <p className={`lobby-occupancy${full ? " full" : ""}`} role="status">
             {occupancy && occupancyText(occupancy.people, occupancy.capacity, occupancy.names)}
           </p>

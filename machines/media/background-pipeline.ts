@@ -2,6 +2,11 @@
  * The camera's background pipeline itself (background.ts has the actor that runs it): a worker
  * (workers/segmenter.worker.ts) driven through comlink. A chunk of its own, loaded the first time
  * a background is wanted: most calls never blur, and a join need not compile it (issue 21).
+ *
+ * Where the browser has MediaStreamTrackProcessor and MediaStreamTrackGenerator (Chromium), their
+ * streams are handed to the worker and no frame passes through the main thread. Elsewhere a
+ * hidden <video> gives frames (requestVideoFrameCallback) as ImageBitmaps, the worker returns
+ * painted ones, and a canvas's captureStream() is the track; one frame in flight at a time.
  */
 import * as Comlink from "comlink";
 import type { BackgroundEffect, SegmenterApi } from "../../protocol/background.ts";

@@ -3,11 +3,6 @@
  * `startBackground(camera, effect)` (background-pipeline.ts, a chunk loaded when first wanted)
  * gives a new video track carrying the processed picture, which the local media machine sends
  * instead of the camera (replaceTrack: no renegotiation), and which `setEffect` changes in place.
- *
- * Where the browser has MediaStreamTrackProcessor and MediaStreamTrackGenerator (Chromium), their
- * streams are handed to the worker and no frame passes through the main thread. Elsewhere a
- * hidden <video> gives frames (requestVideoFrameCallback) as ImageBitmaps, the worker returns
- * painted ones, and a canvas's captureStream() is the track; one frame in flight at a time.
  */
 import { fromCallback } from "xstate";
 import { loadOwnImage } from "./own-background.ts";

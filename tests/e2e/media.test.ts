@@ -100,7 +100,12 @@ describe("media", () => {
     // Chosen once, used again after a reload (localStorage).
     await a.page.reload();
     await waitForStatus(a.page, "Connected", 30_000);
-    expect((await cameraOf(a.page))!.deviceId).toBe(other);
+    // A refresh rejoins without waiting for its camera (bench/join README join18): "Connected" may come first.
+    const reloaded = await waitFor(
+      () => cameraOf(a.page),
+      (c) => c !== null,
+    );
+    expect(reloaded!.deviceId).toBe(other);
     await waitForNewFrames(b.page, "Remote video", 10, 30_000);
     await close();
   }, 120_000);

@@ -52,7 +52,9 @@ async function boot() {
     console.warn("inspector unavailable", err);
     return undefined;
   });
-  const actor: CallActor = createActor(callMachine, { input: { signalingUrl: signalingUrl(location) }, inspect });
+  // Watched in the inspector, the features are the real machines from the first (it draws the logic it is given).
+  const machine = inspect ? callMachine.provide({ actors: (await import("../machines/features/index.ts")).featureLogics }) : callMachine;
+  const actor: CallActor = createActor(machine, { input: { signalingUrl: signalingUrl(location) }, inspect });
   // An error that stops the call actor is reported here; the page then offers a reload (the
   // top boundary: every useSelector of a stopped actor throws its error while rendering).
   actor.subscribe({ error: (err) => console.error("OneLink stopped: the call actor failed", err) });

@@ -4,6 +4,8 @@
  * empties #root, that screen with it: `beforeShown` runs in the render before it (what that screen
  * has focused is still there to read), `onShown` once it is done, before the page is painted.
  */
+// First: the in-call features' code, so the call's chat, drawing and notifications are the real ones before anything draws them.
+import "../machines/features/index.ts";
 import { useLayoutEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import type { CallActor } from "../machines/call/call.ts";

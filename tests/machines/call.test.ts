@@ -9,12 +9,15 @@ import { meshTransport, type TransportEvent } from "../../machines/transport/mes
 import type { CallEvent } from "../../machines/call/call.ts";
 import { hearersOf, type SignalingCommand, type SignalingInput, type SignalingReport } from "../../machines/link/signaling.ts";
 import { phaseOf } from "../../ui/selectors.ts";
-import type { ChatMessage } from "../../machines/features/chat.ts";
+import type { ChatMessage, chatMachine } from "../../machines/features/chat.ts";
+import type { drawingMachine } from "../../machines/features/drawing.ts";
+import { featureLogics } from "../../machines/features/index.ts";
+import { lazyLogic, LogicShelf } from "../../machines/lazy-logic.ts";
 import { encodeChat } from "../../protocol/chat-wire.ts";
 import { nameOnCard } from "../../protocol/cards.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
 
-function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string; stream?: MediaStream } = {}) {
+function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; transportThrowsOn?: string; stream?: MediaStream; features?: LogicShelf } = {}) {
   const signalingSent: SignalingCommand[] = [];
   const peers: { input: PeerInput; commands: PeerCommand[]; stopped: boolean }[] = [];
   const notices: string[] = [];
@@ -78,6 +81,10 @@ function harness(opts: { peerThrowsOn?: string; signalingThrowsOn?: string; tran
             }
           : {},
       }),
+      // The features' code on a shelf of the test's own, put there when the test says (machines/lazy-logic.ts).
+      ...(opts.features
+        ? { chat: lazyLogic<typeof chatMachine>("chat", opts.features), drawing: lazyLogic<typeof drawingMachine>("drawing", opts.features) }
+        : {}),
       notifications: fromCallback<NotificationsEvent>(({ receive }) =>
         receive((e) => {
           notices.push(e.type === "NOTIFY.DEPARTED" ? `${e.type}:${e.reason}` : e.type);
@@ -520,6 +527,46 @@ describe("call machine", () => {
     expect(h.phase()).toBe("peerLeft");
     h.send({ type: "WAIT" });
     expect(h.phase()).toBe("waiting");
+  });
+
+  test("the features' code may come after the call is up: what chat and drawing were sent before is kept and handled in order", async () => {
+    const shelf = new LogicShelf();
+    const h = harness({ features: shelf });
+    await joinedAlone(h);
+    const chat = () => h.actor.system.get("chat")!;
+    h.send({ type: "SIGNALING.PEER_JOINED", peer: "aaa" });
+    h.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "aaa-1", data: offer });
+    h.send({ type: "PEER.STATUS", peer: "aaa", status: "connected" });
+    h.send({ type: "PEER.CONTROL", peer: "aaa", msg: { type: "media-state", audio: true, video: true, name: "Grace" } });
+    for (const n of [1, 2])
+      chat().send({
+        type: "FEATURE.MESSAGE",
+        channel: "chat",
+        peer: "aaa",
+        data: encodeChat({ t: "msg", id: `m${n}`, from: "tab-aaa", at: Date.now() + n, text: `hello ${n}` }),
+      });
+    // Before the code: stand-ins, nothing handled, the call itself up.
+    expect(h.phase()).toBe("inCall");
+    expect(shelf.waiting).toBe(2);
+    expect(chat().getSnapshot().context.messages).toBeUndefined();
+    shelf.provide(featureLogics);
+    expect(shelf.waiting).toBe(0);
+    const messages = chat().getSnapshot().context.messages as ChatMessage[];
+    // Both messages, in order, named as the people the chat was told of before its code came.
+    expect(messages.map((m) => [m.text, m.name])).toEqual([
+      ["hello 1", "Grace"],
+      ["hello 2", "Grace"],
+    ]);
+    // The drawing learned our own id (DRAW.SELF, sent at the join) and is the real machine.
+    expect(h.actor.system.get("drawing")!.getSnapshot().context.self).toBe("bbb");
+    // Anything after goes straight to the real machines.
+    chat().send({
+      type: "FEATURE.MESSAGE",
+      channel: "chat",
+      peer: "aaa",
+      data: encodeChat({ t: "msg", id: "m3", from: "tab-aaa", at: Date.now() + 3, text: "hello 3" }),
+    });
+    expect((chat().getSnapshot().context.messages as ChatMessage[]).map((m) => m.text)).toEqual(["hello 1", "hello 2", "hello 3"]);
   });
 
   test("chat names each message by its sender as their tile does, and keeps the name of someone who left", async () => {

@@ -3,7 +3,7 @@ import { Activity, useEffect, useState, useSyncExternalStore } from "react";
 import { CallContext, useCallActor, useHeldWhile, watchSelected } from "./call-context.tsx";
 import { CallView } from "./components/CallView.tsx";
 import { faceAwaited } from "./first-face.ts";
-import { preJoin } from "./after-picture.ts";
+import { preJoin } from "./pre-join.ts";
 import { Landing } from "./components/Landing.tsx";
 import { Lobby } from "./components/Lobby.tsx";
 import { NotFound } from "./components/NotFound.tsx";

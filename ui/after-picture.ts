@@ -7,6 +7,7 @@
  */
 import { useEffect, useState } from "react";
 import { PICTURE_AWAITED_MS, pictureShown } from "../machines/answer-first.ts";
+import { preJoin } from "./pre-join.ts";
 
 /**
  * Whether the page's first remote picture has shown, or PICTURE_AWAITED_MS have passed since the
@@ -18,9 +19,6 @@ export function useAfterPicture(): boolean {
   useEffect(() => (after ? undefined : pictureShown.after(() => setAfter(true), 0, PICTURE_AWAITED_MS)), [after]);
   return after;
 }
-
-/** Whether this page has shown the pre-join screen (ui Lobby). A call page that has not shown it took its seat back after a refresh. */
-export const preJoin = { shown: false };
 
 /**
  * Whether our own self view is held still (ui Video `still`): on a refresh taking its seat back

@@ -24,7 +24,7 @@ import { firstLayerFor } from "./layout.ts";
 import { watchMicLevel } from "./mic-level.ts";
 import { isFull, lobbyHeading, occupancyText } from "./occupancy.ts";
 import { type CallSnapshot, isEncrypted, joinsOnePerson, phaseOf, showsLobby, statusText } from "./selectors.ts";
-import { preJoin } from "./after-picture.ts";
+import { preJoin } from "./pre-join.ts";
 
 /** How long this screen stays once Join can be pressed, before the app's own replaces it. */
 export const QUICK_DWELL_MS = 400;

@@ -6,7 +6,7 @@
 import { useSelector } from "@xstate/react";
 import { useId, useState } from "react";
 import { useMicLevel } from "../audio-level.ts";
-import { preJoin } from "../after-picture.ts";
+import { preJoin } from "../pre-join.ts";
 import { useCallActor } from "../call-context.tsx";
 import { useMeteredMic } from "../media-hooks.ts";
 import { BackgroundPicker } from "./BackgroundPicker.tsx";

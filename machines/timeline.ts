@@ -9,6 +9,8 @@ export type TimelineStep =
   // The first pre-join screen drawn without React (ui/quick-lobby.ts), then the app's own screens in its place (ui/render.tsx).
   | "quick-lobby"
   | "app-shown"
+  /** The app's screens' code asked for (ui/main.tsx loadApp): where the first screen hands over. */
+  | "app-asked"
   | "peeked"
   // The peek's answer heard: by the page's first script (head-start.ts) if it came before the app
   // took the socket, else read on the pre-join screen's watch, or after Join on the socket it adopted.

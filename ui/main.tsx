@@ -123,6 +123,7 @@ const APP_CODE_TRIES = 30;
  * (Join, the other's face), and a page without one says it is trying.
  */
 function loadApp(actor: CallActor, problem: "badLink" | "notFound" | null, quick: QuickLobby | null, drawn = () => {}) {
+  mark("app-asked");
   const root = document.getElementById("root")!;
   const say = (text: string) => {
     const note = document.createElement("p");

@@ -33,6 +33,13 @@ export interface ControlSignalMessage {
 export interface ViaSfuMessage {
   type: "via-sfu";
 }
+/**
+ * Back to two from a group: "your picture reaches me directly now". A side keeps publishing to
+ * the media server until everyone who watched it there has said so (make before break both ways).
+ */
+export interface DirectMessage {
+  type: "direct";
+}
 /** Group calls: this page's public key for the call's key exchange (protocol/group-keys.ts). */
 export interface E2eePublicKeyMessage {
   type: "e2ee-pub";
@@ -46,7 +53,7 @@ export interface E2eeEpochMessage {
   box: Uint8Array;
 }
 export type E2eeControlMessage = E2eePublicKeyMessage | E2eeEpochMessage;
-export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage | ViaSfuMessage | E2eeControlMessage;
+export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage | ViaSfuMessage | DirectMessage | E2eeControlMessage;
 
 /** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
 export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
@@ -116,6 +123,7 @@ export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | 
     }
     if (x.type === "hang-up") return { type: "hang-up" };
     if (x.type === "via-sfu") return { type: "via-sfu" };
+    if (x.type === "direct") return { type: "direct" };
     if (x.type === "signal" && isSignalPayload(x.data)) return { type: "signal", data: x.data };
     if (x.type === "e2ee-pub" && isBytes(x.key, PUBLIC_KEY_BYTES)) return { type: "e2ee-pub", key: x.key };
     if (x.type === "e2ee-key" && typeof x.gen === "number" && Number.isSafeInteger(x.gen) && x.gen >= 1 && isPeerId(x.author) && isBytes(x.box, WRAPPED_BYTES))

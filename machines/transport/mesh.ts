@@ -14,7 +14,7 @@
  * the same events.
  */
 import { stopChildrenOfFailed } from "../failed-actor.ts";
-import { assign, enqueueActions, type EventObject, fromCallback, raise, sendParent, setup, type ActorRefFrom } from "xstate";
+import { assign, enqueueActions, type EventObject, fromCallback, sendParent, setup, type ActorRefFrom } from "xstate";
 import { fullBucket, take, type Bucket } from "../../protocol/bucket.ts";
 import {
   CHANNEL_BYTE_BUDGET,
@@ -45,8 +45,15 @@ export { LINK_ID, STATS_ID, TRANSPORT_ID };
 const MAX_RESTARTS = 3;
 /** How often the media-server path may fail and be started again. */
 const MAX_SFU_RESTARTS = 5;
-/** Back to direct: how long a direct connection's stream has to decode before it replaces the media server's. */
-const DIRECT_TAKEOVER_MS = 1_000;
+/**
+ * Back to direct: how long we keep publishing to the media server for someone who watched us
+ * there and has not said our direct picture reaches them (a page of before the "direct" message,
+ * or one whose direct connection never comes up). The server lets the media server's room go a
+ * few seconds later anyway (signal-server/sfu/group.ts).
+ */
+export const SFU_KEPT_MS = 12_000;
+/** The delayed event that lets the media server's path go after SFU_KEPT_MS (cancelled by a group again). */
+const SFU_LET_GO = "sfu-let-go";
 /** A spare taken by an offer is made again this long after, once the connection it answered has come up. */
 const SPARE_AGAIN_MS = 2_000;
 
@@ -126,7 +133,7 @@ export type TransportEvent =
   | TransportSignalingReport
   | SfuEvent
   | GroupKeysEvent
-  | { type: "DIRECT.READY"; peer: string }
+  | { type: "SFU.LET_GO" }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export { newSession };
@@ -192,6 +199,13 @@ const without = (connections: Record<string, Connection>, id: string) => {
   return rest;
 };
 
+/**
+ * Direct again, nobody's picture comes to us through the media server and nobody watches ours
+ * there any more (each said "direct", left, or SFU_KEPT_MS passed): its connections may close.
+ */
+const sfuUnused = (context: TransportContext): context is TransportContext & { sfu: NonNullable<TransportContext["sfu"]> } =>
+  context.mode === "direct" && context.sfu !== null && context.viaSfu.length === 0 && context.theyViaSfu.length === 0;
+
 /** A message for the group, sent through the server by the link (group mode: no direct connection carries it). */
 const relayed = (channel: "chat" | "draw" | "control", data: Uint8Array, peer?: string, base = false) =>
   asEvent({ type: "SIGNALING.SEND", msg: { type: "relay", channel, data, ...(peer ? { peer } : {}) }, ...(base ? { base } : {}) });
@@ -221,30 +235,37 @@ export const meshTransport = setup({
     forgetGroupPeer: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.LEFT", peer });
       const { [peer]: _gone, ...directStreams } = context.directStreams;
-      const viaSfu = context.viaSfu.filter((p) => p !== peer);
-      enqueue.assign({ viaSfu, theyViaSfu: context.theyViaSfu.filter((p) => p !== peer), directStreams });
-      if (context.mode === "direct" && context.sfu && viaSfu.length === 0) {
-        enqueue.sendTo(context.sfu, { type: "SFU.CLOSE" });
-        enqueue.stopChild(context.sfu);
+      const left = { ...context, viaSfu: context.viaSfu.filter((p) => p !== peer), theyViaSfu: context.theyViaSfu.filter((p) => p !== peer), directStreams };
+      enqueue.assign({ viaSfu: left.viaSfu, theyViaSfu: left.theyViaSfu, directStreams });
+      if (sfuUnused(left)) {
+        enqueue.sendTo(left.sfu, { type: "SFU.CLOSE" });
+        enqueue.stopChild(left.sfu);
         enqueue.assign({ sfu: null });
+        enqueue.cancel(SFU_LET_GO);
       }
     }),
-    /** Their direct connection's stream replaces the one through the media server. */
-    showDirect: enqueueActions(({ context, event, enqueue }) => {
+    /**
+     * Their direct connection's stream (flowing) replaces the one through the media server, and
+     * they are told: they may stop publishing there once nobody else watches them there.
+     */
+    showDirect: enqueueActions(({ context, event, enqueue, system }) => {
       const peer = (event as { peer: string }).peer;
       const stream = context.directStreams[peer];
       if (!stream) return;
       const { [peer]: _shown, ...directStreams } = context.directStreams;
-      enqueue.assign({ directStreams, viaSfu: context.viaSfu.filter((p) => p !== peer), theyViaSfu: context.theyViaSfu.filter((p) => p !== peer) });
+      enqueue.assign({ directStreams, viaSfu: context.viaSfu.filter((p) => p !== peer) });
       enqueue.sendParent({ type: "PEER.REMOTE_STREAM", peer, stream } satisfies TransportReport);
       enqueue.sendParent({ type: "PEER.STATUS", peer, status: "connected" } satisfies TransportReport);
+      const link = system.get(LINK_ID);
+      if (link) enqueue.sendTo(link, relayed("control", encodeControl({ type: "direct" }), peer, true));
     }),
-    /** Direct again and nobody's picture comes through the media server any more: its connections close. */
+    /** The media server's path closes once unused (`sfuUnused`). */
     closeSfuIfUnused: enqueueActions(({ context, enqueue }) => {
-      if (context.mode !== "direct" || !context.sfu || context.viaSfu.length > 0) return;
+      if (!sfuUnused(context)) return;
       enqueue.sendTo(context.sfu, { type: "SFU.CLOSE" });
       enqueue.stopChild(context.sfu);
       enqueue.assign({ sfu: null });
+      enqueue.cancel(SFU_LET_GO);
     }),
     /** Media with them goes both ways through the media server: the direct connection closes. */
     closeDirect: enqueueActions(({ context, enqueue }, { peer }: { peer: string }) => {
@@ -255,6 +276,7 @@ export const meshTransport = setup({
     }),
     /** Into group mode: the media-server path starts beside the direct connections (which close as it takes over). */
     startSfu: enqueueActions(({ context, enqueue }, params?: { fresh: boolean; prepared?: PreparedGroup | null }) => {
+      enqueue.cancel(SFU_LET_GO);
       if (context.groupKeys) enqueue.sendTo(context.groupKeys, { type: "KEYS.GROUP" });
       // Nothing new starts directly in a group: no spare.
       enqueue(() => context.spare.drop());
@@ -309,6 +331,10 @@ export const meshTransport = setup({
      */
     goDirect: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ mode: "direct" });
+      if (context.sfu) {
+        enqueue.cancel(SFU_LET_GO);
+        enqueue.raise({ type: "SFU.LET_GO" }, { id: SFU_LET_GO, delay: SFU_KEPT_MS });
+      }
       enqueue(({ context: ctx }) => ctx.spare.want(sparePlan(ctx), SPARE_AGAIN_MS));
       const offerTo = context.viaSfu.filter((p) => !context.connections[p] && (context.self ?? "") < p);
       if (offerTo.length === 0) return;
@@ -356,9 +382,15 @@ export const meshTransport = setup({
       },
       { guard: ({ event }) => event.state === "failed", actions: assign({ sfuStale: true }) },
     ],
-    "DIRECT.READY": {
+    // Back to direct, their direct picture flows: it takes over from the media server's.
+    "PEER.FLOWING": {
       guard: ({ context, event }) => context.mode === "direct" && event.peer in context.directStreams,
       actions: ["showDirect", "closeSfuIfUnused"],
+    },
+    // Those who watched us through the media server and have not said otherwise no longer do.
+    "SFU.LET_GO": {
+      guard: ({ context }) => context.mode === "direct",
+      actions: [assign({ theyViaSfu: [] }), "closeSfuIfUnused"],
     },
     "SIGNALING.SFU": {
       actions: enqueueActions(({ context, event, enqueue }) => {
@@ -441,6 +473,10 @@ export const meshTransport = setup({
           else if (msg?.type === "via-sfu") {
             if (!context.theyViaSfu.includes(event.from)) enqueue.assign({ theyViaSfu: [...context.theyViaSfu, event.from] });
             if (context.viaSfu.includes(event.from)) enqueue({ type: "closeDirect", params: { peer: event.from } });
+          } else if (msg?.type === "direct") {
+            // Ours reaches them directly now: the media server need not carry it to them.
+            enqueue.assign({ theyViaSfu: context.theyViaSfu.filter((p) => p !== event.from) });
+            enqueue("closeSfuIfUnused");
           } else if (msg && msg.type !== "signal") {
             if (msg.type === "hang-up") enqueue({ type: "forgetGroupPeer", params: { peer: event.from } });
             enqueue.sendParent({ type: "PEER.CONTROL", peer: event.from, msg } satisfies TransportReport);
@@ -636,11 +672,14 @@ export const meshTransport = setup({
     },
     "PEER.REMOTE_STREAM": [
       {
-        // Their picture still comes through the media server: the direct one takes over once it can show.
+        // Their picture still comes through the media server: the direct one takes over once it flows.
         guard: ({ context, event }) => context.viaSfu.includes(event.peer),
         actions: [
           assign({ directStreams: ({ context, event }) => ({ ...context.directStreams, [event.peer]: event.stream }) }),
-          raise(({ event }) => ({ type: "DIRECT.READY" as const, peer: event.peer }), { delay: DIRECT_TAKEOVER_MS }),
+          enqueueActions(({ context, event, enqueue }) => {
+            const ref = context.connections[event.peer]?.ref;
+            if (ref) enqueue.sendTo(ref, { type: "PEER.WATCH_FLOW" });
+          }),
         ],
       },
       { actions: ["forwardToCall", "closeSfuIfUnused"] },

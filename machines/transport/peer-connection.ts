@@ -18,6 +18,7 @@ import { openConnection, type PreparedConnection } from "./prepared.ts";
 import type { SpareConnection } from "./spare.ts";
 import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
+import { watchFlow } from "./direct-flow.ts";
 import { mark } from "../timeline.ts";
 import { ANSWERING_MS, answerFirst, awaitingPicture, PICTURE_AFTER_CONNECTED_MS, PICTURE_AWAITED_MS } from "../answer-first.ts";
 
@@ -51,7 +52,9 @@ export type PeerConnectionEvent =
   | { type: "PC.ICE_ERROR"; code: number; text: string; url: string }
   | { type: "PC.STATS"; sample: StatsSample }
   | { type: "PC.CHANNEL_OPEN"; channel: FeatureChannel }
-  | { type: "PC.CHANNEL_MESSAGE"; channel: FeatureChannel; data: Uint8Array };
+  | { type: "PC.CHANNEL_MESSAGE"; channel: FeatureChannel; data: Uint8Array }
+  /** What they send flows (after PC.WATCH_FLOW): a video frame decoded, or their audio if they send no picture. */
+  | { type: "PC.FLOWING" };
 
 export type PeerConnectionCommand =
   | { type: "PC.SIGNAL_IN"; data: SignalPayload }
@@ -62,7 +65,9 @@ export type PeerConnectionCommand =
   /** Answered with PC.STATS. */
   | { type: "PC.GET_STATS" }
   | { type: "PC.SEND_CONTROL"; msg: ControlMessage }
-  | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
+  | { type: "PC.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array }
+  /** Answered with PC.FLOWING once what they send flows (direct-flow.ts). */
+  | { type: "PC.WATCH_FLOW" };
 
 /**
  * A connection's stats are first read this long after it is up, when its first picture has shown
@@ -87,6 +92,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
   if ((prepared || spare) && JSON.stringify(pc.getConfiguration().iceServers ?? []) !== JSON.stringify(input.iceServers))
     pc.setConfiguration({ ...pc.getConfiguration(), iceServers: input.iceServers as RTCIceServer[] });
   let stopped = false;
+  let unwatchFlow: (() => void) | null = null;
   const madeAt = performance.now();
   /** When the connection first came up (performance.now()). */
   let connectedAt: number | null = null;
@@ -331,6 +337,13 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
           })
           .catch(() => {});
         return;
+      case "PC.WATCH_FLOW":
+        unwatchFlow ??= watchFlow(
+          () => pc.getStats().then((report) => report.values()),
+          () => sendBack({ type: "PC.FLOWING" }),
+          () => typeof document !== "undefined" && document.visibilityState === "hidden",
+        );
+        return;
       case "PC.CHANNEL_SEND": {
         const channel = features.get(cmd.channel);
         if (channel?.readyState === "open") channel.send(cmd.data as Uint8Array<ArrayBuffer>);
@@ -375,6 +388,7 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
 
   return () => {
     stopped = true;
+    unwatchFlow?.();
     pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onicecandidateerror = pc.onsignalingstatechange = null;
     pc.oniceconnectionstatechange = null;
     control.onopen = control.onmessage = control.onclose = null;

@@ -24,7 +24,9 @@ export type PeerReport =
   | { type: "PEER.CONTROL_OPEN"; peer: string }
   | { type: "PEER.ICE_ERROR"; peer: string; code: number; text: string; url: string }
   | { type: "PEER.CHANNEL_OPEN"; peer: string; channel: FeatureChannel }
-  | { type: "PEER.CHANNEL_MESSAGE"; peer: string; channel: FeatureChannel; data: Uint8Array };
+  | { type: "PEER.CHANNEL_MESSAGE"; peer: string; channel: FeatureChannel; data: Uint8Array }
+  /** After PEER.WATCH_FLOW: their media flows on this connection (a frame decoded). */
+  | { type: "PEER.FLOWING"; peer: string };
 
 export type PeerCommand =
   | { type: "PEER.OUTGOING"; outgoing: Outgoing }
@@ -32,7 +34,8 @@ export type PeerCommand =
   | { type: "PEER.SIGNAL_IN"; data: SignalPayload }
   | { type: "PEER.SEND_CONTROL"; msg: ControlMessage }
   | { type: "PEER.SET_ICE_SERVERS"; iceServers: IceServer[] }
-  | { type: "PEER.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array };
+  | { type: "PEER.CHANNEL_SEND"; channel: FeatureChannel; data: Uint8Array }
+  | { type: "PEER.WATCH_FLOW" };
 
 /**
  * Media that stops arriving on a connection that still says "connected" (seen after a relay came
@@ -126,6 +129,8 @@ export const peerMachine = setup({
     "PEER.SEND_CONTROL": { actions: sendTo("connection", ({ event }) => ({ type: "PC.SEND_CONTROL" as const, msg: event.msg })) },
     "PEER.OUTGOING": { actions: sendTo("connection", ({ event }) => ({ type: "PC.OUTGOING" as const, outgoing: event.outgoing })) },
     "PEER.GET_STATS": { actions: sendTo("connection", { type: "PC.GET_STATS" }) },
+    "PEER.WATCH_FLOW": { actions: sendTo("connection", { type: "PC.WATCH_FLOW" }) },
+    "PC.FLOWING": { actions: sendParent(({ context }) => ({ type: "PEER.FLOWING", peer: context.peer })) },
     "PC.STATS": { actions: ["forwardStats", "trackInbound"] },
   },
   initial: "connecting",

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { createActor, createMachine, fromCallback } from "xstate";
-import { meshTransport, type TransportInput } from "../../machines/transport/mesh.ts";
+import { createActor, createMachine, fromCallback, SimulatedClock } from "xstate";
+import { meshTransport, SFU_KEPT_MS, type TransportInput } from "../../machines/transport/mesh.ts";
 import { peerMachine } from "../../machines/transport/peer.ts";
 import type { PeerConnectionCommand, PeerConnectionEvent, PeerConnectionInput } from "../../machines/transport/peer-connection.ts";
 import type { SfuCommand, SfuEvent, SfuInput } from "../../machines/transport/sfu.ts";
@@ -142,15 +142,19 @@ function standInTransport({
   sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(() => {}),
   connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(() => {}),
   name,
+  clock,
 }: {
   sfu?: ReturnType<typeof fromCallback<SfuCommand, SfuInput, SfuEvent>>;
   connection?: ReturnType<typeof fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>>;
   name?: string;
+  clock?: SimulatedClock;
 } = {}) {
   const peer = peerMachine.provide({ actors: { connection } });
   const sent: Extract<SignalingCommand, { type: "SIGNALING.SEND" }>[] = [];
   const link = fromCallback<SignalingCommand>(({ receive }) => receive((c) => void (c.type === "SIGNALING.SEND" && sent.push(c))));
+  const heard: { type: string; peer?: string; stream?: MediaStream }[] = [];
   const parent = createMachine({
+    on: { "*": { actions: ({ event }) => void heard.push(event as never) } },
     invoke: [
       { id: "link", systemId: "link", src: link },
       {
@@ -161,7 +165,13 @@ function standInTransport({
       },
     ],
   });
-  return { transport: createActor(parent).start().system.get("transport")!, sent };
+  return {
+    transport: createActor(parent, clock ? { clock } : {})
+      .start()
+      .system.get("transport")!,
+    sent,
+    heard,
+  };
 }
 
 /**
@@ -234,4 +244,85 @@ test("a server restart between a group, a call of two and a group again: the dir
   viaSfuFrom("aaa");
   expect(direct()).toEqual([]);
   expect(closed).toHaveLength(1);
+});
+
+/**
+ * Bob (bbb) in a group with Ada (aaa), both pictures through the media server, as the room goes
+ * back to two: Ada offers a direct connection, whose stand-in reports what the test says.
+ */
+function backToTwo() {
+  const sfuDid: string[] = [];
+  let sfuOut: ((e: SfuEvent) => void) | null = null;
+  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ sendBack, receive }) => {
+    sfuOut = sendBack;
+    receive((c) => void sfuDid.push(c.type));
+    return () => void sfuDid.push("stopped");
+  });
+  const asked: string[] = [];
+  let pcOut: ((e: PeerConnectionEvent) => void) | null = null;
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ sendBack, receive }) => {
+    pcOut = sendBack;
+    receive((c) => void asked.push(c.type));
+  });
+  const clock = new SimulatedClock();
+  const { transport, sent, heard } = standInTransport({ sfu, connection, clock });
+  const viaSfuStream = { id: "aaa-sfu" } as unknown as MediaStream;
+  const directStream = { id: "aaa-direct" } as unknown as MediaStream;
+  const shown = () => heard.filter((e) => e.type === "PEER.REMOTE_STREAM" && e.peer === "aaa").map((e) => e.stream);
+  /** Control messages relayed since the last look: their type, to whom. */
+  const told = () =>
+    sent.splice(0).flatMap(({ msg }) => (msg.type === "relay" && msg.channel === "control" ? [`${decodeControl(msg.data)?.type} to ${msg.peer}`] : []));
+  const fromAda = (type: "via-sfu" | "direct") => transport.send({ type: "SIGNALING.RELAY", from: "aaa", channel: "control", data: encodeControl({ type }) });
+
+  transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [], mode: "sfu" });
+  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: viaSfuStream });
+  fromAda("via-sfu");
+  expect(told()).toContain("via-sfu to aaa");
+  // Cleo left: two again. Ada (the lower id) offers; her picture comes on the direct connection.
+  transport.send({ type: "SIGNALING.MODE", mode: "direct" });
+  transport.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "s1", data: { description: { type: "offer", sdp: "v=0" } } });
+  expect(pcOut).not.toBeNull();
+  pcOut!({ type: "PC.REMOTE_STREAM", stream: directStream });
+  return { transport, clock, sfuDid, asked, shown, told, fromAda, pcOut: pcOut!, viaSfuStream, directStream };
+}
+
+test("back to two from a group, make before break both ways: the direct picture replaces the media server's once it flows, however long that takes, and each side publishes to the media server until the other says it sees it directly", () => {
+  const { clock, sfuDid, asked, shown, told, fromAda, pcOut, viaSfuStream, directStream } = backToTwo();
+  // Its frames are watched; until one decodes, Ada's picture stays the media server's (a busy machine may take seconds).
+  expect(asked).toContain("PC.WATCH_FLOW");
+  clock.increment(5_000);
+  expect(shown()).toEqual([viaSfuStream]);
+  // It flows: shown, and Ada is told. We still publish: she may not see ours directly yet.
+  pcOut({ type: "PC.FLOWING" });
+  expect(shown()).toEqual([viaSfuStream, directStream]);
+  expect(told()).toEqual(["direct to aaa"]);
+  expect(sfuDid).toEqual([]);
+  // She sees ours directly too: the media server's path closes.
+  fromAda("direct");
+  expect(sfuDid).toEqual(["SFU.CLOSE", "stopped"]);
+});
+
+test("back to two: Ada says she sees us directly before her own picture flows to us: the media server's path stays until it does", () => {
+  const { sfuDid, shown, fromAda, pcOut, viaSfuStream, directStream } = backToTwo();
+  fromAda("direct");
+  expect(sfuDid).toEqual([]);
+  expect(shown()).toEqual([viaSfuStream]);
+  pcOut({ type: "PC.FLOWING" });
+  expect(shown()).toEqual([viaSfuStream, directStream]);
+  expect(sfuDid).toEqual(["SFU.CLOSE", "stopped"]);
+});
+
+test("back to two: a page that never says it sees us directly (an older one, a message lost) is published to for SFU_KEPT_MS, then the media server's path closes", () => {
+  const { clock, sfuDid, pcOut } = backToTwo();
+  pcOut({ type: "PC.FLOWING" });
+  clock.increment(SFU_KEPT_MS - 10);
+  expect(sfuDid).toEqual([]);
+  clock.increment(10);
+  expect(sfuDid).toEqual(["SFU.CLOSE", "stopped"]);
+});
+
+test("a control message of an unknown type, or a malformed one, reads as nothing; 'direct' reads as itself", () => {
+  expect(decodeControl(encodeControl({ type: "direct" }))).toEqual({ type: "direct" });
+  expect(decodeControl(encodeControl({ type: "directly" } as never))).toBeNull();
+  expect(decodeControl(new Uint8Array([0xc1]))).toBeNull();
 });

@@ -12,7 +12,7 @@
  * The two scripts are separate bundles: they meet on a global, not in a shared module.
  */
 import { encodePeek } from "../protocol/peek-frame.ts";
-import { audioConstraints, loadSettings, type MediaSettings, videoConstraints } from "./media/settings.ts";
+import { audioConstraints, loadSettings, type MediaSettings, startShape, videoConstraints } from "./media/settings.ts";
 import { mark } from "./timeline.ts";
 import { seatKey, webStorage } from "./web-storage.ts";
 
@@ -50,9 +50,9 @@ export function closeHeadStart(): void {
   if (!slot()) (globalThis as Holder)[GLOBAL] = { media: null, socket: null };
 }
 
-/** What local media asks for first (media.ts acquireMedia): the saved devices exactly. */
+/** What local media asks for first (media.ts acquireMedia): the saved devices exactly, the camera at its start shape. */
 export function firstConstraints(s: MediaSettings): MediaStreamConstraints {
-  return { video: videoConstraints(s, s.cameraId, true), audio: audioConstraints(s, s.micId, true) };
+  return { video: videoConstraints(startShape(s), s.cameraId, true), audio: audioConstraints(s, s.micId, true) };
 }
 
 const keyOf = (c: MediaStreamConstraints) => JSON.stringify(c);

@@ -15,6 +15,7 @@
  * With `--visits N`, B visits the start page N times before the link (1: a second visit, as run.ts's
  * warm; 2: a third, which reads V8's code cache; 0: cold, the link opened from another site's page);
  * `--variant-visits N` gives the variant's B another count (the same build on both sides: what a visit is worth).
+ * `--variant-media-a JSON` / `--variant-media-b JSON`: A's or B's saved camera settings in the variant's runs only.
  *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--visits 1]
  */
 import { parseArgs } from "node:util";
@@ -36,6 +37,9 @@ const { values: args } = parseArgs({
     visits: { type: "string", default: "1" },
     /** The variant's B visits this many times instead (the same build on both sides: what a third visit's code cache is worth). */
     "variant-visits": { type: "string" },
+    /** In the variant's runs only, A's or B's saved camera settings (onelink.media, JSON): the same build on both sides, what a camera size is worth on either. */
+    "variant-media-a": { type: "string" },
+    "variant-media-b": { type: "string" },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
@@ -117,6 +121,11 @@ async function measure(which: keyof typeof servers): Promise<Run> {
   try {
     if (CAMERA_MS > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchCameraMs: ms }), CAMERA_MS);
     await b.context.addInitScript(probe);
+    for (const [person, media] of [
+      [a, args["variant-media-a"]],
+      [b, args["variant-media-b"]],
+    ] as const)
+      if (which === "variant" && media) await person.context.addInitScript((json) => localStorage.setItem("onelink.media", json), media);
     const room = crypto.randomUUID();
     const secret = newSecret();
     const link = `${origin}/c/${room}#${secret}`;

@@ -31,7 +31,18 @@ import {
   type LocalMedia,
   type MediaIssue,
 } from "./media.ts";
-import { audioConstraints, DEFAULT_SETTINGS, loadSettings, sanitize, saveSettings, videoConstraints, whatChanged, type MediaSettings } from "./settings.ts";
+import {
+  audioConstraints,
+  DEFAULT_SETTINGS,
+  loadSettings,
+  sanitize,
+  saveSettings,
+  startShape,
+  startsSmaller,
+  videoConstraints,
+  whatChanged,
+  type MediaSettings,
+} from "./settings.ts";
 import { backgroundActor, type BackgroundCommand, type BackgroundEvent } from "./background.ts";
 import { type DenoiseCommand, type DenoiseEvent, denoiseActor } from "./denoise.ts";
 import { SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
@@ -61,6 +72,8 @@ type Internal =
   | { type: "OPEN"; source: Source; deviceId: string | null; notice: string | null; failNotice: string }
   | { type: "LOST"; source: Source; notice: string }
   | { type: "CAMERA.RESHAPE" }
+  /** The call is under way: the camera goes from its start shape to the chosen one. */
+  | { type: "CAMERA.FULL_SIZE" }
   | BackgroundEvent
   | DenoiseEvent;
 
@@ -85,6 +98,8 @@ export interface LocalMediaContext {
   denoisedFor: MediaStreamTrack | null;
   /** Whether anyone may hear the microphone (MEDIA.HEARD: the call says so once someone's connection is up). */
   heard: boolean;
+  /** The camera has its chosen shape; false while it has its start shape (settings.ts START_SHAPE), until the call is under way. */
+  fullSize: boolean;
   /** The camera track the background pipeline was started on. */
   backgroundFor: MediaStreamTrack | null;
   /** Video codecs in the order we ask for: probed as the devices open (codecs.ts), until then the order kept from an earlier visit. */
@@ -94,6 +109,14 @@ export interface LocalMediaContext {
 }
 
 const NAME: Record<Source, string> = { camera: "camera", mic: "microphone" };
+
+/**
+ * How long after someone's connection is up (MEDIA.HEARD) the camera goes from its start shape to
+ * the chosen one: after the first pictures, while the bandwidth estimate is still rising (what is
+ * sent is smaller than either until then).
+ */
+export const FULL_SIZE_AFTER_MS = 2_000;
+const FULL_SIZE_TIMER = "camera-full-size";
 
 function sourceState(c: LocalMediaContext, source: Source): SourceState {
   const track = c[source];
@@ -201,6 +224,12 @@ export const localMediaMachine = setup({
     tellHeard: enqueueActions(({ context, enqueue, self }) => {
       if (self.getSnapshot().children.denoise) enqueue.sendTo("denoise", { type: "DENOISE.HEARD", on: context.heard } satisfies DenoiseCommand);
     }),
+    /** Someone's connection is up and our camera still has its start shape: the chosen one a moment later. */
+    fullSizeSoon: enqueueActions(({ context, enqueue, self }) => {
+      if (!context.heard || context.fullSize || !self.getSnapshot().matches("active")) return;
+      enqueue.cancel(FULL_SIZE_TIMER);
+      enqueue.raise({ type: "CAMERA.FULL_SIZE" }, { id: FULL_SIZE_TIMER, delay: FULL_SIZE_AFTER_MS });
+    }),
     /** The background pipeline pauses while nobody sees the camera, and goes on when they do. */
     tellShown: enqueueActions(({ context, enqueue, self }) => {
       if (self.getSnapshot().children.background)
@@ -305,6 +334,7 @@ export const localMediaMachine = setup({
     denoised: null,
     denoisedFor: null,
     heard: false,
+    fullSize: false,
     screen: null,
     screenAudio: null,
     cameraOn: true,
@@ -319,14 +349,14 @@ export const localMediaMachine = setup({
     "MEDIA.SETTINGS": { actions: [assign({ settings: ({ context, event }) => sanitize(context.settings, event.change) }), "saveSettings"] },
     "MEDIA.DISMISS_NOTICE": { actions: assign({ notice: null }) },
     "MEDIA.CAMERA": { actions: [assign({ cameraOn: ({ event }) => event.on }), "tellShown"] },
-    "MEDIA.HEARD": { actions: [assign({ heard: ({ event }) => event.on }), "tellHeard"] },
+    "MEDIA.HEARD": { actions: [assign({ heard: ({ event }) => event.on }), "tellHeard", "fullSizeSoon"] },
     "CODECS.PROBED": { actions: "takeCodecs" },
   },
   states: {
     off: { on: { "MEDIA.START": "acquiring" } },
     acquiring: {
       // A new start begins with the camera on (the call's own switch starts on too).
-      entry: ["loadSettings", "recallCodecs", "probeCodecs", assign({ cameraOn: true })],
+      entry: ["loadSettings", "recallCodecs", "probeCodecs", assign({ cameraOn: true, fullSize: false })],
       invoke: {
         src: "acquire",
         input: ({ context }) => ({ settings: context.settings }),
@@ -347,15 +377,25 @@ export const localMediaMachine = setup({
     },
     active: {
       type: "parallel",
+      entry: "fullSizeSoon",
       exit: "stopAll",
       invoke: { id: "devices", src: "devices" },
       on: {
         "MEDIA.STOP": "off",
+        "CAMERA.FULL_SIZE": {
+          guard: ({ context }) => !context.fullSize,
+          actions: enqueueActions(({ context, enqueue }) => {
+            enqueue.assign({ fullSize: true });
+            if (startsSmaller(context.settings)) enqueue.raise({ type: "CAMERA.RESHAPE" });
+          }),
+        },
         "MEDIA.SETTINGS": {
           actions: enqueueActions(({ context, event, enqueue, self }) => {
             const next = sanitize(context.settings, event.change);
             const changed = whatChanged(context.settings, next);
             enqueue.assign({ settings: next });
+            // A shape chosen now is wanted now.
+            if (changed.cameraShape) enqueue.assign({ fullSize: true });
             enqueue("saveSettings");
             const failNotice = (s: Source) => `Could not switch the ${NAME[s]}; still using the previous one.`;
             if (changed.cameraDevice)
@@ -421,7 +461,11 @@ export const localMediaMachine = setup({
                 src: "openTrack",
                 input: ({ context }) => ({
                   kind: "video",
-                  constraints: videoConstraints(context.settings, context.plan.camera?.deviceId ?? null, true),
+                  constraints: videoConstraints(
+                    context.fullSize ? context.settings : startShape(context.settings),
+                    context.plan.camera?.deviceId ?? null,
+                    true,
+                  ),
                   old: context.camera,
                 }),
                 onDone: {

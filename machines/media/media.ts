@@ -7,7 +7,7 @@
 import { fromCallback, fromPromise } from "xstate";
 import type { Outgoing } from "../transport/rtp-tuning.ts";
 import { adoptMedia, firstConstraints } from "../head-start.ts";
-import { audioConstraints, DEFAULT_SETTINGS, videoConstraints, type MediaSettings } from "./settings.ts";
+import { audioConstraints, DEFAULT_SETTINGS, startShape, videoConstraints, type MediaSettings } from "./settings.ts";
 
 export type MediaProblem = "denied" | "missing" | "busy" | "unsupported";
 
@@ -99,7 +99,7 @@ export const acquireMedia = fromPromise<LocalMedia, { settings: MediaSettings }>
   let got = await getLocalMedia(firstConstraints(s));
   if (got.issue && (s.cameraId || s.micId)) {
     // ...and if one is gone, whichever works.
-    const any = await getLocalMedia({ video: videoConstraints(s, null, false), audio: audioConstraints(s, null, false) });
+    const any = await getLocalMedia({ video: videoConstraints(startShape(s), null, false), audio: audioConstraints(s, null, false) });
     const better = (any.issue?.missing.length ?? 0) < got.issue.missing.length;
     stopStream(better ? got.stream : any.stream);
     if (better) got = any;

@@ -120,6 +120,37 @@ export function saveSettings(storage: Writer, settings: MediaSettings) {
 }
 
 /**
+ * The camera opens at most this size (720p at 30 fps) and goes to the chosen one once the call is
+ * under way (local-media.ts `FULL_SIZE_AFTER_MS`): on the way to the other's first picture the
+ * capture, its preview and the call's start share the machine, and the first frames go out small
+ * anyway (rtp-tuning.ts START_HEIGHT). bench/join join28: started so on both sides, the joiner's
+ * first remote frame came 46 ms sooner (15 of 20 pairs). A camera another page also holds (a
+ * second tab, or both test pages in one browser) keeps its size: the device is shared.
+ */
+export const START_SHAPE = { width: 1280, height: 720, frameRate: 30 } as const;
+
+/**
+ * `s` with the camera's size and frame rate at most START_SHAPE (the same when already smaller).
+ * Not with a background: its pipeline holds a clone of the camera, and a camera with two tracks
+ * cannot change its capture size in place (Chromium), so it would stay small.
+ */
+export function startShape(s: MediaSettings): MediaSettings {
+  if (s.background !== "none") return s;
+  return {
+    ...s,
+    width: Math.min(s.width, START_SHAPE.width),
+    height: Math.min(s.height, START_SHAPE.height),
+    frameRate: Math.min(s.frameRate, START_SHAPE.frameRate),
+  };
+}
+
+/** Whether the camera's chosen shape is bigger than the one it starts with. */
+export const startsSmaller = (s: MediaSettings) => {
+  const start = startShape(s);
+  return start.width !== s.width || start.height !== s.height || start.frameRate !== s.frameRate;
+};
+
+/**
  * Camera constraints: the shape is always "ideal" so any camera gives its best. A device id is
  * "exact" when switching on purpose (fail rather than silently pick another) and "ideal" when
  * starting (a saved camera that is gone must not keep the call from starting).

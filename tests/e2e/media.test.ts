@@ -8,7 +8,18 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { button, moreButton, newPerson, useAppAndBrowser, waitFor, waitForNewFrames, waitForStatus, openCallLink, expectAttribute } from "./harness.ts";
+import {
+  button,
+  launchBrowser,
+  moreButton,
+  newPerson,
+  useAppAndBrowser,
+  waitFor,
+  waitForNewFrames,
+  waitForStatus,
+  openCallLink,
+  expectAttribute,
+} from "./harness.ts";
 
 // A later switch wins over the harness's plain --use-fake-device-for-media-stream.
 const ctx = useAppAndBrowser({}, ["--use-fake-device-for-media-stream=device-count=3"]);
@@ -70,7 +81,51 @@ async function chooseCamera(page: Page, label: string) {
   await dialog.getByRole("button", { name: "Close" }).click();
 }
 
+/** The camera track's id and size as the device gives it now. */
+const cameraShape = (page: Page) =>
+  page.evaluate(() => {
+    const camera = (
+      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
+    ).__onelink
+      .getSnapshot()
+      .children.media!.getSnapshot().context.camera;
+    const s = camera?.getSettings();
+    return camera && s ? { id: camera.id, width: s.width ?? 0, height: s.height ?? 0 } : null;
+  });
+
 describe("media", () => {
+  test("the camera opens at 720p while nobody is there and goes to the chosen 1080p in place once the call is up, the other side's picture flowing throughout", async () => {
+    const room = crypto.randomUUID();
+    // B in a browser of its own, as on another machine: two pages of one browser share its fake
+    // camera, which then cannot change its capture size for either.
+    const elsewhere = await launchBrowser();
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(elsewhere, ctx.app.url);
+    await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
+    await waitForStatus(a.page, "Waiting for someone to join", 20_000);
+    const waiting = (await waitFor(
+      () => cameraShape(a.page),
+      (c) => c !== null && c.height > 0,
+    ))!;
+    expect(waiting).toMatchObject({ width: 1280, height: 720 });
+    await openCallLink(b.page, `${ctx.app.url}/c/${room}`);
+    await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
+    for (const p of [a, b]) {
+      const full = await waitFor(
+        () => cameraShape(p.page),
+        (c) => c?.height === 1080,
+        20_000,
+      );
+      expect(full!.width).toBe(1920);
+    }
+    // The same track, reshaped: nothing was renegotiated or replaced.
+    expect((await cameraShape(a.page))!.id).toBe(waiting.id);
+    await Promise.all([waitForNewFrames(a.page, "Remote video", 20, 20_000), waitForNewFrames(b.page, "Remote video", 20, 20_000)]);
+    for (const p of [a, b]) expect(await p.page.getByRole("status").first().innerText()).toStartWith("Connected");
+    await Promise.all([a.context.close(), b.context.close()]);
+    await elsewhere.close();
+  }, 90_000);
+
   test("switching camera in Settings mid-call keeps the call up, frames flowing, and is remembered", async () => {
     const { a, b, close } = await call();
     const before = (await cameraOf(a.page))!;

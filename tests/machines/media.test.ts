@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { assign, createActor, createMachine, fromCallback, fromPromise, type AnyActorRef, type EventObject } from "xstate";
+import { assign, createActor, createMachine, fromCallback, fromPromise, SimulatedClock, type AnyActorRef, type EventObject } from "xstate";
 import type { DeviceInfo } from "../../machines/media/devices.ts";
 import type { BackgroundCommand, BackgroundEvent, BackgroundInput } from "../../machines/media/background.ts";
 import type { DenoiseCommand, DenoiseEvent } from "../../machines/media/denoise.ts";
 import type { CodecsEvent } from "../../machines/media/codecs.ts";
-import { localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
+import { FULL_SIZE_AFTER_MS, localMediaMachine, type MediaReport } from "../../machines/media/local-media.ts";
+import { firstConstraints } from "../../machines/head-start.ts";
 import type { LocalMedia, OpenTrackInput } from "../../machines/media/media.ts";
 import { DEFAULT_SETTINGS, type MediaSettings } from "../../machines/media/settings.ts";
 
@@ -55,7 +56,9 @@ const devices: DeviceInfo[] = [
   { id: "mic2", kind: "audioinput", label: "Headset" },
 ];
 
-function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMException; failOpen?: string[]; recalledCodecs?: string[] } = {}) {
+function harness(
+  opts: { stored?: Partial<MediaSettings>; screenError?: DOMException; failOpen?: string[]; recalledCodecs?: string[]; clock?: SimulatedClock } = {},
+) {
   const opened: OpenTrackInput[] = [];
   const reshaped: MediaTrackConstraints[] = [];
   const saved: MediaSettings[] = [];
@@ -117,7 +120,7 @@ function harness(opts: { stored?: Partial<MediaSettings>; screenError?: DOMExcep
     invoke: { id: "media", src: machine },
     on: { "*": { actions: ({ event }) => void reports.push(event as MediaReport) } },
   });
-  const actor = createActor(parent).start();
+  const actor = createActor(parent, opts.clock ? { clock: opts.clock } : {}).start();
   const media = actor.getSnapshot().children.media as AnyActorRef;
   const ctx = () => media.getSnapshot().context as ReturnType<typeof localMediaMachine.getInitialSnapshot>["context"];
   const last = () => reports.at(-1)!.local;
@@ -206,6 +209,68 @@ describe("local media machine", () => {
     expect(h.opened.length).toBe(opens);
     expect(h.reshaped.at(-1)).toMatchObject({ width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } });
     expect(h.outgoing()).toMatchObject({ maxBitrateKbps: 3000, maxFramerate: 30 });
+  });
+
+  test("the camera opens at 720p30 at most, and takes the chosen 1080p60 in place FULL_SIZE_AFTER_MS after someone's connection is up, once", async () => {
+    const clock = new SimulatedClock();
+    const h = harness({ clock });
+    await h.start();
+    // What the head start and the first getUserMedia ask for.
+    expect(firstConstraints(h.acquiredWith[0]!).video).toMatchObject({ width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } });
+    // Alone (nobody may hear or see us yet), it stays so.
+    clock.increment(60_000);
+    await h.flush();
+    expect(h.reshaped).toEqual([]);
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS - 1);
+    await h.flush();
+    expect(h.reshaped).toEqual([]);
+    clock.increment(1);
+    await h.flush();
+    expect(h.reshaped).toEqual([{ width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } }]);
+    // Alone again, then in a call again: it keeps its size.
+    h.media.send({ type: "MEDIA.HEARD", on: false });
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS * 3);
+    await h.flush();
+    expect(h.reshaped).toHaveLength(1);
+    // Another camera now opens at the chosen size.
+    h.media.send({ type: "MEDIA.SETTINGS", change: { cameraId: "cam2" } });
+    await h.flush();
+    expect(h.opened.at(-1)).toMatchObject({ kind: "video", constraints: { width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } } });
+  });
+
+  test("before the call is under way another camera opens at the start shape; a shape at most the start one is never changed; one chosen is taken at once", async () => {
+    const clock = new SimulatedClock();
+    const h = harness({ clock });
+    await h.start();
+    h.media.send({ type: "MEDIA.SETTINGS", change: { cameraId: "cam2" } });
+    await h.flush();
+    expect(h.opened.at(-1)).toMatchObject({ kind: "video", constraints: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } });
+    h.media.send({ type: "MEDIA.SETTINGS", change: { width: 960, height: 540, frameRate: 60 } });
+    await h.flush();
+    expect(h.reshaped).toEqual([{ width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 60 } }]);
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS * 2);
+    await h.flush();
+    expect(h.reshaped).toHaveLength(1);
+
+    const small = harness({ clock, stored: { width: 640, height: 360, frameRate: 15 } });
+    await small.start();
+    expect(firstConstraints(small.acquiredWith[0]!).video).toMatchObject({ width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } });
+    small.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS * 2);
+    await small.flush();
+    expect(small.reshaped).toEqual([]);
+  });
+
+  test("with a background saved the camera opens at its chosen size (its pipeline's clone would keep it from growing later)", () => {
+    expect(firstConstraints({ ...DEFAULT_SETTINGS, background: "blur-light" }).video).toMatchObject({
+      width: { ideal: 1920 },
+      height: { ideal: 1080 },
+      frameRate: { ideal: 60 },
+    });
+    expect(firstConstraints(DEFAULT_SETTINGS).video).toMatchObject({ width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } });
   });
 
   test("the camera in use is unplugged (its track ends): another one takes over and the user is told", async () => {

@@ -480,7 +480,8 @@ export const localMediaMachine = setup({
               invoke: {
                 src: "reshapeTrack",
                 input: ({ context }) => ({ track: context.camera, constraints: videoConstraints(context.settings, null, false) }),
-                onDone: "live",
+                // The same track at another size: said again, so that what sends it fits it (a group's layers, sfu.ts).
+                onDone: { target: "live", actions: "reportOutgoing" },
                 onError: { target: "live", actions: assign({ notice: "The camera cannot do that resolution or frame rate." }) },
               },
               on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening" } },

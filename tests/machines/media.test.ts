@@ -225,9 +225,12 @@ describe("local media machine", () => {
     clock.increment(FULL_SIZE_AFTER_MS - 1);
     await h.flush();
     expect(h.reshaped).toEqual([]);
+    const reported = h.reports.length;
     clock.increment(1);
     await h.flush();
     expect(h.reshaped).toEqual([{ width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } }]);
+    // Said again once reshaped: a group's layers are sized for the track (sfu.ts).
+    expect(h.reports.slice(reported).map((r) => r.type)).toEqual(["MEDIA.OUTGOING"]);
     // Alone again, then in a call again: it keeps its size.
     h.media.send({ type: "MEDIA.HEARD", on: false });
     h.media.send({ type: "MEDIA.HEARD", on: true });

@@ -515,7 +515,12 @@ export const meshTransport = setup({
         enqueue({ type: "keepSpare", params: { when: event.peers.length === 0 ? "afterPaint" : SPARE_AGAIN_MS } });
         // The server holds no group for us (it restarted, or the room is two again): what we had
         // with the media server is gone; pictures stay until direct connections replace them.
-        if (context.sfu) enqueue.assign({ mode: "direct", sfuStale: true });
+        if (context.sfu) {
+          enqueue.assign({ mode: "direct", sfuStale: true });
+          // Those who watched us there may never say "direct" (they rejoined too): let it go in time.
+          enqueue.cancel(SFU_LET_GO);
+          enqueue.raise({ type: "SFU.LET_GO" }, { id: SFU_LET_GO, delay: SFU_KEPT_MS });
+        }
         const joined = { ...context, self: event.self, iceServers: event.iceServers };
         // After a server restart our connection may be alive and well: keep it. One in trouble,
         // or still connecting (its offer or answer may have been lost with the old socket), is

@@ -326,3 +326,29 @@ test("a control message of an unknown type, or a malformed one, reads as nothing
   expect(decodeControl(encodeControl({ type: "directly" } as never))).toBeNull();
   expect(decodeControl(new Uint8Array([0xc1]))).toBeNull();
 });
+
+test("a server restart takes a group back to two: the old media server's path is let go SFU_KEPT_MS later, once the direct picture shows, though the other never says 'direct'", () => {
+  const sfuDid: string[] = [];
+  let sfuOut: ((e: SfuEvent) => void) | null = null;
+  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ sendBack, receive }) => {
+    sfuOut = sendBack;
+    receive((c) => void sfuDid.push(c.type));
+    return () => void sfuDid.push("stopped");
+  });
+  let pcOut: ((e: PeerConnectionEvent) => void) | null = null;
+  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ sendBack }) => {
+    pcOut = sendBack;
+  });
+  const clock = new SimulatedClock();
+  const { transport } = standInTransport({ sfu, connection, clock });
+  transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [], mode: "sfu" });
+  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: { id: "aaa-sfu" } as unknown as MediaStream });
+  transport.send({ type: "SIGNALING.RELAY", from: "aaa", channel: "control", data: encodeControl({ type: "via-sfu" }) });
+  // The server restarted; the room is two: we connect directly, her picture flows.
+  transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
+  pcOut!({ type: "PC.REMOTE_STREAM", stream: { id: "aaa-direct" } as unknown as MediaStream });
+  pcOut!({ type: "PC.FLOWING" });
+  expect(sfuDid).toEqual([]);
+  clock.increment(SFU_KEPT_MS);
+  expect(sfuDid).toEqual(["SFU.CLOSE", "stopped"]);
+});

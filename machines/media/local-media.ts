@@ -224,9 +224,13 @@ export const localMediaMachine = setup({
     tellHeard: enqueueActions(({ context, enqueue, self }) => {
       if (self.getSnapshot().children.denoise) enqueue.sendTo("denoise", { type: "DENOISE.HEARD", on: context.heard } satisfies DenoiseCommand);
     }),
-    /** Someone's connection is up and our camera still has its start shape: the chosen one a moment later. */
-    fullSizeSoon: enqueueActions(({ context, enqueue, self }) => {
-      if (!context.heard || context.fullSize || !self.getSnapshot().matches("active")) return;
+    /**
+     * Someone's connection is up and our camera still has its start shape: the chosen one a moment
+     * later. Set again as the devices come (a refresh is in the call before its camera opens); only
+     * `active` takes the event.
+     */
+    fullSizeSoon: enqueueActions(({ context, enqueue }) => {
+      if (!context.heard || context.fullSize) return;
       enqueue.cancel(FULL_SIZE_TIMER);
       enqueue.raise({ type: "CAMERA.FULL_SIZE" }, { id: FULL_SIZE_TIMER, delay: FULL_SIZE_AFTER_MS });
     }),

@@ -267,6 +267,18 @@ describe("local media machine", () => {
     expect(small.reshaped).toEqual([]);
   });
 
+  test("a refresh is in the call before its camera opens: the camera still takes its chosen size FULL_SIZE_AFTER_MS after it does", async () => {
+    const clock = new SimulatedClock();
+    const h = harness({ clock });
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS * 2);
+    await h.start();
+    expect(h.reshaped).toEqual([]);
+    clock.increment(FULL_SIZE_AFTER_MS);
+    await h.flush();
+    expect(h.reshaped).toEqual([{ width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } }]);
+  });
+
   test("with a background saved the camera opens at its chosen size (its pipeline's clone would keep it from growing later)", () => {
     expect(firstConstraints({ ...DEFAULT_SETTINGS, background: "blur-light" }).video).toMatchObject({
       width: { ideal: 1920 },

@@ -36,14 +36,17 @@ async function call() {
   return { a, b, close: () => Promise.all([a.context.close(), b.context.close()]) };
 }
 
-/** The camera the local media machine uses on this page: its device and whether it is live. */
+/** The camera the local media machine uses on this page: its track, device, whether it is live, and its size as the device gives it now. */
 const cameraOf = (page: Page) =>
   page.evaluate(() => {
     const media = (
       window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
     ).__onelink.getSnapshot().children.media!;
     const camera = media.getSnapshot().context.camera;
-    return camera && { deviceId: camera.getSettings().deviceId!, label: camera.label, state: camera.readyState };
+    const s = camera?.getSettings();
+    return camera && s
+      ? { id: camera.id, deviceId: s.deviceId!, label: camera.label, state: camera.readyState, width: s.width ?? 0, height: s.height ?? 0 }
+      : null;
   });
 
 /** What the other side receives: the decoded frame size and the audio tracks of the remote stream. */
@@ -60,15 +63,7 @@ const selfViewTracks = (page: Page) =>
     const v = document.querySelector<HTMLVideoElement>('video[aria-label="Your video"]')!;
     return (v.srcObject as MediaStream).getTracks().map((t) => ({ kind: t.kind, id: t.id, state: t.readyState }));
   });
-const cameraTrackId = (page: Page) =>
-  page.evaluate(
-    () =>
-      (
-        window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
-      ).__onelink
-        .getSnapshot()
-        .children.media!.getSnapshot().context.camera?.id,
-  );
+const cameraTrackId = async (page: Page) => (await cameraOf(page))?.id;
 
 async function chooseCamera(page: Page, label: string) {
   await (await moreButton(page, "Settings")).click();
@@ -81,18 +76,6 @@ async function chooseCamera(page: Page, label: string) {
   await dialog.getByRole("button", { name: "Close" }).click();
 }
 
-/** The camera track's id and size as the device gives it now. */
-const cameraShape = (page: Page) =>
-  page.evaluate(() => {
-    const camera = (
-      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
-    ).__onelink
-      .getSnapshot()
-      .children.media!.getSnapshot().context.camera;
-    const s = camera?.getSettings();
-    return camera && s ? { id: camera.id, width: s.width ?? 0, height: s.height ?? 0 } : null;
-  });
-
 describe("media", () => {
   test("the camera opens at 720p while nobody is there and goes to the chosen 1080p in place once the call is up, the other side's picture flowing throughout", async () => {
     const room = crypto.randomUUID();
@@ -104,7 +87,7 @@ describe("media", () => {
     await openCallLink(a.page, `${ctx.app.url}/c/${room}`);
     await waitForStatus(a.page, "Waiting for someone to join", 20_000);
     const waiting = (await waitFor(
-      () => cameraShape(a.page),
+      () => cameraOf(a.page),
       (c) => c !== null && c.height > 0,
     ))!;
     expect(waiting).toMatchObject({ width: 1280, height: 720 });
@@ -112,14 +95,14 @@ describe("media", () => {
     await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
     for (const p of [a, b]) {
       const full = await waitFor(
-        () => cameraShape(p.page),
+        () => cameraOf(p.page),
         (c) => c?.height === 1080,
         20_000,
       );
       expect(full!.width).toBe(1920);
     }
     // The same track, reshaped: nothing was renegotiated or replaced.
-    expect((await cameraShape(a.page))!.id).toBe(waiting.id);
+    expect((await cameraOf(a.page))!.id).toBe(waiting.id);
     await Promise.all([waitForNewFrames(a.page, "Remote video", 20, 20_000), waitForNewFrames(b.page, "Remote video", 20, 20_000)]);
     for (const p of [a, b]) expect(await p.page.getByRole("status").first().innerText()).toStartWith("Connected");
     await Promise.all([a.context.close(), b.context.close()]);

@@ -247,10 +247,11 @@ test("a server restart between a group, a call of two and a group again: the dir
 });
 
 /**
- * Bob (bbb) in a group with Ada (aaa), both pictures through the media server, as the room goes
- * back to two: Ada offers a direct connection, whose stand-in reports what the test says.
+ * A transport on a simulated clock whose media server's path and direct connections are stand-ins
+ * that record what they are told (`sfuDid`, with "stopped"; `asked`) and report what the test says
+ * (`sfuOut()`, `pcOut()`: the latest made).
  */
-function backToTwo() {
+function watchedTransport() {
   const sfuDid: string[] = [];
   let sfuOut: ((e: SfuEvent) => void) | null = null;
   const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ sendBack, receive }) => {
@@ -265,7 +266,26 @@ function backToTwo() {
     receive((c) => void asked.push(c.type));
   });
   const clock = new SimulatedClock();
-  const { transport, sent, heard } = standInTransport({ sfu, connection, clock });
+  const made = <T>(out: T | null, what: string): T => {
+    if (!out) throw new Error(`no ${what} made yet`);
+    return out;
+  };
+  return {
+    ...standInTransport({ sfu, connection, clock }),
+    clock,
+    sfuDid,
+    asked,
+    sfuOut: () => made(sfuOut, "media server path"),
+    pcOut: () => made(pcOut, "direct connection"),
+  };
+}
+
+/**
+ * Bob (bbb) in a group with Ada (aaa), both pictures through the media server, as the room goes
+ * back to two: Ada offers a direct connection, whose stand-in reports what the test says.
+ */
+function backToTwo() {
+  const { transport, sent, heard, clock, sfuDid, asked, sfuOut, pcOut } = watchedTransport();
   const viaSfuStream = { id: "aaa-sfu" } as unknown as MediaStream;
   const directStream = { id: "aaa-direct" } as unknown as MediaStream;
   const shown = () => heard.filter((e) => e.type === "PEER.REMOTE_STREAM" && e.peer === "aaa").map((e) => e.stream);
@@ -275,15 +295,14 @@ function backToTwo() {
   const fromAda = (type: "via-sfu" | "direct") => transport.send({ type: "SIGNALING.RELAY", from: "aaa", channel: "control", data: encodeControl({ type }) });
 
   transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [], mode: "sfu" });
-  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: viaSfuStream });
+  sfuOut()({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: viaSfuStream });
   fromAda("via-sfu");
   expect(told()).toContain("via-sfu to aaa");
   // Cleo left: two again. Ada (the lower id) offers; her picture comes on the direct connection.
   transport.send({ type: "SIGNALING.MODE", mode: "direct" });
   transport.send({ type: "SIGNALING.SIGNAL", from: "aaa", session: "s1", data: { description: { type: "offer", sdp: "v=0" } } });
-  expect(pcOut).not.toBeNull();
-  pcOut!({ type: "PC.REMOTE_STREAM", stream: directStream });
-  return { transport, clock, sfuDid, asked, shown, told, fromAda, pcOut: pcOut!, viaSfuStream, directStream };
+  pcOut()({ type: "PC.REMOTE_STREAM", stream: directStream });
+  return { transport, clock, sfuDid, asked, shown, told, fromAda, pcOut: pcOut(), viaSfuStream, directStream };
 }
 
 test("back to two from a group, make before break both ways: the direct picture replaces the media server's once it flows, however long that takes, and each side publishes to the media server until the other says it sees it directly", () => {
@@ -328,26 +347,14 @@ test("a control message of an unknown type, or a malformed one, reads as nothing
 });
 
 test("a server restart takes a group back to two: the old media server's path is let go SFU_KEPT_MS later, once the direct picture shows, though the other never says 'direct'", () => {
-  const sfuDid: string[] = [];
-  let sfuOut: ((e: SfuEvent) => void) | null = null;
-  const sfu = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ sendBack, receive }) => {
-    sfuOut = sendBack;
-    receive((c) => void sfuDid.push(c.type));
-    return () => void sfuDid.push("stopped");
-  });
-  let pcOut: ((e: PeerConnectionEvent) => void) | null = null;
-  const connection = fromCallback<PeerConnectionCommand, PeerConnectionInput, PeerConnectionEvent>(({ sendBack }) => {
-    pcOut = sendBack;
-  });
-  const clock = new SimulatedClock();
-  const { transport } = standInTransport({ sfu, connection, clock });
+  const { transport, clock, sfuDid, sfuOut, pcOut } = watchedTransport();
   transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [], mode: "sfu" });
-  sfuOut!({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: { id: "aaa-sfu" } as unknown as MediaStream });
+  sfuOut()({ type: "SFU.REMOTE_STREAM", peer: "aaa", stream: { id: "aaa-sfu" } as unknown as MediaStream });
   transport.send({ type: "SIGNALING.RELAY", from: "aaa", channel: "control", data: encodeControl({ type: "via-sfu" }) });
   // The server restarted; the room is two: we connect directly, her picture flows.
   transport.send({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: [] });
-  pcOut!({ type: "PC.REMOTE_STREAM", stream: { id: "aaa-direct" } as unknown as MediaStream });
-  pcOut!({ type: "PC.FLOWING" });
+  pcOut()({ type: "PC.REMOTE_STREAM", stream: { id: "aaa-direct" } as unknown as MediaStream });
+  pcOut()({ type: "PC.FLOWING" });
   expect(sfuDid).toEqual([]);
   clock.increment(SFU_KEPT_MS);
   expect(sfuDid).toEqual(["SFU.CLOSE", "stopped"]);

@@ -481,14 +481,25 @@ export const localMediaMachine = setup({
               on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening", reenter: true } },
             },
             reshaping: {
-              invoke: {
-                src: "reshapeTrack",
-                input: ({ context }) => ({ track: context.camera, constraints: videoConstraints(context.settings, null, false) }),
-                // The same track at another size: said again, so that what sends it fits it (a group's layers, sfu.ts).
-                onDone: { target: "live", actions: "reportOutgoing" },
-                onError: { target: "live", actions: assign({ notice: "The camera cannot do that resolution or frame rate." }) },
+              invoke: [
+                // Still watched: a camera unplugged while it changes size is replaced as in `live`.
+                { src: "watchTrack", input: ({ context }) => ({ track: context.camera }) },
+                {
+                  src: "reshapeTrack",
+                  input: ({ context }) => ({ track: context.camera, constraints: videoConstraints(context.settings, null, false) }),
+                  // The same track at another size: said again, so that what sends it fits it (a group's layers, sfu.ts).
+                  onDone: { target: "live", actions: "reportOutgoing" },
+                  onError: { target: "live", actions: assign({ notice: "The camera cannot do that resolution or frame rate." }) },
+                },
+              ],
+              on: {
+                OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening" },
+                LOST: {
+                  guard: { type: "isFor", params: { source: "camera" } },
+                  target: "live",
+                  actions: [{ type: "lose", params: { source: "camera" } }, "syncStream", "reportOutgoing"],
+                },
               },
-              on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening" } },
             },
           },
         },

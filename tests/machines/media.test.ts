@@ -57,7 +57,14 @@ const devices: DeviceInfo[] = [
 ];
 
 function harness(
-  opts: { stored?: Partial<MediaSettings>; screenError?: DOMException; failOpen?: string[]; recalledCodecs?: string[]; clock?: SimulatedClock } = {},
+  opts: {
+    stored?: Partial<MediaSettings>;
+    screenError?: DOMException;
+    failOpen?: string[];
+    recalledCodecs?: string[];
+    clock?: SimulatedClock;
+    reshapeHangs?: boolean;
+  } = {},
 ) {
   const opened: OpenTrackInput[] = [];
   const reshaped: MediaTrackConstraints[] = [];
@@ -88,6 +95,7 @@ function harness(
       }),
       reshapeTrack: fromPromise<void, { track: MediaStreamTrack | null; constraints: MediaTrackConstraints }>(async ({ input }) => {
         reshaped.push(input.constraints);
+        if (opts.reshapeHangs) await new Promise(() => {});
       }),
       captureScreen: fromPromise<{ video: MediaStreamTrack; audio: MediaStreamTrack | null }, void>(async () => {
         if (opts.screenError) throw opts.screenError;
@@ -294,6 +302,20 @@ describe("local media machine", () => {
     h.camera.unplug();
     await h.flush();
     expect(h.opened.at(-1)).toMatchObject({ kind: "video", constraints: { deviceId: { exact: "cam2" } } });
+    expect((h.outgoing().video as unknown as FakeTrack).deviceId).toBe("cam2");
+    expect(h.ctx().notice).toBe("Your camera “Front” stopped; switched to “USB camera”.");
+  });
+
+  test("the camera unplugged while it changes size is replaced all the same", async () => {
+    const clock = new SimulatedClock();
+    const h = harness({ clock, reshapeHangs: true });
+    await h.start();
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS);
+    await h.flush();
+    expect(h.reshaped).toHaveLength(1);
+    h.camera.unplug();
+    await h.flush();
     expect((h.outgoing().video as unknown as FakeTrack).deviceId).toBe("cam2");
     expect(h.ctx().notice).toBe("Your camera “Front” stopped; switched to “USB camera”.");
   });

@@ -60,7 +60,8 @@ export function quickRejoinCanShow(s: CallSnapshot, faceOnItsWay: boolean): bool
 /** Join, as the pre-join screen presses it (here and ui Lobby): into a group, with the layer our tiles will need at first. */
 export function pressJoin(actor: Pick<CallActor, "send">, s: CallSnapshot) {
   const o = s.context.occupancy;
-  if (isFull(o) || s.matches("preparing") || s.matches("inRoom")) return;
+  // Pressed while the camera and microphone still start, the call goes in at once and they follow (call.ts preparing).
+  if (isFull(o) || s.matches("inRoom")) return;
   const others = o?.people ?? 0;
   const layer = others >= 2 ? firstLayerFor(others, { width: innerWidth, height: innerHeight, dpr: devicePixelRatio || 1 }) : undefined;
   actor.send({ type: "JOIN", layer });
@@ -309,7 +310,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     occupancy.classList.toggle("full", full);
     occupancy.textContent = o ? occupancyText(o.people, o.capacity, o.names) : "";
     if (name.value !== c.name && document.activeElement !== name) name.value = c.name;
-    join.disabled = full || starting || joining;
+    join.disabled = full || joining;
     join.textContent = joining ? "Joining…" : "Join";
     if (joining) stopMeter();
   };

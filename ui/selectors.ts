@@ -25,9 +25,9 @@ export function phaseOf(s: CallSnapshot): Phase {
 }
 
 /**
- * The pre-join screen shows while the camera and microphone start (its Join button disabled until
- * they are ready, see `canJoin`), so that its first render is not on the way from devices ready to
- * Join (issue 21). It stays up after Join (its button says "Joining…") until the call has
+ * The pre-join screen shows while the camera and microphone start, so that its first render is not
+ * on the way from devices ready to Join (issue 21); Join pressed before they are ready goes in at
+ * once, and their tracks follow (machines/call preparing). It stays up after Join (its button says "Joining…") until the call has
  * something to show (machines/call `handover`): meanwhile the call's view is drawn hidden behind
  * it, at React's lowest priority (ui/App.tsx), and shown once the connection comes up.
  */

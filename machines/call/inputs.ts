@@ -102,14 +102,21 @@ export function joinPlan(context: CallContext, lastIce: IceServer[] | null): Pre
   return planWith(context, lastIce ?? []);
 }
 
+/**
+ * The direct connection's plan with our media. Devices not ready yet (Join pressed while they start,
+ * or the peek answered after such a Join): a line of each kind that sends, empty until their tracks
+ * come, with the codec order the last call used (as returnPlan). Devices ready but none given: none.
+ */
 function planWith(context: CallContext, iceServers: IceServer[]): PreparePlan | null {
-  const stream = context.local?.stream;
-  if (!stream || context.serverless) return null;
+  if (context.serverless) return null;
+  const local = context.local;
+  if (local && !local.stream) return null;
+  const codecs = local ? local.outgoing?.videoCodecs : recallCodecs();
   return {
     iceServers,
     iceTransportPolicy: context.relayOnly ? "relay" : "all",
-    stream,
-    ...(context.local?.outgoing ? { videoCodecs: context.local.outgoing.videoCodecs } : {}),
+    stream: local?.stream ?? null,
+    ...(codecs ? { videoCodecs: codecs } : {}),
   };
 }
 

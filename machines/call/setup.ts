@@ -121,6 +121,8 @@ export const callSetup = setup({
     wantsLobby: ({ context }) => wantsPreJoin(context),
     /** A refresh taking back its seat: it rejoins without waiting for its devices (inputs.ts returnsAtOnce). */
     returnsAtOnce: ({ context }) => returnsAtOnce(context),
+    /** Join pressed on the pre-join screen before the devices were ready (not a serverless call: its code needs our media). */
+    joinsBeforeDevices: ({ context }) => wantsPreJoin(context) && !context.serverless,
     cardStale: ({ context }) => context.cardStale,
     heardFromRoom: ({ event }) => ROOM_NEWS.has(event.type),
     // Where the room stands (roster.ts `roomView`): exactly one of these holds at a time.
@@ -251,6 +253,17 @@ export const callSetup = setup({
     hurryPrepared: ({ context }) => {
       const guess = guessPlan(context);
       if (guess) context.prepared.want(guess);
+      context.prepared.hurry();
+    },
+    /**
+     * Join pressed while the devices still start: the direct connection the room calls for (or the
+     * guess, before the peek has answered) is made now with an empty sending line of each kind
+     * (inputs.ts planWith), which their tracks take as they come. Not a group's path: it is made
+     * once joined, and takes the tracks the same way (prepared-group.ts openSfu).
+     */
+    prepareAtEarlyJoin: ({ context }) => {
+      const plan = preparePlan(context) ?? guessPlan(context);
+      if (plan && !("group" in plan)) context.prepared.want(plan);
       context.prepared.hurry();
     },
     /**

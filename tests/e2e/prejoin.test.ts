@@ -15,6 +15,7 @@ import {
   newPerson,
   recordPeerConnections,
   recordSocketFrames,
+  slowDevices,
   useAppAndBrowser,
   waitFor,
   waitForNewFrames,
@@ -319,6 +320,42 @@ describe("pre-join", () => {
         ),
       ).toBe(1);
       await offerWentWithJoin(a.page, b.page, heardBefore);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  }, 60_000);
+
+  test("Join pressed while a slow camera still starts: in at once, the other's face shows before it opens; once it opens they see and hear us", async () => {
+    const a = await newPerson(ctx.browser, ctx.app.url);
+    const b = await newPerson(ctx.browser, ctx.app.url);
+    try {
+      await a.context.addInitScript(recordPeerConnections);
+      await b.context.addInitScript(recordSocketFrames);
+      await b.context.addInitScript(slowDevices, 4_000);
+      await a.page.goto(ctx.app.url);
+      const link = await newCall(a.page);
+      await b.page.goto(link);
+      await waitForStatus(b.page, "Starting your camera…");
+      // The camera and microphone start; nothing has left but the peek.
+      expect(new Set((await frames(b.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));
+      await button(b.page, "Join").click();
+      await waitForNewFrames(b.page, "Remote video", 5, 20_000);
+      // A's face came while B's devices were still starting: the join did not wait for them.
+      expect(await b.page.evaluate(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen)).toBeUndefined();
+      // Once they open, their tracks take their places on the connection: A sees B, and hears B.
+      await b.page.waitForFunction(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen !== undefined, null, { timeout: 15_000 });
+      await waitForNewFrames(a.page, "Remote video", 10, 20_000);
+      const heard = await audioEnergy(a.page);
+      await waitFor(
+        () => audioEnergy(a.page),
+        (e) => e > heard,
+        10_000,
+      );
+      // The call's own controls have them, on.
+      await expectAttribute(button(b.page, "Microphone"), "aria-pressed", "true");
+      await expectAttribute(button(b.page, "Camera"), "aria-pressed", "true");
+      await waitForNewFrames(b.page, "Your video", 5, 10_000);
     } finally {
       await a.context.close();
       await b.context.close();

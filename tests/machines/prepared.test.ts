@@ -13,6 +13,27 @@ import { answerFirst, awaitingPicture } from "../../machines/answer-first.ts";
 import { loadLastIce, saveLastIce } from "../../machines/storage.ts";
 import { memoryStorage } from "../helpers/memory-storage.ts";
 
+/**
+ * In the room before the devices are ready: one connection, its offer made with an empty sending
+ * line of each kind, carried by the join; `joined` says it was relayed (no other offer).
+ */
+async function joinedOnEmptyLines(h: ReturnType<typeof harness>) {
+  expect(h.actor.getSnapshot().context.local).toBeNull();
+  expect(pcs).toHaveLength(1);
+  const pc = pcs[0]!;
+  expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.direction, t.sender.track])).toEqual([
+    ["audio", "sendrecv", null],
+    ["video", "sendrecv", null],
+  ]);
+  pc.gather("candidate:1 1 udp 1 10.0.0.2 5000 typ host");
+  const offer = await h.joinOffer();
+  expect(offer?.sdp).toContain("o=fake 0 1");
+  h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", offered: true });
+  await settle();
+  expect(pc.offers).toBe(1);
+  return pc;
+}
+
 describe("a connection prepared on the pre-join screen", () => {
   useFakeBrowser();
 
@@ -119,24 +140,70 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(await h.joinOffer()).toBeNull();
   });
 
-  test("the pre-join screen shows while the devices start; Join does nothing until they are ready, and nothing leaves", async () => {
+  test("the pre-join screen shows while the devices start and nothing leaves; the devices ready, it prepares for the one person there", async () => {
     const h = harness({ holdDevices: true });
     h.actor.send({ type: "START", room: "room-1", lobby: true });
     await settle();
     expect(h.phase()).toBe("preparing");
     expect(showsLobby(h.actor.getSnapshot())).toBe(true);
     h.room({ people: 1, iceServers: ICE });
-    h.actor.send({ type: "JOIN" });
     await settle();
     expect(h.phase()).toBe("preparing");
     expect(h.sent).toEqual([]);
-    expect(pcs).toHaveLength(0); // no connection without devices
+    expect(pcs).toHaveLength(0); // nothing prepared before Join or the devices
     h.devicesReady();
     await settle();
     expect(h.phase()).toBe("lobby");
     expect(showsLobby(h.actor.getSnapshot())).toBe(true);
     expect(pcs).toHaveLength(1); // prepared for the one person the peek saw
     expect(h.sent).toEqual([]);
+  });
+
+  test("Join pressed while the devices start goes in at once with an offer of empty lines; their tracks then take the lines, with no other offer", async () => {
+    const h = harness({ holdDevices: true });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    h.room({ people: 1, iceServers: ICE });
+    await settle();
+    expect(h.sent).toEqual([]);
+    h.actor.send({ type: "JOIN" });
+    await settle();
+    expect(h.phase()).toBe("joining");
+    expect(showsLobby(h.actor.getSnapshot())).toBe(true); // "Joining…"
+    const pc = await joinedOnEmptyLines(h);
+    expect(pc.config).toMatchObject({ iceServers: ICE, iceTransportPolicy: "all" });
+    h.devicesReady(h.outgoingOf());
+    await settle();
+    const { context } = h.actor.getSnapshot();
+    expect([context.micOn, context.camOn]).toEqual([true, true]);
+    expect(pc.transceivers.map((t) => t.sender.track?.id ?? null)).toEqual(["mic-1", "cam-1"]);
+    expect(pc.offers).toBe(1);
+    expect(pc.streamsSet).toBe(0);
+    expect(pcs).toHaveLength(1);
+    expect(h.signals().filter((s) => "description" in s.data)).toEqual([]);
+  });
+
+  test("Join pressed while the devices start, in a room that turns out a group or empty: in at once, nothing direct prepared, the devices published when they come", async () => {
+    for (const people of [2, 0]) {
+      const h = harness({ holdDevices: true });
+      h.actor.send({ type: "START", room: "room-1", lobby: true });
+      await settle();
+      h.room({ people, iceServers: ICE });
+      await settle();
+      h.actor.send({ type: "JOIN" });
+      await settle();
+      expect(h.phase()).toBe("joining");
+      expect(pcs).toHaveLength(0);
+      expect(await h.joinOffer()).toBeNull();
+      h.devicesReady();
+      await settle();
+      expect(
+        h.actor
+          .getSnapshot()
+          .context.local?.stream?.getTracks()
+          .map((t) => t.id),
+      ).toEqual(["mic-1", "cam-1"]);
+    }
   });
 
   test("a refresh taking its seat back never shows the pre-join screen, not even while its devices start", async () => {
@@ -480,19 +547,7 @@ describe("a connection prepared on the pre-join screen", () => {
     await settle();
     // In the room, the join on its way with its offer, while the camera and microphone still start.
     expect(h.phase()).toBe("joining");
-    expect(h.actor.getSnapshot().context.local).toBeNull();
-    expect(pcs).toHaveLength(1);
-    const pc = pcs[0]!;
-    expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.direction, t.sender.track])).toEqual([
-      ["audio", "sendrecv", null],
-      ["video", "sendrecv", null],
-    ]);
-    pc.gather("candidate:1 1 udp 1 10.0.0.2 5000 typ host");
-    const offer = await h.joinOffer();
-    expect(offer?.sdp).toContain("o=fake 0 1");
-    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", offered: true });
-    await settle();
-    expect(pc.offers).toBe(1);
+    const pc = await joinedOnEmptyLines(h);
     // The microphone switched off while they start stays off once they come.
     h.actor.send({ type: "TOGGLE_MIC" });
     h.devicesReady(h.outgoingOf());

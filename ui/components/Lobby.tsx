@@ -42,7 +42,8 @@ export function Lobby() {
   const hasCam = (stream?.getVideoTracks().length ?? 0) > 0;
   const occupancy = useSelector(actor, (s) => s.context.occupancy);
   const full = isFull(occupancy);
-  // The screen shows while the camera and microphone start; Join waits for them (ui/selectors.ts showsLobby).
+  // The screen shows while the camera and microphone start (ui/selectors.ts showsLobby); Join pressed meanwhile
+  // goes in at once, and they follow (machines/call preparing).
   const starting = useSelector(actor, (s) => s.matches("preparing"));
   const join = () => pressJoin(actor, actor.getSnapshot());
   const [infoOpen, setInfoOpen] = useState(false);
@@ -102,7 +103,7 @@ export function Lobby() {
             <NameField id={`${id}-name`} onEnter={join} />
             {/* Join right after the name, so that it is in view on a phone; devices are there to check, below. */}
             <div className="row lobby-join">
-              <button type="button" className="primary big" disabled={full || starting || joining} onClick={join}>
+              <button type="button" className="primary big" disabled={full || joining} onClick={join}>
                 {joining ? "Joining…" : "Join"}
               </button>
             </div>

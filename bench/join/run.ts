@@ -6,7 +6,9 @@
  * Variants: warm cache, cold cache, and B 100 ms from the servers (bench/call/latency-proxy.ts on
  * the way to the app and to the floor relay; media stays direct). The app is also timed on a reload
  * mid-call. The app's own marks (machines/timeline.ts) give the breakdown of its critical path.
- *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt] [--rtt 100] [--warm-visits N] [--warm-dwell MS]
+ * `webcam`: warm, with B's camera opening `--webcam-ms` (400) later than Chromium's fake one, in
+ * both pages, as a real webcam takes 0.3-1 s to start (probe.ts); the floor offers once it has it.
+ *   npm run bench:join [-- --runs 7] [--variants warm,cold,rtt,webcam] [--rtt 100] [--webcam-ms 400] [--warm-visits N] [--warm-dwell MS]
  *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
  *   [--cold-from elsewhere|blank] (where a cold B opens the link from: another site's page, or a new tab's blank page)
  *   [--warm-from site|elsewhere] (where a warm B opens it from: the site's own start page its visit left open, or another site's)
@@ -27,8 +29,10 @@ import { firstFrameShown, probe } from "./probe.ts";
 const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "7" },
-    variants: { type: "string", default: "warm,cold,rtt" },
+    variants: { type: "string", default: "warm,cold,rtt,webcam" },
     rtt: { type: "string", default: "100" },
+    /** The webcam variant: how much later than the fake camera B's camera opens (ms). */
+    "webcam-ms": { type: "string", default: "400" },
     /** The floor asks for the app's camera size and rate (1080p60) instead of the browser's default. */
     "floor-hd": { type: "boolean", default: false },
     /** The floor sends H.264 first, as the app does (rtp-tuning.ts SOFTWARE_ORDER), instead of the browser's default VP8. */
@@ -71,10 +75,11 @@ const { values: args } = parseArgs({
 });
 const RUNS = Math.max(1, Number(args.runs));
 const RTT = Number(args.rtt);
+const WEBCAM_MS = Math.max(0, Number(args["webcam-ms"]));
 const VARIANTS = args.variants.split(",").filter((v) => v !== "group") as Variant[];
 /** The group lines (group.ts): a third person's first frames and the switch to the media server. */
 const GROUP = args.variants.split(",").includes("group");
-type Variant = "warm" | "cold" | "rtt";
+type Variant = "warm" | "cold" | "rtt" | "webcam";
 type Kind = "floor" | "app";
 
 interface Timing {
@@ -210,6 +215,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
   try {
     const dwell = Number(args.dwell);
     if (dwell > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), dwell);
+    if (variant === "webcam") await b.context.addInitScript((ms) => Object.assign(window, { __benchCameraMs: ms }), WEBCAM_MS);
     await b.context.addInitScript(probe);
     if (args["app-sd"] && kind === "app")
       for (const p of [a, b])
@@ -254,6 +260,7 @@ const results: Record<Variant, { floor: Timing[]; app: Timing[]; reload: Timing[
   warm: { floor: [], app: [], reload: [] },
   cold: { floor: [], app: [], reload: [] },
   rtt: { floor: [], app: [], reload: [] },
+  webcam: { floor: [], app: [], reload: [] },
 };
 const failures: string[] = [];
 let groupOut: string[] = [];
@@ -401,7 +408,9 @@ for (const variant of VARIANTS) {
       ? `B ${RTT} ms round trip from the servers (warm cache${warmFrom})`
       : variant === "cold"
         ? `cold cache, the link opened from ${args["cold-from"] === "elsewhere" ? "another site's page" : "a blank tab"}`
-        : `${variant} cache${warmFrom}`;
+        : variant === "webcam"
+          ? `warm cache${warmFrom}, B's camera opening ${WEBCAM_MS} ms later, as a real webcam (the floor's socket open -> frame includes that wait)`
+          : `${variant} cache${warmFrom}`;
   const fm = median(floor.map((t) => t.frame));
   const am = median(appRuns.map((t) => t.frame));
   const fs = median(floor.map((t) => t.fromStart));

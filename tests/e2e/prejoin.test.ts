@@ -341,7 +341,9 @@ describe("pre-join", () => {
       expect(new Set((await frames(b.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));
       await button(b.page, "Join").click();
       await waitForNewFrames(b.page, "Remote video", 5, 20_000);
-      // A's face came while B's devices were still starting: the join did not wait for them.
+      // A's face came while B's devices were still starting: the join did not wait for them. B's own tile says so.
+      const selfStarting = b.page.locator(".local").getByText("Camera starting…", { exact: true });
+      await selfStarting.waitFor({ timeout: 10_000 });
       expect(await b.page.evaluate(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen)).toBeUndefined();
       // Once they open, their tracks take their places on the connection: A sees B, and hears B.
       await b.page.waitForFunction(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen !== undefined, null, { timeout: 15_000 });
@@ -356,6 +358,7 @@ describe("pre-join", () => {
       await expectAttribute(button(b.page, "Microphone"), "aria-pressed", "true");
       await expectAttribute(button(b.page, "Camera"), "aria-pressed", "true");
       await waitForNewFrames(b.page, "Your video", 5, 10_000);
+      expect(await selfStarting.count()).toBe(0);
     } finally {
       await a.context.close();
       await b.context.close();

@@ -36,6 +36,8 @@ export function SelfView() {
   const camOn = useSelector(actor, (s) => s.context.camOn);
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const name = useSelector(actor, (s) => s.context.name);
+  // In the call before the camera and microphone have opened (Join pressed while they started, or a refresh back in its seat).
+  const starting = useSelector(actor, (s) => s.matches("inRoom") && s.context.local === null);
   // Alone once the server has answered our join (before it, the room's people are not known yet).
   const alone = useSelector(actor, (s) => s.matches("inRoom") && s.context.self !== null && roomView(s.context.peers, s.context.departure) === "waiting");
   const held = useSelfHeldOnRejoin(actor.getSnapshot().context.token !== null, alone);
@@ -105,9 +107,9 @@ export function SelfView() {
       <ErrorBoundary name="Your drawing" className="at-top-left">
         <DrawingLayer which="local" />
       </ErrorBoundary>
-      {!camOn && (
+      {(!camOn || starting) && (
         <Avatar name={name || null} colourKey={name || "self"} micOff={!micOn}>
-          <span className="flag">Camera off</span>
+          <span className="flag">{camOn ? "Camera starting…" : "Camera off"}</span>
         </Avatar>
       )}
     </div>

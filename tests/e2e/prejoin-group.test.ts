@@ -18,7 +18,9 @@ import {
   newPerson,
   recordPeerConnections,
   recordSocketFrames,
+  slowDevices,
   startApp,
+  waitForMoving,
   waitForNewFrames,
   waitForStatus,
 } from "./harness.ts";
@@ -58,7 +60,7 @@ describe("pre-join of a group call", () => {
 
       await c.page.goto(link);
       await says(c.page, "Ada and Bob are in this call");
-      // Enabled once its camera and microphone are ready (the screen shows while they start).
+      // Enabled (also while its camera and microphone start: Join goes in at once and they follow).
       await expectAttribute(button(c.page, "Join"), "disabled", null);
       // C joins with no name.
       await nameField(c.page).fill("");
@@ -70,7 +72,6 @@ describe("pre-join of a group call", () => {
       // Bob leaves: Ada and the guest remain, and D may join.
       await button(b.page, "Leave").click();
       await says(d.page, "Ada and 1 guest are in this call");
-      // (Once its camera and microphone are ready too: on a busy machine they may still be starting.)
       await expectAttribute(button(d.page, "Join"), "disabled", null);
     } finally {
       await Promise.all(people.map((p) => p.context.close()));
@@ -128,4 +129,32 @@ describe("pre-join of a group call", () => {
       await Promise.all(people.map((p) => p.context.close()));
     }
   }, 90_000);
+
+  test("the third pressing Join while a slow camera still starts: in the group at once, both others' pictures before it opens; once it opens, everyone sees everyone", async () => {
+    const people = await Promise.all([0, 1, 2].map(() => newPerson(ctx.browser, ctx.app.url)));
+    const [a, b, c] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    const link = `${ctx.app.url}/c/group-early-${Date.now()}#${newSecret()}`;
+    type Opened = { __devicesOpen?: number };
+    try {
+      await c.context.addInitScript(slowDevices, 10_000);
+      for (const p of [a, b]) {
+        await p.page.goto(link);
+        await button(p.page, "Join").click();
+      }
+      await Promise.all([waitForStatus(a.page, "Connected · 2 people", 20_000), waitForStatus(b.page, "Connected · 2 people", 20_000)]);
+
+      await c.page.goto(link);
+      await says(c.page, "2 people are in this call");
+      await button(c.page, "Join").click();
+      // Both others' pictures, through the media server, while C's camera and microphone still start.
+      await waitForMoving(c.page, 2, 30_000);
+      expect(await c.page.evaluate(() => (window as unknown as Opened).__devicesOpen)).toBeUndefined();
+      // Once they open, C publishes them on the path made at the join: everyone is connected, and A and B each see two moving pictures.
+      await c.page.waitForFunction(() => (window as unknown as Opened).__devicesOpen !== undefined, null, { timeout: 20_000 });
+      await Promise.all([a, b, c].map((p) => waitForStatus(p.page, "Connected · 3 people", 30_000)));
+      await Promise.all([waitForMoving(a.page, 2, 30_000), waitForMoving(b.page, 2, 30_000)]);
+    } finally {
+      await Promise.all(people.map((p) => p.context.close()));
+    }
+  }, 120_000);
 });

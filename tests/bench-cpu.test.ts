@@ -1,10 +1,10 @@
 /**
  * bench/join/cpu.ts: the CPU the bench's Chromium spends over a stretch, read from /proc, by kind
- * of process; only Chromium's (not the bench's own, nor the machine's).
+ * of process and thread; only Chromium's (not the bench's own, nor the machine's).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { cpuBetween, sampleCpu } from "../bench/join/cpu.ts";
+import { cpuBetween, sampleCpu, threadDifferences } from "../bench/join/cpu.ts";
 import { launchBrowser } from "./e2e/harness.ts";
 
 let browser: Browser;
@@ -40,6 +40,11 @@ test("a page's busy stretch is counted in its renderer, and the stretch's wall t
   expect(busy.byKind.renderer).toBeGreaterThan(100);
   expect(busy.byKind.renderer).toBeGreaterThan(3 * idle.byKind.renderer);
   expect(busy.run).toBeGreaterThanOrEqual(busy.byKind.renderer);
+  // By thread: the renderer's main thread (named as its process) ran the loop; the threads add up to the whole.
+  const [top] = threadDifferences([idle], [busy], 1);
+  expect(top?.thread.startsWith("renderer ")).toBe(true);
+  expect(top!.other - top!.base).toBeGreaterThan(100);
+  expect(Object.values(busy.byThread).reduce((a, b) => a + b, 0)).toBeCloseTo(busy.run, 3);
 });
 
 test("the bench's own work is not the browser's", () => {

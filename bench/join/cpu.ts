@@ -16,6 +16,8 @@ const KINDS: ProcessKind[] = ["browser", "renderer", "gpu", "network", "audio", 
 
 interface ThreadTimes {
   kind: ProcessKind;
+  /** The thread's name as Linux keeps it (`comm`, at most 15 characters: "CrRendererMain", "VizCompositorTh"). */
+  name: string;
   /** ns on a CPU. */
   run: number;
   /** ns runnable, waiting for a CPU. */
@@ -88,7 +90,8 @@ export function sampleCpu(root = process.pid): CpuSample {
     }
     for (const tid of tids) {
       const [run, wait] = (read(`/proc/${pid}/task/${tid}/schedstat`) ?? "").split(" ").map(Number);
-      if (Number.isFinite(run) && Number.isFinite(wait)) sample.set(`${pid}/${tid}`, { kind, run: run!, wait: wait! });
+      const name = (read(`/proc/${pid}/task/${tid}/comm`) ?? "?").trim().replace(/\d+$/, "");
+      if (Number.isFinite(run) && Number.isFinite(wait)) sample.set(`${pid}/${tid}`, { kind, name, run: run!, wait: wait! });
     }
   }
   return { at: performance.now(), threads: sample };
@@ -101,6 +104,8 @@ export interface CpuSpent {
   /** The wall time between the samples, ms: `run / wall` is how many cores the browser kept busy. */
   wall: number;
   byKind: Record<ProcessKind, number>;
+  /** By kind of process and thread name ("renderer CrRendererMain"): threads of one name added up (both pages' renderers together). */
+  byThread: Record<string, number>;
 }
 
 /**
@@ -108,7 +113,13 @@ export interface CpuSpent {
  * not counted (an old page's renderer shut down during a navigation).
  */
 export function cpuBetween(before: CpuSample, after: CpuSample): CpuSpent {
-  const spent: CpuSpent = { run: 0, wait: 0, wall: after.at - before.at, byKind: Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number> };
+  const spent: CpuSpent = {
+    run: 0,
+    wait: 0,
+    wall: after.at - before.at,
+    byKind: Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>,
+    byThread: {},
+  };
   for (const [key, now] of after.threads) {
     const was = before.threads.get(key);
     const run = (now.run - (was?.run ?? 0)) / 1e6;
@@ -116,9 +127,27 @@ export function cpuBetween(before: CpuSample, after: CpuSample): CpuSpent {
     spent.run += run;
     spent.wait += wait;
     spent.byKind[now.kind] += run;
+    const thread = `${now.kind} ${now.name}`;
+    spent.byThread[thread] = (spent.byThread[thread] ?? 0) + run;
   }
   return spent;
 }
 
 /** The kinds worth a column: those that spent anything. */
 export const cpuKinds = (all: CpuSpent[]): ProcessKind[] => KINDS.filter((k) => all.some((s) => s.byKind[k] >= 1));
+
+/**
+ * The threads whose CPU differs most between two sets of runs (medians, ms; a thread missing
+ * from a run counts 0 there): where one build's extra CPU goes, by kind of process and thread name.
+ */
+export function threadDifferences(base: CpuSpent[], other: CpuSpent[], top = 14): { thread: string; base: number; other: number }[] {
+  const names = new Set([...base, ...other].flatMap((s) => Object.keys(s.byThread)));
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((x, y) => x - y);
+    return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : 0;
+  };
+  return [...names]
+    .map((thread) => ({ thread, base: med(base.map((s) => s.byThread[thread] ?? 0)), other: med(other.map((s) => s.byThread[thread] ?? 0)) }))
+    .sort((x, y) => Math.abs(y.other - y.base) - Math.abs(x.other - x.base))
+    .slice(0, top);
+}

@@ -23,7 +23,7 @@ import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, wai
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { groupLines } from "./group.ts";
 import { startFloorServer } from "./floor.ts";
-import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, sampleCpu } from "./cpu.ts";
+import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, sampleCpu, threadDifferences } from "./cpu.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -380,10 +380,17 @@ function cpuLines(floor: Timing[], appRuns: Timing[], reload: Timing[]): string 
     );
   const fr = median(floor.map((t) => t.cpu.run));
   const ar = median(appRuns.map((t) => t.cpu.run));
+  const threads = threadDifferences(
+    floor.map((t) => t.cpu),
+    appRuns.map((t) => t.cpu),
+  ).map((d) => `    ${d.thread.padEnd(34)} ${f0(d.base)} ${f0(d.other)} ${f0(d.other - d.base)}`);
   return [
     `  the whole browser's CPU from B's navigation to its first frame (ms, medians; "wait": ready to run, waiting for a core; "cores": cpu / the stretch's wall time): app / floor = ${(ar / fr).toFixed(2)}`,
     `    ${"".padEnd(10)} ${"cpu".padStart(6)} ${"wait".padStart(6)} ${"cores".padStart(6)}  ${kinds.map((k) => k.slice(0, 6).padStart(6)).join(" ")}`,
     ...rows,
+    `  by thread (both pages' renderers together), where the CPU differs most, medians (ms):`,
+    `    ${"kind thread".padEnd(34)} ${"floor".padStart(6)} ${"app".padStart(6)} ${"app−fl".padStart(6)}`,
+    ...threads,
   ].join("\n");
 }
 

@@ -83,7 +83,9 @@ export const callMachine = callSetup.createMachine({
       },
     },
     preparing: {
-      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia", "forgetOccupancy"],
+      // The pre-join screen shows before the devices are ready: the direct connection is made on a
+      // guess here too, after its paint (empty lines their tracks take later), so that a Join finds its offer set.
+      entry: ["loadSeat", "showRoomInAddressBar", "startLocalMedia", "forgetOccupancy", "prepareGuess"],
       // The server connection opens while the camera starts, so joining does not wait for it; on
       // its way to the pre-join screen, the page asks on it how full the room is (not a returning refresh).
       invoke: [
@@ -93,7 +95,7 @@ export const callMachine = callSetup.createMachine({
       // A refresh back in its seat rejoins now; its devices follow (inRoom MEDIA.READY).
       always: { guard: "returnsAtOnce", target: "inRoom" },
       on: {
-        "ROOM.OCCUPANCY": { actions: "takeOccupancy" },
+        "ROOM.OCCUPANCY": { actions: ["takeOccupancy", "prepareConnection"] },
         // Join pressed on the pre-join screen while the camera and microphone still start (a real
         // camera takes 0.3-1 s): we go in at once, as a refresh does, and their tracks take their
         // places on the connection as they come (inRoom MEDIA.READY). Nothing was sent before Join.

@@ -242,8 +242,14 @@ export const callSetup = setup({
      * for it). A peek answered later keeps it or replaces it.
      */
     prepareGuess: ({ context }) => {
+      // Not a page that shows no pre-join screen (a refresh taking its seat back prepares its own, returnPlan).
+      if (!wantsPreJoin(context)) return;
       const guess = guessPlan(context);
-      if (guess) context.prepared.want(guess, "now");
+      // Shown while the devices start (`preparing`), the screen is drawn first and the guess made
+      // right after its paint, with empty lines their tracks take later: a person's Join comes long
+      // after, and one before it makes it at once (prepared.ts `hurry`). Made before that paint, the
+      // screen came 16-35 ms later for a first frame no sooner (bench/join, join30).
+      if (guess) context.prepared.want(guess, context.local ? "now" : "afterPaint");
     },
     dropPrepared: ({ context }) => context.prepared.drop(),
     /**

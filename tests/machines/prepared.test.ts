@@ -140,7 +140,7 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(await h.joinOffer()).toBeNull();
   });
 
-  test("the pre-join screen shows while the devices start and nothing leaves; the devices ready, it prepares for the one person there", async () => {
+  test("the pre-join screen shows while the devices start and nothing leaves: the connection to the one person there is made with empty lines, kept once the devices come, and its offer goes with Join", async () => {
     const h = harness({ holdDevices: true });
     h.actor.send({ type: "START", room: "room-1", lobby: true });
     await settle();
@@ -150,13 +150,60 @@ describe("a connection prepared on the pre-join screen", () => {
     await settle();
     expect(h.phase()).toBe("preparing");
     expect(h.sent).toEqual([]);
-    expect(pcs).toHaveLength(0); // nothing prepared before Join or the devices
-    h.devicesReady();
+    // Prepared for the one person the peek saw before the devices: a sending line of each kind, empty for now.
+    expect(pcs).toHaveLength(1);
+    const pc = pcs[0]!;
+    expect(pc.localDescription?.type).toBe("offer");
+    expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.direction, t.sender.track])).toEqual([
+      ["audio", "sendrecv", null],
+      ["video", "sendrecv", null],
+    ]);
+    h.devicesReady(h.outgoingOf());
     await settle();
     expect(h.phase()).toBe("lobby");
     expect(showsLobby(h.actor.getSnapshot())).toBe(true);
-    expect(pcs).toHaveLength(1); // prepared for the one person the peek saw
+    // Kept (it fits whatever the devices gave): nothing made again, nothing sent.
+    expect(pcs).toHaveLength(1);
+    expect(pc.closed).toBe(false);
     expect(h.sent).toEqual([]);
+    h.actor.send({ type: "JOIN" });
+    expect((await h.joinOffer())?.sdp).toContain("o=fake 0 1");
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", offered: true });
+    await settle();
+    // Our tracks take its lines; no other offer.
+    expect(pc.transceivers.map((t) => t.sender.track?.id ?? null)).toEqual(["mic-1", "cam-1"]);
+    expect(pc.offers).toBe(1);
+    expect(pcs).toHaveLength(1);
+    expect(h.signals().filter((s) => "description" in s.data)).toEqual([]);
+  });
+
+  test("the pre-join screen showing before its devices and its peek: the guess is made with empty lines after it is drawn, and a Join carries its offer", async () => {
+    const h = harness({ holdDevices: true, guess: true });
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    // Not in the task that shows the screen: after it is drawn.
+    expect(pcs).toHaveLength(0);
+    await settle();
+    expect(pcs).toHaveLength(1);
+    expect(pcs[0]!.config.iceServers).toEqual([]);
+    expect(pcs[0]!.localDescription?.type).toBe("offer");
+    expect(h.phase()).toBe("preparing");
+    expect(h.sent).toEqual([]);
+    h.actor.send({ type: "JOIN" });
+    const pc = await joinedOnEmptyLines(h);
+    expect(pc).toBe(pcs[0]!);
+    h.devicesReady(h.outgoingOf());
+    await settle();
+    expect(pc.transceivers.map((t) => t.sender.track?.id ?? null)).toEqual(["mic-1", "cam-1"]);
+    expect(pc.offers).toBe(1);
+    expect(pcs).toHaveLength(1);
+
+    // A refresh taking its seat back shows no pre-join screen: no guess (it prepares its own).
+    pcs.length = 0;
+    const r = harness({ holdDevices: true, guess: true, token: "t" });
+    r.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    expect(pcs).toHaveLength(0);
+    r.actor.stop();
   });
 
   test("Join pressed while the devices start goes in at once with an offer of empty lines; their tracks then take the lines, with no other offer", async () => {
@@ -233,7 +280,7 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(h.phase()).not.toBe("lobby");
   });
 
-  test("the devices ready with one person there: the connection is made in the next task, not after a paint; a group's path waits for it", async () => {
+  test("one person there: the connection is made in the next task, not after a paint, even before the devices; a group's path waits for it", async () => {
     // A page that has not painted yet (a Join pressed the instant it is enabled comes before the paint).
     const paints: (() => void)[] = [];
     const raf = globalThis.requestAnimationFrame;
@@ -243,11 +290,12 @@ describe("a connection prepared on the pre-join screen", () => {
       h.actor.send({ type: "START", room: "room-1", lobby: true });
       h.room({ people: 1, iceServers: ICE });
       await settle();
-      expect(pcs).toHaveLength(0); // no devices yet
-      h.devicesReady();
-      await settle();
+      // Made without a paint, before the devices (empty lines), and kept once they come.
       expect(pcs).toHaveLength(1);
       expect(pcs[0]!.localDescription?.type).toBe("offer");
+      h.devicesReady(h.outgoingOf());
+      await settle();
+      expect(pcs).toHaveLength(1);
       expect(h.sent).toEqual([]);
       // Two there: our path to the media server comes after the pre-join screen has painted.
       h.room({ people: 2, iceServers: ICE });

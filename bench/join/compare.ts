@@ -16,7 +16,7 @@
  * warm; 2: a third, which reads V8's code cache; 0: cold, the link opened from another site's page);
  * `--variant-visits N` gives the variant's B another count (the same build on both sides: what a visit is worth).
  * `--variant-media-a JSON` / `--variant-media-b JSON`: A's or B's saved camera settings in the variant's runs only.
- *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--visits 1]
+ *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--dwell 300] [--visits 1]
  */
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     rtt: { type: "string", default: "0" },
     reload: { type: "boolean", default: false },
     "camera-ms": { type: "string", default: "0" },
+    /** B clicks Join this long (ms) after it is enabled, as a person would (0: at once, probe.ts). */
+    dwell: { type: "string", default: "0" },
     visits: { type: "string", default: "1" },
     /** The variant's B visits this many times instead (the same build on both sides: what a third visit's code cache is worth). */
     "variant-visits": { type: "string" },
@@ -46,6 +48,7 @@ if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required
 const PAIRS = Math.max(1, Number(args.pairs));
 /** B's camera opens this much later than the fake device (a real webcam's start). */
 const CAMERA_MS = Math.max(0, Number(args["camera-ms"]));
+const DWELL = Math.max(0, Number(args.dwell));
 const VISITS = Math.max(0, Number(args.visits));
 const VISITS_OF = { base: VISITS, variant: Math.max(0, Number(args["variant-visits"] ?? VISITS)) };
 const STEPS = [
@@ -120,6 +123,7 @@ async function measure(which: keyof typeof servers): Promise<Run> {
   const b = await newPerson(browser, bOrigin);
   try {
     if (CAMERA_MS > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchCameraMs: ms }), CAMERA_MS);
+    if (DWELL > 0) await b.context.addInitScript((ms) => Object.assign(window, { __benchDwell: ms }), DWELL);
     await b.context.addInitScript(probe);
     for (const [person, media] of [
       [a, args["variant-media-a"]],
@@ -218,7 +222,7 @@ try {
 const ok = (rs: (Run | null)[]) => rs.filter((r): r is Run => r !== null);
 const f0 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(0)).padStart(6);
 console.log(
-  `bench/join/compare: ${PAIRS} pairs, ABBA, ${(["base", "variant"] as const).map((w) => `${w} ${VISITS_OF[w] ? `${VISITS_OF[w]} earlier visit${VISITS_OF[w] > 1 ? "s" : ""}` : "cold"}`).join(", ")}${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}; base ${process.cwd()}, variant ${args.variant}`,
+  `bench/join/compare: ${PAIRS} pairs, ABBA, ${(["base", "variant"] as const).map((w) => `${w} ${VISITS_OF[w] ? `${VISITS_OF[w]} earlier visit${VISITS_OF[w] > 1 ? "s" : ""}` : "cold"}`).join(", ")}${RTT ? `, B ${RTT} ms round trip from the servers` : ""}${CAMERA_MS ? `, B's camera ${CAMERA_MS} ms slower to open` : ""}${DWELL ? `, B's Join clicked ${DWELL} ms after it is enabled` : ""}; base ${process.cwd()}, variant ${args.variant}`,
 );
 console.log(`  ${"".padEnd(26)} ${"base".padStart(6)} ${"variant".padStart(7)}`);
 const row = (label: string, get: (r: Run) => number | undefined) => {

@@ -66,7 +66,10 @@ export function firstFaceMayStay(s: CallSnapshot, face: FirstFace): boolean {
   return now !== null && now.peer === face.peer && now.stream === face.stream;
 }
 
-let current: { face: FirstFace; drop: () => void } | null = null;
+let current: { face: FirstFace; drop: () => void; shown?: boolean } | null = null;
+
+/** A first face is over the window and has shown its frame (the other person is seen). */
+export const firstFaceShown = (): boolean => current?.shown === true;
 
 let appScreens: Promise<void> = Promise.resolve();
 /**
@@ -136,6 +139,7 @@ export function showFirstFaces(actor: CallActor): () => void {
     };
     el.requestVideoFrameCallback?.(() => {
       if (current?.face !== face) return;
+      current.shown = true;
       mark("first-frame");
       el.classList.add("shown");
       clearTimeout(timer);

@@ -8,8 +8,9 @@ import { createActor, type InspectionEvent } from "xstate";
 import { secretFromFragment } from "../protocol/e2ee.ts";
 import { callMachine, type CallActor } from "../machines/call/call.ts";
 import { backgroundStats, shareFramesWithHands } from "../machines/media/background.ts";
-import { awaitAppScreens, faceAwaited, facesOnRejoin, showFirstFaces } from "./first-face.ts";
+import { awaitAppScreens, faceAwaited, facesOnRejoin, firstFaceShown, showFirstFaces } from "./first-face.ts";
 import {
+  DEVICES_AWAITED_MS,
   QUICK_DWELL_MS,
   QUICK_REJOIN_MS,
   type QuickFocus,
@@ -86,9 +87,17 @@ async function boot() {
   let dwell: ReturnType<typeof setTimeout> | undefined;
   // A refresh's status line alone stays QUICK_REJOIN_MS at most: then the call's own view, with our picture in it.
   const ceiling = rejoin ? setTimeout(hand, QUICK_REJOIN_MS) : undefined;
+  let devicesWait: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
     const s = actor.getSnapshot();
-    if (!canShow(s, faceAwaited.get())) return hand();
+    if (!canShow(s, faceAwaited.get())) {
+      // The other's face shows while our camera and microphone still start (Join pressed as they
+      // started, a refresh): the app's screens (their code and first draw, ~100 ms of the main
+      // thread) wait for them, DEVICES_AWAITED_MS at most, so that our tracks go out as they open
+      // instead of after that work, and the other sees us sooner (bench/join, join30).
+      if (firstFaceShown() && s.matches("inRoom") && !s.context.local) return void (devicesWait ??= setTimeout(hand, DEVICES_AWAITED_MS));
+      return hand();
+    }
     // Join can be pressed: whoever looks at the screen a while gets the app's own (device pickers, Info).
     if (s.matches("lobby")) dwell ??= setTimeout(hand, QUICK_DWELL_MS);
     else if (s.matches("inRoom")) clearTimeout(dwell);
@@ -106,6 +115,7 @@ async function boot() {
     sub.unsubscribe();
     stopFace();
     clearTimeout(dwell);
+    clearTimeout(devicesWait);
     loadApp(actor, problem, quick, drawn);
   }
   check();

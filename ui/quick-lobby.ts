@@ -28,6 +28,11 @@ import { preJoin } from "./pre-join.ts";
 
 /** How long this screen stays once Join can be pressed, before the app's own replaces it. */
 export const QUICK_DWELL_MS = 400;
+/**
+ * How long the first face stays over this screen at most, once it has shown, while our camera and
+ * microphone still start (Join pressed as they started): the app's screens come when they open.
+ */
+export const DEVICES_AWAITED_MS = 1_000;
 /** How long a refresh's status line (showQuickRejoin) stays at most, waiting for the other's face. */
 export const QUICK_REJOIN_MS = 1_500;
 

@@ -25,6 +25,7 @@ import {
 import { ARTIFACTS, axeViolations, noHorizontalScroll, smallTargets } from "./layout.ts";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { startLatencyProxy } from "../../bench/call/latency-proxy.ts";
+import { DEVICES_AWAITED_MS } from "../../ui/quick-lobby.ts";
 
 const ctx = useAppAndBrowser();
 
@@ -345,6 +346,13 @@ describe("pre-join", () => {
       const selfStarting = b.page.locator(".local").getByText("Camera starting…", { exact: true });
       await selfStarting.waitFor({ timeout: 10_000 });
       expect(await b.page.evaluate(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen)).toBeUndefined();
+      // The app's screens (their code, their first draw) waited for them once A's face had shown, DEVICES_AWAITED_MS at
+      // most, so that our tracks would go out as they opened rather than after that work.
+      const [faceShown, appAsked] = await b.page.evaluate(() =>
+        ["ol:first-frame", "ol:app-asked"].map((n) => performance.getEntriesByName(n)[0]?.startTime ?? -1),
+      );
+      expect(faceShown).toBeGreaterThan(0);
+      expect(appAsked - faceShown).toBeGreaterThanOrEqual(DEVICES_AWAITED_MS - 20);
       // Once they open, their tracks take their places on the connection: A sees B, and hears B.
       await b.page.waitForFunction(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen !== undefined, null, { timeout: 15_000 });
       await waitForNewFrames(a.page, "Remote video", 10, 20_000);

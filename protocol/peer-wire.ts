@@ -15,6 +15,11 @@ export interface MediaStateMessage {
   video: boolean;
   /** Their video is a shared screen (absent from older peers: not sharing). */
   screen?: boolean;
+  /**
+   * Their camera and microphone are still starting (they joined before those opened): nothing
+   * comes on their lines yet. Absent: started (or an older peer).
+   */
+  starting?: boolean;
   /** What they call themselves (absent: no name given, or an older peer). Plain text, see cleanName. */
   name?: string;
 }
@@ -118,6 +123,7 @@ export function decodeControl(data: ArrayBuffer | Uint8Array): ControlMessage | 
         audio: x.audio,
         video: x.video,
         ...(typeof x.screen === "boolean" ? { screen: x.screen } : {}),
+        ...(x.starting === true ? { starting: true } : {}),
         ...wireName(x.name),
       };
     }

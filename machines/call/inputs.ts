@@ -30,6 +30,8 @@ export function mediaState(context: CallContext): Extract<ControlMessage, { type
     audio: context.micOn,
     video: context.camOn,
     ...(context.local?.sharing ? { screen: true } : {}),
+    // In the call before our devices opened (Join pressed while they started, a refresh): the others say so on our tile.
+    ...(context.local === null ? { starting: true } : {}),
     ...(name ? { name } : {}),
   };
 }

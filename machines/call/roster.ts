@@ -21,6 +21,8 @@ export interface Participant {
   video: boolean;
   /** Their video is a shared screen. */
   screen?: boolean;
+  /** Their camera and microphone are still starting (they joined before those opened). */
+  starting?: boolean;
 }
 
 export type Roster = Record<string, Participant>;
@@ -90,7 +92,16 @@ export const onStatus = (roster: Roster, id: string, status: PeerStatus): Roster
 export function onControl(roster: Roster, id: string, msg: ControlMessage): { peers: Roster; departure?: Departure } {
   if (!roster[id]) return { peers: roster };
   if (msg.type === "media-state")
-    return { peers: patch(roster, id, { audio: msg.audio, video: msg.video, screen: msg.screen ?? false, name: msg.name ?? null, heard: true }) };
+    return {
+      peers: patch(roster, id, {
+        audio: msg.audio,
+        video: msg.video,
+        screen: msg.screen ?? false,
+        starting: msg.starting ?? false,
+        name: msg.name ?? null,
+        heard: true,
+      }),
+    };
   if (msg.type === "hang-up") return { peers: without(roster, id), departure: departureOf(roster[id], id, "left") };
   return { peers: roster };
 }

@@ -161,10 +161,14 @@ describe("pre-join of a group call", () => {
       // Both others' pictures, through the media server, while C's camera and microphone still start.
       await waitForMoving(c.page, 2, 30_000);
       expect(await c.page.evaluate(() => (window as unknown as Opened).__devicesOpen)).toBeUndefined();
+      // A's tile of C says C's camera is starting (C's initials, not an empty picture).
+      const cStarting = a.page.getByText("Their camera is starting…", { exact: true });
+      await cStarting.waitFor({ timeout: 20_000 });
       // Once they open, C publishes them on the path made at the join: everyone is connected, and A and B each see two moving pictures.
       await c.page.waitForFunction(() => (window as unknown as Opened).__devicesOpen !== undefined, null, { timeout: 20_000 });
       await Promise.all([a, b, c].map((p) => waitForStatus(p.page, "Connected · 3 people", 30_000)));
       await Promise.all([waitForMoving(a.page, 2, 30_000), waitForMoving(b.page, 2, 30_000)]);
+      await cStarting.waitFor({ state: "detached", timeout: 10_000 });
     } finally {
       await Promise.all(people.map((p) => p.context.close()));
     }

@@ -353,6 +353,9 @@ describe("pre-join", () => {
       );
       expect(faceShown).toBeGreaterThan(0);
       expect(appAsked - faceShown).toBeGreaterThanOrEqual(DEVICES_AWAITED_MS - 20);
+      // A's tile of B says B's camera is starting (B's initials, not a black picture).
+      const bStarting = a.page.getByText("Their camera is starting…", { exact: true });
+      await bStarting.waitFor({ timeout: 10_000 });
       // Once they open, their tracks take their places on the connection: A sees B, and hears B.
       await b.page.waitForFunction(() => (window as unknown as { __devicesOpen?: number }).__devicesOpen !== undefined, null, { timeout: 15_000 });
       await waitForNewFrames(a.page, "Remote video", 10, 20_000);
@@ -362,6 +365,7 @@ describe("pre-join", () => {
         (e) => e > heard,
         10_000,
       );
+      await bStarting.waitFor({ state: "detached", timeout: 10_000 });
       // The call's own controls have them, on.
       await expectAttribute(button(b.page, "Microphone"), "aria-pressed", "true");
       await expectAttribute(button(b.page, "Camera"), "aria-pressed", "true");

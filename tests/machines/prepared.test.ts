@@ -12,6 +12,7 @@ import { PreparedSlot } from "../../machines/transport/prepared.ts";
 import { answerFirst, awaitingPicture } from "../../machines/answer-first.ts";
 import { loadLastIce, saveLastIce } from "../../machines/storage.ts";
 import { memoryStorage } from "../helpers/memory-storage.ts";
+import { decodeControl } from "../../protocol/index.ts";
 
 /**
  * In the room before the devices are ready: one connection, its offer made with an empty sending
@@ -219,8 +220,15 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(showsLobby(h.actor.getSnapshot())).toBe(true); // "Joining…"
     const pc = await joinedOnEmptyLines(h);
     expect(pc.config).toMatchObject({ iceServers: ICE, iceTransportPolicy: "all" });
+    // Our media state tells the other our camera is still starting (their tile says so), until it has opened.
+    const mediaStates = () => pc.dataChannels.control!.sent.map((d) => decodeControl(d as Uint8Array)).filter((m) => m?.type === "media-state");
+    pc.open("control");
+    awaitingPicture.release();
+    await settle();
+    expect(mediaStates().at(-1)).toMatchObject({ type: "media-state", starting: true });
     h.devicesReady(h.outgoingOf());
     await settle();
+    expect(mediaStates().at(-1)).toEqual({ type: "media-state", audio: true, video: true });
     const { context } = h.actor.getSnapshot();
     expect([context.micOn, context.camOn]).toEqual([true, true]);
     expect(pc.transceivers.map((t) => t.sender.track?.id ?? null)).toEqual(["mic-1", "cam-1"]);

@@ -191,13 +191,14 @@ interface TileProps {
 }
 
 /** What a tile shows of its participant: a new roster entry with the same of these draws nothing new. */
-type TileView = Pick<Participant, "stream" | "video" | "audio" | "screen">;
+type TileView = Pick<Participant, "stream" | "video" | "audio" | "screen" | "starting">;
 const tileViewOf = (s: CallSnapshot, id: string | null): TileView | null => {
   const p = id ? s.context.peers[id] : undefined;
-  return p ? { stream: p.stream, video: p.video, audio: p.audio, screen: p.screen } : null;
+  return p ? { stream: p.stream, video: p.video, audio: p.audio, screen: p.screen, starting: p.starting } : null;
 };
 const sameTileView = (a: TileView | null, b: TileView | null) =>
-  a === b || (a !== null && b !== null && a.stream === b.stream && a.video === b.video && a.audio === b.audio && a.screen === b.screen);
+  a === b ||
+  (a !== null && b !== null && a.stream === b.stream && a.video === b.video && a.audio === b.audio && a.screen === b.screen && a.starting === b.starting);
 
 /** A frozen picture (stuck-picture.ts) brings a new connection to that person at most this often. */
 const RENEW_AGAIN_MS = 30_000;
@@ -233,8 +234,10 @@ const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, o
   // A double tap (or click) switches between the whole picture and the picture filling the tile.
   const [fit, setFit] = useState<"auto" | "contain" | "cover">("auto");
   const remoteCamOff = peer !== null && !peer.video;
-  // Camera off, or no picture yet: their initials instead of a black void.
-  const noPicture = peer !== null && (remoteCamOff || !peer.stream);
+  // They joined before their camera opened (a webcam takes 0.3-1 s): nothing comes on its line yet.
+  const camStarting = peer !== null && !remoteCamOff && peer.starting === true;
+  // Camera off, starting, or no picture yet: their initials instead of a black void.
+  const noPicture = peer !== null && (remoteCamOff || camStarting || !peer.stream);
   const classes = ["remote", place, peer?.stream ? "" : "empty", noPicture ? "no-picture" : "", peer?.screen ? "screen" : "", fit === "auto" ? "" : fit]
     .filter(Boolean)
     .join(" ");
@@ -258,6 +261,7 @@ const RemoteTile = memo(function RemoteTile({ id, first, alone, place, pinned, o
         <div className="tile-labels">
           <div className="remote-flags" aria-live="polite">
             {remoteCamOff && <span className="flag">Their camera is off</span>}
+            {camStarting && <span className="flag">Their camera is starting…</span>}
             {!peer.audio && <span className="flag">Their microphone is muted</span>}
             {peer.screen && <span className="flag">They are sharing their screen</span>}
           </div>

@@ -23,7 +23,7 @@ import type { Page } from "playwright-core";
 import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
-import { cpuBetween, sampleCpu } from "./cpu.ts";
+import { cpuBetween, median, sampleCpu } from "./cpu.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -188,12 +188,6 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     await b.context.close();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length ? (s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2) : Number.NaN;
-};
 
 const runs = { base: [] as (Run | null)[], variant: [] as (Run | null)[] };
 try {

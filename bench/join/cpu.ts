@@ -136,18 +136,21 @@ export function cpuBetween(before: CpuSample, after: CpuSample): CpuSpent {
 /** The kinds worth a column: those that spent anything. */
 export const cpuKinds = (all: CpuSpent[]): ProcessKind[] => KINDS.filter((k) => all.some((s) => s.byKind[k] >= 1));
 
+/** The median of some runs' figures (NaN for none): the bench's, here for all of bench/join. */
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length ? (s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2) : Number.NaN;
+};
+
 /**
  * The threads whose CPU differs most between two sets of runs (medians, ms; a thread missing
  * from a run counts 0 there): where one build's extra CPU goes, by kind of process and thread name.
  */
 export function threadDifferences(base: CpuSpent[], other: CpuSpent[], top = 14): { thread: string; base: number; other: number }[] {
   const names = new Set([...base, ...other].flatMap((s) => Object.keys(s.byThread)));
-  const med = (xs: number[]) => {
-    const s = [...xs].sort((x, y) => x - y);
-    return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : 0;
-  };
   return [...names]
-    .map((thread) => ({ thread, base: med(base.map((s) => s.byThread[thread] ?? 0)), other: med(other.map((s) => s.byThread[thread] ?? 0)) }))
+    .map((thread) => ({ thread, base: median(base.map((s) => s.byThread[thread] ?? 0)), other: median(other.map((s) => s.byThread[thread] ?? 0)) }))
     .sort((x, y) => Math.abs(y.other - y.base) - Math.abs(x.other - x.base))
     .slice(0, top);
 }

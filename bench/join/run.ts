@@ -23,7 +23,7 @@ import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, wai
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { groupLines } from "./group.ts";
 import { startFloorServer } from "./floor.ts";
-import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, sampleCpu, threadDifferences } from "./cpu.ts";
+import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, median, sampleCpu, threadDifferences } from "./cpu.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -175,12 +175,6 @@ async function readTiming(page: Page, kind: Kind, shown: Promise<void>, answerer
     cpu,
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 if (!["elsewhere", "blank"].includes(args["cold-from"])) throw new Error("run.ts: --cold-from is elsewhere or blank");
 if (!["site", "elsewhere"].includes(args["warm-from"])) throw new Error("run.ts: --warm-from is site or elsewhere");

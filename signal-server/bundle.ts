@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { APP_ENTRY_ATTRIBUTE } from "../ui/app-entry.ts";
 
 export const APP_ENTRY = resolve(import.meta.dir, "../ui/index.html");
 /** The service worker, served from the bundle with the list of the bundle's files to keep (see precacheWorker). */
@@ -35,8 +36,20 @@ export async function bundleApp(outdir: string, { minify = true } = {}): Promise
   const html = readFileSync(page, "utf8");
   const tag = `<script src="/${basename(file)}"></script>`;
   if (!html.includes("</title>")) throw new Error("bundling the web app: no </title> to put the head start after");
-  writeFileSync(page, html.replace("</title>", `</title>\n    ${tag}`));
+  writeFileSync(page, entryAsPreload(html).replace("</title>", `</title>\n    ${tag}`));
   precacheWorker(outdir);
+}
+
+/**
+ * The page's one module script (the app's entry chunk) named as a module preload instead, which
+ * the head start imports once the page is parsed (ui/head-start.ts: the page's load then does not
+ * wait for the app's code to run).
+ */
+function entryAsPreload(html: string): string {
+  const scripts = [...html.matchAll(/<script type="module" crossorigin src="(\/chunk-[\w-]+\.js)"><\/script>/g)];
+  if (scripts.length !== 1) throw new Error(`bundling the web app: ${scripts.length} module scripts in the page, not one`);
+  const [tag, src] = scripts[0]!;
+  return html.replace(tag, `<link rel="modulepreload" crossorigin href="${src}" ${APP_ENTRY_ATTRIBUTE}>`);
 }
 
 /**

@@ -58,7 +58,7 @@ describe("security headers", () => {
     const app = start({ allowedOrigins: [] });
     const page = await fetch(httpUrl(app, "/c/some-room"));
     const html = await page.text();
-    const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1];
+    const script = /<link rel="modulepreload"[^>]* href="([^"]+)"/.exec(html)?.[1];
     expect(script).toBeDefined();
     const responses = [page];
     for (const path of ["/", script!, "/emoji/native.json", "/workers/hand-tracker.js", "/sw.js", "/nope", "/healthz"])

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { APP_DIR } from "../signal-server/server.ts";
+import { APP_ENTRY_ATTRIBUTE } from "../ui/app-entry.ts";
 import { httpUrl, startTestServer, type App } from "./helpers/ws-client.ts";
 
 let app: App;
@@ -22,27 +23,36 @@ afterAll(() => app.stop());
 const raw = (path: string, headers: Record<string, string> = {}) =>
   fetch(httpUrl(app, path), { headers: { "accept-encoding": "identity", ...headers }, decompress: false });
 
+/** A call link's page. */
+async function page(): Promise<string> {
+  const res = await raw("/c/some-room");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/html");
+  expect(res.headers.get("cache-control")).toBe("no-cache");
+  return res.text();
+}
+
 /** The page's scripts, in order: [attributes, src]. */
 async function scripts(): Promise<[string, string][]> {
-  const page = await raw("/c/some-room");
-  expect(page.status).toBe(200);
-  expect(page.headers.get("content-type")).toContain("text/html");
-  expect(page.headers.get("cache-control")).toBe("no-cache");
-  return [...(await page.text()).matchAll(/<script([^>]*) src="(\/chunk-[a-z0-9]+\.js)"/g)].map((m) => [m[1]!.trim(), m[2]!]);
+  return [...(await page()).matchAll(/<script([^>]*) src="(\/chunk-[a-z0-9]+\.js)"/g)].map((m) => [m[1]!.trim(), m[2]!]);
 }
 
-/** The app's own script (not the head start). */
+/** The app's own code (not the head start): the page's module preload named as the entry (ui/app-entry.ts). */
 async function mainChunk(): Promise<string> {
-  const src = (await scripts()).find(([attributes]) => attributes.includes('type="module"'))?.[1];
-  expect(src).toBeDefined();
-  return src!;
+  const href = new RegExp(`<link rel="modulepreload" crossorigin href="(/chunk-[a-z0-9]+\\.js)" ${APP_ENTRY_ATTRIBUTE}>`).exec(await page())?.[1];
+  expect(href).toBeDefined();
+  return href!;
 }
 
-test("a call link's page starts with the head start: a small classic script of its own, run as the parser reaches it, before the app's module", async () => {
-  const [first, ...rest] = await scripts();
-  // Neither async nor deferred nor a module: it runs before the app's module whatever comes first from the cache.
-  expect(first?.[0]).toBe("");
-  expect(rest.map(([attributes]) => attributes.includes('type="module"'))).toEqual([true]);
+test("a call link's page starts with the head start: a small classic script of its own, run as the parser reaches it, which imports the app's code, named as a module preload", async () => {
+  const all = await scripts();
+  // Its one script: neither async nor deferred nor a module, it runs as the parser reaches it. No
+  // module script: the page's load would wait for it to have run (ui/head-start.ts).
+  expect(all.map(([attributes]) => attributes)).toEqual([""]);
+  expect(await page()).not.toContain('type="module"');
+  const first = all[0];
+  const entry = await mainChunk();
+  expect(entry).not.toBe(first![1]);
   const head = await raw(first![1]);
   expect(head.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
   const text = await head.text();
@@ -52,6 +62,9 @@ test("a call link's page starts with the head start: a small classic script of i
   expect(text.length).toBeLessThan(10_000);
   // A classic script's top level is the page's: its own names stay inside it.
   expect(text.trimStart().startsWith("(()=>{")).toBe(true);
+  // It imports the app's code by the preload's address, found in the page (not bundled into it).
+  expect(text).toContain(APP_ENTRY_ATTRIBUTE);
+  expect(text).toContain("import(");
 });
 
 test("a call link serves the app, and its script comes in the best encoding the browser accepts", async () => {
@@ -127,7 +140,7 @@ test("an unknown address answers 404 with the app's own styled page, under the s
     const html = await res.text();
     // Styled by the app's own stylesheet and script (which say "Page not found"); nothing inline.
     expect(html, path).toMatch(/<link rel="stylesheet"[^>]* href="\/[^"]+\.css"/);
-    expect(html, path).toMatch(/<script type="module"[^>]* src="\/chunk-[a-z0-9]+\.js"/);
+    expect(html, path).toMatch(/<link rel="modulepreload"[^>]* href="\/chunk-[a-z0-9]+\.js"/);
     expect(html, path).not.toMatch(/<style|\sstyle=|<script(?![^>]*\ssrc=)/);
   }
   // Files that are not there stay short plain 404s: no page where a script or image was asked for.

@@ -3,9 +3,25 @@
  * and microphone and opens the server connection while the app's code is still loading, and asks
  * on it how full the room is (the pre-join screen's peek) as soon as it opens; the app adopts them
  * (machines/head-start.ts). Kept tiny: it must not wait for anything.
+ *
+ * It also starts the app's code. The page names that code as a module preload (APP_ENTRY_SELECTOR,
+ * signal-server/bundle.ts), which the browser fetches at once, not as a module script: the page
+ * would then not finish loading until that script had run (the app's start, the pre-join screen
+ * and, pressed at once, Join's work), and until then the browser draws its loading spinner, ~250
+ * ms longer than a page that is done (bench/join: on the cores a joiner's first picture needs).
+ * Imported once the page is parsed (where a deferred module script would have run), it runs after
+ * the page has loaded.
  */
 import { startHeadStart } from "../machines/head-start.ts";
+import { APP_ENTRY_SELECTOR } from "./app-entry.ts";
 import { routeOf, signalingUrl } from "./route.ts";
 
 const route = routeOf(location.pathname);
 if (route.kind === "call") startHeadStart(signalingUrl(location), route.room);
+
+const startApp = () => {
+  const entry = document.querySelector<HTMLLinkElement>(APP_ENTRY_SELECTOR);
+  if (entry) import(entry.href).catch((err: unknown) => console.error("OneLink: the app's code did not load", err));
+};
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startApp, { once: true });
+else startApp();

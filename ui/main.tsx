@@ -25,6 +25,7 @@ import { routeOf, signalingUrl } from "./route.ts";
 import { mark } from "../machines/timeline.ts";
 import { pictureShown } from "../machines/answer-first.ts";
 import { inFrame, warmCode } from "./code-warm.ts";
+import { appEntryUrl } from "./app-entry.ts";
 
 mark("script");
 
@@ -68,7 +69,7 @@ async function boot() {
     if (location.pathname === "/" && !actor.getSnapshot().matches("idle")) actor.send({ type: "EXIT" });
   });
   // Once the service worker holds the app's code: its code cache written while the start page (or a call's end) is idle.
-  const entry = document.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src;
+  const entry = appEntryUrl();
   if (entry && "serviceWorker" in navigator)
     void navigator.serviceWorker.ready.then(() => warmCode(entry, () => (["idle", "ended", "failed"] as const).some((s) => actor.getSnapshot().matches(s))));
   // For tests and bench/camera: the root actor, the background worker's own figures, and whether hand tracking reads its frames.

@@ -132,6 +132,21 @@ describe("chat", () => {
       const foreign = requests.filter((u) => !u.startsWith(ctx.app.url) && !/^(data|blob):/.test(u));
       expect(foreign).toEqual([]);
       expect(requests.some((u) => u.endsWith("/emoji/native.json"))).toBe(true);
+      // The color emoji font comes from our server too, its stylesheet linked by the app's code, which
+      // runs once the page has loaded (ui/head-start.ts): it does not hold the load event (and the
+      // browser's loading spinner) for its round trip.
+      for (const p of [a, b]) {
+        const font = await p.page.evaluate(() => {
+          const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          const css = performance.getEntriesByType("resource").find((r) => new URL(r.name).pathname === "/emoji/font.css");
+          const faces = [...document.fonts].filter((f) => f.family.replace(/["']/g, "") === "Noto Color Emoji");
+          return { load: nav.loadEventStart, css: css?.startTime ?? null, faces: faces.length };
+        });
+        expect(font.load).toBeGreaterThan(0);
+        expect(font.css).not.toBeNull();
+        expect(font.css!).toBeGreaterThanOrEqual(font.load);
+        expect(font.faces).toBeGreaterThan(0);
+      }
     } finally {
       await close();
     }

@@ -62,7 +62,7 @@ describe("installable app", () => {
       });
       await a.page.goto(ctx.app.url);
       await a.page.waitForFunction(() => localStorage.getItem("onelink.codeWarmed") !== null, null, { timeout: 20_000 });
-      const entry = await a.page.evaluate(() => document.querySelector<HTMLScriptElement>('script[type="module"][src]')!.src);
+      const entry = await a.page.evaluate(() => document.querySelector<HTMLLinkElement>('link[rel="modulepreload"]')!.href);
       expect(await a.page.evaluate(() => localStorage.getItem("onelink.codeWarmed"))).toBe(entry);
       // The frame only loaded the code: it drew nothing, made no call actor, and is gone again. It stays
       // FRAME_KEPT_MS (3 s) after its load, which is when the entry's URL is kept.

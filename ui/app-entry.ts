@@ -1,0 +1,10 @@
+/**
+ * How the page names the app's code (signal-server/bundle.ts writes it, ui/head-start.ts imports
+ * it, ui/main.tsx reads its address): a module preload, not a module script (see ui/head-start.ts).
+ */
+export const APP_ENTRY_ATTRIBUTE = "data-app-entry";
+export const APP_ENTRY_SELECTOR = `link[rel="modulepreload"][${APP_ENTRY_ATTRIBUTE}]`;
+
+/** The app's entry chunk's address as the page names it, if it does (not in the code-warming frame, nor in development). */
+export const appEntryUrl = (doc: Pick<Document, "querySelector"> = document): string | null =>
+  doc.querySelector<HTMLLinkElement>(APP_ENTRY_SELECTOR)?.href ?? doc.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src ?? null;

@@ -5,6 +5,6 @@
 export const APP_ENTRY_ATTRIBUTE = "data-app-entry";
 export const APP_ENTRY_SELECTOR = `link[rel="modulepreload"][${APP_ENTRY_ATTRIBUTE}]`;
 
-/** The app's entry chunk's address as the page names it, if it does (not in the code-warming frame, nor in development). */
+/** The app's entry chunk's address: the preload the bundled page names, else the page's module script (development). */
 export const appEntryUrl = (doc: Pick<Document, "querySelector"> = document): string | null =>
   doc.querySelector<HTMLLinkElement>(APP_ENTRY_SELECTOR)?.href ?? doc.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src ?? null;

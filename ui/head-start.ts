@@ -7,10 +7,9 @@
  * It also starts the app's code. The page names that code as a module preload (APP_ENTRY_SELECTOR,
  * signal-server/bundle.ts), which the browser fetches at once, not as a module script: the page
  * would then not finish loading until that script had run (the app's start, the pre-join screen
- * and, pressed at once, Join's work), and until then the browser draws its loading spinner, ~250
- * ms longer than a page that is done (bench/join: on the cores a joiner's first picture needs).
- * Imported once the page is parsed (where a deferred module script would have run), it runs after
- * the page has loaded.
+ * and, pressed at once, Join's work), and the browser draws its loading spinner until ~250 ms
+ * after a page has loaded (bench/join README, join31). Imported once the page is parsed (where a
+ * deferred module script would have run), it runs after the page has loaded.
  */
 import { startHeadStart } from "../machines/head-start.ts";
 import { APP_ENTRY_SELECTOR } from "./app-entry.ts";

@@ -5,6 +5,10 @@
 export const APP_ENTRY_ATTRIBUTE = "data-app-entry";
 export const APP_ENTRY_SELECTOR = `link[rel="modulepreload"][${APP_ENTRY_ATTRIBUTE}]`;
 
+/** The preload the bundled page names the app's entry chunk with, if it does. */
+export const appEntryPreload = (doc: Pick<Document, "querySelector"> = document): string | null =>
+  doc.querySelector<HTMLLinkElement>(APP_ENTRY_SELECTOR)?.href ?? null;
+
 /** The app's entry chunk's address: the preload the bundled page names, else the page's module script (development). */
 export const appEntryUrl = (doc: Pick<Document, "querySelector"> = document): string | null =>
-  doc.querySelector<HTMLLinkElement>(APP_ENTRY_SELECTOR)?.href ?? doc.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src ?? null;
+  appEntryPreload(doc) ?? doc.querySelector<HTMLScriptElement>('script[type="module"][src]')?.src ?? null;

@@ -12,15 +12,15 @@
  * deferred module script would have run), it runs after the page has loaded.
  */
 import { startHeadStart } from "../machines/head-start.ts";
-import { APP_ENTRY_SELECTOR } from "./app-entry.ts";
+import { appEntryPreload } from "./app-entry.ts";
 import { routeOf, signalingUrl } from "./route.ts";
 
 const route = routeOf(location.pathname);
 if (route.kind === "call") startHeadStart(signalingUrl(location), route.room);
 
 const startApp = () => {
-  const entry = document.querySelector<HTMLLinkElement>(APP_ENTRY_SELECTOR);
-  if (entry) import(entry.href).catch((err: unknown) => console.error("OneLink: the app's code did not load", err));
+  const entry = appEntryPreload();
+  if (entry) import(entry).catch((err: unknown) => console.error("OneLink: the app's code did not load", err));
 };
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startApp, { once: true });
 else startApp();

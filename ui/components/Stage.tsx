@@ -191,14 +191,13 @@ interface TileProps {
 }
 
 /** What a tile shows of its participant: a new roster entry with the same of these draws nothing new. */
-type TileView = Pick<Participant, "stream" | "video" | "audio" | "screen" | "starting">;
+const TILE_FIELDS = ["stream", "video", "audio", "screen", "starting"] as const;
+type TileView = Pick<Participant, (typeof TILE_FIELDS)[number]>;
 const tileViewOf = (s: CallSnapshot, id: string | null): TileView | null => {
   const p = id ? s.context.peers[id] : undefined;
-  return p ? { stream: p.stream, video: p.video, audio: p.audio, screen: p.screen, starting: p.starting } : null;
+  return p ? (Object.fromEntries(TILE_FIELDS.map((k) => [k, p[k]])) as TileView) : null;
 };
-const sameTileView = (a: TileView | null, b: TileView | null) =>
-  a === b ||
-  (a !== null && b !== null && a.stream === b.stream && a.video === b.video && a.audio === b.audio && a.screen === b.screen && a.starting === b.starting);
+const sameTileView = (a: TileView | null, b: TileView | null) => a === b || (a !== null && b !== null && TILE_FIELDS.every((k) => a[k] === b[k]));
 
 /** A frozen picture (stuck-picture.ts) brings a new connection to that person at most this often. */
 const RENEW_AGAIN_MS = 30_000;

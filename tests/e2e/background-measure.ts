@@ -97,11 +97,12 @@ export async function compare(page: Page, label: string) {
 /** Picks a background by its label in the Background list of `scope` (the pre-join screen, the Settings dialog). */
 export const chooseBackground = async (scope: Locator | Page, label: string) => scope.getByRole("combobox", { name: "Background" }).selectOption({ label });
 
-/** Whether this page sends a processed camera track (the pipeline is running), read from the local media machine. */
+/** Whether this page sends a processed camera track (the pipeline is running), read from the local media machine; null before the app's code has started (it runs after the page's load). */
 export const processing = (page: Page) =>
   page.evaluate(() => {
     const media = (
-      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { processed: MediaStreamTrack | null } } }> } } }
-    ).__onelink.getSnapshot().children.media!;
+      window as never as { __onelink?: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { processed: MediaStreamTrack | null } } }> } } }
+    ).__onelink?.getSnapshot().children.media;
+    if (!media) return null;
     return media.getSnapshot().context.processed?.readyState === "live";
   });

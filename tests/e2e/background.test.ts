@@ -44,7 +44,7 @@ describe("background", () => {
     await chooseBackground(a.page, "Blur (strong)");
     await waitFor(
       () => processing(a.page),
-      (on) => on,
+      (on) => on === true,
       30_000,
     );
     await waitForNewFrames(a.page, "Your video", 5, 60_000);
@@ -63,7 +63,7 @@ describe("background", () => {
     await a.page.reload();
     await waitFor(
       () => processing(a.page),
-      (on) => on,
+      (on) => on === true,
       30_000,
     );
     await Promise.all([a.context.close(), b.context.close()]);
@@ -85,7 +85,7 @@ describe("background", () => {
       // The camera starts with the offer code, and its background pipeline with it (its worker and model come from the site).
       await waitFor(
         () => processing(a.page),
-        (on) => on,
+        (on) => on === true,
         30_000,
       );
       await button(b.page, START).waitFor();
@@ -189,7 +189,7 @@ describe("background", () => {
     await chooseBackground(a.page, "Blur (light)");
     await waitFor(
       () => processing(a.page),
-      (on) => on,
+      (on) => on === true,
       30_000,
     );
     await waitFor(

@@ -36,13 +36,13 @@ async function call() {
   return { a, b, close: () => Promise.all([a.context.close(), b.context.close()]) };
 }
 
-/** The camera the local media machine uses on this page: its track, device, whether it is live, and its size as the device gives it now. */
+/** The camera the local media machine uses on this page: its track, device, whether it is live, and its size as the device gives it now; null without one, or before the app's code has started. */
 const cameraOf = (page: Page) =>
   page.evaluate(() => {
     const media = (
-      window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
-    ).__onelink.getSnapshot().children.media!;
-    const camera = media.getSnapshot().context.camera;
+      window as never as { __onelink?: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { camera: MediaStreamTrack | null } } }> } } }
+    ).__onelink?.getSnapshot().children.media;
+    const camera = media?.getSnapshot().context.camera;
     const s = camera?.getSettings();
     return camera && s
       ? { id: camera.id, deviceId: s.deviceId!, label: camera.label, state: camera.readyState, width: s.width ?? 0, height: s.height ?? 0 }

@@ -20,10 +20,10 @@ describe("settings", () => {
     await waitFor(
       () =>
         page.evaluate(() => {
-          const w = window as never as { __onelink: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { heard: boolean } } }> } } };
-          return w.__onelink.getSnapshot().children.media!.getSnapshot().context.heard;
+          const w = window as never as { __onelink?: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { heard: boolean } } }> } } };
+          return w.__onelink?.getSnapshot().children.media?.getSnapshot().context.heard ?? null;
         }),
-      (heard) => !heard,
+      (heard) => heard === false,
       10_000,
     );
     await (await moreButton(page, "Settings")).click();

@@ -4,6 +4,7 @@
  * pixels are the person is known). Used by the background tests of a call with a server, without
  * one, and through the media server.
  */
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
@@ -19,8 +20,11 @@ let clip: string | null = null;
  */
 export function fixtureCamera(): string {
   if (!clip) {
-    clip = join(tmpdir(), `onelink-bg-${process.pid}.y4m`);
-    writeFixtureY4m(clip, W, H, 10);
+    const path = join(tmpdir(), `onelink-bg-${process.pid}.y4m`);
+    clip = path;
+    writeFixtureY4m(path, W, H, 10);
+    // Removed as the test process ends, once every browser reading it has closed (3.4 MB a run otherwise left behind).
+    process.on("exit", () => rmSync(path, { force: true }));
   }
   return `--use-file-for-fake-video-capture=${clip}`;
 }

@@ -5,6 +5,7 @@
  * track compare the noise floor in the gaps and the level in the bursts.
  */
 import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -42,6 +43,8 @@ function writeFixtureWav(path: string, seconds = 8) {
 
 const wav = join(tmpdir(), `onelink-noise-${process.pid}.wav`);
 await writeFixtureWav(wav);
+// Removed as the test process ends (the browser reads it until then).
+process.on("exit", () => rmSync(wav, { force: true }));
 const ctx = useAppAndBrowser({}, [`--use-file-for-fake-audio-capture=${wav}`]);
 
 type Ctx = { mic: MediaStreamTrack | null; denoised: MediaStreamTrack | null };

@@ -478,7 +478,11 @@ export const localMediaMachine = setup({
                 },
                 onError: { target: "live", actions: assign({ notice: ({ context }) => context.plan.camera?.failNotice ?? null }) },
               },
-              on: { OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening", reenter: true } },
+              on: {
+                OPEN: { guard: { type: "isFor", params: { source: "camera" } }, target: "opening", reenter: true },
+                // Another size wanted while it opens (chosen, or the call's full size): it opens at that one instead.
+                "CAMERA.RESHAPE": { target: "opening", reenter: true },
+              },
             },
             reshaping: {
               invoke: [
@@ -499,6 +503,8 @@ export const localMediaMachine = setup({
                   target: "live",
                   actions: [{ type: "lose", params: { source: "camera" } }, "syncStream", "reportOutgoing"],
                 },
+                // Another size chosen while it changes (Settings as the call's own full size is taken): the last one asked for is the one it gets.
+                "CAMERA.RESHAPE": { guard: "hasCamera", target: "reshaping", reenter: true },
               },
             },
           },

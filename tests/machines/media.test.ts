@@ -275,6 +275,40 @@ describe("local media machine", () => {
     expect(small.reshaped).toEqual([]);
   });
 
+  test("a size chosen in Settings while the camera takes its full size is the one it ends with", async () => {
+    const clock = new SimulatedClock();
+    const h = harness({ clock, reshapeHangs: true });
+    await h.start();
+    h.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS);
+    await h.flush();
+    expect(h.reshaped).toEqual([{ width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } }]);
+    h.media.send({ type: "MEDIA.SETTINGS", change: { width: 640, height: 360, frameRate: 30 } });
+    await h.flush();
+    expect(h.reshaped.at(-1)).toEqual({ width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } });
+    expect(h.reshaped).toHaveLength(2);
+  });
+
+  test("a size wanted while another camera opens (chosen, or the call's full size) is the one it opens at", async () => {
+    const clock = new SimulatedClock();
+    const h = harness({ clock });
+    await h.start();
+    h.media.send({ type: "MEDIA.SETTINGS", change: { cameraId: "cam2" } });
+    h.media.send({ type: "MEDIA.SETTINGS", change: { width: 640, height: 360, frameRate: 30 } });
+    await h.flush();
+    expect(h.opened.at(-1)).toMatchObject({ kind: "video", constraints: { deviceId: { exact: "cam2" }, width: { ideal: 640 }, height: { ideal: 360 } } });
+    expect((h.outgoing().video as unknown as FakeTrack).deviceId).toBe("cam2");
+
+    const full = harness({ clock });
+    await full.start();
+    full.media.send({ type: "MEDIA.HEARD", on: true });
+    clock.increment(FULL_SIZE_AFTER_MS - 1);
+    full.media.send({ type: "MEDIA.SETTINGS", change: { cameraId: "cam2" } });
+    clock.increment(1);
+    await full.flush();
+    expect(full.opened.at(-1)).toMatchObject({ kind: "video", constraints: { deviceId: { exact: "cam2" }, width: { ideal: 1920 }, height: { ideal: 1080 } } });
+  });
+
   test("a refresh is in the call before its camera opens: the camera still takes its chosen size FULL_SIZE_AFTER_MS after it does", async () => {
     const clock = new SimulatedClock();
     const h = harness({ clock });

@@ -23,7 +23,7 @@ import { iconElement, type IconName } from "./icons.ts";
 import { firstLayerFor } from "./layout.ts";
 import { watchMicLevel } from "./mic-level.ts";
 import { isFull, lobbyHeading, occupancyText } from "./occupancy.ts";
-import { type CallSnapshot, isEncrypted, joinsOnePerson, phaseOf, showsLobby, statusText } from "./selectors.ts";
+import { type CallSnapshot, devicesStarting, isEncrypted, joinsOnePerson, phaseOf, showsLobby, statusText } from "./selectors.ts";
 import { preJoin } from "./pre-join.ts";
 
 /** How long this screen stays once Join can be pressed, before the app's own replaces it. */
@@ -277,7 +277,7 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     const c = s.context;
     joining = s.matches("inRoom");
     bar.draw(s);
-    const starting = s.matches("preparing");
+    const starting = devicesStarting(s);
     const local = c.local?.stream ?? null;
     const hasMic = (local?.getAudioTracks().length ?? 0) > 0;
     const hasCam = (local?.getVideoTracks().length ?? 0) > 0;

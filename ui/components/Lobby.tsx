@@ -15,7 +15,7 @@ import { StatusBar } from "./StatusBar.tsx";
 import { Icon } from "./Icon.tsx";
 import { Video } from "./Video.tsx";
 import { Later, lazyPart } from "../lazy.tsx";
-import { isEncrypted } from "../selectors.ts";
+import { devicesStarting, isEncrypted } from "../selectors.ts";
 import { NoKeyNotice } from "./NoKeyNotice.tsx";
 import { isFull, lobbyHeading, occupancyText } from "../occupancy.ts";
 import { pressJoin } from "../quick-lobby.ts";
@@ -44,7 +44,7 @@ export function Lobby() {
   const full = isFull(occupancy);
   // The screen shows while the camera and microphone start (ui/selectors.ts showsLobby); Join pressed meanwhile
   // goes in at once, and they follow (machines/call preparing).
-  const starting = useSelector(actor, (s) => s.matches("preparing"));
+  const starting = useSelector(actor, devicesStarting);
   const join = () => pressJoin(actor, actor.getSnapshot());
   const [infoOpen, setInfoOpen] = useState(false);
 

@@ -275,13 +275,19 @@ describe("local media machine", () => {
     expect(small.reshaped).toEqual([]);
   });
 
-  test("a size chosen in Settings while the camera takes its full size is the one it ends with", async () => {
+  /** Someone's connection came up FULL_SIZE_AFTER_MS ago: the camera is taking its full size, and that does not end. */
+  const takingFullSize = async () => {
     const clock = new SimulatedClock();
     const h = harness({ clock, reshapeHangs: true });
     await h.start();
     h.media.send({ type: "MEDIA.HEARD", on: true });
     clock.increment(FULL_SIZE_AFTER_MS);
     await h.flush();
+    return h;
+  };
+
+  test("a size chosen in Settings while the camera takes its full size is the one it ends with", async () => {
+    const h = await takingFullSize();
     expect(h.reshaped).toEqual([{ width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 60 } }]);
     h.media.send({ type: "MEDIA.SETTINGS", change: { width: 640, height: 360, frameRate: 30 } });
     await h.flush();
@@ -341,12 +347,7 @@ describe("local media machine", () => {
   });
 
   test("the camera unplugged while it changes size is replaced all the same", async () => {
-    const clock = new SimulatedClock();
-    const h = harness({ clock, reshapeHangs: true });
-    await h.start();
-    h.media.send({ type: "MEDIA.HEARD", on: true });
-    clock.increment(FULL_SIZE_AFTER_MS);
-    await h.flush();
+    const h = await takingFullSize();
     expect(h.reshaped).toHaveLength(1);
     h.camera.unplug();
     await h.flush();

@@ -305,8 +305,10 @@ export function showQuickLobby(actor: CallActor, root: HTMLElement): QuickLobby 
     camOff.textContent = !hasCam && !starting ? "No camera" : hasCam && !c.camOn ? "Your camera is off" : "";
     if (camOff.textContent === "") camOff.remove();
     else if (!camOff.parentNode) toggles.before(camOff);
-    mic.set(c.micOn, hasMic, hasMic ? (c.micOn ? "Join muted" : "Unmute") : "No microphone", c.micOn ? "mic" : "micOff");
-    cam.set(c.camOn, hasCam, hasCam ? (c.camOn ? "Join with the camera off" : "Turn camera on") : "No camera", c.camOn ? "camera" : "cameraOff");
+    const micTitle = hasMic ? (c.micOn ? "Join muted" : "Unmute") : starting ? "Your microphone is starting…" : "No microphone";
+    const camTitle = hasCam ? (c.camOn ? "Join with the camera off" : "Turn camera on") : starting ? "Your camera is starting…" : "No camera";
+    mic.set(c.micOn, hasMic, micTitle, c.micOn ? "mic" : "micOff");
+    cam.set(c.camOn, hasCam, camTitle, c.camOn ? "camera" : "cameraOff");
     if (!c.micOn) meter.value = 0;
     const o = c.occupancy;
     // A full call is not one to be ready for, nor to press Join in (ui Lobby): Join comes back once a seat frees up.

@@ -39,7 +39,9 @@ export function showsLobby(s: CallSnapshot): boolean {
  * The camera and microphone are still starting: before the pre-join screen has them, and after a Join
  * pressed meanwhile (machines/call preparing: in at once, the devices follow). Not "no camera".
  */
-export const devicesStarting = (s: CallSnapshot): boolean => s.matches("preparing") || (s.matches("inRoom") && s.context.local === null);
+export const devicesStarting = (s: CallSnapshot): boolean => s.matches("preparing") || inRoomBeforeDevices(s);
+/** In the room while the camera and microphone still start (Join pressed meanwhile, a refresh): they may be switched off already. */
+export const inRoomBeforeDevices = (s: CallSnapshot): boolean => s.matches("inRoom") && s.context.local === null;
 
 /**
  * The pre-join screen's room has one person (or has not said yet: Join prepares a direct call on

@@ -365,10 +365,17 @@ describe("pre-join", () => {
       await waitForStatus(b.page, "Starting your camera…");
       // The camera and microphone start; nothing has left but the peek.
       expect(new Set((await frames(b.page, "out")).map((m) => m.type))).toEqual(new Set(["peek"]));
+      // They are said to be starting, not missing: before Join, and joining while they start.
+      const preview = b.page.locator(".lobby-preview");
+      const starting = async () => {
+        expect(await preview.getByText("No camera", { exact: true }).count()).toBe(0);
+        expect(await preview.getByRole("button", { name: "Microphone" }).getAttribute("title")).toBe("Your microphone is starting…");
+        expect(await preview.getByRole("button", { name: "Camera" }).getAttribute("title")).toBe("Your camera is starting…");
+      };
+      await starting();
       await button(b.page, "Join").click();
-      // Joining while they start, the pre-join screen does not say there is no camera.
       await button(b.page, "Joining…").waitFor({ timeout: 5_000 });
-      expect(await b.page.locator(".lobby-preview").getByText("No camera", { exact: true }).count()).toBe(0);
+      await starting();
       await waitForNewFrames(b.page, "Remote video", 5, 20_000);
       // A's face came while B's devices were still starting: the join did not wait for them. B's own tile says so.
       const selfStarting = b.page.locator(".local").getByText("Camera starting…", { exact: true });

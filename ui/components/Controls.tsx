@@ -9,7 +9,7 @@ import "../controls.css";
 import "../media.css";
 import { useCanFlip, useMediaActor, useSharing, useStatsActor } from "../media-hooks.ts";
 import { pipSupported, usePictureInPicture } from "../picture-in-picture.ts";
-import { mainPeer } from "../selectors.ts";
+import { inRoomBeforeDevices, mainPeer } from "../selectors.ts";
 import { nextCorner, selfCorner, setSelfCorner } from "../self-view.ts";
 import { ChatButton } from "./Chat.tsx";
 import { DrawButton } from "./Drawing.tsx";
@@ -36,8 +36,7 @@ export function Controls({
   const actor = useCallActor();
   const micOn = useSelector(actor, (s) => s.context.micOn);
   const camOn = useSelector(actor, (s) => s.context.camOn);
-  // In the room while the devices still start (a refresh rejoins without waiting for them): they may be switched off already.
-  const starting = useSelector(actor, (s) => s.matches("inRoom") && s.context.local === null);
+  const starting = useSelector(actor, inRoomBeforeDevices);
   const hasMic = useSelector(actor, (s) => (s.context.local?.stream?.getAudioTracks().length ?? 0) > 0) || starting;
   const hasCam = useSelector(actor, (s) => (s.context.local?.stream?.getVideoTracks().length ?? 0) > 0) || starting;
   const inRoom = useSelector(actor, (s) => s.matches("inRoom"));

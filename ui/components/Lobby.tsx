@@ -64,7 +64,7 @@ export function Lobby() {
                 type="button"
                 aria-pressed={micOn}
                 disabled={!hasMic}
-                title={hasMic ? (micOn ? "Join muted" : "Unmute") : "No microphone"}
+                title={hasMic ? (micOn ? "Join muted" : "Unmute") : starting ? "Your microphone is starting…" : "No microphone"}
                 onClick={() => actor.send({ type: "TOGGLE_MIC" })}
               >
                 <Icon name={micOn ? "mic" : "micOff"} />
@@ -74,7 +74,7 @@ export function Lobby() {
                 type="button"
                 aria-pressed={camOn}
                 disabled={!hasCam}
-                title={hasCam ? (camOn ? "Join with the camera off" : "Turn camera on") : "No camera"}
+                title={hasCam ? (camOn ? "Join with the camera off" : "Turn camera on") : starting ? "Your camera is starting…" : "No camera"}
                 onClick={() => actor.send({ type: "TOGGLE_CAMERA" })}
               >
                 <Icon name={camOn ? "camera" : "cameraOff"} />

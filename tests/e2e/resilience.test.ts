@@ -168,7 +168,7 @@ describe("calls survive refreshes", () => {
     await b.context.close();
   }, 60_000);
 
-  test("the creator reloads mid-call: same", async () => {
+  test("the creator reloads mid-call: the same call, video flows again on both sides with no click", async () => {
     const { a, b } = await callOf(ctx.app.url);
     await a.page.reload();
     await bothSeeEachOther(a.page, b.page);

@@ -7,14 +7,14 @@
  *   node_modules/.bin/bun bench/join/trace.ts [--samples] [--out /tmp/join.trace.json | --from a.json] [--min 4] [--top 8]
  * The trace file opens in Chromium's DevTools (Performance, "Load profile"). With `--group`
  * (inside scripts/netns.sh, for Janus) B is a third person joining a call of two; `--dwell MS`
- * has B click Join that long after it shows. Each task shows its wall time and, as "cpu", the time its
+ * has B click Join that long after it shows; `--reload MS` traces B's reload mid-call instead (MS after both see pictures). Each task shows its wall time and, as "cpu", the time its
  * thread was on a CPU: on a busy machine most of a long task is waiting (for a core, mostly), not work.
  */
 import { writeFileSync } from "node:fs";
 import type { Browser, Page as PwPage } from "playwright-core";
 import { parseArgs } from "node:util";
 import { newSecret } from "../../protocol/e2ee.ts";
-import { launchBrowser, newPerson, openCallLink, startApp, waitForStatus } from "../../tests/e2e/harness.ts";
+import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startTestJanus } from "../../tests/helpers/janus.ts";
 import { seesMoving } from "../group/probes.ts";
 import { startFloorServer } from "./floor.ts";
@@ -44,6 +44,11 @@ const { values: args } = parseArgs({
     floor: { type: "boolean", default: false },
     /** B opens the link in a fresh context (no HTTP cache, no service worker), as run.ts's cold variant. */
     cold: { type: "boolean", default: false },
+    /**
+     * B joins untraced, both see the other's picture for this long (ms), then B reloads, traced: a
+     * reload mid-call (run.ts's reload line) instead of a fresh join. 0: a fresh join.
+     */
+    reload: { type: "string", default: "0" },
     /** How long (ms) B stays on its earlier visit once its service worker is ready, as run.ts `--warm-dwell`. */
     "warm-dwell": { type: "string", default: "3000" },
   },
@@ -102,7 +107,15 @@ async function record(): Promise<TraceEvent[]> {
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
       await Bun.sleep(Number(args["warm-dwell"]));
     }
-    return await traced(browser, b.page, link);
+    const reloadAfter = Number(args.reload);
+    if (reloadAfter > 0) {
+      // (The probe clicks Join.)
+      await b.page.goto(link);
+      await Promise.all([waitForNewFrames(b.page, "Remote video", 5), waitForNewFrames(a.page, "Remote video", 5)]);
+      await Bun.sleep(reloadAfter);
+      return await traced(browser, b.page, () => b.page.reload());
+    }
+    return await traced(browser, b.page, () => b.page.goto(link));
   } finally {
     await browser.close();
     await app.stop();
@@ -110,14 +123,14 @@ async function record(): Promise<TraceEvent[]> {
   }
 }
 
-/** B's page opens `url` (a call link, the floor's room) while the browser is traced, until its first remote frame; the trace is saved to --out. */
-async function traced(browser: Browser, page: PwPage, url: string): Promise<TraceEvent[]> {
+/** B's page does `go` (opens a call link or the floor's room, or reloads) while the browser is traced, until its first remote frame; the trace is saved to --out. */
+async function traced(browser: Browser, page: PwPage, go: () => Promise<unknown>): Promise<TraceEvent[]> {
   await browser.startTracing(undefined, { categories: args.samples ? [...CATEGORIES, SAMPLES] : CATEGORIES });
   // Starting the sampling profiler stalls every page for a moment: let that pass first.
   await Bun.sleep(args.samples ? 3_000 : 300);
   // The sampling profiler slows every page several times over: a joiner into a group then takes longer than 20 s.
   const shown = firstFrameShown(page, args.samples ? 90_000 : 20_000);
-  await page.goto(url);
+  await go();
   await shown;
   await Bun.sleep(300);
   const buffer = await browser.stopTracing();
@@ -137,7 +150,7 @@ async function recordFloor(): Promise<TraceEvent[]> {
     await a.page.goto(`${floor.url}/?room=${room}`);
     await a.page.waitForFunction(() => (window as unknown as { __floorReady?: boolean }).__floorReady === true, null, { timeout: 10_000 });
     await b.page.goto(`${floor.url}/`);
-    return await traced(browser, b.page, `${floor.url}/?room=${room}`);
+    return await traced(browser, b.page, () => b.page.goto(`${floor.url}/?room=${room}`));
   } finally {
     await browser.close();
     floor.stop();

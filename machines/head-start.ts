@@ -14,7 +14,10 @@
 import { encodePeek } from "../protocol/peek-frame.ts";
 import { audioConstraints, loadSettings, type MediaSettings, startShape, videoConstraints } from "./media/settings.ts";
 import { mark } from "./timeline.ts";
-import { seatKey, webStorage } from "./web-storage.ts";
+import { asInit } from "./transport/candidate-hold.ts";
+import { preferCodecs, SOFTWARE_ORDER } from "./transport/codec-order.ts";
+import { CANDIDATE_POOL, type ConnectionParts, emptySendingLines, openConnection, shapeKey } from "./transport/connection-parts.ts";
+import { CODECS_KEY, LAST_ICE_KEY, RELAY_ONLY_KEY, seatKey, webStorage } from "./web-storage.ts";
 
 /** What getUserMedia gave: the stream, or why not. */
 export type Got = MediaStream | { error: unknown };
@@ -28,9 +31,23 @@ export interface AdoptedSocket {
   peeked: { room: string; at: number } | null;
 }
 
+/** The pre-join screen's connection as a first visit's page made it (startFirstConnection), until the app takes it. */
+export interface FirstConnection {
+  parts: ConnectionParts;
+  /** Its two empty sending lines' senders. */
+  senders: RTCRtpSender[];
+  /** The candidates gathered so far (null: the end of them), kept: nothing leaves before Join. */
+  candidates: (RTCIceCandidateInit | null)[];
+  /** Resolves true once its offer is set as the local description (false: it could not be made). */
+  offer: Promise<boolean>;
+}
+
 interface HeadStart {
   media: { key: string; got: Promise<Got> } | null;
   socket: (AdoptedSocket & { url: string }) | null;
+  connection: (FirstConnection & { key: string }) | null;
+  /** The app's code has begun to take what is here (closeHeadStart): nothing more is begun. */
+  taken?: boolean;
 }
 
 const GLOBAL = "__onelinkHeadStart";
@@ -47,7 +64,9 @@ const slot = (): HeadStart | null => (globalThis as Holder)[GLOBAL] ?? null;
  * second time, beside the app's own, holding the camera's light on until UNCLAIMED_MS.
  */
 export function closeHeadStart(): void {
-  if (!slot()) (globalThis as Holder)[GLOBAL] = { media: null, socket: null };
+  const head = slot();
+  if (head) head.taken = true;
+  else (globalThis as Holder)[GLOBAL] = { media: null, socket: null, connection: null, taken: true };
 }
 
 /** What local media asks for first (media.ts acquireMedia): the saved devices exactly, the camera at its start shape. */
@@ -73,7 +92,7 @@ function keepsSeat(room: string): boolean {
  */
 export function startHeadStart(signalingUrl: string, room: string | null = null): void {
   if (slot()) return;
-  const head: HeadStart = { media: null, socket: null };
+  const head: HeadStart = { media: null, socket: null, connection: null };
   (globalThis as Holder)[GLOBAL] = head;
   if (typeof globalThis.navigator?.mediaDevices?.getUserMedia === "function") {
     const constraints = firstConstraints(loadSettings(webStorage("local") ?? undefined));
@@ -108,7 +127,74 @@ export function startHeadStart(signalingUrl: string, room: string | null = null)
     void media?.got.then((g) => g instanceof MediaStream && g.getTracks().forEach((t) => t.stop()));
     head.socket?.ws.close(1000, "not needed");
     head.socket = null;
+    head.connection?.parts.pc.close();
+    head.connection = null;
   }, UNCLAIMED_MS);
+}
+
+/**
+ * A first visit's page has nothing of the app's code yet (no service worker serves it): it comes
+ * over the network, and the page waits for it with little else to do (bench/join, join34). In that
+ * wait the pre-join screen's direct connection is made here, as the app would make it on the guess
+ * that one person is there (call/inputs.ts joinPlan): no relay servers, every path, the codec order
+ * the app starts with, an empty sending line of each kind, candidates gathered ahead and kept, the
+ * offer set. Nothing leaves the browser. The app takes it if its own plan is the same
+ * (prepared.ts); else, or if nobody takes it, it is closed. Only when this browser keeps none of
+ * what that plan reads (relay servers, "relay only", a probed codec order): then it is that plan.
+ * Called once the page is parsed (ui/head-start.ts); not for a refresh taking its seat back.
+ */
+export function startFirstConnection(room: string): void {
+  const head = slot();
+  if (!head || head.taken || head.connection || keepsSeat(room)) return;
+  if (typeof RTCPeerConnection !== "function" || globalThis.navigator?.serviceWorker?.controller) return;
+  const local = webStorage("local");
+  try {
+    if (!local || [LAST_ICE_KEY, RELAY_ONLY_KEY, CODECS_KEY].some((key) => local.getItem(key) !== null)) return;
+  } catch {
+    return;
+  }
+  try {
+    const shape = { iceServers: [], iceTransportPolicy: "all" as const, videoCodecs: SOFTWARE_ORDER };
+    mark("offer-preparing");
+    const parts = openConnection({ iceServers: [], iceTransportPolicy: "all", iceCandidatePoolSize: CANDIDATE_POOL });
+    const { pc } = parts;
+    const candidates: (RTCIceCandidateInit | null)[] = [];
+    pc.onicecandidate = ({ candidate }) => void candidates.push(asInit(candidate));
+    const senders = emptySendingLines(pc);
+    preferCodecs(pc, SOFTWARE_ORDER);
+    const offer = pc.setLocalDescription().then(
+      () => {
+        mark("offer-prepared");
+        return true;
+      },
+      (err: unknown) => {
+        console.warn("peer: could not prepare an offer", err);
+        return false;
+      },
+    );
+    head.connection = { key: shapeKey(shape), parts, senders, candidates, offer };
+  } catch (err) {
+    // No connection here (a browser that refuses one): the app makes its own, and says what went wrong.
+    console.warn("OneLink: no connection made ahead", err);
+  }
+}
+
+/**
+ * The connection made ahead (startFirstConnection) if it was made for `key` (connection-parts.ts
+ * shapeKey), taken once, with what it gathered so far; null otherwise. One made for another plan,
+ * or any with `key` null (the app prepares something else, or nothing), is closed. From now on its
+ * handlers are the caller's.
+ */
+export function adoptFirstConnection(key: string | null): FirstConnection | null {
+  closeHeadStart();
+  const head = slot();
+  const connection = head?.connection;
+  if (!head || !connection) return null;
+  head.connection = null;
+  connection.parts.pc.onicecandidate = null;
+  if (connection.key === key) return connection;
+  connection.parts.pc.close();
+  return null;
 }
 
 /**

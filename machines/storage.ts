@@ -9,7 +9,7 @@
 import { type IceServer, TOKEN_MAX } from "../protocol/messages.ts";
 import { isIceServerList } from "../protocol/validate.ts";
 import { cleanName } from "../protocol/peer-wire.ts";
-import { seatKey, webStorage } from "./web-storage.ts";
+import { LAST_ICE_KEY, RELAY_ONLY_KEY, seatKey, webStorage } from "./web-storage.ts";
 
 export { webStorage };
 
@@ -49,7 +49,7 @@ export const isSeatToken = (text: string) => text.length > 0 && text.length <= T
 
 // ---- what the call keeps ----
 
-export const RELAY_ONLY_KEY = "onelink.relayOnly";
+export { RELAY_ONLY_KEY };
 
 /** The seat token of `room` (sessionStorage: a refresh of this tab gets the same seat back). */
 export const loadSeat = (room: string) => readStored("session", seatKey(room), isSeatToken);
@@ -91,7 +91,6 @@ export const saveReturnIce = (room: string, r: ReturnIce | null) => void writeSt
  * room's): what the pre-join screen makes its guessed connection with while its peek has not
  * answered (inputs.ts joinPlan). Credentials about to expire, or anything malformed, read as none.
  */
-const LAST_ICE_KEY = "onelink.ice";
 const parseServers = (text: string): IceServer[] | null => {
   try {
     const x = JSON.parse(text) as unknown;

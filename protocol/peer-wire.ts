@@ -1,6 +1,7 @@
 /**
  * Messages peers send each other directly over the "control" data channel (never via the server).
  */
+import type { FeatureChannel } from "./channels.ts";
 import { packr } from "./packr.ts";
 import type { SignalPayload } from "./messages.ts";
 import { isPeerId, isSignalPayload } from "./validate.ts";
@@ -60,12 +61,7 @@ export interface E2eeEpochMessage {
 export type E2eeControlMessage = E2eePublicKeyMessage | E2eeEpochMessage;
 export type ControlMessage = MediaStateMessage | HangUpMessage | ControlSignalMessage | ViaSfuMessage | DirectMessage | E2eeControlMessage;
 
-/** Negotiated data channel ids, identical on both sides, so no extra negotiation round is needed. */
-export const DataChannelId = { control: 0, chat: 1, draw: 2 } as const;
-
-/** Channels that carry a feature's own msgpack messages; the call routes them to that feature's actor. */
-export type FeatureChannel = "chat" | "draw";
-export const FEATURE_CHANNELS: readonly FeatureChannel[] = ["chat", "draw"];
+export { DataChannelId, FEATURE_CHANNELS, type FeatureChannel } from "./channels.ts";
 
 /**
  * Bytes a peer may send on each feature channel (a burst, then so many a second). Frames past it

@@ -59,6 +59,8 @@ test("a call link's page starts with the head start: a small classic script of i
   // It asks for the devices and opens the socket, and is small: none of the app's libraries come with it.
   expect(text).toContain("getUserMedia");
   expect(text).toContain("WebSocket");
+  // On a first visit it makes the pre-join screen's connection while the app's code comes.
+  expect(text).toContain("RTCPeerConnection");
   expect(text.length).toBeLessThan(10_000);
   // A classic script's top level is the page's: its own names stay inside it.
   expect(text.trimStart().startsWith("(()=>{")).toBe(true);

@@ -9,6 +9,7 @@
  */
 import { type EventObject, fromCallback } from "xstate";
 import { readStored, writeStored } from "../storage.ts";
+import { CODECS_KEY } from "../web-storage.ts";
 import { PROBED_CODECS, probeVideoCodecs, SOFTWARE_ORDER } from "../transport/rtp-tuning.ts";
 
 export type CodecsEvent = { type: "CODECS.PROBED"; order: string[] };
@@ -22,7 +23,7 @@ export const codecProbe = fromCallback<EventObject, void, CodecsEvent>(({ sendBa
   return () => void (live = false);
 });
 
-export const CODECS_KEY = "onelink.videoCodecs";
+export { CODECS_KEY };
 
 interface Kept {
   ua: string;

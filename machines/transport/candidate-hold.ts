@@ -5,10 +5,14 @@
  */
 export type CandidateOut = (candidate: RTCIceCandidateInit | null) => void;
 
-const asInit = (candidate: RTCIceCandidate | null) => (candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
+export const asInit = (candidate: RTCIceCandidate | null) => (candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
 
-export function holdCandidates(pc: RTCPeerConnection): { release(onCandidate: CandidateOut): void; first: Promise<void> } {
-  let kept: (RTCIceCandidateInit | null)[] = [];
+/** `already`: what was gathered before the connection came here (the page's first script made it, head-start.ts), in order. */
+export function holdCandidates(
+  pc: RTCPeerConnection,
+  already: readonly (RTCIceCandidateInit | null)[] = [],
+): { release(onCandidate: CandidateOut): void; first: Promise<void> } {
+  let kept: (RTCIceCandidateInit | null)[] = [...already];
   let gathered: () => void = () => {};
   /** The first candidate gathered (or the end of candidates, with none): an offer's SDP has it from then. */
   const first = new Promise<void>((resolve) => {
@@ -18,6 +22,7 @@ export function holdCandidates(pc: RTCPeerConnection): { release(onCandidate: Ca
     kept.push(asInit(candidate));
     gathered();
   };
+  if (kept.length > 0) gathered();
   return {
     first,
     release(onCandidate) {

@@ -12,40 +12,21 @@
  * (prepared-group.ts), taken when `joined` says the room is a group.
  */
 import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
-import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel, type IceServer, type JoinOffer } from "../../protocol/index.ts";
+import type { IceServer, JoinOffer } from "../../protocol/index.ts";
+import { CANDIDATE_POOL, type ConnectionParts, emptySendingLines, openConnection, shapeKey } from "./connection-parts.ts";
+import { adoptFirstConnection } from "../head-start.ts";
 import { keepStreams, preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
 import { answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
 import { mark } from "../timeline.ts";
 import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
 
-/** Candidates gathered before the offer asks for them: ready the moment it is made. */
-const CANDIDATE_POOL = 1;
 /** Longest a join waits for a prepared offer still being made, to carry it (bench/join: a few ms). */
 export const JOIN_OFFER_WAIT_MS = 50;
 
 /** A connection id (`session` on the wire): a new one tells the other side to start afresh. */
 export const newSession = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
-/** A connection's parts as peer-connection.ts wires them: the pc and its negotiated data channels. */
-export interface ConnectionParts {
-  pc: RTCPeerConnection;
-  control: RTCDataChannel;
-  features: Map<FeatureChannel, RTCDataChannel>;
-}
-
-/** A new connection with the data channels every call has (negotiated, so they are in the first offer). */
-export function openConnection(config: RTCConfiguration): ConnectionParts {
-  const pc = new RTCPeerConnection({ ...config, bundlePolicy: "max-bundle" });
-  const control = pc.createDataChannel("control", { negotiated: true, id: DataChannelId.control });
-  control.binaryType = "arraybuffer";
-  const features = new Map<FeatureChannel, RTCDataChannel>();
-  for (const name of FEATURE_CHANNELS) {
-    const channel = pc.createDataChannel(name, { negotiated: true, id: DataChannelId[name] });
-    channel.binaryType = "arraybuffer";
-    features.set(name, channel);
-  }
-  return { pc, control, features };
-}
+export { type ConnectionParts, openConnection };
 
 /**
  * What a preparation is made from: the room's relay servers and our media as the pre-join screen
@@ -89,6 +70,17 @@ export class PreparedConnection {
   private relayed = false;
 
   constructor(readonly plan: PreparePlan) {
+    // A first visit's page made this one already while the app's code came (head-start.ts): taken as it is.
+    // One with our tracks is made here (that one is closed).
+    const first = adoptFirstConnection(plan.stream === null ? shapeKey(plan) : null);
+    if (first) {
+      this.parts = first.parts;
+      this.candidates = holdCandidates(first.parts.pc, first.candidates);
+      this.watchIceErrors();
+      for (const sender of first.senders) keepStreams(sender);
+      this.offer = first.offer;
+      return;
+    }
     mark("offer-preparing");
     this.parts = openConnection({
       iceServers: plan.iceServers as RTCIceServer[],
@@ -98,16 +90,11 @@ export class PreparedConnection {
     const { pc } = this.parts;
     // Kept here until Join: nothing goes anywhere.
     this.candidates = holdCandidates(pc);
-    pc.onicecandidateerror = (ev) => {
-      const e = ev as RTCPeerConnectionIceErrorEvent;
-      if (e.url?.startsWith("turn")) this.iceErrors.push({ code: e.errorCode, text: e.errorText, url: e.url });
-    };
+    this.watchIceErrors();
     // As the joiner's connection starts (peer-connection.ts addLocalTracks): our tracks, and receiving what we do not send.
     // Devices still starting: a sending line of each kind, in one stream (their sound and picture kept in step), empty for now.
-    if (plan.stream === null) {
-      const placeholder = new MediaStream();
-      for (const kind of ["audio", "video"] as const) keepStreams(pc.addTransceiver(kind, { direction: "sendrecv", streams: [placeholder] }).sender);
-    } else {
+    if (plan.stream === null) for (const sender of emptySendingLines(pc)) keepStreams(sender);
+    else {
       const tracks = plan.stream.getTracks();
       for (const track of tracks) pc.addTrack(track, plan.stream);
       for (const kind of ["audio", "video"] as const) if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "recvonly" });
@@ -123,6 +110,14 @@ export class PreparedConnection {
         console.warn("peer: could not prepare an offer", err);
         return false;
       });
+  }
+
+  /** Relay errors are kept until Join, as the candidates are: none is shown on the pre-join screen. */
+  private watchIceErrors() {
+    this.parts.pc.onicecandidateerror = (ev) => {
+      const e = ev as RTCPeerConnectionIceErrorEvent;
+      if (e.url?.startsWith("turn")) this.iceErrors.push({ code: e.errorCode, text: e.errorText, url: e.url });
+    };
   }
 
   /** Once the offer is set and has a candidate in its SDP (or none will come): what a join waiting for it waits for. */
@@ -239,6 +234,8 @@ export class PreparedSlot {
     this.current?.close();
     this.current = null;
     this.pending = plan && typeof RTCPeerConnection !== "undefined" ? plan : null;
+    // Nothing direct to prepare (nobody there, a group): the connection a first visit's page made ahead is not needed.
+    if (!this.pending || isGroup(this.pending)) adoptFirstConnection(null);
     const generation = ++this.generation;
     if (!this.pending) return;
     if (when === "now") return this.make();

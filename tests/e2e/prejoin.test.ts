@@ -310,6 +310,10 @@ describe("pre-join", () => {
         return pcs.map((pc) => ({ local: pc.localDescription?.type ?? null, remote: pc.remoteDescription?.type ?? null }));
       });
       expect(prepared).toEqual([{ local: "offer", remote: null }]);
+      // A first visit (no service worker serves the app's code yet): the page's first script made it
+      // while that code came, before the app's script ran (machines/head-start.ts startFirstConnection).
+      const [preparing, script] = await b.page.evaluate(() => ["ol:offer-preparing", "ol:script"].map((n) => performance.getEntriesByName(n)[0]?.startTime));
+      expect(preparing).toBeLessThan(script!);
       // The peek went out as the socket opened (in the open event's own task), whether the app's
       // code had run by then or not: the page's first script sends it.
       expect((await b.page.evaluate(() => (window as unknown as { __firstSocket: string[] }).__firstSocket)).slice(0, 3)).toEqual([

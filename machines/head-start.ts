@@ -15,8 +15,7 @@ import { encodePeek } from "../protocol/peek-frame.ts";
 import { audioConstraints, loadSettings, type MediaSettings, startShape, videoConstraints } from "./media/settings.ts";
 import { mark } from "./timeline.ts";
 import { asInit } from "./transport/candidate-hold.ts";
-import { preferCodecs, SOFTWARE_ORDER } from "./transport/codec-order.ts";
-import { CANDIDATE_POOL, type ConnectionParts, emptySendingLines, openConnection, shapeKey } from "./transport/connection-parts.ts";
+import { CANDIDATE_POOL, type ConnectionParts, emptySendingLines, openConnection, setOffer, shapeKey } from "./transport/connection-parts.ts";
 import { CODECS_KEY, LAST_ICE_KEY, RELAY_ONLY_KEY, seatKey, webStorage } from "./web-storage.ts";
 
 /** What getUserMedia gave: the stream, or why not. */
@@ -154,25 +153,15 @@ export function startFirstConnection(room: string): void {
     return;
   }
   try {
-    const shape = { iceServers: [], iceTransportPolicy: "all" as const, videoCodecs: SOFTWARE_ORDER };
+    // The app's guess on a first visit: no relay servers, every path, the codec order it starts with.
+    const shape = { iceServers: [], iceTransportPolicy: "all" as const };
     mark("offer-preparing");
-    const parts = openConnection({ iceServers: [], iceTransportPolicy: "all", iceCandidatePoolSize: CANDIDATE_POOL });
+    const parts = openConnection({ ...shape, iceCandidatePoolSize: CANDIDATE_POOL });
     const { pc } = parts;
     const candidates: (RTCIceCandidateInit | null)[] = [];
     pc.onicecandidate = ({ candidate }) => void candidates.push(asInit(candidate));
     const senders = emptySendingLines(pc);
-    preferCodecs(pc, SOFTWARE_ORDER);
-    const offer = pc.setLocalDescription().then(
-      () => {
-        mark("offer-prepared");
-        return true;
-      },
-      (err: unknown) => {
-        console.warn("peer: could not prepare an offer", err);
-        return false;
-      },
-    );
-    head.connection = { key: shapeKey(shape), parts, senders, candidates, offer };
+    head.connection = { key: shapeKey(shape), parts, senders, candidates, offer: setOffer(pc) };
   } catch (err) {
     // No connection here (a browser that refuses one): the app makes its own, and says what went wrong.
     console.warn("OneLink: no connection made ahead", err);

@@ -6,7 +6,8 @@
  * visit, which prepared.ts adopts.
  */
 import { DataChannelId, FEATURE_CHANNELS, type FeatureChannel } from "../../protocol/channels.ts";
-import { SOFTWARE_ORDER } from "./codec-order.ts";
+import { mark } from "../timeline.ts";
+import { preferCodecs, SOFTWARE_ORDER } from "./codec-order.ts";
 
 /** Candidates gathered before the offer asks for them: ready the moment it is made (a connection made before Join). */
 export const CANDIDATE_POOL = 1;
@@ -51,3 +52,18 @@ export interface ConnectionShape {
 /** One text per shape: a connection made by the page's first script fits a plan with the same (prepared.ts). */
 export const shapeKey = (shape: ConnectionShape) =>
   JSON.stringify([shape.iceServers, shape.iceTransportPolicy, (shape.videoCodecs ?? SOFTWARE_ORDER).join(",")]);
+
+/** Our codec order on its lines, then our offer set: resolves true once it is (false: it could not be made). */
+export function setOffer(pc: RTCPeerConnection, videoCodecs: string[] = SOFTWARE_ORDER): Promise<boolean> {
+  preferCodecs(pc, videoCodecs);
+  return pc.setLocalDescription().then(
+    () => {
+      mark("offer-prepared");
+      return true;
+    },
+    (err: unknown) => {
+      console.warn("peer: could not prepare an offer", err);
+      return false;
+    },
+  );
+}

@@ -13,9 +13,9 @@
  */
 import { type CandidateOut, holdCandidates } from "./candidate-hold.ts";
 import type { IceServer, JoinOffer } from "../../protocol/index.ts";
-import { CANDIDATE_POOL, type ConnectionParts, emptySendingLines, openConnection, shapeKey } from "./connection-parts.ts";
+import { CANDIDATE_POOL, type ConnectionParts, emptySendingLines, openConnection, setOffer, shapeKey } from "./connection-parts.ts";
 import { adoptFirstConnection } from "../head-start.ts";
-import { keepStreams, preferCodecs, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
+import { keepStreams, SOFTWARE_ORDER, tuneDescription } from "./rtp-tuning.ts";
 import { answerFirst, awaitingPicture, PICTURE_AWAITED_MS } from "../answer-first.ts";
 import { mark } from "../timeline.ts";
 import { type GroupPlan, type GroupWanted, groupPlanFits, kindsOf, PreparedGroup } from "./prepared-group.ts";
@@ -99,17 +99,7 @@ export class PreparedConnection {
       for (const track of tracks) pc.addTrack(track, plan.stream);
       for (const kind of ["audio", "video"] as const) if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "recvonly" });
     }
-    preferCodecs(pc, plan.videoCodecs ?? SOFTWARE_ORDER);
-    this.offer = pc
-      .setLocalDescription()
-      .then(() => {
-        mark("offer-prepared");
-        return true;
-      })
-      .catch((err) => {
-        console.warn("peer: could not prepare an offer", err);
-        return false;
-      });
+    this.offer = setOffer(pc, plan.videoCodecs);
   }
 
   /** Relay errors are kept until Join, as the candidates are: none is shown on the pre-join screen. */

@@ -7,6 +7,16 @@ export type CandidateOut = (candidate: RTCIceCandidateInit | null) => void;
 
 export const asInit = (candidate: RTCIceCandidate | null) => (candidate ? (candidate.toJSON() as RTCIceCandidateInit) : null);
 
+/**
+ * An active ICE-TCP candidate (RFC 6544: port 9, it only ever dials out). Browsers gather TCP
+ * candidates of that kind only, and two active ones never pair; a peer with passive ones (a media
+ * server) learns ours as the connection comes in (peer-reflexive), as the RFC has it. So it is
+ * not worth a signal: a browser gathers one per address ~120 ms after its UDP ones, and each one
+ * sent was work for both pages (and the server) right as the call's first picture came (bench/join).
+ */
+export const isActiveTcp = (candidate: RTCIceCandidateInit | null): boolean =>
+  candidate !== null && / tcp .* tcptype active(?: |$)/i.test(candidate.candidate ?? "");
+
 /** `already`: what was gathered before the connection came here (the page's first script made it, head-start.ts), in order. */
 export function holdCandidates(
   pc: RTCPeerConnection,

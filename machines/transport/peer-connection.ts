@@ -15,6 +15,7 @@ import {
   type SignalPayload,
 } from "../../protocol/index.ts";
 import { openConnection, type PreparedConnection } from "./prepared.ts";
+import { isActiveTcp } from "./candidate-hold.ts";
 import type { SpareConnection } from "./spare.ts";
 import { placeTrack, SOFTWARE_ORDER, senderSync, tuneDescription, tuneRemoteDescription, type Outgoing } from "./rtp-tuning.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
@@ -214,7 +215,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     if (makingOffer) return;
     void makeOffer();
   };
-  const candidateOut = (candidate: RTCIceCandidateInit | null) => signalOut({ candidate: candidate as never });
+  const candidateOut = (candidate: RTCIceCandidateInit | null) => {
+    if (!isActiveTcp(candidate)) signalOut({ candidate: candidate as never });
+  };
   const iceErrorOut = (e: { code: number; text: string; url: string }) => sendBack({ type: "PC.ICE_ERROR", ...e });
   if (!prepared) pc.onicecandidate = ({ candidate }) => candidateOut(candidate ? candidate.toJSON() : null);
   pc.ontrack = ({ track }) => {

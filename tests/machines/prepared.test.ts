@@ -85,6 +85,30 @@ describe("a connection prepared on the pre-join screen", () => {
     expect(showsLobby(h.actor.getSnapshot())).toBe(false);
   });
 
+  test("active TCP candidates (port 9, they only dial out) are not signaled, kept before `joined` or gathered after it; the others are", async () => {
+    const h = harness();
+    h.actor.send({ type: "START", room: "room-1", lobby: true });
+    await settle();
+    h.room({ people: 1, iceServers: ICE });
+    await settle();
+    const pc = pcs.at(-1)!;
+    const udp = "candidate:1 1 udp 2122194687 10.0.0.2 5000 typ host generation 0 ufrag abcd network-id 1";
+    const activeTcp = (n: number) => `candidate:${n} 1 tcp 1518214911 10.0.0.2 9 typ host tcptype active generation 0 ufrag abcd network-id 1`;
+    const passiveTcp = "candidate:4 1 tcp 1518214911 10.0.0.2 5002 typ host tcptype passive generation 0";
+    const relay = "candidate:5 1 udp 41885439 203.0.113.9 5003 typ relay raddr 0.0.0.0 rport 0 generation 0";
+    pc.gather(udp);
+    h.actor.send({ type: "JOIN" });
+    await settle();
+    expect(await h.joinOffer()).not.toBeNull();
+    pc.gather(activeTcp(2)); // kept until `joined`
+    h.report({ type: "SIGNALING.JOINED", self: "bbb", token: "t", peers: ["aaa"], iceServers: ICE, mode: "direct", offered: true });
+    await settle();
+    for (const c of [activeTcp(3), passiveTcp, relay]) pc.gather(c);
+    const sent = h.signals().map((s) => ("candidate" in s.data ? s.data.candidate?.candidate : "description"));
+    expect(sent).toEqual([passiveTcp, relay]);
+    h.actor.stop();
+  });
+
   test("the prepared offer goes with the join: relayed, it is not sent again, nor the candidates its SDP carried; dropped, it goes after `joined` under a new session", async () => {
     for (const relayed of [true, false]) {
       const h = harness();

@@ -15,6 +15,7 @@
 import { fromCallback } from "xstate";
 import type { IceServer, SfuConnection, SfuLayer, SfuStream, SignalPayload } from "../../protocol/index.ts";
 import type { KeyRing } from "../../protocol/group-keys.ts";
+import { isActiveTcp } from "./candidate-hold.ts";
 import { type AudioMix, mixAudio } from "./audio-mix.ts";
 import { sampleOf, type StatsSample } from "../features/stats.ts";
 import { capped, downlinkStep, freshDownlink, neededKbps } from "./downlink.ts";
@@ -117,8 +118,11 @@ export const sfuActor = fromCallback<SfuCommand, SfuInput, SfuEvent>(({ input, s
   // Before any frame of theirs can reach the decoder.
   if (e2ee) sub.ontrack = ({ receiver }) => e2ee.receiver(receiver);
 
-  const candidateOut = (name: SfuConnection) => (candidate: RTCIceCandidateInit | null) =>
-    sendBack({ type: "SFU.SIGNAL_OUT", pc: name, data: { candidate: candidate as never } });
+  // An active TCP candidate is not sent (candidate-hold.ts isActiveTcp): a media server without
+  // ICE-TCP skips it, and one with it learns ours as the connection comes in.
+  const candidateOut = (name: SfuConnection) => (candidate: RTCIceCandidateInit | null) => {
+    if (!isActiveTcp(candidate)) sendBack({ type: "SFU.SIGNAL_OUT", pc: name, data: { candidate: candidate as never } });
+  };
   for (const [name, pc] of [
     ["pub", pub],
     ["sub", sub],

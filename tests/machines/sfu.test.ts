@@ -164,3 +164,18 @@ test("dynacast: the layers above the highest anyone wants are paused and resumed
   expect(video.layers).toEqual(["h on /1.5", "m on /3", "l on /6"]);
   actor.stop();
 });
+
+test("active TCP candidates (port 9, they only dial out) are not sent to the media server; the others, and the end of gathering, are", async () => {
+  const { actor, out } = start();
+  const [pub, sub] = pcs as unknown as { onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null }[];
+  const udp = "candidate:1 1 udp 2122194687 10.0.0.2 5000 typ host generation 0";
+  const activeTcp = "candidate:2 1 tcp 1518214911 10.0.0.2 9 typ host tcptype active generation 0";
+  const relay = "candidate:3 1 udp 41885439 203.0.113.9 5003 typ relay raddr 0.0.0.0 rport 0 generation 0";
+  for (const pc of [pub!, sub!]) {
+    for (const candidate of [udp, activeTcp, relay]) pc.onicecandidate?.({ candidate: { toJSON: () => ({ candidate, sdpMid: "0", sdpMLineIndex: 0 }) } });
+    pc.onicecandidate?.({ candidate: null });
+  }
+  const sent = out.flatMap((e) => (e.type === "SFU.SIGNAL_OUT" && "candidate" in e.data ? [`${e.pc} ${e.data.candidate?.candidate ?? "end"}`] : []));
+  expect(sent).toEqual([`pub ${udp}`, `pub ${relay}`, "pub end", `sub ${udp}`, `sub ${relay}`, "sub end"]);
+  actor.stop();
+});

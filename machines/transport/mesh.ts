@@ -13,6 +13,7 @@
  * there, so their messages never pass through the call. A media-server implementation answers
  * the same events.
  */
+import { ANSWERING_MS, answerFirst } from "../answer-first.ts";
 import { stopChildrenOfFailed } from "../failed-actor.ts";
 import { assign, enqueueActions, type EventObject, fromCallback, sendParent, setup, type ActorRefFrom } from "xstate";
 import { fullBucket, take, type Bucket } from "../../protocol/bucket.ts";
@@ -567,6 +568,9 @@ export const meshTransport = setup({
         // offer can start one; stray candidates of a dead session are dropped. In a group call
         // nothing new starts directly.
         if (!("description" in event.data) || event.data.description.type !== "offer" || context.mode === "sfu") return;
+        // Their offer is answered before the old connection is closed (peer-connection.ts): a
+        // refresh's way back to a picture does not wait for that close.
+        enqueue(() => answerFirst.hold(ANSWERING_MS));
         if (known?.ref) enqueue.stopChild(known.ref);
         enqueue.assign(({ context: ctx, spawn }) => {
           const session = newSession();

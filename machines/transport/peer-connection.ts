@@ -396,6 +396,9 @@ export const peerConnectionActor = fromCallback<PeerConnectionCommand, PeerConne
     pc.oniceconnectionstatechange = null;
     control.onopen = control.onmessage = control.onclose = null;
     for (const channel of features.values()) channel.onopen = channel.onmessage = null;
-    pc.close();
+    // Closing blocks the page for ~10-20 ms on the WebRTC thread that also applies descriptions:
+    // while an answer is being made (their new session's offer replaces this one, transport/mesh.ts),
+    // it waits until the answer has gone. Silent meanwhile: nothing of it reaches anyone.
+    answerFirst.after(() => pc.close());
   };
 });

@@ -133,4 +133,26 @@ describe("a spare connection for answering", () => {
     await settle();
     expect(spares()).toHaveLength(1);
   });
+  test("their refresh (a new session's offer): answered before their old connection is closed, which then is", async () => {
+    const h = await aloneInRoom();
+    h.report({ type: "SIGNALING.PEER_JOINED", peer: "bbb" });
+    h.report({ type: "SIGNALING.SIGNAL", from: "bbb", session: "s-bbb", data: offer() });
+    await settle();
+    const old = pcs[0]!;
+    expect(old.answers).toBe(1);
+    const close = old.close.bind(old);
+    let signalsAtClose = null as number | null;
+    old.close = () => {
+      signalsAtClose = h.signals().length;
+      close();
+    };
+    h.report({ type: "SIGNALING.SIGNAL", from: "bbb", session: "s-bbb-2", data: offer(2) });
+    await settle();
+    const answers = h.signals().filter((s) => "description" in s.data && s.data.description.type === "answer");
+    expect(answers.map((s) => s.re)).toEqual(["s-bbb", "s-bbb-2"]);
+    expect(old.closed).toBe(true);
+    // Closed once the second answer had gone, not before its offer was applied.
+    expect(signalsAtClose).toBe(h.signals().indexOf(answers[1]!) + 1);
+    h.actor.send({ type: "EXIT" });
+  });
 });

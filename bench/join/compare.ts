@@ -16,6 +16,8 @@
  * warm; 2: a third, which reads V8's code cache; 0: cold, the link opened from another site's page);
  * `--variant-visits N` gives the variant's B another count (the same build on both sides: what a visit is worth).
  * `--variant-media-a JSON` / `--variant-media-b JSON`: A's or B's saved camera settings in the variant's runs only.
+ * `--a-settle MS`: B opens the link no sooner than MS after A waits in the room; `--reload-after MS`: B reloads MS into
+ * the call (pace.ts); `--variant-a-settle` / `--variant-reload-after`: the variant's runs' own (the same build on both sides).
  *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--dwell 300] [--visits 1]
  */
 import { parseArgs } from "node:util";
@@ -24,6 +26,7 @@ import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { cpuBetween, median, sampleCpu } from "./cpu.ts";
+import { A_SETTLE_MS, RELOAD_INTO_CALL_MS, waitUntil } from "./pace.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -42,6 +45,12 @@ const { values: args } = parseArgs({
     /** In the variant's runs only, A's or B's saved camera settings (onelink.media, JSON): the same build on both sides, what a camera size is worth on either. */
     "variant-media-a": { type: "string" },
     "variant-media-b": { type: "string" },
+    /** B opens the link no sooner than this long (ms) after A waits in the room (pace.ts); `--variant-a-settle` for the variant's runs. */
+    "a-settle": { type: "string", default: String(A_SETTLE_MS) },
+    "variant-a-settle": { type: "string" },
+    /** With --reload: how far into the call (ms after both see moving pictures) B reloads (pace.ts); `--variant-reload-after` for the variant's runs. */
+    "reload-after": { type: "string", default: String(RELOAD_INTO_CALL_MS) },
+    "variant-reload-after": { type: "string" },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
@@ -51,6 +60,8 @@ const CAMERA_MS = Math.max(0, Number(args["camera-ms"]));
 const DWELL = Math.max(0, Number(args.dwell));
 const VISITS = Math.max(0, Number(args.visits));
 const VISITS_OF = { base: VISITS, variant: Math.max(0, Number(args["variant-visits"] ?? VISITS)) };
+const A_SETTLE = { base: Math.max(0, Number(args["a-settle"])), variant: Math.max(0, Number(args["variant-a-settle"] ?? args["a-settle"])) };
+const RELOAD_AFTER = { base: Math.max(0, Number(args["reload-after"])), variant: Math.max(0, Number(args["variant-reload-after"] ?? args["reload-after"])) };
 const STEPS = [
   "joined",
   "A answer-sent",
@@ -135,12 +146,14 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     const link = `${origin}/c/${room}#${secret}`;
     await openCallLink(a.page, link);
     await waitForStatus(a.page, "Waiting for someone to join");
+    const aWaiting = performance.now();
     for (let visit = 0; visit < VISITS_OF[which]; visit++) {
       await b.page.goto(`${bOrigin}/`);
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
       await Bun.sleep(Number(args["warm-dwell"]));
     }
     if (elsewhere && VISITS_OF[which] === 0) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    await waitUntil(aWaiting + A_SETTLE[which]);
     const shown = firstFrameShown(b.page);
     const before = sampleCpu();
     await b.page.goto(`${bOrigin}/c/${room}#${secret}`);
@@ -170,6 +183,7 @@ async function measure(which: keyof typeof servers): Promise<Run> {
     if (!args.reload) return run;
     await waitForNewFrames(a.page, "Remote video", 5);
     await waitForNewFrames(b.page, "Remote video", 5);
+    await Bun.sleep(RELOAD_AFTER[which]);
     const shownAgain = firstFrameShown(b.page);
     const beforeReload = sampleCpu();
     await b.page.reload();

@@ -12,6 +12,7 @@
  *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
  *   [--cold-from elsewhere|blank] (where a cold B opens the link from: another site's page, or a new tab's blank page)
  *   [--warm-from site|elsewhere] (where a warm B opens it from: the site's own start page its visit left open, or another site's)
+ *   [--a-settle 3000] (B opens the link no sooner than this after A waits in the room) [--reload-after 0] (how far into the call B reloads; pace.ts)
  * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
  */
@@ -24,6 +25,7 @@ import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { groupLines } from "./group.ts";
 import { startFloorServer } from "./floor.ts";
 import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, median, sampleCpu, threadDifferences } from "./cpu.ts";
+import { A_SETTLE_MS, RELOAD_INTO_CALL_MS, waitUntil } from "./pace.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -65,6 +67,10 @@ const { values: args } = parseArgs({
     "app-sd": { type: "boolean", default: false },
     /** The app's B clicks Join this long (ms) after it is enabled, as a person looks at the preview first (0: at once); the floor has no Join: compare Join → first frame. */
     dwell: { type: "string", default: "0" },
+    /** B opens the link no sooner than this long (ms) after A waits in the room (pace.ts): A's own start is not B's join. */
+    "a-settle": { type: "string", default: String(A_SETTLE_MS) },
+    /** How far into the call (ms after both see moving pictures) B reloads (pace.ts). */
+    "reload-after": { type: "string", default: String(RELOAD_INTO_CALL_MS) },
     /** The group lines' third clicks Join this long (ms) after it shows, as a person would (0: at once). */
     "group-dwell": { type: "string", default: "0" },
     /** The group lines' room before the measured joiner comes: 2 (it makes the call a group) or more (it joins a group). */
@@ -224,6 +230,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
       await a.page.goto(`${aOrigin}/?room=${room}${hd}`);
       await a.page.waitForFunction(() => (window as unknown as { __floorReady?: boolean }).__floorReady === true, null, { timeout: 10_000 });
     }
+    const aWaiting = performance.now();
     if (variant !== "cold") {
       // A returning visitor: the page, its code and (the app) its service worker already here.
       for (let visit = 0; visit < Number(args["warm-visits"]); visit++) {
@@ -234,12 +241,14 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
     if (elsewhere && (variant === "cold" ? args["cold-from"] === "elsewhere" : WARM_FROM_ELSEWHERE)) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    await waitUntil(aWaiting + Math.max(0, Number(args["a-settle"])));
     const shown = firstFrameShown(b.page);
     const before = sampleCpu();
     await b.page.goto(bUrl);
     const fresh = await readTiming(b.page, kind, shown, a.page, before);
     if (!reload) return { fresh };
     await waitForNewFrames(a.page, "Remote video", 5);
+    await Bun.sleep(Math.max(0, Number(args["reload-after"])));
     const shownAgain = firstFrameShown(b.page);
     const beforeReload = sampleCpu();
     await b.page.reload();

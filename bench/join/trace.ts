@@ -18,6 +18,7 @@ import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, wai
 import { startTestJanus } from "../../tests/helpers/janus.ts";
 import { seesMoving } from "../group/probes.ts";
 import { startFloorServer } from "./floor.ts";
+import { A_SETTLE_MS, waitUntil } from "./pace.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -88,6 +89,7 @@ async function record(): Promise<TraceEvent[]> {
     const link = `${app.url}/c/${crypto.randomUUID()}#${newSecret()}`;
     await openCallLink(a.page, link);
     await waitForStatus(a.page, "Waiting for someone to join");
+    const aWaiting = performance.now();
     if (janus) {
       // The call of two the traced page joins as the third.
       const second = await newPerson(browser, app.url);
@@ -107,6 +109,7 @@ async function record(): Promise<TraceEvent[]> {
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
       await Bun.sleep(Number(args["warm-dwell"]));
     }
+    await waitUntil(aWaiting + A_SETTLE_MS);
     const reloadAfter = Number(args.reload);
     if (reloadAfter > 0) {
       // (The probe clicks Join.)
@@ -149,7 +152,9 @@ async function recordFloor(): Promise<TraceEvent[]> {
     const room = crypto.randomUUID();
     await a.page.goto(`${floor.url}/?room=${room}`);
     await a.page.waitForFunction(() => (window as unknown as { __floorReady?: boolean }).__floorReady === true, null, { timeout: 10_000 });
+    const aWaiting = performance.now();
     await b.page.goto(`${floor.url}/`);
+    await waitUntil(aWaiting + A_SETTLE_MS);
     return await traced(browser, b.page, () => b.page.goto(`${floor.url}/?room=${room}`));
   } finally {
     await browser.close();

@@ -12,6 +12,7 @@
  *   [--floor-hd] [--floor-h264] [--floor-self] (the floor made more like the app: camera, codec, self view)
  *   [--cold-from elsewhere|blank] (where a cold B opens the link from: another site's page, or a new tab's blank page)
  *   [--warm-from site|elsewhere] (where a warm B opens it from: the site's own start page its visit left open, or another site's)
+ *   [--warm-stopped] (with --warm-from elsewhere: B's service worker no longer running, as a visit a while ago)
  *   [--a-settle 3000] (B opens the link no sooner than this after A waits in the room) [--reload-after 0] (how far into the call B reloads; pace.ts)
  * With `group` among the variants, inside scripts/netns.sh, also the group lines (group.ts).
  * See bench/join/README.md for the figures.
@@ -61,6 +62,12 @@ const { values: args } = parseArgs({
      * `elsewhere`, another site's page, as when the link comes in a chat or a mail.
      */
     "warm-from": { type: "string", default: "site" },
+    /**
+     * With `--warm-from elsewhere`: B's service workers are stopped (DevTools' ServiceWorker.stopAllWorkers) once it is on
+     * the other site's page, as after a visit some time ago (a worker stops ~30 s after its last page). Without it the
+     * worker from B's visit is still running, and its renderer with it.
+     */
+    "warm-stopped": { type: "boolean", default: false },
     /** The floor shows each page's own camera (muted, filling the window), as the app's pre-join preview and self view do. */
     "floor-self": { type: "boolean", default: false },
     /** The app's camera at the floor's size and rate (640x480, 30 fps) instead of its default 1080p60, saved for A and B. */
@@ -241,6 +248,13 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
     if (elsewhere && (variant === "cold" ? args["cold-from"] === "elsewhere" : WARM_FROM_ELSEWHERE)) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    if (variant !== "cold" && WARM_FROM_ELSEWHERE && args["warm-stopped"]) {
+      const devtools = await b.context.newCDPSession(b.page);
+      await devtools.send("ServiceWorker.enable");
+      await devtools.send("ServiceWorker.stopAllWorkers");
+      await devtools.detach();
+      await Bun.sleep(500);
+    }
     await waitUntil(aWaiting + Math.max(0, Number(args["a-settle"])));
     const shown = firstFrameShown(b.page);
     const before = sampleCpu();
@@ -412,7 +426,7 @@ console.log(
 );
 for (const variant of VARIANTS) {
   const { floor, app: appRuns, reload } = results[variant];
-  const warmFrom = WARM_FROM_ELSEWHERE ? ", the link opened from another site's page" : "";
+  const warmFrom = WARM_FROM_ELSEWHERE ? `, the link opened from another site's page${args["warm-stopped"] ? ", B's service worker stopped" : ""}` : "";
   const label =
     variant === "rtt"
       ? `B ${RTT} ms round trip from the servers (warm cache${warmFrom})`

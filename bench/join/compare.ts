@@ -18,6 +18,7 @@
  * `--variant-media-a JSON` / `--variant-media-b JSON`: A's or B's saved camera settings in the variant's runs only.
  * `--a-settle MS`: B opens the link no sooner than MS after A waits in the room; `--reload-after MS`: B reloads MS into
  * the call (pace.ts); `--variant-a-settle` / `--variant-reload-after`: the variant's runs' own (the same build on both sides).
+ * `--stopped`: a returning B opens the link from another site's page with its service worker stopped (run.ts --warm-stopped).
  *   node_modules/.bin/bun bench/join/compare.ts --variant /work/wt-x [--pairs 8] [--warm-dwell 3000] [--rtt 100] [--reload] [--camera-ms 400] [--dwell 300] [--visits 1]
  */
 import { parseArgs } from "node:util";
@@ -26,7 +27,7 @@ import { newSecret } from "../../protocol/e2ee.ts";
 import { launchBrowser, newPerson, openCallLink, startApp, waitForNewFrames, waitForStatus } from "../../tests/e2e/harness.ts";
 import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { cpuBetween, median, sampleCpu } from "./cpu.ts";
-import { A_SETTLE_MS, RELOAD_INTO_CALL_MS, waitUntil } from "./pace.ts";
+import { A_SETTLE_MS, RELOAD_INTO_CALL_MS, stopServiceWorkers, waitUntil } from "./pace.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -51,6 +52,8 @@ const { values: args } = parseArgs({
     /** With --reload: how far into the call (ms after both see moving pictures) B reloads (pace.ts); `--variant-reload-after` for the variant's runs. */
     "reload-after": { type: "string", default: String(RELOAD_INTO_CALL_MS) },
     "variant-reload-after": { type: "string" },
+    /** A returning B (`--visits` 1 or more) opens the link from another site's page, its service worker stopped (pace.ts): a visit a while ago. */
+    stopped: { type: "boolean", default: false },
   },
 });
 if (!args.variant) throw new Error("compare.ts: --variant <checkout> is required");
@@ -118,7 +121,7 @@ const proxies = RTT > 0 ? { base: await startLatencyProxy(servers.base.port, RTT
 const browser = await launchBrowser();
 /** Another site's page (`localhost`, beside the servers' 127.0.0.1) that a cold B opens the link from. */
 const elsewhere =
-  VISITS_OF.base === 0 || VISITS_OF.variant === 0
+  VISITS_OF.base === 0 || VISITS_OF.variant === 0 || args.stopped
     ? Bun.serve({
         hostname: "127.0.0.1",
         port: 0,
@@ -152,7 +155,8 @@ async function measure(which: keyof typeof servers): Promise<Run> {
       await b.page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 3_000))]));
       await Bun.sleep(Number(args["warm-dwell"]));
     }
-    if (elsewhere && VISITS_OF[which] === 0) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    if (elsewhere && (VISITS_OF[which] === 0 || args.stopped)) await b.page.goto(`http://localhost:${elsewhere.port}/`);
+    if (args.stopped && VISITS_OF[which] > 0) await stopServiceWorkers(b.page);
     await waitUntil(aWaiting + A_SETTLE[which]);
     const shown = firstFrameShown(b.page);
     const before = sampleCpu();

@@ -9,6 +9,8 @@
  * opened the link ~0.3 s after A was in the room (bench/join README, join37).
  */
 
+import type { Page } from "playwright-core";
+
 /** B opens the link no sooner than this long after A is waiting in the room (ms). */
 export const A_SETTLE_MS = 3_000;
 
@@ -18,6 +20,18 @@ export const A_SETTLE_MS = 3_000;
  * beyond the noise (join37).
  */
 export const RELOAD_INTO_CALL_MS = 0;
+
+/**
+ * B's service workers stopped (DevTools' ServiceWorker.stopAllWorkers), as some time after a visit (a worker
+ * stops ~30 s after its last page): B's next page then starts in a new process and its worker starts too.
+ */
+export async function stopServiceWorkers(page: Page): Promise<void> {
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send("ServiceWorker.enable");
+  await devtools.send("ServiceWorker.stopAllWorkers");
+  await devtools.detach();
+  await Bun.sleep(500);
+}
 
 /** Waits until `performance.now()` is at least `at`. */
 export const waitUntil = (at: number) => Bun.sleep(Math.max(0, at - performance.now()));

@@ -26,7 +26,7 @@ import { startLatencyProxy } from "../call/latency-proxy.ts";
 import { groupLines } from "./group.ts";
 import { startFloorServer } from "./floor.ts";
 import { type CpuSample, type CpuSpent, cpuBetween, cpuKinds, median, sampleCpu, threadDifferences } from "./cpu.ts";
-import { A_SETTLE_MS, RELOAD_INTO_CALL_MS, waitUntil } from "./pace.ts";
+import { A_SETTLE_MS, RELOAD_INTO_CALL_MS, stopServiceWorkers, waitUntil } from "./pace.ts";
 import { firstFrameShown, probe } from "./probe.ts";
 
 const { values: args } = parseArgs({
@@ -248,13 +248,7 @@ async function measure(kind: Kind, variant: Variant, reload: boolean): Promise<{
     }
     const bUrl = kind === "app" ? `${bOrigin}/c/${room}#${secret}` : `${bOrigin}/?room=${room}${hd}`;
     if (elsewhere && (variant === "cold" ? args["cold-from"] === "elsewhere" : WARM_FROM_ELSEWHERE)) await b.page.goto(`http://localhost:${elsewhere.port}/`);
-    if (variant !== "cold" && WARM_FROM_ELSEWHERE && args["warm-stopped"]) {
-      const devtools = await b.context.newCDPSession(b.page);
-      await devtools.send("ServiceWorker.enable");
-      await devtools.send("ServiceWorker.stopAllWorkers");
-      await devtools.detach();
-      await Bun.sleep(500);
-    }
+    if (variant !== "cold" && WARM_FROM_ELSEWHERE && args["warm-stopped"]) await stopServiceWorkers(b.page);
     await waitUntil(aWaiting + Math.max(0, Number(args["a-settle"])));
     const shown = firstFrameShown(b.page);
     const before = sampleCpu();

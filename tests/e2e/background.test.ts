@@ -89,6 +89,8 @@ describe("background", () => {
         30_000,
       );
       await button(b.page, START).waitFor();
+      // The site goes once its service worker keeps the app (every chunk); not the background's worker and model.
+      await Promise.all([a, b].map((p) => p.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))));
       await own.stop();
 
       const code = (page: Page, name: "Offer code" | "Answer code") => page.getByRole("textbox", { name, exact: true });
@@ -120,6 +122,9 @@ describe("background", () => {
       await chooseBackground(a.page, "Blur (strong)");
       await a.page.goto(own.url);
       await button(a.page, "Call without a server…").click();
+      // Gone once its service worker keeps the app's chunks (a first visit's may not have yet: the code's
+      // format then cannot be had, which tests/e2e/serverless.test.ts covers), not the background's worker and model.
+      await a.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
       await own.stop();
       // The camera starts with the offer code; the background's worker and model would come from the site.
       await button(a.page, "Create an offer code").click();

@@ -19,6 +19,8 @@ import { type SignalingCommand, tell } from "./signaling.ts";
  * of its own, not part of what runs before a call's pre-join screen.
  */
 const codes = () => import("../../protocol/serverless-code.ts");
+/** Fetches that chunk ahead, where someone is about to make or read a code (the site may be gone by then). */
+export const preloadCodes = () => void codes().catch(() => undefined);
 /**
  * The code that reads codes could not be had (its chunk fetched from a site that cannot be
  * reached, before the service worker kept it): the exchange waits, saying so, rather than
@@ -26,10 +28,16 @@ const codes = () => import("../../protocol/serverless-code.ts");
  */
 const UNREADABLE =
   "This page could not load the part of OneLink that reads codes: the site cannot be reached. Paste the code again once you are online, or reload the page.";
+/** The same for making our code: what was gathered is kept, and Try again makes the code from it. */
+const UNMADE = "This page could not load the part of OneLink that makes codes: the site cannot be reached. Try again once you are online.";
+/** Our code could not be made for any other reason (no description gathered in time, a code the format refuses). */
+const NOT_PREPARED = "This browser could not prepare a connection code. Reload the page and try again.";
+/** The codes' chunk itself could not be had, as against a code that could not be made. */
+export class CodesUnreachable extends Error {}
 
 export type ServerlessRole = "offerer" | "answerer";
 /** Where the exchange stands, as the UI shows it. */
-export type ServerlessStage = "gathering" | "awaitingOffer" | "checking" | "awaitingAnswer" | "answered" | "connecting" | "failed";
+export type ServerlessStage = "gathering" | "awaitingOffer" | "checking" | "awaitingAnswer" | "answered" | "connecting" | "unreachable" | "failed";
 
 export interface ServerlessView {
   role: ServerlessRole;
@@ -43,7 +51,7 @@ export interface ServerlessView {
 }
 
 /** Commands from the UI, forwarded by the call. */
-export type ServerlessCommand = { type: "CODE.PASTE"; code: string } | { type: "CODE.COPY" } | { type: "CODE.SHARE" };
+export type ServerlessCommand = { type: "CODE.PASTE"; code: string } | { type: "CODE.COPY" } | { type: "CODE.SHARE" } | { type: "CODE.RETRY" };
 export type ServerlessReport = { type: "SERVERLESS.VIEW"; view: ServerlessView };
 
 export interface ServerlessInput {
@@ -79,6 +87,7 @@ export function serverlessStatus(view: ServerlessView): string {
       return "Share this answer code";
     case "connecting":
       return "Connecting…";
+    case "unreachable":
     case "failed":
       return view.error ?? "The connection code could not be made";
   }
@@ -98,7 +107,9 @@ export const serverlessLink = setup({
   types: { input: {} as ServerlessInput, context: {} as Context, events: {} as Event },
   actors: {
     encode: fromPromise<string, Omit<ConnectionCode, "created">>(async ({ input }) => {
-      const { encodeCode, unixNow } = await codes();
+      const { encodeCode, unixNow } = await codes().catch((err: unknown) => {
+        throw new CodesUnreachable(String(err));
+      });
       return encodeCode({ ...input, created: unixNow() });
     }),
     decode: fromPromise<DecodedCode, { text: string; kind: CodeKind; replyTo?: string }>(async ({ input }) => (await codes()).decodeCode(input.text, input)),
@@ -199,8 +210,13 @@ export const serverlessLink = setup({
               { guard: "isOfferer", target: "awaitingAnswer", actions: assign({ code: ({ event }) => event.output }) },
               { target: "answered", actions: assign({ code: ({ event }) => event.output }) },
             ],
-            onError: "failed",
+            onError: [{ guard: ({ event }) => event.error instanceof CodesUnreachable, target: "unreachable" }, { target: "failed" }],
           },
+        },
+        // What was gathered is kept: Try again (online again, the chunk kept by the service worker meanwhile) makes the code.
+        unreachable: {
+          entry: [assign({ stage: "unreachable", error: UNMADE }), "report"],
+          on: { "CODE.RETRY": { target: "encoding", actions: [assign({ stage: "gathering", error: null }), "report"] } },
         },
         awaitingAnswer: {
           entry: [assign({ stage: "awaitingAnswer" }), "report"],
@@ -226,7 +242,7 @@ export const serverlessLink = setup({
         answered: { entry: [assign({ stage: "answered" }), "report"] },
         connecting: { entry: [assign({ stage: "connecting" }), "report"] },
         failed: {
-          entry: [assign({ stage: "failed", error: "This browser could not prepare a connection code. Reload the page and try again." }), "report"],
+          entry: [assign({ stage: "failed", error: NOT_PREPARED }), "report"],
         },
       },
     },

@@ -106,6 +106,45 @@ describe("a call without a server, refreshed", () => {
   }, 120_000);
 });
 
+describe("a call without a server, the site gone before the codes' format was kept", () => {
+  test("the offer code cannot be made: the person is told why, not to reload; Try again makes it once the site is back", async () => {
+    // No service worker: the page asks the site for each chunk, and the one with the codes' format is refused while `down`.
+    const a = await personAt({ serviceWorkers: "block" });
+    let down = true;
+    let refused = 0;
+    await a.page.route(/\/chunk-[\w-]+\.js$/, async (route) => {
+      const response = await route.fetch();
+      const body = await response.text();
+      // The chunk that exports the format (others only call it by name).
+      if (down && /\bas encodeCode\b/.test(body)) {
+        refused++;
+        return route.fulfill({ status: 503, body: "" });
+      }
+      return route.fulfill({ response });
+    });
+    try {
+      await a.page.goto(app.url);
+      await button(a.page, START).click();
+      await button(a.page, "Create an offer code").click();
+      const why = "This page could not load the part of OneLink that makes codes: the site cannot be reached. Try again once you are online.";
+      await waitForStatus(a.page, why, 20_000);
+      await a.page.getByRole("alert").filter({ hasText: why }).waitFor();
+      expect(refused).toBeGreaterThan(0);
+      expect(await field(a.page, "Offer code").inputValue()).toBe("");
+      expect(await a.page.getByText("Reload the page", { exact: false }).count()).toBe(0);
+
+      down = false;
+      await button(a.page, "Try again").click();
+      await waitForStatus(a.page, "Share this offer code, then paste the answer code", 20_000);
+      expect(await field(a.page, "Offer code").inputValue()).toMatch(/^OL2o\.[A-Za-z0-9_-]+$/);
+      expect(await a.page.getByRole("alert").filter({ hasText: why }).count()).toBe(0);
+      expect(await button(a.page, "Try again").count()).toBe(0);
+    } finally {
+      await a.context.close();
+    }
+  }, 120_000);
+});
+
 describe("serverless call", () => {
   test("codes carried by hand connect two pages whose server is gone; control and renegotiation go peer to peer", async () => {
     const a = await newPerson(browser, app.url);

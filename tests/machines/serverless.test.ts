@@ -8,8 +8,9 @@ import { callMachine } from "../../machines/call/call.ts";
 import { meshTransport, type TransportEvent } from "../../machines/transport/mesh.ts";
 import type { LocalMedia } from "../../machines/media/media.ts";
 import type { PeerCommand, PeerInput } from "../../machines/transport/peer.ts";
-import { serverlessLink, type ServerlessRole } from "../../machines/link/serverless.ts";
+import { CodesUnreachable, serverlessLink, type ServerlessRole } from "../../machines/link/serverless.ts";
 import type { SignalPayload } from "../../protocol/index.ts";
+import { type ConnectionCode, encodeCode, unixNow } from "../../protocol/serverless-code.ts";
 import { statusText } from "../../ui/selectors.ts";
 import fixture from "../fixtures/chromium-sdp.json";
 
@@ -27,7 +28,11 @@ function gather(kind: "offer" | "answer", say: (data: SignalPayload) => void) {
   say({ candidate: null });
 }
 
-function person(role: ServerlessRole, decode?: ReturnType<typeof fromPromise<never, unknown>>) {
+/** `actors`: the link's own code reader or maker, replaced (to fail as a site gone would make them). */
+function person(
+  role: ServerlessRole,
+  actors: { decode?: ReturnType<typeof fromPromise<never, unknown>>; encode?: ReturnType<typeof fromPromise<string, unknown>> } = {},
+) {
   const peers: FakePeer[] = [];
   const copied: string[] = [];
   const machine = callMachine.provide({
@@ -40,7 +45,7 @@ function person(role: ServerlessRole, decode?: ReturnType<typeof fromPromise<nev
         throw new Error("a serverless call must not open the signaling link");
       }) as never,
       serverlessLink: serverlessLink.provide({
-        actors: { copyText: fromPromise<void, string>(async ({ input }) => void copied.push(input)), ...(decode ? { decode: decode as never } : {}) },
+        actors: { copyText: fromPromise<void, string>(async ({ input }) => void copied.push(input)), ...(actors as Record<string, never>) },
       }),
       transport: meshTransport.provide({
         actors: {
@@ -126,12 +131,11 @@ describe("serverless call", () => {
   });
 
   test("the code reader failing to load (the site gone before it was kept) says so and waits, not 'checking' for ever", async () => {
-    const b = person(
-      "answerer",
-      fromPromise<never, unknown>(async () => {
+    const b = person("answerer", {
+      decode: fromPromise<never, unknown>(async () => {
         throw new TypeError("Failed to fetch dynamically imported module");
       }),
-    );
+    });
     await until("B waiting for an offer", () => b.view().stage === "awaitingOffer");
     b.actor.send({ type: "CODE.PASTE", code: "OL2o.whatever" });
     await until("an error", () => b.view().error !== null);
@@ -140,6 +144,45 @@ describe("serverless call", () => {
     expect(b.status()).toBe("Paste the offer code");
     expect(b.peers).toHaveLength(0);
     b.actor.stop();
+  });
+
+  test("the code maker failing to load says so and keeps what was gathered: Try again makes the code from it, with no new peer", async () => {
+    let attempts = 0;
+    const a = person("offerer", {
+      encode: fromPromise<string, Omit<ConnectionCode, "created">>(async ({ input }) => {
+        if (++attempts === 1) throw new CodesUnreachable("TypeError: Failed to fetch dynamically imported module");
+        return encodeCode({ ...input, created: unixNow() });
+      }) as never,
+    });
+    await until("an error", () => a.view().error !== null);
+    expect(a.view().stage).toBe("unreachable");
+    expect(a.status()).toMatch(/could not load the part of OneLink that makes codes: the site cannot be reached\. Try again once you are online/);
+    expect(a.view().code).toBeNull();
+    a.actor.send({ type: "CODE.PASTE", code: "OL2a.early" }); // no answer before our offer
+    expect(a.view().stage).toBe("unreachable");
+
+    a.actor.send({ type: "CODE.RETRY" });
+    await until("A's offer code", () => a.view().code !== null);
+    expect(attempts).toBe(2);
+    expect(a.view().code).toMatch(/^OL2o\./);
+    expect(a.view().error).toBeNull();
+    expect(a.status()).toBe("Share this offer code, then paste the answer code");
+    expect(a.peers).toHaveLength(1);
+    a.actor.stop();
+  });
+
+  test("a code that cannot be made for another reason says to reload, with no Try again", async () => {
+    const a = person("offerer", {
+      encode: fromPromise<string, unknown>(async () => {
+        throw new RangeError("too long");
+      }),
+    });
+    await until("an error", () => a.view().error !== null);
+    expect(a.view().stage).toBe("failed");
+    expect(a.status()).toBe("This browser could not prepare a connection code. Reload the page and try again.");
+    a.actor.send({ type: "CODE.RETRY" });
+    expect(a.view().stage).toBe("failed");
+    a.actor.stop();
   });
 
   test("bad codes are refused with a message and the exchange waits for a good one", async () => {

@@ -40,6 +40,13 @@ export function ServerlessPanel() {
           {view.error}
         </p>
       )}
+      {view.stage === "unreachable" && (
+        <div className="row">
+          <button type="button" onClick={() => actor.send({ type: "CODE.RETRY" })}>
+            Try again
+          </button>
+        </div>
+      )}
       {relayOnly && <p className="hint">Relay only is on, but a call without a server has no relay: turn it off in Settings if the call does not connect.</p>}
     </section>
   );

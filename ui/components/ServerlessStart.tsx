@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { preloadCodes } from "../../machines/link/serverless.ts";
 import { useCallActor } from "../call-context.tsx";
 import "../serverless.css";
 
@@ -8,7 +9,16 @@ export function ServerlessStart() {
   const [open, setOpen] = useState(false);
   return (
     <section className="serverless-start" aria-label="Call without a server">
-      <button type="button" aria-expanded={open} aria-controls="serverless-choice" onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-controls="serverless-choice"
+        onClick={() => {
+          // Whoever opens this is about to make or read a code: its format is fetched now, while the site is there.
+          if (!open) preloadCodes();
+          setOpen(!open);
+        }}
+      >
         Call without a server…
       </button>
       <p className="hint">You and the other person exchange two codes (copy and paste, or a QR code); no server is involved.</p>

@@ -186,10 +186,12 @@ describe("calls survive refreshes", () => {
 
   test("the other side says Reconnecting, not call ended, while a peer reloads", async () => {
     const { a, b } = await callOf(ctx.app.url);
-    // Hold B's page on a blank page briefly, as a slow reload would.
+    // Hold B's page on a blank page briefly, as a slow reload would, then load the call's address
+    // again (as a reload does; a history navigation back was once reported aborted by the browser, in CI).
+    const link = b.page.url();
     await b.page.goto("about:blank");
     await waitForStatus(a.page, "Reconnecting…", 10_000);
-    await b.page.goBack();
+    await b.page.goto(link);
     await bothSeeEachOther(a.page, b.page);
     await a.context.close();
     await b.context.close();

@@ -131,6 +131,7 @@ describe("a call without a server, the site gone before the codes' format was ke
       await a.page.getByRole("alert").filter({ hasText: why }).waitFor();
       expect(refused).toBeGreaterThan(0);
       expect(await field(a.page, "Offer code").inputValue()).toBe("");
+      expect(await field(a.page, "Offer code").getAttribute("placeholder")).not.toContain("Preparing");
       expect(await a.page.getByText("Reload the page", { exact: false }).count()).toBe(0);
 
       down = false;

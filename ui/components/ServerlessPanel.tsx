@@ -69,7 +69,7 @@ function CodeOut({ label, view, step }: { label: string; view: ServerlessView; s
             rows={4}
             spellCheck={false}
             value={view.code ?? ""}
-            placeholder="Preparing the code…"
+            placeholder={view.stage === "unreachable" || view.stage === "failed" ? "No code yet (see below)" : "Preparing the code…"}
             onFocus={(e) => e.currentTarget.select()}
           />
           <div className="row">

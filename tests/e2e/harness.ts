@@ -291,7 +291,47 @@ export async function waitForNewFrames(page: Page, label = "Remote video", count
       new Promise<number>((resolve, reject) => {
         const started = performance.now();
         let seen = 0;
-        const timer = setTimeout(() => reject(new Error(`only ${seen}/${count} new frames on "${label}" in ${timeout} ms`)), timeout);
+        // On failure, what the page's video and (when recorded, recordPeerConnections) its connections say, so a
+        // frozen picture tells whether packets, decoding or the element stopped.
+        const state = async () => {
+          const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
+          const tracks = (video?.srcObject as MediaStream | null)
+            ?.getVideoTracks()
+            .map((t) => `${t.readyState}${t.muted ? " muted" : ""}${t.enabled ? "" : " disabled"}`);
+          const shown = video?.checkVisibility() ? "" : " not visible";
+          const parts = [
+            video
+              ? `video ${video.videoWidth}x${video.videoHeight} ready ${video.readyState}${video.paused ? " paused" : ""}${shown}, tracks [${tracks}]`
+              : "no video",
+            `status "${[...document.querySelectorAll('[role="status"]')]
+              .map((el) => el.textContent?.trim())
+              .filter(Boolean)
+              .join(" | ")}"`,
+          ];
+          for (const pc of (window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? []) {
+            if (pc.connectionState === "closed") continue;
+            const rtp: string[] = [];
+            (await pc.getStats()).forEach((r) => {
+              if (r.kind !== "video") return;
+              if (r.type === "inbound-rtp")
+                rtp.push(`in ${r.packetsReceived} pkts ${r.framesReceived ?? 0}/${r.framesDecoded ?? 0} frames, ${r.pliCount ?? 0} pli`);
+              if (r.type === "outbound-rtp") rtp.push(`out ${r.packetsSent} pkts ${r.framesEncoded ?? 0} frames`);
+            });
+            parts.push(`pc ${pc.connectionState}/${pc.iceConnectionState}/${pc.signalingState}: ${rtp.join(", ")}`);
+          }
+          return parts.join("; ");
+        };
+        const timer = setTimeout(async () => {
+          const message = `only ${seen}/${count} new frames on "${label}" in ${timeout} ms`;
+          reject(
+            new Error(
+              await state().then(
+                (s) => `${message} (${s})`,
+                () => message,
+              ),
+            ),
+          );
+        }, timeout);
         const watch = () => {
           // "Remote video" finds "Remote video: Ada" too (a participant's video is named after them).
           const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);

@@ -40,6 +40,12 @@ async function shot(page: Page, name: string) {
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/serverless-${name}.png` });
 }
 
+/** The other's picture flows on this page (a failure says whose page it was). */
+const seesFrames = (who: string, page: Page) =>
+  waitForNewFrames(page, "Remote video", 10, 20_000).catch((err: Error) => {
+    throw new Error(`${who}'s page: ${err.message}`);
+  });
+
 const field = (page: Page, name: "Offer code" | "Answer code") => page.getByRole("textbox", { name, exact: true });
 /** The start page's way in: it opens the two choices. */
 const START = "Call without a server…";
@@ -161,6 +167,7 @@ describe("serverless call", () => {
     await b.context.addInitScript(recordPeerConnections);
     await Promise.all([a.page.goto(app.url), b.page.goto(app.url)]);
     await Promise.all([button(a.page, START).waitFor(), button(b.page, START).waitFor()]);
+    const bothSeeFrames = () => Promise.all([seesFrames("A", a.page), seesFrames("B", b.page)]);
     // The app works without its site once the service worker is in (it keeps every chunk, the
     // code reader's too): before that, a chunk first wanted after the site went is not to be had.
     await Promise.all([a, b].map((p) => p.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))));
@@ -201,7 +208,7 @@ describe("serverless call", () => {
     await button(a.page, "Connect").click();
 
     await Promise.all([waitForStatus(a.page, "Connected", 30_000), waitForStatus(b.page, "Connected", 30_000)]);
-    await Promise.all([waitForNewFrames(a.page, "Remote video", 10, 20_000), waitForNewFrames(b.page, "Remote video", 10, 20_000)]);
+    await bothSeeFrames();
     expect(await a.page.getByRole("region", { name: "Connection codes" }).count()).toBe(0);
     await shot(a.page, "3-connected");
 
@@ -259,7 +266,7 @@ describe("serverless call", () => {
     const afterA = await ufragsOf(a.page);
     const afterB = await ufragsOf(b.page);
     expect(afterB).toEqual({ local: afterA.remote, remote: afterA.local, state: "stable" });
-    await Promise.all([waitForNewFrames(a.page, "Remote video", 10, 20_000), waitForNewFrames(b.page, "Remote video", 10, 20_000)]);
+    await bothSeeFrames();
     await waitForStatus(a.page, "Connected");
     await waitForStatus(b.page, "Connected");
 

@@ -229,7 +229,7 @@ describe("serverless call", () => {
       undefined,
       { timeout: 20_000 },
     );
-    await waitForNewFrames(b.page, "Remote video", 10, 20_000);
+    await seesFrames("B", b.page);
     await button(a.page, "Share screen").click();
     await b.page.getByText("They are sharing their screen").waitFor({ state: "detached", timeout: 20_000 });
 
